@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+  std::cerr << "swarmbot: not wired yet\n";
+  return 1;
+}

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "common/form.hpp"
+#include "store/database.hpp"
+
+namespace swarmbot::store {
+
+// A Slack side effect waiting to be performed. Lifecycle operations enqueue
+// them in the same transaction as the change that needs them, so a crash can
+// delay an effect but never lose it.
+struct OutboxItem {
+  std::int64_t id = 0;
+  std::string stream;  // items of one stream run in order, e.g. "INC-1"
+  std::string kind;    // what to do, e.g. "swarm.create_channel"
+  FormFields args;     // what to do it with
+  int attempts = 0;    // times claimed before this claim; > 0 means a retry
+                       // that must first check whether the effect already happened
+};
+
+class Outbox {
+ public:
+  explicit Outbox(Database& db) : db_(db) {}
+
+  // Adds an item; call inside the caller's transaction. Returns its id.
+  std::int64_t Enqueue(std::string_view stream, std::string_view kind, const FormFields& args,
+                       Clock::TimePoint now);
+
+  // The oldest pending item that is due and has no earlier pending item in its
+  // stream. Counts the attempt before returning, so a crash mid-effect is
+  // visible to the next claim as attempts > 0.
+  std::optional<OutboxItem> ClaimNext(Clock::TimePoint now);
+
+  void MarkDone(std::int64_t id, Clock::TimePoint now);
+  void Retry(std::int64_t id, Clock::TimePoint not_before, std::string_view error);
+  // Gives up on the item; later items in its stream may run.
+  void MarkFailed(std::int64_t id, std::string_view error, Clock::TimePoint now);
+
+  // When the next pending item becomes due, if any is pending.
+  std::optional<Clock::TimePoint> NextDue();
+  std::int64_t PendingCount();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace swarmbot::store
