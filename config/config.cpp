@@ -1,0 +1,221 @@
+#include "config/config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "common/form.hpp"
+
+namespace swarmbot::config {
+namespace {
+
+// Every key swarmbot reads, by table. Anything else is a typo that would
+// otherwise be silently ignored.
+const std::map<std::string, std::set<std::string>>& KnownKeys() {
+  static const std::map<std::string, std::set<std::string>> kKeys{
+      {"slack", {"mode", "api_base_url", "ca_file", "incident_channel"}},
+      {"http", {"listen", "port"}},
+      {"store", {"path"}},
+      {"roles", {"incident_managers"}},
+      {"log", {"level"}},
+  };
+  return kKeys;
+}
+
+[[noreturn]] void Fail(const std::string& source, const std::string& key, const std::string& what) {
+  throw ConfigError(source + ": " + key + ": " + what);
+}
+
+void RejectUnknownKeys(const toml::table& root, const std::string& source) {
+  for (const auto& [section, node] : root) {
+    const std::string name(section.str());
+    const auto known = KnownKeys().find(name);
+    if (known == KnownKeys().end()) {
+      Fail(source, name, "unknown section");
+    }
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      Fail(source, name, "must be a table ([" + name + "])");
+    }
+    for (const auto& [key, value] : *table) {
+      if (!known->second.contains(std::string(key.str()))) {
+        Fail(source, name + "." + std::string(key.str()), "unknown key");
+      }
+    }
+  }
+}
+
+std::string ReadString(const toml::table& root, const std::string& source,
+                       const std::string& section, const std::string& key,
+                       const std::string& fallback) {
+  const toml::node* node = root.at_path(section + "." + key).node();
+  if (node == nullptr) {
+    return fallback;
+  }
+  const auto value = node->value<std::string>();
+  if (!node->is_string() || !value) {
+    Fail(source, section + "." + key, "must be a string");
+  }
+  return *value;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError("cannot read " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// SWARMBOT_<NAME> or the file named by SWARMBOT_<NAME>_FILE; a trailing newline
+// in the file is not part of the secret.
+Secret ReadSecret(const EnvLookup& env, const std::string& name) {
+  const std::string var = "SWARMBOT_" + name;
+  if (auto value = env(var); value && !value->empty()) {
+    return Secret(*value);
+  }
+  if (auto file = env(var + "_FILE"); file && !file->empty()) {
+    std::string text;
+    try {
+      text = ReadFileText(*file);
+    } catch (const ConfigError&) {
+      throw ConfigError(var + "_FILE: cannot read the file it names");
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+      text.pop_back();
+    }
+    return Secret(std::move(text));
+  }
+  return {};
+}
+
+void RequireSecret(const Secret& secret, const std::string& name, const std::string& prefix,
+                   const std::string& why) {
+  const std::string var = "SWARMBOT_" + name;
+  if (secret.Empty()) {
+    throw ConfigError(var + ": missing (set it, or " + var + "_FILE, " + why + ")");
+  }
+  if (!prefix.empty() && secret.Reveal().rfind(prefix, 0) != 0) {
+    throw ConfigError(var + ": must start with " + prefix);
+  }
+}
+
+void ReadSlack(const toml::table& root, const std::string& source, Config& config) {
+  const std::string mode = ReadString(root, source, "slack", "mode", "socket");
+  if (mode == "socket") {
+    config.mode = Mode::kSocket;
+  } else if (mode == "http") {
+    config.mode = Mode::kHttp;
+  } else {
+    Fail(source, "slack.mode", "must be \"socket\" or \"http\", not \"" + mode + "\"");
+  }
+  config.api_base_url = ReadString(root, source, "slack", "api_base_url", config.api_base_url);
+  auto url = ParseUrl(config.api_base_url);
+  if (!url || (url->scheme != "https" && url->scheme != "http")) {
+    Fail(source, "slack.api_base_url", "must be an http(s) URL");
+  }
+  if (config.api_base_url.back() != '/') {
+    config.api_base_url.push_back('/');
+  }
+  config.ca_file = ReadString(root, source, "slack", "ca_file", "");
+  if (!config.ca_file.empty() && !std::ifstream(config.ca_file)) {
+    Fail(source, "slack.ca_file", "cannot read " + config.ca_file);
+  }
+  config.incident_channel = ReadString(root, source, "slack", "incident_channel", "");
+}
+
+void ReadHttp(const toml::table& root, const std::string& source, Config& config) {
+  config.http_listen = ReadString(root, source, "http", "listen", config.http_listen);
+  if (const toml::node* node = root.at_path("http.port").node()) {
+    const auto port = node->value<std::int64_t>();
+    if (!node->is_integer() || !port || *port < 0 || *port > 65535) {
+      Fail(source, "http.port", "must be a whole number from 0 to 65535");
+    }
+    config.http_port = static_cast<std::uint16_t>(*port);
+  }
+}
+
+void ReadRoles(const toml::table& root, const std::string& source, Config& config) {
+  const toml::node* node = root.at_path("roles.incident_managers").node();
+  if (node == nullptr) {
+    return;
+  }
+  const toml::array* list = node->as_array();
+  if (list == nullptr) {
+    Fail(source, "roles.incident_managers", "must be a list of Slack user ids");
+  }
+  for (const auto& item : *list) {
+    const auto id = item.value<std::string>();
+    if (!item.is_string() || !id || id->empty()) {
+      Fail(source, "roles.incident_managers", "must be a list of Slack user ids");
+    }
+    config.incident_managers.push_back(*id);
+  }
+}
+
+void ReadSecrets(const EnvLookup& env, Config& config) {
+  config.bot_token = ReadSecret(env, "BOT_TOKEN");
+  config.app_token = ReadSecret(env, "APP_TOKEN");
+  config.signing_secret = ReadSecret(env, "SIGNING_SECRET");
+  config.intake_api_key = ReadSecret(env, "INTAKE_API_KEY");
+  RequireSecret(config.bot_token, "BOT_TOKEN", "xoxb-", "the bot token calls the Web API");
+  if (config.mode == Mode::kSocket) {
+    RequireSecret(config.app_token, "APP_TOKEN", "xapp-", "Socket Mode needs the app token");
+  } else {
+    RequireSecret(config.signing_secret, "SIGNING_SECRET", "",
+                  "request-URL mode verifies every request with it");
+  }
+  RequireSecret(config.intake_api_key, "INTAKE_API_KEY", "", "it guards the case intake API");
+}
+
+}  // namespace
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* value = std::getenv(name.c_str())) {
+      return std::string(value);
+    }
+    return std::nullopt;
+  };
+}
+
+Config ParseConfig(const std::string& toml_text, const std::string& source_name,
+                   const EnvLookup& env) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw ConfigError(source_name + ":" + std::to_string(where.line) + ": " +
+                      std::string(e.description()));
+  }
+  RejectUnknownKeys(root, source_name);
+
+  Config config;
+  ReadSlack(root, source_name, config);
+  ReadHttp(root, source_name, config);
+  config.store_path = ReadString(root, source_name, "store", "path", config.store_path);
+  if (config.store_path.empty()) {
+    Fail(source_name, "store.path", "must not be empty");
+  }
+  ReadRoles(root, source_name, config);
+  config.log_level = ReadString(root, source_name, "log", "level", config.log_level);
+  static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.contains(config.log_level)) {
+    Fail(source_name, "log.level", "must be one of trace, debug, info, warn, error");
+  }
+  ReadSecrets(env, config);
+  return config;
+}
+
+Config LoadConfig(const std::string& path, const EnvLookup& env) {
+  return ParseConfig(ReadFileText(path), path, env);
+}
+
+}  // namespace swarmbot::config

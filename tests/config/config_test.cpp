@@ -1,0 +1,128 @@
+#include "config/config.hpp"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::config {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  EnvLookup Env() const {
+    return [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env_.find(name);
+      return it == env_.end() ? std::nullopt : std::optional(it->second);
+    };
+  }
+
+  // Returns the ConfigError's message, or "" if parsing succeeded.
+  std::string ErrorOf(const std::string& toml) const {
+    try {
+      ParseConfig(toml, "swarmbot.toml", Env());
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  std::map<std::string, std::string> env_{{"SWARMBOT_BOT_TOKEN", "xoxb-1-secretbot"},
+                                          {"SWARMBOT_APP_TOKEN", "xapp-1-secretapp"},
+                                          {"SWARMBOT_INTAKE_API_KEY", "intake-key-123"}};
+};
+
+TEST_F(ConfigTest, ReadsEveryKeyAndSecretsFromTheEnvironment) {
+  const Config config = ParseConfig(R"(
+[slack]
+mode = "socket"
+api_base_url = "https://127.0.0.1:8443/api"
+incident_channel = "C0MANAGERS"
+[http]
+listen = "0.0.0.0"
+port = 8080
+[store]
+path = "/var/lib/swarmbot/swarmbot.db"
+[roles]
+incident_managers = ["U0MARA", "U0KOFI"]
+[log]
+level = "debug"
+)",
+                                    "swarmbot.toml", Env());
+  EXPECT_EQ(config.mode, Mode::kSocket);
+  EXPECT_EQ(config.api_base_url, "https://127.0.0.1:8443/api/");
+  EXPECT_EQ(config.incident_channel, "C0MANAGERS");
+  EXPECT_EQ(config.http_listen, "0.0.0.0");
+  EXPECT_EQ(config.http_port, 8080);
+  EXPECT_EQ(config.store_path, "/var/lib/swarmbot/swarmbot.db");
+  EXPECT_EQ(config.incident_managers, (std::vector<std::string>{"U0MARA", "U0KOFI"}));
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.bot_token.Reveal(), "xoxb-1-secretbot");
+  EXPECT_EQ(config.app_token.Reveal(), "xapp-1-secretapp");
+}
+
+TEST_F(ConfigTest, AnEmptyFileGivesTheDefaults) {
+  const Config config = ParseConfig("", "swarmbot.toml", Env());
+  EXPECT_EQ(config.mode, Mode::kSocket);
+  EXPECT_EQ(config.api_base_url, "https://slack.com/api/");
+  EXPECT_EQ(config.http_port, 3000);
+}
+
+TEST_F(ConfigTest, NamesAnUnknownKey) {
+  EXPECT_EQ(ErrorOf("[slack]\nmodee = \"socket\"\n"), "swarmbot.toml: slack.modee: unknown key");
+  EXPECT_EQ(ErrorOf("[slak]\n"), "swarmbot.toml: slak: unknown section");
+}
+
+TEST_F(ConfigTest, NamesABadUrlPortModeAndLevel) {
+  EXPECT_EQ(ErrorOf("[slack]\napi_base_url = \"slack.com\"\n"),
+            "swarmbot.toml: slack.api_base_url: must be an http(s) URL");
+  EXPECT_EQ(ErrorOf("[http]\nport = 70000\n"),
+            "swarmbot.toml: http.port: must be a whole number from 0 to 65535");
+  EXPECT_EQ(ErrorOf("[http]\nport = \"80\"\n"),
+            "swarmbot.toml: http.port: must be a whole number from 0 to 65535");
+  EXPECT_NE(ErrorOf("[slack]\nmode = \"webhook\"\n").find("slack.mode"), std::string::npos);
+  EXPECT_NE(ErrorOf("[log]\nlevel = \"loud\"\n").find("log.level"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ReportsTheLineOfBrokenToml) {
+  EXPECT_EQ(ErrorOf("[slack]\nmode = \n").rfind("swarmbot.toml:2: ", 0), 0u);
+}
+
+TEST_F(ConfigTest, NamesAMissingSecretWithoutPrintingAnyValue) {
+  env_.erase("SWARMBOT_APP_TOKEN");
+  const std::string error = ErrorOf("");
+  EXPECT_EQ(error.rfind("SWARMBOT_APP_TOKEN: missing", 0), 0u) << error;
+  EXPECT_EQ(error.find("xoxb-1-secretbot"), std::string::npos);
+}
+
+TEST_F(ConfigTest, RejectsATokenOfTheWrongKindWithoutEchoingIt) {
+  env_["SWARMBOT_BOT_TOKEN"] = "xapp-wrong-kind";
+  const std::string error = ErrorOf("");
+  EXPECT_EQ(error, "SWARMBOT_BOT_TOKEN: must start with xoxb-");
+}
+
+TEST_F(ConfigTest, HttpModeNeedsTheSigningSecretButNotTheAppToken) {
+  env_.erase("SWARMBOT_APP_TOKEN");
+  EXPECT_EQ(ErrorOf("[slack]\nmode = \"http\"\n").rfind("SWARMBOT_SIGNING_SECRET: missing", 0),
+            0u);
+  env_["SWARMBOT_SIGNING_SECRET"] = "8f742231b10e8888abcd99yyyzzz85a5";
+  EXPECT_EQ(ErrorOf("[slack]\nmode = \"http\"\n"), "");
+}
+
+TEST_F(ConfigTest, ReadsASecretFromTheFileNamedByTheFileVariable) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "app-token", "xapp-from-file\n");
+  env_.erase("SWARMBOT_APP_TOKEN");
+  env_["SWARMBOT_APP_TOKEN_FILE"] = (dir / "app-token").string();
+  const Config config = ParseConfig("", "swarmbot.toml", Env());
+  EXPECT_EQ(config.app_token.Reveal(), "xapp-from-file");
+}
+
+TEST_F(ConfigTest, TheExampleConfigIsValid) {
+  const auto example = std::filesystem::path(SWARMBOT_SOURCE_DIR) / "swarmbot.example.toml";
+  EXPECT_NO_THROW(LoadConfig(example.string(), Env()));
+}
+
+}  // namespace
+}  // namespace swarmbot::config
