@@ -6,13 +6,12 @@ if(SWARMBOT_WERROR)
   target_compile_options(swarmbot_warnings INTERFACE -Werror)
 endif()
 
-# Beast and Asio are header-only; compile their separate parts once per target
-# that needs them would be slow, so every target shares these definitions.
+# Boost, OpenSSL and threads with the same definitions everywhere, so that
+# Asio's types mean the same in every library that shares them.
 add_library(swarmbot_boost INTERFACE)
 target_link_libraries(swarmbot_boost INTERFACE Boost::headers Boost::json Boost::url
                       OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
-target_compile_definitions(swarmbot_boost INTERFACE BOOST_ASIO_NO_DEPRECATED
-                           BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(swarmbot_boost INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
 # swarmbot_library(<folder> DEPS <targets>...): the folder's .cpp files (and its
 # detail/ ones) become the static library swarmbot_<folder>, namespace swarmbot::<folder>.

@@ -81,7 +81,8 @@ Result<FormFields> ParseForm(std::string_view body) {
     if (!name) {
       return name.error();
     }
-    auto value = FormDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto value =
+        FormDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!value) {
       return value.error();
     }
@@ -169,7 +170,8 @@ Result<Url> ParseUrl(std::string_view text) {
         return MakeError(Errc::kInvalidInput, "URL port is not a number");
       }
     }
-    if (port.size() > 5 || std::stoi(std::string(port)) == 0 || std::stoi(std::string(port)) > 65535) {
+    if (port.size() > 5 || std::stoi(std::string(port)) == 0 ||
+        std::stoi(std::string(port)) > 65535) {
       return MakeError(Errc::kInvalidInput, "URL port is out of range");
     }
     url.port = std::string(port);

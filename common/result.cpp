@@ -26,15 +26,24 @@ std::error_code make_error_code(Errc e) noexcept {
 
 std::string_view ErrcName(Errc e) noexcept {
   switch (e) {
-    case Errc::kInvalidInput: return "invalid_input";
-    case Errc::kNotFound: return "not_found";
-    case Errc::kConflict: return "conflict";
-    case Errc::kForbidden: return "forbidden";
-    case Errc::kUnauthenticated: return "unauthenticated";
-    case Errc::kSlackError: return "slack_error";
-    case Errc::kRateLimited: return "rate_limited";
-    case Errc::kUnavailable: return "unavailable";
-    case Errc::kInternal: return "internal";
+    case Errc::kInvalidInput:
+      return "invalid_input";
+    case Errc::kNotFound:
+      return "not_found";
+    case Errc::kConflict:
+      return "conflict";
+    case Errc::kForbidden:
+      return "forbidden";
+    case Errc::kUnauthenticated:
+      return "unauthenticated";
+    case Errc::kSlackError:
+      return "slack_error";
+    case Errc::kRateLimited:
+      return "rate_limited";
+    case Errc::kUnavailable:
+      return "unavailable";
+    case Errc::kInternal:
+      return "internal";
   }
   return "unknown";
 }

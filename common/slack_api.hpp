@@ -25,7 +25,7 @@ class SlackApi {
   // comes back as Errc::kSlackError with Error::slack_error set; HTTP 429 as
   // kRateLimited with retry_after; 5xx, timeouts and resets as kUnavailable.
   virtual boost::asio::awaitable<Result<ApiReply>> Call(std::string method,
-                                                         std::string args_json) = 0;
+                                                        std::string args_json) = 0;
 
   // POSTs `body_json` to a response_url from a command or a click.
   virtual boost::asio::awaitable<Status> Respond(std::string response_url,

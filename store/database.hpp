@@ -13,9 +13,15 @@ namespace swarmbot::store {
 // applied. A file written by a newer swarmbot (schema version above ours) is
 // refused with Errc::kConflict and a message saying so. Not thread-safe: one
 // Database belongs to one thread (swarmbot's io thread).
+//
+// The schema version is SQLite's `PRAGMA user_version`; migrations live in
+// store/detail/migrations.cpp and each runs in its own transaction.
 class Database {
  public:
-  // `path` may be ":memory:" for tests.
+  // `path` may be ":memory:" for tests. Errors (never exceptions): kConflict for
+  // a newer schema, kInvalidInput for a file that isn't a SQLite database,
+  // kUnavailable when the file can't be opened or created. The Error's
+  // user_message is one line fit for a person at start-up.
   static Result<std::unique_ptr<Database>> Open(const std::string& path);
 
   SQLite::Database& Sql() noexcept { return *db_; }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/form.hpp"
@@ -23,6 +24,9 @@ struct OutboxItem {
                        // that must first check whether the effect already happened
 };
 
+// Times are stored as Unix milliseconds. SQL failures (disk full, a locked
+// file) throw SQLite::Exception; ClaimNext runs its own transaction, so call it
+// outside any other.
 class Outbox {
  public:
   explicit Outbox(Database& db) : db_(db) {}
@@ -44,6 +48,9 @@ class Outbox {
   // When the next pending item becomes due, if any is pending.
   std::optional<Clock::TimePoint> NextDue();
   std::int64_t PendingCount();
+
+  // Every pending item, oldest first (attempts as stored); for status pages and tests.
+  std::vector<OutboxItem> Pending();
 
  private:
   Database& db_;

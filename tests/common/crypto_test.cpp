@@ -26,8 +26,8 @@ TEST(Crypto, ConstantTimeEqualChecksLengthAndContent) {
 }
 
 TEST(Log, ScrubsTokensAndSignatures) {
-  const std::string line = "auth=Bearer xoxb-123-456-abc app=xapp-1-A1-99 sig=v0=" +
-                           std::string(64, 'a') + " ok";
+  const std::string line =
+      "auth=Bearer xoxb-123-456-abc app=xapp-1-A1-99 sig=v0=" + std::string(64, 'a') + " ok";
   const std::string scrubbed = ScrubSecrets(line);
   EXPECT_EQ(scrubbed.find("xoxb-"), std::string::npos);
   EXPECT_EQ(scrubbed.find("xapp-"), std::string::npos);

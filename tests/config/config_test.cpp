@@ -104,8 +104,7 @@ TEST_F(ConfigTest, RejectsATokenOfTheWrongKindWithoutEchoingIt) {
 
 TEST_F(ConfigTest, HttpModeNeedsTheSigningSecretButNotTheAppToken) {
   env_.erase("SWARMBOT_APP_TOKEN");
-  EXPECT_EQ(ErrorOf("[slack]\nmode = \"http\"\n").rfind("SWARMBOT_SIGNING_SECRET: missing", 0),
-            0u);
+  EXPECT_EQ(ErrorOf("[slack]\nmode = \"http\"\n").rfind("SWARMBOT_SIGNING_SECRET: missing", 0), 0u);
   env_["SWARMBOT_SIGNING_SECRET"] = "8f742231b10e8888abcd99yyyzzz85a5";
   EXPECT_EQ(ErrorOf("[slack]\nmode = \"http\"\n"), "");
 }

@@ -1,0 +1,289 @@
+#include "app/app.hpp"
+
+#include <csignal>
+#include <string>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "bot/delivery_filter.hpp"
+#include "bot/http_endpoint.hpp"
+#include "bot/outbox_worker.hpp"
+#include "bot/socket_mode_client.hpp"
+#include "bot/web_api_client.hpp"
+#include "common/clock.hpp"
+#include "handlers/effect_runner.hpp"
+#include "handlers/intake.hpp"
+#include "handlers/router.hpp"
+#include "store/database.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::app {
+namespace {
+
+namespace asio = boost::asio;
+
+// Who the bot is in this workspace (auth.test), so that its own messages and
+// channel joins are not taken for people's.
+struct BotIdentity {
+  UserId user_id;
+  std::string bot_id;
+};
+
+Result<BotIdentity> ParseIdentity(const ApiReply& reply) {
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(reply.body, ec);
+  const auto* object = ec ? nullptr : body.if_object();
+  const auto* user = object ? object->if_contains("user_id") : nullptr;
+  const auto* bot = object ? object->if_contains("bot_id") : nullptr;
+  if (user == nullptr || !user->is_string()) {
+    return MakeError(Errc::kUnavailable, "auth.test answered without user_id");
+  }
+  return BotIdentity{UserId(std::string(user->as_string())),
+                     bot && bot->is_string() ? std::string(bot->as_string()) : std::string()};
+}
+
+// Asks Slack who the bot is, retrying while Slack is unreachable or busy; a
+// token Slack rejects ends start-up, since no retry can fix it.
+asio::awaitable<Result<BotIdentity>> FetchIdentity(bot::WebApiClient& api) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::chrono::seconds delay{1};
+  for (int attempt = 1;; ++attempt) {
+    auto reply = co_await api.Call("auth.test", "{}");
+    if (reply) {
+      co_return ParseIdentity(*reply);
+    }
+    if (!reply.error().Retryable() || attempt == 6) {
+      co_return reply.error();
+    }
+    spdlog::warn("event=startup.auth_test_retry attempt={} error={}", attempt,
+                 ErrcName(reply.error().code));
+    timer.expires_after(reply.error().retry_after.value_or(delay));
+    co_await timer.async_wait(asio::use_awaitable);
+    delay = std::min(delay * 2, std::chrono::seconds(30));
+  }
+}
+
+handlers::Settings HandlerSettings(const config::Config& config, const BotIdentity& identity) {
+  handlers::Settings settings;
+  settings.bot_user_id = identity.user_id;
+  settings.bot_id = identity.bot_id;
+  settings.managers_channel = ChannelId(config.incident_channel);
+  for (const auto& id : config.incident_managers) {
+    settings.incident_managers.emplace_back(id);
+  }
+  return settings;
+}
+
+bot::HttpAnswer ToHttpAnswer(const handlers::IntakeAnswer& answer) {
+  bot::HttpAnswer http;
+  http.status = answer.status;
+  http.body = answer.body_json;
+  return http;
+}
+
+void ReportReady(const ServeOptions& options, std::uint16_t port) {
+  if (!options.ready_fd) {
+    return;
+  }
+  const std::string line = "ready http_port=" + std::to_string(port) + "\n";
+  if (::write(*options.ready_fd, line.data(), line.size()) < 0) {
+    spdlog::warn("event=startup.ready_fd_failed");
+  }
+  ::close(*options.ready_fd);
+}
+
+}  // namespace
+
+// One running swarmbot: the parts, in the order they depend on each other.
+class Server {
+ public:
+  Server(const config::Config& config, store::Database& db)
+      : config_(config),
+        db_(db),
+        outbox_(db),
+        filter_(db, clock_),
+        intake_(db, clock_, config.intake_api_key),
+        api_(io_.get_executor(), bot::WebApiOptions{.base_url = config.api_base_url,
+                                                    .ca_file = config.ca_file,
+                                                    .bot_token = config.bot_token}),
+        worker_(io_.get_executor(), outbox_, clock_,
+                [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); }),
+        endpoint_(
+            io_.get_executor(), clock_, filter_,
+            [this](const InboundRequest& request) { return Dispatch(request); },
+            bot::HttpEndpointOptions{
+                .address = config.http_listen,
+                .port = config.http_port,
+                .signing_secret =
+                    config.mode == config::Mode::kHttp ? config.signing_secret : Secret{},
+            }) {
+    // The endpoint has already compared the client's key with this one (and
+    // strips it from the headers), so the intake is handed the matching key.
+    endpoint_.AddApiRoute(
+        "POST", "/api/cases", config.intake_api_key, [this](const bot::ApiRequest& request) {
+          auto answer = intake_.Handle({.body = request.body,
+                                        .idempotency_key = request.Header("idempotency-key"),
+                                        .api_key = config_.intake_api_key});
+          worker_.Wake();
+          return ToHttpAnswer(answer);
+        });
+  }
+
+  int Run(const ServeOptions& options) {
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (!ec) {
+        spdlog::info("event=shutdown signal={}", signal);
+        Shutdown();
+      }
+    });
+    Spawn("startup", Start(options));
+    io_.run();
+    return exit_status_;
+  }
+
+ private:
+  // Learns the bot's identity, then opens the doors: the HTTP endpoint, the
+  // outbox and (in Socket Mode) the WebSocket to Slack.
+  asio::awaitable<void> Start(ServeOptions options) {
+    auto identity = co_await FetchIdentity(api_);
+    if (shutting_down_) {
+      co_return;
+    }
+    if (!identity) {
+      spdlog::error("event=startup.failed part=auth.test error={} slack_error={}",
+                    ErrcName(identity.error().code), identity.error().slack_error);
+      std::fprintf(stderr, "swarmbot: Slack refused the bot token or could not be reached (%s)\n",
+                   identity.error().slack_error.empty() ? ErrcName(identity.error().code).data()
+                                                        : identity.error().slack_error.c_str());
+      exit_status_ = kExitFailure;
+      Shutdown();
+      co_return;
+    }
+    spdlog::info("event=startup.identity bot_user={}", identity->user_id.str());
+    const handlers::Settings settings = HandlerSettings(config_, *identity);
+    router_.emplace(db_, clock_, settings);
+    effects_.emplace(db_, clock_, settings);
+
+    endpoint_.Start();
+    spdlog::info("event=startup.http address={} port={}", config_.http_listen, endpoint_.Port());
+    Spawn("outbox", worker_.Run());
+    if (config_.mode == config::Mode::kSocket) {
+      socket_mode_.emplace(
+          io_.get_executor(), api_, filter_,
+          [this](const InboundRequest& request) { return Dispatch(request); },
+          bot::SocketModeOptions{.app_token = config_.app_token, .ca_file = config_.ca_file});
+      Spawn("socket_mode", RunSocketMode());
+    }
+    ReportReady(options, endpoint_.Port());
+    spdlog::info("event=startup.ready mode={}",
+                 config_.mode == config::Mode::kSocket ? "socket" : "http");
+  }
+
+  InboundReply Dispatch(const InboundRequest& request) {
+    InboundReply reply = router_->Handle(request);
+    worker_.Wake();
+    return reply;
+  }
+
+  asio::awaitable<void> RunSocketMode() {
+    const Status status = co_await socket_mode_->Run();
+    if (!status) {
+      spdlog::error("event=socket_mode.stopped error={} detail=\"{}\"",
+                    ErrcName(status.error().code), status.error().detail);
+      exit_status_ = kExitFailure;
+      Shutdown();
+    }
+  }
+
+  // Runs a long-lived task. One that ends by an exception stops the process:
+  // a transport that died silently would leave a bot that looks alive but
+  // answers nobody.
+  void Spawn(const char* name, asio::awaitable<void> task) {
+    ++tasks_running_;
+    asio::co_spawn(io_, std::move(task), [this, name](std::exception_ptr failure) {
+      --tasks_running_;
+      if (failure) {
+        try {
+          std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+          spdlog::error("event=task.failed task={} error=\"{}\"", name, e.what());
+        }
+        exit_status_ = kExitFailure;
+        Shutdown();
+      }
+      if (shutting_down_ && tasks_running_ == 0) {
+        io_.stop();
+      }
+    });
+  }
+
+  void Shutdown() {
+    if (shutting_down_) {
+      return;
+    }
+    shutting_down_ = true;
+    if (socket_mode_) {
+      socket_mode_->Stop();
+    }
+    if (router_) {
+      endpoint_.Stop();
+      worker_.Stop();
+    }
+    // The tasks finish what is in flight; past this bound we stop anyway, and
+    // the outbox keeps whatever is unfinished for the next start.
+    shutdown_timer_.expires_after(std::chrono::seconds(5));
+    shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        io_.stop();
+      }
+    });
+  }
+
+  const config::Config& config_;
+  store::Database& db_;
+  SystemClock clock_;
+  asio::io_context io_{1};
+  store::Outbox outbox_;
+  bot::DeliveryFilter filter_;
+  handlers::Intake intake_;
+  std::optional<handlers::Router> router_;         // set once the bot's identity is known
+  std::optional<handlers::EffectRunner> effects_;  // likewise
+  bot::WebApiClient api_;
+  bot::OutboxWorker worker_;
+  bot::HttpEndpoint endpoint_;
+  std::optional<bot::SocketModeClient> socket_mode_;
+  asio::steady_timer shutdown_timer_{io_};
+  int tasks_running_ = 0;
+  bool shutting_down_ = false;
+  int exit_status_ = kExitOk;
+};
+
+int Serve(const config::Config& config, const ServeOptions& options) {
+  auto db = store::Database::Open(config.store_path);
+  if (!db) {
+    spdlog::error("event=startup.failed part=store detail=\"{}\"", db.error().detail);
+    std::fprintf(
+        stderr, "swarmbot: %s\n",
+        (db.error().user_message.empty() ? db.error().detail : db.error().user_message).c_str());
+    return db.error().code == Errc::kUnavailable ? kExitFailure : kExitConfig;
+  }
+  try {
+    Server server(config, **db);
+    return server.Run(options);
+  } catch (const std::exception& e) {
+    spdlog::error("event=startup.failed detail=\"{}\"", e.what());
+    std::fprintf(stderr, "swarmbot: %s\n", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace swarmbot::app

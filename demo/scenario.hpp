@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "demo/stack.hpp"
+#include "demo/takeout.hpp"
+
+namespace swarmbot::demo {
+
+// The Take-Out scenario played step by step through Slack and the intake API,
+// as its people would. The demo narrates it; the end-to-end test plays the
+// same steps and checks every "Expect" of the scenario file.
+class Scenario {
+ public:
+  // `narrate` receives one line per thing that happens; pass a no-op to stay quiet.
+  Scenario(Stack& stack, std::function<void(const std::string&)> narrate);
+
+  const TakeOut& people() const { return people_; }
+  Stack& stack() { return stack_; }
+
+  // Step 1: every case of the scenario arrives through POST /api/cases.
+  // Returns the case numbers swarmbot gave them, in arrival order.
+  std::vector<std::string> CasesArrive();
+  const std::vector<CaseSpec>& cases() const { return cases_; }
+  // The numbers of the FEAST25 cases among those that arrived.
+  std::vector<std::string> Feast25CaseNumbers() const;
+
+  // A person types a slash command in a channel; returns swarmbot's reply
+  // (the acknowledgement's text) or throws if Slack got no acknowledgement.
+  std::string Type(const UserId& who, const ChannelId& where, const std::string& command,
+                   const std::string& text);
+
+  // Waits until `predicate` holds, re-checked on every change in the
+  // workspace; throws with `what` if it doesn't within the test timeout.
+  void Await(const std::string& what, const std::function<bool()>& predicate);
+
+ private:
+  Stack& stack_;
+  std::function<void(const std::string&)> narrate_;
+  TakeOut people_;
+  std::vector<CaseSpec> cases_;
+  std::vector<std::string> case_numbers_;
+};
+
+// The text of a JSON acknowledgement's "text" field, or the body itself.
+std::string ReplyText(const std::string& ack_body);
+
+}  // namespace swarmbot::demo

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "demo/swarmbot_process.hpp"
+#include "emulator/emulator.hpp"
+
+namespace swarmbot::demo {
+
+// The whole system on one machine: the Slack emulator in this process, the
+// real swarmbot binary as a child process talking to it over TLS on loopback,
+// and a SQLite file in a work folder. Used by the demo and the end-to-end tests.
+class Stack {
+ public:
+  struct Options {
+    std::filesystem::path swarmbot_binary;
+    std::filesystem::path work_dir;  // config, database, CA file and log go here
+    emulator::Options slack;
+    bool request_url_mode = false;  // false: Socket Mode
+    std::string log_level = "info";
+  };
+
+  explicit Stack(Options options);
+  ~Stack();
+
+  emulator::Emulator& slack() { return *slack_; }
+  const std::filesystem::path& work_dir() const { return options_.work_dir; }
+  std::filesystem::path LogFile() const { return options_.work_dir / "swarmbot.log"; }
+  std::filesystem::path DatabaseFile() const { return options_.work_dir / "swarmbot.db"; }
+
+  // The channel where swarmbot announces incidents; set before StartSwarmbot.
+  void SetIncidentChannel(const ChannelId& channel) { incident_channel_ = channel; }
+  void SetIncidentManagers(std::vector<UserId> managers) { managers_ = std::move(managers); }
+
+  // Writes the config and starts swarmbot; returns once it is ready and, in
+  // Socket Mode, connected to the emulator.
+  void StartSwarmbot();
+  void KillSwarmbot();  // SIGKILL, as a crash
+  int StopSwarmbot();   // SIGTERM; returns the exit status
+  bool Running() const { return process_ != nullptr; }
+
+  // The secrets swarmbot runs with, for tests that scan its log for them.
+  std::vector<std::string> Secrets() const;
+  std::string IntakeApiKey() const { return intake_api_key_; }
+
+  struct HttpResult {
+    int status = 0;
+    std::string body;
+  };
+  // POST /api/cases on swarmbot's HTTP endpoint with the intake API key.
+  HttpResult PostCase(const std::string& json, const std::string& idempotency_key = "");
+  // Any request to swarmbot's HTTP endpoint; `headers` are sent as given.
+  HttpResult Request(const std::string& method, const std::string& target,
+                     const std::map<std::string, std::string>& headers, const std::string& body);
+
+ private:
+  void WriteConfig() const;
+
+  Options options_;
+  std::unique_ptr<emulator::Emulator> slack_;
+  std::unique_ptr<SwarmbotProcess> process_;
+  ChannelId incident_channel_;
+  std::vector<UserId> managers_;
+  std::string intake_api_key_;
+};
+
+}  // namespace swarmbot::demo

@@ -1,0 +1,105 @@
+#include "demo/takeout.hpp"
+
+#include <array>
+
+#include <boost/json.hpp>
+
+namespace swarmbot::demo {
+
+TakeOut PopulateTakeOut(emulator::Emulator& slack) {
+  TakeOut t;
+  auto add = [&](const char* name, const char* tz = "Europe/London") {
+    return slack.AddUser(name, std::string(name) + "@take-out.example", tz);
+  };
+  t.mara = add("mara");
+  t.ravi = add("ravi", "Asia/Kolkata");
+  t.lena = add("lena", "Europe/Berlin");
+  t.tom = add("tom");
+  t.priya = add("priya");
+  t.omar = add("omar", "Asia/Dubai");
+  t.chen = add("chen", "Asia/Shanghai");
+  t.sofia = add("sofia", "Europe/Madrid");
+  t.dev = add("dev");
+  t.ines = add("ines", "Europe/Lisbon");
+  t.kofi = add("kofi", "Africa/Accra");
+  t.ana = add("ana", "America/Sao_Paulo");
+  t.luis = add("luis", "America/Mexico_City");
+  t.devops = slack.AddUserGroup("devops", {t.dev, t.ines});
+  t.cab = slack.AddUserGroup("cab", {t.kofi, t.ana, t.luis});
+  const UserId bot = slack.BotUserId();
+  t.incidents = slack.AddChannel("incident-managers", {t.mara, t.priya, bot});
+  t.support = slack.AddChannel("support", {t.ravi, t.lena, t.tom, t.mara, bot});
+  return t;
+}
+
+std::vector<CaseSpec> TakeOutCases(const TakeOut& people) {
+  static constexpr std::array<const char*, 6> kFeastSubjects{
+      "FEAST25 code rejected at checkout",   "Discount code FEAST25 not working",
+      "Checkout says FEAST25 is invalid",    "Can't apply FEAST25 discount code",
+      "FEAST25 promo code error on payment", "Discount code FEAST25 fails at checkout",
+  };
+  static constexpr std::array<const char*, 10> kUnrelated{
+      "Late delivery of my order",        "Refund for a missing side dish",
+      "Driver went to the wrong address", "Order arrived cold",
+      "Charged twice for one order",      "Refund not received after cancellation",
+      "Delivery took two hours",          "Wrong drink in my order",
+      "Cannot change delivery address",   "Missing cutlery and napkins",
+  };
+  // 12 e-mail, 10 chat, 8 messaging, 6 phone.
+  std::vector<std::string> feast_channels;
+  for (auto [channel, n] : std::array<std::pair<const char*, int>, 4>{
+           {{"email", 12}, {"chat", 10}, {"messaging", 8}, {"phone", 6}}}) {
+    feast_channels.insert(feast_channels.end(), n, channel);
+  }
+  const std::array<UserId, 3> reps{people.ravi, people.lena, people.tom};
+
+  std::vector<CaseSpec> cases;
+  std::size_t unrelated = 0;
+  auto add_unrelated = [&] {
+    const std::string m = std::to_string(unrelated + 1);
+    cases.push_back({
+        .contact_name = "Diner " + m,
+        .contact_email = "diner" + m + "@mail.example",
+        .channel = unrelated % 2 == 0 ? "web" : "phone",
+        .territory = unrelated % 2 == 0 ? "West" : "North",
+        .subject = kUnrelated[unrelated],
+        .description = "My order had a problem that I would like resolved.",
+        .owner = reps[unrelated % reps.size()],
+    });
+    ++unrelated;
+  };
+  for (std::size_t i = 0; i < feast_channels.size(); ++i) {
+    const std::string n = std::to_string(i + 1);
+    cases.push_back({
+        .contact_name = "Customer " + n,
+        .contact_email = "customer" + n + "@mail.example",
+        .channel = feast_channels[i],
+        .territory = i % 3 == 2 ? "East" : "North",
+        .subject = kFeastSubjects[i % kFeastSubjects.size()],
+        .description = "I entered the discount code FEAST25 at checkout and got an error "
+                       "saying the code is not valid, so I paid full price.",
+        .owner = reps[i % reps.size()],
+        .about_feast25 = true,
+    });
+    // An unrelated case after every fourth one keeps them interleaved.
+    if (i % 4 == 3) {
+      add_unrelated();
+    }
+  }
+  while (unrelated < kUnrelated.size()) {
+    add_unrelated();
+  }
+  return cases;
+}
+
+std::string CaseJson(const CaseSpec& spec) {
+  boost::json::object body{
+      {"contact_name", spec.contact_name}, {"contact_email", spec.contact_email},
+      {"channel", spec.channel},           {"territory", spec.territory},
+      {"subject", spec.subject},           {"description", spec.description},
+      {"owner", spec.owner.str()},
+  };
+  return boost::json::serialize(body);
+}
+
+}  // namespace swarmbot::demo

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "emulator/emulator.hpp"
+
+namespace swarmbot::demo {
+
+// The people, groups and channels of the Take-Out scenario
+// (shared/scenarios/take-out-discount-code.md).
+struct TakeOut {
+  UserId mara;               // incident manager
+  UserId ravi, lena, tom;    // support reps
+  UserId priya, omar, chen;  // resolution team
+  UserId sofia;              // promotions expert
+  UserId dev, ines;          // DevOps
+  UserId kofi, ana, luis;    // CAB
+  UserGroupId devops, cab;
+  ChannelId incidents;  // the incident managers' channel
+  ChannelId support;    // where the reps work
+};
+
+TakeOut PopulateTakeOut(emulator::Emulator& slack);
+
+// One customer case as a case source sends it to POST /api/cases.
+struct CaseSpec {
+  std::string contact_name;
+  std::string contact_email;
+  std::string channel;  // email, chat, messaging, phone, web
+  std::string territory;
+  std::string subject;
+  std::string description;
+  UserId owner;
+  bool about_feast25 = false;
+};
+
+// The scenario's cases in arrival order: 36 about FEAST25 (12 e-mail, 10 chat,
+// 8 messaging, 6 phone; North and East) interleaved with 10 unrelated ones.
+std::vector<CaseSpec> TakeOutCases(const TakeOut& people);
+
+std::string CaseJson(const CaseSpec& spec);
+
+}  // namespace swarmbot::demo

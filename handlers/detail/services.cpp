@@ -1,0 +1,36 @@
+#include "handlers/detail/services.hpp"
+
+#include <algorithm>
+
+#include "store/records.hpp"
+
+namespace swarmbot::handlers::detail {
+
+Result<std::int64_t> ResolveIncident(Services& services, const std::vector<std::string>& words,
+                                     const ChannelId& channel, std::size_t& consumed,
+                                     std::string_view example) {
+  consumed = 0;
+  if (!words.empty()) {
+    if (auto number = store::ParseIncidentNumber(words.front())) {
+      consumed = 1;
+      return *number;
+    }
+  }
+  auto swarm = services.swarms.FindByChannel(channel);
+  if (!swarm) {
+    return swarm.error();
+  }
+  if (*swarm) {
+    return (*swarm)->incident;
+  }
+  return MakeError(Errc::kInvalidInput, "no incident named",
+                   "Which incident? Name it, e.g. `" + std::string(example) +
+                       "`, or run the command in the incident's swarm channel.");
+}
+
+bool IsIncidentManager(const Settings& settings, const UserId& user) {
+  const auto& managers = settings.incident_managers;
+  return managers.empty() || std::find(managers.begin(), managers.end(), user) != managers.end();
+}
+
+}  // namespace swarmbot::handlers::detail

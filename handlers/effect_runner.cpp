@@ -1,0 +1,487 @@
+#include "handlers/effect_runner.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/incident_view.hpp"
+#include "lifecycle/channel_name.hpp"
+#include "lifecycle/effects.hpp"
+
+// GCC 12 at -O2 reports -Wmismatched-new-delete when it inlines one asio
+// coroutine's frame allocation into another: the frame's class-specific
+// operator new and delete do match, the warning is a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace swarmbot::handlers {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+struct EffectRunner::Job {
+  store::OutboxItem item;
+  std::int64_t incident = 0;
+  lifecycle::IncidentStatus status;
+  SlackApi* api = nullptr;
+};
+
+namespace {
+
+// Suffixes tried for a swarm channel whose name is taken.
+constexpr int kMaxNameAttempts = 20;
+// conversations.list pages read while looking for our channel.
+constexpr int kMaxListPages = 50;
+
+// Builds a JSON object from key, value, key, value…. Coroutine bodies build
+// their arguments through this because GCC 12 miscompiles braced
+// initializer lists holding string literals inside coroutines.
+inline void Put(json::object&) {}
+
+template <class V, class... Rest>
+void Put(json::object& object, std::string_view key, V&& value, Rest&&... rest) {
+  object[key] = json::value(std::forward<V>(value));
+  Put(object, std::forward<Rest>(rest)...);
+}
+
+template <class... Pairs>
+json::object Fields(Pairs&&... pairs) {
+  json::object object;
+  Put(object, std::forward<Pairs>(pairs)...);
+  return object;
+}
+
+bool IsSlackError(const Error& error, std::string_view code) {
+  return error.code == Errc::kSlackError && error.slack_error == code;
+}
+
+std::optional<std::int64_t> IncidentArg(const store::OutboxItem& item) {
+  const auto text = FormValue(item.args, lifecycle::effect::kArgIncident);
+  std::int64_t number = 0;
+  if (!text || text->empty() ||
+      std::from_chars(text->data(), text->data() + text->size(), number).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return number;
+}
+
+std::vector<std::string> SplitIds(std::string_view list) {
+  std::vector<std::string> ids;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    if (comma != 0) {
+      ids.emplace_back(list.substr(0, comma));
+    }
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  return ids;
+}
+
+// Calls `method` and reads its reply; Slack's ok:false arrives as an Error
+// from SlackApi already.
+awaitable<Result<detail::FlatJson>> CallSlack(SlackApi& api, std::string_view method,
+                                              const json::object& args) {
+  spdlog::debug("event=effect.call method={}", method);
+  std::string name(method);
+  std::string body = json::serialize(args);
+  auto reply = co_await api.Call(std::move(name), std::move(body));
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto flat = detail::FlattenJson(reply->body, 6);
+  if (!flat) {
+    co_return MakeError(Errc::kUnavailable, std::string(method) + " answered with unreadable JSON");
+  }
+  co_return std::move(*flat);
+}
+
+Error NoChannel() {
+  return MakeError(Errc::kSlackError, "the swarm channel was never created");
+}
+
+}  // namespace
+
+EffectRunner::EffectRunner(store::Database& db, const Clock& clock, Settings settings)
+    : services_(db, clock, std::move(settings)),
+      clock_(clock),
+      bot_user_id_(services_.settings.bot_user_id) {}
+
+awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
+  const auto incident = IncidentArg(item);
+  if (!incident) {
+    co_return MakeError(Errc::kInternal,
+                        "outbox item " + std::to_string(item.id) + " has no incident argument");
+  }
+  auto status = services_.incidents.StatusOf(*incident, 0);
+  if (!status) {
+    co_return status.error().code == Errc::kNotFound
+        ? MakeError(Errc::kInternal, "outbox item for a missing incident")
+        : status.error();
+  }
+  spdlog::info("event=effect.run id={} incident={} kind={} attempt={}", item.id, item.stream,
+               item.kind, item.attempts + 1);
+  Job job;
+  job.item = std::move(item);
+  job.incident = *incident;
+  job.status = std::move(*status);
+  job.api = &api;
+  co_return co_await Dispatch(job);
+}
+
+awaitable<Status> EffectRunner::Dispatch(Job& job) {
+  namespace effect = lifecycle::effect;
+  const std::string& kind = job.item.kind;
+  if (kind == effect::kAnnounce) {
+    co_return co_await Announce(job);
+  }
+  if (kind == effect::kUpdateAnnouncement) {
+    co_return co_await UpdateAnnouncement(job);
+  }
+  if (kind == effect::kCreateChannel) {
+    co_return co_await CreateChannel(job);
+  }
+  if (kind == effect::kSetTopic || kind == effect::kSetPurpose) {
+    co_return co_await SetTopicOrPurpose(job, kind == effect::kSetTopic);
+  }
+  if (kind == effect::kPostSummary) {
+    co_return co_await PostSummary(job);
+  }
+  if (kind == effect::kPinSummary) {
+    co_return co_await PinSummary(job);
+  }
+  if (kind == effect::kInvite) {
+    co_return co_await Invite(job);
+  }
+  if (kind == effect::kUpdateSummary) {
+    co_return co_await UpdateSummary(job);
+  }
+  if (kind == effect::kPostClosing) {
+    co_return co_await PostClosing(job);
+  }
+  if (kind == effect::kArchive) {
+    co_return co_await Archive(job);
+  }
+  co_return MakeError(Errc::kInternal, "unknown effect kind " + kind);
+}
+
+Status EffectRunner::Fail(std::int64_t incident, std::string_view what, const Error& error) {
+  if (error.Retryable()) {
+    return error;
+  }
+  const std::string reason = error.slack_error.empty() ? error.detail : error.slack_error;
+  spdlog::warn("event=effect.failed incident={} what=\"{}\" error={}",
+               store::IncidentNumberText(incident), what, reason);
+  if (auto noted = services_.incidents.NoteProblem(
+          incident, "Couldn't " + std::string(what) + ": Slack said " + reason);
+      !noted) {
+    spdlog::error("event=effect.note_failed incident={}", store::IncidentNumberText(incident));
+  }
+  return error;
+}
+
+awaitable<Result<UserId>> EffectRunner::BotUserId(SlackApi& api) {
+  if (!bot_user_id_.empty()) {
+    co_return bot_user_id_;
+  }
+  const json::object none;
+  auto reply = co_await CallSlack(api, "auth.test", none);
+  if (!reply) {
+    co_return reply.error();
+  }
+  bot_user_id_ = UserId(reply->StringOr("user_id"));
+  co_return bot_user_id_;
+}
+
+awaitable<Result<MessageTs>> EffectRunner::PostOnce(Job& job, const ChannelId& channel,
+                                                    const BlockMessage& message) {
+  SlackApi& api = *job.api;
+  const std::string effect_id = std::to_string(job.item.id);
+  if (job.item.attempts > 0) {
+    const json::object query =
+        Fields("channel", channel.str(), "limit", 100, "include_all_metadata", true);
+    auto history = co_await CallSlack(api, "conversations.history", query);
+    if (!history) {
+      co_return history.error();
+    }
+    for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
+      const std::string base = "messages." + std::to_string(i);
+      if (history->StringOr(base + ".metadata.event_type") == "swarmbot_effect" &&
+          history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
+        spdlog::info("event=effect.adopted_message id={}", job.item.id);
+        co_return MessageTs(history->StringOr(base + ".ts"));
+      }
+    }
+  }
+  json::object args = message.ToObject();
+  args["channel"] = channel.str();
+  args["unfurl_links"] = false;
+  args["metadata"] =
+      Fields("event_type", "swarmbot_effect", "event_payload", Fields("effect_id", effect_id));
+  auto posted = co_await CallSlack(api, "chat.postMessage", args);
+  if (!posted) {
+    co_return posted.error();
+  }
+  co_return MessageTs(posted->StringOr("ts"));
+}
+
+awaitable<Status> EffectRunner::Announce(Job& job) {
+  const ChannelId channel = services_.settings.managers_channel;
+  if (channel.empty() || !job.status.incident.announce_ts.empty()) {
+    co_return Status{};
+  }
+  const BlockMessage message = IncidentSummary(job.status);
+  auto ts = co_await PostOnce(job, channel, message);
+  if (!ts && IsSlackError(ts.error(), "not_in_channel")) {
+    // A public managers' channel the bot can join; a private one needs an invitation.
+    const json::object args = Fields("channel", channel.str());
+    auto joined = co_await CallSlack(*job.api, "conversations.join", args);
+    if (!joined) {
+      co_return Fail(job.incident, "join the incident managers' channel", joined.error());
+    }
+    ts = co_await PostOnce(job, channel, message);
+  }
+  if (!ts) {
+    co_return Fail(job.incident, "announce the incident", ts.error());
+  }
+  co_return services_.incidents.RecordAnnouncement(job.incident, channel, *ts);
+}
+
+awaitable<Status> EffectRunner::UpdateAnnouncement(Job& job) {
+  const store::Incident& incident = job.status.incident;
+  if (incident.announce_ts.empty()) {
+    co_return Status{};
+  }
+  json::object args = IncidentSummary(job.status).ToObject();
+  args["channel"] = incident.announce_channel.str();
+  args["ts"] = incident.announce_ts.str();
+  auto updated = co_await CallSlack(*job.api, "chat.update", args);
+  if (!updated) {
+    co_return Fail(job.incident, "update the announcement", updated.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Result<std::optional<ChannelId>>> EffectRunner::FindOurChannel(SlackApi& api,
+                                                                         const std::string& name) {
+  auto bot = co_await BotUserId(api);
+  if (!bot) {
+    co_return bot.error();
+  }
+  std::string cursor;
+  for (int page = 0; page < kMaxListPages; ++page) {
+    json::object args = Fields("types", "public_channel", "exclude_archived", true, "limit", 200);
+    if (!cursor.empty()) {
+      args["cursor"] = cursor;
+    }
+    auto listed = co_await CallSlack(api, "conversations.list", args);
+    if (!listed) {
+      co_return listed.error();
+    }
+    for (std::size_t i = 0; i < listed->ArraySize("channels"); ++i) {
+      const std::string base = "channels." + std::to_string(i);
+      if (listed->StringOr(base + ".name") != name) {
+        continue;
+      }
+      const bool ours =
+          listed->StringOr(base + ".creator") == bot->str() && !listed->True(base + ".is_archived");
+      std::optional<ChannelId> found;
+      if (ours) {
+        found = ChannelId(listed->StringOr(base + ".id"));
+      }
+      co_return found;
+    }
+    cursor = listed->StringOr("response_metadata.next_cursor");
+    if (cursor.empty()) {
+      break;
+    }
+  }
+  co_return std::optional<ChannelId>{};
+}
+
+awaitable<Status> EffectRunner::CreateChannel(Job& job) {
+  if (!job.status.swarm) {
+    co_return MakeError(Errc::kInternal, "create_channel without a swarm");
+  }
+  const store::Swarm& swarm = *job.status.swarm;
+  if (!swarm.channel_id.empty()) {
+    co_return Status{};  // recorded before a crash kept the outbox from hearing of it
+  }
+  for (int n = 1; n <= kMaxNameAttempts; ++n) {
+    const std::string name = lifecycle::WithSuffix(swarm.channel_name, n);
+    const json::object args = Fields("name", name, "is_private", false);
+    auto created = co_await CallSlack(*job.api, "conversations.create", args);
+    if (created) {
+      co_return services_.swarms.RecordChannel(job.incident,
+                                               ChannelId(created->StringOr("channel.id")),
+                                               created->StringOr("channel.name", name));
+    }
+    if (!IsSlackError(created.error(), "name_taken")) {
+      co_return Fail(job.incident, "create the swarm channel", created.error());
+    }
+    if (job.item.attempts > 0) {
+      auto ours = co_await FindOurChannel(*job.api, name);
+      if (!ours) {
+        co_return Fail(job.incident, "look up the swarm channel", ours.error());
+      }
+      if (*ours) {
+        spdlog::info("event=effect.adopted_channel incident={} name={}",
+                     store::IncidentNumberText(job.incident), name);
+        co_return services_.swarms.RecordChannel(job.incident, **ours, name);
+      }
+    }
+  }
+  co_return Fail(job.incident, "create the swarm channel",
+                 MakeError(Errc::kSlackError, "every channel name tried was taken"));
+}
+
+awaitable<Status> EffectRunner::SetTopicOrPurpose(Job& job, bool topic) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return NoChannel();
+  }
+  const store::Incident& incident = job.status.incident;
+  json::object args = Fields("channel", job.status.swarm->channel_id.str());
+  if (topic) {
+    args["topic"] = SwarmTopic(incident);
+  } else {
+    args["purpose"] = SwarmPurpose(incident);
+  }
+  const std::string_view method = topic ? "conversations.setTopic" : "conversations.setPurpose";
+  auto set = co_await CallSlack(*job.api, method, args);
+  if (!set) {
+    co_return Fail(job.incident, topic ? "set the channel topic" : "set the channel purpose",
+                   set.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::PostSummary(Job& job) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return NoChannel();
+  }
+  if (!job.status.swarm->summary_ts.empty()) {
+    co_return Status{};
+  }
+  const ChannelId channel = job.status.swarm->channel_id;
+  const BlockMessage message = IncidentSummary(job.status);
+  auto ts = co_await PostOnce(job, channel, message);
+  if (!ts) {
+    co_return Fail(job.incident, "post the summary", ts.error());
+  }
+  co_return services_.swarms.RecordSummary(job.incident, *ts);
+}
+
+awaitable<Status> EffectRunner::PinSummary(Job& job) {
+  if (!job.status.swarm || job.status.swarm->summary_ts.empty()) {
+    co_return MakeError(Errc::kSlackError, "no summary to pin");
+  }
+  const json::object args = Fields("channel", job.status.swarm->channel_id.str(), "timestamp",
+                                   job.status.swarm->summary_ts.str());
+  auto pinned = co_await CallSlack(*job.api, "pins.add", args);
+  if (!pinned && !IsSlackError(pinned.error(), "already_pinned")) {
+    co_return Fail(job.incident, "pin the summary", pinned.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::Invite(Job& job) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return NoChannel();
+  }
+  SlackApi& api = *job.api;
+  std::vector<std::string> users =
+      SplitIds(FormValue(job.item.args, lifecycle::effect::kArgUsers).value_or(""));
+  const std::vector<std::string> groups =
+      SplitIds(FormValue(job.item.args, lifecycle::effect::kArgUsergroups).value_or(""));
+  for (const std::string& group : groups) {
+    const json::object args = Fields("usergroup", group);
+    auto members = co_await CallSlack(api, "usergroups.users.list", args);
+    if (!members) {
+      if (members.error().Retryable()) {
+        co_return members.error();
+      }
+      Fail(job.incident, "read the members of user group " + group, members.error());
+      continue;
+    }
+    for (std::size_t i = 0; i < members->ArraySize("users"); ++i) {
+      users.push_back(members->StringOr("users." + std::to_string(i)));
+    }
+  }
+  auto bot = co_await BotUserId(api);
+  if (!bot) {
+    co_return bot.error();
+  }
+
+  std::vector<UserId> invited;
+  for (const std::string& user : users) {
+    if (user.empty() || user == bot->str() ||
+        std::find(invited.begin(), invited.end(), UserId(user)) != invited.end()) {
+      continue;
+    }
+    const json::object args = Fields("channel", job.status.swarm->channel_id.str(), "users", user);
+    auto result = co_await CallSlack(api, "conversations.invite", args);
+    if (result || IsSlackError(result.error(), "already_in_channel")) {
+      invited.emplace_back(user);
+      continue;
+    }
+    const Error& error = result.error();
+    const bool channel_gone = IsSlackError(error, "channel_not_found") ||
+                              IsSlackError(error, "is_archived") ||
+                              IsSlackError(error, "not_in_channel");
+    if (error.Retryable() || channel_gone) {
+      // Keep what worked; a retry re-invites harmlessly (already_in_channel).
+      if (auto recorded = services_.swarms.RecordInvited(job.incident, invited); !recorded) {
+        co_return recorded;
+      }
+      co_return Fail(job.incident, "invite people to the swarm channel", error);
+    }
+    Fail(job.incident, "invite " + user, error);
+  }
+  co_return services_.swarms.RecordInvited(job.incident, invited);
+}
+
+awaitable<Status> EffectRunner::UpdateSummary(Job& job) {
+  if (!job.status.swarm || job.status.swarm->summary_ts.empty()) {
+    co_return Status{};  // nothing posted yet; the post will show the current state
+  }
+  json::object args = IncidentSummary(job.status).ToObject();
+  args["channel"] = job.status.swarm->channel_id.str();
+  args["ts"] = job.status.swarm->summary_ts.str();
+  auto updated = co_await CallSlack(*job.api, "chat.update", args);
+  if (!updated) {
+    co_return Fail(job.incident, "update the pinned summary", updated.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::PostClosing(Job& job) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return Status{};  // no channel, nobody to tell
+  }
+  const ChannelId channel = job.status.swarm->channel_id;
+  const BlockMessage message = ClosingSummary(job.status, clock_.Now());
+  auto ts = co_await PostOnce(job, channel, message);
+  if (!ts) {
+    co_return Fail(job.incident, "post the closing summary", ts.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::Archive(Job& job) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return Status{};
+  }
+  const json::object args = Fields("channel", job.status.swarm->channel_id.str());
+  auto archived = co_await CallSlack(*job.api, "conversations.archive", args);
+  if (!archived && !IsSlackError(archived.error(), "already_archived")) {
+    co_return Fail(job.incident, "archive the swarm channel", archived.error());
+  }
+  co_return services_.swarms.RecordArchived(job.incident);
+}
+
+}  // namespace swarmbot::handlers

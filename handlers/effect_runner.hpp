@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "common/slack_api.hpp"
+#include "handlers/block_kit.hpp"
+#include "handlers/detail/services.hpp"
+#include "handlers/settings.hpp"
+#include "store/database.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers {
+
+// Performs one outbox item (lifecycle/effects.hpp) through the Web API,
+// rendering texts and Block Kit from the store's state at that moment, and
+// records what Slack returned (channel id, summary ts, invited members).
+//
+// Idempotent, because a crash can come between Slack doing something and the
+// outbox hearing of it; item.attempts > 0 says that may have happened:
+// - conversations.create answering name_taken on a retry: the channel is
+//   looked up (conversations.list) and adopted if it is ours (same name, not
+//   archived, created by the bot). A name held by anyone else's channel moves
+//   on to "-2", "-3", ….
+// - posts carry metadata {event_type: "swarmbot_effect", event_payload:
+//   {effect_id: "<outbox id>"}}; a retry first looks for that id in the
+//   channel's latest history page and adopts the message's ts.
+// - already_in_channel, already_pinned and already_archived count as done,
+//   and results already recorded in the store are not redone.
+//
+// Returns retryable errors (kRateLimited, kUnavailable) unchanged for the
+// OutboxWorker to retry. An effect that can never succeed returns a permanent
+// error after noting it on the incident's timeline, so people can see it.
+class EffectRunner {
+ public:
+  EffectRunner(store::Database& db, const Clock& clock, Settings settings);
+
+  boost::asio::awaitable<Status> Run(store::OutboxItem item, SlackApi& api);
+
+ private:
+  struct Job;
+
+  // The coroutines below take references to objects in the awaiting caller's
+  // frame, never class-type temporaries: GCC 12 can destroy a temporary that
+  // is passed by value in a co_await expression twice.
+  boost::asio::awaitable<Status> Dispatch(Job& job);
+  boost::asio::awaitable<Status> Announce(Job& job);
+  boost::asio::awaitable<Status> UpdateAnnouncement(Job& job);
+  boost::asio::awaitable<Status> CreateChannel(Job& job);
+  boost::asio::awaitable<Status> SetTopicOrPurpose(Job& job, bool topic);
+  boost::asio::awaitable<Status> PostSummary(Job& job);
+  boost::asio::awaitable<Status> PinSummary(Job& job);
+  boost::asio::awaitable<Status> Invite(Job& job);
+  boost::asio::awaitable<Status> UpdateSummary(Job& job);
+  boost::asio::awaitable<Status> PostClosing(Job& job);
+  boost::asio::awaitable<Status> Archive(Job& job);
+
+  // The ts of the message this item posted, posting it unless a retry finds
+  // it already in the channel.
+  boost::asio::awaitable<Result<MessageTs>> PostOnce(Job& job, const ChannelId& channel,
+                                                     const BlockMessage& message);
+  // The id of our own, unarchived channel named `name`, if there is one.
+  boost::asio::awaitable<Result<std::optional<ChannelId>>> FindOurChannel(SlackApi& api,
+                                                                          const std::string& name);
+  boost::asio::awaitable<Result<UserId>> BotUserId(SlackApi& api);
+
+  // Notes a permanent failure on the timeline and returns it; passes a
+  // retryable one through untouched.
+  Status Fail(std::int64_t incident, std::string_view what, const Error& error);
+
+  detail::Services services_;
+  const Clock& clock_;
+  UserId bot_user_id_;
+};
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,196 @@
+#include "handlers/incident_commands.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "handlers/command_text.hpp"
+#include "handlers/help_text.hpp"
+#include "handlers/incident_view.hpp"
+#include "handlers/mrkdwn.hpp"
+#include "handlers/reply.hpp"
+#include "lifecycle/text_rules.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+constexpr std::string_view kDeclareUsage =
+    "Usage: `/incident declare <subject> [| <description>] [impact=high|medium|low] "
+    "[urgency=high|medium|low]`";
+constexpr std::string_view kLinkUsage = "Usage: `/incident link [INC-n] CASE-1 CASE-5..CASE-9`";
+
+std::string Quote(std::string_view text) {
+  return "\"" + EscapeMrkdwn(text) + "\"";
+}
+
+// Pulls impact=… and urgency=… out of the words; the rest is the subject and
+// description.
+Result<lifecycle::DeclareInput> ParseDeclare(std::string_view text) {
+  lifecycle::DeclareInput input;
+  std::string rest;
+  for (const std::string& word : Tokenize(text)) {
+    const std::string lower = Lowercase(word);
+    store::Level* target = nullptr;
+    std::string_view value;
+    if (lower.starts_with("impact=")) {
+      target = &input.impact;
+      value = std::string_view(lower).substr(7);
+    } else if (lower.starts_with("urgency=")) {
+      target = &input.urgency;
+      value = std::string_view(lower).substr(8);
+    }
+    if (target == nullptr) {
+      rest += (rest.empty() ? "" : " ") + word;
+      continue;
+    }
+    auto level = store::ParseLevel(value);
+    if (!level) {
+      const std::string name = lower.substr(0, lower.find('='));
+      return MakeError(Errc::kInvalidInput, "bad level", name + " must be high, medium or low");
+    }
+    *target = *level;
+  }
+  const auto bar = rest.find('|');
+  input.subject = UnescapeSlackText(lifecycle::Trimmed(rest.substr(0, bar)));
+  if (bar != std::string::npos) {
+    input.description = UnescapeSlackText(lifecycle::Trimmed(rest.substr(bar + 1)));
+  }
+  return input;
+}
+
+std::string CaseNames(const std::vector<std::int64_t>& numbers) {
+  constexpr std::size_t kShown = 10;
+  std::string text;
+  for (std::size_t i = 0; i < numbers.size() && i < kShown; ++i) {
+    text += (i == 0 ? "" : ", ") + store::CaseNumberText(numbers[i]);
+  }
+  if (numbers.size() > kShown) {
+    text += " and " + std::to_string(numbers.size() - kShown) + " more";
+  }
+  return text;
+}
+
+std::string Forbidden(std::string_view what, std::string_view action) {
+  return RefusalReply(what, MakeError(Errc::kForbidden, "not an incident manager",
+                                      "Only incident managers can " + std::string(action) + "."));
+}
+
+}  // namespace
+
+std::string IncidentCommands::Handle(const SlashCommand& command) {
+  const auto words = Tokenize(command.text);
+  const std::string sub = words.empty() ? "help" : Lowercase(words.front());
+  if (sub == "declare") {
+    return Declare(command);
+  }
+  if (sub == "link") {
+    return Link(command);
+  }
+  if (sub == "status") {
+    return ShowStatus(command);
+  }
+  if (sub == "close") {
+    return Close(command);
+  }
+  if (sub == "help") {
+    return EphemeralText(HelpText("/incident"));
+  }
+  spdlog::info("event=command.unknown_subcommand command=/incident user={}", command.user.str());
+  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(words.front(), 40)) +
+                       "`; try `/incident help`.");
+}
+
+std::string IncidentCommands::Declare(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/incident declare";
+  if (!detail::IsIncidentManager(services_.settings, command.user)) {
+    return Forbidden(kWhat, "declare incidents");
+  }
+  auto input = ParseDeclare(TextAfterWords(command.text, 1));
+  if (!input) {
+    return RefusalReply(kWhat, input.error(), kDeclareUsage);
+  }
+  auto incident = services_.incidents.Declare(*input, command.user);
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kDeclareUsage);
+  }
+  const std::string number = store::IncidentNumberText(incident->number);
+  return EphemeralText(number + " declared · P" + std::to_string(incident->priority) + " · " +
+                       Quote(incident->subject) + "\nNext: `/incident link " + number +
+                       " CASE-…` to link cases, `/swarm start " + number +
+                       " @people` to start swarming.");
+}
+
+std::string IncidentCommands::Link(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/incident link";
+  auto words = Tokenize(TextAfterWords(command.text, 1));
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
+                                          "/incident link INC-3 CASE-12");
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kLinkUsage);
+  }
+  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
+  auto cases = ParseCaseRefs(words);
+  if (!cases) {
+    return RefusalReply(kWhat, cases.error(), kLinkUsage);
+  }
+  auto linked = services_.incidents.LinkCases(*incident, *cases, command.user);
+  if (!linked) {
+    return RefusalReply(kWhat, linked.error(), kLinkUsage);
+  }
+  const std::string number = store::IncidentNumberText(*incident);
+  if (linked->linked.empty()) {
+    return EphemeralText("Those cases were already linked to " + number + "; nothing changed.");
+  }
+  std::string text = "Linked " + std::to_string(linked->linked.size()) +
+                     (linked->linked.size() == 1 ? " case" : " cases") + " to " + number + ": " +
+                     CaseNames(linked->linked) + ".";
+  if (!linked->already_linked.empty()) {
+    text += " " + std::to_string(linked->already_linked.size()) + " already were.";
+  }
+  return EphemeralText(text);
+}
+
+std::string IncidentCommands::ShowStatus(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/incident status";
+  const auto words = Tokenize(TextAfterWords(command.text, 1));
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
+                                          "/incident status INC-3");
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error());
+  }
+  auto status = services_.incidents.StatusOf(*incident);
+  if (!status) {
+    return RefusalReply(kWhat, status.error());
+  }
+  return EphemeralMessage(StatusView(*status));
+}
+
+std::string IncidentCommands::Close(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/incident close";
+  if (!detail::IsIncidentManager(services_.settings, command.user)) {
+    return Forbidden(kWhat, "close incidents");
+  }
+  const std::string rest = TextAfterWords(command.text, 1);
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, Tokenize(rest), command.channel, consumed,
+                                          "/incident close INC-3 fixed in release 42");
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error());
+  }
+  const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
+  auto closed = services_.incidents.Close(*incident, command.user, note);
+  if (!closed) {
+    return RefusalReply(kWhat, closed.error());
+  }
+  auto status = services_.incidents.StatusOf(*incident);
+  std::string text = store::IncidentNumberText(*incident) + " closed";
+  if (status) {
+    text += " · " + std::to_string(status->linked_cases) + " linked cases closed";
+    if (status->swarm && !status->swarm->channel_id.empty()) {
+      text += " · archiving " + ChannelMention(status->swarm->channel_id);
+    }
+  }
+  return EphemeralText(text + ".");
+}
+
+}  // namespace swarmbot::handlers

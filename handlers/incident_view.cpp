@@ -1,0 +1,150 @@
+#include "handlers/incident_view.hpp"
+
+#include <vector>
+
+#include "handlers/mrkdwn.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+constexpr std::size_t kMaxTopic = 250;
+constexpr std::size_t kTimelineTextMax = 200;
+
+std::string Number(const store::Incident& incident) {
+  return store::IncidentNumberText(incident.number);
+}
+
+std::string Field(std::string_view label, std::string_view value) {
+  return "*" + std::string(label) + "*\n" + std::string(value);
+}
+
+std::string PersonOr(const UserId& user, std::string_view fallback) {
+  return user.empty() ? std::string(fallback) : UserMention(user);
+}
+
+std::string LinkedCasesText(const lifecycle::IncidentStatus& status) {
+  if (status.linked_cases == 0) {
+    return "none yet";
+  }
+  return std::to_string(status.linked_cases) + " (" + EscapeMrkdwn(CountsText(status.by_channel)) +
+         ")";
+}
+
+std::string SwarmText(const lifecycle::IncidentStatus& status) {
+  if (!status.swarm) {
+    return "not started";
+  }
+  const store::Swarm& swarm = *status.swarm;
+  if (swarm.channel_id.empty()) {
+    return "#" + EscapeMrkdwn(swarm.channel_name) + " (starting)";
+  }
+  const std::string mention = ChannelMention(swarm.channel_id);
+  return swarm.state == store::SwarmState::kArchived ? mention + " (archived)" : mention;
+}
+
+// Members who were invited or showed up, as mentions.
+std::string PeopleText(const lifecycle::IncidentStatus& status) {
+  std::string people;
+  for (const store::SwarmMember& member : status.members) {
+    people += (people.empty() ? "" : ", ") + UserMention(member.user);
+  }
+  return people.empty() ? "nobody recorded" : people;
+}
+
+std::chrono::seconds Between(Clock::TimePoint from, Clock::TimePoint to) {
+  return std::chrono::duration_cast<std::chrono::seconds>(to - from);
+}
+
+std::string TimelineLine(const store::TimelineEntry& entry) {
+  const std::string who = entry.actor == "swarmbot" ? "swarmbot" : UserMention(UserId(entry.actor));
+  return "• " + FormatTime(entry.at) + " · " + who + " · " +
+         EscapeMrkdwn(Truncate(entry.text, kTimelineTextMax));
+}
+
+}  // namespace
+
+std::string CountsText(const store::LabelCounts& counts) {
+  std::string text;
+  for (const auto& [label, count] : counts) {
+    text += (text.empty() ? "" : ", ") + (label.empty() ? std::string("unknown") : label) + " " +
+            std::to_string(count);
+  }
+  return text.empty() ? "none" : text;
+}
+
+BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
+  const store::Incident& incident = status.incident;
+  const std::string priority = "P" + std::to_string(incident.priority);
+  BlockMessage message(Number(incident) + " · " + priority + " · " +
+                       std::string(store::Name(incident.state)) + " · " +
+                       EscapeMrkdwn(incident.subject));
+  message.Header(Number(incident) + " · " + incident.subject);
+  message.Section(EscapeMrkdwn(incident.description));
+  std::vector<std::string> fields{
+      Field("State", store::Name(incident.state)),
+      Field("Priority", priority + " (impact " + std::string(store::Name(incident.impact)) +
+                            ", urgency " + std::string(store::Name(incident.urgency)) + ")"),
+      Field("Owner", PersonOr(incident.owner, "unassigned")),
+      Field("Declared by", PersonOr(incident.declared_by, "unknown")),
+      Field("Linked cases", LinkedCasesText(status)),
+      Field("Swarm channel", SwarmText(status)),
+  };
+  if (!status.by_territory.empty()) {
+    fields.push_back(Field("Territories", EscapeMrkdwn(CountsText(status.by_territory))));
+  }
+  message.Fields(fields);
+  message.Context({"Declared " + FormatTime(incident.created_at)});
+  return message;
+}
+
+BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::TimePoint now) {
+  const store::Incident& incident = status.incident;
+  const Clock::TimePoint closed = incident.closed_at.value_or(now);
+  const Clock::TimePoint resolved = incident.resolved_at.value_or(closed);
+  const std::string to_resolve = FormatDuration(Between(incident.created_at, resolved));
+  BlockMessage message(Number(incident) + " closed after " + to_resolve + " · " +
+                       std::to_string(status.linked_cases) + " linked cases");
+  message.Header(Number(incident) + " closed · " + incident.subject);
+  message.Section(
+      ":tada: Resolved, thank you all!" +
+      (incident.close_note.empty() ? std::string() : "\n>" + EscapeMrkdwn(incident.close_note)));
+  std::vector<std::string> fields{
+      Field("Time to resolve", to_resolve),
+      Field("Priority", "P" + std::to_string(incident.priority)),
+      Field("Linked cases", LinkedCasesText(status)),
+      Field("People", PeopleText(status)),
+  };
+  if (status.swarm) {
+    fields.insert(
+        fields.begin() + 1,
+        Field("Swarm duration", FormatDuration(Between(status.swarm->created_at, closed))));
+  }
+  message.Fields(fields);
+  message.Context(
+      {"This channel is archived now; the record stays with " + Number(incident) + "."});
+  return message;
+}
+
+BlockMessage StatusView(const lifecycle::IncidentStatus& status) {
+  BlockMessage message = IncidentSummary(status);
+  if (!status.recent.empty()) {
+    std::string recent = "*Latest*";
+    for (const store::TimelineEntry& entry : status.recent) {
+      recent += "\n" + TimelineLine(entry);
+    }
+    message.Section(recent);
+  }
+  return message;
+}
+
+std::string SwarmTopic(const store::Incident& incident) {
+  return Truncate(Number(incident) + " · P" + std::to_string(incident.priority) + " · " +
+                      std::string(store::Name(incident.state)) + " · " + incident.subject,
+                  kMaxTopic);
+}
+
+std::string SwarmPurpose(const store::Incident& incident) {
+  return Truncate("Swarm on " + Number(incident) + ": " + incident.subject, kMaxTopic);
+}
+
+}  // namespace swarmbot::handlers

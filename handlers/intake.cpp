@@ -1,0 +1,117 @@
+#include "handlers/intake.hpp"
+
+#include <array>
+
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.hpp"
+#include "handlers/detail/flat_json.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::array<std::string_view, 7> kFields{
+    "contact_name", "contact_email", "channel", "territory", "subject", "description", "owner"};
+
+IntakeAnswer Answer(int status, json::object body) {
+  return {status, json::serialize(body)};
+}
+
+IntakeAnswer Refuse(int status, std::string_view error, std::string_view message) {
+  return Answer(status, {{"error", error}, {"message", message}});
+}
+
+std::string IsoTime(Clock::TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+json::object CaseJson(const store::Case& c) {
+  return {{"number", store::CaseNumberText(c.number)},
+          {"status", store::Name(c.status)},
+          {"contact_name", c.contact_name},
+          {"contact_email", c.contact_email},
+          {"channel", store::Name(c.channel)},
+          {"territory", c.territory},
+          {"subject", c.subject},
+          {"description", c.description},
+          {"owner", c.owner.str()},
+          {"created_at", IsoTime(c.created_at)}};
+}
+
+// The body's fields, or the 400 answer explaining what is wrong with it.
+std::optional<IntakeAnswer> ReadInput(std::string_view body, lifecycle::CaseInput& input) {
+  auto flat = detail::FlattenJson(body, 1);
+  if (!flat) {
+    return Refuse(400, "invalid_json", "body is not valid JSON");
+  }
+  std::vector<std::string_view> seen;
+  for (const std::string& key : flat->top_level_keys) {
+    if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
+      return Refuse(400, "invalid_input", "unknown field " + key.substr(0, 60));
+    }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return Refuse(400, "invalid_input", "field " + key + " appears twice");
+    }
+    seen.push_back(key);
+    if (!flat->String(key)) {
+      return Refuse(400, "invalid_input", key + " must be a string");
+    }
+  }
+  std::string* targets[] = {&input.contact_name, &input.contact_email, &input.channel,
+                            &input.territory,    &input.subject,       &input.description,
+                            &input.owner};
+  for (std::size_t i = 0; i < kFields.size(); ++i) {
+    *targets[i] = flat->StringOr(kFields[i]);
+  }
+  return std::nullopt;
+}
+
+int StatusFor(Errc code) {
+  switch (code) {
+    case Errc::kInvalidInput:
+      return 400;
+    case Errc::kConflict:
+      return 409;
+    case Errc::kNotFound:
+      return 404;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+IntakeAnswer Intake::Handle(const IntakeRequest& request) {
+  if (api_key_.Empty() || !ConstantTimeEqual(request.api_key.Reveal(), api_key_.Reveal())) {
+    spdlog::warn("event=intake.unauthenticated");
+    return Refuse(401, "unauthenticated", "missing or wrong API key");
+  }
+  if (request.body.size() > kMaxBody) {
+    return Refuse(413, "too_large", "body is larger than 64 KiB");
+  }
+  lifecycle::CaseInput input;
+  if (auto refused = ReadInput(request.body, input)) {
+    spdlog::info("event=intake.refused status={}", refused->status);
+    return *refused;
+  }
+  auto result = cases_.IntakeCase(input, request.idempotency_key);
+  if (!result) {
+    const Error& error = result.error();
+    spdlog::info("event=intake.refused code={} detail=\"{}\"", ErrcName(error.code), error.detail);
+    return Refuse(StatusFor(error.code), ErrcName(error.code),
+                  error.user_message.empty() ? "the case could not be stored" : error.user_message);
+  }
+  return Answer(result->replayed ? 200 : 201,
+                {{"case", CaseJson(result->record)}, {"replayed", result->replayed}});
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,154 @@
+#include "handlers/mrkdwn.hpp"
+
+#include <ctime>
+
+namespace swarmbot::handlers {
+namespace {
+
+bool IsContinuation(char c) noexcept {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// The byte offset after the first `count` code points of `text`.
+std::size_t OffsetOfCodePoint(std::string_view text, std::size_t count) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!IsContinuation(text[i])) {
+      if (seen == count) {
+        return i;
+      }
+      ++seen;
+    }
+  }
+  return text.size();
+}
+
+std::size_t CodePoints(std::string_view text) {
+  std::size_t n = 0;
+  for (char c : text) {
+    n += IsContinuation(c) ? 0 : 1;
+  }
+  return n;
+}
+
+// Moves `cut` back before an entity or angle-bracket token it would split.
+std::size_t AvoidSplittingMarkup(std::string_view text, std::size_t cut) {
+  const std::string_view head = text.substr(0, cut);
+  const auto amp = head.rfind('&');
+  if (amp != std::string_view::npos && head.find(';', amp) == std::string_view::npos) {
+    cut = amp;
+  }
+  const auto open = text.substr(0, cut).rfind('<');
+  if (open != std::string_view::npos &&
+      text.substr(0, cut).find('>', open) == std::string_view::npos) {
+    cut = open;
+  }
+  return cut;
+}
+
+}  // namespace
+
+std::string EscapeMrkdwn(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string UnescapeSlackText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const std::string_view rest = text.substr(i);
+    if (rest.starts_with("&amp;")) {
+      out.push_back('&');
+      i += 4;
+    } else if (rest.starts_with("&lt;")) {
+      out.push_back('<');
+      i += 3;
+    } else if (rest.starts_with("&gt;")) {
+      out.push_back('>');
+      i += 3;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string Truncate(std::string_view text, std::size_t max, bool mrkdwn) {
+  if (CodePoints(text) <= max) {
+    return std::string(text);
+  }
+  if (max == 0) {
+    return {};
+  }
+  std::size_t cut = OffsetOfCodePoint(text, max - 1);  // room for the ellipsis
+  if (mrkdwn) {
+    cut = AvoidSplittingMarkup(text, cut);
+  }
+  return std::string(text.substr(0, cut)) + "…";
+}
+
+bool IsSlackId(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 32) {
+    return false;
+  }
+  for (char c : id) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string UserMention(const UserId& user) {
+  return IsSlackId(user.str()) ? "<@" + user.str() + ">" : EscapeMrkdwn(user.str());
+}
+
+std::string ChannelMention(const ChannelId& channel) {
+  return IsSlackId(channel.str()) ? "<#" + channel.str() + ">" : EscapeMrkdwn(channel.str());
+}
+
+std::string FormatDuration(std::chrono::seconds duration) {
+  const auto total = std::max<std::int64_t>(0, duration.count());
+  const auto days = total / 86'400;
+  const auto hours = total % 86'400 / 3600;
+  const auto minutes = total % 3600 / 60;
+  if (days > 0) {
+    return std::to_string(days) + " d" + (hours > 0 ? " " + std::to_string(hours) + " h" : "");
+  }
+  if (hours > 0) {
+    return std::to_string(hours) + " h" +
+           (minutes > 0 ? " " + std::to_string(minutes) + " min" : "");
+  }
+  if (minutes > 0) {
+    return std::to_string(minutes) + " min";
+  }
+  return std::to_string(total) + " s";
+}
+
+std::string FormatTime(Clock::TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &utc);
+  return buffer;
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+
+namespace swarmbot::handlers {
+
+// Slack's three control characters: & < > become &amp; &lt; &gt; and nothing
+// else changes (reference §9). For any user text placed in mrkdwn.
+std::string EscapeMrkdwn(std::string_view text);
+
+// The reverse, for text Slack sent us (it escapes the same three).
+std::string UnescapeSlackText(std::string_view text);
+
+// At most `max` code points: a longer text is cut and ends in "…". Never cuts
+// inside a UTF-8 sequence, and in mrkdwn mode never inside an &entity; or a
+// <…> mention or link, which Slack would show broken.
+std::string Truncate(std::string_view text, std::size_t max, bool mrkdwn = false);
+
+// <@U…> and <#C…>. An id that isn't Slack-shaped (A-Z, 0-9) renders as plain,
+// escaped text, so stored data can never inject markup.
+std::string UserMention(const UserId& user);
+std::string ChannelMention(const ChannelId& channel);
+bool IsSlackId(std::string_view id) noexcept;
+
+// "45 s", "12 min", "1 h 30 min", "2 d 3 h".
+std::string FormatDuration(std::chrono::seconds duration);
+// "2026-03-01 14:05 UTC".
+std::string FormatTime(Clock::TimePoint t);
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,43 @@
+#include "handlers/reply.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/mrkdwn.hpp"
+
+namespace swarmbot::handlers {
+
+std::string EphemeralText(std::string_view mrkdwn_text) {
+  const boost::json::object reply{{"response_type", "ephemeral"},
+                                  {"text", Truncate(mrkdwn_text, kMaxFallbackText, true)}};
+  return boost::json::serialize(reply);
+}
+
+std::string EphemeralMessage(const BlockMessage& message) {
+  boost::json::object reply = message.ToObject();
+  reply["response_type"] = "ephemeral";
+  return boost::json::serialize(reply);
+}
+
+std::string RefusalText(const Error& error) {
+  if (!error.user_message.empty()) {
+    return error.user_message;
+  }
+  return "Sorry, that didn't work; nothing was changed.";
+}
+
+std::string RefusalReply(std::string_view what, const Error& error, std::string_view hint) {
+  if (error.code == Errc::kInternal) {
+    spdlog::error("event=command.failed what={} detail=\"{}\"", what, error.detail);
+  } else {
+    spdlog::info("event=command.refused what={} code={} detail=\"{}\"", what, ErrcName(error.code),
+                 error.detail);
+  }
+  std::string text = RefusalText(error);
+  if (error.code == Errc::kInvalidInput && !hint.empty()) {
+    text += "\n" + std::string(hint);
+  }
+  return EphemeralText(text);
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "handlers/block_kit.hpp"
+
+namespace swarmbot::handlers {
+
+// The ephemeral answer to a slash command, as the acknowledgement's JSON:
+// {"response_type":"ephemeral","text":…} with "blocks" when there are any.
+std::string EphemeralText(std::string_view mrkdwn_text);
+std::string EphemeralMessage(const BlockMessage& message);
+
+// The user_message of a refusal (or a generic line when it has none).
+std::string RefusalText(const Error& error);
+
+// Logs a refused request (`what`, e.g. "/incident link", with the error's code
+// and internal detail) and returns the ephemeral reply showing only the
+// user_message, plus `hint` when the input was malformed.
+std::string RefusalReply(std::string_view what, const Error& error, std::string_view hint = {});
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,140 @@
+#include "handlers/router.hpp"
+
+#include <exception>
+
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/help_text.hpp"
+#include "handlers/mrkdwn.hpp"
+#include "handlers/reply.hpp"
+#include "handlers/slash_command.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+std::string_view KindName(InboundKind kind) {
+  switch (kind) {
+    case InboundKind::kSlashCommand:
+      return "slash_command";
+    case InboundKind::kInteractive:
+      return "interactive";
+    case InboundKind::kEvent:
+      return "event";
+  }
+  return "unknown";
+}
+
+bool IsOwnMessage(const detail::FlatJson& payload, const Settings& settings) {
+  const std::string bot_id = payload.StringOr("event.bot_id");
+  const std::string user = payload.StringOr("event.user");
+  return (!bot_id.empty() && (settings.bot_id.empty() || bot_id == settings.bot_id)) ||
+         (!settings.bot_user_id.empty() && user == settings.bot_user_id.str());
+}
+
+}  // namespace
+
+Router::Router(store::Database& db, const Clock& clock, Settings settings)
+    : services_(db, clock, std::move(settings)),
+      incident_commands_(services_),
+      swarm_commands_(services_),
+      case_commands_(services_) {}
+
+InboundReply Router::Handle(const InboundRequest& request) {
+  try {
+    switch (request.kind) {
+      case InboundKind::kSlashCommand:
+        return {HandleCommand(request.payload_json)};
+      case InboundKind::kEvent:
+        return {HandleEvent(request.payload_json)};
+      case InboundKind::kInteractive:
+        return {HandleInteractive(request.payload_json)};
+    }
+  } catch (const std::exception& e) {
+    // A bug, not bad input: keep serving, and say so in the log.
+    spdlog::error("event=router.exception kind={} error=\"{}\"", KindName(request.kind), e.what());
+    if (request.kind == InboundKind::kSlashCommand) {
+      return {EphemeralText("Sorry, something went wrong on our side; nothing was changed.")};
+    }
+  }
+  return {};
+}
+
+std::string Router::HandleCommand(std::string_view payload_json) {
+  auto command = ParseSlashCommand(payload_json);
+  if (!command) {
+    spdlog::warn("event=command.malformed detail=\"{}\"", command.error().detail);
+    return EphemeralText("Sorry, I couldn't read that command; nothing was changed.");
+  }
+  spdlog::info("event=command command={} user={} channel={}", command->command, command->user.str(),
+               command->channel.str());
+  if (command->text.size() > kMaxCommandText) {
+    return EphemeralText("That is too long for a command (at most " +
+                         std::to_string(kMaxCommandText) + " characters); nothing was changed.");
+  }
+  if (command->command == "/incident") {
+    return incident_commands_.Handle(*command);
+  }
+  if (command->command == "/swarm") {
+    return swarm_commands_.Handle(*command);
+  }
+  if (command->command == "/case") {
+    return case_commands_.Handle(*command);
+  }
+  spdlog::info("event=command.unknown command={}", Truncate(command->command, 40));
+  return EphemeralText("I don't know the command `" + EscapeMrkdwn(Truncate(command->command, 40)) +
+                       "`. " + HelpText(""));
+}
+
+std::string Router::HandleEvent(std::string_view payload_json) {
+  auto payload = detail::FlattenJson(payload_json, 2);
+  if (!payload) {
+    spdlog::warn("event=event.malformed detail=\"{}\"", payload.error().detail);
+    return {};
+  }
+  const std::string type = payload->StringOr("type");
+  if (type == "url_verification") {
+    // bot/ answers this itself; echoing it here keeps a misrouted one harmless.
+    return boost::json::serialize(
+        boost::json::object{{"challenge", payload->StringOr("challenge")}});
+  }
+  const std::string event_type = payload->StringOr("event.type");
+  const ChannelId channel(payload->StringOr("event.channel"));
+  const UserId user(payload->StringOr("event.user"));
+  const bool membership =
+      event_type == "member_joined_channel" || event_type == "member_left_channel";
+  if (!membership) {
+    spdlog::debug("event=event.ignored type={} own={}", event_type,
+                  IsOwnMessage(*payload, services_.settings));
+    return {};
+  }
+  if (user.empty() || channel.empty() || user == services_.settings.bot_user_id) {
+    return {};
+  }
+  auto recorded = event_type == "member_joined_channel"
+                      ? services_.swarms.MemberJoined(channel, user)
+                      : services_.swarms.MemberLeft(channel, user);
+  if (!recorded) {
+    spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, recorded.error().detail);
+  } else if (*recorded) {
+    spdlog::info("event=swarm.{} incident={} user={}",
+                 event_type == "member_joined_channel" ? "member_joined" : "member_left",
+                 store::IncidentNumberText(**recorded), user.str());
+  }
+  return {};
+}
+
+std::string Router::HandleInteractive(std::string_view payload_json) {
+  auto payload = detail::FlattenJson(payload_json, 2);
+  if (!payload) {
+    spdlog::warn("event=interactive.malformed detail=\"{}\"", payload.error().detail);
+    return {};
+  }
+  // TODO(#3): the declare modal and the buttons (declare from a spike alert).
+  spdlog::info("event=interactive.ignored type={} user={}", payload->StringOr("type"),
+               payload->StringOr("user.id"));
+  return {};
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "common/inbound.hpp"
+#include "handlers/case_commands.hpp"
+#include "handlers/detail/services.hpp"
+#include "handlers/incident_commands.hpp"
+#include "handlers/settings.hpp"
+#include "handlers/swarm_commands.hpp"
+#include "store/database.hpp"
+
+namespace swarmbot::handlers {
+
+// Turns one Slack delivery into lifecycle operations and the acknowledgement's
+// reply. Runs on swarmbot's io thread; the store is used synchronously.
+//
+// Slash commands: /incident, /swarm, /case (see HelpText). Events:
+// member_joined_channel and member_left_channel in swarm channels; the bot's
+// own messages and everything else are ignored. Interactivity: acknowledged
+// without action for now.
+//
+// Never throws on bad input: malformed JSON, an unknown command or
+// subcommand, an unknown case or an oversized text gets a clear ephemeral
+// reply (or a bare acknowledgement for events) and changes nothing. Only a
+// refusal's user_message reaches the user; details go to the log.
+class Router {
+ public:
+  // Longest command text accepted; Slack's own limit is lower in practice.
+  static constexpr std::size_t kMaxCommandText = 12'000;
+
+  Router(store::Database& db, const Clock& clock, Settings settings);
+
+  InboundReply Handle(const InboundRequest& request);
+
+ private:
+  std::string HandleCommand(std::string_view payload_json);
+  std::string HandleEvent(std::string_view payload_json);
+  std::string HandleInteractive(std::string_view payload_json);
+
+  detail::Services services_;
+  IncidentCommands incident_commands_;
+  SwarmCommands swarm_commands_;
+  CaseCommands case_commands_;
+};
+
+}  // namespace swarmbot::handlers

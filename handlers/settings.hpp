@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/ids.hpp"
+
+namespace swarmbot::handlers {
+
+// What the handlers need to know about the workspace, from config and from
+// auth.test at start-up.
+struct Settings {
+  // Where new incidents are announced; empty: no announcements.
+  ChannelId managers_channel;
+  // Who may declare and close incidents; empty: everyone.
+  // TODO(#3): roles from Slack user groups as well as from config.
+  std::vector<UserId> incident_managers;
+  // How the bot names itself in messages.
+  std::string app_name = "swarmbot";
+  // The bot's own user and bot ids (auth.test's user_id and bot_id), so that
+  // its own messages and channel joins are ignored. EffectRunner asks
+  // auth.test itself when bot_user_id is empty.
+  UserId bot_user_id;
+  std::string bot_id;
+};
+
+}  // namespace swarmbot::handlers

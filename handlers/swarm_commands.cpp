@@ -1,0 +1,102 @@
+#include "handlers/swarm_commands.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "handlers/command_text.hpp"
+#include "handlers/help_text.hpp"
+#include "handlers/mrkdwn.hpp"
+#include "handlers/reply.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+constexpr std::string_view kStartUsage = "Usage: `/swarm start INC-n [@person …] [@group …]`";
+
+Result<lifecycle::StartSwarmInput> ParseInvitees(const std::vector<std::string>& words) {
+  lifecycle::StartSwarmInput input;
+  for (const std::string& word : words) {
+    auto mention = ParseMention(word);
+    if (!mention || mention->kind == Mention::Kind::kChannel) {
+      return MakeError(Errc::kInvalidInput, "not a person or group",
+                       "`" + EscapeMrkdwn(Truncate(word, 40)) +
+                           "` isn't a person or a user group; pick them with @ so that Slack "
+                           "turns them into mentions");
+    }
+    if (mention->kind == Mention::Kind::kUser) {
+      input.invitees.emplace_back(mention->id);
+    } else {
+      input.usergroups.emplace_back(mention->id);
+    }
+  }
+  return input;
+}
+
+std::string InviteSummary(const lifecycle::StartSwarmInput& input) {
+  std::string text = "inviting you";
+  if (!input.invitees.empty()) {
+    text += ", " + std::to_string(input.invitees.size()) +
+            (input.invitees.size() == 1 ? " person" : " people");
+  }
+  if (!input.usergroups.empty()) {
+    text += " and " + std::to_string(input.usergroups.size()) +
+            (input.usergroups.size() == 1 ? " group" : " groups");
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string SwarmCommands::Handle(const SlashCommand& command) {
+  const auto words = Tokenize(command.text);
+  const std::string sub = words.empty() ? "help" : Lowercase(words.front());
+  if (sub == "start") {
+    return Start(command);
+  }
+  if (sub == "close") {
+    // TODO(#4): /swarm close on its own (archive without closing the incident).
+    return EphemeralText(
+        "`/swarm close` isn't available yet. `/incident close` closes the incident, posts the "
+        "summary here and archives this channel.");
+  }
+  if (sub == "help") {
+    return EphemeralText(HelpText("/swarm"));
+  }
+  spdlog::info("event=command.unknown_subcommand command=/swarm user={}", command.user.str());
+  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(words.front(), 40)) +
+                       "`; try `/swarm help`.");
+}
+
+std::string SwarmCommands::Start(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/swarm start";
+  auto words = Tokenize(TextAfterWords(command.text, 1));
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
+                                          "/swarm start INC-3 @sofia @devops");
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kStartUsage);
+  }
+  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
+  auto input = ParseInvitees(words);
+  if (!input) {
+    return RefusalReply(kWhat, input.error(), kStartUsage);
+  }
+  input->incident = *incident;
+  auto swarm = services_.swarms.Start(*input, command.user);
+  if (!swarm) {
+    // Point at the existing channel when it is the reason.
+    auto existing = services_.swarms.FindByIncident(*incident);
+    if (swarm.error().code == Errc::kConflict && existing && *existing &&
+        !(*existing)->channel_id.empty()) {
+      return RefusalReply(kWhat,
+                          MakeError(Errc::kConflict, swarm.error().detail,
+                                    store::IncidentNumberText(*incident) + " already swarms in " +
+                                        ChannelMention((*existing)->channel_id) + "."));
+    }
+    return RefusalReply(kWhat, swarm.error(), kStartUsage);
+  }
+  return EphemeralText("Starting the swarm for " + store::IncidentNumberText(*incident) + ": #" +
+                       EscapeMrkdwn(swarm->channel_name) + " is on its way; " +
+                       InviteSummary(*input) + ".");
+}
+
+}  // namespace swarmbot::handlers

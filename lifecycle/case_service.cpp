@@ -1,0 +1,134 @@
+#include "lifecycle/case_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.hpp"
+#include "lifecycle/text_rules.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/idempotency_repository.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+Status Invalid(const std::string& field, const std::string& message) {
+  return MakeError(Errc::kInvalidInput, "field " + field + " refused", message);
+}
+
+Status CheckCase(const CaseInput& in) {
+  const std::pair<const std::string*, FieldRule> rules[] = {
+      {&in.contact_name, {"contact_name", 200, true, false}},
+      {&in.contact_email, {"contact_email", 254, true, false}},
+      {&in.channel, {"channel", 20, true, false}},
+      {&in.territory, {"territory", 100, false, false}},
+      {&in.subject, {"subject", 250, true, false}},
+      {&in.description, {"description", 10'000, false, true}},
+      {&in.owner, {"owner", 40, false, false}},
+  };
+  for (const auto& [value, rule] : rules) {
+    if (auto checked = CheckField(*value, rule); !checked) {
+      return checked;
+    }
+  }
+  if (!LooksLikeEmail(in.contact_email)) {
+    return Invalid("contact_email", "contact_email is not an e-mail address");
+  }
+  if (!store::ParseCaseChannel(in.channel)) {
+    return Invalid("channel", "channel must be one of email, chat, messaging, phone, web");
+  }
+  if (in.owner.find_first_of(" \t\r\n") != std::string::npos) {
+    return Invalid("owner", "owner must be a Slack user id such as U012AB3CD");
+  }
+  return {};
+}
+
+store::Case ToRecord(const CaseInput& in, Clock::TimePoint now) {
+  store::Case c;
+  c.contact_name = Trimmed(in.contact_name);
+  c.contact_email = in.contact_email;
+  c.channel = *store::ParseCaseChannel(in.channel);
+  c.territory = Trimmed(in.territory);
+  c.subject = Trimmed(in.subject);
+  c.description = in.description;
+  c.owner = UserId(in.owner);
+  c.status = store::CaseStatus::kNew;
+  c.created_at = c.updated_at = now;
+  return c;
+}
+
+Status CheckKey(const std::string& key) {
+  if (key.empty() || key.size() > CaseService::kMaxIdempotencyKey) {
+    return Invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+  }
+  for (char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7E) {
+      return Invalid("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string Fingerprint(const CaseInput& in) {
+  // Length-prefixed, so that moving text from one field to the next changes it.
+  std::string canonical;
+  for (const std::string* field : {&in.contact_name, &in.contact_email, &in.channel, &in.territory,
+                                   &in.subject, &in.description, &in.owner}) {
+    canonical += std::to_string(field->size()) + ":" + *field + ";";
+  }
+  return Sha256Hex(canonical);
+}
+
+Result<IntakeResult> CaseService::IntakeCase(const CaseInput& input,
+                                             const std::optional<std::string>& idempotency_key) {
+  if (auto checked = CheckCase(input); !checked) {
+    return checked.error();
+  }
+  if (idempotency_key) {
+    if (auto checked = CheckKey(*idempotency_key); !checked) {
+      return checked.error();
+    }
+  }
+  const std::string fingerprint = Fingerprint(input);
+  return InTransaction(db_, "intake_case", [&]() -> Result<IntakeResult> {
+    store::CaseRepository cases(db_);
+    store::IdempotencyRepository keys(db_);
+    if (idempotency_key) {
+      if (auto earlier = keys.Find(*idempotency_key)) {
+        if (earlier->request_hash != fingerprint) {
+          return MakeError(Errc::kConflict, "idempotency key reused with other content",
+                           "this Idempotency-Key was already used for a different case");
+        }
+        return IntakeResult{cases.Find(earlier->case_number).value(), true};
+      }
+    }
+    const auto now = clock_.Now();
+    const std::int64_t number = cases.Insert(ToRecord(input, now));
+    if (idempotency_key) {
+      keys.Insert(*idempotency_key, fingerprint, number, now);
+    }
+    spdlog::info("event=case.created case={} channel={}", store::CaseNumberText(number),
+                 input.channel);
+    return IntakeResult{cases.Find(number).value(), false};
+  });
+}
+
+Result<store::Case> CaseService::FindCase(std::int64_t number) {
+  return InReadTransaction(db_, "find_case", [&]() -> Result<store::Case> {
+    if (auto found = store::CaseRepository(db_).Find(number)) {
+      return *found;
+    }
+    const std::string text = store::CaseNumberText(number);
+    return MakeError(Errc::kNotFound, "no such case", text + " doesn't exist");
+  });
+}
+
+Result<CaseListing> CaseService::ListCases(const store::CaseFilter& filter) {
+  return InReadTransaction(db_, "list_cases", [&]() -> Result<CaseListing> {
+    store::CaseRepository cases(db_);
+    return CaseListing{cases.List(filter), cases.Count(filter)};
+  });
+}
+
+}  // namespace swarmbot::lifecycle

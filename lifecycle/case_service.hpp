@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "store/case_repository.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::lifecycle {
+
+// A case as the intake API receives it; every field is checked by IntakeCase.
+struct CaseInput {
+  std::string contact_name;   // required, <= 200
+  std::string contact_email;  // required, <= 254, shaped like an address
+  std::string channel;        // email | chat | messaging | phone | web
+  std::string territory;      // <= 100
+  std::string subject;        // required, <= 250
+  std::string description;    // <= 10,000, may span lines
+  std::string owner;          // Slack user id of the rep, <= 40
+};
+
+struct IntakeResult {
+  store::Case record;
+  bool replayed = false;  // an earlier request with the same Idempotency-Key made it
+};
+
+struct CaseListing {
+  std::vector<store::Case> cases;  // newest first
+  std::int64_t total = 0;          // matching cases, beyond the limit too
+};
+
+// Customer cases: intake, lookup and listing. Each call is one transaction.
+class CaseService {
+ public:
+  static constexpr std::size_t kMaxIdempotencyKey = 255;
+
+  CaseService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // Creates a `new` case. Errors: kInvalidInput naming the first bad field
+  // (user_message says which and why); kConflict when `idempotency_key` was
+  // used before with different content. The same key with the same content
+  // returns the first case with replayed = true.
+  Result<IntakeResult> IntakeCase(const CaseInput& input,
+                                  const std::optional<std::string>& idempotency_key);
+
+  // kNotFound when there's no such case.
+  Result<store::Case> FindCase(std::int64_t number);
+  Result<CaseListing> ListCases(const store::CaseFilter& filter);
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+// The order-independent fingerprint of a case's content, for idempotency.
+std::string Fingerprint(const CaseInput& input);
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace swarmbot::lifecycle {
+
+// Slack's limit on channel names.
+inline constexpr std::size_t kMaxChannelName = 80;
+
+// The swarm channel's name for an incident: "inc-<n>-<slug of subject>", in
+// Slack's alphabet (lowercase a-z, 0-9, '-'), at most 80 characters, with no
+// leading, trailing or doubled '-'. Letters outside ASCII are dropped, so a
+// subject with none left gives just "inc-<n>".
+std::string SwarmChannelName(std::int64_t incident, std::string_view subject);
+
+// `name` with "-<n>" appended for n >= 2, cut so the result stays within 80
+// characters; n <= 1 returns `name` unchanged. Used when a name is taken.
+std::string WithSuffix(std::string_view name, int n);
+
+}  // namespace swarmbot::lifecycle

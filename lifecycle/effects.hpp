@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string_view>
+
+// The Slack side effects that lifecycle operations enqueue in the outbox, and
+// the arguments they carry. handlers::EffectRunner performs them, rendering
+// texts from the store's state at that moment, so an effect that runs late
+// shows the incident as it is then, not as it was when it was enqueued.
+//
+// Every effect of an incident runs on the stream "INC-n", in enqueue order.
+namespace swarmbot::lifecycle::effect {
+
+// Post the incident summary to the incident managers' channel.
+inline constexpr std::string_view kAnnounce = "incident.announce";
+// Refresh that announcement (state, links, swarm channel).
+inline constexpr std::string_view kUpdateAnnouncement = "incident.update_announcement";
+
+inline constexpr std::string_view kCreateChannel = "swarm.create_channel";
+inline constexpr std::string_view kSetTopic = "swarm.set_topic";
+inline constexpr std::string_view kSetPurpose = "swarm.set_purpose";
+inline constexpr std::string_view kPostSummary = "swarm.post_summary";
+inline constexpr std::string_view kPinSummary = "swarm.pin_summary";
+// Invite users and user groups' members (resolved when the effect runs).
+inline constexpr std::string_view kInvite = "swarm.invite";
+inline constexpr std::string_view kUpdateSummary = "swarm.update_summary";
+inline constexpr std::string_view kPostClosing = "swarm.post_closing";
+inline constexpr std::string_view kArchive = "swarm.archive";
+
+// Argument names.
+inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
+inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
+inline constexpr std::string_view kArgUsergroups = "usergroups";  // "S1,S2"
+
+}  // namespace swarmbot::lifecycle::effect

@@ -1,0 +1,218 @@
+#include "lifecycle/swarm_service.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "lifecycle/channel_name.hpp"
+#include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/incident_repository.hpp"
+#include "store/swarm_repository.hpp"
+#include "store/timeline_repository.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+template <class Id>
+std::string JoinIds(const std::vector<Id>& ids) {
+  std::string joined;
+  for (const Id& id : ids) {
+    joined += (joined.empty() ? "" : ",") + id.str();
+  }
+  return joined;
+}
+
+// The actor first, then the invitees, each once.
+std::vector<UserId> InviteList(const UserId& actor, const std::vector<UserId>& invitees) {
+  std::vector<UserId> users{actor};
+  for (const UserId& user : invitees) {
+    if (std::find(users.begin(), users.end(), user) == users.end()) {
+      users.push_back(user);
+    }
+  }
+  return users;
+}
+
+Status CheckStart(store::Database& db, const StartSwarmInput& input) {
+  if (input.invitees.size() > SwarmService::kMaxInvitees ||
+      input.usergroups.size() > SwarmService::kMaxUsergroups) {
+    return MakeError(Errc::kInvalidInput, "too many invitees",
+                     "invite at most " + std::to_string(SwarmService::kMaxInvitees) +
+                         " people and " + std::to_string(SwarmService::kMaxUsergroups) +
+                         " groups at once");
+  }
+  auto incident = store::IncidentRepository(db).Find(input.incident);
+  if (!incident) {
+    return IncidentNotFound(input.incident);
+  }
+  const std::string name = store::IncidentNumberText(input.incident);
+  if (!incident->Open()) {
+    return MakeError(Errc::kConflict, "incident is closed",
+                     name + " is closed; a closed incident can't start a swarm");
+  }
+  if (auto swarm = store::SwarmRepository(db).FindByIncident(input.incident)) {
+    return MakeError(Errc::kConflict, "swarm exists",
+                     name + " already has a swarm channel: #" + swarm->channel_name);
+  }
+  return {};
+}
+
+void EnqueueStartEffects(store::Database& db, const StartSwarmInput& input,
+                         const std::vector<UserId>& users, Clock::TimePoint now) {
+  using namespace effect;
+  for (std::string_view kind :
+       {kCreateChannel, kSetTopic, kSetPurpose, kPostSummary, kPinSummary}) {
+    detail::EnqueueEffect(db, input.incident, kind, now);
+  }
+  detail::EnqueueEffect(db, input.incident, kInvite, now,
+                        {{std::string(kArgUsers), JoinIds(users)},
+                         {std::string(kArgUsergroups), JoinIds(input.usergroups)}});
+  detail::EnqueueEffect(db, input.incident, kUpdateAnnouncement, now);
+}
+
+}  // namespace
+
+Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const UserId& actor) {
+  return InTransaction(db_, "start_swarm", [&]() -> Result<store::Swarm> {
+    if (auto checked = CheckStart(db_, input); !checked) {
+      return checked.error();
+    }
+    const auto now = clock_.Now();
+    store::IncidentRepository incidents(db_);
+    const store::Incident incident = incidents.Find(input.incident).value();
+    store::Swarm swarm;
+    swarm.incident = input.incident;
+    swarm.channel_name = SwarmChannelName(input.incident, incident.subject);
+    swarm.state = store::SwarmState::kStarting;
+    swarm.created_by = actor;
+    swarm.created_at = now;
+    store::SwarmRepository swarms(db_);
+    swarms.Insert(swarm);
+    if (incident.state == store::IncidentState::kDeclared) {
+      incidents.SetState(input.incident, store::IncidentState::kInvestigating, now);
+    }
+
+    const std::vector<UserId> users = InviteList(actor, input.invitees);
+    store::TimelineRepository(db_).Append(
+        input.incident, now, actor.str(), "swarm_started",
+        "Swarm started in #" + swarm.channel_name + ", inviting " + std::to_string(users.size()) +
+            (users.size() == 1 ? " person" : " people") +
+            (input.usergroups.empty()
+                 ? std::string()
+                 : " and " + std::to_string(input.usergroups.size()) + " user group(s)"));
+    EnqueueStartEffects(db_, input, users, now);
+    spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
+                 store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
+                 actor.str());
+    return swarms.FindByIncident(input.incident).value();
+  });
+}
+
+Result<std::optional<store::Swarm>> SwarmService::FindByChannel(const ChannelId& channel) {
+  return InReadTransaction(db_, "find_swarm", [&]() -> Result<std::optional<store::Swarm>> {
+    return store::SwarmRepository(db_).FindByChannel(channel);
+  });
+}
+
+Result<std::optional<store::Swarm>> SwarmService::FindByIncident(std::int64_t incident) {
+  return InReadTransaction(db_, "find_swarm", [&]() -> Result<std::optional<store::Swarm>> {
+    return store::SwarmRepository(db_).FindByIncident(incident);
+  });
+}
+
+Result<std::optional<std::int64_t>> SwarmService::MemberJoined(const ChannelId& channel,
+                                                               const UserId& user) {
+  return RecordPresence(channel, user, true);
+}
+
+Result<std::optional<std::int64_t>> SwarmService::MemberLeft(const ChannelId& channel,
+                                                             const UserId& user) {
+  return RecordPresence(channel, user, false);
+}
+
+Result<std::optional<std::int64_t>> SwarmService::RecordPresence(const ChannelId& channel,
+                                                                 const UserId& user, bool joined) {
+  return InTransaction(db_, "member_event", [&]() -> Result<std::optional<std::int64_t>> {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByChannel(channel);
+    if (!swarm) {
+      return std::optional<std::int64_t>{};
+    }
+    const auto now = clock_.Now();
+    if (joined) {
+      swarms.MarkJoined(swarm->id, user, now);
+    } else {
+      swarms.MarkLeft(swarm->id, user, now);
+    }
+    store::TimelineRepository(db_).Append(
+        swarm->incident, now, user.str(), joined ? "member_joined" : "member_left",
+        joined ? "Joined the swarm channel" : "Left the swarm channel");
+    return std::optional<std::int64_t>{swarm->incident};
+  });
+}
+
+Status SwarmService::RecordChannel(std::int64_t incident, const ChannelId& channel,
+                                   std::string_view name) {
+  return InTransaction(db_, "record_channel", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    swarms.SetChannel(swarm->id, channel, name);
+    if (swarm->state == store::SwarmState::kStarting) {
+      swarms.SetState(swarm->id, store::SwarmState::kActive, clock_.Now());
+    }
+    store::TimelineRepository(db_).Append(incident, clock_.Now(), detail::kBotActor,
+                                          "channel_created",
+                                          "Created the swarm channel #" + std::string(name));
+    return {};
+  });
+}
+
+Status SwarmService::RecordSummary(std::int64_t incident, const MessageTs& ts) {
+  return InTransaction(db_, "record_summary", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    swarms.SetSummaryTs(swarm->id, ts);
+    return {};
+  });
+}
+
+Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<UserId>& users) {
+  return InTransaction(db_, "record_invited", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    for (const UserId& user : users) {
+      swarms.MarkInvited(swarm->id, user, clock_.Now());
+    }
+    return {};
+  });
+}
+
+Status SwarmService::RecordArchived(std::int64_t incident) {
+  return InTransaction(db_, "record_archived", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    if (swarm->state != store::SwarmState::kArchived) {
+      swarms.SetState(swarm->id, store::SwarmState::kArchived, clock_.Now());
+      store::TimelineRepository(db_).Append(incident, clock_.Now(), detail::kBotActor,
+                                            "channel_archived", "Archived #" + swarm->channel_name);
+    }
+    return {};
+  });
+}
+
+}  // namespace swarmbot::lifecycle

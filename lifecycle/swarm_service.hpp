@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/result.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::lifecycle {
+
+struct StartSwarmInput {
+  std::int64_t incident = 0;
+  std::vector<UserId> invitees;
+  std::vector<UserGroupId> usergroups;  // their members are invited too
+};
+
+// A swarm: the incident's Slack channel and the people in it.
+class SwarmService {
+ public:
+  static constexpr std::size_t kMaxInvitees = 100;
+  static constexpr std::size_t kMaxUsergroups = 10;
+
+  SwarmService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // One swarm per open incident; a second start is refused (kConflict) with
+  // the channel's name. Moves a `declared` incident to `investigating`.
+  // Effects, in order: create the channel (named by SwarmChannelName), set
+  // topic and purpose, post and pin the summary, invite the actor, the
+  // invitees and the user groups' members.
+  Result<store::Swarm> Start(const StartSwarmInput& input, const UserId& actor);
+
+  Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
+  Result<std::optional<store::Swarm>> FindByIncident(std::int64_t incident);
+
+  // Someone joined or left `channel`. Returns the incident when `channel` is a
+  // swarm channel (and records it), nothing when it isn't one.
+  Result<std::optional<std::int64_t>> MemberJoined(const ChannelId& channel, const UserId& user);
+  Result<std::optional<std::int64_t>> MemberLeft(const ChannelId& channel, const UserId& user);
+
+  // Results of effects, recorded by handlers::EffectRunner. kNotFound when the
+  // incident has no swarm.
+  Status RecordChannel(std::int64_t incident, const ChannelId& channel, std::string_view name);
+  Status RecordSummary(std::int64_t incident, const MessageTs& ts);
+  Status RecordInvited(std::int64_t incident, const std::vector<UserId>& users);
+  Status RecordArchived(std::int64_t incident);
+
+ private:
+  Result<std::optional<std::int64_t>> RecordPresence(const ChannelId& channel, const UserId& user,
+                                                     bool joined);
+
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,152 @@
+#include "lifecycle/text_rules.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+bool IsContinuation(unsigned char c) noexcept {
+  return (c & 0xC0) == 0x80;
+}
+
+// The length of the UTF-8 sequence that starts with `lead`, or 0 if `lead`
+// can't start one.
+std::size_t SequenceLength(unsigned char lead) noexcept {
+  if (lead < 0x80) {
+    return 1;
+  }
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return 2;
+  }
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    return 3;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    return 4;
+  }
+  return 0;
+}
+
+bool HasForbiddenControl(std::string_view text, bool multiline) noexcept {
+  for (char raw : text) {
+    const auto c = static_cast<unsigned char>(raw);
+    if (c == 0x7F || (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsDomainChar(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+bool IsLocalChar(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  if (u <= 0x20 || u == 0x7F) {
+    return false;
+  }
+  return std::string_view("<>()[]\\,;:\"@").find(c) == std::string_view::npos;
+}
+
+bool LooksLikeDomain(std::string_view domain) noexcept {
+  if (domain.empty() || domain.find('.') == std::string_view::npos) {
+    return false;
+  }
+  std::size_t label = 0;
+  for (char c : domain) {
+    if (c == '.') {
+      if (label == 0) {
+        return false;
+      }
+      label = 0;
+    } else if (IsDomainChar(c)) {
+      ++label;
+    } else {
+      return false;
+    }
+  }
+  return label > 0;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t n = SequenceLength(lead);
+    if (n == 0 || i + n > text.size()) {
+      return false;
+    }
+    for (std::size_t k = 1; k < n; ++k) {
+      if (!IsContinuation(static_cast<unsigned char>(text[i + k]))) {
+        return false;
+      }
+    }
+    const auto second = n > 1 ? static_cast<unsigned char>(text[i + 1]) : 0;
+    // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) ||
+        (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F)) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+std::size_t Utf8Length(std::string_view text) noexcept {
+  std::size_t length = 0;
+  for (char c : text) {
+    if (!IsContinuation(static_cast<unsigned char>(c))) {
+      ++length;
+    }
+  }
+  return length;
+}
+
+Status CheckField(std::string_view value, const FieldRule& rule) {
+  const std::string name(rule.name);
+  auto refuse = [&](const std::string& message) -> Status {
+    return MakeError(Errc::kInvalidInput, "field " + name + " refused", message);
+  };
+  if (!IsValidUtf8(value)) {
+    return refuse(name + " is not valid UTF-8");
+  }
+  if (rule.required && Trimmed(value).empty()) {
+    return refuse(name + " is required");
+  }
+  if (Utf8Length(value) > rule.max_length) {
+    return refuse(name + " is too long (at most " + std::to_string(rule.max_length) +
+                  " characters)");
+  }
+  if (HasForbiddenControl(value, rule.multiline)) {
+    return refuse(name + " contains control characters");
+  }
+  return {};
+}
+
+std::string Trimmed(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const auto last = text.find_last_not_of(kSpace);
+  return std::string(text.substr(first, last - first + 1));
+}
+
+bool LooksLikeEmail(std::string_view text) noexcept {
+  constexpr std::size_t kMaxEmail = 254;
+  constexpr std::size_t kMaxLocal = 64;
+  const auto at = text.find('@');
+  if (text.size() > kMaxEmail || at == std::string_view::npos || at == 0 || at > kMaxLocal) {
+    return false;
+  }
+  for (char c : text.substr(0, at)) {
+    if (!IsLocalChar(c)) {
+      return false;
+    }
+  }
+  return LooksLikeDomain(text.substr(at + 1));
+}
+
+}  // namespace swarmbot::lifecycle

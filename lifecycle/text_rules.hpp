@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace swarmbot::lifecycle {
+
+// What a text field may hold. Lengths count Unicode code points, as a person
+// would count characters.
+struct FieldRule {
+  std::string_view name;  // as the user knows it, e.g. "subject"
+  std::size_t max_length = 0;
+  bool required = false;
+  bool multiline = false;  // allows '\n' and '\t'; other control characters never
+};
+
+// kInvalidInput naming the field when `value` breaks `rule`.
+Status CheckField(std::string_view value, const FieldRule& rule);
+
+// Without leading and trailing ASCII whitespace.
+std::string Trimmed(std::string_view text);
+
+bool IsValidUtf8(std::string_view text) noexcept;
+// Code points in valid UTF-8 text.
+std::size_t Utf8Length(std::string_view text) noexcept;
+
+// A practical e-mail shape check: local@domain.tld, no spaces, at most 254
+// characters. Not RFC 5322; a typo such as "ana.example.com" is what it catches.
+bool LooksLikeEmail(std::string_view text) noexcept;
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/spdlog.h>
+
+#include "common/result.hpp"
+#include "store/database.hpp"
+
+namespace swarmbot::lifecycle {
+
+// Runs `body` (returning Result<T>) in one transaction: committed if
+// it returns a value, rolled back if it returns an Error. A SQLite failure
+// (disk full, a locked file) rolls back too and becomes Errc::kInternal, so a
+// store problem reaches the user as "nothing changed", not as a crash.
+template <class Body>
+auto RunTransaction(store::Database& db, std::string_view operation,
+                    SQLite::TransactionBehavior behavior, Body&& body) -> decltype(body()) {
+  try {
+    SQLite::Transaction transaction(db.Sql(), behavior);
+    auto result = body();
+    if (result) {
+      transaction.commit();
+    }
+    return result;
+  } catch (const SQLite::Exception& e) {
+    spdlog::error("event=store.failed operation={} sqlite_code={} error=\"{}\"", operation,
+                  e.getErrorCode(), e.what());
+    return MakeError(Errc::kInternal, "store failed during " + std::string(operation),
+                     "Something went wrong while saving that; nothing was changed.");
+  }
+}
+
+// For changes: IMMEDIATE takes the write lock up front, so a second process
+// waits at BEGIN instead of failing halfway with SQLITE_BUSY.
+template <class Body>
+auto InTransaction(store::Database& db, std::string_view operation, Body&& body) {
+  return RunTransaction(db, operation, SQLite::TransactionBehavior::IMMEDIATE,
+                        std::forward<Body>(body));
+}
+
+// For queries: a consistent snapshot without the write lock.
+template <class Body>
+auto InReadTransaction(store::Database& db, std::string_view operation, Body&& body) {
+  return RunTransaction(db, operation, SQLite::TransactionBehavior::DEFERRED,
+                        std::forward<Body>(body));
+}
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::store {
+
+// The `case_links` table: which incident holds which case, with history. A
+// case has at most one live (not unlinked) link; the schema enforces it.
+class CaseLinkRepository {
+ public:
+  explicit CaseLinkRepository(Database& db) : db_(db) {}
+
+  void Link(std::int64_t incident, std::int64_t case_number, const UserId& by,
+            Clock::TimePoint now);
+  std::optional<CaseLink> LiveLink(std::int64_t case_number);
+  // Case numbers with a live link to `incident`, ascending.
+  std::vector<std::int64_t> LinkedCases(std::int64_t incident);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace swarmbot::store

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::store {
+
+struct CaseFilter {
+  std::vector<CaseStatus> statuses;  // empty: any status
+  std::optional<std::int64_t> incident;
+  int limit = 50;
+};
+
+// A label ("email", "North") and how many cases carry it.
+using LabelCounts = std::vector<std::pair<std::string, std::int64_t>>;
+
+// The `cases` table. Calls run inside the caller's transaction, if any.
+class CaseRepository {
+ public:
+  explicit CaseRepository(Database& db) : db_(db) {}
+
+  // Stores `c` under the next CASE number (c.number is ignored) and returns it.
+  std::int64_t Insert(const Case& c);
+  std::optional<Case> Find(std::int64_t number);
+  // Newest first (by creation time, then number), at most filter.limit.
+  std::vector<Case> List(const CaseFilter& filter);
+  std::int64_t Count(const CaseFilter& filter);
+
+  // Marks the case held by `incident`: it leaves the reps' open queues.
+  void Hold(std::int64_t number, std::int64_t incident, Clock::TimePoint now);
+  void Close(std::int64_t number, std::string_view resolution, Clock::TimePoint now);
+
+  // The cases held by (or closed with) `incident`, grouped; largest group first.
+  LabelCounts CountByChannel(std::int64_t incident);
+  LabelCounts CountByTerritory(std::int64_t incident);
+
+ private:
+  LabelCounts CountBy(const char* column, std::int64_t incident);
+
+  Database& db_;
+};
+
+}  // namespace swarmbot::store

@@ -1,0 +1,92 @@
+#include "store/database.hpp"
+
+#include <string_view>
+
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include "store/detail/migrations.hpp"
+
+namespace swarmbot::store {
+namespace {
+
+// Long enough to ride out another process's checkpoint, short enough that a
+// stuck writer shows up as an error instead of a hung bot.
+constexpr int kBusyTimeoutMs = 5000;
+
+int ReadUserVersion(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+Error DescribeOpenFailure(const std::string& path, const SQLite::Exception& e) {
+  if (e.getErrorCode() == SQLITE_NOTADB) {
+    const std::string message = "database file " + path + " is not a SQLite database";
+    return MakeError(Errc::kInvalidInput, message, message);
+  }
+  const std::string message = "cannot open database file " + path + ": " + e.what();
+  return MakeError(Errc::kUnavailable, message, message);
+}
+
+void ApplyMigrations(SQLite::Database& db, int from) {
+  const auto migrations = detail::Migrations();
+  for (int version = from + 1; version <= static_cast<int>(migrations.size()); ++version) {
+    SQLite::Transaction transaction(db);
+    db.exec(std::string(migrations[static_cast<std::size_t>(version - 1)]));
+    // user_version lives in the file header, which is written as part of the
+    // transaction: a crash leaves either the old schema or the new one.
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    transaction.commit();
+    spdlog::info("event=store.migrated version={}", version);
+  }
+}
+
+void UseWriteAheadLog(SQLite::Database& db, const std::string& path) {
+  const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+  // An in-memory database answers "memory"; anything else means the file
+  // system refused WAL, which works but blocks readers during writes.
+  if (mode != "wal" && mode != "memory") {
+    spdlog::warn("event=store.no_wal path={} journal_mode={}", path, mode);
+  }
+  db.exec("PRAGMA synchronous = NORMAL");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  try {
+    auto db =
+        std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db->setBusyTimeout(kBusyTimeoutMs);
+
+    // Reading the header is the first access, so a file that isn't a
+    // database fails here, before anything is written to it.
+    const int version = ReadUserVersion(*db);
+    if (version > LatestSchemaVersion()) {
+      const std::string message = "database file " + path + " has schema version " +
+                                  std::to_string(version) + ", newer than the " +
+                                  std::to_string(LatestSchemaVersion()) +
+                                  " this swarmbot knows; run a newer swarmbot or use another file";
+      return MakeError(Errc::kConflict, message, message);
+    }
+
+    UseWriteAheadLog(*db, path);
+    // Must be set outside a transaction, and per connection.
+    db->exec("PRAGMA foreign_keys = ON");
+    ApplyMigrations(*db, version);
+    return std::make_unique<Database>(std::move(db));
+  } catch (const SQLite::Exception& e) {
+    return DescribeOpenFailure(path, e);
+  }
+}
+
+int Database::SchemaVersion() const {
+  return ReadUserVersion(*db_);
+}
+
+int Database::LatestSchemaVersion() noexcept {
+  return static_cast<int>(detail::Migrations().size());
+}
+
+}  // namespace swarmbot::store

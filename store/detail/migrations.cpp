@@ -1,0 +1,136 @@
+#include "store/detail/migrations.hpp"
+
+#include <array>
+
+namespace swarmbot::store::detail {
+namespace {
+
+// Times are Unix milliseconds (UTC). Human numbers (CASE-n, INC-n) are stored
+// as their integer and come from `sequences`, one counter per kind.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE sequences (
+  kind TEXT PRIMARY KEY,
+  last_value INTEGER NOT NULL
+);
+
+CREATE TABLE incidents (
+  number INTEGER PRIMARY KEY,
+  subject TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  impact TEXT NOT NULL CHECK (impact IN ('high', 'medium', 'low')),
+  urgency TEXT NOT NULL CHECK (urgency IN ('high', 'medium', 'low')),
+  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),
+  state TEXT NOT NULL CHECK (state IN ('declared', 'investigating', 'resolved', 'closed')),
+  owner TEXT NOT NULL DEFAULT '',
+  declared_by TEXT NOT NULL,
+  close_note TEXT NOT NULL DEFAULT '',
+  announce_channel TEXT NOT NULL DEFAULT '',
+  announce_ts TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  closed_at INTEGER
+);
+CREATE INDEX incidents_by_state ON incidents (state);
+
+CREATE TABLE cases (
+  number INTEGER PRIMARY KEY,
+  contact_name TEXT NOT NULL,
+  contact_email TEXT NOT NULL,
+  channel TEXT NOT NULL CHECK (channel IN ('email', 'chat', 'messaging', 'phone', 'web')),
+  territory TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  owner TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('new', 'open', 'held', 'closed')),
+  incident_id INTEGER REFERENCES incidents (number),
+  resolution TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX cases_by_status ON cases (status, created_at);
+CREATE INDEX cases_by_incident ON cases (incident_id);
+
+-- A case has at most one live link; unlinked rows stay as history.
+CREATE TABLE case_links (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  case_number INTEGER NOT NULL REFERENCES cases (number),
+  linked_at INTEGER NOT NULL,
+  linked_by TEXT NOT NULL,
+  unlinked_at INTEGER,
+  unlinked_by TEXT
+);
+CREATE UNIQUE INDEX case_links_live ON case_links (case_number) WHERE unlinked_at IS NULL;
+CREATE INDEX case_links_by_incident ON case_links (incident_id);
+
+CREATE TABLE swarms (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL UNIQUE REFERENCES incidents (number),
+  channel_id TEXT NOT NULL DEFAULT '',
+  channel_name TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('starting', 'active', 'closing', 'archived')),
+  summary_ts TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  archived_at INTEGER
+);
+CREATE INDEX swarms_by_channel ON swarms (channel_id);
+
+CREATE TABLE swarm_members (
+  swarm_id INTEGER NOT NULL REFERENCES swarms (id),
+  user_id TEXT NOT NULL,
+  invited_at INTEGER,
+  joined_at INTEGER,
+  left_at INTEGER,
+  PRIMARY KEY (swarm_id, user_id)
+);
+
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  done_at INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (state, stream, id);
+
+CREATE TABLE seen_deliveries (
+  id TEXT PRIMARY KEY,
+  seen_at INTEGER NOT NULL
+);
+CREATE INDEX seen_deliveries_by_age ON seen_deliveries (seen_at);
+
+CREATE TABLE timeline (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX timeline_by_incident ON timeline (incident_id, id);
+
+-- The intake API's Idempotency-Key: a repeat with the same request returns the
+-- first case. request_hash is a digest, so the request itself isn't kept twice.
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  case_number INTEGER NOT NULL REFERENCES cases (number),
+  created_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations{kVersion1};
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() noexcept {
+  return kMigrations;
+}
+
+}  // namespace swarmbot::store::detail

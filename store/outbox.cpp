@@ -1,0 +1,113 @@
+#include "store/outbox.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "store/records.hpp"
+
+namespace swarmbot::store {
+namespace {
+
+OutboxItem ReadItem(SQLite::Statement& row) {
+  OutboxItem item;
+  item.id = row.getColumn(0).getInt64();
+  item.stream = row.getColumn(1).getString();
+  item.kind = row.getColumn(2).getString();
+  // Args were written by BuildForm, so they always decode.
+  item.args = ParseForm(row.getColumn(3).getString()).value();
+  item.attempts = row.getColumn(4).getInt();
+  return item;
+}
+
+// The head of a stream is its oldest pending item; only heads may run, so a
+// stream's effects happen in the order they were enqueued.
+constexpr const char* kHeadCondition =
+    "o.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.stream = o.stream "
+    "AND e.state = 'pending' AND e.id < o.id)";
+
+}  // namespace
+
+std::int64_t Outbox::Enqueue(std::string_view stream, std::string_view kind, const FormFields& args,
+                             Clock::TimePoint now) {
+  SQLite::Statement insert(db_.Sql(),
+                           "INSERT INTO outbox (stream, kind, args, not_before, created_at) "
+                           "VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, std::string(stream));
+  insert.bind(2, std::string(kind));
+  insert.bind(3, BuildForm(args));
+  insert.bind(4, ToMillis(now));
+  insert.bind(5, ToMillis(now));
+  insert.exec();
+  return db_.Sql().getLastInsertRowid();
+}
+
+std::optional<OutboxItem> Outbox::ClaimNext(Clock::TimePoint now) {
+  SQLite::Transaction transaction(db_.Sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement select(db_.Sql(), std::string("SELECT o.id, o.stream, o.kind, o.args, "
+                                                  "o.attempts FROM outbox o WHERE ") +
+                                          kHeadCondition +
+                                          " AND o.not_before <= ? ORDER BY o.id LIMIT 1");
+  select.bind(1, ToMillis(now));
+  if (!select.executeStep()) {
+    return std::nullopt;
+  }
+  OutboxItem item = ReadItem(select);
+  SQLite::Statement count(db_.Sql(), "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?");
+  count.bind(1, item.id);
+  count.exec();
+  transaction.commit();
+  return item;
+}
+
+void Outbox::MarkDone(std::int64_t id, Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(), "UPDATE outbox SET state = 'done', done_at = ? WHERE id = ?");
+  update.bind(1, ToMillis(now));
+  update.bind(2, id);
+  update.exec();
+}
+
+void Outbox::Retry(std::int64_t id, Clock::TimePoint not_before, std::string_view error) {
+  SQLite::Statement update(
+      db_.Sql(),
+      "UPDATE outbox SET not_before = ?, last_error = ? WHERE id = ? AND state = 'pending'");
+  update.bind(1, ToMillis(not_before));
+  update.bind(2, std::string(error));
+  update.bind(3, id);
+  update.exec();
+}
+
+void Outbox::MarkFailed(std::int64_t id, std::string_view error, Clock::TimePoint now) {
+  SQLite::Statement update(
+      db_.Sql(), "UPDATE outbox SET state = 'failed', last_error = ?, done_at = ? WHERE id = ?");
+  update.bind(1, std::string(error));
+  update.bind(2, ToMillis(now));
+  update.bind(3, id);
+  update.exec();
+}
+
+std::optional<Clock::TimePoint> Outbox::NextDue() {
+  SQLite::Statement select(
+      db_.Sql(), std::string("SELECT MIN(o.not_before) FROM outbox o WHERE ") + kHeadCondition);
+  select.executeStep();
+  if (select.getColumn(0).isNull()) {
+    return std::nullopt;
+  }
+  return FromMillis(select.getColumn(0).getInt64());
+}
+
+std::int64_t Outbox::PendingCount() {
+  return db_.Sql().execAndGet("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").getInt64();
+}
+
+std::vector<OutboxItem> Outbox::Pending() {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT id, stream, kind, args, attempts FROM outbox "
+                           "WHERE state = 'pending' ORDER BY id");
+  std::vector<OutboxItem> items;
+  while (select.executeStep()) {
+    items.push_back(ReadItem(select));
+  }
+  return items;
+}
+
+}  // namespace swarmbot::store

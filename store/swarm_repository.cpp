@@ -1,0 +1,144 @@
+#include "store/swarm_repository.hpp"
+
+#include <string>
+
+#include <SQLiteCpp/Statement.h>
+
+#include "store/detail/columns.hpp"
+
+namespace swarmbot::store {
+namespace {
+
+constexpr const char* kColumns =
+    "id, incident_id, channel_id, channel_name, state, summary_ts, created_by, created_at, "
+    "archived_at";
+
+Swarm ReadSwarm(SQLite::Statement& row) {
+  Swarm s;
+  s.id = row.getColumn(0).getInt64();
+  s.incident = row.getColumn(1).getInt64();
+  s.channel_id = ChannelId(row.getColumn(2).getString());
+  s.channel_name = row.getColumn(3).getString();
+  s.state = ParseSwarmState(row.getColumn(4).getString()).value_or(SwarmState::kStarting);
+  s.summary_ts = MessageTs(row.getColumn(5).getString());
+  s.created_by = UserId(row.getColumn(6).getString());
+  s.created_at = detail::Time(row.getColumn(7));
+  s.archived_at = detail::OptionalTime(row.getColumn(8));
+  return s;
+}
+
+std::optional<Swarm> FindOne(Database& db, const char* where, const auto& value) {
+  SQLite::Statement select(
+      db.Sql(), std::string("SELECT ") + kColumns + " FROM swarms WHERE " + where + " LIMIT 1");
+  select.bind(1, value);
+  if (!select.executeStep()) {
+    return std::nullopt;
+  }
+  return ReadSwarm(select);
+}
+
+// Upserts a member row, then applies `assignments` (fixed SQL with one time parameter).
+void Touch(Database& db, std::int64_t swarm, const UserId& user, const char* assignments,
+           Clock::TimePoint now) {
+  SQLite::Statement upsert(db.Sql(), std::string("INSERT INTO swarm_members (swarm_id, user_id) "
+                                                 "VALUES (?, ?) ON CONFLICT DO NOTHING"));
+  upsert.bind(1, swarm);
+  upsert.bind(2, user.str());
+  upsert.exec();
+  SQLite::Statement update(db.Sql(), std::string("UPDATE swarm_members SET ") + assignments +
+                                         " WHERE swarm_id = ? AND user_id = ?");
+  update.bind(1, ToMillis(now));
+  update.bind(2, swarm);
+  update.bind(3, user.str());
+  update.exec();
+}
+
+}  // namespace
+
+std::int64_t SwarmRepository::Insert(const Swarm& swarm) {
+  SQLite::Statement insert(db_.Sql(),
+                           "INSERT INTO swarms (incident_id, channel_id, channel_name, state, "
+                           "summary_ts, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, swarm.incident);
+  insert.bind(2, swarm.channel_id.str());
+  insert.bind(3, swarm.channel_name);
+  insert.bind(4, std::string(Name(swarm.state)));
+  insert.bind(5, swarm.summary_ts.str());
+  insert.bind(6, swarm.created_by.str());
+  insert.bind(7, ToMillis(swarm.created_at));
+  insert.exec();
+  return db_.Sql().getLastInsertRowid();
+}
+
+std::optional<Swarm> SwarmRepository::FindByIncident(std::int64_t incident) {
+  return FindOne(db_, "incident_id = ?", incident);
+}
+
+std::optional<Swarm> SwarmRepository::FindByChannel(const ChannelId& channel) {
+  if (channel.empty()) {
+    return std::nullopt;
+  }
+  return FindOne(db_, "channel_id = ?", channel.str());
+}
+
+void SwarmRepository::SetChannel(std::int64_t swarm, const ChannelId& channel,
+                                 std::string_view name) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE swarms SET channel_id = ?, channel_name = ? WHERE id = ?");
+  update.bind(1, channel.str());
+  update.bind(2, std::string(name));
+  update.bind(3, swarm);
+  update.exec();
+}
+
+void SwarmRepository::SetSummaryTs(std::int64_t swarm, const MessageTs& ts) {
+  SQLite::Statement update(db_.Sql(), "UPDATE swarms SET summary_ts = ? WHERE id = ?");
+  update.bind(1, ts.str());
+  update.bind(2, swarm);
+  update.exec();
+}
+
+void SwarmRepository::SetState(std::int64_t swarm, SwarmState state, Clock::TimePoint now) {
+  SQLite::Statement update(
+      db_.Sql(),
+      "UPDATE swarms SET state = ?, archived_at = CASE WHEN ? THEN ? ELSE archived_at END "
+      "WHERE id = ?");
+  update.bind(1, std::string(Name(state)));
+  update.bind(2, state == SwarmState::kArchived ? 1 : 0);
+  update.bind(3, ToMillis(now));
+  update.bind(4, swarm);
+  update.exec();
+}
+
+void SwarmRepository::MarkInvited(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
+  Touch(db_, swarm, user, "invited_at = COALESCE(invited_at, ?)", now);
+}
+
+void SwarmRepository::MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
+  // A member who left and came back is present again.
+  Touch(db_, swarm, user, "joined_at = ?, left_at = NULL", now);
+}
+
+void SwarmRepository::MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
+  Touch(db_, swarm, user, "left_at = ?", now);
+}
+
+std::vector<SwarmMember> SwarmRepository::Members(std::int64_t swarm) {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT user_id, invited_at, joined_at, left_at FROM swarm_members "
+                           "WHERE swarm_id = ? ORDER BY rowid");
+  select.bind(1, swarm);
+  std::vector<SwarmMember> members;
+  while (select.executeStep()) {
+    SwarmMember m;
+    m.swarm = swarm;
+    m.user = UserId(select.getColumn(0).getString());
+    m.invited_at = detail::OptionalTime(select.getColumn(1));
+    m.joined_at = detail::OptionalTime(select.getColumn(2));
+    m.left_at = detail::OptionalTime(select.getColumn(3));
+    members.push_back(std::move(m));
+  }
+  return members;
+}
+
+}  // namespace swarmbot::store

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::store {
+
+// The `swarms` and `swarm_members` tables. An incident has at most one swarm.
+class SwarmRepository {
+ public:
+  explicit SwarmRepository(Database& db) : db_(db) {}
+
+  // Stores a swarm for swarm.incident (state, name, creator, created_at);
+  // returns its id.
+  std::int64_t Insert(const Swarm& swarm);
+  std::optional<Swarm> FindByIncident(std::int64_t incident);
+  std::optional<Swarm> FindByChannel(const ChannelId& channel);
+
+  void SetChannel(std::int64_t swarm, const ChannelId& channel, std::string_view name);
+  void SetSummaryTs(std::int64_t swarm, const MessageTs& ts);
+  // Entering kArchived stamps archived_at.
+  void SetState(std::int64_t swarm, SwarmState state, Clock::TimePoint now);
+
+  void MarkInvited(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
+  void MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
+  void MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
+  // Everyone invited or seen in the channel, in the order they first appeared.
+  std::vector<SwarmMember> Members(std::int64_t swarm);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace swarmbot::store

@@ -1,0 +1,87 @@
+#include "bot/delivery_filter.hpp"
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "store/seen_deliveries.hpp"
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::bot {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<store::Database> OpenDatabase(const std::string& path) {
+  auto db = store::Database::Open(path);
+  if (!db) {
+    throw std::runtime_error("cannot open test database: " + db.error().detail);
+  }
+  return std::move(*db);
+}
+
+TEST(DeliveryFilter, PassesAnIdOnceAndDropsItsRepeats) {
+  auto db = OpenDatabase(":memory:");
+  FakeClock clock;
+  DeliveryFilter filter(*db, clock);
+  EXPECT_TRUE(filter.FirstDelivery("Ev01"));
+  EXPECT_FALSE(filter.FirstDelivery("Ev01"));
+  EXPECT_FALSE(filter.FirstDelivery("Ev01"));
+  EXPECT_TRUE(filter.FirstDelivery("Ev02"));
+  EXPECT_TRUE(filter.FirstDelivery("57d12c34-e2e2-4223-8a9e-2c803925bf02"));
+}
+
+TEST(DeliveryFilter, AlwaysPassesDeliveriesWithoutAnId) {
+  auto db = OpenDatabase(":memory:");
+  FakeClock clock;
+  DeliveryFilter filter(*db, clock);
+  EXPECT_TRUE(filter.FirstDelivery(""));
+  EXPECT_TRUE(filter.FirstDelivery(""));
+}
+
+TEST(DeliveryFilter, RemembersIdsAcrossARestart) {
+  swarmbot::testing::TempDir dir;
+  const std::string path = (dir / "swarmbot.db").string();
+  FakeClock clock;
+  {
+    auto db = OpenDatabase(path);
+    DeliveryFilter filter(*db, clock);
+    EXPECT_TRUE(filter.FirstDelivery("Ev-before-crash"));
+  }
+  auto db = OpenDatabase(path);
+  DeliveryFilter filter(*db, clock);
+  EXPECT_FALSE(filter.FirstDelivery("Ev-before-crash"));
+  EXPECT_TRUE(filter.FirstDelivery("Ev-after-restart"));
+}
+
+TEST(DeliveryFilter, ForgetsIdsAfterTheRetentionPeriod) {
+  auto db = OpenDatabase(":memory:");
+  FakeClock clock;
+  DeliveryFilter filter(*db, clock, 24h);
+  EXPECT_TRUE(filter.FirstDelivery("Ev-old"));
+  clock.Advance(23h);
+  EXPECT_TRUE(filter.FirstDelivery("Ev-newer"));
+  EXPECT_FALSE(filter.FirstDelivery("Ev-old"));
+
+  clock.Advance(2h);  // Ev-old is 25 h old, Ev-newer 2 h.
+  EXPECT_TRUE(filter.FirstDelivery("Ev-trigger-prune"));
+  store::SeenDeliveries seen(*db);
+  EXPECT_FALSE(seen.Contains("Ev-old"));
+  EXPECT_TRUE(seen.Contains("Ev-newer"));
+  EXPECT_TRUE(filter.FirstDelivery("Ev-old"));
+}
+
+TEST(SeenDeliveries, KeepsTheFirstSightingWhenAnIdComesAgain) {
+  auto db = OpenDatabase(":memory:");
+  store::SeenDeliveries seen(*db);
+  const Clock::TimePoint t0{std::chrono::seconds{1'700'000'000}};
+  EXPECT_TRUE(seen.Insert("Ev1", t0));
+  EXPECT_FALSE(seen.Insert("Ev1", t0 + 10h));
+  // Had the repeat refreshed seen_at, this prune would keep the row.
+  EXPECT_EQ(seen.PruneSeenBefore(t0 + 1h), 1);
+  EXPECT_FALSE(seen.Contains("Ev1"));
+  EXPECT_EQ(seen.PruneSeenBefore(t0 + 1h), 0);
+}
+
+}  // namespace
+}  // namespace swarmbot::bot

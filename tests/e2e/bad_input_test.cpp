@@ -1,0 +1,150 @@
+// Bad input gets a clear answer and changes nothing; the process keeps serving.
+
+#include <cstdlib>
+
+#include <boost/json.hpp>
+#include <sys/wait.h>
+
+#include "common/crypto.hpp"
+#include "demo/swarmbot_process.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string ValidCase() {
+  return R"({"contact_name":"Ada","contact_email":"ada@mail.example","channel":"email",)"
+         R"("territory":"North","subject":"FEAST25 fails","description":"Code rejected",)"
+         R"("owner":"U0REP"})";
+}
+
+using BadInput = EndToEnd;
+
+TEST_F(BadInput, UnknownCommandsAndSubcommandsGetAClearReply) {
+  EXPECT_TRUE(
+      Contains(Type(people().mara, people().incidents, "/incident", "explode"), "/incident help"));
+  EXPECT_TRUE(Contains(Type(people().mara, people().incidents, "/incident", "help"), "declare"));
+  EXPECT_TRUE(
+      Contains(Type(people().mara, people().incidents, "/incident", "link INC-1 CASE-1"), "INC-1"));
+  EXPECT_EQ(slack().CallCount("conversations.create"), 0);
+}
+
+TEST_F(BadInput, UnknownCaseNumbersAreNamedAndNothingIsLinked) {
+  ASSERT_EQ(stack_->PostCase(ValidCase()).status, 201);
+  DeclareFeast25();
+  const std::string reply =
+      Type(people().mara, people().incidents, "/incident", "link INC-1 CASE-1 CASE-999");
+  EXPECT_TRUE(Contains(reply, "CASE-999")) << reply;
+  EXPECT_FALSE(Contains(Type(people().mara, people().incidents, "/case", "show CASE-1"), "INC-1"));
+}
+
+TEST_F(BadInput, OnlyIncidentManagersMayDeclare) {
+  const std::string reply =
+      Type(people().ravi, people().support, "/incident", "declare Something is broken");
+  EXPECT_FALSE(Contains(reply, "INC-1")) << reply;
+  EXPECT_EQ(DeclareFeast25(), "INC-1");  // the refused one took no number
+}
+
+TEST_F(BadInput, TheIntakeApiAnswersBadRequestsWithoutCreatingCases) {
+  EXPECT_EQ(stack_->PostCase("{not json").status, 400);
+  EXPECT_EQ(stack_->PostCase("[]").status, 400);
+  auto no_subject = boost::json::parse(ValidCase()).as_object();
+  no_subject.erase("subject");
+  const auto missing = stack_->PostCase(boost::json::serialize(no_subject));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_TRUE(Contains(missing.body, "subject")) << missing.body;
+  auto huge = boost::json::parse(ValidCase()).as_object();
+  huge["subject"] = std::string(5000, 'x');
+  EXPECT_EQ(stack_->PostCase(boost::json::serialize(huge)).status, 400);
+  auto bad_channel = boost::json::parse(ValidCase()).as_object();
+  bad_channel["channel"] = "pigeon";
+  EXPECT_EQ(stack_->PostCase(boost::json::serialize(bad_channel)).status, 400);
+
+  const auto wrong_key = stack_->Request(
+      "POST", "/api/cases",
+      {{"Authorization", "Bearer not-the-key"}, {"Content-Type", "application/json"}}, ValidCase());
+  EXPECT_EQ(wrong_key.status, 401);
+  EXPECT_EQ(stack_->Request("POST", "/api/cases", {}, ValidCase()).status, 401);
+
+  // None of that made a case: the first good one is CASE-1.
+  const auto created = stack_->PostCase(ValidCase());
+  EXPECT_EQ(created.status, 201);
+  EXPECT_TRUE(Contains(created.body, "CASE-1")) << created.body;
+}
+
+TEST_F(BadInput, ARetriedIntakeWithTheSameIdempotencyKeyGivesTheFirstCase) {
+  const auto first = stack_->PostCase(ValidCase(), "key-1");
+  const auto again = stack_->PostCase(ValidCase(), "key-1");
+  EXPECT_EQ(first.status, 201);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(Contains(again.body, "CASE-1"));
+  EXPECT_TRUE(Contains(stack_->PostCase(ValidCase()).body, "CASE-2"));
+}
+
+class RequestUrlMode : public EndToEnd {
+ protected:
+  void SetUp() override { Start(/*request_url_mode=*/true); }
+
+  // A slash command signed with `secret` at `timestamp`, sent straight to swarmbot.
+  int SendSigned(const std::string& secret, std::int64_t timestamp, const std::string& text) {
+    const std::string body = "command=%2Fincident&user_id=" + people().mara.str() +
+                             "&channel_id=" + people().incidents.str() + "&text=" + text +
+                             "&team_id=T0EMU0TEAM&trigger_id=1.2.abc";
+    const std::string ts = std::to_string(timestamp);
+    const std::string signature = "v0=" + HmacSha256Hex(secret, "v0:" + ts + ":" + body);
+    return stack_
+        ->Request("POST", "/slack/commands",
+                  {{"Content-Type", "application/x-www-form-urlencoded"},
+                   {"X-Slack-Request-Timestamp", ts},
+                   {"X-Slack-Signature", signature}},
+                  body)
+        .status;
+  }
+
+  std::int64_t Now() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+TEST_F(RequestUrlMode, SignedCommandsFromSlackWork) {
+  EXPECT_EQ(DeclareFeast25(), "INC-1");
+}
+
+TEST_F(RequestUrlMode, ForgedOrStaleSignaturesAreRefusedAndChangeNothing) {
+  const std::string secret = slack().options().signing_secret.Reveal();
+  EXPECT_EQ(SendSigned("not-the-secret", Now(), "declare+Forged"), 401);
+  EXPECT_EQ(SendSigned(secret, Now() - 301, "declare+Stale"), 401);
+  EXPECT_EQ(SendSigned(secret, Now() + 301, "declare+Future"), 401);
+  EXPECT_EQ(stack_->Request("POST", "/slack/commands", {}, "command=%2Fincident").status, 401);
+
+  // The emulator's own clock running six minutes behind: Slack's request is stale too.
+  slack().SetSigningTimeOffset(std::chrono::seconds(-360));
+  EXPECT_FALSE(slack().SlashCommand(people().mara, people().incidents, "/incident",
+                                    "declare Stale from Slack"));
+  slack().SetSigningTimeOffset(std::chrono::seconds(0));
+
+  // None of those declared anything.
+  EXPECT_EQ(DeclareFeast25(), "INC-1");
+}
+
+TEST(Startup, AWrongConfigStopsWithOneLineNamingTheKeyAndStatusTwo) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "swarmbot.toml", "[slack]\nmode = \"socket\"\nmodee = 1\n");
+  const std::string command = testing::SwarmbotBinary().string() + " check-config --config " +
+                              (dir / "swarmbot.toml").string() + " 2>" + (dir / "err").string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  const std::string error = testing::ReadFile(dir / "err");
+  EXPECT_EQ(error, "swarmbot: config: " + (dir / "swarmbot.toml").string() +
+                       ": slack.modee: unknown key\n");
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

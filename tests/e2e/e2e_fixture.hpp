@@ -1,0 +1,67 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "demo/scenario.hpp"
+#include "demo/stack.hpp"
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::e2e {
+
+// swarmbot as a real process against the emulator, with the Take-Out people.
+class EndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(/*request_url_mode=*/false); }
+
+  void Start(bool request_url_mode) {
+    stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
+        .swarmbot_binary = testing::SwarmbotBinary(),
+        .work_dir = dir_.path(),
+        .slack = SlackOptions(),
+        .request_url_mode = request_url_mode,
+        .log_level = "debug",
+    });
+    scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
+    stack_->StartSwarmbot();
+  }
+
+  virtual emulator::Options SlackOptions() const { return {}; }
+
+  emulator::Emulator& slack() { return stack_->slack(); }
+  const demo::TakeOut& people() const { return scenario_->people(); }
+
+  std::string Type(const UserId& who, const ChannelId& where, const std::string& command,
+                   const std::string& text) {
+    return scenario_->Type(who, where, command, text);
+  }
+
+  // Waits for a condition on the workspace; fails the test (not throws) on timeout.
+  ::testing::AssertionResult Eventually(const std::string& what,
+                                        const std::function<bool()>& predicate) {
+    if (slack().WaitFor(predicate, testing::kTestTimeout)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "timed out waiting for: " << what;
+  }
+
+  // Declares the FEAST25 incident as Mara and returns its number ("INC-1").
+  std::string DeclareFeast25() {
+    const std::string reply = Type(people().mara, people().incidents, "/incident",
+                                   "declare FEAST25 discount code fails at checkout | Customers "
+                                   "get an error when applying FEAST25 impact=high urgency=high");
+    const auto at = reply.find("INC-");
+    EXPECT_NE(at, std::string::npos) << reply;
+    return at == std::string::npos
+               ? ""
+               : reply.substr(at, reply.find_first_not_of("0123456789", at + 4) - at);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<demo::Stack> stack_;
+  std::unique_ptr<demo::Scenario> scenario_;
+};
+
+}  // namespace swarmbot::e2e

@@ -1,0 +1,486 @@
+#include "handlers/effect_runner.hpp"
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/swarm_service.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+Error SlackError(std::string code) {
+  Error e = MakeError(Errc::kSlackError, "slack said " + code);
+  e.slack_error = std::move(code);
+  return e;
+}
+
+// A small in-memory Slack with just the behaviour EffectRunner relies on, and
+// two faults: an error before the call takes effect, or a reply lost after it.
+class FakeSlack final : public SlackApi {
+ public:
+  struct Channel {
+    std::string id, name, creator, topic, purpose;
+    bool archived = false;
+    std::set<std::string> members;
+    std::set<std::string> pins;
+    std::vector<json::object> messages;  // oldest first
+  };
+
+  awaitable<Result<ApiReply>> Call(std::string method, std::string args_json) override {
+    json::object args = json::parse(args_json).as_object();
+    calls.push_back(method);
+    if (auto& queue = fail_before[method]; !queue.empty()) {
+      Error e = queue.front();
+      queue.pop_front();
+      co_return e;
+    }
+    Result<json::object> result = Handle(method, args);
+    if (lose_reply[method] > 0) {
+      --lose_reply[method];
+      co_return MakeError(Errc::kUnavailable, "connection reset after the request was sent");
+    }
+    if (!result) {
+      co_return result.error();
+    }
+    result->emplace("ok", true);
+    ApiReply reply;
+    reply.body = json::serialize(*result);
+    co_return reply;
+  }
+
+  awaitable<Status> Respond(std::string, std::string) override { co_return Status{}; }
+
+  Channel& Named(const std::string& name) {
+    for (auto& [id, channel] : channels) {
+      if (channel.name == name) {
+        return channel;
+      }
+    }
+    throw std::runtime_error("no channel " + name);
+  }
+
+  Channel& AddChannel(std::string name, std::string creator, bool archived = false,
+                      std::string id = {}) {
+    if (id.empty()) {
+      id = "C" + std::to_string(100 + channels.size());
+    }
+    Channel& channel = channels[id];
+    channel.id = id;
+    channel.name = std::move(name);
+    channel.creator = std::move(creator);
+    channel.archived = archived;
+    return channel;
+  }
+
+  std::size_t Count(const std::string& method) const {
+    return static_cast<std::size_t>(std::count(calls.begin(), calls.end(), method));
+  }
+
+  std::map<std::string, Channel> channels;
+  std::vector<std::string> calls;
+  std::map<std::string, std::deque<Error>> fail_before;
+  std::map<std::string, int> lose_reply;
+  std::size_t list_page_size = 2;  // small, so that lookups must paginate
+
+ private:
+  static std::string Str(const json::object& args, const char* key) {
+    auto it = args.find(key);
+    return it == args.end() ? std::string() : std::string(it->value().as_string());
+  }
+
+  Result<Channel*> Find(const json::object& args) {
+    auto it = channels.find(Str(args, "channel"));
+    if (it == channels.end()) {
+      return SlackError("channel_not_found");
+    }
+    return &it->second;
+  }
+
+  Result<json::object> Handle(const std::string& method, const json::object& args) {
+    if (method == "auth.test") {
+      return json::object{{"user_id", "UBOT"}, {"bot_id", "BBOT"}};
+    }
+    if (method == "conversations.create") {
+      return Create(Str(args, "name"));
+    }
+    if (method == "conversations.list") {
+      return List(Str(args, "cursor"));
+    }
+    if (method == "usergroups.users.list") {
+      if (Str(args, "usergroup") != "SDEVOPS") {
+        return SlackError("no_such_subteam");
+      }
+      return json::object{{"users", json::array{"UDEV", "UINES", "UBOT"}}};
+    }
+    auto channel = Find(args);
+    if (!channel) {
+      return channel.error();
+    }
+    return OnChannel(method, **channel, args);
+  }
+
+  Result<json::object> Create(const std::string& name) {
+    for (const auto& [id, channel] : channels) {
+      if (channel.name == name) {
+        return SlackError("name_taken");
+      }
+    }
+    Channel& channel = AddChannel(name, "UBOT");
+    channel.members.insert("UBOT");
+    return json::object{{"channel", {{"id", channel.id}, {"name", channel.name}}}};
+  }
+
+  Result<json::object> List(const std::string& cursor) {
+    const std::size_t start = cursor.empty() ? 0 : std::stoul(cursor);
+    json::array page;
+    std::size_t index = 0;
+    for (const auto& [id, channel] : channels) {
+      if (index++ < start || channel.archived) {
+        continue;  // exclude_archived
+      }
+      if (page.size() == list_page_size) {
+        break;
+      }
+      page.push_back(json::object{{"id", channel.id},
+                                  {"name", channel.name},
+                                  {"creator", channel.creator},
+                                  {"is_archived", false}});
+    }
+    const std::size_t next = start + list_page_size;
+    return json::object{
+        {"channels", page},
+        {"response_metadata",
+         {{"next_cursor", next < channels.size() ? std::to_string(next) : std::string()}}}};
+  }
+
+  Result<json::object> OnChannel(const std::string& method, Channel& channel,
+                                 const json::object& args) {
+    const bool writes = method != "conversations.history";
+    if (channel.archived && writes) {
+      return SlackError(method == "conversations.archive" ? "already_archived" : "is_archived");
+    }
+    if (method == "conversations.join") {
+      channel.members.insert("UBOT");
+      return json::object{};
+    }
+    if (!channel.members.contains("UBOT")) {
+      return SlackError("not_in_channel");
+    }
+    if (method == "chat.postMessage") {
+      json::object message = args;
+      message["ts"] = "1700000000." + std::to_string(100000 + ++ts_counter_);
+      channel.messages.push_back(message);
+      return json::object{{"ts", message["ts"]}, {"channel", channel.id}};
+    }
+    if (method == "chat.update") {
+      for (auto& message : channel.messages) {
+        if (message["ts"] == args.at("ts")) {
+          message["text"] = args.at("text");
+          message["blocks"] = args.at("blocks");
+          return json::object{{"ts", message["ts"]}};
+        }
+      }
+      return SlackError("message_not_found");
+    }
+    if (method == "conversations.history") {
+      json::array messages;
+      for (auto it = channel.messages.rbegin(); it != channel.messages.rend(); ++it) {
+        messages.push_back(*it);
+      }
+      return json::object{{"messages", messages}, {"has_more", false}};
+    }
+    if (method == "conversations.setTopic") {
+      channel.topic = Str(args, "topic");
+      return json::object{};
+    }
+    if (method == "conversations.setPurpose") {
+      channel.purpose = Str(args, "purpose");
+      return json::object{};
+    }
+    if (method == "pins.add") {
+      if (!channel.pins.insert(Str(args, "timestamp")).second) {
+        return SlackError("already_pinned");
+      }
+      return json::object{};
+    }
+    if (method == "conversations.invite") {
+      const std::string user = Str(args, "users");
+      if (user == "UGONE") {
+        return SlackError("user_not_found");
+      }
+      if (!channel.members.insert(user).second) {
+        return SlackError("already_in_channel");
+      }
+      return json::object{};
+    }
+    if (method == "conversations.archive") {
+      channel.archived = true;
+      channel.members.erase("UBOT");
+      return json::object{};
+    }
+    return SlackError("unknown_method");
+  }
+
+  int ts_counter_ = 0;
+};
+
+class EffectRunnerTest : public ::testing::Test {
+ protected:
+  EffectRunnerTest() { slack_.AddChannel("incident-managers", "UADMIN", false, "CIM"); }
+
+  Status RunOne(const store::OutboxItem& item) {
+    boost::asio::io_context io;
+    std::optional<Status> result;
+    boost::asio::co_spawn(io, runner_.Run(item, slack_),
+                          [&](std::exception_ptr error, Status status) {
+                            if (error) {
+                              std::rethrow_exception(error);
+                            }
+                            result = std::move(status);
+                          });
+    io.run();
+    return result.value();
+  }
+
+  // Performs the outbox the way bot's OutboxWorker does, retrying at once.
+  void Drain() {
+    store::Outbox outbox(*db_);
+    for (int guard = 0; guard < 200; ++guard) {
+      auto item = outbox.ClaimNext(clock_.Now());
+      if (!item) {
+        return;
+      }
+      Status status = RunOne(*item);
+      if (status) {
+        outbox.MarkDone(item->id, clock_.Now());
+      } else if (status.error().Retryable()) {
+        outbox.Retry(item->id, clock_.Now(), status.error().detail);
+      } else {
+        outbox.MarkFailed(item->id, status.error().detail, clock_.Now());
+        failed_.push_back(item->kind);
+      }
+    }
+    FAIL() << "the outbox never drained";
+  }
+
+  std::int64_t Declare() {
+    lifecycle::DeclareInput in;
+    in.subject = "FEAST25 fails at checkout";
+    in.impact = store::Level::kHigh;
+    return incidents_.Declare(in, UserId("UMARA")).value().number;
+  }
+
+  void Start(std::vector<UserId> invitees = {}, std::vector<UserGroupId> groups = {}) {
+    ASSERT_TRUE(swarms_.Start({1, std::move(invitees), std::move(groups)}, UserId("UPRIYA")));
+  }
+
+  std::string LastTimeline() {
+    return db_->Sql().execAndGet("SELECT text FROM timeline ORDER BY id DESC LIMIT 1").getString();
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  lifecycle::IncidentService incidents_{*db_, clock_};
+  lifecycle::SwarmService swarms_{*db_, clock_};
+  Settings settings_{ChannelId("CIM"), {}, "swarmbot", UserId(), ""};
+  EffectRunner runner_{*db_, clock_, settings_};
+  FakeSlack slack_;
+  std::vector<std::string> failed_;
+  const std::string kName = "inc-1-feast25-fails-at-checkout";
+};
+
+TEST_F(EffectRunnerTest, RunsASwarmFromAnnouncementToArchive) {
+  Declare();
+  Start({UserId("USOFIA")}, {UserGroupId("SDEVOPS")});
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+
+  // The announcement: the bot joined the managers' channel to post it.
+  ASSERT_EQ(slack_.channels["CIM"].messages.size(), 1u);
+  auto incident = incidents_.FindIncident(1).value();
+  EXPECT_EQ(incident.announce_channel, ChannelId("CIM"));
+  EXPECT_EQ(MessageTs(std::string(slack_.channels["CIM"].messages[0]["ts"].as_string())),
+            incident.announce_ts);
+
+  FakeSlack::Channel& channel = slack_.Named(kName);
+  EXPECT_EQ(channel.topic, "INC-1 · P2 · investigating · FEAST25 fails at checkout");
+  EXPECT_EQ(channel.purpose, "Swarm on INC-1: FEAST25 fails at checkout");
+  ASSERT_EQ(channel.messages.size(), 1u);
+  EXPECT_EQ(channel.messages[0]["metadata"].at("event_type"), "swarmbot_effect");
+  EXPECT_EQ(channel.pins.size(), 1u);
+  EXPECT_EQ(channel.members, (std::set<std::string>{"UBOT", "UPRIYA", "USOFIA", "UDEV", "UINES"}));
+
+  auto swarm = swarms_.FindByIncident(1).value().value();
+  EXPECT_EQ(swarm.channel_id, ChannelId(channel.id));
+  EXPECT_EQ(swarm.state, store::SwarmState::kActive);
+  EXPECT_EQ(swarm.summary_ts.str(), std::string(channel.messages[0]["ts"].as_string()));
+  EXPECT_EQ(incidents_.StatusOf(1)->members.size(), 4u);
+
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), "Fixed"));
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  ASSERT_EQ(channel.messages.size(), 2u);
+  EXPECT_NE(json::serialize(channel.messages[0]).find("*State*\\nclosed"), std::string::npos);
+  EXPECT_NE(std::string(channel.messages[1]["text"].as_string()).find("INC-1 closed after"),
+            std::string::npos);
+  EXPECT_TRUE(channel.archived);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
+  EXPECT_EQ(slack_.Count("conversations.create"), 1u);
+}
+
+TEST_F(EffectRunnerTest, AdoptsTheChannelItCreatedWhenTheReplyWasLost) {
+  Declare();
+  Start();
+  slack_.lose_reply["conversations.create"] = 1;
+  slack_.AddChannel("aaa", "UX");  // lookups must page past other channels
+  slack_.AddChannel("bbb", "UX");
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  std::size_t named = 0;
+  for (const auto& [id, channel] : slack_.channels) {
+    named += channel.name.starts_with("inc-1") ? 1 : 0;
+  }
+  EXPECT_EQ(named, 1u);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->channel_id, ChannelId(slack_.Named(kName).id));
+  EXPECT_GE(slack_.Count("conversations.list"), 2u);
+}
+
+TEST_F(EffectRunnerTest, MovesToASuffixWhenSomeoneElseHasTheName) {
+  Declare();
+  Start();
+  slack_.AddChannel(kName, "USOMEONE");
+  Drain();
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->channel_name, kName + "-2");
+  EXPECT_EQ(slack_.Named(kName + "-2").topic.substr(0, 5), "INC-1");
+}
+
+TEST_F(EffectRunnerTest, DoesNotAdoptAnArchivedChannelOnRetry) {
+  Declare();
+  Start();
+  slack_.AddChannel(kName, "UBOT", /*archived=*/true);
+  slack_.fail_before["conversations.create"].push_back(MakeError(Errc::kUnavailable, "reset"));
+  Drain();
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->channel_name, kName + "-2");
+}
+
+TEST_F(EffectRunnerTest, FindsAPostWhoseReplyWasLostInsteadOfPostingTwice) {
+  Declare();
+  Drain();  // the announcement
+  slack_.calls.clear();
+  Start();
+  slack_.lose_reply["chat.postMessage"] = 1;
+  Drain();
+  FakeSlack::Channel& channel = slack_.Named(kName);
+  ASSERT_EQ(channel.messages.size(), 1u);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->summary_ts.str(),
+            std::string(channel.messages[0]["ts"].as_string()));
+  EXPECT_EQ(channel.pins.size(), 1u);
+  EXPECT_EQ(slack_.Count("conversations.history"), 1u);
+}
+
+TEST_F(EffectRunnerTest, CountsAlreadyDoneAsDone) {
+  Declare();
+  Start();
+  slack_.lose_reply["pins.add"] = 1;
+  slack_.lose_reply["conversations.invite"] = 1;
+  Drain();
+  ASSERT_TRUE(failed_.empty());
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), ""));
+  slack_.lose_reply["conversations.archive"] = 1;
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  EXPECT_TRUE(slack_.Named(kName).archived);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
+}
+
+TEST_F(EffectRunnerTest, ReturnsRateLimitsForTheWorkerToRetry) {
+  Declare();
+  Start();
+  Error limited = MakeError(Errc::kRateLimited, "429");
+  limited.retry_after = std::chrono::seconds(3);
+  slack_.fail_before["conversations.setTopic"].push_back(limited);
+  store::Outbox outbox(*db_);
+  std::optional<Status> topic_status;
+  while (auto item = outbox.ClaimNext(clock_.Now())) {
+    Status status = RunOne(*item);
+    if (item->kind == "swarm.set_topic") {
+      topic_status = status;
+      break;
+    }
+    outbox.MarkDone(item->id, clock_.Now());
+  }
+  ASSERT_TRUE(topic_status);
+  ASSERT_FALSE(*topic_status);
+  EXPECT_EQ(topic_status->error().code, Errc::kRateLimited);
+  EXPECT_EQ(topic_status->error().retry_after, std::chrono::seconds(3));
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT COUNT(*) FROM timeline WHERE kind = 'problem'").getInt(),
+            0);
+}
+
+TEST_F(EffectRunnerTest, NotesAPermanentFailureOnTheTimeline) {
+  Declare();
+  Start();
+  slack_.fail_before["conversations.create"].push_back(SlackError("restricted_action"));
+  Drain();
+  ASSERT_FALSE(failed_.empty());
+  EXPECT_EQ(failed_.front(), "swarm.create_channel");
+  EXPECT_EQ(
+      db_->Sql().execAndGet("SELECT text FROM timeline WHERE kind = 'problem' LIMIT 1").getString(),
+      "Couldn't create the swarm channel: Slack said restricted_action");
+}
+
+TEST_F(EffectRunnerTest, SkipsPeopleItCannotInviteAndSaysSo) {
+  Declare();
+  Start({UserId("UGONE"), UserId("USOFIA")}, {UserGroupId("SNOPE")});
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  EXPECT_TRUE(slack_.Named(kName).members.contains("USOFIA"));
+  const std::string problems = db_->Sql()
+                                   .execAndGet(
+                                       "SELECT group_concat(text, ' / ') FROM timeline "
+                                       "WHERE kind = 'problem'")
+                                   .getString();
+  EXPECT_NE(problems.find("Couldn't invite UGONE: Slack said user_not_found"), std::string::npos);
+  EXPECT_NE(problems.find("user group SNOPE: Slack said no_such_subteam"), std::string::npos);
+}
+
+TEST_F(EffectRunnerTest, AnnouncesNothingWithoutAManagersChannel) {
+  Settings quiet = settings_;
+  quiet.managers_channel = ChannelId();
+  EffectRunner runner(*db_, clock_, quiet);
+  Declare();
+  auto item = store::Outbox(*db_).ClaimNext(clock_.Now()).value();
+  boost::asio::io_context io;
+  std::optional<Status> result;
+  boost::asio::co_spawn(io, runner.Run(item, slack_),
+                        [&](std::exception_ptr, Status status) { result = std::move(status); });
+  io.run();
+  ASSERT_TRUE(result && *result);
+  EXPECT_TRUE(slack_.calls.empty());
+}
+
+TEST_F(EffectRunnerTest, RefusesAnItemItDoesNotKnow) {
+  store::OutboxItem item;
+  item.id = 9;
+  item.kind = "swarm.dance";
+  item.args = {{"incident", std::to_string(Declare())}};
+  Status status = RunOne(item);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, Errc::kInternal);
+  item.args = {};
+  EXPECT_EQ(RunOne(item).error().code, Errc::kInternal);
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers

@@ -1,0 +1,117 @@
+#include "handlers/intake.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+
+class IntakeTest : public ::testing::Test {
+ protected:
+  IntakeAnswer Post(const std::string& body, std::optional<std::string> key = {},
+                    std::string api_key = "intake-key") {
+    return intake_.Handle({body, std::move(key), Secret(std::move(api_key))});
+  }
+
+  static std::string Body(std::string subject = "FEAST25 rejected") {
+    return json::serialize(json::object{{"contact_name", "Ana Silva"},
+                                        {"contact_email", "ana@example.com"},
+                                        {"channel", "email"},
+                                        {"territory", "North"},
+                                        {"subject", subject},
+                                        {"description", "It says invalid."},
+                                        {"owner", "URAVI"}});
+  }
+
+  static std::string Message(const IntakeAnswer& answer) {
+    return std::string(json::parse(answer.body_json).at("message").as_string());
+  }
+
+  std::int64_t Cases() { return db_->Sql().execAndGet("SELECT COUNT(*) FROM cases").getInt64(); }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  Intake intake_{*db_, clock_, Secret("intake-key")};
+};
+
+TEST_F(IntakeTest, CreatesACase) {
+  const auto answer = Post(Body());
+  ASSERT_EQ(answer.status, 201) << answer.body_json;
+  const json::value body = json::parse(answer.body_json);
+  EXPECT_EQ(body.at("case").at("number"), "CASE-1");
+  EXPECT_EQ(body.at("case").at("status"), "new");
+  EXPECT_EQ(body.at("case").at("channel"), "email");
+  EXPECT_EQ(body.at("case").at("created_at"), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(body.at("replayed"), false);
+  EXPECT_EQ(Cases(), 1);
+}
+
+TEST_F(IntakeTest, ReplaysAnIdempotentRequest) {
+  ASSERT_EQ(Post(Body(), "k-1").status, 201);
+  const auto again = Post(Body(), "k-1");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json::parse(again.body_json).at("case").at("number"), "CASE-1");
+  EXPECT_EQ(Cases(), 1);
+  const auto conflict = Post(Body("another subject"), "k-1");
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(Message(conflict), "this Idempotency-Key was already used for a different case");
+  EXPECT_EQ(Cases(), 1);
+}
+
+TEST_F(IntakeTest, RefusesAWrongOrMissingApiKey) {
+  EXPECT_EQ(Post(Body(), {}, "wrong").status, 401);
+  EXPECT_EQ(Post(Body(), {}, "").status, 401);
+  EXPECT_EQ(Post(Body(), {}, "intake-key-longer").status, 401);
+  Intake closed(*db_, clock_, Secret(""));
+  EXPECT_EQ(closed.Handle({Body(), {}, Secret("")}).status, 401);
+  EXPECT_EQ(Cases(), 0);
+}
+
+TEST_F(IntakeTest, RefusesMalformedJson) {
+  for (const char* bad : {"", "{", "[]", "{\"subject\": }", "nonsense"}) {
+    const auto answer = Post(bad);
+    EXPECT_EQ(answer.status, 400) << bad;
+    EXPECT_EQ(Message(answer), "body is not valid JSON") << bad;
+  }
+  EXPECT_EQ(Cases(), 0);
+}
+
+TEST_F(IntakeTest, NamesTheBadField) {
+  json::object body = json::parse(Body()).as_object();
+  body["contact_email"] = "not-an-address";
+  auto answer = Post(json::serialize(body));
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(Message(answer), "contact_email is not an e-mail address");
+
+  body = json::parse(Body()).as_object();
+  body["channel"] = "fax";
+  EXPECT_EQ(Message(Post(json::serialize(body))),
+            "channel must be one of email, chat, messaging, phone, web");
+
+  body = json::parse(Body()).as_object();
+  body["subject"] = 42;
+  EXPECT_EQ(Message(Post(json::serialize(body))), "subject must be a string");
+
+  body = json::parse(Body()).as_object();
+  body["priority"] = "high";
+  EXPECT_EQ(Message(Post(json::serialize(body))), "unknown field priority");
+
+  body = json::parse(Body()).as_object();
+  body.erase("subject");
+  EXPECT_EQ(Message(Post(json::serialize(body))), "subject is required");
+
+  EXPECT_EQ(Message(Post(R"({"subject":"a","subject":"b"})")), "field subject appears twice");
+  EXPECT_EQ(Cases(), 0);
+}
+
+TEST_F(IntakeTest, RefusesAnOversizedBody) {
+  json::object body = json::parse(Body()).as_object();
+  body["description"] = std::string(Intake::kMaxBody, 'd');
+  EXPECT_EQ(Post(json::serialize(body)).status, 413);
+  EXPECT_EQ(Cases(), 0);
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers

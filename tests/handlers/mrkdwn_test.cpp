@@ -1,0 +1,60 @@
+#include "handlers/mrkdwn.hpp"
+
+#include <gtest/gtest.h>
+
+namespace swarmbot::handlers {
+namespace {
+
+TEST(EscapeMrkdwn, EscapesOnlySlacksThreeControlCharacters) {
+  EXPECT_EQ(EscapeMrkdwn("a & b <@U1> \"q\" 'x' *y*"), "a &amp; b &lt;@U1&gt; \"q\" 'x' *y*");
+  EXPECT_EQ(EscapeMrkdwn("<!channel>"), "&lt;!channel&gt;");
+}
+
+TEST(UnescapeSlackText, ReversesTheEscaping) {
+  EXPECT_EQ(UnescapeSlackText("FEAST25 &lt;checkout&gt; &amp; pay &amp;amp;"),
+            "FEAST25 <checkout> & pay &amp;");
+  EXPECT_EQ(UnescapeSlackText(EscapeMrkdwn("x < y & z")), "x < y & z");
+}
+
+TEST(Truncate, KeepsShortTextAndCutsLongTextWithAnEllipsis) {
+  EXPECT_EQ(Truncate("short", 10), "short");
+  EXPECT_EQ(Truncate("0123456789", 10), "0123456789");
+  EXPECT_EQ(Truncate("0123456789A", 10), "012345678…");
+}
+
+TEST(Truncate, NeverSplitsAUtf8Sequence) {
+  const std::string text = "ééééé";  // 5 code points, 10 bytes
+  EXPECT_EQ(Truncate(text, 3), "éé…");
+}
+
+TEST(Truncate, NeverSplitsAnEntityOrAMentionInMrkdwn) {
+  EXPECT_EQ(Truncate("abc &amp; def", 7, true), "abc …");
+  EXPECT_EQ(Truncate("hi <@U12345> there", 8, true), "hi …");
+  EXPECT_EQ(Truncate("hi <@U1> there", 10, true), "hi <@U1> …");
+}
+
+TEST(Mentions, RenderSlackIdsAndEscapeAnythingElse) {
+  EXPECT_EQ(UserMention(UserId("U012AB3CD")), "<@U012AB3CD>");
+  EXPECT_EQ(ChannelMention(ChannelId("C1")), "<#C1>");
+  EXPECT_EQ(UserMention(UserId("U1> <!channel")), "U1&gt; &lt;!channel");
+  EXPECT_FALSE(IsSlackId("u1"));
+  EXPECT_FALSE(IsSlackId(""));
+}
+
+TEST(FormatDuration, ReadsLikeAPerson) {
+  using std::chrono::seconds;
+  EXPECT_EQ(FormatDuration(seconds(45)), "45 s");
+  EXPECT_EQ(FormatDuration(seconds(12 * 60 + 5)), "12 min");
+  EXPECT_EQ(FormatDuration(seconds(90 * 60)), "1 h 30 min");
+  EXPECT_EQ(FormatDuration(seconds(2 * 3600)), "2 h");
+  EXPECT_EQ(FormatDuration(seconds(51 * 3600)), "2 d 3 h");
+  EXPECT_EQ(FormatDuration(seconds(-5)), "0 s");
+}
+
+TEST(FormatTime, IsUtc) {
+  EXPECT_EQ(FormatTime(Clock::TimePoint{std::chrono::seconds{1'700'000'000}}),
+            "2023-11-14 22:13 UTC");
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers

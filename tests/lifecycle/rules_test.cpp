@@ -1,0 +1,94 @@
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "lifecycle/channel_name.hpp"
+#include "lifecycle/priority.hpp"
+#include "lifecycle/text_rules.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+using store::Level;
+
+TEST(PriorityFor, FollowsTheImpactUrgencyMatrix) {
+  EXPECT_EQ(PriorityFor(Level::kHigh, Level::kHigh), 1);
+  EXPECT_EQ(PriorityFor(Level::kHigh, Level::kMedium), 2);
+  EXPECT_EQ(PriorityFor(Level::kMedium, Level::kHigh), 2);
+  EXPECT_EQ(PriorityFor(Level::kMedium, Level::kMedium), 3);
+  EXPECT_EQ(PriorityFor(Level::kHigh, Level::kLow), 3);
+  EXPECT_EQ(PriorityFor(Level::kMedium, Level::kLow), 4);
+  EXPECT_EQ(PriorityFor(Level::kLow, Level::kLow), 4);
+}
+
+TEST(SwarmChannelName, SlugsTheSubjectInSlacksAlphabet) {
+  EXPECT_EQ(SwarmChannelName(1, "FEAST25 fails at checkout!"), "inc-1-feast25-fails-at-checkout");
+  EXPECT_EQ(SwarmChannelName(42, "  Discount -- code   errors "), "inc-42-discount-code-errors");
+  EXPECT_EQ(SwarmChannelName(7, "Café déjà vu"), "inc-7-caf-d-j-vu");
+  EXPECT_EQ(SwarmChannelName(3, "!!! ???"), "inc-3");
+  EXPECT_EQ(SwarmChannelName(3, ""), "inc-3");
+  EXPECT_EQ(SwarmChannelName(3, "under_score.dot"), "inc-3-under-score-dot");
+}
+
+TEST(SwarmChannelName, StaysWithinEightyCharactersWithoutATrailingDash) {
+  // 'a' * 73 puts a dash exactly at the cut.
+  const std::string subject = std::string(73, 'a') + " bbbbbbbbbb";
+  const std::string name = SwarmChannelName(1, subject);
+  EXPECT_LE(name.size(), kMaxChannelName);
+  EXPECT_NE(name.back(), '-');
+  EXPECT_EQ(name, "inc-1-" + std::string(73, 'a'));
+  EXPECT_EQ(SwarmChannelName(12, std::string(200, 'x')).size(), kMaxChannelName);
+}
+
+TEST(WithSuffix, AppendsACounterWithinTheLimit) {
+  EXPECT_EQ(WithSuffix("inc-1-x", 1), "inc-1-x");
+  EXPECT_EQ(WithSuffix("inc-1-x", 2), "inc-1-x-2");
+  const std::string full = "inc-1-" + std::string(74, 'y');
+  EXPECT_EQ(WithSuffix(full, 3).size(), kMaxChannelName);
+  EXPECT_EQ(WithSuffix(full, 3).substr(78), "-3");
+  // A cut that lands on a dash drops it rather than doubling it.
+  const std::string dashed = "inc-1-" + std::string(71, 'z') + "-ab";
+  EXPECT_EQ(WithSuffix(dashed, 2), "inc-1-" + std::string(71, 'z') + "-2");
+}
+
+TEST(CheckField, NamesTheFieldAndTheRule) {
+  const FieldRule rule{"subject", 5, true, false};
+  EXPECT_TRUE(CheckField("hello", rule));
+  EXPECT_EQ(CheckField("", rule).error().user_message, "subject is required");
+  EXPECT_EQ(CheckField("   ", rule).error().user_message, "subject is required");
+  EXPECT_EQ(CheckField("toolong", rule).error().user_message,
+            "subject is too long (at most 5 characters)");
+  EXPECT_EQ(CheckField("a\nb", rule).error().user_message, "subject contains control characters");
+  EXPECT_EQ(CheckField("\xff", rule).error().user_message, "subject is not valid UTF-8");
+  EXPECT_EQ(CheckField("a\nb", rule).error().code, Errc::kInvalidInput);
+  EXPECT_TRUE(CheckField("a\nb", {"description", 5, false, true}));
+  EXPECT_TRUE(CheckField("", {"territory", 5, false, false}));
+}
+
+TEST(CheckField, CountsCharactersNotBytes) {
+  EXPECT_TRUE(CheckField("ééééé", {"name", 5, true, false}));
+  EXPECT_FALSE(CheckField("éééééé", {"name", 5, true, false}));
+}
+
+TEST(IsValidUtf8, RejectsMalformedSequences) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("€ and 😀"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+}
+
+TEST(LooksLikeEmail, AcceptsOrdinaryAddressesOnly) {
+  EXPECT_TRUE(LooksLikeEmail("ana@example.com"));
+  EXPECT_TRUE(LooksLikeEmail("ana.b+promo@mail.take-out.co.uk"));
+  for (const char* bad :
+       {"ana.example.com", "@example.com", "ana@", "ana@example", "ana@@example.com",
+        "ana b@example.com", "ana@example..com", "ana@example.com.", "<ana>@example.com"}) {
+    EXPECT_FALSE(LooksLikeEmail(bad)) << bad;
+  }
+  EXPECT_FALSE(LooksLikeEmail(std::string(250, 'a') + "@x.io"));
+}
+
+}  // namespace
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,124 @@
+#include "lifecycle/swarm_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/form.hpp"
+#include "store/outbox.hpp"
+#include "tests/lifecycle/fixture.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+using SwarmServiceTest = testing::LifecycleTest;
+
+TEST_F(SwarmServiceTest, StartsASwarmNamedFromTheIncident) {
+  const auto incident = NewIncident();
+  DrainOutbox();
+  auto swarm =
+      swarms_.Start({incident, {UserId("USOFIA"), priya_}, {UserGroupId("SDEVOPS")}}, priya_);
+  ASSERT_TRUE(swarm) << swarm.error().detail;
+  EXPECT_EQ(swarm->channel_name, "inc-1-feast25-fails-at-checkout");
+  EXPECT_EQ(swarm->state, store::SwarmState::kStarting);
+  EXPECT_EQ(swarm->created_by, priya_);
+  EXPECT_EQ(incidents_.FindIncident(incident)->state, store::IncidentState::kInvestigating);
+
+  auto pending = store::Outbox(*db_).Pending();
+  std::vector<std::string> kinds;
+  for (const auto& item : pending) {
+    EXPECT_EQ(item.stream, "INC-1");
+    kinds.push_back(item.kind);
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"swarm.create_channel", "swarm.set_topic",
+                                             "swarm.set_purpose", "swarm.post_summary",
+                                             "swarm.pin_summary", "swarm.invite",
+                                             "incident.update_announcement"}));
+  const auto& invite = pending[5];
+  EXPECT_EQ(FormValue(invite.args, "users"), "UPRIYA,USOFIA");  // actor first, once
+  EXPECT_EQ(FormValue(invite.args, "usergroups"), "SDEVOPS");
+  EXPECT_EQ(incidents_.StatusOf(incident)->recent.back().kind, "swarm_started");
+}
+
+TEST_F(SwarmServiceTest, RefusesASecondSwarmPointingAtTheFirst) {
+  const auto incident = NewIncident();
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
+  DrainOutbox();
+  auto again = swarms_.Start({incident, {}, {}}, mara_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  EXPECT_EQ(again.error().user_message,
+            "INC-1 already has a swarm channel: #inc-1-feast25-fails-at-checkout");
+  EXPECT_TRUE(PendingKinds().empty());
+}
+
+TEST_F(SwarmServiceTest, RefusesUnknownAndClosedIncidents) {
+  auto unknown = swarms_.Start({5, {}, {}}, priya_);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+  const auto incident = NewIncident();
+  ASSERT_TRUE(incidents_.Close(incident, mara_, ""));
+  auto closed = swarms_.Start({incident, {}, {}}, priya_);
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().code, Errc::kConflict);
+  EXPECT_FALSE(swarms_.FindByIncident(incident).value());
+}
+
+TEST_F(SwarmServiceTest, RefusesTooManyInvitees) {
+  StartSwarmInput input{NewIncident(), {}, {}};
+  for (std::size_t i = 0; i <= SwarmService::kMaxInvitees; ++i) {
+    input.invitees.emplace_back("U" + std::to_string(i));
+  }
+  auto result = swarms_.Start(input, priya_);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::kInvalidInput);
+}
+
+TEST_F(SwarmServiceTest, RecordsEffectResults) {
+  const auto incident = NewIncident();
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CSWARM"), "inc-1-feast25-2"));
+  auto swarm = swarms_.FindByChannel(ChannelId("CSWARM")).value();
+  ASSERT_TRUE(swarm);
+  EXPECT_EQ(swarm->incident, incident);
+  EXPECT_EQ(swarm->state, store::SwarmState::kActive);
+  EXPECT_EQ(swarm->channel_name, "inc-1-feast25-2");
+
+  ASSERT_TRUE(swarms_.RecordSummary(incident, MessageTs("7.000007")));
+  ASSERT_TRUE(swarms_.RecordInvited(incident, {priya_, UserId("USOFIA")}));
+  EXPECT_EQ(incidents_.StatusOf(incident)->members.size(), 2u);
+  ASSERT_TRUE(swarms_.RecordArchived(incident));
+  ASSERT_TRUE(swarms_.RecordArchived(incident));  // idempotent
+  swarm = swarms_.FindByIncident(incident).value();
+  EXPECT_EQ(swarm->summary_ts, MessageTs("7.000007"));
+  EXPECT_EQ(swarm->state, store::SwarmState::kArchived);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM timeline WHERE kind = 'channel_archived'"), 1);
+
+  EXPECT_EQ(swarms_.RecordChannel(99, ChannelId("C9"), "x").error().code, Errc::kNotFound);
+}
+
+TEST_F(SwarmServiceTest, RecordsMembersJoiningAndLeavingASwarmChannel) {
+  const auto incident = NewIncident();
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CSWARM"), "inc-1"));
+
+  auto joined = swarms_.MemberJoined(ChannelId("CSWARM"), UserId("USOFIA"));
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(*joined, incident);
+  auto status = incidents_.StatusOf(incident).value();
+  ASSERT_EQ(status.members.size(), 1u);
+  EXPECT_TRUE(status.members[0].Present());
+  EXPECT_EQ(status.recent.back().kind, "member_joined");
+
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), UserId("USOFIA")));
+  EXPECT_FALSE(incidents_.StatusOf(incident)->members[0].Present());
+}
+
+TEST_F(SwarmServiceTest, IgnoresMemberEventsOutsideSwarmChannels) {
+  NewIncident();
+  auto result = swarms_.MemberJoined(ChannelId("CRANDOM"), UserId("USOFIA"));
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(*result);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM swarm_members"), 0);
+}
+
+}  // namespace
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,114 @@
+#include "store/database.hpp"
+
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::store {
+namespace {
+
+using swarmbot::testing::TempDir;
+
+bool HasTable(Database& db, const std::string& name) {
+  SQLite::Statement q(db.Sql(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  q.bind(1, name);
+  return q.executeStep();
+}
+
+TEST(Database, OpensInMemoryAtTheLatestSchemaVersion) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db) << db.error().detail;
+  EXPECT_EQ((*db)->SchemaVersion(), Database::LatestSchemaVersion());
+  EXPECT_GE(Database::LatestSchemaVersion(), 1);
+}
+
+TEST(Database, CreatesEveryTableOfTheDomain) {
+  auto db = Database::Open(":memory:").value();
+  for (const char* table : {"cases", "incidents", "case_links", "swarms", "swarm_members", "outbox",
+                            "seen_deliveries", "timeline", "idempotency_keys", "sequences"}) {
+    EXPECT_TRUE(HasTable(*db, table)) << table;
+  }
+}
+
+TEST(Database, UsesWriteAheadLoggingAndForeignKeysForAFile) {
+  TempDir dir;
+  auto db = Database::Open((dir / "swarmbot.db").string()).value();
+  EXPECT_EQ(db->Sql().execAndGet("PRAGMA journal_mode").getString(), "wal");
+  EXPECT_EQ(db->Sql().execAndGet("PRAGMA foreign_keys").getInt(), 1);
+  EXPECT_GT(db->Sql().execAndGet("PRAGMA busy_timeout").getInt(), 0);
+}
+
+TEST(Database, ForeignKeysRejectATimelineEntryForAMissingIncident) {
+  auto db = Database::Open(":memory:").value();
+  EXPECT_THROW(db->Sql().exec("INSERT INTO timeline (incident_id, at, actor, kind, text) "
+                              "VALUES (99, 0, 'U1', 'x', 'y')"),
+               SQLite::Exception);
+}
+
+TEST(Database, ReopeningAFileKeepsItsDataAndVersion) {
+  TempDir dir;
+  const std::string path = (dir / "swarmbot.db").string();
+  {
+    auto db = Database::Open(path).value();
+    db->Sql().exec("INSERT INTO sequences (kind, last_value) VALUES ('CASE', 7)");
+  }
+  auto db = Database::Open(path).value();
+  EXPECT_EQ(db->SchemaVersion(), Database::LatestSchemaVersion());
+  EXPECT_EQ(db->Sql().execAndGet("SELECT last_value FROM sequences").getInt(), 7);
+}
+
+TEST(Database, MigratesAnEmptyFileFromVersionZero) {
+  TempDir dir;
+  const std::string path = (dir / "old.db").string();
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("CREATE TABLE unrelated (x INTEGER)");
+  }
+  auto db = Database::Open(path);
+  ASSERT_TRUE(db) << db.error().detail;
+  EXPECT_EQ((*db)->SchemaVersion(), Database::LatestSchemaVersion());
+  EXPECT_TRUE(HasTable(**db, "unrelated"));
+}
+
+TEST(Database, RefusesAFileWrittenByANewerVersion) {
+  TempDir dir;
+  const std::string path = (dir / "newer.db").string();
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("PRAGMA user_version = " + std::to_string(Database::LatestSchemaVersion() + 1));
+  }
+  auto db = Database::Open(path);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, Errc::kConflict);
+  EXPECT_NE(db.error().user_message.find("newer"), std::string::npos);
+  EXPECT_NE(db.error().user_message.find(path), std::string::npos);
+
+  // Nothing was changed: the version is still the newer one.
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), Database::LatestSchemaVersion() + 1);
+}
+
+TEST(Database, ReportsAFileThatIsNotADatabaseWithoutThrowing) {
+  TempDir dir;
+  const auto path = dir / "notes.txt";
+  swarmbot::testing::WriteFile(path, std::string(4096, 'x'));
+  Result<std::unique_ptr<Database>> db = MakeError(Errc::kInternal, "unset");
+  EXPECT_NO_THROW(db = Database::Open(path.string()));
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, Errc::kInvalidInput);
+  EXPECT_NE(db.error().user_message.find("not a SQLite database"), std::string::npos);
+}
+
+TEST(Database, ReportsAPathThatCannotBeOpened) {
+  TempDir dir;
+  auto db = Database::Open((dir / "missing-folder" / "x.db").string());
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, Errc::kUnavailable);
+  EXPECT_NE(db.error().user_message.find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace swarmbot::store

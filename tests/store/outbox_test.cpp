@@ -1,0 +1,124 @@
+#include "store/outbox.hpp"
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "store/records.hpp"
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::store {
+namespace {
+
+using std::chrono::seconds;
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Database> db_ = Database::Open(":memory:").value();
+  Outbox outbox_{*db_};
+  FakeClock clock_;
+};
+
+TEST_F(OutboxTest, ClaimsAnEnqueuedItemWithItsArguments) {
+  const auto id = outbox_.Enqueue("INC-1", "swarm.create_channel",
+                                  {{"incident", "1"}, {"text", "a&b=c d"}}, clock_.Now());
+  auto item = outbox_.ClaimNext(clock_.Now());
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->id, id);
+  EXPECT_EQ(item->stream, "INC-1");
+  EXPECT_EQ(item->kind, "swarm.create_channel");
+  EXPECT_EQ(FormValue(item->args, "text"), "a&b=c d");
+  EXPECT_EQ(item->attempts, 0);
+}
+
+TEST_F(OutboxTest, CountsEveryClaimSoARetryKnowsItMayHaveHappened) {
+  outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  auto first = outbox_.ClaimNext(clock_.Now());
+  ASSERT_TRUE(first);
+  // The process "crashes" here: no MarkDone, no Retry.
+  auto second = outbox_.ClaimNext(clock_.Now());
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->id, first->id);
+  EXPECT_EQ(second->attempts, 1);
+}
+
+TEST_F(OutboxTest, RunsAStreamInOrder) {
+  const auto a = outbox_.Enqueue("INC-1", "first", {}, clock_.Now());
+  const auto b = outbox_.Enqueue("INC-1", "second", {}, clock_.Now());
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now())->id, a);
+  outbox_.Retry(a, clock_.Now() + seconds(30), "ratelimited");
+  // The head waits, so the item behind it waits too.
+  EXPECT_FALSE(outbox_.ClaimNext(clock_.Now()));
+  clock_.Advance(seconds(30));
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now())->id, a);
+  outbox_.MarkDone(a, clock_.Now());
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now())->id, b);
+}
+
+TEST_F(OutboxTest, DoesNotLetOneStreamBlockAnother) {
+  const auto a = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  const auto b = outbox_.Enqueue("INC-2", "k", {}, clock_.Now());
+  outbox_.ClaimNext(clock_.Now());
+  outbox_.Retry(a, clock_.Now() + seconds(60), "unavailable");
+  auto next = outbox_.ClaimNext(clock_.Now());
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->id, b);
+}
+
+TEST_F(OutboxTest, AFailedItemUnblocksItsStream) {
+  const auto a = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  const auto b = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  outbox_.ClaimNext(clock_.Now());
+  outbox_.MarkFailed(a, "channel_not_found", clock_.Now());
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now())->id, b);
+  EXPECT_EQ(db_->Sql()
+                .execAndGet("SELECT state || ':' || last_error FROM outbox WHERE id = " +
+                            std::to_string(a))
+                .getString(),
+            "failed:channel_not_found");
+}
+
+TEST_F(OutboxTest, ReportsWhenTheNextHeadIsDue) {
+  EXPECT_FALSE(outbox_.NextDue());
+  const auto a = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  outbox_.ClaimNext(clock_.Now());
+  const auto later = clock_.Now() + std::chrono::milliseconds(1500);
+  outbox_.Retry(a, later, "ratelimited");
+  // The second item is due now, but it is behind the head, so it doesn't count.
+  ASSERT_TRUE(outbox_.NextDue());
+  EXPECT_EQ(*outbox_.NextDue(), later);
+  EXPECT_FALSE(outbox_.ClaimNext(later - std::chrono::milliseconds(1)));
+  EXPECT_TRUE(outbox_.ClaimNext(later));
+}
+
+TEST_F(OutboxTest, CountsAndListsPendingItems) {
+  const auto a = outbox_.Enqueue("INC-1", "k1", {}, clock_.Now());
+  outbox_.Enqueue("INC-2", "k2", {{"x", "1"}}, clock_.Now());
+  EXPECT_EQ(outbox_.PendingCount(), 2);
+  outbox_.MarkDone(a, clock_.Now());
+  EXPECT_EQ(outbox_.PendingCount(), 1);
+  auto pending = outbox_.Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].kind, "k2");
+  EXPECT_FALSE(outbox_.ClaimNext(clock_.Now() - seconds(1)));
+}
+
+TEST(Outbox, KeepsPendingItemsAcrossARestart) {
+  swarmbot::testing::TempDir dir;
+  const std::string path = (dir / "swarmbot.db").string();
+  FakeClock clock;
+  {
+    auto db = Database::Open(path).value();
+    Outbox(*db).Enqueue("INC-1", "swarm.archive", {{"incident", "1"}}, clock.Now());
+    Outbox(*db).ClaimNext(clock.Now());
+  }
+  auto db = Database::Open(path).value();
+  auto item = Outbox(*db).ClaimNext(clock.Now());
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->kind, "swarm.archive");
+  EXPECT_EQ(item->attempts, 1);
+}
+
+}  // namespace
+}  // namespace swarmbot::store
