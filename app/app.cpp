@@ -3,6 +3,7 @@
 #include <csignal>
 #include <string>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "app/instance_lock.hpp"
 #include "bot/delivery_filter.hpp"
 #include "bot/http_endpoint.hpp"
 #include "bot/outbox_worker.hpp"
@@ -52,8 +54,9 @@ Result<BotIdentity> ParseIdentity(const ApiReply& reply) {
 
 // Asks Slack who the bot is, retrying while Slack is unreachable or busy; a
 // token Slack rejects ends start-up, since no retry can fix it.
-asio::awaitable<Result<BotIdentity>> FetchIdentity(bot::WebApiClient& api) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+// `timer` paces the retries; cancelling it (at shutdown) ends them.
+asio::awaitable<Result<BotIdentity>> FetchIdentity(bot::WebApiClient& api,
+                                                   asio::steady_timer& timer) {
   std::chrono::seconds delay{1};
   for (int attempt = 1;; ++attempt) {
     auto reply = co_await api.Call("auth.test", "{}");
@@ -66,7 +69,10 @@ asio::awaitable<Result<BotIdentity>> FetchIdentity(bot::WebApiClient& api) {
     spdlog::warn("event=startup.auth_test_retry attempt={} error={}", attempt,
                  ErrcName(reply.error().code));
     timer.expires_after(reply.error().retry_after.value_or(delay));
-    co_await timer.async_wait(asio::use_awaitable);
+    const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      co_return MakeError(Errc::kUnavailable, "start-up cancelled");
+    }
     delay = std::min(delay * 2, std::chrono::seconds(30));
   }
 }
@@ -154,7 +160,7 @@ class Server {
   // Learns the bot's identity, then opens the doors: the HTTP endpoint, the
   // outbox and (in Socket Mode) the WebSocket to Slack.
   asio::awaitable<void> Start(ServeOptions options) {
-    auto identity = co_await FetchIdentity(api_);
+    auto identity = co_await FetchIdentity(api_, startup_timer_);
     if (shutting_down_) {
       co_return;
     }
@@ -173,7 +179,19 @@ class Server {
     router_.emplace(db_, clock_, settings);
     effects_.emplace(db_, clock_, settings);
 
-    endpoint_.Start();
+    try {
+      endpoint_.Start();
+    } catch (const std::system_error& e) {
+      const std::string why = e.code().message();
+      spdlog::error("event=startup.failed part=http address={} port={} error=\"{}\"",
+                    config_.http_listen, config_.http_port, why);
+      std::fprintf(stderr, "swarmbot: cannot listen on %s port %u: %s\n",
+                   config_.http_listen.c_str(), unsigned{config_.http_port}, why.c_str());
+      exit_status_ = kExitFailure;
+      Shutdown();
+      co_return;
+    }
+    serving_ = true;
     spdlog::info("event=startup.http address={} port={}", config_.http_listen, endpoint_.Port());
     Spawn("outbox", worker_.Run());
     if (config_.mode == config::Mode::kSocket) {
@@ -234,7 +252,8 @@ class Server {
     if (socket_mode_) {
       socket_mode_->Stop();
     }
-    if (router_) {
+    startup_timer_.cancel();
+    if (serving_) {
       endpoint_.Stop();
       worker_.Stop();
     }
@@ -262,12 +281,21 @@ class Server {
   bot::HttpEndpoint endpoint_;
   std::optional<bot::SocketModeClient> socket_mode_;
   asio::steady_timer shutdown_timer_{io_};
+  asio::steady_timer startup_timer_{io_};
+  bool serving_ = false;
   int tasks_running_ = 0;
   bool shutting_down_ = false;
   int exit_status_ = kExitOk;
 };
 
 int Serve(const config::Config& config, const ServeOptions& options) {
+  // Two processes on one database would both perform the same outbox items.
+  auto lock = InstanceLock::Acquire(config.store_path + ".lock");
+  if (!lock) {
+    spdlog::error("event=startup.failed part=lock detail=\"{}\"", lock.error().detail);
+    std::fprintf(stderr, "swarmbot: %s\n", lock.error().user_message.c_str());
+    return kExitFailure;
+  }
   auto db = store::Database::Open(config.store_path);
   if (!db) {
     spdlog::error("event=startup.failed part=store detail=\"{}\"", db.error().detail);

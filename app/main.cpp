@@ -7,8 +7,10 @@
 #include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
+#include "app/knowledge_import.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "expertfinder/eval.hpp"
 
 namespace {
 
@@ -16,9 +18,24 @@ std::optional<swarmbot::config::Config> LoadOrExplain(const std::string& path) {
   try {
     return swarmbot::config::LoadConfig(path, swarmbot::config::ProcessEnvironment());
   } catch (const swarmbot::config::ConfigError& e) {
-    std::fprintf(stderr, "swarmbot: config: %s\n", e.what());
+    // The scrub is a last defence: messages name keys, not values.
+    std::fprintf(stderr, "swarmbot: config: %s\n", swarmbot::ScrubSecrets(e.what()).c_str());
     return std::nullopt;
   }
+}
+
+// `swarmbot eval experts --data DIR`: one line per setting, the README's metrics.
+int EvalExperts(const std::string& data_dir) {
+  namespace ef = swarmbot::expertfinder;
+  const auto set = ef::LoadEvalSet(data_dir);
+  if (!set) {
+    std::fprintf(stderr, "swarmbot: eval: %s\n", set.error().detail.c_str());
+    return swarmbot::app::kExitFailure;
+  }
+  for (const ef::EvalSetting setting : {ef::EvalSetting::kText, ef::EvalSetting::kTitle}) {
+    std::printf("%s\n", ef::FormatMetrics(setting, ef::Evaluate(*set, setting)).c_str());
+  }
+  return swarmbot::app::kExitOk;
 }
 
 }  // namespace
@@ -37,8 +54,27 @@ int main(int argc, char** argv) {
   CLI::App* check = cli.add_subcommand("check-config", "Check the config and secrets, then exit");
   check->add_option("--config,-c", config_path, "The config file")->capture_default_str();
 
+  CLI::App* import = cli.add_subcommand("import", "Import data into the store");
+  import->require_subcommand(1);
+  CLI::App* import_kb =
+      import->add_subcommand("kb", "Import knowledge articles (Markdown with front matter)");
+  std::string kb_dir;
+  import_kb->add_option("--config,-c", config_path, "The config file")->capture_default_str();
+  import_kb->add_option("--dir", kb_dir, "The folder of *.md articles")->required();
+
   cli.add_subcommand("version", "Print the version");
+
+  CLI::App* eval = cli.add_subcommand("eval", "Measure a component on an evaluation set");
+  eval->require_subcommand(1);
+  CLI::App* eval_experts =
+      eval->add_subcommand("experts", "Rank experts for each test incident and score them");
+  std::string eval_data;
+  eval_experts->add_option("--data", eval_data, "The evaluation set's folder")->required();
   CLI11_PARSE(cli, argc, argv);
+
+  if (eval_experts->parsed()) {
+    return EvalExperts(eval_data);
+  }
 
   if (cli.got_subcommand("version")) {
     std::printf("swarmbot 0.1.0\n");
@@ -51,6 +87,9 @@ int main(int argc, char** argv) {
   if (cli.got_subcommand(check)) {
     std::printf("%s: ok\n", config_path.c_str());
     return swarmbot::app::kExitOk;
+  }
+  if (import_kb->parsed()) {
+    return swarmbot::app::ImportKnowledge(*config, kb_dir);
   }
   swarmbot::InitLogging(config->log_level);
   swarmbot::app::ServeOptions options;

@@ -101,8 +101,10 @@ bool KeyMatches(const Request& req, const Secret& key) {
   std::string_view presented;
   if (auto it = req.find(http::field::authorization); it != req.end()) {
     const std::string_view value = it->value();
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.size() > kBearer.size() && value.substr(0, kBearer.size()) == kBearer) {
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    constexpr std::string_view kBearer = "bearer ";
+    if (value.size() > kBearer.size() &&
+        boost::beast::iequals(value.substr(0, kBearer.size()), kBearer)) {
       presented = value.substr(kBearer.size());
     }
   }

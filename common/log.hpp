@@ -14,6 +14,11 @@ void InitLogging(std::string_view level);
 // Replaces xoxb-/xoxp-/xapp-/xoxa-/xoxe- tokens and v0= signatures in `text`.
 std::string ScrubSecrets(std::string_view text);
 
+// One event, one line: control characters (which could forge a line of their
+// own) are escaped, and the line is cut at 4 KiB. The sink applies it to
+// every line.
+std::string OneLogLine(std::string_view text);
+
 // User-typed text for debug logs: scrubbed, cut to `max` characters.
 std::string Truncated(std::string_view text, std::size_t max = 60);
 

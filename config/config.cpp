@@ -1,14 +1,18 @@
 #include "config/config.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
+#include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
 
 #include "common/form.hpp"
+#include "common/tls.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -64,6 +68,10 @@ std::string ReadString(const toml::table& root, const std::string& source,
 }
 
 std::string ReadFileText(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw ConfigError("cannot read " + path + " (not a regular file)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError("cannot read " + path);
@@ -73,14 +81,32 @@ std::string ReadFileText(const std::string& path) {
   return text.str();
 }
 
+// Secrets travel in HTTP headers and signatures: a stray space, CR or LF would
+// break them at best and inject a header at worst.
+void CheckSecretCharacters(const std::string& var, const std::string& value) {
+  for (unsigned char c : value) {
+    if (c <= 0x20 || c == 0x7f) {
+      throw ConfigError(var + ": contains a space or control character");
+    }
+  }
+}
+
 // SWARMBOT_<NAME> or the file named by SWARMBOT_<NAME>_FILE; a trailing newline
 // in the file is not part of the secret.
 Secret ReadSecret(const EnvLookup& env, const std::string& name) {
   const std::string var = "SWARMBOT_" + name;
-  if (auto value = env(var); value && !value->empty()) {
+  const auto value = env(var);
+  const auto file = env(var + "_FILE");
+  const bool has_value = value && !value->empty();
+  const bool has_file = file && !file->empty();
+  if (has_value && has_file) {
+    throw ConfigError(var + " and " + var + "_FILE are both set; set one of them");
+  }
+  if (has_value) {
+    CheckSecretCharacters(var, *value);
     return Secret(*value);
   }
-  if (auto file = env(var + "_FILE"); file && !file->empty()) {
+  if (has_file) {
     std::string text;
     try {
       text = ReadFileText(*file);
@@ -90,6 +116,7 @@ Secret ReadSecret(const EnvLookup& env, const std::string& name) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
       text.pop_back();
     }
+    CheckSecretCharacters(var + "_FILE", text);
     return Secret(std::move(text));
   }
   return {};
@@ -113,31 +140,61 @@ void ReadSlack(const toml::table& root, const std::string& source, Config& confi
   } else if (mode == "http") {
     config.mode = Mode::kHttp;
   } else {
-    Fail(source, "slack.mode", "must be \"socket\" or \"http\", not \"" + mode + "\"");
+    Fail(source, "slack.mode", "must be \"socket\" or \"http\"");
   }
   config.api_base_url = ReadString(root, source, "slack", "api_base_url", config.api_base_url);
+  // The bot token travels with every call, so never in clear text.
   auto url = ParseUrl(config.api_base_url);
-  if (!url || (url->scheme != "https" && url->scheme != "http")) {
-    Fail(source, "slack.api_base_url", "must be an http(s) URL");
+  if (!url || url->scheme != "https") {
+    Fail(source, "slack.api_base_url", "must be an https:// URL");
+  }
+  if (url->target.find_first_of("?#") != std::string::npos) {
+    Fail(source, "slack.api_base_url", "must not have a query or fragment");
   }
   if (config.api_base_url.back() != '/') {
     config.api_base_url.push_back('/');
   }
   config.ca_file = ReadString(root, source, "slack", "ca_file", "");
-  if (!config.ca_file.empty() && !std::ifstream(config.ca_file)) {
-    Fail(source, "slack.ca_file", "cannot read " + config.ca_file);
+  if (!config.ca_file.empty()) {
+    try {
+      ReadFileText(config.ca_file);
+      MakeClientTlsContext(config.ca_file);
+    } catch (const std::exception&) {
+      Fail(source, "slack.ca_file", "cannot load certificates from " + config.ca_file);
+    }
   }
   config.incident_channel = ReadString(root, source, "slack", "incident_channel", "");
+  static const std::regex kChannelId("[CG][A-Z0-9]{2,}");
+  if (!config.incident_channel.empty() && !std::regex_match(config.incident_channel, kChannelId)) {
+    Fail(source, "slack.incident_channel", "must be a channel id such as C0123456789, not a name");
+  }
 }
 
 void ReadHttp(const toml::table& root, const std::string& source, Config& config) {
   config.http_listen = ReadString(root, source, "http", "listen", config.http_listen);
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(config.http_listen, ec);
+  if (ec) {
+    Fail(source, "http.listen", "must be an IP address such as 127.0.0.1 or ::1");
+  }
   if (const toml::node* node = root.at_path("http.port").node()) {
     const auto port = node->value<std::int64_t>();
     if (!node->is_integer() || !port || *port < 0 || *port > 65535) {
       Fail(source, "http.port", "must be a whole number from 0 to 65535");
     }
     config.http_port = static_cast<std::uint16_t>(*port);
+  }
+}
+
+void CheckStorePath(const std::string& source, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    Fail(source, "store.path", "names a folder; it must name the database file");
+  }
+  const fs::path parent = fs::absolute(path, ec).parent_path();
+  if (!fs::is_directory(parent, ec)) {
+    Fail(source, "store.path", "its folder " + parent.string() + " does not exist");
   }
 }
 
@@ -204,6 +261,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   if (config.store_path.empty()) {
     Fail(source_name, "store.path", "must not be empty");
   }
+  CheckStorePath(source_name, config.store_path);
   ReadRoles(root, source_name, config);
   config.log_level = ReadString(root, source_name, "log", "level", config.log_level);
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};

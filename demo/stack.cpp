@@ -1,12 +1,18 @@
 #include "demo/stack.hpp"
 
+#include <cerrno>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/crypto.hpp"
 
@@ -75,16 +81,12 @@ void Stack::StartSwarmbot() {
     throw std::logic_error("swarmbot is already running");
   }
   WriteConfig();
-  const auto& s = slack_->options();
   const int sockets_before = slack_->OpenSocketCount();
   process_ = std::make_unique<SwarmbotProcess>(SwarmbotProcess::Options{
       .binary = options_.swarmbot_binary,
       .config_file = options_.work_dir / "swarmbot.toml",
       .log_file = LogFile(),
-      .env = {{"SWARMBOT_BOT_TOKEN", s.bot_token.Reveal()},
-              {"SWARMBOT_APP_TOKEN", s.app_token.Reveal()},
-              {"SWARMBOT_SIGNING_SECRET", s.signing_secret.Reveal()},
-              {"SWARMBOT_INTAKE_API_KEY", intake_api_key_}},
+      .env = SecretEnvironment(),
   });
   if (options_.request_url_mode) {
     slack_->SetRequestUrl("http://127.0.0.1:" + std::to_string(process_->HttpPort()));
@@ -97,10 +99,72 @@ void Stack::StartSwarmbot() {
   }
 }
 
+std::map<std::string, std::string> Stack::SecretEnvironment() const {
+  const auto& s = slack_->options();
+  return {{"SWARMBOT_BOT_TOKEN", s.bot_token.Reveal()},
+          {"SWARMBOT_APP_TOKEN", s.app_token.Reveal()},
+          {"SWARMBOT_SIGNING_SECRET", s.signing_secret.Reveal()},
+          {"SWARMBOT_INTAKE_API_KEY", intake_api_key_}};
+}
+
+Stack::CommandResult Stack::RunSwarmbotCommand(const std::vector<std::string>& args) {
+  WriteConfig();
+  const auto output_file = options_.work_dir / "command.out";
+  const int out_fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out_fd < 0) {
+    throw std::runtime_error("cannot open " + output_file.string());
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
+
+  std::vector<std::string> argv_text{options_.swarmbot_binary.string()};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  argv_text.push_back("--config");
+  argv_text.push_back((options_.work_dir / "swarmbot.toml").string());
+  std::vector<std::string> env_text{"PATH=/usr/bin:/bin"};
+  for (const auto& [name, value] : SecretEnvironment()) {
+    env_text.push_back(name + "=" + value);
+  }
+  std::vector<char*> argv;
+  for (auto& a : argv_text) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env_text) {
+    envp.push_back(e.data());
+  }
+  envp.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_fd);
+  if (rc != 0) {
+    throw std::runtime_error("cannot start " + options_.swarmbot_binary.string());
+  }
+  int wait_status = 0;
+  while (::waitpid(pid, &wait_status, 0) < 0) {
+    if (errno != EINTR) {
+      throw std::runtime_error("waitpid failed");
+    }
+  }
+  CommandResult result;
+  result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+  std::ifstream in(output_file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  result.output = text.str();
+  return result;
+}
+
 void Stack::KillSwarmbot() {
   if (process_) {
     process_->Kill();
     process_.reset();
+    AwaitSocketsClosed();
   }
 }
 
@@ -110,7 +174,17 @@ int Stack::StopSwarmbot() {
   }
   const int status = process_->Stop();
   process_.reset();
+  AwaitSocketsClosed();
   return status;
+}
+
+// The kernel closes a dead process's sockets; once Slack has noticed, nothing
+// is delivered to them and a restart's new socket is told apart from them.
+void Stack::AwaitSocketsClosed() {
+  if (!options_.request_url_mode &&
+      !slack_->WaitFor([&] { return slack_->OpenSocketCount() == 0; }, std::chrono::seconds(20))) {
+    throw std::runtime_error("the emulator still sees swarmbot's sockets open");
+  }
 }
 
 Stack::HttpResult Stack::PostCase(const std::string& json, const std::string& idempotency_key) {

@@ -16,9 +16,9 @@ namespace swarmbot::demo {
 class Stack {
  public:
   struct Options {
-    std::filesystem::path swarmbot_binary;
-    std::filesystem::path work_dir;  // config, database, CA file and log go here
-    emulator::Options slack;
+    std::filesystem::path swarmbot_binary{};
+    std::filesystem::path work_dir{};  // config, database, CA file and log go here
+    emulator::Options slack{};
     bool request_url_mode = false;  // false: Socket Mode
     std::string log_level = "info";
   };
@@ -42,6 +42,15 @@ class Stack {
   int StopSwarmbot();   // SIGTERM; returns the exit status
   bool Running() const { return process_ != nullptr; }
 
+  // Runs `swarmbot <args…> --config <work dir>/swarmbot.toml` (e.g. {"import",
+  // "kb", "--dir", …}) with the stack's secrets, writing the config first,
+  // and waits for it to exit. Output is stdout and stderr together.
+  struct CommandResult {
+    int status = -1;  // exit status, or 128+signal
+    std::string output;
+  };
+  CommandResult RunSwarmbotCommand(const std::vector<std::string>& args);
+
   // The secrets swarmbot runs with, for tests that scan its log for them.
   std::vector<std::string> Secrets() const;
   std::string IntakeApiKey() const { return intake_api_key_; }
@@ -58,6 +67,8 @@ class Stack {
 
  private:
   void WriteConfig() const;
+  void AwaitSocketsClosed();
+  std::map<std::string, std::string> SecretEnvironment() const;
 
   Options options_;
   std::unique_ptr<emulator::Emulator> slack_;

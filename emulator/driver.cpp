@@ -156,6 +156,52 @@ Result<std::string> Emulator::ClickButton(const UserId& user, const ChannelId& c
   return ack;
 }
 
+Result<std::string> Emulator::ClickEphemeralButton(const UserId& user,
+                                                   const MessageTs& ephemeral_ts,
+                                                   std::string action_id) {
+  detail::Delivery delivery;
+  std::string channel_id;
+  {
+    std::lock_guard lock(core_->mu);
+    auto& ws = core_->ws;
+    const detail::User* u = ws.FindUser(user.str());
+    const detail::Ephemeral* e = ws.FindEphemeral(ephemeral_ts.str());
+    if (u == nullptr || e == nullptr || e->deleted || e->user != u->id) {
+      return NotFound("no ephemeral message " + ephemeral_ts.str() + " for this user");
+    }
+    const detail::Channel* c = ws.FindChannel(e->channel);
+    if (c == nullptr) {
+      return NotFound("the ephemeral message's channel is gone");
+    }
+    std::string block_id;
+    const json::object* element = detail::FindElement(e->blocks, action_id, &block_id);
+    if (element == nullptr) {
+      return NotFound("the ephemeral message has no element " + action_id);
+    }
+    detail::ResponseUrl url;
+    url.user = u->id;
+    url.channel = c->id;
+    url.original_ts = e->ts;
+    url.original_is_ephemeral = true;
+    const std::string url_id = ws.NewResponseUrlId(url);
+    const std::string trigger = ws.NewTriggerId(u->id, "");
+    delivery.payload = detail::EphemeralBlockActions(ws, *u, *c, *e, *element, block_id,
+                                                     detail::ResponseUrlFor(ws, url_id), trigger);
+    channel_id = c->id;
+    ws.AddActivity(c->id, u->id, "clicked [" + ButtonLabel(*element) + "]");
+    core_->NotifyLocked();
+  }
+  delivery.kind = detail::DeliveryKind::kInteractive;
+  delivery.accepts_response_payload = false;
+  auto ack = core_->DeliverAndWait(std::move(delivery));
+  if (!ack) {
+    std::lock_guard lock(core_->mu);
+    RecordFailure(core_->ws, user.str(), channel_id, "The button", ack.error());
+    core_->NotifyLocked();
+  }
+  return ack;
+}
+
 Result<std::string> Emulator::ClickViewButton(const UserId& user, std::string view_id,
                                               std::string action_id) {
   detail::Delivery delivery;

@@ -263,6 +263,12 @@ class Emulator {
   // block_actions payload is built from the message's stored blocks.
   Result<std::string> ClickButton(const UserId& user, const ChannelId& channel,
                                   const MessageTs& message_ts, std::string action_id);
+  // Clicks the element `action_id` of an ephemeral message shown to `user`
+  // (EphemeralSnapshot::ts), as Slack does: container.is_ephemeral is true,
+  // the payload carries no `message`, and its response_url acts on the
+  // ephemeral message. kNotFound when the ephemeral isn't the user's.
+  Result<std::string> ClickEphemeralButton(const UserId& user, const MessageTs& ephemeral_ts,
+                                           std::string action_id);
   // Clicks a button inside an open view (container type "view").
   Result<std::string> ClickViewButton(const UserId& user, std::string view_id,
                                       std::string action_id);

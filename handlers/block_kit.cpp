@@ -82,6 +82,23 @@ BlockMessage& BlockMessage::Divider() {
   return *this;
 }
 
+BlockMessage& BlockMessage::SectionWithButton(std::string_view mrkdwn, std::string_view button_text,
+                                              std::string_view action_id, std::string_view value) {
+  if (mrkdwn.empty() || !Room()) {
+    return *this;
+  }
+  const json::object button{
+      {"type", "button"},
+      {"text",
+       {{"type", "plain_text"}, {"text", Truncate(button_text, kMaxButtonText)}, {"emoji", true}}},
+      {"action_id", action_id},
+      // A cut value would name the wrong thing; callers keep it short.
+      {"value", value.substr(0, kMaxButtonValue)}};
+  blocks_.push_back(json::object{
+      {"type", "section"}, {"text", MrkdwnText(mrkdwn, kMaxSectionText)}, {"accessory", button}});
+  return *this;
+}
+
 json::object BlockMessage::ToObject() const {
   return {{"text", text_}, {"blocks", blocks_}};
 }

@@ -19,6 +19,8 @@ inline constexpr std::size_t kMaxFieldText = 2000;
 inline constexpr std::size_t kMaxContextElements = 10;
 // The fallback `text`: chat.update refuses more than 4,000 characters.
 inline constexpr std::size_t kMaxFallbackText = 3000;
+inline constexpr std::size_t kMaxButtonText = 75;
+inline constexpr std::size_t kMaxButtonValue = 2000;
 
 // A message in Block Kit, built within Slack's limits: every text is cut to its
 // block's limit and blocks past the 50th are dropped behind a "truncated" note,
@@ -34,6 +36,10 @@ class BlockMessage {
   BlockMessage& Fields(const std::vector<std::string>& mrkdwn_fields);
   BlockMessage& Context(const std::vector<std::string>& mrkdwn_elements);
   BlockMessage& Divider();
+  // A section with a button beside its text (an accessory). `value` comes
+  // back in the click's block_actions payload; at most 2,000 characters.
+  BlockMessage& SectionWithButton(std::string_view mrkdwn, std::string_view button_text,
+                                  std::string_view action_id, std::string_view value);
 
   const std::string& Text() const noexcept { return text_; }
   const boost::json::array& Blocks() const noexcept { return blocks_; }

@@ -157,4 +157,18 @@ std::string Lowercase(std::string_view text) {
   return out;
 }
 
+std::size_t FindOutsideBrackets(std::string_view text, char separator) {
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<') {
+      ++depth;
+    } else if (text[i] == '>' && depth > 0) {
+      --depth;
+    } else if (text[i] == separator && depth == 0) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace swarmbot::handlers

@@ -37,4 +37,8 @@ Result<std::vector<std::int64_t>> ParseCaseRefs(const std::vector<std::string>& 
 // Lowercase ASCII copy.
 std::string Lowercase(std::string_view text);
 
+// The position of the first `separator` that is not inside Slack's angle
+// brackets (`<@U123|name>`, `<#C1|general>`, links), or npos.
+std::size_t FindOutsideBrackets(std::string_view text, char separator);
+
 }  // namespace swarmbot::handlers

@@ -113,6 +113,9 @@ EffectRunner::EffectRunner(store::Database& db, const Clock& clock, Settings set
       bot_user_id_(services_.settings.bot_user_id) {}
 
 awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
+  if (item.kind == lifecycle::effect::kRespond) {
+    co_return co_await Respond(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,
@@ -168,6 +171,22 @@ awaitable<Status> EffectRunner::Dispatch(Job& job) {
     co_return co_await Archive(job);
   }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + kind);
+}
+
+awaitable<Status> EffectRunner::Respond(store::OutboxItem& item, SlackApi& api) {
+  namespace effect = lifecycle::effect;
+  std::string url = FormValue(item.args, effect::kArgResponseUrl).value_or("");
+  std::string body = FormValue(item.args, effect::kArgBody).value_or("");
+  spdlog::info("event=effect.run id={} kind={} attempt={}", item.id, item.kind, item.attempts + 1);
+  // A response_url takes a handful of posts in 30 minutes and has no way to
+  // ask whether an earlier one arrived, so a retry after a crash may show an
+  // answer twice; that is an ephemeral note, never a second change.
+  auto sent = co_await api.Respond(std::move(url), std::move(body));
+  if (!sent && !sent.error().Retryable()) {
+    spdlog::warn("event=effect.failed id={} kind={} error={}", item.id, item.kind,
+                 ErrcName(sent.error().code));
+  }
+  co_return sent;
 }
 
 Status EffectRunner::Fail(std::int64_t incident, std::string_view what, const Error& error) {

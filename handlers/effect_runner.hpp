@@ -59,6 +59,8 @@ class EffectRunner {
   boost::asio::awaitable<Status> UpdateSummary(Job& job);
   boost::asio::awaitable<Status> PostClosing(Job& job);
   boost::asio::awaitable<Status> Archive(Job& job);
+  // effect::kRespond, which belongs to no incident.
+  boost::asio::awaitable<Status> Respond(store::OutboxItem& item, SlackApi& api);
 
   // The ts of the message this item posted, posting it unless a retry finds
   // it already in the channel.

@@ -30,8 +30,15 @@ constexpr std::string_view kCaseHelp =
     "• `/case show CASE-n` shows one case\n"
     "• `/case help` shows this";
 
+constexpr std::string_view kKbHelp =
+    "*/kb* searches the knowledge base.\n"
+    "• `/kb <words>` shows the best matching articles with the matched words in bold\n"
+    "• `/kb INC-n <words>` searches for an incident: the search goes on its timeline and each "
+    "result gets an *Attach to INC-n* button. In a swarm channel you may leave out `INC-n`\n"
+    "• `/kb help` shows this";
+
 constexpr std::string_view kOverview =
-    "swarmbot knows `/incident`, `/swarm` and `/case`; add `help` to any of them, e.g. "
+    "swarmbot knows `/incident`, `/swarm`, `/case` and `/kb`; add `help` to any of them, e.g. "
     "`/incident help`.";
 
 }  // namespace
@@ -45,6 +52,9 @@ std::string HelpText(std::string_view command) {
   }
   if (command == "/case") {
     return std::string(kCaseHelp);
+  }
+  if (command == "/kb") {
+    return std::string(kKbHelp);
   }
   return std::string(kOverview);
 }

@@ -48,7 +48,8 @@ Result<lifecycle::DeclareInput> ParseDeclare(std::string_view text) {
     }
     *target = *level;
   }
-  const auto bar = rest.find('|');
+  // The separator; Slack's escaped mentions (`<@U1|name>`) carry bars of their own.
+  const auto bar = FindOutsideBrackets(rest, '|');
   input.subject = UnescapeSlackText(lifecycle::Trimmed(rest.substr(0, bar)));
   if (bar != std::string::npos) {
     input.description = UnescapeSlackText(lifecycle::Trimmed(rest.substr(bar + 1)));

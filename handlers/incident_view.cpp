@@ -61,6 +61,19 @@ std::string TimelineLine(const store::TimelineEntry& entry) {
          EscapeMrkdwn(Truncate(entry.text, kTimelineTextMax));
 }
 
+// Attached knowledge articles by title; people find them with /kb.
+std::string WorkaroundsText(const lifecycle::IncidentStatus& status) {
+  std::string text;
+  for (const store::AttachedArticle& attached : status.workarounds) {
+    text += (text.empty() ? "" : "\n") + std::string("• ") +
+            EscapeMrkdwn(Truncate(attached.article.title, kTimelineTextMax));
+    if (!attached.article.product.empty()) {
+      text += " (" + EscapeMrkdwn(Truncate(attached.article.product, 60)) + ")";
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string CountsText(const store::LabelCounts& counts) {
@@ -91,6 +104,9 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
   };
   if (!status.by_territory.empty()) {
     fields.push_back(Field("Territories", EscapeMrkdwn(CountsText(status.by_territory))));
+  }
+  if (!status.workarounds.empty()) {
+    fields.push_back(Field("Workaround", WorkaroundsText(status)));
   }
   message.Fields(fields);
   message.Context({"Declared " + FormatTime(incident.created_at)});

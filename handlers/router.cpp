@@ -39,7 +39,8 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
     : services_(db, clock, std::move(settings)),
       incident_commands_(services_),
       swarm_commands_(services_),
-      case_commands_(services_) {}
+      case_commands_(services_),
+      knowledge_commands_(services_) {}
 
 InboundReply Router::Handle(const InboundRequest& request) {
   try {
@@ -81,6 +82,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   }
   if (command->command == "/case") {
     return case_commands_.Handle(*command);
+  }
+  if (command->command == "/kb") {
+    return knowledge_commands_.Handle(*command);
   }
   spdlog::info("event=command.unknown command={}", Truncate(command->command, 40));
   return EphemeralText("I don't know the command `" + EscapeMrkdwn(Truncate(command->command, 40)) +
@@ -126,14 +130,28 @@ std::string Router::HandleEvent(std::string_view payload_json) {
 }
 
 std::string Router::HandleInteractive(std::string_view payload_json) {
-  auto payload = detail::FlattenJson(payload_json, 2);
+  // Depth 3 reaches actions.N.value; the message and view inside the payload
+  // aren't needed.
+  auto payload = detail::FlattenJson(payload_json, 3);
   if (!payload) {
     spdlog::warn("event=interactive.malformed detail=\"{}\"", payload.error().detail);
     return {};
   }
-  // TODO(#3): the declare modal and the buttons (declare from a spike alert).
-  spdlog::info("event=interactive.ignored type={} user={}", payload->StringOr("type"),
-               payload->StringOr("user.id"));
+  const std::string type = payload->StringOr("type");
+  bool handled = false;
+  if (type == "block_actions") {
+    for (std::size_t i = 0; i < payload->ArraySize("actions"); ++i) {
+      if (payload->StringOr("actions." + std::to_string(i) + ".action_id") == kAttachActionId) {
+        knowledge_commands_.HandleAttachClick(*payload, i);
+        handled = true;
+      }
+    }
+  }
+  if (!handled) {
+    // TODO(#3): the declare modal and the buttons (declare from a spike alert).
+    spdlog::info("event=interactive.ignored type={} user={}", type, payload->StringOr("user.id"));
+  }
+  // Slack ignores an ack's body for block_actions; answers go via response_url.
   return {};
 }
 

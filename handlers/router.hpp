@@ -8,6 +8,7 @@
 #include "handlers/case_commands.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/incident_commands.hpp"
+#include "handlers/knowledge_commands.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/swarm_commands.hpp"
 #include "store/database.hpp"
@@ -17,10 +18,10 @@ namespace swarmbot::handlers {
 // Turns one Slack delivery into lifecycle operations and the acknowledgement's
 // reply. Runs on swarmbot's io thread; the store is used synchronously.
 //
-// Slash commands: /incident, /swarm, /case (see HelpText). Events:
+// Slash commands: /incident, /swarm, /case, /kb (see HelpText). Events:
 // member_joined_channel and member_left_channel in swarm channels; the bot's
-// own messages and everything else are ignored. Interactivity: acknowledged
-// without action for now.
+// own messages and everything else are ignored. Interactivity: block_actions
+// clicks on kb.attach; everything else is acknowledged without action.
 //
 // Never throws on bad input: malformed JSON, an unknown command or
 // subcommand, an unknown case or an oversized text gets a clear ephemeral
@@ -44,6 +45,7 @@ class Router {
   IncidentCommands incident_commands_;
   SwarmCommands swarm_commands_;
   CaseCommands case_commands_;
+  KnowledgeCommands knowledge_commands_;
 };
 
 }  // namespace swarmbot::handlers

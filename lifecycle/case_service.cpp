@@ -1,5 +1,7 @@
 #include "lifecycle/case_service.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
@@ -12,6 +14,15 @@ namespace {
 
 Status Invalid(const std::string& field, const std::string& message) {
   return MakeError(Errc::kInvalidInput, "field " + field + " refused", message);
+}
+
+// Slack user ids: U (or W on Enterprise Grid) and uppercase letters or digits.
+bool LooksLikeUserId(std::string_view id) {
+  if (id.size() < 3 || (id.front() != 'U' && id.front() != 'W')) {
+    return false;
+  }
+  return std::all_of(id.begin() + 1, id.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
 Status CheckCase(const CaseInput& in) {
@@ -35,7 +46,7 @@ Status CheckCase(const CaseInput& in) {
   if (!store::ParseCaseChannel(in.channel)) {
     return Invalid("channel", "channel must be one of email, chat, messaging, phone, web");
   }
-  if (in.owner.find_first_of(" \t\r\n") != std::string::npos) {
+  if (!in.owner.empty() && !LooksLikeUserId(in.owner)) {
     return Invalid("owner", "owner must be a Slack user id such as U012AB3CD");
   }
   return {};

@@ -26,9 +26,18 @@ inline constexpr std::string_view kUpdateSummary = "swarm.update_summary";
 inline constexpr std::string_view kPostClosing = "swarm.post_closing";
 inline constexpr std::string_view kArchive = "swarm.archive";
 
+// Post args[kArgBody] (JSON) to args[kArgResponseUrl]. Runs on the stream
+// kResponseStream and has no incident: it may answer a click that named an
+// incident that doesn't exist.
+inline constexpr std::string_view kRespond = "slack.respond";
+inline constexpr std::string_view kResponseStream = "responses";
+
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
 inline constexpr std::string_view kArgUsergroups = "usergroups";  // "S1,S2"
+// A credential until it expires: never log it.
+inline constexpr std::string_view kArgResponseUrl = "response_url";
+inline constexpr std::string_view kArgBody = "body";
 
 }  // namespace swarmbot::lifecycle::effect

@@ -259,6 +259,7 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
     status.by_channel = cases.CountByChannel(incident);
     status.by_territory = cases.CountByTerritory(incident);
     status.recent = store::TimelineRepository(db_).Recent(incident, timeline_entries);
+    status.workarounds = store::KnowledgeRepository(db_).Attached(incident);
     return status;
   });
 }

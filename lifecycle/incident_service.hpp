@@ -11,6 +11,7 @@
 #include "common/result.hpp"
 #include "store/case_repository.hpp"
 #include "store/database.hpp"
+#include "store/knowledge_repository.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::lifecycle {
@@ -36,6 +37,8 @@ struct IncidentStatus {
   store::LabelCounts by_channel;
   store::LabelCounts by_territory;
   std::vector<store::TimelineEntry> recent;  // oldest of them first
+  // Knowledge articles attached as workarounds, in the order attached.
+  std::vector<store::AttachedArticle> workarounds;
 };
 
 // Incidents: declare, link cases, close, and the queries around them. Every

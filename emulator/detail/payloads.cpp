@@ -124,6 +124,26 @@ json::object MessageBlockActions(const Workspace& ws, const User& user, const Ch
   return out;
 }
 
+json::object EphemeralBlockActions(const Workspace& ws, const User& user, const Channel& channel,
+                                   const Ephemeral& ephemeral, const json::object& element,
+                                   const std::string& block_id, const std::string& response_url,
+                                   const std::string& trigger_id) {
+  json::object out = InteractiveBase(ws, "block_actions", user, trigger_id);
+  out["container"] = json::object{{"type", "message"},
+                                  {"message_ts", ephemeral.ts},
+                                  {"channel_id", channel.id},
+                                  {"is_ephemeral", true}};
+  out["channel"] =
+      json::object{{"id", channel.id}, {"name", channel.is_im ? "directmessage" : channel.name}};
+  // Slack keeps no copy of an ephemeral message, so the payload has none.
+  out["view"] = nullptr;
+  out["app_unfurl"] = nullptr;
+  out["state"] = StateJson({});
+  out["response_url"] = response_url;
+  out["actions"] = json::array{ActionJson(ws, element, block_id)};
+  return out;
+}
+
 json::object ViewBlockActions(const Workspace& ws, const User& user, const View& view,
                               const json::object& element, const std::string& block_id,
                               const std::string& trigger_id) {

@@ -27,6 +27,11 @@ json::object MessageBlockActions(const Workspace& ws, const User& user, const Ch
                                  const Message& message, const json::object& element,
                                  const std::string& block_id, const std::string& response_url,
                                  const std::string& trigger_id);
+// block_actions for a click on `element` of an ephemeral message.
+json::object EphemeralBlockActions(const Workspace& ws, const User& user, const Channel& channel,
+                                   const Ephemeral& ephemeral, const json::object& element,
+                                   const std::string& block_id, const std::string& response_url,
+                                   const std::string& trigger_id);
 // block_actions for a click inside a view.
 json::object ViewBlockActions(const Workspace& ws, const User& user, const View& view,
                               const json::object& element, const std::string& block_id,

@@ -88,7 +88,10 @@ std::vector<std::string> RenderBlocks(const json::value& blocks) {
       line = b.contains("text") ? TextOf(b.at("text")) : "";
       if (const auto* fields = b.if_contains("fields"); fields && fields->is_array()) {
         for (const auto& f : fields->as_array()) {
-          line += (line.empty() ? "" : " | ") + TextOf(f);
+          // A field is usually "*Label*\nvalue": one line reads better here.
+          std::string field = TextOf(f);
+          std::replace(field.begin(), field.end(), '\n', ' ');
+          line += (line.empty() ? "" : " | ") + field;
         }
       }
       if (const auto* accessory = b.if_contains("accessory"); accessory && accessory->is_object()) {
@@ -126,7 +129,11 @@ std::string Body(const Workspace& ws, const std::string& text, const json::value
   }
   std::string out;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    out += (i == 0 ? "" : "\n" + indent) + Readable(ws, lines[i]);
+    std::string line = Readable(ws, lines[i]);
+    for (std::size_t p = line.find('\n'); p != std::string::npos; p = line.find('\n', p + 1)) {
+      line.insert(p + 1, indent);
+    }
+    out += (i == 0 ? "" : "\n" + indent) + line;
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include "handlers/settings.hpp"
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
+#include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/database.hpp"
 
@@ -18,11 +19,16 @@ namespace swarmbot::handlers::detail {
 // The lifecycle services and settings that command handlers share.
 struct Services {
   Services(store::Database& db, const Clock& clock, Settings s)
-      : cases(db, clock), incidents(db, clock), swarms(db, clock), settings(std::move(s)) {}
+      : cases(db, clock),
+        incidents(db, clock),
+        swarms(db, clock),
+        knowledge(db, clock),
+        settings(std::move(s)) {}
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
   lifecycle::SwarmService swarms;
+  lifecycle::KnowledgeService knowledge;
   Settings settings;
 };
 

@@ -125,7 +125,37 @@ CREATE TABLE idempotency_keys (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kVersion1};
+// Knowledge articles (issue #3). `slug` is the file's path inside the imported
+// folder, so re-importing a folder updates rows instead of adding them. The
+// FTS5 table is kept in step by KnowledgeRepository (its rowid is the
+// article's id); porter stemming lets "codes" find "code".
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE articles (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  tags TEXT NOT NULL DEFAULT '',
+  product TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL DEFAULT '',
+  content_hash TEXT NOT NULL,
+  imported_at INTEGER NOT NULL
+);
+
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+  title, tags, body,
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE incident_articles (
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  article_id INTEGER NOT NULL REFERENCES articles (id),
+  attached_by TEXT NOT NULL,
+  attached_at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, article_id)
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kVersion1, kVersion2};
 
 }  // namespace
 

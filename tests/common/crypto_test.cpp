@@ -35,5 +35,11 @@ TEST(Log, ScrubsTokensAndSignatures) {
   EXPECT_NE(scrubbed.find(" ok"), std::string::npos);
 }
 
+TEST(Log, KeepsEachEventOnOneBoundedLine) {
+  EXPECT_EQ(OneLogLine("event=command user=U1\n2099-01-01 error event=FORGED\r\x01"),
+            "event=command user=U1\\n2099-01-01 error event=FORGED\\r\\x01");
+  EXPECT_LT(OneLogLine(std::string(20000, 'u')).size(), 4200u);
+}
+
 }  // namespace
 }  // namespace swarmbot

@@ -43,7 +43,7 @@ incident_channel = "C0MANAGERS"
 listen = "0.0.0.0"
 port = 8080
 [store]
-path = "/var/lib/swarmbot/swarmbot.db"
+path = "/tmp/swarmbot.db"
 [roles]
 incident_managers = ["U0MARA", "U0KOFI"]
 [log]
@@ -55,7 +55,7 @@ level = "debug"
   EXPECT_EQ(config.incident_channel, "C0MANAGERS");
   EXPECT_EQ(config.http_listen, "0.0.0.0");
   EXPECT_EQ(config.http_port, 8080);
-  EXPECT_EQ(config.store_path, "/var/lib/swarmbot/swarmbot.db");
+  EXPECT_EQ(config.store_path, "/tmp/swarmbot.db");
   EXPECT_EQ(config.incident_managers, (std::vector<std::string>{"U0MARA", "U0KOFI"}));
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.bot_token.Reveal(), "xoxb-1-secretbot");
@@ -76,7 +76,7 @@ TEST_F(ConfigTest, NamesAnUnknownKey) {
 
 TEST_F(ConfigTest, NamesABadUrlPortModeAndLevel) {
   EXPECT_EQ(ErrorOf("[slack]\napi_base_url = \"slack.com\"\n"),
-            "swarmbot.toml: slack.api_base_url: must be an http(s) URL");
+            "swarmbot.toml: slack.api_base_url: must be an https:// URL");
   EXPECT_EQ(ErrorOf("[http]\nport = 70000\n"),
             "swarmbot.toml: http.port: must be a whole number from 0 to 65535");
   EXPECT_EQ(ErrorOf("[http]\nport = \"80\"\n"),
@@ -116,6 +116,52 @@ TEST_F(ConfigTest, ReadsASecretFromTheFileNamedByTheFileVariable) {
   env_["SWARMBOT_APP_TOKEN_FILE"] = (dir / "app-token").string();
   const Config config = ParseConfig("", "swarmbot.toml", Env());
   EXPECT_EQ(config.app_token.Reveal(), "xapp-from-file");
+}
+
+TEST_F(ConfigTest, RefusesWhatServeCouldNotUse) {
+  EXPECT_EQ(ErrorOf("[slack]\napi_base_url = \"http://slack.com/api/\"\n"),
+            "swarmbot.toml: slack.api_base_url: must be an https:// URL");
+  EXPECT_EQ(ErrorOf("[slack]\napi_base_url = \"https://slack.com/api/?x=1\"\n"),
+            "swarmbot.toml: slack.api_base_url: must not have a query or fragment");
+  EXPECT_EQ(ErrorOf("[http]\nlisten = \"localhost\"\n"),
+            "swarmbot.toml: http.listen: must be an IP address such as 127.0.0.1 or ::1");
+  EXPECT_EQ(ErrorOf("[slack]\nincident_channel = \"#incidents\"\n"),
+            "swarmbot.toml: slack.incident_channel: must be a channel id such as C0123456789, "
+            "not a name");
+
+  testing::TempDir dir;
+  testing::WriteFile(dir / "not-pem", "hello\n");
+  EXPECT_EQ(
+      ErrorOf("[slack]\nca_file = \"" + (dir / "not-pem").string() + "\"\n"),
+      "swarmbot.toml: slack.ca_file: cannot load certificates from " + (dir / "not-pem").string());
+  EXPECT_EQ(ErrorOf("[slack]\nca_file = \"" + dir.path().string() + "\"\n"),
+            "swarmbot.toml: slack.ca_file: cannot load certificates from " + dir.path().string());
+  EXPECT_EQ(ErrorOf("[store]\npath = \"" + dir.path().string() + "\"\n"),
+            "swarmbot.toml: store.path: names a folder; it must name the database file");
+  EXPECT_NE(ErrorOf("[store]\npath = \"" + (dir / "missing" / "x.db").string() + "\"\n")
+                .find("does not exist"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, NeverEchoesAValueBack) {
+  const std::string error = ErrorOf("[slack]\nmode = \"xoxb-1234-5678-SECRETVALUE\"\n");
+  EXPECT_EQ(error.find("SECRETVALUE"), std::string::npos) << error;
+}
+
+TEST_F(ConfigTest, RefusesSecretsWithSpacesOrControlCharacters) {
+  env_["SWARMBOT_BOT_TOKEN"] = "xoxb-abc\r\nX-Evil: 1";
+  EXPECT_EQ(ErrorOf(""), "SWARMBOT_BOT_TOKEN: contains a space or control character");
+}
+
+TEST_F(ConfigTest, RefusesASecretSetBothWays) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "bot", "xoxb-from-file\n");
+  env_["SWARMBOT_BOT_TOKEN_FILE"] = (dir / "bot").string();
+  EXPECT_EQ(ErrorOf(""),
+            "SWARMBOT_BOT_TOKEN and SWARMBOT_BOT_TOKEN_FILE are both set; set one of them");
+  env_.erase("SWARMBOT_BOT_TOKEN");
+  env_["SWARMBOT_BOT_TOKEN_FILE"] = dir.path().string();
+  EXPECT_EQ(ErrorOf(""), "SWARMBOT_BOT_TOKEN_FILE: cannot read the file it names");
 }
 
 TEST_F(ConfigTest, TheExampleConfigIsValid) {

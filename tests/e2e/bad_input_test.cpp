@@ -148,3 +148,27 @@ TEST(Startup, AWrongConfigStopsWithOneLineNamingTheKeyAndStatusTwo) {
 
 }  // namespace
 }  // namespace swarmbot::e2e
+
+namespace swarmbot::e2e {
+namespace {
+
+using SecondInstance = EndToEnd;
+
+TEST_F(SecondInstance, IsRefusedWhileTheFirstServesTheDatabase) {
+  const auto secrets = stack_->Secrets();
+  const std::string command =
+      "SWARMBOT_BOT_TOKEN=" + secrets[0] + " SWARMBOT_APP_TOKEN=" + secrets[1] +
+      " SWARMBOT_INTAKE_API_KEY=" + secrets[3] + " " + testing::SwarmbotBinary().string() +
+      " serve --config " + (stack_->work_dir() / "swarmbot.toml").string() + " 2>" +
+      (dir_ / "second.err").string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string error = testing::ReadFile(dir_ / "second.err");
+  EXPECT_NE(error.find("in use by another swarmbot"), std::string::npos) << error;
+  // The first one still serves.
+  EXPECT_EQ(DeclareFeast25(), "INC-1");
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

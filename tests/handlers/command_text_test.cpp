@@ -54,5 +54,12 @@ TEST(ParseCaseRefs, NamesTheWordItDoesNotUnderstand) {
   EXPECT_EQ(ParseCaseRefs({"<b>"}).error().user_message.substr(0, 12), "`&lt;b&gt;` ");
 }
 
+TEST(CommandText, FindsTheSeparatorOutsideSlacksEscapedMentions) {
+  const std::string text = "Checkout fails for <@U123|bob> in <#C1|general> | FEAST25 rejected";
+  EXPECT_EQ(FindOutsideBrackets(text, '|'), text.find(" | ") + 1);
+  EXPECT_EQ(FindOutsideBrackets("<@U123|bob> only", '|'), std::string_view::npos);
+  EXPECT_EQ(FindOutsideBrackets("no bar at all", '|'), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

@@ -59,6 +59,10 @@ TEST_F(CaseServiceTest, RefusesEachBadFieldByNameAndStoresNothing) {
        "owner is too long (at most 40 characters)"},
       {"owner space", [](CaseInput& c) { c.owner = "U1 U2"; },
        "owner must be a Slack user id such as U012AB3CD"},
+      {"owner name", [](CaseInput& c) { c.owner = "bob"; },
+       "owner must be a Slack user id such as U012AB3CD"},
+      {"owner mention", [](CaseInput& c) { c.owner = "<!channel>"; },
+       "owner must be a Slack user id such as U012AB3CD"},
       {"bad utf8", [](CaseInput& c) { c.subject = "\xc3("; }, "subject is not valid UTF-8"},
   };
   for (const auto& bad : cases) {

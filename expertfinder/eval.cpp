@@ -1,0 +1,260 @@
+#include "expertfinder/eval.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+namespace swarmbot::expertfinder {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+Result<std::string> ReadWhole(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(Errc::kInvalidInput, "cannot read " + path.string());
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// "2010-04-01T20:39:15Z" (UTC, as the set writes it).
+bool ParseUtc(std::string_view text, Time& time) {
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  const std::string copy(text);
+  char zone = 0;
+  if (std::sscanf(copy.c_str(), "%d-%u-%uT%d:%d:%d%c", &year, &month, &day, &hour, &minute, &second,
+                  &zone) != 7 ||
+      zone != 'Z') {
+    return false;
+  }
+  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
+                                         std::chrono::day{day}};
+  if (!date.ok()) {
+    return false;
+  }
+  time = std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+         std::chrono::seconds{second};
+  return true;
+}
+
+// Calls `on_line` with each non-empty line of a JSONL text, parsed; stops at
+// the first error and names the file and line.
+template <class OnLine>
+Status ForEachLine(std::string_view jsonl, std::string_view name, OnLine on_line) {
+  od::parser parser;
+  std::size_t line_number = 0;
+  while (!jsonl.empty()) {
+    const std::size_t end = jsonl.find('\n');
+    const std::string_view line = jsonl.substr(0, end);
+    jsonl = end == std::string_view::npos ? std::string_view{} : jsonl.substr(end + 1);
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+      continue;
+    }
+    const simdjson::padded_string padded(line);
+    od::document doc;
+    bool ok = parser.iterate(padded).get(doc) == simdjson::SUCCESS;
+    od::object object;
+    ok = ok && doc.get_object().get(object) == simdjson::SUCCESS;
+    ok = ok && on_line(object);
+    if (!ok) {
+      return MakeError(Errc::kInvalidInput,
+                       fmt::format("{}:{}: malformed record", name, line_number));
+    }
+  }
+  return {};
+}
+
+bool GetString(od::object& object, std::string_view key, std::string& out) {
+  std::string_view value;
+  if (object.find_field_unordered(key).get_string().get(value) != simdjson::SUCCESS) {
+    return false;
+  }
+  out.assign(value);
+  return true;
+}
+
+bool GetStrings(od::object& object, std::string_view key, std::vector<std::string>& out) {
+  od::array array;
+  if (object.find_field_unordered(key).get_array().get(array) != simdjson::SUCCESS) {
+    return false;
+  }
+  for (auto element : array) {
+    std::string_view value;
+    if (element.get_string().get(value) != simdjson::SUCCESS) {
+      return false;
+    }
+    out.emplace_back(value);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<EvalIncident>> ParseIncidents(std::string_view jsonl, std::string_view name) {
+  std::vector<EvalIncident> incidents;
+  const Status status = ForEachLine(jsonl, name, [&](od::object& object) {
+    EvalIncident incident;
+    std::string time;
+    const bool ok = GetString(object, "id", incident.record.id) &&
+                    GetString(object, "time", time) && ParseUtc(time, incident.record.time) &&
+                    GetString(object, "title", incident.title) &&
+                    GetString(object, "text", incident.record.text) &&
+                    GetStrings(object, "components", incident.record.components) &&
+                    GetString(object, "expert", incident.record.resolver);
+    if (ok) {
+      incidents.push_back(std::move(incident));
+    }
+    return ok;
+  });
+  if (!status) {
+    return status.error();
+  }
+  return incidents;
+}
+
+Result<EvalSet> LoadEvalSet(const std::filesystem::path& dir) {
+  EvalSet set;
+  auto people_text = ReadWhole(dir / "people.jsonl");
+  if (!people_text) {
+    return people_text.error();
+  }
+  const Status people_status = ForEachLine(*people_text, "people.jsonl", [&](od::object& object) {
+    Person person;
+    std::vector<std::string> skills;
+    if (!GetString(object, "id", person.id) || !GetStrings(object, "skills", skills)) {
+      return false;
+    }
+    // The directory lists skills without levels.
+    for (std::string& skill : skills) {
+      person.skills.push_back(Skill{std::move(skill), 0});
+    }
+    set.people.push_back(std::move(person));
+    return true;
+  });
+  if (!people_status) {
+    return people_status.error();
+  }
+  for (const auto& [file, target] :
+       {std::pair{"train.jsonl", &set.train}, std::pair{"test.jsonl", &set.test}}) {
+    auto text = ReadWhole(dir / file);
+    if (!text) {
+      return text.error();
+    }
+    auto incidents = ParseIncidents(*text, file);
+    if (!incidents) {
+      return incidents.error();
+    }
+    *target = std::move(*incidents);
+  }
+  return set;
+}
+
+Metrics ComputeMetrics(const std::vector<std::size_t>& ranks, const std::vector<bool>& in_tail) {
+  Metrics m;
+  double tail_sum = 0;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    const std::size_t rank = ranks[i];
+    const double reciprocal = rank > 0 ? 1.0 / static_cast<double>(rank) : 0.0;
+    m.mrr += reciprocal;
+    m.p_at_1 += rank == 1 ? 1 : 0;
+    m.r_at_3 += rank >= 1 && rank <= 3 ? 1 : 0;
+    m.r_at_5 += rank >= 1 && rank <= 5 ? 1 : 0;
+    if (in_tail[i]) {
+      tail_sum += reciprocal;
+      ++m.tail_queries;
+    }
+  }
+  m.queries = ranks.size();
+  if (m.queries > 0) {
+    const auto n = static_cast<double>(m.queries);
+    m.mrr /= n;
+    m.p_at_1 /= n;
+    m.r_at_3 /= n;
+    m.r_at_5 /= n;
+  }
+  m.tail_mrr = m.tail_queries > 0 ? tail_sum / static_cast<double>(m.tail_queries) : 0;
+  return m;
+}
+
+std::vector<std::string> MostActive(const std::vector<EvalIncident>& history, int days,
+                                    std::size_t n) {
+  Time newest = Time::min();
+  for (const EvalIncident& incident : history) {
+    newest = std::max(newest, incident.record.time);
+  }
+  const Time since = newest - std::chrono::days{days};
+  std::map<std::string, std::size_t> counts;
+  for (const EvalIncident& incident : history) {
+    if (incident.record.time >= since) {
+      ++counts[incident.record.resolver];
+    }
+  }
+  std::vector<std::pair<std::size_t, std::string>> ordered;
+  for (const auto& [person, count] : counts) {
+    ordered.emplace_back(count, person);
+  }
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::string> top;
+  for (std::size_t i = 0; i < std::min(n, ordered.size()); ++i) {
+    top.push_back(ordered[i].second);
+  }
+  return top;
+}
+
+Metrics Evaluate(const EvalSet& set, EvalSetting setting, RankingParams params) {
+  std::vector<HistoryRecord> history;
+  history.reserve(set.train.size());
+  for (const EvalIncident& incident : set.train) {
+    history.push_back(incident.record);
+  }
+  const ExpertIndex index(set.people, history, params);
+  const std::vector<std::string> head = MostActive(set.train, 365, 3);
+
+  std::vector<std::size_t> ranks;
+  std::vector<bool> in_tail;
+  for (const EvalIncident& incident : set.test) {
+    // Only the description: the components a fix touched are known after the
+    // fix, so they are not part of the question.
+    Query query;
+    query.text = setting == EvalSetting::kText ? incident.record.text : incident.title;
+    query.now = incident.record.time;
+    const Ranking ranking = index.Rank(query, index.PersonCount());
+    std::size_t rank = 0;
+    for (std::size_t i = 0; i < ranking.candidates.size(); ++i) {
+      if (ranking.candidates[i].person_id == incident.record.resolver) {
+        rank = i + 1;
+        break;
+      }
+    }
+    // A resolver with no history was never a candidate the finder could know.
+    if (index.FindPerson(incident.record.resolver) == nullptr) {
+      rank = 0;
+    }
+    ranks.push_back(rank);
+    in_tail.push_back(std::find(head.begin(), head.end(), incident.record.resolver) == head.end());
+  }
+  return ComputeMetrics(ranks, in_tail);
+}
+
+std::string FormatMetrics(EvalSetting setting, const Metrics& m) {
+  return fmt::format("setting={} MRR={:.3f} P@1={:.3f} R@3={:.3f} R@5={:.3f} tailMRR={:.3f}",
+                     setting == EvalSetting::kText ? "text" : "title", m.mrr, m.p_at_1, m.r_at_3,
+                     m.r_at_5, m.tail_mrr);
+}
+
+}  // namespace swarmbot::expertfinder

@@ -1,0 +1,446 @@
+#include "expertfinder/finder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "expertfinder/text.hpp"
+
+namespace swarmbot::expertfinder {
+namespace {
+
+constexpr double kSecondsPerDay = 86400;
+// Keeps log(activity share) finite for people with no history.
+constexpr double kActivityFloor = 1e-6;
+// A skill someone already selected covers is worth this share of its bonus:
+// a second expert on the same skill helps a little, a missing skill a lot.
+constexpr double kRepeatedSkillShare = 0.25;
+// Working hours in the person's local time, [start, end).
+constexpr int kWorkdayStartHour = 9;
+constexpr int kWorkdayEndHour = 18;
+// How many people beyond k the coverage pass considers.
+constexpr std::size_t kCoveragePool = 32;
+constexpr std::size_t kRecordsInReason = 2;
+constexpr std::size_t kWordsInReason = 3;
+
+// The features of an incident text: its words plus its area prefix, which
+// carries both the component and the writer's habits.
+std::vector<std::string> Features(std::string_view text) {
+  std::vector<std::string> features = Tokenize(text);
+  if (std::string prefix = AreaPrefix(text); !prefix.empty()) {
+    features.push_back("area:" + prefix);
+  }
+  return features;
+}
+
+std::string Lowered(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// "vtls" matches the skill "lib/vtls"; "Promotions" matches "promotions".
+bool SkillMatches(const std::string& skill, const std::string& needed) {
+  const std::string s = Lowered(skill);
+  const std::string n = Lowered(needed);
+  if (s == n) {
+    return true;
+  }
+  const std::size_t slash = s.rfind('/');
+  return slash != std::string::npos && s.compare(slash + 1, std::string::npos, n) == 0;
+}
+
+double DecayWeight(double age_days, double half_life_days) {
+  return std::exp2(-std::max(0.0, age_days) / half_life_days);
+}
+
+std::string JoinAnd(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      out += (i + 1 == items.size()) ? " and " : ", ";
+    }
+    out += items[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::uint32_t ExpertIndex::PersonIndex(const std::string& id) {
+  const auto [it, inserted] =
+      person_index_.try_emplace(id, static_cast<std::uint32_t>(people_.size()));
+  if (inserted) {
+    Person person;
+    person.id = id;
+    people_.push_back(std::move(person));
+  }
+  return it->second;
+}
+
+const Person* ExpertIndex::FindPerson(const std::string& id) const {
+  const auto it = person_index_.find(id);
+  return it == person_index_.end() ? nullptr : &people_[it->second];
+}
+
+ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRecord>& history,
+                         RankingParams params)
+    : params_(params) {
+  for (Person& person : people) {
+    const auto [it, inserted] =
+        person_index_.try_emplace(person.id, static_cast<std::uint32_t>(people_.size()));
+    if (inserted) {
+      people_.push_back(std::move(person));
+    }
+  }
+
+  // Weights decay from the newest record, so an index answers the same for
+  // any later "now": the activity shares do not depend on the reference time.
+  Time newest = Time::min();
+  for (const HistoryRecord& record : history) {
+    newest = std::max(newest, record.time);
+  }
+
+  // Pass 1: each record's distinct terms with their counts.
+  std::vector<std::uint32_t> record_person;
+  std::vector<std::uint16_t> record_term_multiplicity;
+  record_person.reserve(history.size());
+  record_ids_.reserve(history.size());
+  record_term_offsets_.reserve(history.size() + 1);
+  record_term_offsets_.push_back(0);
+  std::unordered_map<std::uint32_t, std::uint16_t> counts;
+  for (const HistoryRecord& record : history) {
+    record_person.push_back(PersonIndex(record.resolver));
+    record_ids_.push_back(record.id);
+    counts.clear();
+    for (const std::string& feature : Features(record.text)) {
+      const auto [it, inserted] =
+          term_ids_.try_emplace(feature, static_cast<std::uint32_t>(terms_.size()));
+      if (inserted) {
+        terms_.push_back(feature);
+        term_counts_.push_back(0);
+      }
+      ++counts[it->second];
+      term_counts_[it->second] += 1;
+      total_terms_ += 1;
+    }
+    const std::size_t begin = record_terms_.size();
+    for (const auto& [term, count] : counts) {
+      record_terms_.push_back(term);
+      record_term_multiplicity.push_back(count);
+    }
+    // Sorted term ids per record make the reasons' intersections cheap.
+    std::sort(record_terms_.begin() + static_cast<std::ptrdiff_t>(begin), record_terms_.end());
+    for (std::size_t i = begin; i < record_terms_.size(); ++i) {
+      record_term_multiplicity[i] = counts[record_terms_[i]];
+    }
+    record_term_offsets_.push_back(static_cast<std::uint32_t>(record_terms_.size()));
+  }
+
+  // Pass 2: per person, the recency-weighted profile, activity and components.
+  const std::size_t person_count = people_.size();
+  records_by_person_.assign(person_count, {});
+  profile_length_.assign(person_count, 0);
+  activity_.assign(person_count, 0);
+  for (std::uint32_t r = 0; r < history.size(); ++r) {
+    records_by_person_[record_person[r]].push_back(r);
+  }
+  postings_.assign(terms_.size(), {});
+  std::vector<double> scratch(terms_.size(), 0);
+  std::vector<std::uint32_t> touched;
+  std::unordered_map<std::string, double> components;
+  for (std::uint32_t p = 0; p < person_count; ++p) {
+    auto& records = records_by_person_[p];
+    std::stable_sort(records.begin(), records.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return history[a].time < history[b].time;
+    });
+    touched.clear();
+    components.clear();
+    for (const std::uint32_t r : records) {
+      const double age_days =
+          std::chrono::duration<double>(newest - history[r].time).count() / kSecondsPerDay;
+      const double profile_weight = DecayWeight(age_days, params_.profile_half_life_days);
+      activity_[p] += DecayWeight(age_days, params_.activity_half_life_days);
+      for (std::uint32_t i = record_term_offsets_[r]; i < record_term_offsets_[r + 1]; ++i) {
+        const std::uint32_t term = record_terms_[i];
+        if (scratch[term] == 0) {
+          touched.push_back(term);
+        }
+        const double added = profile_weight * record_term_multiplicity[i];
+        scratch[term] += added;
+        profile_length_[p] += added;
+      }
+      for (const std::string& component : history[r].components) {
+        components[component] += profile_weight;
+        component_counts_[component] += 1;
+        total_components_ += 1;
+      }
+    }
+    for (const std::uint32_t term : touched) {
+      postings_[term].push_back(Posting{p, static_cast<float>(scratch[term])});
+      scratch[term] = 0;
+    }
+    for (const auto& [component, weight] : components) {
+      component_postings_[component].push_back(Posting{p, static_cast<float>(weight)});
+    }
+    total_activity_ += activity_[p];
+  }
+}
+
+Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
+  const std::size_t person_count = people_.size();
+  std::vector<double> text(person_count, 0);
+
+  // Text: the query's likelihood under each person's history language model
+  // (Dirichlet-smoothed), divided by a power of the query length so that a
+  // long description does not drown the activity prior.
+  std::unordered_map<std::uint32_t, int> query_terms;
+  int query_length = 0;
+  for (const std::string& feature : Features(query.text)) {
+    ++query_length;
+    if (const auto it = term_ids_.find(feature); it != term_ids_.end()) {
+      ++query_terms[it->second];
+    }
+  }
+  const double mu = params_.smoothing;
+  if (query_length > 0) {
+    for (std::size_t p = 0; p < person_count; ++p) {
+      text[p] = query_length * std::log(mu / (profile_length_[p] + mu));
+    }
+    for (const auto& [term, frequency] : query_terms) {
+      const double background = (term_counts_[term] + 0.5) / (total_terms_ + 1);
+      for (const Posting& posting : postings_[term]) {
+        text[posting.person] += frequency * std::log1p(posting.weight / (mu * background));
+      }
+    }
+    const double norm = std::pow(query_length, params_.query_length_power);
+    for (double& value : text) {
+      value /= norm;
+    }
+  }
+
+  std::vector<double> component_score(person_count, 0);
+  for (const std::string& component : query.components) {
+    if (const auto it = component_postings_.find(component); it != component_postings_.end()) {
+      for (const Posting& posting : it->second) {
+        component_score[posting.person] += params_.component_weight * std::log1p(posting.weight);
+      }
+    }
+  }
+
+  // The base score: text, activity, components and the availability factors,
+  // each of which is zero when unknown.
+  std::vector<double> base(person_count);
+  for (std::size_t p = 0; p < person_count; ++p) {
+    const Person& person = people_[p];
+    double score = text[p] + component_score[p];
+    const double share = total_activity_ > 0 ? activity_[p] / total_activity_ : 0;
+    score += params_.activity_weight * std::log(share + kActivityFloor);
+    if (person.presence == Presence::kAway) {
+      score -= params_.away_penalty;
+    }
+    if (person.utc_offset) {
+      const auto local = query.now + *person.utc_offset;
+      const auto hour =
+          std::chrono::hh_mm_ss(local - std::chrono::floor<std::chrono::days>(local)).hours();
+      if (hour.count() < kWorkdayStartHour || hour.count() >= kWorkdayEndHour) {
+        score -= params_.off_hours_penalty;
+      }
+    }
+    if (person.open_items && person.capacity && *person.capacity > 0) {
+      score -= params_.load_penalty *
+               std::min(2.0, static_cast<double>(*person.open_items) / *person.capacity);
+    }
+    base[p] = score;
+  }
+
+  // Which needed skills each person brings, and at what strength.
+  std::vector<std::vector<std::pair<std::size_t, double>>> brings(person_count);
+  std::vector<std::uint32_t> pool;
+  if (!query.needed_skills.empty()) {
+    for (std::uint32_t p = 0; p < person_count; ++p) {
+      for (std::size_t s = 0; s < query.needed_skills.size(); ++s) {
+        for (const Skill& skill : people_[p].skills) {
+          if (SkillMatches(skill.name, query.needed_skills[s])) {
+            // An unrated skill counts as a middling level.
+            const double strength = skill.level > 0 ? skill.level / 5.0 : 0.6;
+            brings[p].emplace_back(s, strength);
+            break;
+          }
+        }
+      }
+      if (!brings[p].empty()) {
+        pool.push_back(p);
+      }
+    }
+  }
+  const auto better = [&](std::uint32_t a, std::uint32_t b) {
+    return base[a] != base[b] ? base[a] > base[b] : a < b;
+  };
+  std::vector<std::uint32_t> order(person_count);
+  std::iota(order.begin(), order.end(), 0);
+  const std::size_t top = std::min(person_count, k + kCoveragePool);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                    better);
+  pool.insert(pool.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top));
+  std::sort(pool.begin(), pool.end());
+  pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
+
+  // Greedy selection: each pick maximises its base score plus the bonus for
+  // needed skills not yet covered, so a small set covering every skill beats
+  // several people with the same one.
+  Ranking ranking;
+  std::vector<bool> covered(query.needed_skills.size(), false);
+  std::vector<bool> taken(pool.size(), false);
+  const std::size_t want = std::min(k, pool.size());
+  for (std::size_t round = 0; round < want; ++round) {
+    std::size_t best = pool.size();
+    double best_score = 0;
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+      if (taken[i]) {
+        continue;
+      }
+      double score = base[pool[i]];
+      for (const auto& [skill, strength] : brings[pool[i]]) {
+        score += params_.skill_weight * strength * (covered[skill] ? kRepeatedSkillShare : 1.0);
+      }
+      if (best == pool.size() || score > best_score ||
+          (score == best_score && better(pool[i], pool[best]))) {
+        best = i;
+        best_score = score;
+      }
+    }
+    taken[best] = true;
+    const std::uint32_t p = pool[best];
+    const Person& person = people_[p];
+    Candidate candidate;
+    candidate.person_id = person.id;
+    candidate.score = best_score;
+    for (const auto& [skill, strength] : brings[p]) {
+      covered[skill] = true;
+      candidate.covered_skills.push_back(query.needed_skills[skill]);
+      for (const Skill& declared : person.skills) {
+        if (SkillMatches(declared.name, query.needed_skills[skill])) {
+          candidate.reasons.push_back(
+              declared.level > 0 ? fmt::format("{} level {}", declared.name, declared.level)
+                                 : declared.name);
+          break;
+        }
+      }
+    }
+    std::vector<std::uint32_t> terms;
+    terms.reserve(query_terms.size());
+    for (const auto& entry : query_terms) {
+      terms.push_back(entry.first);
+    }
+    std::sort(terms.begin(), terms.end());
+    ExplainHistory(p, terms, candidate.reasons);
+    for (const std::string& component : query.components) {
+      if (const auto it = component_postings_.find(component); it != component_postings_.end()) {
+        for (const Posting& posting : it->second) {
+          if (posting.person == p) {
+            candidate.reasons.push_back("worked on " + component);
+          }
+        }
+      }
+    }
+    if (person.presence) {
+      candidate.reasons.push_back(*person.presence == Presence::kActive ? "available" : "away");
+    }
+    if (person.open_items) {
+      std::string load = fmt::format("{} open incidents/swarms", *person.open_items);
+      if (person.capacity) {
+        load += fmt::format(" of {}", *person.capacity);
+      }
+      candidate.reasons.push_back(std::move(load));
+    }
+    if (person.utc_offset) {
+      const auto local = query.now + *person.utc_offset;
+      const std::chrono::hh_mm_ss clock(local - std::chrono::floor<std::chrono::days>(local));
+      candidate.reasons.push_back(
+          fmt::format("{:02}:{:02} local time", clock.hours().count(), clock.minutes().count()));
+    }
+    ranking.candidates.push_back(std::move(candidate));
+  }
+  for (std::size_t s = 0; s < covered.size(); ++s) {
+    if (!covered[s]) {
+      ranking.uncovered_skills.push_back(query.needed_skills[s]);
+    }
+  }
+  return ranking;
+}
+
+void ExpertIndex::ExplainHistory(std::uint32_t person,
+                                 const std::vector<std::uint32_t>& query_terms,
+                                 std::vector<std::string>& reasons) const {
+  // A shared word counts by its rarity, so "schannel" says more than "error".
+  const auto rarity = [&](std::uint32_t term) {
+    return -std::log((term_counts_[term] + 0.5) / (total_terms_ + 1));
+  };
+  struct Match {
+    std::uint32_t record;
+    double weight;
+  };
+  std::vector<Match> matches;
+  std::unordered_map<std::uint32_t, double> shared_words;
+  const auto& records = records_by_person_[person];
+  // Newest first, so ties go to the more recent record.
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    const std::uint32_t r = *it;
+    const auto begin = record_terms_.begin() + record_term_offsets_[r];
+    const auto end = record_terms_.begin() + record_term_offsets_[r + 1];
+    double weight = 0;
+    auto q = query_terms.begin();
+    for (auto t = begin; t != end && q != query_terms.end();) {
+      if (*t < *q) {
+        ++t;
+      } else if (*q < *t) {
+        ++q;
+      } else {
+        weight += rarity(*t);
+        ++t;
+        ++q;
+      }
+    }
+    if (weight > 0) {
+      matches.push_back({r, weight});
+    }
+  }
+  if (matches.empty()) {
+    return;
+  }
+  const std::size_t shown = std::min(kRecordsInReason, matches.size());
+  std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(shown),
+                    matches.end(),
+                    [](const Match& a, const Match& b) { return a.weight > b.weight; });
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < shown; ++i) {
+    const std::uint32_t r = matches[i].record;
+    ids.push_back(record_ids_[r]);
+    const auto begin = record_terms_.begin() + record_term_offsets_[r];
+    const auto end = record_terms_.begin() + record_term_offsets_[r + 1];
+    for (auto t = begin; t != end; ++t) {
+      if (std::binary_search(query_terms.begin(), query_terms.end(), *t)) {
+        shared_words[*t] = rarity(*t);
+      }
+    }
+  }
+  std::vector<std::pair<double, std::string>> words;
+  for (const auto& [term, weight] : shared_words) {
+    words.emplace_back(weight, terms_[term]);
+  }
+  std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::string> top_words;
+  for (std::size_t i = 0; i < std::min(kWordsInReason, words.size()); ++i) {
+    top_words.push_back(words[i].second);
+  }
+  reasons.push_back(fmt::format("resolved {} on {}", JoinAnd(ids), JoinAnd(top_words)));
+}
+
+}  // namespace swarmbot::expertfinder
