@@ -54,9 +54,10 @@ Result<BotIdentity> ParseIdentity(const ApiReply& reply) {
 
 // Asks Slack who the bot is, retrying while Slack is unreachable or busy; a
 // token Slack rejects ends start-up, since no retry can fix it.
-// `timer` paces the retries; cancelling it (at shutdown) ends them.
+// `timer` paces the retries; cancelling it, or `stopping` (at shutdown), ends them.
 asio::awaitable<Result<BotIdentity>> FetchIdentity(bot::WebApiClient& api,
-                                                   asio::steady_timer& timer) {
+                                                   asio::steady_timer& timer,
+                                                   const bool& stopping) {
   std::chrono::seconds delay{1};
   for (int attempt = 1;; ++attempt) {
     auto reply = co_await api.Call("auth.test", "{}");
@@ -65,6 +66,9 @@ asio::awaitable<Result<BotIdentity>> FetchIdentity(bot::WebApiClient& api,
     }
     if (!reply.error().Retryable() || attempt == 6) {
       co_return reply.error();
+    }
+    if (stopping) {
+      co_return MakeError(Errc::kUnavailable, "start-up cancelled");
     }
     spdlog::warn("event=startup.auth_test_retry attempt={} error={}", attempt,
                  ErrcName(reply.error().code));
@@ -160,7 +164,7 @@ class Server {
   // Learns the bot's identity, then opens the doors: the HTTP endpoint, the
   // outbox and (in Socket Mode) the WebSocket to Slack.
   asio::awaitable<void> Start(ServeOptions options) {
-    auto identity = co_await FetchIdentity(api_, startup_timer_);
+    auto identity = co_await FetchIdentity(api_, startup_timer_, shutting_down_);
     if (shutting_down_) {
       co_return;
     }

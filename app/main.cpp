@@ -1,6 +1,7 @@
 // swarmbot's command line. Everything it runs lives in the libraries; this
 // file only reads the arguments and the config and hands over.
 
+#include <csignal>
 #include <cstdio>
 #include <optional>
 
@@ -41,6 +42,8 @@ int EvalExperts(const std::string& data_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that went away must be an error to handle, not a signal that kills.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{"swarmbot: the incident lifecycle in Slack"};
   cli.require_subcommand(1);
   std::string config_path = "swarmbot.toml";

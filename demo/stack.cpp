@@ -76,18 +76,27 @@ std::vector<std::string> Stack::Secrets() const {
   return {s.bot_token.Reveal(), s.app_token.Reveal(), s.signing_secret.Reveal(), intake_api_key_};
 }
 
-void Stack::StartSwarmbot() {
+void Stack::Launch(bool wait_ready) {
   if (process_) {
     throw std::logic_error("swarmbot is already running");
   }
   WriteConfig();
-  const int sockets_before = slack_->OpenSocketCount();
   process_ = std::make_unique<SwarmbotProcess>(SwarmbotProcess::Options{
       .binary = options_.swarmbot_binary,
       .config_file = options_.work_dir / "swarmbot.toml",
       .log_file = LogFile(),
       .env = SecretEnvironment(),
+      .wait_ready = wait_ready,
   });
+}
+
+void Stack::LaunchSwarmbot() {
+  Launch(/*wait_ready=*/false);
+}
+
+void Stack::StartSwarmbot() {
+  const int sockets_before = slack_->OpenSocketCount();
+  Launch(/*wait_ready=*/true);
   if (options_.request_url_mode) {
     slack_->SetRequestUrl("http://127.0.0.1:" + std::to_string(process_->HttpPort()));
     return;

@@ -38,6 +38,8 @@ class Stack {
   // Writes the config and starts swarmbot; returns once it is ready and, in
   // Socket Mode, connected to the emulator.
   void StartSwarmbot();
+  // Starts it without waiting for it to be ready (for tests of start-up).
+  void LaunchSwarmbot();
   void KillSwarmbot();  // SIGKILL, as a crash
   int StopSwarmbot();   // SIGTERM; returns the exit status
   bool Running() const { return process_ != nullptr; }
@@ -67,6 +69,7 @@ class Stack {
 
  private:
   void WriteConfig() const;
+  void Launch(bool wait_ready);
   void AwaitSocketsClosed();
   std::map<std::string, std::string> SecretEnvironment() const;
 

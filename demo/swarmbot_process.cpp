@@ -96,7 +96,9 @@ SwarmbotProcess::SwarmbotProcess(Options options) {
     throw std::runtime_error("cannot start " + options.binary.string());
   }
   try {
-    http_port_ = PortFrom(ReadReadyLine(pipe_fds[0], options.ready_timeout));
+    if (options.wait_ready) {
+      http_port_ = PortFrom(ReadReadyLine(pipe_fds[0], options.ready_timeout));
+    }
   } catch (...) {
     ::close(pipe_fds[0]);
     Kill();

@@ -19,9 +19,12 @@ class SwarmbotProcess {
     std::filesystem::path log_file;          // stderr goes here
     std::map<std::string, std::string> env;  // added to a minimal environment
     std::chrono::seconds ready_timeout{20};
+    // false: return as soon as it runs (for tests of start-up itself).
+    bool wait_ready = true;
   };
 
-  // Starts swarmbot and waits until it reports ready on its ready pipe.
+  // Starts swarmbot and (unless told not to) waits until it reports ready on
+  // its ready pipe.
   // Throws std::runtime_error if it exits or stays silent instead.
   explicit SwarmbotProcess(Options options);
   ~SwarmbotProcess();  // terminates it if still running

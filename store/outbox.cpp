@@ -60,7 +60,10 @@ std::optional<OutboxItem> Outbox::ClaimNext(Clock::TimePoint now) {
 }
 
 void Outbox::MarkDone(std::int64_t id, Clock::TimePoint now) {
-  SQLite::Statement update(db_.Sql(), "UPDATE outbox SET state = 'done', done_at = ? WHERE id = ?");
+  // A finished item's arguments are dropped: some (a response_url) are
+  // credentials that must not outlive their use.
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE outbox SET state = 'done', args = '', done_at = ? WHERE id = ?");
   update.bind(1, ToMillis(now));
   update.bind(2, id);
   update.exec();
@@ -78,7 +81,8 @@ void Outbox::Retry(std::int64_t id, Clock::TimePoint not_before, std::string_vie
 
 void Outbox::MarkFailed(std::int64_t id, std::string_view error, Clock::TimePoint now) {
   SQLite::Statement update(
-      db_.Sql(), "UPDATE outbox SET state = 'failed', last_error = ?, done_at = ? WHERE id = ?");
+      db_.Sql(),
+      "UPDATE outbox SET state = 'failed', args = '', last_error = ?, done_at = ? WHERE id = ?");
   update.bind(1, std::string(error));
   update.bind(2, ToMillis(now));
   update.bind(3, id);

@@ -16,7 +16,9 @@ class EndToEnd : public ::testing::Test {
  protected:
   void SetUp() override { Start(/*request_url_mode=*/false); }
 
-  void Start(bool request_url_mode) {
+  // launch_only: start the process without waiting for it, with every
+  // auth.test failing (Slack unreachable), for tests of start-up itself.
+  void Start(bool request_url_mode, bool launch_only = false) {
     stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
         .swarmbot_binary = testing::SwarmbotBinary(),
         .work_dir = dir_.path(),
@@ -25,6 +27,11 @@ class EndToEnd : public ::testing::Test {
         .log_level = "debug",
     });
     scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
+    if (launch_only) {
+      slack().FailNext("auth.test", 1000, emulator::Fault::HttpError(503));
+      stack_->LaunchSwarmbot();
+      return;
+    }
     stack_->StartSwarmbot();
   }
 

@@ -125,3 +125,24 @@ TEST_F(Faults, ARefreshRequestedDisconnectMovesToANewSocket) {
 
 }  // namespace
 }  // namespace swarmbot::e2e
+
+namespace swarmbot::e2e {
+namespace {
+
+class SlowStartup : public EndToEnd {
+ protected:
+  void SetUp() override {}  // each test starts swarmbot its own way
+};
+
+TEST_F(SlowStartup, StopsAtOnceWhenTerminatedWhileSlackIsUnreachable) {
+  Start(/*request_url_mode=*/false, /*launch_only=*/true);
+  ASSERT_TRUE(
+      Eventually("a retried auth.test", [&] { return slack().CallCount("auth.test") >= 2; }));
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(stack_->StopSwarmbot(), 0);
+  // Well inside the 5 s bound that in-flight work gets at shutdown.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(3));
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

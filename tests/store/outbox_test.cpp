@@ -31,6 +31,18 @@ TEST_F(OutboxTest, ClaimsAnEnqueuedItemWithItsArguments) {
   EXPECT_EQ(item->attempts, 0);
 }
 
+TEST_F(OutboxTest, ForgetsTheArgumentsOfFinishedItems) {
+  const auto done = outbox_.Enqueue("responses", "respond",
+                                    {{"response_url", "https://hooks.example/1"}}, clock_.Now());
+  const auto failed = outbox_.Enqueue("other", "respond",
+                                      {{"response_url", "https://hooks.example/2"}}, clock_.Now());
+  outbox_.MarkDone(done, clock_.Now());
+  outbox_.MarkFailed(failed, "gone", clock_.Now());
+  SQLite::Statement stored(db_->Sql(), "SELECT count(*) FROM outbox WHERE args LIKE '%hooks%'");
+  ASSERT_TRUE(stored.executeStep());
+  EXPECT_EQ(stored.getColumn(0).getInt(), 0);
+}
+
 TEST_F(OutboxTest, CountsEveryClaimSoARetryKnowsItMayHaveHappened) {
   outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
   auto first = outbox_.ClaimNext(clock_.Now());
