@@ -104,18 +104,21 @@ json::object FieldsToJson(const FormFields& fields) {
   return out;
 }
 
-json::object MessageBlockActions(const Workspace& ws, const User& user, const Channel& channel,
-                                 const Message& message, const json::object& element,
-                                 const std::string& block_id, const std::string& response_url,
-                                 const std::string& trigger_id) {
+namespace {
+
+// A click on a message in a channel, the parts a stored and an ephemeral
+// message share; only a stored message's payload carries the message itself.
+json::object ChannelBlockActions(const Workspace& ws, const User& user, const Channel& channel,
+                                 const std::string& message_ts, bool is_ephemeral,
+                                 const json::object& element, const std::string& block_id,
+                                 const std::string& response_url, const std::string& trigger_id) {
   json::object out = InteractiveBase(ws, "block_actions", user, trigger_id);
   out["container"] = json::object{{"type", "message"},
-                                  {"message_ts", message.ts},
+                                  {"message_ts", message_ts},
                                   {"channel_id", channel.id},
-                                  {"is_ephemeral", false}};
+                                  {"is_ephemeral", is_ephemeral}};
   out["channel"] =
       json::object{{"id", channel.id}, {"name", channel.is_im ? "directmessage" : channel.name}};
-  out["message"] = MessageJson(ws, message, false);
   out["view"] = nullptr;
   out["app_unfurl"] = nullptr;
   out["state"] = StateJson({});
@@ -124,24 +127,25 @@ json::object MessageBlockActions(const Workspace& ws, const User& user, const Ch
   return out;
 }
 
+}  // namespace
+
+json::object MessageBlockActions(const Workspace& ws, const User& user, const Channel& channel,
+                                 const Message& message, const json::object& element,
+                                 const std::string& block_id, const std::string& response_url,
+                                 const std::string& trigger_id) {
+  json::object out = ChannelBlockActions(ws, user, channel, message.ts, false, element, block_id,
+                                         response_url, trigger_id);
+  out["message"] = MessageJson(ws, message, false);
+  return out;
+}
+
 json::object EphemeralBlockActions(const Workspace& ws, const User& user, const Channel& channel,
                                    const Ephemeral& ephemeral, const json::object& element,
                                    const std::string& block_id, const std::string& response_url,
                                    const std::string& trigger_id) {
-  json::object out = InteractiveBase(ws, "block_actions", user, trigger_id);
-  out["container"] = json::object{{"type", "message"},
-                                  {"message_ts", ephemeral.ts},
-                                  {"channel_id", channel.id},
-                                  {"is_ephemeral", true}};
-  out["channel"] =
-      json::object{{"id", channel.id}, {"name", channel.is_im ? "directmessage" : channel.name}};
   // Slack keeps no copy of an ephemeral message, so the payload has none.
-  out["view"] = nullptr;
-  out["app_unfurl"] = nullptr;
-  out["state"] = StateJson({});
-  out["response_url"] = response_url;
-  out["actions"] = json::array{ActionJson(ws, element, block_id)};
-  return out;
+  return ChannelBlockActions(ws, user, channel, ephemeral.ts, true, element, block_id, response_url,
+                             trigger_id);
 }
 
 json::object ViewBlockActions(const Workspace& ws, const User& user, const View& view,
