@@ -22,6 +22,7 @@
 #include "bot/web_api_client.hpp"
 #include "common/clock.hpp"
 #include "handlers/effect_runner.hpp"
+#include "handlers/email_intake.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
 #include "store/database.hpp"
@@ -121,6 +122,9 @@ class Server {
         outbox_(db),
         filter_(db, clock_),
         intake_(db, clock_, config.intake_api_key),
+        email_intake_(
+            db, clock_, config.intake_api_key,
+            {.territory = config.intake_email_territory, .owner = config.intake_email_owner}),
         api_(io_.get_executor(), bot::WebApiOptions{.base_url = config.api_base_url,
                                                     .ca_file = config.ca_file,
                                                     .bot_token = config.bot_token}),
@@ -142,6 +146,13 @@ class Server {
           auto answer = intake_.Handle({.body = request.body,
                                         .idempotency_key = request.Header("idempotency-key"),
                                         .api_key = config_.intake_api_key});
+          worker_.Wake();
+          return ToHttpAnswer(answer);
+        });
+    endpoint_.AddApiRoute(
+        "POST", "/api/cases/email", config.intake_api_key, [this](const bot::ApiRequest& request) {
+          auto answer = email_intake_.Handle(
+              {.message = request.body, .query = request.query, .api_key = config_.intake_api_key});
           worker_.Wake();
           return ToHttpAnswer(answer);
         });
@@ -278,6 +289,7 @@ class Server {
   store::Outbox outbox_;
   bot::DeliveryFilter filter_;
   handlers::Intake intake_;
+  handlers::EmailIntake email_intake_;
   std::optional<handlers::Router> router_;         // set once the bot's identity is known
   std::optional<handlers::EffectRunner> effects_;  // likewise
   bot::WebApiClient api_;

@@ -26,6 +26,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"store", {"path"}},
       {"roles", {"incident_managers"}},
       {"log", {"level"}},
+      {"intake", {"email_territory", "email_owner"}},
   };
   return kKeys;
 }
@@ -216,6 +217,18 @@ void ReadRoles(const toml::table& root, const std::string& source, Config& confi
   }
 }
 
+void ReadIntake(const toml::table& root, const std::string& source, Config& config) {
+  config.intake_email_territory = ReadString(root, source, "intake", "email_territory", "");
+  if (config.intake_email_territory.size() > 100) {
+    Fail(source, "intake.email_territory", "must be at most 100 characters");
+  }
+  config.intake_email_owner = ReadString(root, source, "intake", "email_owner", "");
+  static const std::regex kUserId("[UW][A-Z0-9]{2,}");
+  if (!config.intake_email_owner.empty() && !std::regex_match(config.intake_email_owner, kUserId)) {
+    Fail(source, "intake.email_owner", "must be a Slack user id such as U0123ABCD");
+  }
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
@@ -263,6 +276,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   }
   CheckStorePath(source_name, config.store_path);
   ReadRoles(root, source_name, config);
+  ReadIntake(root, source_name, config);
   config.log_level = ReadString(root, source_name, "log", "level", config.log_level);
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
   if (!kLevels.contains(config.log_level)) {

@@ -30,6 +30,10 @@ struct Config {
   std::vector<std::string> incident_managers;  // Slack user ids; empty: everyone
   std::string log_level = "info";
 
+  // For e-mails whose gateway names no territory or owner (POST /api/cases/email).
+  std::string intake_email_territory;
+  std::string intake_email_owner;  // a Slack user id or empty
+
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode
   Secret signing_secret;  // for request-URL mode

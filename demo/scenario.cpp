@@ -1,5 +1,6 @@
 #include "demo/scenario.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -26,6 +27,22 @@ void AppendBlockText(const boost::json::object& block, std::string& out) {
       }
     }
   }
+}
+
+// The case number in an intake answer ({"case": {"number": …}}), or throws.
+std::string CaseNumberIn(const std::string& answer_body) {
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(answer_body, ec);
+  const boost::json::value* number = nullptr;
+  if (!ec && body.is_object()) {
+    if (const auto* record = body.as_object().if_contains("case"); record && record->is_object()) {
+      number = record->as_object().if_contains("number");
+    }
+  }
+  if (number == nullptr || !number->is_string()) {
+    throw std::runtime_error("case intake answered without a case number: " + answer_body);
+  }
+  return std::string(number->as_string());
 }
 
 }  // namespace
@@ -61,29 +78,40 @@ Scenario::Scenario(Stack& stack, std::function<void(const std::string&)> narrate
 
 std::vector<std::string> Scenario::CasesArrive() {
   cases_ = TakeOutCases(people_);
+  std::size_t emails = 0;
   for (const CaseSpec& spec : cases_) {
-    const Stack::HttpResult answer = stack_.PostCase(CaseJson(spec));
+    // E-mail arrives as the mail gateway forwards it; the other channels as JSON.
+    const Stack::HttpResult answer =
+        spec.channel == "email" ? stack_.PostEmail(CaseEmail(spec, emails++), CaseEmailQuery(spec))
+                                : stack_.PostCase(CaseJson(spec));
     if (answer.status != 201) {
       throw std::runtime_error("case intake answered " + std::to_string(answer.status) + ": " +
                                answer.body);
     }
-    boost::system::error_code ec;
-    const boost::json::value body = boost::json::parse(answer.body, ec);
-    const boost::json::value* number = nullptr;
-    if (!ec && body.is_object()) {
-      if (const auto* record = body.as_object().if_contains("case");
-          record && record->is_object()) {
-        number = record->as_object().if_contains("number");
-      }
-    }
-    if (number == nullptr || !number->is_string()) {
-      throw std::runtime_error("case intake answered without a case number: " + answer.body);
-    }
-    case_numbers_.emplace_back(number->as_string());
+    case_numbers_.push_back(CaseNumberIn(answer.body));
   }
-  narrate_(std::to_string(cases_.size()) + " cases arrived through POST /api/cases, " +
+  narrate_(std::to_string(cases_.size()) + " cases arrived, " + std::to_string(emails) +
+           " of them as raw e-mails through POST /api/cases/email and the rest through "
+           "POST /api/cases: " +
            case_numbers_.front() + " to " + case_numbers_.back());
   return case_numbers_;
+}
+
+std::string Scenario::CustomerReplies() {
+  const auto first_email = std::find_if(cases_.begin(), cases_.end(),
+                                        [](const CaseSpec& c) { return c.channel == "email"; });
+  if (first_email == cases_.end()) {
+    throw std::logic_error("no e-mail case to reply to");
+  }
+  const Stack::HttpResult answer = stack_.PostEmail(
+      ReplyEmail(*first_email, "I tried again this morning and FEAST25 still fails."));
+  if (answer.status != 201 || answer.body.find("\"comment\":true") == std::string::npos) {
+    throw std::runtime_error("the reply was not taken as a comment: " + answer.body);
+  }
+  const std::string number = CaseNumberIn(answer.body);
+  narrate_(first_email->contact_name + " answers their own e-mail; it becomes a comment on " +
+           number);
+  return number;
 }
 
 std::vector<std::string> Scenario::Feast25CaseNumbers() const {

@@ -21,9 +21,13 @@ class Scenario {
   const TakeOut& people() const { return people_; }
   Stack& stack() { return stack_; }
 
-  // Step 1: every case of the scenario arrives through POST /api/cases.
+  // Step 1: every case of the scenario arrives: the e-mail ones as raw
+  // messages through POST /api/cases/email, the others through POST /api/cases.
   // Returns the case numbers swarmbot gave them, in arrival order.
   std::vector<std::string> CasesArrive();
+  // The first e-mail customer answers their own mail (after CasesArrive); the
+  // reply becomes a comment. Returns the number of the case it went to.
+  std::string CustomerReplies();
   const std::vector<CaseSpec>& cases() const { return cases_; }
   // The numbers of the FEAST25 cases among those that arrived.
   std::vector<std::string> Feast25CaseNumbers() const;

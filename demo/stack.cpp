@@ -205,6 +205,13 @@ Stack::HttpResult Stack::PostCase(const std::string& json, const std::string& id
   return Request("POST", "/api/cases", headers, json);
 }
 
+Stack::HttpResult Stack::PostEmail(const std::string& message, const std::string& query) {
+  return Request(
+      "POST", "/api/cases/email" + (query.empty() ? "" : "?" + query),
+      {{"Authorization", "Bearer " + intake_api_key_}, {"Content-Type", "message/rfc822"}},
+      message);
+}
+
 Stack::HttpResult Stack::Request(const std::string& method, const std::string& target,
                                  const std::map<std::string, std::string>& headers,
                                  const std::string& body) {

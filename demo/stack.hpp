@@ -63,6 +63,8 @@ class Stack {
   };
   // POST /api/cases on swarmbot's HTTP endpoint with the intake API key.
   HttpResult PostCase(const std::string& json, const std::string& idempotency_key = "");
+  // POST /api/cases/email?<query> with a raw RFC 5322 message and the intake API key.
+  HttpResult PostEmail(const std::string& message, const std::string& query = "");
   // Any request to swarmbot's HTTP endpoint; `headers` are sent as given.
   HttpResult Request(const std::string& method, const std::string& target,
                      const std::map<std::string, std::string>& headers, const std::string& body);

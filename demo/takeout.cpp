@@ -1,8 +1,12 @@
 #include "demo/takeout.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include <boost/json.hpp>
+
+#include "common/form.hpp"
 
 namespace swarmbot::demo {
 
@@ -100,6 +104,107 @@ std::string CaseJson(const CaseSpec& spec) {
       {"owner", spec.owner.str()},
   };
   return boost::json::serialize(body);
+}
+
+namespace {
+
+std::string Base64(std::string_view data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < data.size(); i += 3) {
+    std::uint32_t chunk = static_cast<unsigned char>(data[i]) << 16;
+    const std::size_t n = std::min<std::size_t>(3, data.size() - i);
+    if (n > 1) {
+      chunk |= static_cast<unsigned char>(data[i + 1]) << 8;
+    }
+    if (n > 2) {
+      chunk |= static_cast<unsigned char>(data[i + 2]);
+    }
+    for (std::size_t k = 0; k < 4; ++k) {
+      out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 0x3F] : '=');
+    }
+  }
+  return out;
+}
+
+// RFC 2047's B encoding, as many mail programs write non-ASCII headers.
+std::string EncodedWord(std::string_view text) {
+  return "=?UTF-8?B?" + Base64(text) + "?=";
+}
+
+// Quoted-printable with soft line breaks every 60 characters.
+std::string QuotedPrintable(std::string_view text) {
+  std::string out;
+  std::size_t line = 0;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    std::string piece(1, c);
+    if (u == '=' || u >= 0x80) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      piece = {'=', kHex[u >> 4], kHex[u & 0xF]};
+    }
+    if (line + piece.size() > 60) {
+      out += "=\r\n";
+      line = 0;
+    }
+    out += piece;
+    line += piece.size();
+  }
+  return out;
+}
+
+std::string Headers(const CaseSpec& spec, std::string_view name, std::string_view subject) {
+  return "From: " + std::string(name) + " <" + spec.contact_email +
+         ">\r\n"
+         "To: support@take-out.example\r\n"
+         "Subject: " +
+         std::string(subject) + "\r\nDate: Fri, 04 Dec 2026 12:00:00 +0000\r\n" +
+         "MIME-Version: 1.0\r\n";
+}
+
+}  // namespace
+
+std::string CaseEmailMessageId(const CaseSpec& spec) {
+  return "case-" + spec.contact_email;
+}
+
+std::string CaseEmailQuery(const CaseSpec& spec) {
+  return BuildForm({{"territory", spec.territory}, {"owner", spec.owner.str()}});
+}
+
+std::string CaseEmail(const CaseSpec& spec, std::size_t variant) {
+  const std::string id = "Message-ID: <" + CaseEmailMessageId(spec) + ">\r\n";
+  switch (variant % 4) {
+    case 0:  // plain text, plain headers
+      return Headers(spec, spec.contact_name, spec.subject) + id +
+             "Content-Type: text/plain; charset=utf-8\r\n\r\n" + spec.description + "\r\n";
+    case 1:  // encoded-word name and subject, base64 body
+      return Headers(spec, EncodedWord(spec.contact_name), EncodedWord(spec.subject)) + id +
+             "Content-Type: text/plain; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n" +
+             Base64(spec.description) + "\r\n";
+    case 2:  // multipart/alternative, quoted-printable
+      return Headers(spec, "\"" + spec.contact_name + "\"", EncodedWord(spec.subject)) + id +
+             "Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n"
+             "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+             QuotedPrintable(spec.description) +
+             "\r\n--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>" + spec.description +
+             "</p>\r\n--alt--\r\n";
+    default:  // HTML only
+      return Headers(spec, spec.contact_name, spec.subject) + id +
+             "Content-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>" + spec.description +
+             "</p></body></html>\r\n";
+  }
+}
+
+std::string ReplyEmail(const CaseSpec& spec, const std::string& text) {
+  return Headers(spec, spec.contact_name, "Re: " + spec.subject) + "Message-ID: <reply-" +
+         spec.contact_email + ">\r\nIn-Reply-To: <" + CaseEmailMessageId(spec) +
+         ">\r\nReferences: <" + CaseEmailMessageId(spec) +
+         ">\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n\r\nOn Fri, " +
+         spec.contact_name + " wrote:\r\n> " + spec.description + "\r\n";
 }
 
 }  // namespace swarmbot::demo

@@ -41,4 +41,16 @@ std::vector<CaseSpec> TakeOutCases(const TakeOut& people);
 
 std::string CaseJson(const CaseSpec& spec);
 
+// An e-mail case as a mail gateway forwards it to POST /api/cases/email: a raw
+// RFC 5322 message. `variant` picks the shape, so the scenario's mails are
+// plain, multipart/alternative with an HTML part, base64 or quoted-printable,
+// with encoded-word subjects and names; each decodes to `spec`'s values.
+std::string CaseEmail(const CaseSpec& spec, std::size_t variant);
+// The Message-ID (without brackets) CaseEmail gives the mail of `spec`.
+std::string CaseEmailMessageId(const CaseSpec& spec);
+// The query the gateway adds: the territory and owner, which a mail lacks.
+std::string CaseEmailQuery(const CaseSpec& spec);
+// The customer's answer to their own first mail, quoting it.
+std::string ReplyEmail(const CaseSpec& spec, const std::string& text);
+
 }  // namespace swarmbot::demo

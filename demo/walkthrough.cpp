@@ -31,6 +31,7 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
   Heading(out, "Step 1: customer cases arrive by e-mail, chat, messaging and phone");
   scenario.CasesArrive();
   scenario.Type(p.ravi, p.support, "/case", "list");
+  scenario.Type(p.ravi, p.support, "/case", "show " + scenario.CustomerReplies());
 
   // TODO(#3): step 2, the spike alert with its "Declare incident" button.
   Heading(out, "Step 3: Mara declares the incident");

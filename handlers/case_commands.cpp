@@ -1,5 +1,7 @@
 #include "handlers/case_commands.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "handlers/block_kit.hpp"
@@ -12,33 +14,9 @@ namespace swarmbot::handlers {
 namespace {
 
 constexpr std::size_t kSubjectInList = 80;
-
-Result<std::vector<store::CaseStatus>> ParseListFilter(const std::vector<std::string>& words) {
-  using store::CaseStatus;
-  if (words.empty()) {
-    return std::vector<CaseStatus>{CaseStatus::kNew, CaseStatus::kOpen};
-  }
-  const std::string word = Lowercase(words.front());
-  if (word == "all") {
-    return std::vector<CaseStatus>{};
-  }
-  if (auto status = store::ParseCaseStatus(word); status && words.size() == 1) {
-    return std::vector<CaseStatus>{*status};
-  }
-  return MakeError(Errc::kInvalidInput, "bad case filter",
-                   "List which cases? Try `/case list`, `/case list held` or `/case list all`.");
-}
-
-std::string FilterLabel(const std::vector<store::CaseStatus>& statuses) {
-  if (statuses.empty()) {
-    return "all";
-  }
-  std::string label;
-  for (auto status : statuses) {
-    label += (label.empty() ? "" : ", ") + std::string(store::Name(status));
-  }
-  return label;
-}
+// A section holds 3,000 characters; escaping may grow the text.
+constexpr std::size_t kCommentInShow = 1'200;
+constexpr int kCommentsShown = 3;
 
 std::string CaseLine(const store::Case& c) {
   std::string line = "`" + store::CaseNumberText(c.number) + "` · " +
@@ -69,6 +47,9 @@ std::string CaseCommands::Handle(const SlashCommand& command) {
   if (sub == "show") {
     return Show(command);
   }
+  if (sub == "mine" || sub == "queue") {
+    return Queue(command, sub);
+  }
   if (sub == "help") {
     return EphemeralText(HelpText("/case"));
   }
@@ -78,32 +59,100 @@ std::string CaseCommands::Handle(const SlashCommand& command) {
 }
 
 std::string CaseCommands::List(const SlashCommand& command) {
-  auto statuses = ParseListFilter(Tokenize(TextAfterWords(command.text, 1)));
-  if (!statuses) {
-    return RefusalReply("/case list", statuses.error());
+  auto query = ParseCaseListQuery(TextAfterWords(command.text, 1), command.user);
+  if (!query) {
+    return RefusalReply("/case list", query.error());
   }
-  store::CaseFilter filter;
-  filter.statuses = *statuses;
+  return Listing(*query, "list", "Cases");
+}
+
+std::string CaseCommands::Queue(const SlashCommand& command, const std::string& sub) {
+  const auto words = Tokenize(TextAfterWords(command.text, 1));
+  UserId owner = command.user;
+  std::size_t skip = 1;
+  if (sub == "queue" && !words.empty() && words.front().find_first_of("=:") == std::string::npos) {
+    const auto mention = ParseMention(words.front());
+    if (!mention || mention->kind != Mention::Kind::kUser) {
+      return EphemeralText("Whose queue? Usage: `/case queue @rep [page=n]`, or `/case mine`.");
+    }
+    owner = UserId(mention->id);
+    skip = 2;
+  }
+  auto query = ParseCaseListQuery(TextAfterWords(command.text, skip), command.user);
+  if (!query) {
+    return RefusalReply("/case " + sub, query.error());
+  }
+  query->filter.owner = owner;
+  query->words.erase(std::remove_if(query->words.begin(), query->words.end(),
+                                    [](const std::string& w) { return w.starts_with("owner="); }),
+                     query->words.end());
+  const bool own = owner == command.user;
+  const std::string again = own ? "mine" : "queue <@" + owner.str() + ">";
+  return Listing(*query, again, own ? "Your queue" : "Queue of " + UserMention(owner));
+}
+
+std::string CaseCommands::Listing(CaseListQuery query, const std::string& again,
+                                  const std::string& title) {
+  if (auto refused = CheckTerritory(query.filter)) {
+    return *refused;
+  }
+  store::CaseFilter& filter = query.filter;
   filter.limit = kListLimit;
+  filter.offset = (query.page - 1) * kListLimit;
   auto listing = services_.cases.ListCases(filter);
   if (!listing) {
-    return RefusalReply("/case list", listing.error());
+    return RefusalReply("/case " + again, listing.error());
   }
-  const std::string label = FilterLabel(*statuses);
-  if (listing->cases.empty()) {
+  const std::string label = DescribeFilter(filter);
+  if (listing->total == 0) {
     return EphemeralText("No cases (" + label + ").");
   }
-  std::string text = "*Cases (" + label + ")*, newest first";
-  if (listing->total > static_cast<std::int64_t>(listing->cases.size())) {
-    text += ", " + std::to_string(listing->cases.size()) + " of " + std::to_string(listing->total);
+  const std::int64_t pages = (listing->total + kListLimit - 1) / kListLimit;
+  if (listing->cases.empty()) {
+    return EphemeralText("There are only " + std::to_string(pages) + " pages of cases (" + label +
+                         ").");
   }
-  BlockMessage message("Cases (" + label + "): " + std::to_string(listing->total));
+  std::string text = "*" + title + " (" + label + ")*, newest first · " +
+                     std::to_string(listing->total) + (listing->total == 1 ? " case" : " cases");
+  if (pages > 1) {
+    text += " · page " + std::to_string(query.page) + " of " + std::to_string(pages);
+  }
+  BlockMessage message(title + " (" + label + "): " + std::to_string(listing->total));
   message.Section(text);
   // One section per case keeps each within its limit however long subjects get.
   for (const store::Case& c : listing->cases) {
     message.Section(CaseLine(c));
   }
+  if (query.page < pages) {
+    std::string next = "/case " + again;
+    for (const std::string& word : query.words) {
+      next += " " + word;
+    }
+    message.Context(
+        {"Next page: `" + EscapeMrkdwn(next) + " page=" + std::to_string(query.page + 1) + "`"});
+  }
   return EphemeralMessage(message);
+}
+
+std::optional<std::string> CaseCommands::CheckTerritory(const store::CaseFilter& filter) {
+  if (!filter.territory) {
+    return std::nullopt;
+  }
+  auto known = services_.cases.KnownTerritories();
+  if (!known) {
+    return RefusalReply("/case list", known.error());
+  }
+  const std::string wanted = Lowercase(*filter.territory);
+  if (std::any_of(known->begin(), known->end(),
+                  [&](const std::string& t) { return Lowercase(t) == wanted; })) {
+    return std::nullopt;
+  }
+  std::string names;
+  for (const std::string& territory : *known) {
+    names += (names.empty() ? "" : ", ") + EscapeMrkdwn(territory);
+  }
+  return EphemeralText("No case has territory `" + EscapeMrkdwn(Truncate(*filter.territory, 40)) +
+                       "`" + (names.empty() ? "." : "; the territories are " + names + "."));
 }
 
 std::string CaseCommands::Show(const SlashCommand& command) {
@@ -125,14 +174,48 @@ std::string CaseCommands::Show(const SlashCommand& command) {
       Field("Territory", c.territory.empty() ? "—" : EscapeMrkdwn(c.territory)),
       Field("Contact", EscapeMrkdwn(c.contact_name) + " · " + EscapeMrkdwn(c.contact_email)),
       Field("Owner", c.owner.empty() ? "nobody" : UserMention(c.owner)),
-      Field("Incident", c.incident ? store::IncidentNumberText(*c.incident) : "none"),
+      Field("Incident", IncidentLabel(c)),
       Field("Created", FormatTime(c.created_at)),
   });
   message.Section(EscapeMrkdwn(c.description));
   if (!c.resolution.empty()) {
     message.Section("*Resolution*\n" + EscapeMrkdwn(c.resolution));
   }
+  AddComments(c.number, message);
   return EphemeralMessage(message);
+}
+
+std::string CaseCommands::IncidentLabel(const store::Case& c) {
+  if (!c.incident) {
+    return "none";
+  }
+  const std::string number = store::IncidentNumberText(*c.incident);
+  auto incident = services_.incidents.FindIncident(*c.incident);
+  if (!incident) {
+    return number;
+  }
+  const std::string held = c.status == store::CaseStatus::kHeld ? "held by " : "";
+  return held + number + " · " + EscapeMrkdwn(Truncate(incident->subject, kSubjectInList)) + " (" +
+         std::string(store::Name(incident->state)) + ")";
+}
+
+void CaseCommands::AddComments(std::int64_t number, BlockMessage& message) {
+  auto comments = services_.mail.LatestComments(number, kCommentsShown);
+  if (!comments || comments->total == 0) {
+    return;
+  }
+  std::string heading = "*Comments* (" + std::to_string(comments->total) + ")";
+  if (comments->total > static_cast<std::int64_t>(comments->latest.size())) {
+    heading += ", the latest " + std::to_string(comments->latest.size());
+  }
+  message.Section(heading);
+  for (const store::CaseComment& comment : comments->latest) {
+    const std::string author =
+        comment.author_name.empty() ? comment.author_email : comment.author_name;
+    message.Section("*" + EscapeMrkdwn(Truncate(author, 80)) + "* · " +
+                    FormatTime(comment.created_at) + "\n" +
+                    EscapeMrkdwn(Truncate(comment.body, kCommentInShow)));
+  }
 }
 
 }  // namespace swarmbot::handlers

@@ -25,9 +25,13 @@ constexpr std::string_view kSwarmHelp =
 
 constexpr std::string_view kCaseHelp =
     "*/case* looks at customer cases.\n"
-    "• `/case list [new|open|held|closed|all]` lists cases, newest first (default: new and "
-    "open)\n"
-    "• `/case show CASE-n` shows one case\n"
+    "• `/case list [filters]` lists cases, newest first, 20 a page (default: new and open). "
+    "Filters: `new|open|held|closed|all` or `status=new,open`, `channel=email|chat|messaging|"
+    "phone|web`, `territory=North`, `owner=@rep|me|none`, `page=2`\n"
+    "• `/case mine [filters]` your queue: the new and open cases you own (held ones are with "
+    "an incident)\n"
+    "• `/case queue @rep [filters]` a rep's queue\n"
+    "• `/case show CASE-n` shows one case with its latest comments and the incident holding it\n"
     "• `/case help` shows this";
 
 constexpr std::string_view kKbHelp =

@@ -5,7 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
-#include "common/crypto.hpp"
+#include "handlers/detail/case_json.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "store/records.hpp"
 
@@ -23,28 +23,6 @@ IntakeAnswer Answer(int status, json::object body) {
 
 IntakeAnswer Refuse(int status, std::string_view error, std::string_view message) {
   return Answer(status, {{"error", error}, {"message", message}});
-}
-
-std::string IsoTime(Clock::TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
-
-json::object CaseJson(const store::Case& c) {
-  return {{"number", store::CaseNumberText(c.number)},
-          {"status", store::Name(c.status)},
-          {"contact_name", c.contact_name},
-          {"contact_email", c.contact_email},
-          {"channel", store::Name(c.channel)},
-          {"territory", c.territory},
-          {"subject", c.subject},
-          {"description", c.description},
-          {"owner", c.owner.str()},
-          {"created_at", IsoTime(c.created_at)}};
 }
 
 // The body's fields, or the 400 answer explaining what is wrong with it.
@@ -75,23 +53,10 @@ std::optional<IntakeAnswer> ReadInput(std::string_view body, lifecycle::CaseInpu
   return std::nullopt;
 }
 
-int StatusFor(Errc code) {
-  switch (code) {
-    case Errc::kInvalidInput:
-      return 400;
-    case Errc::kConflict:
-      return 409;
-    case Errc::kNotFound:
-      return 404;
-    default:
-      return 500;
-  }
-}
-
 }  // namespace
 
 IntakeAnswer Intake::Handle(const IntakeRequest& request) {
-  if (api_key_.Empty() || !ConstantTimeEqual(request.api_key.Reveal(), api_key_.Reveal())) {
+  if (!detail::KeyAccepted(api_key_, request.api_key)) {
     spdlog::warn("event=intake.unauthenticated");
     return Refuse(401, "unauthenticated", "missing or wrong API key");
   }
@@ -107,11 +72,11 @@ IntakeAnswer Intake::Handle(const IntakeRequest& request) {
   if (!result) {
     const Error& error = result.error();
     spdlog::info("event=intake.refused code={} detail=\"{}\"", ErrcName(error.code), error.detail);
-    return Refuse(StatusFor(error.code), ErrcName(error.code),
+    return Refuse(detail::HttpStatusFor(error.code), ErrcName(error.code),
                   error.user_message.empty() ? "the case could not be stored" : error.user_message);
   }
   return Answer(result->replayed ? 200 : 201,
-                {{"case", CaseJson(result->record)}, {"replayed", result->replayed}});
+                {{"case", detail::CaseJson(result->record)}, {"replayed", result->replayed}});
 }
 
 }  // namespace swarmbot::handlers

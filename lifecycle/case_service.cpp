@@ -142,4 +142,10 @@ Result<CaseListing> CaseService::ListCases(const store::CaseFilter& filter) {
   });
 }
 
+Result<std::vector<std::string>> CaseService::KnownTerritories() {
+  return InReadTransaction(db_, "case_territories", [&]() -> Result<std::vector<std::string>> {
+    return store::CaseRepository(db_).Territories();
+  });
+}
+
 }  // namespace swarmbot::lifecycle

@@ -51,6 +51,8 @@ class CaseService {
   // kNotFound when there's no such case.
   Result<store::Case> FindCase(std::int64_t number);
   Result<CaseListing> ListCases(const store::CaseFilter& filter);
+  // Every territory some case carries, sorted.
+  Result<std::vector<std::string>> KnownTerritories();
 
  private:
   store::Database& db_;

@@ -43,6 +43,15 @@ std::string Where(const CaseFilter& filter) {
   if (filter.incident) {
     where += " AND incident_id = ?";
   }
+  if (filter.channel) {
+    where += " AND channel = ?";
+  }
+  if (filter.territory) {
+    where += " AND territory = ? COLLATE NOCASE";
+  }
+  if (filter.owner) {
+    where += " AND owner = ?";
+  }
   return where;
 }
 
@@ -53,6 +62,15 @@ int BindFilter(SQLite::Statement& statement, const CaseFilter& filter) {
   }
   if (filter.incident) {
     statement.bind(index++, *filter.incident);
+  }
+  if (filter.channel) {
+    statement.bind(index++, std::string(Name(*filter.channel)));
+  }
+  if (filter.territory) {
+    statement.bind(index++, *filter.territory);
+  }
+  if (filter.owner) {
+    statement.bind(index++, filter.owner->str());
   }
   return index;
 }
@@ -95,11 +113,12 @@ std::optional<Case> CaseRepository::Find(std::int64_t number) {
 }
 
 std::vector<Case> CaseRepository::List(const CaseFilter& filter) {
-  SQLite::Statement select(db_.Sql(), std::string("SELECT ") + kColumns + " FROM cases" +
-                                          Where(filter) +
-                                          " ORDER BY created_at DESC, number DESC LIMIT ?");
+  SQLite::Statement select(db_.Sql(),
+                           std::string("SELECT ") + kColumns + " FROM cases" + Where(filter) +
+                               " ORDER BY created_at DESC, number DESC LIMIT ? OFFSET ?");
   const int next = BindFilter(select, filter);
   select.bind(next, filter.limit);
+  select.bind(next + 1, filter.offset);
   std::vector<Case> cases;
   while (select.executeStep()) {
     cases.push_back(ReadCase(select));
@@ -112,6 +131,17 @@ std::int64_t CaseRepository::Count(const CaseFilter& filter) {
   BindFilter(select, filter);
   select.executeStep();
   return select.getColumn(0).getInt64();
+}
+
+std::vector<std::string> CaseRepository::Territories() {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT DISTINCT territory FROM cases WHERE territory != '' "
+                           "ORDER BY territory COLLATE NOCASE");
+  std::vector<std::string> territories;
+  while (select.executeStep()) {
+    territories.push_back(select.getColumn(0).getString());
+  }
+  return territories;
 }
 
 void CaseRepository::Hold(std::int64_t number, std::int64_t incident, Clock::TimePoint now) {

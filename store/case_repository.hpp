@@ -16,7 +16,11 @@ namespace swarmbot::store {
 struct CaseFilter {
   std::vector<CaseStatus> statuses;  // empty: any status
   std::optional<std::int64_t> incident;
+  std::optional<CaseChannel> channel;
+  std::optional<std::string> territory;  // matched without regard to ASCII case
+  std::optional<UserId> owner;           // an empty id: cases nobody owns
   int limit = 50;
+  int offset = 0;  // cases to skip, for paging
 };
 
 // A label ("email", "North") and how many cases carry it.
@@ -33,6 +37,8 @@ class CaseRepository {
   // Newest first (by creation time, then number), at most filter.limit.
   std::vector<Case> List(const CaseFilter& filter);
   std::int64_t Count(const CaseFilter& filter);
+  // Every territory a case carries, sorted, without the empty one.
+  std::vector<std::string> Territories();
 
   // Marks the case held by `incident`: it leaves the reps' open queues.
   void Hold(std::int64_t number, std::int64_t incident, Clock::TimePoint now);

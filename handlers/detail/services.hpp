@@ -8,6 +8,7 @@
 #include "common/ids.hpp"
 #include "common/result.hpp"
 #include "handlers/settings.hpp"
+#include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
@@ -23,12 +24,14 @@ struct Services {
         incidents(db, clock),
         swarms(db, clock),
         knowledge(db, clock),
+        mail(db, clock),
         settings(std::move(s)) {}
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
   lifecycle::SwarmService swarms;
   lifecycle::KnowledgeService knowledge;
+  lifecycle::CaseMailService mail;
   Settings settings;
 };
 

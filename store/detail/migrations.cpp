@@ -155,7 +155,34 @@ CREATE TABLE incident_articles (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations{kVersion1, kVersion2};
+// Case comments and the Message-IDs of e-mailed cases (issue #3). A customer's
+// reply names earlier messages (In-Reply-To, References); looking those up in
+// case_emails and case_comments finds the case it belongs to. A comment that
+// did not come by e-mail has an empty message_id, which the partial index
+// leaves out of the uniqueness rule.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE case_comments (
+  id INTEGER PRIMARY KEY,
+  case_number INTEGER NOT NULL REFERENCES cases (number),
+  author_name TEXT NOT NULL DEFAULT '',
+  author_email TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX case_comments_by_case ON case_comments (case_number, id);
+CREATE UNIQUE INDEX case_comments_by_message ON case_comments (message_id) WHERE message_id != '';
+
+CREATE TABLE case_emails (
+  message_id TEXT PRIMARY KEY,
+  case_number INTEGER NOT NULL REFERENCES cases (number),
+  received_at INTEGER NOT NULL
+);
+
+CREATE INDEX cases_by_owner ON cases (owner, status, created_at);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations{kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 

@@ -164,6 +164,15 @@ TEST_F(ConfigTest, RefusesASecretSetBothWays) {
   EXPECT_EQ(ErrorOf(""), "SWARMBOT_BOT_TOKEN_FILE: cannot read the file it names");
 }
 
+TEST_F(ConfigTest, ReadsTheEmailIntakeDefaultsAndNamesABadOwner) {
+  const Config config = ParseConfig(
+      "[intake]\nemail_territory = \"North\"\nemail_owner = \"U0RAVI\"\n", "t.toml", Env());
+  EXPECT_EQ(config.intake_email_territory, "North");
+  EXPECT_EQ(config.intake_email_owner, "U0RAVI");
+  EXPECT_EQ(ErrorOf("[intake]\nemail_owner = \"ravi\"\n"),
+            "swarmbot.toml: intake.email_owner: must be a Slack user id such as U0123ABCD");
+}
+
 TEST_F(ConfigTest, TheExampleConfigIsValid) {
   const auto example = std::filesystem::path(SWARMBOT_SOURCE_DIR) / "swarmbot.example.toml";
   EXPECT_NO_THROW(LoadConfig(example.string(), Env()));

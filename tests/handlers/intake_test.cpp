@@ -106,6 +106,40 @@ TEST_F(IntakeTest, NamesTheBadField) {
   EXPECT_EQ(Cases(), 0);
 }
 
+TEST_F(IntakeTest, TakesCasesFromEveryChannel) {
+  for (const char* channel : {"email", "chat", "messaging", "phone", "web"}) {
+    json::object body = json::parse(Body()).as_object();
+    body["channel"] = channel;
+    const auto answer = Post(json::serialize(body));
+    ASSERT_EQ(answer.status, 201) << channel << " " << answer.body_json;
+    EXPECT_EQ(json::parse(answer.body_json).at("case").at("channel"), channel);
+  }
+  EXPECT_EQ(Cases(), 5);
+}
+
+TEST_F(IntakeTest, NamesEveryFieldThatIsTooLong) {
+  const std::pair<const char*, std::size_t> limits[] = {
+      {"contact_name", 200}, {"territory", 100}, {"subject", 250}, {"description", 10'000}};
+  for (const auto& [field, limit] : limits) {
+    json::object body = json::parse(Body()).as_object();
+    body[field] = std::string(limit + 1, 'x');
+    const auto answer = Post(json::serialize(body));
+    EXPECT_EQ(answer.status, 400) << field;
+    EXPECT_EQ(Message(answer), std::string(field) + " is too long (at most " +
+                                   std::to_string(limit) + " characters)");
+  }
+  json::object body = json::parse(Body()).as_object();
+  body["contact_email"] = std::string(250, 'a') + "@example.com";
+  EXPECT_EQ(Message(Post(json::serialize(body))),
+            "contact_email is too long (at most 254 characters)");
+  body = json::parse(Body()).as_object();
+  body["owner"] = "U" + std::string(40, 'A');
+  EXPECT_EQ(Message(Post(json::serialize(body))), "owner is too long (at most 40 characters)");
+  EXPECT_EQ(Message(Post(Body(), std::string(256, 'k'))),
+            "Idempotency-Key must be 1 to 255 characters");
+  EXPECT_EQ(Cases(), 0);
+}
+
 TEST_F(IntakeTest, RefusesAnOversizedBody) {
   json::object body = json::parse(Body()).as_object();
   body["description"] = std::string(Intake::kMaxBody, 'd');

@@ -324,7 +324,7 @@ TEST_F(RouterTest, ListsCasesNewestFirstWithoutHeldOnes) {
 
   Command("/case", "list held");
   EXPECT_TRUE(Contains(json::serialize(json::parse(last_reply_).at("blocks")), "`CASE-2` · held"));
-  EXPECT_TRUE(Contains(Command("/case", "list sideways"), "List which cases?"));
+  EXPECT_TRUE(Contains(Command("/case", "list sideways"), "Unknown filter `sideways`"));
   EXPECT_EQ(Command("/case", "list closed"), "No cases (closed).");
 }
 

@@ -1,0 +1,93 @@
+#include "handlers/email_intake.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/form.hpp"
+#include "handlers/detail/case_json.hpp"
+#include "handlers/email_message.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+
+IntakeAnswer Refuse(int status, std::string_view error, std::string_view message) {
+  spdlog::info("event=email_intake.refused status={} error={}", status, error);
+  return {status, json::serialize(json::object{{"error", error}, {"message", message}})};
+}
+
+// Territory and owner from the query, falling back to the defaults; the
+// refusal when the query is malformed or names something else.
+std::optional<IntakeAnswer> ReadQuery(std::string_view query, const EmailIntakeDefaults& defaults,
+                                      lifecycle::MailInput& mail) {
+  mail.territory = defaults.territory;
+  mail.owner = defaults.owner;
+  auto fields = ParseForm(query);
+  if (!fields) {
+    return Refuse(400, "invalid_input", "the query string is malformed");
+  }
+  for (const auto& [name, value] : *fields) {
+    if (name == "territory") {
+      mail.territory = value;
+    } else if (name == "owner") {
+      mail.owner = value;
+    } else {
+      return Refuse(
+          400, "invalid_input",
+          "unknown query parameter " + name.substr(0, 60) + " (allowed: territory, owner)");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+IntakeAnswer EmailIntake::Handle(const EmailIntakeRequest& request) {
+  if (!detail::KeyAccepted(api_key_, request.api_key)) {
+    spdlog::warn("event=email_intake.unauthenticated");
+    return Refuse(401, "unauthenticated", "missing or wrong API key");
+  }
+  if (request.message.size() > kMaxMessage) {
+    return Refuse(413, "too_large", "the message is larger than 1 MiB");
+  }
+  lifecycle::MailInput mail;
+  if (auto refused = ReadQuery(request.query, defaults_, mail)) {
+    return *refused;
+  }
+  auto message = ReadEmail(request.message);
+  if (!message) {
+    return Refuse(400, "invalid_input", message.error().user_message);
+  }
+  mail.from_name = std::move(message->from_name);
+  mail.from_address = std::move(message->from_address);
+  mail.subject = std::move(message->subject);
+  mail.reply_text = WithoutQuotedReply(message->text);
+  mail.text = std::move(message->text);
+  mail.message_id = std::move(message->message_id);
+  mail.answers = std::move(message->answers);
+  auto result = mail_.Receive(mail);
+  if (!result) {
+    const Error& error = result.error();
+    spdlog::info("event=email_intake.refused code={} detail=\"{}\"", ErrcName(error.code),
+                 error.detail);
+    return Refuse(
+        detail::HttpStatusFor(error.code), ErrcName(error.code),
+        error.user_message.empty() ? "the e-mail could not be stored" : error.user_message);
+  }
+  json::array truncated;
+  for (const std::string& field : result->truncated) {
+    truncated.emplace_back(field);
+  }
+  const json::object body{{"case", detail::CaseJson(result->record)},
+                          {"comment", result->comment},
+                          {"replayed", result->replayed},
+                          {"truncated", std::move(truncated)}};
+  return {result->replayed ? 200 : 201, json::serialize(body)};
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,388 @@
+#include "handlers/email_message.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include <gmime/gmime.h>
+
+namespace swarmbot::handlers {
+namespace {
+
+struct ObjectUnref {
+  void operator()(gpointer object) const { g_object_unref(object); }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, ObjectUnref>;
+
+struct GFree {
+  void operator()(char* text) const { g_free(text); }
+};
+using GText = std::unique_ptr<char, GFree>;
+
+Status Refused(std::string message) {
+  return MakeError(Errc::kInvalidInput, "e-mail refused", std::move(message));
+}
+
+// GMime keeps global tables (charsets, types) that must be set up once per process.
+void InitGMime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+// A copy of `text` that is valid UTF-8: a part that lies about its charset
+// gets U+FFFD for the bytes that don't fit instead of being refused.
+std::string OrEmpty(const char* text) {
+  if (text == nullptr) {
+    return {};
+  }
+  GText valid(g_utf8_make_valid(text, -1));
+  return std::string(valid.get());
+}
+
+// '\n' line ends, no control characters but '\n' and '\t', no trailing blanks.
+std::string CleanText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\r') {
+      if (i + 1 < text.size() && text[i + 1] == '\n') {
+        continue;
+      }
+      out.push_back('\n');
+    } else if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7F)) {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  const auto end = out.find_last_not_of(" \t\n");
+  out.erase(end == std::string::npos ? 0 : end + 1);
+  const auto begin = out.find_first_not_of(" \t\n");
+  return begin == std::string::npos ? std::string() : out.substr(begin);
+}
+
+// One line: every whitespace run or control character becomes one space.
+std::string CleanLine(std::string_view text) {
+  std::string out;
+  for (char raw : text) {
+    const auto c = static_cast<unsigned char>(raw);
+    const bool blank = c < 0x20 || c == 0x7F || c == ' ';
+    if (!blank) {
+      out.push_back(raw);
+    } else if (!out.empty() && out.back() != ' ') {
+      out.push_back(' ');
+    }
+  }
+  while (!out.empty() && out.back() == ' ') {
+    out.pop_back();
+  }
+  return out;
+}
+
+bool IsType(GMimeObject* part, const char* type, const char* subtype) {
+  GMimeContentType* content_type = g_mime_object_get_content_type(part);
+  return content_type != nullptr && g_mime_content_type_is_type(content_type, type, subtype);
+}
+
+bool IsAttachment(GMimeObject* part) {
+  return GMIME_IS_PART(part) && g_mime_part_is_attachment(GMIME_PART(part));
+}
+
+// The first inline text part of `subtype` in the tree, depth first. Attached
+// messages (message/rfc822) are someone else's words and are not entered.
+GMimeTextPart* FindText(GMimeObject* part, const char* subtype) {
+  if (GMIME_IS_MULTIPART(part)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(part);
+    const int count = g_mime_multipart_get_count(multipart);
+    for (int i = 0; i < count; ++i) {
+      if (GMimeTextPart* found = FindText(g_mime_multipart_get_part(multipart, i), subtype)) {
+        return found;
+      }
+    }
+    return nullptr;
+  }
+  if (GMIME_IS_TEXT_PART(part) && IsType(part, "text", subtype) && !IsAttachment(part)) {
+    return GMIME_TEXT_PART(part);
+  }
+  return nullptr;
+}
+
+// The decoded content converted to UTF-8 from the part's charset.
+std::string PartText(GMimeTextPart* part) {
+  GText text(g_mime_text_part_get_text(part));
+  return OrEmpty(text.get());
+}
+
+void ReadBody(GMimeMessage* message, EmailMessage& out) {
+  GMimeObject* root = g_mime_message_get_mime_part(message);
+  if (root == nullptr) {
+    return;
+  }
+  if (GMimeTextPart* plain = FindText(root, "plain")) {
+    out.text = CleanText(PartText(plain));
+  } else if (GMimeTextPart* html = FindText(root, "html")) {
+    out.text = CleanText(HtmlToText(PartText(html)));
+    out.text_from_html = true;
+  }
+}
+
+// The first mailbox of From, looking inside a group if that comes first.
+InternetAddressMailbox* FirstMailbox(InternetAddressList* list) {
+  if (list == nullptr) {
+    return nullptr;
+  }
+  const int count = internet_address_list_length(list);
+  for (int i = 0; i < count; ++i) {
+    InternetAddress* address = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+      return INTERNET_ADDRESS_MAILBOX(address);
+    }
+    if (INTERNET_ADDRESS_IS_GROUP(address)) {
+      auto* members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address));
+      if (auto* found = FirstMailbox(members)) {
+        return found;
+      }
+    }
+  }
+  return nullptr;
+}
+
+void AddIds(GMimeObject* message, const char* header, bool newest_first,
+            std::vector<std::string>& ids) {
+  const char* value = g_mime_object_get_header(message, header);
+  if (value == nullptr) {
+    return;
+  }
+  GMimeReferences* references = g_mime_references_parse(nullptr, value);
+  if (references == nullptr) {
+    return;
+  }
+  std::vector<std::string> found;
+  const int count = g_mime_references_length(references);
+  for (int i = 0; i < count; ++i) {
+    found.push_back(OrEmpty(g_mime_references_get_message_id(references, i)));
+  }
+  g_mime_references_free(references);
+  if (newest_first) {
+    std::reverse(found.begin(), found.end());
+  }
+  for (std::string& id : found) {
+    if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(std::move(id));
+    }
+  }
+}
+
+void AppendUtf8(std::uint32_t code, std::string& out) {
+  if (code == 0 || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+    code = 0xFFFD;
+  }
+  if (code < 0x80) {
+    out.push_back(static_cast<char>(code));
+  } else if (code < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else if (code < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  }
+}
+
+// Decodes the entity starting at html[i] ('&') into `out`; returns the
+// characters consumed, or 0 when it isn't one (the '&' then stays as text).
+std::size_t DecodeEntity(std::string_view html, std::size_t i, std::string& out) {
+  const std::size_t end = html.find(';', i);
+  if (end == std::string_view::npos || end - i > 10 || end == i + 1) {
+    return 0;
+  }
+  const std::string_view name = html.substr(i + 1, end - i - 1);
+  static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
+      {"amp", "&"},         {"lt", "<"},        {"gt", ">"},         {"quot", "\""},
+      {"apos", "'"},        {"nbsp", " "},      {"ndash", "\u2013"}, {"mdash", "\u2014"},
+      {"hellip", "\u2026"}, {"euro", "\u20AC"},
+  };
+  for (const auto& [entity, text] : kNamed) {
+    if (name == entity) {
+      out += text;
+      return end - i + 1;
+    }
+  }
+  if (name.front() != '#' || name.size() < 2) {
+    return 0;
+  }
+  const bool hex = name[1] == 'x' || name[1] == 'X';
+  const std::string_view digits = name.substr(hex ? 2 : 1);
+  std::uint32_t code = 0;
+  for (char c : digits) {
+    const int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                      : hex && std::isxdigit(static_cast<unsigned char>(c))
+                          ? std::tolower(static_cast<unsigned char>(c)) - 'a' + 10
+                          : -1;
+    if (digit < 0 || code > 0x10FFFF) {
+      return 0;
+    }
+    code = code * (hex ? 16 : 10) + static_cast<std::uint32_t>(digit);
+  }
+  if (digits.empty()) {
+    return 0;
+  }
+  AppendUtf8(code, out);
+  return end - i + 1;
+}
+
+std::string TagName(std::string_view tag) {
+  std::size_t start = tag.starts_with('/') ? 1 : 0;
+  std::size_t end = start;
+  while (end < tag.size() && std::isalnum(static_cast<unsigned char>(tag[end]))) {
+    ++end;
+  }
+  std::string name(tag.substr(start, end - start));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+bool BreaksLine(const std::string& tag) {
+  static constexpr std::string_view kBlocks[] = {"br", "p",  "div", "li",    "tr",
+                                                 "h1", "h2", "h3",  "h4",    "h5",
+                                                 "h6", "ul", "ol",  "table", "blockquote"};
+  return std::find(std::begin(kBlocks), std::end(kBlocks), tag) != std::end(kBlocks);
+}
+
+// Collapses blanks around line breaks and keeps at most one empty line.
+std::string TidyLines(std::string_view text) {
+  std::string out;
+  std::size_t newlines = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      while (!out.empty() && out.back() == ' ') {
+        out.pop_back();
+      }
+      if (++newlines <= 2 && !out.empty()) {
+        out.push_back('\n');
+      }
+    } else if (c == ' ' && (out.empty() || out.back() == ' ' || out.back() == '\n')) {
+      continue;
+    } else {
+      newlines = 0;
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool IsQuoted(std::string_view line) {
+  return line.starts_with('>');
+}
+
+bool IsAttribution(std::string_view line) {
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  return line.starts_with("On ") && line.ends_with("wrote:");
+}
+
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string HtmlToText(std::string_view html) {
+  std::string text;
+  std::size_t i = 0;
+  while (i < html.size()) {
+    const char c = html[i];
+    if (c == '<') {
+      const std::size_t close = html.find('>', i);
+      if (close == std::string_view::npos) {
+        break;
+      }
+      const std::string_view tag = html.substr(i + 1, close - i - 1);
+      const std::string name = TagName(tag);
+      const bool opening = !tag.starts_with('/');
+      i = close + 1;
+      if ((name == "script" || name == "style") && opening) {
+        const std::size_t end_tag = html.find("</" + name, i);
+        i = end_tag == std::string_view::npos ? html.size() : end_tag;
+      } else if (BreaksLine(name)) {
+        text.push_back('\n');
+      }
+      continue;
+    }
+    if (c == '&') {
+      if (const std::size_t used = DecodeEntity(html, i, text)) {
+        i += used;
+        continue;
+      }
+    }
+    const auto u = static_cast<unsigned char>(c);
+    text.push_back(u == '\n' || u == '\r' || u == '\t' ? ' ' : c);
+    ++i;
+  }
+  return TidyLines(text);
+}
+
+std::string WithoutQuotedReply(std::string_view text) {
+  const std::vector<std::string_view> lines = Lines(text);
+  std::string kept;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (IsQuoted(lines[i])) {
+      continue;
+    }
+    std::size_t next = i + 1;
+    while (next < lines.size() && lines[next].find_first_not_of(" \t") == std::string_view::npos) {
+      ++next;
+    }
+    if (IsAttribution(lines[i]) && next < lines.size() && IsQuoted(lines[next])) {
+      continue;
+    }
+    kept.append(lines[i]).push_back('\n');
+  }
+  std::string own = CleanText(kept);
+  return own.empty() ? std::string(text) : own;
+}
+
+Result<EmailMessage> ReadEmail(std::string_view raw) {
+  InitGMime();
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!message) {
+    return Refused("the body is not an RFC 5322 e-mail message").error();
+  }
+  EmailMessage out;
+  InternetAddressMailbox* from = FirstMailbox(g_mime_message_get_from(message.get()));
+  if (from == nullptr) {
+    return Refused("the message has no From address").error();
+  }
+  out.from_address = CleanLine(OrEmpty(internet_address_mailbox_get_addr(from)));
+  out.from_name = CleanLine(OrEmpty(internet_address_get_name(INTERNET_ADDRESS(from))));
+  out.subject = CleanLine(OrEmpty(g_mime_message_get_subject(message.get())));
+  out.message_id = CleanLine(OrEmpty(g_mime_message_get_message_id(message.get())));
+  AddIds(GMIME_OBJECT(message.get()), "In-Reply-To", false, out.answers);
+  AddIds(GMIME_OBJECT(message.get()), "References", true, out.answers);
+  ReadBody(message.get(), out);
+  if (out.subject.empty() && out.text.empty()) {
+    return Refused("the message has neither a subject nor any text").error();
+  }
+  return out;
+}
+
+}  // namespace swarmbot::handlers

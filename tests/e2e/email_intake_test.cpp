@@ -1,0 +1,71 @@
+// Raw e-mails through the real binary's POST /api/cases/email.
+
+#include <boost/json.hpp>
+
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+using EmailIntake = EndToEnd;
+
+TEST_F(EmailIntake, RawMailsOpenCasesRepeatsAreIgnoredAndRepliesBecomeComments) {
+  const auto numbers = scenario_->CasesArrive();
+  ASSERT_EQ(numbers.size(), 46u);
+
+  // The 12 FEAST25 e-mails arrived in four MIME shapes and read the same.
+  const std::string emails = Type(people().ravi, people().support, "/case", "list channel=email");
+  EXPECT_TRUE(Contains(emails, "12 cases")) << emails;
+  EXPECT_TRUE(Contains(emails, "· email · North")) << emails;
+  const demo::CaseSpec& first = scenario_->cases().front();
+  ASSERT_EQ(first.channel, "email");
+  const std::string shown = Type(people().ravi, people().support, "/case", "show " + numbers[0]);
+  EXPECT_TRUE(Contains(shown, first.description)) << shown;
+  EXPECT_TRUE(Contains(shown, first.contact_email)) << shown;
+
+  // The gateway delivers the first mail again: the same case, nothing new.
+  const auto again = stack_->PostEmail(demo::CaseEmail(first, 0), demo::CaseEmailQuery(first));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(Contains(again.body, "\"number\":\"" + numbers[0] + "\"")) << again.body;
+
+  // The customer answers: a comment on their case, the quote left out.
+  EXPECT_EQ(scenario_->CustomerReplies(), numbers[0]);
+  const std::string with_comment =
+      Type(people().ravi, people().support, "/case", "show " + numbers[0]);
+  EXPECT_TRUE(Contains(with_comment, "Comments* (1)")) << with_comment;
+  EXPECT_TRUE(Contains(with_comment, "FEAST25 still fails")) << with_comment;
+  EXPECT_FALSE(Contains(with_comment, "wrote:")) << with_comment;
+
+  const std::string all = Type(people().ravi, people().support, "/case", "list all");
+  EXPECT_TRUE(Contains(all, "46 cases")) << all;
+}
+
+TEST_F(EmailIntake, BadMailIsRefusedWithTheReasonAndChangesNothing) {
+  auto answer = stack_->PostEmail("Subject: who sent this?\r\n\r\nNo sender here.\r\n");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_TRUE(Contains(answer.body, "the message has no From address")) << answer.body;
+
+  answer = stack_->PostEmail("From: ada@mail.example\r\n\r\n\r\n");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_TRUE(Contains(answer.body, "neither a subject nor any text")) << answer.body;
+
+  answer =
+      stack_->PostEmail("From: ada@mail.example\r\nSubject: hi\r\n\r\nhello\r\n", "priority=high");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_TRUE(Contains(answer.body, "unknown query parameter priority")) << answer.body;
+
+  const std::string mail = "From: ada@mail.example\r\nSubject: hi\r\n\r\nhello\r\n";
+  EXPECT_EQ(
+      stack_->Request("POST", "/api/cases/email", {{"Authorization", "Bearer wrong"}}, mail).status,
+      401);
+  EXPECT_EQ(stack_->PostEmail(mail + std::string(1 << 20, 'x')).status, 413);
+
+  EXPECT_TRUE(Contains(Type(people().ravi, people().support, "/case", "list all"), "No cases"));
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

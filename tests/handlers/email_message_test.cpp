@@ -1,0 +1,188 @@
+#include "handlers/email_message.hpp"
+
+#include <gtest/gtest.h>
+
+namespace swarmbot::handlers {
+namespace {
+
+// Mail as it travels: CRLF line ends.
+std::string Crlf(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\r\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+EmailMessage Read(std::string_view text) {
+  auto read = ReadEmail(Crlf(text));
+  EXPECT_TRUE(read) << (read ? "" : read.error().user_message);
+  return read ? *read : EmailMessage{};
+}
+
+std::string Refusal(std::string_view text) {
+  auto read = ReadEmail(Crlf(text));
+  return read ? "accepted" : read.error().user_message;
+}
+
+TEST(ReadEmail, ReadsAPlainMessage) {
+  const EmailMessage mail = Read(
+      "From: Ana Silva <ana@example.com>\n"
+      "To: support@take-out.example\n"
+      "Subject: FEAST25 rejected\n"
+      "Message-ID: <m1@mail.example>\n"
+      "\n"
+      "The code FEAST25 fails at checkout.\n"
+      "Please help.\n");
+  EXPECT_EQ(mail.from_name, "Ana Silva");
+  EXPECT_EQ(mail.from_address, "ana@example.com");
+  EXPECT_EQ(mail.subject, "FEAST25 rejected");
+  EXPECT_EQ(mail.message_id, "m1@mail.example");
+  EXPECT_EQ(mail.text, "The code FEAST25 fails at checkout.\nPlease help.");
+  EXPECT_FALSE(mail.text_from_html);
+  EXPECT_TRUE(mail.answers.empty());
+}
+
+TEST(ReadEmail, TakesThePlainAlternativeOfAMultipartMessage) {
+  const EmailMessage mail = Read(
+      "From: ana@example.com\n"
+      "Subject: Code error\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/alternative; boundary=\"b1\"\n"
+      "\n"
+      "--b1\n"
+      "Content-Type: text/html; charset=utf-8\n"
+      "\n"
+      "<p>HTML version</p>\n"
+      "--b1\n"
+      "Content-Type: text/plain; charset=utf-8\n"
+      "\n"
+      "Plain version\n"
+      "--b1--\n");
+  EXPECT_EQ(mail.text, "Plain version");
+  EXPECT_EQ(mail.from_name, "");
+}
+
+TEST(ReadEmail, FindsTheTextInNestedMultipartsAndSkipsAttachments) {
+  const EmailMessage mail = Read(
+      "From: ana@example.com\n"
+      "Subject: Screenshot attached\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"outer\"\n"
+      "\n"
+      "--outer\n"
+      "Content-Type: text/plain; name=\"log.txt\"\n"
+      "Content-Disposition: attachment; filename=\"log.txt\"\n"
+      "\n"
+      "attached log, not the message\n"
+      "--outer\n"
+      "Content-Type: multipart/alternative; boundary=\"inner\"\n"
+      "\n"
+      "--inner\n"
+      "Content-Type: text/plain; charset=us-ascii\n"
+      "\n"
+      "See the screenshot.\n"
+      "--inner\n"
+      "Content-Type: text/html\n"
+      "\n"
+      "<b>See the screenshot.</b>\n"
+      "--inner--\n"
+      "--outer--\n");
+  EXPECT_EQ(mail.text, "See the screenshot.");
+}
+
+TEST(ReadEmail, DecodesBase64AndQuotedPrintableBodiesToUtf8) {
+  const EmailMessage base64 = Read(
+      "From: ana@example.com\n"
+      "Subject: b64\n"
+      "Content-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: base64\n"
+      "\n"
+      "TGUgY29kZSBGRUFTVDI1IG4nZXN0IHBhcyB2YWxpZGUg4oCUIG1lcmNp\n");
+  EXPECT_EQ(base64.text, "Le code FEAST25 n'est pas valide \u2014 merci");
+
+  const EmailMessage qp = Read(
+      "From: ana@example.com\n"
+      "Subject: qp\n"
+      "Content-Type: text/plain; charset=iso-8859-1\n"
+      "Content-Transfer-Encoding: quoted-printable\n"
+      "\n"
+      "Der Rabattcode funktioniert nicht, gr=FC=DFe aus M=FCnchen. Eine sehr lange =\n"
+      "Zeile.\n");
+  EXPECT_EQ(qp.text,
+            "Der Rabattcode funktioniert nicht, gr\u00fc\u00dfe aus M\u00fcnchen. "
+            "Eine sehr lange Zeile.");
+}
+
+TEST(ReadEmail, DecodesEncodedWordSubjectsAndNames) {
+  const EmailMessage mail = Read(
+      "From: =?ISO-8859-1?Q?Jos=E9_Mu=F1oz?= <jose@example.com>\n"
+      "Subject: =?UTF-8?B?Q8OzZGlnbyBGRUFTVDI1?= =?UTF-8?Q?_no_v=C3=A1lido?=\n"
+      "\n"
+      "hola\n");
+  EXPECT_EQ(mail.from_name, "Jos\u00e9 Mu\u00f1oz");
+  EXPECT_EQ(mail.subject, "C\u00f3digo FEAST25 no v\u00e1lido");
+}
+
+TEST(ReadEmail, StripsTagsFromAnHtmlOnlyMessage) {
+  const EmailMessage mail = Read(
+      "From: ana@example.com\n"
+      "Subject: html\n"
+      "Content-Type: text/html; charset=utf-8\n"
+      "\n"
+      "<html><head><style>p { color: red }</style></head><body>\n"
+      "<p>The code <b>FEAST25</b> fails &amp; I&#39;m   upset.</p><p>Line&nbsp;two<br>three</p>\n"
+      "<script>alert('x')</script></body></html>\n");
+  EXPECT_TRUE(mail.text_from_html);
+  EXPECT_EQ(mail.text, "The code FEAST25 fails & I'm upset.\n\nLine two\nthree");
+}
+
+TEST(ReadEmail, CollectsTheMessagesItAnswersNewestFirst) {
+  const EmailMessage mail = Read(
+      "From: ana@example.com\n"
+      "Subject: Re: FEAST25 rejected\n"
+      "Message-ID: <m3@mail.example>\n"
+      "In-Reply-To: <m2@take-out.example>\n"
+      "References: <m1@mail.example> <m2@take-out.example>\n"
+      "\n"
+      "Still broken.\n");
+  EXPECT_EQ(mail.answers, (std::vector<std::string>{"m2@take-out.example", "m1@mail.example"}));
+}
+
+TEST(ReadEmail, RefusesAMessageWithoutAUsableFrom) {
+  EXPECT_EQ(Refusal("Subject: hi\n\nno sender\n"), "the message has no From address");
+  EXPECT_EQ(Refusal("From: undisclosed-recipients:;\nSubject: hi\n\ntext\n"),
+            "the message has no From address");
+}
+
+TEST(ReadEmail, RefusesAMessageWithNeitherSubjectNorText) {
+  EXPECT_EQ(Refusal("From: ana@example.com\n\n   \n"),
+            "the message has neither a subject nor any text");
+}
+
+TEST(ReadEmail, RefusesGarbage) {
+  for (std::string_view garbage :
+       {std::string_view(""), std::string_view("just some words"),
+        std::string_view("\x01\x02\xff\xfe"), std::string_view("{\"subject\": \"json\"}")}) {
+    EXPECT_NE(Refusal(garbage), "accepted") << garbage;
+  }
+}
+
+TEST(HtmlToText, DecodesNumericReferencesAndKeepsUnknownAmpersands) {
+  EXPECT_EQ(HtmlToText("caf&#233; &#x2014; R&D &bogus; <i>ok</i>"),
+            "caf\u00e9 \u2014 R&D &bogus; ok");
+}
+
+TEST(WithoutQuotedReply, DropsTheQuotedEarlierMessage) {
+  EXPECT_EQ(WithoutQuotedReply("Still broken today.\n\nOn Fri, Ana wrote:\n> FEAST25 fails\n> at "
+                               "checkout\n"),
+            "Still broken today.");
+  EXPECT_EQ(WithoutQuotedReply("> only a quote\n"), "> only a quote\n");
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers
