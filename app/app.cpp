@@ -90,6 +90,8 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   for (const auto& id : config.incident_managers) {
     settings.incident_managers.emplace_back(id);
   }
+  settings.territories = config.territories;
+  settings.priority_matrix.cells = config.priority_matrix;
   return settings;
 }
 

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +27,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"http", {"listen", "port"}},
       {"store", {"path"}},
       {"roles", {"incident_managers"}},
+      {"incidents", {"territories", "priority"}},
       {"log", {"level"}},
       {"intake", {"email_territory", "email_owner"}},
   };
@@ -229,6 +232,94 @@ void ReadIntake(const toml::table& root, const std::string& source, Config& conf
   }
 }
 
+std::size_t CodePoints(const std::string& text) {
+  std::size_t count = 0;
+  for (unsigned char c : text) {
+    count += (c & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return count;
+}
+
+// Territory names become Slack select options: at most 75 characters, and at
+// most 100 options in one select.
+void ReadTerritories(const toml::table& root, const std::string& source, Config& config) {
+  constexpr std::size_t kMaxTerritories = 100;
+  constexpr std::size_t kMaxName = 75;
+  const toml::node* node = root.at_path("incidents.territories").node();
+  if (node == nullptr) {
+    return;
+  }
+  const std::string key = "incidents.territories";
+  const toml::array* list = node->as_array();
+  if (list == nullptr || list->empty() || list->size() > kMaxTerritories) {
+    Fail(source, key, "must be a list of 1 to 100 territory names");
+  }
+  config.territories.clear();
+  for (const auto& item : *list) {
+    const auto name = item.value<std::string>();
+    if (!item.is_string() || !name || name->empty() || CodePoints(*name) > kMaxName) {
+      Fail(source, key, "each territory must be a name of 1 to 75 characters");
+    }
+    for (unsigned char c : *name) {
+      if (c < 0x20 || c == 0x7f) {
+        Fail(source, key, "a territory name contains a control character");
+      }
+    }
+    if (std::find(config.territories.begin(), config.territories.end(), *name) !=
+        config.territories.end()) {
+      Fail(source, key, "\"" + *name + "\" is listed twice");
+    }
+    config.territories.push_back(*name);
+  }
+}
+
+// [incidents.priority]: high = { high = 1, medium = 2, low = 3 }, and so on
+// for medium and low impact. Given at all, every cell must be there.
+void ReadPriorityMatrix(const toml::table& root, const std::string& source, Config& config) {
+  static const std::array<std::string, 3> kLevelNames{"high", "medium", "low"};
+  const toml::node* node = root.at_path("incidents.priority").node();
+  if (node == nullptr) {
+    return;
+  }
+  const std::string key = "incidents.priority";
+  const toml::table* matrix = node->as_table();
+  if (matrix == nullptr) {
+    Fail(source, key,
+         "must be a table of impact rows, e.g. high = { high = 1, medium = 2, "
+         "low = 3 }");
+  }
+  for (const auto& [impact, row] : *matrix) {
+    const std::string name(impact.str());
+    if (std::find(kLevelNames.begin(), kLevelNames.end(), name) == kLevelNames.end()) {
+      Fail(source, key + "." + name, "unknown impact (use high, medium or low)");
+    }
+    const toml::table* cells = row.as_table();
+    if (cells == nullptr) {
+      Fail(source, key + "." + name, "must be a table: { high = …, medium = …, low = … }");
+    }
+    for (const auto& [urgency, cell] : *cells) {
+      const std::string column(urgency.str());
+      if (std::find(kLevelNames.begin(), kLevelNames.end(), column) == kLevelNames.end()) {
+        Fail(source, key + "." + name + "." + column, "unknown urgency (use high, medium or low)");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < kLevelNames.size(); ++i) {
+    for (std::size_t j = 0; j < kLevelNames.size(); ++j) {
+      const std::string cell_key = key + "." + kLevelNames[i] + "." + kLevelNames[j];
+      const toml::node* cell = root.at_path(cell_key).node();
+      if (cell == nullptr) {
+        Fail(source, cell_key, "missing; give a priority for every impact × urgency");
+      }
+      const auto value = cell->value<std::int64_t>();
+      if (!cell->is_integer() || !value || *value < 1 || *value > 4) {
+        Fail(source, cell_key, "must be a whole number from 1 to 4");
+      }
+      config.priority_matrix[i][j] = static_cast<int>(*value);
+    }
+  }
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
@@ -277,6 +368,8 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   CheckStorePath(source_name, config.store_path);
   ReadRoles(root, source_name, config);
   ReadIntake(root, source_name, config);
+  ReadTerritories(root, source_name, config);
+  ReadPriorityMatrix(root, source_name, config);
   config.log_level = ReadString(root, source_name, "log", "level", config.log_level);
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
   if (!kLevels.contains(config.log_level)) {

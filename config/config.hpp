@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,6 +29,10 @@ struct Config {
 
   std::string store_path = "swarmbot.db";
   std::vector<std::string> incident_managers;  // Slack user ids; empty: everyone
+  // Service territories offered when an incident is declared ([incidents]).
+  std::vector<std::string> territories{"North", "East", "South", "West"};
+  // Priority 1..4 by [impact][urgency], each in the order high, medium, low.
+  std::array<std::array<int, 3>, 3> priority_matrix{{{1, 2, 3}, {2, 3, 4}, {3, 4, 4}}};
   std::string log_level = "info";
 
   // For e-mails whose gateway names no territory or owner (POST /api/cases/email).

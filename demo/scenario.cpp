@@ -1,6 +1,7 @@
 #include "demo/scenario.hpp"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -133,8 +134,90 @@ std::string Scenario::Type(const UserId& who, const ChannelId& where, const std:
     throw std::runtime_error(command + " got no acknowledgement: " + ack.error().detail);
   }
   const std::string reply = ReplyText(*ack);
-  narrate_("  swarmbot (only visible to you): " + reply);
+  if (!reply.empty()) {
+    narrate_("  swarmbot (only visible to you): " + reply);
+  }
   return reply;
+}
+
+std::string Scenario::LastDeclareModal(const UserId& who) const {
+  std::string last;
+  for (const auto& view : stack_.slack().Views(who)) {
+    if (view.open && view.callback_id == "incident.declare") {
+      last = view.id;
+    }
+  }
+  return last;
+}
+
+std::string Scenario::Declare(const UserId& who, const ChannelId& where, const std::string& text,
+                              const std::map<std::string, std::vector<std::string>>& fields) {
+  auto& slack = stack_.slack();
+  std::set<std::string> before;
+  for (const auto& view : slack.Views(who)) {
+    before.insert(view.id);
+  }
+  Type(who, where, "/incident", "declare " + text);
+  std::string view_id;
+  Await("the declare modal", [&] {
+    view_id = LastDeclareModal(who);
+    return !view_id.empty() && !before.contains(view_id);
+  });
+  std::string filled;
+  for (const auto& [block, values] : fields) {
+    filled += (filled.empty() ? "" : "; ") + block + ": ";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      filled += (i == 0 ? "" : ", ") + (values[i].empty() ? "(empty)" : values[i]);
+    }
+  }
+  narrate_("  the declare form opens" +
+           (filled.empty() ? std::string(", filled in from the command") : "; they set " + filled) +
+           ", and they submit it");
+  auto ack = slack.FillAndSubmitView(who, view_id, fields);
+  if (!ack) {
+    throw std::runtime_error("the declare modal's submission failed: " + ack.error().detail);
+  }
+  if (!ack->empty()) {
+    boost::system::error_code ec;
+    const auto parsed = boost::json::parse(*ack, ec);
+    if (!ec && parsed.is_object() && parsed.as_object().contains("errors") &&
+        parsed.at("errors").is_object()) {
+      for (const auto& [block, message] : parsed.at("errors").as_object()) {
+        narrate_("  the form shows under " + std::string(block) + ": " +
+                 (message.is_string() ? std::string(message.as_string()) : ""));
+      }
+    } else {
+      narrate_("  the form answers: " + *ack);
+    }
+  }
+  return *ack;
+}
+
+std::string Scenario::DeclareIncident(
+    const UserId& who, const ChannelId& where, const std::string& text,
+    const std::map<std::string, std::vector<std::string>>& fields) {
+  auto& slack = stack_.slack();
+  const auto dm = slack.DirectMessage(who);
+  const std::size_t known = dm ? dm->messages.size() : 0;
+  const std::string ack = Declare(who, where, text, fields);
+  if (!ack.empty()) {
+    throw std::runtime_error("the declare modal refused the submission: " + ack);
+  }
+  std::string note;
+  Await("swarmbot's direct message with the incident number", [&] {
+    const auto now = slack.DirectMessage(who);
+    if (!now || now->messages.size() <= known) {
+      return false;
+    }
+    note = now->messages.back().text;
+    return true;
+  });
+  narrate_("  swarmbot (direct message): " + note);
+  const auto at = note.find("INC-");
+  if (at == std::string::npos) {
+    throw std::runtime_error("no incident number in: " + note);
+  }
+  return note.substr(at, note.find_first_not_of("0123456789", at + 4) - at);
 }
 
 void Scenario::Await(const std::string& what, const std::function<bool()>& predicate) {

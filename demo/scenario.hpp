@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -36,6 +37,20 @@ class Scenario {
   // (the acknowledgement's text) or throws if Slack got no acknowledgement.
   std::string Type(const UserId& who, const ChannelId& where, const std::string& command,
                    const std::string& text);
+
+  // A person types `/incident declare <text>`, waits for the declare modal
+  // to open, fills `fields` (block id → the text typed or the option values
+  // picked) over what the text filled in, and submits it. Returns the
+  // submission's acknowledgement: "" when the modal closed, else the inline
+  // errors as JSON (the modal stays open then).
+  std::string Declare(const UserId& who, const ChannelId& where, const std::string& text,
+                      const std::map<std::string, std::vector<std::string>>& fields = {});
+  // Declare, then waits for swarmbot's direct message and returns the
+  // incident's number from it ("INC-1"); throws if the modal showed errors.
+  std::string DeclareIncident(const UserId& who, const ChannelId& where, const std::string& text,
+                              const std::map<std::string, std::vector<std::string>>& fields = {});
+  // The id of the last declare modal that opened for `who`, or "".
+  std::string LastDeclareModal(const UserId& who) const;
 
   // Waits until `predicate` holds, re-checked on every change in the
   // workspace; throws with `what` if it doesn't within the test timeout.

@@ -35,9 +35,13 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
 
   // TODO(#3): step 2, the spike alert with its "Declare incident" button.
   Heading(out, "Step 3: Mara declares the incident");
-  scenario.Type(p.mara, p.incidents, "/incident",
-                "declare FEAST25 discount code fails at checkout | Customers get an error when "
-                "they apply the FEAST25 code at checkout impact=high urgency=high");
+  // A first try without a subject shows the form's inline error.
+  scenario.Declare(p.mara, p.incidents, "", {{"subject", {""}}});
+  scenario.DeclareIncident(
+      p.mara, p.incidents,
+      "FEAST25 discount code fails at checkout | Customers get an error when they apply the "
+      "FEAST25 code at checkout impact=high urgency=high",
+      {{"territories", {"North", "East"}}});
 
   Heading(out, "Step 4: Mara links the FEAST25 cases");
   std::string link = "link INC-1";

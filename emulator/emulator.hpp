@@ -278,6 +278,19 @@ class Emulator {
   // clear; a bare ack closes the view).
   Result<std::string> SubmitView(const UserId& user, std::string view_id,
                                  std::string state_values_json);
+  // Fills an open modal's inputs as a person does, then submits it like
+  // SubmitView. `fields` maps an input's block_id to what is typed (one
+  // string, "" for emptied) or the option values picked in a static_select
+  // (one) or multi_static_select (any number). Inputs not named keep their
+  // initial value, as in Slack. kInvalidInput for a block that isn't an input
+  // of the view or an option its select doesn't offer.
+  Result<std::string> FillAndSubmitView(
+      const UserId& user, std::string view_id,
+      const std::map<std::string, std::vector<std::string>>& fields);
+  // Delivers another view_submission of `view_id` with the state it was last
+  // submitted with, as a double-clicked Submit does, even when the first one
+  // closed the modal. The view stack doesn't change; returns the ack payload.
+  Result<std::string> ResubmitView(const UserId& user, std::string view_id);
   // A user posts a message (a `message` event, and `app_mention` if it
   // mentions the bot).
   Result<MessageTs> PostMessageAs(const UserId& user, const ChannelId& channel, std::string text);

@@ -116,6 +116,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (item.kind == lifecycle::effect::kRespond) {
     co_return co_await Respond(item, api);
   }
+  if (item.kind == lifecycle::effect::kOpenView) {
+    co_return co_await OpenView(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,
@@ -145,6 +148,9 @@ awaitable<Status> EffectRunner::Dispatch(Job& job) {
   }
   if (kind == effect::kUpdateAnnouncement) {
     co_return co_await UpdateAnnouncement(job);
+  }
+  if (kind == effect::kTellDeclarer) {
+    co_return co_await TellDeclarer(job);
   }
   if (kind == effect::kCreateChannel) {
     co_return co_await CreateChannel(job);
@@ -187,6 +193,51 @@ awaitable<Status> EffectRunner::Respond(store::OutboxItem& item, SlackApi& api) 
                  ErrcName(sent.error().code));
   }
   co_return sent;
+}
+
+awaitable<Status> EffectRunner::OpenView(store::OutboxItem& item, SlackApi& api) {
+  namespace effect = lifecycle::effect;
+  spdlog::info("event=effect.run id={} kind={} attempt={}", item.id, item.kind, item.attempts + 1);
+  json::object args =
+      Fields("trigger_id", FormValue(item.args, effect::kArgTriggerId).value_or(""));
+  boost::system::error_code ec;
+  json::value view = json::parse(FormValue(item.args, effect::kArgView).value_or(""), ec);
+  if (ec || !view.is_object()) {
+    co_return MakeError(Errc::kInternal, "open_view without a view");
+  }
+  args["view"] = std::move(view);
+  auto opened = co_await CallSlack(api, "views.open", args);
+  if (!opened && !opened.error().Retryable()) {
+    // Usually expired_trigger_id: the person sees no form and can type the
+    // command again; nothing was changed.
+    spdlog::warn("event=effect.failed id={} kind={} error={}", item.id, item.kind,
+                 opened.error().slack_error.empty() ? ErrcName(opened.error().code)
+                                                    : opened.error().slack_error);
+  }
+  if (!opened) {
+    co_return opened.error();
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::TellDeclarer(Job& job) {
+  const store::Incident& incident = job.status.incident;
+  if (incident.declared_by.empty()) {
+    co_return Status{};
+  }
+  // conversations.open gives the direct message's own id, which a retry
+  // needs to look for the message in its history.
+  const json::object open_args = Fields("users", incident.declared_by.str());
+  auto dm = co_await CallSlack(*job.api, "conversations.open", open_args);
+  if (!dm) {
+    co_return Fail(job.incident, "open a direct message with the declarer", dm.error());
+  }
+  const ChannelId channel(dm->StringOr("channel.id"));
+  auto ts = co_await PostOnce(job, channel, DeclaredNote(incident));
+  if (!ts) {
+    co_return Fail(job.incident, "tell the declarer the incident number", ts.error());
+  }
+  co_return Status{};
 }
 
 Status EffectRunner::Fail(std::int64_t incident, std::string_view what, const Error& error) {

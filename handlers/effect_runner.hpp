@@ -51,6 +51,7 @@ class EffectRunner {
   boost::asio::awaitable<Status> Dispatch(Job& job);
   boost::asio::awaitable<Status> Announce(Job& job);
   boost::asio::awaitable<Status> UpdateAnnouncement(Job& job);
+  boost::asio::awaitable<Status> TellDeclarer(Job& job);
   boost::asio::awaitable<Status> CreateChannel(Job& job);
   boost::asio::awaitable<Status> SetTopicOrPurpose(Job& job, bool topic);
   boost::asio::awaitable<Status> PostSummary(Job& job);
@@ -61,6 +62,8 @@ class EffectRunner {
   boost::asio::awaitable<Status> Archive(Job& job);
   // effect::kRespond, which belongs to no incident.
   boost::asio::awaitable<Status> Respond(store::OutboxItem& item, SlackApi& api);
+  // effect::kOpenView: views.open, also without an incident.
+  boost::asio::awaitable<Status> OpenView(store::OutboxItem& item, SlackApi& api);
 
   // The ts of the message this item posted, posting it unless a retry finds
   // it already in the channel.

@@ -5,12 +5,19 @@ namespace {
 
 constexpr std::string_view kIncidentHelp =
     "*/incident* runs an incident from declaration to close.\n"
-    "• `/incident declare <subject> [| <description>] [impact=high|medium|low] "
-    "[urgency=high|medium|low]` declares `INC-n`; priority follows from impact × urgency "
-    "(both default to medium)\n"
+    "• `/incident declare [<subject>] [| <description>] [impact=…] [urgency=…]` opens the "
+    "declare form (subject, description, territories, impact, urgency, an optional priority "
+    "override with its reason), filled in from what you typed; you get `INC-n` by direct "
+    "message\n"
     "• `/incident link [INC-n] CASE-1 CASE-2 CASE-5..CASE-9` links customer cases; they leave "
     "the reps' queues. In a swarm channel you may leave out `INC-n`\n"
-    "• `/incident status [INC-n]` shows the summary and the latest events\n"
+    "• `/incident link [INC-n] --query <words>` links the new and open cases that mention "
+    "every word\n"
+    "• `/incident unlink [INC-n] CASE-…` gives cases back to their owners' queues\n"
+    "• `/incident status [INC-n]` shows the record, the linked cases and the latest events\n"
+    "• `/incident triage|start|resolve|reopen [INC-n] [note]` moves the incident: new → "
+    "triaged → in progress → resolved → closed; reopen takes a resolved or closed one back to "
+    "in progress\n"
     "• `/incident close [INC-n] [note]` closes the incident and its cases (the note becomes "
     "their resolution), posts a summary in the swarm channel and archives it\n"
     "• `/incident help` shows this";

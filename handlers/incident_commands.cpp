@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/command_text.hpp"
+#include "handlers/declare_modal.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -13,13 +14,12 @@ namespace swarmbot::handlers {
 namespace {
 
 constexpr std::string_view kDeclareUsage =
-    "Usage: `/incident declare <subject> [| <description>] [impact=high|medium|low] "
+    "Usage: `/incident declare [<subject>] [| <description>] [impact=high|medium|low] "
     "[urgency=high|medium|low]`";
-constexpr std::string_view kLinkUsage = "Usage: `/incident link [INC-n] CASE-1 CASE-5..CASE-9`";
-
-std::string Quote(std::string_view text) {
-  return "\"" + EscapeMrkdwn(text) + "\"";
-}
+constexpr std::string_view kLinkUsage =
+    "Usage: `/incident link [INC-n] CASE-1 CASE-5..CASE-9` or `/incident link [INC-n] --query "
+    "<words>`";
+constexpr std::string_view kUnlinkUsage = "Usage: `/incident unlink [INC-n] CASE-1 CASE-5..CASE-9`";
 
 // Pulls impact=… and urgency=… out of the words; the rest is the subject and
 // description.
@@ -88,8 +88,14 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   if (sub == "status") {
     return ShowStatus(command);
   }
+  if (sub == "unlink") {
+    return Unlink(command);
+  }
   if (sub == "close") {
     return Close(command);
+  }
+  if (auto transition = lifecycle::ParseTransition(sub)) {
+    return Move(command, *transition);
   }
   if (sub == "help") {
     return EphemeralText(HelpText("/incident"));
@@ -104,40 +110,64 @@ std::string IncidentCommands::Declare(const SlashCommand& command) {
   if (!detail::IsIncidentManager(services_.settings, command.user)) {
     return Forbidden(kWhat, "declare incidents");
   }
+  // What was typed fills in the form; the form's submission declares.
   auto input = ParseDeclare(TextAfterWords(command.text, 1));
   if (!input) {
     return RefusalReply(kWhat, input.error(), kDeclareUsage);
   }
-  auto incident = services_.incidents.Declare(*input, command.user);
-  if (!incident) {
-    return RefusalReply(kWhat, incident.error(), kDeclareUsage);
+  DeclarePrefill prefill;
+  prefill.subject = input->subject;
+  prefill.description = input->description;
+  prefill.impact = input->impact;
+  prefill.urgency = input->urgency;
+  if (auto opened = DeclareModal(services_).Open(command.trigger_id, prefill); !opened) {
+    return RefusalReply(kWhat, opened.error());
   }
-  const std::string number = store::IncidentNumberText(incident->number);
-  return EphemeralText(number + " declared · P" + std::to_string(incident->priority) + " · " +
-                       Quote(incident->subject) + "\nNext: `/incident link " + number +
-                       " CASE-…` to link cases, `/swarm start " + number +
-                       " @people` to start swarming.");
+  spdlog::info("event=declare.form_queued user={}", command.user.str());
+  return {};  // a bare acknowledgement: the modal is the answer
 }
 
 std::string IncidentCommands::Link(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident link";
-  auto words = Tokenize(TextAfterWords(command.text, 1));
-  std::size_t consumed = 0;
-  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
-                                          "/incident link INC-3 CASE-12");
+  std::vector<std::string> words;
+  auto incident = IncidentAndWords(command, "/incident link INC-3 CASE-12", words);
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kLinkUsage);
   }
-  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
-  auto cases = ParseCaseRefs(words);
-  if (!cases) {
-    return RefusalReply(kWhat, cases.error(), kLinkUsage);
+  const std::string option = words.empty() ? "" : Lowercase(words.front());
+  const bool query = option == "--query";
+  if (option.starts_with("--") && !query) {
+    // TODO(#3): `--cluster` arrives with spike detection.
+    return RefusalReply(kWhat,
+                        MakeError(Errc::kInvalidInput, "unknown link option",
+                                  "I don't know the option `" + EscapeMrkdwn(Truncate(option, 40)) +
+                                      "`; link cases by number or with `--query <words>`."),
+                        kLinkUsage);
   }
-  auto linked = services_.incidents.LinkCases(*incident, *cases, command.user);
+  Result<lifecycle::LinkResult> linked = lifecycle::LinkResult{};
+  if (query) {
+    std::vector<std::string> query_words;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+      query_words.push_back(UnescapeSlackText(words[i]));
+    }
+    linked = services_.incidents.LinkMatching(*incident, query_words, command.user);
+  } else {
+    auto cases = ParseCaseRefs(words);
+    if (!cases) {
+      return RefusalReply(kWhat, cases.error(), kLinkUsage);
+    }
+    linked = services_.incidents.LinkCases(*incident, *cases, command.user);
+  }
   if (!linked) {
     return RefusalReply(kWhat, linked.error(), kLinkUsage);
   }
   const std::string number = store::IncidentNumberText(*incident);
+  if (linked->linked.empty() && linked->already_linked.empty()) {
+    return EphemeralText(
+        "No new or open case mentions every one of those words; nothing was "
+        "linked to " +
+        number + ".");
+  }
   if (linked->linked.empty()) {
     return EphemeralText("Those cases were already linked to " + number + "; nothing changed.");
   }
@@ -166,17 +196,87 @@ std::string IncidentCommands::ShowStatus(const SlashCommand& command) {
   return EphemeralMessage(StatusView(*status));
 }
 
+std::string IncidentCommands::Unlink(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/incident unlink";
+  std::vector<std::string> words;
+  auto incident = IncidentAndWords(command, "/incident unlink INC-3 CASE-12", words);
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kUnlinkUsage);
+  }
+  auto cases = ParseCaseRefs(words);
+  if (!cases) {
+    return RefusalReply(kWhat, cases.error(), kUnlinkUsage);
+  }
+  auto unlinked = services_.incidents.UnlinkCases(*incident, *cases, command.user);
+  if (!unlinked) {
+    return RefusalReply(kWhat, unlinked.error(), kUnlinkUsage);
+  }
+  return EphemeralText("Unlinked " + std::to_string(unlinked->size()) +
+                       (unlinked->size() == 1 ? " case" : " cases") + " from " +
+                       store::IncidentNumberText(*incident) + ": " + CaseNames(*unlinked) + ". " +
+                       (unlinked->size() == 1 ? "It is" : "They are") + " back in " +
+                       (unlinked->size() == 1 ? "its owner's" : "their owners'") + " open queue.");
+}
+
+std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Transition transition) {
+  const std::string what = "/incident " + std::string(lifecycle::Name(transition));
+  const std::string rest = TextAfterWords(command.text, 1);
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, Tokenize(rest), command.channel, consumed,
+                                          what + " INC-3");
+  if (!incident) {
+    return RefusalReply(what, incident.error());
+  }
+  if (auto allowed = MayMove(*incident, command.user); !allowed) {
+    return RefusalReply(what, allowed.error());
+  }
+  const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
+  auto moved = services_.incidents.Move(*incident, transition, command.user, note);
+  if (!moved) {
+    return RefusalReply(what, moved.error());
+  }
+  return EphemeralText(store::IncidentNumberText(*incident) + " is " +
+                       lifecycle::StateLabel(moved->state) + " now.");
+}
+
+Result<std::int64_t> IncidentCommands::IncidentAndWords(const SlashCommand& command,
+                                                        std::string_view example,
+                                                        std::vector<std::string>& rest) {
+  rest = Tokenize(TextAfterWords(command.text, 1));
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, rest, command.channel, consumed, example);
+  if (incident) {
+    rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(consumed));
+  }
+  return incident;
+}
+
+Status IncidentCommands::MayMove(std::int64_t incident, const UserId& user) {
+  if (detail::IsIncidentManager(services_.settings, user)) {
+    return {};
+  }
+  auto found = services_.incidents.FindIncident(incident);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->owner.empty() && found->owner == user) {
+    return {};
+  }
+  return MakeError(Errc::kForbidden, "neither manager nor owner",
+                   "Only incident managers and the incident's owner can change its state.");
+}
+
 std::string IncidentCommands::Close(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident close";
-  if (!detail::IsIncidentManager(services_.settings, command.user)) {
-    return Forbidden(kWhat, "close incidents");
-  }
   const std::string rest = TextAfterWords(command.text, 1);
   std::size_t consumed = 0;
   auto incident = detail::ResolveIncident(services_, Tokenize(rest), command.channel, consumed,
                                           "/incident close INC-3 fixed in release 42");
   if (!incident) {
     return RefusalReply(kWhat, incident.error());
+  }
+  if (auto allowed = MayMove(*incident, command.user); !allowed) {
+    return RefusalReply(kWhat, allowed.error());
   }
   const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
   auto closed = services_.incidents.Close(*incident, command.user, note);

@@ -1,14 +1,16 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "handlers/detail/services.hpp"
 #include "handlers/slash_command.hpp"
+#include "lifecycle/incident_states.hpp"
 
 namespace swarmbot::handlers {
 
-// /incident declare|link|status|close|help. Each returns the ephemeral reply
-// JSON; refusals explain themselves and change nothing.
+// /incident declare|link|unlink|status|triage|start|resolve|reopen|close|help. Each returns the
+// ephemeral reply JSON; refusals explain themselves and change nothing.
 class IncidentCommands {
  public:
   explicit IncidentCommands(detail::Services& services) : services_(services) {}
@@ -18,8 +20,16 @@ class IncidentCommands {
  private:
   std::string Declare(const SlashCommand& command);
   std::string Link(const SlashCommand& command);
+  std::string Unlink(const SlashCommand& command);
   std::string ShowStatus(const SlashCommand& command);
+  std::string Move(const SlashCommand& command, lifecycle::Transition transition);
   std::string Close(const SlashCommand& command);
+  // The incident named first (or the swarm channel's), and in `rest` the
+  // words after the subcommand and that name.
+  Result<std::int64_t> IncidentAndWords(const SlashCommand& command, std::string_view example,
+                                        std::vector<std::string>& rest);
+  // Incident managers and the incident's owner may change its state.
+  Status MayMove(std::int64_t incident, const UserId& user);
 
   detail::Services& services_;
 };

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "handlers/mrkdwn.hpp"
+#include "lifecycle/incident_states.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -74,6 +75,27 @@ std::string WorkaroundsText(const lifecycle::IncidentStatus& status) {
   return text;
 }
 
+std::string JoinedText(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) {
+    text += (text.empty() ? "" : ", ") + item;
+  }
+  return text;
+}
+
+// "P1 (impact high, urgency low; set by hand over P3: a reason)".
+std::string PriorityText(const store::Incident& incident) {
+  std::string text = "P" + std::to_string(incident.priority) + " (impact " +
+                     std::string(store::Name(incident.impact)) + ", urgency " +
+                     std::string(store::Name(incident.urgency));
+  // The reason is kept only when the override differs from the matrix.
+  if (!incident.priority_reason.empty()) {
+    text += "; set by hand over P" + std::to_string(incident.matrix_priority) + ": " +
+            EscapeMrkdwn(Truncate(incident.priority_reason, kTimelineTextMax));
+  }
+  return text + ")";
+}
+
 }  // namespace
 
 std::string CountsText(const store::LabelCounts& counts) {
@@ -89,27 +111,47 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
   const store::Incident& incident = status.incident;
   const std::string priority = "P" + std::to_string(incident.priority);
   BlockMessage message(Number(incident) + " · " + priority + " · " +
-                       std::string(store::Name(incident.state)) + " · " +
+                       lifecycle::StateLabel(incident.state) + " · " +
                        EscapeMrkdwn(incident.subject));
   message.Header(Number(incident) + " · " + incident.subject);
   message.Section(EscapeMrkdwn(incident.description));
   std::vector<std::string> fields{
-      Field("State", store::Name(incident.state)),
-      Field("Priority", priority + " (impact " + std::string(store::Name(incident.impact)) +
-                            ", urgency " + std::string(store::Name(incident.urgency)) + ")"),
+      Field("State", lifecycle::StateLabel(incident.state)),
+      Field("Priority", PriorityText(incident)),
       Field("Owner", PersonOr(incident.owner, "unassigned")),
       Field("Declared by", PersonOr(incident.declared_by, "unknown")),
       Field("Linked cases", LinkedCasesText(status)),
       Field("Swarm channel", SwarmText(status)),
   };
+  if (!incident.territories.empty()) {
+    fields.push_back(Field("Impacted territories", EscapeMrkdwn(JoinedText(incident.territories))));
+  }
   if (!status.by_territory.empty()) {
-    fields.push_back(Field("Territories", EscapeMrkdwn(CountsText(status.by_territory))));
+    fields.push_back(Field("Cases by territory", EscapeMrkdwn(CountsText(status.by_territory))));
   }
   if (!status.workarounds.empty()) {
     fields.push_back(Field("Workaround", WorkaroundsText(status)));
   }
   message.Fields(fields);
-  message.Context({"Declared " + FormatTime(incident.created_at)});
+  std::string when = "Declared " + FormatTime(incident.created_at);
+  if (incident.resolved_at) {
+    when += " · resolved " + FormatTime(*incident.resolved_at);
+  }
+  if (incident.closed_at) {
+    when += " · closed " + FormatTime(*incident.closed_at);
+  }
+  message.Context({when});
+  return message;
+}
+
+BlockMessage DeclaredNote(const store::Incident& incident) {
+  const std::string number = Number(incident);
+  const std::string line = number + " declared · P" + std::to_string(incident.priority) + " · " +
+                           EscapeMrkdwn(incident.subject);
+  BlockMessage message(line);
+  message.Section(":rotating_light: *" + line + "*\nNext: `/incident link " + number +
+                  " CASE-…` or `--query <words>` to link cases, `/swarm start " + number +
+                  " @people` to start swarming.");
   return message;
 }
 
@@ -155,7 +197,7 @@ BlockMessage StatusView(const lifecycle::IncidentStatus& status) {
 
 std::string SwarmTopic(const store::Incident& incident) {
   return Truncate(Number(incident) + " · P" + std::to_string(incident.priority) + " · " +
-                      std::string(store::Name(incident.state)) + " · " + incident.subject,
+                      lifecycle::StateLabel(incident.state) + " · " + incident.subject,
                   kMaxTopic);
 }
 

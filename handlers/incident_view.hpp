@@ -17,6 +17,10 @@ namespace swarmbot::handlers {
 // declarer, linked cases by channel and territory, and the swarm channel.
 BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status);
 
+// The direct message to the person who declared it from the modal: the
+// number, the priority and what to do next.
+BlockMessage DeclaredNote(const store::Incident& incident);
+
 // Posted in the swarm channel when the incident closes: time to resolve,
 // swarm duration, the people, the linked cases, the closing note.
 BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::TimePoint now);

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -138,6 +139,9 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
     return {};
   }
   const std::string type = payload->StringOr("type");
+  if (type == "view_submission") {
+    return HandleViewSubmission(payload_json);
+  }
   bool handled = false;
   if (type == "block_actions") {
     for (std::size_t i = 0; i < payload->ArraySize("actions"); ++i) {
@@ -148,10 +152,31 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
     }
   }
   if (!handled) {
-    // TODO(#3): the declare modal and the buttons (declare from a spike alert).
+    // TODO(#3): the spike alert's "Declare incident" button.
     spdlog::info("event=interactive.ignored type={} user={}", type, payload->StringOr("user.id"));
   }
   // Slack ignores an ack's body for block_actions; answers go via response_url.
+  return {};
+}
+
+}  // namespace swarmbot::handlers
+
+namespace swarmbot::handlers {
+
+std::string Router::HandleViewSubmission(std::string_view payload_json) {
+  // view.state.values.<block>.<action>.selected_options.<i>.value is eight
+  // levels down; the shallow read above stops at three.
+  auto payload = detail::FlattenJson(payload_json, 10);
+  if (!payload) {
+    spdlog::warn("event=interactive.malformed detail=\"{}\"", payload.error().detail);
+    return {};
+  }
+  const std::string callback = payload->StringOr("view.callback_id");
+  if (callback == kDeclareCallbackId) {
+    return DeclareModal(services_).HandleSubmission(*payload);
+  }
+  spdlog::info("event=interactive.ignored type=view_submission callback={} user={}",
+               Truncate(callback, 40), payload->StringOr("user.id"));
   return {};
 }
 

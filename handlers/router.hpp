@@ -21,7 +21,8 @@ namespace swarmbot::handlers {
 // Slash commands: /incident, /swarm, /case, /kb (see HelpText). Events:
 // member_joined_channel and member_left_channel in swarm channels; the bot's
 // own messages and everything else are ignored. Interactivity: block_actions
-// clicks on kb.attach; everything else is acknowledged without action.
+// clicks on kb.attach and view_submission of the declare modal (answered with
+// inline errors or a bare ack); everything else is acknowledged without action.
 //
 // Never throws on bad input: malformed JSON, an unknown command or
 // subcommand, an unknown case or an oversized text gets a clear ephemeral
@@ -40,6 +41,8 @@ class Router {
   std::string HandleCommand(std::string_view payload_json);
   std::string HandleEvent(std::string_view payload_json);
   std::string HandleInteractive(std::string_view payload_json);
+  // The declare modal's submissions; other views are acknowledged bare.
+  std::string HandleViewSubmission(std::string_view payload_json);
 
   detail::Services services_;
   IncidentCommands incident_commands_;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/priority.hpp"
 
 namespace swarmbot::handlers {
 
@@ -22,6 +23,11 @@ struct Settings {
   // auth.test itself when bot_user_id is empty.
   UserId bot_user_id;
   std::string bot_id;
+  // The service territories the declare modal offers (config's
+  // incidents.territories).
+  std::vector<std::string> territories{"North", "East", "South", "West"};
+  // Impact × urgency → priority (config's incidents.priority).
+  lifecycle::PriorityMatrix priority_matrix{};
 };
 
 }  // namespace swarmbot::handlers

@@ -14,6 +14,9 @@ namespace swarmbot::lifecycle::effect {
 inline constexpr std::string_view kAnnounce = "incident.announce";
 // Refresh that announcement (state, links, swarm channel).
 inline constexpr std::string_view kUpdateAnnouncement = "incident.update_announcement";
+// A direct message to whoever declared it through the modal: the number and
+// what to do next (the modal itself just closes).
+inline constexpr std::string_view kTellDeclarer = "incident.tell_declarer";
 
 inline constexpr std::string_view kCreateChannel = "swarm.create_channel";
 inline constexpr std::string_view kSetTopic = "swarm.set_topic";
@@ -32,6 +35,12 @@ inline constexpr std::string_view kArchive = "swarm.archive";
 inline constexpr std::string_view kRespond = "slack.respond";
 inline constexpr std::string_view kResponseStream = "responses";
 
+// views.open with args[kArgTriggerId] and args[kArgView] (JSON), on the
+// stream kResponseStream. The trigger_id expires 3 s after the click, so this
+// must not queue behind an incident's effects; a retry after that is useless
+// and fails with expired_trigger_id.
+inline constexpr std::string_view kOpenView = "slack.open_view";
+
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
@@ -39,5 +48,7 @@ inline constexpr std::string_view kArgUsergroups = "usergroups";  // "S1,S2"
 // A credential until it expires: never log it.
 inline constexpr std::string_view kArgResponseUrl = "response_url";
 inline constexpr std::string_view kArgBody = "body";
+inline constexpr std::string_view kArgTriggerId = "trigger_id";
+inline constexpr std::string_view kArgView = "view";
 
 }  // namespace swarmbot::lifecycle::effect

@@ -10,6 +10,7 @@
 #include "lifecycle/transaction.hpp"
 #include "store/case_link_repository.hpp"
 #include "store/incident_repository.hpp"
+#include "store/outbox.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -19,6 +20,7 @@ namespace {
 // More than this in one request is almost certainly a typo in a range.
 constexpr std::size_t kMaxCasesPerLink = 1000;
 constexpr std::size_t kNamesInText = 10;
+constexpr std::size_t kMaxTerritories = 50;
 
 std::string CaseList(const std::vector<std::int64_t>& numbers) {
   std::string text;
@@ -92,52 +94,8 @@ Result<std::vector<store::Case>> LoadCases(store::Database& db,
   return found;
 }
 
-}  // namespace
-
-Error IncidentNotFound(std::int64_t incident) {
-  return MakeError(Errc::kNotFound, "no such incident",
-                   store::IncidentNumberText(incident) + " doesn't exist");
-}
-
-Result<store::Incident> IncidentService::Declare(const DeclareInput& input, const UserId& actor) {
-  if (auto checked = CheckField(input.subject, {"subject", 250, true, false}); !checked) {
-    return checked.error();
-  }
-  if (auto checked = CheckField(input.description, {"description", 10'000, false, true});
-      !checked) {
-    return checked.error();
-  }
-  return InTransaction(db_, "declare_incident", [&]() -> Result<store::Incident> {
-    const auto now = clock_.Now();
-    store::Incident incident;
-    incident.subject = Trimmed(input.subject);
-    incident.description = Trimmed(input.description);
-    incident.impact = input.impact;
-    incident.urgency = input.urgency;
-    incident.priority = PriorityFor(input.impact, input.urgency);
-    incident.state = store::IncidentState::kDeclared;
-    incident.declared_by = actor;
-    // TODO(#3): route an owner by skills, capacity and presence; until then the
-    // summary shows the incident as unassigned.
-    incident.created_at = now;
-    store::IncidentRepository incidents(db_);
-    const std::int64_t number = incidents.Insert(incident);
-
-    store::TimelineRepository(db_).Append(
-        number, now, actor.str(), "declared",
-        "Declared with priority P" + std::to_string(incident.priority) + " (impact " +
-            std::string(store::Name(input.impact)) + ", urgency " +
-            std::string(store::Name(input.urgency)) + ")");
-    detail::EnqueueEffect(db_, number, effect::kAnnounce, now);
-    spdlog::info("event=incident.declared incident={} priority={} actor={}",
-                 store::IncidentNumberText(number), incident.priority, actor.str());
-    return incidents.Find(number).value();
-  });
-}
-
-Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
-                                              const std::vector<std::int64_t>& cases,
-                                              const UserId& actor) {
+// The case numbers of a link or unlink request, ascending and each once.
+Result<std::vector<std::int64_t>> DistinctCases(const std::vector<std::int64_t>& cases) {
   std::vector<std::int64_t> numbers = cases;
   std::sort(numbers.begin(), numbers.end());
   numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
@@ -147,8 +105,142 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
   if (numbers.size() > kMaxCasesPerLink) {
     return MakeError(Errc::kInvalidInput, "too many cases",
                      "that is more than " + std::to_string(kMaxCasesPerLink) +
-                         " cases; link them in smaller groups");
+                         " cases; name them in smaller groups");
   }
+  return numbers;
+}
+
+// How a move shows on the timeline and in the log.
+struct MoveWords {
+  std::string_view kind;
+  std::string_view text;
+};
+
+MoveWords WordsFor(Transition transition) {
+  switch (transition) {
+    case Transition::kTriage:
+      return {"triaged", "Triaged"};
+    case Transition::kStart:
+      return {"started", "Work started"};
+    case Transition::kResolve:
+      return {"resolved", "Resolved"};
+    case Transition::kReopen:
+      return {"reopened", "Reopened"};
+    case Transition::kClose:
+      return {"closed", "Closed"};
+  }
+  return {"moved", "Moved"};
+}
+
+Status CheckDeclareInput(const DeclareInput& input, const PriorityMatrix& matrix) {
+  if (auto checked = CheckField(input.subject, {"subject", 250, true, false}); !checked) {
+    return checked.error();
+  }
+  if (auto checked = CheckField(input.description, {"description", 10'000, false, true});
+      !checked) {
+    return checked.error();
+  }
+  if (input.territories.size() > kMaxTerritories) {
+    return MakeError(Errc::kInvalidInput, "too many territories",
+                     "name at most " + std::to_string(kMaxTerritories) + " territories");
+  }
+  for (const std::string& territory : input.territories) {
+    if (auto checked = CheckField(territory, {"territory", 100, true, false}); !checked) {
+      return checked.error();
+    }
+  }
+  if (!input.priority_override) {
+    return {};
+  }
+  const int priority = *input.priority_override;
+  if (priority < 1 || priority > 4) {
+    return MakeError(Errc::kInvalidInput, "priority out of range",
+                     "priority must be P1, P2, P3 or P4");
+  }
+  const bool differs = priority != matrix.For(input.impact, input.urgency);
+  if (auto checked = CheckField(input.override_reason, {"override reason", 500, differs, true});
+      !checked) {
+    return checked.error();
+  }
+  return {};
+}
+
+std::string DeclaredText(const store::Incident& incident) {
+  std::string text = "Declared with priority P" + std::to_string(incident.priority) + " (impact " +
+                     std::string(store::Name(incident.impact)) + ", urgency " +
+                     std::string(store::Name(incident.urgency)) + ")";
+  if (incident.priority != incident.matrix_priority) {
+    text += ", overriding P" + std::to_string(incident.matrix_priority) + ": " +
+            incident.priority_reason;
+  }
+  if (!incident.territories.empty()) {
+    text += "; territories ";
+    for (std::size_t i = 0; i < incident.territories.size(); ++i) {
+      text += (i == 0 ? "" : ", ") + incident.territories[i];
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+Error IncidentNotFound(std::int64_t incident) {
+  return MakeError(Errc::kNotFound, "no such incident",
+                   store::IncidentNumberText(incident) + " doesn't exist");
+}
+
+Result<store::Incident> IncidentService::Declare(const DeclareInput& input, const UserId& actor) {
+  if (auto checked = CheckDeclareInput(input, matrix_); !checked) {
+    return checked.error();
+  }
+  return InTransaction(db_, "declare_incident", [&]() -> Result<store::Incident> {
+    store::IncidentRepository incidents(db_);
+    if (auto earlier = incidents.FindByDeclareView(input.declare_view)) {
+      return MakeError(Errc::kConflict, "view submitted twice",
+                       "This form was submitted already: it declared " +
+                           store::IncidentNumberText(earlier->number) + ".");
+    }
+    const auto now = clock_.Now();
+    store::Incident incident;
+    incident.subject = Trimmed(input.subject);
+    incident.description = Trimmed(input.description);
+    incident.impact = input.impact;
+    incident.urgency = input.urgency;
+    incident.matrix_priority = matrix_.For(input.impact, input.urgency);
+    incident.priority = input.priority_override.value_or(incident.matrix_priority);
+    if (incident.priority != incident.matrix_priority) {
+      incident.priority_reason = Trimmed(input.override_reason);
+    }
+    incident.territories = input.territories;
+    incident.state = store::IncidentState::kNew;
+    incident.declared_by = actor;
+    // TODO(#3): route an owner by skills, capacity and presence; until then the
+    // summary shows the incident as unassigned.
+    incident.created_at = now;
+    incident.declare_view = input.declare_view;
+    const std::int64_t number = incidents.Insert(incident);
+
+    store::TimelineRepository(db_).Append(number, now, actor.str(), "declared",
+                                          DeclaredText(incident));
+    detail::EnqueueEffect(db_, number, effect::kAnnounce, now);
+    if (!input.declare_view.empty()) {
+      detail::EnqueueEffect(db_, number, effect::kTellDeclarer, now);
+    }
+    spdlog::info("event=incident.declared incident={} priority={} override={} actor={}",
+                 store::IncidentNumberText(number), incident.priority,
+                 incident.priority != incident.matrix_priority, actor.str());
+    return incidents.Find(number).value();
+  });
+}
+
+Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
+                                              const std::vector<std::int64_t>& cases,
+                                              const UserId& actor) {
+  auto distinct = DistinctCases(cases);
+  if (!distinct) {
+    return distinct.error();
+  }
+  const std::vector<std::int64_t>& numbers = *distinct;
   return InTransaction(db_, "link_cases", [&]() -> Result<LinkResult> {
     if (auto open = FindOpen(db_, incident, " is closed; cases can't be linked to it"); !open) {
       return open.error();
@@ -193,41 +285,158 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
 
 Result<store::Incident> IncidentService::Close(std::int64_t incident, const UserId& actor,
                                                std::string_view note) {
+  return Move(incident, Transition::kClose, actor, note);
+}
+
+Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition transition,
+                                              const UserId& actor, std::string_view note) {
   if (auto checked = CheckField(note, {"note", 3000, false, true}); !checked) {
     return checked.error();
   }
-  return InTransaction(db_, "close_incident", [&]() -> Result<store::Incident> {
-    if (auto open = FindOpen(db_, incident, " is already closed"); !open) {
-      return open.error();
+  return InTransaction(db_, "move_incident", [&]() -> Result<store::Incident> {
+    store::IncidentRepository incidents(db_);
+    auto found = incidents.Find(incident);
+    if (!found) {
+      return IncidentNotFound(incident);
+    }
+    if (!Allows(transition, found->state)) {
+      return MakeError(Errc::kConflict, "transition not allowed",
+                       store::IncidentNumberText(incident) + " is " + StateLabel(found->state) +
+                           "; `" + std::string(Name(transition)) + "` works from " +
+                           AllowedStatesText(transition) + ".");
+    }
+    if (transition == Transition::kClose) {
+      return CloseInTransaction(incident, actor, note);
     }
     const auto now = clock_.Now();
     const std::string trimmed = Trimmed(note);
-    store::IncidentRepository incidents(db_);
-    incidents.SetState(incident, store::IncidentState::kClosed, now);
-    incidents.SetCloseNote(incident, trimmed);
-
-    const std::string resolution =
-        trimmed.empty() ? "Closed with " + store::IncidentNumberText(incident) : trimmed;
-    store::CaseRepository cases(db_);
-    for (std::int64_t number : store::CaseLinkRepository(db_).LinkedCases(incident)) {
-      if (cases.Find(number)->status != store::CaseStatus::kClosed) {
-        cases.Close(number, resolution, now);
+    incidents.SetState(incident, Target(transition), now);
+    if (transition == Transition::kReopen && found->state == store::IncidentState::kClosed) {
+      // The customers' cases are the incident's again until it closes anew.
+      store::CaseRepository cases(db_);
+      for (std::int64_t number : store::CaseLinkRepository(db_).LinkedCases(incident)) {
+        cases.Hold(number, incident, now);
       }
+      // TODO(#4): reopen the swarm too; its channel stays archived for now.
     }
-    store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
-                                          trimmed.empty() ? "Closed" : "Closed: " + trimmed);
-
-    store::SwarmRepository swarms(db_);
-    if (auto swarm = swarms.FindByIncident(incident); SwarmIsLive(swarm)) {
-      swarms.SetState(swarm->id, store::SwarmState::kClosing, now);
+    const MoveWords words = WordsFor(transition);
+    store::TimelineRepository(db_).Append(
+        incident, now, actor.str(), std::string(words.kind),
+        std::string(words.text) + (trimmed.empty() ? "" : ": " + trimmed));
+    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
-      detail::EnqueueEffect(db_, incident, effect::kPostClosing, now);
-      detail::EnqueueEffect(db_, incident, effect::kArchive, now);
+      detail::EnqueueEffect(db_, incident, effect::kSetTopic, now);
     }
     detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
-    spdlog::info("event=incident.closed incident={} actor={}", store::IncidentNumberText(incident),
-                 actor.str());
+    spdlog::info("event=incident.{} incident={} from={} actor={}", words.kind,
+                 store::IncidentNumberText(incident), store::Name(found->state), actor.str());
     return incidents.Find(incident).value();
+  });
+}
+
+Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t incident,
+                                                            const UserId& actor,
+                                                            std::string_view note) {
+  const auto now = clock_.Now();
+  const std::string trimmed = Trimmed(note);
+  store::IncidentRepository incidents(db_);
+  incidents.SetState(incident, store::IncidentState::kClosed, now);
+  incidents.SetCloseNote(incident, trimmed);
+
+  const std::string resolution =
+      trimmed.empty() ? "Closed with " + store::IncidentNumberText(incident) : trimmed;
+  store::CaseRepository cases(db_);
+  for (std::int64_t number : store::CaseLinkRepository(db_).LinkedCases(incident)) {
+    if (cases.Find(number)->status != store::CaseStatus::kClosed) {
+      cases.Close(number, resolution, now);
+    }
+  }
+  store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
+                                        trimmed.empty() ? "Closed" : "Closed: " + trimmed);
+
+  store::SwarmRepository swarms(db_);
+  if (auto swarm = swarms.FindByIncident(incident); SwarmIsLive(swarm)) {
+    swarms.SetState(swarm->id, store::SwarmState::kClosing, now);
+    detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
+    detail::EnqueueEffect(db_, incident, effect::kPostClosing, now);
+    detail::EnqueueEffect(db_, incident, effect::kArchive, now);
+  }
+  detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
+  spdlog::info("event=incident.closed incident={} actor={}", store::IncidentNumberText(incident),
+               actor.str());
+  return incidents.Find(incident).value();
+}
+
+Result<LinkResult> IncidentService::LinkMatching(std::int64_t incident,
+                                                 const std::vector<std::string>& words,
+                                                 const UserId& actor) {
+  if (words.empty()) {
+    return MakeError(Errc::kInvalidInput, "no query words",
+                     "name the words to look for, e.g. `--query FEAST25 checkout`");
+  }
+  for (const std::string& word : words) {
+    if (auto checked = CheckField(word, {"query word", 100, true, false}); !checked) {
+      return checked.error();
+    }
+  }
+  auto matching = InReadTransaction(db_, "match_cases", [&]() -> Result<std::vector<std::int64_t>> {
+    return store::CaseRepository(db_).FindUnheldMatching(words,
+                                                         static_cast<int>(kMaxCasesPerLink) + 1);
+  });
+  if (!matching) {
+    return matching.error();
+  }
+  if (matching->empty()) {
+    if (auto open = FindIncident(incident); !open) {
+      return open.error();
+    }
+    return LinkResult{};
+  }
+  return LinkCases(incident, *matching, actor);
+}
+
+Result<std::vector<std::int64_t>> IncidentService::UnlinkCases(
+    std::int64_t incident, const std::vector<std::int64_t>& cases, const UserId& actor) {
+  auto distinct = DistinctCases(cases);
+  if (!distinct) {
+    return distinct.error();
+  }
+  const std::vector<std::int64_t>& numbers = *distinct;
+  return InTransaction(db_, "unlink_cases", [&]() -> Result<std::vector<std::int64_t>> {
+    if (auto open = FindOpen(db_, incident, " is closed; reopen it to unlink cases"); !open) {
+      return open.error();
+    }
+    if (auto loaded = LoadCases(db_, numbers); !loaded) {
+      return loaded.error();
+    }
+    store::CaseLinkRepository links(db_);
+    for (std::int64_t number : numbers) {
+      auto link = links.LiveLink(number);
+      if (!link || link->incident != incident) {
+        return MakeError(Errc::kConflict, "case not linked here",
+                         store::CaseNumberText(number) + " isn't linked to " +
+                             store::IncidentNumberText(incident) + "; nothing was unlinked");
+      }
+    }
+    const auto now = clock_.Now();
+    store::CaseRepository repository(db_);
+    for (std::int64_t number : numbers) {
+      links.Unlink(number, actor, now);
+      if (repository.Find(number)->status == store::CaseStatus::kHeld) {
+        repository.Release(number, now);
+      }
+    }
+    store::TimelineRepository(db_).Append(incident, now, actor.str(), "cases_unlinked",
+                                          "Unlinked " + std::to_string(numbers.size()) +
+                                              (numbers.size() == 1 ? " case: " : " cases: ") +
+                                              CaseList(numbers));
+    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+      detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
+    }
+    detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
+    spdlog::info("event=incident.cases_unlinked incident={} unlinked={} actor={}",
+                 store::IncidentNumberText(incident), numbers.size(), actor.str());
+    return numbers;
   });
 }
 
@@ -261,6 +470,16 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
     status.recent = store::TimelineRepository(db_).Recent(incident, timeline_entries);
     status.workarounds = store::KnowledgeRepository(db_).Attached(incident);
     return status;
+  });
+}
+
+Status IncidentService::QueueOpenView(std::string_view trigger_id, std::string_view view_json) {
+  return InTransaction(db_, "queue_open_view", [&]() -> Status {
+    store::Outbox(db_).Enqueue(effect::kResponseStream, effect::kOpenView,
+                               {{std::string(effect::kArgTriggerId), std::string(trigger_id)},
+                                {std::string(effect::kArgView), std::string(view_json)}},
+                               clock_.Now());
+    return {};
   });
 }
 

@@ -9,6 +9,8 @@
 #include "common/clock.hpp"
 #include "common/ids.hpp"
 #include "common/result.hpp"
+#include "lifecycle/incident_states.hpp"
+#include "lifecycle/priority.hpp"
 #include "store/case_repository.hpp"
 #include "store/database.hpp"
 #include "store/knowledge_repository.hpp"
@@ -21,6 +23,15 @@ struct DeclareInput {
   std::string description;  // <= 10,000
   store::Level impact = store::Level::kMedium;
   store::Level urgency = store::Level::kMedium;
+  // Impacted service territories; the caller checks them against config.
+  std::vector<std::string> territories;
+  // A priority chosen by hand (1..4). When it differs from the matrix's, the
+  // reason (<= 500) is required and kept.
+  std::optional<int> priority_override;
+  std::string override_reason;
+  // The Slack view it was submitted from: a second submission of the same
+  // view is refused instead of declaring twice. "" for none.
+  std::string declare_view;
 };
 
 struct LinkResult {
@@ -41,17 +52,24 @@ struct IncidentStatus {
   std::vector<store::AttachedArticle> workarounds;
 };
 
-// Incidents: declare, link cases, close, and the queries around them. Every
+// Incidents: declare, link and unlink cases, move through the states of
+// lifecycle/incident_states.hpp, and the queries around them. Every
 // change is one transaction that also appends to the timeline and enqueues the
 // Slack effects it needs (lifecycle/effects.hpp). Refusals come back as Error
 // with a user_message fit to show; nothing has changed then.
 class IncidentService {
  public:
-  IncidentService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  IncidentService(store::Database& db, const Clock& clock, PriorityMatrix matrix = {})
+      : db_(db), clock_(clock), matrix_(matrix) {}
 
-  // A new incident in state `declared`, priority from impact × urgency.
-  // Effect: the announcement in the incident managers' channel.
+  // A new incident in state `new`, priority from the matrix unless
+  // overridden. Refuses (kInvalidInput) a bad field, an override out of range
+  // or without its reason, and (kConflict) a view that declared before.
+  // Effects: the announcement in the incident managers' channel; with a
+  // declare_view, a direct message telling the declarer the number.
   Result<store::Incident> Declare(const DeclareInput& input, const UserId& actor);
+
+  const PriorityMatrix& Matrix() const noexcept { return matrix_; }
 
   // All or nothing: an unknown case (kNotFound), a case held by another open
   // incident or a closed case (kConflict) refuses the whole request, naming
@@ -60,13 +78,37 @@ class IncidentService {
   Result<LinkResult> LinkCases(std::int64_t incident, const std::vector<std::int64_t>& cases,
                                const UserId& actor);
 
-  // From any open state to `closed`; linked cases close with `note` as their
-  // resolution. Closing twice is refused (kConflict). Effects: refreshed
-  // summary, a closing summary in the swarm channel, the channel archived.
+  // The cases of `query`'s words (every word in the subject or description,
+  // ignoring case) that are new or open, linked as LinkCases does. An empty
+  // result links nothing; more than 1,000 matches is refused.
+  Result<LinkResult> LinkMatching(std::int64_t incident, const std::vector<std::string>& words,
+                                  const UserId& actor);
+
+  // All or nothing: each case must be linked to this open incident
+  // (kConflict naming the one that isn't). Unlinked cases go back to `open`
+  // in their owner's queue. Effects: announcement and summary refreshed.
+  Result<std::vector<std::int64_t>> UnlinkCases(std::int64_t incident,
+                                                const std::vector<std::int64_t>& cases,
+                                                const UserId& actor);
+
+  // Moves the incident along `transition` with an optional note (<= 3,000).
+  // A move its state doesn't allow is refused (kConflict) with a message
+  // naming the states that allow it. Effects: the announcement, the pinned
+  // summary and the swarm channel's topic follow the state. Closing also
+  // closes the cases (see Close); reopening a closed incident holds them again.
+  Result<store::Incident> Move(std::int64_t incident, Transition transition, const UserId& actor,
+                               std::string_view note);
+
+  // Move(kClose): from any open state to `closed`; linked cases close with
+  // `note` as their resolution. Effects: refreshed summary, a closing summary
+  // in the swarm channel, the channel archived.
   Result<store::Incident> Close(std::int64_t incident, const UserId& actor, std::string_view note);
 
   Result<store::Incident> FindIncident(std::int64_t incident);
   Result<IncidentStatus> StatusOf(std::int64_t incident, int timeline_entries = 5);
+
+  // Queues views.open (effect::kOpenView) for a modal, e.g. the declare form.
+  Status QueueOpenView(std::string_view trigger_id, std::string_view view_json);
 
   // Results of effects, recorded by handlers::EffectRunner.
   Status RecordAnnouncement(std::int64_t incident, const ChannelId& channel, const MessageTs& ts);
@@ -74,8 +116,12 @@ class IncidentService {
   Status NoteProblem(std::int64_t incident, std::string_view text);
 
  private:
+  Result<store::Incident> CloseInTransaction(std::int64_t incident, const UserId& actor,
+                                             std::string_view note);
+
   store::Database& db_;
   const Clock& clock_;
+  PriorityMatrix matrix_;
 };
 
 // kNotFound with "INC-n doesn't exist".

@@ -3,9 +3,8 @@
 #include <algorithm>
 
 namespace swarmbot::lifecycle {
-namespace {
 
-int Rank(store::Level level) noexcept {
+int LevelIndex(store::Level level) noexcept {
   switch (level) {
     case store::Level::kHigh:
       return 0;
@@ -17,11 +16,14 @@ int Rank(store::Level level) noexcept {
   return 2;
 }
 
-}  // namespace
+int PriorityMatrix::For(store::Level impact, store::Level urgency) const noexcept {
+  const int cell = cells[static_cast<std::size_t>(LevelIndex(impact))]
+                        [static_cast<std::size_t>(LevelIndex(urgency))];
+  return std::clamp(cell, 1, 4);
+}
 
 int PriorityFor(store::Level impact, store::Level urgency) noexcept {
-  // high/high 1; high/medium 2; medium/medium and high/low 3; lower still 4.
-  return std::min(4, 1 + Rank(impact) + Rank(urgency));
+  return PriorityMatrix{}.For(impact, urgency);
 }
 
 }  // namespace swarmbot::lifecycle

@@ -8,6 +8,7 @@
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/incident_service.hpp"
+#include "lifecycle/incident_states.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/incident_repository.hpp"
 #include "store/swarm_repository.hpp"
@@ -91,8 +92,9 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
     swarm.created_at = now;
     store::SwarmRepository swarms(db_);
     swarms.Insert(swarm);
-    if (incident.state == store::IncidentState::kDeclared) {
-      incidents.SetState(input.incident, store::IncidentState::kInvestigating, now);
+    // Swarming is working on it: a new or triaged incident is now in progress.
+    if (Allows(Transition::kStart, incident.state)) {
+      incidents.SetState(input.incident, Target(Transition::kStart), now);
     }
 
     const std::vector<UserId> users = InviteList(actor, input.invitees);

@@ -28,7 +28,7 @@ class SwarmService {
   SwarmService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   // One swarm per open incident; a second start is refused (kConflict) with
-  // the channel's name. Moves a `declared` incident to `investigating`.
+  // the channel's name. Moves a new or triaged incident to in_progress.
   // Effects, in order: create the channel (named by SwarmChannelName), set
   // topic and purpose, post and pin the summary, invite the actor, the
   // invitees and the user groups' members.

@@ -18,6 +18,16 @@ void CaseLinkRepository::Link(std::int64_t incident, std::int64_t case_number, c
   insert.exec();
 }
 
+void CaseLinkRepository::Unlink(std::int64_t case_number, const UserId& by, Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE case_links SET unlinked_at = ?, unlinked_by = ? "
+                           "WHERE case_number = ? AND unlinked_at IS NULL");
+  update.bind(1, ToMillis(now));
+  update.bind(2, by.str());
+  update.bind(3, case_number);
+  update.exec();
+}
+
 std::optional<CaseLink> CaseLinkRepository::LiveLink(std::int64_t case_number) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT incident_id, case_number, linked_at, linked_by, unlinked_at "

@@ -19,6 +19,8 @@ class CaseLinkRepository {
 
   void Link(std::int64_t incident, std::int64_t case_number, const UserId& by,
             Clock::TimePoint now);
+  // Ends the case's live link, if it has one; the row stays as history.
+  void Unlink(std::int64_t case_number, const UserId& by, Clock::TimePoint now);
   std::optional<CaseLink> LiveLink(std::int64_t case_number);
   // Case numbers with a live link to `incident`, ascending.
   std::vector<std::int64_t> LinkedCases(std::int64_t incident);

@@ -154,6 +154,43 @@ void CaseRepository::Hold(std::int64_t number, std::int64_t incident, Clock::Tim
   update.exec();
 }
 
+void CaseRepository::Release(std::int64_t number, Clock::TimePoint now) {
+  SQLite::Statement update(
+      db_.Sql(),
+      "UPDATE cases SET status = 'open', incident_id = NULL, updated_at = ? WHERE number = ?");
+  update.bind(1, ToMillis(now));
+  update.bind(2, number);
+  update.exec();
+}
+
+std::vector<std::int64_t> CaseRepository::FindUnheldMatching(const std::vector<std::string>& words,
+                                                             int limit) {
+  std::string sql = "SELECT number FROM cases WHERE status IN ('new', 'open')";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    sql += " AND (subject || ' ' || description) LIKE ? ESCAPE '\\'";
+  }
+  sql += " ORDER BY number LIMIT ?";
+  SQLite::Statement select(db_.Sql(), sql);
+  int index = 1;
+  for (const std::string& word : words) {
+    // The user's % and _ are letters here, not LIKE's wildcards.
+    std::string pattern = "%";
+    for (char c : word) {
+      if (c == '%' || c == '_' || c == '\\') {
+        pattern += '\\';
+      }
+      pattern += c;
+    }
+    select.bind(index++, pattern + "%");
+  }
+  select.bind(index, limit);
+  std::vector<std::int64_t> numbers;
+  while (select.executeStep()) {
+    numbers.push_back(select.getColumn(0).getInt64());
+  }
+  return numbers;
+}
+
 void CaseRepository::Close(std::int64_t number, std::string_view resolution, Clock::TimePoint now) {
   SQLite::Statement update(
       db_.Sql(),

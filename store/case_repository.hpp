@@ -43,6 +43,12 @@ class CaseRepository {
   // Marks the case held by `incident`: it leaves the reps' open queues.
   void Hold(std::int64_t number, std::int64_t incident, Clock::TimePoint now);
   void Close(std::int64_t number, std::string_view resolution, Clock::TimePoint now);
+  // Unlinked from its incident: back to `open` in its owner's queue.
+  void Release(std::int64_t number, Clock::TimePoint now);
+
+  // New and open cases (not held, not closed) whose subject or description
+  // contains every word, ignoring ASCII case; ascending, at most `limit`.
+  std::vector<std::int64_t> FindUnheldMatching(const std::vector<std::string>& words, int limit);
 
   // The cases held by (or closed with) `incident`, grouped; largest group first.
   LabelCounts CountByChannel(std::int64_t incident);

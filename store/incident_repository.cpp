@@ -1,6 +1,8 @@
 #include "store/incident_repository.hpp"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <SQLiteCpp/Statement.h>
 
@@ -12,7 +14,27 @@ namespace {
 
 constexpr const char* kColumns =
     "number, subject, description, impact, urgency, priority, state, owner, declared_by, "
-    "close_note, announce_channel, announce_ts, created_at, resolved_at, closed_at";
+    "close_note, announce_channel, announce_ts, created_at, resolved_at, closed_at, "
+    "matrix_priority, priority_reason, territories, declare_view";
+
+// Territory names come from config and hold no line breaks (config checks).
+std::string JoinLines(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) {
+    text += (text.empty() ? "" : "\n") + item;
+  }
+  return text;
+}
+
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    items.emplace_back(text.substr(0, end));
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+  }
+  return items;
+}
 
 Incident ReadIncident(SQLite::Statement& row) {
   Incident i;
@@ -22,7 +44,7 @@ Incident ReadIncident(SQLite::Statement& row) {
   i.impact = ParseLevel(row.getColumn(3).getString()).value_or(Level::kMedium);
   i.urgency = ParseLevel(row.getColumn(4).getString()).value_or(Level::kMedium);
   i.priority = row.getColumn(5).getInt();
-  i.state = ParseIncidentState(row.getColumn(6).getString()).value_or(IncidentState::kDeclared);
+  i.state = ParseIncidentState(row.getColumn(6).getString()).value_or(IncidentState::kNew);
   i.owner = UserId(row.getColumn(7).getString());
   i.declared_by = UserId(row.getColumn(8).getString());
   i.close_note = row.getColumn(9).getString();
@@ -31,6 +53,10 @@ Incident ReadIncident(SQLite::Statement& row) {
   i.created_at = detail::Time(row.getColumn(12));
   i.resolved_at = detail::OptionalTime(row.getColumn(13));
   i.closed_at = detail::OptionalTime(row.getColumn(14));
+  i.matrix_priority = row.getColumn(15).getInt();
+  i.priority_reason = row.getColumn(16).getString();
+  i.territories = SplitLines(row.getColumn(17).getString());
+  i.declare_view = row.getColumn(18).getString();
   return i;
 }
 
@@ -38,8 +64,9 @@ Incident ReadIncident(SQLite::Statement& row) {
 
 std::int64_t IncidentRepository::Insert(const Incident& incident) {
   const std::int64_t number = Sequences(db_).Next("INC");
-  SQLite::Statement insert(db_.Sql(), std::string("INSERT INTO incidents (") + kColumns +
-                                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement insert(
+      db_.Sql(), std::string("INSERT INTO incidents (") + kColumns +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, number);
   insert.bind(2, incident.subject);
   insert.bind(3, incident.description);
@@ -55,6 +82,10 @@ std::int64_t IncidentRepository::Insert(const Incident& incident) {
   insert.bind(13, ToMillis(incident.created_at));
   detail::BindOptionalTime(insert, 14, incident.resolved_at);
   detail::BindOptionalTime(insert, 15, incident.closed_at);
+  insert.bind(16, incident.matrix_priority);
+  insert.bind(17, incident.priority_reason);
+  insert.bind(18, JoinLines(incident.territories));
+  insert.bind(19, incident.declare_view);
   insert.exec();
   return number;
 }
@@ -69,13 +100,27 @@ std::optional<Incident> IncidentRepository::Find(std::int64_t number) {
   return ReadIncident(select);
 }
 
+std::optional<Incident> IncidentRepository::FindByDeclareView(std::string_view view_id) {
+  if (view_id.empty()) {
+    return std::nullopt;
+  }
+  SQLite::Statement select(
+      db_.Sql(), std::string("SELECT ") + kColumns + " FROM incidents WHERE declare_view = ?");
+  select.bind(1, std::string(view_id));
+  if (!select.executeStep()) {
+    return std::nullopt;
+  }
+  return ReadIncident(select);
+}
+
 void IncidentRepository::SetState(std::int64_t number, IncidentState state, Clock::TimePoint now) {
   const bool resolving = state == IncidentState::kResolved || state == IncidentState::kClosed;
-  SQLite::Statement update(
-      db_.Sql(),
-      "UPDATE incidents SET state = ?, "
-      "resolved_at = CASE WHEN ? THEN COALESCE(resolved_at, ?) ELSE resolved_at END, "
-      "closed_at = CASE WHEN ? THEN ? ELSE closed_at END WHERE number = ?");
+  // Back to work (a reopen): the incident is neither resolved nor closed now;
+  // the timeline keeps when it was.
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE incidents SET state = ?, "
+                           "resolved_at = CASE WHEN ? THEN COALESCE(resolved_at, ?) ELSE NULL END, "
+                           "closed_at = CASE WHEN ? THEN ? ELSE NULL END WHERE number = ?");
   update.bind(1, std::string(Name(state)));
   update.bind(2, resolving ? 1 : 0);
   update.bind(3, ToMillis(now));

@@ -19,11 +19,11 @@ constexpr NameTable<CaseStatus, 4> kCaseStatuses{{{CaseStatus::kNew, "new"},
                                                   {CaseStatus::kOpen, "open"},
                                                   {CaseStatus::kHeld, "held"},
                                                   {CaseStatus::kClosed, "closed"}}};
-constexpr NameTable<IncidentState, 4> kIncidentStates{
-    {{IncidentState::kDeclared, "declared"},
-     {IncidentState::kInvestigating, "investigating"},
-     {IncidentState::kResolved, "resolved"},
-     {IncidentState::kClosed, "closed"}}};
+constexpr NameTable<IncidentState, 5> kIncidentStates{{{IncidentState::kNew, "new"},
+                                                       {IncidentState::kTriaged, "triaged"},
+                                                       {IncidentState::kInProgress, "in_progress"},
+                                                       {IncidentState::kResolved, "resolved"},
+                                                       {IncidentState::kClosed, "closed"}}};
 constexpr NameTable<SwarmState, 4> kSwarmStates{{{SwarmState::kStarting, "starting"},
                                                  {SwarmState::kActive, "active"},
                                                  {SwarmState::kClosing, "closing"},

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/ids.hpp"
@@ -20,7 +21,9 @@ enum class CaseChannel { kEmail, kChat, kMessaging, kPhone, kWeb };
 // new: just arrived; open: a rep works on it; held: linked to an incident and out
 // of the reps' queues; closed: resolved.
 enum class CaseStatus { kNew, kOpen, kHeld, kClosed };
-enum class IncidentState { kDeclared, kInvestigating, kResolved, kClosed };
+// new → triaged → in_progress → resolved → closed, and back to in_progress on
+// a reopen; lifecycle/incident_states.hpp holds the rules.
+enum class IncidentState { kNew, kTriaged, kInProgress, kResolved, kClosed };
 // starting: channel not created yet; active: channel exists; closing: archive
 // requested; archived: channel archived.
 enum class SwarmState { kStarting, kActive, kClosing, kArchived };
@@ -70,8 +73,11 @@ struct Incident {
   std::string description;
   Level impact = Level::kMedium;
   Level urgency = Level::kMedium;
-  int priority = 3;  // 1 (most urgent) … 4
-  IncidentState state = IncidentState::kDeclared;
+  int priority = 3;                      // 1 (most urgent) … 4
+  int matrix_priority = 3;               // what impact × urgency gave; differs when overridden
+  std::string priority_reason;           // why the priority was overridden; "" when it wasn't
+  std::vector<std::string> territories;  // impacted service territories, as configured
+  IncidentState state = IncidentState::kNew;
   UserId owner;  // empty until someone is assigned
   UserId declared_by;
   std::string close_note;
@@ -80,6 +86,7 @@ struct Incident {
   Clock::TimePoint created_at;
   std::optional<Clock::TimePoint> resolved_at;
   std::optional<Clock::TimePoint> closed_at;
+  std::string declare_view;  // the Slack view it was declared from; "" if none
 
   bool Open() const noexcept { return state != IncidentState::kClosed; }
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,16 @@ namespace swarmbot::handlers::detail {
 
 // The lifecycle services and settings that command handlers share.
 struct Services {
+  // Called after an incident was declared from the declare modal, outside
+  // its transaction, with the prefill's origin ("" when it had none), e.g. to
+  // link the cases of the spike alert the modal was opened from. A failure in
+  // it is its own to report; the incident stands.
+  using DeclaredHook =
+      std::function<void(std::int64_t incident, const std::string& origin, const UserId& actor)>;
+
   Services(store::Database& db, const Clock& clock, Settings s)
       : cases(db, clock),
-        incidents(db, clock),
+        incidents(db, clock, s.priority_matrix),
         swarms(db, clock),
         knowledge(db, clock),
         mail(db, clock),
@@ -33,6 +41,7 @@ struct Services {
   lifecycle::KnowledgeService knowledge;
   lifecycle::CaseMailService mail;
   Settings settings;
+  DeclaredHook on_declared;  // may be empty
 };
 
 // The incident a command is about: `words[0]` when it is "INC-n" (then

@@ -182,7 +182,60 @@ CREATE TABLE case_emails (
 CREATE INDEX cases_by_owner ON cases (owner, status, created_at);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations{kVersion1, kVersion2, kVersion3};
+// The incident record (issue #3): guarded states new → triaged → in_progress
+// → resolved → closed replace declared/investigating, and an incident keeps
+// its impacted territories, the matrix's priority beside an override and its
+// reason, and the modal it was declared from (one incident per view).
+//
+// SQLite can't change a CHECK constraint in place, so the table is rebuilt
+// under its own name: the other tables' REFERENCES incidents then point at the
+// new table. Foreign keys are deferred to the commit, where every case, link,
+// swarm and timeline row must have found its incident again.
+constexpr std::string_view kVersion4 = R"sql(
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE incidents_v2 AS SELECT * FROM incidents;
+DROP TABLE incidents;
+
+CREATE TABLE incidents (
+  number INTEGER PRIMARY KEY,
+  subject TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  impact TEXT NOT NULL CHECK (impact IN ('high', 'medium', 'low')),
+  urgency TEXT NOT NULL CHECK (urgency IN ('high', 'medium', 'low')),
+  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),
+  matrix_priority INTEGER NOT NULL CHECK (matrix_priority BETWEEN 1 AND 4),
+  priority_reason TEXT NOT NULL DEFAULT '',
+  territories TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL
+    CHECK (state IN ('new', 'triaged', 'in_progress', 'resolved', 'closed')),
+  owner TEXT NOT NULL DEFAULT '',
+  declared_by TEXT NOT NULL,
+  close_note TEXT NOT NULL DEFAULT '',
+  announce_channel TEXT NOT NULL DEFAULT '',
+  announce_ts TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  closed_at INTEGER,
+  declare_view TEXT NOT NULL DEFAULT ''
+);
+
+INSERT INTO incidents (number, subject, description, impact, urgency, priority,
+                       matrix_priority, state, owner, declared_by, close_note,
+                       announce_channel, announce_ts, created_at, resolved_at, closed_at)
+SELECT number, subject, description, impact, urgency, priority, priority,
+       CASE state WHEN 'declared' THEN 'new' WHEN 'investigating' THEN 'in_progress'
+                  ELSE state END,
+       owner, declared_by, close_note, announce_channel, announce_ts, created_at,
+       resolved_at, closed_at
+FROM incidents_v2;
+
+DROP TABLE incidents_v2;
+CREATE INDEX incidents_by_state ON incidents (state);
+CREATE UNIQUE INDEX incidents_by_declare_view ON incidents (declare_view)
+  WHERE declare_view != '';
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4};
 
 }  // namespace
 

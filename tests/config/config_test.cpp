@@ -178,5 +178,63 @@ TEST_F(ConfigTest, TheExampleConfigIsValid) {
   EXPECT_NO_THROW(LoadConfig(example.string(), Env()));
 }
 
+// [incidents]: the service territories and the impact × urgency matrix.
+constexpr const char* kFullMatrix = R"(
+[incidents.priority]
+high = { high = 1, medium = 1, low = 2 }
+medium = { high = 2, medium = 3, low = 3 }
+low = { high = 3, medium = 4, low = 4 }
+)";
+
+TEST_F(ConfigTest, DefaultsToFourTerritoriesAndTheUsualMatrix) {
+  const Config config = ParseConfig("", "swarmbot.toml", Env());
+  EXPECT_EQ(config.territories, (std::vector<std::string>{"North", "East", "South", "West"}));
+  EXPECT_EQ(config.priority_matrix[0][0], 1);
+  EXPECT_EQ(config.priority_matrix[1][1], 3);
+  EXPECT_EQ(config.priority_matrix[2][2], 4);
+}
+
+TEST_F(ConfigTest, ReadsTerritoriesAndAWholeMatrix) {
+  const Config config =
+      ParseConfig(std::string("[incidents]\nterritories = [\"Nord\", \"Süd\"]\n") + kFullMatrix,
+                  "swarmbot.toml", Env());
+  EXPECT_EQ(config.territories, (std::vector<std::string>{"Nord", "Süd"}));
+  EXPECT_EQ(config.priority_matrix[0][1], 1);
+  EXPECT_EQ(config.priority_matrix[0][2], 2);
+  EXPECT_EQ(config.priority_matrix[1][2], 3);
+}
+
+TEST_F(ConfigTest, ABadMatrixNamesTheCell) {
+  EXPECT_EQ(ErrorOf("[incidents.priority]\nhigh = { high = 1, medium = 2, low = 3 }\n"),
+            "swarmbot.toml: incidents.priority.medium.high: missing; give a priority for every "
+            "impact × urgency");
+  std::string out_of_range = kFullMatrix;
+  out_of_range.replace(out_of_range.find("low = 4 }"), 9, "low = 5 }");
+  EXPECT_EQ(ErrorOf(out_of_range),
+            "swarmbot.toml: incidents.priority.low.low: must be a whole number from 1 to 4");
+  EXPECT_EQ(ErrorOf(std::string(kFullMatrix) + "urgent = { high = 1 }\n"),
+            "swarmbot.toml: incidents.priority.urgent: unknown impact (use high, medium or low)");
+  EXPECT_EQ(ErrorOf("[incidents.priority]\nhigh = { high = 1, soon = 1 }\n"),
+            "swarmbot.toml: incidents.priority.high.soon: unknown urgency (use high, medium or "
+            "low)");
+  EXPECT_EQ(ErrorOf("[incidents]\npriority = 3\n"),
+            "swarmbot.toml: incidents.priority: must be a table of impact rows, e.g. high = { "
+            "high = 1, medium = 2, low = 3 }");
+}
+
+TEST_F(ConfigTest, BadTerritoriesAreRefused) {
+  EXPECT_EQ(ErrorOf("[incidents]\nterritories = []\n"),
+            "swarmbot.toml: incidents.territories: must be a list of 1 to 100 territory names");
+  EXPECT_EQ(ErrorOf("[incidents]\nterritories = [\"North\", \"North\"]\n"),
+            "swarmbot.toml: incidents.territories: \"North\" is listed twice");
+  EXPECT_EQ(ErrorOf("[incidents]\nterritories = [\"" + std::string(76, 'x') + "\"]\n"),
+            "swarmbot.toml: incidents.territories: each territory must be a name of 1 to 75 "
+            "characters");
+  EXPECT_EQ(ErrorOf("[incidents]\nterritories = [\"a\\nb\"]\n"),
+            "swarmbot.toml: incidents.territories: a territory name contains a control character");
+  EXPECT_EQ(ErrorOf("[incidents]\nterritory = [\"North\"]\n"),
+            "swarmbot.toml: incidents.territory: unknown key");
+}
+
 }  // namespace
 }  // namespace swarmbot::config

@@ -56,14 +56,13 @@ class EndToEnd : public ::testing::Test {
 
   // Declares the FEAST25 incident as Mara and returns its number ("INC-1").
   std::string DeclareFeast25() {
-    const std::string reply = Type(people().mara, people().incidents, "/incident",
-                                   "declare FEAST25 discount code fails at checkout | Customers "
-                                   "get an error when applying FEAST25 impact=high urgency=high");
-    const auto at = reply.find("INC-");
-    EXPECT_NE(at, std::string::npos) << reply;
-    return at == std::string::npos
-               ? ""
-               : reply.substr(at, reply.find_first_not_of("0123456789", at + 4) - at);
+    return scenario_->DeclareIncident(
+        people().mara, people().incidents, "",
+        {{"subject", {"FEAST25 discount code fails at checkout"}},
+         {"description", {"Customers get an error when applying FEAST25"}},
+         {"territories", {"North", "East"}},
+         {"impact", {"high"}},
+         {"urgency", {"high"}}});
   }
 
   testing::TempDir dir_;

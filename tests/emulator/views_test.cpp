@@ -191,6 +191,50 @@ TEST_F(Views, KeepsAModalOpenWithErrorsThenClosesItOnABareAck) {
   EXPECT_FALSE(emulator_.View(id)->open);
 }
 
+TEST_F(Views, FillsInputsOverTheirInitialValuesAndResubmitsLikeADoubleClick) {
+  json::object view = Modal("Declare incident");
+  auto option = [](const char* value) {
+    return json::object{{"text", {{"type", "plain_text"}, {"text", value}}}, {"value", value}};
+  };
+  view["blocks"].as_array().push_back(
+      json::object{{"type", "input"},
+                   {"block_id", "impact_blk"},
+                   {"label", {{"type", "plain_text"}, {"text", "Impact"}}},
+                   {"element",
+                    {{"type", "static_select"},
+                     {"action_id", "impact_sel"},
+                     {"options", json::array{option("high"), option("low")}},
+                     {"initial_option", option("low")}}}});
+  view["blocks"].as_array().push_back(
+      json::object{{"type", "input"},
+                   {"block_id", "where_blk"},
+                   {"label", {{"type", "plain_text"}, {"text", "Where"}}},
+                   {"element",
+                    {{"type", "multi_static_select"},
+                     {"action_id", "where_sel"},
+                     {"options", json::array{option("North"), option("East")}}}}});
+  const std::string id = Open(view);
+  EXPECT_EQ(emulator_.FillAndSubmitView(ws_.mara, id, {{"where_blk", {"Atlantis"}}}).error().code,
+            Errc::kInvalidInput);
+  EXPECT_EQ(emulator_.FillAndSubmitView(ws_.mara, id, {{"nope", {"x"}}}).error().code,
+            Errc::kInvalidInput);
+  ASSERT_TRUE(emulator_.FillAndSubmitView(
+      ws_.mara, id, {{"subject_blk", {"FEAST25"}}, {"where_blk", {"North", "East"}}}));
+  EXPECT_FALSE(emulator_.View(id)->open);
+  const auto values =
+      app_->OfType("interactive").back().at("payload").at("view").at("state").at("values");
+  EXPECT_EQ(values.at("subject_blk").at("subject_in").at("value"), "FEAST25");
+  EXPECT_EQ(values.at("impact_blk").at("impact_sel").at("selected_option").at("value"), "low");
+  EXPECT_EQ(values.at("where_blk").at("where_sel").at("selected_options").as_array().size(), 2u);
+
+  const auto count = app_->OfType("interactive").size();
+  ASSERT_TRUE(emulator_.ResubmitView(ws_.mara, id));
+  const auto again = app_->OfType("interactive");
+  ASSERT_EQ(again.size(), count + 1);
+  EXPECT_EQ(again.back().at("payload").at("view").at("id"), id.c_str());
+  EXPECT_EQ(again.back().at("payload").at("view").at("state").at("values"), values);
+}
+
 TEST_F(Views, FollowsUpdatePushAndClearResponseActions) {
   const std::string id = Open(Modal("Step one"));
   SetSubmissionAck(json::object{{"response_action", "update"}, {"view", Modal("Step two")}});

@@ -136,7 +136,7 @@ TEST(IncidentSummary, ShowsStateOwnerCasesAndChannel) {
   lifecycle::IncidentStatus status;
   status.incident.number = 3;
   status.incident.subject = "FEAST25 fails";
-  status.incident.state = store::IncidentState::kInvestigating;
+  status.incident.state = store::IncidentState::kInProgress;
   status.incident.priority = 2;
   status.incident.impact = store::Level::kHigh;
   status.incident.declared_by = UserId("UMARA");
@@ -146,10 +146,10 @@ TEST(IncidentSummary, ShowsStateOwnerCasesAndChannel) {
   swarm.channel_id = ChannelId("CSW");
   status.swarm = swarm;
   const auto message = IncidentSummary(status);
-  EXPECT_EQ(message.Text(), "INC-3 · P2 · investigating · FEAST25 fails");
+  EXPECT_EQ(message.Text(), "INC-3 · P2 · in progress · FEAST25 fails");
   const std::string text = json::serialize(message.ToObject());
   for (const char* expected :
-       {"*State*\\ninvestigating", "P2 (impact high, urgency medium)", "*Owner*\\nunassigned",
+       {"*State*\\nin progress", "P2 (impact high, urgency medium)", "*Owner*\\nunassigned",
         "<@UMARA>", "3 (email 2, chat 1)", "<#CSW>"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected;
   }
@@ -184,9 +184,9 @@ TEST(SwarmTopic, ShowsNumberPriorityAndStateWithinTheLimit) {
   store::Incident incident;
   incident.number = 4;
   incident.priority = 2;
-  incident.state = store::IncidentState::kInvestigating;
+  incident.state = store::IncidentState::kInProgress;
   incident.subject = "FEAST25 fails";
-  EXPECT_EQ(SwarmTopic(incident), "INC-4 · P2 · investigating · FEAST25 fails");
+  EXPECT_EQ(SwarmTopic(incident), "INC-4 · P2 · in progress · FEAST25 fails");
   incident.subject = std::string(400, 'x');
   EXPECT_LE(CodePoints(SwarmTopic(incident)), 250u);
   EXPECT_LE(CodePoints(SwarmPurpose(incident)), 250u);

@@ -314,7 +314,7 @@ TEST_F(EffectRunnerTest, RunsASwarmFromAnnouncementToArchive) {
             incident.announce_ts);
 
   FakeSlack::Channel& channel = slack_.Named(kName);
-  EXPECT_EQ(channel.topic, "INC-1 · P2 · investigating · FEAST25 fails at checkout");
+  EXPECT_EQ(channel.topic, "INC-1 · P2 · in progress · FEAST25 fails at checkout");
   EXPECT_EQ(channel.purpose, "Swarm on INC-1: FEAST25 fails at checkout");
   ASSERT_EQ(channel.messages.size(), 1u);
   EXPECT_EQ(channel.messages[0]["metadata"].at("event_type"), "swarmbot_effect");

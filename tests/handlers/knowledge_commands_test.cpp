@@ -8,6 +8,7 @@
 #include "common/form.hpp"
 #include "handlers/router.hpp"
 #include "lifecycle/effects.hpp"
+#include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/knowledge_repository.hpp"
@@ -78,7 +79,10 @@ class KnowledgeCommandsTest : public ::testing::Test {
   }
 
   void DeclareAndSwarm() {
-    Command("/incident", "declare FEAST25 fails at checkout impact=high");
+    lifecycle::DeclareInput declare;
+    declare.subject = "FEAST25 fails at checkout";
+    declare.impact = store::Level::kHigh;
+    ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).Declare(declare, UserId("UPRIYA")));
     Command("/swarm", "start INC-1");
     ASSERT_TRUE(lifecycle::SwarmService(*db_, clock_)
                     .RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));

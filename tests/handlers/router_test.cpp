@@ -7,6 +7,7 @@
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/outbox.hpp"
+#include "tests/handlers/modal_testing.hpp"
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::handlers {
@@ -31,7 +32,7 @@ class RouterTest : public ::testing::Test {
   // The reply's text, after checking it is an ephemeral reply.
   std::string Send(InboundKind kind, const std::string& payload) {
     last_reply_ = router_.Handle({kind, payload, "delivery-1"}).body_json;
-    if (kind != InboundKind::kSlashCommand) {
+    if (kind != InboundKind::kSlashCommand || last_reply_.empty()) {
       return last_reply_;
     }
     json::value reply = json::parse(last_reply_);
@@ -70,9 +71,20 @@ class RouterTest : public ::testing::Test {
     return made.record.number;
   }
 
+  // Types `/incident declare <text>` and submits the modal it opens with
+  // `fields` over what the text filled in; returns the submission's ack.
+  std::string Declare(std::string_view text, const testing::FormInput& fields = {},
+                      std::string_view user = "UMARA") {
+    Command("/incident", "declare " + std::string(text), user);
+    const std::string view = testing::QueuedView(*db_);
+    EXPECT_FALSE(view.empty()) << last_reply_;
+    const std::string view_id = "V" + std::to_string(++views_);
+    return Send(InboundKind::kInteractive, testing::ViewSubmission(view, view_id, user, fields));
+  }
+
   // Declares INC-1 and starts its swarm in channel CSWARM.
   void DeclareAndSwarm() {
-    Command("/incident", "declare FEAST25 fails at checkout impact=high");
+    Declare("FEAST25 fails at checkout impact=high");
     Command("/swarm", "start INC-1");
     ASSERT_TRUE(lifecycle::SwarmService(*db_, clock_)
                     .RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25-fails-at-checkout"));
@@ -93,6 +105,7 @@ class RouterTest : public ::testing::Test {
   Settings settings_{ChannelId("CIM"), {}, "swarmbot", UserId("UBOT"), "BBOT"};
   Router router_{*db_, clock_, settings_};
   std::string last_reply_;
+  int views_ = 0;
 };
 
 bool Contains(std::string_view text, std::string_view part) {
@@ -100,7 +113,7 @@ bool Contains(std::string_view text, std::string_view part) {
 }
 
 TEST_F(RouterTest, AnswersHelpForEachCommand) {
-  EXPECT_TRUE(Contains(Command("/incident", "help"), "/incident declare <subject>"));
+  EXPECT_TRUE(Contains(Command("/incident", "help"), "/incident declare [<subject>]"));
   EXPECT_TRUE(Contains(Command("/incident", ""), "/incident link [INC-n]"));
   EXPECT_TRUE(Contains(Command("/swarm", "help"), "/swarm start INC-n"));
   EXPECT_TRUE(Contains(Command("/case", "HELP"), "/case list"));
@@ -133,35 +146,35 @@ TEST_F(RouterTest, AnswersMalformedPayloadsClearlyAndChangesNothing) {
   EXPECT_EQ(Snapshot(), before);
 }
 
-TEST_F(RouterTest, DeclaresAnIncident) {
-  const std::string reply =
-      Command("/incident",
-              "declare FEAST25 fails at checkout | Customers can't apply the code impact=high "
-              "urgency=medium");
-  EXPECT_TRUE(Contains(reply, "INC-1 declared · P2 · \"FEAST25 fails at checkout\"")) << reply;
-  EXPECT_EQ(Sql("SELECT subject || '|' || description || '|' || state || '|' || declared_by "
-                "FROM incidents"),
-            "FEAST25 fails at checkout|Customers can't apply the code|declared|UMARA");
-  EXPECT_EQ(PendingKinds(), std::vector<std::string>{"incident.announce"});
+TEST_F(RouterTest, DeclareOpensTheModalAndItsSubmissionDeclares) {
+  EXPECT_EQ(Command("/incident",
+                    "declare FEAST25 fails at checkout | Customers can't apply the code "
+                    "impact=high urgency=medium"),
+            "");
+  EXPECT_EQ(PendingKinds(), std::vector<std::string>{"slack.open_view"});
+  EXPECT_EQ(Declare("FEAST25 fails at checkout | Customers can't apply the code impact=high "
+                    "urgency=medium"),
+            "");
+  EXPECT_EQ(Sql("SELECT subject || '|' || description || '|' || state || '|' || declared_by || "
+                "'|' || priority FROM incidents"),
+            "FEAST25 fails at checkout|Customers can't apply the code|new|UMARA|2");
+  EXPECT_EQ(PendingKinds(),
+            (std::vector<std::string>{"slack.open_view", "slack.open_view", "incident.announce",
+                                      "incident.tell_declarer"}));
 }
 
 TEST_F(RouterTest, StoresSlackEscapedTextPlainAndEscapesItAgainInReplies) {
-  const std::string reply = Command("/incident", "declare Checkout &lt;FEAST25&gt; &amp; pay");
+  Declare("Checkout &lt;FEAST25&gt; &amp; pay");
   EXPECT_EQ(Sql("SELECT subject FROM incidents"), "Checkout <FEAST25> & pay");
-  EXPECT_TRUE(Contains(reply, "\"Checkout &lt;FEAST25&gt; &amp; pay\"")) << reply;
+  Command("/incident", "status INC-1");
+  EXPECT_TRUE(Contains(last_reply_, "Checkout &lt;FEAST25&gt; &amp; pay")) << last_reply_;
 }
 
 TEST_F(RouterTest, RefusesABadDeclarationWithUsageAndChangesNothing) {
   const auto before = Snapshot();
-  std::string reply = Command("/incident", "declare");
-  EXPECT_TRUE(Contains(reply, "subject is required")) << reply;
+  const std::string reply = Command("/incident", "declare x impact=urgent");
+  EXPECT_TRUE(Contains(reply, "impact must be high, medium or low")) << reply;
   EXPECT_TRUE(Contains(reply, "Usage: `/incident declare")) << reply;
-  EXPECT_TRUE(Contains(Command("/incident", "declare x impact=urgent"),
-                       "impact must be high, medium or low"));
-  EXPECT_TRUE(Contains(Command("/incident", "declare " + std::string(251, 's')),
-                       "subject is too long (at most 250 characters)"));
-  EXPECT_TRUE(
-      Contains(Command("/incident", "declare | only a description"), "subject is required"));
   EXPECT_EQ(Snapshot(), before);
 }
 
@@ -177,18 +190,26 @@ TEST_F(RouterTest, OnlyIncidentManagersDeclareAndCloseWhenConfigured) {
   strict.incident_managers = {UserId("UMARA")};
   Router router(*db_, clock_, strict);
   auto text = [&](std::string_view user, std::string_view command_text) {
-    json::object payload{
-        {"command", "/incident"}, {"text", command_text}, {"user_id", user}, {"channel_id", "C1"}};
-    return std::string(
-        json::parse(
-            router.Handle({InboundKind::kSlashCommand, json::serialize(payload), ""}).body_json)
-            .at("text")
-            .as_string());
+    json::object payload{{"command", "/incident"},
+                         {"text", command_text},
+                         {"user_id", user},
+                         {"channel_id", "C1"},
+                         {"trigger_id", "1.2.x"}};
+    return router.Handle({InboundKind::kSlashCommand, json::serialize(payload), ""}).body_json;
   };
-  EXPECT_EQ(text("URAVI", "declare x"), "Only incident managers can declare incidents.");
-  EXPECT_EQ(Sql("SELECT COUNT(*) FROM incidents"), "0");
-  EXPECT_TRUE(Contains(text("UMARA", "declare x"), "INC-1 declared"));
-  EXPECT_EQ(text("URAVI", "close INC-1"), "Only incident managers can close incidents.");
+  EXPECT_TRUE(
+      Contains(text("URAVI", "declare x"), "Only incident managers can declare incidents."));
+  EXPECT_EQ(testing::QueuedView(*db_), "");
+  EXPECT_EQ(text("UMARA", "declare x"), "");
+  const std::string submitted =
+      router
+          .Handle({InboundKind::kInteractive,
+                   testing::ViewSubmission(testing::QueuedView(*db_), "V1", "UMARA"), ""})
+          .body_json;
+  EXPECT_EQ(submitted, "");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM incidents"), "1");
+  EXPECT_TRUE(Contains(text("URAVI", "close INC-1"),
+                       "Only incident managers and the incident's owner can change its state."));
   EXPECT_TRUE(Contains(text("UMARA", "close INC-1"), "INC-1 closed"));
 }
 
@@ -196,7 +217,7 @@ TEST_F(RouterTest, LinksCasesByListAndRange) {
   for (int i = 0; i < 4; ++i) {
     NewCase();
   }
-  Command("/incident", "declare FEAST25 fails");
+  Declare("FEAST25 fails");
   EXPECT_EQ(Command("/incident", "link INC-1 CASE-1 CASE-2..CASE-3"),
             "Linked 3 cases to INC-1: CASE-1, CASE-2, CASE-3.");
   EXPECT_EQ(Sql("SELECT group_concat(status) FROM (SELECT status FROM cases ORDER BY number)"),
@@ -209,7 +230,7 @@ TEST_F(RouterTest, LinksCasesByListAndRange) {
 
 TEST_F(RouterTest, RefusesALinkWithAnUnknownCaseAndChangesNothing) {
   NewCase();
-  Command("/incident", "declare FEAST25 fails");
+  Declare("FEAST25 fails");
   const auto before = Snapshot();
   const std::string reply = Command("/incident", "link INC-1 CASE-1 CASE-99");
   EXPECT_TRUE(Contains(reply, "CASE-99 doesn't exist; nothing was linked")) << reply;
@@ -232,12 +253,12 @@ TEST_F(RouterTest, TakesTheIncidentFromTheSwarmChannel) {
   EXPECT_EQ(Command("/incident", "link CASE-1", "UPRIYA", "CSWARM"),
             "Linked 1 case to INC-1: CASE-1.");
   EXPECT_TRUE(Contains(Command("/incident", "status", "UPRIYA", "CSWARM"),
-                       "INC-1 · P2 · investigating · FEAST25 fails at checkout"));
+                       "INC-1 · P2 · in progress · FEAST25 fails at checkout"));
 }
 
 TEST_F(RouterTest, ShowsStatusWithTheSummaryAndLatestEvents) {
   NewCase("chat");
-  Command("/incident", "declare FEAST25 fails");
+  Declare("FEAST25 fails");
   Command("/incident", "link INC-1 CASE-1");
   Command("/incident", "status INC-1");
   const std::string blocks = json::serialize(json::parse(last_reply_).at("blocks"));
@@ -248,7 +269,7 @@ TEST_F(RouterTest, ShowsStatusWithTheSummaryAndLatestEvents) {
 }
 
 TEST_F(RouterTest, StartsASwarmWithPeopleAndGroups) {
-  Command("/incident", "declare FEAST25 fails at checkout");
+  Declare("FEAST25 fails at checkout");
   const std::string reply = Command(
       "/swarm", "start INC-1 <@USOFIA|sofia> <@UCHEN> <!subteam^SDEVOPS|@devops>", "UPRIYA");
   EXPECT_EQ(reply,
@@ -270,7 +291,7 @@ TEST_F(RouterTest, RefusesASecondSwarmPointingAtTheChannel) {
 }
 
 TEST_F(RouterTest, RefusesInviteesThatAreNotMentions) {
-  Command("/incident", "declare FEAST25 fails");
+  Declare("FEAST25 fails");
   const auto before = Snapshot();
   const std::string reply = Command("/swarm", "start INC-1 @sofia");
   EXPECT_TRUE(Contains(reply, "`@sofia` isn't a person or a user group")) << reply;
@@ -296,7 +317,8 @@ TEST_F(RouterTest, ClosesTheIncidentItsCasesAndTheSwarm) {
             "closed|Fixed the validation & redeployed");
   EXPECT_EQ(Sql("SELECT group_concat(DISTINCT status || ':' || resolution) FROM cases"),
             "closed:Fixed the validation & redeployed");
-  EXPECT_EQ(Command("/incident", "close INC-1"), "INC-1 is already closed");
+  EXPECT_EQ(Command("/incident", "close INC-1"),
+            "INC-1 is closed; `close` works from new, triaged, in progress or resolved.");
 }
 
 TEST_F(RouterTest, ClosesFromTheSwarmChannelWithANote) {
@@ -310,7 +332,7 @@ TEST_F(RouterTest, ListsCasesNewestFirstWithoutHeldOnes) {
   NewCase("email");
   NewCase("phone");
   NewCase("web");
-  Command("/incident", "declare FEAST25 fails");
+  Declare("FEAST25 fails");
   Command("/incident", "link INC-1 CASE-2");
   Command("/case", "list");
   const std::string blocks = json::serialize(json::parse(last_reply_).at("blocks"));
@@ -385,8 +407,9 @@ TEST_F(RouterTest, ReadsSlacksSampleSlashCommandPayload) {
   filled["text"] = "declare Sample payload works";
   filled["user_id"] = "UMARA";
   filled["channel_id"] = "CGENERAL";
-  EXPECT_TRUE(Contains(Send(InboundKind::kSlashCommand, json::serialize(filled)),
-                       "INC-1 declared · P3 · \"Sample payload works\""));
+  filled["trigger_id"] = "13345224609.738474920.8088930838d88f008e0";
+  EXPECT_EQ(Send(InboundKind::kSlashCommand, json::serialize(filled)), "");
+  EXPECT_TRUE(Contains(testing::QueuedView(*db_), "\"initial_value\":\"Sample payload works\""));
 }
 
 TEST_F(RouterTest, ReadsSlacksSampleMemberJoinedEvent) {

@@ -24,7 +24,7 @@ TEST_F(IncidentServiceTest, DeclaresAnIncidentWithPriorityTimelineAndAnnouncemen
   ASSERT_TRUE(incident) << incident.error().detail;
   EXPECT_EQ(incident->number, 1);
   EXPECT_EQ(incident->subject, "FEAST25 fails at checkout");
-  EXPECT_EQ(incident->state, store::IncidentState::kDeclared);
+  EXPECT_EQ(incident->state, store::IncidentState::kNew);
   EXPECT_EQ(incident->priority, 2);
   EXPECT_EQ(incident->declared_by, mara_);
 
@@ -194,7 +194,8 @@ TEST_F(IncidentServiceTest, RefusesToCloseTwice) {
   auto again = incidents_.Close(incident, mara_, "again");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, Errc::kConflict);
-  EXPECT_EQ(again.error().user_message, "INC-1 is already closed");
+  EXPECT_EQ(again.error().user_message,
+            "INC-1 is closed; `close` works from new, triaged, in progress or resolved.");
   EXPECT_EQ(incidents_.FindIncident(incident)->close_note, "done");
   EXPECT_TRUE(PendingKinds().empty());
 }

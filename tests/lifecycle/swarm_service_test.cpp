@@ -20,7 +20,7 @@ TEST_F(SwarmServiceTest, StartsASwarmNamedFromTheIncident) {
   EXPECT_EQ(swarm->channel_name, "inc-1-feast25-fails-at-checkout");
   EXPECT_EQ(swarm->state, store::SwarmState::kStarting);
   EXPECT_EQ(swarm->created_by, priya_);
-  EXPECT_EQ(incidents_.FindIncident(incident)->state, store::IncidentState::kInvestigating);
+  EXPECT_EQ(incidents_.FindIncident(incident)->state, store::IncidentState::kInProgress);
 
   auto pending = store::Outbox(*db_).Pending();
   std::vector<std::string> kinds;

@@ -78,7 +78,7 @@ TEST(Records, NamesRoundTrip) {
     EXPECT_EQ(ParseCaseChannel(Name(c)), c);
   }
   EXPECT_FALSE(ParseCaseChannel("fax"));
-  EXPECT_EQ(ParseIncidentState("investigating"), IncidentState::kInvestigating);
+  EXPECT_EQ(ParseIncidentState("in_progress"), IncidentState::kInProgress);
   EXPECT_EQ(ParseLevel("high"), Level::kHigh);
   EXPECT_EQ(FromMillis(ToMillis(FakeClock().Now())), FakeClock().Now());
 }
@@ -153,9 +153,9 @@ TEST_F(RepositoryTest, CountsAnIncidentsCasesByChannelAndTerritory) {
 TEST_F(RepositoryTest, StampsIncidentTimesAsTheStateMoves) {
   const auto number = MakeIncident();
   auto incident = incidents_.Find(number).value();
-  EXPECT_EQ(incident.state, IncidentState::kDeclared);
+  EXPECT_EQ(incident.state, IncidentState::kNew);
   EXPECT_TRUE(incident.Open());
-  incidents_.SetState(number, IncidentState::kInvestigating, clock_.Now());
+  incidents_.SetState(number, IncidentState::kInProgress, clock_.Now());
   EXPECT_FALSE(incidents_.Find(number)->resolved_at);
   const auto resolved = clock_.Now();
   incidents_.SetState(number, IncidentState::kResolved, resolved);
