@@ -1,5 +1,6 @@
 #include "bot/http_endpoint.hpp"
 
+#include <array>
 #include <cctype>
 #include <exception>
 #include <map>
@@ -295,6 +296,30 @@ asio::awaitable<void> HttpEndpoint::Impl::ServeTls(std::shared_ptr<Impl> self, t
   (void)self;
 }
 
+namespace {
+
+// A client that is still sending a refused body would get a reset if we
+// closed now, and a reset makes its TCP stack throw away our 413 unread. So
+// read and discard what it goes on sending, within a byte and time budget,
+// before the connection closes (what web servers call a lingering close).
+template <class Stream>
+asio::awaitable<void> DrainRefusedBody(Stream& stream) {
+  constexpr std::size_t kDrainBudget = 16 * 1024 * 1024;
+  constexpr auto kDrainTime = std::chrono::seconds(2);
+  beast::get_lowest_layer(stream).expires_after(kDrainTime);
+  std::array<char, 16 * 1024> scratch{};
+  std::size_t drained = 0;
+  while (drained < kDrainBudget) {
+    auto [ec, read] = co_await stream.async_read_some(asio::buffer(scratch), kTuple);
+    if (ec) {
+      break;
+    }
+    drained += read;
+  }
+}
+
+}  // namespace
+
 template <class Stream>
 asio::awaitable<void> HttpEndpoint::Impl::Serve(Stream& stream, beast::flat_buffer& buffer) {
   auto& lowest = beast::get_lowest_layer(stream);
@@ -330,7 +355,11 @@ asio::awaitable<void> HttpEndpoint::Impl::Serve(Stream& stream, beast::flat_buff
           Text(status, too_big ? "request too large\n" : "malformed HTTP request\n");
       Response res = ToResponse(answer, 11, false);
       lowest.expires_after(options.read_timeout);
-      co_await http::async_write(stream, res, kTuple);
+      auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
+      (void)written;
+      if (!write_ec && too_big) {
+        co_await DrainRefusedBody(stream);
+      }
       co_return;
     }
 
