@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/instance_lock.hpp"
+#include "app/people_import.hpp"
 #include "bot/delivery_filter.hpp"
 #include "bot/http_endpoint.hpp"
 #include "bot/outbox_worker.hpp"
@@ -89,6 +90,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   for (const auto& id : config.incident_managers) {
     settings.incident_managers.emplace_back(id);
   }
+  settings.routing = RoutingRulesFrom(config.routing);
   return settings;
 }
 

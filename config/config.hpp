@@ -17,6 +17,19 @@ enum class Mode {
   kHttp,    // request URLs: Slack POSTs signed requests to swarmbot's HTTP endpoint
 };
 
+// Words in an incident's subject or description that call for a skill.
+struct RoutingRule {
+  std::string skill;
+  std::vector<std::string> words;  // lowercase
+};
+
+// [routing]: how incidents find an owner.
+struct RoutingConfig {
+  bool assign_on_declare = true;  // route each declared incident at once
+  int default_capacity = 3;       // open incidents per person when the people file names none
+  std::vector<RoutingRule> rules;
+};
+
 struct Config {
   Mode mode = Mode::kSocket;
   std::string api_base_url = "https://slack.com/api/";
@@ -29,6 +42,7 @@ struct Config {
   std::string store_path = "swarmbot.db";
   std::vector<std::string> incident_managers;  // Slack user ids; empty: everyone
   std::string log_level = "info";
+  RoutingConfig routing;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

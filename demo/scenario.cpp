@@ -1,5 +1,6 @@
 #include "demo/scenario.hpp"
 
+#include <fstream>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -57,6 +58,7 @@ Scenario::Scenario(Stack& stack, std::function<void(const std::string&)> narrate
     : stack_(stack), narrate_(std::move(narrate)), people_(PopulateTakeOut(stack.slack())) {
   stack_.SetIncidentChannel(people_.incidents);
   stack_.SetIncidentManagers({people_.mara});
+  stack_.SetExtraConfig(TakeOutRoutingToml());
 }
 
 std::vector<std::string> Scenario::CasesArrive() {
@@ -84,6 +86,32 @@ std::vector<std::string> Scenario::CasesArrive() {
   narrate_(std::to_string(cases_.size()) + " cases arrived through POST /api/cases, " +
            case_numbers_.front() + " to " + case_numbers_.back());
   return case_numbers_;
+}
+
+std::string Scenario::ImportPeople() {
+  const auto file = stack_.work_dir() / "people.toml";
+  std::ofstream(file, std::ios::trunc) << TakeOutPeopleToml(people_);
+  const auto result = stack_.RunSwarmbotCommand({"import", "people", file.string()});
+  if (result.status != 0) {
+    throw std::runtime_error("swarmbot import people failed: " + result.output);
+  }
+  // The output holds log lines too; the summary is the line that starts "imported ".
+  const std::string output = "\n" + result.output;
+  const auto at = output.find("\nimported ");
+  const std::string summary = at == std::string::npos
+                                  ? result.output
+                                  : output.substr(at + 1, output.find('\n', at + 1) - at - 1);
+  narrate_("swarmbot import people: " + summary);
+  return summary;
+}
+
+std::string IncidentNumberIn(const std::string& text) {
+  const auto at = text.find("INC-");
+  if (at == std::string::npos) {
+    return "";
+  }
+  const auto end = text.find_first_not_of("0123456789", at + 4);
+  return end == at + 4 ? "" : text.substr(at, end - at);
 }
 
 std::vector<std::string> Scenario::Feast25CaseNumbers() const {

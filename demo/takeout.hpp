@@ -41,4 +41,11 @@ std::vector<CaseSpec> TakeOutCases(const TakeOut& people);
 
 std::string CaseJson(const CaseSpec& spec);
 
+// The [routing] table of the scenario's config: which words call for which skill.
+std::string TakeOutRoutingToml();
+// The people file for `swarmbot import people` with the workspace's user ids:
+// Priya promotions 5 and checkout 3, Omar promotions 4 and loyalty 3 (capacity
+// 3), Chen payments 5, Sofia promotions 5 and pricing 4, Dev and Ines.
+std::string TakeOutPeopleToml(const TakeOut& people);
+
 }  // namespace swarmbot::demo

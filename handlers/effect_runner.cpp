@@ -116,6 +116,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (item.kind == lifecycle::effect::kRespond) {
     co_return co_await Respond(item, api);
   }
+  if (RoutingEffects::Handles(item.kind)) {
+    co_return co_await routing_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,

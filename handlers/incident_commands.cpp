@@ -7,6 +7,7 @@
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
+#include "handlers/routing_commands.hpp"
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
@@ -90,6 +91,9 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   }
   if (sub == "close") {
     return Close(command);
+  }
+  if (RoutingCommands::Serves(sub)) {
+    return RoutingCommands(services_).HandleIncident(command);
   }
   if (sub == "help") {
     return EphemeralText(HelpText("/incident"));

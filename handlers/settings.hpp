@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/routing.hpp"
 
 namespace swarmbot::handlers {
 
@@ -22,6 +23,8 @@ struct Settings {
   // auth.test itself when bot_user_id is empty.
   UserId bot_user_id;
   std::string bot_id;
+  // Skills rules, capacity default and whether declaring routes at once.
+  lifecycle::RoutingRules routing{};
 };
 
 }  // namespace swarmbot::handlers

@@ -6,6 +6,7 @@
 
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/priority.hpp"
+#include "lifecycle/routing_service.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/case_link_repository.hpp"
@@ -117,8 +118,6 @@ Result<store::Incident> IncidentService::Declare(const DeclareInput& input, cons
     incident.priority = PriorityFor(input.impact, input.urgency);
     incident.state = store::IncidentState::kDeclared;
     incident.declared_by = actor;
-    // TODO(#3): route an owner by skills, capacity and presence; until then the
-    // summary shows the incident as unassigned.
     incident.created_at = now;
     store::IncidentRepository incidents(db_);
     const std::int64_t number = incidents.Insert(incident);
@@ -129,6 +128,9 @@ Result<store::Incident> IncidentService::Declare(const DeclareInput& input, cons
             std::string(store::Name(input.impact)) + ", urgency " +
             std::string(store::Name(input.urgency)) + ")");
     detail::EnqueueEffect(db_, number, effect::kAnnounce, now);
+    if (assign_on_declare_) {
+      QueueRouting(db_, number, actor, now);
+    }
     spdlog::info("event=incident.declared incident={} priority={} actor={}",
                  store::IncidentNumberText(number), incident.priority, actor.str());
     return incidents.Find(number).value();
@@ -205,6 +207,7 @@ Result<store::Incident> IncidentService::Close(std::int64_t incident, const User
     store::IncidentRepository incidents(db_);
     incidents.SetState(incident, store::IncidentState::kClosed, now);
     incidents.SetCloseNote(incident, trimmed);
+    WakeRoutingQueue(db_, now);  // its owner may have room now
 
     const std::string resolution =
         trimmed.empty() ? "Closed with " + store::IncidentNumberText(incident) : trimmed;

@@ -68,6 +68,10 @@ class IncidentService {
   Result<store::Incident> FindIncident(std::int64_t incident);
   Result<IncidentStatus> StatusOf(std::int64_t incident, int timeline_entries = 5);
 
+  // Whether Declare also queues the incident for routing (config
+  // routing.assign_on_declare); off unless set.
+  void SetAssignOnDeclare(bool on) { assign_on_declare_ = on; }
+
   // Results of effects, recorded by handlers::EffectRunner.
   Status RecordAnnouncement(std::int64_t incident, const ChannelId& channel, const MessageTs& ts);
   // A timeline entry by swarmbot, e.g. an effect that Slack refused for good.
@@ -76,6 +80,7 @@ class IncidentService {
  private:
   store::Database& db_;
   const Clock& clock_;
+  bool assign_on_declare_ = false;
 };
 
 // kNotFound with "INC-n doesn't exist".
