@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/instance_lock.hpp"
+#include "app/people_import.hpp"
 #include "bot/delivery_filter.hpp"
 #include "bot/http_endpoint.hpp"
 #include "bot/outbox_worker.hpp"
@@ -92,6 +93,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   }
   settings.territories = config.territories;
   settings.priority_matrix.cells = config.priority_matrix;
+  settings.routing = RoutingRulesFrom(config.routing);
   return settings;
 }
 

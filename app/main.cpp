@@ -9,6 +9,7 @@
 
 #include "app/app.hpp"
 #include "app/knowledge_import.hpp"
+#include "app/people_import.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "expertfinder/eval.hpp"
@@ -65,6 +66,13 @@ int main(int argc, char** argv) {
   import_kb->add_option("--config,-c", config_path, "The config file")->capture_default_str();
   import_kb->add_option("--dir", kb_dir, "The folder of *.md articles")->required();
 
+  CLI::App* import_people = import->add_subcommand(
+      "people", "Replace the people list (skills, capacity) from a TOML file");
+  std::string people_file;
+  import_people->add_option("--config,-c", config_path, "The config file")->capture_default_str();
+  import_people->add_option("file", people_file, "The people file, e.g. samples/people.toml")
+      ->required();
+
   cli.add_subcommand("version", "Print the version");
 
   CLI::App* eval = cli.add_subcommand("eval", "Measure a component on an evaluation set");
@@ -93,6 +101,9 @@ int main(int argc, char** argv) {
   }
   if (import_kb->parsed()) {
     return swarmbot::app::ImportKnowledge(*config, kb_dir);
+  }
+  if (import_people->parsed()) {
+    return swarmbot::app::ImportPeople(*config, people_file);
   }
   swarmbot::InitLogging(config->log_level);
   swarmbot::app::ServeOptions options;

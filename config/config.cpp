@@ -30,6 +30,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"incidents", {"territories", "priority"}},
       {"log", {"level"}},
       {"intake", {"email_territory", "email_owner"}},
+      {"routing", {"assign_on_declare", "default_capacity", "rules"}},
   };
   return kKeys;
 }
@@ -320,6 +321,66 @@ void ReadPriorityMatrix(const toml::table& root, const std::string& source, Conf
   }
 }
 
+// [[routing.rules]] skill = "promotions", words = ["discount", "promo"].
+RoutingRule ReadRule(const toml::node& node, const std::string& source, std::size_t index) {
+  const std::string key = "routing.rules[" + std::to_string(index) + "]";
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    Fail(source, key, "must be a table with skill and words");
+  }
+  for (const auto& [name, value] : *table) {
+    if (name.str() != "skill" && name.str() != "words") {
+      Fail(source, key + "." + std::string(name.str()), "unknown key");
+    }
+  }
+  static const std::regex kName("[a-z0-9][a-z0-9_-]{0,39}");
+  RoutingRule rule;
+  const auto skill = (*table)["skill"].value<std::string>();
+  if (!skill || !std::regex_match(*skill, kName)) {
+    Fail(source, key + ".skill", "must be a skill name: lowercase letters, digits, - or _");
+  }
+  rule.skill = *skill;
+  const toml::array* words = (*table)["words"].as_array();
+  if (words == nullptr || words->empty()) {
+    Fail(source, key + ".words", "must be a non-empty list of words");
+  }
+  static const std::regex kWord("[a-z0-9]{1,40}");
+  for (const auto& item : *words) {
+    const auto word = item.value<std::string>();
+    if (!item.is_string() || !word || !std::regex_match(*word, kWord)) {
+      Fail(source, key + ".words", "must hold single lowercase words (letters and digits)");
+    }
+    rule.words.push_back(*word);
+  }
+  return rule;
+}
+
+void ReadRouting(const toml::table& root, const std::string& source, Config& config) {
+  if (const toml::node* node = root.at_path("routing.assign_on_declare").node()) {
+    const auto on = node->value<bool>();
+    if (!node->is_boolean() || !on) {
+      Fail(source, "routing.assign_on_declare", "must be true or false");
+    }
+    config.routing.assign_on_declare = *on;
+  }
+  if (const toml::node* node = root.at_path("routing.default_capacity").node()) {
+    const auto capacity = node->value<std::int64_t>();
+    if (!node->is_integer() || !capacity || *capacity < 0 || *capacity > 100) {
+      Fail(source, "routing.default_capacity", "must be a whole number from 0 to 100");
+    }
+    config.routing.default_capacity = static_cast<int>(*capacity);
+  }
+  if (const toml::node* node = root.at_path("routing.rules").node()) {
+    const toml::array* rules = node->as_array();
+    if (rules == nullptr) {
+      Fail(source, "routing.rules", "must be a list of tables ([[routing.rules]])");
+    }
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      config.routing.rules.push_back(ReadRule(*rules->get(i), source, i));
+    }
+  }
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
@@ -370,6 +431,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   ReadIntake(root, source_name, config);
   ReadTerritories(root, source_name, config);
   ReadPriorityMatrix(root, source_name, config);
+  ReadRouting(root, source_name, config);
   config.log_level = ReadString(root, source_name, "log", "level", config.log_level);
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
   if (!kLevels.contains(config.log_level)) {

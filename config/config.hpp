@@ -18,6 +18,19 @@ enum class Mode {
   kHttp,    // request URLs: Slack POSTs signed requests to swarmbot's HTTP endpoint
 };
 
+// Words in an incident's subject or description that call for a skill.
+struct RoutingRule {
+  std::string skill;
+  std::vector<std::string> words;  // lowercase
+};
+
+// [routing]: how incidents find an owner.
+struct RoutingConfig {
+  bool assign_on_declare = true;  // route each declared incident at once
+  int default_capacity = 3;       // open incidents per person when the people file names none
+  std::vector<RoutingRule> rules;
+};
+
 struct Config {
   Mode mode = Mode::kSocket;
   std::string api_base_url = "https://slack.com/api/";
@@ -34,6 +47,7 @@ struct Config {
   // Priority 1..4 by [impact][urgency], each in the order high, medium, low.
   std::array<std::array<int, 3>, 3> priority_matrix{{{1, 2, 3}, {2, 3, 4}, {3, 4, 4}}};
   std::string log_level = "info";
+  RoutingConfig routing;
 
   // For e-mails whose gateway names no territory or owner (POST /api/cases/email).
   std::string intake_email_territory;

@@ -1,6 +1,7 @@
 #include "demo/scenario.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
@@ -75,6 +76,7 @@ Scenario::Scenario(Stack& stack, std::function<void(const std::string&)> narrate
     : stack_(stack), narrate_(std::move(narrate)), people_(PopulateTakeOut(stack.slack())) {
   stack_.SetIncidentChannel(people_.incidents);
   stack_.SetIncidentManagers({people_.mara});
+  stack_.SetExtraConfig(TakeOutRoutingToml());
 }
 
 std::vector<std::string> Scenario::CasesArrive() {
@@ -113,6 +115,32 @@ std::string Scenario::CustomerReplies() {
   narrate_(first_email->contact_name + " answers their own e-mail; it becomes a comment on " +
            number);
   return number;
+}
+
+std::string Scenario::ImportPeople() {
+  const auto file = stack_.work_dir() / "people.toml";
+  std::ofstream(file, std::ios::trunc) << TakeOutPeopleToml(people_);
+  const auto result = stack_.RunSwarmbotCommand({"import", "people", file.string()});
+  if (result.status != 0) {
+    throw std::runtime_error("swarmbot import people failed: " + result.output);
+  }
+  // The output holds log lines too; the summary is the line that starts "imported ".
+  const std::string output = "\n" + result.output;
+  const auto at = output.find("\nimported ");
+  const std::string summary = at == std::string::npos
+                                  ? result.output
+                                  : output.substr(at + 1, output.find('\n', at + 1) - at - 1);
+  narrate_("swarmbot import people: " + summary);
+  return summary;
+}
+
+std::string IncidentNumberIn(const std::string& text) {
+  const auto at = text.find("INC-");
+  if (at == std::string::npos) {
+    return "";
+  }
+  const auto end = text.find_first_not_of("0123456789", at + 4);
+  return end == at + 4 ? "" : text.substr(at, end - at);
 }
 
 std::vector<std::string> Scenario::Feast25CaseNumbers() const {

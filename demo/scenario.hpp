@@ -33,6 +33,11 @@ class Scenario {
   // The numbers of the FEAST25 cases among those that arrived.
   std::vector<std::string> Feast25CaseNumbers() const;
 
+  // Imports the scenario's people and skills (TakeOutPeopleToml) with
+  // `swarmbot import people`; throws if it fails. Returns its summary line
+  // ("imported people.toml: 6 people …").
+  std::string ImportPeople();
+
   // A person types a slash command in a channel; returns swarmbot's reply
   // (the acknowledgement's text) or throws if Slack got no acknowledgement.
   std::string Type(const UserId& who, const ChannelId& where, const std::string& command,
@@ -63,6 +68,9 @@ class Scenario {
   std::vector<CaseSpec> cases_;
   std::vector<std::string> case_numbers_;
 };
+
+// The first "INC-n" in `text`, or "" when there is none.
+std::string IncidentNumberIn(const std::string& text);
 
 // The text of a JSON acknowledgement's "text" field, or the body itself.
 std::string ReplyText(const std::string& ack_body);

@@ -66,6 +66,7 @@ void Stack::WriteConfig() const {
     out << (i ? ", " : "") << TomlString(managers_[i].str());
   }
   out << "]\n[log]\nlevel = " << TomlString(options_.log_level) << "\n";
+  out << extra_config_;
   if (!out) {
     throw std::runtime_error("cannot write the swarmbot config");
   }

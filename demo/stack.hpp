@@ -34,6 +34,8 @@ class Stack {
   // The channel where swarmbot announces incidents; set before StartSwarmbot.
   void SetIncidentChannel(const ChannelId& channel) { incident_channel_ = channel; }
   void SetIncidentManagers(std::vector<UserId> managers) { managers_ = std::move(managers); }
+  // TOML appended to the config swarmbot is started with, e.g. a [routing] table.
+  void SetExtraConfig(std::string toml) { extra_config_ = std::move(toml); }
 
   // Writes the config and starts swarmbot; returns once it is ready and, in
   // Socket Mode, connected to the emulator.
@@ -80,6 +82,7 @@ class Stack {
   std::unique_ptr<SwarmbotProcess> process_;
   ChannelId incident_channel_;
   std::vector<UserId> managers_;
+  std::string extra_config_;
   std::string intake_api_key_;
 };
 

@@ -207,4 +207,40 @@ std::string ReplyEmail(const CaseSpec& spec, const std::string& text) {
          spec.contact_name + " wrote:\r\n> " + spec.description + "\r\n";
 }
 
+std::string TakeOutRoutingToml() {
+  return "[routing]\n"
+         "assign_on_declare = true\n"
+         "default_capacity = 3\n"
+         "[[routing.rules]]\nskill = \"promotions\"\n"
+         "words = [\"discount\", \"promo\", \"coupon\", \"code\"]\n"
+         "[[routing.rules]]\nskill = \"payments\"\nwords = [\"card\", \"refund\", \"payment\"]\n"
+         "[[routing.rules]]\nskill = \"checkout\"\nwords = [\"checkout\", \"basket\", \"cart\"]\n"
+         "[[routing.rules]]\nskill = \"loyalty\"\nwords = [\"loyalty\", \"points\", \"rewards\"]\n";
+}
+
+std::string TakeOutPeopleToml(const TakeOut& people) {
+  struct Entry {
+    const UserId& user;
+    const char* name;
+    const char* zone;
+    int capacity;
+    const char* skills;
+  };
+  const std::array<Entry, 6> entries{{
+      {people.priya, "Priya", "Europe/London", 3, "promotions = 5, checkout = 3"},
+      {people.omar, "Omar", "Asia/Dubai", 3, "promotions = 4, loyalty = 3"},
+      {people.chen, "Chen", "Asia/Shanghai", 3, "payments = 5"},
+      {people.sofia, "Sofia", "Europe/Madrid", 1, "promotions = 5, pricing = 4"},
+      {people.dev, "Dev", "Europe/London", 2, "checkout-service = 4, pricing-service = 3"},
+      {people.ines, "Ines", "Europe/Lisbon", 2, "checkout-service = 3, pricing-service = 4"},
+  }};
+  std::string toml;
+  for (const Entry& e : entries) {
+    toml += "[[person]]\nuser = \"" + e.user.str() + "\"\nname = \"" + e.name +
+            "\"\ntime_zone = \"" + e.zone + "\"\ncapacity = " + std::to_string(e.capacity) +
+            "\nskills = { " + e.skills + " }\n\n";
+  }
+  return toml;
+}
+
 }  // namespace swarmbot::demo

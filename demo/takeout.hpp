@@ -52,5 +52,11 @@ std::string CaseEmailMessageId(const CaseSpec& spec);
 std::string CaseEmailQuery(const CaseSpec& spec);
 // The customer's answer to their own first mail, quoting it.
 std::string ReplyEmail(const CaseSpec& spec, const std::string& text);
+// The [routing] table of the scenario's config: which words call for which skill.
+std::string TakeOutRoutingToml();
+// The people file for `swarmbot import people` with the workspace's user ids:
+// Priya promotions 5 and checkout 3, Omar promotions 4 and loyalty 3 (capacity
+// 3), Chen payments 5, Sofia promotions 5 and pricing 4, Dev and Ines.
+std::string TakeOutPeopleToml(const TakeOut& people);
 
 }  // namespace swarmbot::demo

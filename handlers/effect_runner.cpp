@@ -119,6 +119,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (item.kind == lifecycle::effect::kOpenView) {
     co_return co_await OpenView(item, api);
   }
+  if (RoutingEffects::Handles(item.kind)) {
+    co_return co_await routing_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,

@@ -11,6 +11,7 @@
 #include "common/slack_api.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/detail/services.hpp"
+#include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
@@ -79,6 +80,7 @@ class EffectRunner {
   Status Fail(std::int64_t incident, std::string_view what, const Error& error);
 
   detail::Services services_;
+  RoutingEffects routing_effects_{services_};
   const Clock& clock_;
   UserId bot_user_id_;
 };

@@ -20,7 +20,18 @@ constexpr std::string_view kIncidentHelp =
     "in progress\n"
     "• `/incident close [INC-n] [note]` closes the incident and its cases (the note becomes "
     "their resolution), posts a summary in the swarm channel and archives it\n"
+    "• `/incident assign [INC-n]` finds an owner by skills, capacity and presence; "
+    "`/incident assign INC-n @person` (incident managers) picks one. The owner gets a direct "
+    "message; when nobody is free the managers are told and the incident waits its turn\n"
+    "• `/incident take-cases [INC-n]` (the owner or a manager) moves every linked case to the "
+    "owner; each previous owner gets one message listing theirs\n"
     "• `/incident help` shows this";
+
+constexpr std::string_view kSwarmbotHelp =
+    "*/swarmbot* sets how swarmbot treats you.\n"
+    "• `/swarmbot away` routes no new incidents to you, whatever Slack shows\n"
+    "• `/swarmbot back` makes you available again\n"
+    "• `/swarmbot help` shows this";
 
 constexpr std::string_view kSwarmHelp =
     "*/swarm* brings people together in a channel for one incident.\n"
@@ -49,7 +60,8 @@ constexpr std::string_view kKbHelp =
     "• `/kb help` shows this";
 
 constexpr std::string_view kOverview =
-    "swarmbot knows `/incident`, `/swarm`, `/case` and `/kb`; add `help` to any of them, e.g. "
+    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb` and `/swarmbot`; add `help` to any of "
+    "them, e.g. "
     "`/incident help`.";
 
 }  // namespace
@@ -66,6 +78,9 @@ std::string HelpText(std::string_view command) {
   }
   if (command == "/kb") {
     return std::string(kKbHelp);
+  }
+  if (command == "/swarmbot") {
+    return std::string(kSwarmbotHelp);
   }
   return std::string(kOverview);
 }

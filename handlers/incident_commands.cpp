@@ -8,6 +8,7 @@
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
+#include "handlers/routing_commands.hpp"
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
@@ -96,6 +97,9 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   }
   if (auto transition = lifecycle::ParseTransition(sub)) {
     return Move(command, *transition);
+  }
+  if (RoutingCommands::Serves(sub)) {
+    return RoutingCommands(services_).HandleIncident(command);
   }
   if (sub == "help") {
     return EphemeralText(HelpText("/incident"));

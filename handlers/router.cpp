@@ -10,6 +10,7 @@
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
+#include "handlers/routing_commands.hpp"
 #include "handlers/slash_command.hpp"
 
 namespace swarmbot::handlers {
@@ -86,6 +87,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   }
   if (command->command == "/kb") {
     return knowledge_commands_.Handle(*command);
+  }
+  if (command->command == "/swarmbot") {
+    return RoutingCommands(services_).HandleSwarmbot(*command);
   }
   spdlog::info("event=command.unknown command={}", Truncate(command->command, 40));
   return EphemeralText("I don't know the command `" + EscapeMrkdwn(Truncate(command->command, 40)) +

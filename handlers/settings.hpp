@@ -5,6 +5,7 @@
 
 #include "common/ids.hpp"
 #include "lifecycle/priority.hpp"
+#include "lifecycle/routing.hpp"
 
 namespace swarmbot::handlers {
 
@@ -28,6 +29,8 @@ struct Settings {
   std::vector<std::string> territories{"North", "East", "South", "West"};
   // Impact × urgency → priority (config's incidents.priority).
   lifecycle::PriorityMatrix priority_matrix{};
+  // Skills rules, capacity default and whether declaring routes at once.
+  lifecycle::RoutingRules routing{};
 };
 
 }  // namespace swarmbot::handlers

@@ -40,11 +40,23 @@ inline constexpr std::string_view kResponseStream = "responses";
 // must not queue behind an incident's effects; a retry after that is useless
 // and fails with expired_trigger_id.
 inline constexpr std::string_view kOpenView = "slack.open_view";
+// Routing (lifecycle/routing_service.hpp). kAssign serves the routing queue
+// on kRoutingStream; it has no incident argument.
+inline constexpr std::string_view kAssign = "routing.assign";
+inline constexpr std::string_view kRoutingStream = "routing";
+// A direct message to the new owner (args[kArgUsers]) with the summary.
+inline constexpr std::string_view kNotifyOwner = "routing.notify_owner";
+// Tells the incident managers' channel why the incident waits for an owner.
+inline constexpr std::string_view kTellManagers = "routing.tell_managers";
+// A direct message to one previous case owner (args[kArgUsers]) listing the
+// cases (args[kArgCases]) that moved to the incident owner.
+inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
 
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
 inline constexpr std::string_view kArgUsergroups = "usergroups";  // "S1,S2"
+inline constexpr std::string_view kArgCases = "cases";            // "12,13"
 // A credential until it expires: never log it.
 inline constexpr std::string_view kArgResponseUrl = "response_url";
 inline constexpr std::string_view kArgBody = "body";

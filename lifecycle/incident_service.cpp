@@ -6,6 +6,7 @@
 
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/priority.hpp"
+#include "lifecycle/routing_service.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/case_link_repository.hpp"
@@ -214,8 +215,6 @@ Result<store::Incident> IncidentService::Declare(const DeclareInput& input, cons
     incident.territories = input.territories;
     incident.state = store::IncidentState::kNew;
     incident.declared_by = actor;
-    // TODO(#3): route an owner by skills, capacity and presence; until then the
-    // summary shows the incident as unassigned.
     incident.created_at = now;
     incident.declare_view = input.declare_view;
     const std::int64_t number = incidents.Insert(incident);
@@ -223,6 +222,9 @@ Result<store::Incident> IncidentService::Declare(const DeclareInput& input, cons
     store::TimelineRepository(db_).Append(number, now, actor.str(), "declared",
                                           DeclaredText(incident));
     detail::EnqueueEffect(db_, number, effect::kAnnounce, now);
+    if (assign_on_declare_) {
+      QueueRouting(db_, number, actor, now);
+    }
     if (!input.declare_view.empty()) {
       detail::EnqueueEffect(db_, number, effect::kTellDeclarer, now);
     }
@@ -311,6 +313,9 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
     const auto now = clock_.Now();
     const std::string trimmed = Trimmed(note);
     incidents.SetState(incident, Target(transition), now);
+    if (transition == Transition::kResolve) {
+      WakeRoutingQueue(db_, now);  // its owner may have room now
+    }
     if (transition == Transition::kReopen && found->state == store::IncidentState::kClosed) {
       // The customers' cases are the incident's again until it closes anew.
       store::CaseRepository cases(db_);
@@ -342,6 +347,7 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   store::IncidentRepository incidents(db_);
   incidents.SetState(incident, store::IncidentState::kClosed, now);
   incidents.SetCloseNote(incident, trimmed);
+  WakeRoutingQueue(db_, now);  // its owner may have room now
 
   const std::string resolution =
       trimmed.empty() ? "Closed with " + store::IncidentNumberText(incident) : trimmed;

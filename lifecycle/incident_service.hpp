@@ -109,6 +109,9 @@ class IncidentService {
 
   // Queues views.open (effect::kOpenView) for a modal, e.g. the declare form.
   Status QueueOpenView(std::string_view trigger_id, std::string_view view_json);
+  // Whether Declare also queues the incident for routing (config
+  // routing.assign_on_declare); off unless set.
+  void SetAssignOnDeclare(bool on) { assign_on_declare_ = on; }
 
   // Results of effects, recorded by handlers::EffectRunner.
   Status RecordAnnouncement(std::int64_t incident, const ChannelId& channel, const MessageTs& ts);
@@ -122,6 +125,7 @@ class IncidentService {
   store::Database& db_;
   const Clock& clock_;
   PriorityMatrix matrix_;
+  bool assign_on_declare_ = false;
 };
 
 // kNotFound with "INC-n doesn't exist".

@@ -13,6 +13,7 @@
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
+#include "lifecycle/routing_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/database.hpp"
 
@@ -33,13 +34,17 @@ struct Services {
         swarms(db, clock),
         knowledge(db, clock),
         mail(db, clock),
-        settings(std::move(s)) {}
+        routing(db, clock, s.routing),
+        settings(std::move(s)) {
+    incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
+  }
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
   lifecycle::SwarmService swarms;
   lifecycle::KnowledgeService knowledge;
   lifecycle::CaseMailService mail;
+  lifecycle::RoutingService routing;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
 };

@@ -235,7 +235,45 @@ CREATE UNIQUE INDEX incidents_by_declare_view ON incidents (declare_view)
   WHERE declare_view != '';
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4};
+// People and skills routing (issue #3). `people` are kept when they leave the
+// people file (active = 0) because incidents and timelines name them.
+// presence_override is the person's own /swarmbot away|back ('' when unset).
+// routing_requests holds incidents waiting for an owner: a row is removed in
+// the transaction that assigns the owner, so a routing effect run twice after
+// a crash finds nothing left to do. `waiting` rows found nobody available and
+// are served oldest first when someone becomes free.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE people (
+  user_id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  time_zone TEXT NOT NULL DEFAULT '',
+  capacity INTEGER NOT NULL CHECK (capacity >= 0),
+  presence_override TEXT NOT NULL DEFAULT '' CHECK (presence_override IN ('', 'away', 'back')),
+  override_at INTEGER,
+  last_assigned_at INTEGER,
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE person_skills (
+  user_id TEXT NOT NULL REFERENCES people (user_id),
+  skill TEXT NOT NULL,
+  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+  PRIMARY KEY (user_id, skill)
+);
+
+CREATE TABLE routing_requests (
+  incident_id INTEGER PRIMARY KEY REFERENCES incidents (number),
+  requested_at INTEGER NOT NULL,
+  requested_by TEXT NOT NULL,
+  waiting INTEGER NOT NULL DEFAULT 0 CHECK (waiting IN (0, 1)),
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incidents_by_owner ON incidents (owner, state);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
+                                                      kVersion5};
 
 }  // namespace
 

@@ -1,0 +1,70 @@
+#include "app/people_import.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "app/app.hpp"
+#include "common/clock.hpp"
+#include "config/people_file.hpp"
+#include "lifecycle/routing_service.hpp"
+#include "store/database.hpp"
+
+namespace swarmbot::app {
+
+lifecycle::RoutingRules RoutingRulesFrom(const config::RoutingConfig& routing) {
+  lifecycle::RoutingRules rules;
+  rules.assign_on_declare = routing.assign_on_declare;
+  rules.default_capacity = routing.default_capacity;
+  for (const auto& rule : routing.rules) {
+    rules.rules.push_back({rule.skill, rule.words});
+  }
+  return rules;
+}
+
+int ImportPeople(const config::Config& config, const std::filesystem::path& file) {
+  std::error_code ec;
+  std::ifstream in(file, std::ios::binary);
+  if (!std::filesystem::is_regular_file(file, ec) || !in) {
+    std::fprintf(stderr, "swarmbot: import people: cannot read %s\n", file.string().c_str());
+    return kExitConfig;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto entries = config::ParsePeopleFile(text.str(), file.filename().string());
+  if (!entries) {
+    std::fprintf(stderr, "swarmbot: import people: %s\n", entries.error().user_message.c_str());
+    return kExitConfig;
+  }
+  std::vector<store::Person> people;
+  for (const auto& entry : *entries) {
+    store::Person person;
+    person.user = UserId(entry.user);
+    person.display_name = entry.name;
+    person.time_zone = entry.time_zone;
+    person.capacity = entry.capacity.value_or(config.routing.default_capacity);
+    person.skills = entry.skills;
+    people.push_back(std::move(person));
+  }
+
+  auto db = store::Database::Open(config.store_path);
+  if (!db) {
+    std::fprintf(stderr, "swarmbot: store: %s\n", db.error().user_message.c_str());
+    return kExitConfig;
+  }
+  // A running swarmbot may hold the write lock for a moment.
+  (*db)->Sql().setBusyTimeout(5000);
+  SystemClock clock;
+  lifecycle::RoutingService routing(**db, clock, RoutingRulesFrom(config.routing));
+  auto summary = routing.ImportPeople(people);
+  if (!summary) {
+    std::fprintf(stderr, "swarmbot: import people: %s\n", summary.error().user_message.c_str());
+    return kExitFailure;
+  }
+  std::printf("imported %s: %zu people (%d added, %d updated), %d deactivated, %d skills\n",
+              file.filename().string().c_str(), people.size(), summary->added, summary->updated,
+              summary->deactivated, summary->skills);
+  return kExitOk;
+}
+
+}  // namespace swarmbot::app

@@ -1,0 +1,269 @@
+#include "handlers/routing_effects.hpp"
+
+#include <charconv>
+#include <map>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/incident_view.hpp"
+#include "handlers/mrkdwn.hpp"
+#include "lifecycle/effects.hpp"
+
+// As in effect_runner.cpp: GCC 12 reports a false -Wmismatched-new-delete
+// when it inlines one coroutine frame's allocation into another.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+namespace effect = lifecycle::effect;
+using boost::asio::awaitable;
+
+// Cases named in one "cases moved" message before "and N more".
+constexpr std::size_t kCasesListed = 15;
+
+std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name) {
+  const auto text = FormValue(item.args, name);
+  std::int64_t number = 0;
+  if (!text || text->empty() ||
+      std::from_chars(text->data(), text->data() + text->size(), number).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return number;
+}
+
+std::vector<std::int64_t> NumbersArg(const store::OutboxItem& item, std::string_view name) {
+  std::vector<std::int64_t> numbers;
+  const std::string text = FormValue(item.args, name).value_or("");
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    std::int64_t number = 0;
+    if (std::from_chars(text.data() + at, text.data() + comma, number).ec == std::errc{}) {
+      numbers.push_back(number);
+    }
+    at = comma + 1;
+  }
+  return numbers;
+}
+
+// Calls `method` with `args` (built outside the coroutine's co_await
+// expression, see effect_runner.cpp) and reads the reply.
+awaitable<Result<detail::FlatJson>> Call(SlackApi& api, std::string method, json::object args) {
+  std::string body = json::serialize(args);
+  auto reply = co_await api.Call(std::move(method), std::move(body));
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto flat = detail::FlattenJson(reply->body, 6);
+  if (!flat) {
+    co_return MakeError(Errc::kUnavailable, "a routing call answered with unreadable JSON");
+  }
+  co_return std::move(*flat);
+}
+
+// Posts `message` (a chat.postMessage body without channel) in `channel`
+// once: a retry first looks for the outbox id in the channel's history.
+awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::string channel,
+                           json::object message) {
+  const std::string effect_id = std::to_string(item.id);
+  if (item.attempts > 0) {
+    json::object query;
+    query["channel"] = channel;
+    query["limit"] = 100;
+    query["include_all_metadata"] = true;
+    auto history = co_await Call(api, "conversations.history", std::move(query));
+    if (!history) {
+      co_return history.error();
+    }
+    for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
+      const std::string base = "messages." + std::to_string(i);
+      if (history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
+        co_return Status{};
+      }
+    }
+  }
+  message["channel"] = channel;
+  message["unfurl_links"] = false;
+  json::object payload;
+  payload["effect_id"] = effect_id;
+  json::object metadata;
+  metadata["event_type"] = "swarmbot_effect";
+  metadata["event_payload"] = std::move(payload);
+  message["metadata"] = std::move(metadata);
+  auto posted = co_await Call(api, "chat.postMessage", std::move(message));
+  if (!posted) {
+    co_return posted.error();
+  }
+  co_return Status{};
+}
+
+awaitable<Result<std::string>> OpenDm(SlackApi& api, std::string user) {
+  json::object args;
+  args["users"] = user;
+  auto opened = co_await Call(api, "conversations.open", std::move(args));
+  if (!opened) {
+    co_return opened.error();
+  }
+  co_return opened->StringOr("channel.id");
+}
+
+// A failure that retrying can't fix is logged and dropped: the assignment or
+// the move stands; only the message is lost.
+Status Settle(const Status& status, std::string_view what, const store::OutboxItem& item) {
+  if (status || status.error().Retryable()) {
+    return status;
+  }
+  const Error& error = status.error();
+  spdlog::warn("event=effect.failed id={} kind={} what=\"{}\" error={}", item.id, item.kind, what,
+               error.slack_error.empty() ? error.detail : error.slack_error);
+  return error;
+}
+
+json::object PlainMessage(const std::string& mrkdwn) {
+  json::object message = BlockMessage(mrkdwn).Section(mrkdwn).ToObject();
+  return message;
+}
+
+}  // namespace
+
+awaitable<Status> RoutingEffects::Run(store::OutboxItem& item, SlackApi& api) {
+  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
+               item.kind, item.attempts + 1);
+  if (item.kind == effect::kAssign) {
+    co_return co_await Assign(api);
+  }
+  if (item.kind == effect::kNotifyOwner) {
+    co_return co_await NotifyOwner(item, api);
+  }
+  if (item.kind == effect::kTellManagers) {
+    co_return co_await TellManagers(item, api);
+  }
+  if (item.kind == effect::kCasesMoved) {
+    co_return co_await CasesMoved(item, api);
+  }
+  co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
+}
+
+awaitable<Status> RoutingEffects::Assign(SlackApi& api) {
+  auto needed = services_.routing.PresenceNeeded();
+  if (!needed) {
+    co_return needed.error();
+  }
+  std::map<UserId, bool> active;
+  for (const UserId& user : *needed) {
+    json::object args;
+    args["user"] = user.str();
+    auto presence = co_await Call(api, "users.getPresence", std::move(args));
+    if (!presence) {
+      if (presence.error().Retryable()) {
+        co_return presence.error();
+      }
+      // user_not_found and the like: someone Slack can't vouch for is away.
+      spdlog::warn("event=routing.presence_failed user={} error={}", user.str(),
+                   presence.error().slack_error);
+      active[user] = false;
+      continue;
+    }
+    active[user] = presence->StringOr("presence") == "active";
+  }
+  auto served = services_.routing.ServeQueue(active);
+  if (!served) {
+    co_return served.error();
+  }
+  co_return Status{};
+}
+
+awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = NumberArg(item, effect::kArgIncident);
+  const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
+  if (!incident || user.empty()) {
+    co_return MakeError(Errc::kInternal, "routing.notify_owner without incident or user");
+  }
+  auto status = services_.incidents.StatusOf(*incident, 0);
+  if (!status) {
+    co_return status.error();
+  }
+  if (status->incident.owner.str() != user) {
+    co_return Status{};  // reassigned before the message went out; the new owner gets theirs
+  }
+  const std::string number = store::IncidentNumberText(*incident);
+  const std::string intro = "You now own *" + number + "*. Next: `/incident take-cases " + number +
+                            "` moves its linked cases to you; `/swarm start " + number +
+                            "` brings experts together.";
+  json::object message = IncidentSummary(*status).ToObject();
+  json::object section;
+  section["type"] = "section";
+  json::object text;
+  text["type"] = "mrkdwn";
+  text["text"] = intro;
+  section["text"] = std::move(text);
+  message["blocks"].as_array().insert(message["blocks"].as_array().begin(), std::move(section));
+  message["text"] = "You now own " + number + ": " + status->incident.subject;
+
+  auto channel = co_await OpenDm(api, user);
+  if (!channel) {
+    co_return Settle(channel.error(), "open a DM with the owner", item);
+  }
+  auto posted = co_await PostOnce(api, item, *channel, std::move(message));
+  co_return Settle(posted, "tell the owner", item);
+}
+
+awaitable<Status> RoutingEffects::TellManagers(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = NumberArg(item, effect::kArgIncident);
+  const ChannelId managers = services_.settings.managers_channel;
+  if (!incident || managers.empty()) {
+    co_return Status{};
+  }
+  auto reason = services_.routing.WaitingReason(*incident);
+  if (!reason) {
+    co_return Status{};  // assigned meanwhile: nothing to tell
+  }
+  const std::string number = store::IncidentNumberText(*incident);
+  const std::string text = ":hourglass: Nobody can take *" + number +
+                           "* yet: " + EscapeMrkdwn(*reason) +
+                           ". It waits in the routing queue and goes to the first person who "
+                           "becomes free; `/incident assign " +
+                           number + " @person` picks someone now.";
+  auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(text));
+  co_return Settle(posted, "tell the managers", item);
+}
+
+awaitable<Status> RoutingEffects::CasesMoved(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = NumberArg(item, effect::kArgIncident);
+  const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
+  const std::vector<std::int64_t> numbers = NumbersArg(item, effect::kArgCases);
+  if (!incident || user.empty() || numbers.empty()) {
+    co_return MakeError(Errc::kInternal, "routing.cases_moved without incident, user or cases");
+  }
+  auto found = services_.incidents.FindIncident(*incident);
+  if (!found) {
+    co_return found.error();
+  }
+  const std::string number = store::IncidentNumberText(*incident);
+  std::string text = std::to_string(numbers.size()) + (numbers.size() == 1 ? " case" : " cases") +
+                     " of yours moved to " + UserMention(found->owner) + ", who owns *" + number +
+                     "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) + "):";
+  for (std::size_t i = 0; i < numbers.size() && i < kCasesListed; ++i) {
+    auto c = services_.cases.FindCase(numbers[i]);
+    text += "\n• " + store::CaseNumberText(numbers[i]) +
+            (c ? " " + EscapeMrkdwn(Truncate(c->subject, 80)) : std::string());
+  }
+  if (numbers.size() > kCasesListed) {
+    text += "\n…and " + std::to_string(numbers.size() - kCasesListed) + " more";
+  }
+  auto channel = co_await OpenDm(api, user);
+  if (!channel) {
+    co_return Settle(channel.error(), "open a DM with a previous owner", item);
+  }
+  auto posted = co_await PostOnce(api, item, *channel, PlainMessage(text));
+  co_return Settle(posted, "tell a previous owner", item);
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "common/result.hpp"
+#include "common/slack_api.hpp"
+#include "handlers/detail/services.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers {
+
+// Performs routing's outbox items (lifecycle/effects.hpp, routing.*):
+// - routing.assign asks users.getPresence for each person routing may pick
+//   (those without an away/back of their own), then commits the choices
+//   through RoutingService::ServeQueue. Asking again after a crash is
+//   harmless; the commit is what counts, and it happens once.
+// - routing.notify_owner and routing.cases_moved open a DM
+//   (conversations.open) and post in it; routing.tell_managers posts in the
+//   managers' channel. Each post carries the outbox id in its metadata, and a
+//   retry looks for it in the channel's history before posting again.
+// Retryable Slack failures are returned for the OutboxWorker to retry.
+class RoutingEffects {
+ public:
+  explicit RoutingEffects(detail::Services& services) : services_(services) {}
+
+  static bool Handles(std::string_view kind) { return kind.starts_with("routing."); }
+
+  boost::asio::awaitable<Status> Run(store::OutboxItem& item, SlackApi& api);
+
+ private:
+  boost::asio::awaitable<Status> Assign(SlackApi& api);
+  boost::asio::awaitable<Status> NotifyOwner(store::OutboxItem& item, SlackApi& api);
+  boost::asio::awaitable<Status> TellManagers(store::OutboxItem& item, SlackApi& api);
+  boost::asio::awaitable<Status> CasesMoved(store::OutboxItem& item, SlackApi& api);
+
+  detail::Services& services_;
+};
+
+}  // namespace swarmbot::handlers

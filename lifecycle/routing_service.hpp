@@ -1,0 +1,109 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/result.hpp"
+#include "lifecycle/routing.hpp"
+#include "store/database.hpp"
+#include "store/people_repository.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::lifecycle {
+
+// What one pass over the routing queue did to one incident.
+struct RoutingOutcome {
+  std::int64_t incident = 0;
+  std::optional<UserId> owner;  // empty: still waiting
+  std::string why;
+};
+
+struct PeopleImport {
+  int added = 0;
+  int updated = 0;
+  int deactivated = 0;
+  int skills = 0;
+};
+
+// One previous owner's cases that moved to the incident owner.
+struct MovedCases {
+  UserId previous_owner;  // empty: the cases had no owner
+  std::vector<std::int64_t> cases;
+};
+
+struct TakeCasesResult {
+  UserId owner;
+  std::vector<MovedCases> moved;  // by previous owner
+  std::size_t already_owned = 0;  // linked cases the owner had already
+  std::size_t Count() const;
+};
+
+// Routing incidents to people by skills, capacity and presence.
+//
+// Assignment is a two-step affair because presence lives in Slack: an
+// operation queues a request (routing_requests) and enqueues the effect
+// routing.assign on the stream "routing"; the EffectRunner asks Slack for the
+// presence of the people who could take it and calls ServeQueue, which
+// commits the choices. The request row is deleted in the transaction that sets
+// the owner, so a crash before it leaves the request to the retried effect and
+// a crash after it leaves nothing to redo. One stream serialises the
+// decisions, so two never count the same free slot, and the queue is served
+// oldest first.
+class RoutingService {
+ public:
+  RoutingService(store::Database& db, const Clock& clock, RoutingRules rules)
+      : db_(db), clock_(clock), rules_(std::move(rules)) {}
+
+  const RoutingRules& rules() const { return rules_; }
+
+  // `/incident assign INC-n`: queue the incident for routing by skills.
+  Status RequestOwner(std::int64_t incident, const UserId& actor);
+  // `/incident assign INC-n @user`: that person owns it now (any queued
+  // request is dropped). They must be an active person in the people list.
+  Result<store::Person> AssignTo(std::int64_t incident, const UserId& user, const UserId& actor);
+
+  // Who routing needs Slack's presence for: active people with room, no
+  // override of their own, and a skill some queued incident requires (anyone
+  // when one requires none). Empty when nothing waits for an owner.
+  Result<std::vector<UserId>> PresenceNeeded();
+  // Serves every request, oldest first. `slack_active` holds Slack's answer
+  // per person; someone missing counts as away.
+  Result<std::vector<RoutingOutcome>> ServeQueue(const std::map<UserId, bool>& slack_active);
+
+  // `/swarmbot away|back` for the caller; kNotFound when they aren't an
+  // active person. Coming back serves the queue.
+  Result<store::Person> SetPresence(const UserId& user, store::PresenceOverride value);
+
+  // Replaces the people list: upsert by user id, skills replaced, people
+  // missing from `people` deactivated; serves the queue if anything waits.
+  Result<PeopleImport> ImportPeople(const std::vector<store::Person>& people);
+
+  // Moves every linked, unclosed case to the incident's owner in one
+  // transaction and enqueues one direct message per previous owner.
+  // kConflict without an owner, kForbidden unless the actor is the owner or
+  // `actor_is_manager`.
+  Result<TakeCasesResult> TakeCases(std::int64_t incident, const UserId& actor,
+                                    bool actor_is_manager);
+
+  // Texts for the effects' messages.
+  Result<std::string> WaitingReason(std::int64_t incident);
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+  RoutingRules rules_;
+};
+
+// Queues `incident` for routing and enqueues routing.assign; call inside the
+// caller's transaction (IncidentService::Declare does).
+void QueueRouting(store::Database& db, std::int64_t incident, const UserId& by,
+                  Clock::TimePoint now);
+// Someone may have become free (an incident resolved or closed): enqueues
+// routing.assign if an incident waits. Call inside the caller's transaction.
+void WakeRoutingQueue(store::Database& db, Clock::TimePoint now);
+
+}  // namespace swarmbot::lifecycle
