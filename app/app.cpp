@@ -24,6 +24,7 @@
 #include "handlers/effect_runner.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
+#include "lifecycle/spike_service.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
 
@@ -89,7 +90,15 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   for (const auto& id : config.incident_managers) {
     settings.incident_managers.emplace_back(id);
   }
+  settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   return settings;
+}
+
+lifecycle::SpikeSettings SpikeSettingsFrom(const config::Config& config) {
+  return {.window = std::chrono::minutes(config.spike_window_minutes),
+          .similarity = config.spike_similarity,
+          .min_cases = config.spike_min_cases,
+          .min_contacts = config.spike_min_contacts};
 }
 
 bot::HttpAnswer ToHttpAnswer(const handlers::IntakeAnswer& answer) {
@@ -120,6 +129,7 @@ class Server {
         db_(db),
         outbox_(db),
         filter_(db, clock_),
+        spike_watch_(SpikeSettingsFrom(config)),
         intake_(db, clock_, config.intake_api_key),
         api_(io_.get_executor(), bot::WebApiOptions{.base_url = config.api_base_url,
                                                     .ca_file = config.ca_file,
@@ -135,6 +145,10 @@ class Server {
                 .signing_secret =
                     config.mode == config::Mode::kHttp ? config.signing_secret : Secret{},
             }) {
+    if (auto rebuilt = spike_watch_.Rebuild(db, clock_.Now()); !rebuilt) {
+      spdlog::error("event=startup.spike_rebuild_failed detail=\"{}\"", rebuilt.error().detail);
+    }
+    intake_.SetNewCaseHook(&spike_watch_);
     // The endpoint has already compared the client's key with this one (and
     // strips it from the headers), so the intake is handed the matching key.
     endpoint_.AddApiRoute(
@@ -277,6 +291,7 @@ class Server {
   asio::io_context io_{1};
   store::Outbox outbox_;
   bot::DeliveryFilter filter_;
+  lifecycle::SpikeWatch spike_watch_;
   handlers::Intake intake_;
   std::optional<handlers::Router> router_;         // set once the bot's identity is known
   std::optional<handlers::EffectRunner> effects_;  // likewise

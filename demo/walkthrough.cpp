@@ -1,6 +1,8 @@
 #include "demo/walkthrough.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 namespace swarmbot::demo {
 namespace {
@@ -12,6 +14,20 @@ std::optional<emulator::ChannelSnapshot> SwarmChannel(emulator::Emulator& slack)
     }
   }
   return std::nullopt;
+}
+
+// swarmbot's spike alerts in `channel`, oldest first.
+std::vector<emulator::MessageSnapshot> SpikeAlerts(emulator::Emulator& slack,
+                                                   const ChannelId& channel) {
+  std::vector<emulator::MessageSnapshot> alerts;
+  if (const auto snapshot = slack.Channel(channel)) {
+    for (const auto& message : snapshot->messages) {
+      if (message.text.find("SPIKE-") != std::string::npos) {
+        alerts.push_back(message);
+      }
+    }
+  }
+  return alerts;
 }
 
 void Heading(std::ostream& out, const std::string& text) {
@@ -32,7 +48,15 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
   scenario.CasesArrive();
   scenario.Type(p.ravi, p.support, "/case", "list");
 
-  // TODO(#3): step 2, the spike alert with its "Declare incident" button.
+  Heading(out, "Step 2: swarmbot spots the spike and alerts the incident managers");
+  scenario.Await("one spike alert counting the 36 FEAST25 cases", [&] {
+    const auto alerts = SpikeAlerts(slack, p.incidents);
+    return alerts.size() == 1 &&
+           alerts[0].blocks_json.find("36 similar cases") != std::string::npos;
+  });
+  out << "#incident-managers shows " << SpikeAlerts(slack, p.incidents).front().text
+      << ", with a \"Declare incident\" button\n";
+
   Heading(out, "Step 3: Mara declares the incident");
   scenario.Type(p.mara, p.incidents, "/incident",
                 "declare FEAST25 discount code fails at checkout | Customers get an error when "

@@ -12,6 +12,7 @@
 #include "handlers/block_kit.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/settings.hpp"
+#include "handlers/spike_alert.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
 
@@ -78,6 +79,7 @@ class EffectRunner {
   detail::Services services_;
   const Clock& clock_;
   UserId bot_user_id_;
+  SpikeAlerts spike_alerts_{services_};
 };
 
 }  // namespace swarmbot::handlers

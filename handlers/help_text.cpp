@@ -10,6 +10,8 @@ constexpr std::string_view kIncidentHelp =
     "(both default to medium)\n"
     "• `/incident link [INC-n] CASE-1 CASE-2 CASE-5..CASE-9` links customer cases; they leave "
     "the reps' queues. In a swarm channel you may leave out `INC-n`\n"
+    "• `/incident link [INC-n] --cluster [SPIKE-n]` links every case of a spike (without a "
+    "number, of the spike the incident was declared from)\n"
     "• `/incident status [INC-n]` shows the summary and the latest events\n"
     "• `/incident close [INC-n] [note]` closes the incident and its cases (the note becomes "
     "their resolution), posts a summary in the swarm channel and archives it\n"

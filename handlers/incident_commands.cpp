@@ -7,6 +7,7 @@
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
+#include "handlers/spike_alert.hpp"
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
@@ -81,6 +82,9 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   const std::string sub = words.empty() ? "help" : Lowercase(words.front());
   if (sub == "declare") {
     return Declare(command);
+  }
+  if (sub == "link" && IsClusterLink(words)) {
+    return SpikeCommands(services_).LinkCluster(command);
   }
   if (sub == "link") {
     return Link(command);

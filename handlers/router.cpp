@@ -40,7 +40,8 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
       incident_commands_(services_),
       swarm_commands_(services_),
       case_commands_(services_),
-      knowledge_commands_(services_) {}
+      knowledge_commands_(services_),
+      spike_commands_(services_) {}
 
 InboundReply Router::Handle(const InboundRequest& request) {
   try {
@@ -143,6 +144,10 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
     for (std::size_t i = 0; i < payload->ArraySize("actions"); ++i) {
       if (payload->StringOr("actions." + std::to_string(i) + ".action_id") == kAttachActionId) {
         knowledge_commands_.HandleAttachClick(*payload, i);
+        handled = true;
+      } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
+                 kSpikeDeclareActionId) {
+        spike_commands_.HandleDeclareClick(*payload, i);
         handled = true;
       }
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct Settings {
   // auth.test itself when bot_user_id is empty.
   UserId bot_user_id;
   std::string bot_id;
+  // [spike] window: spikes a case joined within it count as active.
+  std::chrono::minutes spike_window{60};
 };
 
 }  // namespace swarmbot::handlers

@@ -32,6 +32,12 @@ inline constexpr std::string_view kArchive = "swarm.archive";
 inline constexpr std::string_view kRespond = "slack.respond";
 inline constexpr std::string_view kResponseStream = "responses";
 
+// Post the alert of spike args[kArgSpike] to the incident managers' channel,
+// and refresh it in place; both run on the stream "SPIKE-n".
+inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";
+inline constexpr std::string_view kUpdateSpikeAlert = "spike.update_alert";
+inline constexpr std::string_view kSpikeEffectPrefix = "spike.";
+
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
@@ -39,5 +45,6 @@ inline constexpr std::string_view kArgUsergroups = "usergroups";  // "S1,S2"
 // A credential until it expires: never log it.
 inline constexpr std::string_view kArgResponseUrl = "response_url";
 inline constexpr std::string_view kArgBody = "body";
+inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
 
 }  // namespace swarmbot::lifecycle::effect

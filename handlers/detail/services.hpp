@@ -11,6 +11,7 @@
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
+#include "lifecycle/spike_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/database.hpp"
 
@@ -23,12 +24,14 @@ struct Services {
         incidents(db, clock),
         swarms(db, clock),
         knowledge(db, clock),
+        spikes(db, clock),
         settings(std::move(s)) {}
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
   lifecycle::SwarmService swarms;
   lifecycle::KnowledgeService knowledge;
+  lifecycle::SpikeService spikes;
   Settings settings;
 };
 
