@@ -26,6 +26,7 @@
 #include "handlers/email_intake.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
+#include "lifecycle/spike_service.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
 
@@ -94,7 +95,15 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.territories = config.territories;
   settings.priority_matrix.cells = config.priority_matrix;
   settings.routing = RoutingRulesFrom(config.routing);
+  settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   return settings;
+}
+
+lifecycle::SpikeSettings SpikeSettingsFrom(const config::Config& config) {
+  return {.window = std::chrono::minutes(config.spike_window_minutes),
+          .similarity = config.spike_similarity,
+          .min_cases = config.spike_min_cases,
+          .min_contacts = config.spike_min_contacts};
 }
 
 bot::HttpAnswer ToHttpAnswer(const handlers::IntakeAnswer& answer) {
@@ -125,6 +134,7 @@ class Server {
         db_(db),
         outbox_(db),
         filter_(db, clock_),
+        spike_watch_(SpikeSettingsFrom(config)),
         intake_(db, clock_, config.intake_api_key),
         email_intake_(
             db, clock_, config.intake_api_key,
@@ -143,6 +153,11 @@ class Server {
                 .signing_secret =
                     config.mode == config::Mode::kHttp ? config.signing_secret : Secret{},
             }) {
+    if (auto rebuilt = spike_watch_.Rebuild(db, clock_.Now()); !rebuilt) {
+      spdlog::error("event=startup.spike_rebuild_failed detail=\"{}\"", rebuilt.error().detail);
+    }
+    intake_.SetNewCaseHook(&spike_watch_);
+    email_intake_.SetNewCaseHook(&spike_watch_);
     // The endpoint has already compared the client's key with this one (and
     // strips it from the headers), so the intake is handed the matching key.
     endpoint_.AddApiRoute(
@@ -292,6 +307,7 @@ class Server {
   asio::io_context io_{1};
   store::Outbox outbox_;
   bot::DeliveryFilter filter_;
+  lifecycle::SpikeWatch spike_watch_;
   handlers::Intake intake_;
   handlers::EmailIntake email_intake_;
   std::optional<handlers::Router> router_;         // set once the bot's identity is known

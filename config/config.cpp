@@ -31,6 +31,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"log", {"level"}},
       {"intake", {"email_territory", "email_owner"}},
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
+      {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
   };
   return kKeys;
 }
@@ -381,6 +382,37 @@ void ReadRouting(const toml::table& root, const std::string& source, Config& con
   }
 }
 
+int ReadWhole(const toml::table& root, const std::string& source, const std::string& key,
+              int fallback, int low, int high) {
+  const toml::node* node = root.at_path(key).node();
+  if (node == nullptr) {
+    return fallback;
+  }
+  const auto value = node->value<std::int64_t>();
+  if (!node->is_integer() || !value || *value < low || *value > high) {
+    Fail(source, key,
+         "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+  }
+  return static_cast<int>(*value);
+}
+
+void ReadSpike(const toml::table& root, const std::string& source, Config& config) {
+  config.spike_window_minutes =
+      ReadWhole(root, source, "spike.window_minutes", config.spike_window_minutes, 1, 24 * 60);
+  config.spike_min_cases =
+      ReadWhole(root, source, "spike.min_cases", config.spike_min_cases, 2, 100'000);
+  config.spike_min_contacts = ReadWhole(root, source, "spike.min_contacts",
+                                        config.spike_min_contacts, 1, config.spike_min_cases);
+  if (const toml::node* node = root.at_path("spike.similarity").node()) {
+    const auto value = node->value<double>();
+    if (!(node->is_floating_point() || node->is_integer()) || !value || !(*value > 0.0) ||
+        *value > 1.0) {
+      Fail(source, "spike.similarity", "must be a number above 0 and at most 1, such as 0.5");
+    }
+    config.spike_similarity = *value;
+  }
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
@@ -437,6 +469,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   if (!kLevels.contains(config.log_level)) {
     Fail(source_name, "log.level", "must be one of trace, debug, info, warn, error");
   }
+  ReadSpike(root, source_name, config);
   ReadSecrets(env, config);
   return config;
 }

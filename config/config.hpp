@@ -53,6 +53,12 @@ struct Config {
   std::string intake_email_territory;
   std::string intake_email_owner;  // a Slack user id or empty
 
+  // [spike]: groups of similar new cases (see lifecycle::SpikeSettings).
+  int spike_window_minutes = 60;
+  double spike_similarity = 0.5;
+  int spike_min_cases = 5;
+  int spike_min_contacts = 3;
+
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode
   Secret signing_secret;  // for request-URL mode

@@ -180,12 +180,47 @@ std::string Scenario::LastDeclareModal(const UserId& who) const {
 
 std::string Scenario::Declare(const UserId& who, const ChannelId& where, const std::string& text,
                               const std::map<std::string, std::vector<std::string>>& fields) {
+  return SubmitDeclareModal(
+      who, [&] { Type(who, where, "/incident", "declare " + text); }, fields);
+}
+
+std::string Scenario::DeclareFromSpikeAlert(
+    const UserId& who, const ChannelId& where,
+    const std::map<std::string, std::vector<std::string>>& fields) {
+  auto& slack = stack_.slack();
+  const auto channel = slack.Channel(where);
+  const auto alert =
+      !channel
+          ? channel->messages.end()
+          : std::find_if(channel->messages.begin(), channel->messages.end(), [](const auto& m) {
+              return m.blocks_json.find("spike.declare") != std::string::npos;
+            });
+  if (!channel || alert == channel->messages.end()) {
+    throw std::runtime_error("no spike alert with a Declare button");
+  }
+  const MessageTs ts = alert->ts;
+  return AwaitDeclared(who, [&] {
+    return SubmitDeclareModal(
+        who,
+        [&] {
+          narrate_("  they click \"Declare incident\" on the spike alert");
+          if (auto clicked = slack.ClickButton(who, where, ts, "spike.declare"); !clicked) {
+            throw std::runtime_error("the click failed: " + clicked.error().detail);
+          }
+        },
+        fields);
+  });
+}
+
+std::string Scenario::SubmitDeclareModal(
+    const UserId& who, const std::function<void()>& open,
+    const std::map<std::string, std::vector<std::string>>& fields) {
   auto& slack = stack_.slack();
   std::set<std::string> before;
   for (const auto& view : slack.Views(who)) {
     before.insert(view.id);
   }
-  Type(who, where, "/incident", "declare " + text);
+  open();
   std::string view_id;
   Await("the declare modal", [&] {
     view_id = LastDeclareModal(who);
@@ -224,10 +259,14 @@ std::string Scenario::Declare(const UserId& who, const ChannelId& where, const s
 std::string Scenario::DeclareIncident(
     const UserId& who, const ChannelId& where, const std::string& text,
     const std::map<std::string, std::vector<std::string>>& fields) {
+  return AwaitDeclared(who, [&] { return Declare(who, where, text, fields); });
+}
+
+std::string Scenario::AwaitDeclared(const UserId& who, const std::function<std::string()>& submit) {
   auto& slack = stack_.slack();
   const auto dm = slack.DirectMessage(who);
   const std::size_t known = dm ? dm->messages.size() : 0;
-  const std::string ack = Declare(who, where, text, fields);
+  const std::string ack = submit();
   if (!ack.empty()) {
     throw std::runtime_error("the declare modal refused the submission: " + ack);
   }

@@ -54,6 +54,11 @@ class Scenario {
   // incident's number from it ("INC-1"); throws if the modal showed errors.
   std::string DeclareIncident(const UserId& who, const ChannelId& where, const std::string& text,
                               const std::map<std::string, std::vector<std::string>>& fields = {});
+  // Mara's way from the spike alert: `who` clicks "Declare incident" on the
+  // alert in `where`, fills `fields` over what the spike suggested, submits,
+  // and waits for swarmbot's direct message; returns the incident's number.
+  std::string DeclareFromSpikeAlert(const UserId& who, const ChannelId& where,
+                                    const std::map<std::string, std::vector<std::string>>& fields);
   // The id of the last declare modal that opened for `who`, or "".
   std::string LastDeclareModal(const UserId& who) const;
 
@@ -62,6 +67,14 @@ class Scenario {
   void Await(const std::string& what, const std::function<bool()>& predicate);
 
  private:
+  // `open` makes the declare modal appear for `who` (a command or a click);
+  // then as Declare.
+  std::string SubmitDeclareModal(const UserId& who, const std::function<void()>& open,
+                                 const std::map<std::string, std::vector<std::string>>& fields);
+  // Runs `submit` (which returns the modal's ack) and waits for the DM that
+  // names the new incident.
+  std::string AwaitDeclared(const UserId& who, const std::function<std::string()>& submit);
+
   Stack& stack_;
   std::function<void(const std::string&)> narrate_;
   TakeOut people_;

@@ -1,6 +1,9 @@
 #include "demo/walkthrough.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace swarmbot::demo {
 namespace {
@@ -12,6 +15,20 @@ std::optional<emulator::ChannelSnapshot> SwarmChannel(emulator::Emulator& slack)
     }
   }
   return std::nullopt;
+}
+
+// swarmbot's spike alerts in `channel`, oldest first.
+std::vector<emulator::MessageSnapshot> SpikeAlerts(emulator::Emulator& slack,
+                                                   const ChannelId& channel) {
+  std::vector<emulator::MessageSnapshot> alerts;
+  if (const auto snapshot = slack.Channel(channel)) {
+    for (const auto& message : snapshot->messages) {
+      if (message.text.find("SPIKE-") != std::string::npos) {
+        alerts.push_back(message);
+      }
+    }
+  }
+  return alerts;
 }
 
 void Heading(std::ostream& out, const std::string& text) {
@@ -51,22 +68,33 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
   scenario.Type(p.ravi, p.support, "/case", "list");
   scenario.Type(p.ravi, p.support, "/case", "show " + scenario.CustomerReplies());
 
-  // TODO(#3): step 2, the spike alert with its "Declare incident" button.
-  Heading(out, "Step 3: Mara declares the incident");
-  // A first try without a subject shows the form's inline error.
-  scenario.Declare(p.mara, p.incidents, "", {{"subject", {""}}});
-  const std::string feast = scenario.DeclareIncident(
-      p.mara, p.incidents,
-      "FEAST25 discount code fails at checkout | Customers get an error when they apply the "
-      "FEAST25 code at checkout impact=high urgency=high",
-      {{"territories", {"North", "East"}}});
+  Heading(out, "Step 2: swarmbot spots the spike and alerts the incident managers");
+  scenario.Await("one spike alert counting the 36 FEAST25 cases", [&] {
+    const auto alerts = SpikeAlerts(slack, p.incidents);
+    return alerts.size() == 1 &&
+           alerts[0].blocks_json.find("36 similar cases") != std::string::npos;
+  });
+  out << "#incident-managers shows " << SpikeAlerts(slack, p.incidents).front().text
+      << ", with a \"Declare incident\" button\n";
 
-  Heading(out, "Step 4: Mara links the FEAST25 cases");
-  std::string link = "link " + feast;
-  for (const auto& number : scenario.Feast25CaseNumbers()) {
-    link += " " + number;
-  }
-  scenario.Type(p.mara, p.incidents, "/incident", link);
+  Heading(out, "Step 3: Mara declares the incident from the alert");
+  // A first try by command, without a subject, shows the form's inline error.
+  scenario.Declare(p.mara, p.incidents, "", {{"subject", {""}}});
+  const std::string feast =
+      scenario.DeclareFromSpikeAlert(p.mara, p.incidents,
+                                     {{"subject", {"FEAST25 discount code fails at checkout"}},
+                                      {"impact", {"high"}},
+                                      {"urgency", {"high"}},
+                                      {"territories", {"North", "East"}}});
+
+  Heading(out, "Step 4: the spike's cases are linked to " + feast);
+  scenario.Await("the alert showing " + feast, [&] {
+    const auto alerts = SpikeAlerts(slack, p.incidents);
+    return alerts.size() == 1 &&
+           alerts[0].blocks_json.find("Declared as *" + feast + "*") != std::string::npos;
+  });
+  scenario.Type(p.mara, p.incidents, "/incident", "status " + feast);
+  scenario.Type(p.ravi, p.support, "/case", "mine");
 
   Heading(out, "Step 5: swarmbot routes " + feast + " by skills, capacity and presence");
   scenario.Await("Priya's direct message about " + feast,
@@ -82,7 +110,17 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
            DirectMessageHas(slack, p.tom, "moved to");
   });
 
-  // TODO(#3): step 7, knowledge.
+  Heading(out, "Step 7: Priya searches the knowledge base for a workaround");
+  const std::string kb = std::string(SWARMBOT_SOURCE_DIR) + "/samples/kb";
+  const auto imported = scenario.stack().RunSwarmbotCommand({"import", "kb", "--dir", kb});
+  if (imported.status != 0) {
+    throw std::runtime_error("swarmbot import kb failed: " + imported.output);
+  }
+  out << "swarmbot import kb: the eight sample articles are in the store\n";
+  scenario.Type(p.priya, p.incidents, "/kb", feast + " discount code checkout");
+  out << "None of them offers a workaround for FEAST25; the search is on " << feast
+      << "'s timeline\n";
+
   Heading(out, "Step 8: Priya starts the swarm with Sofia and @devops");
   scenario.Type(p.priya, p.incidents, "/swarm",
                 "start " + feast + " <@" + p.sofia.str() + "|sofia> <!subteam^" + p.devops.str() +

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/effects.hpp"
@@ -57,18 +58,11 @@ json::object Fields(Pairs&&... pairs) {
   return object;
 }
 
-bool IsSlackError(const Error& error, std::string_view code) {
-  return error.code == Errc::kSlackError && error.slack_error == code;
-}
+using detail::CallSlack;
+using detail::IsSlackError;
 
 std::optional<std::int64_t> IncidentArg(const store::OutboxItem& item) {
-  const auto text = FormValue(item.args, lifecycle::effect::kArgIncident);
-  std::int64_t number = 0;
-  if (!text || text->empty() ||
-      std::from_chars(text->data(), text->data() + text->size(), number).ec != std::errc{}) {
-    return std::nullopt;
-  }
-  return number;
+  return detail::NumberArg(item, lifecycle::effect::kArgIncident);
 }
 
 std::vector<std::string> SplitIds(std::string_view list) {
@@ -81,24 +75,6 @@ std::vector<std::string> SplitIds(std::string_view list) {
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
   }
   return ids;
-}
-
-// Calls `method` and reads its reply; Slack's ok:false arrives as an Error
-// from SlackApi already.
-awaitable<Result<detail::FlatJson>> CallSlack(SlackApi& api, std::string_view method,
-                                              const json::object& args) {
-  spdlog::debug("event=effect.call method={}", method);
-  std::string name(method);
-  std::string body = json::serialize(args);
-  auto reply = co_await api.Call(std::move(name), std::move(body));
-  if (!reply) {
-    co_return reply.error();
-  }
-  auto flat = detail::FlattenJson(reply->body, 6);
-  if (!flat) {
-    co_return MakeError(Errc::kUnavailable, std::string(method) + " answered with unreadable JSON");
-  }
-  co_return std::move(*flat);
 }
 
 Error NoChannel() {
@@ -121,6 +97,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   }
   if (RoutingEffects::Handles(item.kind)) {
     co_return co_await routing_effects_.Run(item, api);
+  }
+  if (item.kind.starts_with(lifecycle::effect::kSpikeEffectPrefix)) {
+    co_return co_await spike_alerts_.Run(item, api);
   }
   const auto incident = IncidentArg(item);
   if (!incident) {

@@ -13,6 +13,7 @@
 #include "handlers/detail/services.hpp"
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
+#include "handlers/spike_alert.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
 
@@ -83,6 +84,7 @@ class EffectRunner {
   RoutingEffects routing_effects_{services_};
   const Clock& clock_;
   UserId bot_user_id_;
+  SpikeAlerts spike_alerts_{services_};
 };
 
 }  // namespace swarmbot::handlers

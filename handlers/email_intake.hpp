@@ -46,6 +46,9 @@ class EmailIntake {
 
   IntakeAnswer Handle(const EmailIntakeRequest& request);
 
+  // See lifecycle::CaseService::SetNewCaseHook.
+  void SetNewCaseHook(lifecycle::NewCaseHook* hook) noexcept { mail_.SetNewCaseHook(hook); }
+
  private:
   lifecycle::CaseMailService mail_;
   Secret api_key_;

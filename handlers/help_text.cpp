@@ -13,6 +13,8 @@ constexpr std::string_view kIncidentHelp =
     "the reps' queues. In a swarm channel you may leave out `INC-n`\n"
     "• `/incident link [INC-n] --query <words>` links the new and open cases that mention "
     "every word\n"
+    "• `/incident link [INC-n] --cluster [SPIKE-n]` links every case of a spike (without a "
+    "number, of the spike the incident was declared from)\n"
     "• `/incident unlink [INC-n] CASE-…` gives cases back to their owners' queues\n"
     "• `/incident status [INC-n]` shows the record, the linked cases and the latest events\n"
     "• `/incident triage|start|resolve|reopen [INC-n] [note]` moves the incident: new → "

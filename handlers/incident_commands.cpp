@@ -9,6 +9,7 @@
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
 #include "handlers/routing_commands.hpp"
+#include "handlers/spike_alert.hpp"
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
@@ -18,8 +19,8 @@ constexpr std::string_view kDeclareUsage =
     "Usage: `/incident declare [<subject>] [| <description>] [impact=high|medium|low] "
     "[urgency=high|medium|low]`";
 constexpr std::string_view kLinkUsage =
-    "Usage: `/incident link [INC-n] CASE-1 CASE-5..CASE-9` or `/incident link [INC-n] --query "
-    "<words>`";
+    "Usage: `/incident link [INC-n] CASE-1 CASE-5..CASE-9`, `/incident link [INC-n] --query "
+    "<words>` or `/incident link [INC-n] --cluster [SPIKE-n]`";
 constexpr std::string_view kUnlinkUsage = "Usage: `/incident unlink [INC-n] CASE-1 CASE-5..CASE-9`";
 
 // Pulls impact=… and urgency=… out of the words; the rest is the subject and
@@ -83,6 +84,9 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   if (sub == "declare") {
     return Declare(command);
   }
+  if (sub == "link" && IsClusterLink(words)) {
+    return SpikeCommands(services_).LinkCluster(command);
+  }
   if (sub == "link") {
     return Link(command);
   }
@@ -141,12 +145,13 @@ std::string IncidentCommands::Link(const SlashCommand& command) {
   const std::string option = words.empty() ? "" : Lowercase(words.front());
   const bool query = option == "--query";
   if (option.starts_with("--") && !query) {
-    // TODO(#3): `--cluster` arrives with spike detection.
-    return RefusalReply(kWhat,
-                        MakeError(Errc::kInvalidInput, "unknown link option",
-                                  "I don't know the option `" + EscapeMrkdwn(Truncate(option, 40)) +
-                                      "`; link cases by number or with `--query <words>`."),
-                        kLinkUsage);
+    return RefusalReply(
+        kWhat,
+        MakeError(
+            Errc::kInvalidInput, "unknown link option",
+            "I don't know the option `" + EscapeMrkdwn(Truncate(option, 40)) +
+                "`; link cases by number, with `--query <words>` or with `--cluster [SPIKE-n]`."),
+        kLinkUsage);
   }
   Result<lifecycle::LinkResult> linked = lifecycle::LinkResult{};
   if (query) {

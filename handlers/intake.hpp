@@ -41,6 +41,9 @@ class Intake {
 
   IntakeAnswer Handle(const IntakeRequest& request);
 
+  // See lifecycle::CaseService::SetNewCaseHook.
+  void SetNewCaseHook(lifecycle::NewCaseHook* hook) noexcept { cases_.SetNewCaseHook(hook); }
+
  private:
   lifecycle::CaseService cases_;
   Secret api_key_;

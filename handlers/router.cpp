@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/log.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/help_text.hpp"
@@ -42,7 +43,30 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
       incident_commands_(services_),
       swarm_commands_(services_),
       case_commands_(services_),
-      knowledge_commands_(services_) {}
+      knowledge_commands_(services_),
+      spike_commands_(services_) {
+  // The spike alert's button opens the declare modal prefilled from the spike;
+  // the modal hands the spike back as its origin, and its cases are linked to
+  // the incident the submission declared.
+  spike_commands_.SetModalOpener(
+      [this](const std::string& trigger_id, const lifecycle::SpikePrefill& spike) {
+        const DeclarePrefill prefill{spike.subject, spike.description, spike.territories,
+                                     spike.impact,  spike.urgency,     spike.origin};
+        return DeclareModal(services_).Open(trigger_id, prefill);
+      });
+  services_.on_declared = [this](std::int64_t incident, const std::string& origin,
+                                 const UserId& actor) {
+    auto linked = services_.spikes.OnDeclared(origin, incident, actor);
+    if (!linked) {
+      spdlog::error("event=spike.link_failed incident={} origin=\"{}\" detail=\"{}\"",
+                    store::IncidentNumberText(incident), OneLogLine(origin), linked.error().detail);
+    } else if (*linked) {
+      spdlog::info("event=spike.declared incident={} spike={} linked={} held_elsewhere={}",
+                   store::IncidentNumberText(incident), store::SpikeNumberText((*linked)->spike),
+                   (*linked)->linked.size(), (*linked)->held_elsewhere.size());
+    }
+  };
+}
 
 InboundReply Router::Handle(const InboundRequest& request) {
   try {
@@ -151,6 +175,10 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
     for (std::size_t i = 0; i < payload->ArraySize("actions"); ++i) {
       if (payload->StringOr("actions." + std::to_string(i) + ".action_id") == kAttachActionId) {
         knowledge_commands_.HandleAttachClick(*payload, i);
+        handled = true;
+      } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
+                 kSpikeDeclareActionId) {
+        spike_commands_.HandleDeclareClick(*payload, i);
         handled = true;
       }
     }

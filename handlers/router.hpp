@@ -10,6 +10,7 @@
 #include "handlers/incident_commands.hpp"
 #include "handlers/knowledge_commands.hpp"
 #include "handlers/settings.hpp"
+#include "handlers/spike_alert.hpp"
 #include "handlers/swarm_commands.hpp"
 #include "store/database.hpp"
 
@@ -49,6 +50,7 @@ class Router {
   SwarmCommands swarm_commands_;
   CaseCommands case_commands_;
   KnowledgeCommands knowledge_commands_;
+  SpikeCommands spike_commands_;
 };
 
 }  // namespace swarmbot::handlers

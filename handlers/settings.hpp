@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct Settings {
   lifecycle::PriorityMatrix priority_matrix{};
   // Skills rules, capacity default and whether declaring routes at once.
   lifecycle::RoutingRules routing{};
+  // [spike] window: spikes a case joined within it count as active.
+  std::chrono::minutes spike_window{60};
 };
 
 }  // namespace swarmbot::handlers

@@ -58,6 +58,9 @@ class CaseMailService {
   };
   Result<Comments> LatestComments(std::int64_t case_number, int limit);
 
+  // See CaseService::SetNewCaseHook: e-mailed cases feed spike detection too.
+  void SetNewCaseHook(NewCaseHook* hook) noexcept { cases_.SetNewCaseHook(hook); }
+
  private:
   Result<std::optional<MailResult>> ReplayOrComment(const MailInput& mail);
   Result<MailResult> OpenCase(const MailInput& mail);

@@ -121,7 +121,11 @@ Result<IntakeResult> CaseService::IntakeCase(const CaseInput& input,
     }
     spdlog::info("event=case.created case={} channel={}", store::CaseNumberText(number),
                  input.channel);
-    return IntakeResult{cases.Find(number).value(), false};
+    store::Case created = cases.Find(number).value();
+    if (hook_ != nullptr) {
+      hook_->OnCaseCreated(db_, created);
+    }
+    return IntakeResult{std::move(created), false};
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "lifecycle/new_case_hook.hpp"
 #include "store/case_repository.hpp"
 #include "store/database.hpp"
 #include "store/records.hpp"
@@ -41,6 +42,10 @@ class CaseService {
 
   CaseService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
+  // Told about each new case inside its transaction (the spike watch); may be
+  // null. Must outlive this service.
+  void SetNewCaseHook(NewCaseHook* hook) noexcept { hook_ = hook; }
+
   // Creates a `new` case. Errors: kInvalidInput naming the first bad field
   // (user_message says which and why); kConflict when `idempotency_key` was
   // used before with different content. The same key with the same content
@@ -57,6 +62,7 @@ class CaseService {
  private:
   store::Database& db_;
   const Clock& clock_;
+  NewCaseHook* hook_ = nullptr;
 };
 
 // The order-independent fingerprint of a case's content, for idempotency.

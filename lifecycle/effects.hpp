@@ -51,6 +51,11 @@ inline constexpr std::string_view kTellManagers = "routing.tell_managers";
 // A direct message to one previous case owner (args[kArgUsers]) listing the
 // cases (args[kArgCases]) that moved to the incident owner.
 inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
+// Post the alert of spike args[kArgSpike] to the incident managers' channel,
+// and refresh it in place; both run on the stream "SPIKE-n".
+inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";
+inline constexpr std::string_view kUpdateSpikeAlert = "spike.update_alert";
+inline constexpr std::string_view kSpikeEffectPrefix = "spike.";
 
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
@@ -62,5 +67,6 @@ inline constexpr std::string_view kArgResponseUrl = "response_url";
 inline constexpr std::string_view kArgBody = "body";
 inline constexpr std::string_view kArgTriggerId = "trigger_id";
 inline constexpr std::string_view kArgView = "view";
+inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
 
 }  // namespace swarmbot::lifecycle::effect

@@ -144,4 +144,12 @@ std::optional<std::int64_t> ParseIncidentNumber(std::string_view text) noexcept 
   return ParsePrefixed(text, "INC-");
 }
 
+std::string SpikeNumberText(std::int64_t number) {
+  return "SPIKE-" + std::to_string(number);
+}
+
+std::optional<std::int64_t> ParseSpikeNumber(std::string_view text) noexcept {
+  return ParsePrefixed(text, "SPIKE-");
+}
+
 }  // namespace swarmbot::store

@@ -50,6 +50,9 @@ std::string CaseNumberText(std::int64_t number);
 std::string IncidentNumberText(std::int64_t number);
 std::optional<std::int64_t> ParseCaseNumber(std::string_view text) noexcept;
 std::optional<std::int64_t> ParseIncidentNumber(std::string_view text) noexcept;
+// Spikes of similar new cases: "SPIKE-7".
+std::string SpikeNumberText(std::int64_t number);
+std::optional<std::int64_t> ParseSpikeNumber(std::string_view text) noexcept;
 
 struct Case {
   std::int64_t number = 0;

@@ -176,9 +176,11 @@ void SocketMode::State::Send(Delivery d) {
     envelope["retry_attempt"] = d.retry_attempt;
     envelope["retry_reason"] = d.retry_reason;
   }
-  Write(c, Frame{json::serialize(envelope)});
+  // Stamped before the write: the socket may hand the frame to the app at
+  // once, and a test that then advances the clock must not move the stamp.
   in_flight[envelope_id] =
       InFlight{std::move(d), c->id, core.clock.Now(), std::chrono::steady_clock::now()};
+  Write(c, Frame{json::serialize(envelope)});
 }
 
 void SocketMode::State::Redeliver(Delivery d) {

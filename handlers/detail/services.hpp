@@ -14,6 +14,7 @@
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/routing_service.hpp"
+#include "lifecycle/spike_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/database.hpp"
 
@@ -35,6 +36,7 @@ struct Services {
         knowledge(db, clock),
         mail(db, clock),
         routing(db, clock, s.routing),
+        spikes(db, clock),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
   }
@@ -45,6 +47,7 @@ struct Services {
   lifecycle::KnowledgeService knowledge;
   lifecycle::CaseMailService mail;
   lifecycle::RoutingService routing;
+  lifecycle::SpikeService spikes;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
 };

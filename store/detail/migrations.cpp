@@ -272,8 +272,33 @@ CREATE TABLE routing_requests (
 CREATE INDEX incidents_by_owner ON incidents (owner, state);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
-                                                      kVersion5};
+// Spikes (issue #3): groups of similar new cases that crossed the threshold.
+// The alert's channel and ts are recorded once posted; update_pending
+// coalesces refreshes, so a burst of joining cases costs one chat.update.
+// incident_id is set when an incident is declared from (or linked to) it.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE spikes (
+  number INTEGER PRIMARY KEY,
+  incident_id INTEGER REFERENCES incidents (number),
+  alert_channel TEXT NOT NULL DEFAULT '',
+  alert_ts TEXT NOT NULL DEFAULT '',
+  update_pending INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX spikes_by_incident ON spikes (incident_id);
+
+CREATE TABLE spike_cases (
+  spike_id INTEGER NOT NULL REFERENCES spikes (number),
+  case_number INTEGER NOT NULL REFERENCES cases (number),
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (spike_id, case_number)
+);
+CREATE INDEX spike_cases_by_case ON spike_cases (case_number);
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations{kVersion1, kVersion2, kVersion3,
+                                                      kVersion4, kVersion5, kVersion6};
 
 }  // namespace
 

@@ -211,7 +211,7 @@ TEST_F(DeclareModalTest, UnlinksAndLinksByQuery) {
             "Linked 2 cases to INC-1: CASE-1, CASE-3.");
   EXPECT_EQ(Command("link INC-1 --query pizza"),
             "No new or open case mentions every one of those words; nothing was linked to INC-1.");
-  EXPECT_TRUE(Contains(Command("link INC-1 --cluster"), "I don't know the option `--cluster`"));
+  EXPECT_TRUE(Contains(Command("link INC-1 --cluster"), "wasn't declared from a spike"));
   EXPECT_EQ(Command("unlink INC-1 CASE-3"),
             "Unlinked 1 case from INC-1: CASE-3. It is back in its owner's open queue.");
   EXPECT_EQ(Sql("SELECT status FROM cases WHERE number = 3"), "open");

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "common/result.hpp"
+#include "common/slack_api.hpp"
+#include "handlers/detail/flat_json.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers::detail {
+
+// Calls `method` and reads its reply; Slack's ok:false arrives as an Error
+// from SlackApi already. Takes references: pass objects that live in the
+// awaiting frame, never temporaries (GCC 12 may destroy a temporary in a
+// co_await expression twice).
+boost::asio::awaitable<Result<FlatJson>> CallSlack(SlackApi& api, std::string_view method,
+                                                   const boost::json::object& args);
+
+// Whether `error` is Slack's ok:false with this error code.
+bool IsSlackError(const Error& error, std::string_view code);
+
+// The outbox item's argument `name` as a number, if it holds one.
+std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name);
+
+}  // namespace swarmbot::handlers::detail

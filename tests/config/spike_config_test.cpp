@@ -1,0 +1,62 @@
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+namespace swarmbot::config {
+namespace {
+
+const std::map<std::string, std::string> kEnv{{"SWARMBOT_BOT_TOKEN", "xoxb-1-secretbot"},
+                                              {"SWARMBOT_APP_TOKEN", "xapp-1-secretapp"},
+                                              {"SWARMBOT_INTAKE_API_KEY", "intake-key-123"}};
+
+Config Parse(const std::string& toml) {
+  return ParseConfig(toml, "swarmbot.toml", [](const std::string& name) {
+    const auto it = kEnv.find(name);
+    return it == kEnv.end() ? std::nullopt : std::optional(it->second);
+  });
+}
+
+std::string ErrorOf(const std::string& toml) {
+  try {
+    Parse(toml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SpikeConfig, ReadsTheSpikeTable) {
+  const Config config =
+      Parse("[spike]\nwindow_minutes = 20\nsimilarity = 0.6\nmin_cases = 8\nmin_contacts = 4\n");
+  EXPECT_EQ(config.spike_window_minutes, 20);
+  EXPECT_DOUBLE_EQ(config.spike_similarity, 0.6);
+  EXPECT_EQ(config.spike_min_cases, 8);
+  EXPECT_EQ(config.spike_min_contacts, 4);
+}
+
+TEST(SpikeConfig, DefaultsWithoutTheTable) {
+  const Config config = Parse("");
+  EXPECT_EQ(config.spike_window_minutes, 60);
+  EXPECT_DOUBLE_EQ(config.spike_similarity, 0.5);
+  EXPECT_EQ(config.spike_min_cases, 5);
+  EXPECT_EQ(config.spike_min_contacts, 3);
+}
+
+TEST(SpikeConfig, NamesTheKeyOfAValueOutOfRange) {
+  EXPECT_EQ(ErrorOf("[spike]\nwindow_minutes = 0\n"),
+            "swarmbot.toml: spike.window_minutes: must be a whole number from 1 to 1440");
+  EXPECT_EQ(ErrorOf("[spike]\nsimilarity = 1.5\n"),
+            "swarmbot.toml: spike.similarity: must be a number above 0 and at most 1, such as 0.5");
+  EXPECT_EQ(ErrorOf("[spike]\nsimilarity = \"high\"\n").find("spike.similarity"), 15u);
+  EXPECT_EQ(ErrorOf("[spike]\nmin_cases = 1\n"),
+            "swarmbot.toml: spike.min_cases: must be a whole number from 2 to 100000");
+  EXPECT_EQ(ErrorOf("[spike]\nmin_cases = 4\nmin_contacts = 5\n"),
+            "swarmbot.toml: spike.min_contacts: must be a whole number from 1 to 4");
+  EXPECT_EQ(ErrorOf("[spike]\nthreshold = 3\n"), "swarmbot.toml: spike.threshold: unknown key");
+}
+
+}  // namespace
+}  // namespace swarmbot::config

@@ -1,0 +1,334 @@
+#include "handlers/spike_alert.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "common/form.hpp"
+#include "handlers/router.hpp"
+#include "lifecycle/case_service.hpp"
+#include "lifecycle/effects.hpp"
+#include "store/outbox.hpp"
+#include "tests/handlers/modal_testing.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+constexpr std::string_view kResponseUrl = "https://hooks.slack.com/actions/T1/1/secret";
+
+bool Contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+// Just enough of the Web API for the alert: posts, updates and history.
+class FakeSlack final : public SlackApi {
+ public:
+  awaitable<Result<ApiReply>> Call(std::string method, std::string args_json) override {
+    json::object args = json::parse(args_json).as_object();
+    calls.push_back(method);
+    if (method == "chat.postMessage") {
+      args["ts"] = "1700000000." + std::to_string(100 + messages.size());
+      messages.push_back(args);
+      co_return ApiReply{json::serialize(json::object{{"ok", true}, {"ts", args["ts"]}}), ""};
+    }
+    if (method == "chat.update") {
+      for (auto& message : messages) {
+        if (message["ts"] == args["ts"]) {
+          message["blocks"] = args["blocks"];
+          message["text"] = args["text"];
+        }
+      }
+      co_return ApiReply{R"({"ok":true})", ""};
+    }
+    if (method == "conversations.history") {
+      json::array list(messages.rbegin(), messages.rend());
+      co_return ApiReply{json::serialize(json::object{{"ok", true}, {"messages", list}}), ""};
+    }
+    co_return MakeError(Errc::kSlackError, "unexpected method " + method);
+  }
+  awaitable<Status> Respond(std::string, std::string) override { co_return Status{}; }
+
+  std::vector<std::string> calls;
+  std::vector<json::object> messages;
+};
+
+class SpikeAlertTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cases_.SetNewCaseHook(&watch_);
+    for (int i = 0; i < 6; ++i) {
+      lifecycle::CaseInput in;
+      in.contact_name = "Customer";
+      in.contact_email = "customer" + std::to_string(i) + "@mail.example";
+      in.channel = i < 3 ? "email" : (i < 5 ? "chat" : "phone");
+      in.territory = i % 3 == 2 ? "East" : "North";
+      in.subject =
+          i % 2 == 0 ? "FEAST25 code rejected at checkout" : "Discount code <FEAST25> fails";
+      in.description = "The discount code FEAST25 gives an error at checkout.";
+      clock_.Advance(std::chrono::minutes(2));
+      ASSERT_TRUE(cases_.IntakeCase(in, {}));
+    }
+  }
+
+  lifecycle::SpikeStatus Status() { return services_.spikes.StatusOf(1).value(); }
+
+  std::int64_t DeclareIncident() {
+    lifecycle::DeclareInput input;
+    input.subject = "FEAST25 fails";
+    return services_.incidents.Declare(input, UserId("UMARA")).value().number;
+  }
+
+  std::string Click(std::string_view value, std::string_view user) {
+    const json::object payload{
+        {"type", "block_actions"},
+        {"user", {{"id", user}}},
+        {"trigger_id", "12345.98765.abcd"},
+        {"response_url", kResponseUrl},
+        {"actions", json::array{{{"action_id", kSpikeDeclareActionId}, {"value", value}}}}};
+    return router_.Handle({InboundKind::kInteractive, json::serialize(payload), "d"}).body_json;
+  }
+
+  std::string Reply(std::string_view text, std::string_view user = "UMARA") {
+    const json::object payload{{"team_id", "T1"}, {"channel_id", "CIM"},
+                               {"user_id", user}, {"command", "/incident"},
+                               {"text", text},    {"trigger_id", "1.2"}};
+    const auto reply = router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d"});
+    return std::string(json::parse(reply.body_json).at("text").as_string());
+  }
+
+  detail::FlatJson ClickPayload(std::string_view value, std::string_view user) {
+    const json::object payload{
+        {"type", "block_actions"},
+        {"user", {{"id", user}}},
+        {"trigger_id", "12345.98765.abcd"},
+        {"response_url", kResponseUrl},
+        {"actions", json::array{{{"action_id", kSpikeDeclareActionId}, {"value", value}}}}};
+    return detail::FlattenJson(json::serialize(payload), 3).value();
+  }
+
+  std::vector<std::string> Answers() {
+    std::vector<std::string> texts;
+    for (const auto& item : store::Outbox(*db_).Pending()) {
+      if (item.kind == lifecycle::effect::kRespond) {
+        const auto body = json::parse(*FormValue(item.args, lifecycle::effect::kArgBody));
+        texts.emplace_back(body.at("text").as_string());
+      }
+    }
+    return texts;
+  }
+
+  swarmbot::Status RunEffect(std::string_view kind, int attempts = 0) {
+    store::OutboxItem item;
+    item.id = ++effect_ids_;
+    item.stream = "SPIKE-1";
+    item.kind = std::string(kind);
+    item.args = {{std::string(lifecycle::effect::kArgSpike), "1"}};
+    item.attempts = attempts;
+    boost::asio::io_context io;
+    swarmbot::Status result = MakeError(Errc::kInternal, "not run");
+    boost::asio::co_spawn(io, alerts_.Run(item, slack_),
+                          [&](std::exception_ptr failure, swarmbot::Status status) {
+                            if (failure) {
+                              std::rethrow_exception(failure);
+                            }
+                            result = status;
+                          });
+    io.run();
+    return result;
+  }
+
+  std::int64_t Count(const std::string& sql) { return db_->Sql().execAndGet(sql).getInt64(); }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  lifecycle::SpikeWatch watch_{lifecycle::SpikeSettings{}};
+  lifecycle::CaseService cases_{*db_, clock_};
+  Settings settings_{ChannelId("CIM"), {UserId("UMARA")}, "swarmbot", UserId("UBOT"), "BBOT"};
+  detail::Services services_{*db_, clock_, settings_};
+  Router router_{*db_, clock_, settings_};
+  SpikeAlerts alerts_{services_};
+  FakeSlack slack_;
+  std::int64_t effect_ids_ = 100;
+};
+
+TEST_F(SpikeAlertTest, TheAlertShowsCountsSpanChannelsTerritoriesSamplesAndTheButton) {
+  const BlockMessage alert = SpikeAlert(Status());
+  const std::string blocks = json::serialize(alert.Blocks());
+
+  EXPECT_TRUE(Contains(alert.Text(), "SPIKE-1: 6 similar cases in 10 min")) << alert.Text();
+  EXPECT_TRUE(Contains(blocks, "6 similar cases in 10 min")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "6 cases from 6 customers · 2023-11-14 22:15 → 22:25 UTC"))
+      << blocks;
+  EXPECT_TRUE(Contains(blocks, "email 3, chat 2, phone 1")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "North 4, East 2")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "FEAST25 code rejected at checkout"));
+  EXPECT_TRUE(Contains(blocks, "Discount code &lt;FEAST25&gt; fails")) << "subjects are escaped";
+  EXPECT_TRUE(Contains(blocks, "\"action_id\":\"spike.declare\""));
+  EXPECT_TRUE(Contains(blocks, "\"value\":\"SPIKE-1\""));
+}
+
+TEST_F(SpikeAlertTest, ADeclaredAlertNamesTheIncidentAndHasNoButton) {
+  ASSERT_EQ(DeclareIncident(), 1);
+  ASSERT_TRUE(services_.spikes.LinkToIncident(1, 1, UserId("UMARA")));
+
+  const std::string blocks = json::serialize(SpikeAlert(Status()).Blocks());
+
+  EXPECT_TRUE(Contains(blocks, "Declared as *INC-1*")) << blocks;
+  EXPECT_FALSE(Contains(blocks, "spike.declare"));
+}
+
+TEST_F(SpikeAlertTest, TheAlertIsPostedOnceAndUpdatedInPlace) {
+  ASSERT_TRUE(RunEffect(lifecycle::effect::kPostSpikeAlert));
+  ASSERT_EQ(slack_.messages.size(), 1u);
+  EXPECT_EQ(slack_.messages[0]["channel"], "CIM");
+  EXPECT_EQ(Status().spike.alert_ts.str(), "1700000000.100");
+
+  lifecycle::CaseInput in;
+  in.contact_name = "Late";
+  in.contact_email = "late@mail.example";
+  in.channel = "web";
+  in.subject = "FEAST25 code rejected at checkout";
+  in.description = "The discount code FEAST25 gives an error at checkout.";
+  ASSERT_TRUE(cases_.IntakeCase(in, {}));
+  ASSERT_TRUE(RunEffect(lifecycle::effect::kUpdateSpikeAlert));
+
+  ASSERT_EQ(slack_.messages.size(), 1u);
+  EXPECT_TRUE(Contains(json::serialize(slack_.messages[0]["blocks"]), "7 similar cases"));
+  EXPECT_FALSE(Status().spike.update_pending);
+}
+
+TEST_F(SpikeAlertTest, ARetriedPostAdoptsTheAlertSlackAlreadyHas) {
+  ASSERT_TRUE(RunEffect(lifecycle::effect::kPostSpikeAlert));
+  db_->Sql().exec("UPDATE spikes SET alert_ts = ''");  // as if the crash came before recording
+  --effect_ids_;
+
+  ASSERT_TRUE(RunEffect(lifecycle::effect::kPostSpikeAlert, /*attempts=*/1));
+
+  EXPECT_EQ(slack_.messages.size(), 1u);
+  EXPECT_EQ(Status().spike.alert_ts.str(), "1700000000.100");
+}
+
+TEST_F(SpikeAlertTest, AClickFromSomeoneWhoIsNotAnIncidentManagerIsRefused) {
+  SpikeCommands commands(services_);
+  bool opened = false;
+  commands.SetModalOpener([&](const std::string&, const lifecycle::SpikePrefill&) {
+    opened = true;
+    return swarmbot::Status{};
+  });
+
+  commands.HandleDeclareClick(ClickPayload("SPIKE-1", "URAVI"), 0);
+
+  EXPECT_FALSE(opened);
+  ASSERT_EQ(Answers().size(), 1u);
+  EXPECT_TRUE(Contains(Answers()[0], "Only incident managers")) << Answers()[0];
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 0);
+}
+
+TEST_F(SpikeAlertTest, AClickFromAnIncidentManagerOpensTheModalPrefilled) {
+  SpikeCommands commands(services_);
+  std::string trigger;
+  lifecycle::SpikePrefill seen;
+  commands.SetModalOpener([&](const std::string& trigger_id, const lifecycle::SpikePrefill& p) {
+    trigger = trigger_id;
+    seen = p;
+    return swarmbot::Status{};
+  });
+
+  commands.HandleDeclareClick(ClickPayload("SPIKE-1", "UMARA"), 0);
+
+  EXPECT_EQ(trigger, "12345.98765.abcd");
+  EXPECT_EQ(seen.origin, "SPIKE-1");
+  EXPECT_EQ(seen.subject, "FEAST25 code rejected at checkout");
+  EXPECT_EQ(seen.territories, (std::vector<std::string>{"North", "East"}));
+  EXPECT_TRUE(Answers().empty());
+}
+
+TEST_F(SpikeAlertTest, AClickOpensTheDeclareModalAndItsSubmissionLinksTheSpike) {
+  Click("SPIKE-1", "UMARA");
+  const std::string view = testing::QueuedView(*db_);
+  ASSERT_FALSE(view.empty()) << "views.open is queued for the click's trigger";
+  const json::object opened = json::parse(view).as_object();
+  EXPECT_EQ(opened.at("private_metadata"), "SPIKE-1");
+  EXPECT_TRUE(Contains(view, "FEAST25")) << view;
+
+  const std::string ack = router_
+                              .Handle({InboundKind::kInteractive,
+                                       testing::ViewSubmission(view, "V1", "UMARA", {}), "d"})
+                              .body_json;
+  EXPECT_EQ(ack, "") << "the modal closes";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(Status().spike.incident, 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held' AND incident_id = 1"), 6);
+}
+
+TEST_F(SpikeAlertTest, AForgedOriginLinksNothing) {
+  Click("SPIKE-1", "UMARA");
+  json::object view = json::parse(testing::QueuedView(*db_)).as_object();
+  view["private_metadata"] = "SPIKE-99";
+  router_.Handle({InboundKind::kInteractive,
+                  testing::ViewSubmission(json::serialize(view), "V1", "UMARA", {}), "d"});
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held'"), 0);
+  EXPECT_FALSE(Status().spike.incident);
+}
+
+TEST_F(SpikeAlertTest, AStaleOrUnknownButtonGetsAClearAnswer) {
+  SpikeCommands commands(services_);
+  commands.HandleDeclareClick(ClickPayload("INC-1", "UMARA"), 0);
+  commands.HandleDeclareClick(ClickPayload("SPIKE-9", "UMARA"), 0);
+
+  const auto answers = Answers();
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_TRUE(Contains(answers[0], "out of date"));
+  EXPECT_TRUE(Contains(answers[1], "SPIKE-9 doesn't exist"));
+}
+
+TEST_F(SpikeAlertTest, AClickOnASpikeAlreadyDeclaredSaysAs) {
+  ASSERT_EQ(DeclareIncident(), 1);
+  ASSERT_TRUE(services_.spikes.LinkToIncident(1, 1, UserId("UMARA")));
+
+  SpikeCommands(services_).HandleDeclareClick(ClickPayload("SPIKE-1", "UMARA"), 0);
+
+  ASSERT_EQ(Answers().size(), 1u);
+  EXPECT_TRUE(Contains(Answers()[0], "already declared as *INC-1*"));
+}
+
+TEST_F(SpikeAlertTest, LinkClusterLinksTheSpikesCases) {
+  ASSERT_EQ(DeclareIncident(), 1);
+
+  const std::string text = Reply("link INC-1 --cluster SPIKE-1");
+
+  EXPECT_TRUE(Contains(text, "Linked 6 cases of SPIKE-1 to INC-1")) << text;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held'"), 6);
+  EXPECT_TRUE(Contains(Reply("link INC-1 --cluster"), "already linked to INC-1"));
+}
+
+TEST_F(SpikeAlertTest, LinkClusterWithoutABoundSpikeListsTheActiveOnes) {
+  ASSERT_EQ(DeclareIncident(), 1);
+
+  const std::string text = Reply("link INC-1 --cluster");
+
+  EXPECT_TRUE(Contains(text, "wasn't declared from a spike")) << text;
+  EXPECT_TRUE(Contains(text, "SPIKE-1 (6 cases)")) << text;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_links"), 0);
+}
+
+TEST_F(SpikeAlertTest, LinkClusterRefusesWhatIsNotASpike) {
+  ASSERT_EQ(DeclareIncident(), 1);
+
+  EXPECT_TRUE(Contains(Reply("link INC-1 --cluster CASE-3"), "isn't a spike"));
+  EXPECT_TRUE(Contains(Reply("link INC-1 --cluster SPIKE-4"), "SPIKE-4 doesn't exist"));
+  EXPECT_TRUE(Contains(Reply("link INC-7 --cluster SPIKE-1"), "INC-7 doesn't exist"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_links"), 0);
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers
