@@ -238,13 +238,14 @@ std::string ModalErrors(const std::map<std::string, std::string>& errors) {
   return json::serialize(json::object{{"response_action", "errors"}, {"errors", fields}});
 }
 
-Status DeclareModal::Open(std::string_view trigger_id, const DeclarePrefill& prefill) {
+Status DeclareModal::Open(std::string_view trigger_id, const UserId& user, const ChannelId& channel,
+                          const DeclarePrefill& prefill) {
   if (trigger_id.empty()) {
     return MakeError(Errc::kInvalidInput, "no trigger_id",
                      "Slack sent no trigger to open the form with; please try again.");
   }
   return services_.incidents.QueueOpenView(
-      trigger_id, DeclareModalView(prefill, services_.settings.territories));
+      trigger_id, DeclareModalView(prefill, services_.settings.territories), user, channel);
 }
 
 std::string DeclareModal::HandleSubmission(const detail::FlatJson& payload) {

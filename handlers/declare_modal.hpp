@@ -79,7 +79,10 @@ class DeclareModal {
 
   // Queues views.open for `trigger_id` on the outbox's responses stream,
   // which the worker performs right after this delivery is acknowledged.
-  Status Open(std::string_view trigger_id, const DeclarePrefill& prefill);
+  // If Slack refuses to open it (an expired trigger), `user` is told in
+  // `channel` by an ephemeral message.
+  Status Open(std::string_view trigger_id, const UserId& user, const ChannelId& channel,
+              const DeclarePrefill& prefill);
 
   // The acknowledgement of a view_submission for kDeclareCallbackId: ""
   // (the modal closes) when the incident was declared, else

@@ -190,16 +190,36 @@ awaitable<Status> EffectRunner::OpenView(store::OutboxItem& item, SlackApi& api)
   args["view"] = std::move(view);
   auto opened = co_await CallSlack(api, "views.open", args);
   if (!opened && !opened.error().Retryable()) {
-    // Usually expired_trigger_id: the person sees no form and can type the
-    // command again; nothing was changed.
-    spdlog::warn("event=effect.failed id={} kind={} error={}", item.id, item.kind,
-                 opened.error().slack_error.empty() ? ErrcName(opened.error().code)
-                                                    : opened.error().slack_error);
+    // Usually expired_trigger_id (Slack was slow to deliver, or we were):
+    // nothing was changed, and the person is told to try again rather than
+    // left waiting for a form.
+    const std::string reason = opened.error().slack_error.empty()
+                                   ? std::string(ErrcName(opened.error().code))
+                                   : opened.error().slack_error;
+    spdlog::warn("event=effect.failed id={} kind={} error={}", item.id, item.kind, reason);
+    co_await ExplainUnopenedView(item, api, reason);
   }
   if (!opened) {
     co_return opened.error();
   }
   co_return Status{};
+}
+
+awaitable<void> EffectRunner::ExplainUnopenedView(const store::OutboxItem& item, SlackApi& api,
+                                                  const std::string& reason) {
+  namespace effect = lifecycle::effect;
+  const std::string user = FormValue(item.args, effect::kArgUser).value_or("");
+  const std::string channel = FormValue(item.args, effect::kArgChannel).value_or("");
+  if (user.empty() || channel.empty()) {
+    co_return;
+  }
+  json::object args = Fields("channel", channel);
+  args["user"] = user;
+  args["text"] = "The form didn't open (Slack answered `" + reason +
+                 "`), so nothing was changed. Please try again.";
+  if (auto told = co_await CallSlack(api, "chat.postEphemeral", args); !told) {
+    spdlog::warn("event=effect.explain_failed id={} detail=\"{}\"", item.id, told.error().detail);
+  }
 }
 
 awaitable<Status> EffectRunner::TellDeclarer(Job& job) {

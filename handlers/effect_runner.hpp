@@ -66,6 +66,9 @@ class EffectRunner {
   boost::asio::awaitable<Status> Respond(store::OutboxItem& item, SlackApi& api);
   // effect::kOpenView: views.open, also without an incident.
   boost::asio::awaitable<Status> OpenView(store::OutboxItem& item, SlackApi& api);
+  // Tells the person who asked for a form that Slack refused to open it.
+  boost::asio::awaitable<void> ExplainUnopenedView(const store::OutboxItem& item, SlackApi& api,
+                                                   const std::string& reason);
 
   // The ts of the message this item posted, posting it unless a retry finds
   // it already in the channel.

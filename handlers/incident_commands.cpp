@@ -128,7 +128,9 @@ std::string IncidentCommands::Declare(const SlashCommand& command) {
   prefill.description = input->description;
   prefill.impact = input->impact;
   prefill.urgency = input->urgency;
-  if (auto opened = DeclareModal(services_).Open(command.trigger_id, prefill); !opened) {
+  if (auto opened =
+          DeclareModal(services_).Open(command.trigger_id, command.user, command.channel, prefill);
+      !opened) {
     return RefusalReply(kWhat, opened.error());
   }
   spdlog::info("event=declare.form_queued user={}", command.user.str());

@@ -48,12 +48,13 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
   // The spike alert's button opens the declare modal prefilled from the spike;
   // the modal hands the spike back as its origin, and its cases are linked to
   // the incident the submission declared.
-  spike_commands_.SetModalOpener(
-      [this](const std::string& trigger_id, const lifecycle::SpikePrefill& spike) {
-        const DeclarePrefill prefill{spike.subject, spike.description, spike.territories,
-                                     spike.impact,  spike.urgency,     spike.origin};
-        return DeclareModal(services_).Open(trigger_id, prefill);
-      });
+  spike_commands_.SetModalOpener([this](const std::string& trigger_id, const UserId& user,
+                                        const ChannelId& channel,
+                                        const lifecycle::SpikePrefill& spike) {
+    const DeclarePrefill prefill{spike.subject, spike.description, spike.territories,
+                                 spike.impact,  spike.urgency,     spike.origin};
+    return DeclareModal(services_).Open(trigger_id, user, channel, prefill);
+  });
   services_.on_declared = [this](std::int64_t incident, const std::string& origin,
                                  const UserId& actor) {
     auto linked = services_.spikes.OnDeclared(origin, incident, actor);

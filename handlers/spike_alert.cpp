@@ -252,7 +252,9 @@ void SpikeCommands::HandleDeclareClick(const detail::FlatJson& payload, std::siz
     Answer(payload, "The declare form can't be opened right now; nothing was changed.");
     return;
   }
-  if (auto opened = open_modal_(payload.StringOr("trigger_id"), *prefill); !opened) {
+  if (auto opened = open_modal_(payload.StringOr("trigger_id"), user,
+                                ChannelId(payload.StringOr("channel.id")), *prefill);
+      !opened) {
     Answer(payload, RefusalText(opened.error()));
   }
 }

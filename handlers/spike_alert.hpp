@@ -44,9 +44,11 @@ class SpikeAlerts {
   detail::Services& services_;
 };
 
-// Opens the declare modal prefilled from a spike for the click's trigger_id.
+// Opens the declare modal prefilled from a spike for the click's trigger_id;
+// `user` and `channel` are where to explain a form that could not open.
 using OpenDeclareModal =
-    std::function<Status(const std::string& trigger_id, const lifecycle::SpikePrefill& prefill)>;
+    std::function<Status(const std::string& trigger_id, const UserId& user,
+                         const ChannelId& channel, const lifecycle::SpikePrefill& prefill)>;
 
 // Clicks on the alert's button and `/incident link [INC-n] --cluster [SPIKE-n]`.
 class SpikeCommands {

@@ -67,6 +67,9 @@ inline constexpr std::string_view kArgResponseUrl = "response_url";
 inline constexpr std::string_view kArgBody = "body";
 inline constexpr std::string_view kArgTriggerId = "trigger_id";
 inline constexpr std::string_view kArgView = "view";
+// Who opened a modal and where, to tell them if it could not open.
+inline constexpr std::string_view kArgUser = "user";
+inline constexpr std::string_view kArgChannel = "channel";
 inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
 
 }  // namespace swarmbot::lifecycle::effect

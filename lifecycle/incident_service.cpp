@@ -479,11 +479,14 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
   });
 }
 
-Status IncidentService::QueueOpenView(std::string_view trigger_id, std::string_view view_json) {
+Status IncidentService::QueueOpenView(std::string_view trigger_id, std::string_view view_json,
+                                      const UserId& user, const ChannelId& channel) {
   return InTransaction(db_, "queue_open_view", [&]() -> Status {
     store::Outbox(db_).Enqueue(effect::kResponseStream, effect::kOpenView,
                                {{std::string(effect::kArgTriggerId), std::string(trigger_id)},
-                                {std::string(effect::kArgView), std::string(view_json)}},
+                                {std::string(effect::kArgView), std::string(view_json)},
+                                {std::string(effect::kArgUser), user.str()},
+                                {std::string(effect::kArgChannel), channel.str()}},
                                clock_.Now());
     return {};
   });

@@ -108,7 +108,9 @@ class IncidentService {
   Result<IncidentStatus> StatusOf(std::int64_t incident, int timeline_entries = 5);
 
   // Queues views.open (effect::kOpenView) for a modal, e.g. the declare form.
-  Status QueueOpenView(std::string_view trigger_id, std::string_view view_json);
+  // `user` and `channel` say where to explain a form that could not open.
+  Status QueueOpenView(std::string_view trigger_id, std::string_view view_json, const UserId& user,
+                       const ChannelId& channel);
   // Whether Declare also queues the incident for routing (config
   // routing.assign_on_declare); off unless set.
   void SetAssignOnDeclare(bool on) { assign_on_declare_ = on; }

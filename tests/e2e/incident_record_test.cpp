@@ -69,6 +69,20 @@ TEST_F(IncidentRecord, AnEmptySubjectGetsAnInlineErrorAndDeclaresNothing) {
   EXPECT_TRUE(Contains(Status("INC-1"), "FEAST25 fails"));
 }
 
+TEST_F(IncidentRecord, AFormThatCannotOpenInTimeIsExplainedAndChangesNothing) {
+  // Slack takes longer than the trigger's 3 s life to reach views.open.
+  slack().FailNext("views.open", 1, emulator::Fault::Delay(std::chrono::milliseconds(3500)));
+  EXPECT_EQ(Type(people().mara, people().incidents, "/incident", "declare Checkout is down"), "");
+  EXPECT_TRUE(Eventually("Mara told that the form didn't open", [&] {
+    const auto shown = slack().Ephemerals(people().mara);
+    return std::any_of(shown.begin(), shown.end(), [](const auto& e) {
+      return Contains(e.text, "The form didn't open (Slack answered `expired_trigger_id`)");
+    });
+  }));
+  EXPECT_EQ(scenario_->LastDeclareModal(people().mara), "");
+  EXPECT_TRUE(Contains(Status("INC-1"), "INC-1 doesn't exist"));
+}
+
 TEST_F(IncidentRecord, SomeoneWithoutTheRoleGetsARefusalAndNoModal) {
   const std::string reply =
       Type(people().ravi, people().support, "/incident", "declare Checkout is down");

@@ -178,7 +178,7 @@ TEST_F(DeclareModalTest, CallsTheDeclaredHookWithTheOrigin) {
   DeclarePrefill prefill;
   prefill.subject = "Spike of FEAST25 cases";
   prefill.origin = "SPIKE-7";
-  ASSERT_TRUE(modal.Open("1.2.x", prefill));
+  ASSERT_TRUE(modal.Open("1.2.x", UserId("UMARA"), ChannelId("C1"), prefill));
   auto payload =
       detail::FlattenJson(testing::ViewSubmission(testing::QueuedView(*db_), "V1", "UMARA"), 10);
   ASSERT_TRUE(payload);

@@ -219,10 +219,11 @@ TEST_F(SpikeAlertTest, ARetriedPostAdoptsTheAlertSlackAlreadyHas) {
 TEST_F(SpikeAlertTest, AClickFromSomeoneWhoIsNotAnIncidentManagerIsRefused) {
   SpikeCommands commands(services_);
   bool opened = false;
-  commands.SetModalOpener([&](const std::string&, const lifecycle::SpikePrefill&) {
-    opened = true;
-    return swarmbot::Status{};
-  });
+  commands.SetModalOpener(
+      [&](const std::string&, const UserId&, const ChannelId&, const lifecycle::SpikePrefill&) {
+        opened = true;
+        return swarmbot::Status{};
+      });
 
   commands.HandleDeclareClick(ClickPayload("SPIKE-1", "URAVI"), 0);
 
@@ -236,7 +237,8 @@ TEST_F(SpikeAlertTest, AClickFromAnIncidentManagerOpensTheModalPrefilled) {
   SpikeCommands commands(services_);
   std::string trigger;
   lifecycle::SpikePrefill seen;
-  commands.SetModalOpener([&](const std::string& trigger_id, const lifecycle::SpikePrefill& p) {
+  commands.SetModalOpener([&](const std::string& trigger_id, const UserId&, const ChannelId&,
+                              const lifecycle::SpikePrefill& p) {
     trigger = trigger_id;
     seen = p;
     return swarmbot::Status{};
