@@ -158,6 +158,8 @@ class Server {
     }
     intake_.SetNewCaseHook(&spike_watch_);
     email_intake_.SetNewCaseHook(&spike_watch_);
+    intake_.SetTerritories(config.territories);
+    email_intake_.SetTerritories(config.territories);
     // The endpoint has already compared the client's key with this one (and
     // strips it from the headers), so the intake is handed the matching key.
     endpoint_.AddApiRoute(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -322,6 +323,20 @@ void ReadPriorityMatrix(const toml::table& root, const std::string& source, Conf
   }
 }
 
+// Cases may only name a configured territory, so the e-mail default must be one.
+void CheckEmailTerritory(const std::string& source, const Config& config) {
+  const std::string& wanted = config.intake_email_territory;
+  const auto same = [&](const std::string& name) {
+    return std::equal(name.begin(), name.end(), wanted.begin(), wanted.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) ==
+             std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  if (!wanted.empty() && std::none_of(config.territories.begin(), config.territories.end(), same)) {
+    Fail(source, "intake.email_territory", "must be one of incidents.territories");
+  }
+}
+
 // [[routing.rules]] skill = "promotions", words = ["discount", "promo"].
 RoutingRule ReadRule(const toml::node& node, const std::string& source, std::size_t index) {
   const std::string key = "routing.rules[" + std::to_string(index) + "]";
@@ -463,6 +478,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   ReadIntake(root, source_name, config);
   ReadTerritories(root, source_name, config);
   ReadPriorityMatrix(root, source_name, config);
+  CheckEmailTerritory(source_name, config);
   ReadRouting(root, source_name, config);
   config.log_level = ReadString(root, source_name, "log", "level", config.log_level);
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};

@@ -147,16 +147,6 @@ Result<std::vector<std::int64_t>> ParseCaseRefs(const std::vector<std::string>& 
   return numbers;
 }
 
-std::string Lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 std::size_t FindOutsideBrackets(std::string_view text, char separator) {
   int depth = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {

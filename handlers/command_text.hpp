@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
 
@@ -34,8 +35,7 @@ std::optional<Mention> ParseMention(std::string_view token);
 inline constexpr std::size_t kMaxCaseRange = 1000;
 Result<std::vector<std::int64_t>> ParseCaseRefs(const std::vector<std::string>& words);
 
-// Lowercase ASCII copy.
-std::string Lowercase(std::string_view text);
+using lifecycle::Lowercase;
 
 // The position of the first `separator` that is not inside Slack's angle
 // brackets (`<@U123|name>`, `<#C1|general>`, links), or npos.

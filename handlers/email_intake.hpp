@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/secret.hpp"
@@ -48,6 +49,10 @@ class EmailIntake {
 
   // See lifecycle::CaseService::SetNewCaseHook.
   void SetNewCaseHook(lifecycle::NewCaseHook* hook) noexcept { mail_.SetNewCaseHook(hook); }
+  // See lifecycle::CaseService::SetTerritories.
+  void SetTerritories(std::vector<std::string> territories) {
+    mail_.SetTerritories(std::move(territories));
+  }
 
  private:
   lifecycle::CaseMailService mail_;

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/secret.hpp"
@@ -43,6 +44,10 @@ class Intake {
 
   // See lifecycle::CaseService::SetNewCaseHook.
   void SetNewCaseHook(lifecycle::NewCaseHook* hook) noexcept { cases_.SetNewCaseHook(hook); }
+  // See lifecycle::CaseService::SetTerritories.
+  void SetTerritories(std::vector<std::string> territories) {
+    cases_.SetTerritories(std::move(territories));
+  }
 
  private:
   lifecycle::CaseService cases_;

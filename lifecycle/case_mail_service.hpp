@@ -60,6 +60,9 @@ class CaseMailService {
 
   // See CaseService::SetNewCaseHook: e-mailed cases feed spike detection too.
   void SetNewCaseHook(NewCaseHook* hook) noexcept { cases_.SetNewCaseHook(hook); }
+  void SetTerritories(std::vector<std::string> territories) {
+    cases_.SetTerritories(std::move(territories));
+  }
 
  private:
   Result<std::optional<MailResult>> ReplayOrComment(const MailInput& mail);

@@ -91,11 +91,36 @@ std::string Fingerprint(const CaseInput& in) {
   return Sha256Hex(canonical);
 }
 
-Result<IntakeResult> CaseService::IntakeCase(const CaseInput& input,
+Result<std::string> CanonicalTerritory(const std::string& territory,
+                                       const std::vector<std::string>& known) {
+  const std::string trimmed = Trimmed(territory);
+  if (known.empty() || trimmed.empty()) {
+    return trimmed;
+  }
+  const std::string wanted = Lowercase(trimmed);
+  for (const std::string& name : known) {
+    if (Lowercase(name) == wanted) {
+      return name;
+    }
+  }
+  std::string list;
+  for (const std::string& name : known) {
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  return Invalid("territory", "territory must be one of " + list).error();
+}
+
+Result<IntakeResult> CaseService::IntakeCase(const CaseInput& given,
                                              const std::optional<std::string>& idempotency_key) {
-  if (auto checked = CheckCase(input); !checked) {
+  if (auto checked = CheckCase(given); !checked) {
     return checked.error();
   }
+  CaseInput input = given;
+  auto territory = CanonicalTerritory(given.territory, territories_);
+  if (!territory) {
+    return territory.error();
+  }
+  input.territory = std::move(*territory);
   if (idempotency_key) {
     if (auto checked = CheckKey(*idempotency_key); !checked) {
       return checked.error();

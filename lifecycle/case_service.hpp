@@ -45,6 +45,12 @@ class CaseService {
   // Told about each new case inside its transaction (the spike watch); may be
   // null. Must outlive this service.
   void SetNewCaseHook(NewCaseHook* hook) noexcept { hook_ = hook; }
+  // The service territories a case may name (config's incidents.territories);
+  // empty: any. Another name is refused; a known one, in any letter case,
+  // takes the configured spelling, so filters and spike counts agree.
+  void SetTerritories(std::vector<std::string> territories) {
+    territories_ = std::move(territories);
+  }
 
   // Creates a `new` case. Errors: kInvalidInput naming the first bad field
   // (user_message says which and why); kConflict when `idempotency_key` was
@@ -63,6 +69,7 @@ class CaseService {
   store::Database& db_;
   const Clock& clock_;
   NewCaseHook* hook_ = nullptr;
+  std::vector<std::string> territories_;
 };
 
 // The order-independent fingerprint of a case's content, for idempotency.

@@ -23,6 +23,9 @@ Status CheckField(std::string_view value, const FieldRule& rule);
 // Without leading and trailing ASCII whitespace.
 std::string Trimmed(std::string_view text);
 
+// Lowercase ASCII copy; other bytes are kept as they are.
+std::string Lowercase(std::string_view text);
+
 bool IsValidUtf8(std::string_view text) noexcept;
 // Code points in valid UTF-8 text.
 std::size_t Utf8Length(std::string_view text) noexcept;

@@ -171,6 +171,8 @@ TEST_F(ConfigTest, ReadsTheEmailIntakeDefaultsAndNamesABadOwner) {
   EXPECT_EQ(config.intake_email_owner, "U0RAVI");
   EXPECT_EQ(ErrorOf("[intake]\nemail_owner = \"ravi\"\n"),
             "swarmbot.toml: intake.email_owner: must be a Slack user id such as U0123ABCD");
+  EXPECT_EQ(ErrorOf("[intake]\nemail_territory = \"Atlantis\"\n"),
+            "swarmbot.toml: intake.email_territory: must be one of incidents.territories");
 }
 
 TEST_F(ConfigTest, TheExampleConfigIsValid) {

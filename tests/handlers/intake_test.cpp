@@ -140,6 +140,16 @@ TEST_F(IntakeTest, NamesEveryFieldThatIsTooLong) {
   EXPECT_EQ(Cases(), 0);
 }
 
+TEST_F(IntakeTest, RefusesAnUnknownTerritoryByName) {
+  intake_.SetTerritories({"North", "East", "South", "West"});
+  json::object body = json::parse(Body()).as_object();
+  body["territory"] = "Narnia";
+  const auto answer = Post(json::serialize(body));
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(Message(answer), "territory must be one of North, East, South, West");
+  EXPECT_EQ(Cases(), 0);
+}
+
 TEST_F(IntakeTest, RefusesAnOversizedBody) {
   json::object body = json::parse(Body()).as_object();
   body["description"] = std::string(Intake::kMaxBody, 'd');

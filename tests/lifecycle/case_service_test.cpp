@@ -25,6 +25,25 @@ TEST_F(CaseServiceTest, TakesInAValidCaseAsNew) {
   EXPECT_EQ(cases_.FindCase(1)->subject, "FEAST25 rejected at checkout");
 }
 
+TEST_F(CaseServiceTest, KnowsOnlyTheConfiguredTerritoriesInTheirOwnSpelling) {
+  cases_.SetTerritories({"North", "East"});
+  CaseInput input = ValidCase();
+  input.territory = "  nORTH ";
+  auto taken = cases_.IntakeCase(input, {});
+  ASSERT_TRUE(taken) << taken.error().detail;
+  EXPECT_EQ(taken->record.territory, "North");
+
+  input.territory = "Atlantis";
+  auto refused = cases_.IntakeCase(input, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInvalidInput);
+  EXPECT_EQ(refused.error().user_message, "territory must be one of North, East");
+  EXPECT_FALSE(cases_.FindCase(2));
+
+  input.territory = "";
+  EXPECT_TRUE(cases_.IntakeCase(input, {})) << "a case may leave its territory out";
+}
+
 struct BadField {
   const char* label;
   std::function<void(CaseInput&)> spoil;
