@@ -109,8 +109,9 @@ std::string CaseCommands::Listing(CaseListQuery query, const std::string& again,
   }
   const std::int64_t pages = (listing->total + kListLimit - 1) / kListLimit;
   if (listing->cases.empty()) {
-    return EphemeralText("There are only " + std::to_string(pages) + " pages of cases (" + label +
-                         ").");
+    return EphemeralText(pages == 1 ? "There is only 1 page of cases (" + label + ")."
+                                    : "There are only " + std::to_string(pages) +
+                                          " pages of cases (" + label + ").");
   }
   std::string text = "*" + title + " (" + label + ")*, newest first · " +
                      std::to_string(listing->total) + (listing->total == 1 ? " case" : " cases");

@@ -264,6 +264,12 @@ std::string DeclareModal::HandleSubmission(const detail::FlatJson& payload) {
                  submission.errors.size());
     return ModalErrors(submission.errors);
   }
+  if (services_.check_origin) {
+    if (auto allowed = services_.check_origin(submission.origin); !allowed) {
+      spdlog::info("event=declare.refused reason=origin user={}", submission.user.str());
+      return ModalErrors({{subject, allowed.error().user_message}});
+    }
+  }
   auto incident = services_.incidents.Declare(submission.input, submission.user);
   if (!incident) {
     spdlog::info("event=declare.refused user={} code={} detail=\"{}\"", submission.user.str(),

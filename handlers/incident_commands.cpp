@@ -144,6 +144,10 @@ std::string IncidentCommands::Link(const SlashCommand& command) {
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kLinkUsage);
   }
+  if (auto allowed = detail::MayChangeIncident(services_, *incident, command.user, "link cases");
+      !allowed) {
+    return RefusalReply(kWhat, allowed.error());
+  }
   const std::string option = words.empty() ? "" : Lowercase(words.front());
   const bool query = option == "--query";
   if (option.starts_with("--") && !query) {
@@ -214,6 +218,10 @@ std::string IncidentCommands::Unlink(const SlashCommand& command) {
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kUnlinkUsage);
   }
+  if (auto allowed = detail::MayChangeIncident(services_, *incident, command.user, "unlink cases");
+      !allowed) {
+    return RefusalReply(kWhat, allowed.error());
+  }
   auto cases = ParseCaseRefs(words);
   if (!cases) {
     return RefusalReply(kWhat, cases.error(), kUnlinkUsage);
@@ -238,7 +246,9 @@ std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Trans
   if (!incident) {
     return RefusalReply(what, incident.error());
   }
-  if (auto allowed = MayMove(*incident, command.user); !allowed) {
+  if (auto allowed =
+          detail::MayChangeIncident(services_, *incident, command.user, "change its state");
+      !allowed) {
     return RefusalReply(what, allowed.error());
   }
   const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
@@ -262,21 +272,6 @@ Result<std::int64_t> IncidentCommands::IncidentAndWords(const SlashCommand& comm
   return incident;
 }
 
-Status IncidentCommands::MayMove(std::int64_t incident, const UserId& user) {
-  if (detail::IsIncidentManager(services_.settings, user)) {
-    return {};
-  }
-  auto found = services_.incidents.FindIncident(incident);
-  if (!found) {
-    return found.error();
-  }
-  if (!found->owner.empty() && found->owner == user) {
-    return {};
-  }
-  return MakeError(Errc::kForbidden, "neither manager nor owner",
-                   "Only incident managers and the incident's owner can change its state.");
-}
-
 std::string IncidentCommands::Close(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident close";
   const std::string rest = TextAfterWords(command.text, 1);
@@ -286,7 +281,9 @@ std::string IncidentCommands::Close(const SlashCommand& command) {
   if (!incident) {
     return RefusalReply(kWhat, incident.error());
   }
-  if (auto allowed = MayMove(*incident, command.user); !allowed) {
+  if (auto allowed =
+          detail::MayChangeIncident(services_, *incident, command.user, "change its state");
+      !allowed) {
     return RefusalReply(kWhat, allowed.error());
   }
   const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));

@@ -29,7 +29,6 @@ class IncidentCommands {
   Result<std::int64_t> IncidentAndWords(const SlashCommand& command, std::string_view example,
                                         std::vector<std::string>& rest);
   // Incident managers and the incident's owner may change its state.
-  Status MayMove(std::int64_t incident, const UserId& user);
 
   detail::Services& services_;
 };

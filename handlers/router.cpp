@@ -55,6 +55,10 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
                                  spike.impact,  spike.urgency,     spike.origin};
     return DeclareModal(services_).Open(trigger_id, user, channel, prefill);
   });
+  services_.check_origin = [this](const std::string& origin) -> Status {
+    const auto spike = store::ParseSpikeNumber(origin);
+    return spike ? spike_commands_.CheckDeclarable(*spike) : Status{};
+  };
   services_.on_declared = [this](std::int64_t incident, const std::string& origin,
                                  const UserId& actor) {
     auto linked = services_.spikes.OnDeclared(origin, incident, actor);

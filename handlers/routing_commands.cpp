@@ -77,6 +77,11 @@ std::string RoutingCommands::Assign(const SlashCommand& command) {
   words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
   const std::string number = store::IncidentNumberText(*incident);
   if (words.empty()) {
+    if (auto allowed =
+            detail::MayChangeIncident(services_, *incident, command.user, "route it again");
+        !allowed) {
+      return RefusalReply(kWhat, allowed.error());
+    }
     if (auto queued = services_.routing.RequestOwner(*incident, command.user); !queued) {
       return RefusalReply(kWhat, queued.error());
     }

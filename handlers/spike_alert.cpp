@@ -229,18 +229,9 @@ void SpikeCommands::HandleDeclareClick(const detail::FlatJson& payload, std::siz
     Answer(payload, "Only incident managers can declare incidents; nothing was changed.");
     return;
   }
-  auto status = services_.spikes.StatusOf(*spike);
-  if (!status) {
-    Answer(payload, RefusalText(status.error()));
+  if (auto declarable = CheckDeclarable(*spike); !declarable) {
+    Answer(payload, RefusalText(declarable.error()));
     return;
-  }
-  if (status->spike.incident) {
-    const auto incident = services_.incidents.FindIncident(*status->spike.incident);
-    if (incident && incident->Open()) {
-      Answer(payload, number + " was already declared as *" +
-                          store::IncidentNumberText(incident->number) + "*.");
-      return;
-    }
   }
   auto prefill = services_.spikes.Prefill(*spike);
   if (!prefill) {
@@ -257,6 +248,22 @@ void SpikeCommands::HandleDeclareClick(const detail::FlatJson& payload, std::siz
       !opened) {
     Answer(payload, RefusalText(opened.error()));
   }
+}
+
+Status SpikeCommands::CheckDeclarable(std::int64_t spike) {
+  auto status = services_.spikes.StatusOf(spike);
+  if (!status) {
+    return status.error();
+  }
+  if (status->spike.incident) {
+    const auto incident = services_.incidents.FindIncident(*status->spike.incident);
+    if (incident && incident->Open()) {
+      return MakeError(Errc::kConflict, "spike already declared",
+                       store::SpikeNumberText(spike) + " was already declared as " +
+                           store::IncidentNumberText(incident->number) + ".");
+    }
+  }
+  return {};
 }
 
 void SpikeCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {
@@ -288,6 +295,10 @@ std::string SpikeCommands::LinkCluster(const SlashCommand& command) {
                                           "/incident link INC-3 --cluster SPIKE-2");
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kLinkClusterUsage);
+  }
+  if (auto allowed = detail::MayChangeIncident(services_, *incident, command.user, "link cases");
+      !allowed) {
+    return RefusalReply(kWhat, allowed.error());
   }
   words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
   if (words.size() > 1 || (words.size() == 1 && !store::ParseSpikeNumber(words.front()))) {

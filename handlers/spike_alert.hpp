@@ -59,6 +59,10 @@ class SpikeCommands {
   // that do the same.
   void SetModalOpener(OpenDeclareModal opener) { open_modal_ = std::move(opener); }
 
+  // Whether an incident may still be declared from `spike`: it exists and no
+  // open incident was declared from it (kConflict naming that incident).
+  Status CheckDeclarable(std::int64_t spike);
+
   // A block_actions click on action `index` (kSpikeDeclareActionId): an
   // incident manager gets the declare modal prefilled from the spike; anyone
   // else, a stale button or a spike already declared gets an ephemeral answer

@@ -75,8 +75,10 @@ Status CheckLinkable(store::Database& db, std::int64_t incident, const store::Ca
   return {};
 }
 
+// `what` names the refused request in the error: "linked" or "unlinked".
 Result<std::vector<store::Case>> LoadCases(store::Database& db,
-                                           const std::vector<std::int64_t>& numbers) {
+                                           const std::vector<std::int64_t>& numbers,
+                                           std::string_view what) {
   store::CaseRepository repository(db);
   std::vector<store::Case> found;
   std::vector<std::int64_t> missing;
@@ -90,7 +92,7 @@ Result<std::vector<store::Case>> LoadCases(store::Database& db,
   if (!missing.empty()) {
     return MakeError(Errc::kNotFound, "unknown case in link request",
                      CaseList(missing) + (missing.size() == 1 ? " doesn't" : " don't") +
-                         " exist; nothing was linked");
+                         " exist; nothing was " + std::string(what));
   }
   return found;
 }
@@ -247,7 +249,7 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
     if (auto open = FindOpen(db_, incident, " is closed; cases can't be linked to it"); !open) {
       return open.error();
     }
-    auto loaded = LoadCases(db_, numbers);
+    auto loaded = LoadCases(db_, numbers, "linked");
     if (!loaded) {
       return loaded.error();
     }
@@ -412,7 +414,7 @@ Result<std::vector<std::int64_t>> IncidentService::UnlinkCases(
     if (auto open = FindOpen(db_, incident, " is closed; reopen it to unlink cases"); !open) {
       return open.error();
     }
-    if (auto loaded = LoadCases(db_, numbers); !loaded) {
+    if (auto loaded = LoadCases(db_, numbers, "unlinked"); !loaded) {
       return loaded.error();
     }
     store::CaseLinkRepository links(db_);

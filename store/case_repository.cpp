@@ -147,7 +147,10 @@ std::vector<std::string> CaseRepository::Territories() {
 void CaseRepository::Hold(std::int64_t number, std::int64_t incident, Clock::TimePoint now) {
   SQLite::Statement update(
       db_.Sql(),
-      "UPDATE cases SET status = 'held', incident_id = ?, updated_at = ? WHERE number = ?");
+      // A held case is live again: a resolution from an earlier close no
+      // longer applies (an incident reopened).
+      "UPDATE cases SET status = 'held', incident_id = ?, resolution = '', updated_at = ? "
+      "WHERE number = ?");
   update.bind(1, incident);
   update.bind(2, ToMillis(now));
   update.bind(3, number);

@@ -33,4 +33,21 @@ bool IsIncidentManager(const Settings& settings, const UserId& user) {
   return managers.empty() || std::find(managers.begin(), managers.end(), user) != managers.end();
 }
 
+Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
+                         std::string_view what) {
+  if (IsIncidentManager(services.settings, user)) {
+    return {};
+  }
+  auto found = services.incidents.FindIncident(incident);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->owner.empty() && found->owner == user) {
+    return {};
+  }
+  return MakeError(
+      Errc::kForbidden, "neither manager nor owner",
+      "Only incident managers and the incident's owner can " + std::string(what) + ".");
+}
+
 }  // namespace swarmbot::handlers::detail

@@ -50,6 +50,10 @@ struct Services {
   lifecycle::SpikeService spikes;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
+  // Asked before a submission declares: may an incident come from `origin`
+  // (e.g. a spike declared already)? An error becomes the modal's inline
+  // error and nothing is declared. May be empty.
+  std::function<Status(const std::string& origin)> check_origin;
 };
 
 // The incident a command is about: `words[0]` when it is "INC-n" (then
@@ -61,5 +65,10 @@ Result<std::int64_t> ResolveIncident(Services& services, const std::vector<std::
 
 // Whether `user` may declare and close incidents.
 bool IsIncidentManager(const Settings& settings, const UserId& user);
+
+// Incident managers and the incident's owner may change it; anyone else gets
+// kForbidden saying so ("… can `what`").
+Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
+                         std::string_view what);
 
 }  // namespace swarmbot::handlers::detail

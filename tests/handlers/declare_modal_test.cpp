@@ -202,6 +202,21 @@ TEST_F(DeclareModalTest, MovesTheIncidentAndRefusesAnIllegalMove) {
   EXPECT_TRUE(Contains(Command("triage"), "Which incident?"));
 }
 
+TEST_F(DeclareModalTest, OnlyManagersAndTheOwnerLinkUnlinkOrRouteAgain) {
+  NewCase("FEAST25 rejected at checkout");
+  DeclareOne();
+  const std::string refusal = "Only incident managers and the incident's owner can ";
+  EXPECT_TRUE(Contains(Command("link INC-1 CASE-1", "URAVI"), refusal + "link cases"));
+  EXPECT_TRUE(Contains(Command("link INC-1 --cluster SPIKE-1", "URAVI"), refusal + "link cases"));
+  EXPECT_TRUE(Contains(Command("assign INC-1", "URAVI"), refusal + "route it again"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_links"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM routing_requests"), 0);
+
+  ASSERT_EQ(Command("link INC-1 CASE-1"), "Linked 1 case to INC-1: CASE-1.");
+  EXPECT_TRUE(Contains(Command("unlink INC-1 CASE-1", "URAVI"), refusal + "unlink cases"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_links WHERE unlinked_at IS NULL"), 1);
+}
+
 TEST_F(DeclareModalTest, UnlinksAndLinksByQuery) {
   NewCase("FEAST25 rejected at checkout");
   NewCase("Late delivery");

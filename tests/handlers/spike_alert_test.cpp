@@ -271,13 +271,40 @@ TEST_F(SpikeAlertTest, AClickOpensTheDeclareModalAndItsSubmissionLinksTheSpike) 
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held' AND incident_id = 1"), 6);
 }
 
-TEST_F(SpikeAlertTest, AForgedOriginLinksNothing) {
+TEST_F(SpikeAlertTest, TwoModalsFromOneSpikeDeclareOneIncident) {
+  // Two managers click before either submits: both get a modal.
+  Click("SPIKE-1", "UMARA");
+  const std::string first = testing::QueuedView(*db_);
+  Click("SPIKE-1", "UMARA");
+  const std::string second = testing::QueuedView(*db_);
+  ASSERT_FALSE(first.empty());
+  ASSERT_FALSE(second.empty());
+
+  EXPECT_EQ(router_
+                .Handle({InboundKind::kInteractive,
+                         testing::ViewSubmission(first, "V1", "UMARA", {}), "d"})
+                .body_json,
+            "");
+  const std::string late = router_
+                               .Handle({InboundKind::kInteractive,
+                                        testing::ViewSubmission(second, "V2", "UMARA", {}), "d"})
+                               .body_json;
+  EXPECT_TRUE(Contains(late, "\"response_action\":\"errors\"")) << late;
+  EXPECT_TRUE(Contains(late, "SPIKE-1 was already declared as INC-1")) << late;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+}
+
+TEST_F(SpikeAlertTest, AModalNamingASpikeThatDoesNotExistDeclaresNothing) {
   Click("SPIKE-1", "UMARA");
   json::object view = json::parse(testing::QueuedView(*db_)).as_object();
   view["private_metadata"] = "SPIKE-99";
-  router_.Handle({InboundKind::kInteractive,
-                  testing::ViewSubmission(json::serialize(view), "V1", "UMARA", {}), "d"});
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+  const std::string ack =
+      router_
+          .Handle({InboundKind::kInteractive,
+                   testing::ViewSubmission(json::serialize(view), "V1", "UMARA", {}), "d"})
+          .body_json;
+  EXPECT_TRUE(Contains(ack, "SPIKE-99 doesn't exist")) << ack;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held'"), 0);
   EXPECT_FALSE(Status().spike.incident);
 }
@@ -300,7 +327,7 @@ TEST_F(SpikeAlertTest, AClickOnASpikeAlreadyDeclaredSaysAs) {
   SpikeCommands(services_).HandleDeclareClick(ClickPayload("SPIKE-1", "UMARA"), 0);
 
   ASSERT_EQ(Answers().size(), 1u);
-  EXPECT_TRUE(Contains(Answers()[0], "already declared as *INC-1*"));
+  EXPECT_TRUE(Contains(Answers()[0], "already declared as INC-1"));
 }
 
 TEST_F(SpikeAlertTest, LinkClusterLinksTheSpikesCases) {

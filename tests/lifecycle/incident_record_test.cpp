@@ -174,10 +174,12 @@ TEST_F(IncidentRecordTest, ReopeningAClosedIncidentHoldsItsCasesAgain) {
   ASSERT_TRUE(incidents_.LinkCases(incident, {c}, mara_));
   ASSERT_TRUE(incidents_.Close(incident, mara_, "fixed"));
   EXPECT_EQ(cases_.FindCase(c)->status, store::CaseStatus::kClosed);
+  EXPECT_EQ(cases_.FindCase(c)->resolution, "fixed");
   auto reopened = incidents_.Move(incident, Transition::kReopen, mara_, "still failing");
   ASSERT_TRUE(reopened);
   EXPECT_FALSE(reopened->closed_at);
   EXPECT_EQ(cases_.FindCase(c)->status, store::CaseStatus::kHeld);
+  EXPECT_EQ(cases_.FindCase(c)->resolution, "") << "the earlier resolution no longer applies";
 }
 
 TEST_F(IncidentRecordTest, UnlinksCasesBackToTheirOwnersOpenQueue) {
