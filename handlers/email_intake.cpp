@@ -85,6 +85,7 @@ IntakeAnswer EmailIntake::Handle(const EmailIntakeRequest& request) {
   }
   const json::object body{{"case", detail::CaseJson(result->record)},
                           {"comment", result->comment},
+                          {"reopened", result->reopened},
                           {"replayed", result->replayed},
                           {"truncated", std::move(truncated)}};
   return {result->replayed ? 200 : 201, json::serialize(body)};

@@ -112,8 +112,14 @@ Result<std::optional<MailResult>> CaseMailService::ReplayOrComment(const MailInp
         result.truncated.emplace_back("comment");
       }
       comments.Insert(comment);
-      spdlog::info("event=case.commented case={} source=email",
-                   store::CaseNumberText(thread->case_number));
+      if (result.record.status == store::CaseStatus::kClosed) {
+        // The customer says it isn't over: back to the owner's open queue.
+        cases.Reopen(thread->case_number, clock_.Now());
+        result.record = cases.Find(thread->case_number).value();
+        result.reopened = true;
+      }
+      spdlog::info("event=case.commented case={} source=email reopened={}",
+                   store::CaseNumberText(thread->case_number), result.reopened);
       return std::optional<MailResult>(std::move(result));
     }
     return std::optional<MailResult>();

@@ -30,6 +30,7 @@ struct MailResult {
   store::Case record;
   bool comment = false;   // a reply: it became a comment on `record`
   bool replayed = false;  // this Message-ID arrived before; nothing changed
+  bool reopened = false;  // the reply came to a closed case, which is open again
   // Fields cut to their limit so that a long e-mail is kept, not refused.
   std::vector<std::string> truncated{};
 };

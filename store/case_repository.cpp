@@ -166,6 +166,15 @@ void CaseRepository::Release(std::int64_t number, Clock::TimePoint now) {
   update.exec();
 }
 
+void CaseRepository::Reopen(std::int64_t number, Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE cases SET status = 'open', incident_id = NULL, resolution = '', "
+                           "updated_at = ? WHERE number = ? AND status = 'closed'");
+  update.bind(1, ToMillis(now));
+  update.bind(2, number);
+  update.exec();
+}
+
 std::vector<std::int64_t> CaseRepository::FindUnheldMatching(const std::vector<std::string>& words,
                                                              int limit) {
   std::string sql = "SELECT number FROM cases WHERE status IN ('new', 'open')";

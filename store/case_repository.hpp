@@ -45,6 +45,9 @@ class CaseRepository {
   void Close(std::int64_t number, std::string_view resolution, Clock::TimePoint now);
   // Unlinked from its incident: back to `open` in its owner's queue.
   void Release(std::int64_t number, Clock::TimePoint now);
+  // A closed case back to `open` in its owner's queue, without its resolution
+  // or incident (the customer wrote again). Other cases are left alone.
+  void Reopen(std::int64_t number, Clock::TimePoint now);
 
   // New and open cases (not held, not closed) whose subject or description
   // contains every word, ignoring ASCII case; ascending, at most `limit`.

@@ -98,6 +98,21 @@ TEST_F(EmailIntakeTest, AReplyBecomesACommentOnTheCase) {
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM case_comments"), "2");
 }
 
+TEST_F(EmailIntakeTest, AReplyToAClosedCaseOpensItAgainInTheOwnersQueue) {
+  ASSERT_EQ(Post(Mail("m1@x", "FEAST25 rejected", "first"), "owner=URAVI").status, 201);
+  db_->Sql().exec("UPDATE cases SET status = 'closed', resolution = 'code fixed'");
+  const auto reply = Post(
+      Mail("m2@x", "Re: FEAST25 rejected", "It fails again today.", "In-Reply-To: <m1@x>\r\n"));
+  ASSERT_EQ(reply.status, 201) << reply.body_json;
+  EXPECT_EQ(Body(reply).at("comment"), true);
+  EXPECT_EQ(Body(reply).at("reopened"), true);
+  EXPECT_EQ(Sql("SELECT status || '|' || resolution || '|' || owner FROM cases"), "open||URAVI");
+
+  const auto again =
+      Post(Mail("m3@x", "Re: FEAST25 rejected", "Any news?", "In-Reply-To: <m2@x>\r\n"));
+  EXPECT_EQ(Body(again).at("reopened"), false) << "an open case stays as it is";
+}
+
 TEST_F(EmailIntakeTest, AReplyToAnUnknownMessageOpensACase) {
   const auto answer = Post(Mail("m9@x", "Re: something", "hello", "In-Reply-To: <gone@x>\r\n"));
   EXPECT_EQ(answer.status, 201);
