@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "lifecycle/effects.hpp"
@@ -28,16 +29,6 @@ using boost::asio::awaitable;
 // Cases named in one "cases moved" message before "and N more".
 constexpr std::size_t kCasesListed = 15;
 
-std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name) {
-  const auto text = FormValue(item.args, name);
-  std::int64_t number = 0;
-  if (!text || text->empty() ||
-      std::from_chars(text->data(), text->data() + text->size(), number).ec != std::errc{}) {
-    return std::nullopt;
-  }
-  return number;
-}
-
 std::vector<std::int64_t> NumbersArg(const store::OutboxItem& item, std::string_view name) {
   std::vector<std::int64_t> numbers;
   const std::string text = FormValue(item.args, name).value_or("");
@@ -53,21 +44,6 @@ std::vector<std::int64_t> NumbersArg(const store::OutboxItem& item, std::string_
   return numbers;
 }
 
-// Calls `method` with `args` (built outside the coroutine's co_await
-// expression, see effect_runner.cpp) and reads the reply.
-awaitable<Result<detail::FlatJson>> Call(SlackApi& api, std::string method, json::object args) {
-  std::string body = json::serialize(args);
-  auto reply = co_await api.Call(std::move(method), std::move(body));
-  if (!reply) {
-    co_return reply.error();
-  }
-  auto flat = detail::FlattenJson(reply->body, 6);
-  if (!flat) {
-    co_return MakeError(Errc::kUnavailable, "a routing call answered with unreadable JSON");
-  }
-  co_return std::move(*flat);
-}
-
 // Posts `message` (a chat.postMessage body without channel) in `channel`
 // once: a retry first looks for the outbox id in the channel's history.
 awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::string channel,
@@ -78,7 +54,7 @@ awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::st
     query["channel"] = channel;
     query["limit"] = 100;
     query["include_all_metadata"] = true;
-    auto history = co_await Call(api, "conversations.history", std::move(query));
+    auto history = co_await detail::CallSlack(api, "conversations.history", query);
     if (!history) {
       co_return history.error();
     }
@@ -97,7 +73,7 @@ awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::st
   metadata["event_type"] = "swarmbot_effect";
   metadata["event_payload"] = std::move(payload);
   message["metadata"] = std::move(metadata);
-  auto posted = co_await Call(api, "chat.postMessage", std::move(message));
+  auto posted = co_await detail::CallSlack(api, "chat.postMessage", message);
   if (!posted) {
     co_return posted.error();
   }
@@ -107,7 +83,7 @@ awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::st
 awaitable<Result<std::string>> OpenDm(SlackApi& api, std::string user) {
   json::object args;
   args["users"] = user;
-  auto opened = co_await Call(api, "conversations.open", std::move(args));
+  auto opened = co_await detail::CallSlack(api, "conversations.open", args);
   if (!opened) {
     co_return opened.error();
   }
@@ -160,7 +136,7 @@ awaitable<Status> RoutingEffects::Assign(SlackApi& api) {
   for (const UserId& user : *needed) {
     json::object args;
     args["user"] = user.str();
-    auto presence = co_await Call(api, "users.getPresence", std::move(args));
+    auto presence = co_await detail::CallSlack(api, "users.getPresence", args);
     if (!presence) {
       if (presence.error().Retryable()) {
         co_return presence.error();
@@ -181,7 +157,7 @@ awaitable<Status> RoutingEffects::Assign(SlackApi& api) {
 }
 
 awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi& api) {
-  const auto incident = NumberArg(item, effect::kArgIncident);
+  const auto incident = detail::NumberArg(item, effect::kArgIncident);
   const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
   if (!incident || user.empty()) {
     co_return MakeError(Errc::kInternal, "routing.notify_owner without incident or user");
@@ -216,7 +192,7 @@ awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi&
 }
 
 awaitable<Status> RoutingEffects::TellManagers(store::OutboxItem& item, SlackApi& api) {
-  const auto incident = NumberArg(item, effect::kArgIncident);
+  const auto incident = detail::NumberArg(item, effect::kArgIncident);
   const ChannelId managers = services_.settings.managers_channel;
   if (!incident || managers.empty()) {
     co_return Status{};
@@ -236,7 +212,7 @@ awaitable<Status> RoutingEffects::TellManagers(store::OutboxItem& item, SlackApi
 }
 
 awaitable<Status> RoutingEffects::CasesMoved(store::OutboxItem& item, SlackApi& api) {
-  const auto incident = NumberArg(item, effect::kArgIncident);
+  const auto incident = detail::NumberArg(item, effect::kArgIncident);
   const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
   const std::vector<std::int64_t> numbers = NumbersArg(item, effect::kArgCases);
   if (!incident || user.empty() || numbers.empty()) {
