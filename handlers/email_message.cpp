@@ -109,9 +109,19 @@ GMimeTextPart* FindText(GMimeObject* part, const char* subtype) {
   return nullptr;
 }
 
-// The decoded content converted to UTF-8 from the part's charset.
+// The decoded content converted to UTF-8 from the part's charset. A part
+// that names no charset and isn't UTF-8 was, in practice, written by an old
+// mail program in Latin-1, where every byte is a character: read it so rather
+// than losing its accents.
 std::string PartText(GMimeTextPart* part) {
   GText text(g_mime_text_part_get_text(part));
+  if (text && g_mime_text_part_get_charset(part) == nullptr &&
+      !g_utf8_validate(text.get(), -1, nullptr)) {
+    GText latin1(g_convert(text.get(), -1, "UTF-8", "ISO-8859-1", nullptr, nullptr, nullptr));
+    if (latin1) {
+      return OrEmpty(latin1.get());
+    }
+  }
   return OrEmpty(text.get());
 }
 

@@ -47,6 +47,16 @@ TEST(ReadEmail, ReadsAPlainMessage) {
   EXPECT_TRUE(mail.answers.empty());
 }
 
+TEST(ReadEmail, ReadsABodyWithoutACharsetThatIsNotUtf8AsLatin1) {
+  const EmailMessage mail = Read(
+      "From: ana@example.com\n"
+      "Subject: caf\xe9\n"
+      "Message-ID: <l1@mail.example>\n"
+      "\n"
+      "caf\xe9 cr\xe8me\n");
+  EXPECT_EQ(mail.text, "caf\u00e9 cr\u00e8me");
+}
+
 TEST(ReadEmail, TakesThePlainAlternativeOfAMultipartMessage) {
   const EmailMessage mail = Read(
       "From: ana@example.com\n"
