@@ -96,6 +96,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.priority_matrix.cells = config.priority_matrix;
   settings.routing = RoutingRulesFrom(config.routing);
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
+  settings.timeline_reaction = config.swarm_timeline_reaction;
   return settings;
 }
 

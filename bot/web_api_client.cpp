@@ -173,8 +173,11 @@ Result<ApiReply> InterpretApiAnswer(int http_status, std::string_view retry_afte
 bool WebApiClient::AcceptsJson(std::string_view method) {
   // Slack reads these only from query strings or form bodies
   // (json_input_supported=false in the method reference).
-  static constexpr std::array<std::string_view, 4> kFormOnly = {
-      "conversations.info", "conversations.members", "conversations.list", "chat.getPermalink"};
+  // bookmarks.list is missing from the method reference; a form body is
+  // read by every method, so it is the safe choice there.
+  static constexpr std::array<std::string_view, 5> kFormOnly = {
+      "conversations.info", "conversations.members", "conversations.list", "chat.getPermalink",
+      "bookmarks.list"};
   if (std::find(kFormOnly.begin(), kFormOnly.end(), method) != kFormOnly.end()) {
     return false;
   }

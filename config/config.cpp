@@ -33,6 +33,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"intake", {"email_territory", "email_owner"}},
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
+      {"swarm", {"timeline_reaction"}},
   };
   return kKeys;
 }
@@ -428,6 +429,19 @@ void ReadSpike(const toml::table& root, const std::string& source, Config& confi
   }
 }
 
+// Slack's emoji names are short, lower case and free of colons and spaces.
+void ReadSwarm(const toml::table& root, const std::string& source, Config& config) {
+  const std::string name =
+      ReadString(root, source, "swarm", "timeline_reaction", config.swarm_timeline_reaction);
+  const bool fits =
+      !name.empty() && name.size() <= 100 && name.find_first_of(": \t\n") == std::string::npos;
+  if (!fits) {
+    Fail(source, "swarm.timeline_reaction",
+         "must be an emoji name without colons or spaces, such as \"pushpin\"");
+  }
+  config.swarm_timeline_reaction = name;
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
@@ -486,6 +500,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
     Fail(source_name, "log.level", "must be one of trace, debug, info, warn, error");
   }
   ReadSpike(root, source_name, config);
+  ReadSwarm(root, source_name, config);
   ReadSecrets(env, config);
   return config;
 }

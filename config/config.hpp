@@ -59,6 +59,10 @@ struct Config {
   int spike_min_cases = 5;
   int spike_min_contacts = 3;
 
+  // [swarm] timeline_reaction: the emoji name (without colons) that puts a
+  // message in a swarm channel on the incident's timeline.
+  std::string swarm_timeline_reaction = "pushpin";
+
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode
   Secret signing_secret;  // for request-URL mode

@@ -44,6 +44,7 @@ Stack::Stack(Options options)
   // As subscribed in slack-app-manifest.yml.
   auto events = emulator::DefaultEventSubscriptions();
   events.insert("member_left_channel");
+  events.insert("pin_added");
   slack_->SetEventSubscriptions(std::move(events));
   slack_->WriteCaFile(options_.work_dir / "emulator-ca.pem");
 }

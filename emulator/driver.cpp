@@ -313,6 +313,24 @@ Status Emulator::AddReaction(const UserId& user, const ChannelId& channel, const
   return {};
 }
 
+Status Emulator::PinMessage(const UserId& user, const ChannelId& channel, const MessageTs& ts) {
+  std::unique_lock lock(core_->mu);
+  auto& ws = core_->ws;
+  detail::Channel* c = ws.FindChannel(channel.str());
+  const detail::Message* m = c != nullptr ? c->FindMessage(ts.str()) : nullptr;
+  if (ws.FindUser(user.str()) == nullptr || m == nullptr) {
+    return NotFound("unknown user, channel or message");
+  }
+  if (!c->HasMember(user.str()) || c->is_archived) {
+    return MakeError(Errc::kForbidden, "not_in_channel or archived");
+  }
+  if (auto error = detail::PinMessage(ws, *c, *m, user.str()); !error.empty()) {
+    return MakeError(Errc::kConflict, error);
+  }
+  core_->FlushEvents(lock);
+  return {};
+}
+
 Status Emulator::JoinChannel(const UserId& user, const ChannelId& channel) {
   std::unique_lock lock(core_->mu);
   auto& ws = core_->ws;

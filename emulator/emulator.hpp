@@ -296,6 +296,10 @@ class Emulator {
   Result<MessageTs> PostMessageAs(const UserId& user, const ChannelId& channel, std::string text);
   Status AddReaction(const UserId& user, const ChannelId& channel, const MessageTs& ts,
                      std::string name);
+  // A member pins a message (a `pin_added` event carrying the message).
+  // kConflict when it is already pinned, kForbidden when the user isn't in
+  // the channel or it is archived.
+  Status PinMessage(const UserId& user, const ChannelId& channel, const MessageTs& ts);
   Status JoinChannel(const UserId& user, const ChannelId& channel);
   Status LeaveChannel(const UserId& user, const ChannelId& channel);
   // The user opens the app's Home tab (app_home_opened).

@@ -146,6 +146,9 @@ awaitable<Status> EffectRunner::Dispatch(Job& job) {
   if (kind == effect::kPinSummary) {
     co_return co_await PinSummary(job);
   }
+  if (kind == effect::kAddBookmark) {
+    co_return co_await AddBookmark(job);
+  }
   if (kind == effect::kInvite) {
     co_return co_await Invite(job);
   }
@@ -457,6 +460,45 @@ awaitable<Status> EffectRunner::PinSummary(Job& job) {
   auto pinned = co_await CallSlack(*job.api, "pins.add", args);
   if (!pinned && !IsSlackError(pinned.error(), "already_pinned")) {
     co_return Fail(job.incident, "pin the summary", pinned.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::AddBookmark(Job& job) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return NoChannel();
+  }
+  const store::Incident& incident = job.status.incident;
+  if (incident.announce_ts.empty()) {
+    // No managers' channel, so no announcement: nothing to link to.
+    co_return Status{};
+  }
+  const std::string title = store::IncidentNumberText(job.incident);
+  const std::string channel = job.status.swarm->channel_id.str();
+  if (job.item.attempts > 0) {
+    const json::object list_args = Fields("channel_id", channel);
+    auto listed = co_await CallSlack(*job.api, "bookmarks.list", list_args);
+    if (!listed) {
+      co_return Fail(job.incident, "read the swarm channel's bookmarks", listed.error());
+    }
+    for (std::size_t i = 0; i < listed->ArraySize("bookmarks"); ++i) {
+      if (listed->StringOr("bookmarks." + std::to_string(i) + ".title") == title) {
+        co_return Status{};
+      }
+    }
+  }
+  const json::object link_args =
+      Fields("channel", incident.announce_channel.str(), "message_ts", incident.announce_ts.str());
+  auto link = co_await CallSlack(*job.api, "chat.getPermalink", link_args);
+  if (!link) {
+    co_return Fail(job.incident, "find the announcement's link", link.error());
+  }
+  json::object args = Fields("channel_id", channel, "title", title);
+  args["type"] = "link";
+  args["link"] = link->StringOr("permalink");
+  auto added = co_await CallSlack(*job.api, "bookmarks.add", args);
+  if (!added) {
+    co_return Fail(job.incident, "bookmark the announcement", added.error());
   }
   co_return Status{};
 }

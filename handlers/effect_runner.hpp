@@ -34,6 +34,8 @@ namespace swarmbot::handlers {
 //   channel's latest history page and adopts the message's ts.
 // - already_in_channel, already_pinned and already_archived count as done,
 //   and results already recorded in the store are not redone.
+// - the swarm channel's bookmark: a retry first looks for one titled "INC-n"
+//   (bookmarks.list) and counts it as done.
 //
 // Returns retryable errors (kRateLimited, kUnavailable) unchanged for the
 // OutboxWorker to retry. An effect that can never succeed returns a permanent
@@ -58,6 +60,7 @@ class EffectRunner {
   boost::asio::awaitable<Status> SetTopicOrPurpose(Job& job, bool topic);
   boost::asio::awaitable<Status> PostSummary(Job& job);
   boost::asio::awaitable<Status> PinSummary(Job& job);
+  boost::asio::awaitable<Status> AddBookmark(Job& job);
   boost::asio::awaitable<Status> Invite(Job& job);
   boost::asio::awaitable<Status> UpdateSummary(Job& job);
   boost::asio::awaitable<Status> PostClosing(Job& job);

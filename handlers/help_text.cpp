@@ -38,7 +38,10 @@ constexpr std::string_view kSwarmbotHelp =
 constexpr std::string_view kSwarmHelp =
     "*/swarm* brings people together in a channel for one incident.\n"
     "• `/swarm start INC-n [@person …] [@group …]` creates the channel, sets its topic, pins "
-    "the summary and invites you and the people and groups you name\n"
+    "the summary, bookmarks the announcement and invites you and the people and groups you name\n"
+    "• `/swarm note [INC-n] text` puts your note (up to 2,000 characters) on the incident's "
+    "timeline; in a swarm channel you may leave out `INC-n`. Reacting with the configured "
+    "emoji (:pushpin: unless changed) or pinning a message there puts it on the timeline too\n"
     "• `/swarm close` isn't available yet; `/incident close` closes the incident and archives "
     "its swarm channel\n"
     "• `/swarm help` shows this";

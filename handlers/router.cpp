@@ -13,6 +13,7 @@
 #include "handlers/reply.hpp"
 #include "handlers/routing_commands.hpp"
 #include "handlers/slash_command.hpp"
+#include "handlers/swarm_events.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -138,6 +139,9 @@ std::string Router::HandleEvent(std::string_view payload_json) {
         boost::json::object{{"challenge", payload->StringOr("challenge")}});
   }
   const std::string event_type = payload->StringOr("event.type");
+  if (HandleSwarmTimelineEvent(services_, event_type, payload_json)) {
+    return {};
+  }
   const ChannelId channel(payload->StringOr("event.channel"));
   const UserId user(payload->StringOr("event.user"));
   const bool membership =

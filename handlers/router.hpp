@@ -20,7 +20,8 @@ namespace swarmbot::handlers {
 // reply. Runs on swarmbot's io thread; the store is used synchronously.
 //
 // Slash commands: /incident, /swarm, /case, /kb (see HelpText). Events:
-// member_joined_channel and member_left_channel in swarm channels; the bot's
+// member_joined_channel, member_left_channel, pin_added and reaction_added
+// (see HandleSwarmTimelineEvent) in swarm channels; the bot's
 // own messages and everything else are ignored. Interactivity: block_actions
 // clicks on kb.attach and view_submission of the declare modal (answered with
 // inline errors or a bare ack); everything else is acknowledged without action.

@@ -34,6 +34,9 @@ struct Settings {
   lifecycle::RoutingRules routing{};
   // [spike] window: spikes a case joined within it count as active.
   std::chrono::minutes spike_window{60};
+  // [swarm] timeline_reaction: this reaction on a message in a swarm channel
+  // puts the message on the incident's timeline.
+  std::string timeline_reaction = "pushpin";
 };
 
 }  // namespace swarmbot::handlers

@@ -11,6 +11,8 @@ namespace swarmbot::handlers {
 namespace {
 
 constexpr std::string_view kStartUsage = "Usage: `/swarm start INC-n [@person …] [@group …]`";
+constexpr std::string_view kNoteUsage =
+    "Usage: `/swarm note text` in a swarm channel, or `/swarm note INC-n text` anywhere";
 
 Result<lifecycle::StartSwarmInput> ParseInvitees(const std::vector<std::string>& words) {
   lifecycle::StartSwarmInput input;
@@ -51,6 +53,9 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
   const std::string sub = words.empty() ? "help" : Lowercase(words.front());
   if (sub == "start") {
     return Start(command);
+  }
+  if (sub == "note") {
+    return Note(command);
   }
   if (sub == "close") {
     // TODO(#4): /swarm close on its own (archive without closing the incident).
@@ -97,6 +102,29 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
   return EphemeralText("Starting the swarm for " + store::IncidentNumberText(*incident) + ": #" +
                        EscapeMrkdwn(swarm->channel_name) + " is on its way; " +
                        InviteSummary(*input) + ".");
+}
+
+std::string SwarmCommands::Note(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/swarm note";
+  const std::string rest = TextAfterWords(command.text, 1);
+  auto words = Tokenize(rest);
+  if (words.empty()) {
+    return EphemeralText(std::string(kNoteUsage) + ".");
+  }
+  std::size_t consumed = 0;
+  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
+                                          "/swarm note INC-3 rolled back the release");
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kNoteUsage);
+  }
+  const std::string note = TextAfterWords(rest, consumed);
+  if (note.empty()) {
+    return EphemeralText(std::string(kNoteUsage) + "; the note itself is missing.");
+  }
+  if (auto added = services_.swarms.AddNote(*incident, command.user, note); !added) {
+    return RefusalReply(kWhat, added.error(), kNoteUsage);
+  }
+  return EphemeralText("Noted on the timeline of " + store::IncidentNumberText(*incident) + ".");
 }
 
 }  // namespace swarmbot::handlers

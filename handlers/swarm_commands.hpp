@@ -7,7 +7,7 @@
 
 namespace swarmbot::handlers {
 
-// /swarm start|close|help. Returns the ephemeral reply JSON.
+// /swarm start|note|close|help. Returns the ephemeral reply JSON.
 class SwarmCommands {
  public:
   explicit SwarmCommands(detail::Services& services) : services_(services) {}
@@ -16,6 +16,7 @@ class SwarmCommands {
 
  private:
   std::string Start(const SlashCommand& command);
+  std::string Note(const SlashCommand& command);
 
   detail::Services& services_;
 };

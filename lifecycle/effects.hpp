@@ -23,6 +23,9 @@ inline constexpr std::string_view kSetTopic = "swarm.set_topic";
 inline constexpr std::string_view kSetPurpose = "swarm.set_purpose";
 inline constexpr std::string_view kPostSummary = "swarm.post_summary";
 inline constexpr std::string_view kPinSummary = "swarm.pin_summary";
+// Bookmark the incident's announcement in the swarm channel, titled "INC-n"
+// (skipped when there is no announcement to link to).
+inline constexpr std::string_view kAddBookmark = "swarm.add_bookmark";
 // Invite users and user groups' members (resolved when the effect runs).
 inline constexpr std::string_view kInvite = "swarm.invite";
 inline constexpr std::string_view kUpdateSummary = "swarm.update_summary";

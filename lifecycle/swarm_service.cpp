@@ -65,7 +65,7 @@ void EnqueueStartEffects(store::Database& db, const StartSwarmInput& input,
                          const std::vector<UserId>& users, Clock::TimePoint now) {
   using namespace effect;
   for (std::string_view kind :
-       {kCreateChannel, kSetTopic, kSetPurpose, kPostSummary, kPinSummary}) {
+       {kCreateChannel, kSetTopic, kSetPurpose, kPostSummary, kPinSummary, kAddBookmark}) {
     detail::EnqueueEffect(db, input.incident, kind, now);
   }
   detail::EnqueueEffect(db, input.incident, kInvite, now,

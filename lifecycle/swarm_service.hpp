@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,16 @@ struct StartSwarmInput {
   std::vector<UserGroupId> usergroups;  // their members are invited too
 };
 
+// A message in a swarm channel that someone put on the timeline from Slack.
+struct MarkedMessage {
+  enum class How { kReacted, kPinned };
+  How how = How::kReacted;
+  ChannelId channel;
+  MessageTs ts;
+  UserId by;
+  std::string text;  // the message's text when the event carried it, else ""
+};
+
 // A swarm: the incident's Slack channel and the people in it.
 class SwarmService {
  public:
@@ -30,7 +41,8 @@ class SwarmService {
   // One swarm per open incident; a second start is refused (kConflict) with
   // the channel's name. Moves a new or triaged incident to in_progress.
   // Effects, in order: create the channel (named by SwarmChannelName), set
-  // topic and purpose, post and pin the summary, invite the actor, the
+  // topic and purpose, post and pin the summary, bookmark the announcement,
+  // invite the actor, the
   // invitees and the user groups' members.
   Result<store::Swarm> Start(const StartSwarmInput& input, const UserId& actor);
 
@@ -41,6 +53,24 @@ class SwarmService {
   // swarm channel (and records it), nothing when it isn't one.
   Result<std::optional<std::int64_t>> MemberJoined(const ChannelId& channel, const UserId& user);
   Result<std::optional<std::int64_t>> MemberLeft(const ChannelId& channel, const UserId& user);
+
+  // ---- The swarm's own timeline entries (swarm_timeline.cpp) ----
+
+  // Longest note, in characters.
+  static constexpr std::size_t kMaxNote = 2000;
+  // Longest quote of a marked or pinned message kept on the timeline.
+  static constexpr std::size_t kMaxQuote = 300;
+
+  // `/swarm note`: puts `text` on the incident's timeline by `actor`.
+  // kInvalidInput for an empty, oversized or malformed text, kNotFound for an
+  // unknown incident, kConflict for a closed one.
+  Status AddNote(std::int64_t incident, const UserId& actor, std::string_view text);
+
+  // Someone reacted to (kReacted) or pinned (kPinned) the message `ts` in
+  // `channel`. Returns the incident when `channel` is a swarm channel and the
+  // entry is new, nothing when it isn't a swarm channel or the same person
+  // already put the same message there the same way.
+  Result<std::optional<std::int64_t>> AddMarkedMessage(const MarkedMessage& mark);
 
   // Results of effects, recorded by handlers::EffectRunner. kNotFound when the
   // incident has no swarm.

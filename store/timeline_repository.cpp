@@ -24,6 +24,19 @@ std::int64_t TimelineRepository::Append(std::int64_t incident, Clock::TimePoint 
   return db_.Sql().getLastInsertRowid();
 }
 
+bool TimelineRepository::Contains(std::int64_t incident, std::string_view actor,
+                                  std::string_view kind, std::string_view text) {
+  SQLite::Statement select(
+      db_.Sql(),
+      "SELECT 1 FROM timeline WHERE incident_id = ? AND actor = ? AND kind = ? "
+      "AND text = ? LIMIT 1");
+  select.bind(1, incident);
+  select.bind(2, std::string(actor));
+  select.bind(3, std::string(kind));
+  select.bind(4, std::string(text));
+  return select.executeStep();
+}
+
 std::vector<TimelineEntry> TimelineRepository::Recent(std::int64_t incident, int limit) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT id, incident_id, at, actor, kind, text FROM timeline "

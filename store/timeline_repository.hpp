@@ -17,6 +17,10 @@ class TimelineRepository {
 
   std::int64_t Append(std::int64_t incident, Clock::TimePoint at, std::string_view actor,
                       std::string_view kind, std::string_view text);
+  // Whether the incident already has this very entry (any time), so that an
+  // event delivered again under a new id adds nothing.
+  bool Contains(std::int64_t incident, std::string_view actor, std::string_view kind,
+                std::string_view text);
   // The latest `limit` entries, oldest of them first.
   std::vector<TimelineEntry> Recent(std::int64_t incident, int limit);
 

@@ -97,6 +97,7 @@ json::object PinsAdd(Call& call);
 json::object PinsRemove(Call& call);
 json::object ReactionsAdd(Call& call);
 json::object BookmarksAdd(Call& call);
+json::object BookmarksList(Call& call);
 
 json::object UsersInfo(Call& call);
 json::object UsersList(Call& call);
@@ -111,6 +112,11 @@ json::object ViewsUpdate(Call& call);
 json::object ViewsPublish(Call& call);
 
 }  // namespace api
+
+// Pins `message` in `channel` for `user` (the bot or a person) and emits
+// pin_added; "" when done, else Slack's error code.
+std::string PinMessage(Workspace& ws, Channel& channel, const Message& message,
+                       const std::string& user);
 
 // The modal stack of one user (reference §4.2, stack depth 3).
 // Pushes a modal on `user`'s stack (a new root when the stack is empty).

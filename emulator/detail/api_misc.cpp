@@ -34,6 +34,26 @@ std::optional<json::object> FindItem(Call& call, Channel*& channel, Message*& me
 
 }  // namespace
 
+std::string PinMessage(Workspace& ws, Channel& channel, const Message& message,
+                       const std::string& user) {
+  if (channel.IsPinned(message.ts)) {
+    return "already_pinned";
+  }
+  if (channel.pins.size() >= kMaxPins) {
+    return "too_many_pins";
+  }
+  channel.pins.push_back(message.ts);
+  ws.Emit(json::object{{"type", "pin_added"},
+                       {"user", user},
+                       {"channel_id", channel.id},
+                       {"item", json::object{{"type", "message"},
+                                             {"channel", channel.id},
+                                             {"message", MessageJson(ws, message, false)}}},
+                       {"event_ts", ws.NextTs(channel)}},
+          "pin_added", &channel);
+  return {};
+}
+
 namespace api {
 
 json::object AuthTest(Call& call) {
@@ -65,22 +85,9 @@ json::object PinsAdd(Call& call) {
   if (channel->is_archived) {
     return Fail("restricted_action");
   }
-  if (channel->IsPinned(message->ts)) {
-    return Fail("already_pinned");
+  if (auto error = PinMessage(call.ws, *channel, *message, call.bot_user()); !error.empty()) {
+    return Fail(error);
   }
-  if (channel->pins.size() >= kMaxPins) {
-    return Fail("too_many_pins");
-  }
-  channel->pins.push_back(message->ts);
-  call.ws.Emit(
-      json::object{{"type", "pin_added"},
-                   {"user", call.bot_user()},
-                   {"channel_id", channel->id},
-                   {"item", json::object{{"type", "message"},
-                                         {"channel", channel->id},
-                                         {"message", MessageJson(call.ws, *message, false)}}},
-                   {"event_ts", call.ws.NextTs(*channel)}},
-      "pin_added", channel);
   return Ok(call);
 }
 
@@ -145,6 +152,18 @@ json::object BookmarksAdd(Call& call) {
   Bookmark bookmark{call.ws.NewId("Bk"), title, link, emoji, "link", call.ws.Now()};
   channel->bookmarks.push_back(bookmark);
   return Ok(call, {{"bookmark", BookmarkJson(call.ws, *channel, bookmark)}});
+}
+
+json::object BookmarksList(Call& call) {
+  const Channel* channel = VisibleChannel(call, call.args.StrOr("channel_id"));
+  if (channel == nullptr) {
+    return Fail("channel_not_found");
+  }
+  json::array bookmarks;
+  for (const Bookmark& bookmark : channel->bookmarks) {
+    bookmarks.push_back(BookmarkJson(call.ws, *channel, bookmark));
+  }
+  return Ok(call, {{"bookmarks", std::move(bookmarks)}});
 }
 
 json::object UsersInfo(Call& call) {

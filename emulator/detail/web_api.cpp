@@ -25,7 +25,7 @@ struct MethodSpec {
 
 // json_input_supported and tiers from slack-api-ref/docs.slack.dev-methods
 // (apps.connections.open at Tier 1 per the reference's note).
-constexpr std::array<MethodSpec, 36> kMethods{{
+constexpr std::array<MethodSpec, 37> kMethods{{
     {"auth.test", api::AuthTest, true, 's', TokenKind::kBot},
     {"apps.connections.open", api::AppsConnectionsOpen, true, '1', TokenKind::kApp},
     {"chat.postMessage", api::ChatPostMessage, true, 's', TokenKind::kBot},
@@ -52,6 +52,7 @@ constexpr std::array<MethodSpec, 36> kMethods{{
     {"pins.remove", api::PinsRemove, true, '2', TokenKind::kBot},
     {"reactions.add", api::ReactionsAdd, true, '3', TokenKind::kBot},
     {"bookmarks.add", api::BookmarksAdd, true, '2', TokenKind::kBot},
+    {"bookmarks.list", api::BookmarksList, false, '3', TokenKind::kBot},
     {"users.info", api::UsersInfo, false, '4', TokenKind::kBot},
     {"users.list", api::UsersList, false, '2', TokenKind::kBot},
     {"users.lookupByEmail", api::UsersLookupByEmail, false, '3', TokenKind::kBot},
@@ -277,7 +278,7 @@ HttpAnswer RunWebApi(Workspace& ws, const HttpCall& call) {
                               "commands,chat:write,chat:write.public,channels:manage,"
                               "channels:read,channels:history,groups:write,groups:read,"
                               "im:write,pins:write,reactions:write,bookmarks:write,users:read,"
-                              "users:read.email,usergroups:read");
+                              "users:read.email,usergroups:read,bookmarks:read");
   return answer;
 }
 

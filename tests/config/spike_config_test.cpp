@@ -58,5 +58,23 @@ TEST(SpikeConfig, NamesTheKeyOfAValueOutOfRange) {
   EXPECT_EQ(ErrorOf("[spike]\nthreshold = 3\n"), "swarmbot.toml: spike.threshold: unknown key");
 }
 
+// [swarm] sits beside [spike]: both tune how incidents are watched.
+TEST(SwarmConfig, MarksWithThePushpinUnlessConfigured) {
+  EXPECT_EQ(Parse("").swarm_timeline_reaction, "pushpin");
+  EXPECT_EQ(Parse("[swarm]\ntimeline_reaction = \"eyes\"\n").swarm_timeline_reaction, "eyes");
+}
+
+TEST(SwarmConfig, RefusesAReactionWrittenWithColonsOrLeftEmpty) {
+  const std::string expected =
+      "swarmbot.toml: swarm.timeline_reaction: must be an emoji name without colons or spaces, "
+      "such as \"pushpin\"";
+  EXPECT_EQ(ErrorOf("[swarm]\ntimeline_reaction = \":pushpin:\"\n"), expected);
+  EXPECT_EQ(ErrorOf("[swarm]\ntimeline_reaction = \"\"\n"), expected);
+  EXPECT_EQ(ErrorOf("[swarm]\ntimeline_reaction = 3\n"),
+            "swarmbot.toml: swarm.timeline_reaction: must be a string");
+  EXPECT_EQ(ErrorOf("[swarm]\nreaction = \"eyes\"\n"),
+            "swarmbot.toml: swarm.reaction: unknown key");
+}
+
 }  // namespace
 }  // namespace swarmbot::config

@@ -277,5 +277,17 @@ TEST_F(Chat, AddsLinkBookmarks) {
             "invalid_bookmark_type");
 }
 
+TEST_F(Chat, ListsAChannelsBookmarks) {
+  ASSERT_TRUE(IsOk(Call("bookmarks.add", {{"channel_id", ws_.general.str()},
+                                          {"title", "INC-1"},
+                                          {"type", "link"},
+                                          {"link", "https://takeout.slack.com/archives/C1/p1"}})));
+  auto reply = CallForm("bookmarks.list", {{"channel_id", ws_.general.str()}});
+  ASSERT_TRUE(IsOk(reply)) << json::serialize(reply);
+  ASSERT_EQ(reply.at("bookmarks").as_array().size(), 1u);
+  EXPECT_EQ(reply.at("bookmarks").at(0).at("title"), "INC-1");
+  EXPECT_EQ(ErrorOf(CallForm("bookmarks.list", {{"channel_id", "CNOPE"}})), "channel_not_found");
+}
+
 }  // namespace
 }  // namespace swarmbot::emulator::testing

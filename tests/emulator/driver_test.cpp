@@ -99,6 +99,21 @@ TEST_F(Driver, SendsOnlySubscribedEvents) {
   EXPECT_EQ(Event(envelopes[1]).at("user"), ws_.dev.str().c_str());
 }
 
+TEST_F(Driver, AMemberPinsAMessageAndTheBotHearsItWithTheMessage) {
+  emulator_.SetEventSubscriptions({"pin_added"});
+  const auto ts = emulator_.PostMessageAs(ws_.mara, ws_.general, "cause found");
+  ASSERT_TRUE(ts);
+  ASSERT_TRUE(emulator_.PinMessage(ws_.mara, ws_.general, *ts));
+  EXPECT_EQ(emulator_.PinMessage(ws_.mara, ws_.general, *ts).error().code, Errc::kConflict);
+  ASSERT_TRUE(app_.WaitForEnvelopes(1));
+  const auto pin = Event(app_.Envelopes()[0]);
+  EXPECT_EQ(pin.at("type"), "pin_added");
+  EXPECT_EQ(pin.at("user"), ws_.mara.str().c_str());
+  EXPECT_EQ(pin.at("channel_id"), ws_.general.str().c_str());
+  EXPECT_EQ(pin.at("item").at("message").at("text"), "cause found");
+  EXPECT_TRUE(emulator_.Channel(ws_.general)->FindMessage(*ts)->pinned);
+}
+
 TEST_F(Driver, AnnouncesArchivingToTheBot) {
   const std::string id = CreateChannel("inc-3-swarm");
   ASSERT_TRUE(IsOk(Call("conversations.archive", {{"channel", id}})));

@@ -35,6 +35,7 @@ class FakeSlack final : public SlackApi {
     std::set<std::string> members;
     std::set<std::string> pins;
     std::vector<json::object> messages;  // oldest first
+    std::vector<std::string> bookmarks;  // "title|link"
   };
 
   awaitable<Result<ApiReply>> Call(std::string method, std::string args_json) override {
@@ -123,11 +124,32 @@ class FakeSlack final : public SlackApi {
       }
       return json::object{{"users", json::array{"UDEV", "UINES", "UBOT"}}};
     }
+    if (method.starts_with("bookmarks.")) {
+      auto it = channels.find(Str(args, "channel_id"));
+      if (it == channels.end()) {
+        return SlackError("channel_not_found");
+      }
+      return Bookmarks(method, it->second, args);
+    }
     auto channel = Find(args);
     if (!channel) {
       return channel.error();
     }
     return OnChannel(method, **channel, args);
+  }
+
+  // Adds every bookmark it is given, duplicates too, as Slack does.
+  static Result<json::object> Bookmarks(const std::string& method, Channel& channel,
+                                        const json::object& args) {
+    if (method == "bookmarks.add") {
+      channel.bookmarks.push_back(Str(args, "title") + "|" + Str(args, "link"));
+      return json::object{};
+    }
+    json::array listed;
+    for (const std::string& bookmark : channel.bookmarks) {
+      listed.push_back(json::object{{"title", bookmark.substr(0, bookmark.find('|'))}});
+    }
+    return json::object{{"bookmarks", listed}};
   }
 
   Result<json::object> Create(const std::string& name) {
@@ -192,6 +214,10 @@ class FakeSlack final : public SlackApi {
         }
       }
       return SlackError("message_not_found");
+    }
+    if (method == "chat.getPermalink") {
+      return json::object{{"permalink", "https://fake.slack/archives/" + channel.id + "/p" +
+                                            Str(args, "message_ts")}};
     }
     if (method == "conversations.history") {
       json::array messages;
@@ -319,6 +345,8 @@ TEST_F(EffectRunnerTest, RunsASwarmFromAnnouncementToArchive) {
   ASSERT_EQ(channel.messages.size(), 1u);
   EXPECT_EQ(channel.messages[0]["metadata"].at("event_type"), "swarmbot_effect");
   EXPECT_EQ(channel.pins.size(), 1u);
+  EXPECT_EQ(channel.bookmarks, (std::vector<std::string>{"INC-1|https://fake.slack/archives/CIM/p" +
+                                                         incident.announce_ts.str()}));
   EXPECT_EQ(channel.members, (std::set<std::string>{"UBOT", "UPRIYA", "USOFIA", "UDEV", "UINES"}));
 
   auto swarm = swarms_.FindByIncident(1).value().value();
@@ -402,6 +430,16 @@ TEST_F(EffectRunnerTest, CountsAlreadyDoneAsDone) {
   EXPECT_TRUE(failed_.empty());
   EXPECT_TRUE(slack_.Named(kName).archived);
   EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
+}
+
+TEST_F(EffectRunnerTest, BookmarksTheAnnouncementOnceWhenTheReplyWasLost) {
+  Declare();
+  Start();
+  slack_.lose_reply["bookmarks.add"] = 1;
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  EXPECT_EQ(slack_.Named(kName).bookmarks.size(), 1u);
+  EXPECT_EQ(slack_.Count("bookmarks.list"), 1u);
 }
 
 TEST_F(EffectRunnerTest, ReturnsRateLimitsForTheWorkerToRetry) {

@@ -30,9 +30,9 @@ TEST_F(SwarmServiceTest, StartsASwarmNamedFromTheIncident) {
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"swarm.create_channel", "swarm.set_topic",
                                              "swarm.set_purpose", "swarm.post_summary",
-                                             "swarm.pin_summary", "swarm.invite",
-                                             "incident.update_announcement"}));
-  const auto& invite = pending[5];
+                                             "swarm.pin_summary", "swarm.add_bookmark",
+                                             "swarm.invite", "incident.update_announcement"}));
+  const auto& invite = pending[6];
   EXPECT_EQ(FormValue(invite.args, "users"), "UPRIYA,USOFIA");  // actor first, once
   EXPECT_EQ(FormValue(invite.args, "usergroups"), "SDEVOPS");
   EXPECT_EQ(incidents_.StatusOf(incident)->recent.back().kind, "swarm_started");

@@ -1,0 +1,76 @@
+#include "handlers/swarm_events.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/flat_json.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+// event.item.message.text is four levels down.
+constexpr std::size_t kEventDepth = 4;
+
+// The marked message as the event names it; nothing for events that don't
+// concern a message on the timeline.
+std::optional<lifecycle::MarkedMessage> ReadMark(const detail::FlatJson& payload,
+                                                 const Settings& settings, bool pinned) {
+  lifecycle::MarkedMessage mark;
+  mark.by = UserId(payload.StringOr("event.user"));
+  if (mark.by.empty() || mark.by == settings.bot_user_id) {
+    return std::nullopt;
+  }
+  if (payload.StringOr("event.item.type", "message") != "message") {
+    return std::nullopt;
+  }
+  if (pinned) {
+    mark.how = lifecycle::MarkedMessage::How::kPinned;
+    mark.channel = ChannelId(payload.StringOr("event.channel_id"));
+    if (mark.channel.empty()) {
+      mark.channel = ChannelId(payload.StringOr("event.item.channel"));
+    }
+    mark.ts = MessageTs(payload.StringOr("event.item.message.ts"));
+    mark.text = payload.StringOr("event.item.message.text");
+  } else {
+    if (payload.StringOr("event.reaction") != settings.timeline_reaction) {
+      return std::nullopt;
+    }
+    mark.how = lifecycle::MarkedMessage::How::kReacted;
+    mark.channel = ChannelId(payload.StringOr("event.item.channel"));
+    mark.ts = MessageTs(payload.StringOr("event.item.ts"));
+  }
+  if (mark.channel.empty() || mark.ts.empty() || mark.ts.str().size() > 40 ||
+      mark.channel.str().size() > 40) {
+    return std::nullopt;
+  }
+  return mark;
+}
+
+}  // namespace
+
+bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
+                              std::string_view payload_json) {
+  const bool pinned = event_type == "pin_added";
+  if (!pinned && event_type != "reaction_added") {
+    return false;
+  }
+  auto payload = detail::FlattenJson(payload_json, kEventDepth);
+  if (!payload) {
+    spdlog::warn("event=event.malformed type={} detail=\"{}\"", event_type, payload.error().detail);
+    return true;
+  }
+  auto mark = ReadMark(*payload, services.settings, pinned);
+  if (!mark) {
+    spdlog::debug("event=event.ignored type={}", event_type);
+    return true;
+  }
+  auto added = services.swarms.AddMarkedMessage(*mark);
+  if (!added) {
+    spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, added.error().detail);
+  } else if (*added) {
+    spdlog::info("event=swarm.{} incident={} user={}", pinned ? "message_pinned" : "message_marked",
+                 store::IncidentNumberText(**added), mark->by.str());
+  }
+  return true;
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string_view>
+
+#include "handlers/detail/services.hpp"
+
+namespace swarmbot::handlers {
+
+// Events that put a swarm channel's messages on the incident's timeline as
+// they arrive: `reaction_added` with the configured reaction
+// (Settings::timeline_reaction) and `pin_added`. The channel's history is
+// never read, so a reaction records where the message is and a pin also
+// quotes the text its event carries. The bot's own pins (the summary),
+// other reactions and other channels are ignored.
+//
+// Returns false when `event_type` is none of these, so the router may go on.
+bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
+                              std::string_view payload_json);
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,88 @@
+// SwarmService's timeline entries that come from the swarm itself: notes typed
+// with /swarm note, and messages marked with the configured reaction or pinned.
+#include <spdlog/spdlog.h>
+
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/swarm_service.hpp"
+#include "lifecycle/text_rules.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/incident_repository.hpp"
+#include "store/swarm_repository.hpp"
+#include "store/timeline_repository.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+// The first `max` code points of `text` on one line, "…" marking a cut.
+// Control characters (a message's line breaks) become spaces.
+std::string Quote(std::string_view text, std::size_t max) {
+  std::string quote;
+  std::size_t points = 0;
+  for (char raw : Trimmed(text)) {
+    const auto c = static_cast<unsigned char>(raw);
+    const bool starts_point = (c & 0xC0) != 0x80;
+    if (starts_point && ++points > max) {
+      return quote + "…";
+    }
+    quote += (c < 0x20 || c == 0x7F) ? ' ' : raw;
+  }
+  return quote;
+}
+
+// Where the message is, for a person to find it: Slack's events name the
+// message by channel and ts only.
+std::string EntryText(const MarkedMessage& mark) {
+  const bool pinned = mark.how == MarkedMessage::How::kPinned;
+  std::string text = std::string(pinned ? "Pinned" : "Marked") + " the message " + mark.ts.str() +
+                     " in " + mark.channel.str();
+  const std::string quote =
+      IsValidUtf8(mark.text) ? Quote(mark.text, SwarmService::kMaxQuote) : std::string();
+  if (!quote.empty()) {
+    text += ": \"" + quote + "\"";
+  }
+  return text;
+}
+
+}  // namespace
+
+Status SwarmService::AddNote(std::int64_t incident, const UserId& actor, std::string_view text) {
+  const std::string note = Trimmed(text);
+  if (auto checked = CheckField(note, {"note", kMaxNote, true, true}); !checked) {
+    return checked.error();
+  }
+  return InTransaction(db_, "swarm_note", [&]() -> Status {
+    auto record = store::IncidentRepository(db_).Find(incident);
+    if (!record) {
+      return IncidentNotFound(incident);
+    }
+    if (!record->Open()) {
+      const std::string name = store::IncidentNumberText(incident);
+      return MakeError(Errc::kConflict, "incident is closed",
+                       name + " is closed; reopen it to add notes to its timeline");
+    }
+    store::TimelineRepository(db_).Append(incident, clock_.Now(), actor.str(), "note", note);
+    spdlog::info("event=swarm.note incident={} actor={} chars={}",
+                 store::IncidentNumberText(incident), actor.str(), Utf8Length(note));
+    return {};
+  });
+}
+
+Result<std::optional<std::int64_t>> SwarmService::AddMarkedMessage(const MarkedMessage& mark) {
+  return InTransaction(db_, "swarm_mark", [&]() -> Result<std::optional<std::int64_t>> {
+    auto swarm = store::SwarmRepository(db_).FindByChannel(mark.channel);
+    if (!swarm) {
+      return std::optional<std::int64_t>{};
+    }
+    const std::string_view kind =
+        mark.how == MarkedMessage::How::kPinned ? "message_pinned" : "message_marked";
+    const std::string text = EntryText(mark);
+    store::TimelineRepository timeline(db_);
+    if (timeline.Contains(swarm->incident, mark.by.str(), kind, text)) {
+      return std::optional<std::int64_t>{};
+    }
+    timeline.Append(swarm->incident, clock_.Now(), mark.by.str(), kind, text);
+    return std::optional<std::int64_t>{swarm->incident};
+  });
+}
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,156 @@
+// /swarm note and the events that put swarm-channel messages on the timeline,
+// through the router as Slack delivers them.
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "handlers/router.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/swarm_service.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+
+class SwarmNoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lifecycle::DeclareInput in;
+    in.subject = "FEAST25 fails at checkout";
+    in.impact = store::Level::kHigh;
+    in.urgency = store::Level::kMedium;
+    ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).Declare(in, UserId("UMARA")));
+    lifecycle::SwarmService swarms(*db_, clock_);
+    ASSERT_TRUE(swarms.Start({1, {}, {}}, UserId("UMARA")));
+    ASSERT_TRUE(swarms.RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));
+  }
+
+  std::string Note(std::string_view text, std::string_view channel = "CSWARM") {
+    json::object payload{{"team_id", "T1"},
+                         {"channel_id", channel},
+                         {"user_id", "UPRIYA"},
+                         {"command", "/swarm"},
+                         {"text", text},
+                         {"trigger_id", "1.2.abc"},
+                         {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
+    const auto reply = router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d1"});
+    return std::string(json::parse(reply.body_json).at("text").as_string());
+  }
+
+  void Deliver(json::object event) {
+    json::object payload{{"type", "event_callback"}, {"event_id", "Ev1"}, {"event", event}};
+    EXPECT_EQ(router_.Handle({InboundKind::kEvent, json::serialize(payload), "Ev1"}).body_json, "");
+  }
+
+  void React(std::string_view user, std::string_view reaction, std::string_view channel) {
+    Deliver({{"type", "reaction_added"},
+             {"user", user},
+             {"reaction", reaction},
+             {"item_user", "USOFIA"},
+             {"item", {{"type", "message"}, {"channel", channel}, {"ts", "1700000000.000100"}}},
+             {"event_ts", "1700000001.000000"}});
+  }
+
+  void Pin(std::string_view user, std::string_view channel, std::string_view text) {
+    Deliver({{"type", "pin_added"},
+             {"user", user},
+             {"channel_id", channel},
+             {"item",
+              {{"type", "message"},
+               {"channel", channel},
+               {"message", {{"type", "message"}, {"ts", "1700000000.000300"}, {"text", text}}}}},
+             {"event_ts", "1700000002.000000"}});
+  }
+
+  // "actor|kind|text" of the newest timeline entry.
+  std::string LatestEntry() {
+    return db_->Sql()
+        .execAndGet("SELECT actor || '|' || kind || '|' || text FROM timeline ORDER BY id DESC")
+        .getString();
+  }
+
+  std::int64_t TimelineRows() {
+    return db_->Sql().execAndGet("SELECT COUNT(*) FROM timeline").getInt64();
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  Settings settings_{ChannelId("CIM"), {}, "swarmbot", UserId("UBOT"), "BBOT"};
+  Router router_{*db_, clock_, settings_};
+};
+
+TEST_F(SwarmNoteTest, NotesInTheSwarmChannelWithoutNamingTheIncident) {
+  EXPECT_EQ(Note("note Rolled back  the release"), "Noted on the timeline of INC-1.");
+  EXPECT_EQ(LatestEntry(), "UPRIYA|note|Rolled back  the release");
+}
+
+TEST_F(SwarmNoteTest, NotesElsewhereByNamingTheIncident) {
+  EXPECT_EQ(Note("note inc-1 Customer care told", "CGENERAL"), "Noted on the timeline of INC-1.");
+  EXPECT_EQ(LatestEntry(), "UPRIYA|note|Customer care told");
+}
+
+TEST_F(SwarmNoteTest, AnswersBadNotesClearlyAndChangesNothing) {
+  const auto before = TimelineRows();
+  EXPECT_EQ(Note("note"),
+            "Usage: `/swarm note text` in a swarm channel, or `/swarm note INC-n text` anywhere.");
+  EXPECT_EQ(Note("note INC-1", "CGENERAL"),
+            "Usage: `/swarm note text` in a swarm channel, or `/swarm note INC-n text` anywhere; "
+            "the note itself is missing.");
+  EXPECT_NE(Note("note hello", "CGENERAL").find("Which incident?"), std::string::npos);
+  EXPECT_EQ(Note("note INC-9 hello"), "INC-9 doesn't exist");
+  EXPECT_NE(Note("note " + std::string(2001, 'x')).find("at most 2000 characters"),
+            std::string::npos);
+  EXPECT_EQ(TimelineRows(), before);
+}
+
+TEST_F(SwarmNoteTest, PutsAMessageMarkedWithTheConfiguredReactionOnTheTimeline) {
+  React("USOFIA", "pushpin", "CSWARM");
+  EXPECT_EQ(LatestEntry(), "USOFIA|message_marked|Marked the message 1700000000.000100 in CSWARM");
+}
+
+TEST_F(SwarmNoteTest, IgnoresOtherReactionsOtherChannelsTheBotAndRepeats) {
+  React("USOFIA", "pushpin", "CSWARM");
+  const auto before = TimelineRows();
+  React("USOFIA", "pushpin", "CSWARM");  // delivered again under another event id
+  React("USOFIA", "thumbsup", "CSWARM");
+  React("USOFIA", "pushpin", "CRANDOM");
+  React("UBOT", "pushpin", "CSWARM");
+  Deliver({{"type", "reaction_added"}, {"user", "USOFIA"}, {"reaction", "pushpin"}});
+  Deliver({{"type", "reaction_added"},
+           {"user", "USOFIA"},
+           {"reaction", "pushpin"},
+           {"item", {{"type", "file"}, {"channel", "CSWARM"}, {"ts", "1.2"}}}});
+  EXPECT_EQ(TimelineRows(), before);
+}
+
+TEST_F(SwarmNoteTest, FollowsTheReactionInTheSettings) {
+  settings_.timeline_reaction = "eyes";
+  Router router{*db_, clock_, settings_};
+  json::object event{{"type", "reaction_added"},
+                     {"user", "USOFIA"},
+                     {"reaction", "eyes"},
+                     {"item", {{"type", "message"}, {"channel", "CSWARM"}, {"ts", "1.5"}}}};
+  json::object payload{{"type", "event_callback"}, {"event", event}};
+  router.Handle({InboundKind::kEvent, json::serialize(payload), "Ev2"});
+  EXPECT_EQ(LatestEntry(), "USOFIA|message_marked|Marked the message 1.5 in CSWARM");
+}
+
+TEST_F(SwarmNoteTest, PutsAPinnedMessageOnTheTimelineWithItsText) {
+  Pin("USOFIA", "CSWARM", "Workaround: use FEAST26");
+  EXPECT_EQ(LatestEntry(),
+            "USOFIA|message_pinned|Pinned the message 1700000000.000300 in CSWARM: \"Workaround: "
+            "use FEAST26\"");
+}
+
+TEST_F(SwarmNoteTest, IgnoresTheBotsOwnPinAndPinsElsewhere) {
+  const auto before = TimelineRows();
+  Pin("UBOT", "CSWARM", "INC-1 summary");
+  Pin("USOFIA", "CRANDOM", "Lunch?");
+  EXPECT_EQ(
+      router_.Handle({InboundKind::kEvent, R"({"event":{"type":"pin_added",)", "Ev3"}).body_json,
+      "");
+  EXPECT_EQ(TimelineRows(), before);
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers
