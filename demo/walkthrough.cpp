@@ -132,6 +132,8 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
   });
   const ChannelId swarm = SwarmChannel(slack)->id;
   out << "#" << SwarmChannel(slack)->name << " is open, its summary pinned\n";
+  scenario.Type(p.sofia, swarm, "/swarm",
+                "note FEAST25 was created with a minimum basket of 25 in North only");
   scenario.Type(p.priya, swarm, "/incident", "status");
 
   // TODO(#5) and TODO(#6): steps 9 to 15, problem, banner, change, CAB, e-mail.
