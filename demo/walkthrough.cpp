@@ -141,8 +141,7 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
   out << "The problem record, the site banner, the change with its work plan and CAB approval,\n"
       << "closing everything at once and the customer e-mail are still to be built (#5, #6).\n";
   Heading(out, "Step 16: the incident closes and the swarm channel is archived");
-  // TODO(#3): the incident owner may close too; for now an incident manager does.
-  scenario.Type(p.mara, swarm, "/incident", "close Fixed the FEAST25 validation rule");
+  scenario.Type(p.priya, swarm, "/incident", "close Fixed the FEAST25 validation rule");
   scenario.Await("the swarm channel archived", [&] {
     const auto channel = slack.Channel(swarm);
     return channel && channel->is_archived;

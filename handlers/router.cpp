@@ -193,7 +193,6 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
     }
   }
   if (!handled) {
-    // TODO(#3): the spike alert's "Declare incident" button.
     spdlog::info("event=interactive.ignored type={} user={}", type, payload->StringOr("user.id"));
   }
   // Slack ignores an ack's body for block_actions; answers go via response_url.

@@ -16,7 +16,8 @@ struct Settings {
   // Where new incidents are announced; empty: no announcements.
   ChannelId managers_channel;
   // Who may declare and close incidents; empty: everyone.
-  // TODO(#3): roles from Slack user groups as well as from config.
+  // TODO(#5): roles from Slack user groups as well as from config, with the
+  // group membership the CAB's approval rules need.
   std::vector<UserId> incident_managers;
   // How the bot names itself in messages.
   std::string app_name = "swarmbot";
