@@ -53,9 +53,7 @@ std::string CaseCommands::Handle(const SlashCommand& command) {
   if (sub == "help") {
     return EphemeralText(HelpText("/case"));
   }
-  spdlog::info("event=command.unknown_subcommand command=/case user={}", command.user.str());
-  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(words.front(), 40)) +
-                       "`; try `/case help`.");
+  return UnknownSubcommand("/case", words.front(), command.user);
 }
 
 std::string CaseCommands::List(const SlashCommand& command) {

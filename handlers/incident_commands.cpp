@@ -108,9 +108,7 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   if (sub == "help") {
     return EphemeralText(HelpText("/incident"));
   }
-  spdlog::info("event=command.unknown_subcommand command=/incident user={}", command.user.str());
-  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(words.front(), 40)) +
-                       "`; try `/incident help`.");
+  return UnknownSubcommand("/incident", words.front(), command.user);
 }
 
 std::string IncidentCommands::Declare(const SlashCommand& command) {
@@ -140,7 +138,8 @@ std::string IncidentCommands::Declare(const SlashCommand& command) {
 std::string IncidentCommands::Link(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident link";
   std::vector<std::string> words;
-  auto incident = IncidentAndWords(command, "/incident link INC-3 CASE-12", words);
+  auto incident =
+      detail::IncidentAndWords(services_, command, "/incident link INC-3 CASE-12", words);
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kLinkUsage);
   }
@@ -214,7 +213,8 @@ std::string IncidentCommands::ShowStatus(const SlashCommand& command) {
 std::string IncidentCommands::Unlink(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident unlink";
   std::vector<std::string> words;
-  auto incident = IncidentAndWords(command, "/incident unlink INC-3 CASE-12", words);
+  auto incident =
+      detail::IncidentAndWords(services_, command, "/incident unlink INC-3 CASE-12", words);
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kUnlinkUsage);
   }
@@ -258,18 +258,6 @@ std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Trans
   }
   return EphemeralText(store::IncidentNumberText(*incident) + " is " +
                        lifecycle::StateLabel(moved->state) + " now.");
-}
-
-Result<std::int64_t> IncidentCommands::IncidentAndWords(const SlashCommand& command,
-                                                        std::string_view example,
-                                                        std::vector<std::string>& rest) {
-  rest = Tokenize(TextAfterWords(command.text, 1));
-  std::size_t consumed = 0;
-  auto incident = detail::ResolveIncident(services_, rest, command.channel, consumed, example);
-  if (incident) {
-    rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(consumed));
-  }
-  return incident;
 }
 
 std::string IncidentCommands::Close(const SlashCommand& command) {

@@ -24,10 +24,6 @@ class IncidentCommands {
   std::string ShowStatus(const SlashCommand& command);
   std::string Move(const SlashCommand& command, lifecycle::Transition transition);
   std::string Close(const SlashCommand& command);
-  // The incident named first (or the swarm channel's), and in `rest` the
-  // words after the subcommand and that name.
-  Result<std::int64_t> IncidentAndWords(const SlashCommand& command, std::string_view example,
-                                        std::vector<std::string>& rest);
   // Incident managers and the incident's owner may change its state.
 
   detail::Services& services_;

@@ -40,4 +40,10 @@ std::string RefusalReply(std::string_view what, const Error& error, std::string_
   return EphemeralText(text);
 }
 
+std::string UnknownSubcommand(std::string_view command, std::string_view word, const UserId& user) {
+  spdlog::info("event=command.unknown_subcommand command={} user={}", command, user.str());
+  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(word, 40)) + "`; try `" +
+                       std::string(command) + " help`.");
+}
+
 }  // namespace swarmbot::handlers

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/ids.hpp"
 #include "common/result.hpp"
 #include "handlers/block_kit.hpp"
 
@@ -20,5 +21,9 @@ std::string RefusalText(const Error& error);
 // and internal detail) and returns the ephemeral reply showing only the
 // user_message, plus `hint` when the input was malformed.
 std::string RefusalReply(std::string_view what, const Error& error, std::string_view hint = {});
+
+// The answer to `/command word …` when `word` isn't one of its subcommands
+// (logged), pointing at `/command help`.
+std::string UnknownSubcommand(std::string_view command, std::string_view word, const UserId& user);
 
 }  // namespace swarmbot::handlers

@@ -60,21 +60,16 @@ std::string RoutingCommands::HandleSwarmbot(const SlashCommand& command) {
   if (sub == "help") {
     return EphemeralText(HelpText("/swarmbot"));
   }
-  spdlog::info("event=command.unknown_subcommand command=/swarmbot user={}", command.user.str());
-  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(words.front(), 40)) +
-                       "`; try `/swarmbot help`.");
+  return UnknownSubcommand("/swarmbot", words.front(), command.user);
 }
 
 std::string RoutingCommands::Assign(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident assign";
-  auto words = Tokenize(TextAfterWords(command.text, 1));
-  std::size_t consumed = 0;
-  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
-                                          "/incident assign INC-3");
+  std::vector<std::string> words;
+  auto incident = detail::IncidentAndWords(services_, command, "/incident assign INC-3", words);
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kAssignUsage);
   }
-  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
   const std::string number = store::IncidentNumberText(*incident);
   if (words.empty()) {
     if (auto allowed =

@@ -66,21 +66,17 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
   if (sub == "help") {
     return EphemeralText(HelpText("/swarm"));
   }
-  spdlog::info("event=command.unknown_subcommand command=/swarm user={}", command.user.str());
-  return EphemeralText("Unknown subcommand `" + EscapeMrkdwn(Truncate(words.front(), 40)) +
-                       "`; try `/swarm help`.");
+  return UnknownSubcommand("/swarm", words.front(), command.user);
 }
 
 std::string SwarmCommands::Start(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/swarm start";
-  auto words = Tokenize(TextAfterWords(command.text, 1));
-  std::size_t consumed = 0;
-  auto incident = detail::ResolveIncident(services_, words, command.channel, consumed,
-                                          "/swarm start INC-3 @sofia @devops");
+  std::vector<std::string> words;
+  auto incident =
+      detail::IncidentAndWords(services_, command, "/swarm start INC-3 @sofia @devops", words);
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kStartUsage);
   }
-  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(consumed));
   auto input = ParseInvitees(words);
   if (!input) {
     return RefusalReply(kWhat, input.error(), kStartUsage);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "handlers/command_text.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::handlers::detail {
@@ -26,6 +27,17 @@ Result<std::int64_t> ResolveIncident(Services& services, const std::vector<std::
   return MakeError(Errc::kInvalidInput, "no incident named",
                    "Which incident? Name it, e.g. `" + std::string(example) +
                        "`, or run the command in the incident's swarm channel.");
+}
+
+Result<std::int64_t> IncidentAndWords(Services& services, const SlashCommand& command,
+                                      std::string_view example, std::vector<std::string>& rest) {
+  rest = Tokenize(TextAfterWords(command.text, 1));
+  std::size_t consumed = 0;
+  auto incident = ResolveIncident(services, rest, command.channel, consumed, example);
+  if (incident) {
+    rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(consumed));
+  }
+  return incident;
 }
 
 bool IsIncidentManager(const Settings& settings, const UserId& user) {

@@ -9,6 +9,7 @@
 #include "common/ids.hpp"
 #include "common/result.hpp"
 #include "handlers/settings.hpp"
+#include "handlers/slash_command.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
@@ -62,6 +63,11 @@ struct Services {
 Result<std::int64_t> ResolveIncident(Services& services, const std::vector<std::string>& words,
                                      const ChannelId& channel, std::size_t& consumed,
                                      std::string_view example);
+
+// ResolveIncident over the words after the command's subcommand; `rest`
+// gets the words after the incident's name.
+Result<std::int64_t> IncidentAndWords(Services& services, const SlashCommand& command,
+                                      std::string_view example, std::vector<std::string>& rest);
 
 // Whether `user` may declare and close incidents.
 bool IsIncidentManager(const Settings& settings, const UserId& user);
