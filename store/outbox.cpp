@@ -29,13 +29,18 @@ constexpr const char* kHeadCondition =
 
 std::int64_t Outbox::Enqueue(std::string_view stream, std::string_view kind, const FormFields& args,
                              Clock::TimePoint now) {
+  return EnqueueAt(stream, kind, args, now, now);
+}
+
+std::int64_t Outbox::EnqueueAt(std::string_view stream, std::string_view kind,
+                               const FormFields& args, Clock::TimePoint now, Clock::TimePoint due) {
   SQLite::Statement insert(db_.Sql(),
                            "INSERT INTO outbox (stream, kind, args, not_before, created_at) "
                            "VALUES (?, ?, ?, ?, ?)");
   insert.bind(1, std::string(stream));
   insert.bind(2, std::string(kind));
   insert.bind(3, BuildForm(args));
-  insert.bind(4, ToMillis(now));
+  insert.bind(4, ToMillis(due));
   insert.bind(5, ToMillis(now));
   insert.exec();
   return db_.Sql().getLastInsertRowid();

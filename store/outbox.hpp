@@ -34,6 +34,11 @@ class Outbox {
   // Adds an item; call inside the caller's transaction. Returns its id.
   std::int64_t Enqueue(std::string_view stream, std::string_view kind, const FormFields& args,
                        Clock::TimePoint now);
+  // Adds an item that is not claimed before `due`: a reminder or a deadline.
+  // It holds back the later items of its stream until then, so give timers
+  // a stream of their own (e.g. "timers").
+  std::int64_t EnqueueAt(std::string_view stream, std::string_view kind, const FormFields& args,
+                         Clock::TimePoint now, Clock::TimePoint due);
 
   // The oldest pending item that is due and has no earlier pending item in its
   // stream. Counts the attempt before returning, so a crash mid-effect is

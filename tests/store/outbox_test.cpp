@@ -104,6 +104,17 @@ TEST_F(OutboxTest, ReportsWhenTheNextHeadIsDue) {
   EXPECT_TRUE(outbox_.ClaimNext(later));
 }
 
+TEST_F(OutboxTest, HoldsAScheduledItemUntilItIsDue) {
+  const auto due = clock_.Now() + std::chrono::minutes(15);
+  const auto reminder = outbox_.EnqueueAt("timers", "remind", {}, clock_.Now(), due);
+  const auto now_item = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now())->id, now_item);
+  outbox_.MarkDone(now_item, clock_.Now());
+  EXPECT_FALSE(outbox_.ClaimNext(due - seconds(1)));
+  EXPECT_EQ(*outbox_.NextDue(), due);
+  EXPECT_EQ(outbox_.ClaimNext(due)->id, reminder);
+}
+
 TEST_F(OutboxTest, CountsAndListsPendingItems) {
   const auto a = outbox_.Enqueue("INC-1", "k1", {}, clock_.Now());
   outbox_.Enqueue("INC-2", "k2", {{"x", "1"}}, clock_.Now());
