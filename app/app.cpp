@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "app/instance_lock.hpp"
+#include "app/mail_worker.hpp"
 #include "app/people_import.hpp"
 #include "bot/delivery_filter.hpp"
 #include "bot/http_endpoint.hpp"
@@ -97,6 +99,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.routing = RoutingRulesFrom(config.routing);
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   settings.timeline_reaction = config.swarm_timeline_reaction;
+  settings.broadcast = BroadcastSettingsFrom(config);
   return settings;
 }
 
@@ -231,6 +234,7 @@ class Server {
     serving_ = true;
     spdlog::info("event=startup.http address={} port={}", config_.http_listen, endpoint_.Port());
     Spawn("outbox", worker_.Run());
+    mail_.Start();
     if (config_.mode == config::Mode::kSocket) {
       socket_mode_.emplace(
           io_.get_executor(), api_, filter_,
@@ -246,6 +250,7 @@ class Server {
   InboundReply Dispatch(const InboundRequest& request) {
     InboundReply reply = router_->Handle(request);
     worker_.Wake();
+    mail_.Wake();  // a Send click may have started a broadcast
     return reply;
   }
 
@@ -293,6 +298,7 @@ class Server {
     if (serving_) {
       endpoint_.Stop();
       worker_.Stop();
+      mail_.Stop();  // waits for the message in flight, if any
     }
     // The tasks finish what is in flight; past this bound we stop anyway, and
     // the outbox keeps whatever is unfinished for the next start.
@@ -319,6 +325,9 @@ class Server {
   bot::OutboxWorker worker_;
   bot::HttpEndpoint endpoint_;
   std::optional<bot::SocketModeClient> socket_mode_;
+  // Progress updates it queues are performed by the outbox worker, woken on
+  // the io thread.
+  MailWorker mail_{config_, [this] { asio::post(io_, [this] { worker_.Wake(); }); }};
   asio::steady_timer shutdown_timer_{io_};
   asio::steady_timer startup_timer_{io_};
   bool serving_ = false;
@@ -343,6 +352,9 @@ int Serve(const config::Config& config, const ServeOptions& options) {
         (db.error().user_message.empty() ? db.error().detail : db.error().user_message).c_str());
     return db.error().code == Errc::kUnavailable ? kExitFailure : kExitConfig;
   }
+  // The mail worker writes through its own connection; each side waits for
+  // the other's short transactions instead of failing with SQLITE_BUSY.
+  (*db)->Sql().setBusyTimeout(5000);
   try {
     Server server(config, **db);
     return server.Run(options);

@@ -16,6 +16,7 @@
 
 #include "common/form.hpp"
 #include "common/tls.hpp"
+#include "config/detail/broadcast_config.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -34,6 +35,10 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
       {"swarm", {"timeline_reaction"}},
+      {"broadcast",
+       {"from", "from_name", "subject", "body", "unsubscribe_url", "unsubscribe_mailto",
+        "rate_per_second", "max_attempts", "retry_seconds"}},
+      {"smtp", {"url", "starttls", "username", "ca_file", "timeout_seconds"}},
   };
   return kKeys;
 }
@@ -99,9 +104,11 @@ void CheckSecretCharacters(const std::string& var, const std::string& value) {
   }
 }
 
+}  // namespace
+
 // SWARMBOT_<NAME> or the file named by SWARMBOT_<NAME>_FILE; a trailing newline
 // in the file is not part of the secret.
-Secret ReadSecret(const EnvLookup& env, const std::string& name) {
+Secret detail::ReadSecret(const EnvLookup& env, const std::string& name) {
   const std::string var = "SWARMBOT_" + name;
   const auto value = env(var);
   const auto file = env(var + "_FILE");
@@ -129,6 +136,10 @@ Secret ReadSecret(const EnvLookup& env, const std::string& name) {
   }
   return {};
 }
+
+namespace {
+
+using detail::ReadSecret;
 
 void RequireSecret(const Secret& secret, const std::string& name, const std::string& prefix,
                    const std::string& why) {
@@ -502,6 +513,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   ReadSpike(root, source_name, config);
   ReadSwarm(root, source_name, config);
   ReadSecrets(env, config);
+  detail::ReadBroadcast(root, source_name, env, config);
   return config;
 }
 

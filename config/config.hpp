@@ -31,6 +31,38 @@ struct RoutingConfig {
   std::vector<RoutingRule> rules;
 };
 
+// [smtp]: the server customer e-mails go through.
+struct SmtpConfig {
+  std::string url;           // smtp://host:port or smtps://host:port; empty: no e-mail
+  bool starttls = false;     // require STARTTLS on an smtp:// connection
+  std::string username;      // empty: no authentication
+  Secret password;           // SWARMBOT_SMTP_PASSWORD, read only when username is set
+  std::string ca_file;       // extra trust anchor for the server's certificate
+  int timeout_seconds = 30;  // per message, connecting included
+};
+
+// [broadcast]: the e-mail `/notify customers` sends to the contacts of an
+// incident's linked cases. Templates use kMailPlaceholders
+// (common/text_template.hpp) and are checked at start.
+struct BroadcastConfig {
+  std::string from;       // the sender's address
+  std::string from_name;  // shown beside it
+  std::string subject = "{incident}: {public_title} is resolved";
+  std::string body =
+      "Hello {contact_name},\n\nthe problem you reported ({public_title}) has been fixed. "
+      "Thank you for your patience.\n\nTo stop these messages: {unsubscribe_url}\n";
+  // An https:// link with an optional {email} (percent-encoded) for the
+  // List-Unsubscribe header and {unsubscribe_url}; and/or a mailto address.
+  std::string unsubscribe_url;
+  std::string unsubscribe_mailto;
+  double rate_per_second = 5;  // messages per second at most
+  int max_attempts = 3;        // for a recipient the server defers (4xx)
+  int retry_seconds = 60;      // first pause after a deferral; doubles each time
+  SmtpConfig smtp;
+
+  bool Enabled() const { return !smtp.url.empty(); }
+};
+
 struct Config {
   Mode mode = Mode::kSocket;
   std::string api_base_url = "https://slack.com/api/";
@@ -62,6 +94,8 @@ struct Config {
   // [swarm] timeline_reaction: the emoji name (without colons) that puts a
   // message in a swarm channel on the incident's timeline.
   std::string swarm_timeline_reaction = "pushpin";
+
+  BroadcastConfig broadcast;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

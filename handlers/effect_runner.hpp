@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
 #include "handlers/block_kit.hpp"
+#include "handlers/broadcast_effects.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
@@ -91,6 +92,7 @@ class EffectRunner {
   const Clock& clock_;
   UserId bot_user_id_;
   SpikeAlerts spike_alerts_{services_};
+  BroadcastEffects broadcast_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

@@ -64,8 +64,18 @@ constexpr std::string_view kKbHelp =
     "result gets an *Attach to INC-n* button. In a swarm channel you may leave out `INC-n`\n"
     "• `/kb help` shows this";
 
+constexpr std::string_view kNotifyHelp =
+    "*/notify* e-mails the customers of an incident.\n"
+    "• `/notify customers [INC-n]` shows the e-mail (subject and text from the config), how many "
+    "customers get it (one per contact address of the incident's linked cases) and a few of "
+    "them, with *Send* and *Cancel* buttons. In a swarm channel you may leave out `INC-n`. "
+    "Progress shows in the swarm channel as the e-mails go out. Incident managers and the "
+    "incident's owner may send\n"
+    "• `/notify help` shows this";
+
 constexpr std::string_view kOverview =
-    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb` and `/swarmbot`; add `help` to any of "
+    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/notify` and `/swarmbot`; add `help` "
+    "to any of "
     "them, e.g. "
     "`/incident help`.";
 
@@ -86,6 +96,9 @@ std::string HelpText(std::string_view command) {
   }
   if (command == "/swarmbot") {
     return std::string(kSwarmbotHelp);
+  }
+  if (command == "/notify") {
+    return std::string(kNotifyHelp);
   }
   return std::string(kOverview);
 }

@@ -45,7 +45,8 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
       swarm_commands_(services_),
       case_commands_(services_),
       knowledge_commands_(services_),
-      spike_commands_(services_) {
+      spike_commands_(services_),
+      notify_commands_(services_) {
   // The spike alert's button opens the declare modal prefilled from the spike;
   // the modal hands the spike back as its origin, and its cases are linked to
   // the incident the submission declared.
@@ -118,6 +119,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   if (command->command == "/kb") {
     return knowledge_commands_.Handle(*command);
   }
+  if (command->command == "/notify") {
+    return notify_commands_.Handle(*command);
+  }
   if (command->command == "/swarmbot") {
     return RoutingCommands(services_).HandleSwarmbot(*command);
   }
@@ -188,6 +192,11 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
       } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
                  kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
+        handled = true;
+      } else if (const std::string id =
+                     payload->StringOr("actions." + std::to_string(i) + ".action_id");
+                 id == kNotifySendActionId || id == kNotifyCancelActionId) {
+        notify_commands_.HandleClick(*payload, i);
         handled = true;
       }
     }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing.hpp"
 
@@ -38,6 +39,8 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [broadcast] and whether [smtp] is set: the e-mail `/notify customers` sends.
+  lifecycle::BroadcastSettings broadcast{};
 };
 
 }  // namespace swarmbot::handlers

@@ -34,8 +34,6 @@ constexpr std::string_view kLinkClusterUsage =
     "Usage: `/incident link [INC-n] --cluster [SPIKE-n]`";
 constexpr std::size_t kSubjectShown = 150;
 constexpr std::size_t kCasesNamed = 10;
-// The marker on the alert's metadata that lets a retried post find it.
-constexpr std::string_view kMetadataType = "swarmbot_effect";
 
 std::string CaseNames(const std::vector<std::int64_t>& numbers) {
   std::string text;
@@ -65,20 +63,6 @@ std::string TimeSpan(Clock::TimePoint first, Clock::TimePoint last) {
 
 // Built outside the coroutines: GCC 12 mishandles braced lists of string
 // literals inside them.
-json::object HistoryQuery(const ChannelId& channel) {
-  return json::object{{"channel", channel.str()}, {"limit", 100}, {"include_all_metadata", true}};
-}
-
-json::object PostArgs(const BlockMessage& message, const ChannelId& channel, std::int64_t item) {
-  json::object args = message.ToObject();
-  args["channel"] = channel.str();
-  args["unfurl_links"] = false;
-  args["metadata"] =
-      json::object{{"event_type", kMetadataType},
-                   {"event_payload", json::object{{"effect_id", std::to_string(item)}}}};
-  return args;
-}
-
 json::object UpdateArgs(const BlockMessage& message, const store::Spike& spike) {
   json::object args = message.ToObject();
   args["channel"] = spike.alert_channel.str();
@@ -160,22 +144,16 @@ awaitable<Status> SpikeAlerts::Post(store::OutboxItem& item, SlackApi& api, std:
   }
   if (item.attempts > 0) {
     // Slack may have posted it before a crash kept the outbox from hearing.
-    const json::object query = HistoryQuery(channel);
+    const json::object query = detail::HistoryQuery(channel);
     auto history = co_await CallSlack(api, "conversations.history", query);
     if (!history) {
       co_return Failed(spike, "look for the alert", history.error());
     }
-    const std::string effect_id = std::to_string(item.id);
-    for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
-      const std::string base = "messages." + std::to_string(i);
-      if (history->StringOr(base + ".metadata.event_type") == kMetadataType &&
-          history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
-        co_return services_.spikes.RecordAlert(spike, channel,
-                                               MessageTs(history->StringOr(base + ".ts")));
-      }
+    if (auto ts = detail::FindTaggedMessage(*history, item.id)) {
+      co_return services_.spikes.RecordAlert(spike, channel, *ts);
     }
   }
-  const json::object args = PostArgs(SpikeAlert(*status), channel, item.id);
+  const json::object args = detail::TaggedPostArgs(SpikeAlert(*status), channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted && IsSlackError(posted.error(), "not_in_channel")) {
     // A public channel the bot may join; a private one needs an invitation.

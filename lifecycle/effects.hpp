@@ -60,6 +60,12 @@ inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";
 inline constexpr std::string_view kUpdateSpikeAlert = "spike.update_alert";
 inline constexpr std::string_view kSpikeEffectPrefix = "spike.";
 
+// Customer e-mail broadcasts (lifecycle/broadcast_service.hpp) on the stream
+// "BC-n": post the progress message once, then refresh it in place.
+inline constexpr std::string_view kPostBroadcastProgress = "broadcast.post_progress";
+inline constexpr std::string_view kUpdateBroadcastProgress = "broadcast.update_progress";
+inline constexpr std::string_view kBroadcastEffectPrefix = "broadcast.";
+
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
@@ -74,5 +80,7 @@ inline constexpr std::string_view kArgView = "view";
 inline constexpr std::string_view kArgUser = "user";
 inline constexpr std::string_view kArgChannel = "channel";
 inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
+// The broadcast's number, "3".
+inline constexpr std::string_view kArgBroadcast = "broadcast";
 
 }  // namespace swarmbot::lifecycle::effect

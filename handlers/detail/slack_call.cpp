@@ -47,4 +47,39 @@ std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string
   return number;
 }
 
+namespace {
+
+// The marker on posted messages that lets a retried post find its message.
+constexpr std::string_view kMetadataType = "swarmbot_effect";
+
+}  // namespace
+
+boost::json::object TaggedPostArgs(const BlockMessage& message, const ChannelId& channel,
+                                   std::int64_t item) {
+  boost::json::object args = message.ToObject();
+  args["channel"] = channel.str();
+  args["unfurl_links"] = false;
+  args["metadata"] = boost::json::object{
+      {"event_type", kMetadataType},
+      {"event_payload", boost::json::object{{"effect_id", std::to_string(item)}}}};
+  return args;
+}
+
+boost::json::object HistoryQuery(const ChannelId& channel) {
+  return boost::json::object{
+      {"channel", channel.str()}, {"limit", 100}, {"include_all_metadata", true}};
+}
+
+std::optional<MessageTs> FindTaggedMessage(const FlatJson& history, std::int64_t item) {
+  const std::string effect_id = std::to_string(item);
+  for (std::size_t i = 0; i < history.ArraySize("messages"); ++i) {
+    const std::string base = "messages." + std::to_string(i);
+    if (history.StringOr(base + ".metadata.event_type") == kMetadataType &&
+        history.StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
+      return MessageTs(history.StringOr(base + ".ts"));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace swarmbot::handlers::detail

@@ -7,8 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "common/ids.hpp"
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
+#include "handlers/block_kit.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "store/outbox.hpp"
 
@@ -26,5 +28,16 @@ bool IsSlackError(const Error& error, std::string_view code);
 
 // The outbox item's argument `name` as a number, if it holds one.
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name);
+
+// chat.postMessage arguments for `message` in `channel`, with the outbox item's
+// id in the message's metadata so that a retry after a crash can find the
+// message instead of posting it twice (FindTaggedMessage).
+boost::json::object TaggedPostArgs(const BlockMessage& message, const ChannelId& channel,
+                                   std::int64_t item);
+// conversations.history arguments for the channel's latest page, metadata included.
+boost::json::object HistoryQuery(const ChannelId& channel);
+// The ts of the message outbox item `item` posted, if conversations.history's
+// answer `history` holds it.
+std::optional<MessageTs> FindTaggedMessage(const FlatJson& history, std::int64_t item);
 
 }  // namespace swarmbot::handlers::detail

@@ -297,8 +297,47 @@ CREATE TABLE spike_cases (
 CREATE INDEX spike_cases_by_case ON spike_cases (case_number);
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations{kVersion1, kVersion2, kVersion3,
-                                                      kVersion4, kVersion5, kVersion6};
+// Broadcast e-mails to an incident's customers (issue #6). A broadcast is a
+// draft until someone presses Send, then sending, then done (or cancelled).
+// Each recipient has one delivery row; UNIQUE keeps an address (ignoring
+// ASCII case) from getting two. A row in state "sending" was handed to the
+// SMTP server and its answer not yet recorded: after a crash it becomes
+// "uncertain" and is not sent again (at most once).
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE broadcasts (
+  number INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  state TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  report_channel TEXT NOT NULL DEFAULT '',
+  progress_ts TEXT NOT NULL DEFAULT '',
+  subject_template TEXT NOT NULL,
+  body_template TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  reported_at INTEGER,
+  unreported INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX broadcasts_by_incident ON broadcasts (incident_id, state);
+
+CREATE TABLE broadcast_deliveries (
+  id INTEGER PRIMARY KEY,
+  broadcast_id INTEGER NOT NULL REFERENCES broadcasts (number),
+  email TEXT NOT NULL,
+  contact_name TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  reply TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL,
+  UNIQUE (broadcast_id, email COLLATE NOCASE)
+);
+CREATE INDEX broadcast_deliveries_due ON broadcast_deliveries (state, not_before);
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
+                                                      kVersion5, kVersion6, kVersion7};
 
 }  // namespace
 

@@ -1,0 +1,112 @@
+#include "handlers/broadcast_effects.hpp"
+
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/slack_call.hpp"
+#include "handlers/notify_commands.hpp"
+#include "lifecycle/effects.hpp"
+#include "store/broadcast_repository.hpp"
+
+// GCC 12 at -O2 reports -Wmismatched-new-delete when it inlines one asio
+// coroutine's frame allocation into another; a false positive (see
+// effect_runner.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using detail::CallSlack;
+
+// Built outside the coroutines: GCC 12 mishandles braced lists of string
+// literals inside them.
+json::object UpdateArgs(const BlockMessage& message, const store::Broadcast& broadcast) {
+  json::object args = message.ToObject();
+  args["channel"] = broadcast.report_channel.str();
+  args["ts"] = broadcast.progress_ts.str();
+  return args;
+}
+
+Status Failed(std::int64_t broadcast, std::string_view what, const Error& error) {
+  if (!error.Retryable()) {
+    spdlog::warn("event=broadcast.effect_failed broadcast={} what=\"{}\" error={}",
+                 store::BroadcastNumberText(broadcast), what,
+                 error.slack_error.empty() ? error.detail : error.slack_error);
+  }
+  return error;
+}
+
+}  // namespace
+
+bool BroadcastEffects::Handles(std::string_view kind) {
+  return kind.starts_with(lifecycle::effect::kBroadcastEffectPrefix);
+}
+
+awaitable<Status> BroadcastEffects::Run(store::OutboxItem& item, SlackApi& api) {
+  const auto broadcast = detail::NumberArg(item, lifecycle::effect::kArgBroadcast);
+  if (!broadcast) {
+    co_return MakeError(Errc::kInternal,
+                        "outbox item " + std::to_string(item.id) + " has no broadcast argument");
+  }
+  spdlog::info("event=effect.run id={} broadcast={} kind={} attempt={}", item.id, item.stream,
+               item.kind, item.attempts + 1);
+  if (item.kind == lifecycle::effect::kPostBroadcastProgress) {
+    co_return co_await Post(item, api, *broadcast);
+  }
+  if (item.kind == lifecycle::effect::kUpdateBroadcastProgress) {
+    co_return co_await Update(api, *broadcast);
+  }
+  co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
+}
+
+awaitable<Status> BroadcastEffects::Post(store::OutboxItem& item, SlackApi& api,
+                                         std::int64_t broadcast) {
+  auto status = services_.broadcasts.StatusOf(broadcast);
+  if (!status) {
+    co_return status.error();
+  }
+  const ChannelId channel = status->broadcast.report_channel;
+  if (channel.empty() || !status->broadcast.progress_ts.empty()) {
+    co_return Status{};
+  }
+  if (item.attempts > 0) {
+    // Slack may have posted it before a crash kept the outbox from hearing.
+    const json::object query = detail::HistoryQuery(channel);
+    auto history = co_await CallSlack(api, "conversations.history", query);
+    if (!history) {
+      co_return Failed(broadcast, "look for the progress message", history.error());
+    }
+    if (auto ts = detail::FindTaggedMessage(*history, item.id)) {
+      co_return services_.broadcasts.RecordProgressMessage(broadcast, *ts);
+    }
+  }
+  const json::object args = detail::TaggedPostArgs(BroadcastProgress(*status), channel, item.id);
+  auto posted = co_await CallSlack(api, "chat.postMessage", args);
+  if (!posted) {
+    co_return Failed(broadcast, "post the progress message", posted.error());
+  }
+  co_return services_.broadcasts.RecordProgressMessage(broadcast,
+                                                       MessageTs(posted->StringOr("ts")));
+}
+
+awaitable<Status> BroadcastEffects::Update(SlackApi& api, std::int64_t broadcast) {
+  auto status = services_.broadcasts.StatusOf(broadcast);
+  if (!status) {
+    co_return status.error();
+  }
+  if (status->broadcast.progress_ts.empty()) {
+    co_return Status{};  // never posted; nothing to refresh
+  }
+  const json::object args = UpdateArgs(BroadcastProgress(*status), status->broadcast);
+  auto updated = co_await CallSlack(api, "chat.update", args);
+  if (!updated) {
+    co_return Failed(broadcast, "update the progress message", updated.error());
+  }
+  co_return Status{};
+}
+
+}  // namespace swarmbot::handlers

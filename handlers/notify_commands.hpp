@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "common/ids.hpp"
+#include "common/result.hpp"
+#include "handlers/block_kit.hpp"
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/services.hpp"
+#include "handlers/slash_command.hpp"
+#include "lifecycle/broadcast_service.hpp"
+
+namespace swarmbot::handlers {
+
+// The preview's buttons; their value is the draft's number, "BC-n".
+inline constexpr std::string_view kNotifySendActionId = "notify.send";
+inline constexpr std::string_view kNotifyCancelActionId = "notify.cancel";
+
+// `/notify customers [INC-n]`, `/notify help`, and the preview's Send and
+// Cancel buttons. Incident managers and the incident's owner may send.
+class NotifyCommands {
+ public:
+  explicit NotifyCommands(detail::Services& services) : services_(services) {}
+
+  // Returns the ephemeral reply JSON.
+  std::string Handle(const SlashCommand& command);
+
+  // The preview of the e-mail to `incident`'s customers (text and blocks,
+  // with Send and Cancel), after checking that `user` may send it; a refusal
+  // carries its user_message. The one entry point for every way of starting a
+  // broadcast: the command, and buttons such as the one after the closing
+  // cascade, which posts this through its response_url.
+  Result<boost::json::object> Preview(std::int64_t incident, const UserId& user,
+                                      const ChannelId& channel);
+
+  // block_actions clicks on action `index` (kNotifySendActionId or
+  // kNotifyCancelActionId); answered through the payload's response_url,
+  // replacing the preview. A second click is answered, not repeated.
+  void HandleClick(const detail::FlatJson& payload, std::size_t index);
+
+ private:
+  void Answer(const detail::FlatJson& payload, const std::string& mrkdwn, bool replace);
+
+  detail::Services& services_;
+};
+
+// The progress message in Slack: sent, not delivered and remaining, and a
+// final line when done.
+BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status);
+
+}  // namespace swarmbot::handlers

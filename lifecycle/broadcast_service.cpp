@@ -1,0 +1,415 @@
+#include "lifecycle/broadcast_service.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "common/mail_address.hpp"
+#include "common/text_template.hpp"
+#include "lifecycle/effects.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/case_link_repository.hpp"
+#include "store/case_repository.hpp"
+#include "store/incident_repository.hpp"
+#include "store/outbox.hpp"
+#include "store/records.hpp"
+#include "store/swarm_repository.hpp"
+#include "store/timeline_repository.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+constexpr std::size_t kSamples = 3;
+constexpr std::size_t kRefusedShown = 5;
+constexpr std::size_t kMaxReply = 300;
+
+struct Recipient {
+  std::string email;
+  std::string name;
+};
+
+// One recipient per address, ignoring ASCII case, in case order; unusable
+// addresses are counted, not mailed.
+std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident, int& skipped) {
+  store::CaseRepository cases(db);
+  std::vector<Recipient> recipients;
+  std::set<std::string> seen;
+  for (const std::int64_t number : store::CaseLinkRepository(db).LinkedCases(incident)) {
+    const auto found = cases.Find(number);
+    if (!found || found->contact_email.empty()) {
+      continue;
+    }
+    if (!MailableAddress(found->contact_email)) {
+      ++skipped;
+      continue;
+    }
+    if (seen.insert(FoldAddress(found->contact_email)).second) {
+      recipients.push_back({found->contact_email, found->contact_name});
+    }
+  }
+  return recipients;
+}
+
+// RFC 3986 unreserved characters stay; everything else is %XX.
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+std::string OneLine(std::string text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n' || c == '\t'; }, ' ');
+  return text;
+}
+
+Error NotConfigured() {
+  return MakeError(Errc::kUnavailable, "broadcast e-mail not configured",
+                   "Customer e-mail isn't set up here: swarmbot.toml needs [smtp] url and "
+                   "[broadcast] from. Nothing was sent.");
+}
+
+Error UnknownBroadcast(std::int64_t broadcast) {
+  return MakeError(Errc::kNotFound, "unknown broadcast",
+                   store::BroadcastNumberText(broadcast) + " doesn't exist.");
+}
+
+Error AlreadySending(const store::Broadcast& running, const store::DeliveryCounts& counts) {
+  return MakeError(Errc::kConflict, "broadcast already sending",
+                   store::BroadcastNumberText(running.number) + " is already e-mailing the " +
+                       "customers of " + store::IncidentNumberText(running.incident) + " (" +
+                       std::to_string(counts.sent) + " of " + std::to_string(counts.Total()) +
+                       " sent); nothing new was started.");
+}
+
+}  // namespace
+
+BroadcastService::BroadcastService(store::Database& db, const Clock& clock,
+                                   BroadcastSettings settings)
+    : db_(db), clock_(clock), settings_(std::move(settings)) {}
+
+std::string BroadcastService::UnsubscribeUrl(const std::string& email) const {
+  if (settings_.unsubscribe_url.empty()) {
+    return settings_.unsubscribe_mailto.empty() ? "" : "mailto:" + settings_.unsubscribe_mailto;
+  }
+  static constexpr std::string_view kUrlPlaceholders[] = {"email"};
+  auto parsed = TextTemplate::Parse(settings_.unsubscribe_url, kUrlPlaceholders);
+  if (!parsed) {
+    return "";  // the config check refuses such a URL at start
+  }
+  return parsed->Render([&](std::string_view) { return PercentEncode(email); });
+}
+
+std::string BroadcastService::Render(const std::string& text, const store::Incident& incident,
+                                     const std::string& email, const std::string& name) const {
+  auto parsed = TextTemplate::Parse(text, kMailPlaceholders);
+  if (!parsed) {
+    return text;  // checked at start and when the draft was made
+  }
+  return parsed->Render([&](std::string_view placeholder) -> std::string {
+    if (placeholder == "incident") {
+      return store::IncidentNumberText(incident.number);
+    }
+    if (placeholder == "public_title") {
+      // TODO(#6): a public title apart from the internal subject, once the
+      // banner and status page give incidents one.
+      return OneLine(incident.subject);
+    }
+    if (placeholder == "contact_name") {
+      return name.empty() ? "customer" : OneLine(name);
+    }
+    if (placeholder == "contact_email") {
+      return email;
+    }
+    return UnsubscribeUrl(email);
+  });
+}
+
+Result<BroadcastPreview> BroadcastService::Prepare(std::int64_t incident, const UserId& user,
+                                                   const ChannelId& where) {
+  if (!settings_.enabled) {
+    return NotConfigured();
+  }
+  for (const std::string* text : {&settings_.subject_template, &settings_.body_template}) {
+    if (auto parsed = TextTemplate::Parse(*text, kMailPlaceholders); !parsed) {
+      return MakeError(Errc::kInternal, "bad broadcast template", parsed.error().user_message);
+    }
+  }
+  return InTransaction(db_, "broadcast_prepare", [&]() -> Result<BroadcastPreview> {
+    store::BroadcastRepository repo(db_);
+    const auto found = store::IncidentRepository(db_).Find(incident);
+    if (!found) {
+      return MakeError(Errc::kNotFound, "unknown incident",
+                       store::IncidentNumberText(incident) + " doesn't exist.");
+    }
+    if (auto running = repo.FindByIncident(incident, store::BroadcastState::kSending)) {
+      return AlreadySending(*running, repo.Counts(running->number));
+    }
+    BroadcastPreview preview;
+    preview.incident = incident;
+    const auto recipients = Recipients(db_, incident, preview.skipped);
+    if (recipients.empty()) {
+      return MakeError(Errc::kInvalidInput, "no recipients",
+                       store::IncidentNumberText(incident) +
+                           " has no linked case with a contact e-mail address; nothing to send.");
+    }
+    ChannelId report = where;
+    if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+        swarm && !swarm->channel_id.empty() && swarm->state == store::SwarmState::kActive) {
+      report = swarm->channel_id;
+    }
+    store::Broadcast draft;
+    draft.incident = incident;
+    draft.requested_by = user;
+    draft.report_channel = report;
+    draft.subject_template = settings_.subject_template;
+    draft.body_template = settings_.body_template;
+    draft.created_at = clock_.Now();
+    preview.previous = repo.FindByIncident(incident, store::BroadcastState::kDone);
+    preview.broadcast = repo.Insert(draft);
+    for (const Recipient& r : recipients) {
+      repo.AddDelivery(preview.broadcast, r.email, r.name, draft.created_at);
+    }
+    preview.recipients = static_cast<int>(recipients.size());
+    for (std::size_t i = 0; i < recipients.size() && i < kSamples; ++i) {
+      preview.samples.push_back(recipients[i].email);
+    }
+    preview.subject =
+        Render(draft.subject_template, *found, recipients.front().email, recipients.front().name);
+    preview.body =
+        Render(draft.body_template, *found, recipients.front().email, recipients.front().name);
+    return preview;
+  });
+}
+
+void BroadcastService::QueueProgress(std::int64_t broadcast, std::string_view kind) {
+  store::Outbox(db_).Enqueue(store::BroadcastNumberText(broadcast), kind,
+                             {{std::string(effect::kArgBroadcast), std::to_string(broadcast)}},
+                             clock_.Now());
+  store::BroadcastRepository(db_).MarkReported(broadcast, clock_.Now());
+}
+
+Result<BroadcastService::Started> BroadcastService::Start(std::int64_t broadcast,
+                                                          const UserId& user) {
+  return InTransaction(db_, "broadcast_start", [&]() -> Result<Started> {
+    store::BroadcastRepository repo(db_);
+    auto found = repo.Find(broadcast);
+    if (!found) {
+      return UnknownBroadcast(broadcast);
+    }
+    Started out;
+    out.recipients = repo.Counts(broadcast).Total();
+    if (found->state != store::BroadcastState::kDraft) {
+      out.broadcast = *found;
+      return out;
+    }
+    if (auto running = repo.FindByIncident(found->incident, store::BroadcastState::kSending)) {
+      return AlreadySending(*running, repo.Counts(running->number));
+    }
+    const auto now = clock_.Now();
+    repo.Transition(broadcast, store::BroadcastState::kDraft, store::BroadcastState::kSending, now);
+    // Older previews of the same incident would mail the same people again.
+    while (auto stale = repo.FindByIncident(found->incident, store::BroadcastState::kDraft)) {
+      repo.Transition(stale->number, store::BroadcastState::kDraft,
+                      store::BroadcastState::kCancelled, now);
+    }
+    store::TimelineRepository(db_).Append(found->incident, now, user.str(), "broadcast_started",
+                                          "E-mail " + store::BroadcastNumberText(broadcast) +
+                                              " to " + std::to_string(out.recipients) +
+                                              " customers started");
+    QueueProgress(broadcast, effect::kPostBroadcastProgress);
+    out.broadcast = *repo.Find(broadcast);
+    out.started = true;
+    spdlog::info("event=broadcast.started broadcast={} incident={} recipients={} user={}",
+                 store::BroadcastNumberText(broadcast), store::IncidentNumberText(found->incident),
+                 out.recipients, user.str());
+    return out;
+  });
+}
+
+Result<store::Broadcast> BroadcastService::Cancel(std::int64_t broadcast, const UserId& user) {
+  return InTransaction(db_, "broadcast_cancel", [&]() -> Result<store::Broadcast> {
+    store::BroadcastRepository repo(db_);
+    auto found = repo.Find(broadcast);
+    if (!found) {
+      return UnknownBroadcast(broadcast);
+    }
+    if (!repo.Transition(broadcast, store::BroadcastState::kDraft,
+                         store::BroadcastState::kCancelled, clock_.Now())) {
+      return MakeError(Errc::kConflict, "broadcast not a draft",
+                       store::BroadcastNumberText(broadcast) + " is " +
+                           std::string(store::Name(found->state)) + "; it can't be cancelled now.");
+    }
+    spdlog::info("event=broadcast.cancelled broadcast={} user={}",
+                 store::BroadcastNumberText(broadcast), user.str());
+    return *repo.Find(broadcast);
+  });
+}
+
+Result<BroadcastStatus> BroadcastService::StatusOf(std::int64_t broadcast) {
+  return InReadTransaction(db_, "broadcast_status", [&]() -> Result<BroadcastStatus> {
+    store::BroadcastRepository repo(db_);
+    auto found = repo.Find(broadcast);
+    if (!found) {
+      return UnknownBroadcast(broadcast);
+    }
+    BroadcastStatus status{*found, repo.Counts(broadcast), {}};
+    status.refused = repo.DeliveriesIn(broadcast, store::DeliveryState::kRefused,
+                                       static_cast<int>(kRefusedShown));
+    const auto uncertain = repo.DeliveriesIn(broadcast, store::DeliveryState::kUncertain,
+                                             static_cast<int>(kRefusedShown));
+    status.refused.insert(status.refused.end(), uncertain.begin(), uncertain.end());
+    return status;
+  });
+}
+
+Status BroadcastService::RecordProgressMessage(std::int64_t broadcast, const MessageTs& ts) {
+  return InTransaction(db_, "broadcast_progress_ts", [&]() -> Status {
+    store::BroadcastRepository(db_).SetProgressTs(broadcast, ts);
+    return {};
+  });
+}
+
+Result<std::optional<ClaimedMail>> BroadcastService::ClaimNext() {
+  return InTransaction(db_, "broadcast_claim", [&]() -> Result<std::optional<ClaimedMail>> {
+    store::BroadcastRepository repo(db_);
+    const auto now = clock_.Now();
+    const auto due = repo.NextDue(now);
+    if (!due) {
+      return std::optional<ClaimedMail>{};
+    }
+    const auto broadcast = repo.Find(due->broadcast);
+    const auto incident = store::IncidentRepository(db_).Find(broadcast->incident);
+    ClaimedMail claimed;
+    claimed.delivery = due->id;
+    claimed.broadcast = due->broadcast;
+    claimed.attempt = due->attempts + 1;
+    OutgoingMail& mail = claimed.mail;
+    mail.from = settings_.from;
+    mail.from_name = OneLine(settings_.from_name);
+    mail.to = due->email;
+    mail.to_name = OneLine(due->contact_name);
+    mail.subject =
+        OneLine(Render(broadcast->subject_template, *incident, due->email, due->contact_name));
+    mail.body = Render(broadcast->body_template, *incident, due->email, due->contact_name);
+    const auto at = settings_.from.find('@');
+    mail.message_id = "swarmbot." + store::BroadcastNumberText(due->broadcast) + "." +
+                      std::to_string(due->id) + settings_.from.substr(at);
+    mail.date = now;
+    mail.unsubscribe_url = settings_.unsubscribe_url.empty() ? "" : UnsubscribeUrl(due->email);
+    mail.unsubscribe_mailto = settings_.unsubscribe_mailto;
+    repo.SetDelivery(due->id, store::DeliveryState::kSending, claimed.attempt, due->not_before,
+                     due->reply, now);
+    return std::optional<ClaimedMail>(std::move(claimed));
+  });
+}
+
+Status BroadcastService::RecordOutcome(const ClaimedMail& claimed, const SendResult& result) {
+  return InTransaction(db_, "broadcast_outcome", [&]() -> Status {
+    store::BroadcastRepository repo(db_);
+    const auto delivery = repo.FindDelivery(claimed.delivery);
+    if (!delivery || delivery->state != store::DeliveryState::kSending) {
+      return {};  // recovered as uncertain meanwhile; that record stands
+    }
+    const auto now = clock_.Now();
+    const std::string reply = OneLine(result.reply.substr(0, kMaxReply));
+    bool final = true;
+    switch (result.verdict) {
+      case SendVerdict::kAccepted:
+        repo.SetDelivery(delivery->id, store::DeliveryState::kSent, delivery->attempts, now, reply,
+                         now);
+        break;
+      case SendVerdict::kRefused:
+        repo.SetDelivery(delivery->id, store::DeliveryState::kRefused, delivery->attempts, now,
+                         reply, now);
+        break;
+      case SendVerdict::kUnknown:
+        repo.SetDelivery(delivery->id, store::DeliveryState::kUncertain, delivery->attempts, now,
+                         reply, now);
+        break;
+      case SendVerdict::kDeferred:
+        if (delivery->attempts >= settings_.max_attempts) {
+          repo.SetDelivery(
+              delivery->id, store::DeliveryState::kRefused, delivery->attempts, now,
+              "gave up after " + std::to_string(delivery->attempts) + " attempts: " + reply, now);
+        } else {
+          final = false;
+          const auto pause = settings_.retry_after * (1 << (delivery->attempts - 1));
+          repo.SetDelivery(delivery->id, store::DeliveryState::kPending, delivery->attempts,
+                           now + pause, reply, now);
+        }
+        break;
+      case SendVerdict::kNotSent:
+        // Nothing reached the server: the attempt doesn't count against them.
+        final = false;
+        repo.SetDelivery(delivery->id, store::DeliveryState::kPending, delivery->attempts - 1,
+                         delivery->not_before, reply, now);
+        break;
+    }
+    if (!final) {
+      return {};
+    }
+    repo.NoteOutcome(claimed.broadcast);
+    ReportProgress(claimed.broadcast);
+    return {};
+  });
+}
+
+void BroadcastService::ReportProgress(std::int64_t number) {
+  store::BroadcastRepository repo(db_);
+  const auto now = clock_.Now();
+  const auto broadcast = repo.Find(number);
+  const auto counts = repo.Counts(number);
+  if (counts.pending == 0 &&
+      repo.Transition(number, store::BroadcastState::kSending, store::BroadcastState::kDone, now)) {
+    store::TimelineRepository(db_).Append(
+        broadcast->incident, now, "swarmbot", "broadcast_done",
+        "E-mail " + store::BroadcastNumberText(number) + ": " + std::to_string(counts.sent) +
+            " sent, " + std::to_string(counts.refused + counts.uncertain) + " not delivered");
+    spdlog::info("event=broadcast.done broadcast={} sent={} refused={} uncertain={}",
+                 store::BroadcastNumberText(number), counts.sent, counts.refused, counts.uncertain);
+    QueueProgress(number, effect::kUpdateBroadcastProgress);
+    return;
+  }
+  const bool due_by_count = broadcast->unreported >= settings_.progress_every;
+  const bool due_by_time =
+      !broadcast->reported_at || now - *broadcast->reported_at >= settings_.progress_interval;
+  if (broadcast->unreported > 0 && (due_by_count || due_by_time)) {
+    QueueProgress(number, effect::kUpdateBroadcastProgress);
+  }
+}
+
+Result<int> BroadcastService::RecoverInterrupted() {
+  return InTransaction(db_, "broadcast_recover", [&]() -> Result<int> {
+    store::BroadcastRepository repo(db_);
+    const int n = repo.MarkInterrupted(clock_.Now());
+    if (n > 0) {
+      spdlog::warn("event=broadcast.interrupted deliveries={}", n);
+    }
+    // The interrupted ones may have been the last of their broadcast.
+    for (const std::int64_t number : repo.InState(store::BroadcastState::kSending)) {
+      repo.NoteOutcome(number);
+      ReportProgress(number);
+    }
+    return n;
+  });
+}
+
+Result<std::optional<Clock::TimePoint>> BroadcastService::NextDueAt() {
+  return InReadTransaction(db_, "broadcast_next_due",
+                           [&]() -> Result<std::optional<Clock::TimePoint>> {
+                             return store::BroadcastRepository(db_).NextDueAt();
+                           });
+}
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/result.hpp"
+#include "lifecycle/mail_sender.hpp"
+#include "store/broadcast_repository.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::lifecycle {
+
+// [broadcast] from the config, as the service needs it.
+struct BroadcastSettings {
+  bool enabled = false;  // an SMTP server is configured
+  std::string from;
+  std::string from_name;
+  std::string subject_template;  // placeholders: kMailPlaceholders
+  std::string body_template;
+  std::string unsubscribe_url;  // https://… with an optional {email}; may be empty
+  std::string unsubscribe_mailto;
+  int max_attempts = 3;                  // for recipients the server defers (4xx)
+  std::chrono::seconds retry_after{60};  // first pause after a deferral; doubles
+  // The progress message is refreshed after this many outcomes, or when this
+  // long has passed since the last refresh, and always at the end.
+  int progress_every = 10;
+  std::chrono::seconds progress_interval{5};
+};
+
+// What `/notify customers` shows before anything is sent.
+struct BroadcastPreview {
+  std::int64_t broadcast = 0;  // the draft, sent by Start(broadcast)
+  std::int64_t incident = 0;
+  int recipients = 0;
+  int skipped = 0;                   // contact addresses that can't be mailed
+  std::vector<std::string> samples;  // the first few addresses, unmasked
+  std::string subject;               // as the first recipient gets it
+  std::string body;
+  std::optional<store::Broadcast> previous;  // the last one that went out, if any
+};
+
+struct BroadcastStatus {
+  store::Broadcast broadcast;
+  store::DeliveryCounts counts;
+  std::vector<store::Delivery> refused;  // the first few refused or uncertain
+};
+
+// A delivery the mail worker has claimed: marked "sending" before it is
+// handed to the server.
+struct ClaimedMail {
+  std::int64_t delivery = 0;
+  std::int64_t broadcast = 0;
+  int attempt = 1;
+  OutgoingMail mail;
+};
+
+// E-mail to the customers of an incident: one message per distinct contact
+// address (ignoring case) of the cases linked to it, nobody else.
+//
+// The Slack side (Prepare, Start, Cancel) runs on the io thread; the mail
+// worker (ClaimNext, RecordOutcome, RecoverInterrupted) on its own thread
+// with its own Database. Each call is one transaction.
+//
+// Delivery is at most once: a delivery is marked "sending" and committed
+// before the message goes to the server, and "sent" after the server took
+// it. A crash between the two leaves it "sending"; RecoverInterrupted makes
+// it "uncertain" and it is not sent again. The window is one message wide, and
+// a customer who may have missed one e-mail is better than one who gets two.
+class BroadcastService {
+ public:
+  BroadcastService(store::Database& db, const Clock& clock, BroadcastSettings settings);
+
+  const BroadcastSettings& settings() const noexcept { return settings_; }
+
+  // Renders the e-mail and creates a draft with its recipients. kConflict
+  // while another broadcast of the incident is sending; kInvalidInput when no
+  // linked case has a usable address; kUnavailable when e-mail isn't configured.
+  // `where` is where the command ran: progress goes to the swarm channel if
+  // there is one, else there.
+  Result<BroadcastPreview> Prepare(std::int64_t incident, const UserId& user,
+                                   const ChannelId& where);
+
+  struct Started {
+    store::Broadcast broadcast;
+    bool started = false;  // false: it had been started (or cancelled) before
+    int recipients = 0;
+  };
+  // Starts sending a draft and queues the progress message. A second Start
+  // (a double click) changes nothing and says so through `started`.
+  // kConflict when another broadcast of the incident is sending.
+  Result<Started> Start(std::int64_t broadcast, const UserId& user);
+  // Drops a draft; kConflict once it was started.
+  Result<store::Broadcast> Cancel(std::int64_t broadcast, const UserId& user);
+
+  Result<BroadcastStatus> StatusOf(std::int64_t broadcast);
+  Status RecordProgressMessage(std::int64_t broadcast, const MessageTs& ts);
+
+  // The oldest due delivery, marked "sending" (attempt counted), rendered.
+  Result<std::optional<ClaimedMail>> ClaimNext();
+  // Records what the server said. A deferral is retried later until
+  // max_attempts; kNotSent puts it back as if never claimed. Finishes the
+  // broadcast after its last outcome and queues progress updates.
+  Status RecordOutcome(const ClaimedMail& claimed, const SendResult& result);
+  // After a crash: deliveries left "sending" become "uncertain". Returns how many.
+  Result<int> RecoverInterrupted();
+  // When the next pending delivery is due, if one is pending.
+  Result<std::optional<Clock::TimePoint>> NextDueAt();
+
+ private:
+  std::string Render(const std::string& text, const store::Incident& incident,
+                     const std::string& email, const std::string& name) const;
+  std::string UnsubscribeUrl(const std::string& email) const;
+  // Finishes the broadcast after its last outcome, or queues a progress
+  // update when one is due; inside the caller's transaction.
+  void ReportProgress(std::int64_t broadcast);
+  void QueueProgress(std::int64_t broadcast, std::string_view kind);
+
+  store::Database& db_;
+  const Clock& clock_;
+  BroadcastSettings settings_;
+};
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,107 @@
+// [broadcast] and [smtp]: the customer e-mail and the server it goes through.
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+namespace swarmbot::config {
+namespace {
+
+class BroadcastConfigTest : public ::testing::Test {
+ protected:
+  Config Parse(const std::string& toml) const {
+    return ParseConfig(toml, "swarmbot.toml", [this](const std::string& name) {
+      auto it = env_.find(name);
+      return it == env_.end() ? std::nullopt : std::optional(it->second);
+    });
+  }
+
+  std::string ErrorOf(const std::string& toml) const {
+    try {
+      Parse(toml);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  // A working [smtp] and [broadcast] plus `broadcast` and `smtp` lines; a key
+  // given there replaces the default one.
+  static std::string Mail(const std::string& broadcast, const std::string& smtp = "") {
+    std::string toml = "[smtp]\nurl = \"smtp://127.0.0.1:2525\"\n" + smtp + "[broadcast]\n";
+    if (broadcast.find("from =") == std::string::npos) {
+      toml += "from = \"support@takeout.example\"\n";
+    }
+    if (broadcast.find("unsubscribe_url =") == std::string::npos) {
+      toml += "unsubscribe_url = \"https://takeout.example/u?e={email}\"\n";
+    }
+    return toml + broadcast;
+  }
+
+  std::map<std::string, std::string> env_{{"SWARMBOT_BOT_TOKEN", "xoxb-1-secretbot"},
+                                          {"SWARMBOT_APP_TOKEN", "xapp-1-secretapp"},
+                                          {"SWARMBOT_INTAKE_API_KEY", "intake-key-123"}};
+};
+
+TEST_F(BroadcastConfigTest, EmailIsOffWithoutAnSmtpServer) {
+  EXPECT_FALSE(Parse("").broadcast.Enabled());
+}
+
+TEST_F(BroadcastConfigTest, ReadsTheTemplatesRateAndServer) {
+  const Config config = Parse(Mail(R"(subject = "{incident}: fixed"
+body = """Hello {contact_name},
+{public_title} works again. {unsubscribe_url}"""
+rate_per_second = 2
+)",
+                                   "starttls = true\ntimeout_seconds = 10\n"));
+  const BroadcastConfig& b = config.broadcast;
+  EXPECT_TRUE(b.Enabled());
+  EXPECT_EQ(b.from, "support@takeout.example");
+  EXPECT_EQ(b.subject, "{incident}: fixed");
+  EXPECT_EQ(b.body, "Hello {contact_name},\n{public_title} works again. {unsubscribe_url}");
+  EXPECT_EQ(b.rate_per_second, 2.0);
+  EXPECT_TRUE(b.smtp.starttls);
+  EXPECT_EQ(b.smtp.timeout_seconds, 10);
+}
+
+TEST_F(BroadcastConfigTest, AnUnknownPlaceholderStopsStartUpNamingIt) {
+  EXPECT_EQ(ErrorOf(Mail("body = \"Hello {contact_nmae}\"\n")),
+            "swarmbot.toml: broadcast.body: unknown placeholder {contact_nmae}; known: "
+            "{incident}, {public_title}, {contact_name}, {contact_email}, {unsubscribe_url}");
+  EXPECT_NE(ErrorOf(Mail("subject = \"{incident\"\n")).find("broadcast.subject: a { at"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Mail("unsubscribe_mailto = \"x@y.example\"\nunsubscribe_url = "
+                         "\"https://u.example/{contact}\"\n"))
+                .find("broadcast.unsubscribe_url: unknown placeholder {contact}"),
+            std::string::npos);
+}
+
+TEST_F(BroadcastConfigTest, RefusesWhatCouldHurtCustomersOrTheServer) {
+  EXPECT_NE(ErrorOf(Mail("from = \"support\"\n")).find("broadcast.from"), std::string::npos);
+  EXPECT_NE(ErrorOf(Mail("subject = \"a\\nBcc: x@y.example\"\n"))
+                .find("broadcast.subject: must be one line"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Mail("rate_per_second = 0\n")).find("broadcast.rate_per_second"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[smtp]\nurl = \"http://mail.example\"\n").find("smtp.url"), std::string::npos);
+  EXPECT_NE(ErrorOf("[smtp]\nurl = \"smtp://127.0.0.1:25\"\n[broadcast]\nfrom = \"a@b.example\"\n")
+                .find("every customer e-mail offers a way out"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Mail("unsubscribe_url = \"http://u.example\"\n")).find("https://"),
+            std::string::npos);
+}
+
+TEST_F(BroadcastConfigTest, ThePasswordComesFromTheEnvironmentAndNeverAppearsInErrors) {
+  const std::string toml = Mail("", "username = \"swarmbot\"\n");
+  EXPECT_NE(ErrorOf(toml).find("SWARMBOT_SMTP_PASSWORD: missing"), std::string::npos);
+  env_["SWARMBOT_SMTP_PASSWORD"] = "hunter2-smtp";
+  EXPECT_EQ(Parse(toml).broadcast.smtp.password.Reveal(), "hunter2-smtp");
+  env_["SWARMBOT_SMTP_PASSWORD"] = "bad password";
+  const std::string error = ErrorOf(toml);
+  EXPECT_NE(error.find("SWARMBOT_SMTP_PASSWORD"), std::string::npos);
+  EXPECT_EQ(error.find("bad password"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace swarmbot::config

@@ -1,0 +1,190 @@
+// Step 15's e-mail half through the real binary: the incident owner previews
+// the e-mail to the customers of the linked cases and sends it; a real SMTP
+// server on loopback (python3-aiosmtpd) receives exactly one message per
+// distinct contact, and the swarm channel shows the progress.
+
+#include <algorithm>
+#include <map>
+
+#include "demo/takeout.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
+#include "tests/support/smtp_sink.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class NotifyCustomers : public EndToEnd {
+ protected:
+  void SetUp() override {}
+
+  void StartWith(double rate_per_second) {
+    sink_ = std::make_unique<testing::SmtpSink>(
+        dir_ / "mail", testing::SmtpSink::Options{.refuse = {"gone@example.org"}});
+    stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
+        .swarmbot_binary = testing::SwarmbotBinary(),
+        .work_dir = dir_.path(),
+        .slack = {},
+        .request_url_mode = false,
+        .log_level = "debug",
+    });
+    scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
+    stack_->SetExtraConfig(demo::TakeOutRoutingToml() + "\n[smtp]\nurl = \"" + sink_->Url() +
+                           "\"\n[broadcast]\nfrom = \"support@takeout.example\"\n"
+                           "from_name = \"Take-Out Support\"\n"
+                           "subject = \"{incident}: your discount code works again\"\n"
+                           "body = \"Hello {contact_name},\\n{public_title}: fixed.\\n"
+                           "Unsubscribe: {unsubscribe_url}\\n\"\n"
+                           "unsubscribe_url = \"https://takeout.example/unsubscribe?e={email}\"\n"
+                           "rate_per_second = " +
+                           std::to_string(rate_per_second) + "\n");
+    stack_->StartSwarmbot();
+  }
+
+  std::string NewCase(const std::string& name, const std::string& email) {
+    const auto answer = stack_->PostCase(
+        "{\"contact_name\":\"" + name + "\",\"contact_email\":\"" + email +
+        "\",\"channel\":\"email\",\"territory\":\"North\",\"subject\":\"FEAST25 rejected\","
+        "\"description\":\"The code fails\",\"owner\":\"" +
+        people().omar.str() + "\"}");
+    EXPECT_EQ(answer.status, 201) << answer.body;
+    const auto at = answer.body.find("CASE-");
+    return answer.body.substr(at, answer.body.find('"', at) - at);
+  }
+
+  std::optional<emulator::ChannelSnapshot> SwarmChannel() {
+    for (const auto& channel : slack().Channels()) {
+      if (channel.name.rfind("inc-1-", 0) == 0) {
+        return channel;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<emulator::EphemeralSnapshot> EphemeralWith(const UserId& user,
+                                                           const std::string& part) {
+    auto all = slack().Ephemerals(user);
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (Contains(it->blocks_json, part) || Contains(it->text, part)) {
+        return *it;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool ProgressShows(const std::string& part) {
+    const auto channel = SwarmChannel();
+    if (!channel) {
+      return false;
+    }
+    return std::any_of(channel->messages.begin(), channel->messages.end(), [&](const auto& m) {
+      return Contains(m.text, "e-mail to the customers") && Contains(m.blocks_json, part);
+    });
+  }
+
+  // INC-1 with five linked cases from four addresses (one twice, in other
+  // capitals; one the server refuses), a swarm channel, and one case of
+  // someone else that stays unlinked.
+  void PrepareIncident() {
+    ASSERT_EQ(DeclareFeast25(), "INC-1");
+    // One by one: the order of operands of + is unspecified.
+    std::string cases;
+    for (const auto& [name, email] :
+         std::vector<std::pair<std::string, std::string>>{{"Ada Diner", "ada@example.com"},
+                                                          {"Ada Diner", "ADA@Example.com"},
+                                                          {"Bo Eats", "bo@example.com"},
+                                                          {"Chloé Dubois", "chloe@example.fr"},
+                                                          {"Gone Away", "gone@example.org"}}) {
+      cases += NewCase(name, email) + " ";
+    }
+    NewCase("Unrelated", "unrelated@example.com");
+    const std::string linked =
+        Type(people().mara, people().incidents, "/incident", "link INC-1 " + cases);
+    ASSERT_TRUE(Contains(linked, "Linked 5")) << linked;
+    Type(people().mara, people().incidents, "/swarm", "start INC-1");
+    ASSERT_TRUE(Eventually("the swarm channel's pinned summary", [&] {
+      const auto channel = SwarmChannel();
+      return channel && !channel->pins.empty();
+    }));
+  }
+
+  std::unique_ptr<testing::SmtpSink> sink_;
+};
+
+TEST_F(NotifyCustomers, EachDistinctContactGetsOneEmailAndTheChannelShowsTheOutcome) {
+  StartWith(50);
+  PrepareIncident();
+  const ChannelId swarm = SwarmChannel()->id;
+
+  const std::string refused = Type(people().kofi, swarm, "/notify", "customers");
+  EXPECT_TRUE(Contains(refused, "Only incident managers and the incident's owner")) << refused;
+
+  Type(people().mara, swarm, "/notify", "customers");
+  const auto preview = EphemeralWith(people().mara, "notify.send");
+  ASSERT_TRUE(preview) << "no preview with a Send button";
+  EXPECT_TRUE(Contains(preview->blocks_json, "4 customers")) << preview->blocks_json;
+  EXPECT_TRUE(Contains(preview->blocks_json, "a***@example.com")) << preview->blocks_json;
+  EXPECT_TRUE(Contains(preview->blocks_json, "INC-1: your discount code works again"));
+  EXPECT_TRUE(sink_->Received().empty()) << "nothing goes out before Send";
+
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send"));
+  EXPECT_TRUE(Eventually("the preview replaced by what happens", [&] {
+    return EphemeralWith(people().mara, "Sending BC-1 to 4 customers").has_value() &&
+           !EphemeralWith(people().mara, "notify.send").has_value();
+  }));
+  ASSERT_TRUE(sink_->WaitForCount(3));
+  ASSERT_TRUE(Eventually("the final progress", [&] {
+    return ProgressShows("Sent to 3 of 4 customers") && ProgressShows("g***@example.org");
+  }));
+
+  std::map<std::string, int> copies;
+  for (const auto& mail : sink_->Received()) {
+    for (const auto& to : mail.rcpt_tos) {
+      ++copies[to];
+    }
+    EXPECT_EQ(mail.Header("From"), "Take-Out Support <support@takeout.example>");
+    EXPECT_TRUE(Contains(mail.Header("List-Unsubscribe"), "https://takeout.example/unsubscribe"));
+  }
+  EXPECT_EQ(copies, (std::map<std::string, int>{
+                        {"ada@example.com", 1}, {"bo@example.com", 1}, {"chloe@example.fr", 1}}));
+  const auto received = sink_->Received();
+  const auto chloe = std::find_if(received.begin(), received.end(), [](const auto& m) {
+    return m.rcpt_tos[0] == "chloe@example.fr";
+  });
+  ASSERT_NE(chloe, received.end());
+  EXPECT_EQ(chloe->body,
+            "Hello Chloé Dubois,\nFEAST25 discount code fails at checkout: fixed.\nUnsubscribe: "
+            "https://takeout.example/unsubscribe?e=chloe%40example.fr\n");
+  const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
+  EXPECT_TRUE(Contains(status, "E-mail BC-1: 3 sent, 1 not delivered")) << status;
+}
+
+TEST_F(NotifyCustomers, AKillMidwaySendsNobodyASecondCopyAfterTheRestart) {
+  StartWith(2);
+  PrepareIncident();
+  Type(people().mara, SwarmChannel()->id, "/notify", "customers");
+  const auto preview = EphemeralWith(people().mara, "notify.send");
+  ASSERT_TRUE(preview);
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send"));
+  ASSERT_TRUE(sink_->WaitForCount(1));
+  stack_->KillSwarmbot();
+  const std::size_t before = sink_->Received().size();
+  stack_->StartSwarmbot();
+  ASSERT_TRUE(Eventually("the broadcast to finish", [&] { return ProgressShows("is done"); }));
+
+  std::map<std::string, int> copies;
+  for (const auto& mail : sink_->Received()) {
+    ++copies[mail.rcpt_tos.at(0)];
+  }
+  for (const auto& [to, n] : copies) {
+    EXPECT_EQ(n, 1) << to << " got " << n << " copies";
+  }
+  EXPECT_GE(copies.size(), before);
+  EXPECT_GE(copies.size(), 2u) << "sending went on after the restart";
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

@@ -1,0 +1,186 @@
+// /notify customers and its Send and Cancel buttons, through the router as
+// Slack delivers them; what the sender does is tested in tests/mailer.
+#include "handlers/notify_commands.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "handlers/router.hpp"
+#include "lifecycle/case_service.hpp"
+#include "lifecycle/effects.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+
+Settings NotifySettings() {
+  Settings s;
+  s.incident_managers = {UserId("UMARA")};
+  s.broadcast.enabled = true;
+  s.broadcast.from = "support@takeout.example";
+  s.broadcast.subject_template = "{incident} is fixed";
+  s.broadcast.body_template = "Hello {contact_name}";
+  return s;
+}
+
+class NotifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lifecycle::DeclareInput in;
+    in.subject = "FEAST25 fails at checkout";
+    ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).Declare(in, UserId("UMARA")));
+    lifecycle::CaseService cases(*db_, clock_);
+    std::vector<std::int64_t> linked;
+    for (const char* email : {"ana@example.com", "ben@example.com", "Ana@example.com"}) {
+      lifecycle::CaseInput c{.contact_name = "Ana",
+                             .contact_email = email,
+                             .channel = "email",
+                             .territory = "North",
+                             .subject = "FEAST25",
+                             .description = "",
+                             .owner = "UREP"};
+      linked.push_back(cases.IntakeCase(c, {}).value().record.number);
+    }
+    ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).LinkCases(1, linked, UserId("UMARA")));
+  }
+
+  json::object Command(std::string_view text, std::string_view user = "UMARA") {
+    json::object payload{{"team_id", "T1"},
+                         {"channel_id", "CHERE"},
+                         {"user_id", user},
+                         {"command", "/notify"},
+                         {"text", text},
+                         {"trigger_id", "1.2.abc"},
+                         {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
+    const auto reply = router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d1"});
+    return json::parse(reply.body_json).as_object();
+  }
+
+  std::string Text(std::string_view text, std::string_view user = "UMARA") {
+    return std::string(Command(text, user).at("text").as_string());
+  }
+
+  void Click(std::string_view action, std::string_view value, std::string_view user = "UMARA") {
+    json::object payload{{"type", "block_actions"},
+                         {"user", {{"id", user}}},
+                         {"response_url", "https://hooks.slack.com/actions/T1/1/y"},
+                         {"actions", json::array{{{"action_id", action}, {"value", value}}}}};
+    router_.Handle({InboundKind::kInteractive, json::serialize(payload), "d2"});
+  }
+
+  // The texts of the queued response_url answers, oldest first.
+  std::vector<std::string> Answers() {
+    std::vector<std::string> texts;
+    for (const auto& item : store::Outbox(*db_).Pending()) {
+      if (item.kind != lifecycle::effect::kRespond) {
+        continue;
+      }
+      for (const auto& [name, value] : item.args) {
+        if (name == lifecycle::effect::kArgBody) {
+          texts.emplace_back(json::parse(value).at("text").as_string());
+        }
+      }
+    }
+    return texts;
+  }
+
+  int Pending(std::string_view kind) {
+    int n = 0;
+    for (const auto& item : store::Outbox(*db_).Pending()) {
+      n += item.kind == kind ? 1 : 0;
+    }
+    return n;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  Router router_{*db_, clock_, NotifySettings()};
+};
+
+TEST_F(NotifyTest, PreviewShowsRecipientsMaskedSubjectAndSendAndCancelButtons) {
+  const json::object reply = Command("customers INC-1");
+  EXPECT_EQ(reply.at("response_type"), "ephemeral");
+  const std::string blocks = json::serialize(reply.at("blocks"));
+  EXPECT_NE(blocks.find("2 customers"), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find("a***@example.com, b***@example.com"), std::string::npos) << blocks;
+  EXPECT_EQ(blocks.find("ana@example.com"), std::string::npos) << "addresses are masked";
+  EXPECT_NE(blocks.find("INC-1 is fixed"), std::string::npos);
+  EXPECT_NE(blocks.find("\"action_id\":\"notify.send\",\"value\":\"BC-1\""), std::string::npos)
+      << blocks;
+  EXPECT_NE(blocks.find("\"action_id\":\"notify.cancel\""), std::string::npos);
+  EXPECT_EQ(Pending(lifecycle::effect::kPostBroadcastProgress), 0) << "nothing starts yet";
+}
+
+TEST_F(NotifyTest, BadRequestsAreAnsweredAndPrepareNothing) {
+  EXPECT_NE(Text("customers INC-9").find("INC-9"), std::string::npos);
+  EXPECT_NE(Text("customers").find("/notify customers INC-3"), std::string::npos)
+      << "outside a swarm channel the incident must be named";
+  EXPECT_NE(Text("customers INC-1 please").find("takes only the incident"), std::string::npos);
+  EXPECT_NE(Text("everyone INC-1").find("/notify help"), std::string::npos);
+  EXPECT_NE(Text("customers INC-1", "UPRIYA").find("Only incident managers"), std::string::npos);
+  EXPECT_NE(Text("help").find("/notify customers [INC-n]"), std::string::npos);
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT COUNT(*) FROM broadcasts").getInt(), 0);
+}
+
+TEST_F(NotifyTest, SendStartsOnceAndASecondClickIsAnsweredNotRepeated) {
+  Command("customers INC-1");
+  Click(kNotifySendActionId, "BC-1");
+  Click(kNotifySendActionId, "BC-1");
+  EXPECT_EQ(Answers(),
+            (std::vector<std::string>{"Sending BC-1 to 2 customers; progress shows in <#CHERE>.",
+                                      "BC-1 is sending already; nothing more was sent."}));
+  EXPECT_EQ(Pending(lifecycle::effect::kPostBroadcastProgress), 1);
+}
+
+TEST_F(NotifyTest, CancelDropsTheDraftAndALaterSendDoesNothing) {
+  Command("customers INC-1");
+  Click(kNotifyCancelActionId, "BC-1");
+  Click(kNotifySendActionId, "BC-1");
+  EXPECT_EQ(Answers(), (std::vector<std::string>{"Cancelled BC-1; no e-mail was sent.",
+                                                 "BC-1 was cancelled; nothing more was sent."}));
+  EXPECT_EQ(Pending(lifecycle::effect::kPostBroadcastProgress), 0);
+}
+
+TEST_F(NotifyTest, ForgedOrForeignClicksSendNothing) {
+  Command("customers INC-1");
+  Click(kNotifySendActionId, "BC-1", "UPRIYA");
+  Click(kNotifySendActionId, "nonsense");
+  Click(kNotifySendActionId, "BC-77");
+  const auto answers = Answers();
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_NE(answers[0].find("Only incident managers"), std::string::npos);
+  EXPECT_EQ(answers[1], "That button is out of date; nothing was sent.");
+  EXPECT_EQ(answers[2], "BC-77 doesn't exist.");
+  EXPECT_EQ(Pending(lifecycle::effect::kPostBroadcastProgress), 0);
+}
+
+TEST(BroadcastProgress, TheFinalMessageCountsAndNamesWhoWasNotReached) {
+  lifecycle::BroadcastStatus status;
+  status.broadcast.number = 2;
+  status.broadcast.incident = 1;
+  status.broadcast.state = store::BroadcastState::kDone;
+  status.broadcast.requested_by = UserId("UMARA");
+  status.counts = {.pending = 0, .sent = 3, .refused = 1, .uncertain = 1};
+  store::Delivery gone;
+  gone.email = "gone@example.org";
+  gone.state = store::DeliveryState::kRefused;
+  gone.reply = "550 5.1.1 No such mailbox";
+  store::Delivery cut;
+  cut.email = "cut@example.org";
+  cut.state = store::DeliveryState::kUncertain;
+  status.refused = {gone, cut};
+  const BlockMessage message = BroadcastProgress(status);
+  EXPECT_EQ(message.Text(),
+            "BC-2 e-mail to the customers of INC-1: 3 sent · 2 failed · 0 remaining");
+  const std::string blocks = json::serialize(message.Blocks());
+  EXPECT_NE(blocks.find("Sent to 3 of 5 customers."), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find("g***@example.org — 550 5.1.1 No such mailbox"), std::string::npos);
+  EXPECT_NE(blocks.find("c***@example.org — interrupted while sending, not sent again"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers

@@ -1,0 +1,310 @@
+// E-mail to an incident's customers: who gets it, double clicks, refusals,
+// retries, pacing and recovery after a crash, with a fake sender and a
+// FakeClock (the SMTP side has its own tests in tests/mailer).
+#include "lifecycle/broadcast_service.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "lifecycle/broadcast_runner.hpp"
+#include "lifecycle/effects.hpp"
+#include "store/broadcast_repository.hpp"
+#include "store/timeline_repository.hpp"
+#include "tests/lifecycle/fixture.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+// Answers each recipient as told (accepted by default) and keeps what it got.
+class FakeSender : public MailSender {
+ public:
+  SendResult Send(const OutgoingMail& mail) override {
+    sent.push_back(mail);
+    const auto answer = answers.find(mail.to);
+    return answer == answers.end() ? SendResult{SendVerdict::kAccepted, 250, "250 OK"}
+                                   : answer->second;
+  }
+  std::vector<OutgoingMail> sent;
+  std::map<std::string, SendResult> answers;
+};
+
+BroadcastSettings Settings() {
+  BroadcastSettings s;
+  s.enabled = true;
+  s.from = "support@takeout.example";
+  s.from_name = "Take-Out Support";
+  s.subject_template = "{incident}: {public_title} is fixed";
+  s.body_template = "Hello {contact_name},\nit works again.\nUnsubscribe: {unsubscribe_url}\n";
+  s.unsubscribe_url = "https://takeout.example/unsubscribe?e={email}";
+  s.progress_every = 2;
+  return s;
+}
+
+class BroadcastTest : public testing::LifecycleTest {
+ protected:
+  std::int64_t CaseFrom(std::string name, std::string email) {
+    CaseInput in = ValidCase();
+    in.contact_name = std::move(name);
+    in.contact_email = std::move(email);
+    return cases_.IntakeCase(in, {}).value().record.number;
+  }
+
+  // INC-1 with cases from Ana (twice, once in capitals), Ben and Chloé;
+  // INC-2 with a case from Dan, who must hear nothing about INC-1.
+  void SetUpIncidents() {
+    incident_ = NewIncident();
+    const std::vector<std::int64_t> linked{
+        CaseFrom("Ana Silva", "ana@example.com"), CaseFrom("Ana Silva", "ANA@Example.com"),
+        CaseFrom("Ben Okafor", "ben@example.com"), CaseFrom("Chloé Dubois", "chloe@example.fr")};
+    ASSERT_TRUE(incidents_.LinkCases(incident_, linked, mara_));
+    other_ = NewIncident("Card payments time out");
+    ASSERT_TRUE(incidents_.LinkCases(other_, {CaseFrom("Dan Ito", "dan@example.com")}, mara_));
+    DrainOutbox();
+  }
+
+  // Sends everything due, advancing the fake clock to each wake-up.
+  int Drain(BroadcastRunner& runner) {
+    int steps = 0;
+    for (int i = 0; i < 100; ++i) {
+      const auto step = runner.RunOnce();
+      steps += step.sent ? 1 : 0;
+      if (!step.sent && !step.wake_at) {
+        break;
+      }
+      if (!step.sent && step.wake_at && *step.wake_at > clock_.Now()) {
+        clock_.Set(*step.wake_at);
+      }
+    }
+    return steps;
+  }
+
+  std::vector<std::string> Recipients() const {
+    std::vector<std::string> to;
+    for (const auto& mail : sender_.sent) {
+      to.push_back(mail.to);
+    }
+    return to;
+  }
+
+  BroadcastService service_{*db_, clock_, Settings()};
+  FakeSender sender_;
+  BroadcastRunner runner_{service_, sender_, clock_, {.rate_per_second = 2}};
+  std::int64_t incident_ = 0;
+  std::int64_t other_ = 0;
+};
+
+TEST_F(BroadcastTest, PreviewCountsOneRecipientPerDistinctAddressIgnoringCase) {
+  SetUpIncidents();
+  auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE"));
+  ASSERT_TRUE(preview) << preview.error().detail;
+  EXPECT_EQ(preview->recipients, 3);
+  EXPECT_EQ(preview->samples,
+            (std::vector<std::string>{"ana@example.com", "ben@example.com", "chloe@example.fr"}));
+  EXPECT_EQ(preview->subject, "INC-1: FEAST25 fails at checkout is fixed");
+  EXPECT_EQ(preview->body,
+            "Hello Ana Silva,\nit works again.\nUnsubscribe: "
+            "https://takeout.example/unsubscribe?e=ana%40example.com\n");
+  EXPECT_TRUE(sender_.sent.empty()) << "a preview sends nothing";
+}
+
+TEST_F(BroadcastTest, SendsExactlyOneMessagePerContactAndNoneToOtherIncidentsCustomers) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_).value().started);
+  EXPECT_EQ(Drain(runner_), 3);
+  EXPECT_EQ(Recipients(),
+            (std::vector<std::string>{"ana@example.com", "ben@example.com", "chloe@example.fr"}));
+  EXPECT_EQ(sender_.sent[2].to_name, "Chloé Dubois");
+  EXPECT_EQ(sender_.sent[2].subject, "INC-1: FEAST25 fails at checkout is fixed");
+  EXPECT_EQ(sender_.sent[0].message_id, "swarmbot.BC-1." + std::to_string(1) + "@takeout.example");
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+  EXPECT_EQ(status.counts.sent, 3);
+}
+
+TEST_F(BroadcastTest, NothingIsSentBeforeSendIsPressed) {
+  SetUpIncidents();
+  ASSERT_TRUE(service_.Prepare(incident_, mara_, ChannelId("CHERE")));
+  EXPECT_EQ(Drain(runner_), 0);
+}
+
+TEST_F(BroadcastTest, ASecondSendClickStartsNothingMore) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_).value().started);
+  const auto again = service_.Start(preview.broadcast, mara_);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->started);
+  EXPECT_EQ(Drain(runner_), 3);
+  EXPECT_EQ(PendingKinds(),
+            (std::vector<std::string>{std::string(effect::kPostBroadcastProgress),
+                                      std::string(effect::kUpdateBroadcastProgress),
+                                      std::string(effect::kUpdateBroadcastProgress)}));
+}
+
+TEST_F(BroadcastTest, ASecondNotifyWhileOneIsSendingIsRefused) {
+  SetUpIncidents();
+  const auto first = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  const auto second = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(first.broadcast, mara_));
+  auto third = service_.Prepare(incident_, mara_, ChannelId("CHERE"));
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, Errc::kConflict);
+  EXPECT_NE(third.error().user_message.find("BC-1 is already e-mailing"), std::string::npos);
+  EXPECT_FALSE(service_.Start(second.broadcast, mara_).value().started)
+      << "starting one cancels the other previews of the incident";
+}
+
+TEST_F(BroadcastTest, CancelledDraftCanNotBeSent) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Cancel(preview.broadcast, mara_));
+  EXPECT_FALSE(service_.Start(preview.broadcast, mara_).value().started);
+  EXPECT_EQ(Drain(runner_), 0);
+}
+
+TEST_F(BroadcastTest, AnIncidentWithoutLinkedContactsIsRefusedWithAReason) {
+  const auto incident = NewIncident();
+  auto preview = service_.Prepare(incident, mara_, ChannelId("CHERE"));
+  ASSERT_FALSE(preview);
+  EXPECT_EQ(preview.error().user_message,
+            "INC-1 has no linked case with a contact e-mail address; nothing to send.");
+  EXPECT_FALSE(service_.Prepare(99, mara_, ChannelId("CHERE")));
+}
+
+TEST_F(BroadcastTest, WithoutSmtpConfiguredNothingIsPrepared) {
+  SetUpIncidents();
+  BroadcastSettings off = Settings();
+  off.enabled = false;
+  auto preview = BroadcastService(*db_, clock_, off).Prepare(incident_, mara_, ChannelId("C"));
+  ASSERT_FALSE(preview);
+  EXPECT_NE(preview.error().user_message.find("[smtp] url"), std::string::npos);
+}
+
+TEST_F(BroadcastTest, ARefusedRecipientIsRecordedOnceAndNotRetried) {
+  SetUpIncidents();
+  sender_.answers["ben@example.com"] = {SendVerdict::kRefused, 550, "550 5.1.1 No such mailbox"};
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  EXPECT_EQ(Drain(runner_), 3);
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 2);
+  EXPECT_EQ(status.counts.refused, 1);
+  ASSERT_EQ(status.refused.size(), 1u);
+  EXPECT_EQ(status.refused[0].email, "ben@example.com");
+  EXPECT_EQ(status.refused[0].reply, "550 5.1.1 No such mailbox");
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+}
+
+TEST_F(BroadcastTest, ADeferredRecipientIsRetriedWithBackoffThenRecordedAsRefused) {
+  SetUpIncidents();
+  sender_.answers["ben@example.com"] = {SendVerdict::kDeferred, 451, "451 4.3.0 Try later"};
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  const auto start = clock_.Now();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  EXPECT_EQ(Drain(runner_), 5) << "three recipients, Ben three times";
+  const auto to = Recipients();
+  EXPECT_EQ(std::count(to.begin(), to.end(), "ben@example.com"), 3);
+  // 60 s, then 120 s between Ben's attempts.
+  EXPECT_GE(clock_.Now() - start, std::chrono::seconds(180));
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.refused, 1);
+  EXPECT_EQ(status.refused[0].reply, "gave up after 3 attempts: 451 4.3.0 Try later");
+}
+
+TEST_F(BroadcastTest, SendingKeepsToTheConfiguredRateWithoutSleeping) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  const auto start = clock_.Now();
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  const auto held = runner_.RunOnce();
+  EXPECT_FALSE(held.sent) << "two a second: the second waits half a second";
+  ASSERT_TRUE(held.wake_at);
+  EXPECT_EQ(*held.wake_at - start, std::chrono::milliseconds(500));
+  clock_.Advance(std::chrono::milliseconds(499));
+  EXPECT_FALSE(runner_.RunOnce().sent);
+  clock_.Advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE(runner_.RunOnce().sent);
+}
+
+TEST_F(BroadcastTest, AServerThatCanNotBeReachedPausesWithoutUsingUpAttempts) {
+  SetUpIncidents();
+  sender_.answers["ana@example.com"] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  const auto start = clock_.Now();
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  const auto paused = runner_.RunOnce();
+  EXPECT_FALSE(paused.sent);
+  EXPECT_EQ(*paused.wake_at - start, std::chrono::seconds(5));
+  sender_.answers.clear();
+  EXPECT_EQ(Drain(runner_), 3);
+  const auto deliveries = store::BroadcastRepository(*db_).Deliveries(preview.broadcast);
+  EXPECT_EQ(deliveries[0].state, store::DeliveryState::kSent);
+  EXPECT_EQ(deliveries[0].attempts, 1) << "the failed connection didn't count";
+}
+
+TEST_F(BroadcastTest, AfterACrashMidSendTheInterruptedRecipientIsNotSentASecondCopy) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  ASSERT_TRUE(runner_.RunOnce().sent);  // Ana: sent and recorded
+  // Ben is claimed and handed over; the process dies before the answer is
+  // recorded.
+  auto claimed = service_.ClaimNext().value();
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->mail.to, "ben@example.com");
+
+  BroadcastService restarted(*db_, clock_, Settings());
+  EXPECT_EQ(restarted.RecoverInterrupted().value(), 1);
+  FakeSender after;
+  BroadcastRunner runner(restarted, after, clock_, {.rate_per_second = 100});
+  for (int i = 0; i < 5 && runner.RunOnce().sent; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(after.sent.size(), 1u);
+  EXPECT_EQ(after.sent[0].to, "chloe@example.fr");
+  const auto status = restarted.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 2);
+  EXPECT_EQ(status.counts.uncertain, 1);
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+  // An answer that arrives for the recovered delivery changes nothing.
+  ASSERT_TRUE(restarted.RecordOutcome(*claimed, {SendVerdict::kAccepted, 250, "250 OK"}));
+  EXPECT_EQ(restarted.StatusOf(preview.broadcast).value().counts.uncertain, 1);
+}
+
+TEST_F(BroadcastTest, ProgressIsReportedEveryFewMessagesAndAtTheEnd) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  DrainOutbox();
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  EXPECT_TRUE(PendingKinds().empty()) << "one outcome, one second: not yet";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  EXPECT_EQ(PendingKinds().size(), 1u) << "every second outcome";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  EXPECT_EQ(PendingKinds().size(), 2u) << "and the last";
+  const auto timeline = store::TimelineRepository(*db_).Recent(incident_, 2);
+  ASSERT_EQ(timeline.size(), 2u);
+  EXPECT_EQ(timeline[0].kind, "broadcast_started");
+  EXPECT_EQ(timeline[1].kind, "broadcast_done");
+  EXPECT_EQ(timeline[1].text, "E-mail BC-1: 3 sent, 0 not delivered");
+}
+
+TEST_F(BroadcastTest, ProgressGoesToTheSwarmChannelWhenThereIsOne) {
+  SetUpIncidents();
+  ASSERT_TRUE(swarms_.Start({incident_, {}, {}}, mara_));
+  ASSERT_TRUE(swarms_.RecordChannel(incident_, ChannelId("CSWARM"), "inc-1-feast25"));
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  EXPECT_EQ(service_.StatusOf(preview.broadcast).value().broadcast.report_channel,
+            ChannelId("CSWARM"));
+}
+
+}  // namespace
+}  // namespace swarmbot::lifecycle

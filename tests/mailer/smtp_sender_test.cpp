@@ -1,0 +1,163 @@
+// The libcurl SMTP sender against a real SMTP server on loopback
+// (python3-aiosmtpd, started and stopped by each test).
+#include "mailer/smtp_sender.hpp"
+
+#include <gtest/gtest.h>
+
+#include "lifecycle/broadcast_runner.hpp"
+#include "lifecycle/broadcast_service.hpp"
+#include "lifecycle/case_service.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "store/broadcast_repository.hpp"
+#include "store/database.hpp"
+#include "tests/support/smtp_sink.hpp"
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::mailer {
+namespace {
+
+using lifecycle::SendVerdict;
+
+lifecycle::OutgoingMail MailTo(std::string to) {
+  lifecycle::OutgoingMail mail;
+  mail.from = "support@takeout.example";
+  mail.from_name = "Take-Out Support";
+  mail.to = std::move(to);
+  mail.to_name = "Chloé Dubois";
+  mail.subject = "Votre code de réduction fonctionne à nouveau";
+  mail.body = "Bonjour Chloé,\n.\nle code FEAST25 fonctionne.\n";
+  mail.message_id = "swarmbot.BC-1.7@takeout.example";
+  mail.date = Clock::TimePoint{std::chrono::seconds{1'796'510'729}};
+  mail.unsubscribe_url = "https://takeout.example/u?e=x";
+  return mail;
+}
+
+class SmtpSenderTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+};
+
+TEST_F(SmtpSenderTest, DeliversAMessageAReaderDecodesToTheSameText) {
+  testing::SmtpSink sink(dir_ / "mail");
+  SmtpSender sender({.url = sink.Url()});
+  const auto result = sender.Send(MailTo("chloe@example.fr"));
+  EXPECT_EQ(result.verdict, SendVerdict::kAccepted) << result.reply;
+  ASSERT_TRUE(sink.WaitForCount(1));
+  const auto mail = sink.Received().at(0);
+  EXPECT_EQ(mail.mail_from, "support@takeout.example");
+  EXPECT_EQ(mail.rcpt_tos, (std::vector<std::string>{"chloe@example.fr"}));
+  EXPECT_EQ(mail.subject, "Votre code de réduction fonctionne à nouveau");
+  EXPECT_EQ(mail.body, "Bonjour Chloé,\n.\nle code FEAST25 fonctionne.\n")
+      << "the lone dot survives dot-stuffing";
+  EXPECT_EQ(mail.Header("To"), "Chloé Dubois <chloe@example.fr>");
+  EXPECT_EQ(mail.Header("Message-ID"), "<swarmbot.BC-1.7@takeout.example>");
+  EXPECT_EQ(mail.Header("List-Unsubscribe"), "<https://takeout.example/u?e=x>");
+  EXPECT_EQ(mail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+}
+
+TEST_F(SmtpSenderTest, ReusesOneConnectionForManyMessages) {
+  testing::SmtpSink sink(dir_ / "mail");
+  SmtpSender sender({.url = sink.Url()});
+  for (const char* to : {"a@example.com", "b@example.com", "c@example.com"}) {
+    EXPECT_EQ(sender.Send(MailTo(to)).verdict, SendVerdict::kAccepted);
+  }
+  ASSERT_TRUE(sink.WaitForCount(3));
+  const auto mails = sink.Received();
+  EXPECT_EQ(mails[0].peer_port, mails[1].peer_port);
+  EXPECT_EQ(mails[1].peer_port, mails[2].peer_port);
+}
+
+TEST_F(SmtpSenderTest, ARecipientTheServerRefusesIsReportedWithItsReply) {
+  testing::SmtpSink sink(dir_ / "mail",
+                         {.refuse = {"gone@example.com"}, .defer = {"busy@example.com"}});
+  SmtpSender sender({.url = sink.Url()});
+  const auto refused = sender.Send(MailTo("gone@example.com"));
+  EXPECT_EQ(refused.verdict, SendVerdict::kRefused);
+  EXPECT_EQ(refused.code, 550);
+  EXPECT_NE(refused.reply.find("No such mailbox"), std::string::npos) << refused.reply;
+  const auto deferred = sender.Send(MailTo("busy@example.com"));
+  EXPECT_EQ(deferred.verdict, SendVerdict::kDeferred);
+  EXPECT_EQ(deferred.code, 451);
+  EXPECT_EQ(sender.Send(MailTo("fine@example.com")).verdict, SendVerdict::kAccepted)
+      << "a refusal doesn't spoil the next message";
+  ASSERT_TRUE(sink.WaitForCount(1));
+  EXPECT_EQ(sink.Received().size(), 1u);
+}
+
+TEST_F(SmtpSenderTest, NoServerMeansNothingWasSent) {
+  std::uint16_t port = 0;
+  {
+    testing::SmtpSink gone(dir_ / "gone");
+    port = gone.Port();
+  }
+  SmtpSender sender(
+      {.url = "smtp://127.0.0.1:" + std::to_string(port), .timeout = std::chrono::seconds(5)});
+  EXPECT_EQ(sender.Send(MailTo("a@example.com")).verdict, SendVerdict::kNotSent);
+}
+
+// The whole sending path on a real server: a crash after one message was
+// handed over but before its answer was recorded, then a restart.
+TEST_F(SmtpSenderTest, ResumesAfterACrashWithoutSendingAnyoneASecondCopy) {
+  testing::SmtpSink sink(dir_ / "mail");
+  const std::string path = (dir_ / "swarmbot.db").string();
+  FakeClock clock;
+  lifecycle::BroadcastSettings settings;
+  settings.enabled = true;
+  settings.from = "support@takeout.example";
+  settings.subject_template = "{incident} is fixed";
+  settings.body_template = "Hello {contact_name}\n";
+  std::int64_t broadcast = 0;
+  {
+    auto db = store::Database::Open(path).value();
+    lifecycle::CaseService cases(*db, clock);
+    lifecycle::IncidentService incidents(*db, clock);
+    lifecycle::DeclareInput declare;
+    declare.subject = "FEAST25 fails";
+    const auto incident = incidents.Declare(declare, UserId("UMARA")).value().number;
+    std::vector<std::int64_t> linked;
+    for (const char* who : {"a", "b", "c", "d"}) {
+      lifecycle::CaseInput in{.contact_name = who,
+                              .contact_email = std::string(who) + "@example.com",
+                              .channel = "email",
+                              .territory = "North",
+                              .subject = "FEAST25",
+                              .description = "",
+                              .owner = "UREP"};
+      linked.push_back(cases.IntakeCase(in, {}).value().record.number);
+    }
+    ASSERT_TRUE(incidents.LinkCases(incident, linked, UserId("UMARA")));
+    lifecycle::BroadcastService service(*db, clock, settings);
+    broadcast = service.Prepare(incident, UserId("UMARA"), ChannelId("C1")).value().broadcast;
+    ASSERT_TRUE(service.Start(broadcast, UserId("UMARA")));
+    SmtpSender sender({.url = sink.Url()});
+    lifecycle::BroadcastRunner runner(service, sender, clock, {.rate_per_second = 1000});
+    ASSERT_TRUE(runner.RunOnce().sent);
+    // b is claimed and handed to the server; the process dies before the
+    // answer is recorded.
+    auto claimed = service.ClaimNext().value();
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(sender.Send(claimed->mail).verdict, SendVerdict::kAccepted);
+  }
+  auto db = store::Database::Open(path).value();
+  lifecycle::BroadcastService service(*db, clock, settings);
+  EXPECT_EQ(service.RecoverInterrupted().value(), 1);
+  SmtpSender sender({.url = sink.Url()});
+  lifecycle::BroadcastRunner runner(service, sender, clock, {.rate_per_second = 1000});
+  while (runner.RunOnce().sent) {
+    clock.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_TRUE(sink.WaitForCount(4));
+  std::vector<std::string> to;
+  for (const auto& mail : sink.Received()) {
+    to.push_back(mail.rcpt_tos.at(0));
+  }
+  EXPECT_EQ(to, (std::vector<std::string>{"a@example.com", "b@example.com", "c@example.com",
+                                          "d@example.com"}));
+  const auto status = service.StatusOf(broadcast).value();
+  EXPECT_EQ(status.counts.sent, 3);
+  EXPECT_EQ(status.counts.uncertain, 1) << "b got one copy; the record says it may have";
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+}
+
+}  // namespace
+}  // namespace swarmbot::mailer

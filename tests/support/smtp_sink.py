@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""A loopback SMTP server for swarmbot's tests (Debian's python3-aiosmtpd).
+
+Listens on 127.0.0.1 at a free port and prints "port N" once it does. Each
+message it accepts becomes DIR/NNNN.json: the envelope, the client's port
+(one port for many messages means one reused connection), the headers as
+received, the subject and body as a mail reader decodes them, and the raw
+text. --refuse ADDR answers RCPT TO:<ADDR> with 550, --defer ADDR with 451.
+It stops when its stdin closes, so it never outlives the test that started it.
+"""
+import argparse
+import asyncio
+import email
+import email.header
+import email.policy
+import json
+import os
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+
+class Sink:
+    def __init__(self, folder, refuse, defer):
+        self.folder = folder
+        self.refuse = {a.lower() for a in refuse}
+        self.defer = {a.lower() for a in defer}
+        self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        if address.lower() in self.defer:
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content.decode("utf-8", "replace")
+        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        body = parsed.get_body(preferencelist=("plain",))
+        self.count += 1
+        record = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "peer_port": session.peer[1],
+            "headers": {k: str(v) for k, v in parsed.items()},
+            "subject": str(parsed["subject"]),
+            "body": body.get_content().replace("\r\n", "\n") if body is not None else "",
+            "raw": raw,
+        }
+        name = os.path.join(self.folder, "%04d.json" % self.count)
+        with open(name + ".tmp", "w", encoding="utf-8") as out:
+            json.dump(record, out)
+        os.rename(name + ".tmp", name)
+        return "250 Message accepted"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--refuse", action="append", default=[])
+    parser.add_argument("--defer", action="append", default=[])
+    args = parser.parse_args()
+    sink = Sink(args.dir, args.refuse, args.defer)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(
+        loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", 0))
+    print("port %d" % server.sockets[0].getsockname()[1], flush=True)
+    loop.add_reader(sys.stdin.fileno(), lambda: loop.stop() if not sys.stdin.read(1) else None)
+    loop.run_forever()
+
+
+if __name__ == "__main__":
+    main()
