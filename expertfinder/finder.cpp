@@ -25,6 +25,9 @@ constexpr int kWorkdayEndHour = 18;
 constexpr std::size_t kCoveragePool = 32;
 constexpr std::size_t kRecordsInReason = 2;
 constexpr std::size_t kWordsInReason = 3;
+// An area shift this large (a quarter of the area's recent work beyond the
+// person's overall share) is worth saying.
+constexpr double kShiftInReason = 0.25;
 
 // The features of an incident text: its words plus its area prefix, which
 // carries both the component and the writer's habits.
@@ -188,6 +191,84 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
       component_postings_[component].push_back(Posting{p, static_cast<float>(weight)});
     }
     total_activity_ += activity_[p];
+    if (profile_length_[p] > 0) {
+      people_with_history_ += 1;
+      average_profile_length_ += profile_length_[p];
+    }
+  }
+  if (people_with_history_ > 0) {
+    average_profile_length_ /= people_with_history_;
+  }
+  BuildAreaShifts(history, record_person, newest);
+}
+
+void ExpertIndex::BuildAreaShifts(const std::vector<HistoryRecord>& history,
+                                  const std::vector<std::uint32_t>& record_person, Time newest) {
+  struct Shares {
+    std::unordered_map<std::uint32_t, std::pair<double, double>> by_person;  // recent, all
+    double recent = 0;
+    double all = 0;
+  };
+  std::unordered_map<std::string, Shares> areas;
+  for (std::size_t r = 0; r < history.size(); ++r) {
+    const std::string area = AreaPrefix(history[r].text);
+    if (area.empty()) {
+      continue;
+    }
+    const double age_days =
+        std::chrono::duration<double>(newest - history[r].time).count() / kSecondsPerDay;
+    const double recent = DecayWeight(age_days, params_.area_half_life_days);
+    Shares& shares = areas[area];
+    auto& [person_recent, person_all] = shares.by_person[record_person[r]];
+    person_recent += recent;
+    person_all += 1;
+    shares.recent += recent;
+    shares.all += 1;
+  }
+  for (const auto& [area, shares] : areas) {
+    std::vector<Posting>& postings = area_shift_[area];
+    for (const auto& [person, weights] : shares.by_person) {
+      const double shift = weights.first / shares.recent - weights.second / shares.all;
+      postings.push_back(Posting{person, static_cast<float>(shift)});
+    }
+  }
+}
+
+void ExpertIndex::AddProfileBm25(const std::unordered_map<std::uint32_t, int>& query_terms,
+                                 std::vector<double>& score) const {
+  if (query_terms.empty() || score.empty() || average_profile_length_ <= 0) {
+    return;
+  }
+  // Each distinct query word once, as BM25 over people's profiles counts it.
+  std::vector<double> bm25(score.size(), 0);
+  for (const auto& entry : query_terms) {
+    const auto& postings = postings_[entry.first];
+    const double df = static_cast<double>(postings.size());
+    const double idf = std::log1p((people_with_history_ - df + 0.5) / (df + 0.5));
+    for (const Posting& posting : postings) {
+      const double length = profile_length_[posting.person] / average_profile_length_;
+      const double f = posting.weight;
+      bm25[posting.person] +=
+          idf * f * (kBm25K1 + 1) / (f + kBm25K1 * (1 - kBm25B + kBm25B * length));
+    }
+  }
+  const double best = *std::max_element(bm25.begin(), bm25.end());
+  if (best <= 0) {
+    return;
+  }
+  for (std::size_t p = 0; p < score.size(); ++p) {
+    score[p] += params_.profile_bm25_weight * bm25[p] / best;
+  }
+}
+
+void ExpertIndex::AddAreaShift(const std::string& area, std::vector<double>& score) const {
+  if (area.empty()) {
+    return;
+  }
+  if (const auto it = area_shift_.find(area); it != area_shift_.end()) {
+    for (const Posting& posting : it->second) {
+      score[posting.person] += params_.area_shift_weight * posting.weight;
+    }
   }
 }
 
@@ -222,6 +303,10 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
       value /= norm;
     }
   }
+
+  AddProfileBm25(query_terms, text);
+  const std::string area = AreaPrefix(query.text);
+  AddAreaShift(area, text);
 
   std::vector<double> component_score(person_count, 0);
   for (const std::string& component : query.components) {
@@ -339,6 +424,7 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
     }
     std::sort(terms.begin(), terms.end());
     ExplainHistory(p, terms, candidate.reasons);
+    ExplainAreaShift(p, area, candidate.reasons);
     for (const std::string& component : query.components) {
       if (const auto it = component_postings_.find(component); it != component_postings_.end()) {
         for (const Posting& posting : it->second) {
@@ -372,6 +458,20 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
     }
   }
   return ranking;
+}
+
+void ExpertIndex::ExplainAreaShift(std::uint32_t person, const std::string& area,
+                                   std::vector<std::string>& reasons) const {
+  if (area.empty()) {
+    return;
+  }
+  if (const auto it = area_shift_.find(area); it != area_shift_.end()) {
+    for (const Posting& posting : it->second) {
+      if (posting.person == person && posting.weight >= kShiftInReason) {
+        reasons.push_back(fmt::format("took over {} lately", area));
+      }
+    }
+  }
 }
 
 void ExpertIndex::ExplainHistory(std::uint32_t person,
