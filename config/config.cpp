@@ -34,6 +34,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
       {"swarm", {"timeline_reaction"}},
+      {"problems", {"reopen_days"}},
   };
   return kKeys;
 }
@@ -501,6 +502,8 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   }
   ReadSpike(root, source_name, config);
   ReadSwarm(root, source_name, config);
+  config.problems_reopen_days =
+      ReadWhole(root, source_name, "problems.reopen_days", config.problems_reopen_days, 0, 365);
   ReadSecrets(env, config);
   return config;
 }

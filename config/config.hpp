@@ -63,6 +63,10 @@ struct Config {
   // message in a swarm channel on the incident's timeline.
   std::string swarm_timeline_reaction = "pushpin";
 
+  // [problems] reopen_days: reopening an incident within this many days of
+  // its closing reopens its closed problems (0: never).
+  int problems_reopen_days = 7;
+
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode
   Secret signing_secret;  // for request-URL mode

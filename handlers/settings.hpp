@@ -38,6 +38,9 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [problems] reopen_days: reopening an incident within this many days of
+  // its closing reopens its closed problems too.
+  int problem_reopen_days = 7;
 };
 
 }  // namespace swarmbot::handlers

@@ -59,6 +59,9 @@ inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
 inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";
 inline constexpr std::string_view kUpdateSpikeAlert = "spike.update_alert";
 inline constexpr std::string_view kSpikeEffectPrefix = "spike.";
+// Post problem event args[kArgEvent] of problem args[kArgProblem] in the
+// incident's swarm channel, on the incident's stream (lifecycle/problem_service.hpp).
+inline constexpr std::string_view kProblemAnnounce = "problem.announce";
 
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
@@ -73,6 +76,8 @@ inline constexpr std::string_view kArgView = "view";
 // Who opened a modal and where, to tell them if it could not open.
 inline constexpr std::string_view kArgUser = "user";
 inline constexpr std::string_view kArgChannel = "channel";
-inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
+inline constexpr std::string_view kArgSpike = "spike";      // the number, "7"
+inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
+inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
 
 }  // namespace swarmbot::lifecycle::effect

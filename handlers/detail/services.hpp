@@ -14,6 +14,7 @@
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
+#include "lifecycle/problem_service.hpp"
 #include "lifecycle/routing_service.hpp"
 #include "lifecycle/spike_service.hpp"
 #include "lifecycle/swarm_service.hpp"
@@ -38,9 +39,18 @@ struct Services {
         mail(db, clock),
         routing(db, clock, s.routing),
         spikes(db, clock),
+        problems(db, clock, incidents),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
+    problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
+    incidents.SetReopenHook(
+        [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {
+          return problems.ReopenWithIncidentInTransaction(incident, closed_at, actor);
+        });
   }
+  // The reopen hook holds `this`.
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
@@ -49,6 +59,7 @@ struct Services {
   lifecycle::CaseMailService mail;
   lifecycle::RoutingService routing;
   lifecycle::SpikeService spikes;
+  lifecycle::ProblemService problems;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
