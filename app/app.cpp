@@ -100,6 +100,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   settings.timeline_reaction = config.swarm_timeline_reaction;
   settings.broadcast = BroadcastSettingsFrom(config);
+  settings.problem_reopen_days = config.problems_reopen_days;
   return settings;
 }
 

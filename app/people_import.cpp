@@ -1,10 +1,9 @@
 #include "app/people_import.hpp"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "app/app.hpp"
+#include "app/import_file.hpp"
 #include "common/clock.hpp"
 #include "config/people_file.hpp"
 #include "lifecycle/routing_service.hpp"
@@ -23,15 +22,11 @@ lifecycle::RoutingRules RoutingRulesFrom(const config::RoutingConfig& routing) {
 }
 
 int ImportPeople(const config::Config& config, const std::filesystem::path& file) {
-  std::error_code ec;
-  std::ifstream in(file, std::ios::binary);
-  if (!std::filesystem::is_regular_file(file, ec) || !in) {
-    std::fprintf(stderr, "swarmbot: import people: cannot read %s\n", file.string().c_str());
+  const auto text = ReadImportFile(file, "people");
+  if (!text) {
     return kExitConfig;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto entries = config::ParsePeopleFile(text.str(), file.filename().string());
+  auto entries = config::ParsePeopleFile(*text, file.filename().string());
   if (!entries) {
     std::fprintf(stderr, "swarmbot: import people: %s\n", entries.error().user_message.c_str());
     return kExitConfig;
@@ -47,15 +42,12 @@ int ImportPeople(const config::Config& config, const std::filesystem::path& file
     people.push_back(std::move(person));
   }
 
-  auto db = store::Database::Open(config.store_path);
+  auto db = OpenStoreForImport(config);
   if (!db) {
-    std::fprintf(stderr, "swarmbot: store: %s\n", db.error().user_message.c_str());
     return kExitConfig;
   }
-  // A running swarmbot may hold the write lock for a moment.
-  (*db)->Sql().setBusyTimeout(5000);
   SystemClock clock;
-  lifecycle::RoutingService routing(**db, clock, RoutingRulesFrom(config.routing));
+  lifecycle::RoutingService routing(*db, clock, RoutingRulesFrom(config.routing));
   auto summary = routing.ImportPeople(people);
   if (!summary) {
     std::fprintf(stderr, "swarmbot: import people: %s\n", summary.error().user_message.c_str());

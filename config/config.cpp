@@ -39,6 +39,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
        {"from", "from_name", "subject", "body", "unsubscribe_url", "unsubscribe_mailto",
         "rate_per_second", "max_attempts", "retry_seconds"}},
       {"smtp", {"url", "starttls", "username", "ca_file", "timeout_seconds"}},
+      {"problems", {"reopen_days"}},
   };
   return kKeys;
 }
@@ -512,6 +513,8 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   }
   ReadSpike(root, source_name, config);
   ReadSwarm(root, source_name, config);
+  config.problems_reopen_days =
+      ReadWhole(root, source_name, "problems.reopen_days", config.problems_reopen_days, 0, 365);
   ReadSecrets(env, config);
   detail::ReadBroadcast(root, source_name, env, config);
   return config;

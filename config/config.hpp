@@ -96,6 +96,9 @@ struct Config {
   std::string swarm_timeline_reaction = "pushpin";
 
   BroadcastConfig broadcast;
+  // [problems] reopen_days: reopening an incident within this many days of
+  // its closing reopens its closed problems (0: never).
+  int problems_reopen_days = 7;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

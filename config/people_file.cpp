@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "config/entry_file.hpp"
+
 namespace swarmbot::config {
 namespace {
 
@@ -15,7 +17,7 @@ struct Mistake {
 };
 
 std::string Where(const std::string& source, const toml::node& node, const std::string& key) {
-  return source + ":" + std::to_string(node.source().begin.line) + ": " + key;
+  return WhereIn(source, node, key);
 }
 
 std::string RequiredString(const toml::table& table, const std::string& source,
@@ -107,33 +109,16 @@ PersonEntry ReadPerson(const toml::node& node, const std::string& source, std::s
 
 Result<std::vector<PersonEntry>> ParsePeopleFile(const std::string& toml_text,
                                                  const std::string& source_name) {
-  auto refuse = [&](const std::string& text) {
-    return MakeError(Errc::kInvalidInput, "bad people file", text);
-  };
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    return refuse(source_name + ":" + std::to_string(e.source().begin.line) + ": " +
-                  std::string(e.description()));
+  auto root = ParseEntryFile(toml_text, source_name,
+                             {"people", "person", "people", kMaxPeople,
+                              "no [[person]] tables; an empty list would deactivate everyone, so "
+                              "it is refused"});
+  if (!root) {
+    return root.error();
   }
+  const toml::array* list = (*root)["person"].as_array();
   std::vector<PersonEntry> people;
   try {
-    for (const auto& [name, value] : root) {
-      if (name.str() != "person") {
-        throw Mistake{Where(source_name, value, std::string(name.str())),
-                      "unknown key (a people file holds [[person]] tables)"};
-      }
-    }
-    const toml::array* list = root["person"].as_array();
-    if (list == nullptr) {
-      return refuse(source_name +
-                    ": no [[person]] tables; an empty list would deactivate "
-                    "everyone, so it is refused");
-    }
-    if (list->size() > kMaxPeople) {
-      return refuse(source_name + ": more than " + std::to_string(kMaxPeople) + " people");
-    }
     std::set<std::string> seen;
     for (std::size_t i = 0; i < list->size(); ++i) {
       PersonEntry person = ReadPerson(*list->get(i), source_name, i);
@@ -144,7 +129,7 @@ Result<std::vector<PersonEntry>> ParsePeopleFile(const std::string& toml_text,
       people.push_back(std::move(person));
     }
   } catch (const Mistake& mistake) {
-    return refuse(mistake.where + ": " + mistake.what);
+    return MakeError(Errc::kInvalidInput, "bad people file", mistake.where + ": " + mistake.what);
   }
   return people;
 }

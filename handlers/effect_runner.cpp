@@ -11,6 +11,7 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
+#include "handlers/problem_view.hpp"
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/effects.hpp"
 
@@ -163,6 +164,9 @@ awaitable<Status> EffectRunner::Dispatch(Job& job) {
   }
   if (kind == effect::kArchive) {
     co_return co_await Archive(job);
+  }
+  if (kind == effect::kProblemAnnounce) {
+    co_return co_await AnnounceProblem(job);
   }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + kind);
 }
@@ -599,6 +603,35 @@ awaitable<Status> EffectRunner::Archive(Job& job) {
     co_return Fail(job.incident, "archive the swarm channel", archived.error());
   }
   co_return services_.swarms.RecordArchived(job.incident);
+}
+
+awaitable<Status> EffectRunner::AnnounceProblem(Job& job) {
+  const auto& swarm = job.status.swarm;
+  // A closing swarm's channel is still there: the archive comes later on this
+  // stream, so the cascade's "closed" news reaches it first.
+  if (!swarm || swarm->channel_id.empty() || swarm->state == store::SwarmState::kArchived) {
+    co_return Status{};  // no channel to tell; the timeline has it
+  }
+  const auto event = detail::NumberArg(job.item, lifecycle::effect::kArgEvent);
+  const auto number = detail::NumberArg(job.item, lifecycle::effect::kArgProblem);
+  if (!event || !number) {
+    co_return MakeError(Errc::kInternal, "problem announcement without its event");
+  }
+  auto found = services_.problems.FindEvent(*event);
+  if (!found) {
+    co_return found.error();
+  }
+  auto details = services_.problems.Details(*number);
+  if (!details) {
+    co_return details.error();
+  }
+  const ChannelId channel = swarm->channel_id;
+  const BlockMessage message = ProblemNews(details->problem, *found);
+  auto ts = co_await PostOnce(job, channel, message);
+  if (!ts) {
+    co_return Fail(job.incident, "announce a problem change", ts.error());
+  }
+  co_return Status{};
 }
 
 }  // namespace swarmbot::handlers

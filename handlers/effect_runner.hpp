@@ -66,6 +66,8 @@ class EffectRunner {
   boost::asio::awaitable<Status> UpdateSummary(Job& job);
   boost::asio::awaitable<Status> PostClosing(Job& job);
   boost::asio::awaitable<Status> Archive(Job& job);
+  // effect::kProblemAnnounce: a problem's change, in the live swarm channel.
+  boost::asio::awaitable<Status> AnnounceProblem(Job& job);
   // effect::kRespond, which belongs to no incident.
   boost::asio::awaitable<Status> Respond(store::OutboxItem& item, SlackApi& api);
   // effect::kOpenView: views.open, also without an incident.

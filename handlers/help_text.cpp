@@ -73,11 +73,26 @@ constexpr std::string_view kNotifyHelp =
     "incident's owner may send\n"
     "• `/notify help` shows this";
 
+constexpr std::string_view kProblemHelp =
+    "*/problem* records the cause behind incidents.\n"
+    "• `/problem new [title]` in a swarm channel opens `PRB-n` linked to its incident; "
+    "elsewhere `/problem new INC-n [title]` or `/problem new title` (standalone)\n"
+    "• `/problem link|unlink [PRB-n] INC-n` links it to more incidents, or unlinks one\n"
+    "• `/problem cause [PRB-n] text` adds a root-cause note (with you and the time)\n"
+    "• `/problem asset [PRB-n] NAME …` names impacted assets from the catalogue\n"
+    "• `/problem known-error [PRB-n] KB-n|article-file|text` flags a known error with its "
+    "workaround\n"
+    "• `/problem investigate|resolve|close|reopen [PRB-n] [note]` moves it: new → "
+    "investigating → known error → resolved → closed; it closes once its incidents are closed\n"
+    "• `/problem show [PRB-n]`, `/problem list [all]`\n"
+    "In a swarm channel you may leave out `PRB-n` when its incident has one problem. Incident "
+    "managers, the problem's owner and the owners of its incidents may change it; every change "
+    "is announced in the incidents' swarm channels\n"
+    "• `/problem help` shows this";
+
 constexpr std::string_view kOverview =
-    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/notify` and `/swarmbot`; add `help` "
-    "to any of "
-    "them, e.g. "
-    "`/incident help`.";
+    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/problem`, `/notify` and "
+    "`/swarmbot`; add `help` to any of them, e.g. `/incident help`.";
 
 }  // namespace
 
@@ -93,6 +108,9 @@ std::string HelpText(std::string_view command) {
   }
   if (command == "/kb") {
     return std::string(kKbHelp);
+  }
+  if (command == "/problem") {
+    return std::string(kProblemHelp);
   }
   if (command == "/swarmbot") {
     return std::string(kSwarmbotHelp);

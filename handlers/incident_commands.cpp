@@ -71,6 +71,19 @@ std::string CaseNames(const std::vector<std::int64_t>& numbers) {
   return text;
 }
 
+// " PRB-2 is reopened too: …", or "" when none was.
+std::string ReopenedProblemsText(const std::vector<std::int64_t>& problems) {
+  if (problems.empty()) {
+    return {};
+  }
+  std::string names;
+  for (std::int64_t number : problems) {
+    names += (names.empty() ? "" : ", ") + store::ProblemNumberText(number);
+  }
+  return " " + names + (problems.size() == 1 ? " is" : " are") +
+         " reopened too: the incident closed only recently.";
+}
+
 std::string Forbidden(std::string_view what, std::string_view action) {
   return RefusalReply(what, MakeError(Errc::kForbidden, "not an incident manager",
                                       "Only incident managers can " + std::string(action) + "."));
@@ -252,12 +265,18 @@ std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Trans
     return RefusalReply(what, allowed.error());
   }
   const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
+  // What reopening will reopen with it (nothing else runs in between).
+  Result<std::vector<std::int64_t>> problems = std::vector<std::int64_t>{};
+  if (transition == lifecycle::Transition::kReopen) {
+    problems = services_.problems.ReopenCandidates(*incident);
+  }
   auto moved = services_.incidents.Move(*incident, transition, command.user, note);
   if (!moved) {
     return RefusalReply(what, moved.error());
   }
   return EphemeralText(store::IncidentNumberText(*incident) + " is " +
-                       lifecycle::StateLabel(moved->state) + " now.");
+                       lifecycle::StateLabel(moved->state) + " now." +
+                       (problems ? ReopenedProblemsText(*problems) : std::string()));
 }
 
 std::string IncidentCommands::Close(const SlashCommand& command) {

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "handlers/mrkdwn.hpp"
+#include "handlers/problem_view.hpp"
 #include "lifecycle/incident_states.hpp"
 
 namespace swarmbot::handlers {
@@ -131,6 +132,9 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
   }
   if (!status.workarounds.empty()) {
     fields.push_back(Field("Workaround", WorkaroundsText(status)));
+  }
+  if (!status.problems.empty()) {
+    fields.push_back(Field("Problems", ProblemsText(status.problems)));
   }
   message.Fields(fields);
   std::string when = "Declared " + FormatTime(incident.created_at);

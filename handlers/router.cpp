@@ -10,6 +10,7 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
+#include "handlers/problem_commands.hpp"
 #include "handlers/reply.hpp"
 #include "handlers/routing_commands.hpp"
 #include "handlers/slash_command.hpp"
@@ -121,6 +122,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   }
   if (command->command == "/notify") {
     return notify_commands_.Handle(*command);
+  }
+  if (command->command == "/problem") {
+    return ProblemCommands(services_).Handle(*command);
   }
   if (command->command == "/swarmbot") {
     return RoutingCommands(services_).HandleSwarmbot(*command);

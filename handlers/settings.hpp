@@ -41,6 +41,9 @@ struct Settings {
   std::string timeline_reaction = "pushpin";
   // [broadcast] and whether [smtp] is set: the e-mail `/notify customers` sends.
   lifecycle::BroadcastSettings broadcast{};
+  // [problems] reopen_days: reopening an incident within this many days of
+  // its closing reopens its closed problems too.
+  int problem_reopen_days = 7;
 };
 
 }  // namespace swarmbot::handlers

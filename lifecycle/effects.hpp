@@ -59,6 +59,9 @@ inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
 inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";
 inline constexpr std::string_view kUpdateSpikeAlert = "spike.update_alert";
 inline constexpr std::string_view kSpikeEffectPrefix = "spike.";
+// Post problem event args[kArgEvent] of problem args[kArgProblem] in the
+// incident's swarm channel, on the incident's stream (lifecycle/problem_service.hpp).
+inline constexpr std::string_view kProblemAnnounce = "problem.announce";
 
 // Customer e-mail broadcasts (lifecycle/broadcast_service.hpp) on the stream
 // "BC-n": post the progress message once, then refresh it in place.
@@ -79,8 +82,10 @@ inline constexpr std::string_view kArgView = "view";
 // Who opened a modal and where, to tell them if it could not open.
 inline constexpr std::string_view kArgUser = "user";
 inline constexpr std::string_view kArgChannel = "channel";
-inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
 // The broadcast's number, "3".
 inline constexpr std::string_view kArgBroadcast = "broadcast";
+inline constexpr std::string_view kArgSpike = "spike";      // the number, "7"
+inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
+inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
 
 }  // namespace swarmbot::lifecycle::effect

@@ -325,6 +325,11 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
         cases.Hold(number, incident, now);
       }
       // TODO(#4): reopen the swarm too; its channel stays archived for now.
+      if (reopen_hook_) {
+        if (auto hooked = reopen_hook_(incident, found->closed_at.value_or(now), actor); !hooked) {
+          return hooked.error();
+        }
+      }
     }
     const MoveWords words = WordsFor(transition);
     store::TimelineRepository(db_).Append(
@@ -477,6 +482,10 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
     status.by_territory = cases.CountByTerritory(incident);
     status.recent = store::TimelineRepository(db_).Recent(incident, timeline_entries);
     status.workarounds = store::KnowledgeRepository(db_).Attached(incident);
+    store::ProblemRepository problems(db_);
+    for (std::int64_t number : problems.ProblemsOf(incident)) {
+      status.problems.push_back(problems.Find(number).value());
+    }
     return status;
   });
 }

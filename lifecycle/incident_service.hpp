@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "store/case_repository.hpp"
 #include "store/database.hpp"
 #include "store/knowledge_repository.hpp"
+#include "store/problem_repository.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::lifecycle {
@@ -50,6 +52,8 @@ struct IncidentStatus {
   std::vector<store::TimelineEntry> recent;  // oldest of them first
   // Knowledge articles attached as workarounds, in the order attached.
   std::vector<store::AttachedArticle> workarounds;
+  // Problems linked to it, by number.
+  std::vector<store::Problem> problems;
 };
 
 // Incidents: declare, link and unlink cases, move through the states of
@@ -103,6 +107,15 @@ class IncidentService {
   // `note` as their resolution. Effects: refreshed summary, a closing summary
   // in the swarm channel, the channel archived.
   Result<store::Incident> Close(std::int64_t incident, const UserId& actor, std::string_view note);
+  // Close's work INSIDE the caller's transaction, for a closing cascade
+  // (lifecycle/problem_service.hpp); the caller has checked the state.
+  Result<store::Incident> CloseInTransaction(std::int64_t incident, const UserId& actor,
+                                             std::string_view note);
+  // Called inside the transaction that reopens a closed incident, with when
+  // it had closed; an error rolls the reopening back. E.g. reopens problems.
+  using ReopenHook =
+      std::function<Status(std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor)>;
+  void SetReopenHook(ReopenHook hook) { reopen_hook_ = std::move(hook); }
 
   Result<store::Incident> FindIncident(std::int64_t incident);
   Result<IncidentStatus> StatusOf(std::int64_t incident, int timeline_entries = 5);
@@ -121,13 +134,11 @@ class IncidentService {
   Status NoteProblem(std::int64_t incident, std::string_view text);
 
  private:
-  Result<store::Incident> CloseInTransaction(std::int64_t incident, const UserId& actor,
-                                             std::string_view note);
-
   store::Database& db_;
   const Clock& clock_;
   PriorityMatrix matrix_;
   bool assign_on_declare_ = false;
+  ReopenHook reopen_hook_;
 };
 
 // kNotFound with "INC-n doesn't exist".

@@ -152,4 +152,12 @@ std::optional<std::int64_t> ParseSpikeNumber(std::string_view text) noexcept {
   return ParsePrefixed(text, "SPIKE-");
 }
 
+std::string ProblemNumberText(std::int64_t number) {
+  return "PRB-" + std::to_string(number);
+}
+
+std::optional<std::int64_t> ParseProblemNumber(std::string_view text) noexcept {
+  return ParsePrefixed(text, "PRB-");
+}
+
 }  // namespace swarmbot::store

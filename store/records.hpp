@@ -53,6 +53,9 @@ std::optional<std::int64_t> ParseIncidentNumber(std::string_view text) noexcept;
 // Spikes of similar new cases: "SPIKE-7".
 std::string SpikeNumberText(std::int64_t number);
 std::optional<std::int64_t> ParseSpikeNumber(std::string_view text) noexcept;
+// Problems: "PRB-7".
+std::string ProblemNumberText(std::int64_t number);
+std::optional<std::int64_t> ParseProblemNumber(std::string_view text) noexcept;
 
 struct Case {
   std::int64_t number = 0;

@@ -15,6 +15,7 @@
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
+#include "lifecycle/problem_service.hpp"
 #include "lifecycle/routing_service.hpp"
 #include "lifecycle/spike_service.hpp"
 #include "lifecycle/swarm_service.hpp"
@@ -40,9 +41,18 @@ struct Services {
         routing(db, clock, s.routing),
         spikes(db, clock),
         broadcasts(db, clock, s.broadcast),
+        problems(db, clock, incidents),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
+    problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
+    incidents.SetReopenHook(
+        [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {
+          return problems.ReopenWithIncidentInTransaction(incident, closed_at, actor);
+        });
   }
+  // The reopen hook holds `this`.
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
@@ -52,6 +62,7 @@ struct Services {
   lifecycle::RoutingService routing;
   lifecycle::SpikeService spikes;
   lifecycle::BroadcastService broadcasts;
+  lifecycle::ProblemService problems;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`

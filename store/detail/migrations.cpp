@@ -336,8 +336,75 @@ CREATE TABLE broadcast_deliveries (
 CREATE INDEX broadcast_deliveries_due ON broadcast_deliveries (state, not_before);
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
-                                                      kVersion5, kVersion6, kVersion7};
+// Problems (issue #5) and the asset catalogue they name. A problem links to
+// many incidents; unlinking deletes the row and problem_events keeps the
+// history. known_error is set with a workaround: a text, an article, or both.
+// problem_events is the problem's own record of every change; the
+// announcements in swarm channels are rendered from it.
+constexpr std::string_view kVersion8 = R"sql(
+CREATE TABLE assets (
+  name TEXT PRIMARY KEY,
+  owner_team TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE problems (
+  number INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('new', 'investigating', 'known_error', 'resolved', 'closed')),
+  owner TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  known_error INTEGER NOT NULL DEFAULT 0 CHECK (known_error IN (0, 1)),
+  workaround TEXT NOT NULL DEFAULT '',
+  workaround_article INTEGER REFERENCES articles (id),
+  close_note TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  closed_at INTEGER
+);
+CREATE INDEX problems_by_state ON problems (state);
+
+CREATE TABLE problem_incidents (
+  problem_id INTEGER NOT NULL REFERENCES problems (number),
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  linked_at INTEGER NOT NULL,
+  linked_by TEXT NOT NULL,
+  PRIMARY KEY (problem_id, incident_id)
+);
+CREATE INDEX problem_incidents_by_incident ON problem_incidents (incident_id);
+
+CREATE TABLE problem_causes (
+  id INTEGER PRIMARY KEY,
+  problem_id INTEGER NOT NULL REFERENCES problems (number),
+  at INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX problem_causes_by_problem ON problem_causes (problem_id);
+
+CREATE TABLE problem_assets (
+  problem_id INTEGER NOT NULL REFERENCES problems (number),
+  asset TEXT NOT NULL REFERENCES assets (name),
+  added_at INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  PRIMARY KEY (problem_id, asset)
+);
+
+CREATE TABLE problem_events (
+  id INTEGER PRIMARY KEY,
+  problem_id INTEGER NOT NULL REFERENCES problems (number),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX problem_events_by_problem ON problem_events (problem_id);
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
+                                 kVersion5, kVersion6, kVersion7, kVersion8};
 
 }  // namespace
 

@@ -1,0 +1,172 @@
+// The lower half of the closing cascade (issue #5): fixed problems close with
+// their incidents and cases in the caller's transaction, guarded so that
+// nothing still needed closes, and all of it rolls back on a failure. Also the
+// other direction: reopening an incident soon after closing reopens its problem.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "lifecycle/problem_service.hpp"
+#include "lifecycle/transaction.hpp"
+#include "tests/lifecycle/fixture.hpp"
+
+namespace swarmbot::lifecycle::testing {
+namespace {
+
+class ProblemCascadeTest : public LifecycleTest {
+ protected:
+  void SetUp() override {
+    incidents_.SetReopenHook(
+        [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {
+          return problems_.ReopenWithIncidentInTransaction(incident, closed_at, actor);
+        });
+  }
+
+  std::int64_t ProblemFor(std::int64_t incident) {
+    return problems_.Create({"FEAST25 rule", incident}, dev_).value().number;
+  }
+
+  std::int64_t IncidentWithCases(int cases) {
+    const std::int64_t incident = NewIncident();
+    std::vector<std::int64_t> numbers;
+    for (int i = 0; i < cases; ++i) {
+      numbers.push_back(NewCase());
+    }
+    EXPECT_TRUE(incidents_.LinkCases(incident, numbers, mara_));
+    return incident;
+  }
+
+  // The cascade inside a transaction of its own, as the change's close runs it.
+  Result<CascadeReport> Cascade(const std::vector<std::int64_t>& problems,
+                                std::string_view note = "Fixed by CHG-1") {
+    return InTransaction(*db_, "test_cascade", [&]() -> Result<CascadeReport> {
+      return problems_.CloseFixedInTransaction(problems, dev_, note);
+    });
+  }
+
+  std::string State(const std::string& table, std::int64_t number) {
+    return db_->Sql()
+        .execAndGet("SELECT state FROM " + table + " WHERE number = " + std::to_string(number))
+        .getString();
+  }
+
+  ProblemService problems_{*db_, clock_, incidents_};
+  UserId dev_{"UDEV"};
+};
+
+TEST_F(ProblemCascadeTest, ClosesTheProblemItsIncidentsAndTheirCases) {
+  const std::int64_t first = IncidentWithCases(3);
+  const std::int64_t second = IncidentWithCases(2);
+  const std::int64_t problem = ProblemFor(first);
+  ASSERT_TRUE(problems_.Link(problem, second, {dev_, true}));
+
+  const auto report = Cascade({problem, problem});
+  ASSERT_TRUE(report) << report.error().detail;
+  EXPECT_EQ(report->closed_problems, std::vector<std::int64_t>{problem});
+  EXPECT_EQ(report->closed_incidents, (std::vector<std::int64_t>{first, second}));
+  EXPECT_EQ(report->closed_cases, 5);
+  EXPECT_TRUE(report->kept_open.empty());
+  EXPECT_EQ(State("problems", problem), "closed");
+  EXPECT_EQ(State("incidents", first), "closed");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'closed' AND "
+                  "resolution = 'Fixed by CHG-1'"),
+            5);
+  EXPECT_EQ(problems_.Details(problem).value().problem.close_note, "Fixed by CHG-1");
+}
+
+TEST_F(ProblemCascadeTest, AnIncidentWithAnotherOpenProblemStaysOpenAndSoDoesTheFixedOne) {
+  const std::int64_t shared = IncidentWithCases(1);
+  const std::int64_t only_fixed = IncidentWithCases(1);
+  const std::int64_t fixed = ProblemFor(shared);
+  const std::int64_t other = ProblemFor(shared);
+  ASSERT_TRUE(problems_.Link(fixed, only_fixed, {dev_, true}));
+
+  const auto report = Cascade({fixed});
+  ASSERT_TRUE(report) << report.error().detail;
+  // The incident whose only problem is fixed closes; the shared one waits for
+  // PRB-2, and PRB-1 waits for the shared incident.
+  EXPECT_EQ(report->closed_incidents, std::vector<std::int64_t>{only_fixed});
+  EXPECT_TRUE(report->closed_problems.empty());
+  EXPECT_EQ(report->closed_cases, 1);
+  EXPECT_EQ(report->kept_open,
+            (std::vector<std::string>{"INC-1 stays open: PRB-2 is still open.",
+                                      "PRB-1 stays open: INC-1 is still open."}));
+  EXPECT_EQ(State("incidents", shared), "new");
+  EXPECT_EQ(State("problems", other), "new");
+}
+
+TEST_F(ProblemCascadeTest, FixingBothProblemsClosesTheSharedIncident) {
+  const std::int64_t shared = IncidentWithCases(2);
+  const std::int64_t a = ProblemFor(shared);
+  const std::int64_t b = ProblemFor(shared);
+  const auto report = Cascade({b, a});
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->closed_problems, (std::vector<std::int64_t>{a, b}));
+  EXPECT_EQ(report->closed_incidents, std::vector<std::int64_t>{shared});
+  EXPECT_EQ(report->closed_cases, 2);
+}
+
+TEST_F(ProblemCascadeTest, AnUnknownProblemRefusesTheWholeCascade) {
+  const std::int64_t incident = IncidentWithCases(1);
+  const std::int64_t problem = ProblemFor(incident);
+  const auto report = Cascade({problem, 99});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, Errc::kNotFound);
+  EXPECT_EQ(report.error().user_message, "PRB-99 doesn't exist");
+  EXPECT_EQ(State("problems", problem), "new");
+  EXPECT_EQ(State("incidents", incident), "new");
+}
+
+TEST_F(ProblemCascadeTest, AStoreFailureMidwayLeavesNothingHalfClosed) {
+  const std::int64_t first = IncidentWithCases(2);
+  const std::int64_t second = IncidentWithCases(2);
+  const std::int64_t problem = ProblemFor(first);
+  ASSERT_TRUE(problems_.Link(problem, second, {dev_, true}));
+  DrainOutbox();
+  // The last case of the second incident can't be closed: by then the
+  // problem, the first incident and its cases have closed in this transaction.
+  db_->Sql().exec(
+      "CREATE TRIGGER refuse_close BEFORE UPDATE OF status ON cases "
+      "WHEN NEW.status = 'closed' AND NEW.number = 4 "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+
+  const auto report = Cascade({problem});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, Errc::kInternal);
+  EXPECT_EQ(report.error().user_message,
+            "Something went wrong while closing the problems; nothing was changed.");
+  EXPECT_EQ(State("problems", problem), "new");
+  EXPECT_EQ(State("incidents", first), "new");
+  EXPECT_EQ(State("incidents", second), "new");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'closed'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM problem_events WHERE kind = 'state'"), 0);
+  EXPECT_TRUE(PendingKinds().empty());
+}
+
+TEST_F(ProblemCascadeTest, ReopeningSoonAfterClosingReopensTheProblemAndSaysSo) {
+  const std::int64_t incident = IncidentWithCases(1);
+  const std::int64_t problem = ProblemFor(incident);
+  ASSERT_TRUE(Cascade({problem}));
+  clock_.Advance(std::chrono::hours(24 * 6));
+  EXPECT_EQ(problems_.ReopenCandidates(incident).value(), std::vector<std::int64_t>{problem});
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, "customers still see it"));
+  EXPECT_EQ(State("problems", problem), "investigating");
+  EXPECT_EQ(db_->Sql()
+                .execAndGet("SELECT text FROM timeline WHERE kind = 'problem_state' "
+                            "ORDER BY id DESC LIMIT 1")
+                .getString(),
+            "PRB-1: Reopened: INC-1 was reopened within 7 days of closing");
+}
+
+TEST_F(ProblemCascadeTest, ReopeningLongAfterClosingLeavesTheProblemClosed) {
+  const std::int64_t incident = IncidentWithCases(1);
+  const std::int64_t problem = ProblemFor(incident);
+  ASSERT_TRUE(Cascade({problem}));
+  clock_.Advance(std::chrono::hours(24 * 8));
+  EXPECT_TRUE(problems_.ReopenCandidates(incident).value().empty());
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, ""));
+  EXPECT_EQ(State("problems", problem), "closed");
+}
+
+}  // namespace
+}  // namespace swarmbot::lifecycle::testing
