@@ -97,6 +97,9 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.routing = RoutingRulesFrom(config.routing);
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   settings.timeline_reaction = config.swarm_timeline_reaction;
+  for (const config::StandardChange& entry : config.standard_changes) {
+    settings.standard_changes.push_back({entry.name, entry.title, entry.steps});
+  }
   return settings;
 }
 

@@ -16,6 +16,7 @@
 
 #include "common/form.hpp"
 #include "common/tls.hpp"
+#include "config/change_catalogue.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -34,6 +35,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
       {"swarm", {"timeline_reaction"}},
+      {"changes", {"standard"}},
   };
   return kKeys;
 }
@@ -501,6 +503,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   }
   ReadSpike(root, source_name, config);
   ReadSwarm(root, source_name, config);
+  config.standard_changes = ReadStandardChanges(root, source_name);
   ReadSecrets(env, config);
   return config;
 }

@@ -7,6 +7,7 @@
 #include "common/ids.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing.hpp"
+#include "lifecycle/work_plan.hpp"
 
 namespace swarmbot::handlers {
 
@@ -38,6 +39,8 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [[changes.standard]]: the catalogue of pre-approved standard changes.
+  std::vector<lifecycle::StandardTemplate> standard_changes{};
 };
 
 }  // namespace swarmbot::handlers

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/command_text.hpp"
+#include "handlers/detail/effect_post.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -34,8 +35,6 @@ constexpr std::string_view kLinkClusterUsage =
     "Usage: `/incident link [INC-n] --cluster [SPIKE-n]`";
 constexpr std::size_t kSubjectShown = 150;
 constexpr std::size_t kCasesNamed = 10;
-// The marker on the alert's metadata that lets a retried post find it.
-constexpr std::string_view kMetadataType = "swarmbot_effect";
 
 std::string CaseNames(const std::vector<std::int64_t>& numbers) {
   std::string text;
@@ -61,22 +60,6 @@ std::string TimeSpan(Clock::TimePoint first, Clock::TimePoint last) {
     return from.substr(0, from.size() - 4) + " → " + to.substr(kDate);
   }
   return from + " → " + to;
-}
-
-// Built outside the coroutines: GCC 12 mishandles braced lists of string
-// literals inside them.
-json::object HistoryQuery(const ChannelId& channel) {
-  return json::object{{"channel", channel.str()}, {"limit", 100}, {"include_all_metadata", true}};
-}
-
-json::object PostArgs(const BlockMessage& message, const ChannelId& channel, std::int64_t item) {
-  json::object args = message.ToObject();
-  args["channel"] = channel.str();
-  args["unfurl_links"] = false;
-  args["metadata"] =
-      json::object{{"event_type", kMetadataType},
-                   {"event_payload", json::object{{"effect_id", std::to_string(item)}}}};
-  return args;
 }
 
 json::object UpdateArgs(const BlockMessage& message, const store::Spike& spike) {
@@ -160,22 +143,16 @@ awaitable<Status> SpikeAlerts::Post(store::OutboxItem& item, SlackApi& api, std:
   }
   if (item.attempts > 0) {
     // Slack may have posted it before a crash kept the outbox from hearing.
-    const json::object query = HistoryQuery(channel);
+    const json::object query = detail::EffectHistoryQuery(channel);
     auto history = co_await CallSlack(api, "conversations.history", query);
     if (!history) {
       co_return Failed(spike, "look for the alert", history.error());
     }
-    const std::string effect_id = std::to_string(item.id);
-    for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
-      const std::string base = "messages." + std::to_string(i);
-      if (history->StringOr(base + ".metadata.event_type") == kMetadataType &&
-          history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
-        co_return services_.spikes.RecordAlert(spike, channel,
-                                               MessageTs(history->StringOr(base + ".ts")));
-      }
+    if (auto ts = detail::FindEffectMessage(*history, item.id)) {
+      co_return services_.spikes.RecordAlert(spike, channel, *ts);
     }
   }
-  const json::object args = PostArgs(SpikeAlert(*status), channel, item.id);
+  const json::object args = detail::PostWithEffectId(SpikeAlert(*status), channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted && IsSlackError(posted.error(), "not_in_channel")) {
     // A public channel the bot may join; a private one needs an invitation.
@@ -267,18 +244,7 @@ Status SpikeCommands::CheckDeclarable(std::int64_t spike) {
 }
 
 void SpikeCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {
-  const std::string response_url = payload.StringOr("response_url");
-  if (response_url.empty()) {
-    spdlog::warn("event=spike.answer.no_response_url user={}", payload.StringOr("user.id"));
-    return;
-  }
-  const json::object body{{"response_type", "ephemeral"},
-                          {"replace_original", false},
-                          {"text", Truncate(mrkdwn, kMaxFallbackText, true)}};
-  if (auto queued = services_.knowledge.QueueResponse(response_url, json::serialize(body));
-      !queued) {
-    spdlog::error("event=spike.answer.failed detail=\"{}\"", queued.error().detail);
-  }
+  detail::AnswerClick(services_, payload, mrkdwn, "spike");
 }
 
 bool IsClusterLink(const std::vector<std::string>& words) {

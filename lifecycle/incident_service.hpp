@@ -120,10 +120,13 @@ class IncidentService {
   // A timeline entry by swarmbot, e.g. an effect that Slack refused for good.
   Status NoteProblem(std::int64_t incident, std::string_view text);
 
- private:
+  // Close's work without its checks or transaction, for a closing cascade
+  // that runs inside its own (a change closing the incidents it fixes): the
+  // caller has checked that the incident exists and is open.
   Result<store::Incident> CloseInTransaction(std::int64_t incident, const UserId& actor,
                                              std::string_view note);
 
+ private:
   store::Database& db_;
   const Clock& clock_;
   PriorityMatrix matrix_;

@@ -12,6 +12,7 @@
 #include "handlers/slash_command.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
+#include "lifecycle/change_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/routing_service.hpp"
@@ -38,8 +39,10 @@ struct Services {
         mail(db, clock),
         routing(db, clock, s.routing),
         spikes(db, clock),
+        changes(db, clock, incidents, s.standard_changes),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
+    changes.is_manager = [this](const UserId& user) { return IsManager(user); };
   }
 
   lifecycle::CaseService cases;
@@ -49,12 +52,16 @@ struct Services {
   lifecycle::CaseMailService mail;
   lifecycle::RoutingService routing;
   lifecycle::SpikeService spikes;
+  lifecycle::ChangeService changes;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
   // (e.g. a spike declared already)? An error becomes the modal's inline
   // error and nothing is declared. May be empty.
   std::function<Status(const std::string& origin)> check_origin;
+
+ private:
+  bool IsManager(const UserId& user) const;
 };
 
 // The incident a command is about: `words[0]` when it is "INC-n" (then
