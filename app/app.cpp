@@ -101,6 +101,9 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.timeline_reaction = config.swarm_timeline_reaction;
   settings.broadcast = BroadcastSettingsFrom(config);
   settings.problem_reopen_days = config.problems_reopen_days;
+  for (const config::StandardChange& entry : config.standard_changes) {
+    settings.standard_changes.push_back({entry.name, entry.title, entry.steps});
+  }
   return settings;
 }
 

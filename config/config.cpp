@@ -17,6 +17,7 @@
 #include "common/form.hpp"
 #include "common/tls.hpp"
 #include "config/detail/broadcast_config.hpp"
+#include "config/change_catalogue.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -40,6 +41,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
         "rate_per_second", "max_attempts", "retry_seconds"}},
       {"smtp", {"url", "starttls", "username", "ca_file", "timeout_seconds"}},
       {"problems", {"reopen_days"}},
+      {"changes", {"standard"}},
   };
   return kKeys;
 }
@@ -515,6 +517,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   ReadSwarm(root, source_name, config);
   config.problems_reopen_days =
       ReadWhole(root, source_name, "problems.reopen_days", config.problems_reopen_days, 0, 365);
+  config.standard_changes = ReadStandardChanges(root, source_name);
   ReadSecrets(env, config);
   detail::ReadBroadcast(root, source_name, env, config);
   return config;

@@ -63,6 +63,14 @@ struct BroadcastConfig {
   bool Enabled() const { return !smtp.url.empty(); }
 };
 
+// One entry of the standard change catalogue ([[changes.standard]]): a change
+// pre-approved for its known plan.
+struct StandardChange {
+  std::string name;   // what `/change new standard NAME` names it by
+  std::string title;  // the change's title
+  std::vector<std::string> steps;
+};
+
 struct Config {
   Mode mode = Mode::kSocket;
   std::string api_base_url = "https://slack.com/api/";
@@ -94,6 +102,8 @@ struct Config {
   // [swarm] timeline_reaction: the emoji name (without colons) that puts a
   // message in a swarm channel on the incident's timeline.
   std::string swarm_timeline_reaction = "pushpin";
+  // [[changes.standard]]: the catalogue of pre-approved standard changes.
+  std::vector<StandardChange> standard_changes;
 
   BroadcastConfig broadcast;
   // [problems] reopen_days: reopening an incident within this many days of

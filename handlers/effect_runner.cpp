@@ -105,6 +105,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (BroadcastEffects::Handles(item.kind)) {
     co_return co_await broadcast_effects_.Run(item, api);
   }
+  if (ChangeEffects::Handles(item.kind)) {
+    co_return co_await change_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,

@@ -15,6 +15,7 @@
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/spike_alert.hpp"
+#include "handlers/work_plan_view.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
 
@@ -95,6 +96,7 @@ class EffectRunner {
   UserId bot_user_id_;
   SpikeAlerts spike_alerts_{services_};
   BroadcastEffects broadcast_effects_{services_};
+  ChangeEffects change_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

@@ -90,8 +90,28 @@ constexpr std::string_view kProblemHelp =
     "is announced in the incidents' swarm channels\n"
     "• `/problem help` shows this";
 
+constexpr std::string_view kChangeHelp =
+    "*/change* runs change requests: the fix, its work plan, approval and the close.\n"
+    "• `/change new [PRB-n|INC-n]` opens the change form (title, type standard / normal / "
+    "emergency, risk, justification, planned window in UTC); the change fixes the problem or "
+    "incident named, or the incident of the swarm channel it is typed in. A standard change "
+    "names a template from the catalogue, which brings its steps and pre-approves it\n"
+    "• `/change link CHG-n fixes|caused-by PRB-n|INC-n` and `/change unlink CHG-n PRB-n|INC-n`\n"
+    "• `/change step add [CHG-n] text`, `/change step edit [CHG-n] N text`, "
+    "`/change step assign [CHG-n] N @person` (the requester and incident managers)\n"
+    "• `/change step done [CHG-n] N` and `/change step verify [CHG-n] N` (also `/change done|"
+    "verify`): a step is verified by someone other than whoever did it. Editing the plan after "
+    "submission or approval sends the change back for approval\n"
+    "• `/change plan [CHG-n]` posts the plan here with a button per step; it stays current\n"
+    "• `/change submit [CHG-n]` asks for approval once every step is done and verified\n"
+    "• `/change close [CHG-n] [note]` closes an approved change with the incidents and "
+    "problems it fixes and their cases, all at once; the reply says what stayed open and why\n"
+    "• `/change show [CHG-n]` shows the record, the plan, the approval and its history. In the "
+    "swarm channel of an incident with one change you may leave out `CHG-n`\n"
+    "• `/change help` shows this";
+
 constexpr std::string_view kOverview =
-    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/problem`, `/notify` and "
+    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/problem`, `/change`, `/notify` and "
     "`/swarmbot`; add `help` to any of them, e.g. `/incident help`.";
 
 }  // namespace
@@ -105,6 +125,9 @@ std::string HelpText(std::string_view command) {
   }
   if (command == "/case") {
     return std::string(kCaseHelp);
+  }
+  if (command == "/change") {
+    return std::string(kChangeHelp);
   }
   if (command == "/kb") {
     return std::string(kKbHelp);

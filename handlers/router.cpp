@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
+#include "handlers/change_modal.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/help_text.hpp"
@@ -15,6 +16,7 @@
 #include "handlers/routing_commands.hpp"
 #include "handlers/slash_command.hpp"
 #include "handlers/swarm_events.hpp"
+#include "handlers/work_plan_view.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -47,7 +49,8 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
       case_commands_(services_),
       knowledge_commands_(services_),
       spike_commands_(services_),
-      notify_commands_(services_) {
+      notify_commands_(services_),
+      change_commands_(services_) {
   // The spike alert's button opens the declare modal prefilled from the spike;
   // the modal hands the spike back as its origin, and its cases are linked to
   // the incident the submission declared.
@@ -116,6 +119,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   }
   if (command->command == "/case") {
     return case_commands_.Handle(*command);
+  }
+  if (command->command == "/change") {
+    return change_commands_.Handle(*command);
   }
   if (command->command == "/kb") {
     return knowledge_commands_.Handle(*command);
@@ -193,6 +199,10 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
       if (payload->StringOr("actions." + std::to_string(i) + ".action_id") == kAttachActionId) {
         knowledge_commands_.HandleAttachClick(*payload, i);
         handled = true;
+      } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id")
+                     .starts_with(kChangeActionPrefix)) {
+        change_commands_.HandleClick(*payload, i);
+        handled = true;
       } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
                  kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
@@ -227,6 +237,9 @@ std::string Router::HandleViewSubmission(std::string_view payload_json) {
   const std::string callback = payload->StringOr("view.callback_id");
   if (callback == kDeclareCallbackId) {
     return DeclareModal(services_).HandleSubmission(*payload);
+  }
+  if (callback == kChangeCallbackId) {
+    return ChangeModal(services_).HandleSubmission(*payload);
   }
   spdlog::info("event=interactive.ignored type=view_submission callback={} user={}",
                Truncate(callback, 40), payload->StringOr("user.id"));

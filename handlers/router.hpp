@@ -6,6 +6,7 @@
 #include "common/clock.hpp"
 #include "common/inbound.hpp"
 #include "handlers/case_commands.hpp"
+#include "handlers/change_commands.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/incident_commands.hpp"
 #include "handlers/knowledge_commands.hpp"
@@ -20,7 +21,8 @@ namespace swarmbot::handlers {
 // Turns one Slack delivery into lifecycle operations and the acknowledgement's
 // reply. Runs on swarmbot's io thread; the store is used synchronously.
 //
-// Slash commands: /incident, /swarm, /case, /kb, /notify (see HelpText). Events:
+// Slash commands: /incident, /swarm, /case, /kb, /problem, /change, /notify (see
+// HelpText). Events:
 // member_joined_channel, member_left_channel, pin_added and reaction_added
 // (see HandleSwarmTimelineEvent) in swarm channels; the bot's
 // own messages and everything else are ignored. Interactivity: block_actions
@@ -54,6 +56,7 @@ class Router {
   KnowledgeCommands knowledge_commands_;
   SpikeCommands spike_commands_;
   NotifyCommands notify_commands_;
+  ChangeCommands change_commands_;
 };
 
 }  // namespace swarmbot::handlers

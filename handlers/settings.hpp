@@ -8,6 +8,7 @@
 #include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing.hpp"
+#include "lifecycle/work_plan.hpp"
 
 namespace swarmbot::handlers {
 
@@ -44,6 +45,8 @@ struct Settings {
   // [problems] reopen_days: reopening an incident within this many days of
   // its closing reopens its closed problems too.
   int problem_reopen_days = 7;
+  // [[changes.standard]]: the catalogue of pre-approved standard changes.
+  std::vector<lifecycle::StandardTemplate> standard_changes{};
 };
 
 }  // namespace swarmbot::handlers

@@ -69,6 +69,15 @@ inline constexpr std::string_view kPostBroadcastProgress = "broadcast.post_progr
 inline constexpr std::string_view kUpdateBroadcastProgress = "broadcast.update_progress";
 inline constexpr std::string_view kBroadcastEffectPrefix = "broadcast.";
 
+// Change requests (lifecycle/change_service.hpp), on the stream "CHG-n":
+// post the work plan message (to the change's plan channel, else the swarm
+// channel of an incident it is linked to) and keep it current in place.
+inline constexpr std::string_view kPostPlan = "change.post_plan";
+inline constexpr std::string_view kUpdatePlan = "change.update_plan";
+// Post args[kArgText] to the swarm channel of incident args[kArgIncident].
+inline constexpr std::string_view kChangeNews = "change.news";
+inline constexpr std::string_view kChangeEffectPrefix = "change.";
+
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"
@@ -87,5 +96,7 @@ inline constexpr std::string_view kArgBroadcast = "broadcast";
 inline constexpr std::string_view kArgSpike = "spike";      // the number, "7"
 inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
 inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
+inline constexpr std::string_view kArgChange = "change";    // the number, "3"
+inline constexpr std::string_view kArgText = "text";
 
 }  // namespace swarmbot::lifecycle::effect

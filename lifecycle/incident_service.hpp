@@ -107,8 +107,9 @@ class IncidentService {
   // `note` as their resolution. Effects: refreshed summary, a closing summary
   // in the swarm channel, the channel archived.
   Result<store::Incident> Close(std::int64_t incident, const UserId& actor, std::string_view note);
-  // Close's work INSIDE the caller's transaction, for a closing cascade
-  // (lifecycle/problem_service.hpp); the caller has checked the state.
+  // Close's work INSIDE the caller's transaction, for a closing cascade (a
+  // change closing what it fixes, lifecycle/problem_service.hpp): the caller
+  // has checked that the incident exists and is open.
   Result<store::Incident> CloseInTransaction(std::int64_t incident, const UserId& actor,
                                              std::string_view note);
   // Called inside the transaction that reopens a closed incident, with when
@@ -132,6 +133,7 @@ class IncidentService {
   Status RecordAnnouncement(std::int64_t incident, const ChannelId& channel, const MessageTs& ts);
   // A timeline entry by swarmbot, e.g. an effect that Slack refused for good.
   Status NoteProblem(std::int64_t incident, std::string_view text);
+
 
  private:
   store::Database& db_;

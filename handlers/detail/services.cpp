@@ -63,3 +63,11 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
 }
 
 }  // namespace swarmbot::handlers::detail
+
+namespace swarmbot::handlers::detail {
+
+bool Services::IsManager(const UserId& user) const {
+  return IsIncidentManager(settings, user);
+}
+
+}  // namespace swarmbot::handlers::detail

@@ -13,6 +13,7 @@
 #include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
+#include "lifecycle/change_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/problem_service.hpp"
@@ -42,6 +43,7 @@ struct Services {
         spikes(db, clock),
         broadcasts(db, clock, s.broadcast),
         problems(db, clock, incidents),
+        changes(db, clock, incidents, s.standard_changes),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
     problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
@@ -49,6 +51,7 @@ struct Services {
         [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {
           return problems.ReopenWithIncidentInTransaction(incident, closed_at, actor);
         });
+    changes.is_manager = [this](const UserId& user) { return IsManager(user); };
   }
   // The reopen hook holds `this`.
   Services(const Services&) = delete;
@@ -63,12 +66,16 @@ struct Services {
   lifecycle::SpikeService spikes;
   lifecycle::BroadcastService broadcasts;
   lifecycle::ProblemService problems;
+  lifecycle::ChangeService changes;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
   // (e.g. a spike declared already)? An error becomes the modal's inline
   // error and nothing is declared. May be empty.
   std::function<Status(const std::string& origin)> check_origin;
+
+ private:
+  bool IsManager(const UserId& user) const;
 };
 
 // The incident a command is about: `words[0]` when it is "INC-n" (then

@@ -403,8 +403,72 @@ CREATE TABLE problem_events (
 CREATE INDEX problem_events_by_problem ON problem_events (problem_id);
 )sql";
 
-constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
-                                 kVersion5, kVersion6, kVersion7, kVersion8};
+// Change requests (issue #5): the record, its typed links to problems and
+// incidents, the work plan's steps and the audit of every state change.
+// plan_version counts edits of the plan, so an approval names the plan it saw;
+// create_view refuses a second submission of the same modal.
+constexpr std::string_view kVersion9 = R"sql(
+CREATE TABLE changes (
+  number INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('standard', 'normal', 'emergency')),
+  risk TEXT NOT NULL CHECK (risk IN ('low', 'medium', 'high')),
+  justification TEXT NOT NULL DEFAULT '',
+  template TEXT NOT NULL DEFAULT '',
+  window_start INTEGER,
+  window_end INTEGER,
+  state TEXT NOT NULL
+    CHECK (state IN ('draft', 'awaiting_approval', 'approved', 'rejected', 'closed')),
+  state_reason TEXT NOT NULL DEFAULT '',
+  plan_version INTEGER NOT NULL DEFAULT 1,
+  approved_version INTEGER,
+  requester TEXT NOT NULL,
+  close_note TEXT NOT NULL DEFAULT '',
+  plan_channel TEXT NOT NULL DEFAULT '',
+  plan_ts TEXT NOT NULL DEFAULT '',
+  create_view TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  closed_at INTEGER
+);
+CREATE UNIQUE INDEX changes_by_view ON changes (create_view) WHERE create_view <> '';
+
+CREATE TABLE change_links (
+  change_id INTEGER NOT NULL REFERENCES changes (number),
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('problem', 'incident')),
+  target_number INTEGER NOT NULL,
+  relation TEXT NOT NULL CHECK (relation IN ('fixes', 'caused_by')),
+  linked_by TEXT NOT NULL,
+  linked_at INTEGER NOT NULL,
+  PRIMARY KEY (change_id, target_kind, target_number)
+);
+CREATE INDEX change_links_by_target ON change_links (target_kind, target_number);
+
+CREATE TABLE change_steps (
+  change_id INTEGER NOT NULL REFERENCES changes (number),
+  position INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  assignee TEXT NOT NULL DEFAULT '',
+  done_by TEXT NOT NULL DEFAULT '',
+  done_at INTEGER,
+  verified_by TEXT NOT NULL DEFAULT '',
+  verified_at INTEGER,
+  PRIMARY KEY (change_id, position)
+);
+
+CREATE TABLE change_events (
+  id INTEGER PRIMARY KEY,
+  change_id INTEGER NOT NULL REFERENCES changes (number),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX change_events_by_change ON change_events (change_id, id);
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
+                                 kVersion6, kVersion7, kVersion8, kVersion9};
 
 }  // namespace
 

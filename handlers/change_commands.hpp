@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/services.hpp"
+#include "handlers/slash_command.hpp"
+
+namespace swarmbot::handlers {
+
+// /change new|link|unlink|step|done|verify|plan|submit|close|show|help, and
+// clicks on the plan message's buttons. Commands return the ephemeral reply
+// JSON; clicks are answered through the payload's response_url.
+//
+// A command may leave out CHG-n in the swarm channel of an incident linked
+// to exactly one change.
+class ChangeCommands {
+ public:
+  explicit ChangeCommands(detail::Services& services) : services_(services) {}
+
+  std::string Handle(const SlashCommand& command);
+
+  // A block_actions click on action `index` whose action_id starts with
+  // "change." (handlers/work_plan_view.hpp). The same rules as the commands
+  // apply: the wrong person or a second click gets an ephemeral answer and
+  // changes nothing.
+  void HandleClick(const detail::FlatJson& payload, std::size_t index);
+
+ private:
+  std::string New(const SlashCommand& command, const std::vector<std::string>& words);
+  std::string Link(const SlashCommand& command, const std::vector<std::string>& words, bool unlink);
+  std::string Step(const SlashCommand& command, const std::vector<std::string>& words);
+  std::string StepMark(const SlashCommand& command, const std::vector<std::string>& words,
+                       bool verify);
+  std::string Submit(const SlashCommand& command, const std::vector<std::string>& words);
+  std::string Close(const SlashCommand& command, const std::vector<std::string>& words);
+  std::string Show(const SlashCommand& command, const std::vector<std::string>& words, bool plan);
+
+  // The change named by words[*next] ("CHG-n", then *next moves past it) or
+  // implied by the swarm channel the command was typed in.
+  Result<std::int64_t> ResolveChange(const std::vector<std::string>& words, std::size_t& next,
+                                     const ChannelId& channel);
+  void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
+
+  detail::Services& services_;
+};
+
+// The reply to a closed change: what closed, and what stayed open and why.
+std::string ClosedText(const lifecycle::CloseOutcome& outcome);
+
+}  // namespace swarmbot::handlers

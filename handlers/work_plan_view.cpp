@@ -1,0 +1,318 @@
+#include "handlers/work_plan_view.hpp"
+
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/effect_post.hpp"
+#include "handlers/detail/slack_call.hpp"
+#include "handlers/mrkdwn.hpp"
+#include "lifecycle/work_plan.hpp"
+
+// GCC 12 at -O2 reports -Wmismatched-new-delete when it inlines one asio
+// coroutine's frame allocation into another; a false positive (see
+// effect_runner.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace swarmbot::handlers {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+namespace {
+
+using detail::CallSlack;
+using store::ChangeNumberText;
+
+constexpr std::size_t kStepShown = 300;
+constexpr std::size_t kEventsShown = 20;
+
+std::string StateLabel(store::ChangeState state) {
+  switch (state) {
+    case store::ChangeState::kDraft:
+      return "Draft";
+    case store::ChangeState::kAwaitingApproval:
+      return "Awaiting approval";
+    case store::ChangeState::kApproved:
+      return "Approved";
+    case store::ChangeState::kRejected:
+      return "Rejected";
+    case store::ChangeState::kClosed:
+      return "Closed";
+  }
+  return "Unknown";
+}
+
+std::string LinksText(const std::vector<store::ChangeLink>& links) {
+  std::string text;
+  for (const store::ChangeLink& link : links) {
+    text += (text.empty() ? "" : ", ") +
+            std::string(link.relation == store::LinkRelation::kFixes ? "fixes " : "caused by ") +
+            (link.target == store::LinkTarget::kProblem ? store::ProblemRefText(link.number)
+                                                        : store::IncidentNumberText(link.number));
+  }
+  return text.empty() ? "no links" : text;
+}
+
+std::string Headline(const store::Change& change) {
+  return ChangeNumberText(change.number) + " · " + std::string(store::Name(change.type)) +
+         " · risk " + std::string(store::Name(change.risk)) + " · " + StateLabel(change.state);
+}
+
+std::string StepLine(const store::ChangeStep& step) {
+  std::string line =
+      "*" + std::to_string(step.position) + ".* " + EscapeMrkdwn(Truncate(step.text, kStepShown));
+  if (!step.assignee.empty()) {
+    line += " · for " + UserMention(step.assignee);
+  }
+  if (step.Verified()) {
+    line += "\n:white_check_mark: done by " + UserMention(step.done_by) + ", verified by " +
+            UserMention(step.verified_by);
+  } else if (step.Done()) {
+    line +=
+        "\n:hourglass: done by " + UserMention(step.done_by) + "; to be verified by someone else";
+  } else {
+    line += "\n:white_square: to do";
+  }
+  return line;
+}
+
+void AddSteps(BlockMessage& message, const lifecycle::ChangeDetails& details, bool buttons) {
+  if (details.steps.empty()) {
+    message.Section("_No steps yet: `/change step add " + ChangeNumberText(details.change.number) +
+                    " text`_");
+    return;
+  }
+  const std::string number = ChangeNumberText(details.change.number);
+  for (const store::ChangeStep& step : details.steps) {
+    const std::string position = std::to_string(step.position);
+    if (!buttons || step.Verified()) {
+      message.Section(StepLine(step));
+    } else if (step.Done()) {
+      message.SectionWithButton(StepLine(step), "Verify",
+                                std::string(kStepVerifyActionPrefix) + position,
+                                number + ":" + position);
+    } else {
+      message.SectionWithButton(StepLine(step), "Done",
+                                std::string(kStepDoneActionPrefix) + position,
+                                number + ":" + position);
+    }
+  }
+}
+
+std::string ReasonLine(const store::Change& change) {
+  if (change.state_reason.empty()) {
+    return {};
+  }
+  return "_" + StateLabel(change.state) + ": " + EscapeMrkdwn(Truncate(change.state_reason, 500)) +
+         "_";
+}
+
+json::object UpdateArgs(const BlockMessage& message, const store::Change& change) {
+  json::object args = message.ToObject();
+  args["channel"] = change.plan_channel.str();
+  args["ts"] = change.plan_ts.str();
+  return args;
+}
+
+Status Failed(std::string_view stream, std::string_view what, const Error& error) {
+  if (!error.Retryable()) {
+    spdlog::warn("event=change.effect_failed stream={} what=\"{}\" error={}", stream, what,
+                 error.slack_error.empty() ? error.detail : error.slack_error);
+  }
+  return error;
+}
+
+}  // namespace
+
+BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details) {
+  const store::Change& change = details.change;
+  const std::string number = ChangeNumberText(change.number);
+  BlockMessage message("Work plan of " + number + ": " + change.title);
+  message.Header("Work plan · " + number + ": " + change.title);
+  message.Section("*" + EscapeMrkdwn(Headline(change)) + "* · requested by " +
+                  UserMention(change.requester) + " · " + EscapeMrkdwn(LinksText(details.links)));
+  if (const std::string reason = ReasonLine(change); !reason.empty()) {
+    message.Section(reason);
+  }
+  const bool open = change.state != store::ChangeState::kClosed;
+  AddSteps(message, details, open);
+  if (change.state == store::ChangeState::kApproved && lifecycle::PlanVerified(details.steps)) {
+    message.SectionWithButton("Approved and verified: closing it closes what it fixes.",
+                              "Close change", kCloseChangeActionId, number);
+  }
+  if (change.state == store::ChangeState::kClosed) {
+    message.Section(":checkered_flag: Closed: " + EscapeMrkdwn(Truncate(change.close_note, 500)));
+  }
+  message.Context({"`/change step add|assign|done|verify|edit " + number +
+                   " …` · `/change submit " + number + "` · `/change show " + number + "`"});
+  return message;
+}
+
+BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details) {
+  const store::Change& change = details.change;
+  const std::string number = ChangeNumberText(change.number);
+  BlockMessage message(number + ": " + change.title);
+  message.Header(number + ": " + change.title);
+  std::string window = "not planned";
+  if (change.window_start && change.window_end) {
+    window = FormatTime(*change.window_start) + " → " + FormatTime(*change.window_end);
+  }
+  message.Fields({"*Type*\n" + std::string(store::Name(change.type)) +
+                      (change.template_name.empty() ? "" : " (" + change.template_name + ")"),
+                  "*Risk*\n" + std::string(store::Name(change.risk)),
+                  "*State*\n" + StateLabel(change.state),
+                  "*Requester*\n" + UserMention(change.requester), "*Window*\n" + window,
+                  "*Links*\n" + EscapeMrkdwn(LinksText(details.links))});
+  if (!change.justification.empty()) {
+    message.Section("*Justification*\n" + EscapeMrkdwn(Truncate(change.justification, 2500)));
+  }
+  if (const std::string reason = ReasonLine(change); !reason.empty()) {
+    message.Section(reason);
+  }
+  message.Section("*Plan* (version " + std::to_string(change.plan_version) + ")");
+  AddSteps(message, details, false);
+  // TODO(#5): the CAB's votes (who, when, which plan) join this section when
+  // the approval service is wired in.
+  message.Section("*Approval*\n" +
+                  (change.approved_version
+                       ? "Approved for plan version " + std::to_string(*change.approved_version)
+                       : std::string("Not approved")));
+  std::string history = "*History*";
+  const std::size_t first =
+      details.events.size() > kEventsShown ? details.events.size() - kEventsShown : 0;
+  for (std::size_t i = first; i < details.events.size(); ++i) {
+    const store::ChangeEvent& event = details.events[i];
+    const UserId actor(event.actor);
+    history += "\n• " + FormatTime(event.at) + " " +
+               (IsSlackId(event.actor) ? UserMention(actor) : EscapeMrkdwn(event.actor)) + ": " +
+               EscapeMrkdwn(Truncate(event.text, 200));
+  }
+  message.Section(history);
+  return message;
+}
+
+awaitable<Status> ChangeEffects::Run(store::OutboxItem& item, SlackApi& api) {
+  namespace effect = lifecycle::effect;
+  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
+               item.kind, item.attempts + 1);
+  if (item.kind == effect::kChangeNews) {
+    co_return co_await PostNews(item, api);
+  }
+  const auto change = detail::NumberArg(item, effect::kArgChange);
+  if (!change) {
+    co_return MakeError(Errc::kInternal,
+                        "outbox item " + std::to_string(item.id) + " has no change argument");
+  }
+  if (item.kind == effect::kPostPlan) {
+    co_return co_await PostPlan(item, api, *change);
+  }
+  if (item.kind == effect::kUpdatePlan) {
+    co_return co_await UpdatePlan(api, *change);
+  }
+  co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
+}
+
+awaitable<Result<std::optional<MessageTs>>> ChangeEffects::FindPosted(store::OutboxItem& item,
+                                                                      SlackApi& api,
+                                                                      const ChannelId& channel) {
+  if (item.attempts == 0) {
+    co_return std::optional<MessageTs>{};
+  }
+  const json::object query = detail::HistoryQuery(channel);
+  auto history = co_await CallSlack(api, "conversations.history", query);
+  if (!history) {
+    co_return history.error();
+  }
+  co_return detail::FindTaggedMessage(*history, item.id);
+}
+
+awaitable<Status> ChangeEffects::PostPlan(store::OutboxItem& item, SlackApi& api,
+                                          std::int64_t change) {
+  auto details = services_.changes.Details(change);
+  if (!details) {
+    co_return details.error();
+  }
+  // Where `/change plan` asked for it, else the swarm channel of a linked
+  // incident, else where the change was opened.
+  ChannelId channel(FormValue(item.args, lifecycle::effect::kArgChannel).value_or(""));
+  for (const store::ChangeLink& link : details->links) {
+    if (!channel.empty() || link.target != store::LinkTarget::kIncident) {
+      continue;
+    }
+    auto swarm = services_.swarms.FindByIncident(link.number);
+    if (swarm && *swarm && !(*swarm)->channel_id.empty() &&
+        (*swarm)->state != store::SwarmState::kArchived) {
+      channel = (*swarm)->channel_id;
+    }
+  }
+  if (channel.empty()) {
+    channel = details->change.plan_channel;
+  }
+  if (channel.empty() || !details->change.plan_ts.empty()) {
+    co_return Status{};  // nowhere to post yet, or posted already
+  }
+  auto earlier = co_await FindPosted(item, api, channel);
+  if (!earlier) {
+    co_return Failed(item.stream, "look for the plan", earlier.error());
+  }
+  if (*earlier) {
+    co_return services_.changes.RecordPlanMessage(change, channel, **earlier);
+  }
+  const json::object args = detail::TaggedPostArgs(WorkPlanMessage(*details), channel, item.id);
+  auto posted = co_await CallSlack(api, "chat.postMessage", args);
+  if (!posted) {
+    co_return Failed(item.stream, "post the plan", posted.error());
+  }
+  co_return services_.changes.RecordPlanMessage(change, channel, MessageTs(posted->StringOr("ts")));
+}
+
+awaitable<Status> ChangeEffects::UpdatePlan(SlackApi& api, std::int64_t change) {
+  auto details = services_.changes.Details(change);
+  if (!details) {
+    co_return details.error();
+  }
+  if (details->change.plan_ts.empty()) {
+    co_return Status{};  // not posted (yet); the post shows the current plan
+  }
+  const json::object args = UpdateArgs(WorkPlanMessage(*details), details->change);
+  auto updated = co_await CallSlack(api, "chat.update", args);
+  if (!updated) {
+    co_return Failed(ChangeNumberText(change), "update the plan", updated.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> ChangeEffects::PostNews(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = detail::NumberArg(item, lifecycle::effect::kArgIncident);
+  const std::string text = FormValue(item.args, lifecycle::effect::kArgText).value_or("");
+  if (!incident || text.empty()) {
+    co_return MakeError(Errc::kInternal, "change news without incident or text");
+  }
+  auto swarm = services_.swarms.FindByIncident(*incident);
+  if (!swarm) {
+    co_return swarm.error();
+  }
+  if (!*swarm || (*swarm)->channel_id.empty() || (*swarm)->state == store::SwarmState::kArchived) {
+    co_return Status{};  // no channel to tell
+  }
+  const ChannelId channel = (*swarm)->channel_id;
+  auto earlier = co_await FindPosted(item, api, channel);
+  if (!earlier) {
+    co_return Failed(item.stream, "look for the news", earlier.error());
+  }
+  if (*earlier) {
+    co_return Status{};
+  }
+  BlockMessage message(text);
+  message.Section(":gear: " + EscapeMrkdwn(Truncate(text, 2500)));
+  const json::object args = detail::TaggedPostArgs(message, channel, item.id);
+  auto posted = co_await CallSlack(api, "chat.postMessage", args);
+  if (!posted) {
+    co_return Failed(item.stream, "post change news", posted.error());
+  }
+  co_return Status{};
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "common/result.hpp"
+#include "common/slack_api.hpp"
+#include "handlers/block_kit.hpp"
+#include "handlers/detail/services.hpp"
+#include "lifecycle/change_service.hpp"
+#include "lifecycle/effects.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers {
+
+// The plan message's buttons. Each step's button has its own action_id
+// ("change.done.2", "change.verify.2") so that the ids differ within the
+// message; every value is "CHG-n:step" ("CHG-n" for the close button).
+inline constexpr std::string_view kChangeActionPrefix = "change.";
+inline constexpr std::string_view kStepDoneActionPrefix = "change.done.";
+inline constexpr std::string_view kStepVerifyActionPrefix = "change.verify.";
+inline constexpr std::string_view kCloseChangeActionId = "change.close";
+
+// The work plan as a message: the change's number, type, risk and state (and
+// why, when it was sent back or rejected), its links, and one line per step
+// with who did and verified it and a Done or Verify button as its state
+// calls for; "Close change" once it is approved and verified.
+BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details);
+
+// `/change show CHG-n`: the record, its links, the plan, the approval and
+// every state change with who made it.
+BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details);
+
+// Performs the change effects ("change.*", lifecycle/effects.hpp): posts the
+// plan message once (a retry first looks for it by the outbox id in its
+// metadata), keeps it current with chat.update, and posts change news to a
+// swarm channel. Retryable errors come back unchanged.
+class ChangeEffects {
+ public:
+  explicit ChangeEffects(detail::Services& services) : services_(services) {}
+
+  static bool Handles(std::string_view kind) {
+    return kind.starts_with(lifecycle::effect::kChangeEffectPrefix);
+  }
+  boost::asio::awaitable<Status> Run(store::OutboxItem& item, SlackApi& api);
+
+ private:
+  boost::asio::awaitable<Status> PostPlan(store::OutboxItem& item, SlackApi& api,
+                                          std::int64_t change);
+  boost::asio::awaitable<Status> UpdatePlan(SlackApi& api, std::int64_t change);
+  boost::asio::awaitable<Status> PostNews(store::OutboxItem& item, SlackApi& api);
+  // The ts of the message this item posted before, if a retry finds it.
+  boost::asio::awaitable<Result<std::optional<MessageTs>>> FindPosted(store::OutboxItem& item,
+                                                                      SlackApi& api,
+                                                                      const ChannelId& channel);
+
+  detail::Services& services_;
+};
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,748 @@
+#include "lifecycle/change_service.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/effects.hpp"
+#include "lifecycle/text_rules.hpp"
+#include "lifecycle/transaction.hpp"
+#include "lifecycle/work_plan.hpp"
+#include "store/case_link_repository.hpp"
+#include "store/case_repository.hpp"
+#include "store/incident_repository.hpp"
+#include "store/outbox.hpp"
+#include "store/swarm_repository.hpp"
+#include "store/timeline_repository.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+using store::ChangeNumberText;
+using store::ChangeRepository;
+using store::ChangeState;
+
+constexpr FieldRule kTitleRule{"title", 200, true, false};
+constexpr FieldRule kJustificationRule{"justification", 3000, false, true};
+constexpr FieldRule kStepRule{"step", kMaxStepText, true, false};
+constexpr FieldRule kNoteRule{"note", 3000, false, true};
+constexpr std::size_t kMaxLinks = 50;
+
+std::string Stream(std::int64_t change) {
+  return ChangeNumberText(change);
+}
+
+FormFields ChangeArgs(std::int64_t change) {
+  return {{std::string(effect::kArgChange), std::to_string(change)}};
+}
+
+std::string TargetText(store::LinkTarget target, std::int64_t number) {
+  return target == store::LinkTarget::kProblem ? store::ProblemRefText(number)
+                                               : store::IncidentNumberText(number);
+}
+
+std::string LinkText(const TypedLink& link) {
+  return std::string(link.relation == store::LinkRelation::kFixes ? "fixes " : "caused by ") +
+         TargetText(link.target, link.number);
+}
+
+std::string StateText(ChangeState state) {
+  switch (state) {
+    case ChangeState::kDraft:
+      return "a draft";
+    case ChangeState::kAwaitingApproval:
+      return "awaiting approval";
+    case ChangeState::kApproved:
+      return "approved";
+    case ChangeState::kRejected:
+      return "rejected";
+    case ChangeState::kClosed:
+      return "closed";
+  }
+  return "in an unknown state";
+}
+
+std::vector<std::int64_t> LinkedIncidents(store::Database& db, std::int64_t change,
+                                          std::optional<store::LinkRelation> relation = {}) {
+  std::vector<std::int64_t> incidents;
+  for (const store::ChangeLink& link : ChangeRepository(db).Links(change)) {
+    if (link.target == store::LinkTarget::kIncident && (!relation || link.relation == *relation)) {
+      incidents.push_back(link.number);
+    }
+  }
+  return incidents;
+}
+
+bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
+  return swarm && (swarm->state == store::SwarmState::kStarting ||
+                   swarm->state == store::SwarmState::kActive);
+}
+
+// The first linked incident with a live swarm, whose channel hosts the plan.
+std::optional<std::int64_t> SwarmHost(store::Database& db, std::int64_t change) {
+  store::SwarmRepository swarms(db);
+  for (std::int64_t incident : LinkedIncidents(db, change)) {
+    if (SwarmIsLive(swarms.FindByIncident(incident))) {
+      return incident;
+    }
+  }
+  return std::nullopt;
+}
+
+Status CheckWindow(const ChangeInput& input) {
+  if (input.window_start.has_value() != input.window_end.has_value()) {
+    return MakeError(Errc::kInvalidInput, "half a window",
+                     "give the planned window's start and its end, or neither");
+  }
+  if (input.window_start && *input.window_end <= *input.window_start) {
+    return MakeError(Errc::kInvalidInput, "window ends before it starts",
+                     "the planned window must end after it starts");
+  }
+  return {};
+}
+
+bool InTransactionAlready(store::Database& db) {
+  return sqlite3_get_autocommit(db.Sql().getHandle()) == 0;
+}
+
+}  // namespace
+
+Error ChangeNotFound(std::int64_t change) {
+  return MakeError(Errc::kNotFound, "no such change", ChangeNumberText(change) + " doesn't exist");
+}
+
+Status ChangeService::MayEdit(const store::Change& change, const UserId& actor,
+                              std::string_view what) const {
+  if (actor == change.requester || IsManager(actor)) {
+    return {};
+  }
+  return MakeError(Errc::kForbidden, "not requester or manager",
+                   "Only the requester of " + ChangeNumberText(change.number) +
+                       " and incident managers can " + std::string(what) + ".");
+}
+
+Status ChangeService::MayWorkOn(const store::Change& change, const store::ChangeStep& step,
+                                const UserId& actor) {
+  if (actor == change.requester || IsManager(actor) || actor == step.assignee) {
+    return {};
+  }
+  store::SwarmRepository swarms(db_);
+  bool any_swarm = false;
+  for (std::int64_t incident : LinkedIncidents(db_, change.number)) {
+    auto swarm = swarms.FindByIncident(incident);
+    if (!SwarmIsLive(swarm)) {
+      continue;
+    }
+    any_swarm = true;
+    for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
+      if (member.user == actor && member.Present()) {
+        return {};
+      }
+    }
+  }
+  if (!any_swarm) {
+    return {};
+  }
+  return MakeError(Errc::kForbidden, "not in the swarm",
+                   "Only the swarm's members, the requester and the step's assignee can work "
+                   "on the plan of " +
+                       ChangeNumberText(change.number) + ".");
+}
+
+Result<store::Change> ChangeService::FindOpenChange(std::int64_t change, std::string_view what) {
+  auto found = ChangeRepository(db_).Find(change);
+  if (!found) {
+    return ChangeNotFound(change);
+  }
+  if (found->state == ChangeState::kClosed) {
+    return MakeError(
+        Errc::kConflict, "change closed",
+        ChangeNumberText(change) + " is closed; " + std::string(what) + " is no longer possible.");
+  }
+  return *found;
+}
+
+Status ChangeService::CheckLink(const TypedLink& link) {
+  const std::string name = TargetText(link.target, link.number);
+  if (link.target == store::LinkTarget::kIncident) {
+    if (!store::IncidentRepository(db_).Find(link.number)) {
+      return IncidentNotFound(link.number);
+    }
+    return {};
+  }
+  if (!problem_exists) {
+    return MakeError(Errc::kConflict, "no problem service",
+                     "Problems aren't available, so " + name + " can't be linked.");
+  }
+  auto exists = problem_exists(link.number);
+  if (!exists) {
+    return exists.error();
+  }
+  if (!*exists) {
+    return MakeError(Errc::kNotFound, "no such problem", name + " doesn't exist");
+  }
+  return {};
+}
+
+void ChangeService::RecordEvent(std::int64_t change, const UserId& actor, std::string_view kind,
+                                const std::string& text) {
+  ChangeRepository(db_).AppendEvent(change, clock_.Now(), actor.str(), kind, text);
+}
+
+void ChangeService::Publish(std::int64_t change, const std::string& news) {
+  const auto now = clock_.Now();
+  store::Outbox(db_).Enqueue(Stream(change), effect::kUpdatePlan, ChangeArgs(change), now);
+  if (news.empty()) {
+    return;
+  }
+  store::SwarmRepository swarms(db_);
+  for (std::int64_t incident : LinkedIncidents(db_, change)) {
+    store::TimelineRepository(db_).Append(incident, now, detail::kBotActor, "change", news);
+    if (SwarmIsLive(swarms.FindByIncident(incident))) {
+      // The incident's own stream, so the news follows the channel's creation.
+      detail::EnqueueEffect(db_, incident, effect::kChangeNews, now,
+                            {{std::string(effect::kArgChange), std::to_string(change)},
+                             {std::string(effect::kArgText), news}});
+    }
+  }
+}
+
+Result<store::Change> ChangeService::Create(const ChangeInput& input, const UserId& actor) {
+  const StandardTemplate* standard = nullptr;
+  if (input.type == store::ChangeType::kStandard) {
+    auto it = std::find_if(catalogue_.begin(), catalogue_.end(), [&](const StandardTemplate& t) {
+      return t.name == input.template_name;
+    });
+    if (it == catalogue_.end()) {
+      return MakeError(
+          Errc::kInvalidInput, "unknown template",
+          input.template_name.empty()
+              ? "a standard change needs a template from the catalogue"
+              : "\"" + input.template_name + "\" isn't in the standard change catalogue");
+    }
+    standard = &*it;
+  } else if (!input.template_name.empty()) {
+    return MakeError(Errc::kInvalidInput, "template on non-standard change",
+                     "only standard changes come from a template");
+  }
+  const std::string title =
+      Trimmed(input.title).empty() && standard ? standard->title : Trimmed(input.title);
+  for (auto checked : {CheckField(title, kTitleRule),
+                       CheckField(input.justification, kJustificationRule), CheckWindow(input)}) {
+    if (!checked) {
+      return checked.error();
+    }
+  }
+  if (input.links.size() > kMaxLinks) {
+    return MakeError(Errc::kInvalidInput, "too many links", "that is too many links at once");
+  }
+  return InTransaction(db_, "create_change", [&]() -> Result<store::Change> {
+    ChangeRepository changes(db_);
+    if (auto earlier = changes.FindByView(input.create_view)) {
+      return MakeError(
+          Errc::kConflict, "view submitted twice",
+          "This form was submitted already: it opened " + ChangeNumberText(earlier->number) + ".");
+    }
+    for (const TypedLink& link : input.links) {
+      if (auto checked = CheckLink(link); !checked) {
+        return checked.error();
+      }
+    }
+    const auto now = clock_.Now();
+    store::Change change;
+    change.title = title;
+    change.type = input.type;
+    change.risk = input.risk;
+    change.justification = Trimmed(input.justification);
+    change.template_name = input.template_name;
+    change.window_start = input.window_start;
+    change.window_end = input.window_end;
+    change.requester = actor;
+    change.create_view = input.create_view;
+    change.plan_channel = input.channel;
+    change.created_at = now;
+    const std::int64_t number = changes.Insert(change);
+    std::string links;
+    for (const TypedLink& link : input.links) {
+      changes.AddLink(number, {link.target, link.number, link.relation, actor, now});
+      links += (links.empty() ? "; " : ", ") + LinkText(link);
+    }
+    if (standard) {
+      for (const std::string& step : standard->steps) {
+        changes.AddStep(number, step);
+      }
+    }
+    const std::string name = ChangeNumberText(number);
+    RecordEvent(number, actor, "created",
+                "Opened as a " + std::string(store::Name(input.type)) + " change, risk " +
+                    std::string(store::Name(input.risk)) + links);
+    Publish(number,
+            name + " (" + std::string(store::Name(input.type)) + ") opened: " + title + links);
+    if (auto host = SwarmHost(db_, number)) {
+      detail::EnqueueEffect(db_, *host, effect::kPostPlan, now, ChangeArgs(number));
+    } else {
+      store::Outbox(db_).Enqueue(Stream(number), effect::kPostPlan, ChangeArgs(number), now);
+    }
+    spdlog::info("event=change.created change={} type={} links={} actor={}", name,
+                 store::Name(input.type), input.links.size(), actor.str());
+    return changes.Find(number).value();
+  });
+}
+
+Status ChangeService::Link(std::int64_t change, const TypedLink& link, const UserId& actor) {
+  return InTransaction(db_, "link_change", [&]() -> Status {
+    auto found = FindOpenChange(change, "linking");
+    if (!found) {
+      return found.error();
+    }
+    if (auto allowed = MayEdit(*found, actor, "link it"); !allowed) {
+      return allowed;
+    }
+    if (auto checked = CheckLink(link); !checked) {
+      return checked;
+    }
+    ChangeRepository changes(db_);
+    const bool had_host = SwarmHost(db_, change).has_value();
+    changes.AddLink(change, {link.target, link.number, link.relation, actor, clock_.Now()});
+    RecordEvent(change, actor, "linked", "Linked: " + LinkText(link));
+    Publish(change, ChangeNumberText(change) + " now " + LinkText(link) + ": " + found->title);
+    if (auto host = SwarmHost(db_, change); host && !had_host && found->plan_ts.empty()) {
+      detail::EnqueueEffect(db_, *host, effect::kPostPlan, clock_.Now(), ChangeArgs(change));
+    }
+    return {};
+  });
+}
+
+Status ChangeService::Unlink(std::int64_t change, store::LinkTarget target, std::int64_t number,
+                             const UserId& actor) {
+  return InTransaction(db_, "unlink_change", [&]() -> Status {
+    auto found = FindOpenChange(change, "unlinking");
+    if (!found) {
+      return found.error();
+    }
+    if (auto allowed = MayEdit(*found, actor, "unlink it"); !allowed) {
+      return allowed;
+    }
+    const std::string name = TargetText(target, number);
+    if (!ChangeRepository(db_).RemoveLink(change, target, number)) {
+      return MakeError(Errc::kNotFound, "no such link",
+                       ChangeNumberText(change) + " isn't linked to " + name + ".");
+    }
+    RecordEvent(change, actor, "unlinked", "Unlinked " + name);
+    Publish(change, "");
+    return {};
+  });
+}
+
+Status ChangeService::PlanChanged(const store::Change& change, const UserId& actor,
+                                  const std::string& what) {
+  ChangeRepository changes(db_);
+  const auto now = clock_.Now();
+  changes.BumpPlanVersion(change.number, now);
+  const bool submitted = change.state == ChangeState::kAwaitingApproval;
+  const bool approved = change.state == ChangeState::kApproved;
+  if (!submitted && !approved && change.state != ChangeState::kRejected) {
+    return {};
+  }
+  std::string reason = what;
+  if (submitted || approved) {
+    reason += std::string(" after ") + (approved ? "approval" : "submission") +
+              "; the plan needs approval again";
+  }
+  changes.SetState(change.number, ChangeState::kDraft, reason, now);
+  changes.SetApprovedVersion(change.number, std::nullopt);
+  RecordEvent(change.number, actor, "sent_back", "Back to draft: " + reason);
+  if ((submitted || approved) && on_plan_changed) {
+    if (auto withdrawn = on_plan_changed(change.number, reason); !withdrawn) {
+      return withdrawn;
+    }
+  }
+  return {};
+}
+
+Result<int> ChangeService::AddStep(std::int64_t change, std::string_view text,
+                                   const UserId& actor) {
+  const std::string trimmed = Trimmed(text);
+  if (auto checked = CheckField(trimmed, kStepRule); !checked) {
+    return checked.error();
+  }
+  return InTransaction(db_, "add_change_step", [&]() -> Result<int> {
+    auto found = FindOpenChange(change, "changing its plan");
+    if (!found) {
+      return found.error();
+    }
+    if (auto allowed = MayEdit(*found, actor, "change its plan"); !allowed) {
+      return allowed.error();
+    }
+    ChangeRepository changes(db_);
+    if (changes.Steps(change).size() >= kMaxPlanSteps) {
+      return MakeError(Errc::kConflict, "plan full",
+                       "A plan holds at most " + std::to_string(kMaxPlanSteps) + " steps.");
+    }
+    const int position = changes.AddStep(change, trimmed);
+    RecordEvent(change, actor, "step_added",
+                "Step " + std::to_string(position) + " added: " + trimmed);
+    if (auto sent = PlanChanged(*found, actor, "step " + std::to_string(position) + " added");
+        !sent) {
+      return sent.error();
+    }
+    Publish(change, "");
+    return position;
+  });
+}
+
+Result<store::ChangeStep> ChangeService::FindStep(std::int64_t change, int step) {
+  if (auto found = ChangeRepository(db_).Step(change, step)) {
+    return *found;
+  }
+  return MakeError(Errc::kNotFound, "no such step",
+                   ChangeNumberText(change) + " has no step " + std::to_string(step) + ".");
+}
+
+Status ChangeService::EditStep(std::int64_t change, int step, std::string_view text,
+                               const UserId& actor) {
+  const std::string trimmed = Trimmed(text);
+  if (auto checked = CheckField(trimmed, kStepRule); !checked) {
+    return checked;
+  }
+  return InTransaction(db_, "edit_change_step", [&]() -> Status {
+    auto found = FindOpenChange(change, "changing its plan");
+    if (!found) {
+      return found.error();
+    }
+    if (auto allowed = MayEdit(*found, actor, "change its plan"); !allowed) {
+      return allowed;
+    }
+    auto existing = FindStep(change, step);
+    if (!existing) {
+      return existing.error();
+    }
+    if (existing->text == trimmed) {
+      return {};  // nothing changes, so the approval stands
+    }
+    ChangeRepository(db_).EditStep(change, step, trimmed);
+    RecordEvent(change, actor, "step_edited", "Step " + std::to_string(step) + " now: " + trimmed);
+    if (auto sent = PlanChanged(*found, actor, "step " + std::to_string(step) + " edited"); !sent) {
+      return sent;
+    }
+    Publish(change, "");
+    return {};
+  });
+}
+
+Status ChangeService::AssignStep(std::int64_t change, int step, const UserId& assignee,
+                                 const UserId& actor) {
+  return InTransaction(db_, "assign_change_step", [&]() -> Status {
+    auto found = FindOpenChange(change, "assigning steps");
+    if (!found) {
+      return found.error();
+    }
+    if (auto allowed = MayEdit(*found, actor, "assign its steps"); !allowed) {
+      return allowed;
+    }
+    if (auto existing = FindStep(change, step); !existing) {
+      return existing.error();
+    }
+    ChangeRepository(db_).AssignStep(change, step, assignee);
+    RecordEvent(change, actor, "step_assigned",
+                "Step " + std::to_string(step) + " assigned to " + assignee.str());
+    Publish(change, "");
+    return {};
+  });
+}
+
+Status ChangeService::MarkDone(std::int64_t change, int step, const UserId& actor) {
+  return WorkOnStep(change, step, actor, false);
+}
+
+Status ChangeService::Verify(std::int64_t change, int step, const UserId& actor) {
+  return WorkOnStep(change, step, actor, true);
+}
+
+Status ChangeService::WorkOnStep(std::int64_t change, int step, const UserId& actor, bool verify) {
+  return InTransaction(db_, verify ? "change_step_verify" : "change_step_done", [&]() -> Status {
+    auto found = FindOpenChange(change, "working on its plan");
+    if (!found) {
+      return found.error();
+    }
+    auto existing = FindStep(change, step);
+    if (!existing) {
+      return existing.error();
+    }
+    if (auto allowed = MayWorkOn(*found, *existing, actor); !allowed) {
+      return allowed;
+    }
+    const std::string name = "Step " + std::to_string(step) + " of " + ChangeNumberText(change);
+    if (!verify && existing->Done()) {
+      return MakeError(Errc::kConflict, "step done already",
+                       name + " was done already by " + existing->done_by.str() + ".");
+    }
+    if (verify && existing->Verified()) {
+      return MakeError(Errc::kConflict, "step verified already",
+                       name + " was verified already by " + existing->verified_by.str() + ".");
+    }
+    if (verify && !existing->Done()) {
+      return MakeError(Errc::kConflict, "step not done", name + " isn't done yet.");
+    }
+    if (verify && existing->done_by == actor) {
+      return MakeError(Errc::kForbidden, "verifier did the step",
+                       name + " must be verified by someone other than whoever did it.");
+    }
+    ChangeRepository changes(db_);
+    if (verify) {
+      changes.MarkVerified(change, step, actor, clock_.Now());
+    } else {
+      changes.MarkDone(change, step, actor, clock_.Now());
+    }
+    RecordEvent(change, actor, verify ? "step_verified" : "step_done",
+                "Step " + std::to_string(step) + (verify ? " verified" : " done"));
+    Publish(change, "");
+    return {};
+  });
+}
+
+Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId& actor) {
+  return InTransaction(db_, "submit_change", [&]() -> Result<SubmittedChange> {
+    auto found = FindOpenChange(change, "submitting");
+    if (!found) {
+      return found.error();
+    }
+    const std::string name = ChangeNumberText(change);
+    if (auto allowed = MayEdit(*found, actor, "submit it"); !allowed) {
+      return allowed.error();
+    }
+    if (found->state != ChangeState::kDraft && found->state != ChangeState::kRejected) {
+      return MakeError(Errc::kConflict, "not a draft",
+                       name + " is " + StateText(found->state) + " already.");
+    }
+    ChangeRepository changes(db_);
+    const auto steps = changes.Steps(change);
+    if (const std::string missing = UnfinishedSteps(steps); !missing.empty()) {
+      return MakeError(Errc::kConflict, "plan unfinished",
+                       name + " can't be submitted yet: " + missing + ".");
+    }
+    SubmittedChange submitted{change,
+                              std::string(store::Name(found->type)),
+                              found->requester,
+                              found->title,
+                              std::string(store::Name(found->risk)),
+                              found->plan_version,
+                              {}};
+    for (const store::ChangeStep& step : steps) {
+      submitted.plan.push_back({step.text, step.done_by, step.verified_by});
+    }
+    const auto now = clock_.Now();
+    if (found->type == store::ChangeType::kStandard) {
+      changes.SetState(change, ChangeState::kApproved, "pre-approved standard change", now);
+      changes.SetApprovedVersion(change, found->plan_version);
+      RecordEvent(change, actor, "approved",
+                  "Approved at once: standard change \"" + found->template_name + "\"");
+      Publish(change, name + " is approved (standard change from the catalogue).");
+      return submitted;
+    }
+    changes.SetState(change, ChangeState::kAwaitingApproval, "", now);
+    RecordEvent(change, actor, "submitted",
+                "Submitted for approval with plan version " + std::to_string(found->plan_version));
+    if (on_submitted) {
+      if (auto opened = on_submitted(submitted); !opened) {
+        return opened.error();
+      }
+    }
+    Publish(change, name + " was submitted for approval.");
+    spdlog::info("event=change.submitted change={} plan_version={} actor={}", name,
+                 found->plan_version, actor.str());
+    return submitted;
+  });
+}
+
+Status ChangeService::RecordDecision(std::int64_t change, bool approved, int plan_version,
+                                     std::string_view summary) {
+  auto decide = [&]() -> Status {
+    ChangeRepository changes(db_);
+    auto found = changes.Find(change);
+    if (!found) {
+      return ChangeNotFound(change);
+    }
+    const std::string name = ChangeNumberText(change);
+    if (found->state != ChangeState::kAwaitingApproval) {
+      return MakeError(Errc::kConflict, "not awaiting approval",
+                       name + " isn't awaiting approval; it is " + StateText(found->state) + ".");
+    }
+    if (plan_version != found->plan_version) {
+      return MakeError(Errc::kConflict, "stale plan version",
+                       "That decision was about an earlier plan of " + name +
+                           "; the plan has "
+                           "changed since.");
+    }
+    const auto now = clock_.Now();
+    const std::string text(Trimmed(summary));
+    changes.SetState(change, approved ? ChangeState::kApproved : ChangeState::kRejected, text, now);
+    changes.SetApprovedVersion(change, approved ? std::optional<int>(plan_version) : std::nullopt);
+    changes.AppendEvent(change, now, detail::kBotActor, approved ? "approved" : "rejected",
+                        (approved ? "Approved" : "Rejected") + (text.empty() ? "" : ": " + text));
+    Publish(change, name + (approved ? " is approved" : " was rejected") +
+                        (text.empty() ? "." : ": " + text));
+    spdlog::info("event=change.decided change={} approved={} plan_version={}", name, approved,
+                 plan_version);
+    return {};
+  };
+  if (InTransactionAlready(db_)) {
+    return decide();
+  }
+  return InTransaction(db_, "record_change_decision", decide);
+}
+
+Result<CloseOutcome> ChangeService::Close(std::int64_t change, const UserId& actor,
+                                          std::string_view note) {
+  const std::string trimmed = Trimmed(note);
+  if (auto checked = CheckField(trimmed, kNoteRule); !checked) {
+    return checked.error();
+  }
+  return InTransaction(db_, "close_change", [&]() -> Result<CloseOutcome> {
+    auto found = FindOpenChange(change, "closing it again");
+    if (!found) {
+      return found.error();
+    }
+    const std::string name = ChangeNumberText(change);
+    if (auto allowed = MayEdit(*found, actor, "close it"); !allowed) {
+      return allowed.error();
+    }
+    if (found->state != ChangeState::kApproved) {
+      return MakeError(Errc::kConflict, "not approved",
+                       name + " is " + StateText(found->state) +
+                           "; only an approved change can "
+                           "be closed.");
+    }
+    const auto steps = ChangeRepository(db_).Steps(change);
+    if (const std::string missing = UnfinishedSteps(steps); !missing.empty()) {
+      return MakeError(Errc::kConflict, "plan not verified",
+                       name + " can't be closed: " + missing + ".");
+    }
+    if (found->approved_version != found->plan_version) {
+      return MakeError(Errc::kConflict, "approval for another plan",
+                       "The approval of " + name + " was for an earlier plan; submit it again.");
+    }
+    return CloseInTransaction(*found, actor, trimmed.empty() ? "Fixed by " + name : trimmed);
+  });
+}
+
+Result<CloseOutcome> ChangeService::CloseInTransaction(const store::Change& change,
+                                                       const UserId& actor,
+                                                       const std::string& note) {
+  const auto now = clock_.Now();
+  const std::string name = ChangeNumberText(change.number);
+  ChangeRepository(db_).SetClosed(change.number, note, now);
+  RecordEvent(change.number, actor, "closed", "Closed: " + note);
+  // Told before their incidents close, so the news lands before the archive.
+  Publish(change.number, name + " is closed: " + note);
+
+  CloseOutcome outcome;
+  store::IncidentRepository incidents(db_);
+  store::CaseRepository cases(db_);
+  for (std::int64_t incident : LinkedIncidents(db_, change.number, store::LinkRelation::kFixes)) {
+    auto record = incidents.Find(incident);
+    if (!record || !record->Open()) {
+      continue;
+    }
+    for (std::int64_t c : store::CaseLinkRepository(db_).LinkedCases(incident)) {
+      outcome.report.closed_cases += cases.Find(c)->status != store::CaseStatus::kClosed ? 1 : 0;
+    }
+    // TODO(#5): tell the owners of the cases that close here, as the problem
+    // cascade does for its incidents.
+    auto closed = incidents_.CloseInTransaction(incident, actor, note);
+    if (!closed) {
+      return closed.error();
+    }
+    outcome.report.closed_incidents.push_back(incident);
+  }
+
+  std::vector<std::int64_t> problems;
+  for (const store::ChangeLink& link : ChangeRepository(db_).Links(change.number)) {
+    if (link.target == store::LinkTarget::kProblem &&
+        link.relation == store::LinkRelation::kFixes) {
+      problems.push_back(link.number);
+    }
+  }
+  if (!problems.empty()) {
+    if (!close_fixed) {
+      return MakeError(Errc::kConflict, "no problem service",
+                       "Problems aren't available, so " + name +
+                           " can't close the problems it "
+                           "fixes; nothing was closed.");
+    }
+    auto cascade = close_fixed(problems, actor, note);
+    if (!cascade) {
+      return cascade.error();
+    }
+    outcome.report.closed_problems = cascade->closed_problems;
+    outcome.report.closed_incidents.insert(outcome.report.closed_incidents.end(),
+                                           cascade->closed_incidents.begin(),
+                                           cascade->closed_incidents.end());
+    outcome.report.closed_cases += cascade->closed_cases;
+    outcome.report.kept_open = cascade->kept_open;
+  }
+  outcome.change = ChangeRepository(db_).Find(change.number).value();
+  spdlog::info("event=change.closed change={} incidents={} problems={} cases={} actor={}", name,
+               outcome.report.closed_incidents.size(), outcome.report.closed_problems.size(),
+               outcome.report.closed_cases, actor.str());
+  return outcome;
+}
+
+Status ChangeService::ShowPlanIn(std::int64_t change, const ChannelId& channel,
+                                 const UserId& actor) {
+  return InTransaction(db_, "show_change_plan", [&]() -> Status {
+    if (!ChangeRepository(db_).Find(change)) {
+      return ChangeNotFound(change);
+    }
+    ChangeRepository(db_).SetPlanChannel(change, channel);
+    FormFields args = ChangeArgs(change);
+    args.emplace_back(std::string(effect::kArgChannel), channel.str());
+    store::Outbox(db_).Enqueue(Stream(change), effect::kPostPlan, args, clock_.Now());
+    spdlog::info("event=change.plan_shown change={} channel={} actor={}", ChangeNumberText(change),
+                 channel.str(), actor.str());
+    return {};
+  });
+}
+
+Result<ChangeDetails> ChangeService::Details(std::int64_t change) {
+  return InReadTransaction(db_, "change_details", [&]() -> Result<ChangeDetails> {
+    ChangeRepository changes(db_);
+    auto found = changes.Find(change);
+    if (!found) {
+      return ChangeNotFound(change);
+    }
+    return ChangeDetails{std::move(*found), changes.Links(change), changes.Steps(change),
+                         changes.Events(change)};
+  });
+}
+
+Result<std::int64_t> ChangeService::ImpliedByIncident(std::int64_t incident) {
+  auto numbers =
+      InReadTransaction(db_, "implied_change", [&]() -> Result<std::vector<std::int64_t>> {
+        return ChangeRepository(db_).ChangesOfIncident(incident);
+      });
+  if (!numbers) {
+    return numbers.error();
+  }
+  if (numbers->size() != 1) {
+    return MakeError(Errc::kInvalidInput, "no implied change",
+                     numbers->empty()
+                         ? "No change is linked to " + store::IncidentNumberText(incident) +
+                               "; name it, e.g. CHG-3."
+                         : "Several changes are linked to " + store::IncidentNumberText(incident) +
+                               "; name the one you mean, e.g. CHG-3.");
+  }
+  return numbers->front();
+}
+
+Status ChangeService::RecordPlanMessage(std::int64_t change, const ChannelId& channel,
+                                        const MessageTs& ts) {
+  return InTransaction(db_, "record_plan_message", [&]() -> Status {
+    ChangeRepository(db_).SetPlanMessage(change, channel, ts);
+    return {};
+  });
+}
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,180 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/result.hpp"
+#include "lifecycle/cascade_report.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/work_plan.hpp"
+#include "store/change_repository.hpp"
+#include "store/database.hpp"
+
+namespace swarmbot::lifecycle {
+
+struct TypedLink {
+  store::LinkTarget target = store::LinkTarget::kIncident;
+  std::int64_t number = 0;
+  store::LinkRelation relation = store::LinkRelation::kFixes;
+};
+
+struct ChangeInput {
+  std::string title;  // <= 200; a standard change may leave it to its template
+  store::ChangeType type = store::ChangeType::kNormal;
+  store::Level risk = store::Level::kMedium;
+  std::string justification;  // <= 3,000
+  std::string template_name;  // required for (and only for) a standard change
+  std::optional<Clock::TimePoint> window_start;
+  std::optional<Clock::TimePoint> window_end;  // both or neither; end after start
+  std::vector<TypedLink> links;
+  // Where it was asked for; the plan message goes to a linked incident's
+  // swarm channel, else here once `/change plan` asks for it.
+  ChannelId channel;
+  // The Slack view it was submitted from; a second submission is refused.
+  std::string create_view;
+};
+
+// One line of the plan as an approver sees it.
+struct PlanLine {
+  std::string text;
+  UserId done_by;
+  UserId verified_by;
+};
+
+// What the CAB is asked to approve (contracts5.md).
+struct SubmittedChange {
+  std::int64_t change = 0;
+  std::string type;  // "standard" | "normal" | "emergency"
+  UserId requester;
+  std::string title;
+  std::string risk;  // "low" | "medium" | "high"
+  int plan_version = 0;
+  std::vector<PlanLine> plan;
+};
+
+// A change with everything /change show and the plan message display.
+struct ChangeDetails {
+  store::Change change;
+  std::vector<store::ChangeLink> links;
+  std::vector<store::ChangeStep> steps;
+  std::vector<store::ChangeEvent> events;  // oldest first
+};
+
+struct CloseOutcome {
+  store::Change change;
+  CascadeReport report;  // incidents fixed directly and what the problems' cascade closed
+};
+
+// Change requests: the record, typed links to problems and incidents, the
+// work plan, the approval state and the close that cascades to what the
+// change fixes. Every operation is one transaction that also records an
+// event for /change show and enqueues the Slack effects (effects.hpp,
+// stream "CHG-n"); refusals come back as Error with a user_message fit to
+// show, and nothing has changed then.
+//
+// Who may act: the requester and incident managers (is_manager) edit the
+// change and its plan; the plan's steps may be done and verified by them, by
+// a step's assignee and by the members of a linked incident's swarm (anyone,
+// when no linked incident swarms); a step is verified by someone other than
+// whoever did it.
+class ChangeService {
+ public:
+  ChangeService(store::Database& db, const Clock& clock, IncidentService& incidents,
+                std::vector<StandardTemplate> catalogue = {})
+      : db_(db), clock_(clock), incidents_(incidents), catalogue_(std::move(catalogue)) {}
+
+  // Hooks set at wiring (contracts5.md); each may be empty.
+  // Whether PRB-n exists. Empty: links to problems are refused.
+  std::function<Result<bool>(std::int64_t)> problem_exists;
+  // Closes the problems a closing change fixes, inside Close's transaction.
+  std::function<Result<CascadeReport>(const std::vector<std::int64_t>&, const UserId&,
+                                      std::string_view)>
+      close_fixed;
+  // Opens the approval request, inside Submit's transaction (not called for
+  // standard changes, which the catalogue pre-approves).
+  std::function<Status(const SubmittedChange&)> on_submitted;
+  // The plan changed after submission or approval: withdraw the request.
+  std::function<Status(std::int64_t change, std::string_view reason)> on_plan_changed;
+  // Whether someone is an incident manager. Empty: nobody is.
+  std::function<bool(const UserId&)> is_manager;
+
+  const std::vector<StandardTemplate>& Catalogue() const noexcept { return catalogue_; }
+
+  // A new change in draft. A standard change takes its steps (and its title,
+  // when none is given) from its template.
+  Result<store::Change> Create(const ChangeInput& input, const UserId& actor);
+
+  // Adds or retypes a link (kNotFound for an unknown incident or problem).
+  Status Link(std::int64_t change, const TypedLink& link, const UserId& actor);
+  Status Unlink(std::int64_t change, store::LinkTarget target, std::int64_t number,
+                const UserId& actor);
+
+  // The plan. Adding or editing a step after submission or approval sends the
+  // change back to draft, says why, and calls on_plan_changed. Editing a step
+  // clears its done and verified marks.
+  Result<int> AddStep(std::int64_t change, std::string_view text, const UserId& actor);
+  Status EditStep(std::int64_t change, int step, std::string_view text, const UserId& actor);
+  Status AssignStep(std::int64_t change, int step, const UserId& assignee, const UserId& actor);
+  // kConflict when it is done (verified) already, naming who did it.
+  Status MarkDone(std::int64_t change, int step, const UserId& actor);
+  Status Verify(std::int64_t change, int step, const UserId& actor);
+
+  // Draft or rejected → awaiting approval, once every step is done and
+  // verified (kConflict naming those that aren't); a standard change is
+  // approved at once.
+  Result<SubmittedChange> Submit(std::int64_t change, const UserId& actor);
+
+  // The CAB's decision. Runs inside the caller's transaction when there is
+  // one (else in its own). Refuses (kConflict) a change not awaiting approval
+  // and a decision about an older plan than the current one.
+  Status RecordDecision(std::int64_t change, bool approved, int plan_version,
+                        std::string_view summary);
+
+  // Approved and verified → closed, with the incidents it fixes (and their
+  // cases) and, through close_fixed, the problems it fixes, all in one
+  // transaction: any failure rolls everything back.
+  Result<CloseOutcome> Close(std::int64_t change, const UserId& actor, std::string_view note);
+
+  // Posts the plan message where the command was typed.
+  Status ShowPlanIn(std::int64_t change, const ChannelId& channel, const UserId& actor);
+
+  Result<ChangeDetails> Details(std::int64_t change);
+  // The one change linked to `incident` (kInvalidInput when none or several).
+  Result<std::int64_t> ImpliedByIncident(std::int64_t incident);
+  // Where the plan message went; recorded by the effect that posted it.
+  Status RecordPlanMessage(std::int64_t change, const ChannelId& channel, const MessageTs& ts);
+
+ private:
+  bool IsManager(const UserId& user) const { return is_manager && is_manager(user); }
+  Status MayEdit(const store::Change& change, const UserId& actor, std::string_view what) const;
+  Status MayWorkOn(const store::Change& change, const store::ChangeStep& step, const UserId& actor);
+  Result<store::Change> FindOpenChange(std::int64_t change, std::string_view what);
+  Status CheckLink(const TypedLink& link);
+  // Bumps the plan version; sends a submitted or approved change back.
+  Status PlanChanged(const store::Change& change, const UserId& actor, const std::string& what);
+  Result<store::ChangeStep> FindStep(std::int64_t change, int step);
+  // MarkDone, or with `verify` Verify.
+  Status WorkOnStep(std::int64_t change, int step, const UserId& actor, bool verify);
+  void RecordEvent(std::int64_t change, const UserId& actor, std::string_view kind,
+                   const std::string& text);
+  // Queues a plan refresh and tells the swarms of linked incidents.
+  void Publish(std::int64_t change, const std::string& news);
+  Result<CloseOutcome> CloseInTransaction(const store::Change& change, const UserId& actor,
+                                          const std::string& note);
+
+  store::Database& db_;
+  const Clock& clock_;
+  IncidentService& incidents_;
+  std::vector<StandardTemplate> catalogue_;
+};
+
+// kNotFound with "CHG-n doesn't exist".
+Error ChangeNotFound(std::int64_t change);
+
+}  // namespace swarmbot::lifecycle

@@ -1,0 +1,189 @@
+// Change requests through the real binary (issue #5, scenario steps 11 and
+// 12): Dev opens an emergency change from the swarm channel, the plan shows
+// there and stays current as steps are done and verified by someone else,
+// and submitting waits for every verification. A standard change from the
+// catalogue is approved on submission and closes its incident.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+class ChangeRequest : public EndToEnd {
+ protected:
+  static bool Has(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+  }
+
+  std::string Mention(const UserId& user, std::string_view name) {
+    return "<@" + user.str() + "|" + std::string(name) + ">";
+  }
+
+  // Starts INC-1's swarm with Dev and Ines; returns its channel once both are in.
+  ChannelId StartSwarm() {
+    Type(people().mara, people().incidents, "/swarm",
+         "start INC-1 " + Mention(people().dev, "dev") + " " + Mention(people().ines, "ines"));
+    ChannelId found;
+    EXPECT_TRUE(Eventually("the swarm channel with Dev and Ines", [&] {
+      for (const auto& channel : slack().Channels()) {
+        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
+            channel.HasMember(people().dev) && channel.HasMember(people().ines)) {
+          found = channel.id;
+        }
+      }
+      return !found.empty();
+    }));
+    return found;
+  }
+
+  // `who` types `/change <text>` in `where`, fills the form and submits it.
+  std::string OpenChange(const UserId& who, const ChannelId& where, const std::string& text,
+                         const std::map<std::string, std::vector<std::string>>& fields) {
+    std::string view_id;
+    Type(who, where, "/change", text);
+    EXPECT_TRUE(Eventually("the change form", [&] {
+      for (const auto& view : slack().Views(who)) {
+        if (view.open && view.callback_id == "change.new") {
+          view_id = view.id;
+        }
+      }
+      return !view_id.empty();
+    }));
+    auto ack = slack().FillAndSubmitView(who, view_id, fields);
+    return ack ? *ack : "(submission failed: " + ack.error().detail + ")";
+  }
+
+  // The plan message of CHG-1 in `channel` once `part` shows in it.
+  std::optional<emulator::MessageSnapshot> PlanShowing(const ChannelId& channel,
+                                                       std::string_view part) {
+    std::optional<emulator::MessageSnapshot> plan;
+    EXPECT_TRUE(Eventually("the plan showing " + std::string(part), [&] {
+      const auto snapshot = slack().Channel(channel);
+      for (const auto& message :
+           snapshot ? snapshot->messages : std::vector<emulator::MessageSnapshot>{}) {
+        if (Has(message.blocks_json, "Work plan · CHG-1") && Has(message.blocks_json, part)) {
+          plan = message;
+        }
+      }
+      return plan.has_value();
+    }));
+    return plan;
+  }
+
+  std::string LastEphemeral(const UserId& who) {
+    const auto shown = slack().Ephemerals(who);
+    return shown.empty() ? "" : shown.back().text;
+  }
+};
+
+TEST_F(ChangeRequest, DevPlansAnEmergencyFixInTheSwarmAndOthersVerifyEachStep) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const UserId& dev = people().dev;
+  const UserId& ines = people().ines;
+
+  ASSERT_EQ(OpenChange(dev, swarm, "new",
+                       {{"change_title", {"Fix FEAST25 validation"}},
+                        {"change_type", {"emergency"}},
+                        {"change_risk", {"high"}},
+                        {"change_justification", {"Launch code fails for every customer"}}}),
+            "");
+  // The news and the plan land in the swarm channel.
+  ASSERT_TRUE(Eventually("the news of CHG-1", [&] {
+    const auto channel = slack().Channel(swarm);
+    if (!channel) {
+      return false;
+    }
+    for (const auto& message : channel->messages) {
+      if (Has(message.text, "CHG-1 (emergency) opened: Fix FEAST25 validation; fixes INC-1")) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  ASSERT_TRUE(PlanShowing(swarm, "No steps yet"));
+
+  for (const char* step : {"Fix validation", "Deploy", "Verify checkout"}) {
+    EXPECT_TRUE(Has(Type(dev, swarm, "/change", std::string("step add ") + step), "Added step"));
+  }
+  EXPECT_EQ(Type(dev, swarm, "/change", "submit"),
+            "CHG-1 can't be submitted yet: steps 1, 2, 3 aren't done.");
+
+  // Dev clicks Done on each step; the plan turns each button into Verify.
+  for (int n = 1; n <= 3; ++n) {
+    const std::string done = "change.done." + std::to_string(n);
+    const auto plan = PlanShowing(swarm, done);
+    ASSERT_TRUE(plan);
+    ASSERT_TRUE(slack().ClickButton(dev, swarm, plan->ts, done));
+    ASSERT_TRUE(PlanShowing(swarm, "change.verify." + std::to_string(n)));
+  }
+  // The doer can't verify; Ines can, once each.
+  auto plan = PlanShowing(swarm, "change.verify.1");
+  ASSERT_TRUE(slack().ClickButton(dev, swarm, plan->ts, "change.verify.1"));
+  EXPECT_TRUE(Eventually("the doer's refusal", [&] {
+    return Has(LastEphemeral(dev), "must be verified by someone other than whoever did it");
+  })) << LastEphemeral(dev);
+  ASSERT_TRUE(slack().ClickButton(ines, swarm, plan->ts, "change.verify.1"));
+  EXPECT_EQ(Type(ines, swarm, "/change", "step verify CHG-1 2"), "Step 2 of CHG-1 is verified.");
+  EXPECT_EQ(Type(dev, swarm, "/change", "submit"),
+            "CHG-1 can't be submitted yet: step 3 isn't verified yet.");
+  EXPECT_EQ(Type(ines, swarm, "/change", "verify 3"), "Step 3 of CHG-1 is verified.");
+  EXPECT_EQ(Type(ines, swarm, "/change", "verify 3"),
+            "Step 3 of CHG-1 was verified already by <@" + ines.str() + ">.");
+
+  EXPECT_EQ(Type(dev, swarm, "/change", "submit"),
+            "CHG-1 was submitted for approval (plan version 4).");
+  ASSERT_TRUE(PlanShowing(swarm, "Awaiting approval"));
+  const auto final_plan = PlanShowing(swarm, "verified by <@" + ines.str() + ">");
+  ASSERT_TRUE(final_plan);
+  EXPECT_FALSE(Has(final_plan->blocks_json, "change.done."));
+  EXPECT_FALSE(Has(final_plan->blocks_json, "change.close"));  // not approved yet
+
+  Type(people().mara, swarm, "/change", "show");
+  const auto shown = slack().Ephemerals(people().mara);
+  ASSERT_FALSE(shown.empty());
+  EXPECT_TRUE(Has(shown.back().blocks_json, "Awaiting approval")) << shown.back().blocks_json;
+  EXPECT_TRUE(Has(shown.back().blocks_json, "Submitted for approval with plan version 4"))
+      << shown.back().blocks_json;
+}
+
+TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIncident) {
+  stack_->StopSwarmbot();
+  stack_->SetExtraConfig(
+      "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
+      "service\"\nsteps = [\"Drain traffic\", \"Restart\"]\n");
+  stack_->StartSwarmbot();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const UserId& dev = people().dev;
+  const UserId& ines = people().ines;
+  const ChannelId& here = people().incidents;
+
+  ASSERT_EQ(OpenChange(dev, here, "new INC-1",
+                       {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+            "");
+  ASSERT_TRUE(PlanShowing(here, "Drain traffic"));
+  for (const char* n : {"1", "2"}) {
+    EXPECT_TRUE(Has(Type(dev, here, "/change", std::string("done CHG-1 ") + n), "is done"));
+    EXPECT_TRUE(Has(Type(ines, here, "/change", std::string("verify CHG-1 ") + n), "verified"));
+  }
+  EXPECT_TRUE(Has(Type(dev, here, "/change", "submit CHG-1"), "CHG-1 is approved"));
+  const auto approved = PlanShowing(here, "change.close");
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(Type(people().kofi, here, "/change", "close CHG-1"),
+            "Only the requester of CHG-1 and incident managers can close it.");
+  EXPECT_EQ(Type(dev, here, "/change", "close CHG-1 Pricing restarted"),
+            "Closed CHG-1; incidents closed: INC-1.");
+  ASSERT_TRUE(PlanShowing(here, "Closed: Pricing restarted"));
+  Type(people().mara, here, "/incident", "status INC-1");
+  const auto status = slack().Ephemerals(people().mara);
+  ASSERT_FALSE(status.empty());
+  EXPECT_TRUE(Has(status.back().blocks_json, "Closed: Pricing restarted"))
+      << status.back().blocks_json;
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

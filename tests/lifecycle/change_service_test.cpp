@@ -1,0 +1,367 @@
+// Change requests: the record, its links, the work plan, submission,
+// the CAB's decision and the close that cascades (issue #5).
+#include "lifecycle/change_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "lifecycle/transaction.hpp"
+#include "tests/lifecycle/fixture.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+using store::ChangeState;
+
+class ChangeServiceTest : public testing::LifecycleTest {
+ protected:
+  ChangeInput Emergency(std::int64_t incident) {
+    ChangeInput in;
+    in.title = "Fix FEAST25 validation";
+    in.type = store::ChangeType::kEmergency;
+    in.risk = store::Level::kHigh;
+    in.justification = "Customers can't use the launch code";
+    in.links.push_back({store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes});
+    return in;
+  }
+
+  // An emergency change fixing a new incident with linked cases, its three
+  // steps done by Dev and verified by Ines.
+  std::int64_t VerifiedChange() {
+    incident_ = NewIncident();
+    cases_in_incident_ = {NewCase(), NewCase("chat")};
+    EXPECT_TRUE(incidents_.LinkCases(incident_, cases_in_incident_, mara_));
+    const auto change = changes_.Create(Emergency(incident_), dev_).value().number;
+    for (const char* text : {"Fix validation", "Deploy", "Verify checkout"}) {
+      const int step = changes_.AddStep(change, text, dev_).value();
+      EXPECT_TRUE(changes_.MarkDone(change, step, dev_));
+      EXPECT_TRUE(changes_.Verify(change, step, ines_));
+    }
+    return change;
+  }
+
+  std::int64_t ApprovedChange() {
+    const auto change = VerifiedChange();
+    const auto submitted = changes_.Submit(change, dev_);
+    EXPECT_TRUE(submitted);
+    EXPECT_TRUE(changes_.RecordDecision(change, true, submitted->plan_version, "2 of 3 approved"));
+    return change;
+  }
+
+  store::Change Find(std::int64_t change) { return changes_.Details(change).value().change; }
+
+  std::string Refusal(const Status& status) {
+    return status ? std::string("(accepted)") : status.error().user_message;
+  }
+
+  UserId dev_{"UDEV"};
+  UserId ines_{"UINES"};
+  UserId kofi_{"UKOFI"};
+  std::int64_t incident_ = 0;
+  std::vector<std::int64_t> cases_in_incident_;
+  ChangeService changes_{*db_,
+                         clock_,
+                         incidents_,
+                         {{"restart-pricing",
+                           "Restart the pricing service",
+                           {"Drain traffic", "Restart", "Check prices"}}}};
+};
+
+TEST_F(ChangeServiceTest, AnEmergencyChangeFixingTheIncidentOpensAsADraft) {
+  const auto incident = NewIncident();
+  const auto change = changes_.Create(Emergency(incident), dev_);
+  ASSERT_TRUE(change) << change.error().user_message;
+  EXPECT_EQ(store::ChangeNumberText(change->number), "CHG-1");
+  EXPECT_EQ(change->state, ChangeState::kDraft);
+  EXPECT_EQ(change->requester, dev_);
+  const auto details = changes_.Details(change->number).value();
+  ASSERT_EQ(details.links.size(), 1u);
+  EXPECT_EQ(details.links[0].target, store::LinkTarget::kIncident);
+  EXPECT_EQ(details.links[0].relation, store::LinkRelation::kFixes);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM timeline WHERE kind = 'change'"), 1);
+}
+
+TEST_F(ChangeServiceTest, BadInputIsRefusedAndCreatesNothing) {
+  const auto incident = NewIncident();
+  auto refused = [&](ChangeInput in) {
+    auto created = changes_.Create(in, dev_);
+    return created ? std::string("(created)") : created.error().user_message;
+  };
+  ChangeInput in = Emergency(incident);
+  in.title = "";
+  EXPECT_EQ(refused(in), "title is required");
+  in.title = std::string(201, 'x');
+  EXPECT_NE(refused(in).find("title"), std::string::npos);
+  in = Emergency(incident);
+  in.window_start = clock_.Now();
+  EXPECT_EQ(refused(in), "give the planned window's start and its end, or neither");
+  in.window_end = clock_.Now() - std::chrono::hours(1);
+  EXPECT_EQ(refused(in), "the planned window must end after it starts");
+  in = Emergency(99);
+  EXPECT_EQ(refused(in), "INC-99 doesn't exist");
+  in = Emergency(incident);
+  in.links.push_back({store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes});
+  EXPECT_EQ(refused(in), "Problems aren't available, so PRB-2 can't be linked.");
+  in = Emergency(incident);
+  in.type = store::ChangeType::kStandard;
+  EXPECT_EQ(refused(in), "a standard change needs a template from the catalogue");
+  in.template_name = "reboot-the-world";
+  EXPECT_EQ(refused(in), "\"reboot-the-world\" isn't in the standard change catalogue");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM changes"), 0);
+}
+
+TEST_F(ChangeServiceTest, ProblemLinksAreCheckedThroughTheHook) {
+  changes_.problem_exists = [](std::int64_t problem) -> Result<bool> { return problem == 2; };
+  ChangeInput in = Emergency(NewIncident());
+  in.links = {{store::LinkTarget::kProblem, 3, store::LinkRelation::kFixes}};
+  EXPECT_EQ(changes_.Create(in, dev_).error().user_message, "PRB-3 doesn't exist");
+  in.links = {{store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes}};
+  ASSERT_TRUE(changes_.Create(in, dev_));
+  EXPECT_TRUE(
+      changes_.Link(1, {store::LinkTarget::kProblem, 2, store::LinkRelation::kCausedBy}, dev_));
+  EXPECT_EQ(changes_.Details(1)->links.at(0).relation, store::LinkRelation::kCausedBy);
+}
+
+TEST_F(ChangeServiceTest, TheSameFormSubmittedTwiceOpensOneChange) {
+  ChangeInput in = Emergency(NewIncident());
+  in.create_view = "V123";
+  ASSERT_TRUE(changes_.Create(in, dev_));
+  EXPECT_EQ(changes_.Create(in, dev_).error().user_message,
+            "This form was submitted already: it opened CHG-1.");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM changes"), 1);
+}
+
+TEST_F(ChangeServiceTest, AStepIsVerifiedBySomeoneOtherThanItsDoerAndCountsOnce) {
+  const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
+  const int step = changes_.AddStep(change, "Fix validation", dev_).value();
+  EXPECT_EQ(Refusal(changes_.Verify(change, step, ines_)), "Step 1 of CHG-1 isn't done yet.");
+  ASSERT_TRUE(changes_.MarkDone(change, step, dev_));
+  EXPECT_EQ(Refusal(changes_.MarkDone(change, step, ines_)),
+            "Step 1 of CHG-1 was done already by UDEV.");
+  EXPECT_EQ(Refusal(changes_.Verify(change, step, dev_)),
+            "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
+  ASSERT_TRUE(changes_.Verify(change, step, ines_));
+  EXPECT_EQ(Refusal(changes_.Verify(change, step, kofi_)),
+            "Step 1 of CHG-1 was verified already by UINES.");
+  EXPECT_EQ(Refusal(changes_.MarkDone(change, 7, dev_)), "CHG-1 has no step 7.");
+  const auto steps = changes_.Details(change)->steps;
+  EXPECT_EQ(steps.at(0).done_by, dev_);
+  EXPECT_EQ(steps.at(0).verified_by, ines_);
+}
+
+TEST_F(ChangeServiceTest, OnlyTheRequesterAndManagersEditThePlan) {
+  const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
+  EXPECT_EQ(changes_.AddStep(change, "Deploy", kofi_).error().user_message,
+            "Only the requester of CHG-1 and incident managers can change its plan.");
+  changes_.is_manager = [this](const UserId& user) { return user == mara_; };
+  EXPECT_TRUE(changes_.AddStep(change, "Deploy", mara_));
+  const auto by_kofi = changes_.Submit(change, kofi_);
+  ASSERT_FALSE(by_kofi);
+  EXPECT_EQ(by_kofi.error().user_message,
+            "Only the requester of CHG-1 and incident managers can submit it.");
+  EXPECT_EQ(changes_.AddStep(change, std::string(501, 's'), dev_).error().code,
+            Errc::kInvalidInput);
+}
+
+TEST_F(ChangeServiceTest, OnlyTheSwarmWorksOnStepsOnceTheIncidentSwarms) {
+  const auto incident = NewIncident();
+  const auto change = changes_.Create(Emergency(incident), dev_).value().number;
+  ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, mara_));
+  ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CSWARM"), "inc-1-feast25"));
+  EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
+            "Only the swarm's members, the requester and the step's assignee can work on the "
+            "plan of CHG-1.");
+  ASSERT_TRUE(changes_.AssignStep(change, 1, kofi_, dev_));
+  EXPECT_TRUE(changes_.MarkDone(change, 1, kofi_));
+}
+
+TEST_F(ChangeServiceTest, SubmittingIsRefusedUntilEveryStepIsDoneAndVerified) {
+  const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
+  EXPECT_EQ(changes_.Submit(change, dev_).error().user_message,
+            "CHG-1 can't be submitted yet: the plan has no steps yet.");
+  for (const char* text : {"Fix validation", "Deploy", "Verify checkout"}) {
+    ASSERT_TRUE(changes_.AddStep(change, text, dev_));
+  }
+  ASSERT_TRUE(changes_.MarkDone(change, 1, dev_));
+  ASSERT_TRUE(changes_.MarkDone(change, 2, dev_));
+  ASSERT_TRUE(changes_.Verify(change, 1, ines_));
+  EXPECT_EQ(changes_.Submit(change, dev_).error().user_message,
+            "CHG-1 can't be submitted yet: step 3 isn't done; step 2 isn't verified yet.");
+  EXPECT_EQ(Find(change).state, ChangeState::kDraft);
+}
+
+TEST_F(ChangeServiceTest, SubmittingAwaitsTheCabThroughTheHookInTheSameTransaction) {
+  const auto change = VerifiedChange();
+  SubmittedChange seen;
+  changes_.on_submitted = [&](const SubmittedChange& submitted) -> Status {
+    seen = submitted;
+    return MakeError(Errc::kInternal, "cab down", "The approval request couldn't be opened.");
+  };
+  EXPECT_EQ(changes_.Submit(change, dev_).error().user_message,
+            "The approval request couldn't be opened.");
+  EXPECT_EQ(Find(change).state, ChangeState::kDraft);  // rolled back with the hook
+  EXPECT_EQ(seen.type, "emergency");
+  EXPECT_EQ(seen.risk, "high");
+  ASSERT_EQ(seen.plan.size(), 3u);
+  EXPECT_EQ(seen.plan[2].text, "Verify checkout");
+  EXPECT_EQ(seen.plan[2].verified_by, ines_);
+
+  changes_.on_submitted = [](const SubmittedChange&) -> Status { return {}; };
+  const auto submitted = changes_.Submit(change, dev_);
+  ASSERT_TRUE(submitted);
+  EXPECT_EQ(Find(change).state, ChangeState::kAwaitingApproval);
+  EXPECT_EQ(changes_.Submit(change, dev_).error().user_message,
+            "CHG-1 is awaiting approval already.");
+}
+
+TEST_F(ChangeServiceTest, AStandardChangeFromTheCatalogueIsApprovedOnSubmission) {
+  ChangeInput in;
+  in.type = store::ChangeType::kStandard;
+  in.template_name = "restart-pricing";
+  const auto change = changes_.Create(in, dev_);
+  ASSERT_TRUE(change) << change.error().user_message;
+  EXPECT_EQ(change->title, "Restart the pricing service");
+  for (int step = 1; step <= 3; ++step) {
+    ASSERT_TRUE(changes_.MarkDone(change->number, step, dev_));
+    ASSERT_TRUE(changes_.Verify(change->number, step, ines_));
+  }
+  bool asked_cab = false;
+  changes_.on_submitted = [&](const SubmittedChange&) -> Status {
+    asked_cab = true;
+    return {};
+  };
+  ASSERT_TRUE(changes_.Submit(change->number, dev_));
+  EXPECT_FALSE(asked_cab);
+  EXPECT_EQ(Find(change->number).state, ChangeState::kApproved);
+  EXPECT_TRUE(changes_.Close(change->number, dev_, ""));
+}
+
+TEST_F(ChangeServiceTest, ADecisionAboutAnEarlierPlanIsRefused) {
+  const auto change = VerifiedChange();
+  const int version = changes_.Submit(change, dev_).value().plan_version;
+  EXPECT_EQ(Refusal(changes_.RecordDecision(change, true, version - 1, "")),
+            "That decision was about an earlier plan of CHG-1; the plan has changed since.");
+  EXPECT_EQ(Refusal(changes_.RecordDecision(99, true, version, "")), "CHG-99 doesn't exist");
+  // Inside the caller's transaction, as the CAB side calls it.
+  const Status decided = InTransaction(*db_, "vote", [&]() -> Status {
+    return changes_.RecordDecision(change, true, version, "Kofi and Ana approved");
+  });
+  ASSERT_TRUE(decided) << decided.error().detail;
+  EXPECT_EQ(Find(change).state, ChangeState::kApproved);
+  EXPECT_EQ(Refusal(changes_.RecordDecision(change, true, version, "")),
+            "CHG-1 isn't awaiting approval; it is approved.");
+}
+
+TEST_F(ChangeServiceTest, AStepAddedAfterApprovalSendsTheChangeBackAndSaysWhy) {
+  const auto change = ApprovedChange();
+  std::string withdrawn;
+  changes_.on_plan_changed = [&](std::int64_t number, std::string_view reason) -> Status {
+    withdrawn = store::ChangeNumberText(number) + ": " + std::string(reason);
+    return {};
+  };
+  ASSERT_TRUE(changes_.AddStep(change, "Purge the CDN", dev_));
+  const auto after = Find(change);
+  EXPECT_EQ(after.state, ChangeState::kDraft);
+  EXPECT_EQ(after.state_reason, "step 4 added after approval; the plan needs approval again");
+  EXPECT_EQ(withdrawn, "CHG-1: step 4 added after approval; the plan needs approval again");
+  EXPECT_FALSE(after.approved_version.has_value());
+  EXPECT_EQ(changes_.Details(change)->events.back().kind, "sent_back");
+  EXPECT_EQ(changes_.Close(change, dev_, "").error().user_message,
+            "CHG-1 is a draft; only an approved change can be closed.");
+}
+
+TEST_F(ChangeServiceTest, EditingAStepOfARejectedChangeMakesItADraftAgain) {
+  const auto change = VerifiedChange();
+  const int version = changes_.Submit(change, dev_).value().plan_version;
+  ASSERT_TRUE(changes_.RecordDecision(change, false, version, "Rejected by Kofi: no rollback"));
+  EXPECT_EQ(Find(change).state, ChangeState::kRejected);
+  ASSERT_TRUE(changes_.EditStep(change, 2, "Deploy behind a flag", dev_));
+  EXPECT_EQ(Find(change).state, ChangeState::kDraft);
+  EXPECT_FALSE(changes_.Details(change)->steps.at(1).Done());
+}
+
+TEST_F(ChangeServiceTest, ClosingTheChangeClosesTheIncidentItFixesAndItsCases) {
+  const auto change = ApprovedChange();
+  const auto closed = changes_.Close(change, dev_, "Validation fixed and deployed");
+  ASSERT_TRUE(closed) << closed.error().user_message;
+  EXPECT_EQ(closed->change.state, ChangeState::kClosed);
+  EXPECT_EQ(closed->report.closed_incidents, std::vector<std::int64_t>{incident_});
+  EXPECT_EQ(closed->report.closed_cases, 2);
+  EXPECT_FALSE(incidents_.FindIncident(incident_)->Open());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'closed' AND resolution = "
+                  "'Validation fixed and deployed'"),
+            2);
+  EXPECT_EQ(changes_.Close(change, dev_, "").error().user_message,
+            "CHG-1 is closed; closing it again is no longer possible.");
+}
+
+TEST_F(ChangeServiceTest, ClosingHandsTheFixedProblemsToTheCascadeAndReportsWhatStaysOpen) {
+  changes_.problem_exists = [](std::int64_t) -> Result<bool> { return true; };
+  std::vector<std::int64_t> asked;
+  changes_.close_fixed = [&](const std::vector<std::int64_t>& problems, const UserId&,
+                             std::string_view) -> Result<CascadeReport> {
+    asked = problems;
+    CascadeReport report;
+    report.closed_problems = {2};
+    report.kept_open = {"PRB-5 stays open: INC-9 is still open."};
+    return report;
+  };
+  const auto change = VerifiedChange();
+  ASSERT_TRUE(
+      changes_.Link(change, {store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes}, dev_));
+  ASSERT_TRUE(changes_.Link(
+      change, {store::LinkTarget::kProblem, 4, store::LinkRelation::kCausedBy}, dev_));
+  const int version = changes_.Submit(change, dev_).value().plan_version;
+  ASSERT_TRUE(changes_.RecordDecision(change, true, version, ""));
+  const auto closed = changes_.Close(change, dev_, "");
+  ASSERT_TRUE(closed) << closed.error().user_message;
+  EXPECT_EQ(asked, std::vector<std::int64_t>{2});
+  EXPECT_EQ(closed->report.closed_problems, std::vector<std::int64_t>{2});
+  EXPECT_EQ(closed->report.kept_open.at(0), "PRB-5 stays open: INC-9 is still open.");
+}
+
+TEST_F(ChangeServiceTest, AFailingCascadeLeavesNothingHalfClosed) {
+  changes_.problem_exists = [](std::int64_t) -> Result<bool> { return true; };
+  changes_.close_fixed = [](const std::vector<std::int64_t>&, const UserId&,
+                            std::string_view) -> Result<CascadeReport> {
+    return MakeError(Errc::kConflict, "problem guard", "PRB-2 can't close now.");
+  };
+  const auto change = VerifiedChange();
+  ASSERT_TRUE(
+      changes_.Link(change, {store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes}, dev_));
+  const int version = changes_.Submit(change, dev_).value().plan_version;
+  ASSERT_TRUE(changes_.RecordDecision(change, true, version, ""));
+  EXPECT_EQ(changes_.Close(change, dev_, "").error().user_message, "PRB-2 can't close now.");
+  EXPECT_EQ(Find(change).state, ChangeState::kApproved);
+  EXPECT_TRUE(incidents_.FindIncident(incident_)->Open());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'closed'"), 0);
+}
+
+TEST_F(ChangeServiceTest, AStoreFailureWhileClosingACaseRollsEverythingBack) {
+  const auto change = ApprovedChange();
+  const auto pending_before = store::Outbox(*db_).PendingCount();
+  db_->Sql().exec(
+      "CREATE TRIGGER refuse_case_close BEFORE UPDATE OF status ON cases "
+      "WHEN NEW.status = 'closed' BEGIN SELECT RAISE(ABORT, 'case store refused'); END");
+  const auto closed = changes_.Close(change, dev_, "Fixed");
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().user_message,
+            "Something went wrong while saving that; nothing was changed.");
+  EXPECT_EQ(Find(change).state, ChangeState::kApproved);
+  EXPECT_TRUE(incidents_.FindIncident(incident_)->Open());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'closed'"), 0);
+  EXPECT_EQ(store::Outbox(*db_).PendingCount(), pending_before);
+}
+
+TEST_F(ChangeServiceTest, TheChangeImpliedByAnIncidentIsItsOnlyOne) {
+  const auto incident = NewIncident();
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).error().user_message,
+            "No change is linked to INC-1; name it, e.g. CHG-3.");
+  ASSERT_TRUE(changes_.Create(Emergency(incident), dev_));
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).value(), 1);
+  ASSERT_TRUE(changes_.Create(Emergency(incident), dev_));
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).error().code, Errc::kInvalidInput);
+}
+
+}  // namespace
+}  // namespace swarmbot::lifecycle
