@@ -34,6 +34,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
       {"swarm", {"timeline_reaction"}},
+      {"banner", {"clear_on_close", "max_age_seconds"}},
   };
   return kKeys;
 }
@@ -442,11 +443,25 @@ void ReadSwarm(const toml::table& root, const std::string& source, Config& confi
   config.swarm_timeline_reaction = name;
 }
 
+void ReadBanner(const toml::table& root, const std::string& source, Config& config) {
+  if (const toml::node* node = root.at_path("banner.clear_on_close").node()) {
+    const auto on = node->value<bool>();
+    if (!node->is_boolean() || !on) {
+      Fail(source, "banner.clear_on_close", "must be true or false");
+    }
+    config.banner_clear_on_close = *on;
+  }
+  config.banner_max_age_seconds =
+      ReadWhole(root, source, "banner.max_age_seconds", config.banner_max_age_seconds, 0, 3600);
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
   config.signing_secret = ReadSecret(env, "SIGNING_SECRET");
   config.intake_api_key = ReadSecret(env, "INTAKE_API_KEY");
+  // Optional: without it GET /api/site/banner answers 401 to everyone.
+  config.site_api_key = ReadSecret(env, "SITE_API_KEY");
   RequireSecret(config.bot_token, "BOT_TOKEN", "xoxb-", "the bot token calls the Web API");
   if (config.mode == Mode::kSocket) {
     RequireSecret(config.app_token, "APP_TOKEN", "xapp-", "Socket Mode needs the app token");
@@ -501,6 +516,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   }
   ReadSpike(root, source_name, config);
   ReadSwarm(root, source_name, config);
+  ReadBanner(root, source_name, config);
   ReadSecrets(env, config);
   return config;
 }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "handlers/banner_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "lifecycle/incident_states.hpp"
 
@@ -133,6 +134,9 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
     fields.push_back(Field("Workaround", WorkaroundsText(status)));
   }
   message.Fields(fields);
+  if (!status.banners.empty()) {
+    message.Section(BannerSummaryText(status.banners));
+  }
   std::string when = "Declared " + FormatTime(incident.created_at);
   if (incident.resolved_at) {
     when += " · resolved " + FormatTime(*incident.resolved_at);

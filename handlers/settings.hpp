@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing.hpp"
 
@@ -38,6 +39,8 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [banner]: site banners.
+  lifecycle::BannerSettings banner{};
 };
 
 }  // namespace swarmbot::handlers

@@ -59,6 +59,11 @@ inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
 inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";
 inline constexpr std::string_view kUpdateSpikeAlert = "spike.update_alert";
 inline constexpr std::string_view kSpikeEffectPrefix = "spike.";
+// Tell the incident's swarm channel that site banner args[kArgBanner] went up
+// or came down (args[kArgBannerEvent]: set, replaced, cleared, closed); skipped
+// when the incident has no live swarm channel.
+inline constexpr std::string_view kBannerAnnounce = "banner.announce";
+inline constexpr std::string_view kBannerEffectPrefix = "banner.";
 
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
@@ -73,6 +78,8 @@ inline constexpr std::string_view kArgView = "view";
 // Who opened a modal and where, to tell them if it could not open.
 inline constexpr std::string_view kArgUser = "user";
 inline constexpr std::string_view kArgChannel = "channel";
-inline constexpr std::string_view kArgSpike = "spike";  // the number, "7"
+inline constexpr std::string_view kArgSpike = "spike";               // the number, "7"
+inline constexpr std::string_view kArgBanner = "banner";             // the banner's id
+inline constexpr std::string_view kArgBannerEvent = "banner_event";  // see kBannerAnnounce
 
 }  // namespace swarmbot::lifecycle::effect

@@ -11,6 +11,7 @@
 #include "common/result.hpp"
 #include "lifecycle/incident_states.hpp"
 #include "lifecycle/priority.hpp"
+#include "store/banner_repository.hpp"
 #include "store/case_repository.hpp"
 #include "store/database.hpp"
 #include "store/knowledge_repository.hpp"
@@ -50,6 +51,8 @@ struct IncidentStatus {
   std::vector<store::TimelineEntry> recent;  // oldest of them first
   // Knowledge articles attached as workarounds, in the order attached.
   std::vector<store::AttachedArticle> workarounds;
+  // Site banners of this incident that are up (lifecycle/banner_service.hpp).
+  std::vector<store::Banner> banners;
 };
 
 // Incidents: declare, link and unlink cases, move through the states of

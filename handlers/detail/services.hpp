@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/slash_command.hpp"
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
@@ -38,6 +39,7 @@ struct Services {
         mail(db, clock),
         routing(db, clock, s.routing),
         spikes(db, clock),
+        banners(db, clock, s.banner),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
   }
@@ -49,6 +51,7 @@ struct Services {
   lifecycle::CaseMailService mail;
   lifecycle::RoutingService routing;
   lifecycle::SpikeService spikes;
+  lifecycle::BannerService banners;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
