@@ -28,6 +28,7 @@
 #include "handlers/email_intake.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
+#include "handlers/site_api.hpp"
 #include "lifecycle/spike_service.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
@@ -104,6 +105,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   for (const config::StandardChange& entry : config.standard_changes) {
     settings.standard_changes.push_back({entry.name, entry.title, entry.steps});
   }
+  settings.banner.clear_on_close = config.banner_clear_on_close;
   return settings;
 }
 
@@ -119,6 +121,15 @@ bot::HttpAnswer ToHttpAnswer(const handlers::IntakeAnswer& answer) {
   http.status = answer.status;
   http.body = answer.body_json;
   return http;
+}
+
+bot::HttpAnswer ToHttpAnswer(handlers::SiteAnswer answer) {
+  return {answer.status, std::move(answer.content_type), std::move(answer.body),
+          std::move(answer.headers)};
+}
+
+handlers::SiteRequest ToSiteRequest(const bot::ApiRequest& request) {
+  return {.query = request.query, .if_none_match = request.Header("if-none-match")};
 }
 
 void ReportReady(const ServeOptions& options, std::uint16_t port) {
@@ -147,6 +158,7 @@ class Server {
         email_intake_(
             db, clock_, config.intake_api_key,
             {.territory = config.intake_email_territory, .owner = config.intake_email_owner}),
+        site_(db, clock_, {.max_age_seconds = config.banner_max_age_seconds}),
         api_(io_.get_executor(), bot::WebApiOptions{.base_url = config.api_base_url,
                                                     .ca_file = config.ca_file,
                                                     .bot_token = config.bot_token}),
@@ -185,6 +197,21 @@ class Server {
           worker_.Wake();
           return ToHttpAnswer(answer);
         });
+    AddSiteRoutes();
+  }
+
+  // The customer site's banner (behind its own key) and the public status page.
+  void AddSiteRoutes() {
+    if (config_.site_api_key.Empty()) {
+      spdlog::warn("event=startup.no_site_api_key detail=\"GET /api/site/banner answers 401\"");
+    }
+    endpoint_.AddApiRoute("GET", "/api/site/banner", config_.site_api_key,
+                          [this](const bot::ApiRequest& request) {
+                            return ToHttpAnswer(site_.Banner(ToSiteRequest(request)));
+                          });
+    endpoint_.AddPublicRoute("GET", "/status", [this](const bot::ApiRequest& request) {
+      return ToHttpAnswer(site_.StatusPage(ToSiteRequest(request)));
+    });
   }
 
   int Run(const ServeOptions& options) {
@@ -323,6 +350,7 @@ class Server {
   lifecycle::SpikeWatch spike_watch_;
   handlers::Intake intake_;
   handlers::EmailIntake email_intake_;
+  handlers::SiteApi site_;
   std::optional<handlers::Router> router_;         // set once the bot's identity is known
   std::optional<handlers::EffectRunner> effects_;  // likewise
   bot::WebApiClient api_;

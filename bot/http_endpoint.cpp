@@ -96,6 +96,7 @@ struct ApiRoute {
   std::string method;
   Secret api_key;
   ApiHandler handler;
+  bool open = false;  // no key needed
 };
 
 bool KeyMatches(const Request& req, const Secret& key) {
@@ -535,7 +536,7 @@ Outcome HttpEndpoint::Impl::HandleApi(const Request& req, std::string_view path,
     out.answer.headers.emplace_back("Allow", allowed);
     return out;
   }
-  if (!KeyMatches(req, route->api_key)) {
+  if (!route->open && !KeyMatches(req, route->api_key)) {
     Outcome out{Json(401, JsonError("unauthorized")), std::nullopt};
     out.answer.headers.emplace_back("WWW-Authenticate", "Bearer");
     return out;
@@ -561,6 +562,11 @@ void HttpEndpoint::AddApiRoute(std::string method, std::string path, Secret api_
                                ApiHandler handler) {
   impl_->routes[std::move(path)].push_back(
       ApiRoute{std::move(method), std::move(api_key), std::move(handler)});
+}
+
+void HttpEndpoint::AddPublicRoute(std::string method, std::string path, ApiHandler handler) {
+  impl_->routes[std::move(path)].push_back(
+      ApiRoute{std::move(method), Secret{}, std::move(handler), true});
 }
 
 void HttpEndpoint::Start() {

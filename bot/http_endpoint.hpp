@@ -76,6 +76,7 @@ struct HttpEndpointOptions {
 // API routes: an exact path and method, guarded by a shared key sent as
 // `Authorization: Bearer <key>` or `X-Api-Key: <key>` (401 without it). Unknown
 // path → 404, known path with another method → 405. `GET /healthz` → 200.
+// Public routes (AddPublicRoute) are the same without the key.
 //
 // Everything runs on `executor` (swarmbot's io thread): call AddApiRoute before
 // Start, and Start/Stop on that thread or before it runs. The clock, filter and
@@ -89,6 +90,9 @@ class HttpEndpoint {
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
   void AddApiRoute(std::string method, std::string path, Secret api_key, ApiHandler handler);
+  // A route anyone may read without a key (e.g. a public status page). Its
+  // handler still never sees an Authorization or X-Api-Key header.
+  void AddPublicRoute(std::string method, std::string path, ApiHandler handler);
 
   // Binds, listens and starts accepting. Throws std::system_error if the
   // address can't be bound, std::invalid_argument for bad options (start-up

@@ -42,6 +42,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"smtp", {"url", "starttls", "username", "ca_file", "timeout_seconds"}},
       {"problems", {"reopen_days"}},
       {"changes", {"standard"}},
+      {"banner", {"clear_on_close", "max_age_seconds"}},
   };
   return kKeys;
 }
@@ -456,11 +457,25 @@ void ReadSwarm(const toml::table& root, const std::string& source, Config& confi
   config.swarm_timeline_reaction = name;
 }
 
+void ReadBanner(const toml::table& root, const std::string& source, Config& config) {
+  if (const toml::node* node = root.at_path("banner.clear_on_close").node()) {
+    const auto on = node->value<bool>();
+    if (!node->is_boolean() || !on) {
+      Fail(source, "banner.clear_on_close", "must be true or false");
+    }
+    config.banner_clear_on_close = *on;
+  }
+  config.banner_max_age_seconds =
+      ReadWhole(root, source, "banner.max_age_seconds", config.banner_max_age_seconds, 0, 3600);
+}
+
 void ReadSecrets(const EnvLookup& env, Config& config) {
   config.bot_token = ReadSecret(env, "BOT_TOKEN");
   config.app_token = ReadSecret(env, "APP_TOKEN");
   config.signing_secret = ReadSecret(env, "SIGNING_SECRET");
   config.intake_api_key = ReadSecret(env, "INTAKE_API_KEY");
+  // Optional: without it GET /api/site/banner answers 401 to everyone.
+  config.site_api_key = ReadSecret(env, "SITE_API_KEY");
   RequireSecret(config.bot_token, "BOT_TOKEN", "xoxb-", "the bot token calls the Web API");
   if (config.mode == Mode::kSocket) {
     RequireSecret(config.app_token, "APP_TOKEN", "xapp-", "Socket Mode needs the app token");
@@ -518,6 +533,7 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   config.problems_reopen_days =
       ReadWhole(root, source_name, "problems.reopen_days", config.problems_reopen_days, 0, 365);
   config.standard_changes = ReadStandardChanges(root, source_name);
+  ReadBanner(root, source_name, config);
   ReadSecrets(env, config);
   detail::ReadBroadcast(root, source_name, env, config);
   return config;

@@ -110,10 +110,16 @@ struct Config {
   // its closing reopens its closed problems (0: never).
   int problems_reopen_days = 7;
 
+  // [banner]: a banner tied to an incident comes down when it closes; how
+  // long the customer site may cache the banner and the status page.
+  bool banner_clear_on_close = true;
+  int banner_max_age_seconds = 30;
+
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode
   Secret signing_secret;  // for request-URL mode
   Secret intake_api_key;  // guards POST /api/cases
+  Secret site_api_key;    // guards GET /api/site/banner; empty: nobody may read it
 };
 
 // A config that can't be used. The message names the key and says what is

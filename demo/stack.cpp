@@ -1,5 +1,7 @@
 #include "demo/stack.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -39,7 +41,8 @@ std::string TomlString(const std::string& text) {
 Stack::Stack(Options options)
     : options_(std::move(options)),
       slack_(std::make_unique<emulator::Emulator>(options_.slack)),
-      intake_api_key_("intake-" + RandomHex(16)) {
+      intake_api_key_("intake-" + RandomHex(16)),
+      site_api_key_("site-" + RandomHex(16)) {
   std::filesystem::create_directories(options_.work_dir);
   // As subscribed in slack-app-manifest.yml.
   auto events = emulator::DefaultEventSubscriptions();
@@ -75,7 +78,8 @@ void Stack::WriteConfig() const {
 
 std::vector<std::string> Stack::Secrets() const {
   const auto& s = slack_->options();
-  return {s.bot_token.Reveal(), s.app_token.Reveal(), s.signing_secret.Reveal(), intake_api_key_};
+  return {s.bot_token.Reveal(), s.app_token.Reveal(), s.signing_secret.Reveal(), intake_api_key_,
+          site_api_key_};
 }
 
 void Stack::Launch(bool wait_ready) {
@@ -115,7 +119,8 @@ std::map<std::string, std::string> Stack::SecretEnvironment() const {
   return {{"SWARMBOT_BOT_TOKEN", s.bot_token.Reveal()},
           {"SWARMBOT_APP_TOKEN", s.app_token.Reveal()},
           {"SWARMBOT_SIGNING_SECRET", s.signing_secret.Reveal()},
-          {"SWARMBOT_INTAKE_API_KEY", intake_api_key_}};
+          {"SWARMBOT_INTAKE_API_KEY", intake_api_key_},
+          {"SWARMBOT_SITE_API_KEY", site_api_key_}};
 }
 
 Stack::CommandResult Stack::RunSwarmbotCommand(const std::vector<std::string>& args) {
@@ -237,7 +242,14 @@ Stack::HttpResult Stack::Request(const std::string& method, const std::string& t
   http::read(stream, buffer, response);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return {static_cast<int>(response.result_int()), response.body()};
+  HttpResult result{static_cast<int>(response.result_int()), response.body()};
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    result.headers[name] = std::string(field.value());
+  }
+  return result;
 }
 
 }  // namespace swarmbot::demo

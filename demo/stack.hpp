@@ -58,10 +58,13 @@ class Stack {
   // The secrets swarmbot runs with, for tests that scan its log for them.
   std::vector<std::string> Secrets() const;
   std::string IntakeApiKey() const { return intake_api_key_; }
+  // The key the customer site presents to GET /api/site/banner.
+  std::string SiteApiKey() const { return site_api_key_; }
 
   struct HttpResult {
     int status = 0;
     std::string body;
+    std::map<std::string, std::string> headers{};  // names in lowercase
   };
   // POST /api/cases on swarmbot's HTTP endpoint with the intake API key.
   HttpResult PostCase(const std::string& json, const std::string& idempotency_key = "");
@@ -84,6 +87,7 @@ class Stack {
   std::vector<UserId> managers_;
   std::string extra_config_;
   std::string intake_api_key_;
+  std::string site_api_key_;
 };
 
 }  // namespace swarmbot::demo

@@ -108,6 +108,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (ChangeEffects::Handles(item.kind)) {
     co_return co_await change_effects_.Run(item, api);
   }
+  if (BannerEffects::Handles(item.kind)) {
+    co_return co_await banner_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,

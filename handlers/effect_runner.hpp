@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
+#include "handlers/banner_effects.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/broadcast_effects.hpp"
 #include "handlers/detail/services.hpp"
@@ -97,6 +98,7 @@ class EffectRunner {
   SpikeAlerts spike_alerts_{services_};
   BroadcastEffects broadcast_effects_{services_};
   ChangeEffects change_effects_{services_};
+  BannerEffects banner_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

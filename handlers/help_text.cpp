@@ -1,5 +1,7 @@
 #include "handlers/help_text.hpp"
 
+#include <utility>
+
 namespace swarmbot::handlers {
 namespace {
 
@@ -27,7 +29,25 @@ constexpr std::string_view kIncidentHelp =
     "message; when nobody is free the managers are told and the incident waits its turn\n"
     "• `/incident take-cases [INC-n]` (the owner or a manager) moves every linked case to the "
     "owner; each previous owner gets one message listing theirs\n"
+    "• `/incident public-title [INC-n] text` names the incident on the public status page "
+    "(`--clear` goes back to the generic \"Investigating an issue affecting …\"; no text shows "
+    "the current one)\n"
     "• `/incident help` shows this";
+
+constexpr std::string_view kBannerHelp =
+    "*/banner* puts a message on the customer site.\n"
+    "• `/banner set [INC-n] [--audience signed-in|everyone] [--severity info|warning|critical] "
+    "[--link https://…] text` puts up a banner (up to 280 characters, one line) for signed-in "
+    "customers unless you say `--audience everyone`. Options come before the text. In a swarm "
+    "channel it belongs to that incident and comes down when the incident closes; elsewhere "
+    "without `INC-n` it stands alone. One banner per audience: a new one replaces the old\n"
+    "• `/banner clear [INC-n] [--audience signed-in|everyone]` takes banners down (in a swarm "
+    "channel, that incident's)\n"
+    "• `/banner show` lists the banners that are up\n"
+    "Incident managers may change any banner, an incident's owner that incident's. Signed-in "
+    "customers see their banner or else the one for everyone; the public status page shows only "
+    "the one for everyone.\n"
+    "• `/banner help` shows this";
 
 constexpr std::string_view kSwarmbotHelp =
     "*/swarmbot* sets how swarmbot treats you.\n"
@@ -111,35 +131,23 @@ constexpr std::string_view kChangeHelp =
     "• `/change help` shows this";
 
 constexpr std::string_view kOverview =
-    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/problem`, `/change`, `/notify` and "
-    "`/swarmbot`; add `help` to any of them, e.g. `/incident help`.";
+    "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/problem`, `/change`, `/banner`, "
+    "`/notify` and `/swarmbot`; add `help` to any of them, e.g. `/incident help`.";
 
 }  // namespace
 
 std::string HelpText(std::string_view command) {
-  if (command == "/incident") {
-    return std::string(kIncidentHelp);
-  }
-  if (command == "/swarm") {
-    return std::string(kSwarmHelp);
-  }
-  if (command == "/case") {
-    return std::string(kCaseHelp);
-  }
-  if (command == "/change") {
-    return std::string(kChangeHelp);
-  }
-  if (command == "/kb") {
-    return std::string(kKbHelp);
-  }
-  if (command == "/problem") {
-    return std::string(kProblemHelp);
-  }
-  if (command == "/swarmbot") {
-    return std::string(kSwarmbotHelp);
-  }
-  if (command == "/notify") {
-    return std::string(kNotifyHelp);
+  static constexpr std::pair<std::string_view, std::string_view> kByCommand[] = {
+      {"/incident", kIncidentHelp}, {"/swarm", kSwarmHelp},
+      {"/case", kCaseHelp},         {"/kb", kKbHelp},
+      {"/problem", kProblemHelp},   {"/change", kChangeHelp},
+      {"/banner", kBannerHelp},     {"/notify", kNotifyHelp},
+      {"/swarmbot", kSwarmbotHelp},
+  };
+  for (const auto& [name, help] : kByCommand) {
+    if (command == name) {
+      return std::string(help);
+    }
   }
   return std::string(kOverview);
 }

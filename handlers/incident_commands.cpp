@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "handlers/banner_commands.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/help_text.hpp"
@@ -114,6 +115,9 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
   }
   if (auto transition = lifecycle::ParseTransition(sub)) {
     return Move(command, *transition);
+  }
+  if (sub == "public-title") {
+    return BannerCommands(services_).PublicTitle(command);
   }
   if (RoutingCommands::Serves(sub)) {
     return RoutingCommands(services_).HandleIncident(command);

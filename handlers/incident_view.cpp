@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "handlers/banner_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/problem_view.hpp"
 #include "lifecycle/incident_states.hpp"
@@ -137,6 +138,9 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
     fields.push_back(Field("Problems", ProblemsText(status.problems)));
   }
   message.Fields(fields);
+  if (!status.banners.empty()) {
+    message.Section(BannerSummaryText(status.banners));
+  }
   std::string when = "Declared " + FormatTime(incident.created_at);
   if (incident.resolved_at) {
     when += " · resolved " + FormatTime(*incident.resolved_at);

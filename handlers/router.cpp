@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
+#include "handlers/banner_commands.hpp"
 #include "handlers/change_modal.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
@@ -131,6 +132,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   }
   if (command->command == "/problem") {
     return ProblemCommands(services_).Handle(*command);
+  }
+  if (command->command == "/banner") {
+    return BannerCommands(services_).Handle(*command);
   }
   if (command->command == "/swarmbot") {
     return RoutingCommands(services_).HandleSwarmbot(*command);

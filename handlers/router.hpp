@@ -21,8 +21,8 @@ namespace swarmbot::handlers {
 // Turns one Slack delivery into lifecycle operations and the acknowledgement's
 // reply. Runs on swarmbot's io thread; the store is used synchronously.
 //
-// Slash commands: /incident, /swarm, /case, /kb, /problem, /change, /notify (see
-// HelpText). Events:
+// Slash commands: /incident, /swarm, /case, /kb, /problem, /change, /banner,
+// /notify (see HelpText). Events:
 // member_joined_channel, member_left_channel, pin_added and reaction_added
 // (see HandleSwarmTimelineEvent) in swarm channels; the bot's
 // own messages and everything else are ignored. Interactivity: block_actions

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing.hpp"
@@ -47,6 +48,8 @@ struct Settings {
   int problem_reopen_days = 7;
   // [[changes.standard]]: the catalogue of pre-approved standard changes.
   std::vector<lifecycle::StandardTemplate> standard_changes{};
+  // [banner]: site banners.
+  lifecycle::BannerSettings banner{};
 };
 
 }  // namespace swarmbot::handlers

@@ -77,6 +77,11 @@ inline constexpr std::string_view kUpdatePlan = "change.update_plan";
 // Post args[kArgText] to the swarm channel of incident args[kArgIncident].
 inline constexpr std::string_view kChangeNews = "change.news";
 inline constexpr std::string_view kChangeEffectPrefix = "change.";
+// Tell the incident's swarm channel that site banner args[kArgBanner] went up
+// or came down (args[kArgBannerEvent]: set, replaced, cleared, closed); skipped
+// when the incident has no live swarm channel.
+inline constexpr std::string_view kBannerAnnounce = "banner.announce";
+inline constexpr std::string_view kBannerEffectPrefix = "banner.";
 
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
@@ -98,5 +103,7 @@ inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
 inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
 inline constexpr std::string_view kArgChange = "change";    // the number, "3"
 inline constexpr std::string_view kArgText = "text";
+inline constexpr std::string_view kArgBanner = "banner";             // the banner's id
+inline constexpr std::string_view kArgBannerEvent = "banner_event";  // see kBannerAnnounce
 
 }  // namespace swarmbot::lifecycle::effect

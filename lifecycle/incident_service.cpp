@@ -4,11 +4,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing_service.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/banner_repository.hpp"
 #include "store/case_link_repository.hpp"
 #include "store/incident_repository.hpp"
 #include "store/outbox.hpp"
@@ -366,6 +368,7 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   }
   store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);
+  ClearBannersOnClose(db_, incident, now);
 
   store::SwarmRepository swarms(db_);
   if (auto swarm = swarms.FindByIncident(incident); SwarmIsLive(swarm)) {
@@ -486,6 +489,7 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
     for (std::int64_t number : problems.ProblemsOf(incident)) {
       status.problems.push_back(problems.Find(number).value());
     }
+    status.banners = store::BannerRepository(db_).ActiveForIncident(incident);
     return status;
   });
 }

@@ -12,6 +12,7 @@
 #include "common/result.hpp"
 #include "lifecycle/incident_states.hpp"
 #include "lifecycle/priority.hpp"
+#include "store/banner_repository.hpp"
 #include "store/case_repository.hpp"
 #include "store/database.hpp"
 #include "store/knowledge_repository.hpp"
@@ -54,6 +55,8 @@ struct IncidentStatus {
   std::vector<store::AttachedArticle> workarounds;
   // Problems linked to it, by number.
   std::vector<store::Problem> problems;
+  // Site banners of this incident that are up (lifecycle/banner_service.hpp).
+  std::vector<store::Banner> banners;
 };
 
 // Incidents: declare, link and unlink cases, move through the states of

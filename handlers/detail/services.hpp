@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/slash_command.hpp"
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
@@ -44,6 +45,7 @@ struct Services {
         broadcasts(db, clock, s.broadcast),
         problems(db, clock, incidents),
         changes(db, clock, incidents, s.standard_changes),
+        banners(db, clock, s.banner),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
     problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
@@ -67,6 +69,7 @@ struct Services {
   lifecycle::BroadcastService broadcasts;
   lifecycle::ProblemService problems;
   lifecycle::ChangeService changes;
+  lifecycle::BannerService banners;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`

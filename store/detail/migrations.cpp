@@ -467,8 +467,37 @@ CREATE TABLE change_events (
 CREATE INDEX change_events_by_change ON change_events (change_id, id);
 )sql";
 
+// Site banners (issue #6): at most one banner per audience is up, which the
+// partial unique index keeps true whatever the code does. A banner is never
+// edited, only cleared; the public title is what /status shows for an
+// incident instead of its internal subject.
+constexpr std::string_view kVersion10 = R"sql(
+CREATE TABLE banners (
+  id INTEGER PRIMARY KEY,
+  audience TEXT NOT NULL CHECK (audience IN ('signed-in', 'everyone')),
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  text TEXT NOT NULL,
+  link TEXT NOT NULL DEFAULT '',
+  incident_id INTEGER REFERENCES incidents (number),
+  set_by TEXT NOT NULL,
+  set_at INTEGER NOT NULL,
+  clear_on_close INTEGER NOT NULL DEFAULT 1 CHECK (clear_on_close IN (0, 1)),
+  cleared_at INTEGER,
+  cleared_by TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX banners_one_up_per_audience ON banners (audience) WHERE cleared_at IS NULL;
+CREATE INDEX banners_by_incident ON banners (incident_id);
+
+CREATE TABLE incident_public_titles (
+  incident_id INTEGER PRIMARY KEY REFERENCES incidents (number),
+  title TEXT NOT NULL,
+  set_by TEXT NOT NULL,
+  set_at INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                 kVersion6, kVersion7, kVersion8, kVersion9};
+                                 kVersion6, kVersion7, kVersion8, kVersion9, kVersion10};
 
 }  // namespace
 

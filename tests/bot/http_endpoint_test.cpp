@@ -327,6 +327,29 @@ TEST_F(HttpEndpointTest, GuardsApiRoutesWithTheKey) {
   EXPECT_EQ(seen[1].Header("X-Api-Key"), std::nullopt);
 }
 
+TEST_F(HttpEndpointTest, ServesPublicRoutesWithoutAKeyAndStillHidesCredentials) {
+  StartEndpoint();
+  io_.Invoke([this] {
+    endpoint_->AddPublicRoute("GET", "/status", [this](const ApiRequest& req) {
+      api_requests_.push_back(req);
+      HttpAnswer answer;
+      answer.content_type = "text/html; charset=utf-8";
+      answer.body = "<p>ok</p>";
+      return answer;
+    });
+    return 0;
+  });
+  HttpClient client(Port());
+  auto page = client.Send("GET", "/status", "", {{"Authorization", "Bearer something"}});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<p>ok</p>");
+  EXPECT_EQ(client.Send("POST", "/status", "", {}).status, 405);
+  EXPECT_EQ(client.Send("POST", "/api/cases", "{}", {}).status, 401) << "others keep their key";
+  const auto seen = io_.Invoke([this] { return api_requests_; });
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].Header("Authorization"), std::nullopt);
+}
+
 TEST_F(HttpEndpointTest, Answers404ForUnknownPathsAnd405ForWrongMethods) {
   StartEndpoint();
   HttpClient client(Port());

@@ -1,0 +1,159 @@
+// What the customer site reads: the banner JSON and the public status page.
+#include "handlers/site_api.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "lifecycle/banner_service.hpp"
+#include "lifecycle/incident_service.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+using store::BannerAudience;
+
+class SiteApiTest : public ::testing::Test {
+ protected:
+  void Declare(std::string subject, std::vector<std::string> territories) {
+    lifecycle::DeclareInput in;
+    in.subject = std::move(subject);
+    in.description = "Internal: the pricing-service rejects FEAST25; contact ana@example.com";
+    in.territories = std::move(territories);
+    ASSERT_TRUE(incidents_.Declare(in, UserId("UMARA")));
+  }
+
+  void Put(std::string text, BannerAudience audience, std::string link = "") {
+    lifecycle::BannerInput input;
+    input.audience = audience;
+    input.severity = store::BannerSeverity::kWarning;
+    input.text = std::move(text);
+    input.link = std::move(link);
+    ASSERT_TRUE(banners_.Set(input, UserId("UMARA")));
+  }
+
+  std::string Header(const SiteAnswer& answer, std::string_view name) {
+    for (const auto& [key, value] : answer.headers) {
+      if (key == name) {
+        return value;
+      }
+    }
+    return {};
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  lifecycle::IncidentService incidents_{*db_, clock_};
+  lifecycle::BannerService banners_{*db_, clock_};
+  SiteApi site_{*db_, clock_, {.max_age_seconds = 15}};
+};
+
+TEST_F(SiteApiTest, GivesSignedInCustomersTheirBannerAndEveryoneNothing) {
+  Put("Use FEAST25B", BannerAudience::kSignedIn);
+  const SiteAnswer signed_in = site_.Banner({.query = "audience=signed-in", .if_none_match = {}});
+  ASSERT_EQ(signed_in.status, 200);
+  const json::value body = json::parse(signed_in.body);
+  EXPECT_EQ(body.at("audience").as_string(), "signed-in");
+  EXPECT_EQ(body.at("banner").at("text").as_string(), "Use FEAST25B");
+  EXPECT_EQ(body.at("banner").at("severity").as_string(), "warning");
+  EXPECT_TRUE(body.at("banner").at("link").is_null());
+  EXPECT_EQ(body.at("banner").at("updated_at").as_string().size(), 20u);
+  EXPECT_EQ(Header(signed_in, "Cache-Control"), "private, max-age=15");
+
+  for (std::string query : {"audience=everyone", ""}) {
+    const SiteAnswer everyone = site_.Banner({.query = query, .if_none_match = {}});
+    ASSERT_EQ(everyone.status, 200) << query;
+    EXPECT_TRUE(json::parse(everyone.body).at("banner").is_null()) << query;
+    EXPECT_EQ(everyone.body.find("FEAST25B"), std::string::npos);
+  }
+}
+
+TEST_F(SiteApiTest, SignedInFallsBackToTheBannerForEveryone) {
+  Put("Checkout is slow", BannerAudience::kEveryone, "https://status.example.com/");
+  const json::value body =
+      json::parse(site_.Banner({.query = "audience=signed-in", .if_none_match = {}}).body);
+  EXPECT_EQ(body.at("banner").at("text").as_string(), "Checkout is slow");
+  EXPECT_EQ(body.at("banner").at("audience").as_string(), "everyone");
+  EXPECT_EQ(body.at("banner").at("link").as_string(), "https://status.example.com/");
+}
+
+TEST_F(SiteApiTest, NamesAnUnknownAudienceOrABadQueryWith400) {
+  const SiteAnswer unknown = site_.Banner({.query = "audience=staff", .if_none_match = {}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("unknown audience \\\"staff\\\""), std::string::npos) << unknown.body;
+  EXPECT_EQ(
+      site_.Banner({.query = "audience=everyone&audience=signed-in", .if_none_match = {}}).status,
+      400);
+  EXPECT_EQ(site_.Banner({.query = "audience=%zz", .if_none_match = {}}).status, 400);
+}
+
+TEST_F(SiteApiTest, AnswersAConditionalRequestWith304UntilTheBannerChanges) {
+  Put("Use FEAST25B", BannerAudience::kSignedIn);
+  const SiteRequest plain{.query = "audience=signed-in", .if_none_match = {}};
+  const SiteAnswer first = site_.Banner(plain);
+  const std::string etag = Header(first, "ETag");
+  ASSERT_EQ(etag.size(), 34u) << etag;
+  EXPECT_EQ(etag.front(), '"');
+  EXPECT_EQ(Header(site_.Banner(plain), "ETag"), etag) << "same content, same tag";
+
+  const SiteAnswer again = site_.Banner({.query = "audience=signed-in", .if_none_match = etag});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(Header(again, "ETag"), etag);
+  EXPECT_EQ(
+      site_.Banner({.query = "audience=signed-in", .if_none_match = "\"x\", W/" + etag}).status,
+      304);
+
+  Put("Use FEAST25C", BannerAudience::kSignedIn);
+  const SiteAnswer changed = site_.Banner({.query = "audience=signed-in", .if_none_match = etag});
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_NE(Header(changed, "ETag"), etag);
+}
+
+TEST_F(SiteApiTest, TheStatusPageShowsPublicTitlesAndTheBannerForEveryoneOnly) {
+  Declare("FEAST25 <script>alert(1)</script> internal", {"North", "East"});
+  Declare("Refund batch stuck", {});
+  ASSERT_TRUE(banners_.SetPublicTitle(2, "Refunds are \"delayed\" <today>", UserId("UMARA")));
+  Put("Signed-in secret offer FEAST25B", BannerAudience::kSignedIn);
+  Put("We are fixing <checkout> & codes", BannerAudience::kEveryone,
+      "https://status.example.com/a");
+
+  const SiteAnswer page = site_.StatusPage({});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  const std::string& html = page.body;
+  EXPECT_NE(html.find("An issue affecting customers in North and East"), std::string::npos);
+  EXPECT_NE(html.find("Refunds are &quot;delayed&quot; &lt;today&gt;"), std::string::npos);
+  EXPECT_NE(html.find("We are fixing &lt;checkout&gt; &amp; codes"), std::string::npos);
+  EXPECT_NE(html.find("href=\"https://status.example.com/a\""), std::string::npos);
+  EXPECT_NE(html.find("Investigating"), std::string::npos);
+  for (std::string_view internal :
+       {"FEAST25", "<script", "pricing-service", "ana@example.com", "Signed-in secret"}) {
+    EXPECT_EQ(html.find(internal), std::string::npos) << internal;
+  }
+  EXPECT_FALSE(Header(page, "ETag").empty());
+  EXPECT_EQ(Header(page, "Cache-Control"), "public, max-age=15");
+  EXPECT_EQ(site_.StatusPage({.query = "", .if_none_match = Header(page, "ETag")}).status, 304);
+}
+
+TEST_F(SiteApiTest, TheStatusPageSaysAllIsWellWithoutIncidents) {
+  const SiteAnswer page = site_.StatusPage({});
+  EXPECT_NE(page.body.find("All services are running normally."), std::string::npos);
+  EXPECT_EQ(page.body.find("<script"), std::string::npos);
+}
+
+TEST(IfNoneMatch, ComparesTagsWeaklyAndAcceptsAStar) {
+  EXPECT_TRUE(IfNoneMatchHits("\"abc\"", "\"abc\""));
+  EXPECT_TRUE(IfNoneMatchHits(" \"x\" , W/\"abc\"", "\"abc\""));
+  EXPECT_TRUE(IfNoneMatchHits("*", "\"abc\""));
+  EXPECT_FALSE(IfNoneMatchHits("\"abd\"", "\"abc\""));
+  EXPECT_FALSE(IfNoneMatchHits("", "\"abc\""));
+}
+
+TEST(EscapeHtml, EscapesEveryCharacterThatCouldOpenMarkup) {
+  EXPECT_EQ(EscapeHtml("<a href='x'>\"&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers
