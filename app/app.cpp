@@ -97,6 +97,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.routing = RoutingRulesFrom(config.routing);
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   settings.timeline_reaction = config.swarm_timeline_reaction;
+  settings.invitation_timeout = std::chrono::minutes(config.swarm_invitation_timeout_minutes);
   return settings;
 }
 

@@ -33,7 +33,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"intake", {"email_territory", "email_owner"}},
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
-      {"swarm", {"timeline_reaction"}},
+      {"swarm", {"timeline_reaction", "invitation_timeout_minutes"}},
   };
   return kKeys;
 }
@@ -440,6 +440,9 @@ void ReadSwarm(const toml::table& root, const std::string& source, Config& confi
          "must be an emoji name without colons or spaces, such as \"pushpin\"");
   }
   config.swarm_timeline_reaction = name;
+  config.swarm_invitation_timeout_minutes =
+      ReadWhole(root, source, "swarm.invitation_timeout_minutes",
+                config.swarm_invitation_timeout_minutes, 1, 7 * 24 * 60);
 }
 
 void ReadSecrets(const EnvLookup& env, Config& config) {

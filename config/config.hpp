@@ -62,6 +62,9 @@ struct Config {
   // [swarm] timeline_reaction: the emoji name (without colons) that puts a
   // message in a swarm channel on the incident's timeline.
   std::string swarm_timeline_reaction = "pushpin";
+  // [swarm] invitation_timeout_minutes: how long an invited expert has to
+  // answer before the next candidate is asked.
+  int swarm_invitation_timeout_minutes = 15;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

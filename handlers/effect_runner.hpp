@@ -11,6 +11,7 @@
 #include "common/slack_api.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/detail/services.hpp"
+#include "handlers/expert_effects.hpp"
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/spike_alert.hpp"
@@ -91,6 +92,7 @@ class EffectRunner {
   const Clock& clock_;
   UserId bot_user_id_;
   SpikeAlerts spike_alerts_{services_};
+  ExpertEffects expert_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

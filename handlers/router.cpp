@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/expert_commands.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
@@ -188,6 +189,10 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
       } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
                  kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
+        handled = true;
+      } else if (ExpertCommands::HandlesAction(
+                     payload->StringOr("actions." + std::to_string(i) + ".action_id"))) {
+        ExpertCommands(services_).HandleClick(*payload, i);
         handled = true;
       }
     }

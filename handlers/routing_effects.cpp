@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/post_once.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -48,32 +49,7 @@ std::vector<std::int64_t> NumbersArg(const store::OutboxItem& item, std::string_
 // once: a retry first looks for the outbox id in the channel's history.
 awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::string channel,
                            json::object message) {
-  const std::string effect_id = std::to_string(item.id);
-  if (item.attempts > 0) {
-    json::object query;
-    query["channel"] = channel;
-    query["limit"] = 100;
-    query["include_all_metadata"] = true;
-    auto history = co_await detail::CallSlack(api, "conversations.history", query);
-    if (!history) {
-      co_return history.error();
-    }
-    for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
-      const std::string base = "messages." + std::to_string(i);
-      if (history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
-        co_return Status{};
-      }
-    }
-  }
-  message["channel"] = channel;
-  message["unfurl_links"] = false;
-  json::object payload;
-  payload["effect_id"] = effect_id;
-  json::object metadata;
-  metadata["event_type"] = "swarmbot_effect";
-  metadata["event_payload"] = std::move(payload);
-  message["metadata"] = std::move(metadata);
-  auto posted = co_await detail::CallSlack(api, "chat.postMessage", message);
+  auto posted = co_await detail::PostOnce(api, item, channel, message);
   if (!posted) {
     co_return posted.error();
   }

@@ -38,6 +38,9 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [swarm] invitation_timeout_minutes: an expert who hasn't answered an
+  // invitation by then counts as a decline, and the next one is asked.
+  std::chrono::minutes invitation_timeout{15};
 };
 
 }  // namespace swarmbot::handlers

@@ -12,6 +12,7 @@
 #include "handlers/slash_command.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
+#include "lifecycle/expert_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/routing_service.hpp"
@@ -38,6 +39,7 @@ struct Services {
         mail(db, clock),
         routing(db, clock, s.routing),
         spikes(db, clock),
+        experts(db, clock, {s.routing, s.invitation_timeout}),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
   }
@@ -49,6 +51,7 @@ struct Services {
   lifecycle::CaseMailService mail;
   lifecycle::RoutingService routing;
   lifecycle::SpikeService spikes;
+  lifecycle::ExpertService experts;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
