@@ -106,6 +106,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
     settings.standard_changes.push_back({entry.name, entry.title, entry.steps});
   }
   settings.banner.clear_on_close = config.banner_clear_on_close;
+  settings.invitation_timeout = std::chrono::minutes(config.swarm_invitation_timeout_minutes);
   return settings;
 }
 

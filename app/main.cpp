@@ -9,6 +9,7 @@
 
 #include "app/app.hpp"
 #include "app/asset_import.hpp"
+#include "app/history_import.hpp"
 #include "app/knowledge_import.hpp"
 #include "app/people_import.hpp"
 #include "common/log.hpp"
@@ -81,6 +82,13 @@ int main(int argc, char** argv) {
   import_assets->add_option("file", assets_file, "The asset file, e.g. samples/assets.toml")
       ->required();
 
+  CLI::App* import_history = import->add_subcommand(
+      "history", "Add past tickets (JSON Lines) to the Expert Finder's history");
+  std::string history_file;
+  import_history->add_option("--config,-c", config_path, "The config file")->capture_default_str();
+  import_history->add_option("file", history_file, "The JSON Lines file, one ticket a line")
+      ->required();
+
   cli.add_subcommand("version", "Print the version");
 
   CLI::App* eval = cli.add_subcommand("eval", "Measure a component on an evaluation set");
@@ -115,6 +123,9 @@ int main(int argc, char** argv) {
   }
   if (import_assets->parsed()) {
     return swarmbot::app::ImportAssets(*config, assets_file);
+  }
+  if (import_history->parsed()) {
+    return swarmbot::app::ImportHistory(*config, history_file);
   }
   swarmbot::InitLogging(config->log_level);
   swarmbot::app::ServeOptions options;

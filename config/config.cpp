@@ -16,8 +16,8 @@
 
 #include "common/form.hpp"
 #include "common/tls.hpp"
-#include "config/detail/broadcast_config.hpp"
 #include "config/change_catalogue.hpp"
+#include "config/detail/broadcast_config.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -35,7 +35,6 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"intake", {"email_territory", "email_owner"}},
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
-      {"swarm", {"timeline_reaction"}},
       {"broadcast",
        {"from", "from_name", "subject", "body", "unsubscribe_url", "unsubscribe_mailto",
         "rate_per_second", "max_attempts", "retry_seconds"}},
@@ -43,6 +42,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"problems", {"reopen_days"}},
       {"changes", {"standard"}},
       {"banner", {"clear_on_close", "max_age_seconds"}},
+      {"swarm", {"timeline_reaction", "invitation_timeout_minutes"}},
   };
   return kKeys;
 }
@@ -455,6 +455,9 @@ void ReadSwarm(const toml::table& root, const std::string& source, Config& confi
          "must be an emoji name without colons or spaces, such as \"pushpin\"");
   }
   config.swarm_timeline_reaction = name;
+  config.swarm_invitation_timeout_minutes =
+      ReadWhole(root, source, "swarm.invitation_timeout_minutes",
+                config.swarm_invitation_timeout_minutes, 1, 7 * 24 * 60);
 }
 
 void ReadBanner(const toml::table& root, const std::string& source, Config& config) {

@@ -114,6 +114,9 @@ struct Config {
   // long the customer site may cache the banner and the status page.
   bool banner_clear_on_close = true;
   int banner_max_age_seconds = 30;
+  // [swarm] invitation_timeout_minutes: how long an invited expert has to
+  // answer before the next candidate is asked.
+  int swarm_invitation_timeout_minutes = 15;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

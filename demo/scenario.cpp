@@ -118,11 +118,20 @@ std::string Scenario::CustomerReplies() {
 }
 
 std::string Scenario::ImportPeople() {
-  const auto file = stack_.work_dir() / "people.toml";
-  std::ofstream(file, std::ios::trunc) << TakeOutPeopleToml(people_);
-  const auto result = stack_.RunSwarmbotCommand({"import", "people", file.string()});
+  return RunImport("people", "people.toml", TakeOutPeopleToml(people_));
+}
+
+std::string Scenario::ImportHistory() {
+  return RunImport("history", "history.jsonl", TakeOutHistoryJsonl(people_));
+}
+
+std::string Scenario::RunImport(const std::string& what, const std::string& file_name,
+                                const std::string& contents) {
+  const auto file = stack_.work_dir() / file_name;
+  std::ofstream(file, std::ios::trunc) << contents;
+  const auto result = stack_.RunSwarmbotCommand({"import", what, file.string()});
   if (result.status != 0) {
-    throw std::runtime_error("swarmbot import people failed: " + result.output);
+    throw std::runtime_error("swarmbot import " + what + " failed: " + result.output);
   }
   // The output holds log lines too; the summary is the line that starts "imported ".
   const std::string output = "\n" + result.output;
@@ -130,7 +139,7 @@ std::string Scenario::ImportPeople() {
   const std::string summary = at == std::string::npos
                                   ? result.output
                                   : output.substr(at + 1, output.find('\n', at + 1) - at - 1);
-  narrate_("swarmbot import people: " + summary);
+  narrate_("swarmbot import " + what + ": " + summary);
   return summary;
 }
 

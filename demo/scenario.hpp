@@ -37,6 +37,9 @@ class Scenario {
   // `swarmbot import people`; throws if it fails. Returns its summary line
   // ("imported people.toml: 6 people …").
   std::string ImportPeople();
+  // Imports the past tickets of TakeOutHistoryJsonl with `swarmbot import
+  // history`, so the Expert Finder knows Sofia's two discount incidents.
+  std::string ImportHistory();
 
   // A person types a slash command in a channel; returns swarmbot's reply
   // (the acknowledgement's text) or throws if Slack got no acknowledgement.
@@ -74,6 +77,11 @@ class Scenario {
   // Runs `submit` (which returns the modal's ack) and waits for the DM that
   // names the new incident.
   std::string AwaitDeclared(const UserId& who, const std::function<std::string()>& submit);
+
+  // Writes `contents` to `file_name` in the work dir and runs `swarmbot
+  // import <what>` on it; returns the summary line.
+  std::string RunImport(const std::string& what, const std::string& file_name,
+                        const std::string& contents);
 
   Stack& stack_;
   std::function<void(const std::string&)> narrate_;

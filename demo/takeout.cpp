@@ -243,4 +243,39 @@ std::string TakeOutPeopleToml(const TakeOut& people) {
   return toml;
 }
 
+std::string TakeOutHistoryJsonl(const TakeOut& people) {
+  struct Past {
+    const char* id;
+    const char* time;
+    const char* title;
+    const char* text;
+    const char* component;
+    UserId expert;
+  };
+  const std::vector<Past> past{
+      {"INC-12", "2026-03-02T10:15:00Z", "SPRING10 discount code rejected at checkout",
+       "The promotions rule for SPRING10 had the wrong minimum basket; customers saw invalid "
+       "code.",
+       "promotions", people.sofia},
+      {"INC-31", "2026-07-14T16:40:00Z", "Summer promo code applied twice to the basket",
+       "The discount engine stacked the promo code on itself at checkout.", "promotions",
+       people.sofia},
+      {"INC-18", "2026-04-20T09:05:00Z", "Loyalty points not credited after orders",
+       "Rewards batch job skipped orders placed through the app.", "loyalty", people.omar},
+      {"INC-22", "2026-05-11T12:30:00Z", "Card payments declined for one bank",
+       "A payment gateway certificate expired.", "payments", people.chen},
+      {"INC-27", "2026-06-03T08:50:00Z", "Checkout service slow after deploy",
+       "A checkout-service release exhausted its connection pool; rolled back.", "checkout-service",
+       people.dev},
+  };
+  std::string jsonl;
+  for (const Past& p : past) {
+    jsonl += std::string("{\"id\": \"") + p.id + "\", \"time\": \"" + p.time + "\", \"title\": \"" +
+             p.title + "\", \"text\": \"" + p.title + "\\n\\n" + p.text +
+             "\", \"components\": [\"" + p.component + "\"], \"expert\": \"" + p.expert.str() +
+             "\"}\n";
+  }
+  return jsonl;
+}
+
 }  // namespace swarmbot::demo

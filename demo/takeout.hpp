@@ -58,5 +58,8 @@ std::string TakeOutRoutingToml();
 // Priya promotions 5 and checkout 3, Omar promotions 4 and loyalty 3 (capacity
 // 3), Chen payments 5, Sofia promotions 5 and pricing 4, Dev and Ines.
 std::string TakeOutPeopleToml(const TakeOut& people);
+// Past tickets for `swarmbot import history` (JSON Lines): Sofia resolved two
+// discount-code incidents; Omar, Chen and Dev resolved others of their own.
+std::string TakeOutHistoryJsonl(const TakeOut& people);
 
 }  // namespace swarmbot::demo

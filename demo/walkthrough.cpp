@@ -1,6 +1,7 @@
 #include "demo/walkthrough.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +41,50 @@ bool DirectMessageHas(emulator::Emulator& slack, const UserId& user, const std::
   const auto dm = slack.DirectMessage(user);
   return dm && std::any_of(dm->messages.begin(), dm->messages.end(),
                            [&](const auto& m) { return m.text.find(part) != std::string::npos; });
+}
+
+// Step 8's Expert Finder: Priya asks for experts, invites the first (Sofia),
+// and Sofia accepts from her direct message.
+void PlayExpertFinder(Scenario& scenario, const ChannelId& swarm, std::ostream& out) {
+  const TakeOut& p = scenario.people();
+  emulator::Emulator& slack = scenario.stack().slack();
+  scenario.Type(p.priya, swarm, "/swarm", "experts");
+  std::optional<emulator::MessageSnapshot> list;
+  scenario.Await("the Expert Finder's list", [&] {
+    const auto channel = slack.Channel(swarm);
+    for (const auto& message : channel->messages) {
+      if (message.text.starts_with("Experts for")) {
+        list = message;
+      }
+    }
+    return list.has_value();
+  });
+  // The first Invite button's value names Sofia ("INC-n <her id>").
+  const auto sofia = list->blocks_json.find(" " + p.sofia.str() + "\"");
+  if (sofia == std::string::npos || sofia > list->blocks_json.find("experts.invite.2")) {
+    throw std::runtime_error("the Expert Finder didn't propose Sofia: " + list->blocks_json);
+  }
+  out << "The Expert Finder proposes Sofia first (promotions 5, two past discount incidents)\n";
+  if (auto clicked = slack.ClickButton(p.priya, swarm, list->ts, "experts.invite.1"); !clicked) {
+    throw std::runtime_error("clicking Invite failed: " + clicked.error().detail);
+  }
+  std::optional<emulator::MessageSnapshot> ask;
+  scenario.Await("Sofia's invitation", [&] {
+    const auto dm = slack.DirectMessage(p.sofia);
+    for (const auto& message : dm ? dm->messages : std::vector<emulator::MessageSnapshot>{}) {
+      if (message.text.starts_with("Can you help")) {
+        ask = message;
+      }
+    }
+    return ask.has_value();
+  });
+  const ChannelId dm = slack.DirectMessage(p.sofia)->id;
+  if (auto clicked = slack.ClickButton(p.sofia, dm, ask->ts, "experts.accept"); !clicked) {
+    throw std::runtime_error("clicking Accept failed: " + clicked.error().detail);
+  }
+  scenario.Await("Sofia in the swarm channel",
+                 [&] { return slack.Channel(swarm)->HasMember(p.sofia); });
+  out << "Priya invited her; Sofia accepted in her direct message and joined\n";
 }
 
 }  // namespace
@@ -121,17 +166,22 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
   out << "None of them offers a workaround for FEAST25; the search is on " << feast
       << "'s timeline\n";
 
-  Heading(out, "Step 8: Priya starts the swarm with Sofia and @devops");
-  scenario.Type(p.priya, p.incidents, "/swarm",
-                "start " + feast + " <@" + p.sofia.str() + "|sofia> <!subteam^" + p.devops.str() +
-                    "|@devops>");
-  scenario.Await("the swarm channel with its pinned summary and members", [&] {
+  Heading(out, "Step 8: Priya starts the swarm, asks the Expert Finder, invites @devops");
+  scenario.ImportHistory();
+  scenario.Type(p.priya, p.incidents, "/swarm", "start " + feast);
+  scenario.Await("the swarm channel with its pinned summary", [&] {
     const auto channel = SwarmChannel(slack);
-    return channel && !channel->pins.empty() && channel->HasMember(p.dev) &&
-           channel->HasMember(p.ines) && channel->HasMember(p.sofia);
+    return channel && !channel->pins.empty() && channel->HasMember(p.priya);
   });
   const ChannelId swarm = SwarmChannel(slack)->id;
   out << "#" << SwarmChannel(slack)->name << " is open, its summary pinned\n";
+  PlayExpertFinder(scenario, swarm, out);
+  scenario.Type(p.priya, swarm, "/swarm", "invite <!subteam^" + p.devops.str() + "|@devops>");
+  scenario.Await("Dev and Ines in the swarm channel", [&] {
+    const auto channel = slack.Channel(swarm);
+    return channel && channel->HasMember(p.dev) && channel->HasMember(p.ines);
+  });
+  out << "Priya invited @devops: Dev and Ines joined\n";
   scenario.Type(p.sofia, swarm, "/swarm",
                 "note FEAST25 was created with a minimum basket of 25 in North only");
   scenario.Type(p.priya, swarm, "/incident", "status");

@@ -82,13 +82,16 @@ boost::asio::awaitable<Status> BannerEffects::Run(store::OutboxItem& item, Slack
   const std::string text = AnnouncementText(*banner, event, *incident);
   const boost::json::object message = BlockMessage(text).Section(text).ToObject();
   const std::string channel = swarm->channel_id.str();
-  auto posted = co_await detail::PostOncePerItem(api, item, channel, message);
-  if (!posted && !posted.error().Retryable()) {
+  auto posted = co_await detail::PostOnce(api, item, channel, message);
+  if (posted) {
+    co_return Status{};
+  }
+  if (!posted.error().Retryable()) {
     spdlog::warn(
         "event=effect.failed id={} kind={} error={}", item.id, item.kind,
         posted.error().slack_error.empty() ? posted.error().detail : posted.error().slack_error);
   }
-  co_return posted;
+  co_return posted.error();
 }
 
 }  // namespace swarmbot::handlers

@@ -13,7 +13,7 @@ namespace swarmbot::handlers {
 
 // Performs banner.* outbox items (lifecycle/effects.hpp): banner.announce
 // posts one line about a banner in the incident's swarm channel, once (see
-// detail::PostOncePerItem). Nothing is posted when the swarm has no channel
+// detail::PostOnce). Nothing is posted when the swarm has no channel
 // yet or is no longer live; a permanent Slack refusal is logged and dropped,
 // since the banner itself stands. Retryable failures go back to the worker.
 class BannerEffects {

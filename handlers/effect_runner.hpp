@@ -13,6 +13,7 @@
 #include "handlers/block_kit.hpp"
 #include "handlers/broadcast_effects.hpp"
 #include "handlers/detail/services.hpp"
+#include "handlers/expert_effects.hpp"
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/spike_alert.hpp"
@@ -99,6 +100,7 @@ class EffectRunner {
   BroadcastEffects broadcast_effects_{services_};
   ChangeEffects change_effects_{services_};
   BannerEffects banner_effects_{services_};
+  ExpertEffects expert_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

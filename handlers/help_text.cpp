@@ -62,6 +62,11 @@ constexpr std::string_view kSwarmHelp =
     "• `/swarm note [INC-n] text` puts your note (up to 2,000 characters) on the incident's "
     "timeline; in a swarm channel you may leave out `INC-n`. Reacting with the configured "
     "emoji (:pushpin: unless changed) or pinning a message there puts it on the timeline too\n"
+    "• `/swarm experts [INC-n]` posts the best people to ask, with why (skills, past incidents, "
+    "presence, local time, load) and an Invite button each; the invited person gets a direct "
+    "message with Accept and Decline, and a decline or no answer moves on to the next one\n"
+    "• `/swarm invite [INC-n] @person|@group …` adds people, or a user group's members, to the "
+    "swarm channel at once\n"
     "• `/swarm close` isn't available yet; `/incident close` closes the incident and archives "
     "its swarm channel\n"
     "• `/swarm help` shows this";

@@ -10,6 +10,7 @@
 #include "handlers/change_modal.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/expert_commands.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/problem_commands.hpp"
@@ -200,22 +201,20 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
   bool handled = false;
   if (type == "block_actions") {
     for (std::size_t i = 0; i < payload->ArraySize("actions"); ++i) {
-      if (payload->StringOr("actions." + std::to_string(i) + ".action_id") == kAttachActionId) {
+      const std::string id = payload->StringOr("actions." + std::to_string(i) + ".action_id");
+      handled = true;
+      if (id == kAttachActionId) {
         knowledge_commands_.HandleAttachClick(*payload, i);
-        handled = true;
-      } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id")
-                     .starts_with(kChangeActionPrefix)) {
+      } else if (id.starts_with(kChangeActionPrefix)) {
         change_commands_.HandleClick(*payload, i);
-        handled = true;
-      } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
-                 kSpikeDeclareActionId) {
+      } else if (id == kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
-        handled = true;
-      } else if (const std::string id =
-                     payload->StringOr("actions." + std::to_string(i) + ".action_id");
-                 id == kNotifySendActionId || id == kNotifyCancelActionId) {
+      } else if (id == kNotifySendActionId || id == kNotifyCancelActionId) {
         notify_commands_.HandleClick(*payload, i);
-        handled = true;
+      } else if (ExpertCommands::HandlesAction(id)) {
+        ExpertCommands(services_).HandleClick(*payload, i);
+      } else {
+        handled = false;
       }
     }
   }

@@ -49,7 +49,11 @@ std::vector<std::int64_t> NumbersArg(const store::OutboxItem& item, std::string_
 // once: a retry first looks for the outbox id in the channel's history.
 awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::string channel,
                            json::object message) {
-  co_return co_await detail::PostOncePerItem(api, item, channel, message);
+  auto posted = co_await detail::PostOnce(api, item, channel, message);
+  if (!posted) {
+    co_return posted.error();
+  }
+  co_return Status{};
 }
 
 awaitable<Result<std::string>> OpenDm(SlackApi& api, std::string user) {

@@ -50,6 +50,9 @@ struct Settings {
   std::vector<lifecycle::StandardTemplate> standard_changes{};
   // [banner]: site banners.
   lifecycle::BannerSettings banner{};
+  // [swarm] invitation_timeout_minutes: an expert who hasn't answered an
+  // invitation by then counts as a decline, and the next one is asked.
+  std::chrono::minutes invitation_timeout{15};
 };
 
 }  // namespace swarmbot::handlers

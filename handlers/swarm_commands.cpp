@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/command_text.hpp"
+#include "handlers/expert_commands.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
@@ -56,6 +57,10 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
   }
   if (sub == "note") {
     return Note(command);
+  }
+  if (sub == "experts" || sub == "invite") {
+    return sub == "experts" ? ExpertCommands(services_).Experts(command)
+                            : ExpertCommands(services_).Invite(command);
   }
   if (sub == "close") {
     // TODO(#4): /swarm close on its own (archive without closing the incident).

@@ -83,6 +83,21 @@ inline constexpr std::string_view kChangeEffectPrefix = "change.";
 inline constexpr std::string_view kBannerAnnounce = "banner.announce";
 inline constexpr std::string_view kBannerEffectPrefix = "banner.";
 
+// The Expert Finder (lifecycle/expert_service.hpp), on the incident's stream:
+// rank and post the candidates in the swarm channel (args[kArgUser] asked);
+// DM invitation args[kArgInvitation] with Accept / Decline; show its outcome
+// in that DM; tell the swarm channel the answer (and args[kArgNext], who was
+// asked next). The timeout runs on the stream "invitation-<id>".
+inline constexpr std::string_view kProposeExperts = "experts.propose";
+inline constexpr std::string_view kAskExpert = "experts.ask";
+inline constexpr std::string_view kUpdateAsk = "experts.update_ask";
+inline constexpr std::string_view kTellExpertAnswer = "experts.tell_answer";
+inline constexpr std::string_view kInvitationTimeout = "experts.invitation_timeout";
+inline constexpr std::string_view kInvitationStreamPrefix = "invitation-";
+inline constexpr std::string_view kExpertEffectPrefix = "experts.";
+inline constexpr std::string_view kArgInvitation = "invitation";
+inline constexpr std::string_view kArgNext = "next";
+
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"
 inline constexpr std::string_view kArgUsers = "users";            // "U1,U2"

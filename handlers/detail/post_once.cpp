@@ -1,5 +1,6 @@
 #include "handlers/detail/post_once.hpp"
 
+#include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
 
 // As in effect_runner.cpp: GCC 12 reports a false -Wmismatched-new-delete
@@ -11,10 +12,10 @@
 namespace swarmbot::handlers::detail {
 
 namespace json = boost::json;
+using boost::asio::awaitable;
 
-boost::asio::awaitable<Status> PostOncePerItem(SlackApi& api, const store::OutboxItem& item,
-                                               const std::string& channel,
-                                               const json::object& message) {
+awaitable<Result<MessageTs>> PostOnce(SlackApi& api, const store::OutboxItem& item,
+                                      const std::string& channel, const json::object& message) {
   const std::string effect_id = std::to_string(item.id);
   if (item.attempts > 0) {
     json::object query;
@@ -25,28 +26,27 @@ boost::asio::awaitable<Status> PostOncePerItem(SlackApi& api, const store::Outbo
     if (!history) {
       co_return history.error();
     }
-    const std::size_t count = history->ArraySize("messages");
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::string key = "messages." + std::to_string(i) + ".metadata.event_payload.effect_id";
-      if (history->StringOr(key) == effect_id) {
-        co_return Status{};  // posted before a crash hid the answer from the outbox
+    for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
+      const std::string base = "messages." + std::to_string(i);
+      if (history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
+        co_return MessageTs(history->StringOr(base + ".ts"));
       }
     }
   }
-  json::object body = message;
-  body["channel"] = channel;
-  body["unfurl_links"] = false;
+  json::object args = message;
+  args["channel"] = channel;
+  args["unfurl_links"] = false;
   json::object payload;
   payload["effect_id"] = effect_id;
   json::object metadata;
   metadata["event_type"] = "swarmbot_effect";
   metadata["event_payload"] = std::move(payload);
-  body["metadata"] = std::move(metadata);
-  auto posted = co_await CallSlack(api, "chat.postMessage", body);
+  args["metadata"] = std::move(metadata);
+  auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted) {
     co_return posted.error();
   }
-  co_return Status{};
+  co_return MessageTs(posted->StringOr("ts"));
 }
 
 }  // namespace swarmbot::handlers::detail

@@ -5,18 +5,20 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "common/ids.hpp"
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
 #include "store/outbox.hpp"
 
 namespace swarmbot::handlers::detail {
 
-// Posts `message` (a chat.postMessage body without its channel) in `channel`
-// once per outbox item: the post carries the item's id in its metadata, and a
-// retry (item.attempts > 0) first looks for that id in the channel's latest
-// history page. Takes references; pass objects living in the awaiting frame.
-boost::asio::awaitable<Status> PostOncePerItem(SlackApi& api, const store::OutboxItem& item,
-                                               const std::string& channel,
-                                               const boost::json::object& message);
+// Posts `message` (a chat.postMessage body without channel) in `channel`
+// once for the outbox item `item`, and returns the message's ts: the post
+// carries the outbox id in its metadata, and a retry first looks for that id
+// in the channel's latest history page. Takes references: pass objects that
+// live in the awaiting frame.
+boost::asio::awaitable<Result<MessageTs>> PostOnce(SlackApi& api, const store::OutboxItem& item,
+                                                   const std::string& channel,
+                                                   const boost::json::object& message);
 
 }  // namespace swarmbot::handlers::detail

@@ -15,6 +15,7 @@
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/change_service.hpp"
+#include "lifecycle/expert_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/knowledge_service.hpp"
 #include "lifecycle/problem_service.hpp"
@@ -46,6 +47,7 @@ struct Services {
         problems(db, clock, incidents),
         changes(db, clock, incidents, s.standard_changes),
         banners(db, clock, s.banner),
+        experts(db, clock, {s.routing, s.invitation_timeout}),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
     problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
@@ -70,6 +72,7 @@ struct Services {
   lifecycle::ProblemService problems;
   lifecycle::ChangeService changes;
   lifecycle::BannerService banners;
+  lifecycle::ExpertService experts;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`

@@ -496,8 +496,49 @@ CREATE TABLE incident_public_titles (
 );
 )sql";
 
-constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                 kVersion6, kVersion7, kVersion8, kVersion9, kVersion10};
+// The Expert Finder (issue #4): past tickets imported as history
+// (`swarmbot import history`), the ranked list each `/swarm experts` showed,
+// so that a declined invitation can move to the next person on it, and the
+// invitations themselves with their outcome. `components` holds one name a
+// line.
+constexpr std::string_view kVersion11 = R"sql(
+CREATE TABLE expert_history (
+  id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL DEFAULT '',
+  components TEXT NOT NULL DEFAULT '',
+  resolver TEXT NOT NULL,
+  imported_at INTEGER NOT NULL
+);
+
+CREATE TABLE expert_proposals (
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  position INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  reasons TEXT NOT NULL DEFAULT '',
+  proposed_at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, position)
+);
+
+CREATE TABLE expert_invitations (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  invitee TEXT NOT NULL,
+  asked_by TEXT NOT NULL,
+  reasons TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL CHECK (state IN ('open', 'accepted', 'declined', 'expired')),
+  asked_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  answered_at INTEGER,
+  dm_channel TEXT NOT NULL DEFAULT '',
+  dm_ts TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX expert_invitations_by_incident ON expert_invitations (incident_id, invitee);
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,  kVersion5, kVersion6,
+                                 kVersion7, kVersion8, kVersion9, kVersion10, kVersion11};
 
 }  // namespace
 

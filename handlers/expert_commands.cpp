@@ -1,0 +1,185 @@
+#include "handlers/expert_commands.hpp"
+
+#include <charconv>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/command_text.hpp"
+#include "handlers/expert_view.hpp"
+#include "handlers/mrkdwn.hpp"
+#include "handlers/reply.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+constexpr std::string_view kExpertsUsage =
+    "Usage: `/swarm experts` in a swarm channel, or `/swarm experts INC-n` anywhere";
+constexpr std::string_view kInviteUsage = "Usage: `/swarm invite [INC-n] @person|@group …`";
+
+std::optional<std::int64_t> ParseId(std::string_view text) {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::string InvitationStateText(store::InvitationState state) {
+  switch (state) {
+    case store::InvitationState::kAccepted:
+      return "You already accepted this invitation.";
+    case store::InvitationState::kDeclined:
+      return "You already declined this invitation; the next person was asked.";
+    case store::InvitationState::kExpired:
+      return "This invitation expired and the next person was asked. If you can still help, "
+             "ask in the swarm channel or have someone run `/swarm invite @you`.";
+    case store::InvitationState::kOpen:
+      break;
+  }
+  return "This invitation is still open.";
+}
+
+}  // namespace
+
+bool ExpertCommands::HandlesAction(std::string_view action_id) {
+  return action_id.starts_with(kExpertInviteActionPrefix) || action_id == kExpertAcceptActionId ||
+         action_id == kExpertDeclineActionId;
+}
+
+std::string ExpertCommands::Experts(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/swarm experts";
+  std::vector<std::string> words;
+  auto incident = detail::IncidentAndWords(services_, command, "/swarm experts INC-3", words);
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kExpertsUsage);
+  }
+  if (!words.empty()) {
+    return EphemeralText(std::string(kExpertsUsage) + ".");
+  }
+  if (auto requested = services_.experts.RequestExperts(*incident, command.user); !requested) {
+    return RefusalReply(kWhat, requested.error());
+  }
+  return EphemeralText("Looking for experts for " + store::IncidentNumberText(*incident) +
+                       "; the list appears in the swarm channel in a moment.");
+}
+
+std::string ExpertCommands::Invite(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/swarm invite";
+  std::vector<std::string> words;
+  auto incident = detail::IncidentAndWords(services_, command, "/swarm invite INC-3 @sofia", words);
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kInviteUsage);
+  }
+  if (words.empty()) {
+    return EphemeralText(std::string(kInviteUsage) + "; name at least one person or group.");
+  }
+  if (words.size() > lifecycle::SwarmService::kMaxInvitees) {
+    return EphemeralText("Invite at most " + std::to_string(lifecycle::SwarmService::kMaxInvitees) +
+                         " people and groups at once; nothing was changed.");
+  }
+  std::vector<UserId> users;
+  std::vector<UserGroupId> groups;
+  for (const std::string& word : words) {
+    const auto mention = ParseMention(word);
+    if (!mention || mention->kind == Mention::Kind::kChannel) {
+      return EphemeralText("`" + EscapeMrkdwn(Truncate(word, 40)) +
+                           "` isn't a person or a user group; pick them with @ so that Slack "
+                           "turns them into mentions. Nothing was changed.");
+    }
+    if (mention->kind == Mention::Kind::kUser) {
+      users.emplace_back(mention->id);
+    } else {
+      groups.emplace_back(mention->id);
+    }
+  }
+  if (auto invited = services_.experts.InviteDirect(*incident, users, groups, command.user);
+      !invited) {
+    return RefusalReply(kWhat, invited.error(), kInviteUsage);
+  }
+  std::string whom;
+  if (!users.empty()) {
+    whom = std::to_string(users.size()) + (users.size() == 1 ? " person" : " people");
+  }
+  if (!groups.empty()) {
+    whom += (whom.empty() ? "" : " and ") + std::string("the members of ") +
+            std::to_string(groups.size()) + (groups.size() == 1 ? " group" : " groups");
+  }
+  return EphemeralText("Inviting " + whom + " to the swarm of " +
+                       store::IncidentNumberText(*incident) + ".");
+}
+
+void ExpertCommands::HandleClick(const detail::FlatJson& payload, std::size_t index) {
+  const std::string base = "actions." + std::to_string(index);
+  const std::string action = payload.StringOr(base + ".action_id");
+  const std::string value = payload.StringOr(base + ".value");
+  if (action.starts_with(kExpertInviteActionPrefix)) {
+    InviteClick(payload, value);
+  } else {
+    AnswerClick(payload, value, action == kExpertAcceptActionId);
+  }
+}
+
+void ExpertCommands::InviteClick(const detail::FlatJson& payload, const std::string& value) {
+  const UserId user(payload.StringOr("user.id"));
+  const auto target = ParseInviteButtonValue(value);
+  if (!target || user.empty()) {
+    spdlog::warn("event=experts.invite_click.malformed user={}", user.str());
+    Answer(payload, "That button is out of date; run `/swarm experts` again.");
+    return;
+  }
+  auto invited = services_.experts.Invite(target->incident, target->user, user);
+  if (!invited) {
+    spdlog::info("event=experts.invite_click.refused incident={} invitee={} code={}",
+                 store::IncidentNumberText(target->incident), target->user.str(),
+                 ErrcName(invited.error().code));
+    Answer(payload, RefusalText(invited.error()));
+    return;
+  }
+  Answer(payload, "Asked " + UserMention(target->user) + " by direct message; they have " +
+                      std::to_string(services_.experts.settings().invitation_timeout.count()) +
+                      " minutes to answer.");
+}
+
+void ExpertCommands::AnswerClick(const detail::FlatJson& payload, const std::string& value,
+                                 bool accept) {
+  const UserId user(payload.StringOr("user.id"));
+  const auto id = ParseId(value);
+  if (!id || user.empty()) {
+    spdlog::warn("event=experts.answer_click.malformed user={}", user.str());
+    Answer(payload, "That button is out of date.");
+    return;
+  }
+  auto answered = services_.experts.Answer(*id, user, accept);
+  if (!answered) {
+    spdlog::info("event=experts.answer_click.refused invitation={} user={} code={}", *id,
+                 user.str(), ErrcName(answered.error().code));
+    Answer(payload, RefusalText(answered.error()));
+    return;
+  }
+  if (answered->already_answered) {
+    Answer(payload, InvitationStateText(answered->invitation.state));
+    return;
+  }
+  Answer(payload, accept ? "Thank you! Adding you to the swarm channel now."
+                         : "Thanks for letting us know; the next person will be asked.");
+}
+
+void ExpertCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {
+  const std::string response_url = payload.StringOr("response_url");
+  if (response_url.empty()) {
+    spdlog::warn("event=experts.answer.no_response_url user={}", payload.StringOr("user.id"));
+    return;
+  }
+  const boost::json::object body{{"response_type", "ephemeral"},
+                                 {"replace_original", false},
+                                 {"text", Truncate(mrkdwn, kMaxFallbackText, true)}};
+  if (auto queued = services_.experts.QueueResponse(response_url, boost::json::serialize(body));
+      !queued) {
+    spdlog::error("event=experts.answer.failed detail=\"{}\"", queued.error().detail);
+  }
+}
+
+}  // namespace swarmbot::handlers

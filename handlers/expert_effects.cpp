@@ -1,0 +1,280 @@
+#include "handlers/expert_effects.hpp"
+
+#include <charconv>
+#include <map>
+
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/post_once.hpp"
+#include "handlers/detail/slack_call.hpp"
+#include "handlers/expert_view.hpp"
+#include "handlers/mrkdwn.hpp"
+
+// As in effect_runner.cpp: GCC 12 reports a false -Wmismatched-new-delete
+// when it inlines one coroutine frame's allocation into another.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+namespace effect = lifecycle::effect;
+using boost::asio::awaitable;
+using detail::PostOnce;
+
+// How many people the first pass hands to the second, per person shown:
+// enough that a few away or deactivated people still leave a full list.
+constexpr std::size_t kShortlistFactor = 3;
+
+// Logs a permanent failure on the incident's timeline; passes retryable ones.
+Status Fail(detail::Services& services, std::int64_t incident, std::string_view what,
+            const Error& error) {
+  if (error.Retryable()) {
+    return error;
+  }
+  const std::string reason = error.slack_error.empty() ? error.detail : error.slack_error;
+  spdlog::warn("event=experts.effect_failed incident={} what=\"{}\" error={}",
+               store::IncidentNumberText(incident), what, reason);
+  if (auto noted = services.incidents.NoteProblem(
+          incident, "Couldn't " + std::string(what) + ": Slack said " + reason);
+      !noted) {
+    spdlog::error("event=experts.note_failed incident={}", store::IncidentNumberText(incident));
+  }
+  return error;
+}
+
+std::optional<std::int64_t> Scalar(const detail::FlatJson& json, std::string_view path) {
+  const auto it = json.scalars.find(path);
+  if (it == json.scalars.end()) {
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  const std::string& text = it->second;
+  if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// What Slack says of `user`: presence, UTC offset, whether deactivated.
+awaitable<Result<lifecycle::SlackProfile>> AskSlackAbout(SlackApi& api, const std::string& user) {
+  lifecycle::SlackProfile profile;
+  json::object args;
+  args["user"] = user;
+  auto presence = co_await detail::CallSlack(api, "users.getPresence", args);
+  if (presence) {
+    profile.active = presence->StringOr("presence") == "active";
+  } else if (presence.error().Retryable()) {
+    co_return presence.error();
+  }
+  auto info = co_await detail::CallSlack(api, "users.info", args);
+  if (info) {
+    profile.deactivated = info->True("user.deleted");
+    if (const auto offset = Scalar(*info, "user.tz_offset")) {
+      profile.utc_offset =
+          std::chrono::duration_cast<std::chrono::minutes>(std::chrono::seconds(*offset));
+    }
+  } else if (info.error().Retryable()) {
+    co_return info.error();
+  }
+  co_return profile;
+}
+
+}  // namespace
+
+awaitable<Status> ExpertEffects::Run(store::OutboxItem& item, SlackApi& api) {
+  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
+               item.kind, item.attempts + 1);
+  if (item.kind == effect::kProposeExperts) {
+    co_return co_await Propose(item, api);
+  }
+  if (item.kind == effect::kAskExpert) {
+    co_return co_await Ask(item, api);
+  }
+  if (item.kind == effect::kUpdateAsk) {
+    co_return co_await UpdateAsk(item, api);
+  }
+  if (item.kind == effect::kTellExpertAnswer) {
+    co_return co_await TellAnswer(item, api);
+  }
+  if (item.kind == effect::kInvitationTimeout) {
+    co_return Timeout(item);
+  }
+  co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
+}
+
+awaitable<Status> ExpertEffects::Propose(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = detail::NumberArg(item, effect::kArgIncident);
+  if (!incident) {
+    co_return MakeError(Errc::kInternal, "experts.propose without an incident");
+  }
+  const std::size_t size = services_.experts.settings().shown * kShortlistFactor;
+  auto shortlist = services_.experts.Shortlist(*incident, size);
+  if (!shortlist) {
+    // The swarm was archived or the incident closed meanwhile: nothing to post.
+    spdlog::info("event=experts.propose_skipped incident={} detail=\"{}\"",
+                 store::IncidentNumberText(*incident), shortlist.error().detail);
+    co_return Status{};
+  }
+  if (shortlist->channel.empty()) {
+    co_return Fail(services_, *incident, "post the experts",
+                   MakeError(Errc::kSlackError, "the swarm channel was never created"));
+  }
+  std::map<std::string, lifecycle::SlackProfile> profiles;
+  for (const auto& person : shortlist->people) {
+    auto profile = co_await AskSlackAbout(api, person.id);
+    if (!profile) {
+      co_return profile.error();
+    }
+    profiles[person.id] = *profile;
+  }
+  const ChannelId channel = shortlist->channel;
+  auto list = services_.experts.Finish(std::move(*shortlist), profiles);
+  if (!list) {
+    co_return list.error();
+  }
+  auto record = services_.incidents.FindIncident(*incident);
+  if (!record) {
+    co_return record.error();
+  }
+  const json::object message = ExpertListMessage(*record, *list).ToObject();
+  auto posted = co_await PostOnce(api, item, channel.str(), message);
+  if (!posted) {
+    co_return Fail(services_, *incident, "post the experts", posted.error());
+  }
+  spdlog::info("event=experts.proposed incident={} shown={} uncovered={}",
+               store::IncidentNumberText(*incident), list->experts.size(),
+               list->uncovered_skills.size());
+  co_return Status{};
+}
+
+awaitable<Status> ExpertEffects::Ask(store::OutboxItem& item, SlackApi& api) {
+  const auto id = detail::NumberArg(item, effect::kArgInvitation);
+  auto invitation = id ? services_.experts.FindInvitation(*id)
+                       : Result<std::optional<store::Invitation>>(std::nullopt);
+  if (!invitation) {
+    co_return invitation.error();
+  }
+  if (!*invitation || (*invitation)->state != store::InvitationState::kOpen ||
+      !(*invitation)->dm_ts.empty()) {
+    co_return Status{};  // answered, expired or already posted
+  }
+  const store::Invitation& asked = **invitation;
+  auto status = services_.incidents.StatusOf(asked.incident, 0);
+  if (!status) {
+    co_return status.error();
+  }
+  if (!status->swarm || status->swarm->channel_id.empty()) {
+    co_return Fail(services_, asked.incident, "invite an expert",
+                   MakeError(Errc::kSlackError, "the swarm channel was never created"));
+  }
+  json::object open_args;
+  open_args["users"] = asked.invitee.str();
+  auto dm = co_await detail::CallSlack(api, "conversations.open", open_args);
+  MessageTs ts;
+  ChannelId dm_channel;
+  if (dm) {
+    dm_channel = ChannelId(dm->StringOr("channel.id"));
+    const json::object message =
+        InvitationMessage(status->incident, asked, status->swarm->channel_id,
+                          services_.experts.settings().invitation_timeout)
+            .ToObject();
+    auto posted = co_await PostOnce(api, item, dm_channel.str(), message);
+    if (posted) {
+      ts = *posted;
+    } else {
+      dm = posted.error();
+    }
+  }
+  if (!dm) {
+    if (dm.error().Retryable()) {
+      co_return dm.error();
+    }
+    // A deactivated or unreachable person can't answer: move on at once
+    // rather than leave the swarm waiting for the timer.
+    Fail(services_, asked.incident, "send the invitation to " + asked.invitee.str(), dm.error());
+    auto expired = services_.experts.Expire(asked.id);
+    if (!expired) {
+      co_return expired.error();
+    }
+    co_return Status{};
+  }
+  co_return services_.experts.RecordInvitationMessage(asked.id, dm_channel, ts);
+}
+
+awaitable<Status> ExpertEffects::UpdateAsk(store::OutboxItem& item, SlackApi& api) {
+  const auto id = detail::NumberArg(item, effect::kArgInvitation);
+  auto invitation = id ? services_.experts.FindInvitation(*id)
+                       : Result<std::optional<store::Invitation>>(std::nullopt);
+  if (!invitation) {
+    co_return invitation.error();
+  }
+  if (!*invitation || (*invitation)->dm_ts.empty()) {
+    co_return Status{};  // never posted: nothing to update
+  }
+  const store::Invitation& asked = **invitation;
+  auto status = services_.incidents.StatusOf(asked.incident, 0);
+  if (!status) {
+    co_return status.error();
+  }
+  const ChannelId swarm_channel = status->swarm ? status->swarm->channel_id : ChannelId();
+  json::object args = AnsweredInvitationMessage(status->incident, asked, swarm_channel).ToObject();
+  args["channel"] = asked.dm_channel.str();
+  args["ts"] = asked.dm_ts.str();
+  auto updated = co_await detail::CallSlack(api, "chat.update", args);
+  if (!updated) {
+    co_return Fail(services_, asked.incident, "update the invitation message", updated.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> ExpertEffects::TellAnswer(store::OutboxItem& item, SlackApi& api) {
+  const auto id = detail::NumberArg(item, effect::kArgInvitation);
+  auto invitation = id ? services_.experts.FindInvitation(*id)
+                       : Result<std::optional<store::Invitation>>(std::nullopt);
+  if (!invitation) {
+    co_return invitation.error();
+  }
+  if (!*invitation) {
+    co_return Status{};
+  }
+  const store::Invitation& asked = **invitation;
+  auto status = services_.incidents.StatusOf(asked.incident, 0);
+  if (!status) {
+    co_return status.error();
+  }
+  if (!status->swarm || status->swarm->channel_id.empty() ||
+      status->swarm->state == store::SwarmState::kArchived) {
+    co_return Status{};  // no channel to tell
+  }
+  const std::string next = FormValue(item.args, effect::kArgNext).value_or("");
+  const std::string text =
+      AnswerNotice(asked, next.empty() ? std::nullopt : std::optional<UserId>(UserId(next)),
+                   services_.experts.settings().invitation_timeout);
+  json::object message;
+  message["text"] = text;
+  auto posted = co_await PostOnce(api, item, status->swarm->channel_id.str(), message);
+  if (!posted) {
+    co_return Fail(services_, asked.incident, "tell the swarm about an invitation", posted.error());
+  }
+  co_return Status{};
+}
+
+Status ExpertEffects::Timeout(const store::OutboxItem& item) {
+  const auto id = detail::NumberArg(item, effect::kArgInvitation);
+  if (!id) {
+    return MakeError(Errc::kInternal, "invitation timeout without an invitation");
+  }
+  auto expired = services_.experts.Expire(*id);
+  if (!expired) {
+    return expired.error();
+  }
+  spdlog::info("event=experts.timeout invitation={} expired={}", *id, *expired);
+  return {};
+}
+
+}  // namespace swarmbot::handlers

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "common/result.hpp"
+#include "common/slack_api.hpp"
+#include "handlers/detail/services.hpp"
+#include "lifecycle/effects.hpp"
+#include "store/outbox.hpp"
+
+namespace swarmbot::handlers {
+
+// Performs the Expert Finder's outbox items (lifecycle/effects.hpp, experts.*):
+// - experts.propose ranks in two passes: the store's shortlist first, then
+//   users.getPresence and users.info (time zone, deactivated) for each person
+//   on it, then posts the list in the swarm channel. A failed look-up counts
+//   as unknown; a retryable one retries the effect.
+// - experts.ask opens a DM with the invitee and posts the invitation with
+//   Accept / Decline. When Slack refuses the DM for good (a deactivated user),
+//   the invitation expires at once and the next person is asked.
+// - experts.update_ask shows the outcome in that DM; experts.tell_answer
+//   tells the swarm channel; experts.invitation_timeout expires the
+//   invitation if it is still open.
+// Posts carry the outbox id in their metadata and a retry looks for it first.
+class ExpertEffects {
+ public:
+  explicit ExpertEffects(detail::Services& services) : services_(services) {}
+
+  static bool Handles(std::string_view kind) {
+    return kind.starts_with(lifecycle::effect::kExpertEffectPrefix);
+  }
+
+  boost::asio::awaitable<Status> Run(store::OutboxItem& item, SlackApi& api);
+
+ private:
+  boost::asio::awaitable<Status> Propose(store::OutboxItem& item, SlackApi& api);
+  boost::asio::awaitable<Status> Ask(store::OutboxItem& item, SlackApi& api);
+  boost::asio::awaitable<Status> UpdateAsk(store::OutboxItem& item, SlackApi& api);
+  boost::asio::awaitable<Status> TellAnswer(store::OutboxItem& item, SlackApi& api);
+  Status Timeout(const store::OutboxItem& item);
+
+  detail::Services& services_;
+};
+
+}  // namespace swarmbot::handlers

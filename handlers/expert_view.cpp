@@ -1,0 +1,144 @@
+#include "handlers/expert_view.hpp"
+
+#include <charconv>
+
+#include "handlers/mrkdwn.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+std::string Title(const store::Incident& incident) {
+  return store::IncidentNumberText(incident.number) + " " +
+         Truncate(EscapeMrkdwn(incident.subject), 200, true);
+}
+
+std::string JoinWith(const std::vector<std::string>& items, std::string_view separator) {
+  std::string joined;
+  for (const std::string& item : items) {
+    joined += (joined.empty() ? "" : std::string(separator)) + item;
+  }
+  return joined;
+}
+
+}  // namespace
+
+std::string InviteButtonValue(std::int64_t incident, const UserId& user) {
+  return store::IncidentNumberText(incident) + " " + user.str();
+}
+
+std::optional<InviteTarget> ParseInviteButtonValue(std::string_view value) {
+  const auto space = value.find(' ');
+  if (space == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto incident = store::ParseIncidentNumber(value.substr(0, space));
+  const std::string_view user = value.substr(space + 1);
+  if (!incident || !IsSlackId(user)) {
+    return std::nullopt;
+  }
+  return InviteTarget{*incident, UserId(std::string(user))};
+}
+
+BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle::ExpertList& list) {
+  const std::string number = store::IncidentNumberText(incident.number);
+  BlockMessage message("Experts for " + number);
+  message.Header("Experts for " + number);
+  if (list.experts.empty()) {
+    message.Section(
+        "Nobody is left to propose: everyone I know is in this channel already, or no one "
+        "matches. `/swarm invite @person` invites someone directly.");
+  }
+  int position = 0;
+  for (const lifecycle::ShownExpert& expert : list.experts) {
+    ++position;
+    const std::string reasons =
+        expert.reasons.empty() ? "no history or skills on record" : JoinWith(expert.reasons, "; ");
+    message.SectionWithButton("*" + std::to_string(position) + ".* " + UserMention(expert.user) +
+                                  "\n" + EscapeMrkdwn(reasons),
+                              "Invite",
+                              std::string(kExpertInviteActionPrefix) + std::to_string(position),
+                              InviteButtonValue(incident.number, expert.user));
+  }
+  std::vector<std::string> context;
+  if (!list.needed_skills.empty()) {
+    context.push_back("Needs: " + EscapeMrkdwn(JoinWith(list.needed_skills, ", ")));
+  }
+  if (!list.uncovered_skills.empty()) {
+    context.push_back("Nobody above covers: *" +
+                      EscapeMrkdwn(JoinWith(list.uncovered_skills, ", ")) + "*");
+  }
+  context.push_back("Ranked on skills, " + std::to_string(list.history_records) +
+                    " past records, presence, local time and load; people already in this "
+                    "channel are left out.");
+  message.Context(context);
+  return message;
+}
+
+BlockMessage InvitationMessage(const store::Incident& incident, const store::Invitation& invitation,
+                               const ChannelId& channel, std::chrono::minutes timeout) {
+  BlockMessage message("Can you help with " + store::IncidentNumberText(incident.number) + "?");
+  message.Header("Can you help with " + store::IncidentNumberText(incident.number) + "?");
+  const std::string asker = IsSlackId(invitation.asked_by)
+                                ? UserMention(UserId(invitation.asked_by))
+                                : std::string("The swarm");
+  message.Section(asker + " asks you to join " + ChannelMention(channel) + " for *" +
+                  Title(incident) + "* (P" + std::to_string(incident.priority) + ", " +
+                  std::string(store::Name(incident.state)) + ").");
+  if (!invitation.reasons.empty()) {
+    message.Section("*Why you:* " + EscapeMrkdwn(invitation.reasons));
+  }
+  const std::string id = std::to_string(invitation.id);
+  message.SectionWithButton("Join the swarm channel now.", "Accept", kExpertAcceptActionId, id);
+  message.SectionWithButton("Can't help right now? The next person will be asked.", "Decline",
+                            kExpertDeclineActionId, id);
+  message.Context(
+      {"No answer within " + std::to_string(timeout.count()) + " minutes counts as a decline."});
+  return message;
+}
+
+BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
+                                       const store::Invitation& invitation,
+                                       const ChannelId& channel) {
+  std::string outcome;
+  switch (invitation.state) {
+    case store::InvitationState::kAccepted:
+      outcome = "You accepted; you are being added to " + ChannelMention(channel) + ".";
+      break;
+    case store::InvitationState::kDeclined:
+      outcome = "You declined; thanks for saying so. The next person is being asked.";
+      break;
+    case store::InvitationState::kExpired:
+      outcome = "This invitation expired without an answer; the next person was asked.";
+      break;
+    case store::InvitationState::kOpen:
+      outcome = "Waiting for your answer.";
+      break;
+  }
+  BlockMessage message(store::IncidentNumberText(incident.number) + ": " + outcome);
+  message.Section("*" + Title(incident) + "*\n" + outcome);
+  return message;
+}
+
+std::string AnswerNotice(const store::Invitation& invitation, const std::optional<UserId>& next,
+                         std::chrono::minutes timeout) {
+  const std::string who = UserMention(invitation.invitee);
+  std::string text;
+  switch (invitation.state) {
+    case store::InvitationState::kAccepted:
+      return who + " accepted the invitation and is joining.";
+    case store::InvitationState::kDeclined:
+      text = who + " declined the invitation.";
+      break;
+    case store::InvitationState::kExpired:
+      text = who + " didn't answer within " + std::to_string(timeout.count()) + " minutes.";
+      break;
+    case store::InvitationState::kOpen:
+      return who + " hasn't answered yet.";
+  }
+  if (next) {
+    return text + " Asking " + UserMention(*next) + " next.";
+  }
+  return text + " Nobody else is left on the list; `/swarm experts` looks again.";
+}
+
+}  // namespace swarmbot::handlers

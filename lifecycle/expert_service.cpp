@@ -1,0 +1,546 @@
+#include "lifecycle/expert_service.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <spdlog/spdlog.h>
+
+#include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/incident_repository.hpp"
+#include "store/outbox.hpp"
+#include "store/people_repository.hpp"
+#include "store/swarm_repository.hpp"
+#include "store/timeline_repository.hpp"
+
+namespace swarmbot::lifecycle {
+
+namespace ef = expertfinder;
+
+struct ExpertService::Cache {
+  std::string fingerprint;
+  bool built = false;
+  std::unique_ptr<ef::ExpertIndex> index;
+  std::vector<ef::HistoryRecord> history;
+  std::unordered_map<std::string, store::Person> people;  // by user id
+};
+
+namespace {
+
+std::string JoinReasons(const std::vector<std::string>& reasons) {
+  std::string joined;
+  for (const std::string& reason : reasons) {
+    joined += (joined.empty() ? "" : "; ") + reason;
+  }
+  return joined;
+}
+
+// The record's text as the finder reads it: the title line, then the rest.
+std::string RecordText(const store::HistoryRow& row) {
+  if (row.text.empty() || row.text.starts_with(row.title)) {
+    return row.text.empty() ? row.title : row.text;
+  }
+  return row.title + "\n" + row.text;
+}
+
+ef::Time Seconds(Clock::TimePoint t) {
+  return std::chrono::floor<std::chrono::seconds>(t);
+}
+
+// The people as the cached index knows them: skills and capacity, which
+// change only with a people import. Load and presence come per request.
+ef::Person IndexPerson(const store::Person& person, int default_capacity) {
+  ef::Person p;
+  p.id = person.user.str();
+  for (const auto& [skill, level] : person.skills) {
+    p.skills.push_back({skill, level});
+  }
+  p.capacity = person.capacity > 0 ? person.capacity : default_capacity;
+  return p;
+}
+
+// Resolvers named by a people-file name ("Sofia") become that person's id;
+// rows resolved by anyone not in the people list are left out.
+std::vector<ef::HistoryRecord> ToRecords(const std::vector<store::HistoryRow>& rows,
+                                         const std::vector<store::Person>& people) {
+  std::unordered_map<std::string, std::string> ids;
+  for (const store::Person& person : people) {
+    ids[person.user.str()] = person.user.str();
+    std::string name = person.display_name;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    ids.emplace(name, person.user.str());
+  }
+  std::vector<ef::HistoryRecord> records;
+  records.reserve(rows.size());
+  for (const store::HistoryRow& row : rows) {
+    std::string key = row.resolver;
+    auto it = ids.find(key);
+    if (it == ids.end()) {
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      it = ids.find(key);
+    }
+    if (it == ids.end()) {
+      continue;
+    }
+    records.push_back({row.id, Seconds(row.at), RecordText(row), row.components, it->second});
+  }
+  return records;
+}
+
+bool SwarmLive(const store::Swarm& swarm) {
+  return swarm.state == store::SwarmState::kStarting || swarm.state == store::SwarmState::kActive;
+}
+
+// The incident and its live swarm, or why there is none.
+Result<store::Swarm> LiveSwarm(store::Database& db, std::int64_t incident) {
+  auto found = store::IncidentRepository(db).Find(incident);
+  if (!found) {
+    return IncidentNotFound(incident);
+  }
+  const std::string name = store::IncidentNumberText(incident);
+  if (!found->Open()) {
+    return MakeError(Errc::kConflict, "incident is closed", name + " is closed.");
+  }
+  auto swarm = store::SwarmRepository(db).FindByIncident(incident);
+  if (!swarm) {
+    return MakeError(Errc::kConflict, "no swarm",
+                     name + " has no swarm channel yet; start one with `/swarm start " + name +
+                         "`, then ask for experts there.");
+  }
+  if (!SwarmLive(*swarm)) {
+    return MakeError(Errc::kConflict, "swarm archived",
+                     "The swarm channel #" + swarm->channel_name + " of " + name +
+                         " is archived; nobody can be invited to it.");
+  }
+  return *swarm;
+}
+
+// Who is in the channel: joined, or added by conversations.invite (whose
+// member_joined_channel event may not have arrived yet), and not left since.
+std::set<std::string> PresentMembers(store::Database& db, std::int64_t swarm) {
+  std::set<std::string> present;
+  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm)) {
+    if (!member.left_at && (member.joined_at || member.invited_at)) {
+      present.insert(member.user.str());
+    }
+  }
+  return present;
+}
+
+std::string PersonName(store::Database& db, const UserId& user) {
+  auto person = store::PeopleRepository(db).Find(user);
+  return person && !person->display_name.empty() ? person->display_name : user.str();
+}
+
+}  // namespace
+
+std::vector<store::HistoryRow> GatherHistory(store::Database& db) {
+  store::ExpertRepository experts(db);
+  std::vector<store::HistoryRow> rows = experts.ImportedHistory();
+  for (auto more : {experts.ResolvedIncidents(), experts.ClosedCases()}) {
+    rows.insert(rows.end(), std::make_move_iterator(more.begin()),
+                std::make_move_iterator(more.end()));
+  }
+  return rows;
+}
+
+ExpertService::ExpertService(store::Database& db, const Clock& clock, ExpertSettings settings)
+    : db_(db), clock_(clock), settings_(std::move(settings)), cache_(std::make_unique<Cache>()) {}
+
+ExpertService::~ExpertService() = default;
+
+Status ExpertService::RequestExperts(std::int64_t incident, const UserId& actor) {
+  return InTransaction(db_, "request_experts", [&]() -> Status {
+    auto swarm = LiveSwarm(db_, incident);
+    if (!swarm) {
+      return swarm.error();
+    }
+    if (store::ExpertRepository(db_).ActivePeople() == 0) {
+      return MakeError(Errc::kConflict, "no people",
+                       "I know nobody to propose yet: an admin imports the people list (skills, "
+                       "capacity) with `swarmbot import people FILE`, and past tickets with "
+                       "`swarmbot import history FILE`.");
+    }
+    detail::EnqueueEffect(db_, incident, effect::kProposeExperts, clock_.Now(),
+                          {{std::string(effect::kArgUser), actor.str()}});
+    spdlog::info("event=experts.requested incident={} actor={}",
+                 store::IncidentNumberText(incident), actor.str());
+    return {};
+  });
+}
+
+void ExpertService::RefreshIndex() {
+  store::ExpertRepository experts(db_);
+  std::string fingerprint = experts.HistoryFingerprint();
+  if (cache_->built && fingerprint == cache_->fingerprint) {
+    return;
+  }
+  const std::vector<store::Person> people = store::PeopleRepository(db_).Active();
+  cache_->history = ToRecords(GatherHistory(db_), people);
+  std::vector<ef::Person> indexed;
+  cache_->people.clear();
+  for (const store::Person& person : people) {
+    indexed.push_back(IndexPerson(person, settings_.routing.default_capacity));
+    cache_->people.emplace(person.user.str(), person);
+  }
+  cache_->index = std::make_unique<ef::ExpertIndex>(std::move(indexed), cache_->history);
+  cache_->fingerprint = std::move(fingerprint);
+  cache_->built = true;
+  spdlog::info("event=experts.index_built people={} records={}", cache_->index->PersonCount(),
+               cache_->index->RecordCount());
+}
+
+Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::size_t size) {
+  return InReadTransaction(db_, "expert_shortlist", [&]() -> Result<ExpertShortlist> {
+    auto swarm = LiveSwarm(db_, incident);
+    if (!swarm) {
+      return swarm.error();
+    }
+    RefreshIndex();
+    const store::Incident record = store::IncidentRepository(db_).Find(incident).value();
+    ExpertShortlist shortlist;
+    shortlist.incident = incident;
+    shortlist.channel = swarm->channel_id;
+    shortlist.query.text = record.subject + "\n" + record.description;
+    shortlist.query.components = record.territories;
+    shortlist.query.needed_skills =
+        RequiredSkills(settings_.routing.rules, record.subject + "\n" + record.description);
+    shortlist.query.now = Seconds(clock_.Now());
+
+    // People in the channel now are not proposed; ask for enough to drop them.
+    const std::set<std::string> present = PresentMembers(db_, swarm->id);
+    const ef::Ranking first = cache_->index->Rank(shortlist.query, size + present.size());
+    const std::map<UserId, int> load = store::ExpertRepository(db_).OpenLoad();
+    std::unordered_set<std::string> chosen;
+    for (const ef::Candidate& candidate : first.candidates) {
+      if (present.contains(candidate.person_id) || shortlist.people.size() >= size) {
+        continue;
+      }
+      const store::Person& stored = cache_->people.at(candidate.person_id);
+      ef::Person person = IndexPerson(stored, settings_.routing.default_capacity);
+      const auto it = load.find(stored.user);
+      person.open_items = it == load.end() ? 0 : it->second;
+      if (stored.presence_override != store::PresenceOverride::kNone) {
+        person.presence = stored.presence_override == store::PresenceOverride::kAway
+                              ? ef::Presence::kAway
+                              : ef::Presence::kActive;
+      }
+      chosen.insert(person.id);
+      shortlist.people.push_back(std::move(person));
+    }
+    for (const ef::HistoryRecord& record_row : cache_->history) {
+      if (chosen.contains(record_row.resolver)) {
+        shortlist.history.push_back(record_row);
+      }
+    }
+    return shortlist;
+  });
+}
+
+Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
+                                         const std::map<std::string, SlackProfile>& profiles) {
+  std::vector<ef::Person> people;
+  std::unordered_set<std::string> kept;
+  for (ef::Person& person : shortlist.people) {
+    const auto it = profiles.find(person.id);
+    if (it != profiles.end()) {
+      if (it->second.deactivated) {
+        continue;  // gone from the workspace: nobody to invite
+      }
+      // The person's own away/back wins over what Slack shows.
+      if (!person.presence && it->second.active) {
+        person.presence = *it->second.active ? ef::Presence::kActive : ef::Presence::kAway;
+      }
+      person.utc_offset = it->second.utc_offset;
+    }
+    kept.insert(person.id);
+    people.push_back(std::move(person));
+  }
+  // The index would take a resolver it doesn't know for a person: keep only
+  // the records of the people still on the list.
+  std::erase_if(shortlist.history,
+                [&](const ef::HistoryRecord& record) { return !kept.contains(record.resolver); });
+  const std::size_t count = people.size();
+  // The second pass ranks the shortlist again, now with presence, local time
+  // and load, over the history of the people on it.
+  const ef::ExpertIndex index(std::move(people), shortlist.history);
+  const ef::Ranking ranking = index.Rank(shortlist.query, count);
+
+  ExpertList list;
+  list.needed_skills = shortlist.query.needed_skills;
+  list.history_records = shortlist.history.size();
+  std::vector<store::ProposedExpert> proposal;
+  std::set<std::string> covered;
+  for (const ef::Candidate& candidate : ranking.candidates) {
+    proposal.push_back({UserId(candidate.person_id), JoinReasons(candidate.reasons)});
+    if (list.experts.size() < settings_.shown) {
+      list.experts.push_back({UserId(candidate.person_id), candidate.reasons});
+      covered.insert(candidate.covered_skills.begin(), candidate.covered_skills.end());
+    }
+  }
+  for (const std::string& skill : list.needed_skills) {
+    if (!covered.contains(skill)) {
+      list.uncovered_skills.push_back(skill);
+    }
+  }
+  auto recorded = InTransaction(db_, "record_proposal", [&]() -> Status {
+    store::ExpertRepository(db_).ReplaceProposal(shortlist.incident, proposal, clock_.Now());
+    std::string names;
+    for (const ShownExpert& expert : list.experts) {
+      names += (names.empty() ? "" : ", ") + PersonName(db_, expert.user);
+    }
+    store::TimelineRepository(db_).Append(
+        shortlist.incident, clock_.Now(), detail::kBotActor, "experts_proposed",
+        names.empty() ? "Looked for experts; nobody left to propose"
+                      : "Proposed experts: " + names);
+    return {};
+  });
+  if (!recorded) {
+    return recorded.error();
+  }
+  return list;
+}
+
+namespace {
+
+Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& clock,
+                                              const ExpertSettings& settings, std::int64_t incident,
+                                              const UserId& invitee, const std::string& asked_by) {
+  auto swarm = LiveSwarm(db, incident);
+  if (!swarm) {
+    return swarm.error();
+  }
+  const std::string who = PersonName(db, invitee);
+  if (PresentMembers(db, swarm->id).contains(invitee.str())) {
+    return MakeError(Errc::kConflict, "already in the swarm",
+                     who + " is already in #" + swarm->channel_name + ".");
+  }
+  store::ExpertRepository experts(db);
+  for (const store::Invitation& earlier : experts.InvitationsFor(incident)) {
+    if (earlier.invitee == invitee && earlier.state == store::InvitationState::kOpen) {
+      return MakeError(Errc::kConflict, "invitation open",
+                       who + " was already asked and hasn't answered yet.");
+    }
+  }
+  const auto now = clock.Now();
+  store::Invitation invitation;
+  invitation.incident = incident;
+  invitation.invitee = invitee;
+  invitation.asked_by = asked_by;
+  for (const store::ProposedExpert& proposed : experts.Proposal(incident)) {
+    if (proposed.user == invitee) {
+      invitation.reasons = proposed.reasons;
+    }
+  }
+  invitation.asked_at = now;
+  invitation.due_at = now + settings.invitation_timeout;
+  invitation.id = experts.InsertInvitation(invitation);
+  store::TimelineRepository(db).Append(incident, now, asked_by, "expert_invited",
+                                       "Asked " + who + " to join the swarm");
+  const std::string id = std::to_string(invitation.id);
+  detail::EnqueueEffect(db, incident, effect::kAskExpert, now,
+                        {{std::string(effect::kArgInvitation), id}});
+  // Its own stream: a timer holds back the later items of its stream.
+  store::Outbox(db).EnqueueAt(std::string(effect::kInvitationStreamPrefix) + id,
+                              effect::kInvitationTimeout,
+                              {{std::string(effect::kArgIncident), std::to_string(incident)},
+                               {std::string(effect::kArgInvitation), id}},
+                              now, invitation.due_at);
+  spdlog::info("event=experts.invited incident={} invitation={} invitee={} asked_by={}",
+               store::IncidentNumberText(incident), invitation.id, invitee.str(), asked_by);
+  return invitation;
+}
+
+void EnqueueAnswered(store::Database& db, const store::Invitation& invitation, Clock::TimePoint now,
+                     const std::optional<UserId>& next) {
+  const std::string id = std::to_string(invitation.id);
+  detail::EnqueueEffect(db, invitation.incident, effect::kUpdateAsk, now,
+                        {{std::string(effect::kArgInvitation), id}});
+  detail::EnqueueEffect(db, invitation.incident, effect::kTellExpertAnswer, now,
+                        {{std::string(effect::kArgInvitation), id},
+                         {std::string(effect::kArgNext), next ? next->str() : ""}});
+}
+
+}  // namespace
+
+Result<store::Invitation> ExpertService::Invite(std::int64_t incident, const UserId& invitee,
+                                                const UserId& asked_by) {
+  return InTransaction(db_, "invite_expert", [&]() -> Result<store::Invitation> {
+    return InviteInTransaction(db_, clock_, settings_, incident, invitee, asked_by.str());
+  });
+}
+
+Result<std::optional<UserId>> ExpertService::AskNext(const store::Invitation& after,
+                                                     std::string_view why) {
+  store::ExpertRepository experts(db_);
+  auto swarm = LiveSwarm(db_, after.incident);
+  if (!swarm) {
+    return std::optional<UserId>{};  // nothing to invite to any more
+  }
+  std::set<std::string> skip = PresentMembers(db_, swarm->id);
+  for (const store::Invitation& earlier : experts.InvitationsFor(after.incident)) {
+    skip.insert(earlier.invitee.str());
+  }
+  for (const store::ProposedExpert& proposed : experts.Proposal(after.incident)) {
+    if (skip.contains(proposed.user.str())) {
+      continue;
+    }
+    auto invited = InviteInTransaction(db_, clock_, settings_, after.incident, proposed.user,
+                                       std::string(detail::kBotActor));
+    if (!invited) {
+      return invited.error();
+    }
+    spdlog::info("event=experts.moved_on incident={} from={} to={} why={}",
+                 store::IncidentNumberText(after.incident), after.invitee.str(),
+                 proposed.user.str(), why);
+    return std::optional<UserId>{proposed.user};
+  }
+  return std::optional<UserId>{};
+}
+
+Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& user, bool accept) {
+  return InTransaction(db_, "answer_invitation", [&]() -> Result<InvitationAnswer> {
+    store::ExpertRepository experts(db_);
+    auto invitation = experts.FindInvitation(id);
+    if (!invitation) {
+      return MakeError(Errc::kNotFound, "unknown invitation", "That invitation no longer exists.");
+    }
+    if (invitation->invitee != user) {
+      return MakeError(Errc::kForbidden, "not the invitee",
+                       "This invitation is for someone else; only they can answer it.");
+    }
+    InvitationAnswer answer;
+    if (invitation->state != store::InvitationState::kOpen) {
+      answer.invitation = *invitation;
+      answer.already_answered = true;
+      return answer;
+    }
+    const auto now = clock_.Now();
+    if (accept) {
+      auto swarm = LiveSwarm(db_, invitation->incident);
+      if (!swarm) {
+        return swarm.error();
+      }
+      experts.SetInvitationState(id, store::InvitationState::kAccepted, now);
+      store::TimelineRepository(db_).Append(invitation->incident, now, user.str(),
+                                            "expert_accepted", "Accepted the invitation to help");
+      detail::EnqueueEffect(db_, invitation->incident, effect::kInvite, now,
+                            {{std::string(effect::kArgUsers), user.str()}});
+      answer.invitation = experts.FindInvitation(id).value();
+      EnqueueAnswered(db_, answer.invitation, now, std::nullopt);
+      return answer;
+    }
+    experts.SetInvitationState(id, store::InvitationState::kDeclined, now);
+    store::TimelineRepository(db_).Append(invitation->incident, now, user.str(), "expert_declined",
+                                          "Declined the invitation to help");
+    auto next = AskNext(*invitation, "declined");
+    if (!next) {
+      return next.error();
+    }
+    answer.invitation = experts.FindInvitation(id).value();
+    answer.next = *next;
+    EnqueueAnswered(db_, answer.invitation, now, *next);
+    return answer;
+  });
+}
+
+Result<bool> ExpertService::Expire(std::int64_t id) {
+  return InTransaction(db_, "expire_invitation", [&]() -> Result<bool> {
+    store::ExpertRepository experts(db_);
+    auto invitation = experts.FindInvitation(id);
+    if (!invitation || invitation->state != store::InvitationState::kOpen) {
+      return false;  // answered meanwhile, or never existed: nothing to do
+    }
+    const auto now = clock_.Now();
+    experts.SetInvitationState(id, store::InvitationState::kExpired, now);
+    store::TimelineRepository(db_).Append(
+        invitation->incident, now, detail::kBotActor, "expert_expired",
+        PersonName(db_, invitation->invitee) + " didn't answer within " +
+            std::to_string(settings_.invitation_timeout.count()) + " minutes");
+    auto next = AskNext(*invitation, "expired");
+    if (!next) {
+      return next.error();
+    }
+    EnqueueAnswered(db_, experts.FindInvitation(id).value(), now, *next);
+    return true;
+  });
+}
+
+Result<std::optional<store::Invitation>> ExpertService::FindInvitation(std::int64_t id) {
+  return InReadTransaction(db_, "find_invitation",
+                           [&]() -> Result<std::optional<store::Invitation>> {
+                             return store::ExpertRepository(db_).FindInvitation(id);
+                           });
+}
+
+Status ExpertService::RecordInvitationMessage(std::int64_t id, const ChannelId& channel,
+                                              const MessageTs& ts) {
+  return InTransaction(db_, "record_invitation_message", [&]() -> Status {
+    store::ExpertRepository(db_).SetInvitationMessage(id, channel, ts);
+    return {};
+  });
+}
+
+Status ExpertService::InviteDirect(std::int64_t incident, const std::vector<UserId>& users,
+                                   const std::vector<UserGroupId>& groups, const UserId& actor) {
+  return InTransaction(db_, "invite_direct", [&]() -> Status {
+    auto swarm = LiveSwarm(db_, incident);
+    if (!swarm) {
+      return swarm.error();
+    }
+    std::string user_list;
+    for (const UserId& user : users) {
+      user_list += (user_list.empty() ? "" : ",") + user.str();
+    }
+    std::string group_list;
+    for (const UserGroupId& group : groups) {
+      group_list += (group_list.empty() ? "" : ",") + group.str();
+    }
+    const auto now = clock_.Now();
+    const std::string people =
+        users.empty() ? ""
+                      : std::to_string(users.size()) + (users.size() == 1 ? " person" : " people");
+    const std::string members =
+        groups.empty() ? "" : "the members of " + std::to_string(groups.size()) + " user group(s)";
+    store::TimelineRepository(db_).Append(incident, now, actor.str(), "swarm_invited",
+                                          "Invited " + people +
+                                              (people.empty() || members.empty() ? "" : " and ") +
+                                              members + " to the swarm");
+    detail::EnqueueEffect(db_, incident, effect::kInvite, now,
+                          {{std::string(effect::kArgUsers), user_list},
+                           {std::string(effect::kArgUsergroups), group_list}});
+    return {};
+  });
+}
+
+Result<ImportedHistory> ExpertService::ImportHistory(const std::vector<store::HistoryRow>& rows) {
+  return InTransaction(db_, "import_history", [&]() -> Result<ImportedHistory> {
+    store::ExpertRepository experts(db_);
+    ImportedHistory imported;
+    for (const store::HistoryRow& row : rows) {
+      if (experts.UpsertHistory(row, clock_.Now())) {
+        ++imported.added;
+      } else {
+        ++imported.updated;
+      }
+    }
+    return imported;
+  });
+}
+
+Status ExpertService::QueueResponse(const std::string& response_url, const std::string& body) {
+  return InTransaction(db_, "queue_response", [&]() -> Status {
+    store::Outbox(db_).Enqueue(effect::kResponseStream, effect::kRespond,
+                               {{std::string(effect::kArgResponseUrl), response_url},
+                                {std::string(effect::kArgBody), body}},
+                               clock_.Now());
+    return {};
+  });
+}
+
+}  // namespace swarmbot::lifecycle

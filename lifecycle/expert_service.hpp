@@ -1,0 +1,146 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/result.hpp"
+#include "expertfinder/finder.hpp"
+#include "lifecycle/routing.hpp"
+#include "store/database.hpp"
+#include "store/expert_repository.hpp"
+
+namespace swarmbot::lifecycle {
+
+struct ExpertSettings {
+  RoutingRules routing;  // its words give the skills an incident needs
+  std::chrono::minutes invitation_timeout{15};
+  std::size_t shown = 5;  // candidates shown by `/swarm experts`
+};
+
+// What Slack says about one person, asked when the list is made. Unknown
+// fields stay empty and count as neutral.
+struct SlackProfile {
+  std::optional<bool> active;
+  std::optional<std::chrono::minutes> utc_offset;
+  bool deactivated = false;
+};
+
+// The first pass of a ranking, made from the store alone: the incident, the
+// people worth asking Slack about (best first; nobody already in the swarm),
+// and everything the second pass needs.
+struct ExpertShortlist {
+  std::int64_t incident = 0;
+  ChannelId channel;  // the swarm channel
+  expertfinder::Query query;
+  std::vector<expertfinder::Person> people;
+  std::vector<expertfinder::HistoryRecord> history;  // the records they resolved
+};
+
+struct ShownExpert {
+  UserId user;
+  std::vector<std::string> reasons;
+};
+
+// The list a `/swarm experts` posts.
+struct ExpertList {
+  std::vector<ShownExpert> experts;  // best first, at most ExpertSettings::shown
+  std::vector<std::string> needed_skills;
+  std::vector<std::string> uncovered_skills;  // needed, and nobody shown has them
+  std::size_t history_records = 0;
+};
+
+struct ImportedHistory {
+  int added = 0;
+  int updated = 0;
+};
+
+// What an answer to an invitation did, for the click's reply.
+struct InvitationAnswer {
+  store::Invitation invitation;   // as it is now
+  bool already_answered = false;  // a second click: nothing changed
+  std::optional<UserId> next;     // who was asked next, after a decline
+};
+
+// The Expert Finder as the swarm uses it: proposing people for an incident,
+// inviting them one at a time, moving on when someone declines or doesn't
+// answer. Ranking is expertfinder::ExpertIndex over the history gathered
+// here; the index is cached and rebuilt only when the history changed.
+class ExpertService {
+ public:
+  // A field longer than this in an imported record is refused.
+  static constexpr std::size_t kMaxHistoryText = 20'000;
+
+  ExpertService(store::Database& db, const Clock& clock, ExpertSettings settings);
+  ~ExpertService();
+
+  const ExpertSettings& settings() const { return settings_; }
+
+  // `/swarm experts`: checks the incident has a live swarm and people to
+  // propose, then enqueues experts.propose for the effect to rank and post.
+  // kNotFound (unknown incident), kConflict (no swarm yet, swarm archived,
+  // incident closed, no people imported); each with a user_message saying
+  // what to do.
+  Status RequestExperts(std::int64_t incident, const UserId& actor);
+
+  // First pass, from the store: the best `size` people not in the swarm now.
+  Result<ExpertShortlist> Shortlist(std::int64_t incident, std::size_t size);
+  // Second pass with what Slack said of each shortlisted person; records the
+  // ranked list (so declines can move down it) and a timeline entry.
+  Result<ExpertList> Finish(ExpertShortlist shortlist,
+                            const std::map<std::string, SlackProfile>& profiles);
+
+  // The Invite button or the next candidate: a DM with Accept / Decline and
+  // a timer. kConflict when the person is already in the swarm or has an open
+  // invitation to it, or the swarm is archived.
+  Result<store::Invitation> Invite(std::int64_t incident, const UserId& invitee,
+                                   const UserId& asked_by);
+  // Accept or Decline by `user`. kForbidden for anyone but the invitee;
+  // kNotFound for an unknown invitation; an answered or expired one comes
+  // back with already_answered. Accept adds the invitee to the channel;
+  // Decline asks the next person on the list.
+  Result<InvitationAnswer> Answer(std::int64_t invitation, const UserId& user, bool accept);
+  // The timer: an invitation still open when it runs expires and the next
+  // person is asked. Returns false when it had been answered meanwhile.
+  Result<bool> Expire(std::int64_t invitation);
+
+  Result<std::optional<store::Invitation>> FindInvitation(std::int64_t invitation);
+  Status RecordInvitationMessage(std::int64_t invitation, const ChannelId& channel,
+                                 const MessageTs& ts);
+
+  // `/swarm invite @person @group`: straight into the channel.
+  Status InviteDirect(std::int64_t incident, const std::vector<UserId>& users,
+                      const std::vector<UserGroupId>& groups, const UserId& actor);
+
+  // `swarmbot import history`: adds or replaces rows by id.
+  Result<ImportedHistory> ImportHistory(const std::vector<store::HistoryRow>& rows);
+
+  // A reply to a click, through the response_url.
+  Status QueueResponse(const std::string& response_url, const std::string& body);
+
+ private:
+  struct Cache;
+
+  // Rebuilds the cached index when the store's history fingerprint moved.
+  void RefreshIndex();
+  Result<std::optional<UserId>> AskNext(const store::Invitation& after, std::string_view why);
+
+  store::Database& db_;
+  const Clock& clock_;
+  ExpertSettings settings_;
+  std::unique_ptr<Cache> cache_;
+};
+
+// Every history row the finder learns from, in one place: imported tickets,
+// resolved incidents and closed cases.
+// TODO(#5): resolved problems join here once they exist.
+std::vector<store::HistoryRow> GatherHistory(store::Database& db);
+
+}  // namespace swarmbot::lifecycle

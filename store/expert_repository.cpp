@@ -1,0 +1,281 @@
+#include "store/expert_repository.hpp"
+
+#include <SQLiteCpp/Statement.h>
+
+#include "store/detail/columns.hpp"
+#include "store/records.hpp"
+
+namespace swarmbot::store {
+namespace {
+
+std::string JoinComponents(const std::vector<std::string>& items) {
+  std::string joined;
+  for (const std::string& item : items) {
+    joined += (joined.empty() ? "" : "\n") + item;
+  }
+  return joined;
+}
+
+std::vector<std::string> SplitComponents(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    if (end != 0) {
+      items.emplace_back(text.substr(0, end));
+    }
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+  }
+  return items;
+}
+
+// Rows of (number, at, title, text, components, resolver), named by `id`.
+std::vector<HistoryRow> ReadRows(SQLite::Statement& query, std::string (*id)(std::int64_t)) {
+  std::vector<HistoryRow> rows;
+  while (query.executeStep()) {
+    HistoryRow row;
+    row.id = id(query.getColumn(0).getInt64());
+    row.at = detail::Time(query.getColumn(1));
+    row.title = query.getColumn(2).getString();
+    row.text = query.getColumn(3).getString();
+    row.components = SplitComponents(query.getColumn(4).getString());
+    row.resolver = query.getColumn(5).getString();
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+InvitationState ParseState(const std::string& text) {
+  if (text == "accepted") {
+    return InvitationState::kAccepted;
+  }
+  if (text == "declined") {
+    return InvitationState::kDeclined;
+  }
+  if (text == "expired") {
+    return InvitationState::kExpired;
+  }
+  return InvitationState::kOpen;
+}
+
+constexpr const char* kInvitationColumns =
+    "id, incident_id, invitee, asked_by, reasons, state, asked_at, due_at, answered_at, "
+    "dm_channel, dm_ts";
+
+Invitation ReadInvitation(SQLite::Statement& row) {
+  Invitation i;
+  i.id = row.getColumn(0).getInt64();
+  i.incident = row.getColumn(1).getInt64();
+  i.invitee = UserId(row.getColumn(2).getString());
+  i.asked_by = row.getColumn(3).getString();
+  i.reasons = row.getColumn(4).getString();
+  i.state = ParseState(row.getColumn(5).getString());
+  i.asked_at = detail::Time(row.getColumn(6));
+  i.due_at = detail::Time(row.getColumn(7));
+  i.answered_at = detail::OptionalTime(row.getColumn(8));
+  i.dm_channel = ChannelId(row.getColumn(9).getString());
+  i.dm_ts = MessageTs(row.getColumn(10).getString());
+  return i;
+}
+
+}  // namespace
+
+std::string_view Name(InvitationState state) noexcept {
+  switch (state) {
+    case InvitationState::kOpen:
+      return "open";
+    case InvitationState::kAccepted:
+      return "accepted";
+    case InvitationState::kDeclined:
+      return "declined";
+    case InvitationState::kExpired:
+      return "expired";
+  }
+  return "open";
+}
+
+bool ExpertRepository::UpsertHistory(const HistoryRow& row, Clock::TimePoint now) {
+  SQLite::Statement exists(db_.Sql(), "SELECT 1 FROM expert_history WHERE id = ?");
+  exists.bind(1, row.id);
+  const bool is_new = !exists.executeStep();
+  SQLite::Statement upsert(db_.Sql(),
+                           "INSERT OR REPLACE INTO expert_history (id, at, title, text, "
+                           "components, resolver, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  upsert.bind(1, row.id);
+  upsert.bind(2, ToMillis(row.at));
+  upsert.bind(3, row.title);
+  upsert.bind(4, row.text);
+  upsert.bind(5, JoinComponents(row.components));
+  upsert.bind(6, row.resolver);
+  upsert.bind(7, ToMillis(now));
+  upsert.exec();
+  return is_new;
+}
+
+std::vector<HistoryRow> ExpertRepository::ImportedHistory() {
+  SQLite::Statement query(db_.Sql(),
+                          "SELECT id, at, title, text, components, resolver FROM expert_history "
+                          "ORDER BY at, id");
+  std::vector<HistoryRow> rows;
+  while (query.executeStep()) {
+    HistoryRow row;
+    row.id = query.getColumn(0).getString();
+    row.at = detail::Time(query.getColumn(1));
+    row.title = query.getColumn(2).getString();
+    row.text = query.getColumn(3).getString();
+    row.components = SplitComponents(query.getColumn(4).getString());
+    row.resolver = query.getColumn(5).getString();
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<HistoryRow> ExpertRepository::ResolvedIncidents() {
+  SQLite::Statement query(db_.Sql(),
+                          "SELECT number, coalesce(resolved_at, closed_at, created_at), subject, "
+                          "description, territories, owner FROM incidents "
+                          "WHERE state IN ('resolved', 'closed') AND owner <> '' ORDER BY number");
+  return ReadRows(query, IncidentNumberText);
+}
+
+std::vector<HistoryRow> ExpertRepository::ClosedCases() {
+  // One territory is a one-line component list.
+  SQLite::Statement query(db_.Sql(),
+                          "SELECT number, updated_at, subject, description, territory, owner "
+                          "FROM cases WHERE status = 'closed' AND owner <> '' ORDER BY number");
+  return ReadRows(query, CaseNumberText);
+}
+
+std::string ExpertRepository::HistoryFingerprint() {
+  // Counts and latest stamps: any insert, resolution, closing or people
+  // import moves one of them.
+  SQLite::Statement query(
+      db_.Sql(),
+      "SELECT (SELECT count(*) || ':' || coalesce(max(imported_at), 0) FROM expert_history), "
+      "(SELECT count(*) || ':' || coalesce(sum(coalesce(resolved_at, 0) + coalesce(closed_at, "
+      "0)), 0) || ':' || coalesce(group_concat(owner), '') FROM incidents WHERE state IN "
+      "('resolved', 'closed') AND owner <> ''), "
+      "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM cases WHERE status = "
+      "'closed'), "
+      "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM people)");
+  query.executeStep();
+  std::string fingerprint;
+  for (int i = 0; i < 4; ++i) {
+    fingerprint += query.getColumn(i).getString() + "|";
+  }
+  return fingerprint;
+}
+
+std::int64_t ExpertRepository::ActivePeople() {
+  return db_.Sql().execAndGet("SELECT count(*) FROM people WHERE active = 1").getInt64();
+}
+
+std::map<UserId, int> ExpertRepository::OpenLoad() {
+  SQLite::Statement query(
+      db_.Sql(),
+      "SELECT user_id, count(*) FROM ("
+      " SELECT owner AS user_id, number AS incident FROM incidents"
+      "  WHERE owner <> '' AND state IN ('new', 'triaged', 'in_progress')"
+      " UNION"
+      " SELECT m.user_id, s.incident_id FROM swarm_members m JOIN swarms s ON s.id = m.swarm_id"
+      "  JOIN incidents i ON i.number = s.incident_id"
+      "  WHERE m.joined_at IS NOT NULL AND m.left_at IS NULL"
+      "  AND s.state IN ('starting', 'active') AND i.state <> 'closed'"
+      ") GROUP BY user_id");
+  std::map<UserId, int> load;
+  while (query.executeStep()) {
+    load[UserId(query.getColumn(0).getString())] = query.getColumn(1).getInt();
+  }
+  return load;
+}
+
+void ExpertRepository::ReplaceProposal(std::int64_t incident,
+                                       const std::vector<ProposedExpert>& experts,
+                                       Clock::TimePoint now) {
+  SQLite::Statement clear(db_.Sql(), "DELETE FROM expert_proposals WHERE incident_id = ?");
+  clear.bind(1, incident);
+  clear.exec();
+  SQLite::Statement insert(db_.Sql(),
+                           "INSERT INTO expert_proposals (incident_id, position, user_id, reasons, "
+                           "proposed_at) VALUES (?, ?, ?, ?, ?)");
+  int position = 0;
+  for (const ProposedExpert& expert : experts) {
+    insert.bind(1, incident);
+    insert.bind(2, ++position);
+    insert.bind(3, expert.user.str());
+    insert.bind(4, expert.reasons);
+    insert.bind(5, ToMillis(now));
+    insert.exec();
+    insert.reset();
+  }
+}
+
+std::vector<ProposedExpert> ExpertRepository::Proposal(std::int64_t incident) {
+  SQLite::Statement query(db_.Sql(),
+                          "SELECT user_id, reasons FROM expert_proposals WHERE incident_id = ? "
+                          "ORDER BY position");
+  query.bind(1, incident);
+  std::vector<ProposedExpert> experts;
+  while (query.executeStep()) {
+    experts.push_back({UserId(query.getColumn(0).getString()), query.getColumn(1).getString()});
+  }
+  return experts;
+}
+
+std::int64_t ExpertRepository::InsertInvitation(const Invitation& invitation) {
+  SQLite::Statement insert(db_.Sql(),
+                           "INSERT INTO expert_invitations (incident_id, invitee, asked_by, "
+                           "reasons, state, asked_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, invitation.incident);
+  insert.bind(2, invitation.invitee.str());
+  insert.bind(3, invitation.asked_by);
+  insert.bind(4, invitation.reasons);
+  insert.bind(5, std::string(Name(invitation.state)));
+  insert.bind(6, ToMillis(invitation.asked_at));
+  insert.bind(7, ToMillis(invitation.due_at));
+  insert.exec();
+  return db_.Sql().getLastInsertRowid();
+}
+
+std::optional<Invitation> ExpertRepository::FindInvitation(std::int64_t id) {
+  SQLite::Statement query(db_.Sql(), std::string("SELECT ") + kInvitationColumns +
+                                         " FROM expert_invitations WHERE id = ?");
+  query.bind(1, id);
+  if (!query.executeStep()) {
+    return std::nullopt;
+  }
+  return ReadInvitation(query);
+}
+
+std::vector<Invitation> ExpertRepository::InvitationsFor(std::int64_t incident) {
+  SQLite::Statement query(db_.Sql(), std::string("SELECT ") + kInvitationColumns +
+                                         " FROM expert_invitations WHERE incident_id = ? "
+                                         "ORDER BY id");
+  query.bind(1, incident);
+  std::vector<Invitation> invitations;
+  while (query.executeStep()) {
+    invitations.push_back(ReadInvitation(query));
+  }
+  return invitations;
+}
+
+void ExpertRepository::SetInvitationState(std::int64_t id, InvitationState state,
+                                          Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE expert_invitations SET state = ?, answered_at = ? WHERE id = ?");
+  update.bind(1, std::string(Name(state)));
+  update.bind(2, ToMillis(now));
+  update.bind(3, id);
+  update.exec();
+}
+
+void ExpertRepository::SetInvitationMessage(std::int64_t id, const ChannelId& channel,
+                                            const MessageTs& ts) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE expert_invitations SET dm_channel = ?, dm_ts = ? WHERE id = ?");
+  update.bind(1, channel.str());
+  update.bind(2, ts.str());
+  update.bind(3, id);
+  update.exec();
+}
+
+}  // namespace swarmbot::store

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "store/database.hpp"
+
+namespace swarmbot::store {
+
+// A past ticket from `swarmbot import history`, or a resolved incident or
+// case read back as history.
+struct HistoryRow {
+  std::string id;  // "inc-00012", "INC-3", "CASE-1042"
+  Clock::TimePoint at;
+  std::string title;
+  std::string text;  // the description; may repeat the title
+  std::vector<std::string> components;
+  std::string resolver;  // a Slack user id, or a people-file name for imported rows
+};
+
+// One person on the ranked list a `/swarm experts` showed.
+struct ProposedExpert {
+  UserId user;
+  std::string reasons;  // "; "-joined, as shown
+};
+
+enum class InvitationState { kOpen, kAccepted, kDeclined, kExpired };
+
+struct Invitation {
+  std::int64_t id = 0;
+  std::int64_t incident = 0;
+  UserId invitee;
+  std::string asked_by;  // a user id, or "swarmbot" when it moved on by itself
+  std::string reasons;
+  InvitationState state = InvitationState::kOpen;
+  Clock::TimePoint asked_at;
+  Clock::TimePoint due_at;
+  std::optional<Clock::TimePoint> answered_at;
+  ChannelId dm_channel;  // the direct message that carries the buttons, once posted
+  MessageTs dm_ts;
+};
+
+// The `expert_history`, `expert_proposals` and `expert_invitations` tables,
+// and the reads of incidents, cases, people and swarms the Expert Finder
+// needs. Calls run inside the caller's transaction, if any.
+class ExpertRepository {
+ public:
+  explicit ExpertRepository(Database& db) : db_(db) {}
+
+  // Inserts or replaces the imported row with `row.id`; true when it is new.
+  bool UpsertHistory(const HistoryRow& row, Clock::TimePoint now);
+  std::vector<HistoryRow> ImportedHistory();
+  // Resolved and closed incidents that have an owner (resolver = owner,
+  // components = territories).
+  std::vector<HistoryRow> ResolvedIncidents();
+  // Closed cases that have an owner (components = the territory).
+  std::vector<HistoryRow> ClosedCases();
+  // A cheap fingerprint of everything the rows above and the people list
+  // depend on: it changes whenever one of them may have.
+  std::string HistoryFingerprint();
+
+  // How many people are active in the people list.
+  std::int64_t ActivePeople();
+
+  // Per person: the distinct open incidents they own or whose open swarm
+  // they are in now.
+  std::map<UserId, int> OpenLoad();
+
+  void ReplaceProposal(std::int64_t incident, const std::vector<ProposedExpert>& experts,
+                       Clock::TimePoint now);
+  std::vector<ProposedExpert> Proposal(std::int64_t incident);
+
+  std::int64_t InsertInvitation(const Invitation& invitation);
+  std::optional<Invitation> FindInvitation(std::int64_t id);
+  std::vector<Invitation> InvitationsFor(std::int64_t incident);
+  void SetInvitationState(std::int64_t id, InvitationState state, Clock::TimePoint now);
+  void SetInvitationMessage(std::int64_t id, const ChannelId& channel, const MessageTs& ts);
+
+ private:
+  Database& db_;
+};
+
+std::string_view Name(InvitationState state) noexcept;
+
+}  // namespace swarmbot::store

@@ -1,0 +1,43 @@
+// [swarm] invitation_timeout_minutes: how long an invited expert may take.
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+namespace swarmbot::config {
+namespace {
+
+std::optional<std::string> Secrets(const std::string& name) {
+  if (name == "SWARMBOT_BOT_TOKEN") {
+    return "xoxb-1-secretbot";
+  }
+  if (name == "SWARMBOT_APP_TOKEN") {
+    return "xapp-1-secretapp";
+  }
+  if (name == "SWARMBOT_INTAKE_API_KEY") {
+    return "intake-key-123";
+  }
+  return std::nullopt;
+}
+
+TEST(SwarmConfig, TheInvitationTimeoutDefaultsToFifteenMinutesAndCanBeSet) {
+  EXPECT_EQ(ParseConfig("", "swarmbot.toml", Secrets).swarm_invitation_timeout_minutes, 15);
+  EXPECT_EQ(ParseConfig("[swarm]\ninvitation_timeout_minutes = 5\n", "swarmbot.toml", Secrets)
+                .swarm_invitation_timeout_minutes,
+            5);
+}
+
+TEST(SwarmConfig, RefusesAnInvitationTimeoutThatIsNotAPositiveWholeNumber) {
+  for (const char* bad : {"0", "-3", "\"15\"", "1.5", "100000"}) {
+    const std::string toml = std::string("[swarm]\ninvitation_timeout_minutes = ") + bad + "\n";
+    try {
+      ParseConfig(toml, "swarmbot.toml", Secrets);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("swarm.invitation_timeout_minutes"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace swarmbot::config

@@ -1,0 +1,176 @@
+// The Expert Finder through the real binary (issue #4): /swarm experts
+// proposes Sofia first in a Take-Out-like setup, Invite → direct message →
+// Accept → she joins; a decline moves on to the next candidate; /swarm invite
+// adds a user group's members; bad requests are answered.
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+class ExpertFinder : public EndToEnd {
+ protected:
+  static bool Has(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+  }
+
+  // INC-1 declared, people and history imported, Priya's swarm started.
+  ChannelId StartSwarm() {
+    scenario_->ImportPeople();
+    scenario_->ImportHistory();
+    EXPECT_EQ(DeclareFeast25(), "INC-1");
+    Type(people().priya, people().incidents, "/swarm", "start INC-1");
+    ChannelId found;
+    EXPECT_TRUE(Eventually("the swarm channel with Priya in it", [&] {
+      for (const auto& channel : slack().Channels()) {
+        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
+            channel.HasMember(people().priya)) {
+          found = channel.id;
+        }
+      }
+      return !found.empty();
+    }));
+    return found;
+  }
+
+  // Asks for experts in `swarm` and returns the list once posted.
+  std::optional<emulator::MessageSnapshot> AskForExperts(const ChannelId& swarm) {
+    const std::string reply = Type(people().priya, swarm, "/swarm", "experts");
+    EXPECT_TRUE(Has(reply, "Looking for experts for INC-1")) << reply;
+    std::optional<emulator::MessageSnapshot> list;
+    EXPECT_TRUE(Eventually("the experts list", [&] {
+      const auto channel = slack().Channel(swarm);
+      for (const auto& message : channel->messages) {
+        if (message.text.starts_with("Experts for INC-1")) {
+          list = message;
+        }
+      }
+      return list.has_value();
+    }));
+    return list;
+  }
+
+  // The invitation DM `user` got, once it is there.
+  std::optional<emulator::MessageSnapshot> Invitation(const UserId& user) {
+    std::optional<emulator::MessageSnapshot> ask;
+    EXPECT_TRUE(Eventually("an invitation for " + user.str(), [&] {
+      const auto dm = slack().DirectMessage(user);
+      if (dm) {
+        for (const auto& message : dm->messages) {
+          if (message.text.starts_with("Can you help with INC-1")) {
+            ask = message;
+          }
+        }
+      }
+      return ask.has_value();
+    }));
+    return ask;
+  }
+
+  // The user id on the Invite button numbered `n` (1-based) of `list`.
+  static std::string InviteeOf(const emulator::MessageSnapshot& list, int n) {
+    const std::string action = "\"experts.invite." + std::to_string(n) + "\"";
+    const auto at = list.blocks_json.find(action);
+    const auto value = list.blocks_json.find("\"value\":\"INC-1 ", at);
+    if (at == std::string::npos || value == std::string::npos) {
+      return "";
+    }
+    const auto start = value + std::string("\"value\":\"INC-1 ").size();
+    return list.blocks_json.substr(start, list.blocks_json.find('"', start) - start);
+  }
+};
+
+TEST_F(ExpertFinder, ProposesSofiaFirstWithReasonsAndSheJoinsWhenSheAccepts) {
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const auto list = AskForExperts(swarm);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(InviteeOf(*list, 1), people().sofia.str());
+  EXPECT_TRUE(Has(list->blocks_json, "promotions")) << list->blocks_json;
+  EXPECT_TRUE(Has(list->blocks_json, "INC-12")) << list->blocks_json;
+  // Priya is in the channel already, so she isn't proposed.
+  EXPECT_FALSE(Has(list->blocks_json, "INC-1 " + people().priya.str()));
+
+  ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));
+  const auto ask = Invitation(people().sofia);
+  ASSERT_TRUE(ask);
+  EXPECT_TRUE(Has(ask->blocks_json, "experts.accept"));
+  EXPECT_TRUE(Has(ask->blocks_json, "Why you"));
+  const ChannelId dm = slack().DirectMessage(people().sofia)->id;
+  ASSERT_TRUE(slack().ClickButton(people().sofia, dm, ask->ts, "experts.accept"));
+  EXPECT_TRUE(Eventually("Sofia in the swarm channel",
+                         [&] { return slack().Channel(swarm)->HasMember(people().sofia); }));
+  EXPECT_TRUE(Eventually("the invitation showing the outcome", [&] {
+    const auto dm_now = slack().DirectMessage(people().sofia);
+    const auto* message = dm_now->FindMessage(ask->ts);
+    return message && Has(message->text, "You accepted") && !Has(message->blocks_json, "Decline");
+  }));
+  EXPECT_TRUE(Eventually("the swarm told", [&] {
+    const auto channel = slack().Channel(swarm);
+    for (const auto& message : channel->messages) {
+      if (Has(message.text, "accepted the invitation")) {
+        return true;
+      }
+    }
+    return false;
+  }));
+}
+
+TEST_F(ExpertFinder, ADeclineMovesTheInvitationToTheNextCandidate) {
+  const ChannelId swarm = StartSwarm();
+  const auto list = AskForExperts(swarm);
+  ASSERT_TRUE(list);
+  const std::string second = InviteeOf(*list, 2);
+  ASSERT_FALSE(second.empty());
+  ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));
+  const auto ask = Invitation(people().sofia);
+  ASSERT_TRUE(ask);
+  const ChannelId dm = slack().DirectMessage(people().sofia)->id;
+  ASSERT_TRUE(slack().ClickButton(people().sofia, dm, ask->ts, "experts.decline"));
+  EXPECT_TRUE(Invitation(UserId(second)));
+  EXPECT_TRUE(Eventually("the swarm told who is asked next", [&] {
+    const auto channel = slack().Channel(swarm);
+    for (const auto& message : channel->messages) {
+      if (Has(message.text, "declined the invitation. Asking <@" + second + "> next.")) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  // The answered invitation loses its buttons, so it can't be answered twice
+  // (a click that races the update is answered, not counted: handler tests).
+  EXPECT_TRUE(Eventually("Sofia's invitation showing her decline", [&] {
+    const auto dm_now = slack().DirectMessage(people().sofia);
+    const auto* message = dm_now->FindMessage(ask->ts);
+    return message && Has(message->text, "You declined") &&
+           !Has(message->blocks_json, "experts.accept");
+  }));
+  EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
+}
+
+TEST_F(ExpertFinder, InvitingAUserGroupAddsEveryMember) {
+  const ChannelId swarm = StartSwarm();
+  const std::string reply = Type(people().priya, swarm, "/swarm",
+                                 "invite <!subteam^" + people().devops.str() + "|@devops>");
+  EXPECT_TRUE(Has(reply, "members of 1 group")) << reply;
+  EXPECT_TRUE(Eventually("Dev and Ines in the swarm channel", [&] {
+    const auto channel = slack().Channel(swarm);
+    return channel->HasMember(people().dev) && channel->HasMember(people().ines);
+  }));
+}
+
+TEST_F(ExpertFinder, AsksThatCannotBeServedAreAnsweredWithWhatToDo) {
+  EXPECT_EQ(DeclareFeast25(), "INC-1");
+  const std::string no_people = Type(people().priya, people().incidents, "/swarm", "experts INC-1");
+  EXPECT_TRUE(Has(no_people, "/swarm start INC-1")) << no_people;
+  EXPECT_TRUE(Has(Type(people().priya, people().incidents, "/swarm", "experts INC-77"),
+                  "INC-77 doesn't exist"));
+  EXPECT_TRUE(Has(Type(people().priya, people().incidents, "/swarm", "experts"), "Which incident"));
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e

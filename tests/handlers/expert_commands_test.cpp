@@ -1,0 +1,210 @@
+// /swarm experts, /swarm invite and the Invite / Accept / Decline buttons,
+// through the router as Slack delivers them, and the messages they post.
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "handlers/expert_view.hpp"
+#include "handlers/router.hpp"
+#include "lifecycle/effects.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/swarm_service.hpp"
+#include "store/expert_repository.hpp"
+#include "store/outbox.hpp"
+#include "store/people_repository.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+constexpr std::string_view kResponseUrl = "https://hooks.slack.com/actions/T1/1/x";
+
+class ExpertCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lifecycle::DeclareInput in;
+    in.subject = "FEAST25 discount code fails at checkout";
+    in.impact = store::Level::kHigh;
+    in.urgency = store::Level::kMedium;
+    ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).Declare(in, UserId("UMARA")));
+    lifecycle::SwarmService swarms(*db_, clock_);
+    ASSERT_TRUE(swarms.Start({1, {}, {}}, UserId("UPRIYA")));
+    ASSERT_TRUE(swarms.RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));
+    store::Person sofia;
+    sofia.user = UserId("USOFIA");
+    sofia.display_name = "Sofia";
+    sofia.capacity = 1;
+    sofia.skills = {{"promotions", 5}};
+    store::PeopleRepository(*db_).Upsert(sofia, clock_.Now());
+    ClearOutbox();
+  }
+
+  void ClearOutbox() { db_->Sql().exec("DELETE FROM outbox"); }
+
+  std::string Swarm(std::string_view text, std::string_view channel = "CSWARM",
+                    std::string_view user = "UPRIYA") {
+    json::object payload{{"team_id", "T1"},
+                         {"channel_id", channel},
+                         {"user_id", user},
+                         {"command", "/swarm"},
+                         {"text", text},
+                         {"trigger_id", "1.2.abc"},
+                         {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
+    const auto reply = router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d1"});
+    return std::string(json::parse(reply.body_json).at("text").as_string());
+  }
+
+  void Click(std::string_view action_id, std::string_view value, std::string_view user) {
+    json::object payload{
+        {"type", "block_actions"},
+        {"user", {{"id", user}}},
+        {"container", {{"type", "message"}, {"message_ts", "1.2"}}},
+        {"response_url", kResponseUrl},
+        {"actions",
+         json::array{
+             {{"action_id", action_id}, {"block_id", "b"}, {"type", "button"}, {"value", value}}}}};
+    EXPECT_EQ(router_.Handle({InboundKind::kInteractive, json::serialize(payload), "d"}).body_json,
+              "");
+  }
+
+  // The newest response_url answer's text.
+  std::string LastAnswer() {
+    std::string text;
+    for (const auto& item : store::Outbox(*db_).Pending()) {
+      if (item.kind == lifecycle::effect::kRespond) {
+        text = json::parse(*FormValue(item.args, lifecycle::effect::kArgBody))
+                   .at("text")
+                   .as_string()
+                   .c_str();
+      }
+    }
+    return text;
+  }
+
+  std::vector<std::string> Kinds() {
+    std::vector<std::string> kinds;
+    for (const auto& item : store::Outbox(*db_).Pending()) {
+      kinds.push_back(item.kind);
+    }
+    return kinds;
+  }
+
+  std::int64_t OnlyInvitation() {
+    return db_->Sql().execAndGet("SELECT max(id) FROM expert_invitations").getInt64();
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
+  Settings settings_{ChannelId("CIM"), {}, "swarmbot", UserId("UBOT"), "BBOT"};
+  Router router_{*db_, clock_, settings_};
+};
+
+TEST_F(ExpertCommandsTest, ExpertsInTheSwarmChannelAcksAtOnceAndQueuesTheRanking) {
+  EXPECT_EQ(Swarm("experts"),
+            "Looking for experts for INC-1; the list appears in the swarm channel in a moment.");
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"experts.propose"}));
+}
+
+TEST_F(ExpertCommandsTest, ExpertsAnswersBadRequestsClearlyAndQueuesNothing) {
+  EXPECT_NE(Swarm("experts", "CGENERAL").find("Which incident?"), std::string::npos);
+  EXPECT_NE(Swarm("experts INC-9").find("INC-9 doesn't exist"), std::string::npos);
+  EXPECT_NE(Swarm("experts INC-1 please").find("Usage"), std::string::npos);
+  lifecycle::DeclareInput in;
+  in.subject = "Checkout slow";
+  ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).Declare(in, UserId("UMARA")));
+  ClearOutbox();
+  EXPECT_NE(Swarm("experts INC-2", "CGENERAL").find("start one with `/swarm start INC-2`"),
+            std::string::npos);
+  db_->Sql().exec("DELETE FROM person_skills; DELETE FROM people");
+  EXPECT_NE(Swarm("experts").find("swarmbot import people"), std::string::npos);
+  EXPECT_TRUE(Kinds().empty());
+}
+
+TEST_F(ExpertCommandsTest, InviteAddsPeopleAndGroupsAndRefusesOtherWords) {
+  EXPECT_EQ(Swarm("invite <@USOFIA|sofia> <!subteam^SDEVOPS|@devops>"),
+            "Inviting 1 person and the members of 1 group to the swarm of INC-1.");
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"swarm.invite"}));
+  EXPECT_EQ(Swarm("invite <!subteam^SDEVOPS|@devops>"),
+            "Inviting the members of 1 group to the swarm of INC-1.");
+  ClearOutbox();
+  EXPECT_NE(Swarm("invite sofia").find("isn't a person or a user group"), std::string::npos);
+  EXPECT_NE(Swarm("invite").find("name at least one"), std::string::npos);
+  EXPECT_TRUE(Kinds().empty());
+}
+
+TEST_F(ExpertCommandsTest, TheInviteButtonAsksTheExpertOnce) {
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  EXPECT_EQ(LastAnswer(), "Asked <@USOFIA> by direct message; they have 15 minutes to answer.");
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"experts.ask", "experts.invitation_timeout",
+                                               "slack.respond"}));
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  EXPECT_EQ(LastAnswer(), "Sofia was already asked and hasn't answered yet.");
+  Click("experts.invite.1", "garbage", "UPRIYA");
+  EXPECT_EQ(LastAnswer(), "That button is out of date; run `/swarm experts` again.");
+}
+
+TEST_F(ExpertCommandsTest, OnlyTheInviteeCanAcceptAndASecondClickIsAnswered) {
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  const std::string id = std::to_string(OnlyInvitation());
+  Click("experts.accept", id, "UOMAR");
+  EXPECT_EQ(LastAnswer(), "This invitation is for someone else; only they can answer it.");
+  Click("experts.accept", id, "USOFIA");
+  EXPECT_EQ(LastAnswer(), "Thank you! Adding you to the swarm channel now.");
+  Click("experts.decline", id, "USOFIA");
+  EXPECT_EQ(LastAnswer(), "You already accepted this invitation.");
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT state FROM expert_invitations").getString(), "accepted");
+  Click("experts.accept", "12345", "USOFIA");
+  EXPECT_EQ(LastAnswer(), "That invitation no longer exists.");
+}
+
+TEST_F(ExpertCommandsTest, TheListShowsReasonsAnInviteButtonEachAndUncoveredSkills) {
+  store::Incident incident;
+  incident.number = 1;
+  incident.subject = "FEAST25 discount code fails";
+  lifecycle::ExpertList list;
+  list.experts = {{UserId("USOFIA"), {"promotions level 5", "resolved INC-12", "available"}},
+                  {UserId("UOMAR"), {}}};
+  list.needed_skills = {"promotions", "checkout"};
+  list.uncovered_skills = {"checkout"};
+  list.history_records = 12;
+  const json::object message = ExpertListMessage(incident, list).ToObject();
+  const json::array& blocks = message.at("blocks").as_array();
+  ASSERT_EQ(blocks.size(), 4u);
+  EXPECT_EQ(blocks[0].at("text").at("text").as_string(), "Experts for INC-1");
+  EXPECT_EQ(blocks[1].at("text").at("text").as_string(),
+            "*1.* <@USOFIA>\npromotions level 5; resolved INC-12; available");
+  EXPECT_EQ(blocks[1].at("accessory").at("action_id").as_string(), "experts.invite.1");
+  EXPECT_EQ(blocks[1].at("accessory").at("value").as_string(), "INC-1 USOFIA");
+  EXPECT_EQ(blocks[2].at("accessory").at("action_id").as_string(), "experts.invite.2");
+  const std::string context = json::serialize(blocks[3]);
+  EXPECT_NE(context.find("Nobody above covers: *checkout*"), std::string::npos);
+  EXPECT_NE(context.find("12 past records"), std::string::npos);
+}
+
+TEST_F(ExpertCommandsTest, TheInvitationHasAcceptAndDeclineAndTheAnswerReplacesThem) {
+  store::Incident incident;
+  incident.number = 1;
+  incident.subject = "FEAST25 discount code fails";
+  store::Invitation invitation;
+  invitation.id = 7;
+  invitation.invitee = UserId("USOFIA");
+  invitation.asked_by = "UPRIYA";
+  invitation.reasons = "promotions level 5";
+  const std::string asked = json::serialize(
+      InvitationMessage(incident, invitation, ChannelId("CSWARM"), std::chrono::minutes(15))
+          .ToObject());
+  EXPECT_NE(asked.find("<@UPRIYA> asks you to join <#CSWARM>"), std::string::npos);
+  EXPECT_NE(asked.find("\"action_id\":\"experts.accept\""), std::string::npos);
+  EXPECT_NE(asked.find("\"action_id\":\"experts.decline\""), std::string::npos);
+  EXPECT_NE(asked.find("\"value\":\"7\""), std::string::npos);
+  EXPECT_NE(asked.find("Why you:* promotions level 5"), std::string::npos);
+  invitation.state = store::InvitationState::kDeclined;
+  const std::string answered = json::serialize(
+      AnsweredInvitationMessage(incident, invitation, ChannelId("CSWARM")).ToObject());
+  EXPECT_EQ(answered.find("experts.accept"), std::string::npos);
+  EXPECT_NE(answered.find("You declined"), std::string::npos);
+  EXPECT_EQ(AnswerNotice(invitation, UserId("UOMAR"), std::chrono::minutes(15)),
+            "<@USOFIA> declined the invitation. Asking <@UOMAR> next.");
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers

@@ -1,0 +1,288 @@
+// The Expert Finder as the swarm uses it: who is proposed, invitations,
+// answers, and moving on to the next person after a decline or a timeout.
+#include "lifecycle/expert_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/expert_repository.hpp"
+#include "store/outbox.hpp"
+#include "store/people_repository.hpp"
+#include "tests/lifecycle/fixture.hpp"
+
+namespace swarmbot::lifecycle {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ExpertServiceTest : public testing::LifecycleTest {
+ protected:
+  void SetUp() override {
+    AddPerson("UPRIYA", "Priya", {{"promotions", 5}, {"checkout", 3}});
+    AddPerson("UOMAR", "Omar", {{"promotions", 4}, {"loyalty", 3}});
+    AddPerson("USOFIA", "Sofia", {{"promotions", 5}, {"pricing", 4}});
+    AddPerson("UCHEN", "Chen", {{"payments", 5}});
+    Import({{"old-1", "SPRING10 discount code rejected at checkout", "Sofia"},
+            {"old-2", "Promo code applies twice to the basket", "Sofia"},
+            {"old-3", "Loyalty points missing after order", "Omar"},
+            {"old-4", "Card payment declined for every customer", "Chen"}});
+    incident_ = NewIncident("FEAST25 discount code fails at checkout");
+    ASSERT_TRUE(swarms_.Start({incident_, {}, {}}, priya_));
+    ASSERT_TRUE(swarms_.RecordChannel(incident_, ChannelId("CSWARM"), "inc-1-feast25"));
+    ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), priya_));
+    DrainOutbox();
+  }
+
+  void AddPerson(const std::string& user, const std::string& name,
+                 std::map<std::string, int> skills) {
+    store::Person person;
+    person.user = UserId(user);
+    person.display_name = name;
+    person.capacity = 3;
+    person.skills = std::move(skills);
+    store::PeopleRepository(*db_).Upsert(person, clock_.Now());
+  }
+
+  struct Past {
+    std::string id, title, expert;
+  };
+  void Import(const std::vector<Past>& past) {
+    std::vector<store::HistoryRow> rows;
+    for (const Past& p : past) {
+      rows.push_back({p.id, clock_.Now() - 24h * 30, p.title, p.title, {}, p.expert});
+    }
+    ASSERT_TRUE(experts_.ImportHistory(rows));
+  }
+
+  // Runs both passes with everyone shown as active.
+  ExpertList Propose() {
+    auto shortlist = experts_.Shortlist(incident_, 15);
+    EXPECT_TRUE(shortlist) << shortlist.error().detail;
+    std::map<std::string, SlackProfile> profiles;
+    for (const auto& person : shortlist->people) {
+      profiles[person.id].active = true;
+    }
+    auto list = experts_.Finish(std::move(*shortlist), profiles);
+    EXPECT_TRUE(list);
+    return *list;
+  }
+
+  std::vector<std::string> Shown(const ExpertList& list) {
+    std::vector<std::string> users;
+    for (const auto& expert : list.experts) {
+      users.push_back(expert.user.str());
+    }
+    return users;
+  }
+
+  std::string StateOf(std::int64_t invitation) {
+    return std::string(store::Name(experts_.FindInvitation(invitation).value()->state));
+  }
+
+  ExpertService experts_{
+      *db_,
+      clock_,
+      {RoutingRules{false, 3, {{"promotions", {"discount", "code"}}, {"checkout", {"checkout"}}}},
+       15min, 5}};
+  std::int64_t incident_ = 0;
+  UserId sofia_{"USOFIA"};
+  UserId omar_{"UOMAR"};
+};
+
+TEST_F(ExpertServiceTest, SofiaComesFirstAndPeopleInTheSwarmAreNotProposed) {
+  const ExpertList list = Propose();
+  ASSERT_FALSE(list.experts.empty());
+  EXPECT_EQ(list.experts.front().user, sofia_);
+  const auto shown = Shown(list);
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), "UPRIYA"), 0);
+  EXPECT_EQ(list.needed_skills, (std::vector<std::string>{"promotions", "checkout"}));
+  // Priya, in the channel, has checkout; nobody shown does.
+  EXPECT_EQ(list.uncovered_skills, (std::vector<std::string>{"checkout"}));
+  EXPECT_FALSE(list.experts.front().reasons.empty());
+}
+
+TEST_F(ExpertServiceTest, SomeoneAddedToTheChannelIsNotProposedBeforeTheirJoinEventArrives) {
+  ASSERT_TRUE(swarms_.RecordInvited(incident_, {sofia_}));
+  const auto shown = Shown(Propose());
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), "USOFIA"), 0);
+}
+
+TEST_F(ExpertServiceTest, SomeoneWhoLeftTheChannelMayBeProposedAgain) {
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), priya_));
+  const auto shown = Shown(Propose());
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), "UPRIYA"), 1);
+}
+
+TEST_F(ExpertServiceTest, ADeactivatedPersonIsLeftOut) {
+  auto shortlist = experts_.Shortlist(incident_, 15).value();
+  std::map<std::string, SlackProfile> profiles;
+  profiles["USOFIA"].deactivated = true;
+  const auto shown = Shown(experts_.Finish(shortlist, profiles).value());
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), "USOFIA"), 0);
+}
+
+TEST_F(ExpertServiceTest, TheIndexIsRebuiltWhenHistoryChanges) {
+  const std::size_t before = Propose().history_records;
+  Import({{"old-5", "FEAST20 discount code expired early", "Sofia"}});
+  EXPECT_EQ(Propose().history_records, before + 1);
+}
+
+TEST_F(ExpertServiceTest, AResolvedIncidentBecomesHistoryOfItsOwner) {
+  const auto rows = GatherHistory(*db_);
+  EXPECT_EQ(rows.size(), 4u);
+  db_->Sql().exec(
+      "UPDATE incidents SET state = 'resolved', owner = 'UOMAR', resolved_at = 1 WHERE number = " +
+      std::to_string(incident_));
+  const auto after = GatherHistory(*db_);
+  ASSERT_EQ(after.size(), 5u);
+  EXPECT_EQ(after.back().id, "INC-1");
+  EXPECT_EQ(after.back().resolver, "UOMAR");
+}
+
+TEST_F(ExpertServiceTest, AskingNeedsAnIncidentASwarmAndPeople) {
+  EXPECT_EQ(experts_.RequestExperts(99, priya_).error().code, Errc::kNotFound);
+  const auto bare = NewIncident("Checkout slow");
+  DrainOutbox();
+  const auto no_swarm = experts_.RequestExperts(bare, priya_);
+  ASSERT_FALSE(no_swarm);
+  EXPECT_NE(no_swarm.error().user_message.find("/swarm start INC-2"), std::string::npos);
+  EXPECT_TRUE(PendingKinds().empty());
+
+  ASSERT_TRUE(experts_.RequestExperts(incident_, priya_));
+  EXPECT_EQ(PendingKinds(), (std::vector<std::string>{"experts.propose"}));
+
+  db_->Sql().exec("UPDATE people SET active = 0");
+  const auto nobody = experts_.RequestExperts(incident_, priya_);
+  ASSERT_FALSE(nobody);
+  EXPECT_NE(nobody.error().user_message.find("swarmbot import people"), std::string::npos);
+}
+
+TEST_F(ExpertServiceTest, AnArchivedSwarmTakesNoRequestsOrInvitations) {
+  ASSERT_TRUE(swarms_.RecordArchived(incident_));
+  EXPECT_EQ(experts_.RequestExperts(incident_, priya_).error().code, Errc::kConflict);
+  const auto invited = experts_.Invite(incident_, sofia_, priya_);
+  ASSERT_FALSE(invited);
+  EXPECT_NE(invited.error().user_message.find("archived"), std::string::npos);
+}
+
+TEST_F(ExpertServiceTest, AnInvitationSendsADirectMessageAndStartsItsOwnTimer) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  EXPECT_EQ(StateOf(invitation.id), "open");
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].kind, "experts.ask");
+  EXPECT_EQ(pending[0].stream, "INC-1");
+  EXPECT_EQ(pending[1].kind, "experts.invitation_timeout");
+  EXPECT_EQ(pending[1].stream, "invitation-" + std::to_string(invitation.id));
+  // The timer isn't due before the timeout.
+  store::Outbox outbox(*db_);
+  outbox.MarkDone(pending[0].id, clock_.Now());
+  clock_.Advance(14min);
+  EXPECT_FALSE(outbox.ClaimNext(clock_.Now()));
+  clock_.Advance(1min);
+  auto due = outbox.ClaimNext(clock_.Now());
+  ASSERT_TRUE(due);
+  EXPECT_EQ(due->kind, "experts.invitation_timeout");
+}
+
+TEST_F(ExpertServiceTest, TheSamePersonIsNotAskedTwiceWhileWaitingNorWhenAlreadyIn) {
+  ASSERT_TRUE(experts_.Invite(incident_, sofia_, priya_));
+  const auto again = experts_.Invite(incident_, sofia_, priya_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  const auto member = experts_.Invite(incident_, priya_, priya_);
+  ASSERT_FALSE(member);
+  EXPECT_NE(member.error().user_message.find("already in"), std::string::npos);
+}
+
+TEST_F(ExpertServiceTest, OnlyTheInviteeMayAnswerAndASecondClickIsNotCounted) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  DrainOutbox();
+  EXPECT_EQ(experts_.Answer(invitation.id, omar_, true).error().code, Errc::kForbidden);
+  EXPECT_EQ(StateOf(invitation.id), "open");
+  EXPECT_EQ(experts_.Answer(invitation.id + 100, sofia_, true).error().code, Errc::kNotFound);
+
+  auto accepted = experts_.Answer(invitation.id, sofia_, true).value();
+  EXPECT_FALSE(accepted.already_answered);
+  EXPECT_EQ(StateOf(invitation.id), "accepted");
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_GE(pending.size(), 1u);
+  EXPECT_EQ(pending[0].kind, "swarm.invite");
+  EXPECT_EQ(FormValue(pending[0].args, "users").value_or(""), "USOFIA");
+
+  const auto kinds_before = PendingKinds();
+  auto again = experts_.Answer(invitation.id, sofia_, false).value();
+  EXPECT_TRUE(again.already_answered);
+  EXPECT_EQ(StateOf(invitation.id), "accepted");
+  EXPECT_EQ(PendingKinds(), kinds_before);
+}
+
+TEST_F(ExpertServiceTest, ADeclineAsksTheNextPersonOnTheListNotYetAsked) {
+  const ExpertList list = Propose();
+  ASSERT_GE(list.experts.size(), 2u);
+  const auto first = experts_.Invite(incident_, list.experts[0].user, priya_).value();
+  EXPECT_FALSE(first.reasons.empty());
+  auto declined = experts_.Answer(first.id, list.experts[0].user, false).value();
+  EXPECT_EQ(StateOf(first.id), "declined");
+  ASSERT_TRUE(declined.next);
+  EXPECT_EQ(*declined.next, list.experts[1].user);
+  const auto all = store::ExpertRepository(*db_).InvitationsFor(incident_);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].asked_by, "swarmbot");
+  EXPECT_EQ(all[1].state, store::InvitationState::kOpen);
+  EXPECT_EQ(Count("SELECT count(*) FROM timeline WHERE kind = 'expert_declined'"), 1);
+}
+
+TEST_F(ExpertServiceTest, WhenTheListRunsOutNobodyIsAskedAndTheChannelIsTold) {
+  const ExpertList list = Propose();
+  std::optional<UserId> next = list.experts.front().user;
+  auto invitation = experts_.Invite(incident_, *next, priya_).value();
+  for (int guard = 0; guard < 10 && next; ++guard) {
+    auto answer = experts_.Answer(invitation.id, *next, false).value();
+    next = answer.next;
+    if (next) {
+      invitation = store::ExpertRepository(*db_).InvitationsFor(incident_).back();
+    }
+  }
+  EXPECT_FALSE(next);
+  const auto kinds = PendingKinds();
+  EXPECT_EQ(kinds.back(), "experts.tell_answer");
+  EXPECT_EQ(FormValue(store::Outbox(*db_).Pending().back().args, "next").value_or("?"), "");
+}
+
+TEST_F(ExpertServiceTest, SilenceUntilTheTimeoutMovesOnButAnAnswerFirstStopsTheTimer) {
+  Propose();
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  clock_.Advance(15min);
+  EXPECT_TRUE(experts_.Expire(invitation.id).value());
+  EXPECT_EQ(StateOf(invitation.id), "expired");
+  EXPECT_EQ(Count("SELECT count(*) FROM expert_invitations WHERE state = 'open'"), 1);
+  // A late click is answered, not counted.
+  auto late = experts_.Answer(invitation.id, sofia_, true).value();
+  EXPECT_TRUE(late.already_answered);
+
+  const auto next = store::ExpertRepository(*db_).InvitationsFor(incident_).back();
+  ASSERT_TRUE(experts_.Answer(next.id, next.invitee, true));
+  EXPECT_FALSE(experts_.Expire(next.id).value());
+  EXPECT_EQ(StateOf(next.id), "accepted");
+}
+
+TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedIsRefused) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  ASSERT_TRUE(swarms_.RecordArchived(incident_));
+  const auto accepted = experts_.Answer(invitation.id, sofia_, true);
+  ASSERT_FALSE(accepted);
+  EXPECT_EQ(accepted.error().code, Errc::kConflict);
+  EXPECT_EQ(StateOf(invitation.id), "open");
+}
+
+TEST_F(ExpertServiceTest, InvitingDirectlyQueuesTheSwarmInviteWithGroups) {
+  ASSERT_TRUE(experts_.InviteDirect(incident_, {sofia_}, {UserGroupId("SDEVOPS")}, priya_));
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].kind, "swarm.invite");
+  EXPECT_EQ(FormValue(pending[0].args, "users").value_or(""), "USOFIA");
+  EXPECT_EQ(FormValue(pending[0].args, "usergroups").value_or(""), "SDEVOPS");
+}
+
+}  // namespace
+}  // namespace swarmbot::lifecycle
