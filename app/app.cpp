@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "app/cab_settings.hpp"
 #include "app/instance_lock.hpp"
 #include "app/people_import.hpp"
 #include "bot/delivery_filter.hpp"
@@ -26,6 +27,7 @@
 #include "handlers/email_intake.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
+#include "lifecycle/approval_service.hpp"
 #include "lifecycle/spike_service.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
@@ -97,6 +99,10 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.routing = RoutingRulesFrom(config.routing);
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   settings.timeline_reaction = config.swarm_timeline_reaction;
+  for (const auto& group : config.incident_manager_groups) {
+    settings.incident_manager_groups.emplace_back(group);
+  }
+  settings.cab = CabSettingsFrom(config.cab);
   return settings;
 }
 
@@ -215,6 +221,12 @@ class Server {
     const handlers::Settings settings = HandlerSettings(config_, *identity);
     router_.emplace(db_, clock_, settings);
     effects_.emplace(db_, clock_, settings);
+    // Role groups' members as they are now; subteam events keep them current.
+    if (auto queued = lifecycle::ApprovalService(db_, clock_, settings.cab)
+                          .QueueRoleRefresh(settings.incident_manager_groups);
+        !queued) {
+      spdlog::error("event=startup.roles_refresh_failed detail=\"{}\"", queued.error().detail);
+    }
 
     try {
       endpoint_.Start();

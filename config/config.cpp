@@ -16,6 +16,7 @@
 
 #include "common/form.hpp"
 #include "common/tls.hpp"
+#include "config/detail/cab_config.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -27,13 +28,14 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"slack", {"mode", "api_base_url", "ca_file", "incident_channel"}},
       {"http", {"listen", "port"}},
       {"store", {"path"}},
-      {"roles", {"incident_managers"}},
+      {"roles", {"incident_managers", "incident_manager_groups"}},
       {"incidents", {"territories", "priority"}},
       {"log", {"level"}},
       {"intake", {"email_territory", "email_owner"}},
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
       {"swarm", {"timeline_reaction"}},
+      {"cab", {"channel", "escalation_channel", "policies"}},
   };
   return kKeys;
 }
@@ -501,6 +503,8 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   }
   ReadSpike(root, source_name, config);
   ReadSwarm(root, source_name, config);
+  detail::ReadRoleGroups(root, source_name, config);
+  detail::ReadCab(root, source_name, config);
   ReadSecrets(env, config);
   return config;
 }

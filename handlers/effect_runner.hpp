@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
+#include "handlers/approval_effects.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/routing_effects.hpp"
@@ -91,6 +92,7 @@ class EffectRunner {
   const Clock& clock_;
   UserId bot_user_id_;
   SpikeAlerts spike_alerts_{services_};
+  ApprovalEffects approval_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
+#include "handlers/approval_view.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/help_text.hpp"
@@ -45,7 +46,8 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
       swarm_commands_(services_),
       case_commands_(services_),
       knowledge_commands_(services_),
-      spike_commands_(services_) {
+      spike_commands_(services_),
+      approval_buttons_(services_) {
   // The spike alert's button opens the declare modal prefilled from the spike;
   // the modal hands the spike back as its origin, and its cases are linked to
   // the incident the submission declared.
@@ -139,6 +141,15 @@ std::string Router::HandleEvent(std::string_view payload_json) {
         boost::json::object{{"challenge", payload->StringOr("challenge")}});
   }
   const std::string event_type = payload->StringOr("event.type");
+  if (event_type == "subteam_members_changed" || event_type == "subteam_updated") {
+    // Role groups' members changed in Slack: read them again.
+    if (auto queued =
+            services_.approvals.QueueRoleRefresh(services_.settings.incident_manager_groups);
+        !queued) {
+      spdlog::error("event=roles.refresh_failed detail=\"{}\"", queued.error().detail);
+    }
+    return {};
+  }
   if (HandleSwarmTimelineEvent(services_, event_type, payload_json)) {
     return {};
   }
@@ -189,6 +200,10 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
                  kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
         handled = true;
+      } else if (ApprovalButtons::Handles(
+                     payload->StringOr("actions." + std::to_string(i) + ".action_id"))) {
+        approval_buttons_.HandleClick(*payload, i);
+        handled = true;
       }
     }
   }
@@ -214,6 +229,9 @@ std::string Router::HandleViewSubmission(std::string_view payload_json) {
   const std::string callback = payload->StringOr("view.callback_id");
   if (callback == kDeclareCallbackId) {
     return DeclareModal(services_).HandleSubmission(*payload);
+  }
+  if (callback == kCabRejectCallbackId) {
+    return approval_buttons_.HandleRejectSubmission(*payload);
   }
   spdlog::info("event=interactive.ignored type=view_submission callback={} user={}",
                Truncate(callback, 40), payload->StringOr("user.id"));

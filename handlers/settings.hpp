@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/approval_policy.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing.hpp"
 
@@ -15,9 +17,8 @@ namespace swarmbot::handlers {
 struct Settings {
   // Where new incidents are announced; empty: no announcements.
   ChannelId managers_channel;
-  // Who may declare and close incidents; empty: everyone.
-  // TODO(#5): roles from Slack user groups as well as from config, with the
-  // group membership the CAB's approval rules need.
+  // Who may declare and close incidents: these users and the members of
+  // incident_manager_groups (below); both empty: everyone.
   std::vector<UserId> incident_managers;
   // How the bot names itself in messages.
   std::string app_name = "swarmbot";
@@ -38,6 +39,15 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [roles] incident_manager_groups: user groups whose members are incident
+  // managers too.
+  std::vector<UserGroupId> incident_manager_groups{};
+  // Whether a user is a member of incident_manager_groups, as last read from
+  // Slack (usergroups.users.list) and cached in the store; set by
+  // detail::Services when there are such groups.
+  std::function<bool(const UserId&)> in_manager_group{};
+  // [cab]: approval policies and channels.
+  lifecycle::CabSettings cab{};
 };
 
 }  // namespace swarmbot::handlers

@@ -42,7 +42,11 @@ Result<std::int64_t> IncidentAndWords(Services& services, const SlashCommand& co
 
 bool IsIncidentManager(const Settings& settings, const UserId& user) {
   const auto& managers = settings.incident_managers;
-  return managers.empty() || std::find(managers.begin(), managers.end(), user) != managers.end();
+  if (managers.empty() && settings.incident_manager_groups.empty()) {
+    return true;
+  }
+  return std::find(managers.begin(), managers.end(), user) != managers.end() ||
+         (settings.in_manager_group && settings.in_manager_group(user));
 }
 
 Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,

@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/slash_command.hpp"
+#include "lifecycle/approval_service.hpp"
 #include "lifecycle/case_mail_service.hpp"
 #include "lifecycle/case_service.hpp"
 #include "lifecycle/incident_service.hpp"
@@ -38,9 +39,17 @@ struct Services {
         mail(db, clock),
         routing(db, clock, s.routing),
         spikes(db, clock),
+        approvals(db, clock, s.cab),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
+    if (!settings.incident_manager_groups.empty() && !settings.in_manager_group) {
+      settings.in_manager_group = [this](const UserId& user) {
+        return approvals.InAnyGroup(settings.incident_manager_groups, user);
+      };
+    }
   }
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
 
   lifecycle::CaseService cases;
   lifecycle::IncidentService incidents;
@@ -49,6 +58,7 @@ struct Services {
   lifecycle::CaseMailService mail;
   lifecycle::RoutingService routing;
   lifecycle::SpikeService spikes;
+  lifecycle::ApprovalService approvals;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
