@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "app/cab_settings.hpp"
 #include "app/instance_lock.hpp"
 #include "app/mail_worker.hpp"
 #include "app/people_import.hpp"
@@ -29,6 +30,7 @@
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
 #include "handlers/site_api.hpp"
+#include "lifecycle/approval_service.hpp"
 #include "lifecycle/spike_service.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
@@ -107,6 +109,10 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   }
   settings.banner.clear_on_close = config.banner_clear_on_close;
   settings.invitation_timeout = std::chrono::minutes(config.swarm_invitation_timeout_minutes);
+  for (const auto& group : config.incident_manager_groups) {
+    settings.incident_manager_groups.emplace_back(group);
+  }
+  settings.cab = CabSettingsFrom(config.cab);
   return settings;
 }
 
@@ -250,6 +256,7 @@ class Server {
     const handlers::Settings settings = HandlerSettings(config_, *identity);
     router_.emplace(db_, clock_, settings);
     effects_.emplace(db_, clock_, settings);
+    RefreshRoleGroups(settings);
 
     try {
       endpoint_.Start();
@@ -277,6 +284,16 @@ class Server {
     ReportReady(options, endpoint_.Port());
     spdlog::info("event=startup.ready mode={}",
                  config_.mode == config::Mode::kSocket ? "socket" : "http");
+  }
+
+  // Role groups' members as they are now; subteam events keep them current.
+  // Outside the start-up coroutine: GCC 12 warns wrongly about its frame.
+  void RefreshRoleGroups(const handlers::Settings& settings) {
+    if (auto queued = lifecycle::ApprovalService(db_, clock_, settings.cab)
+                          .QueueRoleRefresh(settings.incident_manager_groups);
+        !queued) {
+      spdlog::error("event=startup.roles_refresh_failed detail=\"{}\"", queued.error().detail);
+    }
   }
 
   InboundReply Dispatch(const InboundRequest& request) {

@@ -18,6 +18,7 @@
 #include "common/tls.hpp"
 #include "config/change_catalogue.hpp"
 #include "config/detail/broadcast_config.hpp"
+#include "config/detail/cab_config.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -29,7 +30,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"slack", {"mode", "api_base_url", "ca_file", "incident_channel"}},
       {"http", {"listen", "port"}},
       {"store", {"path"}},
-      {"roles", {"incident_managers"}},
+      {"roles", {"incident_managers", "incident_manager_groups"}},
       {"incidents", {"territories", "priority"}},
       {"log", {"level"}},
       {"intake", {"email_territory", "email_owner"}},
@@ -43,6 +44,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"changes", {"standard"}},
       {"banner", {"clear_on_close", "max_age_seconds"}},
       {"swarm", {"timeline_reaction", "invitation_timeout_minutes"}},
+      {"cab", {"channel", "escalation_channel", "policies"}},
   };
   return kKeys;
 }
@@ -537,6 +539,8 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
       ReadWhole(root, source_name, "problems.reopen_days", config.problems_reopen_days, 0, 365);
   config.standard_changes = ReadStandardChanges(root, source_name);
   ReadBanner(root, source_name, config);
+  detail::ReadRoleGroups(root, source_name, config);
+  detail::ReadCab(root, source_name, config);
   ReadSecrets(env, config);
   detail::ReadBroadcast(root, source_name, env, config);
   return config;

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -71,6 +72,23 @@ struct StandardChange {
   std::vector<std::string> steps;
 };
 
+// [cab.policies.<type>]: who approves changes of one type, and how.
+struct CabPolicyConfig {
+  std::vector<std::string> groups;     // Slack user group ids
+  std::string rule = "any";            // any | n_of_m | all | each_group
+  int n = 1;                           // for n_of_m
+  std::vector<std::string> mandatory;  // user ids who must approve
+  bool allow_self_approval = false;
+  int deadline_hours = 24;  // 0: never escalated
+};
+
+// [cab]: the Change Advisory Board's approval requests.
+struct CabConfig {
+  std::string channel;                              // where requests are posted
+  std::string escalation_channel;                   // where overdue ones are escalated
+  std::map<std::string, CabPolicyConfig> policies;  // by change type
+};
+
 struct Config {
   Mode mode = Mode::kSocket;
   std::string api_base_url = "https://slack.com/api/";
@@ -82,6 +100,9 @@ struct Config {
 
   std::string store_path = "swarmbot.db";
   std::vector<std::string> incident_managers;  // Slack user ids; empty: everyone
+  // Slack user group ids whose members are incident managers too.
+  std::vector<std::string> incident_manager_groups;
+  CabConfig cab;
   // Service territories offered when an incident is declared ([incidents]).
   std::vector<std::string> territories{"North", "East", "South", "West"};
   // Priority 1..4 by [impact][urgency], each in the order high, medium, low.

@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
+#include "handlers/approval_effects.hpp"
 #include "handlers/banner_effects.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/broadcast_effects.hpp"
@@ -101,6 +102,7 @@ class EffectRunner {
   ChangeEffects change_effects_{services_};
   BannerEffects banner_effects_{services_};
   ExpertEffects expert_effects_{services_};
+  ApprovalEffects approval_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
+#include "handlers/approval_view.hpp"
 #include "handlers/banner_commands.hpp"
 #include "handlers/change_modal.hpp"
 #include "handlers/declare_modal.hpp"
@@ -52,7 +53,8 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
       knowledge_commands_(services_),
       spike_commands_(services_),
       notify_commands_(services_),
-      change_commands_(services_) {
+      change_commands_(services_),
+      approval_buttons_(services_) {
   // The spike alert's button opens the declare modal prefilled from the spike;
   // the modal hands the spike back as its origin, and its cases are linked to
   // the incident the submission declared.
@@ -158,6 +160,15 @@ std::string Router::HandleEvent(std::string_view payload_json) {
         boost::json::object{{"challenge", payload->StringOr("challenge")}});
   }
   const std::string event_type = payload->StringOr("event.type");
+  if (event_type == "subteam_members_changed" || event_type == "subteam_updated") {
+    // Role groups' members changed in Slack: read them again.
+    if (auto queued =
+            services_.approvals.QueueRoleRefresh(services_.settings.incident_manager_groups);
+        !queued) {
+      spdlog::error("event=roles.refresh_failed detail=\"{}\"", queued.error().detail);
+    }
+    return {};
+  }
   if (HandleSwarmTimelineEvent(services_, event_type, payload_json)) {
     return {};
   }
@@ -213,6 +224,8 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
         notify_commands_.HandleClick(*payload, i);
       } else if (ExpertCommands::HandlesAction(id)) {
         ExpertCommands(services_).HandleClick(*payload, i);
+      } else if (ApprovalButtons::Handles(id)) {
+        approval_buttons_.HandleClick(*payload, i);
       } else {
         handled = false;
       }
@@ -243,6 +256,9 @@ std::string Router::HandleViewSubmission(std::string_view payload_json) {
   }
   if (callback == kChangeCallbackId) {
     return ChangeModal(services_).HandleSubmission(*payload);
+  }
+  if (callback == kCabRejectCallbackId) {
+    return approval_buttons_.HandleRejectSubmission(*payload);
   }
   spdlog::info("event=interactive.ignored type=view_submission callback={} user={}",
                Truncate(callback, 40), payload->StringOr("user.id"));

@@ -5,6 +5,7 @@
 
 #include "common/clock.hpp"
 #include "common/inbound.hpp"
+#include "handlers/approval_buttons.hpp"
 #include "handlers/case_commands.hpp"
 #include "handlers/change_commands.hpp"
 #include "handlers/detail/services.hpp"
@@ -25,8 +26,10 @@ namespace swarmbot::handlers {
 // /notify (see HelpText). Events:
 // member_joined_channel, member_left_channel, pin_added and reaction_added
 // (see HandleSwarmTimelineEvent) in swarm channels; the bot's
-// own messages and everything else are ignored. Interactivity: block_actions
-// clicks on kb.attach and view_submission of the declare modal (answered with
+// own messages and everything else are ignored; subteam_members_changed and
+// subteam_updated re-read the role groups. Interactivity: block_actions clicks
+// on kb.attach, the spike alert and the CAB request (ApprovalButtons), and
+// view_submission of the declare modal and the CAB reject form (answered with
 // inline errors or a bare ack); everything else is acknowledged without action.
 //
 // Never throws on bad input: malformed JSON, an unknown command or
@@ -57,6 +60,7 @@ class Router {
   SpikeCommands spike_commands_;
   NotifyCommands notify_commands_;
   ChangeCommands change_commands_;
+  ApprovalButtons approval_buttons_;
 };
 
 }  // namespace swarmbot::handlers

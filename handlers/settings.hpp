@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/ids.hpp"
+#include "lifecycle/approval_policy.hpp"
 #include "lifecycle/banner_service.hpp"
 #include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/priority.hpp"
@@ -18,9 +20,8 @@ namespace swarmbot::handlers {
 struct Settings {
   // Where new incidents are announced; empty: no announcements.
   ChannelId managers_channel;
-  // Who may declare and close incidents; empty: everyone.
-  // TODO(#5): roles from Slack user groups as well as from config, with the
-  // group membership the CAB's approval rules need.
+  // Who may declare and close incidents: these users and the members of
+  // incident_manager_groups (below); both empty: everyone.
   std::vector<UserId> incident_managers;
   // How the bot names itself in messages.
   std::string app_name = "swarmbot";
@@ -53,6 +54,15 @@ struct Settings {
   // [swarm] invitation_timeout_minutes: an expert who hasn't answered an
   // invitation by then counts as a decline, and the next one is asked.
   std::chrono::minutes invitation_timeout{15};
+  // [roles] incident_manager_groups: user groups whose members are incident
+  // managers too.
+  std::vector<UserGroupId> incident_manager_groups{};
+  // Whether a user is a member of incident_manager_groups, as last read from
+  // Slack (usergroups.users.list) and cached in the store; set by
+  // detail::Services when there are such groups.
+  std::function<bool(const UserId&)> in_manager_group{};
+  // [cab]: approval policies and channels.
+  lifecycle::CabSettings cab{};
 };
 
 }  // namespace swarmbot::handlers

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "handlers/command_text.hpp"
+#include "store/change_repository.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::handlers::detail {
@@ -42,7 +43,11 @@ Result<std::int64_t> IncidentAndWords(Services& services, const SlashCommand& co
 
 bool IsIncidentManager(const Settings& settings, const UserId& user) {
   const auto& managers = settings.incident_managers;
-  return managers.empty() || std::find(managers.begin(), managers.end(), user) != managers.end();
+  if (managers.empty() && settings.incident_manager_groups.empty()) {
+    return true;
+  }
+  return std::find(managers.begin(), managers.end(), user) != managers.end() ||
+         (settings.in_manager_group && settings.in_manager_group(user));
 }
 
 Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
@@ -65,6 +70,39 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
 }  // namespace swarmbot::handlers::detail
 
 namespace swarmbot::handlers::detail {
+
+void Services::ConnectChanges() {
+  changes.problem_exists = [this](std::int64_t problem) { return problems.Exists(problem); };
+  changes.close_fixed = [this](const std::vector<std::int64_t>& fixed, const UserId& actor,
+                               std::string_view note) {
+    return problems.CloseFixedInTransaction(fixed, actor, note);
+  };
+  changes.on_submitted = [this](const lifecycle::SubmittedChange& change) {
+    lifecycle::ApprovalSubject subject{store::ChangeNumberText(change.change),
+                                       change.type,
+                                       change.requester,
+                                       change.title,
+                                       change.risk,
+                                       change.plan_version,
+                                       {}};
+    for (const lifecycle::PlanLine& line : change.plan) {
+      subject.plan.push_back({line.text, line.done_by, line.verified_by});
+    }
+    return approvals.OpenInTransaction(subject);
+  };
+  changes.on_plan_changed = [this](std::int64_t change, std::string_view reason) {
+    return approvals.WithdrawInTransaction(store::ChangeNumberText(change), reason);
+  };
+  approvals.on_decided = [this](std::string_view subject, bool approved, int plan_version,
+                                std::string_view summary) -> Status {
+    const auto change = store::ParseChangeNumber(subject);
+    if (!change) {
+      return MakeError(Errc::kNotFound, "approval for an unknown subject",
+                       "That approval request isn't about a change.");
+    }
+    return changes.RecordDecision(*change, approved, plan_version, summary);
+  };
+}
 
 bool Services::IsManager(const UserId& user) const {
   return IsIncidentManager(settings, user);

@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/slash_command.hpp"
+#include "lifecycle/approval_service.hpp"
 #include "lifecycle/banner_service.hpp"
 #include "lifecycle/broadcast_service.hpp"
 #include "lifecycle/case_mail_service.hpp"
@@ -48,6 +49,7 @@ struct Services {
         changes(db, clock, incidents, s.standard_changes),
         banners(db, clock, s.banner),
         experts(db, clock, {s.routing, s.invitation_timeout}),
+        approvals(db, clock, s.cab),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
     problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
@@ -56,8 +58,14 @@ struct Services {
           return problems.ReopenWithIncidentInTransaction(incident, closed_at, actor);
         });
     changes.is_manager = [this](const UserId& user) { return IsManager(user); };
+    ConnectChanges();
+    if (!settings.incident_manager_groups.empty() && !settings.in_manager_group) {
+      settings.in_manager_group = [this](const UserId& user) {
+        return approvals.InAnyGroup(settings.incident_manager_groups, user);
+      };
+    }
   }
-  // The reopen hook holds `this`.
+  // The hooks hold `this`.
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
 
@@ -73,6 +81,7 @@ struct Services {
   lifecycle::ChangeService changes;
   lifecycle::BannerService banners;
   lifecycle::ExpertService experts;
+  lifecycle::ApprovalService approvals;
   Settings settings;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
@@ -82,6 +91,9 @@ struct Services {
 
  private:
   bool IsManager(const UserId& user) const;
+  // A change's links to problems, its closing cascade and its approval by
+  // the CAB: the change, problem and approval services meet here.
+  void ConnectChanges();
 };
 
 // The incident a command is about: `words[0]` when it is "INC-n" (then

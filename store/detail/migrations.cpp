@@ -537,8 +537,82 @@ CREATE TABLE expert_invitations (
 CREATE INDEX expert_invitations_by_incident ON expert_invitations (incident_id, invitee);
 )sql";
 
-constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,  kVersion5, kVersion6,
-                                 kVersion7, kVersion8, kVersion9, kVersion10, kVersion11};
+// CAB approvals (issue #5): one request per submission of a subject (CHG-n)
+// at one plan version, with the rule copied from its policy, the plan the
+// approvers saw, the approving groups' members when it was posted (a
+// snapshot for audit) and every vote. usergroup_members caches the members of
+// the user groups that grant roles.
+constexpr std::string_view kVersion12 = R"sql(
+CREATE TABLE approval_requests (
+  id INTEGER PRIMARY KEY,
+  subject TEXT NOT NULL,
+  change_type TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  title TEXT NOT NULL,
+  risk TEXT NOT NULL,
+  plan_version INTEGER NOT NULL,
+  plan_digest TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  quorum INTEGER NOT NULL CHECK (quorum >= 1),
+  mandatory TEXT NOT NULL DEFAULT '',
+  allow_self INTEGER NOT NULL CHECK (allow_self IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('open', 'approved', 'rejected', 'superseded')),
+  members_resolved INTEGER NOT NULL DEFAULT 0 CHECK (members_resolved IN (0, 1)),
+  outcome TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL DEFAULT '',
+  message_ts TEXT NOT NULL DEFAULT '',
+  deadline_at INTEGER,
+  escalated_at INTEGER,
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER
+);
+CREATE INDEX approval_requests_by_subject ON approval_requests (subject, id);
+
+CREATE TABLE approval_plan (
+  request_id INTEGER NOT NULL REFERENCES approval_requests (id),
+  position INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  done_by TEXT NOT NULL DEFAULT '',
+  verified_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (request_id, position)
+);
+
+CREATE TABLE approval_groups (
+  request_id INTEGER NOT NULL REFERENCES approval_requests (id),
+  position INTEGER NOT NULL,
+  group_id TEXT NOT NULL,
+  handle TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (request_id, position)
+);
+
+CREATE TABLE approval_members (
+  request_id INTEGER NOT NULL REFERENCES approval_requests (id),
+  group_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  PRIMARY KEY (request_id, group_id, user_id)
+);
+
+CREATE TABLE approval_votes (
+  request_id INTEGER NOT NULL REFERENCES approval_requests (id),
+  user_id TEXT NOT NULL,
+  approve INTEGER NOT NULL CHECK (approve IN (0, 1)),
+  reason TEXT NOT NULL DEFAULT '',
+  plan_version INTEGER NOT NULL,
+  plan_digest TEXT NOT NULL,
+  voted_at INTEGER NOT NULL,
+  PRIMARY KEY (request_id, user_id)
+);
+
+CREATE TABLE usergroup_members (
+  group_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+);
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2,  kVersion3,  kVersion4,
+                                 kVersion5, kVersion6,  kVersion7,  kVersion8,
+                                 kVersion9, kVersion10, kVersion11, kVersion12};
 
 }  // namespace
 

@@ -1,0 +1,169 @@
+// CAB approval over the wire: swarmbot runs as a real process against the
+// emulator; the test opens an approval request in swarmbot's store as the
+// changes side does on /change submit (no command creates one on its own
+// yet), and CAB members click the request's buttons in Slack.
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/clock.hpp"
+#include "demo/scenario.hpp"
+#include "demo/stack.hpp"
+#include "lifecycle/approval_service.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/database.hpp"
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+bool Contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+class CabApproval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
+        .swarmbot_binary = testing::SwarmbotBinary(),
+        .work_dir = dir_.path(),
+        .log_level = "debug",
+    });
+    scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
+    const demo::TakeOut& p = people();
+    cab_channel_ = slack().AddChannel("cab", {p.kofi, p.ana, p.luis, slack().BotUserId()});
+    stack_->SetExtraConfig("[cab]\nchannel = \"" + cab_channel_.str() +
+                           "\"\n[cab.policies.emergency]\ngroups = [\"" + p.cab.str() +
+                           "\"]\nrule = \"n_of_m\"\nn = 2\ndeadline_hours = 0\n");
+    stack_->StartSwarmbot();
+  }
+
+  emulator::Emulator& slack() { return stack_->slack(); }
+  const demo::TakeOut& people() const { return scenario_->people(); }
+
+  ::testing::AssertionResult Eventually(const std::string& what,
+                                        const std::function<bool()>& predicate) {
+    if (slack().WaitFor(predicate, testing::kTestTimeout)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "timed out waiting for: " << what;
+  }
+
+  // What the changes side does on `/change submit CHG-7`: opens the request
+  // in the same transaction. Then any delivery wakes swarmbot's outbox.
+  void Submit() {
+    auto db = store::Database::Open(stack_->DatabaseFile().string()).value();
+    SystemClock clock;
+    lifecycle::CabSettings settings;
+    settings.channel = cab_channel_;
+    lifecycle::ApprovalPolicy emergency;
+    emergency.groups = {people().cab};
+    emergency.rule = lifecycle::ApprovalRule::kNOfM;
+    emergency.n = 2;
+    emergency.deadline = std::chrono::hours(0);
+    settings.policies["emergency"] = emergency;
+    lifecycle::ApprovalService submitter(*db, clock, settings);
+    lifecycle::ApprovalSubject s;
+    s.subject = "CHG-7";
+    s.type = "emergency";
+    s.requester = people().dev;
+    s.title = "Restore FEAST25 validation";
+    s.risk = "high";
+    s.plan_version = 1;
+    s.plan = {{"Deploy validator 2.4.1", people().dev, people().ines}};
+    ASSERT_TRUE(
+        lifecycle::InTransaction(*db, "submit", [&] { return submitter.OpenInTransaction(s); }));
+    scenario_->Type(people().mara, people().incidents, "/swarm", "help");
+  }
+
+  // The request message in the CAB channel, once posted.
+  std::optional<emulator::MessageSnapshot> Request() {
+    const auto channel = slack().Channel(cab_channel_);
+    if (!channel) {
+      return std::nullopt;
+    }
+    for (const auto& message : channel->messages) {
+      if (Contains(message.blocks_json, "CHG-7")) {
+        return message;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool RequestShows(std::string_view text) {
+    const auto message = Request();
+    return message && Contains(message->blocks_json, text);
+  }
+
+  bool Told(const UserId& user, std::string_view text) {
+    for (const auto& ephemeral : slack().Ephemerals(user)) {
+      if (Contains(ephemeral.text, text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void Click(const UserId& user, const std::string& action) {
+    ASSERT_TRUE(slack().ClickButton(user, cab_channel_, Request()->ts, action));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<demo::Stack> stack_;
+  std::unique_ptr<demo::Scenario> scenario_;
+  ChannelId cab_channel_;
+};
+
+TEST_F(CabApproval, MembersApproveByButtonsAndTheOutcomeReplacesThem) {
+  Submit();
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("0 of 2 needed"); }));
+  EXPECT_TRUE(RequestShows("2 of @cab"));
+  EXPECT_TRUE(RequestShows("Deploy validator 2.4.1"));
+
+  Click(people().ravi, "cab.approve");
+  EXPECT_TRUE(Eventually("Ravi refused", [&] { return Told(people().ravi, "Only 2 of @cab"); }));
+
+  Click(people().kofi, "cab.approve");
+  EXPECT_TRUE(Eventually("Kofi's vote counted", [&] {
+    return Told(people().kofi, "You approved CHG-7 · 1 of 2 needed");
+  }));
+  EXPECT_TRUE(Eventually("the tally grows", [&] { return RequestShows("1 of 2 needed"); }));
+  Click(people().kofi, "cab.approve");
+  EXPECT_TRUE(Eventually("Kofi's second click answered",
+                         [&] { return Told(people().kofi, "You already approved CHG-7"); }));
+
+  Click(people().ana, "cab.approve");
+  EXPECT_TRUE(Eventually("the outcome", [&] { return RequestShows("Approved: CHG-7"); }));
+  EXPECT_FALSE(Contains(Request()->blocks_json, "cab.approve"));
+  EXPECT_TRUE(Request()->edited);
+}
+
+TEST_F(CabApproval, RejectAsksForAReasonInAModal) {
+  Submit();
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("0 of 2 needed"); }));
+  Click(people().luis, "cab.reject");
+  std::string view_id;
+  ASSERT_TRUE(Eventually("the reason form", [&] {
+    for (const auto& view : slack().Views(people().luis)) {
+      if (view.open && view.callback_id == "cab.reject_reason") {
+        view_id = view.id;
+      }
+    }
+    return !view_id.empty();
+  }));
+  auto empty = slack().FillAndSubmitView(people().luis, view_id, {{"reason", {""}}});
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(Contains(*empty, "Say why you reject it"));
+  auto submitted =
+      slack().FillAndSubmitView(people().luis, view_id, {{"reason", {"No rollback step"}}});
+  ASSERT_TRUE(submitted);
+  EXPECT_EQ(*submitted, "");
+  EXPECT_TRUE(Eventually("the rejection", [&] {
+    return RequestShows("Rejected: CHG-7") && RequestShows("No rollback step");
+  }));
+  EXPECT_FALSE(Contains(Request()->blocks_json, "cab.reject"));
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e
