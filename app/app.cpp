@@ -97,6 +97,8 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.routing = RoutingRulesFrom(config.routing);
   settings.spike_window = std::chrono::minutes(config.spike_window_minutes);
   settings.timeline_reaction = config.swarm_timeline_reaction;
+  settings.swarm_private = config.swarm_private;
+  settings.swarm_private_from_priority = config.swarm_private_from_priority;
   return settings;
 }
 

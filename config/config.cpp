@@ -33,7 +33,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"intake", {"email_territory", "email_owner"}},
       {"routing", {"assign_on_declare", "default_capacity", "rules"}},
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
-      {"swarm", {"timeline_reaction"}},
+      {"swarm", {"timeline_reaction", "private", "private_from_priority"}},
   };
   return kKeys;
 }
@@ -440,6 +440,15 @@ void ReadSwarm(const toml::table& root, const std::string& source, Config& confi
          "must be an emoji name without colons or spaces, such as \"pushpin\"");
   }
   config.swarm_timeline_reaction = name;
+  if (const toml::node* node = root.at_path("swarm.private").node()) {
+    const auto on = node->value<bool>();
+    if (!node->is_boolean() || !on) {
+      Fail(source, "swarm.private", "must be true or false");
+    }
+    config.swarm_private = *on;
+  }
+  config.swarm_private_from_priority = ReadWhole(root, source, "swarm.private_from_priority",
+                                                 config.swarm_private_from_priority, 0, 4);
 }
 
 void ReadSecrets(const EnvLookup& env, Config& config) {

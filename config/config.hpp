@@ -62,6 +62,11 @@ struct Config {
   // [swarm] timeline_reaction: the emoji name (without colons) that puts a
   // message in a swarm channel on the incident's timeline.
   std::string swarm_timeline_reaction = "pushpin";
+  // [swarm] private: whether swarm channels are private by default.
+  bool swarm_private = false;
+  // [swarm] private_from_priority: incidents of this priority or more urgent
+  // (P1 ≤ p ≤ this) get private channels whatever `private` says; 0: none.
+  int swarm_private_from_priority = 0;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

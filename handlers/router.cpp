@@ -9,6 +9,7 @@
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/help_text.hpp"
+#include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
 #include "handlers/routing_commands.hpp"
@@ -188,6 +189,10 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
       } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
                  kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
+        handled = true;
+      } else if (payload->StringOr("actions." + std::to_string(i) + ".action_id") ==
+                 kSwarmStartActionId) {
+        swarm_commands_.HandleStartClick(*payload, i);
         handled = true;
       }
     }

@@ -38,6 +38,16 @@ struct Settings {
   // [swarm] timeline_reaction: this reaction on a message in a swarm channel
   // puts the message on the incident's timeline.
   std::string timeline_reaction = "pushpin";
+  // [swarm] private and private_from_priority: see SwarmChannelIsPrivate.
+  bool swarm_private = false;
+  int swarm_private_from_priority = 0;
 };
+
+// Whether a swarm channel for an incident of `priority` is private: always
+// with [swarm] private, else for P1 to private_from_priority.
+inline bool SwarmChannelIsPrivate(const Settings& settings, int priority) {
+  return settings.swarm_private || (settings.swarm_private_from_priority > 0 &&
+                                    priority <= settings.swarm_private_from_priority);
+}
 
 }  // namespace swarmbot::handlers

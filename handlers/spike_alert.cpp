@@ -267,18 +267,7 @@ Status SpikeCommands::CheckDeclarable(std::int64_t spike) {
 }
 
 void SpikeCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {
-  const std::string response_url = payload.StringOr("response_url");
-  if (response_url.empty()) {
-    spdlog::warn("event=spike.answer.no_response_url user={}", payload.StringOr("user.id"));
-    return;
-  }
-  const json::object body{{"response_type", "ephemeral"},
-                          {"replace_original", false},
-                          {"text", Truncate(mrkdwn, kMaxFallbackText, true)}};
-  if (auto queued = services_.knowledge.QueueResponse(response_url, json::serialize(body));
-      !queued) {
-    spdlog::error("event=spike.answer.failed detail=\"{}\"", queued.error().detail);
-  }
+  detail::AnswerClick(services_, payload, mrkdwn, "spike");
 }
 
 bool IsClusterLink(const std::vector<std::string>& words) {

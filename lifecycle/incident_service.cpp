@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing_service.hpp"
 #include "lifecycle/text_rules.hpp"
@@ -32,11 +33,6 @@ std::string CaseList(const std::vector<std::int64_t>& numbers) {
     text += " and " + std::to_string(numbers.size() - kNamesInText) + " more";
   }
   return text;
-}
-
-bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
-  return swarm && (swarm->state == store::SwarmState::kStarting ||
-                   swarm->state == store::SwarmState::kActive);
 }
 
 Result<store::Incident> FindOpen(store::Database& db, std::int64_t number,
@@ -276,7 +272,7 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
                                           "Linked " + std::to_string(result.linked.size()) +
                                               (result.linked.size() == 1 ? " case: " : " cases: ") +
                                               CaseList(result.linked));
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
     }
     detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
@@ -324,13 +320,19 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
       for (std::int64_t number : store::CaseLinkRepository(db_).LinkedCases(incident)) {
         cases.Hold(number, incident, now);
       }
-      // TODO(#4): reopen the swarm too; its channel stays archived for now.
     }
     const MoveWords words = WordsFor(transition);
     store::TimelineRepository(db_).Append(
         incident, now, actor.str(), std::string(words.kind),
         std::string(words.text) + (trimmed.empty() ? "" : ": " + trimmed));
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    if (transition == Transition::kReopen) {
+      // The team gathers again: an ended swarm restarts in a new channel.
+      if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+          swarm && !detail::SwarmIsLive(swarm)) {
+        detail::RestartSwarm(db_, *swarm, incidents.Find(incident).value(), actor, now);
+      }
+    }
+    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
       detail::EnqueueEffect(db_, incident, effect::kSetTopic, now);
     }
@@ -362,12 +364,9 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);
 
-  store::SwarmRepository swarms(db_);
-  if (auto swarm = swarms.FindByIncident(incident); SwarmIsLive(swarm)) {
-    swarms.SetState(swarm->id, store::SwarmState::kClosing, now);
-    detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
-    detail::EnqueueEffect(db_, incident, effect::kPostClosing, now);
-    detail::EnqueueEffect(db_, incident, effect::kArchive, now);
+  if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+      detail::SwarmIsLive(swarm)) {
+    detail::CloseSwarm(db_, *swarm, actor, now);
   }
   detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
   spdlog::info("event=incident.closed incident={} actor={}", store::IncidentNumberText(incident),
@@ -438,7 +437,7 @@ Result<std::vector<std::int64_t>> IncidentService::UnlinkCases(
                                           "Unlinked " + std::to_string(numbers.size()) +
                                               (numbers.size() == 1 ? " case: " : " cases: ") +
                                               CaseList(numbers));
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
     }
     detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);

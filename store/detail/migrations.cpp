@@ -297,8 +297,17 @@ CREATE TABLE spike_cases (
 CREATE INDEX spike_cases_by_case ON spike_cases (case_number);
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations{kVersion1, kVersion2, kVersion3,
-                                                      kVersion4, kVersion5, kVersion6};
+// The swarm channel's life (issue #4): messages each member wrote in the
+// channel (counted, not stored), and the channel an incident swarmed in
+// before it was reopened into a new one.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE swarm_members ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE swarms ADD COLUMN previous_channel_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE swarms ADD COLUMN previous_channel_name TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations{kVersion1, kVersion2, kVersion3, kVersion4,
+                                                      kVersion5, kVersion6, kVersion7};
 
 }  // namespace
 
