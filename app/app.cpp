@@ -113,6 +113,8 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
     settings.incident_manager_groups.emplace_back(group);
   }
   settings.cab = CabSettingsFrom(config.cab);
+  settings.swarm_private = config.swarm_private;
+  settings.swarm_private_from_priority = config.swarm_private_from_priority;
   return settings;
 }
 
@@ -252,8 +254,16 @@ class Server {
       Shutdown();
       co_return;
     }
-    spdlog::info("event=startup.identity bot_user={}", identity->user_id.str());
-    const handlers::Settings settings = HandlerSettings(config_, *identity);
+    OpenDoors(*identity, options);
+  }
+
+  // With the bot's identity known: the handlers, then the HTTP endpoint, the
+  // outbox, the mail worker and (in Socket Mode) the WebSocket to Slack. A
+  // plain function, not part of the start-up coroutine: GCC 12 warns wrongly
+  // about a large coroutine frame (-Wmismatched-new-delete).
+  void OpenDoors(const BotIdentity& identity, const ServeOptions& options) {
+    spdlog::info("event=startup.identity bot_user={}", identity.user_id.str());
+    const handlers::Settings settings = HandlerSettings(config_, identity);
     router_.emplace(db_, clock_, settings);
     effects_.emplace(db_, clock_, settings);
     RefreshRoleGroups(settings);
@@ -268,7 +278,7 @@ class Server {
                    config_.http_listen.c_str(), unsigned{config_.http_port}, why.c_str());
       exit_status_ = kExitFailure;
       Shutdown();
-      co_return;
+      return;
     }
     serving_ = true;
     spdlog::info("event=startup.http address={} port={}", config_.http_listen, endpoint_.Port());
@@ -287,7 +297,6 @@ class Server {
   }
 
   // Role groups' members as they are now; subteam events keep them current.
-  // Outside the start-up coroutine: GCC 12 warns wrongly about its frame.
   void RefreshRoleGroups(const handlers::Settings& settings) {
     if (auto queued = lifecycle::ApprovalService(db_, clock_, settings.cab)
                           .QueueRoleRefresh(settings.incident_manager_groups);

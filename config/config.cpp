@@ -43,8 +43,9 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"problems", {"reopen_days"}},
       {"changes", {"standard"}},
       {"banner", {"clear_on_close", "max_age_seconds"}},
-      {"swarm", {"timeline_reaction", "invitation_timeout_minutes"}},
       {"cab", {"channel", "escalation_channel", "policies"}},
+      {"swarm",
+       {"timeline_reaction", "invitation_timeout_minutes", "private", "private_from_priority"}},
   };
   return kKeys;
 }
@@ -472,6 +473,15 @@ void ReadBanner(const toml::table& root, const std::string& source, Config& conf
   }
   config.banner_max_age_seconds =
       ReadWhole(root, source, "banner.max_age_seconds", config.banner_max_age_seconds, 0, 3600);
+  if (const toml::node* node = root.at_path("swarm.private").node()) {
+    const auto on = node->value<bool>();
+    if (!node->is_boolean() || !on) {
+      Fail(source, "swarm.private", "must be true or false");
+    }
+    config.swarm_private = *on;
+  }
+  config.swarm_private_from_priority = ReadWhole(root, source, "swarm.private_from_priority",
+                                                 config.swarm_private_from_priority, 0, 4);
 }
 
 void ReadSecrets(const EnvLookup& env, Config& config) {

@@ -138,6 +138,11 @@ struct Config {
   // [swarm] invitation_timeout_minutes: how long an invited expert has to
   // answer before the next candidate is asked.
   int swarm_invitation_timeout_minutes = 15;
+  // [swarm] private: whether swarm channels are private by default.
+  bool swarm_private = false;
+  // [swarm] private_from_priority: incidents of this priority or more urgent
+  // (P1 ≤ p ≤ this) get private channels whatever `private` says; 0: none.
+  int swarm_private_from_priority = 0;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

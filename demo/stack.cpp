@@ -48,6 +48,7 @@ Stack::Stack(Options options)
   auto events = emulator::DefaultEventSubscriptions();
   events.insert("member_left_channel");
   events.insert("pin_added");
+  events.insert("group_archive");
   slack_->SetEventSubscriptions(std::move(events));
   slack_->WriteCaFile(options_.work_dir / "emulator-ca.pem");
 }

@@ -361,6 +361,34 @@ Status Emulator::LeaveChannel(const UserId& user, const ChannelId& channel) {
   return {};
 }
 
+Status Emulator::ArchiveChannelAs(const UserId& user, const ChannelId& channel) {
+  std::unique_lock lock(core_->mu);
+  auto& ws = core_->ws;
+  detail::Channel* c = ws.FindChannel(channel.str());
+  if (c == nullptr || c->is_im || !c->HasMember(user.str())) {
+    return NotFound("not a member of that channel");
+  }
+  if (c->is_archived) {
+    return MakeError(Errc::kConflict, "already_archived");
+  }
+  detail::Message notice;
+  notice.user = user.str();
+  notice.subtype = "channel_archive";
+  notice.text = "archived the channel";
+  const std::string ts = ws.Post(*c, std::move(notice)).ts;
+  // The event reaches the bot while it is still a member, as in Slack.
+  ws.Emit(json::object{{"type", c->is_private ? "group_archive" : "channel_archive"},
+                       {"channel", c->id},
+                       {"user", user.str()},
+                       {"is_moved", 0},
+                       {"event_ts", ts}},
+          c->is_private ? "group_archive" : "channel_archive", c);
+  c->is_archived = true;
+  std::erase(c->members, ws.options().bot_user_id);
+  core_->FlushEvents(lock);
+  return {};
+}
+
 Status Emulator::OpenAppHome(const UserId& user) {
   std::unique_lock lock(core_->mu);
   auto& ws = core_->ws;

@@ -302,6 +302,9 @@ class Emulator {
   Status PinMessage(const UserId& user, const ChannelId& channel, const MessageTs& ts);
   Status JoinChannel(const UserId& user, const ChannelId& channel);
   Status LeaveChannel(const UserId& user, const ChannelId& channel);
+  // A member archives the channel in Slack's UI: a `channel_archive` (or, for
+  // a private one, `group_archive`) event, then the bot is out of it.
+  Status ArchiveChannelAs(const UserId& user, const ChannelId& channel);
   // The user opens the app's Home tab (app_home_opened).
   Status OpenAppHome(const UserId& user);
 

@@ -8,7 +8,6 @@
 
 #include "handlers/change_modal.hpp"
 #include "handlers/command_text.hpp"
-#include "handlers/detail/effect_post.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"

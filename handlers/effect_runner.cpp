@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -11,6 +12,7 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
+#include "handlers/mrkdwn.hpp"
 #include "handlers/problem_view.hpp"
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/effects.hpp"
@@ -38,6 +40,8 @@ namespace {
 
 // Suffixes tried for a swarm channel whose name is taken.
 constexpr int kMaxNameAttempts = 20;
+// conversations.invite takes at most 100 users per call.
+constexpr std::size_t kMaxInviteesPerCall = 100;
 // conversations.list pages read while looking for our channel.
 constexpr int kMaxListPages = 50;
 
@@ -179,6 +183,9 @@ awaitable<Status> EffectRunner::Dispatch(Job& job) {
   }
   if (kind == effect::kProblemAnnounce) {
     co_return co_await AnnounceProblem(job);
+  }
+  if (kind == effect::kPostReopened) {
+    co_return co_await PostReopened(job);
   }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + kind);
 }
@@ -369,7 +376,9 @@ awaitable<Result<std::optional<ChannelId>>> EffectRunner::FindOurChannel(SlackAp
   }
   std::string cursor;
   for (int page = 0; page < kMaxListPages; ++page) {
-    json::object args = Fields("types", "public_channel", "exclude_archived", true, "limit", 200);
+    // The bot created our channel, so it is a member of a private one too.
+    json::object args =
+        Fields("types", "public_channel,private_channel", "exclude_archived", true, "limit", 200);
     if (!cursor.empty()) {
       args["cursor"] = cursor;
     }
@@ -408,7 +417,8 @@ awaitable<Status> EffectRunner::CreateChannel(Job& job) {
   }
   for (int n = 1; n <= kMaxNameAttempts; ++n) {
     const std::string name = lifecycle::WithSuffix(swarm.channel_name, n);
-    const json::object args = Fields("name", name, "is_private", false);
+    const bool is_private = SwarmChannelIsPrivate(services_.settings, job.status.incident.priority);
+    const json::object args = Fields("name", name, "is_private", is_private);
     auto created = co_await CallSlack(*job.api, "conversations.create", args);
     if (created) {
       co_return services_.swarms.RecordChannel(job.incident,
@@ -438,6 +448,9 @@ awaitable<Status> EffectRunner::SetTopicOrPurpose(Job& job, bool topic) {
   if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
     co_return NoChannel();
   }
+  if (job.status.swarm->state == store::SwarmState::kArchived) {
+    co_return Status{};  // archived in Slack meanwhile: nothing to set
+  }
   const store::Incident& incident = job.status.incident;
   json::object args = Fields("channel", job.status.swarm->channel_id.str());
   if (topic) {
@@ -448,8 +461,8 @@ awaitable<Status> EffectRunner::SetTopicOrPurpose(Job& job, bool topic) {
   const std::string_view method = topic ? "conversations.setTopic" : "conversations.setPurpose";
   auto set = co_await CallSlack(*job.api, method, args);
   if (!set) {
-    co_return Fail(job.incident, topic ? "set the channel topic" : "set the channel purpose",
-                   set.error());
+    co_return SwarmChannelFailed(job, topic ? "set the channel topic" : "set the channel purpose",
+                                 set.error(), job.status.swarm->channel_id);
   }
   co_return Status{};
 }
@@ -465,7 +478,7 @@ awaitable<Status> EffectRunner::PostSummary(Job& job) {
   const BlockMessage message = IncidentSummary(job.status);
   auto ts = co_await PostOnce(job, channel, message);
   if (!ts) {
-    co_return Fail(job.incident, "post the summary", ts.error());
+    co_return SwarmChannelFailed(job, "post the summary", ts.error(), channel);
   }
   co_return services_.swarms.RecordSummary(job.incident, *ts);
 }
@@ -478,7 +491,8 @@ awaitable<Status> EffectRunner::PinSummary(Job& job) {
                                    job.status.swarm->summary_ts.str());
   auto pinned = co_await CallSlack(*job.api, "pins.add", args);
   if (!pinned && !IsSlackError(pinned.error(), "already_pinned")) {
-    co_return Fail(job.incident, "pin the summary", pinned.error());
+    co_return SwarmChannelFailed(job, "pin the summary", pinned.error(),
+                                 job.status.swarm->channel_id);
   }
   co_return Status{};
 }
@@ -517,7 +531,8 @@ awaitable<Status> EffectRunner::AddBookmark(Job& job) {
   args["link"] = link->StringOr("permalink");
   auto added = co_await CallSlack(*job.api, "bookmarks.add", args);
   if (!added) {
-    co_return Fail(job.incident, "bookmark the announcement", added.error());
+    co_return SwarmChannelFailed(job, "bookmark the announcement", added.error(),
+                                 job.status.swarm->channel_id);
   }
   co_return Status{};
 }
@@ -549,72 +564,219 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
   if (!bot) {
     co_return bot.error();
   }
-
-  std::vector<UserId> invited;
+  std::vector<std::string> wanted;
   for (const std::string& user : users) {
-    if (user.empty() || user == bot->str() ||
-        std::find(invited.begin(), invited.end(), UserId(user)) != invited.end()) {
-      continue;
+    if (!user.empty() && user != bot->str() &&
+        std::find(wanted.begin(), wanted.end(), user) == wanted.end()) {
+      wanted.push_back(user);
     }
-    const json::object args = Fields("channel", job.status.swarm->channel_id.str(), "users", user);
-    auto result = co_await CallSlack(api, "conversations.invite", args);
-    if (result || IsSlackError(result.error(), "already_in_channel")) {
-      invited.emplace_back(user);
-      continue;
-    }
-    const Error& error = result.error();
-    const bool channel_gone = IsSlackError(error, "channel_not_found") ||
-                              IsSlackError(error, "is_archived") ||
-                              IsSlackError(error, "not_in_channel");
-    if (error.Retryable() || channel_gone) {
+  }
+
+  InviteOutcome outcome;
+  for (std::size_t first = 0; first < wanted.size(); first += kMaxInviteesPerCall) {
+    const std::vector<std::string> chunk(
+        wanted.begin() + static_cast<std::ptrdiff_t>(first),
+        wanted.begin() +
+            static_cast<std::ptrdiff_t>(std::min(wanted.size(), first + kMaxInviteesPerCall)));
+    auto invited = co_await InviteSome(job, chunk, outcome);
+    if (!invited) {
       // Keep what worked; a retry re-invites harmlessly (already_in_channel).
-      if (auto recorded = services_.swarms.RecordInvited(job.incident, invited); !recorded) {
+      if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited);
+          !recorded) {
         co_return recorded;
       }
-      co_return Fail(job.incident, "invite people to the swarm channel", error);
+      co_return SwarmChannelFailed(job, "invite people to the swarm channel", invited.error(),
+                                   job.status.swarm->channel_id);
     }
-    Fail(job.incident, "invite " + user, error);
   }
-  co_return services_.swarms.RecordInvited(job.incident, invited);
+  if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited); !recorded) {
+    co_return recorded;
+  }
+  if (!outcome.refused.empty()) {
+    co_await TellRefusedInvites(job, outcome);
+  }
+  co_return Status{};
+}
+
+awaitable<Status> EffectRunner::InviteSome(Job& job, const std::vector<std::string>& users,
+                                           InviteOutcome& outcome) {
+  std::string list;
+  for (const std::string& user : users) {
+    list += (list.empty() ? "" : ",") + user;
+  }
+  // force: the valid users get in even when others can't be invited; the
+  // reply lists the refused ones in `errors`.
+  const json::object args =
+      Fields("channel", job.status.swarm->channel_id.str(), "users", list, "force", true);
+  auto result = co_await CallSlack(*job.api, "conversations.invite", args);
+  if (!result) {
+    const Error& error = result.error();
+    const bool about_channel = error.Retryable() || IsSlackError(error, "channel_not_found") ||
+                               IsSlackError(error, "is_archived") ||
+                               IsSlackError(error, "not_in_channel") || error.slack_error.empty();
+    if (about_channel) {
+      co_return error;
+    }
+    if (users.size() == 1) {
+      outcome.Settle(users.front(), error.slack_error);
+      co_return Status{};
+    }
+    // Every one of them was refused, but the error names only the first:
+    // ask one by one to learn each answer.
+    for (const std::string& user : users) {
+      const std::vector<std::string> one{user};
+      if (auto invited = co_await InviteSome(job, one, outcome); !invited) {
+        co_return invited.error();
+      }
+    }
+    co_return Status{};
+  }
+  std::map<std::string, std::string> refused;
+  for (std::size_t i = 0; i < result->ArraySize("errors"); ++i) {
+    const std::string base = "errors." + std::to_string(i);
+    refused[result->StringOr(base + ".user")] = result->StringOr(base + ".error", "cant_invite");
+  }
+  for (const std::string& user : users) {
+    const auto found = refused.find(user);
+    outcome.Settle(user, found == refused.end() ? std::string() : found->second);
+  }
+  co_return Status{};
+}
+
+void EffectRunner::InviteOutcome::Settle(const std::string& user, const std::string& error) {
+  // Someone already in the channel is where they should be; the bot itself
+  // (cant_invite_self) is in it as the creator.
+  if (error.empty() || error == "already_in_channel") {
+    invited.emplace_back(user);
+  } else if (error != "cant_invite_self") {
+    refused.emplace_back(user, error);
+  }
+}
+
+awaitable<void> EffectRunner::TellRefusedInvites(Job& job, const InviteOutcome& outcome) {
+  std::string mentions;
+  std::string plain;
+  for (const auto& [user, error] : outcome.refused) {
+    mentions += (mentions.empty() ? "" : ", ") + UserMention(UserId(user)) + " (`" +
+                EscapeMrkdwn(error) + "`)";
+    plain += (plain.empty() ? "" : ", ") + user + " (" + error + ")";
+  }
+  spdlog::warn("event=effect.invite_refused incident={} count={}",
+               store::IncidentNumberText(job.incident), outcome.refused.size());
+  if (auto noted = services_.incidents.NoteProblem(job.incident,
+                                                   "Couldn't add to the swarm channel: " + plain);
+      !noted) {
+    spdlog::error("event=effect.note_failed incident={}", store::IncidentNumberText(job.incident));
+  }
+  BlockMessage message("Couldn't add " + std::to_string(outcome.refused.size()) +
+                       (outcome.refused.size() == 1 ? " person" : " people") + " to this channel");
+  message.Section(":warning: Couldn't add " + mentions +
+                  " to this channel; everyone else is in. Slack's answer is in brackets.");
+  // Once per invite effect: a retry finds this message by the effect's id.
+  auto posted = co_await PostOnce(job, job.status.swarm->channel_id, message);
+  if (!posted) {
+    spdlog::warn("event=effect.explain_failed id={} detail=\"{}\"", job.item.id,
+                 posted.error().detail);
+  }
 }
 
 awaitable<Status> EffectRunner::UpdateSummary(Job& job) {
-  if (!job.status.swarm || job.status.swarm->summary_ts.empty()) {
-    co_return Status{};  // nothing posted yet; the post will show the current state
+  if (!job.status.swarm || job.status.swarm->summary_ts.empty() ||
+      job.status.swarm->state == store::SwarmState::kArchived) {
+    // Nothing posted yet (the post will show the current state), or the
+    // channel is archived and its summary can't change any more.
+    co_return Status{};
   }
   json::object args = IncidentSummary(job.status).ToObject();
   args["channel"] = job.status.swarm->channel_id.str();
   args["ts"] = job.status.swarm->summary_ts.str();
   auto updated = co_await CallSlack(*job.api, "chat.update", args);
   if (!updated) {
-    co_return Fail(job.incident, "update the pinned summary", updated.error());
+    co_return SwarmChannelFailed(job, "update the pinned summary", updated.error(),
+                                 job.status.swarm->channel_id);
   }
   co_return Status{};
 }
 
+ChannelId EffectRunner::ClosingChannel(const Job& job) {
+  const std::string named = FormValue(job.item.args, lifecycle::effect::kArgChannel).value_or("");
+  if (!named.empty()) {
+    return ChannelId(named);
+  }
+  return job.status.swarm ? job.status.swarm->channel_id : ChannelId();
+}
+
 awaitable<Status> EffectRunner::PostClosing(Job& job) {
-  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+  const ChannelId channel = ClosingChannel(job);
+  if (!job.status.swarm || channel.empty()) {
     co_return Status{};  // no channel, nobody to tell
   }
-  const ChannelId channel = job.status.swarm->channel_id;
   const BlockMessage message = ClosingSummary(job.status, clock_.Now());
   auto ts = co_await PostOnce(job, channel, message);
   if (!ts) {
-    co_return Fail(job.incident, "post the closing summary", ts.error());
+    co_return SwarmChannelFailed(job, "post the closing summary", ts.error(), channel);
   }
   co_return Status{};
 }
 
 awaitable<Status> EffectRunner::Archive(Job& job) {
-  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+  const ChannelId channel = ClosingChannel(job);
+  if (!job.status.swarm || channel.empty()) {
     co_return Status{};
   }
-  const json::object args = Fields("channel", job.status.swarm->channel_id.str());
+  const json::object args = Fields("channel", channel.str());
   auto archived = co_await CallSlack(*job.api, "conversations.archive", args);
   if (!archived && !IsSlackError(archived.error(), "already_archived")) {
     co_return Fail(job.incident, "archive the swarm channel", archived.error());
   }
-  co_return services_.swarms.RecordArchived(job.incident);
+  co_return services_.swarms.RecordArchived(job.incident, channel);
+}
+
+awaitable<Status> EffectRunner::PostReopened(Job& job) {
+  if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
+    co_return NoChannel();
+  }
+  const store::Swarm& swarm = *job.status.swarm;
+  if (swarm.previous_channel_id.empty()) {
+    co_return Status{};
+  }
+  const std::string number = store::IncidentNumberText(job.incident);
+  BlockMessage message(number + " was reopened; the earlier swarm was #" +
+                       swarm.previous_channel_name);
+  message.Section(":arrows_counterclockwise: " + number +
+                  " was reopened, so the swarm gathers here again. The earlier swarm's "
+                  "messages and pins stay in " +
+                  ChannelMention(swarm.previous_channel_id) + " (archived).");
+  const ChannelId channel = swarm.channel_id;
+  auto ts = co_await PostOnce(job, channel, message);
+  if (!ts) {
+    co_return SwarmChannelFailed(job, "link the earlier swarm channel", ts.error(), channel);
+  }
+  co_return Status{};
+}
+
+Status EffectRunner::SwarmChannelFailed(Job& job, std::string_view what, const Error& error,
+                                        const ChannelId& channel) {
+  // Someone archived the channel in Slack (chat.update says is_inactive):
+  // the swarm is over there, not stuck. Record it, so that the next
+  // /swarm start or reopening opens a new channel.
+  if (IsSlackError(error, "is_archived") || IsSlackError(error, "is_inactive")) {
+    spdlog::warn("event=effect.channel_archived incident={} what=\"{}\"",
+                 store::IncidentNumberText(job.incident), what);
+    if (auto recorded = services_.swarms.RecordArchived(job.incident, channel); !recorded) {
+      return recorded;
+    }
+    if (auto noted = services_.incidents.NoteProblem(
+            job.incident, "Couldn't " + std::string(what) +
+                              ": the swarm channel was archived in Slack. `/swarm start` opens "
+                              "a new one.");
+        !noted) {
+      spdlog::error("event=effect.note_failed incident={}",
+                    store::IncidentNumberText(job.incident));
+    }
+    return Status{};
+  }
+  return Fail(job.incident, what, error);
 }
 
 awaitable<Status> EffectRunner::AnnounceProblem(Job& job) {

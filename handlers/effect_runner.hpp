@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -72,6 +74,27 @@ class EffectRunner {
   boost::asio::awaitable<Status> Archive(Job& job);
   // effect::kProblemAnnounce: a problem's change, in the live swarm channel.
   boost::asio::awaitable<Status> AnnounceProblem(Job& job);
+  boost::asio::awaitable<Status> PostReopened(Job& job);
+
+  // Who an invite effect got in, and who Slack refused with what code.
+  struct InviteOutcome {
+    std::vector<UserId> invited;
+    std::vector<std::pair<std::string, std::string>> refused;
+    // Sorts one user by Slack's answer for them ("" for success).
+    void Settle(const std::string& user, const std::string& error);
+  };
+  // conversations.invite with force for `users` (at most 100); an error
+  // about the channel itself (or a retryable one) comes back.
+  boost::asio::awaitable<Status> InviteSome(Job& job, const std::vector<std::string>& users,
+                                            InviteOutcome& outcome);
+  // Says once in the channel, and on the timeline, who couldn't be added.
+  boost::asio::awaitable<void> TellRefusedInvites(Job& job, const InviteOutcome& outcome);
+  // The channel a closing effect acts on: its argument, else the swarm's.
+  static ChannelId ClosingChannel(const Job& job);
+  // An effect in the swarm channel failed for good: an archived channel is
+  // recorded as such and the effect counts as done; anything else is Fail.
+  Status SwarmChannelFailed(Job& job, std::string_view what, const Error& error,
+                            const ChannelId& channel);
   // effect::kRespond, which belongs to no incident.
   boost::asio::awaitable<Status> Respond(store::OutboxItem& item, SlackApi& api);
   // effect::kOpenView: views.open, also without an incident.

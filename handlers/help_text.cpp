@@ -58,7 +58,9 @@ constexpr std::string_view kSwarmbotHelp =
 constexpr std::string_view kSwarmHelp =
     "*/swarm* brings people together in a channel for one incident.\n"
     "• `/swarm start INC-n [@person …] [@group …]` creates the channel, sets its topic, pins "
-    "the summary, bookmarks the announcement and invites you and the people and groups you name\n"
+    "the summary, bookmarks the announcement and invites you and the people and groups you name "
+    "(the *Start swarm* button on the incident's summary does the same for you). Channels are "
+    "private when the config says so for the incident's priority\n"
     "• `/swarm note [INC-n] text` puts your note (up to 2,000 characters) on the incident's "
     "timeline; in a swarm channel you may leave out `INC-n`. Reacting with the configured "
     "emoji (:pushpin: unless changed) or pinning a message there puts it on the timeline too\n"
@@ -67,8 +69,11 @@ constexpr std::string_view kSwarmHelp =
     "message with Accept and Decline, and a decline or no answer moves on to the next one\n"
     "• `/swarm invite [INC-n] @person|@group …` adds people, or a user group's members, to the "
     "swarm channel at once\n"
-    "• `/swarm close` isn't available yet; `/incident close` closes the incident and archives "
-    "its swarm channel\n"
+    "• `/swarm close [INC-n]` (managers and the owner) posts the closing summary and archives "
+    "the channel of a *resolved* incident, which stays resolved; an incident still being worked "
+    "on is refused: resolve it first, or `/incident close` it, which closes the swarm too. "
+    "Reopening the incident opens a new channel (`…-reopened`), links the old one and invites "
+    "its members again\n"
     "• `/swarm help` shows this";
 
 constexpr std::string_view kCaseHelp =

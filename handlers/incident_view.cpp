@@ -12,6 +12,9 @@ namespace {
 
 constexpr std::size_t kMaxTopic = 250;
 constexpr std::size_t kTimelineTextMax = 200;
+// Members listed one per line in the closing summary (a section holds 3,000
+// characters).
+constexpr std::size_t kMembersShown = 25;
 
 std::string Number(const store::Incident& incident) {
   return store::IncidentNumberText(incident.number);
@@ -45,15 +48,6 @@ std::string SwarmText(const lifecycle::IncidentStatus& status) {
   return swarm.state == store::SwarmState::kArchived ? mention + " (archived)" : mention;
 }
 
-// Members who were invited or showed up, as mentions.
-std::string PeopleText(const lifecycle::IncidentStatus& status) {
-  std::string people;
-  for (const store::SwarmMember& member : status.members) {
-    people += (people.empty() ? "" : ", ") + UserMention(member.user);
-  }
-  return people.empty() ? "nobody recorded" : people;
-}
-
 std::chrono::seconds Between(Clock::TimePoint from, Clock::TimePoint to) {
   return std::chrono::duration_cast<std::chrono::seconds>(to - from);
 }
@@ -73,6 +67,42 @@ std::string WorkaroundsText(const lifecycle::IncidentStatus& status) {
     if (!attached.article.product.empty()) {
       text += " (" + EscapeMrkdwn(Truncate(attached.article.product, 60)) + ")";
     }
+  }
+  return text;
+}
+
+// One line per member: when they joined and left, and what they wrote.
+std::string MembersText(const lifecycle::IncidentStatus& status) {
+  std::string text;
+  std::size_t shown = 0;
+  for (const store::SwarmMember& member : status.members) {
+    if (++shown > kMembersShown) {
+      text += "\n• and " + std::to_string(status.members.size() - kMembersShown) + " more";
+      break;
+    }
+    std::string line = "• " + UserMention(member.user);
+    if (member.joined_at) {
+      line += " joined " + FormatTime(*member.joined_at);
+    } else if (member.invited_at) {
+      line += " invited " + FormatTime(*member.invited_at) + ", never joined";
+    }
+    if (member.left_at) {
+      line += ", left " + FormatTime(*member.left_at);
+    }
+    line +=
+        " · " + std::to_string(member.messages) + (member.messages == 1 ? " message" : " messages");
+    text += (text.empty() ? "" : "\n") + line;
+  }
+  return text.empty() ? "nobody recorded" : text;
+}
+
+// What the swarm leaves behind. Problems and changes (#5) add their lines.
+std::string RecordsText(const lifecycle::IncidentStatus& status) {
+  std::string text = "• Incident " + Number(status.incident) + " (" +
+                     lifecycle::StateLabel(status.incident.state) + ")";
+  text += "\n• Linked cases: " + LinkedCasesText(status);
+  if (!status.workarounds.empty()) {
+    text += "\n• Articles attached:\n" + WorkaroundsText(status);
   }
   return text;
 }
@@ -149,6 +179,10 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
     when += " · closed " + FormatTime(*incident.closed_at);
   }
   message.Context({when});
+  if (incident.Open() && !status.swarm) {
+    message.SectionWithButton("Bring the experts together in a channel of its own.", "Start swarm",
+                              kSwarmStartActionId, Number(incident));
+  }
   return message;
 }
 
@@ -168,17 +202,17 @@ BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::Time
   const Clock::TimePoint closed = incident.closed_at.value_or(now);
   const Clock::TimePoint resolved = incident.resolved_at.value_or(closed);
   const std::string to_resolve = FormatDuration(Between(incident.created_at, resolved));
-  BlockMessage message(Number(incident) + " closed after " + to_resolve + " · " +
+  BlockMessage message(Number(incident) + " swarm closed · resolved in " + to_resolve + " · " +
                        std::to_string(status.linked_cases) + " linked cases");
-  message.Header(Number(incident) + " closed · " + incident.subject);
-  message.Section(
-      ":tada: Resolved, thank you all!" +
-      (incident.close_note.empty() ? std::string() : "\n>" + EscapeMrkdwn(incident.close_note)));
+  message.Header(Number(incident) + " swarm closed · " + incident.subject);
+  if (!incident.close_note.empty()) {
+    message.Section(">" + EscapeMrkdwn(incident.close_note));
+  }
   std::vector<std::string> fields{
       Field("Time to resolve", to_resolve),
+      Field("State", lifecycle::StateLabel(incident.state)),
       Field("Priority", "P" + std::to_string(incident.priority)),
       Field("Linked cases", LinkedCasesText(status)),
-      Field("People", PeopleText(status)),
   };
   if (status.swarm) {
     fields.insert(
@@ -186,6 +220,10 @@ BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::Time
         Field("Swarm duration", FormatDuration(Between(status.swarm->created_at, closed))));
   }
   message.Fields(fields);
+  message.Section("*Members*\n" + MembersText(status));
+  message.Section("*Records*\n" + RecordsText(status));
+  message.Section(":tada: *Great teamwork, everyone: " + Number(incident) +
+                  " is fixed and the customers can get on with their day. Thank you!*");
   message.Context(
       {"This channel is archived now; the record stays with " + Number(incident) + "."});
   return message;

@@ -12,17 +12,25 @@ namespace swarmbot::handlers {
 // How an incident looks in Slack. Every function renders from the state it is
 // given, escapes user text for mrkdwn and stays within Block Kit's limits.
 
+// The action_id of the summary's "Start swarm" button; its value is "INC-n".
+inline constexpr std::string_view kSwarmStartActionId = "swarm.start";
+
 // The summary pinned in the swarm channel and posted to the incident
 // managers' channel: header "INC-n · subject", then state, priority, owner,
 // declarer, linked cases by channel and territory, and the swarm channel.
+// An open incident without a swarm gets a "Start swarm" button. This is the
+// one place the summary is rendered: every refresh (chat.update of the
+// announcement and of the pinned summary) comes through here.
 BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status);
 
 // The direct message to the person who declared it from the modal: the
 // number, the priority and what to do next.
 BlockMessage DeclaredNote(const store::Incident& incident);
 
-// Posted in the swarm channel when the incident closes: time to resolve,
-// swarm duration, the people, the linked cases, the closing note.
+// Posted in the swarm channel when the swarm closes (with the incident or by
+// /swarm close): time to resolve, swarm duration, each member with when they
+// joined and left and how many messages they wrote, the records (incident,
+// linked cases, attached articles), the closing note, and a thank-you.
 BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::TimePoint now);
 
 // The /incident status reply: the summary plus the latest timeline entries.

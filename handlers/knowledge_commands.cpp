@@ -175,18 +175,7 @@ void KnowledgeCommands::HandleAttachClick(const detail::FlatJson& payload, std::
 }
 
 void KnowledgeCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {
-  const std::string response_url = payload.StringOr("response_url");
-  if (response_url.empty()) {
-    spdlog::warn("event=kb.answer.no_response_url user={}", payload.StringOr("user.id"));
-    return;
-  }
-  const boost::json::object body{{"response_type", "ephemeral"},
-                                 {"replace_original", false},
-                                 {"text", Truncate(mrkdwn, kMaxFallbackText, true)}};
-  if (auto queued = services_.knowledge.QueueResponse(response_url, boost::json::serialize(body));
-      !queued) {
-    spdlog::error("event=kb.answer.failed detail=\"{}\"", queued.error().detail);
-  }
+  detail::AnswerClick(services_, payload, mrkdwn, "kb");
 }
 
 }  // namespace swarmbot::handlers

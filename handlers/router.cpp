@@ -13,6 +13,7 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/expert_commands.hpp"
 #include "handlers/help_text.hpp"
+#include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/problem_commands.hpp"
 #include "handlers/reply.hpp"
@@ -226,6 +227,8 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
         ExpertCommands(services_).HandleClick(*payload, i);
       } else if (ApprovalButtons::Handles(id)) {
         approval_buttons_.HandleClick(*payload, i);
+      } else if (id == kSwarmStartActionId) {
+        swarm_commands_.HandleStartClick(*payload, i);
       } else {
         handled = false;
       }

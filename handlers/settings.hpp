@@ -63,6 +63,16 @@ struct Settings {
   std::function<bool(const UserId&)> in_manager_group{};
   // [cab]: approval policies and channels.
   lifecycle::CabSettings cab{};
+  // [swarm] private and private_from_priority: see SwarmChannelIsPrivate.
+  bool swarm_private = false;
+  int swarm_private_from_priority = 0;
 };
+
+// Whether a swarm channel for an incident of `priority` is private: always
+// with [swarm] private, else for P1 to private_from_priority.
+inline bool SwarmChannelIsPrivate(const Settings& settings, int priority) {
+  return settings.swarm_private || (settings.swarm_private_from_priority > 0 &&
+                                    priority <= settings.swarm_private_from_priority);
+}
 
 }  // namespace swarmbot::handlers

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/command_text.hpp"
-#include "handlers/detail/effect_post.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"

@@ -12,6 +12,8 @@ namespace swarmbot::handlers {
 namespace {
 
 constexpr std::string_view kStartUsage = "Usage: `/swarm start INC-n [@person …] [@group …]`";
+constexpr std::string_view kCloseUsage =
+    "Usage: `/swarm close` in a swarm channel, or `/swarm close INC-n` anywhere";
 constexpr std::string_view kNoteUsage =
     "Usage: `/swarm note text` in a swarm channel, or `/swarm note INC-n text` anywhere";
 
@@ -47,6 +49,24 @@ std::string InviteSummary(const lifecycle::StartSwarmInput& input) {
   return text;
 }
 
+// The reply to a start refused because the swarm exists: where it is.
+std::optional<Error> ExistingSwarm(detail::Services& services, std::int64_t incident,
+                                   const Error& error) {
+  auto existing = services.swarms.FindByIncident(incident);
+  if (error.code != Errc::kConflict || !existing || !*existing || (*existing)->channel_id.empty()) {
+    return std::nullopt;
+  }
+  return MakeError(Errc::kConflict, error.detail,
+                   store::IncidentNumberText(incident) + " already swarms in " +
+                       ChannelMention((*existing)->channel_id) + ".");
+}
+
+std::string StartedText(std::int64_t incident, const store::Swarm& swarm,
+                        const lifecycle::StartSwarmInput& input) {
+  return "Starting the swarm for " + store::IncidentNumberText(incident) + ": #" +
+         EscapeMrkdwn(swarm.channel_name) + " is on its way; " + InviteSummary(input) + ".";
+}
+
 }  // namespace
 
 std::string SwarmCommands::Handle(const SlashCommand& command) {
@@ -63,10 +83,7 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
                             : ExpertCommands(services_).Invite(command);
   }
   if (sub == "close") {
-    // TODO(#4): /swarm close on its own (archive without closing the incident).
-    return EphemeralText(
-        "`/swarm close` isn't available yet. `/incident close` closes the incident, posts the "
-        "summary here and archives this channel.");
+    return Close(command);
   }
   if (sub == "help") {
     return EphemeralText(HelpText("/swarm"));
@@ -90,19 +107,62 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
   auto swarm = services_.swarms.Start(*input, command.user);
   if (!swarm) {
     // Point at the existing channel when it is the reason.
-    auto existing = services_.swarms.FindByIncident(*incident);
-    if (swarm.error().code == Errc::kConflict && existing && *existing &&
-        !(*existing)->channel_id.empty()) {
-      return RefusalReply(kWhat,
-                          MakeError(Errc::kConflict, swarm.error().detail,
-                                    store::IncidentNumberText(*incident) + " already swarms in " +
-                                        ChannelMention((*existing)->channel_id) + "."));
+    if (auto existing = ExistingSwarm(services_, *incident, swarm.error())) {
+      return RefusalReply(kWhat, *existing);
     }
     return RefusalReply(kWhat, swarm.error(), kStartUsage);
   }
-  return EphemeralText("Starting the swarm for " + store::IncidentNumberText(*incident) + ": #" +
-                       EscapeMrkdwn(swarm->channel_name) + " is on its way; " +
-                       InviteSummary(*input) + ".");
+  return EphemeralText(StartedText(*incident, *swarm, *input));
+}
+
+void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_t index) {
+  const UserId user(payload.StringOr("user.id"));
+  const auto incident =
+      store::ParseIncidentNumber(payload.StringOr("actions." + std::to_string(index) + ".value"));
+  if (!incident || user.empty()) {
+    spdlog::warn("event=swarm.start_click.malformed user={}", user.str());
+    Answer(payload, "That button is out of date; nothing was changed.");
+    return;
+  }
+  // The same as `/swarm start INC-n` typed by the person who clicked.
+  lifecycle::StartSwarmInput input;
+  input.incident = *incident;
+  auto swarm = services_.swarms.Start(input, user);
+  if (!swarm) {
+    const auto existing = ExistingSwarm(services_, *incident, swarm.error());
+    Answer(payload, RefusalText(existing ? *existing : swarm.error()));
+    return;
+  }
+  spdlog::info("event=swarm.start_click incident={} user={}", store::IncidentNumberText(*incident),
+               user.str());
+  Answer(payload, StartedText(*incident, *swarm, input));
+}
+
+void SwarmCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {
+  detail::AnswerClick(services_, payload, mrkdwn, "swarm");
+}
+
+std::string SwarmCommands::Close(const SlashCommand& command) {
+  constexpr std::string_view kWhat = "/swarm close";
+  std::vector<std::string> words;
+  auto incident = detail::IncidentAndWords(services_, command, "/swarm close INC-3", words);
+  if (!incident) {
+    return RefusalReply(kWhat, incident.error(), kCloseUsage);
+  }
+  if (!words.empty()) {
+    return EphemeralText(std::string(kCloseUsage) + "; it takes nothing after the incident.");
+  }
+  if (auto allowed =
+          detail::MayChangeIncident(services_, *incident, command.user, "close its swarm");
+      !allowed) {
+    return RefusalReply(kWhat, allowed.error());
+  }
+  if (auto closed = services_.swarms.Close(*incident, command.user); !closed) {
+    return RefusalReply(kWhat, closed.error(), kCloseUsage);
+  }
+  return EphemeralText("Closing the swarm of " + store::IncidentNumberText(*incident) +
+                       ": the closing summary goes into the channel, then it is archived. " +
+                       store::IncidentNumberText(*incident) + " itself stays resolved.");
 }
 
 std::string SwarmCommands::Note(const SlashCommand& command) {

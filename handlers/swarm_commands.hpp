@@ -2,21 +2,31 @@
 
 #include <string>
 
+#include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/slash_command.hpp"
 
 namespace swarmbot::handlers {
 
-// /swarm start|note|close|help. Returns the ephemeral reply JSON.
+// /swarm start|note|close|help, and the "Start swarm" button. Commands return
+// the ephemeral reply JSON.
 class SwarmCommands {
  public:
   explicit SwarmCommands(detail::Services& services) : services_(services) {}
 
   std::string Handle(const SlashCommand& command);
 
+  // A click on the summary's "Start swarm" button (kSwarmStartActionId),
+  // `index` in the payload's actions: starts the swarm as `/swarm start INC-n`
+  // does for the clicker, answering through the response_url.
+  void HandleStartClick(const detail::FlatJson& payload, std::size_t index);
+
  private:
   std::string Start(const SlashCommand& command);
   std::string Note(const SlashCommand& command);
+  std::string Close(const SlashCommand& command);
+  // An ephemeral answer to a click, through its response_url (the outbox).
+  void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
 
   detail::Services& services_;
 };

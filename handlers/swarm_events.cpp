@@ -45,10 +45,57 @@ std::optional<lifecycle::MarkedMessage> ReadMark(const detail::FlatJson& payload
   return mark;
 }
 
+// A person's message in a swarm channel is counted for the closing summary;
+// its text isn't kept. Edits, joins, topic changes and bots' posts have a
+// subtype or a bot_id and don't count.
+void CountMessage(detail::Services& services, std::string_view payload_json) {
+  auto payload = detail::FlattenJson(payload_json, 2);
+  if (!payload) {
+    spdlog::warn("event=event.malformed type=message detail=\"{}\"", payload.error().detail);
+    return;
+  }
+  const std::string subtype = payload->StringOr("event.subtype");
+  const UserId user(payload->StringOr("event.user"));
+  const ChannelId channel(payload->StringOr("event.channel"));
+  const bool counts = subtype.empty() || subtype == "thread_broadcast" || subtype == "file_share";
+  if (!counts || user.empty() || channel.empty() || user == services.settings.bot_user_id ||
+      !payload->StringOr("event.bot_id").empty()) {
+    return;
+  }
+  if (auto counted = services.swarms.CountMessage(channel, user); !counted) {
+    spdlog::error("event=event.failed type=message detail=\"{}\"", counted.error().detail);
+  }
+}
+
+// Someone archived a channel in Slack; a swarm's is recorded as archived.
+void ChannelArchived(detail::Services& services, std::string_view event_type,
+                     std::string_view payload_json) {
+  auto payload = detail::FlattenJson(payload_json, 2);
+  if (!payload) {
+    spdlog::warn("event=event.malformed type={} detail=\"{}\"", event_type, payload.error().detail);
+    return;
+  }
+  auto archived = services.swarms.ChannelArchived(ChannelId(payload->StringOr("event.channel")));
+  if (!archived) {
+    spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, archived.error().detail);
+  } else if (*archived) {
+    spdlog::info("event=swarm.archived_in_slack incident={} user={}",
+                 store::IncidentNumberText(**archived), payload->StringOr("event.user"));
+  }
+}
+
 }  // namespace
 
 bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
                               std::string_view payload_json) {
+  if (event_type == "message") {
+    CountMessage(services, payload_json);
+    return true;
+  }
+  if (event_type == "channel_archive" || event_type == "group_archive") {
+    ChannelArchived(services, event_type, payload_json);
+    return true;
+  }
   const bool pinned = event_type == "pin_added";
   if (!pinned && event_type != "reaction_added") {
     return false;

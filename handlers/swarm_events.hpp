@@ -13,6 +13,10 @@ namespace swarmbot::handlers {
 // quotes the text its event carries. The bot's own pins (the summary),
 // other reactions and other channels are ignored.
 //
+// Also the channel's life: a person's `message` there is counted per member
+// (not stored) for the closing summary, and `channel_archive` or
+// `group_archive` of a swarm channel records the swarm as archived.
+//
 // Returns false when `event_type` is none of these, so the router may go on.
 bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
                               std::string_view payload_json);

@@ -3,7 +3,6 @@
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
-#include "handlers/detail/effect_post.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "lifecycle/work_plan.hpp"

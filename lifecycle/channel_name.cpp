@@ -40,6 +40,16 @@ std::string SwarmChannelName(std::int64_t incident, std::string_view subject) {
   return name;
 }
 
+std::string ReopenedChannelName(std::int64_t incident, std::string_view subject) {
+  constexpr std::string_view kReopened = "-reopened";
+  std::string base = SwarmChannelName(incident, subject);
+  if (base.size() > kMaxChannelName - kReopened.size()) {
+    base.resize(kMaxChannelName - kReopened.size());
+    TrimDashes(base);
+  }
+  return base + std::string(kReopened);
+}
+
 std::string WithSuffix(std::string_view name, int n) {
   if (n <= 1) {
     return std::string(name);

@@ -15,6 +15,12 @@ inline constexpr std::size_t kMaxChannelName = 80;
 // subject with none left gives just "inc-<n>".
 std::string SwarmChannelName(std::int64_t incident, std::string_view subject);
 
+// The channel for a reopened incident's swarm: SwarmChannelName with
+// "-reopened" appended, the subject's part cut to keep within 80 characters.
+// A second reopening gets the usual suffix when Slack says the name is taken
+// (archived channels keep their names).
+std::string ReopenedChannelName(std::int64_t incident, std::string_view subject);
+
 // `name` with "-<n>" appended for n >= 2, cut so the result stays within 80
 // characters; n <= 1 returns `name` unchanged. Used when a name is taken.
 std::string WithSuffix(std::string_view name, int n);

@@ -29,8 +29,13 @@ inline constexpr std::string_view kAddBookmark = "swarm.add_bookmark";
 // Invite users and user groups' members (resolved when the effect runs).
 inline constexpr std::string_view kInvite = "swarm.invite";
 inline constexpr std::string_view kUpdateSummary = "swarm.update_summary";
+// The closing summary and the archive act on args[kArgChannel], the channel
+// the swarm had when it closed: by the time they run, a reopened incident's
+// swarm may have moved on to a new channel.
 inline constexpr std::string_view kPostClosing = "swarm.post_closing";
 inline constexpr std::string_view kArchive = "swarm.archive";
+// In a reopened incident's new swarm channel: where the earlier swarm was.
+inline constexpr std::string_view kPostReopened = "swarm.post_reopened";
 
 // Post args[kArgBody] (JSON) to args[kArgResponseUrl]. Runs on the stream
 // kResponseStream and has no incident: it may answer a click that named an

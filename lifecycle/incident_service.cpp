@@ -6,6 +6,7 @@
 
 #include "lifecycle/banner_service.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing_service.hpp"
 #include "lifecycle/text_rules.hpp"
@@ -34,11 +35,6 @@ std::string CaseList(const std::vector<std::int64_t>& numbers) {
     text += " and " + std::to_string(numbers.size() - kNamesInText) + " more";
   }
   return text;
-}
-
-bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
-  return swarm && (swarm->state == store::SwarmState::kStarting ||
-                   swarm->state == store::SwarmState::kActive);
 }
 
 Result<store::Incident> FindOpen(store::Database& db, std::int64_t number,
@@ -278,7 +274,7 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
                                           "Linked " + std::to_string(result.linked.size()) +
                                               (result.linked.size() == 1 ? " case: " : " cases: ") +
                                               CaseList(result.linked));
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
     }
     detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
@@ -326,7 +322,6 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
       for (std::int64_t number : store::CaseLinkRepository(db_).LinkedCases(incident)) {
         cases.Hold(number, incident, now);
       }
-      // TODO(#4): reopen the swarm too; its channel stays archived for now.
       if (reopen_hook_) {
         if (auto hooked = reopen_hook_(incident, found->closed_at.value_or(now), actor); !hooked) {
           return hooked.error();
@@ -337,7 +332,14 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
     store::TimelineRepository(db_).Append(
         incident, now, actor.str(), std::string(words.kind),
         std::string(words.text) + (trimmed.empty() ? "" : ": " + trimmed));
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    if (transition == Transition::kReopen) {
+      // The team gathers again: an ended swarm restarts in a new channel.
+      if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+          swarm && !detail::SwarmIsLive(swarm)) {
+        detail::RestartSwarm(db_, *swarm, incidents.Find(incident).value(), actor, now);
+      }
+    }
+    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
       detail::EnqueueEffect(db_, incident, effect::kSetTopic, now);
     }
@@ -370,12 +372,9 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);
   ClearBannersOnClose(db_, incident, now);
 
-  store::SwarmRepository swarms(db_);
-  if (auto swarm = swarms.FindByIncident(incident); SwarmIsLive(swarm)) {
-    swarms.SetState(swarm->id, store::SwarmState::kClosing, now);
-    detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
-    detail::EnqueueEffect(db_, incident, effect::kPostClosing, now);
-    detail::EnqueueEffect(db_, incident, effect::kArchive, now);
+  if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+      detail::SwarmIsLive(swarm)) {
+    detail::CloseSwarm(db_, *swarm, actor, now);
   }
   detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
   spdlog::info("event=incident.closed incident={} actor={}", store::IncidentNumberText(incident),
@@ -446,7 +445,7 @@ Result<std::vector<std::int64_t>> IncidentService::UnlinkCases(
                                           "Unlinked " + std::to_string(numbers.size()) +
                                               (numbers.size() == 1 ? " case: " : " cases: ") +
                                               CaseList(numbers));
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
     }
     detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);

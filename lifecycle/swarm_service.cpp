@@ -7,6 +7,7 @@
 
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/incident_states.hpp"
 #include "lifecycle/transaction.hpp"
@@ -16,15 +17,6 @@
 
 namespace swarmbot::lifecycle {
 namespace {
-
-template <class Id>
-std::string JoinIds(const std::vector<Id>& ids) {
-  std::string joined;
-  for (const Id& id : ids) {
-    joined += (joined.empty() ? "" : ",") + id.str();
-  }
-  return joined;
-}
 
 // The actor first, then the invitees, each once.
 std::vector<UserId> InviteList(const UserId& actor, const std::vector<UserId>& invitees) {
@@ -54,24 +46,12 @@ Status CheckStart(store::Database& db, const StartSwarmInput& input) {
     return MakeError(Errc::kConflict, "incident is closed",
                      name + " is closed; a closed incident can't start a swarm");
   }
-  if (auto swarm = store::SwarmRepository(db).FindByIncident(input.incident)) {
+  if (auto swarm = store::SwarmRepository(db).FindByIncident(input.incident);
+      detail::SwarmIsLive(swarm)) {
     return MakeError(Errc::kConflict, "swarm exists",
                      name + " already has a swarm channel: #" + swarm->channel_name);
   }
   return {};
-}
-
-void EnqueueStartEffects(store::Database& db, const StartSwarmInput& input,
-                         const std::vector<UserId>& users, Clock::TimePoint now) {
-  using namespace effect;
-  for (std::string_view kind :
-       {kCreateChannel, kSetTopic, kSetPurpose, kPostSummary, kPinSummary, kAddBookmark}) {
-    detail::EnqueueEffect(db, input.incident, kind, now);
-  }
-  detail::EnqueueEffect(db, input.incident, kInvite, now,
-                        {{std::string(kArgUsers), JoinIds(users)},
-                         {std::string(kArgUsergroups), JoinIds(input.usergroups)}});
-  detail::EnqueueEffect(db, input.incident, kUpdateAnnouncement, now);
 }
 
 }  // namespace
@@ -84,13 +64,19 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
     const auto now = clock_.Now();
     store::IncidentRepository incidents(db_);
     const store::Incident incident = incidents.Find(input.incident).value();
+    store::SwarmRepository swarms(db_);
+    if (auto ended = swarms.FindByIncident(input.incident)) {
+      // Its channel was closed (by /swarm close) or archived in Slack while
+      // the incident stayed open: swarm again in a new channel.
+      detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups);
+      return swarms.FindByIncident(input.incident).value();
+    }
     store::Swarm swarm;
     swarm.incident = input.incident;
     swarm.channel_name = SwarmChannelName(input.incident, incident.subject);
     swarm.state = store::SwarmState::kStarting;
     swarm.created_by = actor;
     swarm.created_at = now;
-    store::SwarmRepository swarms(db_);
     swarms.Insert(swarm);
     // Swarming is working on it: a new or triaged incident is now in progress.
     if (Allows(Transition::kStart, incident.state)) {
@@ -105,7 +91,7 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
             (input.usergroups.empty()
                  ? std::string()
                  : " and " + std::to_string(input.usergroups.size()) + " user group(s)"));
-    EnqueueStartEffects(db_, input, users, now);
+    detail::EnqueueSwarmStart(db_, input.incident, users, input.usergroups, now);
     spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
                  store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
                  actor.str());
@@ -201,18 +187,80 @@ Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<User
   });
 }
 
-Status SwarmService::RecordArchived(std::int64_t incident) {
+Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& channel) {
   return InTransaction(db_, "record_archived", [&]() -> Status {
     store::SwarmRepository swarms(db_);
     auto swarm = swarms.FindByIncident(incident);
     if (!swarm) {
       return MakeError(Errc::kNotFound, "incident has no swarm");
     }
-    if (swarm->state != store::SwarmState::kArchived) {
-      swarms.SetState(swarm->id, store::SwarmState::kArchived, clock_.Now());
-      store::TimelineRepository(db_).Append(incident, clock_.Now(), detail::kBotActor,
-                                            "channel_archived", "Archived #" + swarm->channel_name);
+    const auto now = clock_.Now();
+    if (channel != swarm->channel_id) {
+      // The channel of an earlier swarm, archived after the incident was
+      // reopened into a new one; the new swarm goes on.
+      return {};
     }
+    if (swarm->state != store::SwarmState::kArchived) {
+      swarms.SetState(swarm->id, store::SwarmState::kArchived, now);
+      swarms.MarkAllLeft(swarm->id, now);
+      store::TimelineRepository(db_).Append(incident, now, detail::kBotActor, "channel_archived",
+                                            "Archived #" + swarm->channel_name);
+    }
+    return {};
+  });
+}
+
+Result<std::optional<std::int64_t>> SwarmService::ChannelArchived(const ChannelId& channel) {
+  auto swarm = FindByChannel(channel);
+  if (!swarm) {
+    return swarm.error();
+  }
+  if (!*swarm) {
+    return std::optional<std::int64_t>{};
+  }
+  if (auto recorded = RecordArchived((*swarm)->incident, channel); !recorded) {
+    return recorded.error();
+  }
+  return std::optional<std::int64_t>{(*swarm)->incident};
+}
+
+Result<std::optional<std::int64_t>> SwarmService::CountMessage(const ChannelId& channel,
+                                                               const UserId& user) {
+  return InTransaction(db_, "count_message", [&]() -> Result<std::optional<std::int64_t>> {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByChannel(channel);
+    if (!swarm || !detail::SwarmIsLive(swarm)) {
+      return std::optional<std::int64_t>{};
+    }
+    swarms.CountMessage(swarm->id, user);
+    return std::optional<std::int64_t>{swarm->incident};
+  });
+}
+
+Status SwarmService::Close(std::int64_t incident, const UserId& actor) {
+  return InTransaction(db_, "close_swarm", [&]() -> Status {
+    auto found = store::IncidentRepository(db_).Find(incident);
+    if (!found) {
+      return IncidentNotFound(incident);
+    }
+    const std::string name = store::IncidentNumberText(incident);
+    auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+    if (!detail::SwarmIsLive(swarm)) {
+      return MakeError(
+          Errc::kConflict, "no live swarm",
+          swarm ? name + "'s swarm channel #" + swarm->channel_name + " is closed already"
+                : name + " has no swarm channel to close");
+    }
+    if (found->state != store::IncidentState::kResolved) {
+      // Closing the channel of an incident still being worked on would
+      // scatter the team; closing the incident closes its swarm as well.
+      return MakeError(Errc::kConflict, "incident not resolved",
+                       name + " is " + StateLabel(found->state) +
+                           "; resolve it first (`/incident resolve " + name +
+                           "`), or close it (`/incident close " + name +
+                           "`), which closes the swarm too");
+    }
+    detail::CloseSwarm(db_, *swarm, actor, clock_.Now());
     return {};
   });
 }

@@ -39,11 +39,12 @@ class SwarmService {
   SwarmService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   // One swarm per open incident; a second start is refused (kConflict) with
-  // the channel's name. Moves a new or triaged incident to in_progress.
-  // Effects, in order: create the channel (named by SwarmChannelName), set
-  // topic and purpose, post and pin the summary, bookmark the announcement,
-  // invite the actor, the
-  // invitees and the user groups' members.
+  // the channel's name. A swarm whose channel was closed or archived while
+  // the incident stayed open starts again in a new channel, inviting its
+  // members again. Moves a new or triaged incident to in_progress. Effects,
+  // in order: create the channel (named by SwarmChannelName), set topic and
+  // purpose, post and pin the summary, bookmark the announcement, invite the
+  // actor, the invitees and the user groups' members.
   Result<store::Swarm> Start(const StartSwarmInput& input, const UserId& actor);
 
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
@@ -77,7 +78,25 @@ class SwarmService {
   Status RecordChannel(std::int64_t incident, const ChannelId& channel, std::string_view name);
   Status RecordSummary(std::int64_t incident, const MessageTs& ts);
   Status RecordInvited(std::int64_t incident, const std::vector<UserId>& users);
-  Status RecordArchived(std::int64_t incident);
+  // `channel` was archived. Only the swarm's current channel moves it to
+  // archived (and everyone still in it leaves); an earlier one is ignored.
+  Status RecordArchived(std::int64_t incident, const ChannelId& channel);
+
+  // ---- The channel's life (swarm_service.cpp, lifecycle/swarm_life.cpp) ----
+
+  // `/swarm close`: the swarm of a resolved incident posts its closing
+  // summary and is archived; the incident stays resolved. A closed incident's
+  // swarm closes with it (IncidentService::Close), the same way. kConflict
+  // for an incident that isn't resolved yet or has no live swarm.
+  Status Close(std::int64_t incident, const UserId& actor);
+
+  // Someone archived `channel` in Slack. Returns the incident when it is a
+  // swarm channel (recorded as RecordArchived does).
+  Result<std::optional<std::int64_t>> ChannelArchived(const ChannelId& channel);
+
+  // `user` wrote a message in `channel`: counted for the closing summary
+  // (the text isn't kept). Returns the incident when it is a live swarm's.
+  Result<std::optional<std::int64_t>> CountMessage(const ChannelId& channel, const UserId& user);
 
  private:
   Result<std::optional<std::int64_t>> RecordPresence(const ChannelId& channel, const UserId& user,

@@ -115,6 +115,10 @@ struct Swarm {
   UserId created_by;
   Clock::TimePoint created_at;
   std::optional<Clock::TimePoint> archived_at;
+  // The archived channel of the swarm before the incident was reopened; empty
+  // for a first swarm.
+  ChannelId previous_channel_id;
+  std::string previous_channel_name;
 };
 
 struct SwarmMember {
@@ -123,6 +127,7 @@ struct SwarmMember {
   std::optional<Clock::TimePoint> invited_at;
   std::optional<Clock::TimePoint> joined_at;
   std::optional<Clock::TimePoint> left_at;
+  std::int64_t messages = 0;  // messages written in the swarm channel
 
   bool Present() const noexcept { return joined_at.has_value() && !left_at.has_value(); }
 };

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, incident_id, channel_id, channel_name, state, summary_ts, created_by, created_at, "
-    "archived_at";
+    "archived_at, previous_channel_id, previous_channel_name";
 
 Swarm ReadSwarm(SQLite::Statement& row) {
   Swarm s;
@@ -24,6 +24,8 @@ Swarm ReadSwarm(SQLite::Statement& row) {
   s.created_by = UserId(row.getColumn(6).getString());
   s.created_at = detail::Time(row.getColumn(7));
   s.archived_at = detail::OptionalTime(row.getColumn(8));
+  s.previous_channel_id = ChannelId(row.getColumn(9).getString());
+  s.previous_channel_name = row.getColumn(10).getString();
   return s;
 }
 
@@ -115,18 +117,54 @@ void SwarmRepository::MarkInvited(std::int64_t swarm, const UserId& user, Clock:
 }
 
 void SwarmRepository::MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
-  // A member who left and came back is present again.
-  Touch(db_, swarm, user, "joined_at = ?, left_at = NULL", now);
+  // A member who left and came back is present again. Slack doesn't keep
+  // its events in order, though: a leave recorded before any join means the
+  // join arrived late, and the leave still stands.
+  // TODO(#4): order joins and leaves by the events' own event_ts.
+  Touch(db_, swarm, user,
+        "joined_at = ?, left_at = CASE WHEN joined_at IS NULL THEN left_at ELSE NULL END", now);
 }
 
 void SwarmRepository::MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
   Touch(db_, swarm, user, "left_at = ?", now);
 }
 
+void SwarmRepository::CountMessage(std::int64_t swarm, const UserId& user) {
+  SQLite::Statement upsert(
+      db_.Sql(),
+      "INSERT INTO swarm_members (swarm_id, user_id, messages) VALUES (?, ?, 1) "
+      "ON CONFLICT (swarm_id, user_id) DO UPDATE SET messages = messages + 1");
+  upsert.bind(1, swarm);
+  upsert.bind(2, user.str());
+  upsert.exec();
+}
+
+void SwarmRepository::MarkAllLeft(std::int64_t swarm, Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE swarm_members SET left_at = ? "
+                           "WHERE swarm_id = ? AND joined_at IS NOT NULL AND left_at IS NULL");
+  update.bind(1, ToMillis(now));
+  update.bind(2, swarm);
+  update.exec();
+}
+
+void SwarmRepository::Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now) {
+  SQLite::Statement update(
+      db_.Sql(),
+      "UPDATE swarms SET previous_channel_id = channel_id, previous_channel_name = channel_name, "
+      "channel_id = '', channel_name = ?, state = 'starting', summary_ts = '', created_at = ?, "
+      "archived_at = NULL WHERE id = ?");
+  update.bind(1, std::string(name));
+  update.bind(2, ToMillis(now));
+  update.bind(3, swarm);
+  update.exec();
+}
+
 std::vector<SwarmMember> SwarmRepository::Members(std::int64_t swarm) {
-  SQLite::Statement select(db_.Sql(),
-                           "SELECT user_id, invited_at, joined_at, left_at FROM swarm_members "
-                           "WHERE swarm_id = ? ORDER BY rowid");
+  SQLite::Statement select(
+      db_.Sql(),
+      "SELECT user_id, invited_at, joined_at, left_at, messages FROM swarm_members "
+      "WHERE swarm_id = ? ORDER BY rowid");
   select.bind(1, swarm);
   std::vector<SwarmMember> members;
   while (select.executeStep()) {
@@ -136,6 +174,7 @@ std::vector<SwarmMember> SwarmRepository::Members(std::int64_t swarm) {
     m.invited_at = detail::OptionalTime(select.getColumn(1));
     m.joined_at = detail::OptionalTime(select.getColumn(2));
     m.left_at = detail::OptionalTime(select.getColumn(3));
+    m.messages = select.getColumn(4).getInt64();
     members.push_back(std::move(m));
   }
   return members;

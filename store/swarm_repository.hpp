@@ -31,6 +31,14 @@ class SwarmRepository {
   void MarkInvited(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
   void MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
   void MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
+  // One more message by `user` in the swarm's channel.
+  void CountMessage(std::int64_t swarm, const UserId& user);
+  // Everyone still in the channel leaves now (it was archived).
+  void MarkAllLeft(std::int64_t swarm, Clock::TimePoint now);
+  // The swarm starts over in a channel still to be created, named `name`; the
+  // current channel becomes the previous one. Members are kept, so they can
+  // be invited again.
+  void Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now);
   // Everyone invited or seen in the channel, in the order they first appeared.
   std::vector<SwarmMember> Members(std::int64_t swarm);
 

@@ -2,7 +2,13 @@
 
 #include <algorithm>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers/block_kit.hpp"
 #include "handlers/command_text.hpp"
+#include "handlers/mrkdwn.hpp"
 #include "store/change_repository.hpp"
 #include "store/records.hpp"
 
@@ -65,6 +71,22 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
   return MakeError(
       Errc::kForbidden, "neither manager nor owner",
       "Only incident managers and the incident's owner can " + std::string(what) + ".");
+}
+
+void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
+                 std::string_view what) {
+  const std::string response_url = payload.StringOr("response_url");
+  if (response_url.empty()) {
+    spdlog::warn("event={}.answer.no_response_url user={}", what, payload.StringOr("user.id"));
+    return;
+  }
+  const boost::json::object body{{"response_type", "ephemeral"},
+                                 {"replace_original", false},
+                                 {"text", Truncate(mrkdwn, kMaxFallbackText, true)}};
+  if (auto queued = services.knowledge.QueueResponse(response_url, boost::json::serialize(body));
+      !queued) {
+    spdlog::error("event={}.answer.failed detail=\"{}\"", what, queued.error().detail);
+  }
 }
 
 }  // namespace swarmbot::handlers::detail

@@ -8,6 +8,7 @@
 #include "common/clock.hpp"
 #include "common/ids.hpp"
 #include "common/result.hpp"
+#include "handlers/detail/flat_json.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/slash_command.hpp"
 #include "lifecycle/approval_service.hpp"
@@ -115,5 +116,10 @@ bool IsIncidentManager(const Settings& settings, const UserId& user);
 // kForbidden saying so ("… can `what`").
 Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
                          std::string_view what);
+
+// Queues an ephemeral answer to a click through its response_url (the
+// outbox's kRespond); `what` names the caller in the log ("kb", "swarm").
+void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
+                 std::string_view what);
 
 }  // namespace swarmbot::handlers::detail

@@ -610,9 +610,18 @@ CREATE TABLE usergroup_members (
 );
 )sql";
 
-constexpr std::array kMigrations{kVersion1, kVersion2,  kVersion3,  kVersion4,
-                                 kVersion5, kVersion6,  kVersion7,  kVersion8,
-                                 kVersion9, kVersion10, kVersion11, kVersion12};
+// The swarm channel's life (issue #4): messages each member wrote in the
+// channel (counted, not stored), and the channel an incident swarmed in
+// before it was reopened into a new one.
+constexpr std::string_view kVersion13 = R"sql(
+ALTER TABLE swarm_members ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE swarms ADD COLUMN previous_channel_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE swarms ADD COLUMN previous_channel_name TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3, kVersion4, kVersion5,
+                                 kVersion6,  kVersion7,  kVersion8, kVersion9, kVersion10,
+                                 kVersion11, kVersion12, kVersion13};
 
 }  // namespace
 

@@ -76,5 +76,18 @@ TEST(SwarmConfig, RefusesAReactionWrittenWithColonsOrLeftEmpty) {
             "swarmbot.toml: swarm.reaction: unknown key");
 }
 
+TEST(SwarmConfig, ChannelsArePublicUnlessConfiguredPrivateOrByPriority) {
+  const Config defaults = Parse("");
+  EXPECT_FALSE(defaults.swarm_private);
+  EXPECT_EQ(defaults.swarm_private_from_priority, 0);
+  const Config set = Parse("[swarm]\nprivate = true\nprivate_from_priority = 2\n");
+  EXPECT_TRUE(set.swarm_private);
+  EXPECT_EQ(set.swarm_private_from_priority, 2);
+  EXPECT_EQ(ErrorOf("[swarm]\nprivate = \"yes\"\n"),
+            "swarmbot.toml: swarm.private: must be true or false");
+  EXPECT_EQ(ErrorOf("[swarm]\nprivate_from_priority = 5\n"),
+            "swarmbot.toml: swarm.private_from_priority: must be a whole number from 0 to 4");
+}
+
 }  // namespace
 }  // namespace swarmbot::config

@@ -7,6 +7,7 @@
 
 #include "demo/scenario.hpp"
 #include "demo/stack.hpp"
+#include "demo/takeout.hpp"
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::e2e {
@@ -27,6 +28,9 @@ class EndToEnd : public ::testing::Test {
         .log_level = "debug",
     });
     scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
+    if (const std::string extra = ExtraConfig(); !extra.empty()) {
+      stack_->SetExtraConfig(demo::TakeOutRoutingToml() + "\n" + extra);
+    }
     if (launch_only) {
       slack().FailNext("auth.test", 1000, emulator::Fault::HttpError(503));
       stack_->LaunchSwarmbot();
@@ -36,6 +40,8 @@ class EndToEnd : public ::testing::Test {
   }
 
   virtual emulator::Options SlackOptions() const { return {}; }
+  // TOML appended to the scenario's config, e.g. a [swarm] table.
+  virtual std::string ExtraConfig() const { return {}; }
 
   emulator::Emulator& slack() { return stack_->slack(); }
   const demo::TakeOut& people() const { return scenario_->people(); }

@@ -127,7 +127,7 @@ TEST_F(BannerEffectsTest, ARetryFindsItsEarlierPostAndDoesNotPostAgain) {
 
 TEST_F(BannerEffectsTest, PostsNothingOnceTheChannelIsArchived) {
   ASSERT_TRUE(services_.banners.Set(Input(), UserId("UPRIYA")));
-  ASSERT_TRUE(services_.swarms.RecordArchived(1));
+  ASSERT_TRUE(services_.swarms.RecordArchived(1, ChannelId("CSWARM")));
   ASSERT_TRUE(Run(Announcements().at(0)));
   EXPECT_TRUE(slack_.posts.empty());
 }

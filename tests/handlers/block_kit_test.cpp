@@ -177,7 +177,7 @@ TEST(ClosingSummary, GivesDurationsPeopleAndCases) {
   EXPECT_NE(text.find("*Swarm duration*\\n2 h"), std::string::npos);
   EXPECT_NE(text.find("<@USOFIA>"), std::string::npos);
   EXPECT_NE(text.find("Fixed validation &amp; redeployed"), std::string::npos);
-  EXPECT_EQ(message.Text(), "INC-1 closed after 2 h 30 min · 36 linked cases");
+  EXPECT_EQ(message.Text(), "INC-1 swarm closed · resolved in 2 h 30 min · 36 linked cases");
 }
 
 TEST(SwarmTopic, ShowsNumberPriorityAndStateWithinTheLimit) {

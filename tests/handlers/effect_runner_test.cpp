@@ -241,14 +241,7 @@ class FakeSlack final : public SlackApi {
       return json::object{};
     }
     if (method == "conversations.invite") {
-      const std::string user = Str(args, "users");
-      if (user == "UGONE") {
-        return SlackError("user_not_found");
-      }
-      if (!channel.members.insert(user).second) {
-        return SlackError("already_in_channel");
-      }
-      return json::object{};
+      return Invite(channel, args);
     }
     if (method == "conversations.archive") {
       channel.archived = true;
@@ -256,6 +249,41 @@ class FakeSlack final : public SlackApi {
       return json::object{};
     }
     return SlackError("unknown_method");
+  }
+
+  // As Slack: with force the valid users get in and the rest are listed in
+  // `errors`; without it (or with nobody valid) the first error fails all.
+  static Result<json::object> Invite(Channel& channel, const json::object& args) {
+    std::vector<std::string> valid;
+    json::array errors;
+    std::string first_error;
+    std::string list = Str(args, "users");
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      const std::string user = list.substr(0, comma);
+      list = comma == std::string::npos ? std::string() : list.substr(comma + 1);
+      std::string error;
+      if (user == "UGONE") {
+        error = "user_not_found";
+      } else if (user == "UBOT") {
+        error = "cant_invite_self";
+      } else if (channel.members.contains(user)) {
+        error = "already_in_channel";
+      }
+      if (error.empty()) {
+        valid.push_back(user);
+      } else {
+        first_error = first_error.empty() ? error : first_error;
+        errors.push_back(json::object{{"user", user}, {"ok", false}, {"error", error}});
+      }
+    }
+    const auto force = args.find("force");
+    const bool forced = force != args.end() && force->value().is_bool() && force->value().as_bool();
+    if (!errors.empty() && (!forced || valid.empty())) {
+      return SlackError(first_error);
+    }
+    channel.members.insert(valid.begin(), valid.end());
+    return json::object{{"errors", errors}};
   }
 
   int ts_counter_ = 0;
@@ -360,7 +388,7 @@ TEST_F(EffectRunnerTest, RunsASwarmFromAnnouncementToArchive) {
   EXPECT_TRUE(failed_.empty());
   ASSERT_EQ(channel.messages.size(), 2u);
   EXPECT_NE(json::serialize(channel.messages[0]).find("*State*\\nclosed"), std::string::npos);
-  EXPECT_NE(std::string(channel.messages[1]["text"].as_string()).find("INC-1 closed after"),
+  EXPECT_NE(std::string(channel.messages[1]["text"].as_string()).find("INC-1 swarm closed"),
             std::string::npos);
   EXPECT_TRUE(channel.archived);
   EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
@@ -489,8 +517,98 @@ TEST_F(EffectRunnerTest, SkipsPeopleItCannotInviteAndSaysSo) {
                                        "SELECT group_concat(text, ' / ') FROM timeline "
                                        "WHERE kind = 'problem'")
                                    .getString();
-  EXPECT_NE(problems.find("Couldn't invite UGONE: Slack said user_not_found"), std::string::npos);
+  EXPECT_NE(problems.find("Couldn't add to the swarm channel: UGONE (user_not_found)"),
+            std::string::npos);
   EXPECT_NE(problems.find("user group SNOPE: Slack said no_such_subteam"), std::string::npos);
+  // Said once in the channel too, naming who and why.
+  const auto& messages = slack_.Named(kName).messages;
+  const auto told = std::count_if(messages.begin(), messages.end(), [](const json::object& m) {
+    return json::serialize(m).find("Couldn't add <@UGONE> (`user_not_found`)") != std::string::npos;
+  });
+  EXPECT_EQ(told, 1);
+}
+
+TEST_F(EffectRunnerTest, InvitesEveryoneInOneCallAndCountsThoseAlreadyInAsInvited) {
+  Declare();
+  Start({UserId("USOFIA"), UserId("UDEV")}, {UserGroupId("SDEVOPS")});
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  EXPECT_EQ(slack_.Count("conversations.invite"), 1u);
+  // A second invite of people already in (Slack: already_in_channel) is fine.
+  store::Outbox(*db_).Enqueue("INC-1", "swarm.invite", {{"incident", "1"}, {"users", "USOFIA"}},
+                              clock_.Now());
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT COUNT(*) FROM timeline WHERE kind = 'problem'").getInt(),
+            0);
+  EXPECT_EQ(incidents_.StatusOf(1)->members.size(), 4u);
+}
+
+TEST_F(EffectRunnerTest, WhenEveryInviteeIsRefusedAsksOneByOneToNameEach) {
+  Declare();
+  Start();
+  Drain();
+  store::Outbox(*db_).Enqueue("INC-1", "swarm.invite",
+                              {{"incident", "1"}, {"users", "UGONE,UPRIYA"}}, clock_.Now());
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  // One call for both, refused for UGONE's sake; then one each.
+  EXPECT_EQ(slack_.Count("conversations.invite"), 4u);
+  const std::string problem = LastTimeline();
+  EXPECT_EQ(problem, "Couldn't add to the swarm channel: UGONE (user_not_found)");
+}
+
+TEST_F(EffectRunnerTest, CreatesAPrivateChannelForUrgentPriorities) {
+  Settings settings = settings_;
+  settings.swarm_private_from_priority = 2;
+  EXPECT_TRUE(SwarmChannelIsPrivate(settings, 1));
+  EXPECT_TRUE(SwarmChannelIsPrivate(settings, 2));
+  EXPECT_FALSE(SwarmChannelIsPrivate(settings, 3));
+  settings.swarm_private_from_priority = 0;
+  EXPECT_FALSE(SwarmChannelIsPrivate(settings, 1));
+  settings.swarm_private = true;
+  EXPECT_TRUE(SwarmChannelIsPrivate(settings, 4));
+}
+
+TEST_F(EffectRunnerTest, AnEffectOnAChannelArchivedInSlackFinishesAndRecordsTheArchive) {
+  Declare();
+  Start();
+  Drain();
+  slack_.Named(kName).archived = true;  // someone archived it in Slack
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kResolve, UserId("UPRIYA"), ""));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
+  EXPECT_NE(LastTimeline().find("archived in Slack"), std::string::npos) << LastTimeline();
+  // The swarm isn't stuck: starting again opens a new channel.
+  ASSERT_TRUE(swarms_.Start({1, {}, {}}, UserId("UPRIYA")));
+  Drain();
+  EXPECT_TRUE(failed_.empty());
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->channel_name, kName + "-reopened");
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kActive);
+}
+
+TEST_F(EffectRunnerTest, ReopeningAClosedIncidentSwarmsInANewChannelWithTheSameMembers) {
+  Declare();
+  Start({UserId("USOFIA")});
+  Drain();
+  const std::string old_id = slack_.Named(kName).id;
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), "Fixed"));
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kReopen, UserId("UMARA"), "again"));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_TRUE(slack_.Named(kName).archived);
+  EXPECT_EQ(slack_.Named(kName).messages.size(), 2u);  // summary and closing summary
+  FakeSlack::Channel& reopened = slack_.Named(kName + "-reopened");
+  EXPECT_FALSE(reopened.archived);
+  EXPECT_EQ(reopened.members, (std::set<std::string>{"UBOT", "UMARA", "UPRIYA", "USOFIA"}));
+  EXPECT_EQ(reopened.pins.size(), 1u);
+  ASSERT_EQ(reopened.messages.size(), 2u);
+  EXPECT_NE(json::serialize(reopened.messages[1]).find("<#" + old_id + ">"), std::string::npos);
+  auto swarm = swarms_.FindByIncident(1).value().value();
+  EXPECT_EQ(swarm.state, store::SwarmState::kActive);
+  EXPECT_EQ(swarm.channel_id, ChannelId(reopened.id));
+  EXPECT_EQ(swarm.previous_channel_id, ChannelId(old_id));
 }
 
 TEST_F(EffectRunnerTest, AnnouncesNothingWithoutAManagersChannel) {

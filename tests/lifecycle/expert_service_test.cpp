@@ -157,7 +157,7 @@ TEST_F(ExpertServiceTest, AskingNeedsAnIncidentASwarmAndPeople) {
 }
 
 TEST_F(ExpertServiceTest, AnArchivedSwarmTakesNoRequestsOrInvitations) {
-  ASSERT_TRUE(swarms_.RecordArchived(incident_));
+  ASSERT_TRUE(swarms_.RecordArchived(incident_, ChannelId("CSWARM")));
   EXPECT_EQ(experts_.RequestExperts(incident_, priya_).error().code, Errc::kConflict);
   const auto invited = experts_.Invite(incident_, sofia_, priya_);
   ASSERT_FALSE(invited);
@@ -268,7 +268,7 @@ TEST_F(ExpertServiceTest, SilenceUntilTheTimeoutMovesOnButAnAnswerFirstStopsTheT
 
 TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedIsRefused) {
   const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
-  ASSERT_TRUE(swarms_.RecordArchived(incident_));
+  ASSERT_TRUE(swarms_.RecordArchived(incident_, ChannelId("CSWARM")));
   const auto accepted = experts_.Answer(invitation.id, sofia_, true);
   ASSERT_FALSE(accepted);
   EXPECT_EQ(accepted.error().code, Errc::kConflict);

@@ -173,7 +173,10 @@ TEST_F(IncidentServiceTest, ClosesTheIncidentItsCasesAndTheSwarm) {
   EXPECT_EQ(PendingKinds(),
             (std::vector<std::string>{"swarm.update_summary", "swarm.post_closing", "swarm.archive",
                                       "incident.update_announcement"}));
-  EXPECT_EQ(incidents_.StatusOf(incident)->recent.back().kind, "closed");
+  const auto recent = incidents_.StatusOf(incident)->recent;
+  ASSERT_GE(recent.size(), 2u);
+  EXPECT_EQ(recent[recent.size() - 2].kind, "closed");
+  EXPECT_EQ(recent.back().kind, "swarm_closed");
 }
 
 TEST_F(IncidentServiceTest, ClosingWithoutANoteGivesCasesADefaultResolution) {

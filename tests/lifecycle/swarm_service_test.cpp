@@ -85,8 +85,8 @@ TEST_F(SwarmServiceTest, RecordsEffectResults) {
   ASSERT_TRUE(swarms_.RecordSummary(incident, MessageTs("7.000007")));
   ASSERT_TRUE(swarms_.RecordInvited(incident, {priya_, UserId("USOFIA")}));
   EXPECT_EQ(incidents_.StatusOf(incident)->members.size(), 2u);
-  ASSERT_TRUE(swarms_.RecordArchived(incident));
-  ASSERT_TRUE(swarms_.RecordArchived(incident));  // idempotent
+  ASSERT_TRUE(swarms_.RecordArchived(incident, ChannelId("CSWARM")));
+  ASSERT_TRUE(swarms_.RecordArchived(incident, ChannelId("CSWARM")));  // idempotent
   swarm = swarms_.FindByIncident(incident).value();
   EXPECT_EQ(swarm->summary_ts, MessageTs("7.000007"));
   EXPECT_EQ(swarm->state, store::SwarmState::kArchived);

@@ -1,0 +1,103 @@
+// The swarm channel's life: start, close and restart after a reopening
+// (lifecycle/detail/swarm_life.hpp).
+#include "lifecycle/detail/swarm_life.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "lifecycle/channel_name.hpp"
+#include "lifecycle/detail/effects_queue.hpp"
+#include "store/swarm_repository.hpp"
+#include "store/timeline_repository.hpp"
+
+namespace swarmbot::lifecycle::detail {
+namespace {
+
+template <class Id>
+std::string JoinIds(const std::vector<Id>& ids) {
+  std::string joined;
+  for (const Id& id : ids) {
+    joined += (joined.empty() ? "" : ",") + id.str();
+  }
+  return joined;
+}
+
+// Who goes into the reopened swarm: the reopener first, then everyone who
+// was invited to or joined the old channel, each once.
+std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm,
+                                  const UserId& actor, const std::vector<UserId>& also) {
+  std::vector<UserId> users{actor};
+  auto add = [&users](const UserId& user) {
+    if (std::find(users.begin(), users.end(), user) == users.end()) {
+      users.push_back(user);
+    }
+  };
+  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
+    if (member.invited_at.has_value() || member.joined_at.has_value()) {
+      add(member.user);
+    }
+  }
+  for (const UserId& user : also) {
+    add(user);
+  }
+  return users;
+}
+
+}  // namespace
+
+bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
+  return swarm && (swarm->state == store::SwarmState::kStarting ||
+                   swarm->state == store::SwarmState::kActive);
+}
+
+void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::vector<UserId>& users,
+                       const std::vector<UserGroupId>& usergroups, Clock::TimePoint now) {
+  using namespace effect;
+  for (std::string_view kind :
+       {kCreateChannel, kSetTopic, kSetPurpose, kPostSummary, kPinSummary, kAddBookmark}) {
+    EnqueueEffect(db, incident, kind, now);
+  }
+  EnqueueEffect(db, incident, kInvite, now,
+                {{std::string(kArgUsers), JoinIds(users)},
+                 {std::string(kArgUsergroups), JoinIds(usergroups)}});
+  EnqueueEffect(db, incident, kUpdateAnnouncement, now);
+}
+
+void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& actor,
+                Clock::TimePoint now) {
+  store::SwarmRepository(db).SetState(swarm.id, store::SwarmState::kClosing, now);
+  const FormFields channel{{std::string(effect::kArgChannel), swarm.channel_id.str()}};
+  EnqueueEffect(db, swarm.incident, effect::kUpdateSummary, now);
+  EnqueueEffect(db, swarm.incident, effect::kPostClosing, now, channel);
+  EnqueueEffect(db, swarm.incident, effect::kArchive, now, channel);
+  store::TimelineRepository(db).Append(swarm.incident, now, actor.str(), "swarm_closed",
+                                       "Closed the swarm in #" + swarm.channel_name);
+  spdlog::info("event=swarm.closed incident={} actor={}", store::IncidentNumberText(swarm.incident),
+               actor.str());
+}
+
+void RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
+                  const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also,
+                  const std::vector<UserGroupId>& usergroups) {
+  const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
+  const std::string name = ReopenedChannelName(incident.number, incident.subject);
+  store::SwarmRepository swarms(db);
+  // Whoever was still in the old channel is out of it from now on.
+  swarms.MarkAllLeft(swarm.id, now);
+  swarms.Restart(swarm.id, name, now);
+  EnqueueSwarmStart(db, incident.number, users, usergroups, now);
+  if (!swarm.channel_id.empty()) {
+    EnqueueEffect(db, incident.number, effect::kPostReopened, now);
+  }
+  store::TimelineRepository(db).Append(incident.number, now, actor.str(), "swarm_restarted",
+                                       "Swarm restarted in #" + name + " (the earlier #" +
+                                           swarm.channel_name + " stays archived), inviting " +
+                                           std::to_string(users.size()) +
+                                           (users.size() == 1 ? " person" : " people"));
+  spdlog::info("event=swarm.restarted incident={} invitees={} actor={}",
+               store::IncidentNumberText(incident.number), users.size(), actor.str());
+}
+
+}  // namespace swarmbot::lifecycle::detail

@@ -1,0 +1,236 @@
+// The swarm channel's life through the real binary (issue #4): the "Start
+// swarm" button, private channels by priority, /swarm close with its closing
+// summary, reopening into a new channel, and Slack's refusals on the way.
+#include <algorithm>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+constexpr std::string_view kChannelName = "inc-1-feast25-discount-code-fails-at-checkout";
+
+bool Has(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+std::string Mention(const UserId& user) {
+  return "<@" + user.str() + "|someone>";
+}
+
+class SwarmLife : public EndToEnd {
+ protected:
+  std::optional<emulator::ChannelSnapshot> Named(std::string_view name) {
+    return slack().ChannelByName(name);
+  }
+
+  // Waits for the channel `name` with its pinned summary and `member` in it.
+  ChannelId AwaitSwarm(std::string_view name, const UserId& member) {
+    ChannelId found;
+    EXPECT_TRUE(Eventually("#" + std::string(name) + " with its summary pinned", [&] {
+      const auto channel = Named(name);
+      if (channel && !channel->pins.empty() && channel->HasMember(member) &&
+          !channel->topic.empty()) {
+        found = channel->id;
+      }
+      return !found.empty();
+    }));
+    return found;
+  }
+
+  ChannelId StartWith(const UserId& invitee) {
+    Type(people().mara, people().incidents, "/swarm", "start INC-1 " + Mention(invitee));
+    return AwaitSwarm(kChannelName, invitee);
+  }
+
+  // The first message in `channel` whose text or blocks hold `part`.
+  std::optional<emulator::MessageSnapshot> MessageWith(const ChannelId& channel,
+                                                       std::string_view part) {
+    const auto snapshot = slack().Channel(channel);
+    if (!snapshot) {
+      return std::nullopt;
+    }
+    for (const auto& message : snapshot->messages) {
+      if (Has(message.text, part) || Has(message.blocks_json, part)) {
+        return message;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::string Status() {
+    return Type(people().mara, people().incidents, "/incident", "status INC-1");
+  }
+};
+
+TEST_F(SwarmLife, TheStartSwarmButtonStartsItAndASecondClickSaysWhereItIs) {
+  scenario_->ImportPeople();  // so that routing finds an owner to tell
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  // The owner chosen by routing gets the summary, button included.
+  UserId owner;
+  MessageTs owner_note;
+  ASSERT_TRUE(Eventually("the owner's direct message with the button", [&] {
+    for (const UserId& person : {people().priya, people().sofia, people().omar, people().chen}) {
+      const auto dm = slack().DirectMessage(person);
+      if (!dm) {
+        continue;
+      }
+      for (const auto& message : dm->messages) {
+        if (Has(message.text, "You now own INC-1") && Has(message.blocks_json, "swarm.start")) {
+          owner = person;
+          owner_note = message.ts;
+        }
+      }
+    }
+    return !owner.empty();
+  }));
+  std::optional<emulator::MessageSnapshot> announcement;
+  ASSERT_TRUE(Eventually("the announcement with its button", [&] {
+    announcement = MessageWith(people().incidents, "swarm.start");
+    return announcement.has_value();
+  }));
+
+  ASSERT_TRUE(
+      slack().ClickButton(people().mara, people().incidents, announcement->ts, "swarm.start"));
+  const ChannelId swarm = AwaitSwarm(kChannelName, people().mara);
+  ASSERT_FALSE(swarm.empty());
+  EXPECT_TRUE(Eventually("the announcement without the button, naming the channel", [&] {
+    const auto channel = slack().Channel(people().incidents);
+    const auto* now = channel ? channel->FindMessage(announcement->ts) : nullptr;
+    return now != nullptr && !Has(now->blocks_json, "swarm.start") &&
+           Has(now->blocks_json, swarm.str());
+  }));
+
+  // The owner's message still has the button; clicking it now answers where.
+  const auto dm = slack().DirectMessage(owner);
+  ASSERT_TRUE(dm);
+  ASSERT_TRUE(slack().ClickButton(owner, dm->id, owner_note, "swarm.start"));
+  EXPECT_TRUE(Eventually("the answer to the second click", [&] {
+    const auto shown = slack().Ephemerals(owner);
+    return std::any_of(shown.begin(), shown.end(), [&](const auto& e) {
+      return Has(e.text, "INC-1 already swarms in <#" + swarm.str() + ">");
+    });
+  }));
+  EXPECT_EQ(slack().CallCount("conversations.create"), 1);
+}
+
+TEST_F(SwarmLife, SwarmCloseRefusesAnUnresolvedIncidentThenSummarisesAndArchives) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(slack().PostMessageAs(people().sofia, swarm, "FEAST25 expired yesterday"));
+  ASSERT_TRUE(slack().PostMessageAs(people().sofia, swarm, "Extending it now"));
+  ASSERT_TRUE(slack().LeaveChannel(people().sofia, swarm));
+  ASSERT_TRUE(Eventually("Sofia's leave on the timeline",
+                         [&] { return Has(Status(), "Left the swarm channel"); }));
+
+  EXPECT_TRUE(Has(Type(people().mara, swarm, "/swarm", "close"), "resolve it first"));
+  EXPECT_FALSE(slack().Channel(swarm)->is_archived);
+  // Only incident managers and the owner may close it.
+  EXPECT_TRUE(Has(Type(people().omar, swarm, "/swarm", "close INC-1"),
+                  "Only incident managers and the incident's owner"));
+
+  Type(people().mara, people().incidents, "/incident", "resolve INC-1 rule extended");
+  EXPECT_TRUE(Has(Type(people().mara, swarm, "/swarm", "close"), "Closing the swarm of INC-1"));
+  ASSERT_TRUE(
+      Eventually("the channel archived", [&] { return slack().Channel(swarm)->is_archived; }));
+  const auto closing = MessageWith(swarm, "swarm closed");
+  ASSERT_TRUE(closing);
+  const std::string& blocks = closing->blocks_json;
+  EXPECT_TRUE(Has(blocks, "<@" + people().sofia.str() + "> joined")) << blocks;
+  EXPECT_TRUE(Has(blocks, ", left ")) << blocks;
+  EXPECT_TRUE(Has(blocks, "2 messages")) << blocks;
+  EXPECT_TRUE(Has(blocks, "Time to resolve")) << blocks;
+  EXPECT_TRUE(Has(blocks, "Linked cases")) << blocks;
+  EXPECT_TRUE(Has(blocks, ":tada:")) << blocks;
+  EXPECT_FALSE(Has(blocks, "FEAST25 expired yesterday")) << "messages are counted, not kept";
+  EXPECT_TRUE(Has(Status(), "resolved")) << "the incident stays resolved";
+}
+
+TEST_F(SwarmLife, ReopeningAClosedIncidentOpensANewChannelAndInvitesTheMembersAgain) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId first = StartWith(people().sofia);
+  ASSERT_FALSE(first.empty());
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the first channel archived",
+                         [&] { return slack().Channel(first)->is_archived; }));
+  ASSERT_TRUE(MessageWith(first, ":tada:"));
+
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 customers still see errors");
+  const std::string reopened_name = std::string(kChannelName) + "-reopened";
+  const ChannelId second = AwaitSwarm(reopened_name, people().sofia);
+  ASSERT_FALSE(second.empty());
+  const auto channel = *slack().Channel(second);
+  EXPECT_TRUE(channel.HasMember(people().mara));
+  EXPECT_TRUE(Has(channel.topic, "in progress")) << channel.topic;
+  EXPECT_TRUE(Eventually("a link to the earlier channel", [&] {
+    return MessageWith(second, "<#" + first.str() + ">").has_value();
+  }));
+  EXPECT_EQ(slack().CallCount("conversations.unarchive"), 0);
+  EXPECT_TRUE(slack().Channel(first)->is_archived);
+}
+
+TEST_F(SwarmLife, ATakenNameGetsASuffixAndARefusedInviteeIsNamedOnce) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  slack().AddChannel(std::string(kChannelName), {people().omar});
+  slack().DeactivateUser(people().dev);
+  Type(people().mara, people().incidents, "/swarm",
+       "start INC-1 " + Mention(people().dev) + " " + Mention(people().sofia));
+  const ChannelId swarm = AwaitSwarm(std::string(kChannelName) + "-2", people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(Eventually("the refusal said in the channel",
+                         [&] { return MessageWith(swarm, "Couldn't add").has_value(); }));
+  const auto channel = *slack().Channel(swarm);
+  EXPECT_FALSE(channel.HasMember(people().dev));
+  EXPECT_TRUE(channel.HasMember(people().mara));
+  const auto told = std::count_if(channel.messages.begin(), channel.messages.end(),
+                                  [](const auto& m) { return Has(m.text, "Couldn't add"); });
+  EXPECT_EQ(told, 1);
+  EXPECT_TRUE(Has(MessageWith(swarm, "Couldn't add")->blocks_json, people().dev.str()));
+}
+
+TEST_F(SwarmLife, AChannelArchivedInSlackLeavesNoStuckSwarmAndStartOpensANewOne) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId first = StartWith(people().sofia);
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(slack().ArchiveChannelAs(people().sofia, first));
+  // Later effects meet an archived channel and finish instead of retrying.
+  Type(people().mara, people().incidents, "/incident", "resolve INC-1");
+  ASSERT_TRUE(
+      Eventually("the swarm recorded as archived", [&] { return Has(Status(), "(archived)"); }));
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1");
+  const ChannelId second = AwaitSwarm(std::string(kChannelName) + "-reopened", people().sofia);
+  ASSERT_FALSE(second.empty());
+  EXPECT_TRUE(Has(Type(people().mara, people().incidents, "/swarm", "start INC-1"),
+                  "already swarms in <#" + second.str() + ">"));
+}
+
+class PrivateSwarm : public SwarmLife {
+ protected:
+  std::string ExtraConfig() const override {
+    return "[swarm]\nprivate = false\nprivate_from_priority = 1\n";
+  }
+};
+
+TEST_F(PrivateSwarm, AP1IncidentSwarmsInAPrivateChannelThatStillWorksToTheArchive) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");  // high impact, high urgency: P1
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  EXPECT_TRUE(slack().Channel(swarm)->is_private);
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the private channel archived after its closing summary", [&] {
+    return slack().Channel(swarm)->is_archived && MessageWith(swarm, ":tada:").has_value();
+  }));
+  const auto archived = slack().Channel(swarm);
+  ASSERT_TRUE(archived && !archived->pins.empty());
+  const auto* summary = archived->FindMessage(archived->pins.front());
+  ASSERT_NE(summary, nullptr);
+  EXPECT_TRUE(summary->edited) << "the pinned summary follows the state";
+  EXPECT_TRUE(Has(summary->blocks_json, "closed")) << summary->blocks_json;
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e
