@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handlers/approval_view.hpp"
 #include "handlers/change_modal.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/help_text.hpp"
@@ -371,7 +372,11 @@ std::string ChangeCommands::Show(const SlashCommand& command, const std::vector<
   if (!details) {
     return Refused(what, details.error());
   }
-  return EphemeralMessage(ChangeRecordMessage(*details));
+  auto votes = services_.approvals.History(ChangeNumberText(*change));
+  if (!votes) {
+    return Refused(what, votes.error());
+  }
+  return EphemeralMessage(ChangeRecordMessage(*details, ApprovalHistoryText(*votes)));
 }
 
 void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t index) {

@@ -10,6 +10,7 @@
 #include "common/form.hpp"
 #include "handlers/detail/case_json.hpp"
 #include "handlers/mrkdwn.hpp"
+#include "lifecycle/banner_service.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -93,25 +94,6 @@ std::string_view PublicState(store::IncidentState state) {
   return "Investigating";
 }
 
-std::string Territories(const std::vector<std::string>& territories) {
-  std::string text;
-  for (std::size_t i = 0; i < territories.size(); ++i) {
-    text += (i == 0 ? "" : (i + 1 == territories.size() ? " and " : ", ")) + territories[i];
-  }
-  return text;
-}
-
-// The title a person chose to publish, or one that says nothing internal.
-std::string PublicTitleOf(const store::PublicIncident& incident) {
-  if (!incident.public_title.empty()) {
-    return incident.public_title;
-  }
-  if (incident.territories.empty()) {
-    return "An issue affecting some customers";
-  }
-  return "An issue affecting customers in " + Territories(incident.territories);
-}
-
 constexpr std::string_view kStyle =
     "body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;"
     "color:#1d1d1f}h1{font-size:1.5rem}.banner{padding:.75rem 1rem;border-radius:.4rem;"
@@ -143,7 +125,8 @@ std::string StatusHtml(const lifecycle::PublicStatus& status) {
   } else {
     html += "<h2>Current incidents</h2>\n<ul>\n";
     for (const store::PublicIncident& incident : status.incidents) {
-      html += "<li><div class=\"title\">" + EscapeHtml(PublicTitleOf(incident)) +
+      html += "<li><div class=\"title\">" +
+              EscapeHtml(lifecycle::PublicTitleOf(incident.public_title, incident.territories)) +
               "</div><div><span class=\"state\">" + std::string(PublicState(incident.state)) +
               "</span> <span class=\"when\">since " + FormatTime(incident.created_at) +
               "</span></div></li>\n";

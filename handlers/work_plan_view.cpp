@@ -149,7 +149,8 @@ BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details) {
   return message;
 }
 
-BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details) {
+BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
+                                 std::string_view approval_history) {
   const store::Change& change = details.change;
   const std::string number = ChangeNumberText(change.number);
   BlockMessage message(number + ": " + change.title);
@@ -172,10 +173,10 @@ BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details) {
   }
   message.Section("*Plan* (version " + std::to_string(change.plan_version) + ")");
   AddSteps(message, details, false);
-  // TODO(#5): the CAB's votes (who, when, which plan) join this section when
-  // the approval service is wired in.
+  // The CAB's requests and votes (who, when, which plan) when there are any.
   message.Section("*Approval*\n" +
-                  (change.approved_version
+                  (!approval_history.empty() ? std::string(approval_history)
+                   : change.approved_version
                        ? "Approved for plan version " + std::to_string(*change.approved_version)
                        : std::string("Not approved")));
   std::string history = "*History*";

@@ -30,8 +30,10 @@ inline constexpr std::string_view kCloseChangeActionId = "change.close";
 BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details);
 
 // `/change show CHG-n`: the record, its links, the plan, the approval and
-// every state change with who made it.
-BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details);
+// every state change with who made it. `approval_history` is the CAB's record
+// (ApprovalHistoryText), "" when the change was never put to the CAB.
+BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
+                                 std::string_view approval_history);
 
 // Performs the change effects ("change.*", lifecycle/effects.hpp): posts the
 // plan message once (a retry first looks for it by the outbox id in its

@@ -305,4 +305,18 @@ std::size_t ClearBannersOnClose(store::Database& db, std::int64_t incident, Cloc
   return cleared;
 }
 
+std::string PublicTitleOf(std::string_view chosen, const std::vector<std::string>& territories) {
+  if (!chosen.empty()) {
+    return std::string(chosen);
+  }
+  if (territories.empty()) {
+    return "An issue affecting some customers";
+  }
+  std::string text = "An issue affecting customers in ";
+  for (std::size_t i = 0; i < territories.size(); ++i) {
+    text += (i == 0 ? "" : (i + 1 == territories.size() ? " and " : ", ")) + territories[i];
+  }
+  return text;
+}
+
 }  // namespace swarmbot::lifecycle

@@ -112,4 +112,9 @@ std::size_t ClearBannersOnClose(store::Database& db, std::int64_t incident, Cloc
 // "signed-in customers", "everyone".
 std::string AudienceWords(store::BannerAudience audience);
 
+// What customers may read as an incident's name (status page, e-mail): the
+// title someone chose to publish (`chosen`), or one built from its
+// territories that says nothing internal. Never the internal subject.
+std::string PublicTitleOf(std::string_view chosen, const std::vector<std::string>& territories);
+
 }  // namespace swarmbot::lifecycle

@@ -7,8 +7,10 @@
 
 #include "common/mail_address.hpp"
 #include "common/text_template.hpp"
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/banner_repository.hpp"
 #include "store/case_link_repository.hpp"
 #include "store/case_repository.hpp"
 #include "store/incident_repository.hpp"
@@ -121,9 +123,8 @@ std::string BroadcastService::Render(const std::string& text, const store::Incid
       return store::IncidentNumberText(incident.number);
     }
     if (placeholder == "public_title") {
-      // TODO(#6): a public title apart from the internal subject, once the
-      // banner and status page give incidents one.
-      return OneLine(incident.subject);
+      return OneLine(PublicTitleOf(store::BannerRepository(db_).PublicTitle(incident.number),
+                                   incident.territories));
     }
     if (placeholder == "contact_name") {
       return name.empty() ? "customer" : OneLine(name);

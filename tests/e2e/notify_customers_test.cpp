@@ -104,6 +104,9 @@ class NotifyCustomers : public EndToEnd {
     const std::string linked =
         Type(people().mara, people().incidents, "/incident", "link INC-1 " + cases);
     ASSERT_TRUE(Contains(linked, "Linked 5")) << linked;
+    const std::string titled = Type(people().mara, people().incidents, "/incident",
+                                    "public-title INC-1 Discount codes at checkout");
+    ASSERT_TRUE(Contains(titled, "Discount codes at checkout")) << titled;
     Type(people().mara, people().incidents, "/swarm", "start INC-1");
     ASSERT_TRUE(Eventually("the swarm channel's pinned summary", [&] {
       const auto channel = SwarmChannel();
@@ -156,7 +159,7 @@ TEST_F(NotifyCustomers, EachDistinctContactGetsOneEmailAndTheChannelShowsTheOutc
   });
   ASSERT_NE(chloe, received.end());
   EXPECT_EQ(chloe->body,
-            "Hello Chloé Dubois,\nFEAST25 discount code fails at checkout: fixed.\nUnsubscribe: "
+            "Hello Chloé Dubois,\nDiscount codes at checkout: fixed.\nUnsubscribe: "
             "https://takeout.example/unsubscribe?e=chloe%40example.fr\n");
   const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
   EXPECT_TRUE(Contains(status, "E-mail BC-1: 3 sent, 1 not delivered")) << status;

@@ -10,6 +10,7 @@
 
 #include "lifecycle/broadcast_runner.hpp"
 #include "lifecycle/effects.hpp"
+#include "store/banner_repository.hpp"
 #include "store/broadcast_repository.hpp"
 #include "store/timeline_repository.hpp"
 #include "tests/lifecycle/fixture.hpp"
@@ -59,6 +60,9 @@ class BroadcastTest : public testing::LifecycleTest {
         CaseFrom("Ana Silva", "ana@example.com"), CaseFrom("Ana Silva", "ANA@Example.com"),
         CaseFrom("Ben Okafor", "ben@example.com"), CaseFrom("Chloé Dubois", "chloe@example.fr")};
     ASSERT_TRUE(incidents_.LinkCases(incident_, linked, mara_));
+    // What customers may read; the internal subject never reaches them.
+    store::BannerRepository(*db_).SetPublicTitle(incident_, "Discount codes at checkout", mara_,
+                                                 clock_.Now());
     other_ = NewIncident("Card payments time out");
     ASSERT_TRUE(incidents_.LinkCases(other_, {CaseFrom("Dan Ito", "dan@example.com")}, mara_));
     DrainOutbox();
@@ -95,6 +99,14 @@ class BroadcastTest : public testing::LifecycleTest {
   std::int64_t other_ = 0;
 };
 
+TEST_F(BroadcastTest, WithoutAPublicTitleTheMailNamesTheTerritoriesNotTheInternalSubject) {
+  SetUpIncidents();
+  auto preview = service_.Prepare(other_, mara_, ChannelId("CHERE"));
+  ASSERT_TRUE(preview) << preview.error().detail;
+  EXPECT_EQ(preview->subject.find("Card payments"), std::string::npos) << preview->subject;
+  EXPECT_NE(preview->subject.find("An issue affecting"), std::string::npos) << preview->subject;
+}
+
 TEST_F(BroadcastTest, PreviewCountsOneRecipientPerDistinctAddressIgnoringCase) {
   SetUpIncidents();
   auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE"));
@@ -102,7 +114,7 @@ TEST_F(BroadcastTest, PreviewCountsOneRecipientPerDistinctAddressIgnoringCase) {
   EXPECT_EQ(preview->recipients, 3);
   EXPECT_EQ(preview->samples,
             (std::vector<std::string>{"ana@example.com", "ben@example.com", "chloe@example.fr"}));
-  EXPECT_EQ(preview->subject, "INC-1: FEAST25 fails at checkout is fixed");
+  EXPECT_EQ(preview->subject, "INC-1: Discount codes at checkout is fixed");
   EXPECT_EQ(preview->body,
             "Hello Ana Silva,\nit works again.\nUnsubscribe: "
             "https://takeout.example/unsubscribe?e=ana%40example.com\n");
@@ -117,7 +129,7 @@ TEST_F(BroadcastTest, SendsExactlyOneMessagePerContactAndNoneToOtherIncidentsCus
   EXPECT_EQ(Recipients(),
             (std::vector<std::string>{"ana@example.com", "ben@example.com", "chloe@example.fr"}));
   EXPECT_EQ(sender_.sent[2].to_name, "Chloé Dubois");
-  EXPECT_EQ(sender_.sent[2].subject, "INC-1: FEAST25 fails at checkout is fixed");
+  EXPECT_EQ(sender_.sent[2].subject, "INC-1: Discount codes at checkout is fixed");
   EXPECT_EQ(sender_.sent[0].message_id, "swarmbot.BC-1." + std::to_string(1) + "@takeout.example");
   const auto status = service_.StatusOf(preview.broadcast).value();
   EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
