@@ -95,15 +95,13 @@ bool ApprovalEffects::Handles(std::string_view kind) noexcept {
 
 awaitable<Status> ApprovalEffects::Run(store::OutboxItem& item, SlackApi& api) {
   namespace effect = lifecycle::effect;
-  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
+  detail::LogEffectRun(item);
   if (item.kind == effect::kCabRefreshRoles) {
     co_return co_await RefreshRoles(item, api);
   }
-  const auto request = detail::NumberArg(item, effect::kArgRequest);
+  const auto request = detail::RequiredNumberArg(item, effect::kArgRequest);
   if (!request) {
-    co_return MakeError(Errc::kInternal,
-                        "outbox item " + std::to_string(item.id) + " has no request argument");
+    co_return request.error();
   }
   if (item.kind == effect::kCabPostRequest) {
     co_return co_await Post(item, api, *request);

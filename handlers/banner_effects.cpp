@@ -58,8 +58,7 @@ bool BannerEffects::Handles(std::string_view kind) {
 }
 
 boost::asio::awaitable<Status> BannerEffects::Run(store::OutboxItem& item, SlackApi& api) {
-  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
+  detail::LogEffectRun(item);
   const auto incident = detail::NumberArg(item, effect::kArgIncident);
   const auto banner_id = detail::NumberArg(item, effect::kArgBanner);
   const std::string event = FormValue(item.args, effect::kArgBannerEvent).value_or("");

@@ -47,13 +47,11 @@ bool BroadcastEffects::Handles(std::string_view kind) {
 }
 
 awaitable<Status> BroadcastEffects::Run(store::OutboxItem& item, SlackApi& api) {
-  const auto broadcast = detail::NumberArg(item, lifecycle::effect::kArgBroadcast);
+  detail::LogEffectRun(item);
+  const auto broadcast = detail::RequiredNumberArg(item, lifecycle::effect::kArgBroadcast);
   if (!broadcast) {
-    co_return MakeError(Errc::kInternal,
-                        "outbox item " + std::to_string(item.id) + " has no broadcast argument");
+    co_return broadcast.error();
   }
-  spdlog::info("event=effect.run id={} broadcast={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
   if (item.kind == lifecycle::effect::kPostBroadcastProgress) {
     co_return co_await Post(item, api, *broadcast);
   }

@@ -87,8 +87,7 @@ awaitable<Result<lifecycle::SlackProfile>> AskSlackAbout(SlackApi& api, const st
 }  // namespace
 
 awaitable<Status> ExpertEffects::Run(store::OutboxItem& item, SlackApi& api) {
-  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
+  detail::LogEffectRun(item);
   if (item.kind == effect::kProposeExperts) {
     co_return co_await Propose(item, api);
   }

@@ -86,8 +86,7 @@ json::object PlainMessage(const std::string& mrkdwn) {
 }  // namespace
 
 awaitable<Status> RoutingEffects::Run(store::OutboxItem& item, SlackApi& api) {
-  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
+  detail::LogEffectRun(item);
   if (item.kind == effect::kAssign) {
     co_return co_await Assign(api);
   }

@@ -117,13 +117,11 @@ BlockMessage SpikeAlert(const lifecycle::SpikeStatus& status) {
 }
 
 awaitable<Status> SpikeAlerts::Run(store::OutboxItem& item, SlackApi& api) {
-  const auto spike = detail::NumberArg(item, lifecycle::effect::kArgSpike);
+  detail::LogEffectRun(item);
+  const auto spike = detail::RequiredNumberArg(item, lifecycle::effect::kArgSpike);
   if (!spike) {
-    co_return MakeError(Errc::kInternal,
-                        "outbox item " + std::to_string(item.id) + " has no spike argument");
+    co_return spike.error();
   }
-  spdlog::info("event=effect.run id={} spike={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
   if (item.kind == lifecycle::effect::kPostSpikeAlert) {
     co_return co_await Post(item, api, *spike);
   }

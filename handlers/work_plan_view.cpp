@@ -195,15 +195,13 @@ BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
 
 awaitable<Status> ChangeEffects::Run(store::OutboxItem& item, SlackApi& api) {
   namespace effect = lifecycle::effect;
-  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
-               item.kind, item.attempts + 1);
+  detail::LogEffectRun(item);
   if (item.kind == effect::kChangeNews) {
     co_return co_await PostNews(item, api);
   }
-  const auto change = detail::NumberArg(item, effect::kArgChange);
+  const auto change = detail::RequiredNumberArg(item, effect::kArgChange);
   if (!change) {
-    co_return MakeError(Errc::kInternal,
-                        "outbox item " + std::to_string(item.id) + " has no change argument");
+    co_return change.error();
   }
   if (item.kind == effect::kPostPlan) {
     co_return co_await PostPlan(item, api, *change);

@@ -82,4 +82,17 @@ std::optional<MessageTs> FindTaggedMessage(const FlatJson& history, std::int64_t
   return std::nullopt;
 }
 
+Result<std::int64_t> RequiredNumberArg(const store::OutboxItem& item, std::string_view name) {
+  if (auto number = NumberArg(item, name)) {
+    return *number;
+  }
+  return MakeError(Errc::kInternal, "outbox item " + std::to_string(item.id) + " has no " +
+                                        std::string(name) + " argument");
+}
+
+void LogEffectRun(const store::OutboxItem& item) {
+  spdlog::info("event=effect.run id={} stream={} kind={} attempt={}", item.id, item.stream,
+               item.kind, item.attempts + 1);
+}
+
 }  // namespace swarmbot::handlers::detail

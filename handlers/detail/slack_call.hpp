@@ -28,6 +28,11 @@ bool IsSlackError(const Error& error, std::string_view code);
 
 // The outbox item's argument `name` as a number, if it holds one.
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name);
+// NumberArg for an argument the effect can't run without: kInternal naming
+// the item when it is missing (a bug in whatever enqueued it).
+Result<std::int64_t> RequiredNumberArg(const store::OutboxItem& item, std::string_view name);
+// The log line every effect starts with.
+void LogEffectRun(const store::OutboxItem& item);
 
 // chat.postMessage arguments for `message` in `channel`, with the outbox item's
 // id in the message's metadata so that a retry after a crash can find the
