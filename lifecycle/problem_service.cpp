@@ -408,9 +408,16 @@ void ProblemService::Record(const store::Problem& problem, std::string_view acto
 }
 
 Result<bool> ProblemService::Exists(std::int64_t problem) {
-  return InReadTransaction(db_, "problem_exists", [&]() -> Result<bool> {
+  // The change service asks this inside its own transaction while it checks
+  // a link, and SQLite can't nest them; one SELECT is consistent on its own.
+  try {
     return store::ProblemRepository(db_).Find(problem).has_value();
-  });
+  } catch (const SQLite::Exception& e) {
+    spdlog::error("event=store.failed operation=problem_exists sqlite_code={} error=\"{}\"",
+                  e.getErrorCode(), e.what());
+    return MakeError(Errc::kInternal, "store failed during problem_exists",
+                     "Something went wrong while reading that; nothing was changed.");
+  }
 }
 
 Result<ProblemDetails> ProblemService::Details(std::int64_t problem) {

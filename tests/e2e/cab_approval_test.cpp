@@ -1,18 +1,15 @@
 // CAB approval over the wire: swarmbot runs as a real process against the
-// emulator; the test opens an approval request in swarmbot's store as the
-// changes side does on /change submit (no command creates one on its own
-// yet), and CAB members click the request's buttons in Slack.
+// emulator; Dev opens an emergency change with /change, plans and does its
+// step, Ines verifies it, Dev submits it, and CAB members click the
+// request's buttons in Slack.
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "common/clock.hpp"
 #include "demo/scenario.hpp"
 #include "demo/stack.hpp"
-#include "lifecycle/approval_service.hpp"
-#include "lifecycle/transaction.hpp"
-#include "store/database.hpp"
+#include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::e2e {
@@ -50,45 +47,28 @@ class CabApproval : public ::testing::Test {
     return ::testing::AssertionFailure() << "timed out waiting for: " << what;
   }
 
-  // What the changes side does on `/change submit CHG-7`: opens the request
-  // in the same transaction. Then any delivery wakes swarmbot's outbox.
+  // Dev's emergency CHG-1 with one step he did and Ines verified, submitted
+  // through the real commands: the request comes from the submit hook.
   void Submit() {
-    auto db = store::Database::Open(stack_->DatabaseFile().string()).value();
-    SystemClock clock;
-    lifecycle::CabSettings settings;
-    settings.channel = cab_channel_;
-    lifecycle::ApprovalPolicy emergency;
-    emergency.groups = {people().cab};
-    emergency.rule = lifecycle::ApprovalRule::kNOfM;
-    emergency.n = 2;
-    emergency.deadline = std::chrono::hours(0);
-    settings.policies["emergency"] = emergency;
-    lifecycle::ApprovalService submitter(*db, clock, settings);
-    lifecycle::ApprovalSubject s;
-    s.subject = "CHG-7";
-    s.type = "emergency";
-    s.requester = people().dev;
-    s.title = "Restore FEAST25 validation";
-    s.risk = "high";
-    s.plan_version = 1;
-    s.plan = {{"Deploy validator 2.4.1", people().dev, people().ines}};
-    ASSERT_TRUE(
-        lifecycle::InTransaction(*db, "submit", [&] { return submitter.OpenInTransaction(s); }));
-    scenario_->Type(people().mara, people().incidents, "/swarm", "help");
+    const demo::TakeOut& p = people();
+    const ChannelId& here = p.incidents;
+    ASSERT_EQ(OpenChangeForm(slack(), *scenario_, p.dev, here, "new",
+                             {{"change_title", {"Restore FEAST25 validation"}},
+                              {"change_type", {"emergency"}},
+                              {"change_risk", {"high"}}}),
+              "");
+    ASSERT_EQ(scenario_->Type(p.dev, here, "/change", "step add CHG-1 Deploy validator 2.4.1"),
+              "Added step 1 to CHG-1.");
+    ASSERT_TRUE(Contains(scenario_->Type(p.dev, here, "/change", "done CHG-1 1"), "is done"));
+    ASSERT_EQ(scenario_->Type(p.ines, here, "/change", "verify CHG-1 1"),
+              "Step 1 of CHG-1 is verified.");
+    ASSERT_EQ(scenario_->Type(p.dev, here, "/change", "submit CHG-1"),
+              "CHG-1 was submitted for approval (plan version 2).");
   }
 
   // The request message in the CAB channel, once posted.
   std::optional<emulator::MessageSnapshot> Request() {
-    const auto channel = slack().Channel(cab_channel_);
-    if (!channel) {
-      return std::nullopt;
-    }
-    for (const auto& message : channel->messages) {
-      if (Contains(message.blocks_json, "CHG-7")) {
-        return message;
-      }
-    }
-    return std::nullopt;
+    return MessageMentioning(slack(), cab_channel_, "CHG-1");
   }
 
   bool RequestShows(std::string_view text) {
@@ -97,12 +77,7 @@ class CabApproval : public ::testing::Test {
   }
 
   bool Told(const UserId& user, std::string_view text) {
-    for (const auto& ephemeral : slack().Ephemerals(user)) {
-      if (Contains(ephemeral.text, text)) {
-        return true;
-      }
-    }
-    return false;
+    return EphemeralSays(slack(), user, text);
   }
 
   void Click(const UserId& user, const std::string& action) {
@@ -126,15 +101,15 @@ TEST_F(CabApproval, MembersApproveByButtonsAndTheOutcomeReplacesThem) {
 
   Click(people().kofi, "cab.approve");
   EXPECT_TRUE(Eventually("Kofi's vote counted", [&] {
-    return Told(people().kofi, "You approved CHG-7 · 1 of 2 needed");
+    return Told(people().kofi, "You approved CHG-1 · 1 of 2 needed");
   }));
   EXPECT_TRUE(Eventually("the tally grows", [&] { return RequestShows("1 of 2 needed"); }));
   Click(people().kofi, "cab.approve");
   EXPECT_TRUE(Eventually("Kofi's second click answered",
-                         [&] { return Told(people().kofi, "You already approved CHG-7"); }));
+                         [&] { return Told(people().kofi, "You already approved CHG-1"); }));
 
   Click(people().ana, "cab.approve");
-  EXPECT_TRUE(Eventually("the outcome", [&] { return RequestShows("Approved: CHG-7"); }));
+  EXPECT_TRUE(Eventually("the outcome", [&] { return RequestShows("Approved: CHG-1"); }));
   EXPECT_FALSE(Contains(Request()->blocks_json, "cab.approve"));
   EXPECT_TRUE(Request()->edited);
 }
@@ -160,7 +135,7 @@ TEST_F(CabApproval, RejectAsksForAReasonInAModal) {
   ASSERT_TRUE(submitted);
   EXPECT_EQ(*submitted, "");
   EXPECT_TRUE(Eventually("the rejection", [&] {
-    return RequestShows("Rejected: CHG-7") && RequestShows("No rollback step");
+    return RequestShows("Rejected: CHG-1") && RequestShows("No rollback step");
   }));
   EXPECT_FALSE(Contains(Request()->blocks_json, "cab.reject"));
 }

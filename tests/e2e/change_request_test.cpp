@@ -39,21 +39,17 @@ class ChangeRequest : public EndToEnd {
     return found;
   }
 
-  // `who` types `/change <text>` in `where`, fills the form and submits it.
   std::string OpenChange(const UserId& who, const ChannelId& where, const std::string& text,
                          const std::map<std::string, std::vector<std::string>>& fields) {
-    std::string view_id;
-    Type(who, where, "/change", text);
-    EXPECT_TRUE(Eventually("the change form", [&] {
-      for (const auto& view : slack().Views(who)) {
-        if (view.open && view.callback_id == "change.new") {
-          view_id = view.id;
-        }
-      }
-      return !view_id.empty();
-    }));
-    auto ack = slack().FillAndSubmitView(who, view_id, fields);
-    return ack ? *ack : "(submission failed: " + ack.error().detail + ")";
+    return OpenChangeForm(slack(), *scenario_, who, where, text, fields);
+  }
+
+  // Emergency changes are approved by any one member of @cab, asked in the
+  // incident managers' channel.
+  std::string ExtraConfig() const override {
+    return "[cab]\nchannel = \"" + people().incidents.str() +
+           "\"\n[cab.policies.emergency]\ngroups = [\"" + people().cab.str() +
+           "\"]\nrule = \"any\"\ndeadline_hours = 0\n";
   }
 
   // The plan message of CHG-1 in `channel` once `part` shows in it.

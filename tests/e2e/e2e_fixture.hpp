@@ -1,7 +1,10 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -11,6 +14,56 @@
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::e2e {
+
+// `who` types `/change <text>` in `where`, waits for the change form, fills
+// `fields` (block id → what is typed or picked) and submits it. Returns the
+// submission's acknowledgement: "" when the form closed, else its errors.
+inline std::string OpenChangeForm(emulator::Emulator& slack, demo::Scenario& scenario,
+                                  const UserId& who, const ChannelId& where,
+                                  const std::string& text,
+                                  const std::map<std::string, std::vector<std::string>>& fields) {
+  std::string view_id;
+  scenario.Type(who, where, "/change", text);
+  const bool opened = slack.WaitFor(
+      [&] {
+        for (const auto& view : slack.Views(who)) {
+          if (view.open && view.callback_id == "change.new") {
+            view_id = view.id;
+          }
+        }
+        return !view_id.empty();
+      },
+      testing::kTestTimeout);
+  if (!opened) {
+    return "(the change form never opened)";
+  }
+  auto ack = slack.FillAndSubmitView(who, view_id, fields);
+  return ack ? *ack : "(submission failed: " + ack.error().detail + ")";
+}
+
+// The first message in `channel` whose blocks mention `part`, if any.
+inline std::optional<emulator::MessageSnapshot> MessageMentioning(emulator::Emulator& slack,
+                                                                  const ChannelId& channel,
+                                                                  std::string_view part) {
+  const auto snapshot = slack.Channel(channel);
+  for (const auto& message :
+       snapshot ? snapshot->messages : std::vector<emulator::MessageSnapshot>{}) {
+    if (message.blocks_json.find(part) != std::string::npos) {
+      return message;
+    }
+  }
+  return std::nullopt;
+}
+
+// Whether any ephemeral answer `user` got says `part`.
+inline bool EphemeralSays(emulator::Emulator& slack, const UserId& user, std::string_view part) {
+  for (const auto& ephemeral : slack.Ephemerals(user)) {
+    if (ephemeral.text.find(part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // swarmbot as a real process against the emulator, with the Take-Out people.
 class EndToEnd : public ::testing::Test {

@@ -10,6 +10,7 @@
 #include "handlers/approval_view.hpp"
 #include "handlers/router.hpp"
 #include "lifecycle/approval_effects.hpp"
+#include "lifecycle/change_service.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/outbox.hpp"
@@ -51,18 +52,24 @@ Settings WithCab() {
 
 class ApprovalButtonsTest : public ::testing::Test {
  protected:
-  // CHG-3 posted, with @ecab resolved to Kofi, Lena and the requester Dev.
+  // CHG-1 is a real change: Dev plans one step, does it, Kofi verifies it and
+  // Dev submits it, so the request comes from the submit hook. It is posted
+  // with @ecab resolved to Kofi, Lena and the requester Dev.
   void SetUp() override {
-    lifecycle::ApprovalSubject s;
-    s.subject = "CHG-3";
-    s.type = "emergency";
-    s.requester = UserId("UDEV");
-    s.title = "Fix <FEAST25> & friends";
-    s.risk = "medium";
-    s.plan_version = 1;
-    s.plan = {{"Deploy the validator", UserId("UDEV"), UserId("UKOFI")}};
-    ASSERT_TRUE(
-        lifecycle::InTransaction(*db_, "open", [&] { return service_.OpenInTransaction(s); }));
+    lifecycle::ChangeService& changes = wiring_.changes;
+    lifecycle::ChangeInput input;
+    input.title = "Fix <FEAST25> & friends";
+    input.type = store::ChangeType::kEmergency;
+    input.risk = store::Level::kMedium;
+    auto change = changes.Create(input, UserId("UDEV"));
+    ASSERT_TRUE(change);
+    ASSERT_EQ(change->number, 1);
+    ASSERT_TRUE(changes.AddStep(1, "Deploy the validator", UserId("UDEV")));
+    ASSERT_TRUE(changes.MarkDone(1, 1, UserId("UDEV")));
+    ASSERT_TRUE(changes.Verify(1, 1, UserId("UKOFI")));
+    auto submitted = changes.Submit(1, UserId("UDEV"));
+    ASSERT_TRUE(submitted) << submitted.error().user_message;
+    plan_version_ = submitted->plan_version;
     id_ = db_->Sql().execAndGet("SELECT MAX(id) FROM approval_requests").getInt64();
     ASSERT_TRUE(service_.RecordMembers(
         id_, {{kEcab, "ecab", {UserId("UKOFI"), UserId("ULENA"), UserId("UDEV")}}}));
@@ -133,13 +140,16 @@ class ApprovalButtonsTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
   lifecycle::ApprovalService service_{*db_, clock_, Cab()};
+  // The services as the app wires them, on the same store as the router's.
+  detail::Services wiring_{*db_, clock_, WithCab()};
   Router router_{*db_, clock_, WithCab()};
   std::int64_t id_ = 0;
+  int plan_version_ = 0;
 };
 
 TEST_F(ApprovalButtonsTest, TheRequestShowsThePlanTheRuleTheTallyAndTwoButtons) {
   const std::string blocks = json::serialize(Message().at("blocks"));
-  EXPECT_TRUE(Contains(blocks, "Approval needed: CHG-3"));
+  EXPECT_TRUE(Contains(blocks, "Approval needed: CHG-1"));
   EXPECT_TRUE(Contains(blocks, "Fix &lt;FEAST25&gt; &amp; friends"));
   EXPECT_TRUE(Contains(blocks, "emergency"));
   EXPECT_TRUE(Contains(blocks, "<@UDEV>"));
@@ -155,10 +165,10 @@ TEST_F(ApprovalButtonsTest, TheRequestShowsThePlanTheRuleTheTallyAndTwoButtons) 
 
 TEST_F(ApprovalButtonsTest, AnApproveClickCountsOnceAndTheTallyGrows) {
   Click(kCabApproveActionId, "UKOFI", std::string(Buttons()[0].at("value").as_string()));
-  EXPECT_EQ(LastAnswer(), "You approved CHG-3 · 1 of 2 needed.");
+  EXPECT_EQ(LastAnswer(), "You approved CHG-1 · 1 of 2 needed.");
   EXPECT_TRUE(Contains(json::serialize(Message()), "Approved by <@UKOFI> · 1 of 2 needed"));
   Click(kCabApproveActionId, "UKOFI");
-  EXPECT_TRUE(Contains(LastAnswer(), "You already approved CHG-3 at"));
+  EXPECT_TRUE(Contains(LastAnswer(), "You already approved CHG-1 at"));
   EXPECT_EQ(service_.Find(id_)->request.votes.size(), 1u);
 }
 
@@ -168,15 +178,18 @@ TEST_F(ApprovalButtonsTest, TheOutcomeReplacesTheButtonsOnceTheRuleIsMet) {
   EXPECT_TRUE(Contains(LastAnswer(), "that decides it: approved"));
   EXPECT_TRUE(Buttons().empty());
   const std::string blocks = json::serialize(Message().at("blocks"));
-  EXPECT_TRUE(Contains(blocks, "Approved: CHG-3"));
+  EXPECT_TRUE(Contains(blocks, "Approved: CHG-1"));
   EXPECT_TRUE(Contains(blocks, "Approved by <@UKOFI>, <@ULENA> (2 of @ecab)"));
+  // The decision reached the change itself through the on_decided hook.
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT state FROM changes WHERE number = 1").getString(),
+            "approved");
   Click(kCabApproveActionId, "UOTHER");
   EXPECT_TRUE(Contains(LastAnswer(), "no longer open for votes"));
 }
 
 TEST_F(ApprovalButtonsTest, OutsidersAndTheRequesterAreRefusedAndNothingCounts) {
   Click(kCabApproveActionId, "UOUT");
-  EXPECT_TRUE(Contains(LastAnswer(), "Only 2 of @ecab can vote on CHG-3"));
+  EXPECT_TRUE(Contains(LastAnswer(), "Only 2 of @ecab can vote on CHG-1"));
   Click(kCabApproveActionId, "UDEV");
   EXPECT_TRUE(Contains(LastAnswer(), "own change"));
   Click(kCabRejectActionId, "UOUT");
@@ -213,7 +226,7 @@ TEST_F(ApprovalButtonsTest, RejectAsksForAReasonAndTheRejectionDecides) {
   EXPECT_TRUE(Contains(blocks, "Rejected by <@ULENA>: No rollback &lt;step&gt;"));
   EXPECT_TRUE(Buttons().empty());
 
-  EXPECT_TRUE(Contains(SubmitReason("ULENA", "again"), "You already rejected CHG-3"));
+  EXPECT_TRUE(Contains(SubmitReason("ULENA", "again"), "You already rejected CHG-1"));
 }
 
 TEST_F(ApprovalButtonsTest, AReasonFormSubmittedByAnOutsiderIsRefusedInline) {
@@ -224,7 +237,7 @@ TEST_F(ApprovalButtonsTest, AReasonFormSubmittedByAnOutsiderIsRefusedInline) {
 
 TEST_F(ApprovalButtonsTest, ASupersededRequestLosesItsButtonsAndSaysWhy) {
   ASSERT_TRUE(lifecycle::InTransaction(*db_, "withdraw", [&] {
-    return service_.WithdrawInTransaction("CHG-3", "step 2 was added after approval");
+    return service_.WithdrawInTransaction("CHG-1", "step 2 was added after approval");
   }));
   EXPECT_TRUE(Buttons().empty());
   EXPECT_TRUE(Contains(json::serialize(Message()), "Superseded: step 2 was added after approval"));
@@ -236,10 +249,11 @@ TEST_F(ApprovalButtonsTest, TheAuditListsEveryVoteWithThePlanItSaw) {
   Click(kCabApproveActionId, "UKOFI");
   Click(kCabRejectActionId, "ULENA");
   SubmitReason("ULENA", "No rollback");
-  const std::string text = ApprovalHistoryText(service_.History("CHG-3").value());
+  const std::string text = ApprovalHistoryText(service_.History("CHG-1").value());
   EXPECT_TRUE(Contains(text, "*Approval*"));
   EXPECT_TRUE(Contains(text, "rejected, rule 2 of @ecab"));
-  EXPECT_TRUE(Contains(text, "<@UKOFI> approved at 2023-11-14 22:13 UTC on plan version 1"));
+  EXPECT_TRUE(Contains(text, "<@UKOFI> approved at 2023-11-14 22:13 UTC on plan version " +
+                                 std::to_string(plan_version_)));
   EXPECT_TRUE(Contains(text, "<@ULENA> rejected at"));
   EXPECT_TRUE(Contains(text, ": No rollback"));
   EXPECT_EQ(ApprovalHistoryText({}), "");

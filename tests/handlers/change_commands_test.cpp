@@ -96,7 +96,18 @@ class ChangeCommandsTest : public ::testing::Test {
 
   FakeClock clock_;
   std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
-  Settings settings_{ChannelId("CIM"), {UserId("UMARA")}, "swarmbot", UserId("UBOT"), "BBOT"};
+  // Emergency changes go to @ecab (Kofi and Ana) in #cab: any one of them approves.
+  static Settings WithCab() {
+    Settings settings{ChannelId("CIM"), {UserId("UMARA")}, "swarmbot", UserId("UBOT"), "BBOT"};
+    settings.cab.channel = ChannelId("CCAB");
+    lifecycle::ApprovalPolicy emergency;
+    emergency.groups = {UserGroupId("S0ECAB")};
+    emergency.rule = lifecycle::ApprovalRule::kAny;
+    settings.cab.policies["emergency"] = emergency;
+    return settings;
+  }
+
+  Settings settings_ = WithCab();
   Router router_{*db_, clock_, settings_};
 };
 
@@ -169,11 +180,29 @@ TEST_F(ChangeCommandsTest, UnknownChangesAndBadWordsGetClearAnswers) {
   EXPECT_NE(Type("UDEV", "link CHG-1 breaks INC-1").find("`fixes` or `caused-by`"),
             std::string::npos);
   EXPECT_EQ(Type("UDEV", "link CHG-1 fixes INC-7"), "INC-7 doesn't exist");
-  EXPECT_EQ(Type("UDEV", "link CHG-1 caused-by PRB-2"),
-            "Problems aren't available, so PRB-2 can't be linked.");
+  EXPECT_EQ(Type("UDEV", "link CHG-1 caused-by PRB-2"), "PRB-2 doesn't exist");
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT COUNT(*) FROM change_links").getInt(), 1);
   EXPECT_EQ(Type("UDEV", "step add CHG-1 " + std::string(501, 'x')).rfind("step ", 0), 0u);
   EXPECT_NE(Type("UDEV", "step done CHG-1 two").find("Which step?"), std::string::npos);
   EXPECT_NE(Type("UDEV", "frobnicate").find("frobnicate"), std::string::npos);
+}
+
+TEST_F(ChangeCommandsTest, AChangeFixesARealProblemOpenedInTheSwarm) {
+  const json::object problem{{"team_id", "T1"},
+                             {"channel_id", "CSWARM"},
+                             {"user_id", "UDEV"},
+                             {"command", "/problem"},
+                             {"text", "new"},
+                             {"trigger_id", "1.2.abc"},
+                             {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
+  router_.Handle({InboundKind::kSlashCommand, json::serialize(problem), "d0"});
+  ASSERT_EQ(SubmitForm({{"change_title", {"Fix"}}}), "");
+  EXPECT_EQ(Type("UDEV", "link CHG-1 fixes PRB-1").rfind("CHG-1", 0), 0u);
+  EXPECT_EQ(db_->Sql()
+                .execAndGet("SELECT COUNT(*) FROM change_links WHERE target_kind = 'problem' "
+                            "AND target_number = 1 AND relation = 'fixes'")
+                .getInt(),
+            1);
 }
 
 TEST_F(ChangeCommandsTest, ASecondClickOnDoneIsAnsweredNotCounted) {
