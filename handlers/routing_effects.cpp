@@ -96,8 +96,8 @@ awaitable<Status> RoutingEffects::Run(store::OutboxItem& item, SlackApi& api) {
   if (item.kind == effect::kTellManagers) {
     co_return co_await TellManagers(item, api);
   }
-  if (item.kind == effect::kCasesMoved) {
-    co_return co_await CasesMoved(item, api);
+  if (item.kind == effect::kCasesMoved || item.kind == effect::kCasesClosed) {
+    co_return co_await TellCaseOwner(item, api);
   }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
 }
@@ -186,21 +186,29 @@ awaitable<Status> RoutingEffects::TellManagers(store::OutboxItem& item, SlackApi
   co_return Settle(posted, "tell the managers", item);
 }
 
-awaitable<Status> RoutingEffects::CasesMoved(store::OutboxItem& item, SlackApi& api) {
+awaitable<Status> RoutingEffects::TellCaseOwner(store::OutboxItem& item, SlackApi& api) {
   const auto incident = detail::NumberArg(item, effect::kArgIncident);
   const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
   const std::vector<std::int64_t> numbers = NumbersArg(item, effect::kArgCases);
   if (!incident || user.empty() || numbers.empty()) {
-    co_return MakeError(Errc::kInternal, "routing.cases_moved without incident, user or cases");
+    co_return MakeError(Errc::kInternal, item.kind + " without incident, user or cases");
   }
   auto found = services_.incidents.FindIncident(*incident);
   if (!found) {
     co_return found.error();
   }
   const std::string number = store::IncidentNumberText(*incident);
-  std::string text = std::to_string(numbers.size()) + (numbers.size() == 1 ? " case" : " cases") +
-                     " of yours moved to " + UserMention(found->owner) + ", who owns *" + number +
-                     "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) + "):";
+  const std::string cases =
+      std::to_string(numbers.size()) + (numbers.size() == 1 ? " case" : " cases") + " of yours";
+  const std::string about = "*" + number + "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) + ")";
+  std::string text =
+      item.kind == effect::kCasesClosed
+          ? cases + " closed with " + about + ". Resolution: " +
+                EscapeMrkdwn(Truncate(
+                    found->close_note.empty() ? "closed with the incident" : found->close_note,
+                    300)) +
+                "."
+          : cases + " moved to " + UserMention(found->owner) + ", who owns " + about + ":";
   for (std::size_t i = 0; i < numbers.size() && i < kCasesListed; ++i) {
     auto c = services_.cases.FindCase(numbers[i]);
     text += "\n• " + store::CaseNumberText(numbers[i]) +

