@@ -186,7 +186,7 @@ void PlayWalkthrough(Scenario& scenario, std::ostream& out) {
                 "note FEAST25 was created with a minimum basket of 25 in North only");
   scenario.Type(p.priya, swarm, "/incident", "status");
 
-  // TODO(#5) and TODO(#6): steps 9 to 15, problem, banner, change, CAB, e-mail.
+  // TODO(#6): steps 9 to 15 (problem, banner, change, CAB, close, e-mail) in the demo.
   Heading(out, "Steps 9 to 15: not played yet");
   out << "The problem record, the site banner, the change with its work plan and CAB approval,\n"
       << "closing everything at once and the customer e-mail are still to be built (#5, #6).\n";

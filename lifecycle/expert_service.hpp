@@ -140,7 +140,7 @@ class ExpertService {
 
 // Every history row the finder learns from, in one place: imported tickets,
 // resolved incidents and closed cases.
-// TODO(#5): resolved problems join here once they exist.
+// TODO(#4): resolved problems (their owner, cause and assets) as evidence too.
 std::vector<store::HistoryRow> GatherHistory(store::Database& db);
 
 }  // namespace swarmbot::lifecycle
