@@ -10,13 +10,6 @@
 #include "lifecycle/approval_effects.hpp"
 #include "lifecycle/effects.hpp"
 
-// GCC 12 at -O2 reports -Wmismatched-new-delete when it inlines one asio
-// coroutine's frame allocation into another; a false positive (see
-// effect_runner.cpp).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace swarmbot::handlers {
 
 namespace json = boost::json;

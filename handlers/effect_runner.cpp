@@ -17,13 +17,6 @@
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/effects.hpp"
 
-// GCC 12 at -O2 reports -Wmismatched-new-delete when it inlines one asio
-// coroutine's frame allocation into another: the frame's class-specific
-// operator new and delete do match, the warning is a false positive.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace swarmbot::handlers {
 
 namespace json = boost::json;

@@ -12,12 +12,6 @@
 #include "handlers/expert_view.hpp"
 #include "handlers/mrkdwn.hpp"
 
-// As in effect_runner.cpp: GCC 12 reports a false -Wmismatched-new-delete
-// when it inlines one coroutine frame's allocation into another.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace swarmbot::handlers {
 namespace {
 

@@ -14,12 +14,6 @@
 #include "handlers/mrkdwn.hpp"
 #include "lifecycle/effects.hpp"
 
-// As in effect_runner.cpp: GCC 12 reports a false -Wmismatched-new-delete
-// when it inlines one coroutine frame's allocation into another.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace swarmbot::handlers {
 namespace {
 

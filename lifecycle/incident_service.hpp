@@ -137,7 +137,6 @@ class IncidentService {
   // A timeline entry by swarmbot, e.g. an effect that Slack refused for good.
   Status NoteProblem(std::int64_t incident, std::string_view text);
 
-
  private:
   store::Database& db_;
   const Clock& clock_;

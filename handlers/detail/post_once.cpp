@@ -3,12 +3,6 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
 
-// As in effect_runner.cpp: GCC 12 reports a false -Wmismatched-new-delete
-// when it inlines one coroutine frame's allocation into another.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace swarmbot::handlers::detail {
 
 namespace json = boost::json;

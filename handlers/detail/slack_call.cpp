@@ -8,13 +8,6 @@
 
 #include "common/form.hpp"
 
-// GCC 12 at -O2 reports -Wmismatched-new-delete when it inlines one asio
-// coroutine's frame allocation into another; a false positive (see
-// effect_runner.cpp).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace swarmbot::handlers::detail {
 
 boost::asio::awaitable<Result<FlatJson>> CallSlack(SlackApi& api, std::string_view method,
