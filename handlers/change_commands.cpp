@@ -1,5 +1,6 @@
 #include "handlers/change_commands.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <boost/json/object.hpp>
@@ -11,6 +12,7 @@
 #include "handlers/command_text.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
+#include "handlers/notify_commands.hpp"
 #include "handlers/reply.hpp"
 #include "handlers/work_plan_view.hpp"
 
@@ -106,6 +108,21 @@ std::string ClosedText(const lifecycle::CloseOutcome& outcome) {
     text += "\n• " + EscapeMrkdwn(sentence);
   }
   return text;
+}
+
+BlockMessage ClosedMessage(const lifecycle::CloseOutcome& outcome) {
+  // A few buttons at most: a change rarely fixes more incidents than that.
+  constexpr std::size_t kMostButtons = 5;
+  const std::string text = ClosedText(outcome);
+  BlockMessage message(text);
+  message.Section(text);
+  const auto& closed = outcome.report.closed_incidents;
+  for (std::size_t i = 0; i < std::min(closed.size(), kMostButtons); ++i) {
+    const std::string number = store::IncidentNumberText(closed[i]);
+    message.SectionWithButton("Tell the customers of " + number + " that it is fixed.",
+                              "Tell customers", kNotifyPreviewActionId, number);
+  }
+  return message;
 }
 
 std::string ChangeCommands::Handle(const SlashCommand& command) {
@@ -351,7 +368,7 @@ std::string ChangeCommands::Close(const SlashCommand& command,
   if (!closed) {
     return Refused(kWhat, closed.error());
   }
-  return EphemeralText(ClosedText(*closed));
+  return EphemeralMessage(ClosedMessage(*closed));
 }
 
 std::string ChangeCommands::Show(const SlashCommand& command, const std::vector<std::string>& words,
@@ -397,7 +414,11 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
                Truncate(action, 40), user.str());
   if (action == kCloseChangeActionId) {
     auto closed = services_.changes.Close(*change, user, "");
-    Answer(payload, closed ? ClosedText(*closed) : WithMentions(RefusalText(closed.error())));
+    if (closed) {
+      detail::AnswerClick(services_, payload, ClosedMessage(*closed).ToObject(), "change");
+    } else {
+      Answer(payload, WithMentions(RefusalText(closed.error())));
+    }
     return;
   }
   // value_or: GCC 12 can't see that the check above guarantees a step.

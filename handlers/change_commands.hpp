@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "handlers/block_kit.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/slash_command.hpp"
@@ -50,5 +51,8 @@ class ChangeCommands {
 
 // The reply to a closed change: what closed, and what stayed open and why.
 std::string ClosedText(const lifecycle::CloseOutcome& outcome);
+// ClosedText with a "Tell customers" button for each incident it closed,
+// which previews the e-mail to that incident's customers.
+BlockMessage ClosedMessage(const lifecycle::CloseOutcome& outcome);
 
 }  // namespace swarmbot::handlers

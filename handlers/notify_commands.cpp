@@ -123,10 +123,37 @@ Result<json::object> NotifyCommands::Preview(std::int64_t incident, const UserId
   return reply;
 }
 
+bool IsNotifyAction(std::string_view action_id) {
+  return action_id == kNotifySendActionId || action_id == kNotifyCancelActionId ||
+         action_id == kNotifyPreviewActionId;
+}
+
+void NotifyCommands::HandlePreviewClick(const detail::FlatJson& payload, std::string_view value) {
+  const UserId user(payload.StringOr("user.id"));
+  const ChannelId channel(payload.StringOr("channel.id"));
+  const auto incident = store::ParseIncidentNumber(value);
+  if (!incident || user.empty() || channel.empty()) {
+    spdlog::warn("event=notify.preview_click.malformed user={}", user.str());
+    Answer(payload, "That button is out of date; nothing was prepared.", false);
+    return;
+  }
+  auto preview = Preview(*incident, user, channel);
+  if (!preview) {
+    Answer(payload, RefusalText(preview.error()), false);
+    return;
+  }
+  detail::AnswerClick(services_, payload, std::move(*preview), "notify");
+}
+
 void NotifyCommands::HandleClick(const detail::FlatJson& payload, std::size_t index) {
   const UserId user(payload.StringOr("user.id"));
   const std::string base = "actions." + std::to_string(index);
-  const bool send = payload.StringOr(base + ".action_id") == kNotifySendActionId;
+  const std::string action = payload.StringOr(base + ".action_id");
+  if (action == kNotifyPreviewActionId) {
+    HandlePreviewClick(payload, payload.StringOr(base + ".value"));
+    return;
+  }
+  const bool send = action == kNotifySendActionId;
   const auto broadcast = store::ParseBroadcastNumber(payload.StringOr(base + ".value"));
   if (!broadcast || user.empty()) {
     spdlog::warn("event=notify.click.malformed user={}", user.str());

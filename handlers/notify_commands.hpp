@@ -19,6 +19,11 @@ namespace swarmbot::handlers {
 // The preview's buttons; their value is the draft's number, "BC-n".
 inline constexpr std::string_view kNotifySendActionId = "notify.send";
 inline constexpr std::string_view kNotifyCancelActionId = "notify.cancel";
+// "Tell customers" after the closing cascade; its value is the incident, "INC-n".
+inline constexpr std::string_view kNotifyPreviewActionId = "notify.preview";
+
+// Whether `action_id` is one of the buttons NotifyCommands::HandleClick answers.
+bool IsNotifyAction(std::string_view action_id);
 
 // `/notify customers [INC-n]`, `/notify help`, and the preview's Send and
 // Cancel buttons. Incident managers and the incident's owner may send.
@@ -37,12 +42,13 @@ class NotifyCommands {
   Result<boost::json::object> Preview(std::int64_t incident, const UserId& user,
                                       const ChannelId& channel);
 
-  // block_actions clicks on action `index` (kNotifySendActionId or
-  // kNotifyCancelActionId); answered through the payload's response_url,
-  // replacing the preview. A second click is answered, not repeated.
+  // block_actions clicks on action `index`: Send or Cancel, answered through
+  // the payload's response_url, replacing the preview (a second click is
+  // answered, not repeated); or "Tell customers", answered with the preview.
   void HandleClick(const detail::FlatJson& payload, std::size_t index);
 
  private:
+  void HandlePreviewClick(const detail::FlatJson& payload, std::string_view value);
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn, bool replace);
 
   detail::Services& services_;

@@ -221,7 +221,7 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
         change_commands_.HandleClick(*payload, i);
       } else if (id == kSpikeDeclareActionId) {
         spike_commands_.HandleDeclareClick(*payload, i);
-      } else if (id == kNotifySendActionId || id == kNotifyCancelActionId) {
+      } else if (IsNotifyAction(id)) {
         notify_commands_.HandleClick(*payload, i);
       } else if (ExpertCommands::HandlesAction(id)) {
         ExpertCommands(services_).HandleClick(*payload, i);

@@ -75,15 +75,20 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
 
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
                  std::string_view what) {
+  AnswerClick(services, payload,
+              boost::json::object{{"text", Truncate(mrkdwn, kMaxFallbackText, true)}}, what);
+}
+
+void AnswerClick(Services& services, const FlatJson& payload, boost::json::object message,
+                 std::string_view what) {
   const std::string response_url = payload.StringOr("response_url");
   if (response_url.empty()) {
     spdlog::warn("event={}.answer.no_response_url user={}", what, payload.StringOr("user.id"));
     return;
   }
-  const boost::json::object body{{"response_type", "ephemeral"},
-                                 {"replace_original", false},
-                                 {"text", Truncate(mrkdwn, kMaxFallbackText, true)}};
-  if (auto queued = services.knowledge.QueueResponse(response_url, boost::json::serialize(body));
+  message["response_type"] = "ephemeral";
+  message["replace_original"] = false;
+  if (auto queued = services.knowledge.QueueResponse(response_url, boost::json::serialize(message));
       !queued) {
     spdlog::error("event={}.answer.failed detail=\"{}\"", what, queued.error().detail);
   }

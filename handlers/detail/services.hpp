@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "common/clock.hpp"
 #include "common/ids.hpp"
 #include "common/result.hpp"
@@ -120,6 +122,9 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
 // Queues an ephemeral answer to a click through its response_url (the
 // outbox's kRespond); `what` names the caller in the log ("kb", "swarm").
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
+                 std::string_view what);
+// The same with a whole message ({"text", "blocks"}), shown beside the clicked one.
+void AnswerClick(Services& services, const FlatJson& payload, boost::json::object message,
                  std::string_view what);
 
 }  // namespace swarmbot::handlers::detail

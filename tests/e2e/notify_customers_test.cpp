@@ -21,7 +21,7 @@ class NotifyCustomers : public EndToEnd {
  protected:
   void SetUp() override {}
 
-  void StartWith(double rate_per_second) {
+  void StartWith(double rate_per_second, const std::string& more_config = "") {
     sink_ = std::make_unique<testing::SmtpSink>(
         dir_ / "mail", testing::SmtpSink::Options{.refuse = {"gone@example.org"}});
     stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
@@ -40,7 +40,7 @@ class NotifyCustomers : public EndToEnd {
                            "Unsubscribe: {unsubscribe_url}\\n\"\n"
                            "unsubscribe_url = \"https://takeout.example/unsubscribe?e={email}\"\n"
                            "rate_per_second = " +
-                           std::to_string(rate_per_second) + "\n");
+                           std::to_string(rate_per_second) + "\n" + more_config);
     stack_->StartSwarmbot();
   }
 
@@ -187,6 +187,38 @@ TEST_F(NotifyCustomers, AKillMidwaySendsNobodyASecondCopyAfterTheRestart) {
   }
   EXPECT_GE(copies.size(), before);
   EXPECT_GE(copies.size(), 2u) << "sending went on after the restart";
+}
+
+TEST_F(NotifyCustomers, ClosingTheChangeOffersToTellTheCustomersOfTheIncidentsItClosed) {
+  StartWith(50,
+            "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
+            "service\"\nsteps = [\"Restart\"]\n");
+  PrepareIncident();
+  const ChannelId swarm = SwarmChannel()->id;
+  const UserId& mara = people().mara;
+  ASSERT_EQ(
+      OpenChangeForm(slack(), *scenario_, mara, swarm, "new INC-1",
+                     {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+      "");
+  EXPECT_TRUE(Contains(Type(mara, swarm, "/change", "done CHG-1 1"), "is done"));
+  Type(mara, swarm, "/swarm", "invite <@" + people().dev.str() + "|dev>");
+  ASSERT_TRUE(
+      Eventually("Dev in the swarm", [&] { return SwarmChannel()->HasMember(people().dev); }));
+  const std::string verified = Type(people().dev, swarm, "/change", "verify CHG-1 1");
+  EXPECT_TRUE(Contains(verified, "verified")) << verified;
+  EXPECT_TRUE(Contains(Type(mara, swarm, "/change", "submit CHG-1"), "CHG-1 is approved"));
+
+  Type(mara, swarm, "/change", "close CHG-1 Pricing restarted");
+  const auto closed = EphemeralWith(mara, "notify.preview");
+  ASSERT_TRUE(closed) << "the cascade's answer has no Tell customers button";
+  EXPECT_TRUE(Contains(closed->blocks_json, "Tell the customers of INC-1"));
+
+  ASSERT_TRUE(slack().ClickEphemeralButton(mara, closed->ts, "notify.preview"));
+  const auto preview = [&] { return EphemeralWith(mara, "notify.send"); };
+  ASSERT_TRUE(
+      Eventually("the preview after Tell customers", [&] { return preview().has_value(); }));
+  EXPECT_TRUE(Contains(preview()->blocks_json, "4 customers")) << preview()->blocks_json;
+  EXPECT_TRUE(sink_->Received().empty()) << "nothing goes out before Send";
 }
 
 }  // namespace
