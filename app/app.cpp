@@ -218,6 +218,10 @@ class Server {
                           [this](const bot::ApiRequest& request) {
                             return ToHttpAnswer(site_.Banner(ToSiteRequest(request)));
                           });
+    endpoint_.AddApiRoute("POST", "/api/site/unsubscribe", config_.site_api_key,
+                          [this](const bot::ApiRequest& request) {
+                            return ToHttpAnswer(site_.Unsubscribe(request.body));
+                          });
     endpoint_.AddPublicRoute("GET", "/status", [this](const bot::ApiRequest& request) {
       return ToHttpAnswer(site_.StatusPage(ToSiteRequest(request)));
     });

@@ -106,6 +106,10 @@ Result<json::object> NotifyCommands::Preview(std::int64_t incident, const UserId
     notes.push_back(Count(preview->skipped, "contact address isn't", "contact addresses aren't") +
                     " usable and will be left out.");
   }
+  if (preview->unsubscribed > 0) {
+    notes.push_back(Count(preview->unsubscribed, "customer", "customers") +
+                    " unsubscribed and will be left out.");
+  }
   if (preview->previous) {
     notes.push_back(":warning: " + store::BroadcastNumberText(preview->previous->number) +
                     " already e-mailed these customers; Send mails them again.");

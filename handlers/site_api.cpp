@@ -3,6 +3,7 @@
 #include <variant>
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
@@ -223,6 +224,30 @@ SiteAnswer SiteApi::StatusPage(const SiteRequest& request) {
   answer.headers.emplace_back("Content-Security-Policy",
                               "default-src 'none'; style-src 'unsafe-inline'");
   answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return answer;
+}
+
+SiteAnswer SiteApi::Unsubscribe(std::string_view body) {
+  boost::system::error_code error;
+  const json::value parsed = json::parse(body, error);
+  const json::object* object = error ? nullptr : parsed.if_object();
+  const json::value* email = object ? object->if_contains("email") : nullptr;
+  if (email == nullptr || !email->is_string()) {
+    spdlog::info("event=site.unsubscribe_refused reason=malformed");
+    return JsonError(400, "invalid_request", "expected a JSON object with a string \"email\"");
+  }
+  auto done = preferences_.Unsubscribe(email->get_string());
+  if (!done) {
+    spdlog::info("event=site.unsubscribe_refused reason={}", done.error().detail);
+    return done.error().code == Errc::kInvalidInput
+               ? JsonError(400, "invalid_email", done.error().user_message)
+               : JsonError(500, "internal_error", "the request could not be recorded");
+  }
+  spdlog::info("event=site.unsubscribed already={}", !*done);
+  SiteAnswer answer;
+  answer.status = 200;
+  answer.body = json::serialize(json::object{{"unsubscribed", true}, {"already", !*done}});
+  answer.headers.emplace_back("Cache-Control", "no-store");
   return answer;
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/clock.hpp"
 #include "lifecycle/banner_service.hpp"
+#include "lifecycle/contact_preferences.hpp"
 #include "store/database.hpp"
 
 namespace swarmbot::handlers {
@@ -38,7 +39,7 @@ struct SiteSettings {
 class SiteApi {
  public:
   SiteApi(store::Database& db, const Clock& clock, SiteSettings settings)
-      : banners_(db, clock), settings_(settings) {}
+      : banners_(db, clock), preferences_(db, clock), settings_(settings) {}
 
   // GET /api/site/banner?audience=signed-in|everyone (everyone when absent).
   // 200 with {"audience": asked, "banner": null | {text, severity, link (or
@@ -54,12 +55,20 @@ class SiteApi {
   // subject, description, cases, contacts, people or signed-in banner.
   SiteAnswer StatusPage(const SiteRequest& request);
 
+  // POST /api/site/unsubscribe with {"email": "…"}, behind the site's key: the
+  // site's unsubscribe page reports a customer who asked for no more e-mail,
+  // and later broadcasts leave them out. 200 with {"unsubscribed": true,
+  // "already": bool}; 400 for a body that isn't such an object or an address
+  // that isn't usable. The address is never logged.
+  SiteAnswer Unsubscribe(std::string_view body);
+
  private:
   // 200 with `body`, or 304 when the client has it already.
   SiteAnswer WithValidators(const SiteRequest& request, std::string content_type, std::string body,
                             bool shared_cache);
 
   lifecycle::BannerService banners_;
+  lifecycle::ContactPreferences preferences_;
   SiteSettings settings_;
 };
 

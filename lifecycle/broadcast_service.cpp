@@ -18,6 +18,7 @@
 #include "store/records.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
+#include "store/unsubscribe_repository.hpp"
 
 namespace swarmbot::lifecycle {
 namespace {
@@ -32,9 +33,11 @@ struct Recipient {
 };
 
 // One recipient per address, ignoring ASCII case, in case order; unusable
-// addresses are counted, not mailed.
-std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident, int& skipped) {
+// and unsubscribed addresses are counted (once each), not mailed.
+std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident,
+                                  BroadcastPreview& preview) {
   store::CaseRepository cases(db);
+  store::UnsubscribeRepository unsubscribed(db);
   std::vector<Recipient> recipients;
   std::set<std::string> seen;
   for (const std::int64_t number : store::CaseLinkRepository(db).LinkedCases(incident)) {
@@ -43,10 +46,16 @@ std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident, in
       continue;
     }
     if (!MailableAddress(found->contact_email)) {
-      ++skipped;
+      ++preview.skipped;
       continue;
     }
-    if (seen.insert(FoldAddress(found->contact_email)).second) {
+    const std::string folded = FoldAddress(found->contact_email);
+    if (!seen.insert(folded).second) {
+      continue;
+    }
+    if (unsubscribed.Contains(folded)) {
+      ++preview.unsubscribed;
+    } else {
       recipients.push_back({found->contact_email, found->contact_name});
     }
   }
@@ -158,11 +167,14 @@ Result<BroadcastPreview> BroadcastService::Prepare(std::int64_t incident, const 
     }
     BroadcastPreview preview;
     preview.incident = incident;
-    const auto recipients = Recipients(db_, incident, preview.skipped);
+    const auto recipients = Recipients(db_, incident, preview);
     if (recipients.empty()) {
-      return MakeError(Errc::kInvalidInput, "no recipients",
-                       store::IncidentNumberText(incident) +
-                           " has no linked case with a contact e-mail address; nothing to send.");
+      return MakeError(
+          Errc::kInvalidInput, "no recipients",
+          store::IncidentNumberText(incident) +
+              (preview.unsubscribed > 0 ? "'s customers have all unsubscribed; nothing to send."
+                                        : " has no linked case with a contact e-mail address; "
+                                          "nothing to send."));
     }
     ChannelId report = where;
     if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);

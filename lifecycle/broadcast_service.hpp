@@ -39,6 +39,7 @@ struct BroadcastPreview {
   std::int64_t incident = 0;
   int recipients = 0;
   int skipped = 0;                   // contact addresses that can't be mailed
+  int unsubscribed = 0;              // addresses whose owners asked for no more e-mail
   std::vector<std::string> samples;  // the first few addresses, unmasked
   std::string subject;               // as the first recipient gets it
   std::string body;

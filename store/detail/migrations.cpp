@@ -619,9 +619,17 @@ ALTER TABLE swarms ADD COLUMN previous_channel_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE swarms ADD COLUMN previous_channel_name TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3, kVersion4, kVersion5,
-                                 kVersion6,  kVersion7,  kVersion8, kVersion9, kVersion10,
-                                 kVersion11, kVersion12, kVersion13};
+// Contacts who asked for no more broadcast e-mail (issue #6), by folded address.
+constexpr std::string_view kVersion14 = R"sql(
+CREATE TABLE unsubscribed (
+  address TEXT PRIMARY KEY,
+  unsubscribed_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4, kVersion5,
+                                 kVersion6,  kVersion7,  kVersion8,  kVersion9, kVersion10,
+                                 kVersion11, kVersion12, kVersion13, kVersion14};
 
 }  // namespace
 

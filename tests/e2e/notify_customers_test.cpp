@@ -201,9 +201,9 @@ TEST_F(NotifyCustomers, ClosingTheChangeOffersToTellTheCustomersOfTheIncidentsIt
                      {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
       "");
   EXPECT_TRUE(Contains(Type(mara, swarm, "/change", "done CHG-1 1"), "is done"));
-  Type(mara, swarm, "/swarm", "invite <@" + people().dev.str() + "|dev>");
-  ASSERT_TRUE(
-      Eventually("Dev in the swarm", [&] { return SwarmChannel()->HasMember(people().dev); }));
+  const std::string assigned =
+      Type(mara, swarm, "/change", "step assign CHG-1 1 <@" + people().dev.str() + "|dev>");
+  ASSERT_TRUE(Contains(assigned, "Assigned step 1")) << assigned;
   const std::string verified = Type(people().dev, swarm, "/change", "verify CHG-1 1");
   EXPECT_TRUE(Contains(verified, "verified")) << verified;
   EXPECT_TRUE(Contains(Type(mara, swarm, "/change", "submit CHG-1"), "CHG-1 is approved"));
@@ -219,6 +219,36 @@ TEST_F(NotifyCustomers, ClosingTheChangeOffersToTellTheCustomersOfTheIncidentsIt
       Eventually("the preview after Tell customers", [&] { return preview().has_value(); }));
   EXPECT_TRUE(Contains(preview()->blocks_json, "4 customers")) << preview()->blocks_json;
   EXPECT_TRUE(sink_->Received().empty()) << "nothing goes out before Send";
+}
+
+TEST_F(NotifyCustomers, ACustomerWhoUnsubscribedOnTheSiteGetsNoMoreEmail) {
+  StartWith(50);
+  PrepareIncident();
+  const std::map<std::string, std::string> key{{"Authorization", "Bearer " + stack_->SiteApiKey()},
+                                               {"Content-Type", "application/json"}};
+  const std::string body = R"({"email": "BO@example.com"})";
+  EXPECT_EQ(stack_->Request("POST", "/api/site/unsubscribe", {}, body).status, 401);
+  const auto unsubscribed = stack_->Request("POST", "/api/site/unsubscribe", key, body);
+  ASSERT_EQ(unsubscribed.status, 200) << unsubscribed.body;
+  EXPECT_EQ(stack_->Request("POST", "/api/site/unsubscribe", key, "{").status, 400);
+
+  Type(people().mara, SwarmChannel()->id, "/notify", "customers");
+  const auto preview = EphemeralWith(people().mara, "notify.send");
+  ASSERT_TRUE(preview) << "no preview with a Send button";
+  EXPECT_TRUE(Contains(preview->blocks_json, "3 customers")) << preview->blocks_json;
+  EXPECT_TRUE(Contains(preview->blocks_json, "1 customer unsubscribed")) << preview->blocks_json;
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send"));
+  ASSERT_TRUE(sink_->WaitForCount(2));
+  ASSERT_TRUE(Eventually("the final progress", [&] { return ProgressShows("Sent to 2 of 3"); }));
+  std::vector<std::string> to;
+  for (const auto& mail : sink_->Received()) {
+    to.insert(to.end(), mail.rcpt_tos.begin(), mail.rcpt_tos.end());
+  }
+  std::sort(to.begin(), to.end());
+  EXPECT_EQ(to, (std::vector<std::string>{"ada@example.com", "chloe@example.fr"}))
+      << "gone@example.org is refused by the server; bo@example.com unsubscribed";
+  const std::string log = testing::ReadFile(stack_->LogFile());
+  EXPECT_EQ(log.find("BO@example.com"), std::string::npos) << "the address is not logged";
 }
 
 }  // namespace

@@ -155,5 +155,31 @@ TEST(EscapeHtml, EscapesEveryCharacterThatCouldOpenMarkup) {
             "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
 }
 
+TEST_F(SiteApiTest, RecordsAnUnsubscribeOnceAndSaysWhenItWasThereAlready) {
+  const SiteAnswer first = site_.Unsubscribe(R"({"email": "Ana@Example.com"})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(json::parse(first.body), json::parse(R"({"unsubscribed": true, "already": false})"));
+  const SiteAnswer again = site_.Unsubscribe(R"({"email": "ana@example.com"})");
+  EXPECT_EQ(json::parse(again.body).at("already"), true);
+  EXPECT_EQ(Header(again, "Cache-Control"), "no-store");
+}
+
+TEST_F(SiteApiTest, RefusesAnUnsubscribeThatIsNotAnObjectWithAnAddress) {
+  const std::vector<std::string> bodies{
+      "",
+      "not json",
+      "[]",
+      "{}",
+      R"({"email": 5})",
+      R"({"email": "no-at-sign"})",
+      R"({"email": "a@b.c\r\nBcc: all@example.com"})",
+      "{\"email\": \"" + std::string(300, 'a') + "@example.com\"}"};
+  for (const std::string& body : bodies) {
+    const SiteAnswer answer = site_.Unsubscribe(body);
+    EXPECT_EQ(answer.status, 400) << body;
+    EXPECT_TRUE(json::parse(answer.body).at("message").is_string()) << body;
+  }
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "lifecycle/broadcast_runner.hpp"
+#include "lifecycle/contact_preferences.hpp"
 #include "lifecycle/effects.hpp"
 #include "store/banner_repository.hpp"
 #include "store/broadcast_repository.hpp"
@@ -119,6 +120,33 @@ TEST_F(BroadcastTest, PreviewCountsOneRecipientPerDistinctAddressIgnoringCase) {
             "Hello Ana Silva,\nit works again.\nUnsubscribe: "
             "https://takeout.example/unsubscribe?e=ana%40example.com\n");
   EXPECT_TRUE(sender_.sent.empty()) << "a preview sends nothing";
+}
+
+TEST_F(BroadcastTest, CustomersWhoUnsubscribedAreLeftOutAndCounted) {
+  SetUpIncidents();
+  ContactPreferences preferences(*db_, clock_);
+  EXPECT_TRUE(preferences.Unsubscribe("Ana@EXAMPLE.com").value());
+  EXPECT_FALSE(preferences.Unsubscribe("ana@example.com").value()) << "a second click is no error";
+  const auto not_address = preferences.Unsubscribe("ana at example");
+  ASSERT_FALSE(not_address);
+  EXPECT_EQ(not_address.error().code, Errc::kInvalidInput);
+
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  EXPECT_EQ(preview.recipients, 2);
+  EXPECT_EQ(preview.unsubscribed, 1) << "Ana's two cases are one customer";
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  Drain(runner_);
+  EXPECT_EQ(Recipients(), (std::vector<std::string>{"ben@example.com", "chloe@example.fr"}));
+}
+
+TEST_F(BroadcastTest, AnIncidentWhoseCustomersAllUnsubscribedSendsNothingAndSaysWhy) {
+  const std::int64_t incident = NewIncident();
+  ASSERT_TRUE(incidents_.LinkCases(incident, {CaseFrom("Dan Ito", "dan@example.com")}, mara_));
+  ASSERT_TRUE(ContactPreferences(*db_, clock_).Unsubscribe("dan@example.com"));
+  const auto preview = service_.Prepare(incident, mara_, ChannelId("CHERE"));
+  ASSERT_FALSE(preview);
+  EXPECT_NE(preview.error().user_message.find("all unsubscribed"), std::string::npos)
+      << preview.error().user_message;
 }
 
 TEST_F(BroadcastTest, SendsExactlyOneMessagePerContactAndNoneToOtherIncidentsCustomers) {
