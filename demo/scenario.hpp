@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -65,6 +66,72 @@ class Scenario {
   // The id of the last declare modal that opened for `who`, or "".
   std::string LastDeclareModal(const UserId& who) const;
 
+  // ---- Steps 8 to 16 (demo/scenario_steps.cpp) ----
+
+  // `who` types `/swarm experts` in the swarm channel; returns the list
+  // swarmbot posts there (its blocks hold the reasons and Invite buttons).
+  emulator::MessageSnapshot AskExperts(const UserId& who, const ChannelId& swarm);
+  // `who` clicks Invite on the `position`th expert (1 = first) of `list`.
+  void InviteExpert(const UserId& who, const ChannelId& swarm,
+                    const emulator::MessageSnapshot& list, int position);
+  // `expert` clicks Accept on the invitation in their direct message; returns
+  // once they are in the swarm channel.
+  void AcceptInvitation(const UserId& expert, const ChannelId& swarm);
+
+  // Before StartSwarmbot: adds the #cab channel (Kofi, Ana, Luis and Mara,
+  // who watches) and the config of the later steps (TakeOutLaterStepsToml)
+  // with customer e-mail through the SMTP server at `smtp_url`.
+  void PrepareLaterSteps(const std::string& smtp_url);
+  const ChannelId& cab() const { return cab_; }
+  // Imports samples/assets.toml (checkout-service, pricing-service, …).
+  std::string ImportAssets();
+
+  // `who` types `/problem new` in a swarm channel; returns the new "PRB-n".
+  std::string OpenProblem(const UserId& who, const ChannelId& swarm);
+
+  // What GET /api/site/banner?audience=… answered: the status, and the
+  // banner's text ("" when there is none).
+  struct SiteBanner {
+    int status = 0;
+    std::string text;
+    std::string body;
+  };
+  SiteBanner FetchBanner(const std::string& audience);
+
+  // `who` types `/change <text>`, fills the change form with `fields` (block
+  // id → what is typed or picked) and submits it. Returns the form's answer:
+  // "" when it closed, else its errors.
+  std::string FillChangeForm(const UserId& who, const ChannelId& where, const std::string& text,
+                             const std::map<std::string, std::vector<std::string>>& fields);
+  // FillChangeForm, then waits for the change's work plan in `where`;
+  // returns its number ("CHG-1"). Throws if the form showed errors.
+  std::string OpenChange(const UserId& who, const ChannelId& where, const std::string& text,
+                         const std::map<std::string, std::vector<std::string>>& fields);
+
+  // The approval request for `change` in #cab, once posted.
+  std::optional<emulator::MessageSnapshot> ApprovalRequest(const std::string& change);
+  // `who` clicks Approve on the request for `change`; returns what swarmbot
+  // answered them (only they see it).
+  std::string Vote(const UserId& who, const std::string& change);
+
+  // `who` clicks "Close change" on the work plan of `change` in `where` (it
+  // shows once the change is approved and its plan verified); returns what
+  // swarmbot answered them.
+  std::string CloseChange(const UserId& who, const ChannelId& where, const std::string& change);
+
+  // `who` types `/notify customers <incident>` in `where`, reads the preview
+  // and presses Send. Returns the preview as text; throws if there was no
+  // Send button or the sending didn't start.
+  std::string EmailCustomers(const UserId& who, const ChannelId& where,
+                             const std::string& incident);
+
+  // The newest message in `channel` whose text or blocks hold `part`.
+  std::optional<emulator::MessageSnapshot> LatestMessageWith(const ChannelId& channel,
+                                                             const std::string& part) const;
+  // The newest ephemeral answer to `user` that holds `part`.
+  std::optional<emulator::EphemeralSnapshot> LatestEphemeralWith(const UserId& user,
+                                                                 const std::string& part) const;
+
   // Waits until `predicate` holds, re-checked on every change in the
   // workspace; throws with `what` if it doesn't within the test timeout.
   void Await(const std::string& what, const std::function<bool()>& predicate);
@@ -88,6 +155,7 @@ class Scenario {
   TakeOut people_;
   std::vector<CaseSpec> cases_;
   std::vector<std::string> case_numbers_;
+  ChannelId cab_;
 };
 
 // The first "INC-n" in `text`, or "" when there is none.

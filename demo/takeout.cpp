@@ -218,6 +218,27 @@ std::string TakeOutRoutingToml() {
          "[[routing.rules]]\nskill = \"loyalty\"\nwords = [\"loyalty\", \"points\", \"rewards\"]\n";
 }
 
+std::string TakeOutLaterStepsToml(const TakeOut& people, const ChannelId& cab_channel,
+                                  const std::string& smtp_url) {
+  return "[cab]\nchannel = \"" + cab_channel.str() + "\"\nescalation_channel = \"" +
+         people.incidents.str() +
+         "\"\n"
+         "[cab.policies.emergency]\ngroups = [\"" +
+         people.cab.str() +
+         "\"]\nrule = \"n_of_m\"\nn = 2\ndeadline_hours = 2\n"
+         "[banner]\nclear_on_close = false\n"
+         "[smtp]\nurl = \"" +
+         smtp_url +
+         "\"\n"
+         "[broadcast]\nfrom = \"support@take-out.example\"\nfrom_name = \"Take-Out Support\"\n"
+         "subject = \"{incident}: FEAST25 works again\"\n"
+         "body = \"Hello {contact_name},\\n\\n{public_title}: fixed. FEAST25 works again "
+         "at checkout; sorry for the trouble.\\n\\n"
+         "To stop these messages: {unsubscribe_url}\\n\"\n"
+         "unsubscribe_url = \"https://take-out.example/unsubscribe?email={email}\"\n"
+         "rate_per_second = 200\n";
+}
+
 std::string TakeOutPeopleToml(const TakeOut& people) {
   struct Entry {
     const UserId& user;

@@ -58,6 +58,13 @@ std::string TakeOutRoutingToml();
 // Priya promotions 5 and checkout 3, Omar promotions 4 and loyalty 3 (capacity
 // 3), Chen payments 5, Sofia promotions 5 and pricing 4, Dev and Ines.
 std::string TakeOutPeopleToml(const TakeOut& people);
+// The config steps 9 to 16 add to the routing table: approval requests go to
+// `cab_channel`, where two of @cab must approve an emergency change within two
+// hours or the incident managers hear of it; customer
+// e-mail goes through the SMTP server at `smtp_url`; and a site banner stays
+// up when its incident closes, since in step 15 Priya takes it down herself.
+std::string TakeOutLaterStepsToml(const TakeOut& people, const ChannelId& cab_channel,
+                                  const std::string& smtp_url);
 // Past tickets for `swarmbot import history` (JSON Lines): Sofia resolved two
 // discount-code incidents; Omar, Chen and Dev resolved others of their own.
 std::string TakeOutHistoryJsonl(const TakeOut& people);

@@ -96,11 +96,15 @@ std::string MembersText(const lifecycle::IncidentStatus& status) {
   return text.empty() ? "nobody recorded" : text;
 }
 
-// What the swarm leaves behind. Problems and changes (#5) add their lines.
+// What the swarm leaves behind: the incident, its cases, its problems.
+// TODO(#5): the changes that fixed its problems too.
 std::string RecordsText(const lifecycle::IncidentStatus& status) {
   std::string text = "• Incident " + Number(status.incident) + " (" +
                      lifecycle::StateLabel(status.incident.state) + ")";
   text += "\n• Linked cases: " + LinkedCasesText(status);
+  if (!status.problems.empty()) {
+    text += "\n• Problems: " + ProblemsText(status.problems);
+  }
   if (!status.workarounds.empty()) {
     text += "\n• Articles attached:\n" + WorkaroundsText(status);
   }

@@ -73,14 +73,7 @@ class EndToEnd : public ::testing::Test {
   // launch_only: start the process without waiting for it, with every
   // auth.test failing (Slack unreachable), for tests of start-up itself.
   void Start(bool request_url_mode, bool launch_only = false) {
-    stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
-        .swarmbot_binary = testing::SwarmbotBinary(),
-        .work_dir = dir_.path(),
-        .slack = SlackOptions(),
-        .request_url_mode = request_url_mode,
-        .log_level = "debug",
-    });
-    scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
+    MakeStack(request_url_mode);
     if (const std::string extra = ExtraConfig(); !extra.empty()) {
       stack_->SetExtraConfig(demo::TakeOutRoutingToml() + "\n" + extra);
     }
@@ -90,6 +83,18 @@ class EndToEnd : public ::testing::Test {
       return;
     }
     stack_->StartSwarmbot();
+  }
+
+  // The stack and a quiet scenario with the Take-Out people; nothing started yet.
+  void MakeStack(bool request_url_mode = false) {
+    stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
+        .swarmbot_binary = testing::SwarmbotBinary(),
+        .work_dir = dir_.path(),
+        .slack = SlackOptions(),
+        .request_url_mode = request_url_mode,
+        .log_level = "debug",
+    });
+    scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
   }
 
   virtual emulator::Options SlackOptions() const { return {}; }

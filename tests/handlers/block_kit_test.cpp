@@ -180,6 +180,21 @@ TEST(ClosingSummary, GivesDurationsPeopleAndCases) {
   EXPECT_EQ(message.Text(), "INC-1 swarm closed · resolved in 2 h 30 min · 36 linked cases");
 }
 
+TEST(ClosingSummary, ListsTheIncidentsProblemsAmongItsRecords) {
+  lifecycle::IncidentStatus status;
+  status.incident.number = 4;
+  status.incident.state = store::IncidentState::kClosed;
+  store::Problem problem;
+  problem.number = 1;
+  problem.state = store::ProblemState::kClosed;
+  status.problems = {problem};
+  const std::string text = json::serialize(ClosingSummary(status, FakeClock().Now()).ToObject());
+  EXPECT_NE(text.find("• Incident INC-4 (closed)\\n• Linked cases: none yet\\n• Problems: PRB-1 "
+                      "(closed)"),
+            std::string::npos)
+      << text;
+}
+
 TEST(SwarmTopic, ShowsNumberPriorityAndStateWithinTheLimit) {
   store::Incident incident;
   incident.number = 4;

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""A loopback SMTP server for swarmbot's tests (Debian's python3-aiosmtpd).
+"""A loopback SMTP server for swarmbot's tests and demo (Debian's python3-aiosmtpd).
 
 Listens on 127.0.0.1 at a free port and prints "port N" once it does. Each
 message it accepts becomes DIR/NNNN.json: the envelope, the client's port
 (one port for many messages means one reused connection), the headers as
 received, the subject and body as a mail reader decodes them, and the raw
 text. --refuse ADDR answers RCPT TO:<ADDR> with 550, --defer ADDR with 451.
-It stops when its stdin closes, so it never outlives the test that started it.
+It stops when its stdin closes, so it never outlives the test or demo that started it.
 """
 import argparse
 import asyncio

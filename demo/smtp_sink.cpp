@@ -1,8 +1,10 @@
-#include "tests/support/smtp_sink.hpp"
+#include "demo/smtp_sink.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -13,11 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/support/testing.hpp"
-
 extern char** environ;
 
-namespace swarmbot::testing {
+namespace swarmbot::demo {
 namespace {
 
 namespace json = boost::json;
@@ -49,6 +49,13 @@ std::string String(const json::object& o, const char* key) {
   return v && v->is_string() ? std::string(v->as_string()) : "";
 }
 
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
 }  // namespace
 
 std::string ReceivedMail::Header(const std::string& name) const {
@@ -63,8 +70,8 @@ std::string ReceivedMail::Header(const std::string& name) const {
 SmtpSink::SmtpSink(const std::filesystem::path& folder, Options options) : folder_(folder) {
   std::filesystem::create_directories(folder_);
   std::vector<std::string> args{"/usr/bin/python3",
-                                std::string(SWARMBOT_SOURCE_DIR) + "/tests/support/smtp_sink.py",
-                                "--dir", folder_.string()};
+                                std::string(SWARMBOT_SOURCE_DIR) + "/demo/smtp_sink.py", "--dir",
+                                folder_.string()};
   for (const auto& a : options.refuse) {
     args.insert(args.end(), {"--refuse", a});
   }
@@ -96,7 +103,7 @@ SmtpSink::SmtpSink(const std::filesystem::path& folder, Options options) : folde
     ::close(out[0]);
     throw std::runtime_error("could not start the SMTP sink");
   }
-  const std::string line = ReadLine(out[0], kTestTimeout);
+  const std::string line = ReadLine(out[0], kMailWait);
   ::close(out[0]);
   if (!line.starts_with("port ")) {
     throw std::runtime_error("the SMTP sink did not start (is python3-aiosmtpd installed?)");
@@ -125,7 +132,7 @@ std::vector<ReceivedMail> SmtpSink::Received() const {
   std::sort(files.begin(), files.end());
   std::vector<ReceivedMail> mails;
   for (const auto& file : files) {
-    const json::object o = json::parse(ReadFile(file)).as_object();
+    const json::object o = json::parse(ReadAll(file)).as_object();
     ReceivedMail mail;
     mail.mail_from = String(o, "mail_from");
     for (const auto& r : o.at("rcpt_tos").as_array()) {
@@ -148,7 +155,7 @@ bool SmtpSink::WaitForCount(std::size_t count) const {
   // this waits on events, not on a timer.
   const int fd = ::inotify_init1(IN_CLOEXEC);
   ::inotify_add_watch(fd, folder_.c_str(), IN_MOVED_TO);
-  const auto deadline = std::chrono::steady_clock::now() + kTestTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + kMailWait;
   bool reached = false;
   while (!(reached = Received().size() >= count)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -164,4 +171,4 @@ bool SmtpSink::WaitForCount(std::size_t count) const {
   return reached;
 }
 
-}  // namespace swarmbot::testing
+}  // namespace swarmbot::demo
