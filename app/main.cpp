@@ -34,7 +34,8 @@ int EvalExperts(const std::string& data_dir) {
   const auto set = ef::LoadEvalSet(data_dir);
   if (!set) {
     std::fprintf(stderr, "swarmbot: eval: %s\n", set.error().detail.c_str());
-    return swarmbot::app::kExitFailure;
+    // An unusable input file, like the imports' bad files.
+    return swarmbot::app::kExitConfig;
   }
   for (const ef::EvalSetting setting : {ef::EvalSetting::kText, ef::EvalSetting::kTitle}) {
     std::printf("%s\n", ef::FormatMetrics(setting, ef::Evaluate(*set, setting)).c_str());
