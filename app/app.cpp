@@ -115,6 +115,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.cab = CabSettingsFrom(config.cab);
   settings.swarm_private = config.swarm_private;
   settings.swarm_private_from_priority = config.swarm_private_from_priority;
+  settings.unarchive_swarms = !config.user_token.Empty();
   return settings;
 }
 
@@ -170,7 +171,8 @@ class Server {
         site_(db, clock_, {.max_age_seconds = config.banner_max_age_seconds}),
         api_(io_.get_executor(), bot::WebApiOptions{.base_url = config.api_base_url,
                                                     .ca_file = config.ca_file,
-                                                    .bot_token = config.bot_token}),
+                                                    .bot_token = config.bot_token,
+                                                    .user_token = config.user_token}),
         worker_(io_.get_executor(), outbox_, clock_,
                 [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); }),
         endpoint_(

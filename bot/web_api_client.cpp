@@ -389,6 +389,19 @@ asio::awaitable<Result<ApiReply>> WebApiClient::Call(std::string method, std::st
                                        impl_->options.bot_token);
 }
 
+asio::awaitable<Result<ApiReply>> WebApiClient::CallAsUser(std::string method,
+                                                           std::string args_json) {
+  if (impl_->options.user_token.Empty()) {
+    co_return co_await SlackApi::CallAsUser(std::move(method), std::move(args_json));
+  }
+  co_return co_await impl_->CallMethod(std::move(method), std::move(args_json),
+                                       impl_->options.user_token);
+}
+
+bool WebApiClient::HasUserToken() const {
+  return !impl_->options.user_token.Empty();
+}
+
 asio::awaitable<Result<ApiReply>> WebApiClient::CallWithToken(std::string method,
                                                               std::string args_json, Secret token) {
   co_return co_await impl_->CallMethod(std::move(method), std::move(args_json), token);

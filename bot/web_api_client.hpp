@@ -21,6 +21,8 @@ struct WebApiOptions {
   // An extra trust anchor (PEM file), e.g. the emulator's CA; empty: system store.
   std::string ca_file{};
   Secret bot_token{};
+  // Optional xoxp- token for CallAsUser; empty: CallAsUser answers not_authed.
+  Secret user_token{};
   // The whole exchange: connect, TLS handshake, request and answer.
   std::chrono::milliseconds request_timeout{15'000};
   // Permits plain http:// base and response URLs (a local proxy, some tests).
@@ -65,6 +67,9 @@ class WebApiClient final : public SlackApi {
   WebApiClient& operator=(const WebApiClient&) = delete;
 
   boost::asio::awaitable<Result<ApiReply>> Call(std::string method, std::string args_json) override;
+  boost::asio::awaitable<Result<ApiReply>> CallAsUser(std::string method,
+                                                      std::string args_json) override;
+  bool HasUserToken() const override;
 
   // As Call, with another token in the Authorization header (the app-level
   // xapp- token for apps.connections.open, which Slack accepts only there).

@@ -27,6 +27,15 @@ class SlackApi {
   virtual boost::asio::awaitable<Result<ApiReply>> Call(std::string method,
                                                         std::string args_json) = 0;
 
+  // As Call, with the user token (xoxp-) instead of the bot's, for what a
+  // bot may not do (conversations.unarchive). Without a user token this
+  // answers kUnauthenticated with slack_error "not_authed", as Slack would.
+  virtual boost::asio::awaitable<Result<ApiReply>> CallAsUser(std::string method,
+                                                              std::string args_json);
+
+  // Whether CallAsUser has a token to call with.
+  virtual bool HasUserToken() const { return false; }
+
   // POSTs `body_json` to a response_url from a command or a click.
   virtual boost::asio::awaitable<Status> Respond(std::string response_url,
                                                  std::string body_json) = 0;

@@ -491,6 +491,11 @@ void ReadSecrets(const EnvLookup& env, Config& config) {
   config.intake_api_key = ReadSecret(env, "INTAKE_API_KEY");
   // Optional: without it GET /api/site/banner answers 401 to everyone.
   config.site_api_key = ReadSecret(env, "SITE_API_KEY");
+  // Optional: without it a reopened swarm moves to a new channel.
+  config.user_token = ReadSecret(env, "USER_TOKEN");
+  if (!config.user_token.Empty()) {
+    RequireSecret(config.user_token, "USER_TOKEN", "xoxp-", "");
+  }
   RequireSecret(config.bot_token, "BOT_TOKEN", "xoxb-", "the bot token calls the Web API");
   if (config.mode == Mode::kSocket) {
     RequireSecret(config.app_token, "APP_TOKEN", "xapp-", "Socket Mode needs the app token");

@@ -149,6 +149,9 @@ struct Config {
   Secret signing_secret;  // for request-URL mode
   Secret intake_api_key;  // guards POST /api/cases
   Secret site_api_key;    // guards GET /api/site/banner; empty: nobody may read it
+  // xoxp-…, optional: lets a reopened incident's swarm unarchive its old
+  // channel (Slack refuses conversations.unarchive to bot tokens).
+  Secret user_token;
 };
 
 // A config that can't be used. The message names the key and says what is

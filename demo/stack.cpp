@@ -79,8 +79,12 @@ void Stack::WriteConfig() const {
 
 std::vector<std::string> Stack::Secrets() const {
   const auto& s = slack_->options();
-  return {s.bot_token.Reveal(), s.app_token.Reveal(), s.signing_secret.Reveal(), intake_api_key_,
-          site_api_key_};
+  std::vector<std::string> secrets{s.bot_token.Reveal(), s.app_token.Reveal(),
+                                   s.signing_secret.Reveal(), intake_api_key_, site_api_key_};
+  if (!s.user_token.Empty()) {
+    secrets.push_back(s.user_token.Reveal());
+  }
+  return secrets;
 }
 
 void Stack::Launch(bool wait_ready) {
@@ -117,11 +121,16 @@ void Stack::StartSwarmbot() {
 
 std::map<std::string, std::string> Stack::SecretEnvironment() const {
   const auto& s = slack_->options();
-  return {{"SWARMBOT_BOT_TOKEN", s.bot_token.Reveal()},
-          {"SWARMBOT_APP_TOKEN", s.app_token.Reveal()},
-          {"SWARMBOT_SIGNING_SECRET", s.signing_secret.Reveal()},
-          {"SWARMBOT_INTAKE_API_KEY", intake_api_key_},
-          {"SWARMBOT_SITE_API_KEY", site_api_key_}};
+  std::map<std::string, std::string> env{{"SWARMBOT_BOT_TOKEN", s.bot_token.Reveal()},
+                                         {"SWARMBOT_APP_TOKEN", s.app_token.Reveal()},
+                                         {"SWARMBOT_SIGNING_SECRET", s.signing_secret.Reveal()},
+                                         {"SWARMBOT_INTAKE_API_KEY", intake_api_key_},
+                                         {"SWARMBOT_SITE_API_KEY", site_api_key_}};
+  // The emulator issues a user token only when asked to; swarmbot then gets it.
+  if (!s.user_token.Empty()) {
+    env.emplace("SWARMBOT_USER_TOKEN", s.user_token.Reveal());
+  }
+  return env;
 }
 
 Stack::CommandResult Stack::RunSwarmbotCommand(const std::vector<std::string>& args) {

@@ -171,6 +171,13 @@ Emulator::Emulator(Options options) : core_(std::make_unique<Core>(std::move(opt
   bot.real_name = o.bot_name;
   bot.is_bot = true;
   core_->ws.AddUser(std::move(bot));
+  if (!o.user_token.Empty()) {
+    detail::User owner;
+    owner.id = o.user_token_user_id;
+    owner.name = o.user_token_user_name;
+    owner.real_name = o.user_token_user_name;
+    core_->ws.AddUser(std::move(owner));
+  }
 }
 
 Emulator::~Emulator() = default;
@@ -273,6 +280,11 @@ void Emulator::DeactivateUser(const UserId& user) {
     u->active = false;
   }
   core_->NotifyLocked();
+}
+
+void Emulator::RevokeUserToken() {
+  std::lock_guard lock(core_->mu);
+  core_->ws.user_token_revoked = true;
 }
 
 void Emulator::SetEventSubscriptions(std::set<std::string> events) {

@@ -41,6 +41,13 @@ struct Options {
   Secret bot_token{"xoxb-1000000001-2000000002-emulatorbottoken0001"};
   Secret app_token{"xapp-1-A0EMU0APP1-3000000003-emulatorapptoken0001"};
   Secret signing_secret{"e6b1c0ffee5e1ec7ab1e0123456789ab"};
+  // A user token (xoxp-) issued to user_token_user, who is added to the
+  // workspace. Empty: the emulated app has no user token. Only the methods a
+  // user token is needed for accept it (conversations.unarchive and
+  // conversations.invite); it acts as that user, who must be in the channel.
+  Secret user_token{};
+  std::string user_token_user_id = "U0EMU0ADMN";
+  std::string user_token_user_name = "workspace-admin";
   // The deprecated verification token that payloads still carry.
   std::string verification_token = "emuVerificationToken0001";
 
@@ -223,6 +230,8 @@ class Emulator {
   ChannelId AddChannel(std::string name, std::vector<UserId> members, bool is_private = false);
   void SetPresence(const UserId& user, bool active);
   void DeactivateUser(const UserId& user);
+  // From now on Options::user_token answers token_revoked.
+  void RevokeUserToken();
   // Which events the app subscribes to (bot_events names such as
   // "message.channels", "member_joined_channel").
   void SetEventSubscriptions(std::set<std::string> events);

@@ -114,6 +114,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (ApprovalEffects::Handles(item.kind)) {
     co_return co_await approval_effects_.Run(item, api);
   }
+  if (SwarmUnarchiveEffects::Handles(item.kind)) {
+    co_return co_await swarm_unarchive_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,

@@ -20,6 +20,7 @@
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/spike_alert.hpp"
+#include "handlers/swarm_unarchive_effects.hpp"
 #include "handlers/work_plan_view.hpp"
 #include "store/database.hpp"
 #include "store/outbox.hpp"
@@ -126,6 +127,7 @@ class EffectRunner {
   BannerEffects banner_effects_{services_};
   ExpertEffects expert_effects_{services_};
   ApprovalEffects approval_effects_{services_};
+  SwarmUnarchiveEffects swarm_unarchive_effects_{services_};
 };
 
 }  // namespace swarmbot::handlers

@@ -185,9 +185,10 @@ std::string Router::HandleEvent(std::string_view payload_json) {
   if (user.empty() || channel.empty() || user == services_.settings.bot_user_id) {
     return {};
   }
+  const auto at = EventTime(payload->StringOr("event.event_ts"));
   auto recorded = event_type == "member_joined_channel"
-                      ? services_.swarms.MemberJoined(channel, user)
-                      : services_.swarms.MemberLeft(channel, user);
+                      ? services_.swarms.MemberJoined(channel, user, at)
+                      : services_.swarms.MemberLeft(channel, user, at);
   if (!recorded) {
     spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, recorded.error().detail);
   } else if (*recorded) {

@@ -66,6 +66,9 @@ struct Settings {
   // [swarm] private and private_from_priority: see SwarmChannelIsPrivate.
   bool swarm_private = false;
   int swarm_private_from_priority = 0;
+  // A user token is configured (SWARMBOT_USER_TOKEN): reopened swarms
+  // unarchive their channel instead of opening a new one.
+  bool unarchive_swarms = false;
 };
 
 // Whether a swarm channel for an incident of `priority` is private: always

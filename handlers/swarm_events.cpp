@@ -1,5 +1,7 @@
 #include "handlers/swarm_events.hpp"
 
+#include <charconv>
+
 #include <spdlog/spdlog.h>
 
 #include "handlers/detail/flat_json.hpp"
@@ -75,7 +77,8 @@ void ChannelArchived(detail::Services& services, std::string_view event_type,
     spdlog::warn("event=event.malformed type={} detail=\"{}\"", event_type, payload.error().detail);
     return;
   }
-  auto archived = services.swarms.ChannelArchived(ChannelId(payload->StringOr("event.channel")));
+  auto archived = services.swarms.ChannelArchived(ChannelId(payload->StringOr("event.channel")),
+                                                  EventTime(payload->StringOr("event.event_ts")));
   if (!archived) {
     spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, archived.error().detail);
   } else if (*archived) {
@@ -85,6 +88,33 @@ void ChannelArchived(detail::Services& services, std::string_view event_type,
 }
 
 }  // namespace
+
+std::optional<Clock::TimePoint> EventTime(std::string_view event_ts) {
+  const auto dot = event_ts.find('.');
+  const std::string_view whole = event_ts.substr(0, dot);
+  std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view{} : event_ts.substr(dot + 1);
+  // Seconds up to the year 2286, and digits only after the dot.
+  std::int64_t seconds = 0;
+  if (whole.empty() || whole.size() > 10 || fraction.size() > 9 ||
+      std::from_chars(whole.data(), whole.data() + whole.size(), seconds).ptr !=
+          whole.data() + whole.size()) {
+    return std::nullopt;
+  }
+  std::int64_t millis = 0;
+  for (std::size_t i = 0; i < fraction.size(); ++i) {
+    if (fraction[i] < '0' || fraction[i] > '9') {
+      return std::nullopt;
+    }
+    if (i < 3) {
+      millis = millis * 10 + (fraction[i] - '0');
+    }
+  }
+  for (std::size_t i = fraction.size(); i < 3; ++i) {
+    millis *= 10;
+  }
+  return Clock::TimePoint(std::chrono::milliseconds(seconds * 1000 + millis));
+}
 
 bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
                               std::string_view payload_json) {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <optional>
 #include <string_view>
 
+#include "common/clock.hpp"
 #include "handlers/detail/services.hpp"
 
 namespace swarmbot::handlers {
@@ -18,7 +20,12 @@ namespace swarmbot::handlers {
 // `group_archive` of a swarm channel records the swarm as archived.
 //
 // Returns false when `event_type` is none of these, so the router may go on.
+// (Joins and leaves are the router's; they are ordered by EventTime.)
 bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
                               std::string_view payload_json);
+
+// The time a Slack ts or event_ts ("1733370000.000200") stands for, to the
+// millisecond; nothing for an empty or malformed one.
+std::optional<Clock::TimePoint> EventTime(std::string_view event_ts);
 
 }  // namespace swarmbot::handlers

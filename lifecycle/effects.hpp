@@ -36,6 +36,13 @@ inline constexpr std::string_view kPostClosing = "swarm.post_closing";
 inline constexpr std::string_view kArchive = "swarm.archive";
 // In a reopened incident's new swarm channel: where the earlier swarm was.
 inline constexpr std::string_view kPostReopened = "swarm.post_reopened";
+// A reopened incident's archived swarm channel args[kArgChannel] is
+// unarchived with the user token and the bot invited back; the outcome goes
+// to SwarmService::RecordUnarchived (which queues the topic, summary, the
+// kPostUnarchived note and the invitation of args[kArgUsers] and
+// args[kArgUsergroups]) or UnarchiveFailed (a new channel instead).
+inline constexpr std::string_view kUnarchive = "swarm.unarchive";
+inline constexpr std::string_view kPostUnarchived = "swarm.post_unarchived";
 
 // Post args[kArgBody] (JSON) to args[kArgResponseUrl]. Runs on the stream
 // kResponseStream and has no incident: it may answer a click that named an

@@ -142,7 +142,8 @@ std::string PersonName(store::Database& db, const UserId& user) {
 std::vector<store::HistoryRow> GatherHistory(store::Database& db) {
   store::ExpertRepository experts(db);
   std::vector<store::HistoryRow> rows = experts.ImportedHistory();
-  for (auto more : {experts.ResolvedIncidents(), experts.ClosedCases()}) {
+  for (auto more :
+       {experts.ResolvedIncidents(), experts.ClosedCases(), experts.ResolvedProblems()}) {
     rows.insert(rows.end(), std::make_move_iterator(more.begin()),
                 std::make_move_iterator(more.end()));
   }
@@ -207,7 +208,11 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
     shortlist.incident = incident;
     shortlist.channel = swarm->channel_id;
     shortlist.query.text = record.subject + "\n" + record.description;
+    // Where it hurts: its territories, and the assets its problems impact.
     shortlist.query.components = record.territories;
+    for (std::string& asset : store::ExpertRepository(db_).IncidentAssets(incident)) {
+      shortlist.query.components.push_back(std::move(asset));
+    }
     shortlist.query.needed_skills =
         RequiredSkills(settings_.routing.rules, record.subject + "\n" + record.description);
     shortlist.query.now = Seconds(clock_.Now());

@@ -139,8 +139,7 @@ class ExpertService {
 };
 
 // Every history row the finder learns from, in one place: imported tickets,
-// resolved incidents and closed cases.
-// TODO(#4): resolved problems (their owner, cause and assets) as evidence too.
+// resolved incidents, closed cases and resolved problems.
 std::vector<store::HistoryRow> GatherHistory(store::Database& db);
 
 }  // namespace swarmbot::lifecycle

@@ -333,14 +333,18 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
     store::TimelineRepository(db_).Append(
         incident, now, actor.str(), std::string(words.kind),
         std::string(words.text) + (trimmed.empty() ? "" : ": " + trimmed));
+    bool unarchiving = false;
     if (transition == Transition::kReopen) {
-      // The team gathers again: an ended swarm restarts in a new channel.
+      // The team gathers again: an ended swarm restarts (unarchived, or in a
+      // new channel).
       if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
           swarm && !detail::SwarmIsLive(swarm)) {
-        detail::RestartSwarm(db_, *swarm, incidents.Find(incident).value(), actor, now);
+        unarchiving = detail::RestartSwarm(db_, *swarm, incidents.Find(incident).value(), actor,
+                                           now, {}, {}, unarchive_swarms_);
       }
     }
-    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
+    // An unarchived channel gets its topic and summary once it is back.
+    if (!unarchiving && detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
       detail::EnqueueEffect(db_, incident, effect::kSetTopic, now);
     }

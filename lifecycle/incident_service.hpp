@@ -131,6 +131,9 @@ class IncidentService {
   // Whether Declare also queues the incident for routing (config
   // routing.assign_on_declare); off unless set.
   void SetAssignOnDeclare(bool on) { assign_on_declare_ = on; }
+  // A user token is configured: reopening brings an archived swarm channel
+  // back instead of opening a new one (lifecycle/detail/swarm_life.hpp).
+  void SetUnarchiveSwarms(bool on) { unarchive_swarms_ = on; }
 
   // Results of effects, recorded by handlers::EffectRunner.
   Status RecordAnnouncement(std::int64_t incident, const ChannelId& channel, const MessageTs& ts);
@@ -142,6 +145,7 @@ class IncidentService {
   const Clock& clock_;
   PriorityMatrix matrix_;
   bool assign_on_declare_ = false;
+  bool unarchive_swarms_ = false;
   ReopenHook reopen_hook_;
 };
 

@@ -78,10 +78,19 @@ void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& ac
                actor.str());
 }
 
-void RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
-                  const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also,
-                  const std::vector<UserGroupId>& usergroups) {
-  const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
+std::string JoinUserIds(const std::vector<UserId>& users) {
+  return JoinIds(users);
+}
+
+std::string JoinGroupIds(const std::vector<UserGroupId>& groups) {
+  return JoinIds(groups);
+}
+
+void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
+                           const store::Incident& incident, const std::string& actor,
+                           const std::vector<UserId>& users,
+                           const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
+                           const std::string& why) {
   const std::string name = ReopenedChannelName(incident.number, incident.subject);
   store::SwarmRepository swarms(db);
   // Whoever was still in the old channel is out of it from now on.
@@ -91,13 +100,39 @@ void RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
   if (!swarm.channel_id.empty()) {
     EnqueueEffect(db, incident.number, effect::kPostReopened, now);
   }
-  store::TimelineRepository(db).Append(incident.number, now, actor.str(), "swarm_restarted",
-                                       "Swarm restarted in #" + name + " (the earlier #" +
+  store::TimelineRepository(db).Append(incident.number, now, actor, "swarm_restarted",
+                                       why + "Swarm restarted in #" + name + " (the earlier #" +
                                            swarm.channel_name + " stays archived), inviting " +
                                            std::to_string(users.size()) +
                                            (users.size() == 1 ? " person" : " people"));
   spdlog::info("event=swarm.restarted incident={} invitees={} actor={}",
+               store::IncidentNumberText(incident.number), users.size(), actor);
+}
+
+bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
+                  const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also,
+                  const std::vector<UserGroupId>& usergroups, bool unarchive) {
+  const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
+  // Only an archive Slack has confirmed: a closing swarm's archive may still
+  // be queued, and unarchiving before it would be undone by it.
+  if (!unarchive || swarm.state != store::SwarmState::kArchived || swarm.channel_id.empty()) {
+    MoveSwarmToNewChannel(db, swarm, incident, actor.str(), users, usergroups, now, "");
+    return false;
+  }
+  store::SwarmRepository swarms(db);
+  swarms.MarkAllLeft(swarm.id, now);
+  swarms.SetState(swarm.id, store::SwarmState::kStarting, now);
+  EnqueueEffect(db, incident.number, effect::kUnarchive, now,
+                {{std::string(effect::kArgChannel), swarm.channel_id.str()},
+                 {std::string(effect::kArgUsers), JoinIds(users)},
+                 {std::string(effect::kArgUsergroups), JoinIds(usergroups)}});
+  store::TimelineRepository(db).Append(
+      incident.number, now, actor.str(), "swarm_unarchiving",
+      "Unarchiving #" + swarm.channel_name + " to swarm there again, inviting " +
+          std::to_string(users.size()) + (users.size() == 1 ? " person" : " people"));
+  spdlog::info("event=swarm.unarchiving incident={} invitees={} actor={}",
                store::IncidentNumberText(incident.number), users.size(), actor.str());
+  return true;
 }
 
 }  // namespace swarmbot::lifecycle::detail

@@ -18,6 +18,9 @@
 namespace swarmbot::lifecycle {
 namespace {
 
+// How far ahead of our clock an event's own time may be (clocks differ).
+constexpr auto kEventClockSkew = std::chrono::minutes(1);
+
 // The actor first, then the invitees, each once.
 std::vector<UserId> InviteList(const UserId& actor, const std::vector<UserId>& invitees) {
   std::vector<UserId> users{actor};
@@ -68,7 +71,8 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
     if (auto ended = swarms.FindByIncident(input.incident)) {
       // Its channel was closed (by /swarm close) or archived in Slack while
       // the incident stayed open: swarm again in a new channel.
-      detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups);
+      detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
+                           unarchive_);
       return swarms.FindByIncident(input.incident).value();
     }
     store::Swarm swarm;
@@ -112,31 +116,35 @@ Result<std::optional<store::Swarm>> SwarmService::FindByIncident(std::int64_t in
 }
 
 Result<std::optional<std::int64_t>> SwarmService::MemberJoined(const ChannelId& channel,
-                                                               const UserId& user) {
-  return RecordPresence(channel, user, true);
+                                                               const UserId& user,
+                                                               std::optional<Clock::TimePoint> at) {
+  return RecordPresence(channel, user, true, at);
 }
 
 Result<std::optional<std::int64_t>> SwarmService::MemberLeft(const ChannelId& channel,
-                                                             const UserId& user) {
-  return RecordPresence(channel, user, false);
+                                                             const UserId& user,
+                                                             std::optional<Clock::TimePoint> at) {
+  return RecordPresence(channel, user, false, at);
 }
 
-Result<std::optional<std::int64_t>> SwarmService::RecordPresence(const ChannelId& channel,
-                                                                 const UserId& user, bool joined) {
+Result<std::optional<std::int64_t>> SwarmService::RecordPresence(
+    const ChannelId& channel, const UserId& user, bool joined, std::optional<Clock::TimePoint> at) {
   return InTransaction(db_, "member_event", [&]() -> Result<std::optional<std::int64_t>> {
     store::SwarmRepository swarms(db_);
     auto swarm = swarms.FindByChannel(channel);
     if (!swarm) {
       return std::optional<std::int64_t>{};
     }
+    // A time ahead of ours can't be right, and would outrank every later event.
     const auto now = clock_.Now();
+    const auto when = at && *at <= now + kEventClockSkew ? *at : now;
     if (joined) {
-      swarms.MarkJoined(swarm->id, user, now);
+      swarms.MarkJoined(swarm->id, user, when);
     } else {
-      swarms.MarkLeft(swarm->id, user, now);
+      swarms.MarkLeft(swarm->id, user, when);
     }
     store::TimelineRepository(db_).Append(
-        swarm->incident, now, user.str(), joined ? "member_joined" : "member_left",
+        swarm->incident, when, user.str(), joined ? "member_joined" : "member_left",
         joined ? "Joined the swarm channel" : "Left the swarm channel");
     return std::optional<std::int64_t>{swarm->incident};
   });
@@ -210,12 +218,14 @@ Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& chan
   });
 }
 
-Result<std::optional<std::int64_t>> SwarmService::ChannelArchived(const ChannelId& channel) {
+Result<std::optional<std::int64_t>> SwarmService::ChannelArchived(
+    const ChannelId& channel, std::optional<Clock::TimePoint> at) {
   auto swarm = FindByChannel(channel);
   if (!swarm) {
     return swarm.error();
   }
-  if (!*swarm) {
+  const bool seen = *swarm && at && (*swarm)->archived_at && *at <= *(*swarm)->archived_at;
+  if (!*swarm || seen) {
     return std::optional<std::int64_t>{};
   }
   if (auto recorded = RecordArchived((*swarm)->incident, channel); !recorded) {

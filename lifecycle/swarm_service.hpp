@@ -38,6 +38,10 @@ class SwarmService {
 
   SwarmService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
+  // A user token is configured: a swarm whose channel was archived comes
+  // back in that channel (effect::kUnarchive) instead of a new one.
+  void SetUnarchiveSwarms(bool on) { unarchive_ = on; }
+
   // One swarm per open incident; a second start is refused (kConflict) with
   // the channel's name. A swarm whose channel was closed or archived while
   // the incident stayed open starts again in a new channel, inviting its
@@ -50,10 +54,15 @@ class SwarmService {
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
   Result<std::optional<store::Swarm>> FindByIncident(std::int64_t incident);
 
-  // Someone joined or left `channel`. Returns the incident when `channel` is a
-  // swarm channel (and records it), nothing when it isn't one.
-  Result<std::optional<std::int64_t>> MemberJoined(const ChannelId& channel, const UserId& user);
-  Result<std::optional<std::int64_t>> MemberLeft(const ChannelId& channel, const UserId& user);
+  // Someone joined or left `channel` at `at` (the event's event_ts; now when
+  // it has none, or claims a time ahead of the clock). Returns the incident
+  // when `channel` is a swarm channel (and records it), nothing when it isn't
+  // one. Events arriving out of order are sorted by `at`.
+  Result<std::optional<std::int64_t>> MemberJoined(
+      const ChannelId& channel, const UserId& user,
+      std::optional<Clock::TimePoint> at = std::nullopt);
+  Result<std::optional<std::int64_t>> MemberLeft(const ChannelId& channel, const UserId& user,
+                                                 std::optional<Clock::TimePoint> at = std::nullopt);
 
   // ---- The swarm's own timeline entries (swarm_timeline.cpp) ----
 
@@ -90,9 +99,28 @@ class SwarmService {
   // for an incident that isn't resolved yet or has no live swarm.
   Status Close(std::int64_t incident, const UserId& actor);
 
-  // Someone archived `channel` in Slack. Returns the incident when it is a
-  // swarm channel (recorded as RecordArchived does).
-  Result<std::optional<std::int64_t>> ChannelArchived(const ChannelId& channel);
+  // ---- Unarchiving (swarm_unarchive.cpp) ----
+
+  // effect::kUnarchive brought `channel` back with the bot in it: the swarm
+  // is active there again. Queues the topic, the summary's refresh, the
+  // "reopened" note, the invitation of `users` and `usergroups` and the
+  // announcement's refresh. Does nothing when the swarm moved on meanwhile.
+  Status RecordUnarchived(std::int64_t incident, const ChannelId& channel,
+                          const std::vector<UserId>& users,
+                          const std::vector<UserGroupId>& usergroups);
+  // Slack refused (`reason`, e.g. "not_authed"): the swarm moves to a new
+  // channel as it would without a user token, inviting the same people.
+  Status UnarchiveFailed(std::int64_t incident, const ChannelId& channel, std::string_view reason,
+                         const std::vector<UserId>& users,
+                         const std::vector<UserGroupId>& usergroups);
+
+  // Someone archived `channel` in Slack at `at` (the event's event_ts).
+  // Returns the incident when it is a swarm channel (recorded as
+  // RecordArchived does). An event no newer than the archive already
+  // recorded is that same archive arriving late, e.g. after the channel was
+  // unarchived for a reopening: nothing is recorded and nothing returned.
+  Result<std::optional<std::int64_t>> ChannelArchived(
+      const ChannelId& channel, std::optional<Clock::TimePoint> at = std::nullopt);
 
   // `user` wrote a message in `channel`: counted for the closing summary
   // (the text isn't kept). Returns the incident when it is a live swarm's.
@@ -100,10 +128,12 @@ class SwarmService {
 
  private:
   Result<std::optional<std::int64_t>> RecordPresence(const ChannelId& channel, const UserId& user,
-                                                     bool joined);
+                                                     bool joined,
+                                                     std::optional<Clock::TimePoint> at);
 
   store::Database& db_;
   const Clock& clock_;
+  bool unarchive_ = false;
 };
 
 }  // namespace swarmbot::lifecycle

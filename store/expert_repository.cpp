@@ -145,6 +145,40 @@ std::vector<HistoryRow> ExpertRepository::ClosedCases() {
   return ReadRows(query, CaseNumberText);
 }
 
+std::vector<HistoryRow> ExpertRepository::ResolvedProblems() {
+  // Text: the title, every root cause noted and the workaround. Components:
+  // the impacted assets. Resolver: whoever moved it to resolved, else its
+  // owner (a problem closed by a change's cascade was closed by whoever
+  // closed the change, who need not know the problem).
+  SQLite::Statement query(
+      db_.Sql(),
+      "SELECT p.number, coalesce(p.closed_at, p.updated_at), p.title, "
+      " coalesce((SELECT group_concat(c.text, char(10)) FROM problem_causes c "
+      "  WHERE c.problem_id = p.number), '') || "
+      " CASE WHEN p.workaround <> '' THEN char(10) || p.workaround ELSE '' END, "
+      " coalesce((SELECT group_concat(a.asset, char(10)) FROM problem_assets a "
+      "  WHERE a.problem_id = p.number), ''), "
+      " coalesce((SELECT e.actor FROM problem_events e WHERE e.problem_id = p.number "
+      "  AND e.kind = 'state' AND e.text LIKE 'Resolved%' ORDER BY e.id DESC LIMIT 1), p.owner) "
+      "FROM problems p WHERE p.state IN ('resolved', 'closed') ORDER BY p.number");
+  std::vector<HistoryRow> rows = ReadRows(query, ProblemNumberText);
+  std::erase_if(rows, [](const HistoryRow& row) { return row.resolver.empty(); });
+  return rows;
+}
+
+std::vector<std::string> ExpertRepository::IncidentAssets(std::int64_t incident) {
+  SQLite::Statement query(
+      db_.Sql(),
+      "SELECT DISTINCT a.asset FROM problem_assets a JOIN problem_incidents l "
+      "ON l.problem_id = a.problem_id WHERE l.incident_id = ? ORDER BY a.asset");
+  query.bind(1, incident);
+  std::vector<std::string> assets;
+  while (query.executeStep()) {
+    assets.push_back(query.getColumn(0).getString());
+  }
+  return assets;
+}
+
 std::string ExpertRepository::HistoryFingerprint() {
   // Counts and latest stamps: any insert, resolution, closing or people
   // import moves one of them.
@@ -156,10 +190,14 @@ std::string ExpertRepository::HistoryFingerprint() {
       "('resolved', 'closed') AND owner <> ''), "
       "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM cases WHERE status = "
       "'closed'), "
-      "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM people)");
+      "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM people), "
+      "(SELECT count(*) || ':' || coalesce(max(updated_at), 0) || ':' || "
+      " coalesce(sum(coalesce(closed_at, 0)), 0) FROM problems WHERE state IN ('resolved', "
+      "'closed')), "
+      "(SELECT count(*) FROM problem_assets), (SELECT count(*) FROM problem_causes)");
   query.executeStep();
   std::string fingerprint;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 7; ++i) {
     fingerprint += query.getColumn(i).getString() + "|";
   }
   return fingerprint;

@@ -61,6 +61,12 @@ class ExpertRepository {
   std::vector<HistoryRow> ResolvedIncidents();
   // Closed cases that have an owner (components = the territory).
   std::vector<HistoryRow> ClosedCases();
+  // Resolved and closed problems ("PRB-n"): title, root causes and
+  // workaround as text, impacted assets as components, resolved by whoever
+  // moved them to resolved, else their owner.
+  std::vector<HistoryRow> ResolvedProblems();
+  // The impacted assets of the problems linked to `incident`, each once.
+  std::vector<std::string> IncidentAssets(std::int64_t incident);
   // A cheap fingerprint of everything the rows above and the people list
   // depend on: it changes whenever one of them may have.
   std::string HistoryFingerprint();

@@ -116,17 +116,33 @@ void SwarmRepository::MarkInvited(std::int64_t swarm, const UserId& user, Clock:
   Touch(db_, swarm, user, "invited_at = COALESCE(invited_at, ?)", now);
 }
 
-void SwarmRepository::MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
-  // A member who left and came back is present again. Slack doesn't keep
-  // its events in order, though: a leave recorded before any join means the
-  // join arrived late, and the leave still stands.
-  // TODO(#4): order joins and leaves by the events' own event_ts.
+void SwarmRepository::MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint at) {
+  // Slack doesn't keep its events in order (retries, reconnects), so `at` is
+  // the event's own time and the latest event decides. A join older than
+  // the recorded leave arrived late: the leave stands, and the join only
+  // fills in when they first came. A later join is a return: present again
+  // from then (two joins without a leave between mean a leave is still on
+  // its way, so the later join starts the current stay). At the same time,
+  // a leave before any join means the join is the late one.
+  // (SQLite reads the old row in every SET expression.)
+  constexpr const char* kStale =
+      "(left_at IS NOT NULL AND (left_at > ?1 OR (left_at = ?1 AND joined_at IS NULL)))";
   Touch(db_, swarm, user,
-        "joined_at = ?, left_at = CASE WHEN joined_at IS NULL THEN left_at ELSE NULL END", now);
+        (std::string("joined_at = CASE WHEN ") + kStale +
+         " THEN coalesce(joined_at, ?1) WHEN joined_at IS NULL OR left_at IS NOT NULL THEN ?1 "
+         "ELSE max(joined_at, ?1) END, left_at = CASE WHEN " +
+         kStale + " THEN left_at ELSE NULL END")
+            .c_str(),
+        at);
 }
 
-void SwarmRepository::MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint now) {
-  Touch(db_, swarm, user, "left_at = ?", now);
+void SwarmRepository::MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint at) {
+  // A leave older than the current stay (they came back after it) arrived
+  // late and changes nothing; otherwise the latest leave counts.
+  Touch(db_, swarm, user,
+        "left_at = CASE WHEN left_at IS NULL AND joined_at IS NOT NULL AND joined_at > ?1 "
+        "THEN NULL WHEN left_at IS NOT NULL AND left_at > ?1 THEN left_at ELSE ?1 END",
+        at);
 }
 
 void SwarmRepository::CountMessage(std::int64_t swarm, const UserId& user) {

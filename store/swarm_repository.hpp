@@ -29,8 +29,11 @@ class SwarmRepository {
   void SetState(std::int64_t swarm, SwarmState state, Clock::TimePoint now);
 
   void MarkInvited(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
-  void MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
-  void MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint now);
+  // A member_joined_channel / member_left_channel event of time `at` (the
+  // event's own event_ts). Events may arrive in any order: whether someone
+  // is in the channel follows the latest of them by `at`, not by arrival.
+  void MarkJoined(std::int64_t swarm, const UserId& user, Clock::TimePoint at);
+  void MarkLeft(std::int64_t swarm, const UserId& user, Clock::TimePoint at);
   // One more message by `user` in the swarm's channel.
   void CountMessage(std::int64_t swarm, const UserId& user);
   // Everyone still in the channel leaves now (it was archived).

@@ -39,9 +39,15 @@ struct Call {
   Workspace& ws;
   Args args;
   std::vector<std::string> warnings;
+  // Set when the call came with the user token: it acts as that user.
+  std::string acting_user{};
 
   const Options& options() const { return ws.options(); }
-  const std::string& bot_user() const { return ws.options().bot_user_id; }
+  // Who the call acts as: the bot, or the user token's user. Membership,
+  // visibility and "self" checks are about this user, as in Slack.
+  const std::string& bot_user() const {
+    return acting_user.empty() ? ws.options().bot_user_id : acting_user;
+  }
 };
 
 json::object Ok(Call& call, json::object body = {});

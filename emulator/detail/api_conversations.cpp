@@ -237,8 +237,25 @@ json::object ConversationsUnarchive(Call& call) {
   if (!channel->is_archived) {
     return Fail("not_archived");
   }
-  // A bot token can't: the bot left the channel when it was archived.
-  return Fail("not_in_channel");
+  if (call.acting_user.empty()) {
+    // A bot token can't: the bot left the channel when it was archived.
+    return Fail("not_in_channel");
+  }
+  // A person unarchives it and is in it afterwards; the bot is not, until
+  // someone invites it back.
+  channel->is_archived = false;
+  Message notice;
+  notice.user = call.acting_user;
+  notice.subtype = "channel_unarchive";
+  notice.text = "un-archived the channel";
+  const Message& posted = call.ws.Post(*channel, std::move(notice));
+  call.ws.Emit(json::object{{"type", channel->is_private ? "group_unarchive" : "channel_unarchive"},
+                            {"channel", channel->id},
+                            {"user", call.acting_user},
+                            {"event_ts", posted.ts}},
+               channel->is_private ? "group_unarchive" : "channel_unarchive", channel);
+  call.ws.AddMember(*channel, call.acting_user, "");
+  return Ok(call);
 }
 
 json::object ConversationsRename(Call& call) {

@@ -13,7 +13,9 @@
 namespace swarmbot::emulator::detail {
 namespace {
 
-enum class TokenKind { kBot, kApp };
+// kBotOrUser: also accepted with the user token (methods Slack refuses or
+// limits for bots, such as conversations.unarchive).
+enum class TokenKind { kBot, kApp, kBotOrUser };
 
 struct MethodSpec {
   std::string_view name;
@@ -34,9 +36,9 @@ constexpr std::array<MethodSpec, 37> kMethods{{
     {"chat.delete", api::ChatDelete, true, '3', TokenKind::kBot},
     {"chat.getPermalink", api::ChatGetPermalink, false, 's', TokenKind::kBot},
     {"conversations.create", api::ConversationsCreate, true, '2', TokenKind::kBot},
-    {"conversations.invite", api::ConversationsInvite, true, '3', TokenKind::kBot},
+    {"conversations.invite", api::ConversationsInvite, true, '3', TokenKind::kBotOrUser},
     {"conversations.archive", api::ConversationsArchive, true, '2', TokenKind::kBot},
-    {"conversations.unarchive", api::ConversationsUnarchive, true, '2', TokenKind::kBot},
+    {"conversations.unarchive", api::ConversationsUnarchive, true, '2', TokenKind::kBotOrUser},
     {"conversations.rename", api::ConversationsRename, true, '2', TokenKind::kBot},
     {"conversations.setTopic", api::ConversationsSetTopic, true, '2', TokenKind::kBot},
     {"conversations.setPurpose", api::ConversationsSetPurpose, true, '2', TokenKind::kBot},
@@ -252,10 +254,14 @@ HttpAnswer RunWebApi(Workspace& ws, const HttpCall& call) {
   const auto& o = ws.options();
   const bool is_bot = token == o.bot_token.Reveal();
   const bool is_app = token == o.app_token.Reveal();
-  if (!is_bot && !is_app) {
+  const bool is_user = !o.user_token.Empty() && token == o.user_token.Reveal();
+  if (!is_bot && !is_app && !is_user) {
     return JsonAnswer(Fail("invalid_auth"));
   }
-  if (is_app != app_method) {
+  if (is_user && ws.user_token_revoked) {
+    return JsonAnswer(Fail("token_revoked"));
+  }
+  if (is_app != app_method || (is_user && spec->token != TokenKind::kBotOrUser)) {
     return JsonAnswer(Fail("not_allowed_token_type"));
   }
   if (app_method && call.verb != "POST") {
@@ -272,7 +278,8 @@ HttpAnswer RunWebApi(Workspace& ws, const HttpCall& call) {
     }
   }
   parsed.values.erase("token");
-  Call c{ws, Args(std::move(parsed.values)), std::move(parsed.warnings)};
+  Call c{ws, Args(std::move(parsed.values)), std::move(parsed.warnings),
+         is_user ? o.user_token_user_id : std::string()};
   HttpAnswer answer = JsonAnswer(spec->run(c));
   answer.headers.emplace_back("X-OAuth-Scopes",
                               "commands,chat:write,chat:write.public,channels:manage,"

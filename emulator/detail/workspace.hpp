@@ -228,6 +228,8 @@ class Workspace {
   std::map<std::string, int, std::less<>> delivery_counts;
   // Rate-limit windows (key → window start, calls in it); see RunWebApi.
   std::map<std::string, std::pair<std::int64_t, int>, std::less<>> rate_windows;
+  // Emulator::RevokeUserToken: the user token answers token_revoked.
+  bool user_token_revoked = false;
   std::uint16_t port = 0;  // the server's, for URLs handed out
 
  private:

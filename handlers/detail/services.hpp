@@ -55,6 +55,8 @@ struct Services {
         approvals(db, clock, s.cab),
         settings(std::move(s)) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
+    incidents.SetUnarchiveSwarms(settings.unarchive_swarms);
+    swarms.SetUnarchiveSwarms(settings.unarchive_swarms);
     problems.SetReopenWindow(std::chrono::hours(24 * settings.problem_reopen_days));
     incidents.SetReopenHook(
         [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {

@@ -27,14 +27,31 @@ void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::ve
 void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& actor,
                 Clock::TimePoint now);
 
-// An ended swarm (closing or archived) of an open incident starts again in a
-// new channel ("…-reopened"), since a bot can't unarchive; the old channel
-// is linked from the new one and everyone who was in the swarm, plus
-// `actor`, is invited again, with `also` and the members of `usergroups`.
-// TODO(#4): with a user token configured, conversations.unarchive the old
-// channel instead of opening a new one.
-void RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
+// An ended swarm (closing or archived) of an open incident starts again.
+// Everyone who was in the swarm, plus `actor`, is invited again, with `also`
+// and the members of `usergroups`. Where it gathers:
+// - `unarchive` (a user token is configured) and the channel is archived:
+//   the same channel, through effect::kUnarchive; the swarm is `starting`
+//   until the effect records the outcome (SwarmService::RecordUnarchived or
+//   UnarchiveFailed, which falls back to a new channel).
+// - otherwise a new channel ("…-reopened"), since a bot can't unarchive; the
+//   old channel is linked from the new one.
+// Returns true when it went the unarchive way: the effect then refreshes the
+// topic and summary itself, once the channel is back.
+bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
                   const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also = {},
-                  const std::vector<UserGroupId>& usergroups = {});
+                  const std::vector<UserGroupId>& usergroups = {}, bool unarchive = false);
+
+// The swarm moves to a new channel named for the reopening; `users` and the
+// members of `usergroups` are invited there. `why` goes on the timeline.
+void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
+                           const store::Incident& incident, const std::string& actor,
+                           const std::vector<UserId>& users,
+                           const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
+                           const std::string& why);
+
+// "U1,U2" for an effect's argument, and back.
+std::string JoinUserIds(const std::vector<UserId>& users);
+std::string JoinGroupIds(const std::vector<UserGroupId>& groups);
 
 }  // namespace swarmbot::lifecycle::detail

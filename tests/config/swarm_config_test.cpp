@@ -39,5 +39,25 @@ TEST(SwarmConfig, RefusesAnInvitationTimeoutThatIsNotAPositiveWholeNumber) {
   }
 }
 
+TEST(SwarmConfig, TheUserTokenIsOptionalAndReadFromTheEnvironmentOnly) {
+  EXPECT_TRUE(ParseConfig("", "swarmbot.toml", Secrets).user_token.Empty());
+  auto with_user = [](const std::string& token) {
+    return [token](const std::string& name) -> std::optional<std::string> {
+      return name == "SWARMBOT_USER_TOKEN" ? std::optional<std::string>(token) : Secrets(name);
+    };
+  };
+  EXPECT_EQ(ParseConfig("", "swarmbot.toml", with_user("xoxp-1-secretuser")).user_token.Reveal(),
+            "xoxp-1-secretuser");
+  try {
+    ParseConfig("", "swarmbot.toml", with_user("xoxb-1-notauser"));
+    ADD_FAILURE() << "accepted a bot token as the user token";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("SWARMBOT_USER_TOKEN: must start with xoxp-"), std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("notauser"), std::string::npos) << "never the secret itself";
+  }
+}
+
 }  // namespace
 }  // namespace swarmbot::config

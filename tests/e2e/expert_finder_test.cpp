@@ -1,7 +1,8 @@
 // The Expert Finder through the real binary (issue #4): /swarm experts
 // proposes Sofia first in a Take-Out-like setup, Invite → direct message →
 // Accept → she joins; a decline moves on to the next candidate; /swarm invite
-// adds a user group's members; bad requests are answered.
+// adds a user group's members; bad requests are answered; someone who left
+// the channel may be proposed again; a deactivated person is not proposed.
 #include <optional>
 #include <string>
 
@@ -70,6 +71,32 @@ class ExpertFinder : public EndToEnd {
     }));
     return ask;
   }
+
+  // Asks for experts once more and returns the newest list's blocks.
+  std::string AskAgain(const ChannelId& swarm) {
+    const std::size_t before = Lists(swarm).size();
+    Type(people().priya, swarm, "/swarm", "experts");
+    std::vector<emulator::MessageSnapshot> lists;
+    EXPECT_TRUE(Eventually("a new experts list", [&] {
+      lists = Lists(swarm);
+      return lists.size() > before;
+    }));
+    return lists.empty() ? std::string() : lists.back().blocks_json;
+  }
+
+  std::vector<emulator::MessageSnapshot> Lists(const ChannelId& swarm) {
+    std::vector<emulator::MessageSnapshot> lists;
+    const auto channel = slack().Channel(swarm);
+    for (const auto& message : channel->messages) {
+      if (message.text.starts_with("Experts for INC-1")) {
+        lists.push_back(message);
+      }
+    }
+    return lists;
+  }
+
+  // What an Invite button for `user` carries.
+  static std::string Button(const UserId& user) { return "\"INC-1 " + user.str() + "\""; }
 
   // The user id on the Invite button numbered `n` (1-based) of `list`.
   static std::string InviteeOf(const emulator::MessageSnapshot& list, int n) {
@@ -170,6 +197,74 @@ TEST_F(ExpertFinder, AsksThatCannotBeServedAreAnsweredWithWhatToDo) {
   EXPECT_TRUE(Has(Type(people().priya, people().incidents, "/swarm", "experts INC-77"),
                   "INC-77 doesn't exist"));
   EXPECT_TRUE(Has(Type(people().priya, people().incidents, "/swarm", "experts"), "Which incident"));
+}
+
+TEST_F(ExpertFinder, AnExpertWhoLeftTheChannelIsProposedAgainAndTheSummaryShowsTheLeave) {
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(slack().JoinChannel(people().sofia, swarm));
+  EXPECT_FALSE(Has(AskAgain(swarm), Button(people().sofia))) << "she is in the channel";
+  ASSERT_TRUE(slack().LeaveChannel(people().sofia, swarm));
+  ASSERT_TRUE(Eventually("her leave recorded", [&] {
+    return Has(Type(people().mara, people().incidents, "/incident", "status INC-1"), "Left");
+  }));
+  EXPECT_TRUE(Has(AskAgain(swarm), Button(people().sofia)))
+      << "she left, so she may be asked again";
+
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the closing summary", [&] {
+    const auto channel = slack().Channel(swarm);
+    for (const auto& message : channel->messages) {
+      if (Has(message.text, ":tada:") || Has(message.blocks_json, ":tada:")) {
+        return Has(message.blocks_json, people().sofia.str()) && Has(message.blocks_json, "left");
+      }
+    }
+    return false;
+  }));
+}
+
+TEST_F(ExpertFinder, ADeactivatedExpertIsNotProposed) {
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(Has(AskAgain(swarm), Button(people().sofia)));
+  slack().DeactivateUser(people().sofia);
+  const std::string list = AskAgain(swarm);
+  EXPECT_FALSE(Has(list, Button(people().sofia))) << list;
+  EXPECT_TRUE(Has(list, "experts.invite.1")) << "others are still proposed";
+}
+
+TEST_F(ExpertFinder, AResolvedProblemIsEvidenceAndItsAssetsJoinTheSearch) {
+  const std::string catalogue = std::string(SWARMBOT_SOURCE_DIR) + "/samples/assets.toml";
+  ASSERT_EQ(stack_->RunSwarmbotCommand({"import", "assets", catalogue}).status, 0);
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  // Ines finds and resolves the problem behind it, outside the swarm channel.
+  const ChannelId desk = people().incidents;
+  EXPECT_TRUE(
+      Has(Type(people().ines, desk, "/problem", "new FEAST25 discount rule ended early"), "PRB-1"));
+  Type(people().ines, desk, "/problem", "cause PRB-1 the discount code rule had a stale end date");
+  Type(people().ines, desk, "/problem", "asset PRB-1 checkout-service");
+  Type(people().ines, desk, "/problem", "link PRB-1 INC-1");
+  const std::string resolved = Type(people().ines, desk, "/problem", "resolve PRB-1");
+  ASSERT_TRUE(Has(resolved, "PRB-1")) << resolved;
+  const std::string list = AskAgain(swarm);
+  EXPECT_TRUE(Has(list, Button(people().ines))) << list;
+  EXPECT_TRUE(Has(list, "resolved PRB-1")) << list;
+}
+
+TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
+  const ChannelId swarm = StartSwarm();
+  const auto list = AskForExperts(swarm);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(InviteeOf(*list, 1), people().sofia.str());
+  const UserId next(InviteeOf(*list, 2));
+  ASSERT_FALSE(next.empty());
+  slack().DeactivateUser(people().sofia);
+  ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));
+  EXPECT_TRUE(Invitation(next)) << "Slack refused Sofia's DM, so the next person is asked";
+  const auto dm = slack().DirectMessage(people().sofia);
+  EXPECT_TRUE(!dm || dm->messages.empty());
+  EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
 }
 
 }  // namespace

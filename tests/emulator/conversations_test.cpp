@@ -263,5 +263,56 @@ TEST_F(Conversations, OpensOneDirectMessagePerUser) {
   EXPECT_EQ(ErrorOf(Call("conversations.open", {{"users", ws_.dev.str()}})), "user_disabled");
 }
 
+// An app installed with a user token, which only a few methods accept.
+class UserToken : public EmulatorTest {
+ protected:
+  static Options WithUserToken() {
+    Options options;
+    options.user_token = Secret("xoxp-1000000001-4000000004-emulatorusertoken01");
+    return options;
+  }
+  UserToken() : EmulatorTest(WithUserToken()) {}
+
+  json::object CallAsUser(const std::string& method, const json::object& args) {
+    return client_.CallJson(method, args, emulator_.options().user_token.Reveal());
+  }
+  UserId Admin() const { return UserId(emulator_.options().user_token_user_id); }
+};
+
+TEST_F(UserToken, UnarchivesWhatTheBotTokenMayNotAndTheUserMayInviteTheBotBack) {
+  const std::string id = CreateChannel("inc-9-unarchive");
+  ASSERT_TRUE(IsOk(Call("conversations.archive", {{"channel", id}})));
+  EXPECT_EQ(ErrorOf(Call("conversations.unarchive", {{"channel", id}})), "not_in_channel");
+  ASSERT_TRUE(IsOk(CallAsUser("conversations.unarchive", {{"channel", id}})));
+  auto channel = emulator_.Channel(ChannelId(id));
+  EXPECT_FALSE(channel->is_archived);
+  EXPECT_TRUE(channel->HasMember(Admin()));
+  EXPECT_FALSE(channel->HasMember(emulator_.BotUserId()));
+  EXPECT_EQ(ErrorOf(CallAsUser("conversations.unarchive", {{"channel", id}})), "not_archived");
+  // Only its members may invite; the user is one now.
+  ASSERT_TRUE(IsOk(CallAsUser("conversations.invite",
+                              {{"channel", id}, {"users", emulator_.BotUserId().str()}})));
+  EXPECT_TRUE(emulator_.Channel(ChannelId(id))->HasMember(emulator_.BotUserId()));
+  EXPECT_EQ(
+      ErrorOf(CallAsUser("conversations.invite", {{"channel", id}, {"users", Admin().str()}})),
+      "cant_invite_self");
+}
+
+TEST_F(UserToken, IsRefusedByBotMethodsAndOnceRevoked) {
+  EXPECT_EQ(
+      ErrorOf(CallAsUser("chat.postMessage", {{"channel", ws_.general.str()}, {"text", "x"}})),
+      "not_allowed_token_type");
+  const std::string id = CreateChannel("inc-10-revoked");
+  ASSERT_TRUE(IsOk(Call("conversations.archive", {{"channel", id}})));
+  emulator_.RevokeUserToken();
+  EXPECT_EQ(ErrorOf(CallAsUser("conversations.unarchive", {{"channel", id}})), "token_revoked");
+  EXPECT_TRUE(emulator_.Channel(ChannelId(id))->is_archived);
+}
+
+TEST_F(Conversations, WithoutAUserTokenNoOtherTokenIsAccepted) {
+  EXPECT_EQ(ErrorOf(client_.CallJson("conversations.unarchive", {{"channel", "C1"}}, "xoxp-")),
+            "invalid_auth");
+}
+
 }  // namespace
 }  // namespace swarmbot::emulator::testing

@@ -62,6 +62,40 @@ class FakeSlack final : public SlackApi {
 
   awaitable<Status> Respond(std::string, std::string) override { co_return Status{}; }
 
+  // With `user_token`, acts as UADMIN for unarchive and invite; without,
+  // answers not_authed as SlackApi does.
+  awaitable<Result<ApiReply>> CallAsUser(std::string method, std::string args_json) override {
+    if (!user_token) {
+      co_return co_await SlackApi::CallAsUser(std::move(method), std::move(args_json));
+    }
+    calls.push_back("user:" + method);
+    json::object args = json::parse(args_json).as_object();
+    auto channel = Find(args);
+    if (!channel) {
+      co_return channel.error();
+    }
+    Result<json::object> result = json::object{};
+    if (method == "conversations.unarchive") {
+      if (!(*channel)->archived) {
+        co_return SlackError("not_archived");
+      }
+      (*channel)->archived = false;
+      (*channel)->members.insert("UADMIN");
+    } else if (method == "conversations.invite") {
+      result = Invite(**channel, args);
+    } else {
+      co_return SlackError("not_allowed_token_type");
+    }
+    if (!result) {
+      co_return result.error();
+    }
+    ApiReply reply;
+    reply.body = R"({"ok":true})";
+    co_return reply;
+  }
+
+  bool user_token = false;
+
   Channel& Named(const std::string& name) {
     for (auto& [id, channel] : channels) {
       if (channel.name == name) {
@@ -609,6 +643,54 @@ TEST_F(EffectRunnerTest, ReopeningAClosedIncidentSwarmsInANewChannelWithTheSameM
   EXPECT_EQ(swarm.state, store::SwarmState::kActive);
   EXPECT_EQ(swarm.channel_id, ChannelId(reopened.id));
   EXPECT_EQ(swarm.previous_channel_id, ChannelId(old_id));
+}
+
+TEST_F(EffectRunnerTest, WithAUserTokenReopeningUnarchivesTheChannelAndBringsEveryoneBack) {
+  incidents_.SetUnarchiveSwarms(true);
+  slack_.user_token = true;
+  Declare();
+  Start({UserId("USOFIA")});
+  Drain();
+  const std::string id = slack_.Named(kName).id;
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), "Fixed"));
+  Drain();
+  ASSERT_TRUE(slack_.Named(kName).archived);
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kReopen, UserId("UMARA"), "again"));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  FakeSlack::Channel& channel = slack_.Named(kName);
+  EXPECT_FALSE(channel.archived);
+  EXPECT_EQ(channel.members,
+            (std::set<std::string>{"UADMIN", "UBOT", "UMARA", "UPRIYA", "USOFIA"}));
+  ASSERT_EQ(channel.messages.size(), 3u);  // summary, closing summary, reopening note
+  EXPECT_NE(json::serialize(channel.messages[2]).find("was reopened"), std::string::npos);
+  EXPECT_EQ(slack_.Count("conversations.create"), 1u);
+  EXPECT_EQ(slack_.Count("user:conversations.unarchive"), 1u);
+  auto swarm = swarms_.FindByIncident(1).value().value();
+  EXPECT_EQ(swarm.state, store::SwarmState::kActive);
+  EXPECT_EQ(swarm.channel_id, ChannelId(id));
+  EXPECT_NE(channel.topic.find("in progress"), std::string::npos) << channel.topic;
+}
+
+TEST_F(EffectRunnerTest, WhenTheUserTokenIsRefusedTheSwarmMovesToANewChannel) {
+  incidents_.SetUnarchiveSwarms(true);  // configured, but Slack answers not_authed
+  Declare();
+  Start({UserId("USOFIA")});
+  Drain();
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), "Fixed"));
+  Drain();  // archived: the reopening tries to unarchive
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kReopen, UserId("UMARA"), "again"));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_TRUE(slack_.Named(kName).archived);
+  FakeSlack::Channel& reopened = slack_.Named(kName + "-reopened");
+  EXPECT_EQ(reopened.members, (std::set<std::string>{"UBOT", "UMARA", "UPRIYA", "USOFIA"}));
+  EXPECT_EQ(db_->Sql()
+                .execAndGet("SELECT count(*) FROM timeline WHERE text LIKE 'Slack refused to "
+                            "unarchive #" +
+                            kName + " (not_authed). Swarm restarted in #%'")
+                .getInt(),
+            1);
 }
 
 TEST_F(EffectRunnerTest, AnnouncesNothingWithoutAManagersChannel) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lifecycle/problem_service.hpp"
 #include "store/expert_repository.hpp"
 #include "store/outbox.hpp"
 #include "store/people_repository.hpp"
@@ -136,6 +137,64 @@ TEST_F(ExpertServiceTest, AResolvedIncidentBecomesHistoryOfItsOwner) {
   ASSERT_EQ(after.size(), 5u);
   EXPECT_EQ(after.back().id, "INC-1");
   EXPECT_EQ(after.back().resolver, "UOMAR");
+}
+
+// A problem Chen worked on: its cause and asset, resolved by `resolver`.
+std::int64_t ResolvedProblem(ProblemService& problems, const UserId& resolver) {
+  const ProblemActor chen{UserId("UCHEN"), false};
+  const auto number =
+      problems.Create({"Basket totals rounded wrongly at checkout", {}}, chen.user).value().number;
+  EXPECT_TRUE(problems.AddCause(number, "checkout-service rounds discounted totals", chen));
+  EXPECT_TRUE(problems.AddAssets(number, {"checkout-service"}, chen));
+  EXPECT_TRUE(problems.Move(number, ProblemMove::kResolve, {resolver, true}, ""));
+  return number;
+}
+
+TEST_F(ExpertServiceTest, AResolvedProblemBecomesHistoryOfWhoeverResolvedIt) {
+  ProblemService problems(*db_, clock_, incidents_);
+  ASSERT_TRUE(problems.ImportAssets({{"checkout-service", "payments", "Checkout"}}));
+  ASSERT_TRUE(problems.Create({"Still open", {}}, UserId("UCHEN")));
+  EXPECT_EQ(GatherHistory(*db_).size(), 4u) << "an open problem is no evidence yet";
+  ResolvedProblem(problems, UserId("UOMAR"));
+  const auto rows = GatherHistory(*db_);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows.back().id, "PRB-2");
+  EXPECT_EQ(rows.back().resolver, "UOMAR");
+  EXPECT_EQ(rows.back().title, "Basket totals rounded wrongly at checkout");
+  EXPECT_EQ(rows.back().text, "checkout-service rounds discounted totals");
+  EXPECT_EQ(rows.back().components, std::vector<std::string>{"checkout-service"});
+}
+
+TEST_F(ExpertServiceTest, AProblemClosedWithoutAResolveCountsForItsOwner) {
+  ProblemService problems(*db_, clock_, incidents_);
+  ASSERT_TRUE(problems.Create({"Coupon cache stale", {}}, UserId("UCHEN")));
+  db_->Sql().exec("UPDATE problems SET state = 'closed', closed_at = 1 WHERE number = 1");
+  const auto rows = GatherHistory(*db_);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows.back().resolver, "UCHEN");
+}
+
+TEST_F(ExpertServiceTest, TheIncidentsProblemAssetsJoinTheQueryAndReasonsNameTheProblem) {
+  ProblemService problems(*db_, clock_, incidents_);
+  ASSERT_TRUE(problems.ImportAssets({{"checkout-service", "payments", "Checkout"}}));
+  const auto earlier = ResolvedProblem(problems, UserId("UCHEN"));
+  // Today's problem, linked to the incident, impacts the same asset.
+  const auto today = problems.Create({"FEAST25 rejected", incident_}, priya_).value().number;
+  ASSERT_TRUE(problems.AddAssets(today, {"checkout-service"}, {priya_, true}));
+  auto shortlist = experts_.Shortlist(incident_, 15);
+  ASSERT_TRUE(shortlist);
+  ASSERT_FALSE(shortlist->query.components.empty());
+  EXPECT_EQ(shortlist->query.components.back(), "checkout-service");
+  const ExpertList list = Propose();
+  bool named = false;
+  for (const auto& expert : list.experts) {
+    for (const auto& reason : expert.reasons) {
+      named = named ||
+              (expert.user == UserId("UCHEN") &&
+               reason.find("resolved " + store::ProblemNumberText(earlier)) != std::string::npos);
+    }
+  }
+  EXPECT_TRUE(named) << "Chen's reasons name the problem he resolved";
 }
 
 TEST_F(ExpertServiceTest, AskingNeedsAnIncidentASwarmAndPeople) {
