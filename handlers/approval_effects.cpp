@@ -7,6 +7,7 @@
 
 #include "handlers/approval_view.hpp"
 #include "handlers/detail/slack_call.hpp"
+#include "handlers/mrkdwn.hpp"
 #include "lifecycle/approval_effects.hpp"
 #include "lifecycle/effects.hpp"
 
@@ -35,6 +36,23 @@ json::object HistoryArgs(const ChannelId& channel) {
 
 json::object GroupArgs(const UserGroupId& group) {
   return json::object{{"usergroup", group.str()}};
+}
+
+json::object UsersArgs(const UserId& user) {
+  return json::object{{"users", user.str()}};
+}
+
+// Tells the requester that Slack refused their approval request for good, so
+// nobody waits for votes on a message that was never shown.
+json::object RefusedPostArgs(const ChannelId& dm, const store::ApprovalRequest& r,
+                             const ChannelId& channel, const std::string& reason) {
+  const std::string text =
+      ":warning: The approval request for " + r.subject + " couldn't be posted in " +
+      ChannelMention(channel) + ": Slack refused it (" + EscapeMrkdwn(Truncate(reason, 100)) +
+      "), so the CAB hasn't seen it. " + r.subject +
+      " stays awaiting approval; edit its plan and submit it again, or ask an admin to look at "
+      "the [cab] settings.";
+  return json::object{{"channel", dm.str()}, {"text", text}, {"unfurl_links", false}};
 }
 
 json::object NoArgs() {
@@ -157,24 +175,31 @@ awaitable<Result<std::vector<store::ApprovalGroup>>> ApprovalEffects::ResolveGro
   co_return resolved;
 }
 
+awaitable<Result<std::optional<MessageTs>>> ApprovalEffects::FindEarlierPost(
+    store::OutboxItem& item, SlackApi& api, const ChannelId& channel) {
+  if (item.attempts == 0) {
+    co_return std::optional<MessageTs>{};
+  }
+  const json::object query = HistoryArgs(channel);
+  auto history = co_await CallSlack(api, "conversations.history", query);
+  if (!history) {
+    if (history.error().Retryable()) {
+      co_return history.error();
+    }
+    co_return std::optional<MessageTs>{};  // unreadable: post (again) rather than never
+  }
+  co_return detail::FindTaggedMessage(*history, item.id);
+}
+
 awaitable<Result<MessageTs>> ApprovalEffects::PostOnce(store::OutboxItem& item, SlackApi& api,
                                                        const ChannelId& channel,
                                                        json::object& message_args) {
-  if (item.attempts > 0) {
-    const json::object query = HistoryArgs(channel);
-    auto history = co_await CallSlack(api, "conversations.history", query);
-    if (history) {
-      const std::string effect_id = std::to_string(item.id);
-      for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
-        const std::string base = "messages." + std::to_string(i);
-        if (history->StringOr(base + ".metadata.event_type") == kMetadataType &&
-            history->StringOr(base + ".metadata.event_payload.effect_id") == effect_id) {
-          co_return MessageTs(history->StringOr(base + ".ts"));
-        }
-      }
-    } else if (history.error().Retryable()) {
-      co_return history.error();
-    }
+  auto earlier = co_await FindEarlierPost(item, api, channel);
+  if (!earlier) {
+    co_return earlier.error();
+  }
+  if (*earlier) {
+    co_return **earlier;
   }
   Mark(message_args, channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", message_args);
@@ -200,8 +225,22 @@ awaitable<Status> ApprovalEffects::Post(store::OutboxItem& item, SlackApi& api,
     co_return record.error();
   }
   const store::ApprovalRequest& r = record->request;
-  if (!r.message_ts.empty() || r.state != store::ApprovalState::kOpen) {
-    co_return Status{};  // posted before a crash, or withdrawn before it was shown
+  if (!r.message_ts.empty()) {
+    co_return Status{};  // posted and recorded before a crash
+  }
+  const ChannelId channel = services_.approvals.Settings().channel;
+  if (r.state != store::ApprovalState::kOpen) {
+    // Decided or withdrawn meanwhile. If an earlier try posted it (its answer
+    // lost), the message is in the channel with its buttons: record it, and
+    // the update this queues shows the outcome instead.
+    auto earlier = co_await FindEarlierPost(item, api, channel);
+    if (!earlier) {
+      co_return Failed(request, "look for the approval request", earlier.error());
+    }
+    if (!*earlier) {
+      co_return Status{};  // never shown
+    }
+    co_return services_.approvals.RecordPosted(request, channel, **earlier);
   }
   if (!r.members_resolved) {
     auto groups = co_await ResolveGroups(api, r.groups);
@@ -216,14 +255,34 @@ awaitable<Status> ApprovalEffects::Post(store::OutboxItem& item, SlackApi& api,
       co_return record.error();
     }
   }
-  const ChannelId channel = services_.approvals.Settings().channel;
   json::object args = ApprovalRequestObject(*record);
   auto ts = co_await PostOnce(item, api, channel, args);
   if (!ts) {
+    if (!ts.error().Retryable()) {
+      co_await TellRequester(api, record->request, channel, ts.error());
+    }
     co_return Failed(request, "post the approval request", ts.error());
   }
   spdlog::info("event=cab.posted subject={} request={}", record->request.subject, request);
   co_return services_.approvals.RecordPosted(request, channel, *ts);
+}
+
+awaitable<void> ApprovalEffects::TellRequester(SlackApi& api, const store::ApprovalRequest& r,
+                                               const ChannelId& channel, const Error& error) {
+  const std::string reason = error.slack_error.empty() ? error.detail : error.slack_error;
+  const json::object open = UsersArgs(r.requester);
+  auto dm = co_await CallSlack(api, "conversations.open", open);
+  if (!dm) {
+    spdlog::error("event=cab.tell_requester_failed subject={} error={}", r.subject,
+                  dm.error().slack_error);
+    co_return;
+  }
+  const json::object message =
+      RefusedPostArgs(ChannelId(dm->StringOr("channel.id")), r, channel, reason);
+  if (auto told = co_await CallSlack(api, "chat.postMessage", message); !told) {
+    spdlog::error("event=cab.tell_requester_failed subject={} error={}", r.subject,
+                  told.error().slack_error);
+  }
 }
 
 awaitable<Status> ApprovalEffects::Update(SlackApi& api, std::int64_t request) {

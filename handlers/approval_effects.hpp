@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ namespace swarmbot::handlers {
 //   members (usergroups.users.list), keeps them with the request as its
 //   electorate, then posts the request with its buttons to [cab] channel
 //   once (a retry first looks for the post by its outbox id in the
-//   metadata) and records where it went;
+//   metadata) and records where it went. A request decided or withdrawn
+//   while a lost post was retried is still found and recorded, so that its
+//   update replaces the buttons; a permanent refusal is told to the requester;
 // - update_request: re-renders the message in place with chat.update;
 // - deadline: if still undecided and not escalated, posts once to
 //   [cab] escalation_channel with a link to the request;
@@ -46,6 +49,14 @@ class ApprovalEffects {
                                                               const UserGroupId& group);
   // Posts `message_args` to `channel` unless a retry finds the post of this
   // outbox item there already; joins a public channel the bot isn't in.
+  // The ts of the post this outbox item made on an earlier try, if the
+  // channel's latest history page shows one (never looked for on a first try).
+  boost::asio::awaitable<Result<std::optional<MessageTs>>> FindEarlierPost(
+      store::OutboxItem& item, SlackApi& api, const ChannelId& channel);
+  // Slack refused the request for good: the requester hears of it in a
+  // direct message (a failure to tell is only logged).
+  boost::asio::awaitable<void> TellRequester(SlackApi& api, const store::ApprovalRequest& request,
+                                             const ChannelId& channel, const Error& error);
   boost::asio::awaitable<Result<MessageTs>> PostOnce(store::OutboxItem& item, SlackApi& api,
                                                      const ChannelId& channel,
                                                      boost::json::object& message_args);

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "handlers/mrkdwn.hpp"
+#include "handlers/plan_layout.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -16,6 +17,9 @@ constexpr std::size_t kStepShown = 300;
 constexpr std::size_t kTitleShown = 200;
 constexpr std::size_t kReasonShown = 500;
 constexpr std::size_t kMaxReasonInput = lifecycle::ApprovalService::kMaxReason;
+// Sections the plan may fill in the request: with the other blocks and the
+// buttons, well within Slack's 50 blocks.
+constexpr std::size_t kPlanSections = 8;
 
 std::string Mention(const UserId& user) {
   return UserMention(user);
@@ -45,16 +49,17 @@ std::string StepLine(std::size_t index, const store::ApprovalStep& step) {
   return line;
 }
 
-std::string PlanText(const store::ApprovalRequest& r) {
-  std::string text = "*Plan* (version " + std::to_string(r.plan_version) + " · digest `" +
-                     r.plan_digest.substr(0, 8) + "`)";
+// The plan as lines: a heading, then one line per step.
+std::vector<std::string> PlanLines(const store::ApprovalRequest& r) {
+  std::vector<std::string> lines{"*Plan* (version " + std::to_string(r.plan_version) +
+                                 " · digest `" + r.plan_digest.substr(0, 8) + "`)"};
   if (r.plan.empty()) {
-    return text + "\n_No steps._";
+    lines.push_back("_No steps._");
   }
   for (std::size_t i = 0; i < r.plan.size(); ++i) {
-    text += "\n" + StepLine(i, r.plan[i]);
+    lines.push_back(StepLine(i, r.plan[i]));
   }
-  return text;
+  return lines;
 }
 
 std::string HeaderText(const store::ApprovalRequest& r) {
@@ -128,12 +133,13 @@ BlockMessage ApprovalRequestMessage(const lifecycle::ApprovalRecord& record) {
   message.Section("*" + r.subject + "* · " + EscapeMrkdwn(title));
   message.Fields({"*Type*\n" + EscapeMrkdwn(r.change_type), "*Risk*\n" + EscapeMrkdwn(r.risk),
                   "*Requested by*\n" + UserMention(r.requester), "*Rule*\n" + Rule(record)});
-  message.Section(PlanText(r));
+  AddPackedLines(message, PlanLines(r), kPlanSections, "step", "`/change show " + r.subject + "`");
   if (r.state == ApprovalState::kOpen) {
     message.Section("*Votes* " + TallyText(record));
     if (!record.unreachable.empty()) {
-      message.Section(":warning: This rule can't be met: " + EscapeMrkdwn(record.unreachable) +
-                      ". Fix the policy or the group and submit again.");
+      message.Section(
+          ":warning: This rule can't be met: " + EscapeKeepingMentions(record.unreachable) +
+          ". Fix the policy or the group and submit again.");
     }
   } else {
     message.Section(OutcomeLine(record));
@@ -206,12 +212,13 @@ std::string ApprovalHistoryText(const std::vector<lifecycle::ApprovalRecord>& re
   if (records.empty()) {
     return {};
   }
-  std::string text = "*Approval*";
+  std::string text;
   for (const lifecycle::ApprovalRecord& record : records) {
     const store::ApprovalRequest& r = record.request;
-    text += "\n• Plan version " + std::to_string(r.plan_version) + " (`" +
-            r.plan_digest.substr(0, 8) + "`), " + std::string(store::Name(r.state)) + ", rule " +
-            Rule(record) + ", requested " + FormatTime(r.created_at);
+    text += std::string(text.empty() ? "" : "\n") + "• Plan version " +
+            std::to_string(r.plan_version) + " (`" + r.plan_digest.substr(0, 8) + "`), " +
+            std::string(store::Name(r.state)) + ", rule " + Rule(record) + ", requested " +
+            FormatTime(r.created_at);
     if (r.state == ApprovalState::kSuperseded) {
       text += "\n    " + EscapeMrkdwn(Truncate(r.outcome, kReasonShown));
     } else if (r.state != ApprovalState::kOpen) {

@@ -38,9 +38,10 @@ std::string TallyText(const lifecycle::ApprovalRecord& record);
 // The reject form as views.open's view JSON; private_metadata holds the id.
 std::string RejectReasonView(std::int64_t request, std::string_view subject);
 
-// The "Approval" section of `/change show CHG-n`: every request for the
-// subject with its rule, outcome and each vote (who, when, what, the plan
-// version and digest it saw, the reason). "" when there is none.
+// The lines of the "Approval" part of `/change show CHG-n` (without its
+// heading): every request for the subject with its rule, outcome and each
+// vote (who, when, what, the plan version and digest it saw, the reason).
+// "" when there is none.
 std::string ApprovalHistoryText(const std::vector<lifecycle::ApprovalRecord>& records);
 
 }  // namespace swarmbot::handlers

@@ -163,6 +163,11 @@ Result<std::int64_t> ChangeCommands::ResolveChange(const std::vector<std::string
       ++next;
       return *number;
     }
+    if (Lowercase(words[next]).starts_with("chg-")) {
+      return MakeError(Errc::kInvalidInput, "bad change number",
+                       "`" + EscapeMrkdwn(Truncate(words[next], 40)) +
+                           "` isn't a change number; they look like `CHG-3`.");
+    }
   }
   auto swarm = services_.swarms.FindByChannel(channel);
   if (!swarm) {
@@ -352,8 +357,13 @@ std::string ChangeCommands::Submit(const SlashCommand& command,
                          "pre-approved. `/change close " +
                          number + "` when it is in.");
   }
-  return EphemeralText(number + " was submitted for approval (plan version " +
-                       std::to_string(submitted->plan_version) + ").");
+  const std::string sent =
+      " was submitted for approval (plan version " + std::to_string(submitted->plan_version) + ").";
+  if (!submitted->not_preapproved.empty()) {
+    return EphemeralText(number + " isn't pre-approved: " +
+                         EscapeMrkdwn(submitted->not_preapproved) + ". It" + sent);
+  }
+  return EphemeralText(number + sent);
 }
 
 std::string ChangeCommands::Close(const SlashCommand& command,

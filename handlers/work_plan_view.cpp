@@ -5,6 +5,7 @@
 
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/mrkdwn.hpp"
+#include "handlers/plan_layout.hpp"
 #include "lifecycle/work_plan.hpp"
 
 namespace swarmbot::handlers {
@@ -19,6 +20,11 @@ using store::ChangeNumberText;
 
 constexpr std::size_t kStepShown = 300;
 constexpr std::size_t kEventsShown = 20;
+// The plan message has a block per step (for its button); past this many the
+// rest are counted, so the message stays within Slack's 50 blocks.
+constexpr std::size_t kStepBlocks = 40;
+// Sections `/change show` may fill with each list.
+constexpr std::size_t kRecordSections = 6;
 
 std::string StateLabel(store::ChangeState state) {
   switch (state) {
@@ -77,9 +83,25 @@ void AddSteps(BlockMessage& message, const lifecycle::ChangeDetails& details, bo
     return;
   }
   const std::string number = ChangeNumberText(details.change.number);
-  for (const store::ChangeStep& step : details.steps) {
+  if (!buttons) {
+    std::vector<std::string> lines;
+    for (const store::ChangeStep& step : details.steps) {
+      lines.push_back(StepLine(step));
+    }
+    AddPackedLines(message, lines, kRecordSections, "step", "`/change show " + number + "`");
+    return;
+  }
+  for (std::size_t i = 0; i < details.steps.size(); ++i) {
+    const store::ChangeStep& step = details.steps[i];
+    if (i == kStepBlocks) {
+      const std::size_t more = details.steps.size() - i;
+      message.Context({"… and " + std::to_string(more) +
+                       (more == 1 ? " more step" : " more steps") + "; `/change show " + number +
+                       "`"});
+      return;
+    }
     const std::string position = std::to_string(step.position);
-    if (!buttons || step.Verified()) {
+    if (step.Verified()) {
       message.Section(StepLine(step));
     } else if (step.Done()) {
       message.SectionWithButton(StepLine(step), "Verify",
@@ -97,8 +119,8 @@ std::string ReasonLine(const store::Change& change) {
   if (change.state_reason.empty()) {
     return {};
   }
-  return "_" + StateLabel(change.state) + ": " + EscapeMrkdwn(Truncate(change.state_reason, 500)) +
-         "_";
+  return "_" + StateLabel(change.state) + ": " +
+         EscapeKeepingMentions(Truncate(change.state_reason, 500, true)) + "_";
 }
 
 json::object UpdateArgs(const BlockMessage& message, const store::Change& change) {
@@ -167,22 +189,30 @@ BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
   message.Section("*Plan* (version " + std::to_string(change.plan_version) + ")");
   AddSteps(message, details, false);
   // The CAB's requests and votes (who, when, which plan) when there are any.
-  message.Section("*Approval*\n" +
-                  (!approval_history.empty() ? std::string(approval_history)
-                   : change.approved_version
-                       ? "Approved for plan version " + std::to_string(*change.approved_version)
-                       : std::string("Not approved")));
-  std::string history = "*History*";
+  std::vector<std::string> approval{"*Approval*"};
+  if (!approval_history.empty()) {
+    for (std::string_view rest = approval_history; !rest.empty();) {
+      const auto end = rest.find('\n');
+      approval.emplace_back(rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    }
+  } else {
+    approval.push_back(change.approved_version
+                           ? "Approved for plan version " + std::to_string(*change.approved_version)
+                           : std::string("Not approved"));
+  }
+  AddPackedLines(message, approval, kRecordSections, "approval line", "see the CAB channel");
+  std::vector<std::string> history{"*History*"};
   const std::size_t first =
       details.events.size() > kEventsShown ? details.events.size() - kEventsShown : 0;
   for (std::size_t i = first; i < details.events.size(); ++i) {
     const store::ChangeEvent& event = details.events[i];
     const UserId actor(event.actor);
-    history += "\n• " + FormatTime(event.at) + " " +
-               (IsSlackId(event.actor) ? UserMention(actor) : EscapeMrkdwn(event.actor)) + ": " +
-               EscapeMrkdwn(Truncate(event.text, 200));
+    history.push_back("• " + FormatTime(event.at) + " " +
+                      (IsSlackId(event.actor) ? UserMention(actor) : EscapeMrkdwn(event.actor)) +
+                      ": " + EscapeKeepingMentions(Truncate(event.text, 200, true)));
   }
-  message.Section(history);
+  AddPackedLines(message, history, kRecordSections, "event", "the oldest are left out");
   return message;
 }
 

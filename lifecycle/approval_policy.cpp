@@ -160,7 +160,7 @@ std::string WhyUnreachable(const Electorate& e) {
   const std::vector<UserId> voters = EligibleVoters(e);
   for (const UserId& user : e.mandatory) {
     if (SelfExcluded(e, user)) {
-      return "the mandatory approver " + user.str() +
+      return "the mandatory approver <@" + user.str() + ">" +
              " asked for it and may not approve their own change";
     }
   }

@@ -106,6 +106,32 @@ std::optional<std::string> RepeatText(const ApprovalRecord& record, const UserId
   return std::nullopt;
 }
 
+// "Only members of @cab can vote on CHG-1 (2 approvals needed); nothing
+// was counted."
+std::string OutsiderText(const ApprovalRecord& record) {
+  std::vector<std::string> who;
+  for (const store::ApprovalGroup& group : record.electorate.groups) {
+    who.push_back("@" + (group.handle.empty() ? group.id.str() : group.handle));
+  }
+  std::string voters;
+  if (!who.empty()) {
+    voters = "members of ";
+    for (std::size_t i = 0; i < who.size(); ++i) {
+      voters += (i == 0 ? "" : i + 1 == who.size() ? " and " : ", ") + who[i];
+    }
+  }
+  if (!record.electorate.mandatory.empty()) {
+    voters += (voters.empty() ? "" : " and ") + NameList(record.electorate.mandatory);
+  }
+  const int needed = record.tally.needed;
+  const bool each_group = record.electorate.rule == ApprovalRule::kEachGroup;
+  const std::string need =
+      each_group ? "one approval from each group needed"
+                 : std::to_string(needed) + (needed == 1 ? " approval" : " approvals") + " needed";
+  return "Only " + voters + " can vote on " + record.request.subject + " (" + need +
+         "); nothing was counted.";
+}
+
 // Why `user` can't vote on the request now, or nothing when they can.
 Status VoterRefusal(const ApprovalRecord& record, const UserId& user) {
   const store::ApprovalRequest& r = record.request;
@@ -130,9 +156,7 @@ Status VoterRefusal(const ApprovalRecord& record, const UserId& user) {
     case Eligibility::kOutsider:
       break;
   }
-  return Refusal(Errc::kForbidden, "not an approver",
-                 "Only " + RuleInWords(record.electorate, &Mention) + " can vote on " + r.subject +
-                     "; you aren't one of them, so nothing was counted.");
+  return Refusal(Errc::kForbidden, "not an approver", OutsiderText(record));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "store/case_repository.hpp"
 #include "store/incident_repository.hpp"
 #include "store/outbox.hpp"
+#include "store/problem_repository.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -123,32 +124,62 @@ Status ChangeService::MayEdit(const store::Change& change, const UserId& actor,
                        " and incident managers can " + std::string(what) + ".");
 }
 
-Status ChangeService::MayWorkOn(const store::Change& change, const store::ChangeStep& step,
-                                const UserId& actor) {
-  if (actor == change.requester || IsManager(actor) || actor == step.assignee) {
-    return {};
+bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
+  // The incidents it is linked to, and those of the problems it is linked to:
+  // a change that fixes a problem is worked on in its incidents' swarms.
+  std::vector<std::int64_t> incidents = LinkedIncidents(db_, change);
+  store::ProblemRepository problems(db_);
+  for (const store::ChangeLink& link : ChangeRepository(db_).Links(change)) {
+    if (link.target == store::LinkTarget::kProblem) {
+      const auto of_problem = problems.IncidentsOf(link.number);
+      incidents.insert(incidents.end(), of_problem.begin(), of_problem.end());
+    }
   }
   store::SwarmRepository swarms(db_);
-  bool any_swarm = false;
-  for (std::int64_t incident : LinkedIncidents(db_, change.number)) {
+  for (std::int64_t incident : incidents) {
     auto swarm = swarms.FindByIncident(incident);
     if (!SwarmIsLive(swarm)) {
       continue;
     }
-    any_swarm = true;
     for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
       if (member.user == actor && member.Present()) {
-        return {};
+        return true;
       }
     }
   }
-  if (!any_swarm) {
+  return false;
+}
+
+Status ChangeService::MayMarkDone(const store::Change& change, const store::ChangeStep& step,
+                                  const UserId& actor) {
+  const std::string name =
+      "step " + std::to_string(step.position) + " of " + ChangeNumberText(change.number);
+  // An assigned step is its assignee's to do: nobody else can say it happened.
+  if (!step.assignee.empty()) {
+    if (actor == step.assignee) {
+      return {};
+    }
+    return MakeError(Errc::kForbidden, "not the step's assignee",
+                     "Only <@" + step.assignee.str() + ">, whom " + name +
+                         " is assigned to, can mark it done; the requester can reassign it.");
+  }
+  if (actor == change.requester || InLinkedSwarm(change.number, actor)) {
+    return {};
+  }
+  return MakeError(Errc::kForbidden, "neither requester nor in the swarm",
+                   "Only the requester of " + ChangeNumberText(change.number) +
+                       " and the members of its incident's swarm can mark step " +
+                       std::to_string(step.position) + " done (or whoever it is assigned to).");
+}
+
+Status ChangeService::MayVerify(const store::Change& change, const UserId& actor) {
+  if (actor == change.requester || IsManager(actor) || InLinkedSwarm(change.number, actor)) {
     return {};
   }
   return MakeError(Errc::kForbidden, "not in the swarm",
-                   "Only the swarm's members, the requester and the step's assignee can work "
-                   "on the plan of " +
-                       ChangeNumberText(change.number) + ".");
+                   "Only the members of the swarm, the requester of " +
+                       ChangeNumberText(change.number) +
+                       " and incident managers can verify its steps.");
 }
 
 Result<store::Change> ChangeService::FindOpenChange(std::int64_t change, std::string_view what) {
@@ -276,7 +307,9 @@ Result<store::Change> ChangeService::Create(const ChangeInput& input, const User
     }
     const std::string name = ChangeNumberText(number);
     RecordEvent(number, actor, "created",
-                "Opened as a " + std::string(store::Name(input.type)) + " change, risk " +
+                "Opened as " +
+                    std::string(input.type == store::ChangeType::kEmergency ? "an " : "a ") +
+                    std::string(store::Name(input.type)) + " change, risk " +
                     std::string(store::Name(input.risk)) + links);
     Publish(number,
             name + " (" + std::string(store::Name(input.type)) + ") opened: " + title + links);
@@ -304,6 +337,24 @@ Status ChangeService::Link(std::int64_t change, const TypedLink& link, const Use
       return checked;
     }
     ChangeRepository changes(db_);
+    for (const store::ChangeLink& existing : changes.Links(change)) {
+      if (existing.target != link.target || existing.number != link.number) {
+        continue;
+      }
+      const std::string already =
+          ChangeNumberText(change) +
+          (existing.relation == store::LinkRelation::kFixes ? " already fixes "
+                                                            : " is already marked as caused by ") +
+          TargetText(existing.target, existing.number);
+      if (existing.relation == link.relation) {
+        return MakeError(Errc::kConflict, "linked already", already + "; nothing changed.");
+      }
+      // A link has one relation; silently retyping it would change what
+      // closing the change closes.
+      return MakeError(Errc::kConflict, "linked the other way",
+                       already + "; unlink it first (`/change unlink " + ChangeNumberText(change) +
+                           " " + TargetText(link.target, link.number) + "`), then link it again.");
+    }
     const bool had_host = SwarmHost(db_, change).has_value();
     changes.AddLink(change, {link.target, link.number, link.relation, actor, clock_.Now()});
     RecordEvent(change, actor, "linked", "Linked: " + LinkText(link));
@@ -447,7 +498,7 @@ Status ChangeService::AssignStep(std::int64_t change, int step, const UserId& as
     }
     ChangeRepository(db_).AssignStep(change, step, assignee);
     RecordEvent(change, actor, "step_assigned",
-                "Step " + std::to_string(step) + " assigned to " + assignee.str());
+                "Step " + std::to_string(step) + " assigned to <@" + assignee.str() + ">");
     Publish(change, "");
     return {};
   });
@@ -471,7 +522,8 @@ Status ChangeService::WorkOnStep(std::int64_t change, int step, const UserId& ac
     if (!existing) {
       return existing.error();
     }
-    if (auto allowed = MayWorkOn(*found, *existing, actor); !allowed) {
+    if (auto allowed = verify ? MayVerify(*found, actor) : MayMarkDone(*found, *existing, actor);
+        !allowed) {
       return allowed;
     }
     const std::string name = "Step " + std::to_string(step) + " of " + ChangeNumberText(change);
@@ -503,6 +555,40 @@ Status ChangeService::WorkOnStep(std::int64_t change, int step, const UserId& ac
   });
 }
 
+std::string ChangeService::DepartureFromTemplate(
+    const std::string& template_name, const std::vector<store::ChangeStep>& steps) const {
+  auto it = std::find_if(catalogue_.begin(), catalogue_.end(),
+                         [&](const StandardTemplate& t) { return t.name == template_name; });
+  const std::string quoted = "\"" + template_name + "\"";
+  if (it == catalogue_.end()) {
+    return quoted +
+           " is no longer in the standard change catalogue, so it needs the CAB's "
+           "approval as a normal change";
+  }
+  std::vector<std::string> differences;
+  const std::size_t common = std::min(steps.size(), it->steps.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (steps[i].text != it->steps[i]) {
+      differences.push_back("step " + std::to_string(i + 1) + " was edited");
+    }
+  }
+  for (std::size_t i = common; i < steps.size(); ++i) {
+    differences.push_back("step " + std::to_string(i + 1) + " was added");
+  }
+  if (steps.size() < it->steps.size()) {
+    differences.push_back(std::to_string(it->steps.size() - steps.size()) +
+                          " of the template's steps are missing");
+  }
+  if (differences.empty()) {
+    return {};
+  }
+  std::string text = "its plan differs from the catalogue's " + quoted + " (";
+  for (std::size_t i = 0; i < differences.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + differences[i];
+  }
+  return text + "), so it needs the CAB's approval as a normal change";
+}
+
 Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId& actor) {
   return InTransaction(db_, "submit_change", [&]() -> Result<SubmittedChange> {
     auto found = FindOpenChange(change, "submitting");
@@ -529,12 +615,16 @@ Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId&
                               found->title,
                               std::string(store::Name(found->risk)),
                               found->plan_version,
+                              {},
                               {}};
     for (const store::ChangeStep& step : steps) {
       submitted.plan.push_back({step.text, step.done_by, step.verified_by});
     }
     const auto now = clock_.Now();
     if (found->type == store::ChangeType::kStandard) {
+      submitted.not_preapproved = DepartureFromTemplate(found->template_name, steps);
+    }
+    if (found->type == store::ChangeType::kStandard && submitted.not_preapproved.empty()) {
       changes.SetState(change, ChangeState::kApproved, "pre-approved standard change", now);
       changes.SetApprovedVersion(change, found->plan_version);
       RecordEvent(change, actor, "approved",
@@ -542,12 +632,25 @@ Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId&
       Publish(change, name + " is approved (standard change from the catalogue).");
       return submitted;
     }
+    if (!submitted.not_preapproved.empty()) {
+      // Only the catalogue's own plan is approved in advance; anything else
+      // is put to the CAB under the policy for normal changes.
+      submitted.type = std::string(store::Name(store::ChangeType::kNormal));
+      RecordEvent(change, actor, "not_preapproved",
+                  "Not pre-approved: " + submitted.not_preapproved);
+    }
     changes.SetState(change, ChangeState::kAwaitingApproval, "", now);
     RecordEvent(change, actor, "submitted",
                 "Submitted for approval with plan version " + std::to_string(found->plan_version));
     if (on_submitted) {
       if (auto opened = on_submitted(submitted); !opened) {
-        return opened.error();
+        if (submitted.not_preapproved.empty()) {
+          return opened.error();
+        }
+        Error refused = opened.error();
+        refused.user_message = name + " isn't pre-approved: " + submitted.not_preapproved + ". " +
+                               refused.user_message + " Nothing was submitted.";
+        return refused;
       }
     }
     Publish(change, name + " was submitted for approval.");

@@ -56,6 +56,9 @@ struct SubmittedChange {
   std::string risk;  // "low" | "medium" | "high"
   int plan_version = 0;
   std::vector<PlanLine> plan;
+  // Why a standard change was put to the CAB as a normal one ("its plan
+  // differs from the catalogue's …"); "" otherwise.
+  std::string not_preapproved;
 };
 
 // A change with everything /change show and the plan message display.
@@ -79,10 +82,10 @@ struct CloseOutcome {
 // show, and nothing has changed then.
 //
 // Who may act: the requester and incident managers (is_manager) edit the
-// change and its plan; the plan's steps may be done and verified by them, by
-// a step's assignee and by the members of a linked incident's swarm (anyone,
-// when no linked incident swarms); a step is verified by someone other than
-// whoever did it.
+// change and its plan. An assigned step is marked done by its assignee only;
+// an unassigned one by the requester or a member of the live swarm of a
+// linked incident (or of an incident of a linked problem). Steps are verified by the swarm's
+// members, the requester and incident managers, and never by whoever did the step.
 class ChangeService {
  public:
   ChangeService(store::Database& db, const Clock& clock, IncidentService& incidents,
@@ -97,7 +100,7 @@ class ChangeService {
                                       std::string_view)>
       close_fixed;
   // Opens the approval request, inside Submit's transaction (not called for
-  // standard changes, which the catalogue pre-approves).
+  // a standard change with its catalogue plan, which is pre-approved).
   std::function<Status(const SubmittedChange&)> on_submitted;
   // The plan changed after submission or approval: withdraw the request.
   std::function<Status(std::int64_t change, std::string_view reason)> on_plan_changed;
@@ -110,7 +113,9 @@ class ChangeService {
   // when none is given) from its template.
   Result<store::Change> Create(const ChangeInput& input, const UserId& actor);
 
-  // Adds or retypes a link (kNotFound for an unknown incident or problem).
+  // Adds a link (kNotFound for an unknown incident or problem). kConflict
+  // when the change is linked to it already, either way: a link is retyped
+  // by unlinking it first.
   Status Link(std::int64_t change, const TypedLink& link, const UserId& actor);
   Status Unlink(std::int64_t change, store::LinkTarget target, std::int64_t number,
                 const UserId& actor);
@@ -126,8 +131,9 @@ class ChangeService {
   Status Verify(std::int64_t change, int step, const UserId& actor);
 
   // Draft or rejected → awaiting approval, once every step is done and
-  // verified (kConflict naming those that aren't); a standard change is
-  // approved at once.
+  // verified (kConflict naming those that aren't). A standard change whose
+  // plan is its template's, step for step, is approved at once; one whose
+  // plan was edited goes to the CAB as a normal change, and says why.
   Result<SubmittedChange> Submit(std::int64_t change, const UserId& actor);
 
   // The CAB's decision. Runs inside the caller's transaction when there is
@@ -153,7 +159,16 @@ class ChangeService {
  private:
   bool IsManager(const UserId& user) const { return is_manager && is_manager(user); }
   Status MayEdit(const store::Change& change, const UserId& actor, std::string_view what) const;
-  Status MayWorkOn(const store::Change& change, const store::ChangeStep& step, const UserId& actor);
+  // Whether `actor` is present in the live swarm of an incident linked to
+  // `change`, directly or through a problem it is linked to.
+  bool InLinkedSwarm(std::int64_t change, const UserId& actor);
+  // A step is marked done by its assignee; an unassigned one by the requester
+  // or a member of a linked incident's swarm.
+  Status MayMarkDone(const store::Change& change, const store::ChangeStep& step,
+                     const UserId& actor);
+  // Steps are verified by the swarm's members, the requester and incident
+  // managers (never by whoever did the step: WorkOnStep checks that).
+  Status MayVerify(const store::Change& change, const UserId& actor);
   Result<store::Change> FindOpenChange(std::int64_t change, std::string_view what);
   Status CheckLink(const TypedLink& link);
   // Bumps the plan version; sends a submitted or approved change back.
@@ -165,6 +180,10 @@ class ChangeService {
                    const std::string& text);
   // Queues a plan refresh and tells the swarms of linked incidents.
   void Publish(std::int64_t change, const std::string& news);
+  // Why a standard change's steps aren't its template's as the catalogue
+  // has it now, as a clause; "" when they are.
+  std::string DepartureFromTemplate(const std::string& template_name,
+                                    const std::vector<store::ChangeStep>& steps) const;
   Result<CloseOutcome> CloseInTransaction(const store::Change& change, const UserId& actor,
                                           const std::string& note);
 

@@ -1,7 +1,7 @@
 // CAB approval over the wire: swarmbot runs as a real process against the
 // emulator; Dev opens an emergency change with /change, plans and does its
-// step, Ines verifies it, Dev submits it, and CAB members click the
-// request's buttons in Slack.
+// step, Mara (an incident manager: there is no swarm) verifies it, Dev
+// submits it, and CAB members click the request's buttons in Slack.
 
 #include <string>
 
@@ -47,9 +47,10 @@ class CabApproval : public ::testing::Test {
     return ::testing::AssertionFailure() << "timed out waiting for: " << what;
   }
 
-  // Dev's emergency CHG-1 with one step he did and Ines verified, submitted
-  // through the real commands: the request comes from the submit hook.
-  void Submit() {
+  // Dev's emergency CHG-1 with one step he did and Mara verified, submitted
+  // through the real commands (unless told not to): the request comes from
+  // the submit hook.
+  void Submit(bool submit = true) {
     const demo::TakeOut& p = people();
     const ChannelId& here = p.incidents;
     ASSERT_EQ(OpenChangeForm(slack(), *scenario_, p.dev, here, "new",
@@ -60,10 +61,22 @@ class CabApproval : public ::testing::Test {
     ASSERT_EQ(scenario_->Type(p.dev, here, "/change", "step add CHG-1 Deploy validator 2.4.1"),
               "Added step 1 to CHG-1.");
     ASSERT_TRUE(Contains(scenario_->Type(p.dev, here, "/change", "done CHG-1 1"), "is done"));
-    ASSERT_EQ(scenario_->Type(p.ines, here, "/change", "verify CHG-1 1"),
+    ASSERT_EQ(scenario_->Type(p.mara, here, "/change", "verify CHG-1 1"),
               "Step 1 of CHG-1 is verified.");
-    ASSERT_EQ(scenario_->Type(p.dev, here, "/change", "submit CHG-1"),
-              "CHG-1 was submitted for approval (plan version 2).");
+    if (submit) {
+      ASSERT_EQ(scenario_->Type(p.dev, here, "/change", "submit CHG-1"),
+                "CHG-1 was submitted for approval (plan version 2).");
+    }
+  }
+
+  // How many messages in #cab are about CHG-1.
+  int RequestsPosted() {
+    int posted = 0;
+    const auto channel = slack().Channel(cab_channel_);
+    for (const auto& message : channel->messages) {
+      posted += Contains(message.blocks_json, "CHG-1") ? 1 : 0;
+    }
+    return posted;
   }
 
   // The request message in the CAB channel, once posted.
@@ -97,7 +110,11 @@ TEST_F(CabApproval, MembersApproveByButtonsAndTheOutcomeReplacesThem) {
   EXPECT_TRUE(RequestShows("Deploy validator 2.4.1"));
 
   Click(people().ravi, "cab.approve");
-  EXPECT_TRUE(Eventually("Ravi refused", [&] { return Told(people().ravi, "Only 2 of @cab"); }));
+  EXPECT_TRUE(Eventually("Ravi refused", [&] {
+    return Told(
+        people().ravi,
+        "Only members of @cab can vote on CHG-1 (2 approvals needed); nothing was counted.");
+  }));
 
   Click(people().kofi, "cab.approve");
   EXPECT_TRUE(Eventually("Kofi's vote counted", [&] {
@@ -138,6 +155,74 @@ TEST_F(CabApproval, RejectAsksForAReasonInAModal) {
     return RequestShows("Rejected: CHG-1") && RequestShows("No rollback step");
   }));
   EXPECT_FALSE(Contains(Request()->blocks_json, "cab.reject"));
+}
+
+TEST_F(CabApproval, VotesWhileALostPostIsRetriedStillReplaceTheButtonsWithTheOutcome) {
+  Submit(/*submit=*/false);
+  const demo::TakeOut& p = people();
+  // Slack posts the request but its answer is lost: swarmbot doesn't know the
+  // message's ts, and retries the post a second or more later.
+  slack().FailNext("chat.postMessage", 1, emulator::Fault::PerformThenDrop());
+  ASSERT_EQ(scenario_->Type(p.dev, p.incidents, "/change", "submit CHG-1"),
+            "CHG-1 was submitted for approval (plan version 2).");
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("cab.approve"); }));
+  // The CAB decides before the retry.
+  Click(p.kofi, "cab.approve");
+  Click(p.ana, "cab.approve");
+  ASSERT_TRUE(
+      Eventually("Ana's deciding vote", [&] { return Told(p.ana, "that decides it: approved"); }));
+  EXPECT_TRUE(Eventually("the outcome instead of the buttons", [&] {
+    return RequestShows("Approved: CHG-1") && !RequestShows("cab.approve");
+  })) << Request()->blocks_json;
+  EXPECT_EQ(RequestsPosted(), 1) << "the request was posted again";
+}
+
+TEST_F(CabApproval, AFullPlanOfLongStepsStillReachesTheCab) {
+  const demo::TakeOut& p = people();
+  ASSERT_EQ(OpenChangeForm(slack(), *scenario_, p.dev, p.incidents, "new",
+                           {{"change_title", {"Big plan"}},
+                            {"change_type", {"emergency"}},
+                            {"change_risk", {"low"}}}),
+            "");
+  for (int n = 1; n <= 30; ++n) {
+    ASSERT_EQ(scenario_->Type(p.dev, p.incidents, "/change",
+                              "step add CHG-1 " + std::to_string(n) + " " + std::string(490, 's')),
+              "Added step " + std::to_string(n) + " to CHG-1.");
+  }
+  EXPECT_EQ(scenario_->Type(p.dev, p.incidents, "/change", "step add CHG-1 one too many"),
+            "A plan holds at most 30 steps.");
+  for (int n = 1; n <= 30; ++n) {
+    scenario_->Type(p.dev, p.incidents, "/change", "done CHG-1 " + std::to_string(n));
+    scenario_->Type(p.mara, p.incidents, "/change", "verify CHG-1 " + std::to_string(n));
+  }
+  EXPECT_TRUE(Contains(scenario_->Type(p.dev, p.incidents, "/change", "submit CHG-1"),
+                       "was submitted for approval"));
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("cab.approve"); }));
+  EXPECT_TRUE(RequestShows("30. 30 sss")) << "the last step isn't shown to the CAB";
+  Click(p.kofi, "cab.approve");
+  Click(p.ana, "cab.approve");
+  EXPECT_TRUE(Eventually("the outcome", [&] { return RequestShows("Approved: CHG-1"); }));
+  // `/change show` of the whole plan and its history fits in one reply too.
+  scenario_->Type(p.dev, p.incidents, "/change", "show CHG-1");
+  const auto shown = slack().Ephemerals(p.dev);
+  ASSERT_FALSE(shown.empty());
+  EXPECT_TRUE(Contains(shown.back().blocks_json, "*30.* 30 sss")) << shown.back().text;
+}
+
+TEST_F(CabApproval, ARequestSlackRefusesIsToldToTheRequester) {
+  stack_->StopSwarmbot();
+  // The approval channel doesn't exist: Slack refuses the post for good.
+  stack_->SetExtraConfig("[cab]\nchannel = \"C0NOWHERE1\"\n[cab.policies.emergency]\ngroups = [\"" +
+                         people().cab.str() + "\"]\nrule = \"any\"\ndeadline_hours = 0\n");
+  stack_->StartSwarmbot();
+  Submit();
+  EXPECT_TRUE(Eventually("Dev told in a direct message", [&] {
+    const auto dm = slack().DirectMessage(people().dev);
+    return dm && !dm->messages.empty() &&
+           Contains(dm->messages.back().text,
+                    "The approval request for CHG-1 couldn't be posted in <#C0NOWHERE1>: Slack "
+                    "refused it (channel_not_found), so the CAB hasn't seen it.");
+  }));
 }
 
 }  // namespace

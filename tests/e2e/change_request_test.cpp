@@ -69,6 +69,21 @@ class ChangeRequest : public EndToEnd {
     return plan;
   }
 
+  // Restarts swarmbot with the catalogue's "restart-pricing" (drain traffic,
+  // restart) and `more` config; declares INC-1 and Dev opens CHG-1 from it.
+  void OpenRestartPricing(const std::string& more) {
+    stack_->StopSwarmbot();
+    stack_->SetExtraConfig(
+        "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
+        "service\"\nsteps = [\"Drain traffic\", \"Restart\"]\n" +
+        more);
+    stack_->StartSwarmbot();
+    ASSERT_EQ(DeclareFeast25(), "INC-1");
+    ASSERT_EQ(OpenChange(people().dev, people().incidents, "new INC-1",
+                         {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+              "");
+  }
+
   std::string LastEphemeral(const UserId& who) {
     const auto shown = slack().Ephemerals(who);
     return shown.empty() ? "" : shown.back().text;
@@ -148,23 +163,14 @@ TEST_F(ChangeRequest, DevPlansAnEmergencyFixInTheSwarmAndOthersVerifyEachStep) {
 }
 
 TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIncident) {
-  stack_->StopSwarmbot();
-  stack_->SetExtraConfig(
-      "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
-      "service\"\nsteps = [\"Drain traffic\", \"Restart\"]\n");
-  stack_->StartSwarmbot();
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  OpenRestartPricing("");
   const UserId& dev = people().dev;
-  const UserId& ines = people().ines;
   const ChannelId& here = people().incidents;
-
-  ASSERT_EQ(OpenChange(dev, here, "new INC-1",
-                       {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
-            "");
   ASSERT_TRUE(PlanShowing(here, "Drain traffic"));
   for (const char* n : {"1", "2"}) {
     EXPECT_TRUE(Has(Type(dev, here, "/change", std::string("done CHG-1 ") + n), "is done"));
-    EXPECT_TRUE(Has(Type(ines, here, "/change", std::string("verify CHG-1 ") + n), "verified"));
+    EXPECT_TRUE(
+        Has(Type(people().mara, here, "/change", std::string("verify CHG-1 ") + n), "verified"));
   }
   EXPECT_TRUE(Has(Type(dev, here, "/change", "submit CHG-1"), "CHG-1 is approved"));
   const auto approved = PlanShowing(here, "change.close");
@@ -180,6 +186,74 @@ TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIn
   ASSERT_FALSE(status.empty());
   EXPECT_TRUE(Has(status.back().blocks_json, "Closed: Pricing restarted"))
       << status.back().blocks_json;
+}
+
+TEST_F(ChangeRequest, AStandardChangeWithAnEditedPlanIsNotPreApprovedAndSaysWhy) {
+  // A CAB policy for emergencies only: none for normal ones.
+  OpenRestartPricing(ExtraConfig());
+  const UserId& dev = people().dev;
+  const ChannelId& here = people().incidents;
+  EXPECT_EQ(Type(dev, here, "/change", "step edit CHG-1 2 Drop the production database"),
+            "Changed step 2 of CHG-1.");
+  EXPECT_EQ(Type(dev, here, "/change", "step add CHG-1 Disable fraud checks"),
+            "Added step 3 to CHG-1.");
+  for (const char* n : {"1", "2", "3"}) {
+    EXPECT_TRUE(Has(Type(dev, here, "/change", std::string("done CHG-1 ") + n), "is done"));
+    EXPECT_TRUE(
+        Has(Type(people().mara, here, "/change", std::string("verify CHG-1 ") + n), "verified"));
+  }
+  EXPECT_EQ(Type(dev, here, "/change", "submit CHG-1"),
+            "CHG-1 isn't pre-approved: its plan differs from the catalogue's "
+            "\"restart-pricing\" (step 2 was edited, step 3 was added), so it needs the CAB's "
+            "approval as a normal change. No approval policy covers normal changes; an admin "
+            "must add [cab.policies.normal] to the config. Nothing was submitted.");
+  EXPECT_EQ(Type(dev, here, "/change", "close CHG-1 done"),
+            "CHG-1 is a draft; only an approved change can be closed.");
+  Type(dev, here, "/change", "show CHG-1");
+  const auto shown = slack().Ephemerals(dev);
+  ASSERT_FALSE(shown.empty());
+  EXPECT_TRUE(Has(shown.back().blocks_json, "*State*\\nDraft")) << shown.back().blocks_json;
+}
+
+TEST_F(ChangeRequest, OnlyTheAssigneeMarksAStepDoneAndOnlyTheSwarmVerifiesByCommandOrButton) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const UserId& dev = people().dev;
+  const UserId& ines = people().ines;
+  const UserId& ravi = people().ravi;  // a support rep with no part in the change
+  ASSERT_EQ(OpenChange(dev, swarm, "new",
+                       {{"change_title", {"Restore validation"}},
+                        {"change_type", {"emergency"}},
+                        {"change_risk", {"high"}}}),
+            "");
+  EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step add Deploy"), "Added step 1"));
+  EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step add Check"), "Added step 2"));
+  EXPECT_EQ(Type(dev, swarm, "/change", "step assign 1 " + Mention(ines, "ines")),
+            "Assigned step 1 of CHG-1 to <@" + ines.str() + ">.");
+  const std::string only_ines = "Only <@" + ines.str() +
+                                ">, whom step 1 of CHG-1 is assigned to, can mark it done; the "
+                                "requester can reassign it.";
+  EXPECT_EQ(Type(ravi, people().support, "/change", "done CHG-1 1"), only_ines);
+  EXPECT_EQ(Type(dev, swarm, "/change", "done 1"), only_ines);
+  // The plan's Done button asks the same question.
+  const auto plan = PlanShowing(swarm, "change.done.1");
+  ASSERT_TRUE(plan);
+  ASSERT_TRUE(slack().ClickButton(ravi, swarm, plan->ts, "change.done.1"));
+  EXPECT_TRUE(Eventually("Ravi's refusal", [&] { return LastEphemeral(ravi) == only_ines; }))
+      << LastEphemeral(ravi);
+  EXPECT_EQ(Type(ravi, people().support, "/change", "done CHG-1 2"),
+            "Only the requester of CHG-1 and the members of its incident's swarm can mark step 2 "
+            "done (or whoever it is assigned to).");
+  EXPECT_EQ(Type(ines, swarm, "/change", "done 1"),
+            "Step 1 of CHG-1 is done; someone else verifies it.");
+  EXPECT_EQ(Type(people().lena, people().support, "/change", "verify CHG-1 1"),
+            "Only the members of the swarm, the requester of CHG-1 and incident managers can "
+            "verify its steps.");
+  EXPECT_EQ(Type(ines, swarm, "/change", "verify 1"),
+            "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
+  EXPECT_EQ(Type(dev, swarm, "/change", "verify 1"), "Step 1 of CHG-1 is verified.");
+  ASSERT_TRUE(PlanShowing(swarm, "verified by <@" + dev.str() + ">"));
 }
 
 }  // namespace

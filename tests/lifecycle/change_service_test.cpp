@@ -24,10 +24,21 @@ class ChangeServiceTest : public testing::LifecycleTest {
     return in;
   }
 
+  // Starts the incident's swarm with `members` in its channel.
+  void Swarming(std::int64_t incident, const std::vector<UserId>& members) {
+    const ChannelId channel("CSWARM" + std::to_string(incident));
+    ASSERT_TRUE(swarms_.Start({incident, members, {}}, mara_));
+    ASSERT_TRUE(swarms_.RecordChannel(incident, channel, "inc-" + std::to_string(incident)));
+    for (const UserId& member : members) {
+      ASSERT_TRUE(swarms_.MemberJoined(channel, member));
+    }
+  }
+
   // An emergency change fixing a new incident with linked cases, its three
-  // steps done by Dev and verified by Ines.
+  // steps done by Dev and verified by Ines, who swarms on the incident.
   std::int64_t VerifiedChange() {
     incident_ = NewIncident();
+    Swarming(incident_, {ines_});
     cases_in_incident_ = {NewCase(), NewCase("chat")};
     EXPECT_TRUE(incidents_.LinkCases(incident_, cases_in_incident_, mara_));
     const auto change = changes_.Create(Emergency(incident_), dev_).value().number;
@@ -44,6 +55,25 @@ class ChangeServiceTest : public testing::LifecycleTest {
     const auto submitted = changes_.Submit(change, dev_);
     EXPECT_TRUE(submitted);
     EXPECT_TRUE(changes_.RecordDecision(change, true, submitted->plan_version, "2 of 3 approved"));
+    return change;
+  }
+
+  // Dev's standard "restart-pricing" with a fourth step added (and step 2
+  // edited if asked), every step done by Dev and verified by Mara, a manager.
+  std::int64_t EditedRestartPricing(bool edit_step_two) {
+    changes_.is_manager = [this](const UserId& user) { return user == mara_; };
+    ChangeInput in;
+    in.type = store::ChangeType::kStandard;
+    in.template_name = "restart-pricing";
+    const auto change = changes_.Create(in, dev_).value().number;
+    if (edit_step_two) {
+      EXPECT_TRUE(changes_.EditStep(change, 2, "Drop the production database", dev_));
+    }
+    EXPECT_TRUE(changes_.AddStep(change, "Disable fraud checks", dev_));
+    for (int step = 1; step <= 4; ++step) {
+      EXPECT_TRUE(changes_.MarkDone(change, step, dev_));
+      EXPECT_TRUE(changes_.Verify(change, step, mara_));
+    }
     return change;
   }
 
@@ -116,9 +146,32 @@ TEST_F(ChangeServiceTest, ProblemLinksAreCheckedThroughTheHook) {
   EXPECT_EQ(changes_.Create(in, dev_).error().user_message, "PRB-3 doesn't exist");
   in.links = {{store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes}};
   ASSERT_TRUE(changes_.Create(in, dev_));
+  EXPECT_EQ(Refusal(changes_.Link(
+                1, {store::LinkTarget::kProblem, 5, store::LinkRelation::kCausedBy}, dev_)),
+            "PRB-5 doesn't exist");
   EXPECT_TRUE(
-      changes_.Link(1, {store::LinkTarget::kProblem, 2, store::LinkRelation::kCausedBy}, dev_));
-  EXPECT_EQ(changes_.Details(1)->links.at(0).relation, store::LinkRelation::kCausedBy);
+      changes_.Link(1, {store::LinkTarget::kIncident, 1, store::LinkRelation::kCausedBy}, dev_));
+  EXPECT_EQ(changes_.Details(1)->links.size(), 2u);
+}
+
+TEST_F(ChangeServiceTest, LinkingAgainTheOtherWayIsRefusedAndTheFixStands) {
+  const auto incident = NewIncident();
+  const auto change = changes_.Create(Emergency(incident), dev_).value().number;
+  EXPECT_EQ(
+      Refusal(changes_.Link(
+          change, {store::LinkTarget::kIncident, incident, store::LinkRelation::kCausedBy}, dev_)),
+      "CHG-1 already fixes INC-1; unlink it first (`/change unlink CHG-1 INC-1`), then link "
+      "it again.");
+  EXPECT_EQ(
+      Refusal(changes_.Link(
+          change, {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, dev_)),
+      "CHG-1 already fixes INC-1; nothing changed.");
+  ASSERT_EQ(changes_.Details(change)->links.size(), 1u);
+  EXPECT_EQ(changes_.Details(change)->links.at(0).relation, store::LinkRelation::kFixes);
+  ASSERT_TRUE(changes_.Unlink(change, store::LinkTarget::kIncident, incident, dev_));
+  EXPECT_TRUE(changes_.Link(
+      change, {store::LinkTarget::kIncident, incident, store::LinkRelation::kCausedBy}, dev_));
+  EXPECT_EQ(changes_.Details(change)->links.at(0).relation, store::LinkRelation::kCausedBy);
 }
 
 TEST_F(ChangeServiceTest, TheSameFormSubmittedTwiceOpensOneChange) {
@@ -131,7 +184,9 @@ TEST_F(ChangeServiceTest, TheSameFormSubmittedTwiceOpensOneChange) {
 }
 
 TEST_F(ChangeServiceTest, AStepIsVerifiedBySomeoneOtherThanItsDoerAndCountsOnce) {
-  const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
+  const auto incident = NewIncident();
+  Swarming(incident, {ines_, kofi_});
+  const auto change = changes_.Create(Emergency(incident), dev_).value().number;
   const int step = changes_.AddStep(change, "Fix validation", dev_).value();
   EXPECT_EQ(Refusal(changes_.Verify(change, step, ines_)), "Step 1 of CHG-1 isn't done yet.");
   ASSERT_TRUE(changes_.MarkDone(change, step, dev_));
@@ -169,14 +224,59 @@ TEST_F(ChangeServiceTest, OnlyTheSwarmWorksOnStepsOnceTheIncidentSwarms) {
   ASSERT_TRUE(swarms_.Start({incident, {}, {}}, mara_));
   ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CSWARM"), "inc-1-feast25"));
   EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
-            "Only the swarm's members, the requester and the step's assignee can work on the "
-            "plan of CHG-1.");
+            "Only the requester of CHG-1 and the members of its incident's swarm can mark step 1 "
+            "done (or whoever it is assigned to).");
   ASSERT_TRUE(changes_.AssignStep(change, 1, kofi_, dev_));
   EXPECT_TRUE(changes_.MarkDone(change, 1, kofi_));
 }
 
-TEST_F(ChangeServiceTest, SubmittingIsRefusedUntilEveryStepIsDoneAndVerified) {
+TEST_F(ChangeServiceTest, OnlyTheAssigneeMarksAnAssignedStepDone) {
   const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
+  ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
+  ASSERT_TRUE(changes_.AssignStep(change, 1, ines_, dev_));
+  const std::string only_ines =
+      "Only <@UINES>, whom step 1 of CHG-1 is assigned to, can mark it done; the requester can "
+      "reassign it.";
+  EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)), only_ines);  // no part in it
+  EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, dev_)), only_ines);   // even the requester
+  EXPECT_FALSE(changes_.Details(change)->steps.at(0).Done());
+  EXPECT_TRUE(changes_.MarkDone(change, 1, ines_));
+}
+
+TEST_F(ChangeServiceTest, WithoutASwarmOnlyTheRequesterMarksAndManagersVerify) {
+  changes_.is_manager = [this](const UserId& user) { return user == mara_; };
+  const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
+  ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
+  EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
+            "Only the requester of CHG-1 and the members of its incident's swarm can mark step 1 "
+            "done (or whoever it is assigned to).");
+  ASSERT_TRUE(changes_.MarkDone(change, 1, dev_));
+  EXPECT_EQ(Refusal(changes_.Verify(change, 1, kofi_)),
+            "Only the members of the swarm, the requester of CHG-1 and incident managers can "
+            "verify its steps.");
+  EXPECT_FALSE(changes_.Details(change)->steps.at(0).Verified());
+  EXPECT_TRUE(changes_.Verify(change, 1, mara_));
+}
+
+TEST_F(ChangeServiceTest, SwarmMembersVerifyButNeverTheirOwnStep) {
+  const auto incident = NewIncident();
+  Swarming(incident, {ines_, kofi_});
+  const auto change = changes_.Create(Emergency(incident), dev_).value().number;
+  ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
+  ASSERT_TRUE(changes_.MarkDone(change, 1, kofi_));  // unassigned: any swarm member
+  EXPECT_EQ(Refusal(changes_.Verify(change, 1, kofi_)),
+            "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM1"), ines_));
+  EXPECT_EQ(Refusal(changes_.Verify(change, 1, ines_)),
+            "Only the members of the swarm, the requester of CHG-1 and incident managers can "
+            "verify its steps.");
+  EXPECT_TRUE(changes_.Verify(change, 1, dev_));  // the requester
+}
+
+TEST_F(ChangeServiceTest, SubmittingIsRefusedUntilEveryStepIsDoneAndVerified) {
+  const auto incident = NewIncident();
+  Swarming(incident, {ines_});
+  const auto change = changes_.Create(Emergency(incident), dev_).value().number;
   EXPECT_EQ(changes_.Submit(change, dev_).error().user_message,
             "CHG-1 can't be submitted yet: the plan has no steps yet.");
   for (const char* text : {"Fix validation", "Deploy", "Verify checkout"}) {
@@ -221,9 +321,10 @@ TEST_F(ChangeServiceTest, AStandardChangeFromTheCatalogueIsApprovedOnSubmission)
   const auto change = changes_.Create(in, dev_);
   ASSERT_TRUE(change) << change.error().user_message;
   EXPECT_EQ(change->title, "Restart the pricing service");
+  changes_.is_manager = [this](const UserId& user) { return user == mara_; };
   for (int step = 1; step <= 3; ++step) {
     ASSERT_TRUE(changes_.MarkDone(change->number, step, dev_));
-    ASSERT_TRUE(changes_.Verify(change->number, step, ines_));
+    ASSERT_TRUE(changes_.Verify(change->number, step, mara_));
   }
   bool asked_cab = false;
   changes_.on_submitted = [&](const SubmittedChange&) -> Status {
@@ -234,6 +335,46 @@ TEST_F(ChangeServiceTest, AStandardChangeFromTheCatalogueIsApprovedOnSubmission)
   EXPECT_FALSE(asked_cab);
   EXPECT_EQ(Find(change->number).state, ChangeState::kApproved);
   EXPECT_TRUE(changes_.Close(change->number, dev_, ""));
+}
+
+TEST_F(ChangeServiceTest, AStandardChangeWithAnEditedPlanGoesToTheCabAsANormalOne) {
+  const auto change = EditedRestartPricing(/*edit_step_two=*/true);
+  std::optional<SubmittedChange> asked;
+  changes_.on_submitted = [&](const SubmittedChange& submitted) -> Status {
+    asked = submitted;
+    return {};
+  };
+  const auto submitted = changes_.Submit(change, dev_);
+  ASSERT_TRUE(submitted) << submitted.error().user_message;
+  const std::string why =
+      "its plan differs from the catalogue's \"restart-pricing\" (step 2 was edited, step 4 was "
+      "added), so it needs the CAB's approval as a normal change";
+  EXPECT_EQ(submitted->not_preapproved, why);
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(asked->type, "normal");
+  EXPECT_EQ(Find(change).state, ChangeState::kAwaitingApproval);
+  bool said_why = false;
+  const ChangeDetails details = changes_.Details(change).value();
+  for (const store::ChangeEvent& event : details.events) {
+    said_why = said_why || event.text == "Not pre-approved: " + why;
+  }
+  EXPECT_TRUE(said_why) << "the change's history doesn't say why it went to the CAB";
+}
+
+TEST_F(ChangeServiceTest, AnEditedStandardChangeWithoutAPolicyForNormalOnesIsRefusedWithTheReason) {
+  const auto change = EditedRestartPricing(/*edit_step_two=*/false);
+  changes_.on_submitted = [](const SubmittedChange&) -> Status {
+    return MakeError(Errc::kConflict, "no policy",
+                     "No approval policy covers normal changes; an admin must add "
+                     "[cab.policies.normal] to the config.");
+  };
+  EXPECT_EQ(changes_.Submit(change, dev_).error().user_message,
+            "CHG-1 isn't pre-approved: its plan differs from the catalogue's \"restart-pricing\" "
+            "(step 4 was added), so it needs the CAB's approval as a normal change. No approval "
+            "policy covers normal changes; an admin must add [cab.policies.normal] to the config. "
+            "Nothing was submitted.");
+  EXPECT_EQ(Find(change).state, ChangeState::kDraft);
+  EXPECT_FALSE(Find(change).approved_version.has_value());
 }
 
 TEST_F(ChangeServiceTest, ADecisionAboutAnEarlierPlanIsRefused) {
