@@ -29,6 +29,7 @@ lifecycle::BroadcastSettings BroadcastSettingsFrom(const config::Config& config)
   settings.unsubscribe_mailto = b.unsubscribe_mailto;
   settings.max_attempts = b.max_attempts;
   settings.retry_after = std::chrono::seconds(b.retry_seconds);
+  settings.give_up_after = std::chrono::minutes(b.give_up_after_minutes);
   return settings;
 }
 

@@ -369,6 +369,12 @@ asio::awaitable<void> HttpEndpoint::Impl::Serve(Stream& stream, beast::flat_buff
     Outcome outcome = Route(req);
     const bool keep_alive = req.keep_alive();
     Response res = ToResponse(outcome.answer, req.version(), keep_alive);
+    if (req.method() == http::verb::head) {
+      // The GET answer's headers, Content-Length included, without its body.
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     const auto path = std::string_view(req.target()).substr(0, req.target().find('?'));
     spdlog::info("event=http.request method={} path={} status={} ms={}",
                  std::string_view(req.method_string()), path, outcome.answer.status,
@@ -525,11 +531,16 @@ Outcome HttpEndpoint::Impl::HandleApi(const Request& req, std::string_view path,
   }
   const ApiRoute* route = nullptr;
   std::string allowed;
+  // HEAD is answered as GET would be, without the body (the session drops it).
+  const bool head = req.method() == http::verb::head;
   for (const auto& candidate : it->second) {
-    if (candidate.method == req.method_string()) {
+    if (candidate.method == req.method_string() || (head && candidate.method == "GET")) {
       route = &candidate;
     }
     allowed += allowed.empty() ? candidate.method : ", " + candidate.method;
+    if (candidate.method == "GET") {
+      allowed += ", HEAD";
+    }
   }
   if (route == nullptr) {
     Outcome out{Json(405, JsonError("method_not_allowed")), std::nullopt};

@@ -9,7 +9,8 @@ bool MailableAddress(std::string_view address) {
     return false;
   }
   for (unsigned char c : address) {
-    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == ',' || c == '\\') {
+    // Bytes past ASCII would need SMTPUTF8, which the sender doesn't offer.
+    if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == ',' || c == '\\') {
       return false;
     }
   }

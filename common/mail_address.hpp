@@ -6,8 +6,9 @@
 namespace swarmbot {
 
 // Whether an SMTP envelope and a header can carry `address` as it is: one @
-// with something on both sides, at most 254 bytes, no spaces, control
-// characters, quotes, commas or angle brackets (so no header injection).
+// with something on both sides, at most 254 bytes, ASCII only (no SMTPUTF8),
+// no spaces, control characters, quotes, commas or angle brackets (so no
+// header injection).
 bool MailableAddress(std::string_view address);
 
 // "a***@example.com": enough for a person to recognise, too little to harvest.

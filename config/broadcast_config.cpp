@@ -47,6 +47,18 @@ bool HasControl(std::string_view text) {
   return false;
 }
 
+// Whether the URL's authority (between "://" and the next '/', '?' or '#')
+// holds "user@" or "user:password@".
+bool HasUserInfo(std::string_view url) {
+  const auto start = url.find("://");
+  if (start == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view rest = url.substr(start + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  return authority.find('@') != std::string_view::npos;
+}
+
 void CheckTemplate(const std::string& source, const std::string& key, const std::string& text) {
   if (auto parsed = TextTemplate::Parse(text, kMailPlaceholders); !parsed) {
     Fail(source, key, parsed.error().user_message);
@@ -62,6 +74,12 @@ void ReadSmtp(const toml::table& root, const std::string& source, const EnvLooku
   }
   if (HasControl(smtp.url) || smtp.url.find(' ') != std::string::npos) {
     Fail(source, "smtp.url", "must not contain spaces or control characters");
+  }
+  if (HasUserInfo(smtp.url)) {
+    // The value is never repeated: it may hold a password.
+    Fail(source, "smtp.url",
+         "must not hold a user name or password; set smtp.username and put the password in "
+         "SWARMBOT_SMTP_PASSWORD");
   }
   smtp.starttls = Read<bool>(root, source, "smtp.starttls", smtp.starttls, "true or false");
   smtp.username = Text(root, source, "smtp.username", "");
@@ -144,6 +162,12 @@ void ReadBroadcast(const toml::table& root, const std::string& source, const Env
     Fail(source, "broadcast.retry_seconds", "must be from 1 to 86400");
   }
   b.retry_seconds = static_cast<int>(retry);
+  const auto give_up = Read<std::int64_t>(root, source, "broadcast.give_up_after_minutes",
+                                          b.give_up_after_minutes, "a number");
+  if (give_up < 0 || give_up > 10'080) {
+    Fail(source, "broadcast.give_up_after_minutes", "must be from 0 to 10080 (a week)");
+  }
+  b.give_up_after_minutes = static_cast<int>(give_up);
 }
 
 }  // namespace swarmbot::config::detail

@@ -38,7 +38,7 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"spike", {"window_minutes", "similarity", "min_cases", "min_contacts"}},
       {"broadcast",
        {"from", "from_name", "subject", "body", "unsubscribe_url", "unsubscribe_mailto",
-        "rate_per_second", "max_attempts", "retry_seconds"}},
+        "rate_per_second", "max_attempts", "retry_seconds", "give_up_after_minutes"}},
       {"smtp", {"url", "starttls", "username", "ca_file", "timeout_seconds"}},
       {"problems", {"reopen_days"}},
       {"changes", {"standard"}},

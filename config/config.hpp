@@ -59,6 +59,9 @@ struct BroadcastConfig {
   double rate_per_second = 5;  // messages per second at most
   int max_attempts = 3;        // for a recipient the server defers (4xx)
   int retry_seconds = 60;      // first pause after a deferral; doubles each time
+  // A sending broadcast whose server stays unreachable this long is stopped,
+  // the rest recorded as not sent (0: at the first failed connection).
+  int give_up_after_minutes = 30;
   SmtpConfig smtp;
 
   bool Enabled() const { return !smtp.url.empty(); }

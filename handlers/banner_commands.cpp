@@ -1,5 +1,8 @@
 #include "handlers/banner_commands.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <spdlog/spdlog.h>
 
 #include "handlers/banner_view.hpp"
@@ -41,24 +44,56 @@ std::string LinkValue(std::string_view word) {
   return UnescapeSlackText(word);
 }
 
+// Slack's clients may turn a typed "--" into an em dash or an en dash; an
+// option word is read the same either way.
+std::string OptionWord(std::string_view word) {
+  for (std::string_view dash : {"\u2014", "\u2013"}) {
+    if (word.starts_with(dash)) {
+      return "--" + std::string(word.substr(dash.size()));
+    }
+  }
+  return std::string(word);
+}
+
+// "--audience", "—severity=x": a dash pair followed by a letter. A bare "--"
+// (or a dash pair inside prose, "slow -- sorry") is not an option.
+bool LooksLikeOption(std::string_view word) {
+  const std::string option = OptionWord(word);
+  return option.size() > 2 && option.starts_with("--") &&
+         std::isalpha(static_cast<unsigned char>(option[2])) != 0;
+}
+
+// A word the user meant as an incident number: "INC-" in any case.
+bool LooksLikeIncident(std::string_view word) {
+  return word.size() >= 4 && Lowercase(word.substr(0, 4)) == "inc-";
+}
+
 // Reads "INC-n" (first word only) and "--name value" / "--name=value" options
-// from the front of `words`, stopping at the first other word. `allowed`
-// names the options this subcommand takes.
+// from the front of `words`, stopping at the first other word (a bare "--"
+// ends the options and is dropped). `allowed` names the options this
+// subcommand takes. An "INC-…" word that isn't a number, an option given
+// twice, or an option after the text is refused: a typo must not become
+// banner text that customers read.
 Result<SetOptions> ReadOptions(const std::vector<std::string>& words,
                                std::initializer_list<std::string_view> allowed) {
   SetOptions options;
   std::size_t i = 0;
-  if (!words.empty()) {
-    if (auto number = store::ParseIncidentNumber(words.front())) {
-      options.incident = *number;
-      i = 1;
+  if (!words.empty() && LooksLikeIncident(words.front())) {
+    const auto number = store::ParseIncidentNumber(words.front());
+    if (!number) {
+      return Invalid("`" + EscapeMrkdwn(Truncate(words.front(), 30)) +
+                     "` doesn't exist; incidents are numbered INC-1, INC-2, …");
     }
+    options.incident = *number;
+    i = 1;
   }
-  for (; i < words.size() && words[i].starts_with("--"); ++i) {
-    std::string name = Lowercase(words[i].substr(2));
+  std::vector<std::string> seen;
+  for (; i < words.size() && LooksLikeOption(words[i]); ++i) {
+    const std::string word = OptionWord(words[i]);
+    std::string name = Lowercase(word.substr(2));
     std::string value;
     if (const auto equals = name.find('='); equals != std::string::npos) {
-      value = words[i].substr(2 + equals + 1);
+      value = word.substr(2 + equals + 1);
       name.resize(equals);
     } else if (i + 1 < words.size()) {
       value = words[++i];
@@ -67,7 +102,11 @@ Result<SetOptions> ReadOptions(const std::vector<std::string>& words,
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       return Invalid("I don't know the option " + shown + ".");
     }
-    if (value.empty()) {
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return Invalid(shown + " is given twice; say it once.");
+    }
+    seen.push_back(name);
+    if (value.empty() || LooksLikeOption(value)) {
       return Invalid(shown + " needs a value.");
     }
     if (name == "audience") {
@@ -85,6 +124,17 @@ Result<SetOptions> ReadOptions(const std::vector<std::string>& words,
       options.severity = *severity;
     } else {
       options.link = LinkValue(value);
+    }
+  }
+  if (i < words.size() && OptionWord(words[i]) == "--") {
+    options.consumed = i + 1;
+    return options;
+  }
+  for (std::size_t j = i; j < words.size(); ++j) {
+    if (LooksLikeOption(words[j])) {
+      return Invalid("`" + EscapeMrkdwn(Truncate(OptionWord(words[j]), 30)) +
+                     "` comes after the text; options go before it (write `--` before text "
+                     "that starts with or holds an option).");
     }
   }
   options.consumed = i;

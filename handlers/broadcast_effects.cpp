@@ -51,6 +51,9 @@ awaitable<Status> BroadcastEffects::Run(store::OutboxItem& item, SlackApi& api) 
   if (item.kind == lifecycle::effect::kUpdateBroadcastProgress) {
     co_return co_await Update(api, *broadcast);
   }
+  if (item.kind == lifecycle::effect::kPostBroadcastStopped) {
+    co_return co_await PostStopped(item, api, *broadcast);
+  }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
 }
 
@@ -64,16 +67,12 @@ awaitable<Status> BroadcastEffects::Post(store::OutboxItem& item, SlackApi& api,
   if (channel.empty() || !status->broadcast.progress_ts.empty()) {
     co_return Status{};
   }
-  if (item.attempts > 0) {
-    // Slack may have posted it before a crash kept the outbox from hearing.
-    const json::object query = detail::HistoryQuery(channel);
-    auto history = co_await CallSlack(api, "conversations.history", query);
-    if (!history) {
-      co_return Failed(broadcast, "look for the progress message", history.error());
-    }
-    if (auto ts = detail::FindTaggedMessage(*history, item.id)) {
-      co_return services_.broadcasts.RecordProgressMessage(broadcast, *ts);
-    }
+  auto earlier = co_await detail::FindEarlierPost(item, api, channel);
+  if (!earlier) {
+    co_return Failed(broadcast, "look for the progress message", earlier.error());
+  }
+  if (*earlier) {
+    co_return services_.broadcasts.RecordProgressMessage(broadcast, **earlier);
   }
   const json::object args = detail::TaggedPostArgs(BroadcastProgress(*status), channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
@@ -96,6 +95,34 @@ awaitable<Status> BroadcastEffects::Update(SlackApi& api, std::int64_t broadcast
   auto updated = co_await CallSlack(api, "chat.update", args);
   if (!updated) {
     co_return Failed(broadcast, "update the progress message", updated.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> BroadcastEffects::PostStopped(store::OutboxItem& item, SlackApi& api,
+                                                std::int64_t broadcast) {
+  auto status = services_.broadcasts.StatusOf(broadcast);
+  if (!status) {
+    co_return status.error();
+  }
+  const ChannelId channel = status->broadcast.report_channel;
+  if (channel.empty()) {
+    co_return Status{};
+  }
+  auto earlier = co_await detail::FindEarlierPost(item, api, channel);
+  if (!earlier) {
+    co_return Failed(broadcast, "look for the stop notice", earlier.error());
+  }
+  if (*earlier) {
+    co_return Status{};
+  }
+  const std::string text = BroadcastStoppedNotice(*status);
+  BlockMessage notice(text);
+  notice.Section(text);
+  const json::object args = detail::TaggedPostArgs(notice, channel, item.id);
+  auto posted = co_await CallSlack(api, "chat.postMessage", args);
+  if (!posted) {
+    co_return Failed(broadcast, "post the stop notice", posted.error());
   }
   co_return Status{};
 }

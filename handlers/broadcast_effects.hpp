@@ -12,7 +12,8 @@ namespace swarmbot::handlers {
 // Performs the broadcast effects (lifecycle/effects.hpp, "broadcast.*"):
 // posts the progress message once in the broadcast's report channel (a retry
 // after a crash first looks for it by the outbox id in its metadata) and
-// refreshes it with chat.update. Retryable errors come back unchanged.
+// refreshes it with chat.update; tells the channel when a broadcast stopped
+// early. Retryable errors come back unchanged.
 class BroadcastEffects {
  public:
   explicit BroadcastEffects(detail::Services& services) : services_(services) {}
@@ -24,6 +25,8 @@ class BroadcastEffects {
   boost::asio::awaitable<Status> Post(store::OutboxItem& item, SlackApi& api,
                                       std::int64_t broadcast);
   boost::asio::awaitable<Status> Update(SlackApi& api, std::int64_t broadcast);
+  boost::asio::awaitable<Status> PostStopped(store::OutboxItem& item, SlackApi& api,
+                                             std::int64_t broadcast);
 
   detail::Services& services_;
 };

@@ -100,7 +100,12 @@ constexpr std::string_view kNotifyHelp =
     "customers get it (one per contact address of the incident's linked cases) and a few of "
     "them, with *Send* and *Cancel* buttons. In a swarm channel you may leave out `INC-n`. "
     "Progress shows in the swarm channel as the e-mails go out. Incident managers and the "
-    "incident's owner may send\n"
+    "incident's owner may send. Send mails the customers of the cases linked at that moment and "
+    "says who changed since the preview\n"
+    "• `/notify stop BC-n` (or *Stop* on the progress message) stops a sending e-mail: customers "
+    "not yet mailed aren't, and the record says so. If the mail server can't be reached, the "
+    "progress message says so and swarmbot stops by itself after `[broadcast] "
+    "give_up_after_minutes`\n"
     "• `/notify help` shows this";
 
 constexpr std::string_view kProblemHelp =

@@ -54,6 +54,16 @@ std::string NotifyCommands::Handle(const SlashCommand& command) {
   if (sub == "help") {
     return EphemeralText(HelpText("/notify"));
   }
+  if (sub == "stop") {
+    const auto number = words.size() == 2 ? store::ParseBroadcastNumber(words[1]) : std::nullopt;
+    if (!number) {
+      return RefusalReply("/notify stop",
+                          MakeError(Errc::kInvalidInput, "bad stop arguments",
+                                    "Say which broadcast to stop, e.g. `/notify stop BC-3` "
+                                    "(its number is on the progress message)."));
+    }
+    return EphemeralText(StopBroadcast(*number, command.user));
+  }
   if (sub != "customers") {
     return UnknownSubcommand("/notify", words.front(), command.user);
   }
@@ -129,7 +139,59 @@ Result<json::object> NotifyCommands::Preview(std::int64_t incident, const UserId
 
 bool IsNotifyAction(std::string_view action_id) {
   return action_id == kNotifySendActionId || action_id == kNotifyCancelActionId ||
-         action_id == kNotifyPreviewActionId;
+         action_id == kNotifyPreviewActionId || action_id == kNotifyStopActionId;
+}
+
+std::string NotifyCommands::StopBroadcast(std::int64_t broadcast, const UserId& user) {
+  auto status = services_.broadcasts.StatusOf(broadcast);
+  if (!status) {
+    return RefusalText(status.error());
+  }
+  if (user != status->broadcast.requested_by) {
+    if (auto allowed = detail::MayChangeIncident(services_, status->broadcast.incident, user,
+                                                 "stop e-mail to the incident's customers");
+        !allowed) {
+      spdlog::info("event=notify.stop.refused broadcast={} user={}",
+                   store::BroadcastNumberText(broadcast), user.str());
+      return RefusalText(allowed.error()) + " The e-mail goes on.";
+    }
+  }
+  auto stopped = services_.broadcasts.Stop(broadcast, user);
+  if (!stopped) {
+    return RefusalText(stopped.error());
+  }
+  const auto after = services_.broadcasts.StatusOf(broadcast);
+  const int withheld = after ? after->counts.withheld : 0;
+  return "Stopped " + store::BroadcastNumberText(broadcast) + ": " +
+         Count(withheld, "customer", "customers") + " not yet e-mailed won't be" +
+         (after ? " (" + std::to_string(after->counts.sent) + " had been sent)." : ".");
+}
+
+std::string NotifyCommands::SendAnswer(const lifecycle::BroadcastService::Started& started) {
+  std::vector<std::string> changes;
+  if (started.left_out_unlinked > 0) {
+    changes.push_back(std::to_string(started.left_out_unlinked) + " left out: " +
+                      (started.left_out_unlinked == 1 ? "its case is" : "their cases are") +
+                      " no longer linked");
+  }
+  if (started.left_out_unsubscribed > 0) {
+    changes.push_back(std::to_string(started.left_out_unsubscribed) +
+                      " left out: unsubscribed since");
+  }
+  if (started.added > 0) {
+    changes.push_back(std::to_string(started.added) + " added: " +
+                      (started.added == 1 ? "its case was" : "their cases were") + " linked since");
+  }
+  std::string answer = "Sending " + store::BroadcastNumberText(started.broadcast.number) + " to " +
+                       Count(started.recipients, "customer", "customers");
+  if (!changes.empty()) {
+    answer += " (changed since the preview: ";
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      answer += (i == 0 ? "" : "; ") + changes[i];
+    }
+    answer += ")";
+  }
+  return answer + "; progress shows in " + ChannelMention(started.broadcast.report_channel) + ".";
 }
 
 void NotifyCommands::HandlePreviewClick(const detail::FlatJson& payload, std::string_view value) {
@@ -158,6 +220,7 @@ void NotifyCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
     return;
   }
   const bool send = action == kNotifySendActionId;
+  const bool stop = action == kNotifyStopActionId;
   const auto broadcast = store::ParseBroadcastNumber(payload.StringOr(base + ".value"));
   if (!broadcast || user.empty()) {
     spdlog::warn("event=notify.click.malformed user={}", user.str());
@@ -165,6 +228,10 @@ void NotifyCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
     return;
   }
   const std::string number = store::BroadcastNumberText(*broadcast);
+  if (stop) {
+    Answer(payload, StopBroadcast(*broadcast, user), false);
+    return;
+  }
   auto status = services_.broadcasts.StatusOf(*broadcast);
   if (!status) {
     Answer(payload, RefusalText(status.error()), false);
@@ -195,14 +262,12 @@ void NotifyCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
   if (!started->started) {
     const std::string state = b.state == store::BroadcastState::kCancelled ? "was cancelled"
                               : b.state == store::BroadcastState::kDone    ? "was sent already"
+                              : b.state == store::BroadcastState::kStopped ? "was stopped"
                                                                            : "is sending already";
     Answer(payload, number + " " + state + "; nothing more was sent.", false);
     return;
   }
-  Answer(payload,
-         "Sending " + number + " to " + Count(started->recipients, "customer", "customers") +
-             "; progress shows in " + ChannelMention(b.report_channel) + ".",
-         true);
+  Answer(payload, SendAnswer(*started), true);
 }
 
 void NotifyCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn,
@@ -221,40 +286,100 @@ void NotifyCommands::Answer(const detail::FlatJson& payload, const std::string& 
   }
 }
 
+namespace {
+
+// Who or what stopped a broadcast, for people.
+std::string StoppedBy(const store::Broadcast& b) {
+  if (!b.stopped_by.empty()) {
+    return "stopped by " + UserMention(b.stopped_by);
+  }
+  std::string since;
+  if (b.unreachable_since) {
+    since = " (trying since " + FormatTime(*b.unreachable_since) + ")";
+  }
+  return "stopped by swarmbot: " + EscapeMrkdwn(Truncate(b.stop_reason, 300)) + since;
+}
+
+std::string FinalLine(const lifecycle::BroadcastStatus& status) {
+  const store::DeliveryCounts& c = status.counts;
+  const int failed = c.refused + c.uncertain;
+  std::string line = "Sent to " + std::to_string(c.sent) + " of " +
+                     Count(c.Total(), "customer", "customers") + ".";
+  if (c.withheld > 0) {
+    line += " " + Count(c.withheld, "customer was", "customers were") +
+            " not e-mailed: " + StoppedBy(status.broadcast) + ".";
+  }
+  if (!status.refused.empty()) {
+    line += " Not delivered:";
+    for (const store::Delivery& d : status.refused) {
+      line += "\n• " + EscapeMrkdwn(MaskAddress(d.email)) + " — " +
+              (d.state == store::DeliveryState::kUncertain
+                   ? std::string("interrupted while sending, not sent again")
+                   : EscapeMrkdwn(Truncate(d.reply, 120)));
+    }
+    if (failed > static_cast<int>(status.refused.size())) {
+      line +=
+          "\n• and " + std::to_string(failed - static_cast<int>(status.refused.size())) + " more";
+    }
+  }
+  return line;
+}
+
+}  // namespace
+
 BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status) {
   const store::DeliveryCounts& c = status.counts;
-  const std::string number = store::BroadcastNumberText(status.broadcast.number);
-  const std::string inc = store::IncidentNumberText(status.broadcast.incident);
-  const bool done = status.broadcast.state == store::BroadcastState::kDone;
+  const store::Broadcast& b = status.broadcast;
+  const std::string number = store::BroadcastNumberText(b.number);
+  const std::string inc = store::IncidentNumberText(b.incident);
+  const bool done = b.state == store::BroadcastState::kDone;
+  const bool stopped = b.state == store::BroadcastState::kStopped;
   const int failed = c.refused + c.uncertain;
-  const std::string tally = std::to_string(c.sent) + " sent · " + std::to_string(failed) +
-                            " failed · " + std::to_string(c.pending) + " remaining";
-  BlockMessage message(number + " e-mail to the customers of " + inc + ": " + tally);
-  message.Section((done ? ":white_check_mark: *" : ":envelope: *") + number +
-                  "* e-mail to the customers of *" + inc + "*" +
-                  (done ? " is done" : " is being sent") + "\n" + tally + " of " +
-                  std::to_string(c.Total()));
-  if (done) {
-    std::string final_line = "Sent to " + std::to_string(c.sent) + " of " +
-                             Count(c.Total(), "customer", "customers") + ".";
-    if (!status.refused.empty()) {
-      final_line += " Not delivered:";
-      for (const store::Delivery& d : status.refused) {
-        final_line += "\n• " + EscapeMrkdwn(MaskAddress(d.email)) + " — " +
-                      (d.state == store::DeliveryState::kUncertain
-                           ? std::string("interrupted while sending, not sent again")
-                           : EscapeMrkdwn(Truncate(d.reply, 120)));
-      }
-      if (failed > static_cast<int>(status.refused.size())) {
-        final_line +=
-            "\n• and " + std::to_string(failed - static_cast<int>(status.refused.size())) + " more";
-      }
-    }
-    message.Section(final_line);
+  std::string tally = std::to_string(c.sent) + " sent · " + std::to_string(failed) + " failed · " +
+                      std::to_string(c.pending) + " remaining";
+  if (c.withheld > 0) {
+    tally += " · " + std::to_string(c.withheld) + " not sent";
   }
-  message.Context({"Started by " + UserMention(status.broadcast.requested_by) +
+  BlockMessage message(number + " e-mail to the customers of " + inc + ": " + tally);
+  const std::string icon = done      ? ":white_check_mark: *"
+                           : stopped ? ":octagonal_sign: *"
+                                     : ":envelope: *";
+  const std::string how = done ? " is done" : stopped ? " was stopped" : " is being sent";
+  message.Section(icon + number + "* e-mail to the customers of *" + inc + "*" + how + "\n" +
+                  tally + " of " + std::to_string(c.Total()));
+  if (b.state == store::BroadcastState::kSending && b.unreachable_since) {
+    std::string warning = ":warning: The mail server can't be reached (since " +
+                          FormatTime(*b.unreachable_since) + ": " +
+                          EscapeMrkdwn(Truncate(b.unreachable_reason, 200)) + "). Retrying";
+    if (status.give_up_at) {
+      warning += " until " + FormatTime(*status.give_up_at) +
+                 "; after that the customers not yet e-mailed are recorded as not sent";
+    }
+    message.Section(warning + ".");
+  }
+  if (b.state == store::BroadcastState::kSending) {
+    message.SectionWithButton(
+        "Customers not yet e-mailed can still be spared: *Stop* (or "
+        "`/notify stop " +
+            number + "`) sends nothing more.",
+        "Stop", kNotifyStopActionId, number);
+  }
+  if (done || stopped) {
+    message.Section(FinalLine(status));
+  }
+  message.Context({"Started by " + UserMention(b.requested_by) +
                    ". One e-mail per contact address of the incident's linked cases."});
   return message;
+}
+
+std::string BroadcastStoppedNotice(const lifecycle::BroadcastStatus& status) {
+  const store::Broadcast& b = status.broadcast;
+  return ":octagonal_sign: " + store::BroadcastNumberText(b.number) +
+         " (e-mail to the customers of " + store::IncidentNumberText(b.incident) + ") was " +
+         StoppedBy(b) + ". " + std::to_string(status.counts.sent) + " sent, " +
+         Count(status.counts.withheld, "customer", "customers") +
+         " not e-mailed; `/notify customers " + store::IncidentNumberText(b.incident) +
+         "` prepares a new one.";
 }
 
 }  // namespace swarmbot::handlers

@@ -19,14 +19,18 @@ namespace swarmbot::handlers {
 // The preview's buttons; their value is the draft's number, "BC-n".
 inline constexpr std::string_view kNotifySendActionId = "notify.send";
 inline constexpr std::string_view kNotifyCancelActionId = "notify.cancel";
+// Stop on the progress message while sending; its value is "BC-n".
+inline constexpr std::string_view kNotifyStopActionId = "notify.stop";
 // "Tell customers" after the closing cascade; its value is the incident, "INC-n".
 inline constexpr std::string_view kNotifyPreviewActionId = "notify.preview";
 
 // Whether `action_id` is one of the buttons NotifyCommands::HandleClick answers.
 bool IsNotifyAction(std::string_view action_id);
 
-// `/notify customers [INC-n]`, `/notify help`, and the preview's Send and
-// Cancel buttons. Incident managers and the incident's owner may send.
+// `/notify customers [INC-n]`, `/notify stop BC-n`, `/notify help`, the
+// preview's Send and Cancel buttons and the progress message's Stop.
+// Incident managers and the incident's owner may send; they and whoever
+// started a broadcast may stop it.
 class NotifyCommands {
  public:
   explicit NotifyCommands(detail::Services& services) : services_(services) {}
@@ -49,13 +53,19 @@ class NotifyCommands {
 
  private:
   void HandlePreviewClick(const detail::FlatJson& payload, std::string_view value);
+  // Stops `broadcast` for `user`; the answer to show either way.
+  std::string StopBroadcast(std::int64_t broadcast, const UserId& user);
+  std::string SendAnswer(const lifecycle::BroadcastService::Started& started);
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn, bool replace);
 
   detail::Services& services_;
 };
 
-// The progress message in Slack: sent, not delivered and remaining, and a
-// final line when done.
+// The progress message in Slack: sent, not delivered and remaining; while
+// sending, a warning when the mail server can't be reached and a Stop
+// button; a final line when done or stopped.
 BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status);
+// The message that tells the progress channel a broadcast stopped early.
+std::string BroadcastStoppedNotice(const lifecycle::BroadcastStatus& status);
 
 }  // namespace swarmbot::handlers

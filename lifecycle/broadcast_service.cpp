@@ -26,6 +26,7 @@ namespace {
 constexpr std::size_t kSamples = 3;
 constexpr std::size_t kRefusedShown = 5;
 constexpr std::size_t kMaxReply = 300;
+constexpr std::string_view kWithheldReply = "not sent: the broadcast was stopped first";
 
 struct Recipient {
   std::string email;
@@ -229,6 +230,9 @@ Result<BroadcastService::Started> BroadcastService::Start(std::int64_t broadcast
     if (auto running = repo.FindByIncident(found->incident, store::BroadcastState::kSending)) {
       return AlreadySending(*running, repo.Counts(running->number));
     }
+    if (auto refreshed = RefreshRecipients(*found, out); !refreshed) {
+      return refreshed.error();
+    }
     const auto now = clock_.Now();
     repo.Transition(broadcast, store::BroadcastState::kDraft, store::BroadcastState::kSending, now);
     // Older previews of the same incident would mail the same people again.
@@ -248,6 +252,107 @@ Result<BroadcastService::Started> BroadcastService::Start(std::int64_t broadcast
                  out.recipients, user.str());
     return out;
   });
+}
+
+Status BroadcastService::RefreshRecipients(const store::Broadcast& draft, Started& out) {
+  store::BroadcastRepository repo(db_);
+  store::UnsubscribeRepository unsubscribed(db_);
+  BroadcastPreview counted;
+  const std::vector<Recipient> recipients = Recipients(db_, draft.incident, counted);
+  std::set<std::string> current;
+  for (const Recipient& r : recipients) {
+    current.insert(FoldAddress(r.email));
+  }
+  std::set<std::string> previewed;
+  for (const store::Delivery& d : repo.Deliveries(draft.number)) {
+    const std::string folded = FoldAddress(d.email);
+    previewed.insert(folded);
+    if (!current.contains(folded)) {
+      repo.RemoveDelivery(d.id);
+      ++(unsubscribed.Contains(folded) ? out.left_out_unsubscribed : out.left_out_unlinked);
+    }
+  }
+  for (const Recipient& r : recipients) {
+    if (!previewed.contains(FoldAddress(r.email)) &&
+        repo.AddDelivery(draft.number, r.email, r.name, clock_.Now())) {
+      ++out.added;
+    }
+  }
+  out.recipients = repo.Counts(draft.number).Total();
+  if (out.recipients == 0) {
+    return MakeError(Errc::kInvalidInput, "no recipients left",
+                     "Nothing was sent: since the preview of " +
+                         store::BroadcastNumberText(draft.number) + ", no linked case of " +
+                         store::IncidentNumberText(draft.incident) +
+                         " has a contact who can be e-mailed.");
+  }
+  return {};
+}
+
+Result<store::Broadcast> BroadcastService::Stop(std::int64_t broadcast, const UserId& user) {
+  return InTransaction(db_, "broadcast_stop", [&]() -> Result<store::Broadcast> {
+    store::BroadcastRepository repo(db_);
+    auto found = repo.Find(broadcast);
+    if (!found) {
+      return UnknownBroadcast(broadcast);
+    }
+    if (found->state != store::BroadcastState::kSending) {
+      return MakeError(Errc::kConflict, "broadcast not sending",
+                       store::BroadcastNumberText(broadcast) + " is " +
+                           std::string(store::Name(found->state)) + "; there is nothing to stop.");
+    }
+    StopSending(*found, user, "");
+    return *repo.Find(broadcast);
+  });
+}
+
+void BroadcastService::StopSending(const store::Broadcast& broadcast, const UserId& by,
+                                   const std::string& reason) {
+  store::BroadcastRepository repo(db_);
+  const auto now = clock_.Now();
+  if (!repo.Transition(broadcast.number, store::BroadcastState::kSending,
+                       store::BroadcastState::kStopped, now)) {
+    return;
+  }
+  const int withheld = repo.WithholdPending(broadcast.number, kWithheldReply, now);
+  repo.SetStopped(broadcast.number, by, reason);
+  const auto counts = repo.Counts(broadcast.number);
+  store::TimelineRepository(db_).Append(
+      broadcast.incident, now, by.empty() ? "swarmbot" : by.str(), "broadcast_stopped",
+      "E-mail " + store::BroadcastNumberText(broadcast.number) +
+          " stopped: " + std::to_string(counts.sent) + " sent, " + std::to_string(withheld) +
+          " not sent" + (reason.empty() ? "" : " (" + reason + ")"));
+  spdlog::info("event=broadcast.stopped broadcast={} by={} sent={} withheld={}",
+               store::BroadcastNumberText(broadcast.number), by.empty() ? "swarmbot" : by.str(),
+               counts.sent, withheld);
+  QueueProgress(broadcast.number, effect::kUpdateBroadcastProgress);
+  store::Outbox(db_).Enqueue(
+      store::BroadcastNumberText(broadcast.number), effect::kPostBroadcastStopped,
+      {{std::string(effect::kArgBroadcast), std::to_string(broadcast.number)}}, now);
+}
+
+void BroadcastService::NoteServer(bool reached, const std::string& reply) {
+  store::BroadcastRepository repo(db_);
+  if (reached) {
+    for (const std::int64_t number : repo.ClearUnreachable()) {
+      QueueProgress(number, effect::kUpdateBroadcastProgress);
+    }
+    return;
+  }
+  const auto now = clock_.Now();
+  for (const std::int64_t number : repo.MarkUnreachable(now, reply)) {
+    spdlog::warn("event=broadcast.server_unreachable broadcast={}",
+                 store::BroadcastNumberText(number));
+    QueueProgress(number, effect::kUpdateBroadcastProgress);
+  }
+  for (const std::int64_t number : repo.InState(store::BroadcastState::kSending)) {
+    const auto broadcast = repo.Find(number);
+    if (broadcast->unreachable_since &&
+        now - *broadcast->unreachable_since >= settings_.give_up_after) {
+      StopSending(*broadcast, UserId(),
+                  "the mail server couldn't be reached: " + broadcast->unreachable_reason);
+    }
+  }
 }
 
 Result<store::Broadcast> BroadcastService::Cancel(std::int64_t broadcast, const UserId& user) {
@@ -276,7 +381,10 @@ Result<BroadcastStatus> BroadcastService::StatusOf(std::int64_t broadcast) {
     if (!found) {
       return UnknownBroadcast(broadcast);
     }
-    BroadcastStatus status{*found, repo.Counts(broadcast), {}};
+    BroadcastStatus status{*found, repo.Counts(broadcast), {}, {}};
+    if (found->state == store::BroadcastState::kSending && found->unreachable_since) {
+      status.give_up_at = *found->unreachable_since + settings_.give_up_after;
+    }
     status.refused = repo.DeliveriesIn(broadcast, store::DeliveryState::kRefused,
                                        static_cast<int>(kRefusedShown));
     const auto uncertain = repo.DeliveriesIn(broadcast, store::DeliveryState::kUncertain,
@@ -368,6 +476,13 @@ Status BroadcastService::RecordOutcome(const ClaimedMail& claimed, const SendRes
         repo.SetDelivery(delivery->id, store::DeliveryState::kPending, delivery->attempts - 1,
                          delivery->not_before, reply, now);
         break;
+    }
+    NoteServer(result.verdict != SendVerdict::kNotSent, reply);
+    if (repo.Find(claimed.broadcast)->state == store::BroadcastState::kStopped) {
+      // Stopped while this one was with the server: nothing goes back in line.
+      repo.WithholdPending(claimed.broadcast, kWithheldReply, now);
+      QueueProgress(claimed.broadcast, effect::kUpdateBroadcastProgress);
+      return {};
     }
     if (!final) {
       return {};

@@ -27,6 +27,8 @@ struct BroadcastSettings {
   std::string unsubscribe_mailto;
   int max_attempts = 3;                  // for recipients the server defers (4xx)
   std::chrono::seconds retry_after{60};  // first pause after a deferral; doubles
+  // A sending broadcast stops when its server stays unreachable this long.
+  std::chrono::minutes give_up_after{30};
   // The progress message is refreshed after this many outcomes, or when this
   // long has passed since the last refresh, and always at the end.
   int progress_every = 10;
@@ -50,6 +52,8 @@ struct BroadcastStatus {
   store::Broadcast broadcast;
   store::DeliveryCounts counts;
   std::vector<store::Delivery> refused;  // the first few refused or uncertain
+  // While the server can't be reached: when swarmbot stops trying.
+  std::optional<Clock::TimePoint> give_up_at;
 };
 
 // A delivery the mail worker has claimed: marked "sending" before it is
@@ -91,11 +95,21 @@ class BroadcastService {
     store::Broadcast broadcast;
     bool started = false;  // false: it had been started (or cancelled) before
     int recipients = 0;
+    // How the recipients differ from the preview's: a case unlinked (or its
+    // address changed), a customer unsubscribed, a case linked meanwhile.
+    int left_out_unlinked = 0;
+    int left_out_unsubscribed = 0;
+    int added = 0;
   };
-  // Starts sending a draft and queues the progress message. A second Start
-  // (a double click) changes nothing and says so through `started`.
-  // kConflict when another broadcast of the incident is sending.
+  // Starts sending a draft and queues the progress message. The recipients
+  // are those of the incident's cases linked now, not at the preview. A
+  // second Start (a double click) changes nothing and says so through
+  // `started`. kConflict when another broadcast of the incident is sending;
+  // kInvalidInput when nobody is left to mail.
   Result<Started> Start(std::int64_t broadcast, const UserId& user);
+  // Stops a sending broadcast: nobody not yet handed to the server is mailed,
+  // and those deliveries are recorded as withheld. kConflict unless sending.
+  Result<store::Broadcast> Stop(std::int64_t broadcast, const UserId& user);
   // Drops a draft; kConflict once it was started.
   Result<store::Broadcast> Cancel(std::int64_t broadcast, const UserId& user);
 
@@ -121,6 +135,13 @@ class BroadcastService {
   // update when one is due; inside the caller's transaction.
   void ReportProgress(std::int64_t broadcast);
   void QueueProgress(std::int64_t broadcast, std::string_view kind);
+  // Brings the draft's deliveries in line with the cases linked now.
+  Status RefreshRecipients(const store::Broadcast& draft, Started& out);
+  // The server answered (`reached`) or couldn't be reached: updates the
+  // broadcasts' "unreachable" mark and gives up on those past the limit.
+  void NoteServer(bool reached, const std::string& reply);
+  // Ends sending `broadcast` early; inside the caller's transaction.
+  void StopSending(const store::Broadcast& broadcast, const UserId& by, const std::string& reason);
 
   store::Database& db_;
   const Clock& clock_;

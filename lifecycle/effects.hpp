@@ -82,6 +82,9 @@ inline constexpr std::string_view kProblemAnnounce = "problem.announce";
 // "BC-n": post the progress message once, then refresh it in place.
 inline constexpr std::string_view kPostBroadcastProgress = "broadcast.post_progress";
 inline constexpr std::string_view kUpdateBroadcastProgress = "broadcast.update_progress";
+// A new message in the progress channel when a broadcast stopped early (Stop
+// pressed, or the mail server stayed unreachable), so people are told.
+inline constexpr std::string_view kPostBroadcastStopped = "broadcast.post_stopped";
 inline constexpr std::string_view kBroadcastEffectPrefix = "broadcast.";
 
 // Change requests (lifecycle/change_service.hpp), on the stream "CHG-n":

@@ -10,9 +10,10 @@
 namespace swarmbot::store {
 namespace {
 
-constexpr std::array<std::string_view, 4> kBroadcastStates{"draft", "sending", "done", "cancelled"};
-constexpr std::array<std::string_view, 5> kDeliveryStates{"pending", "sending", "sent", "refused",
-                                                          "uncertain"};
+constexpr std::array<std::string_view, 5> kBroadcastStates{"draft", "sending", "done", "cancelled",
+                                                           "stopped"};
+constexpr std::array<std::string_view, 6> kDeliveryStates{"pending", "sending",   "sent",
+                                                          "refused", "uncertain", "withheld"};
 
 template <class E, std::size_t N>
 E Parse(const std::array<std::string_view, N>& names, std::string_view text) {
@@ -26,7 +27,8 @@ E Parse(const std::array<std::string_view, N>& names, std::string_view text) {
 
 constexpr std::string_view kBroadcastColumns =
     "number, incident_id, state, requested_by, report_channel, progress_ts, subject_template, "
-    "body_template, created_at, started_at, finished_at, reported_at, unreported";
+    "body_template, created_at, started_at, finished_at, reported_at, unreported, "
+    "unreachable_since, unreachable_reason, stopped_by, stop_reason";
 constexpr std::string_view kDeliveryColumns =
     "id, broadcast_id, email, contact_name, state, attempts, not_before, reply";
 
@@ -45,6 +47,10 @@ Broadcast ReadBroadcast(SQLite::Statement& row) {
   b.finished_at = detail::OptionalTime(row.getColumn(10));
   b.reported_at = detail::OptionalTime(row.getColumn(11));
   b.unreported = row.getColumn(12).getInt();
+  b.unreachable_since = detail::OptionalTime(row.getColumn(13));
+  b.unreachable_reason = row.getColumn(14).getString();
+  b.stopped_by = UserId(row.getColumn(15).getString());
+  b.stop_reason = row.getColumn(16).getString();
   return b;
 }
 
@@ -67,6 +73,15 @@ std::vector<Delivery> ReadDeliveries(SQLite::Statement& select) {
     found.push_back(ReadDelivery(select));
   }
   return found;
+}
+
+// The first column of every row, as broadcast numbers.
+std::vector<std::int64_t> ReadNumbers(SQLite::Statement& select) {
+  std::vector<std::int64_t> numbers;
+  while (select.executeStep()) {
+    numbers.push_back(select.getColumn(0).getInt64());
+  }
+  return numbers;
 }
 
 std::string Sql(std::string_view head, std::string_view columns, std::string_view tail) {
@@ -130,6 +145,12 @@ bool BroadcastRepository::AddDelivery(std::int64_t broadcast, std::string_view e
   return insert.exec() == 1;
 }
 
+void BroadcastRepository::RemoveDelivery(std::int64_t id) {
+  SQLite::Statement remove(db_.Sql(), "DELETE FROM broadcast_deliveries WHERE id = ?");
+  remove.bind(1, id);
+  remove.exec();
+}
+
 std::optional<Broadcast> BroadcastRepository::Find(std::int64_t number) {
   SQLite::Statement select(db_.Sql(),
                            Sql("SELECT ", kBroadcastColumns, " FROM broadcasts WHERE number = ?"));
@@ -157,11 +178,7 @@ std::vector<std::int64_t> BroadcastRepository::InState(BroadcastState state) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT number FROM broadcasts WHERE state = ? ORDER BY number");
   select.bind(1, std::string(Name(state)));
-  std::vector<std::int64_t> numbers;
-  while (select.executeStep()) {
-    numbers.push_back(select.getColumn(0).getInt64());
-  }
-  return numbers;
+  return ReadNumbers(select);
 }
 
 bool BroadcastRepository::Transition(std::int64_t number, BroadcastState from, BroadcastState to,
@@ -258,6 +275,54 @@ int BroadcastRepository::MarkInterrupted(Clock::TimePoint now) {
   return update.exec();
 }
 
+int BroadcastRepository::WithholdPending(std::int64_t broadcast, std::string_view reply,
+                                         Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE broadcast_deliveries SET state = 'withheld', reply = ?, "
+                           "updated_at = ? WHERE broadcast_id = ? AND state = 'pending'");
+  update.bind(1, std::string(reply));
+  update.bind(2, ToMillis(now));
+  update.bind(3, broadcast);
+  return update.exec();
+}
+
+void BroadcastRepository::SetStopped(std::int64_t number, const UserId& by,
+                                     std::string_view reason) {
+  SQLite::Statement update(
+      db_.Sql(), "UPDATE broadcasts SET stopped_by = ?, stop_reason = ? WHERE number = ?");
+  update.bind(1, by.str());
+  update.bind(2, std::string(reason));
+  update.bind(3, number);
+  update.exec();
+}
+
+std::vector<std::int64_t> BroadcastRepository::MarkUnreachable(Clock::TimePoint since,
+                                                               std::string_view reason) {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT number FROM broadcasts WHERE state = 'sending' AND "
+                           "unreachable_since IS NULL ORDER BY number");
+  std::vector<std::int64_t> numbers = ReadNumbers(select);
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE broadcasts SET unreachable_since = ?, unreachable_reason = ? "
+                           "WHERE state = 'sending' AND unreachable_since IS NULL");
+  update.bind(1, ToMillis(since));
+  update.bind(2, std::string(reason));
+  update.exec();
+  return numbers;
+}
+
+std::vector<std::int64_t> BroadcastRepository::ClearUnreachable() {
+  SQLite::Statement select(
+      db_.Sql(),
+      "SELECT number FROM broadcasts WHERE state = 'sending' AND unreachable_since IS NOT NULL "
+      "ORDER BY number");
+  std::vector<std::int64_t> numbers = ReadNumbers(select);
+  db_.Sql().exec(
+      "UPDATE broadcasts SET unreachable_since = NULL, unreachable_reason = '' "
+      "WHERE state = 'sending' AND unreachable_since IS NOT NULL");
+  return numbers;
+}
+
 DeliveryCounts BroadcastRepository::Counts(std::int64_t broadcast) {
   SQLite::Statement select(
       db_.Sql(),
@@ -280,6 +345,9 @@ DeliveryCounts BroadcastRepository::Counts(std::int64_t broadcast) {
         break;
       case DeliveryState::kUncertain:
         counts.uncertain += n;
+        break;
+      case DeliveryState::kWithheld:
+        counts.withheld += n;
         break;
     }
   }

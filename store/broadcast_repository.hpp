@@ -13,13 +13,15 @@
 namespace swarmbot::store {
 
 // draft: previewed, waiting for Send; sending: the mail worker works on it;
-// done: every recipient has an outcome; cancelled: never sent.
-enum class BroadcastState { kDraft, kSending, kDone, kCancelled };
+// done: every recipient has an outcome; cancelled: never sent; stopped: sending
+// ended early (someone pressed Stop, or the mail server stayed unreachable).
+enum class BroadcastState { kDraft, kSending, kDone, kCancelled, kStopped };
 // pending: not sent yet (or deferred until not_before); sending: handed to the
 // SMTP server, answer not recorded; sent: accepted; refused: the server said
 // no for good (or deferred too often); uncertain: a crash or a broken
-// connection came between handing it over and hearing the answer.
-enum class DeliveryState { kPending, kSending, kSent, kRefused, kUncertain };
+// connection came between handing it over and hearing the answer; withheld:
+// never handed over because the broadcast was stopped first.
+enum class DeliveryState { kPending, kSending, kSent, kRefused, kUncertain, kWithheld };
 
 std::string_view Name(BroadcastState v) noexcept;
 std::string_view Name(DeliveryState v) noexcept;
@@ -42,6 +44,11 @@ struct Broadcast {
   std::optional<Clock::TimePoint> finished_at;
   std::optional<Clock::TimePoint> reported_at;  // last progress update queued
   int unreported = 0;                           // outcomes since then
+  // Set while the mail server can't be reached, with what the last try said.
+  std::optional<Clock::TimePoint> unreachable_since;
+  std::string unreachable_reason;
+  UserId stopped_by;        // who pressed Stop; empty when swarmbot gave up
+  std::string stop_reason;  // why swarmbot gave up, for people
 };
 
 struct Delivery {
@@ -60,8 +67,9 @@ struct DeliveryCounts {
   int sent = 0;
   int refused = 0;
   int uncertain = 0;
+  int withheld = 0;  // not sent because the broadcast was stopped
 
-  int Total() const noexcept { return pending + sent + refused + uncertain; }
+  int Total() const noexcept { return pending + sent + refused + uncertain + withheld; }
 };
 
 // Broadcasts and their deliveries. SQL failures throw SQLite::Exception; call
@@ -74,6 +82,8 @@ class BroadcastRepository {
   // False when the address (ignoring ASCII case) is already a recipient.
   bool AddDelivery(std::int64_t broadcast, std::string_view email, std::string_view contact_name,
                    Clock::TimePoint now);
+  // Drops a recipient of a draft (no longer linked, or unsubscribed since).
+  void RemoveDelivery(std::int64_t id);
   std::optional<Broadcast> Find(std::int64_t number);
   // The incident's broadcast in state `state`, newest first.
   std::optional<Broadcast> FindByIncident(std::int64_t incident, BroadcastState state);
@@ -96,6 +106,15 @@ class BroadcastRepository {
                    std::string_view reply, Clock::TimePoint now);
   // Every delivery left in "sending" becomes "uncertain"; returns how many.
   int MarkInterrupted(Clock::TimePoint now);
+  // Pending deliveries of `broadcast` become "withheld" with `reply`; returns how many.
+  int WithholdPending(std::int64_t broadcast, std::string_view reply, Clock::TimePoint now);
+  void SetStopped(std::int64_t number, const UserId& by, std::string_view reason);
+
+  // The mail server can't be reached: notes it on every sending broadcast
+  // that didn't know yet and returns their numbers.
+  std::vector<std::int64_t> MarkUnreachable(Clock::TimePoint since, std::string_view reason);
+  // The server answered again: clears the mark and returns the numbers that had it.
+  std::vector<std::int64_t> ClearUnreachable();
 
   DeliveryCounts Counts(std::int64_t broadcast);
   std::vector<Delivery> Deliveries(std::int64_t broadcast);

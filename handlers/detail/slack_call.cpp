@@ -88,4 +88,17 @@ void LogEffectRun(const store::OutboxItem& item) {
                item.kind, item.attempts + 1);
 }
 
+boost::asio::awaitable<Result<std::optional<MessageTs>>> FindEarlierPost(
+    const store::OutboxItem& item, SlackApi& api, const ChannelId& channel) {
+  if (item.attempts == 0) {
+    co_return std::optional<MessageTs>{};
+  }
+  const boost::json::object query = HistoryQuery(channel);
+  auto history = co_await CallSlack(api, "conversations.history", query);
+  if (!history) {
+    co_return history.error();
+  }
+  co_return FindTaggedMessage(*history, item.id);
+}
+
 }  // namespace swarmbot::handlers::detail

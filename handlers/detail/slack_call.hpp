@@ -44,5 +44,10 @@ boost::json::object HistoryQuery(const ChannelId& channel);
 // The ts of the message outbox item `item` posted, if conversations.history's
 // answer `history` holds it.
 std::optional<MessageTs> FindTaggedMessage(const FlatJson& history, std::int64_t item);
+// On a retry of outbox item `item` (attempts > 0), the ts of the message it
+// posted to `channel` before a crash kept the outbox from hearing, if
+// conversations.history shows one; nothing on a first attempt.
+boost::asio::awaitable<Result<std::optional<MessageTs>>> FindEarlierPost(
+    const store::OutboxItem& item, SlackApi& api, const ChannelId& channel);
 
 }  // namespace swarmbot::handlers::detail

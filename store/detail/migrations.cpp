@@ -627,9 +627,18 @@ CREATE TABLE unsubscribed (
 );
 )sql";
 
-constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4, kVersion5,
-                                 kVersion6,  kVersion7,  kVersion8,  kVersion9, kVersion10,
-                                 kVersion11, kVersion12, kVersion13, kVersion14};
+// A sending broadcast that can't reach its mail server, and one stopped (by a
+// person, or given up on) before everyone was mailed (issue #6).
+constexpr std::string_view kVersion15 = R"sql(
+ALTER TABLE broadcasts ADD COLUMN unreachable_since INTEGER;
+ALTER TABLE broadcasts ADD COLUMN unreachable_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN stopped_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
+                                 kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
+                                 kVersion11, kVersion12, kVersion13, kVersion14, kVersion15};
 
 }  // namespace
 

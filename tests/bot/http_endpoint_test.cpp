@@ -344,6 +344,7 @@ TEST_F(HttpEndpointTest, ServesPublicRoutesWithoutAKeyAndStillHidesCredentials) 
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.body, "<p>ok</p>");
   EXPECT_EQ(client.Send("POST", "/status", "", {}).status, 405);
+  EXPECT_EQ(client.Send("POST", "/status", "", {}).Header("Allow"), "GET, HEAD");
   EXPECT_EQ(client.Send("POST", "/api/cases", "{}", {}).status, 401) << "others keep their key";
   const auto seen = io_.Invoke([this] { return api_requests_; });
   ASSERT_EQ(seen.size(), 1u);
@@ -359,6 +360,32 @@ TEST_F(HttpEndpointTest, Answers404ForUnknownPathsAnd405ForWrongMethods) {
   EXPECT_EQ(wrong.Header("Allow"), "POST");
   EXPECT_EQ(client.Send("GET", "/slack/commands", "").status, 405);
   EXPECT_EQ(client.Send("POST", "/healthz", "").status, 405);
+}
+
+TEST_F(HttpEndpointTest, AnswersHeadLikeGetWithoutTheBodyOnTheSameConnection) {
+  StartEndpoint();
+  io_.Invoke([this] {
+    endpoint_->AddPublicRoute("GET", "/status", [](const ApiRequest&) {
+      HttpAnswer answer;
+      answer.content_type = "text/html; charset=utf-8";
+      answer.body = "<p>all good</p>";
+      answer.headers.emplace_back("ETag", "\"v1\"");
+      return answer;
+    });
+    return 0;
+  });
+  HttpClient client(Port());
+  const auto head = client.Send("HEAD", "/status", "");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.Header("Content-Length"), "15");
+  EXPECT_EQ(head.Header("ETag"), "\"v1\"");
+  EXPECT_EQ(head.Header("Content-Type"), "text/html; charset=utf-8");
+  const auto get = client.Send("GET", "/status", "");
+  EXPECT_EQ(get.body, "<p>all good</p>") << "the connection is still in step";
+  EXPECT_EQ(client.Connections(), 1);
+  EXPECT_EQ(client.Send("HEAD", "/api/cases", "", {{"X-Api-Key", kApiKey}}).status, 405)
+      << "HEAD stands in only for GET";
 }
 
 TEST_F(HttpEndpointTest, ServesManyRequestsOnOneKeptAliveConnection) {

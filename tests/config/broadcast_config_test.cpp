@@ -103,5 +103,27 @@ TEST_F(BroadcastConfigTest, ThePasswordComesFromTheEnvironmentAndNeverAppearsInE
   EXPECT_EQ(error.find("bad password"), std::string::npos);
 }
 
+TEST_F(BroadcastConfigTest, APasswordInsideTheSmtpUrlIsRefusedWithoutRepeatingIt) {
+  for (const char* url : {"smtp://bob:hunter2pw@mail.example:587", "smtps://bob@mail.example"}) {
+    const std::string error = ErrorOf("[smtp]\nurl = \"" + std::string(url) +
+                                      "\"\n[broadcast]\nfrom = \"a@b.example\"\n");
+    EXPECT_NE(error.find("smtp.url: must not hold a user name or password"), std::string::npos)
+        << error;
+    EXPECT_NE(error.find("SWARMBOT_SMTP_PASSWORD"), std::string::npos) << error;
+    EXPECT_EQ(error.find("hunter2pw"), std::string::npos) << "the password is never echoed";
+    EXPECT_EQ(error.find("bob"), std::string::npos) << error;
+  }
+  EXPECT_EQ(Parse(Mail("")).broadcast.smtp.url, "smtp://127.0.0.1:2525");
+}
+
+TEST_F(BroadcastConfigTest, HowLongAnUnreachableServerIsRetriedIsConfigurable) {
+  EXPECT_EQ(Parse(Mail("")).broadcast.give_up_after_minutes, 30);
+  EXPECT_EQ(Parse(Mail("give_up_after_minutes = 0\n")).broadcast.give_up_after_minutes, 0);
+  EXPECT_NE(ErrorOf(Mail("give_up_after_minutes = -1\n")).find("broadcast.give_up_after_minutes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Mail("give_up_after_minutes = \"soon\"\n")).find("must be a number"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace swarmbot::config

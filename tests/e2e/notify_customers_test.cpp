@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <map>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "demo/takeout.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/smtp_sink.hpp"
@@ -17,11 +20,23 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// An SMTP URL on loopback where nothing listens: a port the kernel handed
+// out and that was closed again at once.
+std::string UnreachableSmtpUrl() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  acceptor.close();
+  return "smtp://127.0.0.1:" + std::to_string(port);
+}
+
 class NotifyCustomers : public EndToEnd {
  protected:
   void SetUp() override {}
 
-  void StartWith(double rate_per_second, const std::string& more_config = "") {
+  // `smtp_url` empty: the test's SMTP server.
+  void StartWith(double rate_per_second, const std::string& more_config = "",
+                 const std::string& smtp_url = "") {
     sink_ = std::make_unique<testing::SmtpSink>(
         dir_ / "mail", testing::SmtpSink::Options{.refuse = {"gone@example.org"}});
     stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
@@ -32,7 +47,8 @@ class NotifyCustomers : public EndToEnd {
         .log_level = "debug",
     });
     scenario_ = std::make_unique<demo::Scenario>(*stack_, [](const std::string&) {});
-    stack_->SetExtraConfig(demo::TakeOutRoutingToml() + "\n[smtp]\nurl = \"" + sink_->Url() +
+    stack_->SetExtraConfig(demo::TakeOutRoutingToml() + "\n[smtp]\nurl = \"" +
+                           (smtp_url.empty() ? sink_->Url() : smtp_url) +
                            "\"\n[broadcast]\nfrom = \"support@takeout.example\"\n"
                            "from_name = \"Take-Out Support\"\n"
                            "subject = \"{incident}: your discount code works again\"\n"
@@ -75,6 +91,26 @@ class NotifyCustomers : public EndToEnd {
     return std::nullopt;
   }
 
+  // The progress message in `channel`, if it is there.
+  std::optional<emulator::MessageSnapshot> ProgressIn(const ChannelId& channel) {
+    const auto found = slack().Channel(channel);
+    if (!found) {
+      return std::nullopt;
+    }
+    for (const auto& m : found->messages) {
+      if (Contains(m.text, "e-mail to the customers")) {
+        return m;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool ChannelSays(const ChannelId& channel, const std::string& part) {
+    const auto found = slack().Channel(channel);
+    return found && std::any_of(found->messages.begin(), found->messages.end(),
+                                [&](const auto& m) { return Contains(m.text, part); });
+  }
+
   bool ProgressShows(const std::string& part) {
     const auto channel = SwarmChannel();
     if (!channel) {
@@ -112,6 +148,21 @@ class NotifyCustomers : public EndToEnd {
       const auto channel = SwarmChannel();
       return channel && !channel->pins.empty();
     }));
+  }
+
+  // PrepareIncident, then Mara previews and sends from the swarm channel,
+  // whose id this returns (empty on failure).
+  ChannelId SendFromTheSwarmChannel() {
+    PrepareIncident();
+    const ChannelId swarm = SwarmChannel()->id;
+    Type(people().mara, swarm, "/notify", "customers");
+    const auto preview = EphemeralWith(people().mara, "notify.send");
+    EXPECT_TRUE(preview) << "no preview with a Send button";
+    if (!preview ||
+        !slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send").has_value()) {
+      return ChannelId();
+    }
+    return swarm;
   }
 
   std::unique_ptr<testing::SmtpSink> sink_;
@@ -249,6 +300,75 @@ TEST_F(NotifyCustomers, ACustomerWhoUnsubscribedOnTheSiteGetsNoMoreEmail) {
       << "gone@example.org is refused by the server; bo@example.com unsubscribed";
   const std::string log = testing::ReadFile(stack_->LogFile());
   EXPECT_EQ(log.find("BO@example.com"), std::string::npos) << "the address is not logged";
+}
+
+TEST_F(NotifyCustomers, ACaseUnlinkedBetweenPreviewAndSendIsNotMailedAndTheAnswerSaysSo) {
+  StartWith(50);
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const std::string ada = NewCase("Ada Diner", "ada@example.com");
+  const std::string bo = NewCase("Bo Eats", "bo@example.com");
+  Type(people().mara, people().incidents, "/incident", "link INC-1 " + ada + " " + bo);
+  Type(people().mara, people().incidents, "/notify", "customers INC-1");
+  const auto preview = EphemeralWith(people().mara, "notify.send");
+  ASSERT_TRUE(preview);
+  EXPECT_TRUE(Contains(preview->blocks_json, "2 customers")) << preview->blocks_json;
+  Type(people().mara, people().incidents, "/incident", "unlink INC-1 " + bo);
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send"));
+  EXPECT_TRUE(Eventually("the answer naming who was left out", [&] {
+    return EphemeralWith(people().mara,
+                         "Sending BC-1 to 1 customer (changed since the preview: 1 left out: its "
+                         "case is no longer linked)")
+        .has_value();
+  }));
+  ASSERT_TRUE(Eventually("the final progress", [&] {
+    const auto progress = ProgressIn(people().incidents);
+    return progress && Contains(progress->blocks_json, "Sent to 1 of 1 customer");
+  }));
+  std::vector<std::string> to;
+  for (const auto& mail : sink_->Received()) {
+    to.insert(to.end(), mail.rcpt_tos.begin(), mail.rcpt_tos.end());
+  }
+  EXPECT_EQ(to, (std::vector<std::string>{"ada@example.com"}));
+}
+
+TEST_F(NotifyCustomers, WithoutAMailServerTheProgressSaysSoAndStopSparesTheRest) {
+  StartWith(50, "", UnreachableSmtpUrl());
+  const ChannelId swarm = SendFromTheSwarmChannel();
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(Eventually("the progress saying the server can't be reached",
+                         [&] { return ProgressShows("The mail server can't be reached"); }));
+  EXPECT_TRUE(ProgressShows("Retrying until")) << ProgressIn(swarm)->blocks_json;
+  const std::string again = Type(people().mara, swarm, "/notify", "customers");
+  EXPECT_TRUE(Contains(again, "already e-mailing")) << again;
+
+  const std::string outsider = Type(people().kofi, swarm, "/notify", "stop BC-1");
+  EXPECT_TRUE(Contains(outsider, "The e-mail goes on")) << outsider;
+  ASSERT_TRUE(slack().ClickButton(people().mara, swarm, ProgressIn(swarm)->ts, "notify.stop"));
+  EXPECT_TRUE(Eventually("Mara told it stopped", [&] {
+    return EphemeralWith(people().mara, "Stopped BC-1: 4 customers not yet e-mailed won't be")
+        .has_value();
+  }));
+  EXPECT_TRUE(Eventually("the channel told", [&] {
+    return ChannelSays(swarm, "BC-1 (e-mail to the customers of INC-1) was stopped by <@" +
+                                  people().mara.str() + ">");
+  }));
+  EXPECT_TRUE(Eventually("the progress showing the outcome",
+                         [&] { return ProgressShows("4 customers were not e-mailed"); }));
+  const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
+  EXPECT_TRUE(Contains(status, "E-mail BC-1 stopped: 0 sent, 4 not sent")) << status;
+  const std::string fresh = Type(people().mara, swarm, "/notify", "customers");
+  EXPECT_FALSE(Contains(fresh, "already e-mailing")) << fresh;
+}
+
+TEST_F(NotifyCustomers, AMailServerAwayLongerThanTheLimitStopsTheBroadcastAndTellsTheChannel) {
+  StartWith(50, "give_up_after_minutes = 0\n", UnreachableSmtpUrl());
+  const ChannelId swarm = SendFromTheSwarmChannel();
+  ASSERT_FALSE(swarm.empty());
+  EXPECT_TRUE(Eventually("the channel told swarmbot gave up", [&] {
+    return ChannelSays(swarm, "was stopped by swarmbot: the mail server couldn't be reached");
+  }));
+  EXPECT_TRUE(Eventually("the progress showing the outcome",
+                         [&] { return ProgressShows("4 customers were not e-mailed"); }));
 }
 
 }  // namespace

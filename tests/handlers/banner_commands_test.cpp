@@ -93,6 +93,53 @@ TEST_F(BannerCommandsTest, AnswersBadInputClearlyAndChangesNothing) {
   EXPECT_EQ(Banners(), 0);
 }
 
+TEST_F(BannerCommandsTest, AnIncidentNumberThatIsNotOneIsRefusedNotPutUpAsText) {
+  for (const char* text : {"set INC-0 hello", "set INC-1x x", "set inc-x x", "set INC- x"}) {
+    const std::string reply = Type("UMARA", "/banner", text);
+    EXPECT_TRUE(Contains(reply, "doesn't exist")) << text << ": " << reply;
+    EXPECT_TRUE(Contains(reply, "Usage: `/banner set")) << text << ": " << reply;
+  }
+  EXPECT_TRUE(Contains(Type("UMARA", "/banner", "clear INC-0"), "doesn't exist"));
+  EXPECT_EQ(Banners(), 0);
+  const std::string lower = Type("UPRIYA", "/banner", "set inc-1 Use FEAST25B");
+  EXPECT_TRUE(Contains(lower, "Site banner up for INC-1")) << lower;
+  EXPECT_EQ(Banners("text = 'Use FEAST25B'"), 1);
+}
+
+TEST_F(BannerCommandsTest, OptionsTypedWithTheDashesSlackSubstitutesAreReadAsOptions) {
+  const std::string em = Type("UPRIYA", "/banner", "set \u2014audience everyone Use FEAST25B");
+  EXPECT_TRUE(Contains(em, "Site banner up for INC-1")) << em;
+  EXPECT_EQ(Banners("audience = 'everyone' AND text = 'Use FEAST25B' AND cleared_at IS NULL"), 1);
+  const std::string en =
+      Type("UPRIYA", "/banner", "set \u2013severity=critical \u2014audience signed-in Down");
+  EXPECT_TRUE(Contains(en, "Site banner up for INC-1")) << en;
+  EXPECT_EQ(Banners("audience = 'signed-in' AND severity = 'critical' AND text = 'Down'"), 1);
+}
+
+TEST_F(BannerCommandsTest, ARepeatedOptionOrAnOptionAfterTheTextIsRefusedWithTheUsage) {
+  for (const char* text : {"set --audience everyone --audience signed-in x",
+                           "set x --severity critical", "set Use FEAST25B \u2014audience everyone",
+                           "set --audience --severity critical x", "set --link"}) {
+    const std::string reply = Type("UPRIYA", "/banner", text);
+    EXPECT_TRUE(Contains(reply, "Usage: `/banner set")) << text << ": " << reply;
+    EXPECT_FALSE(Contains(reply, "Site banner up")) << text << ": " << reply;
+  }
+  EXPECT_TRUE(Contains(Type("UPRIYA", "/banner", "set --audience everyone --audience signed-in x"),
+                       "given twice"));
+  EXPECT_TRUE(
+      Contains(Type("UPRIYA", "/banner", "set x --severity critical"), "comes after the text"));
+  EXPECT_EQ(Banners(), 0);
+}
+
+TEST_F(BannerCommandsTest, ABareDoubleDashEndsTheOptionsAndDashesInProseStayText) {
+  const std::string ended = Type("UPRIYA", "/banner", "set -- --severity is what we call it");
+  EXPECT_TRUE(Contains(ended, "Site banner up")) << ended;
+  EXPECT_EQ(Banners("text = '--severity is what we call it' AND cleared_at IS NULL"), 1);
+  const std::string prose = Type("UPRIYA", "/banner", "set Checkout is slow -- we're on it");
+  EXPECT_TRUE(Contains(prose, "Site banner up")) << prose;
+  EXPECT_EQ(Banners("text = 'Checkout is slow -- we''re on it' AND cleared_at IS NULL"), 1);
+}
+
 TEST_F(BannerCommandsTest, RefusesPeopleWithoutTheRole) {
   const std::string outsider = Type("USOFIA", "/banner", "set Use FEAST25B");
   EXPECT_TRUE(Contains(outsider, "Only incident managers and the incident's owner")) << outsider;

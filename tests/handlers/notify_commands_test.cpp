@@ -157,12 +157,18 @@ TEST_F(NotifyTest, ForgedOrForeignClicksSendNothing) {
   EXPECT_EQ(Pending(lifecycle::effect::kPostBroadcastProgress), 0);
 }
 
-TEST(BroadcastProgress, TheFinalMessageCountsAndNamesWhoWasNotReached) {
+// BC-2 for INC-1, sent by Mara, in `state`.
+lifecycle::BroadcastStatus MaraBroadcast(store::BroadcastState state) {
   lifecycle::BroadcastStatus status;
   status.broadcast.number = 2;
   status.broadcast.incident = 1;
-  status.broadcast.state = store::BroadcastState::kDone;
+  status.broadcast.state = state;
   status.broadcast.requested_by = UserId("UMARA");
+  return status;
+}
+
+TEST(BroadcastProgress, TheFinalMessageCountsAndNamesWhoWasNotReached) {
+  lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kDone);
   status.counts = {.pending = 0, .sent = 3, .refused = 1, .uncertain = 1};
   store::Delivery gone;
   gone.email = "gone@example.org";
@@ -180,6 +186,70 @@ TEST(BroadcastProgress, TheFinalMessageCountsAndNamesWhoWasNotReached) {
   EXPECT_NE(blocks.find("g***@example.org — 550 5.1.1 No such mailbox"), std::string::npos);
   EXPECT_NE(blocks.find("c***@example.org — interrupted while sending, not sent again"),
             std::string::npos);
+}
+
+TEST_F(NotifyTest, TheSendAnswerSaysWhoWasLeftOutSinceThePreview) {
+  Command("customers INC-1");
+  ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).UnlinkCases(1, {2}, UserId("UMARA")));
+  Click(kNotifySendActionId, "BC-1");
+  EXPECT_EQ(Answers(), (std::vector<std::string>{
+                           "Sending BC-1 to 1 customer (changed since the preview: 1 left out: its "
+                           "case is no longer linked); progress shows in <#CHERE>."}));
+}
+
+TEST_F(NotifyTest, StopByCommandOrButtonSparesTheRestAndOutsidersCanNotStop) {
+  Command("customers INC-1");
+  Click(kNotifySendActionId, "BC-1");
+  Click(kNotifyStopActionId, "BC-1", "UPRIYA");
+  EXPECT_NE(Text("stop BC-1", "UPRIYA").find("Only incident managers"), std::string::npos);
+  EXPECT_NE(Text("stop").find("/notify stop BC-3"), std::string::npos);
+  EXPECT_EQ(Text("stop BC-1"),
+            "Stopped BC-1: 2 customers not yet e-mailed won't be (0 had been sent).");
+  EXPECT_EQ(Pending(lifecycle::effect::kPostBroadcastStopped), 1) << "the channel is told";
+  Click(kNotifyStopActionId, "BC-1");
+  const auto answers = Answers();
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_NE(answers[1].find("Only incident managers"), std::string::npos) << answers[1];
+  EXPECT_EQ(answers[2], "BC-1 is stopped; there is nothing to stop.");
+  EXPECT_NE(Text("customers INC-1").find("Preview of the e-mail"), std::string::npos)
+      << "a stopped broadcast doesn't block a new one";
+}
+
+TEST(BroadcastProgress, WhileTheServerCanNotBeReachedItSaysSinceWhenAndUntilWhen) {
+  lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kSending);
+  status.broadcast.unreachable_since = Clock::TimePoint(std::chrono::hours(24 * 365 * 56));
+  status.broadcast.unreachable_reason = "Couldn't connect to server";
+  status.give_up_at = *status.broadcast.unreachable_since + std::chrono::minutes(30);
+  status.counts = {.pending = 3, .sent = 0, .refused = 0, .uncertain = 0};
+  const std::string blocks = json::serialize(BroadcastProgress(status).Blocks());
+  EXPECT_NE(blocks.find("The mail server can't be reached (since 2025-12-18 00:00 UTC: Couldn't "
+                        "connect to server). Retrying until 2025-12-18 00:30 UTC"),
+            std::string::npos)
+      << blocks;
+  EXPECT_NE(blocks.find("\"action_id\":\"notify.stop\",\"value\":\"BC-2\""), std::string::npos)
+      << blocks;
+}
+
+TEST(BroadcastProgress, AStoppedBroadcastSaysWhoStoppedItAndHowManyWereNotMailed) {
+  lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kStopped);
+  status.broadcast.stop_reason = "the mail server couldn't be reached: refused";
+  status.broadcast.unreachable_since = Clock::TimePoint(std::chrono::hours(24 * 365 * 56));
+  status.counts = {.pending = 0, .sent = 1, .refused = 0, .uncertain = 0, .withheld = 2};
+  const BlockMessage message = BroadcastProgress(status);
+  EXPECT_EQ(message.Text(),
+            "BC-2 e-mail to the customers of INC-1: 1 sent · 0 failed · 0 remaining · 2 not sent");
+  const std::string blocks = json::serialize(message.Blocks());
+  EXPECT_NE(blocks.find("was stopped"), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find("2 customers were not e-mailed: stopped by swarmbot: the mail server "
+                        "couldn't be reached: refused (trying since 2025-12-18 00:00 UTC)"),
+            std::string::npos)
+      << blocks;
+  EXPECT_EQ(blocks.find("notify.stop"), std::string::npos) << "no Stop button once stopped";
+  status.broadcast.stopped_by = UserId("UMARA");
+  EXPECT_NE(BroadcastStoppedNotice(status).find("was stopped by <@UMARA>. 1 sent, 2 customers "
+                                                "not e-mailed"),
+            std::string::npos)
+      << BroadcastStoppedNotice(status);
 }
 
 }  // namespace

@@ -346,5 +346,160 @@ TEST_F(BroadcastTest, ProgressGoesToTheSwarmChannelWhenThereIsOne) {
             ChannelId("CSWARM"));
 }
 
+TEST_F(BroadcastTest, SendMailsTheCustomersOfTheCasesLinkedWhenSendIsPressedNotAtThePreview) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_EQ(preview.recipients, 3);
+  // Between the preview and Send: Ben's case is unlinked, Chloé unsubscribes,
+  // and Eve's case is linked.
+  ASSERT_TRUE(incidents_.UnlinkCases(incident_, {3}, mara_));
+  ASSERT_TRUE(ContactPreferences(*db_, clock_).Unsubscribe("chloe@example.fr"));
+  ASSERT_TRUE(incidents_.LinkCases(incident_, {CaseFrom("Eve Stone", "eve@example.com")}, mara_));
+  const auto started = service_.Start(preview.broadcast, mara_);
+  ASSERT_TRUE(started) << started.error().detail;
+  EXPECT_EQ(started->recipients, 2);
+  EXPECT_EQ(started->left_out_unlinked, 1);
+  EXPECT_EQ(started->left_out_unsubscribed, 1);
+  EXPECT_EQ(started->added, 1);
+  EXPECT_EQ(Drain(runner_), 2);
+  EXPECT_EQ(Recipients(), (std::vector<std::string>{"ana@example.com", "eve@example.com"}));
+  EXPECT_EQ(service_.StatusOf(preview.broadcast).value().broadcast.state,
+            store::BroadcastState::kDone);
+}
+
+TEST_F(BroadcastTest, SendIsRefusedWhenNobodyIsLeftToMailSinceThePreview) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(other_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(incidents_.UnlinkCases(other_, {5}, mara_));
+  const auto started = service_.Start(preview.broadcast, mara_);
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, Errc::kInvalidInput);
+  EXPECT_NE(started.error().user_message.find("Nothing was sent"), std::string::npos)
+      << started.error().user_message;
+  EXPECT_EQ(Drain(runner_), 0);
+  EXPECT_TRUE(sender_.sent.empty());
+}
+
+TEST_F(BroadcastTest, AnUnreachableServerIsShownUntilItAnswersAgain) {
+  SetUpIncidents();
+  for (const char* to : {"ana@example.com", "ben@example.com", "chloe@example.fr"}) {
+    sender_.answers[to] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+  }
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  DrainOutbox();
+  const auto since = clock_.Now();
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  auto status = service_.StatusOf(preview.broadcast).value();
+  ASSERT_TRUE(status.broadcast.unreachable_since);
+  EXPECT_EQ(*status.broadcast.unreachable_since, since);
+  EXPECT_EQ(status.broadcast.unreachable_reason, "Couldn't connect to server");
+  ASSERT_TRUE(status.give_up_at);
+  EXPECT_EQ(*status.give_up_at, since + std::chrono::minutes(30));
+  EXPECT_EQ(PendingKinds(),
+            (std::vector<std::string>{std::string(effect::kUpdateBroadcastProgress)}))
+      << "the progress message says so at once";
+  sender_.answers.clear();
+  EXPECT_EQ(Drain(runner_), 3);
+  status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_FALSE(status.broadcast.unreachable_since);
+  EXPECT_EQ(status.counts.sent, 3);
+}
+
+TEST_F(BroadcastTest, AServerUnreachableForLongerThanTheLimitStopsTheBroadcastAndSaysSo) {
+  SetUpIncidents();
+  for (const char* to : {"ana@example.com", "ben@example.com", "chloe@example.fr"}) {
+    sender_.answers[to] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+  }
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  const auto start = clock_.Now();
+  Drain(runner_);
+  EXPECT_GE(clock_.Now() - start, std::chrono::minutes(30));
+  EXPECT_LT(clock_.Now() - start, std::chrono::minutes(36)) << "retries stop at the limit";
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kStopped);
+  EXPECT_EQ(status.counts.sent, 0);
+  EXPECT_EQ(status.counts.pending, 0);
+  EXPECT_EQ(status.counts.withheld, 3);
+  EXPECT_TRUE(status.broadcast.stopped_by.empty());
+  EXPECT_NE(status.broadcast.stop_reason.find("couldn't be reached"), std::string::npos)
+      << status.broadcast.stop_reason;
+  const auto kinds = PendingKinds();
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), effect::kPostBroadcastStopped), kinds.end())
+      << "the channel is told";
+  EXPECT_EQ(store::TimelineRepository(*db_).Recent(incident_, 1).at(0).kind, "broadcast_stopped");
+  EXPECT_TRUE(service_.Prepare(incident_, mara_, ChannelId("CHERE")))
+      << "a new /notify is no longer refused as already e-mailing";
+}
+
+TEST_F(BroadcastTest, GivingUpAfterZeroMinutesStopsAtTheFirstFailedConnection) {
+  SetUpIncidents();
+  BroadcastSettings settings = Settings();
+  settings.give_up_after = std::chrono::minutes(0);
+  BroadcastService service(*db_, clock_, settings);
+  BroadcastRunner runner(service, sender_, clock_, {.rate_per_second = 2});
+  sender_.answers["ana@example.com"] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+  const auto preview = service.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service.Start(preview.broadcast, mara_));
+  EXPECT_TRUE(runner.RunOnce().sent);
+  EXPECT_EQ(Drain(runner), 0);
+  const auto status = service.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kStopped);
+  EXPECT_EQ(status.counts.withheld, 3);
+}
+
+TEST_F(BroadcastTest, StopWithholdsEveryoneNotYetMailedAndASecondStopIsAnswered) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  ASSERT_TRUE(runner_.RunOnce().sent);
+  const auto stopped = service_.Stop(preview.broadcast, mara_);
+  ASSERT_TRUE(stopped) << stopped.error().detail;
+  EXPECT_EQ(stopped->state, store::BroadcastState::kStopped);
+  EXPECT_EQ(stopped->stopped_by, mara_);
+  EXPECT_EQ(Drain(runner_), 0) << "nothing more goes out";
+  EXPECT_EQ(Recipients(), (std::vector<std::string>{"ana@example.com"}));
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 1);
+  EXPECT_EQ(status.counts.withheld, 2);
+  for (const auto& d : store::BroadcastRepository(*db_).Deliveries(preview.broadcast)) {
+    if (d.state == store::DeliveryState::kWithheld) {
+      EXPECT_EQ(d.reply, "not sent: the broadcast was stopped first");
+    }
+  }
+  const auto again = service_.Stop(preview.broadcast, mara_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  EXPECT_NE(again.error().user_message.find("stopped"), std::string::npos);
+}
+
+TEST_F(BroadcastTest, AMessageWithTheServerWhenStopIsPressedKeepsItsOutcome) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  auto claimed = service_.ClaimNext().value();
+  ASSERT_TRUE(claimed);
+  ASSERT_TRUE(service_.Stop(preview.broadcast, mara_));
+  ASSERT_TRUE(service_.RecordOutcome(*claimed, {SendVerdict::kAccepted, 250, "250 OK"}));
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 1);
+  EXPECT_EQ(status.counts.withheld, 2);
+  EXPECT_EQ(status.counts.pending, 0);
+}
+
+TEST_F(BroadcastTest, AnAddressThatNeedsSmtpUtf8IsCountedAsSkippedNotMailed) {
+  SetUpIncidents();
+  ASSERT_TRUE(incidents_.LinkCases(incident_, {CaseFrom("José", "jose@ex\u00e1mple.com")}, mara_));
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  EXPECT_EQ(preview.recipients, 3);
+  EXPECT_EQ(preview.skipped, 1);
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  EXPECT_EQ(Drain(runner_), 3);
+  for (const auto& to : Recipients()) {
+    EXPECT_EQ(to.find("jose"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace swarmbot::lifecycle

@@ -44,6 +44,17 @@ TEST(ComposeMessage, OneClickPostNeedsAnHttpsLink) {
   EXPECT_EQ(m.find("List-Unsubscribe-Post"), std::string::npos);
 }
 
+TEST(ComposeMessage, ANameThatLooksEncodedIsEncodedSoReadersShowItAsTyped) {
+  auto mail = Mail();
+  mail.to_name = "=?utf-8?B?SGk=?=";
+  const std::string m = ComposeMessage(mail);
+  // Base64 of the name's own bytes: a reader decodes it back to what was typed.
+  EXPECT_NE(m.find("To: =?UTF-8?B?PT91dGYtOD9CP1NHaz0/PQ==?= <ana@example.com>\r\n"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("To: =?utf-8?B?SGk=?="), std::string::npos);
+}
+
 TEST(EncodeHeaderText, LeavesPlainAsciiAlone) {
   EXPECT_EQ(EncodeHeaderText("FEAST25 works again"), "FEAST25 works again");
 }
