@@ -76,15 +76,32 @@ std::vector<std::int64_t> LinkedIncidents(store::Database& db, std::int64_t chan
   return incidents;
 }
 
+// The incidents a change is worked on for: those it is linked to, and those of
+// the problems it is linked to (a change that fixes a problem lives in its
+// incidents' swarms). Ascending, each once.
+std::vector<std::int64_t> WorkIncidents(store::Database& db, std::int64_t change) {
+  std::vector<std::int64_t> incidents = LinkedIncidents(db, change);
+  store::ProblemRepository problems(db);
+  for (const store::ChangeLink& link : ChangeRepository(db).Links(change)) {
+    if (link.target == store::LinkTarget::kProblem) {
+      const auto of_problem = problems.IncidentsOf(link.number);
+      incidents.insert(incidents.end(), of_problem.begin(), of_problem.end());
+    }
+  }
+  std::sort(incidents.begin(), incidents.end());
+  incidents.erase(std::unique(incidents.begin(), incidents.end()), incidents.end());
+  return incidents;
+}
+
 bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
   return swarm && (swarm->state == store::SwarmState::kStarting ||
                    swarm->state == store::SwarmState::kActive);
 }
 
-// The first linked incident with a live swarm, whose channel hosts the plan.
+// The first incident worked on with a live swarm, whose channel hosts the plan.
 std::optional<std::int64_t> SwarmHost(store::Database& db, std::int64_t change) {
   store::SwarmRepository swarms(db);
-  for (std::int64_t incident : LinkedIncidents(db, change)) {
+  for (std::int64_t incident : WorkIncidents(db, change)) {
     if (SwarmIsLive(swarms.FindByIncident(incident))) {
       return incident;
     }
@@ -125,18 +142,8 @@ Status ChangeService::MayEdit(const store::Change& change, const UserId& actor,
 }
 
 bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
-  // The incidents it is linked to, and those of the problems it is linked to:
-  // a change that fixes a problem is worked on in its incidents' swarms.
-  std::vector<std::int64_t> incidents = LinkedIncidents(db_, change);
-  store::ProblemRepository problems(db_);
-  for (const store::ChangeLink& link : ChangeRepository(db_).Links(change)) {
-    if (link.target == store::LinkTarget::kProblem) {
-      const auto of_problem = problems.IncidentsOf(link.number);
-      incidents.insert(incidents.end(), of_problem.begin(), of_problem.end());
-    }
-  }
   store::SwarmRepository swarms(db_);
-  for (std::int64_t incident : incidents) {
+  for (std::int64_t incident : WorkIncidents(db_, change)) {
     auto swarm = swarms.FindByIncident(incident);
     if (!SwarmIsLive(swarm)) {
       continue;
@@ -229,7 +236,7 @@ void ChangeService::Publish(std::int64_t change, const std::string& news) {
     return;
   }
   store::SwarmRepository swarms(db_);
-  for (std::int64_t incident : LinkedIncidents(db_, change)) {
+  for (std::int64_t incident : WorkIncidents(db_, change)) {
     store::TimelineRepository(db_).Append(incident, now, detail::kBotActor, "change", news);
     if (SwarmIsLive(swarms.FindByIncident(incident))) {
       // The incident's own stream, so the news follows the channel's creation.

@@ -109,6 +109,11 @@ TEST_F(ClosingCascade, AnApprovedEmergencyChangeClosesTheProblemTheIncidentAndIt
                             {"change_type", {"emergency"}},
                             {"change_risk", {"high"}}}),
             "");
+  // The change fixes the problem, not the incident; its news still reaches the swarm.
+  EXPECT_TRUE(Eventually("the change announced in the swarm channel", [&] {
+    const auto news = MessageMentioning(slack(), swarm, "CHG-1 (emergency) opened");
+    return news && Has(news->text + news->blocks_json, "fixes PRB-1");
+  }));
   for (const char* step : {"Fix the rule's end date", "Deploy validator 2.4.1", "Try FEAST25"}) {
     EXPECT_TRUE(
         Has(Type(p.dev, swarm, "/change", std::string("step add CHG-1 ") + step), "Added step"));
