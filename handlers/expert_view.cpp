@@ -108,7 +108,10 @@ BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
       outcome = "You declined; thanks for saying so. The next person is being asked.";
       break;
     case store::InvitationState::kExpired:
-      outcome = "This invitation expired without an answer; the next person was asked.";
+      outcome = incident.state == store::IncidentState::kClosed
+                    ? store::IncidentNumberText(incident.number) +
+                          " is closed, so no answer is needed. Thank you all the same."
+                    : "This invitation expired without an answer; the next person was asked.";
       break;
     case store::InvitationState::kOpen:
       outcome = "Waiting for your answer.";
@@ -130,7 +133,10 @@ std::string AnswerNotice(const store::Invitation& invitation, const std::optiona
       text = who + " declined the invitation.";
       break;
     case store::InvitationState::kExpired:
-      text = who + " didn't answer within " + std::to_string(timeout.count()) + " minutes.";
+      // Never delivered: Slack refused the direct message (e.g. deactivated).
+      text = invitation.dm_ts.empty()
+                 ? who + " couldn't be reached by direct message."
+                 : who + " didn't answer within " + std::to_string(timeout.count()) + " minutes.";
       break;
     case store::InvitationState::kOpen:
       return who + " hasn't answered yet.";

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/invitations.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/incident_repository.hpp"
@@ -361,6 +362,26 @@ Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& 
   return invitation;
 }
 
+}  // namespace
+
+namespace detail {
+
+void WithdrawOpenInvitations(store::Database& db, std::int64_t incident, Clock::TimePoint now) {
+  store::ExpertRepository experts(db);
+  for (const store::Invitation& invitation : experts.InvitationsFor(incident)) {
+    if (invitation.state != store::InvitationState::kOpen) {
+      continue;
+    }
+    experts.SetInvitationState(invitation.id, store::InvitationState::kExpired, now);
+    EnqueueEffect(db, incident, effect::kUpdateAsk, now,
+                  {{std::string(effect::kArgInvitation), std::to_string(invitation.id)}});
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
 void EnqueueAnswered(store::Database& db, const store::Invitation& invitation, Clock::TimePoint now,
                      const std::optional<UserId>& next) {
   const std::string id = std::to_string(invitation.id);
@@ -465,8 +486,11 @@ Result<bool> ExpertService::Expire(std::int64_t id) {
     experts.SetInvitationState(id, store::InvitationState::kExpired, now);
     store::TimelineRepository(db_).Append(
         invitation->incident, now, detail::kBotActor, "expert_expired",
-        PersonName(db_, invitation->invitee) + " didn't answer within " +
-            std::to_string(settings_.invitation_timeout.count()) + " minutes");
+        PersonName(db_, invitation->invitee) +
+            (invitation->dm_ts.empty()
+                 ? std::string(" couldn't be reached by direct message")
+                 : " didn't answer within " + std::to_string(settings_.invitation_timeout.count()) +
+                       " minutes"));
     auto next = AskNext(*invitation, "expired");
     if (!next) {
       return next.error();

@@ -7,6 +7,7 @@
 
 #include "lifecycle/banner_service.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/invitations.hpp"
 #include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/priority.hpp"
 #include "lifecycle/routing_service.hpp"
@@ -388,6 +389,7 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);
   ClearBannersOnClose(db_, incident, now);
+  detail::WithdrawOpenInvitations(db_, incident, now);
 
   if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
       detail::SwarmIsLive(swarm)) {

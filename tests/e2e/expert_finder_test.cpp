@@ -3,6 +3,7 @@
 // Accept → she joins; a decline moves on to the next candidate; /swarm invite
 // adds a user group's members; bad requests are answered; someone who left
 // the channel may be proposed again; a deactivated person is not proposed.
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -265,6 +266,29 @@ TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
   const auto dm = slack().DirectMessage(people().sofia);
   EXPECT_TRUE(!dm || dm->messages.empty());
   EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
+  EXPECT_TRUE(Eventually("the swarm told why the next person is asked", [&] {
+    const auto messages = slack().Channel(swarm)->messages;
+    return std::any_of(messages.begin(), messages.end(), [](const auto& m) {
+      return Has(m.text, "couldn't be reached by direct message");
+    });
+  }));
+}
+
+TEST_F(ExpertFinder, ClosingTheIncidentTakesTheButtonsOffAnUnansweredInvitation) {
+  const ChannelId swarm = StartSwarm();
+  const auto list = AskForExperts(swarm);
+  ASSERT_TRUE(list);
+  ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));
+  const auto asked = Invitation(people().sofia);
+  ASSERT_TRUE(asked);
+  ASSERT_TRUE(Has(asked->blocks_json, "experts.accept"));
+
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed without her");
+  EXPECT_TRUE(Eventually("the invitation without its buttons", [&] {
+    const auto dm = slack().DirectMessage(people().sofia);
+    return dm && dm->messages.size() == 1 && !Has(dm->messages[0].blocks_json, "experts.accept") &&
+           Has(dm->messages[0].blocks_json, "INC-1 is closed, so no answer is needed");
+  }));
 }
 
 }  // namespace
