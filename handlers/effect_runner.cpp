@@ -441,6 +441,12 @@ awaitable<Status> EffectRunner::CreateChannel(Job& job) {
 }
 
 awaitable<Status> EffectRunner::SetTopicOrPurpose(Job& job, bool topic) {
+  if (job.status.swarm && job.status.swarm->channel_id.empty() &&
+      job.status.swarm->state == store::SwarmState::kStarting) {
+    // Queued for a channel the swarm has since left (a reopening moves it to a
+    // new one): the new channel's creation sets its own topic and purpose.
+    co_return Status{};
+  }
   if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
     co_return NoChannel();
   }

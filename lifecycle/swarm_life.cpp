@@ -69,6 +69,8 @@ void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& ac
                 Clock::TimePoint now) {
   store::SwarmRepository(db).SetState(swarm.id, store::SwarmState::kClosing, now);
   const FormFields channel{{std::string(effect::kArgChannel), swarm.channel_id.str()}};
+  // The topic shows the final state before the channel is archived with it.
+  EnqueueEffect(db, swarm.incident, effect::kSetTopic, now);
   EnqueueEffect(db, swarm.incident, effect::kUpdateSummary, now);
   EnqueueEffect(db, swarm.incident, effect::kPostClosing, now, channel);
   EnqueueEffect(db, swarm.incident, effect::kArchive, now, channel);

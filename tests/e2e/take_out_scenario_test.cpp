@@ -407,6 +407,8 @@ class TakeOutScenario : public EndToEnd {
     ASSERT_TRUE(Eventually("the swarm channel archived", [&] {
       return slack().Channel(swarm_)->is_archived;
     })) << "step 16: the channel is archived";
+    EXPECT_TRUE(Has(slack().Channel(swarm_)->topic, "closed"))
+        << "step 16: the topic shows the final state: " << slack().Channel(swarm_)->topic;
     const auto summary = scenario_->LatestMessageWith(swarm_, "swarm closed");
     ASSERT_TRUE(summary) << "step 16: a summary is posted";
     const std::string& blocks = summary->blocks_json;

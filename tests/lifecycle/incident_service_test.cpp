@@ -172,8 +172,8 @@ TEST_F(IncidentServiceTest, ClosesTheIncidentItsCasesAndTheSwarm) {
   EXPECT_EQ(swarms_.FindByIncident(incident).value()->state, store::SwarmState::kClosing);
   // Ravi owned both cases: one direct message tells him they closed.
   EXPECT_EQ(PendingKinds(),
-            (std::vector<std::string>{"routing.cases_closed", "swarm.update_summary",
-                                      "swarm.post_closing", "swarm.archive",
+            (std::vector<std::string>{"routing.cases_closed", "swarm.set_topic",
+                                      "swarm.update_summary", "swarm.post_closing", "swarm.archive",
                                       "incident.update_announcement"}));
   const auto told = store::Outbox(*db_).Pending().front();
   EXPECT_EQ(FormValue(told.args, "users"), "URAVI");

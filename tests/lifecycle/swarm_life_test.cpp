@@ -53,11 +53,11 @@ TEST_F(SwarmLifeTest, SwarmCloseOfAResolvedIncidentPostsTheSummaryAndArchivesIts
   EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kClosing);
   EXPECT_EQ(incidents_.FindIncident(incident)->state, store::IncidentState::kResolved);
   const auto pending = store::Outbox(*db_).Pending();
-  ASSERT_EQ(PendingKinds(), (std::vector<std::string>{"swarm.update_summary", "swarm.post_closing",
-                                                      "swarm.archive"}));
+  ASSERT_EQ(PendingKinds(), (std::vector<std::string>{"swarm.set_topic", "swarm.update_summary",
+                                                      "swarm.post_closing", "swarm.archive"}));
   // The closing effects name the channel they act on.
-  EXPECT_EQ(FormValue(pending[1].args, "channel"), "CSWARM");
   EXPECT_EQ(FormValue(pending[2].args, "channel"), "CSWARM");
+  EXPECT_EQ(FormValue(pending[3].args, "channel"), "CSWARM");
 
   auto again = swarms_.Close(incident, priya_);
   ASSERT_FALSE(again);
