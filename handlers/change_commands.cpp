@@ -110,15 +110,20 @@ std::string ClosedText(const lifecycle::CloseOutcome& outcome) {
   return text;
 }
 
-BlockMessage ClosedMessage(const lifecycle::CloseOutcome& outcome) {
+BlockMessage ClosedMessage(const lifecycle::CloseOutcome& outcome,
+                           const std::function<bool(std::int64_t incident)>& may_notify) {
   // A few buttons at most: a change rarely fixes more incidents than that.
   constexpr std::size_t kMostButtons = 5;
   const std::string text = ClosedText(outcome);
   BlockMessage message(text);
   message.Section(text);
-  const auto& closed = outcome.report.closed_incidents;
-  for (std::size_t i = 0; i < std::min(closed.size(), kMostButtons); ++i) {
-    const std::string number = store::IncidentNumberText(closed[i]);
+  std::size_t buttons = 0;
+  for (const std::int64_t incident : outcome.report.closed_incidents) {
+    if (buttons == kMostButtons || !may_notify(incident)) {
+      continue;
+    }
+    ++buttons;
+    const std::string number = store::IncidentNumberText(incident);
     message.SectionWithButton("Tell the customers of " + number + " that it is fixed.",
                               "Tell customers", kNotifyPreviewActionId, number);
   }
@@ -378,7 +383,7 @@ std::string ChangeCommands::Close(const SlashCommand& command,
   if (!closed) {
     return Refused(kWhat, closed.error());
   }
-  return EphemeralMessage(ClosedMessage(*closed));
+  return EphemeralMessage(ClosedMessage(*closed, MayNotify(command.user)));
 }
 
 std::string ChangeCommands::Show(const SlashCommand& command, const std::vector<std::string>& words,
@@ -425,7 +430,8 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
   if (action == kCloseChangeActionId) {
     auto closed = services_.changes.Close(*change, user, "");
     if (closed) {
-      detail::AnswerClick(services_, payload, ClosedMessage(*closed).ToObject(), "change");
+      detail::AnswerClick(services_, payload, ClosedMessage(*closed, MayNotify(user)).ToObject(),
+                          "change");
     } else {
       Answer(payload, WithMentions(RefusalText(closed.error())));
     }
@@ -443,6 +449,12 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
   const std::string name = "Step " + std::to_string(position) + " of " + ChangeNumberText(*change);
   Answer(payload, done ? name + (verify ? " is verified." : " is done; someone else verifies it.")
                        : WithMentions(RefusalText(done.error())));
+}
+
+std::function<bool(std::int64_t)> ChangeCommands::MayNotify(const UserId& user) {
+  return [this, user](std::int64_t incident) {
+    return detail::MayChangeIncident(services_, incident, user, "e-mail the customers").has_value();
+  };
 }
 
 void ChangeCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {

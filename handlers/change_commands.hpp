@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,14 +46,17 @@ class ChangeCommands {
   Result<std::int64_t> ResolveChange(const std::vector<std::string>& words, std::size_t& next,
                                      const ChannelId& channel);
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
+  // Whether `user` may e-mail an incident's customers (for the Tell customers button).
+  std::function<bool(std::int64_t)> MayNotify(const UserId& user);
 
   detail::Services& services_;
 };
 
 // The reply to a closed change: what closed, and what stayed open and why.
 std::string ClosedText(const lifecycle::CloseOutcome& outcome);
-// ClosedText with a "Tell customers" button for each incident it closed,
-// which previews the e-mail to that incident's customers.
-BlockMessage ClosedMessage(const lifecycle::CloseOutcome& outcome);
+// ClosedText with a "Tell customers" button for each incident it closed whose
+// customers `may_notify` says the reader may e-mail; it previews that e-mail.
+BlockMessage ClosedMessage(const lifecycle::CloseOutcome& outcome,
+                           const std::function<bool(std::int64_t incident)>& may_notify);
 
 }  // namespace swarmbot::handlers

@@ -306,8 +306,11 @@ std::string FinalLine(const lifecycle::BroadcastStatus& status) {
   std::string line = "Sent to " + std::to_string(c.sent) + " of " +
                      Count(c.Total(), "customer", "customers") + ".";
   if (c.withheld > 0) {
+    // Withheld without a stop: they unsubscribed while it was going out.
+    const bool stopped = status.broadcast.state == store::BroadcastState::kStopped;
     line += " " + Count(c.withheld, "customer was", "customers were") +
-            " not e-mailed: " + StoppedBy(status.broadcast) + ".";
+            " not e-mailed: " + (stopped ? StoppedBy(status.broadcast) : "unsubscribed meanwhile") +
+            ".";
   }
   if (!status.refused.empty()) {
     line += " Not delivered:";

@@ -27,6 +27,7 @@ constexpr std::size_t kSamples = 3;
 constexpr std::size_t kRefusedShown = 5;
 constexpr std::size_t kMaxReply = 300;
 constexpr std::string_view kWithheldReply = "not sent: the broadcast was stopped first";
+constexpr std::string_view kUnsubscribedReply = "not sent: the customer unsubscribed meanwhile";
 
 struct Recipient {
   std::string email;
@@ -243,7 +244,8 @@ Result<BroadcastService::Started> BroadcastService::Start(std::int64_t broadcast
     store::TimelineRepository(db_).Append(found->incident, now, user.str(), "broadcast_started",
                                           "E-mail " + store::BroadcastNumberText(broadcast) +
                                               " to " + std::to_string(out.recipients) +
-                                              " customers started");
+                                              (out.recipients == 1 ? " customer" : " customers") +
+                                              " started");
     QueueProgress(broadcast, effect::kPostBroadcastProgress);
     out.broadcast = *repo.Find(broadcast);
     out.started = true;
@@ -405,7 +407,15 @@ Result<std::optional<ClaimedMail>> BroadcastService::ClaimNext() {
   return InTransaction(db_, "broadcast_claim", [&]() -> Result<std::optional<ClaimedMail>> {
     store::BroadcastRepository repo(db_);
     const auto now = clock_.Now();
-    const auto due = repo.NextDue(now);
+    auto due = repo.NextDue(now);
+    // Someone who unsubscribed while the broadcast was going out is spared the rest of it.
+    store::UnsubscribeRepository unsubscribed(db_);
+    while (due && unsubscribed.Contains(FoldAddress(due->email))) {
+      repo.SetDelivery(due->id, store::DeliveryState::kWithheld, due->attempts, due->not_before,
+                       std::string(kUnsubscribedReply), now);
+      ReportProgress(due->broadcast);
+      due = repo.NextDue(now);
+    }
     if (!due) {
       return std::optional<ClaimedMail>{};
     }

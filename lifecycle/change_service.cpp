@@ -170,12 +170,13 @@ Status ChangeService::MayMarkDone(const store::Change& change, const store::Chan
                      "Only <@" + step.assignee.str() + ">, whom " + name +
                          " is assigned to, can mark it done; the requester can reassign it.");
   }
-  if (actor == change.requester || InLinkedSwarm(change.number, actor)) {
+  if (actor == change.requester || IsManager(actor) || InLinkedSwarm(change.number, actor)) {
     return {};
   }
   return MakeError(Errc::kForbidden, "neither requester nor in the swarm",
                    "Only the requester of " + ChangeNumberText(change.number) +
-                       " and the members of its incident's swarm can mark step " +
+                       ", incident managers and the members of its incident's swarm can mark "
+                       "step " +
                        std::to_string(step.position) + " done (or whoever it is assigned to).");
 }
 

@@ -167,7 +167,8 @@ TEST_F(ChangeCommandsTest, TheDoerCantVerifyAndSubmittingWaitsForEveryVerificati
   EXPECT_EQ(Type("UKOFI", "step add CHG-1 Sneak in"),
             "Only the requester of CHG-1 and incident managers can change its plan.");
   EXPECT_EQ(Type("UKOFI", "step done CHG-1 2"),
-            "Only the requester of CHG-1 and the members of its incident's swarm can mark step 2 "
+            "Only the requester of CHG-1, incident managers and the members of its incident's "
+            "swarm can mark step 2 "
             "done (or whoever it is assigned to).");
   EXPECT_EQ(State(), "draft");
 }

@@ -139,6 +139,20 @@ TEST_F(BroadcastTest, CustomersWhoUnsubscribedAreLeftOutAndCounted) {
   EXPECT_EQ(Recipients(), (std::vector<std::string>{"ben@example.com", "chloe@example.fr"}));
 }
 
+TEST_F(BroadcastTest, ACustomerWhoUnsubscribesWhileItIsGoingOutGetsNoMore) {
+  SetUpIncidents();
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  EXPECT_TRUE(runner_.RunOnce().sent);  // Ana's
+  ASSERT_TRUE(ContactPreferences(*db_, clock_).Unsubscribe("BEN@example.com"));
+  Drain(runner_);
+  EXPECT_EQ(Recipients(), (std::vector<std::string>{"ana@example.com", "chloe@example.fr"}));
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 2);
+  EXPECT_EQ(status.counts.withheld, 1);
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+}
+
 TEST_F(BroadcastTest, AnIncidentWhoseCustomersAllUnsubscribedSendsNothingAndSaysWhy) {
   const std::int64_t incident = NewIncident();
   ASSERT_TRUE(incidents_.LinkCases(incident, {CaseFrom("Dan Ito", "dan@example.com")}, mara_));

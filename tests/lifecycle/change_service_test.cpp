@@ -224,7 +224,8 @@ TEST_F(ChangeServiceTest, OnlyTheSwarmWorksOnStepsOnceTheIncidentSwarms) {
   ASSERT_TRUE(swarms_.Start({incident, {}, {}}, mara_));
   ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CSWARM"), "inc-1-feast25"));
   EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
-            "Only the requester of CHG-1 and the members of its incident's swarm can mark step 1 "
+            "Only the requester of CHG-1, incident managers and the members of its incident's "
+            "swarm can mark step 1 "
             "done (or whoever it is assigned to).");
   ASSERT_TRUE(changes_.AssignStep(change, 1, kofi_, dev_));
   EXPECT_TRUE(changes_.MarkDone(change, 1, kofi_));
@@ -248,7 +249,8 @@ TEST_F(ChangeServiceTest, WithoutASwarmOnlyTheRequesterMarksAndManagersVerify) {
   const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
   ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
   EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
-            "Only the requester of CHG-1 and the members of its incident's swarm can mark step 1 "
+            "Only the requester of CHG-1, incident managers and the members of its incident's "
+            "swarm can mark step 1 "
             "done (or whoever it is assigned to).");
   ASSERT_TRUE(changes_.MarkDone(change, 1, dev_));
   EXPECT_EQ(Refusal(changes_.Verify(change, 1, kofi_)),
@@ -256,6 +258,8 @@ TEST_F(ChangeServiceTest, WithoutASwarmOnlyTheRequesterMarksAndManagersVerify) {
             "verify its steps.");
   EXPECT_FALSE(changes_.Details(change)->steps.at(0).Verified());
   EXPECT_TRUE(changes_.Verify(change, 1, mara_));
+  ASSERT_TRUE(changes_.AddStep(change, "Check", dev_));
+  EXPECT_TRUE(changes_.MarkDone(change, 2, mara_)) << "a manager may mark an unassigned step done";
 }
 
 TEST_F(ChangeServiceTest, SwarmMembersVerifyButNeverTheirOwnStep) {
