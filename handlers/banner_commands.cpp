@@ -126,6 +126,17 @@ Result<SetOptions> ReadOptions(const std::vector<std::string>& words,
       options.link = LinkValue(value);
     }
   }
+  // "INC-n" after the options names the incident too; a second one can't be
+  // meant as the text's first word (write `--` before such text).
+  if (i < words.size() && LooksLikeIncident(words[i])) {
+    const auto number = store::ParseIncidentNumber(words[i]);
+    if (!number || options.incident) {
+      return Invalid("Name the incident once, before the text: `" +
+                     EscapeMrkdwn(Truncate(words[i], 30)) + "` can't start a banner's text.");
+    }
+    options.incident = *number;
+    ++i;
+  }
   if (i < words.size() && OptionWord(words[i]) == "--") {
     options.consumed = i + 1;
     return options;
@@ -233,7 +244,16 @@ std::string BannerCommands::Set(const SlashCommand& command) {
   input.audience = options->audience.value_or(store::BannerAudience::kSignedIn);
   input.severity = options->severity;
   input.link = options->link;
-  input.text = PlainCommandText(TextAfterWords(rest, options->consumed));
+  const std::string text = TextAfterWords(rest, options->consumed);
+  // Slack writes mentions as <@U…>, <#C…> and <!here>: ids customers must not see.
+  for (std::string_view mark : {"<@", "<#", "<!"}) {
+    if (text.find(mark) != std::string::npos) {
+      return EphemeralText(
+          "The banner is for customers: write names in words, without @mentions, #channels or "
+          "@here. Nothing was put up.");
+    }
+  }
+  input.text = PlainCommandText(text);
   if (input.text.empty()) {
     return EphemeralText(std::string(kSetUsage) + "; the banner's text is missing.");
   }

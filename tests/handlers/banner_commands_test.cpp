@@ -131,6 +131,28 @@ TEST_F(BannerCommandsTest, ARepeatedOptionOrAnOptionAfterTheTextIsRefusedWithThe
   EXPECT_EQ(Banners(), 0);
 }
 
+TEST_F(BannerCommandsTest, AnIncidentNamedAfterTheOptionsBelongsToItAndASecondOneIsRefused) {
+  const std::string after =
+      Type("UPRIYA", "/banner", "set --audience everyone INC-1 Slow checkout");
+  EXPECT_TRUE(Contains(after, "Site banner up for INC-1")) << after;
+  EXPECT_EQ(Banners("text = 'Slow checkout' AND incident_id = 1 AND cleared_at IS NULL"), 1);
+  const std::string twice = Type("UPRIYA", "/banner", "set INC-1 INC-1 twice");
+  EXPECT_TRUE(Contains(twice, "Name the incident once")) << twice;
+  EXPECT_EQ(Banners("text LIKE '%twice%'"), 0);
+}
+
+TEST_F(BannerCommandsTest, MentionsNeverReachCustomers) {
+  for (const char* text : {"set INC-1 Ask <@U123|bob> for help", "set INC-1 See <#C42|ops>",
+                           "set INC-1 <!here> checkout is down"}) {
+    const std::string reply = Type("UPRIYA", "/banner", text);
+    EXPECT_TRUE(Contains(reply, "without @mentions")) << text << ": " << reply;
+  }
+  EXPECT_EQ(Banners(), 0);
+  const std::string escaped = Type("UPRIYA", "/banner", "set INC-1 Prices &lt; 5 &amp; up");
+  EXPECT_TRUE(Contains(escaped, "Site banner up")) << escaped;
+  EXPECT_EQ(Banners("text = 'Prices < 5 & up'"), 1);
+}
+
 TEST_F(BannerCommandsTest, ABareDoubleDashEndsTheOptionsAndDashesInProseStayText) {
   const std::string ended = Type("UPRIYA", "/banner", "set -- --severity is what we call it");
   EXPECT_TRUE(Contains(ended, "Site banner up")) << ended;
