@@ -235,20 +235,6 @@ awaitable<Status> ChangeEffects::Run(store::OutboxItem& item, SlackApi& api) {
   co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
 }
 
-awaitable<Result<std::optional<MessageTs>>> ChangeEffects::FindPosted(store::OutboxItem& item,
-                                                                      SlackApi& api,
-                                                                      const ChannelId& channel) {
-  if (item.attempts == 0) {
-    co_return std::optional<MessageTs>{};
-  }
-  const json::object query = detail::HistoryQuery(channel);
-  auto history = co_await CallSlack(api, "conversations.history", query);
-  if (!history) {
-    co_return history.error();
-  }
-  co_return detail::FindTaggedMessage(*history, item.id);
-}
-
 awaitable<Status> ChangeEffects::PostPlan(store::OutboxItem& item, SlackApi& api,
                                           std::int64_t change) {
   auto details = services_.changes.Details(change);
@@ -274,7 +260,7 @@ awaitable<Status> ChangeEffects::PostPlan(store::OutboxItem& item, SlackApi& api
   if (channel.empty() || !details->change.plan_ts.empty()) {
     co_return Status{};  // nowhere to post yet, or posted already
   }
-  auto earlier = co_await FindPosted(item, api, channel);
+  auto earlier = co_await detail::FindEarlierPost(item, api, channel);
   if (!earlier) {
     co_return Failed(item.stream, "look for the plan", earlier.error());
   }
@@ -319,7 +305,7 @@ awaitable<Status> ChangeEffects::PostNews(store::OutboxItem& item, SlackApi& api
     co_return Status{};  // no channel to tell
   }
   const ChannelId channel = (*swarm)->channel_id;
-  auto earlier = co_await FindPosted(item, api, channel);
+  auto earlier = co_await detail::FindEarlierPost(item, api, channel);
   if (!earlier) {
     co_return Failed(item.stream, "look for the news", earlier.error());
   }

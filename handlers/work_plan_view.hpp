@@ -53,10 +53,6 @@ class ChangeEffects {
                                           std::int64_t change);
   boost::asio::awaitable<Status> UpdatePlan(SlackApi& api, std::int64_t change);
   boost::asio::awaitable<Status> PostNews(store::OutboxItem& item, SlackApi& api);
-  // The ts of the message this item posted before, if a retry finds it.
-  boost::asio::awaitable<Result<std::optional<MessageTs>>> FindPosted(store::OutboxItem& item,
-                                                                      SlackApi& api,
-                                                                      const ChannelId& channel);
 
   detail::Services& services_;
 };
