@@ -1,5 +1,6 @@
 #include "handlers/incident_view.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "handlers/banner_view.hpp"
@@ -96,14 +97,29 @@ std::string MembersText(const lifecycle::IncidentStatus& status) {
   return text.empty() ? "nobody recorded" : text;
 }
 
-// What the swarm leaves behind: the incident, its cases, its problems.
-// TODO(#5): the changes that fixed its problems too.
+// "CHG-1 (closed), CHG-2 (awaiting approval)".
+std::string ChangesText(const std::vector<store::Change>& changes) {
+  std::string text;
+  for (const store::Change& change : changes) {
+    std::string state(store::Name(change.state));
+    std::replace(state.begin(), state.end(), '_', ' ');
+    text +=
+        (text.empty() ? "" : ", ") + store::ChangeNumberText(change.number) + " (" + state + ")";
+  }
+  return text;
+}
+
+// What the swarm leaves behind: the incident, its cases, its problems and the
+// changes that fixed them.
 std::string RecordsText(const lifecycle::IncidentStatus& status) {
   std::string text = "• Incident " + Number(status.incident) + " (" +
                      lifecycle::StateLabel(status.incident.state) + ")";
   text += "\n• Linked cases: " + LinkedCasesText(status);
   if (!status.problems.empty()) {
     text += "\n• Problems: " + ProblemsText(status.problems);
+  }
+  if (!status.changes.empty()) {
+    text += "\n• Changes: " + ChangesText(status.changes);
   }
   if (!status.workarounds.empty()) {
     text += "\n• Articles attached:\n" + WorkaroundsText(status);

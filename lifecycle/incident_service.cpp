@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,7 @@
 #include "lifecycle/transaction.hpp"
 #include "store/banner_repository.hpp"
 #include "store/case_link_repository.hpp"
+#include "store/change_repository.hpp"
 #include "store/incident_repository.hpp"
 #include "store/outbox.hpp"
 #include "store/swarm_repository.hpp"
@@ -504,8 +506,19 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
     status.recent = store::TimelineRepository(db_).Recent(incident, timeline_entries);
     status.workarounds = store::KnowledgeRepository(db_).Attached(incident);
     store::ProblemRepository problems(db_);
+    store::ChangeRepository changes(db_);
+    std::set<std::int64_t> change_numbers;
+    for (std::int64_t number : changes.ChangesOfIncident(incident)) {
+      change_numbers.insert(number);
+    }
     for (std::int64_t number : problems.ProblemsOf(incident)) {
       status.problems.push_back(problems.Find(number).value());
+      for (std::int64_t change : changes.ChangesOfProblem(number)) {
+        change_numbers.insert(change);
+      }
+    }
+    for (std::int64_t number : change_numbers) {
+      status.changes.push_back(changes.Find(number).value());
     }
     status.banners = store::BannerRepository(db_).ActiveForIncident(incident);
     return status;

@@ -14,6 +14,7 @@
 #include "lifecycle/priority.hpp"
 #include "store/banner_repository.hpp"
 #include "store/case_repository.hpp"
+#include "store/change_repository.hpp"
 #include "store/database.hpp"
 #include "store/knowledge_repository.hpp"
 #include "store/problem_repository.hpp"
@@ -55,6 +56,8 @@ struct IncidentStatus {
   std::vector<store::AttachedArticle> workarounds;
   // Problems linked to it, by number.
   std::vector<store::Problem> problems;
+  // Changes linked to it or to its problems, by number.
+  std::vector<store::Change> changes;
   // Site banners of this incident that are up (lifecycle/banner_service.hpp).
   std::vector<store::Banner> banners;
 };

@@ -332,10 +332,20 @@ std::vector<ChangeLink> ChangeRepository::Links(std::int64_t number) {
 }
 
 std::vector<std::int64_t> ChangeRepository::ChangesOfIncident(std::int64_t incident) {
+  return ChangesLinkedTo(LinkTarget::kIncident, incident);
+}
+
+std::vector<std::int64_t> ChangeRepository::ChangesOfProblem(std::int64_t problem) {
+  return ChangesLinkedTo(LinkTarget::kProblem, problem);
+}
+
+std::vector<std::int64_t> ChangeRepository::ChangesLinkedTo(LinkTarget target,
+                                                            std::int64_t number) {
   SQLite::Statement select(db_.Sql(),
-                           "SELECT change_id FROM change_links WHERE target_kind = 'incident' AND "
+                           "SELECT change_id FROM change_links WHERE target_kind = ? AND "
                            "target_number = ? ORDER BY change_id");
-  select.bind(1, incident);
+  select.bind(1, std::string(Name(target)));
+  select.bind(2, number);
   std::vector<std::int64_t> numbers;
   while (select.executeStep()) {
     numbers.push_back(select.getColumn(0).getInt64());

@@ -114,6 +114,8 @@ class ChangeRepository {
   std::vector<ChangeLink> Links(std::int64_t number);
   // Changes linked to `incident` either way, ascending.
   std::vector<std::int64_t> ChangesOfIncident(std::int64_t incident);
+  // Changes linked to `problem` either way, ascending.
+  std::vector<std::int64_t> ChangesOfProblem(std::int64_t problem);
 
   // Appends a step and returns its position.
   int AddStep(std::int64_t number, std::string_view text);
@@ -130,6 +132,7 @@ class ChangeRepository {
   std::vector<ChangeEvent> Events(std::int64_t number);
 
  private:
+  std::vector<std::int64_t> ChangesLinkedTo(LinkTarget target, std::int64_t number);
   // `update_sql` (fixed text) sets a step's who and when columns.
   void SetMark(std::int64_t number, int position, std::string_view update_sql, const UserId& by,
                Clock::TimePoint now);

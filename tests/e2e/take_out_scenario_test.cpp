@@ -420,6 +420,7 @@ class TakeOutScenario : public EndToEnd {
     }
     EXPECT_TRUE(Has(blocks, "Incident INC-4 (closed)")) << "step 16: the records";
     EXPECT_TRUE(Has(blocks, "Problems: PRB-1 (closed)")) << "step 16: the records";
+    EXPECT_TRUE(Has(blocks, "Changes: CHG-1 (closed)")) << "step 16: the records\n" << blocks;
     EXPECT_TRUE(Has(blocks, ":tada: *Great teamwork")) << "step 16: the celebration message";
   }
 
