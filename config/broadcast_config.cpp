@@ -6,13 +6,10 @@
 
 #include "common/mail_address.hpp"
 #include "common/text_template.hpp"
+#include "config/detail/toml_read.hpp"
 
 namespace swarmbot::config::detail {
 namespace {
-
-[[noreturn]] void Fail(const std::string& source, const std::string& key, const std::string& what) {
-  throw ConfigError(source + ": " + key + ": " + what);
-}
 
 template <class T>
 T Read(const toml::table& root, const std::string& source, const std::string& key, T fallback,

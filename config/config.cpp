@@ -19,9 +19,12 @@
 #include "config/change_catalogue.hpp"
 #include "config/detail/broadcast_config.hpp"
 #include "config/detail/cab_config.hpp"
+#include "config/detail/toml_read.hpp"
 
 namespace swarmbot::config {
 namespace {
+
+using detail::Fail;
 
 // Every key swarmbot reads, by table. Anything else is a typo that would
 // otherwise be silently ignored.
@@ -48,10 +51,6 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
        {"timeline_reaction", "invitation_timeout_minutes", "private", "private_from_priority"}},
   };
   return kKeys;
-}
-
-[[noreturn]] void Fail(const std::string& source, const std::string& key, const std::string& what) {
-  throw ConfigError(source + ": " + key + ": " + what);
 }
 
 void RejectUnknownKeys(const toml::table& root, const std::string& source) {
@@ -418,16 +417,7 @@ void ReadRouting(const toml::table& root, const std::string& source, Config& con
 
 int ReadWhole(const toml::table& root, const std::string& source, const std::string& key,
               int fallback, int low, int high) {
-  const toml::node* node = root.at_path(key).node();
-  if (node == nullptr) {
-    return fallback;
-  }
-  const auto value = node->value<std::int64_t>();
-  if (!node->is_integer() || !value || *value < low || *value > high) {
-    Fail(source, key,
-         "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
-  }
-  return static_cast<int>(*value);
+  return detail::ReadWhole(root.at_path(key).node(), source, key, fallback, low, high);
 }
 
 void ReadSpike(const toml::table& root, const std::string& source, Config& config) {

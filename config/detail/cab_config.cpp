@@ -3,6 +3,8 @@
 #include <regex>
 #include <set>
 
+#include "config/detail/toml_read.hpp"
+
 namespace swarmbot::config::detail {
 namespace {
 
@@ -16,10 +18,6 @@ const std::set<std::string>& PolicyKeys() {
 const std::regex& TypeName() {
   static const std::regex kType("[a-z][a-z0-9_-]{0,29}");
   return kType;
-}
-
-[[noreturn]] void Fail(const std::string& source, const std::string& key, const std::string& what) {
-  throw ConfigError(source + ": " + key + ": " + what);
 }
 
 std::vector<std::string> ReadIds(const toml::node* node, const std::string& source,
@@ -67,20 +65,6 @@ std::string ReadChannel(const toml::table& cab, const std::string& source, const
   return *value;
 }
 
-int ReadInt(const toml::table& table, const std::string& source, const std::string& key,
-            const std::string& name, int fallback, int low, int high) {
-  const toml::node* node = table.get(name);
-  if (node == nullptr) {
-    return fallback;
-  }
-  const auto value = node->value<std::int64_t>();
-  if (!node->is_integer() || !value || *value < low || *value > high) {
-    Fail(source, key,
-         "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
-  }
-  return static_cast<int>(*value);
-}
-
 CabPolicyConfig ReadPolicy(const toml::table& table, const std::string& source,
                            const std::string& prefix) {
   for (const auto& [key, value] : table) {
@@ -100,7 +84,7 @@ CabPolicyConfig ReadPolicy(const toml::table& table, const std::string& source,
     }
     policy.rule = *name;
   }
-  policy.n = ReadInt(table, source, prefix + ".n", "n", 1, 1, 1000);
+  policy.n = ReadWhole(table.get("n"), source, prefix + ".n", 1, 1, 1000);
   if (table.get("n") != nullptr && policy.rule != "n_of_m") {
     Fail(source, prefix + ".n", "only applies to rule = \"n_of_m\"");
   }
@@ -121,7 +105,7 @@ CabPolicyConfig ReadPolicy(const toml::table& table, const std::string& source,
     policy.allow_self_approval = *allowed;
   }
   policy.deadline_hours =
-      ReadInt(table, source, prefix + ".deadline_hours", "deadline_hours", 24, 0, 24 * 90);
+      ReadWhole(table.get("deadline_hours"), source, prefix + ".deadline_hours", 24, 0, 24 * 90);
   return policy;
 }
 
