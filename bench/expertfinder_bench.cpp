@@ -1,6 +1,7 @@
 // Ranking one incident against 10,000 people and 1,000,000 history records,
 // generated deterministically. Target (issue #4): under 20 ms on one core.
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <random>
@@ -25,6 +26,11 @@ std::string Word(int i) {
   return "w" + std::to_string(i);
 }
 
+// Words every writer uses, which the ranking reads as writing habits: each
+// is a term that nearly everyone's profile holds.
+constexpr std::array<const char*, 12> kFunctionWords = {
+    "the", "when", "in", "on", "for", "we", "is", "it", "this", "with", "not", "after"};
+
 // People specialise: each draws most words from a small set of its own and a
 // few from the whole vocabulary, skewed towards common words.
 const ef::ExpertIndex& Index() {
@@ -47,6 +53,7 @@ const ef::ExpertIndex& Index() {
     }
     std::uniform_int_distribution<int> any_person(0, kPeople - 1);
     std::uniform_int_distribution<int> any_specialty(0, kSpecialtyWords - 1);
+    std::uniform_int_distribution<std::size_t> any_function_word(0, kFunctionWords.size() - 1);
     const auto start = std::chrono::sys_days{std::chrono::year{2015} / 1 / 1};
     std::vector<ef::HistoryRecord> history(kRecords);
     for (int r = 0; r < kRecords; ++r) {
@@ -62,6 +69,12 @@ const ef::ExpertIndex& Index() {
       for (int w = 0; w < 4; ++w) {
         record.text += " " + Word(common_word(random) % kVocabulary);
       }
+      for (int w = 0; w < 3; ++w) {
+        record.text += std::string(" ") + kFunctionWords[any_function_word(random)];
+      }
+      if (r % 4 == 0) {
+        record.text += "\n- `" + Word(specialty[p][0]) + "` #" + std::to_string(r);
+      }
       record.components = {"svc/" + std::to_string(p % kAreas)};
     }
     return std::make_unique<ef::ExpertIndex>(std::move(people), history);
@@ -72,11 +85,16 @@ const ef::ExpertIndex& Index() {
 ef::Query Incident() {
   ef::Query query;
   // A title line and a description of 40 words: some of one person's
-  // specialty, some common words, some never seen.
-  query.text = "area17: checkout fails\n";
+  // specialty, some common words, some never seen; function words, a code
+  // span and trailers as people write them.
+  query.text = "area17: checkout fails when the `w0` code is used\n";
   for (int w = 0; w < 40; ++w) {
+    if (w % 4 == 0) {
+      query.text += std::string(" ") + kFunctionWords[w % kFunctionWords.size()];
+    }
     query.text += " " + Word(w % 3 == 0 ? w : 1000 + w * 37);
   }
+  query.text += "\n\nReported-by: [person]\nCloses #4242";
   query.components = {"svc/17"};
   query.needed_skills = {"area17", "area42"};
   query.now = std::chrono::sys_days{std::chrono::year{2025} / 1 / 1};

@@ -29,14 +29,29 @@ constexpr std::size_t kWordsInReason = 3;
 // person's overall share) is worth saying.
 constexpr double kShiftInReason = 0.25;
 
-// The features of an incident text: its words plus its area prefix, which
-// carries both the component and the writer's habits.
+// The features of an incident text: its words, its area prefix (which
+// carries both the component and the writer's habits) and how it is written.
 std::vector<std::string> Features(std::string_view text) {
   std::vector<std::string> features = Tokenize(text);
   if (std::string prefix = AreaPrefix(text); !prefix.empty()) {
     features.push_back("area:" + prefix);
   }
+  for (std::string& mark : WritingMarks(text)) {
+    for (int i = 1; i < kWritingMarkRepeat; ++i) {
+      features.push_back(mark);
+    }
+    features.push_back(std::move(mark));
+  }
+  for (std::string& word : FunctionWords(text)) {
+    features.push_back(std::move(word));
+  }
   return features;
+}
+
+// Only topic words make a reason: "resolved INC-3 on schannel", never on a
+// writing habit or an area token.
+bool IsTopicWord(std::string_view term) {
+  return !IsWritingMark(term) && !term.starts_with("area:");
 }
 
 std::string Lowered(std::string_view s) {
@@ -479,7 +494,8 @@ void ExpertIndex::ExplainHistory(std::uint32_t person,
                                  std::vector<std::string>& reasons) const {
   // A shared word counts by its rarity, so "schannel" says more than "error".
   const auto rarity = [&](std::uint32_t term) {
-    return -std::log((term_counts_[term] + 0.5) / (total_terms_ + 1));
+    return IsTopicWord(terms_[term]) ? -std::log((term_counts_[term] + 0.5) / (total_terms_ + 1))
+                                     : 0.0;
   };
   struct Match {
     std::uint32_t record;
@@ -524,7 +540,8 @@ void ExpertIndex::ExplainHistory(std::uint32_t person,
     const auto begin = record_terms_.begin() + record_term_offsets_[r];
     const auto end = record_terms_.begin() + record_term_offsets_[r + 1];
     for (auto t = begin; t != end; ++t) {
-      if (std::binary_search(query_terms.begin(), query_terms.end(), *t)) {
+      if (IsTopicWord(terms_[*t]) &&
+          std::binary_search(query_terms.begin(), query_terms.end(), *t)) {
         shared_words[*t] = rarity(*t);
       }
     }

@@ -33,7 +33,195 @@ char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+bool IsLowerAscii(char c) { return c >= 'a' && c <= 'z'; }
+bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLetterAscii(char c) { return IsLowerAscii(c) || IsUpperAscii(c); }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsHexLower(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+void AddMark(std::vector<std::string>& marks, std::string_view mark, std::size_t times) {
+  for (std::size_t i = 0; i < times; ++i) {
+    marks.emplace_back(mark);
+  }
+}
+
+// Non-overlapping occurrences, scanning left to right.
+std::size_t CountOf(std::string_view text, std::string_view needle) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+// `code` on one line, not empty.
+std::size_t CodeSpans(std::string_view text) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '`') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < text.size() && text[j] != '`' && text[j] != '\n') {
+      ++j;
+    }
+    if (j > i + 1 && j < text.size() && text[j] == '`') {
+      ++count;
+      i = j + 1;
+    } else {
+      ++i;
+    }
+  }
+  return count;
+}
+
+// Whole words of 7 to 40 lower-case hex digits: abbreviated or full commit ids.
+std::size_t CommitHashes(std::string_view text) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!IsWordChar(text[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t begin = i;
+    bool hex = true;
+    for (; i < text.size() && IsWordChar(text[i]); ++i) {
+      hex = hex && IsHexLower(text[i]);
+    }
+    const std::size_t length = i - begin;
+    count += hex && length >= 7 && length <= 40 ? 1 : 0;
+  }
+  return count;
+}
+
+// "#123": an issue or pull request number.
+std::size_t NumberReferences(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    count += text[i] == '#' && text[i + 1] >= '0' && text[i + 1] <= '9' ? 1 : 0;
+  }
+  return count;
+}
+
+// "Reported-by:" at the start of a line gives "reported-by"; empty otherwise.
+std::string TrailerKey(std::string_view line) {
+  std::size_t i = 0;
+  if (line.empty() || !IsUpperAscii(line[0])) {
+    return {};
+  }
+  ++i;
+  std::size_t word_start = i;
+  while (true) {
+    while (i < line.size() && IsLetterAscii(line[i])) {
+      ++i;
+    }
+    if (i == word_start) {
+      return {};  // a capital alone, or a dash not followed by a letter
+    }
+    if (i < line.size() && line[i] == '-') {
+      word_start = ++i;
+      continue;
+    }
+    break;
+  }
+  if (i >= line.size() || line[i] != ':') {
+    return {};
+  }
+  std::string key(line.substr(0, i));
+  for (char& c : key) {
+    c = Lower(c);
+  }
+  return key;
+}
+
+void AddTitleMarks(std::string_view title, std::vector<std::string>& marks) {
+  const std::size_t last = title.find_last_not_of(" \t\r\f\v");
+  if (last != std::string_view::npos && title[last] == '.') {
+    marks.emplace_back("~title-period");
+  }
+  if (title.find('`') != std::string_view::npos) {
+    marks.emplace_back("~title-code");
+  }
+  // The case of the first word after "area:".
+  const std::size_t colon = title.find(':');
+  if (colon != std::string_view::npos && colon > 0) {
+    std::size_t i = colon + 1;
+    while (i < title.size() && IsSpace(title[i])) {
+      ++i;
+    }
+    if (i < title.size()) {
+      marks.emplace_back(IsLowerAscii(title[i]) ? "~title-lower" : "~title-upper");
+    }
+  }
+  if (title.find('(') != std::string_view::npos) {
+    marks.emplace_back("~title-paren");
+  }
+}
+
+void AddLineMarks(std::string_view text, std::vector<std::string>& marks) {
+  while (true) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    if (line.starts_with("- ")) {
+      marks.emplace_back("~dash-item");
+    } else if (line.starts_with("* ")) {
+      marks.emplace_back("~star-item");
+    } else if (line.size() > 2 && line.starts_with("  ") && !IsSpace(line[2])) {
+      marks.emplace_back("~indent");
+    }
+    if (std::string key = TrailerKey(line); !key.empty()) {
+      marks.push_back("~trailer:" + key);
+    }
+    if (end == std::string_view::npos) {
+      return;
+    }
+    text.remove_prefix(end + 1);
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> WritingMarks(std::string_view text) {
+  std::vector<std::string> marks;
+  AddMark(marks, "~code", CodeSpans(text));
+  AddMark(marks, "~fence", CountOf(text, "```"));
+  AddMark(marks, "~hash", CommitHashes(text));
+  AddMark(marks, "~ref", NumberReferences(text));
+  AddMark(marks, "~link", CountOf(text, "[url]") + CountOf(text, "://"));
+  AddMark(marks, "~name", CountOf(text, "[person]"));
+  AddMark(marks, "~ellipsis", CountOf(text, "..."));
+  AddMark(marks, "~eg", CountOf(text, "e.g."));
+  AddMark(marks, "~follow-up", CountOf(text, "Follow-up to"));
+  AddLineMarks(text, marks);
+  AddTitleMarks(text.substr(0, text.find('\n')), marks);
+  return marks;
+}
+
+std::vector<std::string> FunctionWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  const auto flush = [&] {
+    if (!word.empty() && StopWords().contains(word)) {
+      words.push_back("~w:" + word);
+    }
+    word.clear();
+  };
+  for (const char c : text) {
+    if (IsLetterAscii(c)) {
+      word.push_back(Lower(c));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
+bool IsWritingMark(std::string_view token) { return token.starts_with('~'); }
 
 std::string Stem(std::string_view token) {
   // Longest suffix first; the length guard keeps short words such as "ssl" or

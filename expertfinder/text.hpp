@@ -20,4 +20,19 @@ std::string Stem(std::string_view token);
 // the line has no "area:" prefix of at most two words.
 std::string AreaPrefix(std::string_view text);
 
+// How a text is written rather than what it is about, as tokens that start
+// with '~': code spans and fences, commit hashes, "#123" references, links and
+// names, list and indent styles, trailers such as "Reported-by:", and the
+// title's habits (a final period, code, the case after "area:"). People who
+// write up a kind of fix keep their habits, so these tell writers apart where
+// the topic words are shared.
+std::vector<std::string> WritingMarks(std::string_view text);
+
+// The function words Tokenize drops ("the", "we", "when"), as "~w:the"
+// tokens: how often a writer uses each is a habit too.
+std::vector<std::string> FunctionWords(std::string_view text);
+
+// True for a token of WritingMarks or FunctionWords, which reasons never quote.
+bool IsWritingMark(std::string_view token);
+
 }  // namespace swarmbot::expertfinder

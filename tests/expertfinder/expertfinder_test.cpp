@@ -17,7 +17,9 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 
 Time At(int day, int hour = 12, int minute = 0) {
   using namespace std::chrono;
@@ -85,6 +87,42 @@ TEST(AreaPrefix, TakesAtMostTwoWordsBeforeTheColon) {
   EXPECT_EQ(AreaPrefix("first line\nsecond: line"), "");
 }
 
+TEST(WritingMarks, NameHowATextIsWrittenNotWhatItIsAbout) {
+  EXPECT_THAT(WritingMarks("cmake: drop `FOO` and `BAR`\n"
+                           "\n"
+                           "- see e.g. #123 and 1a2b3c4d...\n"
+                           "* [url] by [person]\n"
+                           "  indented\n"
+                           "```\ncode\n```\n"
+                           "Follow-up to deadbeef1\n"
+                           "Reported-by: [person]\n"
+                           "Co-authored-by: x"),
+              UnorderedElementsAre("~code", "~code", "~fence", "~fence", "~hash", "~hash", "~ref",
+                                   "~link", "~name", "~name", "~ellipsis", "~eg", "~follow-up",
+                                   "~dash-item", "~star-item", "~indent",
+                                   "~trailer:reported-by", "~trailer:co-authored-by",
+                                   "~title-code", "~title-lower"));
+}
+
+TEST(WritingMarks, ReadTheTitlesHabits) {
+  EXPECT_THAT(WritingMarks("http2: Handle GOAWAY (again)."),
+              UnorderedElementsAre("~title-period", "~title-upper", "~title-paren"));
+  EXPECT_THAT(WritingMarks("no prefix here"), IsEmpty());
+  // Not a hash: too short, upper case, or part of a longer word.
+  EXPECT_THAT(WritingMarks("abc123 ABCDEF12 abcdef12_x 12345678901234567890123456789012345678901"),
+              IsEmpty());
+  // Not trailers: a lone capital, a trailing dash, a space before the colon.
+  EXPECT_THAT(WritingMarks("x\nA: b\nSee-: c\nNote : d"), IsEmpty());
+  EXPECT_THAT(WritingMarks("x\n`unclosed\nand ``"), IsEmpty());
+}
+
+TEST(FunctionWords, KeepTheWordsTokenizeDrops) {
+  EXPECT_THAT(FunctionWords("When the TLS timer fires, we retry"),
+              ElementsAre("~w:when", "~w:the", "~w:we"));
+  EXPECT_TRUE(IsWritingMark("~w:the"));
+  EXPECT_FALSE(IsWritingMark("the"));
+}
+
 TEST(ExpertIndex, RanksThePersonWhoseHistoryMatchesFirst) {
   const ExpertIndex index({Named("ana"), Named("bo")}, TwoSpecialists());
   EXPECT_THAT(Ids(index.Rank(Asking("discount code not accepted"), 2)), ElementsAre("ana", "bo"));
@@ -100,7 +138,36 @@ TEST(ExpertIndex, ReasonsNameTheMatchingRecordsAndWords) {
   ASSERT_EQ(reasons.size(), 1u);
   EXPECT_THAT(reasons[0], HasSubstr("resolved INC-31 and INC-12 on"));
   EXPECT_THAT(reasons[0], HasSubstr("discount"));
-  EXPECT_THAT(reasons[0], HasSubstr("area:promotions"));
+  EXPECT_THAT(reasons[0], HasSubstr("promotion"));
+  // Area tokens and writing habits rank, but a reason quotes only words.
+  EXPECT_THAT(reasons[0], Not(HasSubstr("area:")));
+  EXPECT_THAT(reasons[0], Not(HasSubstr("~")));
+}
+
+TEST(ExpertIndex, AReasonNeverQuotesAWritingHabit) {
+  const ExpertIndex index(
+      {Named("ana")}, {Record("INC-4", 1, "cart: `total` is wrong\n\nReported-by: [person]", "ana")});
+  const Ranking ranking =
+      index.Rank(Asking("cart: the `total` is wrong\n\nReported-by: [person]"), 1);
+  ASSERT_EQ(ranking.candidates.size(), 1u);
+  ASSERT_EQ(ranking.candidates[0].reasons.size(), 1u);
+  EXPECT_EQ(ranking.candidates[0].reasons[0], "resolved INC-4 on cart, person and report");
+}
+
+// Two people fix the same things with the same words; only how they write
+// the fix up differs (code spans and issue numbers, or a final period). bo's
+// fixes are a day more recent, so without the habits bo would always lead.
+TEST(ExpertIndex, WritingHabitsTellApartPeopleWhoShareTheTopic) {
+  const std::vector<HistoryRecord> history = {
+      Record("INC-1", 1, "build: `poll` detection on macos #120", "ana"),
+      Record("INC-2", 2, "build: Poll detection on macos.", "bo"),
+      Record("INC-3", 3, "build: `ipv6` detection on macos #131", "ana"),
+      Record("INC-4", 4, "build: IPv6 detection on macos.", "bo")};
+  const ExpertIndex index({Named("ana"), Named("bo")}, history);
+  EXPECT_THAT(Ids(index.Rank(Asking("build: `select` detection on macos #140"), 2)),
+              ElementsAre("ana", "bo"));
+  EXPECT_THAT(Ids(index.Rank(Asking("build: Select detection on macos."), 2)),
+              ElementsAre("bo", "ana"));
 }
 
 TEST(ExpertIndex, RecentActivityBreaksTextTies) {
@@ -294,7 +361,7 @@ TEST(ParseIncidents, ReadsRecordsAndNamesTheBadLine) {
 
 // The split the parameters were tuned on: history = train's first 85%,
 // questions = its last 15%. The floors are the figures the constants in
-// finder.hpp reach there (text MRR .777, title .713), less rounding.
+// finder.hpp reach there (text MRR .818, title .719), less rounding.
 TEST(Evaluation, ValidationSplitKeepsTheTunedFigures) {
   const auto set = LoadEvalSet(swarmbot::testing::SharedDir() / "data/expertise");
   ASSERT_TRUE(set) << set.error().detail;
@@ -306,10 +373,10 @@ TEST(Evaluation, ValidationSplitKeepsTheTunedFigures) {
   const Metrics text = Evaluate(validation, EvalSetting::kText);
   const Metrics title = Evaluate(validation, EvalSetting::kTitle);
   EXPECT_EQ(text.queries, 792u);
-  EXPECT_GE(text.mrr, 0.776);
-  EXPECT_GE(text.p_at_1, 0.671);
-  EXPECT_GE(text.tail_mrr, 0.656);
-  EXPECT_GE(title.mrr, 0.712);
+  EXPECT_GE(text.mrr, 0.817);
+  EXPECT_GE(text.p_at_1, 0.735);
+  EXPECT_GE(text.tail_mrr, 0.702);
+  EXPECT_GE(title.mrr, 0.718);
 }
 
 // The real evaluation, on curl's history. The floors are the figures this
@@ -321,16 +388,17 @@ TEST(Evaluation, RealHistoryKeepsTodaysFigures) {
   const Metrics title = Evaluate(*set, EvalSetting::kTitle);
   EXPECT_EQ(text.queries, 1319u);
   EXPECT_EQ(text.tail_queries, 93u);
-  EXPECT_GE(text.mrr, 0.801);
-  EXPECT_GE(text.p_at_1, 0.704);
-  EXPECT_GE(text.r_at_3, 0.883);
-  EXPECT_GE(title.mrr, 0.761);
-  EXPECT_GE(text.tail_mrr, 0.352);
+  EXPECT_GE(text.mrr, 0.860);
+  EXPECT_GE(text.p_at_1, 0.791);
+  EXPECT_GE(text.r_at_3, 0.923);
+  EXPECT_GE(title.mrr, 0.786);
+  EXPECT_GE(text.tail_mrr, 0.392);
 }
 
 TEST(Evaluation, RealHistoryReachesTheReadmeTargets) {
-  // TODO(#4): the README's targets are not reached yet (see the figures above).
-  GTEST_SKIP() << "#4: the ranking is below the README's targets";
+  // TODO(#4): text MRR and P@1 reach their targets; tail MRR, title MRR and
+  // R@3 do not yet (see the figures above).
+  GTEST_SKIP() << "#4: tail MRR, title MRR and R@3 are below the README's targets";
   const auto set = LoadEvalSet(swarmbot::testing::SharedDir() / "data/expertise");
   ASSERT_TRUE(set) << set.error().detail;
   const Metrics text = Evaluate(*set, EvalSetting::kText);
