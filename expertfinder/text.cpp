@@ -33,11 +33,25 @@ char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool IsLowerAscii(char c) { return c >= 'a' && c <= 'z'; }
-bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsLetterAscii(char c) { return IsLowerAscii(c) || IsUpperAscii(c); }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool IsHexLower(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool IsLowerAscii(char c) {
+  return c >= 'a' && c <= 'z';
+}
+
+bool IsUpperAscii(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+
+bool IsLetterAscii(char c) {
+  return IsLowerAscii(c) || IsUpperAscii(c);
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool IsHexLower(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 void AddMark(std::vector<std::string>& marks, std::string_view mark, std::size_t times) {
   for (std::size_t i = 0; i < times; ++i) {
@@ -221,7 +235,9 @@ std::vector<std::string> FunctionWords(std::string_view text) {
   return words;
 }
 
-bool IsWritingMark(std::string_view token) { return token.starts_with('~'); }
+bool IsWritingMark(std::string_view token) {
+  return token.starts_with('~');
+}
 
 std::string Stem(std::string_view token) {
   // Longest suffix first; the length guard keeps short words such as "ssl" or

@@ -99,9 +99,8 @@ TEST(WritingMarks, NameHowATextIsWrittenNotWhatItIsAbout) {
                            "Co-authored-by: x"),
               UnorderedElementsAre("~code", "~code", "~fence", "~fence", "~hash", "~hash", "~ref",
                                    "~link", "~name", "~name", "~ellipsis", "~eg", "~follow-up",
-                                   "~dash-item", "~star-item", "~indent",
-                                   "~trailer:reported-by", "~trailer:co-authored-by",
-                                   "~title-code", "~title-lower"));
+                                   "~dash-item", "~star-item", "~indent", "~trailer:reported-by",
+                                   "~trailer:co-authored-by", "~title-code", "~title-lower"));
 }
 
 TEST(WritingMarks, ReadTheTitlesHabits) {
@@ -146,7 +145,8 @@ TEST(ExpertIndex, ReasonsNameTheMatchingRecordsAndWords) {
 
 TEST(ExpertIndex, AReasonNeverQuotesAWritingHabit) {
   const ExpertIndex index(
-      {Named("ana")}, {Record("INC-4", 1, "cart: `total` is wrong\n\nReported-by: [person]", "ana")});
+      {Named("ana")},
+      {Record("INC-4", 1, "cart: `total` is wrong\n\nReported-by: [person]", "ana")});
   const Ranking ranking =
       index.Rank(Asking("cart: the `total` is wrong\n\nReported-by: [person]"), 1);
   ASSERT_EQ(ranking.candidates.size(), 1u);
