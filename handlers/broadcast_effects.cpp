@@ -54,6 +54,9 @@ awaitable<Status> BroadcastEffects::Run(store::OutboxItem& item, SlackApi& api) 
   if (item.kind == lifecycle::effect::kPostBroadcastStopped) {
     co_return co_await PostStopped(item, api, *broadcast);
   }
+  if (item.kind == lifecycle::effect::kCheckBroadcastGiveUp) {
+    co_return services_.broadcasts.GiveUpIfStillUnreachable(*broadcast);
+  }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
 }
 

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handlers/detail/await_channel.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"
@@ -541,7 +542,8 @@ awaitable<Status> EffectRunner::AddBookmark(Job& job) {
 
 awaitable<Status> EffectRunner::Invite(Job& job) {
   if (!job.status.swarm || job.status.swarm->channel_id.empty()) {
-    co_return NoChannel();
+    // E.g. someone accepted while a reopening fell back to a new channel.
+    co_return detail::AwaitSwarmChannel(services_, job.incident, job.item);
   }
   SlackApi& api = *job.api;
   std::vector<std::string> users =

@@ -1,6 +1,7 @@
 #include "handlers/email_intake.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include <boost/json/array.hpp>
@@ -9,12 +10,15 @@
 
 #include "common/form.hpp"
 #include "handlers/detail/case_json.hpp"
+#include "handlers/detail/request_keys.hpp"
 #include "handlers/email_message.hpp"
 
 namespace swarmbot::handlers {
 namespace {
 
 namespace json = boost::json;
+
+constexpr std::array<std::string_view, 2> kQueryParameters{"territory", "owner"};
 
 IntakeAnswer Refuse(int status, std::string_view error, std::string_view message) {
   spdlog::info("event=email_intake.refused status={} error={}", status, error);
@@ -31,16 +35,11 @@ std::optional<IntakeAnswer> ReadQuery(std::string_view query, const EmailIntakeD
   if (!fields) {
     return Refuse(400, "invalid_input", "the query string is malformed");
   }
+  if (auto problem = detail::KeyProblem(*fields, kQueryParameters, "query parameter")) {
+    return Refuse(400, "invalid_input", *problem);
+  }
   for (const auto& [name, value] : *fields) {
-    if (name == "territory") {
-      mail.territory = value;
-    } else if (name == "owner") {
-      mail.owner = value;
-    } else {
-      return Refuse(
-          400, "invalid_input",
-          "unknown query parameter " + name.substr(0, 60) + " (allowed: territory, owner)");
-    }
+    (name == "territory" ? mail.territory : mail.owner) = value;
   }
   return std::nullopt;
 }

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handlers/detail/await_channel.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/post_once.hpp"
 #include "handlers/detail/slack_call.hpp"
@@ -114,8 +115,11 @@ awaitable<Status> ExpertEffects::Propose(store::OutboxItem& item, SlackApi& api)
     co_return Status{};
   }
   if (shortlist->channel.empty()) {
-    co_return Fail(services_, *incident, "post the experts",
-                   MakeError(Errc::kSlackError, "the swarm channel was never created"));
+    auto waited = detail::AwaitSwarmChannel(services_, *incident, item);
+    if (!waited) {
+      co_return Fail(services_, *incident, "post the experts", waited.error());
+    }
+    co_return Status{};
   }
   std::map<std::string, lifecycle::SlackProfile> profiles;
   for (const auto& person : shortlist->people) {
@@ -162,8 +166,11 @@ awaitable<Status> ExpertEffects::Ask(store::OutboxItem& item, SlackApi& api) {
     co_return status.error();
   }
   if (!status->swarm || status->swarm->channel_id.empty()) {
-    co_return Fail(services_, asked.incident, "invite an expert",
-                   MakeError(Errc::kSlackError, "the swarm channel was never created"));
+    auto waited = detail::AwaitSwarmChannel(services_, asked.incident, item);
+    if (!waited) {
+      co_return Fail(services_, asked.incident, "invite an expert", waited.error());
+    }
+    co_return Status{};
   }
   json::object open_args;
   open_args["users"] = asked.invitee.str();

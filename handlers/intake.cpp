@@ -7,6 +7,7 @@
 
 #include "handlers/detail/case_json.hpp"
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/request_keys.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::handlers {
@@ -31,15 +32,12 @@ std::optional<IntakeAnswer> ReadInput(std::string_view body, lifecycle::CaseInpu
   if (!flat) {
     return Refuse(400, "invalid_json", "body is not valid JSON");
   }
-  std::vector<std::string_view> seen;
+  const std::vector<std::string_view> keys(flat->top_level_keys.begin(),
+                                           flat->top_level_keys.end());
+  if (auto problem = detail::KeyProblem(keys, kFields, "field")) {
+    return Refuse(400, "invalid_input", *problem);
+  }
   for (const std::string& key : flat->top_level_keys) {
-    if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
-      return Refuse(400, "invalid_input", "unknown field " + key.substr(0, 60));
-    }
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      return Refuse(400, "invalid_input", "field " + key + " appears twice");
-    }
-    seen.push_back(key);
     if (!flat->String(key)) {
       return Refuse(400, "invalid_input", key + " must be a string");
     }

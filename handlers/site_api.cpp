@@ -1,15 +1,17 @@
 #include "handlers/site_api.hpp"
 
+#include <array>
 #include <variant>
 
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
 #include "common/form.hpp"
 #include "handlers/detail/case_json.hpp"
+#include "handlers/detail/flat_json.hpp"
+#include "handlers/detail/request_keys.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "lifecycle/banner_service.hpp"
 
@@ -21,6 +23,9 @@ namespace json = boost::json;
 // Hex digits of the body's SHA-256 kept in the ETag: 128 bits, plenty to
 // tell versions of one small document apart.
 constexpr std::size_t kEtagDigits = 32;
+
+constexpr std::array<std::string_view, 1> kBannerParameters{"audience"};
+constexpr std::array<std::string_view, 1> kUnsubscribeFields{"email"};
 
 SiteAnswer JsonError(int status, std::string_view code, std::string message) {
   SiteAnswer answer;
@@ -58,16 +63,10 @@ std::variant<store::BannerAudience, SiteAnswer> AudienceOf(std::string_view quer
   if (!fields) {
     return JsonError(400, "invalid_query", "the query string is malformed");
   }
-  std::optional<std::string> asked;
-  for (const auto& [name, value] : *fields) {
-    if (name != "audience") {
-      continue;
-    }
-    if (asked) {
-      return JsonError(400, "invalid_query", "audience appears more than once");
-    }
-    asked = value;
+  if (auto problem = detail::KeyProblem(*fields, kBannerParameters, "query parameter")) {
+    return JsonError(400, "invalid_query", std::move(*problem));
   }
+  const std::optional<std::string> asked = FormValue(*fields, "audience");
   if (!asked) {
     return store::BannerAudience::kEveryone;
   }
@@ -228,15 +227,21 @@ SiteAnswer SiteApi::StatusPage(const SiteRequest& request) {
 }
 
 SiteAnswer SiteApi::Unsubscribe(std::string_view body) {
-  boost::system::error_code error;
-  const json::value parsed = json::parse(body, error);
-  const json::object* object = error ? nullptr : parsed.if_object();
-  const json::value* email = object ? object->if_contains("email") : nullptr;
-  if (email == nullptr || !email->is_string()) {
+  auto flat = detail::FlattenJson(body, 1);
+  if (flat) {
+    const std::vector<std::string_view> keys(flat->top_level_keys.begin(),
+                                             flat->top_level_keys.end());
+    if (auto problem = detail::KeyProblem(keys, kUnsubscribeFields, "field")) {
+      spdlog::info("event=site.unsubscribe_refused reason=keys");
+      return JsonError(400, "invalid_request", std::move(*problem));
+    }
+  }
+  const std::optional<std::string> email = flat ? flat->String("email") : std::nullopt;
+  if (!email) {
     spdlog::info("event=site.unsubscribe_refused reason=malformed");
     return JsonError(400, "invalid_request", "expected a JSON object with a string \"email\"");
   }
-  auto done = preferences_.Unsubscribe(email->get_string());
+  auto done = preferences_.Unsubscribe(*email);
   if (!done) {
     spdlog::info("event=site.unsubscribe_refused reason={}", done.error().detail);
     return done.error().code == Errc::kInvalidInput

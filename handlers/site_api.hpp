@@ -46,7 +46,8 @@ class SiteApi {
   // null), audience (the banner's own), updated_at (RFC 3339, UTC)}}: the
   // signed-in audience gets its banner or else the one for everyone; the
   // everyone audience never gets the signed-in one. 400 naming an unknown
-  // audience or a malformed query.
+  // audience, a parameter other than audience or given twice, or a malformed
+  // query.
   SiteAnswer Banner(const SiteRequest& request);
 
   // GET /status: a small HTML page without scripts: the banner for everyone
@@ -58,8 +59,9 @@ class SiteApi {
   // POST /api/site/unsubscribe with {"email": "…"}, behind the site's key: the
   // site's unsubscribe page reports a customer who asked for no more e-mail,
   // and later broadcasts leave them out. 200 with {"unsubscribed": true,
-  // "already": bool}; 400 for a body that isn't such an object or an address
-  // that isn't usable. The address is never logged.
+  // "already": bool}; 400 for a body that isn't such an object (a key other
+  // than email, or email twice, included: the message names it) or an address
+  // that isn't usable, and nothing is recorded. The address is never logged.
   SiteAnswer Unsubscribe(std::string_view body);
 
  private:

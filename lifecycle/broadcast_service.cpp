@@ -346,15 +346,37 @@ void BroadcastService::NoteServer(bool reached, const std::string& reply) {
     spdlog::warn("event=broadcast.server_unreachable broadcast={}",
                  store::BroadcastNumberText(number));
     QueueProgress(number, effect::kUpdateBroadcastProgress);
+    // The worker may try no send near the limit (it waits between tries), so
+    // a timer of its own gives up on time. Its own stream: it holds back the
+    // progress updates of "BC-n" otherwise.
+    store::Outbox(db_).EnqueueAt(
+        store::BroadcastNumberText(number) + std::string(effect::kBroadcastGiveUpStreamSuffix),
+        effect::kCheckBroadcastGiveUp,
+        {{std::string(effect::kArgBroadcast), std::to_string(number)}}, now,
+        now + settings_.give_up_after);
   }
   for (const std::int64_t number : repo.InState(store::BroadcastState::kSending)) {
-    const auto broadcast = repo.Find(number);
-    if (broadcast->unreachable_since &&
-        now - *broadcast->unreachable_since >= settings_.give_up_after) {
-      StopSending(*broadcast, UserId(),
-                  "the mail server couldn't be reached: " + broadcast->unreachable_reason);
-    }
+    GiveUpIfDue(*repo.Find(number), now);
   }
+}
+
+void BroadcastService::GiveUpIfDue(const store::Broadcast& broadcast, Clock::TimePoint now) {
+  if (broadcast.state == store::BroadcastState::kSending && broadcast.unreachable_since &&
+      now - *broadcast.unreachable_since >= settings_.give_up_after) {
+    StopSending(broadcast, UserId(),
+                "the mail server couldn't be reached: " + broadcast.unreachable_reason);
+  }
+}
+
+Status BroadcastService::GiveUpIfStillUnreachable(std::int64_t broadcast) {
+  return InTransaction(db_, "broadcast_give_up_check", [&]() -> Status {
+    const auto found = store::BroadcastRepository(db_).Find(broadcast);
+    if (!found) {
+      return UnknownBroadcast(broadcast);
+    }
+    GiveUpIfDue(*found, clock_.Now());
+    return {};
+  });
 }
 
 Result<store::Broadcast> BroadcastService::Cancel(std::int64_t broadcast, const UserId& user) {

@@ -126,6 +126,11 @@ class BroadcastService {
   Result<int> RecoverInterrupted();
   // When the next pending delivery is due, if one is pending.
   Result<std::optional<Clock::TimePoint>> NextDueAt();
+  // The timer NoteServer sets when the server first can't be reached: stops
+  // `broadcast` if it is still sending and its server has been unreachable
+  // for give_up_after by now; otherwise (it came back, or the broadcast
+  // ended) changes nothing.
+  Status GiveUpIfStillUnreachable(std::int64_t broadcast);
 
  private:
   std::string Render(const std::string& text, const store::Incident& incident,
@@ -138,8 +143,12 @@ class BroadcastService {
   // Brings the draft's deliveries in line with the cases linked now.
   Status RefreshRecipients(const store::Broadcast& draft, Started& out);
   // The server answered (`reached`) or couldn't be reached: updates the
-  // broadcasts' "unreachable" mark and gives up on those past the limit.
+  // broadcasts' "unreachable" mark, schedules the give-up check for those
+  // newly marked, and gives up on those past the limit.
   void NoteServer(bool reached, const std::string& reply);
+  // Stops `broadcast` when it is sending and unreachable for give_up_after
+  // by `now`; inside the caller's transaction.
+  void GiveUpIfDue(const store::Broadcast& broadcast, Clock::TimePoint now);
   // Ends sending `broadcast` early; inside the caller's transaction.
   void StopSending(const store::Broadcast& broadcast, const UserId& by, const std::string& reason);
 

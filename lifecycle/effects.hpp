@@ -85,6 +85,11 @@ inline constexpr std::string_view kUpdateBroadcastProgress = "broadcast.update_p
 // A new message in the progress channel when a broadcast stopped early (Stop
 // pressed, or the mail server stayed unreachable), so people are told.
 inline constexpr std::string_view kPostBroadcastStopped = "broadcast.post_stopped";
+// Due when a broadcast's mail server has been unreachable for give_up_after,
+// on the stream "BC-n.give_up": stops the broadcast then (and so tells the
+// channel) unless the server answered or the broadcast ended meanwhile.
+inline constexpr std::string_view kCheckBroadcastGiveUp = "broadcast.give_up_check";
+inline constexpr std::string_view kBroadcastGiveUpStreamSuffix = ".give_up";
 inline constexpr std::string_view kBroadcastEffectPrefix = "broadcast.";
 
 // Change requests (lifecycle/change_service.hpp), on the stream "CHG-n":

@@ -10,6 +10,7 @@
 #include "common/ids.hpp"
 #include "common/result.hpp"
 #include "store/database.hpp"
+#include "store/outbox.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::lifecycle {
@@ -113,6 +114,12 @@ class SwarmService {
   Status UnarchiveFailed(std::int64_t incident, const ChannelId& channel, std::string_view reason,
                          const std::vector<UserId>& users,
                          const std::vector<UserGroupId>& usergroups);
+  // A swarm-channel effect (`item`, on the incident's stream) found no
+  // channel. Effects queued while an unarchive was pending run before the
+  // fallback's new channel is created, which is queued after them: such an
+  // item is queued again behind that creation and true returned. False when
+  // no creation is pending (the channel was never created and won't be).
+  Result<bool> RequeueBehindNewChannel(std::int64_t incident, const store::OutboxItem& item);
 
   // Someone archived `channel` in Slack at `at` (the event's event_ts).
   // Returns the incident when it is a swarm channel (recorded as

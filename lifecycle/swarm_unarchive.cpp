@@ -6,10 +6,12 @@
 
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/detail/swarm_life.hpp"
+#include "lifecycle/effects.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/incident_repository.hpp"
+#include "store/outbox.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -73,6 +75,30 @@ Status SwarmService::UnarchiveFailed(std::int64_t incident, const ChannelId& cha
         db_, *swarm, *record, std::string(detail::kBotActor), users, usergroups, clock_.Now(),
         "Slack refused to unarchive #" + swarm->channel_name + " (" + std::string(reason) + "). ");
     return {};
+  });
+}
+
+Result<bool> SwarmService::RequeueBehindNewChannel(std::int64_t incident,
+                                                   const store::OutboxItem& item) {
+  return InTransaction(db_, "requeue_behind_channel", [&]() -> Result<bool> {
+    auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+    if (!swarm || swarm->state != store::SwarmState::kStarting || !swarm->channel_id.empty()) {
+      return false;
+    }
+    store::Outbox outbox(db_);
+    // `item` heads its stream, so a pending creation there comes after it.
+    bool creating = false;
+    for (const store::OutboxItem& pending : outbox.Pending()) {
+      creating = creating || (pending.stream == item.stream && pending.id != item.id &&
+                              pending.kind == effect::kCreateChannel);
+    }
+    if (!creating) {
+      return false;
+    }
+    outbox.Enqueue(item.stream, item.kind, item.args, clock_.Now());
+    spdlog::info("event=swarm.effect_requeued incident={} kind={} id={}",
+                 store::IncidentNumberText(incident), item.kind, item.id);
+    return true;
   });
 }
 

@@ -282,6 +282,11 @@ TEST_F(NotifyCustomers, ACustomerWhoUnsubscribedOnTheSiteGetsNoMoreEmail) {
   const auto unsubscribed = stack_->Request("POST", "/api/site/unsubscribe", key, body);
   ASSERT_EQ(unsubscribed.status, 200) << unsubscribed.body;
   EXPECT_EQ(stack_->Request("POST", "/api/site/unsubscribe", key, "{").status, 400);
+  // A second key would have unsubscribed Ada; the request is refused whole.
+  const auto twice = stack_->Request("POST", "/api/site/unsubscribe", key,
+                                     R"({"email": "bo@example.com", "email": "ada@example.com"})");
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_TRUE(Contains(twice.body, "field email appears twice")) << twice.body;
 
   Type(people().mara, SwarmChannel()->id, "/notify", "customers");
   const auto preview = EphemeralWith(people().mara, "notify.send");

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "lifecycle/expert_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/outbox.hpp"
@@ -691,6 +692,26 @@ TEST_F(EffectRunnerTest, WhenTheUserTokenIsRefusedTheSwarmMovesToANewChannel) {
                             kName + " (not_authed). Swarm restarted in #%'")
                 .getInt(),
             1);
+}
+
+TEST_F(EffectRunnerTest, SomeoneInvitedWhileTheUnarchiveFallsBackGetsIntoTheNewChannel) {
+  incidents_.SetUnarchiveSwarms(true);  // configured, but Slack answers not_authed
+  Declare();
+  Start({UserId("USOFIA")});
+  Drain();
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), "Fixed"));
+  Drain();
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kReopen, UserId("UMARA"), "again"));
+  // Queued behind the unarchive, which then falls back to a channel not yet created.
+  lifecycle::ExpertService experts(*db_, clock_, {});
+  ASSERT_TRUE(experts.InviteDirect(1, {UserId("UKAI")}, {}, UserId("UMARA")));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  FakeSlack::Channel& reopened = slack_.Named(kName + "-reopened");
+  EXPECT_EQ(reopened.members, (std::set<std::string>{"UBOT", "UKAI", "UMARA", "UPRIYA", "USOFIA"}));
+  EXPECT_EQ(db_->Sql().execAndGet("SELECT count(*) FROM timeline WHERE kind = 'problem'").getInt(),
+            0)
+      << "no failure was noted on the incident";
 }
 
 TEST_F(EffectRunnerTest, AnnouncesNothingWithoutAManagersChannel) {

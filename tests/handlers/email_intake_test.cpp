@@ -146,6 +146,10 @@ TEST_F(EmailIntakeTest, RefusesABadMailNamingTheProblem) {
   answer = Post(Mail("m1@x", "s", "t"), "colour=red");
   EXPECT_EQ(Message(answer), "unknown query parameter colour (allowed: territory, owner)");
 
+  answer = Post(Mail("m1@x", "s", "t"), "territory=DE&territory=FR");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(Message(answer), "query parameter territory appears twice");
+
   answer = Post(Mail("m1@x", "s", "t"), "owner=ravi");
   EXPECT_EQ(answer.status, 400);
   EXPECT_EQ(Message(answer), "owner must be a Slack user id such as U012AB3CD");

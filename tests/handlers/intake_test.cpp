@@ -96,7 +96,9 @@ TEST_F(IntakeTest, NamesTheBadField) {
 
   body = json::parse(Body()).as_object();
   body["priority"] = "high";
-  EXPECT_EQ(Message(Post(json::serialize(body))), "unknown field priority");
+  EXPECT_EQ(Message(Post(json::serialize(body))),
+            "unknown field priority (allowed: contact_name, contact_email, channel, territory, "
+            "subject, description, owner)");
 
   body = json::parse(Body()).as_object();
   body.erase("subject");

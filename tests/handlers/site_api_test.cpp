@@ -181,5 +181,35 @@ TEST_F(SiteApiTest, RefusesAnUnsubscribeThatIsNotAnObjectWithAnAddress) {
   }
 }
 
+TEST_F(SiteApiTest, RefusesAnUnsubscribeWithARepeatedOrUnknownKeyAndRecordsNothing) {
+  const SiteAnswer repeated =
+      site_.Unsubscribe(R"({"email": "ana@example.com", "email": "bo@example.com"})");
+  EXPECT_EQ(repeated.status, 400);
+  EXPECT_EQ(json::parse(repeated.body).at("message"), "field email appears twice");
+  const SiteAnswer unknown =
+      site_.Unsubscribe(R"({"email": "ana@example.com", "list": "newsletter"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(json::parse(unknown.body).at("message"), "unknown field list (allowed: email)");
+
+  // Neither address was recorded: each is new when it comes on its own.
+  for (const char* body : {R"({"email": "ana@example.com"})", R"({"email": "bo@example.com"})"}) {
+    const SiteAnswer alone = site_.Unsubscribe(body);
+    ASSERT_EQ(alone.status, 200) << alone.body;
+    EXPECT_EQ(json::parse(alone.body).at("already"), false) << body;
+  }
+}
+
+TEST_F(SiteApiTest, RefusesABannerQueryWithAnotherOrARepeatedParameter) {
+  const SiteAnswer unknown =
+      site_.Banner({.query = "audience=everyone&tenant=acme", .if_none_match = {}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(json::parse(unknown.body).at("message"),
+            "unknown query parameter tenant (allowed: audience)");
+  const SiteAnswer repeated =
+      site_.Banner({.query = "audience=everyone&audience=everyone", .if_none_match = {}});
+  EXPECT_EQ(repeated.status, 400);
+  EXPECT_EQ(json::parse(repeated.body).at("message"), "query parameter audience appears twice");
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

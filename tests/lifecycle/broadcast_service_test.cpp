@@ -85,6 +85,15 @@ class BroadcastTest : public testing::LifecycleTest {
     return steps;
   }
 
+  // Starts a broadcast to INC-1's customers whose first send can't reach the server.
+  void StartWhileTheServerIsDown(std::int64_t& broadcast) {
+    SetUpIncidents();
+    sender_.answers["ana@example.com"] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+    broadcast = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value().broadcast;
+    ASSERT_TRUE(service_.Start(broadcast, mara_));
+    ASSERT_TRUE(runner_.RunOnce().sent);
+  }
+
   std::vector<std::string> Recipients() const {
     std::vector<std::string> to;
     for (const auto& mail : sender_.sent) {
@@ -410,9 +419,9 @@ TEST_F(BroadcastTest, AnUnreachableServerIsShownUntilItAnswersAgain) {
   EXPECT_EQ(status.broadcast.unreachable_reason, "Couldn't connect to server");
   ASSERT_TRUE(status.give_up_at);
   EXPECT_EQ(*status.give_up_at, since + std::chrono::minutes(30));
-  EXPECT_EQ(PendingKinds(),
-            (std::vector<std::string>{std::string(effect::kUpdateBroadcastProgress)}))
-      << "the progress message says so at once";
+  EXPECT_EQ(PendingKinds(), (std::vector<std::string>{std::string(effect::kUpdateBroadcastProgress),
+                                                      std::string(effect::kCheckBroadcastGiveUp)}))
+      << "the progress message says so at once, and the give-up is timed";
   sender_.answers.clear();
   EXPECT_EQ(Drain(runner_), 3);
   status = service_.StatusOf(preview.broadcast).value();
@@ -445,6 +454,63 @@ TEST_F(BroadcastTest, AServerUnreachableForLongerThanTheLimitStopsTheBroadcastAn
   EXPECT_EQ(store::TimelineRepository(*db_).Recent(incident_, 1).at(0).kind, "broadcast_stopped");
   EXPECT_TRUE(service_.Prepare(incident_, mara_, ChannelId("CHERE")))
       << "a new /notify is no longer refused as already e-mailing";
+}
+
+TEST_F(BroadcastTest, AServerUnreachableUntilTheLimitStopsTheBroadcastAtTheLimitExactly) {
+  std::int64_t broadcast = 0;
+  ASSERT_NO_FATAL_FAILURE(StartWhileTheServerIsDown(broadcast));
+  const auto since = clock_.Now();
+  store::Outbox outbox(*db_);
+  while (auto due = outbox.ClaimNext(clock_.Now())) {
+    outbox.MarkDone(due->id, clock_.Now());  // progress updates; the timer is not due yet
+  }
+  EXPECT_FALSE(outbox.ClaimNext(since + std::chrono::minutes(30) - std::chrono::milliseconds(1)));
+
+  // No send is tried at the limit (the worker waits between tries): the timer acts alone.
+  clock_.Set(since + std::chrono::minutes(30));
+  const auto timer = outbox.ClaimNext(clock_.Now());
+  ASSERT_TRUE(timer) << "nothing is due at the limit";
+  EXPECT_EQ(timer->kind, effect::kCheckBroadcastGiveUp);
+  EXPECT_EQ(timer->stream, "BC-" + std::to_string(broadcast) + ".give_up");
+  ASSERT_TRUE(service_.GiveUpIfStillUnreachable(broadcast));
+  outbox.MarkDone(timer->id, clock_.Now());
+  EXPECT_EQ(sender_.sent.size(), 1u);
+  const auto status = service_.StatusOf(broadcast).value();
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kStopped);
+  EXPECT_EQ(status.counts.withheld, 3);
+  EXPECT_EQ(PendingKinds(), (std::vector<std::string>{std::string(effect::kUpdateBroadcastProgress),
+                                                      std::string(effect::kPostBroadcastStopped)}))
+      << "the channel is told at the limit";
+}
+
+TEST_F(BroadcastTest, TheGiveUpTimerChangesNothingWhenTheServerCameBackOrTheBroadcastEnded) {
+  std::int64_t broadcast = 0;
+  ASSERT_NO_FATAL_FAILURE(StartWhileTheServerIsDown(broadcast));
+  const auto since = clock_.Now();
+  // Back after ten minutes for one message, then gone again: a new outage, a new limit.
+  sender_.answers.clear();
+  clock_.Set(since + std::chrono::minutes(10));
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  sender_.answers["ben@example.com"] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+  sender_.answers["chloe@example.fr"] = {SendVerdict::kNotSent, 0, "Couldn't connect to server"};
+  clock_.Set(since + std::chrono::minutes(11));
+  EXPECT_TRUE(runner_.RunOnce().sent);
+  DrainOutbox();
+
+  clock_.Set(since + std::chrono::minutes(30));
+  ASSERT_TRUE(service_.GiveUpIfStillUnreachable(broadcast));
+  EXPECT_EQ(service_.StatusOf(broadcast).value().broadcast.state, store::BroadcastState::kSending)
+      << "the first outage's timer doesn't end the second one early";
+  EXPECT_TRUE(PendingKinds().empty());
+
+  ASSERT_TRUE(service_.Stop(broadcast, mara_));
+  DrainOutbox();
+  clock_.Set(since + std::chrono::minutes(41));
+  ASSERT_TRUE(service_.GiveUpIfStillUnreachable(broadcast));
+  EXPECT_EQ(service_.StatusOf(broadcast).value().broadcast.stopped_by, mara_)
+      << "a broadcast stopped by hand stays stopped by its stopper";
+  EXPECT_TRUE(PendingKinds().empty()) << "the channel isn't told twice";
+  EXPECT_FALSE(service_.GiveUpIfStillUnreachable(999)) << "an unknown broadcast is an error";
 }
 
 TEST_F(BroadcastTest, GivingUpAfterZeroMinutesStopsAtTheFirstFailedConnection) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/form.hpp"
+#include "lifecycle/effects.hpp"
 #include "store/outbox.hpp"
 #include "tests/lifecycle/fixture.hpp"
 
@@ -48,6 +49,24 @@ TEST_F(SwarmServiceTest, RefusesASecondSwarmPointingAtTheFirst) {
   EXPECT_EQ(again.error().user_message,
             "INC-1 already has a swarm channel: #inc-1-feast25-fails-at-checkout");
   EXPECT_TRUE(PendingKinds().empty());
+}
+
+TEST_F(SwarmServiceTest, AnEffectWithoutAChannelIsNotRequeuedWhenNoChannelIsComing) {
+  const auto incident = NewIncident();
+  DrainOutbox();
+  ASSERT_TRUE(swarms_.Start({incident, {UserId("USOFIA")}, {}}, priya_));
+  store::Outbox outbox(*db_);
+  // conversations.create failed for good: nothing will ever create the channel.
+  const auto create = outbox.ClaimNext(clock_.Now()).value();
+  ASSERT_EQ(create.kind, effect::kCreateChannel);
+  outbox.MarkFailed(create.id, "restricted_action", clock_.Now());
+  const std::size_t pending = outbox.Pending().size();
+  const auto next = outbox.ClaimNext(clock_.Now()).value();
+
+  const auto requeued = swarms_.RequeueBehindNewChannel(incident, next);
+  ASSERT_TRUE(requeued);
+  EXPECT_FALSE(*requeued) << "queued again forever behind nothing";
+  EXPECT_EQ(outbox.Pending().size(), pending);
 }
 
 TEST_F(SwarmServiceTest, RefusesUnknownAndClosedIncidents) {
