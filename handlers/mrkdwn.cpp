@@ -139,6 +139,9 @@ std::string FormatDuration(std::chrono::seconds duration) {
   if (minutes > 0) {
     return std::to_string(minutes) + " min";
   }
+  if (total == 0) {
+    return "under 1 s";  // "0 s" reads as if nothing happened
+  }
   return std::to_string(total) + " s";
 }
 

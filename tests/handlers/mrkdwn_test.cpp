@@ -48,7 +48,9 @@ TEST(FormatDuration, ReadsLikeAPerson) {
   EXPECT_EQ(FormatDuration(seconds(90 * 60)), "1 h 30 min");
   EXPECT_EQ(FormatDuration(seconds(2 * 3600)), "2 h");
   EXPECT_EQ(FormatDuration(seconds(51 * 3600)), "2 d 3 h");
-  EXPECT_EQ(FormatDuration(seconds(-5)), "0 s");
+  EXPECT_EQ(FormatDuration(seconds(1)), "1 s");
+  EXPECT_EQ(FormatDuration(seconds(0)), "under 1 s");
+  EXPECT_EQ(FormatDuration(seconds(-5)), "under 1 s");
 }
 
 TEST(FormatTime, IsUtc) {
