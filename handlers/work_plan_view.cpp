@@ -313,7 +313,8 @@ awaitable<Status> ChangeEffects::PostNews(store::OutboxItem& item, SlackApi& api
     co_return Status{};
   }
   BlockMessage message(text);
-  message.Section(":gear: " + EscapeMrkdwn(Truncate(text, 2500)));
+  // The news names its approvers and doers as mentions, which Slack shows as names.
+  message.Section(":gear: " + EscapeKeepingMentions(Truncate(text, 2500)));
   const json::object args = detail::TaggedPostArgs(message, channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted) {

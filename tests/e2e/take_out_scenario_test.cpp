@@ -331,6 +331,11 @@ class TakeOutScenario : public EndToEnd {
       return RequestShows("Approved: CHG-1") && !RequestShows("cab.approve") &&
              !RequestShows("cab.reject");
     })) << "step 13: with two approvals the buttons are replaced by the outcome";
+    EXPECT_TRUE(Eventually("the approval in the swarm channel", [&] {
+      const auto news = scenario_->LatestMessageWith(swarm_, "CHG-1 is approved");
+      return news && Has(news->blocks_json, "<@" + p().kofi.str() + ">") &&
+             !Has(news->blocks_json, "&lt;@");
+    })) << "step 13: the swarm is told, naming the approvers as people, not raw ids";
   }
 
   // Whether the change, problem, incident and cases are all still open.
