@@ -53,7 +53,9 @@ std::string InviteSummary(const lifecycle::StartSwarmInput& input) {
 std::optional<Error> ExistingSwarm(detail::Services& services, std::int64_t incident,
                                    const Error& error) {
   auto existing = services.swarms.FindByIncident(incident);
-  if (error.code != Errc::kConflict || !existing || !*existing || (*existing)->channel_id.empty()) {
+  // Only a live swarm is "where it is": a closed incident's archived channel is not.
+  if (error.detail != "swarm exists" || !existing || !*existing ||
+      (*existing)->channel_id.empty()) {
     return std::nullopt;
   }
   return MakeError(Errc::kConflict, error.detail,

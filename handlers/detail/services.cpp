@@ -1,6 +1,7 @@
 #include "handlers/detail/services.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,6 +14,22 @@
 #include "store/records.hpp"
 
 namespace swarmbot::handlers::detail {
+namespace {
+
+bool LooksLikeIncidentNumber(std::string_view word) {
+  constexpr std::string_view kPrefix = "inc-";
+  if (word.size() < kPrefix.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(word[i])) != kPrefix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<std::int64_t> ResolveIncident(Services& services, const std::vector<std::string>& words,
                                      const ChannelId& channel, std::size_t& consumed,
@@ -22,6 +39,13 @@ Result<std::int64_t> ResolveIncident(Services& services, const std::vector<std::
     if (auto number = store::ParseIncidentNumber(words.front())) {
       consumed = 1;
       return *number;
+    }
+    // "INC-0", "INC-x" or a number too long: meant as an incident, so not
+    // taken as text or a person, nor as the channel's own incident.
+    if (LooksLikeIncidentNumber(words.front())) {
+      return MakeError(Errc::kInvalidInput, "bad incident number",
+                       "`" + EscapeMrkdwn(Truncate(words.front(), 40)) +
+                           "` isn't an incident number; they read like `INC-12`.");
     }
   }
   auto swarm = services.swarms.FindByChannel(channel);

@@ -321,6 +321,31 @@ TEST_F(RouterTest, ClosesTheIncidentItsCasesAndTheSwarm) {
             "INC-1 is closed; `close` works from new, triaged, in progress or resolved.");
 }
 
+TEST_F(RouterTest, ASwarmStartForAClosedIncidentSaysItIsClosedNotWhereItSwarmed) {
+  DeclareAndSwarm();
+  Command("/incident", "close INC-1");
+  const auto before = Snapshot();
+  EXPECT_EQ(Command("/swarm", "start INC-1"),
+            "INC-1 is closed; a closed incident can't start a swarm. `/incident reopen INC-1` "
+            "brings its swarm back.");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RouterTest, AWordThatLooksLikeAnIncidentButIsNotOneIsRefused) {
+  DeclareAndSwarm();
+  const auto before = Snapshot();
+  for (const char* bad : {"INC-0", "inc-x", "INC-99999999999999999999", "INC-"}) {
+    const std::string refusal =
+        std::string("`") + bad + "` isn't an incident number; they read like `INC-12`.\nUsage:";
+    EXPECT_TRUE(Command("/swarm", std::string("start ") + bad).starts_with(refusal)) << bad;
+    // Not taken as the note's first word in the incident's own channel either.
+    EXPECT_TRUE(Command("/swarm", std::string("note ") + bad + " looks odd", "UPRIYA", "CSWARM")
+                    .starts_with(refusal))
+        << bad;
+  }
+  EXPECT_EQ(Snapshot(), before);
+}
+
 TEST_F(RouterTest, ClosesFromTheSwarmChannelWithANote) {
   DeclareAndSwarm();
   EXPECT_TRUE(
