@@ -160,6 +160,19 @@ std::optional<std::string> ApiRequest::Header(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+// What the delivery filter remembers of a verified request: its timestamp and
+// a prefix of its signature, unique enough (96 bits) without storing the
+// whole signature.
+std::string ReplayKey(std::string_view timestamp, std::string_view signature) {
+  constexpr std::size_t kKeptSignatureChars = 3 + 24;  // "v0=" and 24 hex digits
+  return "sig:" + std::string(timestamp) + ":" +
+         std::string(signature.substr(0, kKeptSignatureChars));
+}
+
+}  // namespace
+
 struct HttpEndpoint::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, const Clock& c, DeliveryFilter& f, Dispatch d,
        HttpEndpointOptions o)
@@ -442,6 +455,14 @@ Outcome HttpEndpoint::Impl::HandleSlack(const Request& req, std::string_view pat
     spdlog::warn("event=http.signature_rejected path={} reason=\"{}\"", path,
                  verified.error().detail);
     return {Text(401, "invalid signature\n"), std::nullopt};
+  }
+  // Slack signs every request afresh, so a signature seen before is a
+  // captured request played again within the five minutes the timestamp
+  // allows. Answered 200 so that nobody retries it; nothing runs.
+  if (!filter.FirstDelivery(ReplayKey(header("X-Slack-Request-Timestamp"),
+                                      header("X-Slack-Signature")))) {
+    spdlog::warn("event=http.replay_dropped path={}", path);
+    return {Text(200, ""), std::nullopt};
   }
   if (path == options.commands_path) {
     return HandleCommand(req);

@@ -152,6 +152,37 @@ TEST_F(HttpEndpointTest, RejectsBadSignaturesWith401AndDispatchesNothing) {
   EXPECT_EQ(DispatchedOnIo(), 0u);
 }
 
+TEST_F(HttpEndpointTest, ARequestPlayedAgainIsAnsweredButRunsOnce) {
+  StartEndpoint();
+  recorder_.SetReply([](const InboundRequest&) {
+    return InboundReply{R"({"response_type":"ephemeral","text":"INC-1 declared"})"};
+  });
+  HttpClient client(Port());
+  const Headers captured = Signed(kCommandBody);
+  auto send = [&](const std::string& content_type) {
+    Headers headers = captured;
+    headers.emplace_back("Content-Type", content_type);
+    return client.Send("POST", "/slack/commands", kCommandBody, headers);
+  };
+  EXPECT_EQ(send("application/x-www-form-urlencoded").body,
+            R"({"response_type":"ephemeral","text":"INC-1 declared"})");
+  clock_.Advance(std::chrono::seconds(90));  // still inside the five-minute window
+  for (const char* type : {"application/x-www-form-urlencoded", "text/plain"}) {
+    const auto again = send(type);
+    EXPECT_EQ(again.status, 200) << type;
+    EXPECT_EQ(again.body, "") << type;
+  }
+  EXPECT_EQ(DispatchedOnIo(), 1u);
+
+  // The same command signed anew (Slack would send a new timestamp) runs.
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(
+      PostSigned(client, "/slack/commands", kCommandBody, "application/x-www-form-urlencoded")
+          .body,
+      R"({"response_type":"ephemeral","text":"INC-1 declared"})");
+  EXPECT_EQ(DispatchedOnIo(), 2u);
+}
+
 TEST_F(HttpEndpointTest, AcceptsTimestampsWithinTheWindow) {
   StartEndpoint();
   HttpClient client(Port());
