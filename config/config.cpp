@@ -58,7 +58,7 @@ void RejectUnknownKeys(const toml::table& root, const std::string& source) {
     const std::string name(section.str());
     const auto known = KnownKeys().find(name);
     if (known == KnownKeys().end()) {
-      Fail(source, name, "unknown section");
+      Fail(source, name, node.is_table() ? "unknown section" : "unknown key outside any section");
     }
     const toml::table* table = node.as_table();
     if (table == nullptr) {
@@ -88,6 +88,9 @@ std::string ReadString(const toml::table& root, const std::string& source,
 
 std::string ReadFileText(const std::string& path) {
   std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw ConfigError("cannot read " + path + " (no such file)");
+  }
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw ConfigError("cannot read " + path + " (not a regular file)");
   }

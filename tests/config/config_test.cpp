@@ -72,6 +72,23 @@ TEST_F(ConfigTest, AnEmptyFileGivesTheDefaults) {
 TEST_F(ConfigTest, NamesAnUnknownKey) {
   EXPECT_EQ(ErrorOf("[slack]\nmodee = \"socket\"\n"), "swarmbot.toml: slack.modee: unknown key");
   EXPECT_EQ(ErrorOf("[slak]\n"), "swarmbot.toml: slak: unknown section");
+  EXPECT_EQ(ErrorOf("mode = \"socket\"\n"),
+            "swarmbot.toml: mode: unknown key outside any section");
+}
+
+TEST_F(ConfigTest, SaysWhetherTheConfigFileIsMissingOrNotAFile) {
+  const auto missing = std::filesystem::temp_directory_path() / "swarmbot-no-such-config.toml";
+  auto message = [&](const std::string& path) {
+    try {
+      LoadConfig(path, Env());
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message(missing.string()), "cannot read " + missing.string() + " (no such file)");
+  const auto directory = std::filesystem::temp_directory_path().string();
+  EXPECT_EQ(message(directory), "cannot read " + directory + " (not a regular file)");
 }
 
 TEST_F(ConfigTest, NamesABadUrlPortModeAndLevel) {
