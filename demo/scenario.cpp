@@ -172,9 +172,13 @@ std::string Scenario::Type(const UserId& who, const ChannelId& where, const std:
   }
   const std::string reply = ReplyText(*ack);
   if (!reply.empty()) {
-    narrate_("  swarmbot (only visible to you): " + reply);
+    NarrateReply("only visible to you", reply);
   }
   return reply;
+}
+
+void Scenario::NarrateReply(std::string_view shown_to, const std::string& mrkdwn) {
+  narrate_("  swarmbot (" + std::string(shown_to) + "): " + stack_.slack().AsPeopleSeeIt(mrkdwn));
 }
 
 std::string Scenario::LastDeclareModal(const UserId& who) const {
@@ -288,7 +292,7 @@ std::string Scenario::AwaitDeclared(const UserId& who, const std::function<std::
     note = now->messages.back().text;
     return true;
   });
-  narrate_("  swarmbot (direct message): " + note);
+  NarrateReply("direct message", note);
   const auto at = note.find("INC-");
   if (at == std::string::npos) {
     throw std::runtime_error("no incident number in: " + note);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "demo/stack.hpp"
@@ -151,6 +152,9 @@ class Scenario {
                         const std::string& contents);
 
   Stack& stack_;
+  // Narrates what swarmbot said, to whom it showed, as people read it.
+  void NarrateReply(std::string_view shown_to, const std::string& mrkdwn);
+
   std::function<void(const std::string&)> narrate_;
   TakeOut people_;
   std::vector<CaseSpec> cases_;

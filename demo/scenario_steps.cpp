@@ -177,7 +177,7 @@ std::string Scenario::OpenChange(const UserId& who, const ChannelId& where, cons
     }
     return !plan.empty();
   });
-  narrate_("  swarmbot (in the channel): " + plan);
+  NarrateReply("in the channel", plan);
   return RecordNumberIn(plan, "CHG-");
 }
 
@@ -213,7 +213,7 @@ std::string Scenario::Vote(const UserId& who, const std::string& change) {
     answer = shown.back().text;
     return true;
   });
-  narrate_("  swarmbot (only visible to them): " + answer);
+  NarrateReply("only visible to them", answer);
   return answer;
 }
 
@@ -238,7 +238,7 @@ std::string Scenario::CloseChange(const UserId& who, const ChannelId& where,
     answer = shown.size() > known ? shown.back().text : "";
     return shown.size() > known;
   });
-  narrate_("  swarmbot (only visible to them): " + answer);
+  NarrateReply("only visible to them", answer);
   return answer;
 }
 
@@ -259,7 +259,7 @@ std::string Scenario::EmailCustomers(const UserId& who, const ChannelId& where,
     started = sending ? sending->text : "";
     return sending.has_value();
   });
-  narrate_("  swarmbot (only visible to them): " + started);
+  NarrateReply("only visible to them", started);
   return preview;
 }
 

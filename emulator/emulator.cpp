@@ -462,6 +462,11 @@ std::string Emulator::Transcript() const {
   return detail::RenderTranscript(core_->ws);
 }
 
+std::string Emulator::AsPeopleSeeIt(const std::string& mrkdwn) const {
+  std::lock_guard lock(core_->mu);
+  return detail::Readable(core_->ws, mrkdwn);
+}
+
 void Emulator::FailNext(std::string method, int count, Fault fault) {
   std::lock_guard lock(core_->mu);
   core_->faults.push_back(detail::FaultEntry{std::move(method), count, fault});

@@ -346,6 +346,10 @@ class Emulator {
   // "[hh:mm:ss] name: text", pins and archiving marked, ephemerals marked.
   std::string Transcript() const;
 
+  // One piece of mrkdwn as a person reads it: mentions of people, channels
+  // and groups as their names.
+  std::string AsPeopleSeeIt(const std::string& mrkdwn) const;
+
   // ---- Fault switches ----------------------------------------------------
 
   void FailNext(std::string method, int count, Fault fault);

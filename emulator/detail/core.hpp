@@ -141,5 +141,7 @@ void RecordCommandReply(Workspace& ws, const std::string& user, const std::strin
 
 // The human-readable transcript; the caller holds the lock.
 std::string RenderTranscript(const Workspace& ws);
+// Mentions of people, channels and groups in `text` as their names.
+std::string Readable(const Workspace& ws, const std::string& text);
 
 }  // namespace swarmbot::emulator::detail

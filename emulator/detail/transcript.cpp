@@ -28,40 +28,6 @@ std::string NameOf(const Workspace& ws, const std::string& user) {
   return u != nullptr ? u->name : user;
 }
 
-// <@U1>, <@U1|name>, <#C1|name>, <!subteam^S1|@team> and <!here> as people see them.
-std::string Readable(const Workspace& ws, const std::string& text) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto open = text.find('<', i);
-    const auto close = open == std::string::npos ? open : text.find('>', open);
-    if (close == std::string::npos) {
-      out += text.substr(i);
-      break;
-    }
-    out += text.substr(i, open - i);
-    const std::string inner = text.substr(open + 1, close - open - 1);
-    const auto bar = inner.find('|');
-    const std::string id = inner.substr(0, bar);
-    const std::string label = bar == std::string::npos ? "" : inner.substr(bar + 1);
-    if (id.rfind("@", 0) == 0) {
-      out += "@" + NameOf(ws, id.substr(1));
-    } else if (id.rfind("#", 0) == 0) {
-      const Channel* c = ws.FindChannel(id.substr(1));
-      out += "#" + (c != nullptr ? c->name : label);
-    } else if (id.rfind("!subteam^", 0) == 0) {
-      auto it = ws.groups.find(id.substr(9));
-      out += label.empty() && it != ws.groups.end() ? "@" + it->second.handle : label;
-    } else if (id.rfind("!", 0) == 0) {
-      out += "@" + id.substr(1);
-    } else {
-      out += label.empty() ? id : label;
-    }
-    i = close + 1;
-  }
-  return out;
-}
-
 std::string TextOf(const json::value& v) {
   if (v.is_object() && v.as_object().contains("text") && v.at("text").is_string()) {
     return std::string(v.at("text").as_string());
@@ -209,6 +175,40 @@ std::vector<Line> ChannelLines(const Workspace& ws, const Channel& c) {
 }
 
 }  // namespace
+
+// <@U1>, <@U1|name>, <#C1|name>, <!subteam^S1|@team> and <!here> as people see them.
+std::string Readable(const Workspace& ws, const std::string& text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto open = text.find('<', i);
+    const auto close = open == std::string::npos ? open : text.find('>', open);
+    if (close == std::string::npos) {
+      out += text.substr(i);
+      break;
+    }
+    out += text.substr(i, open - i);
+    const std::string inner = text.substr(open + 1, close - open - 1);
+    const auto bar = inner.find('|');
+    const std::string id = inner.substr(0, bar);
+    const std::string label = bar == std::string::npos ? "" : inner.substr(bar + 1);
+    if (id.rfind("@", 0) == 0) {
+      out += "@" + NameOf(ws, id.substr(1));
+    } else if (id.rfind("#", 0) == 0) {
+      const Channel* c = ws.FindChannel(id.substr(1));
+      out += "#" + (c != nullptr ? c->name : label);
+    } else if (id.rfind("!subteam^", 0) == 0) {
+      auto it = ws.groups.find(id.substr(9));
+      out += label.empty() && it != ws.groups.end() ? "@" + it->second.handle : label;
+    } else if (id.rfind("!", 0) == 0) {
+      out += "@" + id.substr(1);
+    } else {
+      out += label.empty() ? id : label;
+    }
+    i = close + 1;
+  }
+  return out;
+}
 
 std::string RenderTranscript(const Workspace& ws) {
   std::ostringstream out;

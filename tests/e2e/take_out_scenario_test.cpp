@@ -466,10 +466,15 @@ TEST_F(TakeOutScenario, AllSixteenStepsMeetEveryExpectationOfTheScenarioFile) {
 TEST(TakeOutDemo, PlaysEveryStepAndEndsWithTheClosingSummary) {
   testing::TempDir dir;
   demo::Stack stack({.swarmbot_binary = testing::SwarmbotBinary(), .work_dir = dir.path()});
-  demo::Scenario scenario(stack, [](const std::string&) {});
+  std::string narrated;
+  demo::Scenario scenario(stack, [&](const std::string& line) { narrated += line + "\n"; });
   std::ostringstream out;
   ASSERT_NO_THROW(demo::PlayWalkthrough(scenario, out));
   const std::string shown = out.str();
+  // Replies are narrated as people read them: names, never raw Slack ids.
+  EXPECT_TRUE(Has(narrated, "(only visible to you)")) << narrated;
+  EXPECT_FALSE(Has(narrated, "<@U")) << narrated;
+  EXPECT_FALSE(Has(narrated, "<#C")) << narrated;
   for (int step = 1; step <= 16; ++step) {
     EXPECT_TRUE(Has(shown, "== Step " + std::to_string(step) + ":")) << "step " << step;
   }
