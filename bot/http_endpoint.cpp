@@ -459,8 +459,8 @@ Outcome HttpEndpoint::Impl::HandleSlack(const Request& req, std::string_view pat
   // Slack signs every request afresh, so a signature seen before is a
   // captured request played again within the five minutes the timestamp
   // allows. Answered 200 so that nobody retries it; nothing runs.
-  if (!filter.FirstDelivery(ReplayKey(header("X-Slack-Request-Timestamp"),
-                                      header("X-Slack-Signature")))) {
+  if (!filter.FirstDelivery(
+          ReplayKey(header("X-Slack-Request-Timestamp"), header("X-Slack-Signature")))) {
     spdlog::warn("event=http.replay_dropped path={}", path);
     return {Text(200, ""), std::nullopt};
   }

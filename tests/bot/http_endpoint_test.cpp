@@ -177,8 +177,7 @@ TEST_F(HttpEndpointTest, ARequestPlayedAgainIsAnsweredButRunsOnce) {
   // The same command signed anew (Slack would send a new timestamp) runs.
   clock_.Advance(std::chrono::seconds(1));
   EXPECT_EQ(
-      PostSigned(client, "/slack/commands", kCommandBody, "application/x-www-form-urlencoded")
-          .body,
+      PostSigned(client, "/slack/commands", kCommandBody, "application/x-www-form-urlencoded").body,
       R"({"response_type":"ephemeral","text":"INC-1 declared"})");
   EXPECT_EQ(DispatchedOnIo(), 2u);
 }

@@ -72,8 +72,7 @@ TEST_F(ConfigTest, AnEmptyFileGivesTheDefaults) {
 TEST_F(ConfigTest, NamesAnUnknownKey) {
   EXPECT_EQ(ErrorOf("[slack]\nmodee = \"socket\"\n"), "swarmbot.toml: slack.modee: unknown key");
   EXPECT_EQ(ErrorOf("[slak]\n"), "swarmbot.toml: slak: unknown section");
-  EXPECT_EQ(ErrorOf("mode = \"socket\"\n"),
-            "swarmbot.toml: mode: unknown key outside any section");
+  EXPECT_EQ(ErrorOf("mode = \"socket\"\n"), "swarmbot.toml: mode: unknown key outside any section");
 }
 
 TEST_F(ConfigTest, SaysWhetherTheConfigFileIsMissingOrNotAFile) {
