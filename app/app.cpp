@@ -417,9 +417,12 @@ int Serve(const config::Config& config, const ServeOptions& options) {
         (db.error().user_message.empty() ? db.error().detail : db.error().user_message).c_str());
     return db.error().code == Errc::kUnavailable ? kExitFailure : kExitConfig;
   }
-  // The mail worker writes through its own connection; each side waits for
-  // the other's short transactions instead of failing with SQLITE_BUSY.
-  (*db)->Sql().setBusyTimeout(5000);
+  // The mail worker and the imports write through their own connections;
+  // each side waits for the other's short transactions instead of failing
+  // with SQLITE_BUSY. Well under Slack's 3 s for an answer: a command that
+  // can't get the lock answers "nothing was changed" in time, rather than
+  // going through after Slack has told the user it failed.
+  (*db)->Sql().setBusyTimeout(kServeBusyTimeoutMs);
   try {
     Server server(config, **db);
     return server.Run(options);

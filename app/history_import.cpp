@@ -1,94 +1,171 @@
 #include "app/history_import.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <iterator>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
 
 #include "app/app.hpp"
-#include "common/clock.hpp"
-#include "expertfinder/eval.hpp"
+#include "app/history_file.hpp"
+#include "app/import_file.hpp"
 #include "lifecycle/expert_service.hpp"
-#include "store/database.hpp"
+#include "lifecycle/transaction.hpp"
+#include "store/people_repository.hpp"
 
 namespace swarmbot::app {
 namespace {
 
-// Longest id accepted, in bytes; ids are shown in reasons ("resolved INC-12").
-constexpr std::size_t kMaxId = 100;
+// Unknown resolvers named in the summary; the rest are counted.
+constexpr std::size_t kUnknownShown = 5;
 
-// The rows to store, or the first record that can't be one.
-Result<std::vector<store::HistoryRow>> ToRows(
-    const std::vector<expertfinder::EvalIncident>& incidents) {
-  std::vector<store::HistoryRow> rows;
-  for (std::size_t i = 0; i < incidents.size(); ++i) {
-    const expertfinder::HistoryRecord& record = incidents[i].record;
-    const std::string where = "record " + std::to_string(i + 1);
-    if (record.id.empty() || record.id.size() > kMaxId) {
-      return MakeError(Errc::kInvalidInput, "bad id",
-                       where + ": `id` must be 1 to " + std::to_string(kMaxId) + " characters");
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+std::string Plural(std::size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+std::string UnknownNote(const std::vector<UnknownResolver>& unknown) {
+  std::size_t rows = 0;
+  std::string names;
+  for (std::size_t i = 0; i < unknown.size(); ++i) {
+    rows += unknown[i].rows;
+    if (i < kUnknownShown) {
+      names += (i == 0 ? "" : ", ") + unknown[i].name;
     }
-    if (record.resolver.empty()) {
-      return MakeError(Errc::kInvalidInput, "no expert", where + ": `expert` is missing");
-    }
-    if (record.text.size() + incidents[i].title.size() >
-        lifecycle::ExpertService::kMaxHistoryText) {
-      return MakeError(Errc::kInvalidInput, "too long",
-                       where + ": title and text exceed " +
-                           std::to_string(lifecycle::ExpertService::kMaxHistoryText) +
-                           " characters");
-    }
-    store::HistoryRow row;
-    row.id = record.id;
-    row.at = record.time;
-    row.title = incidents[i].title;
-    row.text = record.text;
-    row.components = record.components;
-    row.resolver = record.resolver;
-    rows.push_back(std::move(row));
   }
-  return rows;
+  if (unknown.size() > kUnknownShown) {
+    names += fmt::format(" and {} more", unknown.size() - kUnknownShown);
+  }
+  return fmt::format(
+      "; {} {} someone swarmbot doesn't know ({}): they count once that person is in the people "
+      "list (swarmbot import people FILE, by Slack user id or name)",
+      Plural(rows, "record", "records"), rows == 1 ? "names" : "name", names);
 }
 
 }  // namespace
 
+HistoryWriteOutcome WriteHistoryInBatches(store::Database& db, const Clock& clock,
+                                          std::vector<store::HistoryRow> rows,
+                                          const HistoryWriteOptions& options) {
+  lifecycle::ExpertService experts(db, clock, {});
+  HistoryWriteOutcome outcome;
+  const std::size_t batch_rows = std::max<std::size_t>(options.batch_rows, 1);
+  std::vector<store::HistoryRow> batch;
+  for (std::size_t from = 0; from < rows.size(); from += batch_rows) {
+    const auto first = rows.begin() + static_cast<std::ptrdiff_t>(from);
+    const auto last =
+        rows.begin() + static_cast<std::ptrdiff_t>(std::min(from + batch_rows, rows.size()));
+    batch.assign(std::make_move_iterator(first), std::make_move_iterator(last));
+    const auto started = std::chrono::steady_clock::now();
+    auto imported = experts.ImportHistory(batch);
+    if (!imported) {
+      outcome.failure = imported.error();
+      return outcome;
+    }
+    outcome.added += imported->added;
+    outcome.updated += imported->updated;
+    outcome.written += batch.size();
+    // Not a wait for anything: a gap in which the bot's waiting writes get
+    // the lock. SQLite's busy handler polls, so without one a steady stream
+    // of batches could keep the bot out until its busy timeout.
+    if (outcome.written < rows.size() && options.pause_share > 0) {
+      std::this_thread::sleep_for((std::chrono::steady_clock::now() - started) *
+                                  options.pause_share);
+    }
+  }
+  return outcome;
+}
+
+Result<std::vector<UnknownResolver>> UnknownResolvers(store::Database& db,
+                                                      const std::vector<store::HistoryRow>& rows) {
+  auto people = lifecycle::InReadTransaction(
+      db, "read_people",
+      [&]() -> Result<std::vector<store::Person>> { return store::PeopleRepository(db).Active(); });
+  if (!people) {
+    return people.error();
+  }
+  // The Expert Finder's matching (lifecycle/expert_service.cpp): the user id
+  // as it is, or the display name ignoring case.
+  std::unordered_set<std::string> known;
+  for (const store::Person& person : *people) {
+    known.insert(person.user.str());
+    known.insert(Lower(person.display_name));
+  }
+  std::vector<UnknownResolver> unknown;
+  std::unordered_map<std::string, std::size_t> index_of;
+  for (const store::HistoryRow& row : rows) {
+    if (known.contains(row.resolver) || known.contains(Lower(row.resolver))) {
+      continue;
+    }
+    const auto [at, added] = index_of.emplace(row.resolver, unknown.size());
+    if (added) {
+      unknown.push_back({row.resolver, 0});
+    }
+    ++unknown[at->second].rows;
+  }
+  return unknown;
+}
+
+std::string HistorySummary(std::string_view name, std::size_t records,
+                           const HistoryWriteOutcome& outcome,
+                           const std::vector<UnknownResolver>& unknown) {
+  if (outcome.failure) {
+    return fmt::format(
+        "import history stopped: {}: the store failed after {} of {} were written ({} added, {} "
+        "updated); the other {} were not. Records replace by id, so importing the same file "
+        "again completes it.",
+        name, outcome.written, Plural(records, "record", "records"), outcome.added, outcome.updated,
+        records - outcome.written);
+  }
+  std::string summary =
+      fmt::format("imported {}: {} ({} added, {} updated)", name,
+                  Plural(records, "record", "records"), outcome.added, outcome.updated);
+  if (!unknown.empty()) {
+    summary += UnknownNote(unknown);
+  }
+  return summary;
+}
+
 int ImportHistory(const config::Config& config, const std::filesystem::path& file) {
-  std::error_code ec;
-  std::ifstream in(file, std::ios::binary);
-  if (!std::filesystem::is_regular_file(file, ec) || !in) {
-    std::fprintf(stderr, "swarmbot: import history: cannot read %s\n", file.string().c_str());
+  auto records = ReadHistoryFile(file);
+  if (!records) {
+    std::fprintf(stderr, "swarmbot: import history: %s\n", records.error().user_message.c_str());
     return kExitConfig;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto incidents = expertfinder::ParseIncidents(text.str(), file.filename().string());
-  if (!incidents) {
-    const Error& error = incidents.error();
-    std::fprintf(stderr, "swarmbot: import history: %s\n",
-                 (error.user_message.empty() ? error.detail : error.user_message).c_str());
-    return kExitConfig;
+  std::vector<store::HistoryRow> rows;
+  rows.reserve(records->size());
+  for (HistoryFileRecord& record : *records) {
+    rows.push_back(std::move(record.row));
   }
-  auto rows = ToRows(*incidents);
-  if (!rows) {
-    std::fprintf(stderr, "swarmbot: import history: %s: %s\n", file.filename().string().c_str(),
-                 rows.error().user_message.c_str());
-    return kExitConfig;
-  }
-  auto db = store::Database::Open(config.store_path);
+  records->clear();
+  auto db = OpenStoreForImport(config);
   if (!db) {
-    std::fprintf(stderr, "swarmbot: store: %s\n", db.error().user_message.c_str());
     return kExitConfig;
   }
-  // A running swarmbot may hold the write lock for a moment.
-  (*db)->Sql().setBusyTimeout(5000);
-  SystemClock clock;
-  lifecycle::ExpertService experts(**db, clock, {});
-  auto imported = experts.ImportHistory(*rows);
-  if (!imported) {
-    std::fprintf(stderr, "swarmbot: import history: %s\n", imported.error().detail.c_str());
+  const auto unknown = UnknownResolvers(*db, rows);
+  if (!unknown) {
+    std::fprintf(stderr, "swarmbot: import history: %s\n", unknown.error().user_message.c_str());
     return kExitFailure;
   }
-  std::printf("imported %s: %zu records (%d added, %d updated)\n", file.filename().string().c_str(),
-              rows->size(), imported->added, imported->updated);
+  const std::size_t total = rows.size();
+  SystemClock clock;
+  const HistoryWriteOutcome outcome = WriteHistoryInBatches(*db, clock, std::move(rows), {});
+  const std::string name = file.filename().string();
+  if (outcome.failure) {
+    std::fprintf(stderr, "swarmbot: %s\n", HistorySummary(name, total, outcome, *unknown).c_str());
+    return kExitFailure;
+  }
+  std::printf("%s\n", HistorySummary(name, total, outcome, *unknown).c_str());
   return kExitOk;
 }
 

@@ -4,11 +4,13 @@
 #include <csignal>
 #include <cstdio>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
 #include "app/asset_import.hpp"
+#include "app/history_file.hpp"
 #include "app/history_import.hpp"
 #include "app/knowledge_import.hpp"
 #include "app/people_import.hpp"
@@ -18,9 +20,11 @@
 
 namespace {
 
-std::optional<swarmbot::config::Config> LoadOrExplain(const std::string& path) {
+// `with_secrets` false: for the imports, which only write the local store.
+std::optional<swarmbot::config::Config> LoadOrExplain(const std::string& path, bool with_secrets) {
   try {
-    return swarmbot::config::LoadConfig(path, swarmbot::config::ProcessEnvironment());
+    return with_secrets ? swarmbot::config::LoadConfig(path, swarmbot::config::ProcessEnvironment())
+                        : swarmbot::config::LoadConfigWithoutSecrets(path);
   } catch (const swarmbot::config::ConfigError& e) {
     // The scrub is a last defence: messages name keys, not values.
     std::fprintf(stderr, "swarmbot: config: %s\n", swarmbot::ScrubSecrets(e.what()).c_str());
@@ -84,10 +88,17 @@ int main(int argc, char** argv) {
       ->required();
 
   CLI::App* import_history = import->add_subcommand(
-      "history", "Add past tickets (JSON Lines) to the Expert Finder's history");
+      "history",
+      "Add past tickets (JSON Lines) to the Expert Finder's history; ids replace. The whole file "
+      "is checked before anything is written, then written in short transactions, so a running "
+      "swarmbot keeps answering");
   std::string history_file;
   import_history->add_option("--config,-c", config_path, "The config file")->capture_default_str();
-  import_history->add_option("file", history_file, "The JSON Lines file, one ticket a line")
+  import_history
+      ->add_option("file", history_file,
+                   "The JSON Lines file (UTF-8, at most " +
+                       std::to_string(swarmbot::app::kMaxHistoryFileBytes >> 20) +
+                       " MiB): one ticket a line with id, time, title, text, components, expert")
       ->required();
 
   cli.add_subcommand("version", "Print the version");
@@ -108,7 +119,7 @@ int main(int argc, char** argv) {
     std::printf("swarmbot 0.1.0\n");
     return swarmbot::app::kExitOk;
   }
-  const auto config = LoadOrExplain(config_path);
+  const auto config = LoadOrExplain(config_path, !import->parsed());
   if (!config) {
     return swarmbot::app::kExitConfig;
   }

@@ -90,7 +90,8 @@ void ReadSmtp(const toml::table& root, const std::string& source, const EnvLooku
     Fail(source, "smtp.timeout_seconds", "must be from 1 to 600");
   }
   smtp.timeout_seconds = static_cast<int>(timeout);
-  if (!smtp.username.empty()) {
+  // Without `env` (a command that sends no mail) the password isn't needed.
+  if (!smtp.username.empty() && env) {
     smtp.password = ReadSecret(env, "SMTP_PASSWORD");
     if (smtp.password.Empty()) {
       throw ConfigError(

@@ -549,13 +549,19 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
   ReadBanner(root, source_name, config);
   detail::ReadRoleGroups(root, source_name, config);
   detail::ReadCab(root, source_name, config);
-  ReadSecrets(env, config);
+  if (env) {
+    ReadSecrets(env, config);
+  }
   detail::ReadBroadcast(root, source_name, env, config);
   return config;
 }
 
 Config LoadConfig(const std::string& path, const EnvLookup& env) {
   return ParseConfig(ReadFileText(path), path, env);
+}
+
+Config LoadConfigWithoutSecrets(const std::string& path) {
+  return ParseConfig(ReadFileText(path), path, EnvLookup{});
 }
 
 }  // namespace swarmbot::config

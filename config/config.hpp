@@ -169,11 +169,16 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup ProcessEnvironment();
 
 // Parses the TOML text and reads the secrets: each from SWARMBOT_<NAME>, or
-// from the file named by SWARMBOT_<NAME>_FILE. Throws ConfigError.
+// from the file named by SWARMBOT_<NAME>_FILE. Throws ConfigError. An empty
+// `env` reads no secret and requires none (see LoadConfigWithoutSecrets).
 Config ParseConfig(const std::string& toml_text, const std::string& source_name,
                    const EnvLookup& env);
 
 // Reads the file at `path`, then ParseConfig. Throws ConfigError.
 Config LoadConfig(const std::string& path, const EnvLookup& env);
+
+// For the commands that only write the local store (`swarmbot import …`):
+// every check of the file, but the secrets stay empty and none must be set.
+Config LoadConfigWithoutSecrets(const std::string& path);
 
 }  // namespace swarmbot::config

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "common/result.hpp"
 #include "store/database.hpp"
@@ -30,8 +31,13 @@ auto RunTransaction(store::Database& db, std::string_view operation,
   } catch (const SQLite::Exception& e) {
     spdlog::error("event=store.failed operation={} sqlite_code={} error=\"{}\"", operation,
                   e.getErrorCode(), e.what());
+    // Another writer (an import, the mail worker) outlasted the busy timeout:
+    // say so, since trying again soon is the fix.
+    const bool busy = (e.getErrorCode() & 0xFF) == SQLITE_BUSY;
     return MakeError(Errc::kInternal, "store failed during " + std::string(operation),
-                     "Something went wrong while saving that; nothing was changed.");
+                     busy ? "swarmbot's database is busy (an import may be writing); nothing was "
+                            "changed. Try again in a moment."
+                          : "Something went wrong while saving that; nothing was changed.");
   }
 }
 

@@ -31,14 +31,18 @@ Error DescribeOpenFailure(const std::string& path, const SQLite::Exception& e) {
 
 void ApplyMigrations(SQLite::Database& db, int from) {
   const auto migrations = detail::Migrations();
-  for (int version = from + 1; version <= static_cast<int>(migrations.size()); ++version) {
+  const int to = static_cast<int>(migrations.size());
+  for (int version = from + 1; version <= to; ++version) {
     SQLite::Transaction transaction(db);
     db.exec(std::string(migrations[static_cast<std::size_t>(version - 1)]));
     // user_version lives in the file header, which is written as part of the
     // transaction: a crash leaves either the old schema or the new one.
     db.exec("PRAGMA user_version = " + std::to_string(version));
     transaction.commit();
-    spdlog::info("event=store.migrated version={}", version);
+  }
+  // One line however many ran: a new file runs them all.
+  if (to > from) {
+    spdlog::info("event=store.migrated from_version={} to_version={}", from, to);
   }
 }
 

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/expert_repository.hpp"
+
+namespace swarmbot::app {
+
+// The limits of a history file (`swarmbot import history`). A file over the
+// size limit is refused before it is read: the whole file is checked in
+// memory before anything is written.
+inline constexpr std::uintmax_t kMaxHistoryFileBytes = 128u << 20;
+inline constexpr std::size_t kMaxHistoryLineBytes = 256u << 10;
+inline constexpr std::size_t kMaxHistoryIdBytes = 100;     // `id` and `expert`
+inline constexpr std::size_t kMaxHistoryComponents = 100;  // per record
+inline constexpr std::size_t kMaxHistoryComponentBytes = 200;
+
+// One record of the file and the line it came from.
+struct HistoryFileRecord {
+  std::size_t line = 0;
+  store::HistoryRow row;
+};
+
+// Checks every line of a JSON Lines history file (one object a line with
+// exactly the keys id, time, title, text, components and expert; blank lines
+// are skipped). The first problem found is an Errc::kInvalidInput whose
+// user_message reads "NAME:LINE: what is wrong and what is expected", LINE
+// being the line of the file. Ids must be unique within the file. Surrounding
+// spaces of id, expert and components are dropped.
+Result<std::vector<HistoryFileRecord>> ParseHistoryFile(std::string_view text,
+                                                        std::string_view name);
+
+// Reads `file` (a regular file of at most kMaxHistoryFileBytes), then
+// ParseHistoryFile. Errors as there, and for a file that can't be read.
+Result<std::vector<HistoryFileRecord>> ReadHistoryFile(const std::filesystem::path& file);
+
+}  // namespace swarmbot::app
