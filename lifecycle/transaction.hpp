@@ -16,8 +16,9 @@ namespace swarmbot::lifecycle {
 
 // Runs `body` (returning Result<T>) in one transaction: committed if
 // it returns a value, rolled back if it returns an Error. A SQLite failure
-// (disk full, a locked file) rolls back too and becomes Errc::kInternal, so a
-// store problem reaches the user as "nothing changed", not as a crash.
+// (disk full, a locked file) rolls back too and becomes Errc::kInternal (or
+// kUnavailable while another writer holds the lock), so a store problem
+// reaches the user as "nothing changed", not as a crash.
 template <class Body>
 auto RunTransaction(store::Database& db, std::string_view operation,
                     SQLite::TransactionBehavior behavior, Body&& body) -> decltype(body()) {
@@ -33,8 +34,10 @@ auto RunTransaction(store::Database& db, std::string_view operation,
                   e.getErrorCode(), e.what());
     // Another writer (an import, the mail worker) outlasted the busy timeout:
     // say so, since trying again soon is the fix.
+    // Unavailable, so that an effect the outbox runs is retried, not failed.
     const bool busy = (e.getErrorCode() & 0xFF) == SQLITE_BUSY;
-    return MakeError(Errc::kInternal, "store failed during " + std::string(operation),
+    return MakeError(busy ? Errc::kUnavailable : Errc::kInternal,
+                     "store failed during " + std::string(operation),
                      busy ? "swarmbot's database is busy (an import may be writing); nothing was "
                             "changed. Try again in a moment."
                           : "Something went wrong while saving that; nothing was changed.");
