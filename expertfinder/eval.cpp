@@ -157,6 +157,14 @@ Result<EvalSet> LoadEvalSet(const std::filesystem::path& dir) {
     if (!incidents) {
       return incidents.error();
     }
+    if (incidents->empty()) {
+      // No history ranks everyone alike, and no test measures nothing: any
+      // figure printed would be noise.
+      const std::string message = std::string(file) +
+                                  " has no incidents; the evaluation needs at least one in both "
+                                  "train.jsonl and test.jsonl";
+      return MakeError(Errc::kInvalidInput, message, message);
+    }
     *target = std::move(*incidents);
   }
   return set;

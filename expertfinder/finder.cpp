@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -288,7 +287,34 @@ void ExpertIndex::AddAreaShift(const std::string& area, std::vector<double>& sco
 }
 
 Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
+  std::vector<const Person*> view;
+  view.reserve(people_.size());
+  for (const Person& person : people_) {
+    view.push_back(&person);
+  }
+  return RankView(query, k, view);
+}
+
+Ranking ExpertIndex::RankAmong(const Query& query, std::size_t k,
+                               const std::vector<Person>& people) const {
+  std::vector<const Person*> view(people_.size(), nullptr);
+  for (const Person& person : people) {
+    if (const auto it = person_index_.find(person.id); it != person_index_.end()) {
+      view[it->second] = &person;
+    }
+  }
+  return RankView(query, k, view);
+}
+
+Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
+                              const std::vector<const Person*>& view) const {
   const std::size_t person_count = people_.size();
+  std::vector<std::uint32_t> eligible;
+  for (std::uint32_t p = 0; p < person_count; ++p) {
+    if (view[p] != nullptr) {
+      eligible.push_back(p);
+    }
+  }
   std::vector<double> text(person_count, 0);
 
   // Text: the query's likelihood under each person's history language model
@@ -335,8 +361,8 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
   // The base score: text, activity, components and the availability factors,
   // each of which is zero when unknown.
   std::vector<double> base(person_count);
-  for (std::size_t p = 0; p < person_count; ++p) {
-    const Person& person = people_[p];
+  for (const std::uint32_t p : eligible) {
+    const Person& person = *view[p];
     double score = text[p] + component_score[p];
     const double share = total_activity_ > 0 ? activity_[p] / total_activity_ : 0;
     score += params_.activity_weight * std::log(share + kActivityFloor);
@@ -362,9 +388,9 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
   std::vector<std::vector<std::pair<std::size_t, double>>> brings(person_count);
   std::vector<std::uint32_t> pool;
   if (!query.needed_skills.empty()) {
-    for (std::uint32_t p = 0; p < person_count; ++p) {
+    for (const std::uint32_t p : eligible) {
       for (std::size_t s = 0; s < query.needed_skills.size(); ++s) {
-        for (const Skill& skill : people_[p].skills) {
+        for (const Skill& skill : view[p]->skills) {
           if (SkillMatches(skill.name, query.needed_skills[s])) {
             // An unrated skill counts as a middling level.
             const double strength = skill.level > 0 ? skill.level / 5.0 : 0.6;
@@ -378,12 +404,12 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
       }
     }
   }
+  // Equal scores go by id, so the order of the people file changes nothing.
   const auto better = [&](std::uint32_t a, std::uint32_t b) {
-    return base[a] != base[b] ? base[a] > base[b] : a < b;
+    return base[a] != base[b] ? base[a] > base[b] : people_[a].id < people_[b].id;
   };
-  std::vector<std::uint32_t> order(person_count);
-  std::iota(order.begin(), order.end(), 0);
-  const std::size_t top = std::min(person_count, k + kCoveragePool);
+  std::vector<std::uint32_t> order = eligible;
+  const std::size_t top = std::min(order.size(), k + kCoveragePool);
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
                     better);
   pool.insert(pool.end(), order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top));
@@ -416,7 +442,7 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
     }
     taken[best] = true;
     const std::uint32_t p = pool[best];
-    const Person& person = people_[p];
+    const Person& person = *view[p];
     Candidate candidate;
     candidate.person_id = person.id;
     candidate.score = best_score;
@@ -449,6 +475,9 @@ Ranking ExpertIndex::Rank(const Query& query, std::size_t k) const {
         }
       }
     }
+    // Every reason so far is a skill or matching history; the ones below
+    // are availability.
+    candidate.has_evidence = !candidate.reasons.empty();
     if (person.presence) {
       candidate.reasons.push_back(*person.presence == Presence::kActive ? "available" : "away");
     }

@@ -53,6 +53,10 @@ struct Candidate {
   double score = 0;
   std::vector<std::string> covered_skills;  // the needed skills this person brings
   std::vector<std::string> reasons;         // short phrases, most telling first
+  // A matching declared skill, or history that matches the query (words,
+  // components or an area taken over). Without it the person ranks on
+  // activity and availability alone.
+  bool has_evidence = false;
 };
 
 struct Ranking {
@@ -134,6 +138,11 @@ class ExpertIndex {
   // The best `k` people for `query`, with their reasons. People with no
   // history and no matching skill still rank (last), so k may reach everyone.
   Ranking Rank(const Query& query, std::size_t k) const;
+  // The same ranking among `people` only, each taking the place of the
+  // indexed person with its id: their presence, local time and load come
+  // from here, their history from the index. People the index doesn't know
+  // are left out.
+  Ranking RankAmong(const Query& query, std::size_t k, const std::vector<Person>& people) const;
 
   std::size_t PersonCount() const { return people_.size(); }
   std::size_t RecordCount() const { return record_ids_.size(); }
@@ -146,6 +155,8 @@ class ExpertIndex {
   };
 
   std::uint32_t PersonIndex(const std::string& id);
+  // `view[p]` is who stands for indexed person p; null leaves p out.
+  Ranking RankView(const Query& query, std::size_t k, const std::vector<const Person*>& view) const;
   void BuildAreaShifts(const std::vector<HistoryRecord>& history,
                        const std::vector<std::uint32_t>& record_person, Time newest);
   void AddProfileBm25(const std::unordered_map<std::uint32_t, int>& query_terms,

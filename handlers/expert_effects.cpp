@@ -107,6 +107,7 @@ awaitable<Status> ExpertEffects::Propose(store::OutboxItem& item, SlackApi& api)
     co_return MakeError(Errc::kInternal, "experts.propose without an incident");
   }
   const std::size_t size = services_.experts.settings().shown * kShortlistFactor;
+  co_await index_->Ensure();
   auto shortlist = services_.experts.Shortlist(*incident, size);
   if (!shortlist) {
     // The swarm was archived or the incident closed meanwhile: nothing to post.

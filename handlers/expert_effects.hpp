@@ -1,11 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "common/result.hpp"
 #include "common/slack_api.hpp"
+#include "handlers/detail/expert_index_builder.hpp"
 #include "handlers/detail/services.hpp"
 #include "lifecycle/effects.hpp"
 #include "store/outbox.hpp"
@@ -13,7 +15,8 @@
 namespace swarmbot::handlers {
 
 // Performs the Expert Finder's outbox items (lifecycle/effects.hpp, experts.*):
-// - experts.propose ranks in two passes: the store's shortlist first, then
+// - experts.propose ranks in two passes (over an index built off this
+//   thread, see detail::ExpertIndexBuilder): the store's shortlist first, then
 //   users.getPresence and users.info (time zone, deactivated) for each person
 //   on it, then posts the list in the swarm channel. A failed look-up counts
 //   as unknown; a retryable one retries the effect.
@@ -26,7 +29,9 @@ namespace swarmbot::handlers {
 // Posts carry the outbox id in their metadata and a retry looks for it first.
 class ExpertEffects {
  public:
-  explicit ExpertEffects(detail::Services& services) : services_(services) {}
+  explicit ExpertEffects(detail::Services& services)
+      : services_(services),
+        index_(std::make_unique<detail::ExpertIndexBuilder>(services.experts)) {}
 
   static bool Handles(std::string_view kind) {
     return kind.starts_with(lifecycle::effect::kExpertEffectPrefix);
@@ -42,6 +47,7 @@ class ExpertEffects {
   Status Timeout(const store::OutboxItem& item);
 
   detail::Services& services_;
+  std::unique_ptr<detail::ExpertIndexBuilder> index_;
 };
 
 }  // namespace swarmbot::handlers

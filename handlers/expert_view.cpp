@@ -45,8 +45,8 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
   message.Header("Experts for " + number);
   if (list.experts.empty()) {
     message.Section(
-        "Nobody is left to propose: everyone I know is in this channel already, or no one "
-        "matches. `/swarm invite @person` invites someone directly.");
+        "Nobody outside this channel has a matching skill or past work like this on record. "
+        "`/swarm invite @person` invites someone directly.");
   }
   int position = 0;
   for (const lifecycle::ShownExpert& expert : list.experts) {

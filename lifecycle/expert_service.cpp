@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -20,14 +19,6 @@
 namespace swarmbot::lifecycle {
 
 namespace ef = expertfinder;
-
-struct ExpertService::Cache {
-  std::string fingerprint;
-  bool built = false;
-  std::unique_ptr<ef::ExpertIndex> index;
-  std::vector<ef::HistoryRecord> history;
-  std::unordered_map<std::string, store::Person> people;  // by user id
-};
 
 namespace {
 
@@ -151,10 +142,69 @@ std::vector<store::HistoryRow> GatherHistory(store::Database& db) {
   return rows;
 }
 
+namespace {
+
+// Inside the caller's transaction.
+std::shared_ptr<const ExpertIndexSnapshot> SnapshotOf(store::Database& db,
+                                                      const ExpertSettings& settings) {
+  auto snapshot = std::make_shared<ExpertIndexSnapshot>();
+  snapshot->fingerprint = store::ExpertRepository(db).HistoryFingerprint();
+  const std::vector<store::Person> people = store::PeopleRepository(db).Active();
+  std::vector<ef::Person> indexed;
+  for (const store::Person& person : people) {
+    indexed.push_back(IndexPerson(person, settings.routing.default_capacity));
+    snapshot->people.emplace(person.user.str(), person);
+  }
+  snapshot->index =
+      std::make_unique<ef::ExpertIndex>(std::move(indexed), ToRecords(GatherHistory(db), people));
+  spdlog::info("event=experts.index_built people={} records={}", snapshot->index->PersonCount(),
+               snapshot->index->RecordCount());
+  return snapshot;
+}
+
+}  // namespace
+
+std::shared_ptr<const ExpertIndexSnapshot> BuildExpertIndex(store::Database& db,
+                                                            const ExpertSettings& settings) {
+  // One read transaction: the fingerprint describes exactly the rows read.
+  SQLite::Transaction transaction(db.Sql(), SQLite::TransactionBehavior::DEFERRED);
+  auto snapshot = SnapshotOf(db, settings);
+  transaction.commit();
+  return snapshot;
+}
+
+std::shared_ptr<const ExpertIndexSnapshot> BuildExpertIndex(const std::string& path,
+                                                            const ExpertSettings& settings) {
+  auto connection = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
+  // The io thread may hold the write lock for a moment; WAL readers rarely wait.
+  connection->setBusyTimeout(5000);
+  store::Database db(std::move(connection));
+  return BuildExpertIndex(db, settings);
+}
+
 ExpertService::ExpertService(store::Database& db, const Clock& clock, ExpertSettings settings)
-    : db_(db), clock_(clock), settings_(std::move(settings)), cache_(std::make_unique<Cache>()) {}
+    : db_(db), clock_(clock), settings_(std::move(settings)) {}
 
 ExpertService::~ExpertService() = default;
+
+Result<std::string> ExpertService::IndexFingerprint() {
+  return InReadTransaction(db_, "expert_fingerprint", [&]() -> Result<std::string> {
+    return store::ExpertRepository(db_).HistoryFingerprint();
+  });
+}
+
+bool ExpertService::IndexCurrent(const std::string& fingerprint) const {
+  return index_ != nullptr && index_->fingerprint == fingerprint;
+}
+
+void ExpertService::InstallIndex(std::shared_ptr<const ExpertIndexSnapshot> index) {
+  index_ = std::move(index);
+}
+
+std::string ExpertService::StoreFile() const {
+  const std::string file = db_.Sql().getFilename();
+  return file == ":memory:" ? std::string() : file;
+}
 
 Status ExpertService::RequestExperts(std::int64_t incident, const UserId& actor) {
   return InTransaction(db_, "request_experts", [&]() -> Status {
@@ -177,24 +227,12 @@ Status ExpertService::RequestExperts(std::int64_t incident, const UserId& actor)
 }
 
 void ExpertService::RefreshIndex() {
-  store::ExpertRepository experts(db_);
-  std::string fingerprint = experts.HistoryFingerprint();
-  if (cache_->built && fingerprint == cache_->fingerprint) {
+  if (index_ != nullptr &&
+      (index_built_elsewhere_ ||
+       index_->fingerprint == store::ExpertRepository(db_).HistoryFingerprint())) {
     return;
   }
-  const std::vector<store::Person> people = store::PeopleRepository(db_).Active();
-  cache_->history = ToRecords(GatherHistory(db_), people);
-  std::vector<ef::Person> indexed;
-  cache_->people.clear();
-  for (const store::Person& person : people) {
-    indexed.push_back(IndexPerson(person, settings_.routing.default_capacity));
-    cache_->people.emplace(person.user.str(), person);
-  }
-  cache_->index = std::make_unique<ef::ExpertIndex>(std::move(indexed), cache_->history);
-  cache_->fingerprint = std::move(fingerprint);
-  cache_->built = true;
-  spdlog::info("event=experts.index_built people={} records={}", cache_->index->PersonCount(),
-               cache_->index->RecordCount());
+  index_ = SnapshotOf(db_, settings_);
 }
 
 Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::size_t size) {
@@ -220,14 +258,14 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
 
     // People in the channel now are not proposed; ask for enough to drop them.
     const std::set<std::string> present = PresentMembers(db_, swarm->id);
-    const ef::Ranking first = cache_->index->Rank(shortlist.query, size + present.size());
+    shortlist.index = index_;
+    const ef::Ranking first = index_->index->Rank(shortlist.query, size + present.size());
     const std::map<UserId, int> load = store::ExpertRepository(db_).OpenLoad();
-    std::unordered_set<std::string> chosen;
     for (const ef::Candidate& candidate : first.candidates) {
       if (present.contains(candidate.person_id) || shortlist.people.size() >= size) {
         continue;
       }
-      const store::Person& stored = cache_->people.at(candidate.person_id);
+      const store::Person& stored = index_->people.at(candidate.person_id);
       ef::Person person = IndexPerson(stored, settings_.routing.default_capacity);
       const auto it = load.find(stored.user);
       person.open_items = it == load.end() ? 0 : it->second;
@@ -236,13 +274,7 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
                               ? ef::Presence::kAway
                               : ef::Presence::kActive;
       }
-      chosen.insert(person.id);
       shortlist.people.push_back(std::move(person));
-    }
-    for (const ef::HistoryRecord& record_row : cache_->history) {
-      if (chosen.contains(record_row.resolver)) {
-        shortlist.history.push_back(record_row);
-      }
     }
     return shortlist;
   });
@@ -251,7 +283,6 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
 Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
                                          const std::map<std::string, SlackProfile>& profiles) {
   std::vector<ef::Person> people;
-  std::unordered_set<std::string> kept;
   for (ef::Person& person : shortlist.people) {
     const auto it = profiles.find(person.id);
     if (it != profiles.end()) {
@@ -264,25 +295,24 @@ Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
       }
       person.utc_offset = it->second.utc_offset;
     }
-    kept.insert(person.id);
     people.push_back(std::move(person));
   }
-  // The index would take a resolver it doesn't know for a person: keep only
-  // the records of the people still on the list.
-  std::erase_if(shortlist.history,
-                [&](const ef::HistoryRecord& record) { return !kept.contains(record.resolver); });
-  const std::size_t count = people.size();
-  // The second pass ranks the shortlist again, now with presence, local time
-  // and load, over the history of the people on it.
-  const ef::ExpertIndex index(std::move(people), shortlist.history);
-  const ef::Ranking ranking = index.Rank(shortlist.query, count);
+  // The second pass ranks the shortlist again in the same index, now with
+  // presence, local time and load.
+  const ef::ExpertIndex& index = *shortlist.index->index;
+  const ef::Ranking ranking = index.RankAmong(shortlist.query, people.size(), people);
 
   ExpertList list;
   list.needed_skills = shortlist.query.needed_skills;
-  list.history_records = shortlist.history.size();
+  list.history_records = index.RecordCount();
   std::vector<store::ProposedExpert> proposal;
   std::set<std::string> covered;
   for (const ef::Candidate& candidate : ranking.candidates) {
+    // Someone with neither a matching skill nor matching history would only
+    // pad the list, and a decline would move on to them.
+    if (!candidate.has_evidence) {
+      continue;
+    }
     proposal.push_back({UserId(candidate.person_id), JoinReasons(candidate.reasons)});
     if (list.experts.size() < settings_.shown) {
       list.experts.push_back({UserId(candidate.person_id), candidate.reasons});

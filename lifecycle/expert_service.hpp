@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -16,6 +17,7 @@
 #include "lifecycle/routing.hpp"
 #include "store/database.hpp"
 #include "store/expert_repository.hpp"
+#include "store/people_repository.hpp"
 
 namespace swarmbot::lifecycle {
 
@@ -36,12 +38,30 @@ struct SlackProfile {
 // The first pass of a ranking, made from the store alone: the incident, the
 // people worth asking Slack about (best first; nobody already in the swarm),
 // and everything the second pass needs.
+// The ranking's picture of history and people at one moment. Requests share
+// it while a newer one is built; it is read-only once made.
+struct ExpertIndexSnapshot {
+  std::string fingerprint;  // store::ExpertRepository::HistoryFingerprint when read
+  std::unique_ptr<const expertfinder::ExpertIndex> index;
+  std::unordered_map<std::string, store::Person> people;  // by user id
+};
+
+// Reads the history and people list from `db` (in one read transaction) and
+// builds the index. Slow for a big history: swarmbot runs it off the thread
+// that answers Slack, on a connection of its own.
+std::shared_ptr<const ExpertIndexSnapshot> BuildExpertIndex(store::Database& db,
+                                                            const ExpertSettings& settings);
+// The same through a new read-only connection to the SQLite file `path`.
+// Throws SQLite::Exception when the file can't be read.
+std::shared_ptr<const ExpertIndexSnapshot> BuildExpertIndex(const std::string& path,
+                                                            const ExpertSettings& settings);
+
 struct ExpertShortlist {
   std::int64_t incident = 0;
   ChannelId channel;  // the swarm channel
   expertfinder::Query query;
   std::vector<expertfinder::Person> people;
-  std::vector<expertfinder::HistoryRecord> history;  // the records they resolved
+  std::shared_ptr<const ExpertIndexSnapshot> index;  // the one the first pass used
 };
 
 struct ShownExpert {
@@ -51,7 +71,9 @@ struct ShownExpert {
 
 // The list a `/swarm experts` posts.
 struct ExpertList {
-  std::vector<ShownExpert> experts;  // best first, at most ExpertSettings::shown
+  // Best first, at most ExpertSettings::shown, and only people with a matching
+  // skill or matching history: possibly fewer, possibly none.
+  std::vector<ShownExpert> experts;
   std::vector<std::string> needed_skills;
   std::vector<std::string> uncovered_skills;  // needed, and nobody shown has them
   std::size_t history_records = 0;
@@ -73,6 +95,9 @@ struct InvitationAnswer {
 // inviting them one at a time, moving on when someone declines or doesn't
 // answer. Ranking is expertfinder::ExpertIndex over the history gathered
 // here; the index is cached and rebuilt only when the history changed.
+// By default Shortlist rebuilds it in place; with SetIndexBuiltElsewhere the
+// caller builds and installs it (off the answering thread) and Shortlist
+// ranks with the one installed, even if history moved on since.
 class ExpertService {
  public:
   // A field longer than this in an imported record is refused.
@@ -92,6 +117,15 @@ class ExpertService {
 
   // First pass, from the store: the best `size` people not in the swarm now.
   Result<ExpertShortlist> Shortlist(std::int64_t incident, std::size_t size);
+  // The store's fingerprint now, and whether the installed index matches it.
+  Result<std::string> IndexFingerprint();
+  bool IndexCurrent(const std::string& fingerprint) const;
+  bool HasIndex() const { return index_ != nullptr; }
+  void InstallIndex(std::shared_ptr<const ExpertIndexSnapshot> index);
+  void SetIndexBuiltElsewhere(bool elsewhere) { index_built_elsewhere_ = elsewhere; }
+  // The SQLite file behind the store; empty for an in-memory one.
+  std::string StoreFile() const;
+
   // Second pass with what Slack said of each shortlisted person; records the
   // ranked list (so declines can move down it) and a timeline entry.
   Result<ExpertList> Finish(ExpertShortlist shortlist,
@@ -126,16 +160,16 @@ class ExpertService {
   Status QueueResponse(const std::string& response_url, const std::string& body);
 
  private:
-  struct Cache;
-
-  // Rebuilds the cached index when the store's history fingerprint moved.
+  // Rebuilds the cached index when the store's history fingerprint moved, or
+  // when there is none yet.
   void RefreshIndex();
   Result<std::optional<UserId>> AskNext(const store::Invitation& after, std::string_view why);
 
   store::Database& db_;
   const Clock& clock_;
   ExpertSettings settings_;
-  std::unique_ptr<Cache> cache_;
+  std::shared_ptr<const ExpertIndexSnapshot> index_;
+  bool index_built_elsewhere_ = false;
 };
 
 // Every history row the finder learns from, in one place: imported tickets,

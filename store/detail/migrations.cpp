@@ -636,9 +636,15 @@ ALTER TABLE broadcasts ADD COLUMN stopped_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
-                                 kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
-                                 kVersion11, kVersion12, kVersion13, kVersion14, kVersion15};
+// The Expert Finder checks whether history moved before each ranking; with
+// this index the newest import stamp is a lookup, not a scan of every row.
+constexpr std::string_view kVersion16 = R"sql(
+CREATE INDEX expert_history_imported_at ON expert_history (imported_at);
+)sql";
+
+constexpr std::array kMigrations{
+    kVersion1, kVersion2,  kVersion3,  kVersion4,  kVersion5,  kVersion6,  kVersion7,  kVersion8,
+    kVersion9, kVersion10, kVersion11, kVersion12, kVersion13, kVersion14, kVersion15, kVersion16};
 
 }  // namespace
 

@@ -316,6 +316,62 @@ TEST(ExpertIndex, AwayOffHoursOrLoadedPeopleDrop) {
   EXPECT_EQ(first_for(loaded), "bo");
 }
 
+std::vector<HistoryRecord> CodesAndLogins() {
+  return {Record("H-1", 1, "voucher code refused in the basket", "ana"),
+          Record("H-2", 2, "session expires during login", "bo"),
+          Record("H-3", 3, "voucher code counted twice", "ana")};
+}
+
+TEST(ExpertIndexTies, PeopleWithEqualScoresComeInIdOrderWhateverTheFileOrder) {
+  const std::vector<HistoryRecord> history = {Record("H-1", 1, "voucher code refused", "ana")};
+  const ExpertIndex one({Named("ana"), Named("zoe"), Named("max"), Named("amy")}, history);
+  const ExpertIndex other({Named("amy"), Named("max"), Named("ana"), Named("zoe")}, history);
+  const Query query = Asking("printer jammed");
+  EXPECT_EQ(Ids(one.Rank(query, 4)), Ids(other.Rank(query, 4)));
+  const auto order = Ids(one.Rank(query, 4));
+  ASSERT_EQ(order.size(), 4u);
+  // The three without history score alike, so they go by id.
+  EXPECT_THAT(std::vector<std::string>(order.begin() + 1, order.end()),
+              ElementsAre("amy", "max", "zoe"));
+}
+
+TEST(ExpertIndexEvidence, AMatchingSkillOrMatchingHistoryIsEvidenceAndNothingElseIs) {
+  Person di = Named("di");
+  di.presence = Presence::kActive;
+  di.open_items = 0;
+  di.capacity = 3;
+  const ExpertIndex index({Named("ana"), Named("bo"), Named("cy", {{"payments", 3}}), di},
+                          CodesAndLogins());
+  const Ranking ranking = index.Rank(Asking("voucher code refused", {"payments"}), 4);
+  ASSERT_EQ(ranking.candidates.size(), 4u);
+  for (const Candidate& candidate : ranking.candidates) {
+    const bool expected = candidate.person_id == "ana" || candidate.person_id == "cy";
+    EXPECT_EQ(candidate.has_evidence, expected) << candidate.person_id;
+  }
+}
+
+TEST(ExpertIndexAmong, RanksOnlyTheGivenPeopleWithTheirAvailabilityAndTheIndexHistory) {
+  const ExpertIndex index({Named("ana"), Named("bo"), Named("cy")}, CodesAndLogins());
+  const Query query = Asking("voucher code refused");
+  Person away = Named("ana");
+  away.presence = Presence::kAway;
+  const Ranking ranking = index.RankAmong(query, 5, {away, Named("bo"), Named("nobody")});
+  EXPECT_THAT(Ids(ranking), UnorderedElementsAre("ana", "bo"));
+  const auto ana = std::find_if(ranking.candidates.begin(), ranking.candidates.end(),
+                                [](const Candidate& c) { return c.person_id == "ana"; });
+  ASSERT_NE(ana, ranking.candidates.end());
+  EXPECT_THAT(ana->reasons, Contains("away"));
+  EXPECT_THAT(ana->reasons, Contains(HasSubstr("H-3")));
+  // Without overrides it scores exactly as Rank does.
+  const Ranking same = index.RankAmong(query, 3, {Named("ana"), Named("bo"), Named("cy")});
+  const Ranking all = index.Rank(query, 3);
+  ASSERT_EQ(Ids(same), Ids(all));
+  for (std::size_t i = 0; i < all.candidates.size(); ++i) {
+    EXPECT_DOUBLE_EQ(same.candidates[i].score, all.candidates[i].score);
+  }
+  EXPECT_LT(ana->score, all.candidates[0].score);
+}
+
 TEST(Metrics, FollowTheReadmeDefinitions) {
   // Ranks 1, 2, 4, 0 (unknown); the last two are in the tail.
   const Metrics m = ComputeMetrics({1, 2, 4, 0}, {false, false, true, true});

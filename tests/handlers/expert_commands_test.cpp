@@ -180,6 +180,21 @@ TEST_F(ExpertCommandsTest, TheListShowsReasonsAnInviteButtonEachAndUncoveredSkil
   EXPECT_NE(context.find("12 past records"), std::string::npos);
 }
 
+TEST_F(ExpertCommandsTest, AListWithNobodyToProposeSaysNobodyHasEvidenceAndHowToInvite) {
+  store::Incident incident;
+  incident.number = 1;
+  incident.subject = "Printer jams";
+  lifecycle::ExpertList list;
+  list.needed_skills = {"printers"};
+  list.uncovered_skills = {"printers"};
+  const std::string text = json::serialize(ExpertListMessage(incident, list).ToObject());
+  EXPECT_NE(text.find("Nobody outside this channel has a matching skill or past work"),
+            std::string::npos);
+  EXPECT_NE(text.find("/swarm invite @person"), std::string::npos);
+  EXPECT_NE(text.find("Nobody above covers: *printers*"), std::string::npos);
+  EXPECT_EQ(text.find("Invite\""), std::string::npos) << "no buttons without people";
+}
+
 TEST_F(ExpertCommandsTest, TheInvitationHasAcceptAndDeclineAndTheAnswerReplacesThem) {
   store::Incident incident;
   incident.number = 1;

@@ -121,6 +121,32 @@ TEST_F(ExpertServiceTest, ADeactivatedPersonIsLeftOut) {
   EXPECT_EQ(std::count(shown.begin(), shown.end(), "USOFIA"), 0);
 }
 
+TEST_F(ExpertServiceTest, OnlyPeopleWithAMatchingSkillOrMatchingHistoryAreProposed) {
+  // Dev has capacity and is free, but neither a needed skill nor past work
+  // like this incident; Chen's only record is about card payments.
+  AddPerson("UDEV", "Dev", {{"networking", 3}});
+  const ExpertList list = Propose();
+  const auto shown = Shown(list);
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), "UDEV"), 0);
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), "UCHEN"), 0);
+  EXPECT_LT(shown.size(), 5u) << "fewer than five have evidence, so fewer are shown";
+  for (const auto& proposed : store::ExpertRepository(*db_).Proposal(incident_)) {
+    EXPECT_NE(proposed.user.str(), "UDEV")
+        << "a decline never moves on to someone without evidence";
+  }
+}
+
+TEST_F(ExpertServiceTest, NobodyIsProposedWhenNobodyHasEvidence) {
+  const std::int64_t printer = NewIncident("Printer on the third floor jams");
+  ASSERT_TRUE(swarms_.Start({printer, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.RecordChannel(printer, ChannelId("CPRINT"), "inc-2-printer"));
+  auto shortlist = experts_.Shortlist(printer, 15);
+  ASSERT_TRUE(shortlist);
+  const ExpertList list = experts_.Finish(std::move(*shortlist), {}).value();
+  EXPECT_TRUE(list.experts.empty());
+  EXPECT_TRUE(store::ExpertRepository(*db_).Proposal(printer).empty());
+}
+
 TEST_F(ExpertServiceTest, TheIndexIsRebuiltWhenHistoryChanges) {
   const std::size_t before = Propose().history_records;
   Import({{"old-5", "FEAST20 discount code expired early", "Sofia"}});

@@ -1,0 +1,167 @@
+// The Expert Finder's index is built off the thread that answers Slack: that
+// thread keeps answering while a build runs, a later request ranks with the
+// previous index meanwhile, and two rebuilds never run at once.
+#include "handlers/detail/expert_index_builder.hpp"
+
+#include <atomic>
+#include <functional>
+#include <future>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "common/clock.hpp"
+#include "lifecycle/incident_service.hpp"
+#include "lifecycle/swarm_service.hpp"
+#include "store/database.hpp"
+#include "store/people_repository.hpp"
+#include "tests/support/testing.hpp"
+
+namespace swarmbot::handlers::detail {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+class ExpertIndexBuilderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::Person sofia;
+    sofia.user = UserId("USOFIA");
+    sofia.display_name = "Sofia";
+    sofia.skills = {{"promotions", 5}};
+    store::PeopleRepository(*db_).Upsert(sofia, clock_.Now());
+    AddHistory("old-1", "SPRING10 discount code rejected at checkout");
+    lifecycle::DeclareInput in;
+    in.subject = "FEAST25 discount code fails";
+    in.impact = store::Level::kHigh;
+    in.urgency = store::Level::kMedium;
+    incident_ = incidents_.Declare(in, UserId("UMARA")).value().number;
+    ASSERT_TRUE(swarms_.Start({incident_, {}, {}}, UserId("UMARA")));
+    ASSERT_TRUE(swarms_.RecordChannel(incident_, ChannelId("CSWARM"), "inc-1-feast25"));
+  }
+
+  void AddHistory(const std::string& id, const std::string& title) {
+    ASSERT_TRUE(experts_.ImportHistory({{id, clock_.Now() - 24h, title, title, {}, "Sofia"}}));
+  }
+
+  // Holds every build on the worker thread until Release(); tells the io
+  // thread when a build has started.
+  void HoldBuilds() {
+    builder_.SetBeforeBuild([this] {
+      asio::post(io_, [this] { ++builds_entered_; });
+      released_.wait();
+    });
+  }
+  void Release() {
+    if (!released_once_) {
+      released_once_ = true;
+      release_.set_value();
+    }
+  }
+  // A failed test must not leave the worker held: the builder joins it.
+  void TearDown() override { Release(); }
+
+  // Runs the io thread's handlers until `done`, bounded by kTestTimeout.
+  bool RunUntil(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + swarmbot::testing::kTestTimeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_one_until(deadline);
+    }
+    return done();
+  }
+
+  void Ensure(bool& finished) {
+    asio::co_spawn(
+        io_,
+        [this, &finished]() -> asio::awaitable<void> {
+          co_await builder_.Ensure();
+          finished = true;
+        },
+        asio::detached);
+  }
+
+  // A request that finds nothing to wait for, or waits for the first index.
+  bool EnsureAndWait() {
+    bool finished = false;
+    Ensure(finished);
+    return RunUntil([&] { return finished; });
+  }
+
+  std::size_t RecordsRanked() {
+    auto shortlist = experts_.Shortlist(incident_, 5);
+    EXPECT_TRUE(shortlist);
+    return shortlist ? shortlist->index->index->RecordCount() : 0;
+  }
+
+  swarmbot::testing::TempDir dir_;
+  std::unique_ptr<store::Database> db_ =
+      store::Database::Open((dir_ / "swarmbot.db").string()).value();
+  FakeClock clock_;
+  lifecycle::IncidentService incidents_{*db_, clock_, {}};
+  lifecycle::SwarmService swarms_{*db_, clock_};
+  lifecycle::ExpertService experts_{*db_, clock_, {}};
+  asio::io_context io_{1};
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  bool released_once_ = false;
+  int builds_entered_ = 0;
+  std::int64_t incident_ = 0;
+  ExpertIndexBuilder builder_{experts_};
+};
+
+TEST_F(ExpertIndexBuilderTest, TheThreadKeepsAnsweringWhileTheFirstIndexIsBuilt) {
+  HoldBuilds();
+  bool ready = false;
+  Ensure(ready);
+  ASSERT_TRUE(RunUntil([&] { return builds_entered_ == 1; }));
+  // An unrelated command, answered on the io thread while the build is held.
+  bool answered = false;
+  asio::post(io_, [&] {
+    auto status = incidents_.StatusOf(incident_);
+    answered = status && status->incident.subject == "FEAST25 discount code fails";
+  });
+  ASSERT_TRUE(RunUntil([&] { return answered; }));
+  EXPECT_FALSE(ready) << "the first request waits for an index";
+  EXPECT_FALSE(experts_.HasIndex());
+  Release();
+  ASSERT_TRUE(RunUntil([&] { return ready; }));
+  EXPECT_TRUE(experts_.HasIndex());
+  EXPECT_EQ(RecordsRanked(), 1u);
+  EXPECT_EQ(builder_.builds_started(), 1);
+}
+
+TEST_F(ExpertIndexBuilderTest, ALaterRequestRanksWithThePreviousIndexWhileOneRebuildRuns) {
+  ASSERT_TRUE(EnsureAndWait());
+  EXPECT_EQ(RecordsRanked(), 1u);
+
+  AddHistory("old-2", "Promo code applies twice to the basket");
+  HoldBuilds();
+  bool second = false;
+  bool third = false;
+  Ensure(second);
+  Ensure(third);
+  ASSERT_TRUE(RunUntil([&] { return second && third && builds_entered_ == 1; }));
+  // Neither waited for the rebuild, and only one rebuild started.
+  EXPECT_EQ(builder_.builds_started(), 2);
+  EXPECT_EQ(RecordsRanked(), 1u);
+
+  Release();
+  const auto fingerprint = experts_.IndexFingerprint().value();
+  ASSERT_TRUE(RunUntil([&] { return experts_.IndexCurrent(fingerprint); }));
+  EXPECT_EQ(RecordsRanked(), 2u);
+  EXPECT_EQ(builder_.builds_started(), 2);
+}
+
+TEST_F(ExpertIndexBuilderTest, AnUnchangedHistoryIsNotRebuilt) {
+  ASSERT_TRUE(EnsureAndWait());
+  ASSERT_TRUE(EnsureAndWait());
+  EXPECT_EQ(builder_.builds_started(), 1);
+}
+
+}  // namespace
+}  // namespace swarmbot::handlers::detail
