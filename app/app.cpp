@@ -20,6 +20,7 @@
 #include "app/mail_worker.hpp"
 #include "app/people_import.hpp"
 #include "bot/delivery_filter.hpp"
+#include "bot/event_retry.hpp"
 #include "bot/http_endpoint.hpp"
 #include "bot/outbox_worker.hpp"
 #include "bot/socket_mode_client.hpp"
@@ -175,9 +176,11 @@ class Server {
                                                     .user_token = config.user_token}),
         worker_(io_.get_executor(), outbox_, clock_,
                 [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); }),
+        events_(io_.get_executor(),
+                [this](const InboundRequest& request) { return Dispatch(request); }),
         endpoint_(
             io_.get_executor(), clock_, filter_,
-            [this](const InboundRequest& request) { return Dispatch(request); },
+            [this](const InboundRequest& request) { return events_.Handle(request); },
             bot::HttpEndpointOptions{
                 .address = config.http_listen,
                 .port = config.http_port,
@@ -272,6 +275,7 @@ class Server {
     const handlers::Settings settings = HandlerSettings(config_, identity);
     router_.emplace(db_, clock_, settings);
     effects_.emplace(db_, clock_, settings);
+    effects_->WarmUp(io_.get_executor());
     RefreshRoleGroups(settings);
 
     try {
@@ -293,7 +297,7 @@ class Server {
     if (config_.mode == config::Mode::kSocket) {
       socket_mode_.emplace(
           io_.get_executor(), api_, filter_,
-          [this](const InboundRequest& request) { return Dispatch(request); },
+          [this](const InboundRequest& request) { return events_.Handle(request); },
           bot::SocketModeOptions{.app_token = config_.app_token, .ca_file = config_.ca_file});
       Spawn("socket_mode", RunSocketMode());
     }
@@ -359,6 +363,7 @@ class Server {
       socket_mode_->Stop();
     }
     startup_timer_.cancel();
+    events_.Stop();
     if (serving_) {
       endpoint_.Stop();
       worker_.Stop();
@@ -388,6 +393,7 @@ class Server {
   std::optional<handlers::EffectRunner> effects_;  // likewise
   bot::WebApiClient api_;
   bot::OutboxWorker worker_;
+  bot::EventRetry events_;  // between the transports and Dispatch
   bot::HttpEndpoint endpoint_;
   std::optional<bot::SocketModeClient> socket_mode_;
   // Progress updates it queues are performed by the outbox worker, woken on

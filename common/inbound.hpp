@@ -20,6 +20,9 @@ struct InboundRequest {
 // ack's `payload`. Empty means a bare acknowledgement.
 struct InboundReply {
   std::string body_json;
+  // Handling an event failed for a reason that passes (the store was busy)
+  // and kept nothing: handling it again later may succeed.
+  bool retry_later = false;
 };
 
 }  // namespace swarmbot

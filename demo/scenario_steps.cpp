@@ -2,8 +2,10 @@
 // site banner, the emergency change and its approval, closing everything, and
 // the customer e-mail. The steps' order lives in the walkthrough and the e2e
 // test; these are the things people do in them.
+#include <algorithm>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -36,6 +38,16 @@ bool Names(const std::string& text, const std::string& number) {
     }
   }
   return false;
+}
+
+// A form field as the person filling it sees it ("change_title" → "title"),
+// as the declare form's fields are narrated.
+std::string FieldName(std::string block) {
+  if (block.starts_with("change_")) {
+    block.erase(0, std::string_view("change_").size());
+  }
+  std::replace(block.begin(), block.end(), '_', ' ');
+  return block;
 }
 
 }  // namespace
@@ -149,7 +161,8 @@ std::string Scenario::FillChangeForm(
   });
   std::string filled;
   for (const auto& [block, values] : fields) {
-    filled += (filled.empty() ? "" : "; ") + block + ": " + (values.empty() ? "" : values[0]);
+    filled +=
+        (filled.empty() ? "" : "; ") + FieldName(block) + ": " + (values.empty() ? "" : values[0]);
   }
   narrate_("  the change form opens; they set " + filled + ", and they submit it");
   auto ack = slack.FillAndSubmitView(who, view_id, fields);

@@ -54,6 +54,14 @@ class EffectRunner {
 
   boost::asio::awaitable<Status> Run(store::OutboxItem item, SlackApi& api);
 
+  // Work worth starting before the first request, on `executor`: the Expert
+  // Finder's index.
+  void WarmUp(boost::asio::any_io_executor executor) {
+    expert_effects_.WarmUp(std::move(executor));
+  }
+  // For tests.
+  detail::ExpertIndexBuilder& expert_index() { return expert_effects_.index(); }
+
  private:
   struct Job;
 

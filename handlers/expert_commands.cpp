@@ -32,10 +32,10 @@ std::string InvitationStateText(store::InvitationState state) {
     case store::InvitationState::kAccepted:
       return "You already accepted this invitation.";
     case store::InvitationState::kDeclined:
-      return "You already declined this invitation; the next person was asked.";
+      return "You already declined this invitation.";
     case store::InvitationState::kExpired:
-      return "This invitation expired and the next person was asked. If you can still help, "
-             "ask in the swarm channel or have someone run `/swarm invite @you`.";
+      return "This invitation expired. If you can still help, ask in the swarm channel or have "
+             "someone run `/swarm invite @you`.";
     case store::InvitationState::kOpen:
       break;
   }
@@ -163,8 +163,13 @@ void ExpertCommands::AnswerClick(const detail::FlatJson& payload, const std::str
     Answer(payload, InvitationStateText(answered->invitation.state));
     return;
   }
-  Answer(payload, accept ? "Thank you! Adding you to the swarm channel now."
-                         : "Thanks for letting us know; the next person will be asked.");
+  if (accept) {
+    Answer(payload, "Thank you! Adding you to the swarm channel now.");
+  } else if (answered->next) {
+    Answer(payload, "Thanks for letting us know; the next person on the list is being asked.");
+  } else {
+    Answer(payload, "Thanks for letting us know. Nobody else is left on the list to ask.");
+  }
 }
 
 void ExpertCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {

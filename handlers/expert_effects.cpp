@@ -1,8 +1,10 @@
 #include "handlers/expert_effects.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +26,36 @@ using detail::PostOnce;
 // How many people the first pass hands to the second, per person shown:
 // enough that a few away or deactivated people still leave a full list.
 constexpr std::size_t kShortlistFactor = 3;
+
+// A proposal waiting for an index build is queued again after this delay,
+// doubling up to the cap: a small history is built in a moment, a big one
+// in seconds, and the list shouldn't lag long behind either.
+constexpr std::chrono::milliseconds kFirstIndexPoll{50};
+constexpr std::chrono::milliseconds kIndexPollCap{500};
+// The proposal's own arguments while it waits: the build it waits for, and
+// how often it has looked.
+constexpr std::string_view kArgIndexBuild = "index_build";
+constexpr std::string_view kArgIndexPolls = "index_polls";
+
+// Queues the proposal again behind the index build `build`, so that the
+// outbox goes on with other effects meanwhile.
+Status WaitForIndex(detail::Services& services, const store::OutboxItem& item, std::int64_t build) {
+  const std::int64_t polls = detail::NumberArg(item, kArgIndexPolls).value_or(0);
+  const auto delay = std::min(
+      kFirstIndexPoll * (std::int64_t{1} << std::min<std::int64_t>(polls, 8)), kIndexPollCap);
+  FormFields args;
+  for (const auto& field : item.args) {
+    if (field.first != kArgIndexBuild && field.first != kArgIndexPolls) {
+      args.push_back(field);
+    }
+  }
+  args.emplace_back(kArgIndexBuild, std::to_string(build));
+  args.emplace_back(kArgIndexPolls, std::to_string(polls + 1));
+  if (polls == 0) {
+    spdlog::info("event=experts.waiting_for_index stream={} build={}", item.stream, build);
+  }
+  return services.experts.ProposeLater(item, args, delay);
+}
 
 // Logs a permanent failure on the incident's timeline; passes retryable ones.
 Status Fail(detail::Services& services, std::int64_t incident, std::string_view what,
@@ -106,8 +138,13 @@ awaitable<Status> ExpertEffects::Propose(store::OutboxItem& item, SlackApi& api)
   if (!incident) {
     co_return MakeError(Errc::kInternal, "experts.propose without an incident");
   }
+  const auto index_build = detail::NumberArg(item, kArgIndexBuild);
+  const auto executor = co_await boost::asio::this_coro::executor;
+  const auto readiness = index_->Check(executor, index_build.value_or(0));
+  if (!readiness.ready) {
+    co_return WaitForIndex(services_, item, readiness.wait_for);
+  }
   const std::size_t size = services_.experts.settings().shown * kShortlistFactor;
-  co_await index_->Ensure();
   auto shortlist = services_.experts.Shortlist(*incident, size);
   if (!shortlist) {
     // The swarm was archived or the incident closed meanwhile: nothing to post.
@@ -223,7 +260,10 @@ awaitable<Status> ExpertEffects::UpdateAsk(store::OutboxItem& item, SlackApi& ap
     co_return status.error();
   }
   const ChannelId swarm_channel = status->swarm ? status->swarm->channel_id : ChannelId();
-  json::object args = AnsweredInvitationMessage(status->incident, asked, swarm_channel).ToObject();
+  // Queued before the next person was known to be asked: then it is unknown.
+  const bool next_asked = !FormValue(item.args, effect::kArgNext).value_or("").empty();
+  json::object args =
+      AnsweredInvitationMessage(status->incident, asked, swarm_channel, next_asked).ToObject();
   args["channel"] = asked.dm_channel.str();
   args["ts"] = asked.dm_ts.str();
   auto updated = co_await detail::CallSlack(api, "chat.update", args);

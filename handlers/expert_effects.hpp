@@ -3,6 +3,7 @@
 #include <memory>
 #include <string_view>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "common/result.hpp"
@@ -19,7 +20,9 @@ namespace swarmbot::handlers {
 //   thread, see detail::ExpertIndexBuilder): the store's shortlist first, then
 //   users.getPresence and users.info (time zone, deactivated) for each person
 //   on it, then posts the list in the swarm channel. A failed look-up counts
-//   as unknown; a retryable one retries the effect.
+//   as unknown; a retryable one retries the effect. While the index it needs
+//   is being built (none yet, or the store changed since), the proposal is
+//   queued again a little later instead, and other effects go on.
 // - experts.ask opens a DM with the invitee and posts the invitation with
 //   Accept / Decline. When Slack refuses the DM for good (a deactivated user),
 //   the invitation expires at once and the next person is asked.
@@ -38,6 +41,10 @@ class ExpertEffects {
   }
 
   boost::asio::awaitable<Status> Run(store::OutboxItem& item, SlackApi& api);
+
+  // Starts building the index now (at start-up), so the first request rarely waits.
+  void WarmUp(boost::asio::any_io_executor executor) { index_->Refresh(std::move(executor)); }
+  detail::ExpertIndexBuilder& index() { return *index_; }
 
  private:
   boost::asio::awaitable<Status> Propose(store::OutboxItem& item, SlackApi& api);

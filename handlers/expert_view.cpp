@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "handlers/mrkdwn.hpp"
+#include "lifecycle/incident_states.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -83,14 +84,14 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
                                 : std::string("The swarm");
   message.Section(asker + " asks you to join " + ChannelMention(channel) + " for *" +
                   Title(incident) + "* (P" + std::to_string(incident.priority) + ", " +
-                  std::string(store::Name(incident.state)) + ").");
+                  lifecycle::StateLabel(incident.state) + ").");
   if (!invitation.reasons.empty()) {
     message.Section("*Why you:* " + EscapeMrkdwn(invitation.reasons));
   }
   const std::string id = std::to_string(invitation.id);
   message.SectionWithButton("Join the swarm channel now.", "Accept", kExpertAcceptActionId, id);
-  message.SectionWithButton("Can't help right now? The next person will be asked.", "Decline",
-                            kExpertDeclineActionId, id);
+  message.SectionWithButton("Can't help right now? Say so, and the swarm can look further.",
+                            "Decline", kExpertDeclineActionId, id);
   message.Context(
       {"No answer within " + std::to_string(timeout.count()) + " minutes counts as a decline."});
   return message;
@@ -98,20 +99,22 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
 
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
-                                       const ChannelId& channel) {
+                                       const ChannelId& channel, bool next_asked) {
+  const std::string then =
+      next_asked ? " The next person on the list was asked." : " Nobody else is left on the list.";
   std::string outcome;
   switch (invitation.state) {
     case store::InvitationState::kAccepted:
       outcome = "You accepted; you are being added to " + ChannelMention(channel) + ".";
       break;
     case store::InvitationState::kDeclined:
-      outcome = "You declined; thanks for saying so. The next person is being asked.";
+      outcome = "You declined; thanks for saying so." + then;
       break;
     case store::InvitationState::kExpired:
       outcome = incident.state == store::IncidentState::kClosed
                     ? store::IncidentNumberText(incident.number) +
                           " is closed, so no answer is needed. Thank you all the same."
-                    : "This invitation expired without an answer; the next person was asked.";
+                    : "This invitation expired without an answer." + then;
       break;
     case store::InvitationState::kOpen:
       outcome = "Waiting for your answer.";

@@ -29,10 +29,11 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
 BlockMessage InvitationMessage(const store::Incident& incident, const store::Invitation& invitation,
                                const ChannelId& channel, std::chrono::minutes timeout);
 
-// The same message once answered: the outcome, no buttons.
+// The same message once answered: the outcome, no buttons. `next_asked`:
+// whether someone else was asked after a decline or silence.
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
-                                       const ChannelId& channel);
+                                       const ChannelId& channel, bool next_asked);
 
 // What the swarm channel is told about an answer (mrkdwn); `next` is who
 // was asked next after a decline or silence, if anyone.

@@ -90,7 +90,7 @@ InboundReply Router::Handle(const InboundRequest& request) {
       case InboundKind::kSlashCommand:
         return {HandleCommand(request.payload_json)};
       case InboundKind::kEvent:
-        return {HandleEvent(request.payload_json)};
+        return HandleEvent(request.payload_json);
       case InboundKind::kInteractive:
         return {HandleInteractive(request.payload_json)};
     }
@@ -148,50 +148,56 @@ std::string Router::HandleCommand(std::string_view payload_json) {
                        "`. " + HelpText(""));
 }
 
-std::string Router::HandleEvent(std::string_view payload_json) {
+InboundReply Router::HandleEvent(std::string_view payload_json) {
   auto payload = detail::FlattenJson(payload_json, 2);
   if (!payload) {
     spdlog::warn("event=event.malformed detail=\"{}\"", payload.error().detail);
     return {};
   }
-  const std::string type = payload->StringOr("type");
-  if (type == "url_verification") {
+  if (payload->StringOr("type") == "url_verification") {
     // bot/ answers this itself; echoing it here keeps a misrouted one harmless.
-    return boost::json::serialize(
-        boost::json::object{{"challenge", payload->StringOr("challenge")}});
+    return {
+        boost::json::serialize(boost::json::object{{"challenge", payload->StringOr("challenge")}})};
   }
-  const std::string event_type = payload->StringOr("event.type");
+  const Status recorded = RecordEvent(*payload, payload_json);
+  // Nothing was kept; the transport hands the event over again later.
+  return {.body_json = {}, .retry_later = !recorded && recorded.error().Retryable()};
+}
+
+Status Router::RecordEvent(const detail::FlatJson& payload, std::string_view payload_json) {
+  const std::string event_type = payload.StringOr("event.type");
   if (event_type == "subteam_members_changed" || event_type == "subteam_updated") {
     // Role groups' members changed in Slack: read them again.
-    if (auto queued =
-            services_.approvals.QueueRoleRefresh(services_.settings.incident_manager_groups);
-        !queued) {
+    auto queued = services_.approvals.QueueRoleRefresh(services_.settings.incident_manager_groups);
+    if (!queued) {
       spdlog::error("event=roles.refresh_failed detail=\"{}\"", queued.error().detail);
     }
-    return {};
+    return queued;
   }
-  if (HandleSwarmTimelineEvent(services_, event_type, payload_json)) {
-    return {};
+  if (auto timeline = HandleSwarmTimelineEvent(services_, event_type, payload_json)) {
+    return *timeline;
   }
-  const ChannelId channel(payload->StringOr("event.channel"));
-  const UserId user(payload->StringOr("event.user"));
+  const ChannelId channel(payload.StringOr("event.channel"));
+  const UserId user(payload.StringOr("event.user"));
   const bool membership =
       event_type == "member_joined_channel" || event_type == "member_left_channel";
   if (!membership) {
     spdlog::debug("event=event.ignored type={} own={}", event_type,
-                  IsOwnMessage(*payload, services_.settings));
+                  IsOwnMessage(payload, services_.settings));
     return {};
   }
   if (user.empty() || channel.empty() || user == services_.settings.bot_user_id) {
     return {};
   }
-  const auto at = EventTime(payload->StringOr("event.event_ts"));
+  const auto at = EventTime(payload.StringOr("event.event_ts"));
   auto recorded = event_type == "member_joined_channel"
                       ? services_.swarms.MemberJoined(channel, user, at)
                       : services_.swarms.MemberLeft(channel, user, at);
   if (!recorded) {
     spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, recorded.error().detail);
-  } else if (*recorded) {
+    return recorded.error();
+  }
+  if (*recorded) {
     spdlog::info("event=swarm.{} incident={} user={}",
                  event_type == "member_joined_channel" ? "member_joined" : "member_left",
                  store::IncidentNumberText(**recorded), user.str());

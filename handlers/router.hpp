@@ -8,6 +8,7 @@
 #include "handlers/approval_buttons.hpp"
 #include "handlers/case_commands.hpp"
 #include "handlers/change_commands.hpp"
+#include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/incident_commands.hpp"
 #include "handlers/knowledge_commands.hpp"
@@ -47,7 +48,10 @@ class Router {
 
  private:
   std::string HandleCommand(std::string_view payload_json);
-  std::string HandleEvent(std::string_view payload_json);
+  // An event's reply asks for a retry when recording it failed for a reason
+  // that passes (see InboundReply::retry_later).
+  InboundReply HandleEvent(std::string_view payload_json);
+  Status RecordEvent(const detail::FlatJson& payload, std::string_view payload_json);
   std::string HandleInteractive(std::string_view payload_json);
   // The declare modal's submissions; other views are acknowledged bare.
   std::string HandleViewSubmission(std::string_view payload_json);

@@ -50,11 +50,11 @@ std::optional<lifecycle::MarkedMessage> ReadMark(const detail::FlatJson& payload
 // A person's message in a swarm channel is counted for the closing summary;
 // its text isn't kept. Edits, joins, topic changes and bots' posts have a
 // subtype or a bot_id and don't count.
-void CountMessage(detail::Services& services, std::string_view payload_json) {
+Status CountMessage(detail::Services& services, std::string_view payload_json) {
   auto payload = detail::FlattenJson(payload_json, 2);
   if (!payload) {
     spdlog::warn("event=event.malformed type=message detail=\"{}\"", payload.error().detail);
-    return;
+    return {};
   }
   const std::string subtype = payload->StringOr("event.subtype");
   const UserId user(payload->StringOr("event.user"));
@@ -62,29 +62,35 @@ void CountMessage(detail::Services& services, std::string_view payload_json) {
   const bool counts = subtype.empty() || subtype == "thread_broadcast" || subtype == "file_share";
   if (!counts || user.empty() || channel.empty() || user == services.settings.bot_user_id ||
       !payload->StringOr("event.bot_id").empty()) {
-    return;
+    return {};
   }
-  if (auto counted = services.swarms.CountMessage(channel, user); !counted) {
+  auto counted = services.swarms.CountMessage(channel, user);
+  if (!counted) {
     spdlog::error("event=event.failed type=message detail=\"{}\"", counted.error().detail);
+    return counted.error();
   }
+  return {};
 }
 
 // Someone archived a channel in Slack; a swarm's is recorded as archived.
-void ChannelArchived(detail::Services& services, std::string_view event_type,
-                     std::string_view payload_json) {
+Status ChannelArchived(detail::Services& services, std::string_view event_type,
+                       std::string_view payload_json) {
   auto payload = detail::FlattenJson(payload_json, 2);
   if (!payload) {
     spdlog::warn("event=event.malformed type={} detail=\"{}\"", event_type, payload.error().detail);
-    return;
+    return {};
   }
   auto archived = services.swarms.ChannelArchived(ChannelId(payload->StringOr("event.channel")),
                                                   EventTime(payload->StringOr("event.event_ts")));
   if (!archived) {
     spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, archived.error().detail);
-  } else if (*archived) {
+    return archived.error();
+  }
+  if (*archived) {
     spdlog::info("event=swarm.archived_in_slack incident={} user={}",
                  store::IncidentNumberText(**archived), payload->StringOr("event.user"));
   }
+  return {};
 }
 
 }  // namespace
@@ -116,38 +122,39 @@ std::optional<Clock::TimePoint> EventTime(std::string_view event_ts) {
   return Clock::TimePoint(std::chrono::milliseconds(seconds * 1000 + millis));
 }
 
-bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
-                              std::string_view payload_json) {
+std::optional<Status> HandleSwarmTimelineEvent(detail::Services& services,
+                                               std::string_view event_type,
+                                               std::string_view payload_json) {
   if (event_type == "message") {
-    CountMessage(services, payload_json);
-    return true;
+    return CountMessage(services, payload_json);
   }
   if (event_type == "channel_archive" || event_type == "group_archive") {
-    ChannelArchived(services, event_type, payload_json);
-    return true;
+    return ChannelArchived(services, event_type, payload_json);
   }
   const bool pinned = event_type == "pin_added";
   if (!pinned && event_type != "reaction_added") {
-    return false;
+    return std::nullopt;
   }
   auto payload = detail::FlattenJson(payload_json, kEventDepth);
   if (!payload) {
     spdlog::warn("event=event.malformed type={} detail=\"{}\"", event_type, payload.error().detail);
-    return true;
+    return Status{};
   }
   auto mark = ReadMark(*payload, services.settings, pinned);
   if (!mark) {
     spdlog::debug("event=event.ignored type={}", event_type);
-    return true;
+    return Status{};
   }
   auto added = services.swarms.AddMarkedMessage(*mark);
   if (!added) {
     spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, added.error().detail);
-  } else if (*added) {
+    return Status(added.error());
+  }
+  if (*added) {
     spdlog::info("event=swarm.{} incident={} user={}", pinned ? "message_pinned" : "message_marked",
                  store::IncidentNumberText(**added), mark->by.str());
   }
-  return true;
+  return Status{};
 }
 
 }  // namespace swarmbot::handlers

@@ -19,10 +19,13 @@ namespace swarmbot::handlers {
 // (not stored) for the closing summary, and `channel_archive` or
 // `group_archive` of a swarm channel records the swarm as archived.
 //
-// Returns false when `event_type` is none of these, so the router may go on.
-// (Joins and leaves are the router's; they are ordered by EventTime.)
-bool HandleSwarmTimelineEvent(detail::Services& services, std::string_view event_type,
-                              std::string_view payload_json);
+// Returns nothing when `event_type` is none of these, so the router may go
+// on; else how recording it went (a malformed or ignored event is OK, a
+// store failure is the error, logged here). (Joins and leaves are the
+// router's; they are ordered by EventTime.)
+std::optional<Status> HandleSwarmTimelineEvent(detail::Services& services,
+                                               std::string_view event_type,
+                                               std::string_view payload_json);
 
 // The time a Slack ts or event_ts ("1733370000.000200") stands for, to the
 // millisecond; nothing for an empty or malformed one.

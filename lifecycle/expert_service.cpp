@@ -226,6 +226,15 @@ Status ExpertService::RequestExperts(std::int64_t incident, const UserId& actor)
   });
 }
 
+Status ExpertService::ProposeLater(const store::OutboxItem& item, const FormFields& args,
+                                   std::chrono::milliseconds delay) {
+  return InTransaction(db_, "propose_later", [&]() -> Status {
+    const auto now = clock_.Now();
+    store::Outbox(db_).EnqueueAt(item.stream, item.kind, args, now, now + delay);
+    return {};
+  });
+}
+
 void ExpertService::RefreshIndex() {
   if (index_ != nullptr &&
       (index_built_elsewhere_ ||
@@ -344,6 +353,13 @@ Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
 
 namespace {
 
+// Whether `user` may still be asked: an import of the people list that left
+// them out deactivated them. Someone the list never knew isn't refused.
+bool StillActive(store::Database& db, const UserId& user) {
+  const auto person = store::PeopleRepository(db).Find(user);
+  return !person || person->active;
+}
+
 Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& clock,
                                               const ExpertSettings& settings, std::int64_t incident,
                                               const UserId& invitee, const std::string& asked_by) {
@@ -352,6 +368,12 @@ Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& 
     return swarm.error();
   }
   const std::string who = PersonName(db, invitee);
+  if (!StillActive(db, invitee)) {
+    return MakeError(Errc::kConflict, "no longer active",
+                     who +
+                         " is no longer on swarmbot's people list, so they can't be invited. "
+                         "`/swarm experts` makes a fresh list.");
+  }
   if (PresentMembers(db, swarm->id).contains(invitee.str())) {
     return MakeError(Errc::kConflict, "already in the swarm",
                      who + " is already in #" + swarm->channel_name + ".");
@@ -416,7 +438,8 @@ void EnqueueAnswered(store::Database& db, const store::Invitation& invitation, C
                      const std::optional<UserId>& next) {
   const std::string id = std::to_string(invitation.id);
   detail::EnqueueEffect(db, invitation.incident, effect::kUpdateAsk, now,
-                        {{std::string(effect::kArgInvitation), id}});
+                        {{std::string(effect::kArgInvitation), id},
+                         {std::string(effect::kArgNext), next ? next->str() : ""}});
   detail::EnqueueEffect(db, invitation.incident, effect::kTellExpertAnswer, now,
                         {{std::string(effect::kArgInvitation), id},
                          {std::string(effect::kArgNext), next ? next->str() : ""}});
@@ -443,7 +466,7 @@ Result<std::optional<UserId>> ExpertService::AskNext(const store::Invitation& af
     skip.insert(earlier.invitee.str());
   }
   for (const store::ProposedExpert& proposed : experts.Proposal(after.incident)) {
-    if (skip.contains(proposed.user.str())) {
+    if (skip.contains(proposed.user.str()) || !StillActive(db_, proposed.user)) {
       continue;
     }
     auto invited = InviteInTransaction(db_, clock_, settings_, after.incident, proposed.user,
@@ -485,10 +508,11 @@ Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& us
       experts.SetInvitationState(id, store::InvitationState::kAccepted, now);
       store::TimelineRepository(db_).Append(invitation->incident, now, user.str(),
                                             "expert_accepted", "Accepted the invitation to help");
+      answer.invitation = experts.FindInvitation(id).value();
+      // The channel hears "accepted and is joining" before the join itself.
+      EnqueueAnswered(db_, answer.invitation, now, std::nullopt);
       detail::EnqueueEffect(db_, invitation->incident, effect::kInvite, now,
                             {{std::string(effect::kArgUsers), user.str()}});
-      answer.invitation = experts.FindInvitation(id).value();
-      EnqueueAnswered(db_, answer.invitation, now, std::nullopt);
       return answer;
     }
     experts.SetInvitationState(id, store::InvitationState::kDeclined, now);

@@ -17,6 +17,7 @@
 #include "lifecycle/routing.hpp"
 #include "store/database.hpp"
 #include "store/expert_repository.hpp"
+#include "store/outbox.hpp"
 #include "store/people_repository.hpp"
 
 namespace swarmbot::lifecycle {
@@ -115,6 +116,12 @@ class ExpertService {
   // what to do.
   Status RequestExperts(std::int64_t incident, const UserId& actor);
 
+  // Queues experts.propose `item` once more on its stream with `args`, due
+  // after `delay`: the proposal waits for an index build without holding up
+  // the outbox.
+  Status ProposeLater(const store::OutboxItem& item, const FormFields& args,
+                      std::chrono::milliseconds delay);
+
   // First pass, from the store: the best `size` people not in the swarm now.
   Result<ExpertShortlist> Shortlist(std::int64_t incident, std::size_t size);
   // The store's fingerprint now, and whether the installed index matches it.
@@ -133,7 +140,8 @@ class ExpertService {
 
   // The Invite button or the next candidate: a DM with Accept / Decline and
   // a timer. kConflict when the person is already in the swarm or has an open
-  // invitation to it, or the swarm is archived.
+  // invitation to it, is no longer active on the people list, or the swarm is
+  // archived. Moving down the list after a decline skips inactive people too.
   Result<store::Invitation> Invite(std::int64_t incident, const UserId& invitee,
                                    const UserId& asked_by);
   // Accept or Decline by `user`. kForbidden for anyone but the invitee;

@@ -5,7 +5,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -25,27 +24,50 @@ ExpertIndexBuilder::~ExpertIndexBuilder() {
   pool_.join();  // a build in progress finishes; its result is dropped
 }
 
-awaitable<void> ExpertIndexBuilder::Ensure() {
-  std::string path = experts_.StoreFile();
-  if (path.empty()) {
-    co_return;
+ExpertIndexBuilder::Readiness ExpertIndexBuilder::Check(asio::any_io_executor executor,
+                                                        std::int64_t waiting_for) {
+  if (experts_.StoreFile().empty()) {
+    return {};
   }
+  const std::int64_t planned = builds_started_ + (build_again_ ? 1 : 0);
+  if (waiting_for > 0 && waiting_for <= planned) {
+    if (builds_finished_ >= waiting_for) {
+      return {};
+    }
+    return {false, waiting_for};
+  }
+  // A first check, or one queued by an earlier run of swarmbot.
   const auto fingerprint = experts_.IndexFingerprint();
   if (!fingerprint || experts_.IndexCurrent(*fingerprint)) {
-    co_return;  // a store failure is Shortlist's to report
+    return {};  // a store failure is Shortlist's to report
   }
-  const auto executor = co_await asio::this_coro::executor;
-  if (!building_) {
-    building_ = true;
-    asio::co_spawn(executor, Rebuild(std::move(path)), asio::detached);
+  return {false, BuildAfterNow(executor)};
+}
+
+void ExpertIndexBuilder::Refresh(asio::any_io_executor executor) {
+  if (experts_.StoreFile().empty()) {
+    return;
   }
-  if (experts_.HasIndex()) {
-    co_return;  // rank with the previous index while the new one is built
+  const auto fingerprint = experts_.IndexFingerprint();
+  if (fingerprint && !experts_.IndexCurrent(*fingerprint)) {
+    BuildAfterNow(executor);
   }
-  asio::steady_timer wait(executor, asio::steady_timer::time_point::max());
-  waiters_.push_back(&wait);
-  boost::system::error_code woken;
-  co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+}
+
+std::int64_t ExpertIndexBuilder::BuildAfterNow(const asio::any_io_executor& executor) {
+  if (building_) {
+    build_again_ = true;
+    return builds_started_ + 1;
+  }
+  StartBuild(executor);
+  return builds_started_;
+}
+
+void ExpertIndexBuilder::StartBuild(const asio::any_io_executor& executor) {
+  building_ = true;
+  build_again_ = false;
+  ++builds_started_;
+  asio::co_spawn(executor, Rebuild(experts_.StoreFile(), builds_started_), asio::detached);
 }
 
 namespace {
@@ -61,10 +83,9 @@ awaitable<Snapshot> Build(std::string path, lifecycle::ExpertSettings settings,
 
 }  // namespace
 
-awaitable<void> ExpertIndexBuilder::Rebuild(std::string path) {
+awaitable<void> ExpertIndexBuilder::Rebuild(std::string path, std::int64_t number) {
   const std::weak_ptr<int> alive = alive_;
-  ++builds_started_;
-  spdlog::info("event=experts.index_build_started");
+  spdlog::info("event=experts.index_build_started build={}", number);
   const auto started = std::chrono::steady_clock::now();
   Snapshot built;
   try {
@@ -72,23 +93,24 @@ awaitable<void> ExpertIndexBuilder::Rebuild(std::string path) {
         pool_, Build(std::move(path), experts_.settings(), before_build_), asio::use_awaitable);
   } catch (const std::exception& e) {
     // Shortlist then builds in place, as a store without a file does.
-    spdlog::error("event=experts.index_build_failed error=\"{}\"", e.what());
+    spdlog::error("event=experts.index_build_failed build={} error=\"{}\"", number, e.what());
   }
   if (alive.expired()) {
     co_return;
   }
   if (built) {
     experts_.InstallIndex(built);
-    spdlog::info("event=experts.index_installed ms={}",
+    spdlog::info("event=experts.index_installed build={} ms={}", number,
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count());
   }
   building_ = false;
-  for (asio::steady_timer* waiter : waiters_) {
-    waiter->cancel();
+  builds_finished_ = number;
+  if (build_again_) {
+    const auto executor = co_await asio::this_coro::executor;
+    StartBuild(executor);
   }
-  waiters_.clear();
 }
 
 }  // namespace swarmbot::handlers::detail

@@ -1,6 +1,9 @@
 #include "handlers/effect_runner.hpp"
 
+#include <chrono>
 #include <deque>
+#include <functional>
+#include <future>
 #include <map>
 #include <set>
 
@@ -13,12 +16,15 @@
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "store/outbox.hpp"
+#include "store/people_repository.hpp"
+#include "tests/support/testing.hpp"
 
 namespace swarmbot::handlers {
 namespace {
 
 namespace json = boost::json;
 using boost::asio::awaitable;
+using namespace std::chrono_literals;
 
 Error SlackError(std::string code) {
   Error e = MakeError(Errc::kSlackError, "slack said " + code);
@@ -739,6 +745,186 @@ TEST_F(EffectRunnerTest, RefusesAnItemItDoesNotKnow) {
   EXPECT_EQ(status.error().code, Errc::kInternal);
   item.args = {};
   EXPECT_EQ(RunOne(item).error().code, Errc::kInternal);
+}
+
+// experts.propose over a store in a file, where the Expert Finder's index is
+// built on a worker thread. Items run one at a time, as OutboxWorker runs them,
+// on an io_context that lives as long as the runner.
+class ExpertProposalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    slack_.AddChannel("incident-managers", "UADMIN", false, "CIM");
+    AddPerson("USOFIA", "Sofia");
+    AddPerson("UOMAR", "Omar");
+    AddPerson("UCHEN", "Chen");
+    AddHistory("old-1", "FEAST10 discount code rejected at checkout", "Sofia");
+    AddHistory("old-2", "SPRING discount code rejected for some baskets", "Omar");
+    Declare("FEAST25 discount code rejected at checkout");
+    ASSERT_TRUE(swarms_.Start({1, {}, {}}, UserId("UPRIYA")));
+    ASSERT_TRUE(RunDueItems());
+    ASSERT_TRUE(Swarm());
+  }
+
+  void TearDown() override { Release(); }
+
+  void AddPerson(const std::string& user, const std::string& name) {
+    store::Person person;
+    person.user = UserId(user);
+    person.display_name = name;
+    store::PeopleRepository(*db_).Upsert(person, clock_.Now());
+  }
+
+  void AddHistory(const std::string& id, const std::string& title, const std::string& expert) {
+    ASSERT_TRUE(experts_.ImportHistory({{id, clock_.Now() - 24h, title, title, {}, expert}}));
+  }
+
+  void Declare(const std::string& subject) {
+    lifecycle::DeclareInput in;
+    in.subject = subject;
+    in.impact = store::Level::kHigh;
+    ASSERT_TRUE(incidents_.Declare(in, UserId("UMARA")));
+  }
+
+  FakeSlack::Channel* Swarm() {
+    for (auto& [id, channel] : slack_.channels) {
+      if (channel.name.starts_with("inc-1-")) {
+        return &channel;
+      }
+    }
+    return nullptr;
+  }
+
+  // The experts lists posted in the swarm channel, oldest first, as JSON.
+  std::vector<std::string> Lists() {
+    std::vector<std::string> lists;
+    for (const auto& message : Swarm()->messages) {
+      const json::value* text = message.if_contains("text");
+      if (text != nullptr && *text == "Experts for INC-1") {
+        lists.push_back(json::serialize(message));
+      }
+    }
+    return lists;
+  }
+
+  // Holds every index build on its worker thread until Release().
+  void HoldBuilds() {
+    runner_.expert_index().SetBeforeBuild([this] { released_.wait(); });
+  }
+  void Release() {
+    if (!released_once_) {
+      released_once_ = true;
+      release_.set_value();
+    }
+  }
+
+  // Runs the io_context until `done`, bounded by kTestTimeout.
+  bool RunIoUntil(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + swarmbot::testing::kTestTimeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_one_until(deadline);
+    }
+    return done();
+  }
+
+  // Performs every item due now, one at a time. False when one of them
+  // didn't finish: it held up the outbox.
+  bool RunDueItems() {
+    store::Outbox outbox(*db_);
+    while (auto item = outbox.ClaimNext(clock_.Now())) {
+      std::optional<Status> result;
+      boost::asio::co_spawn(io_, runner_.Run(*item, slack_),
+                            [&](std::exception_ptr error, Status status) {
+                              if (error) {
+                                std::rethrow_exception(error);
+                              }
+                              result = std::move(status);
+                            });
+      if (!RunIoUntil([&] { return result.has_value(); })) {
+        ADD_FAILURE() << item->kind << " of " << item->stream << " held up the outbox";
+        return false;
+      }
+      if (!*result) {
+        ADD_FAILURE() << item->kind << " failed: " << result->error().detail;
+        outbox.MarkFailed(item->id, result->error().detail, clock_.Now());
+      } else {
+        outbox.MarkDone(item->id, clock_.Now());
+      }
+    }
+    return true;
+  }
+
+  // Asks for experts and lets time pass until a new list is posted.
+  std::string AskForExperts() {
+    const std::size_t before = Lists().size();
+    EXPECT_TRUE(experts_.RequestExperts(1, UserId("UPRIYA")));
+    const bool posted = RunIoUntil([&] {
+      clock_.Advance(1s);
+      return RunDueItems() && Lists().size() > before;
+    });
+    EXPECT_TRUE(posted) << "no new experts list";
+    return posted ? Lists().back() : std::string();
+  }
+
+  static bool Has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  }
+
+  swarmbot::testing::TempDir dir_;
+  std::unique_ptr<store::Database> db_ =
+      store::Database::Open((dir_ / "swarmbot.db").string()).value();
+  FakeClock clock_;
+  lifecycle::IncidentService incidents_{*db_, clock_};
+  lifecycle::SwarmService swarms_{*db_, clock_};
+  lifecycle::ExpertService experts_{*db_, clock_, {}};
+  Settings settings_{ChannelId("CIM"), {}, "swarmbot", UserId(), ""};
+  EffectRunner runner_{*db_, clock_, settings_};
+  FakeSlack slack_;
+  boost::asio::io_context io_{1};
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  bool released_once_ = false;
+};
+
+// Check 7, B1: the first /swarm experts after a start held up every
+// incident's Slack updates while the index was built; a P1's announcement waited.
+TEST_F(ExpertProposalTest, OtherIncidentsEffectsGoOnWhileTheIndexIsBuilt) {
+  HoldBuilds();
+  ASSERT_TRUE(experts_.RequestExperts(1, UserId("UPRIYA")));
+  Declare("Checkout down for everyone");
+  ASSERT_TRUE(RunDueItems());
+  const auto& managers = slack_.channels["CIM"].messages;
+  ASSERT_EQ(managers.size(), 2u) << "INC-2 was announced while the index was being built";
+  EXPECT_TRUE(Has(json::serialize(managers[1]), "INC-2"));
+  EXPECT_TRUE(Lists().empty());
+
+  Release();
+  const bool posted = RunIoUntil([&] {
+    clock_.Advance(1s);
+    return RunDueItems() && !Lists().empty();
+  });
+  ASSERT_TRUE(posted) << "the list came once the index was built";
+  EXPECT_TRUE(Has(Lists().front(), "INC-1 USOFIA"));
+}
+
+// Check 7, B4: the next /swarm experts after a people import still
+// proposed someone the import had deactivated.
+TEST_F(ExpertProposalTest, SomeoneDeactivatedByAPeopleImportIsNotProposedNextTime) {
+  ASSERT_TRUE(Has(AskForExperts(), "INC-1 UOMAR"));
+  store::PeopleRepository(*db_).DeactivateAllExcept({UserId("USOFIA"), UserId("UCHEN")},
+                                                    clock_.Now());
+  const std::string list = AskForExperts();
+  EXPECT_FALSE(Has(list, "UOMAR")) << list;
+  EXPECT_TRUE(Has(list, "INC-1 USOFIA")) << list;
+}
+
+// Check 7, B4: after a history import added the only evidence for someone,
+// the next request still said nobody else had matching past work.
+TEST_F(ExpertProposalTest, HistoryImportedSinceTheLastListCountsForTheNextRequest) {
+  ASSERT_FALSE(Has(AskForExperts(), "UCHEN"));
+  AddHistory("old-3", "FEAST25 discount code rejected at checkout again", "Chen");
+  const std::string list = AskForExperts();
+  EXPECT_TRUE(Has(list, "INC-1 UCHEN")) << list;
 }
 
 }  // namespace

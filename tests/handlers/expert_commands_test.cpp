@@ -214,11 +214,62 @@ TEST_F(ExpertCommandsTest, TheInvitationHasAcceptAndDeclineAndTheAnswerReplacesT
   EXPECT_NE(asked.find("Why you:* promotions level 5"), std::string::npos);
   invitation.state = store::InvitationState::kDeclined;
   const std::string answered = json::serialize(
-      AnsweredInvitationMessage(incident, invitation, ChannelId("CSWARM")).ToObject());
+      AnsweredInvitationMessage(incident, invitation, ChannelId("CSWARM"), true).ToObject());
   EXPECT_EQ(answered.find("experts.accept"), std::string::npos);
-  EXPECT_NE(answered.find("You declined"), std::string::npos);
+  EXPECT_NE(answered.find("You declined; thanks for saying so. The next person on the list was "
+                          "asked."),
+            std::string::npos)
+      << answered;
   EXPECT_EQ(AnswerNotice(invitation, UserId("UOMAR"), std::chrono::minutes(15)),
             "<@USOFIA> declined the invitation. Asking <@UOMAR> next.");
+}
+
+// Check 7: the invitation showed the raw state "(P1, in_progress)".
+TEST_F(ExpertCommandsTest, TheInvitationNamesTheIncidentStateInWords) {
+  store::Incident incident;
+  incident.number = 1;
+  incident.priority = 1;
+  incident.state = store::IncidentState::kInProgress;
+  incident.subject = "Checkout down";
+  store::Invitation invitation;
+  invitation.id = 7;
+  invitation.invitee = UserId("USOFIA");
+  const std::string asked = json::serialize(
+      InvitationMessage(incident, invitation, ChannelId("CSWARM"), std::chrono::minutes(15))
+          .ToObject());
+  EXPECT_NE(asked.find("(P1, in progress)"), std::string::npos) << asked;
+}
+
+// Check 7: with nobody left to ask, the DM, the click's answer and a later
+// click all said that the next person was (or would be) asked.
+TEST_F(ExpertCommandsTest, DecliningWhenNobodyIsLeftSaysSoEverywhere) {
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  const std::int64_t invitation = OnlyInvitation();
+  ClearOutbox();
+  Click("experts.decline", std::to_string(invitation), "USOFIA");
+  EXPECT_EQ(LastAnswer(), "Thanks for letting us know. Nobody else is left on the list to ask.");
+  std::optional<store::OutboxItem> update;
+  for (const auto& item : store::Outbox(*db_).Pending()) {
+    if (item.kind == lifecycle::effect::kUpdateAsk) {
+      update = item;
+    }
+  }
+  ASSERT_TRUE(update);
+  EXPECT_EQ(FormValue(update->args, lifecycle::effect::kArgNext), std::optional<std::string>(""));
+  store::Incident incident;
+  incident.number = 1;
+  store::Invitation declined;
+  declined.state = store::InvitationState::kDeclined;
+  const std::string edited = json::serialize(
+      AnsweredInvitationMessage(incident, declined, ChannelId("CSWARM"), false).ToObject());
+  EXPECT_NE(edited.find("You declined; thanks for saying so. Nobody else is left on the list."),
+            std::string::npos)
+      << edited;
+  EXPECT_EQ(edited.find("next person"), std::string::npos) << edited;
+
+  ClearOutbox();
+  Click("experts.decline", std::to_string(invitation), "USOFIA");
+  EXPECT_EQ(LastAnswer(), "You already declined this invitation.");
 }
 
 }  // namespace

@@ -1,14 +1,12 @@
 // The Expert Finder's index is built off the thread that answers Slack: that
-// thread keeps answering while a build runs, a later request ranks with the
-// previous index meanwhile, and two rebuilds never run at once.
+// thread keeps answering while a build runs, a request after a change waits
+// for the rebuild (without blocking), and two rebuilds never run at once.
 #include "handlers/detail/expert_index_builder.hpp"
 
 #include <atomic>
 #include <functional>
 #include <future>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
@@ -75,21 +73,14 @@ class ExpertIndexBuilderTest : public ::testing::Test {
     return done();
   }
 
-  void Ensure(bool& finished) {
-    asio::co_spawn(
-        io_,
-        [this, &finished]() -> asio::awaitable<void> {
-          co_await builder_.Ensure();
-          finished = true;
-        },
-        asio::detached);
+  ExpertIndexBuilder::Readiness Check(std::int64_t waiting_for = 0) {
+    return builder_.Check(io_.get_executor(), waiting_for);
   }
 
-  // A request that finds nothing to wait for, or waits for the first index.
-  bool EnsureAndWait() {
-    bool finished = false;
-    Ensure(finished);
-    return RunUntil([&] { return finished; });
+  // Checks, and waits on the io thread for the build it names, if any.
+  bool CheckAndWait() {
+    const auto first = Check();
+    return first.ready || RunUntil([&] { return Check(first.wait_for).ready; });
   }
 
   std::size_t RecordsRanked() {
@@ -116,8 +107,9 @@ class ExpertIndexBuilderTest : public ::testing::Test {
 
 TEST_F(ExpertIndexBuilderTest, TheThreadKeepsAnsweringWhileTheFirstIndexIsBuilt) {
   HoldBuilds();
-  bool ready = false;
-  Ensure(ready);
+  const auto first = Check();
+  EXPECT_FALSE(first.ready) << "there is no index yet";
+  EXPECT_EQ(first.wait_for, 1);
   ASSERT_TRUE(RunUntil([&] { return builds_entered_ == 1; }));
   // An unrelated command, answered on the io thread while the build is held.
   bool answered = false;
@@ -126,40 +118,60 @@ TEST_F(ExpertIndexBuilderTest, TheThreadKeepsAnsweringWhileTheFirstIndexIsBuilt)
     answered = status && status->incident.subject == "FEAST25 discount code fails";
   });
   ASSERT_TRUE(RunUntil([&] { return answered; }));
-  EXPECT_FALSE(ready) << "the first request waits for an index";
+  EXPECT_FALSE(Check(first.wait_for).ready);
   EXPECT_FALSE(experts_.HasIndex());
   Release();
-  ASSERT_TRUE(RunUntil([&] { return ready; }));
+  ASSERT_TRUE(RunUntil([&] { return Check(first.wait_for).ready; }));
   EXPECT_TRUE(experts_.HasIndex());
   EXPECT_EQ(RecordsRanked(), 1u);
   EXPECT_EQ(builder_.builds_started(), 1);
 }
 
-TEST_F(ExpertIndexBuilderTest, ALaterRequestRanksWithThePreviousIndexWhileOneRebuildRuns) {
-  ASSERT_TRUE(EnsureAndWait());
+// Check 7, B4: the request that noticed new history ranked with the old index.
+TEST_F(ExpertIndexBuilderTest, ARequestAfterAChangeWaitsForTheRebuild) {
+  ASSERT_TRUE(CheckAndWait());
   EXPECT_EQ(RecordsRanked(), 1u);
 
   AddHistory("old-2", "Promo code applies twice to the basket");
   HoldBuilds();
-  bool second = false;
-  bool third = false;
-  Ensure(second);
-  Ensure(third);
-  ASSERT_TRUE(RunUntil([&] { return second && third && builds_entered_ == 1; }));
-  // Neither waited for the rebuild, and only one rebuild started.
-  EXPECT_EQ(builder_.builds_started(), 2);
-  EXPECT_EQ(RecordsRanked(), 1u);
+  const auto second = Check();
+  const auto third = Check();
+  EXPECT_FALSE(second.ready);
+  EXPECT_EQ(second.wait_for, 2);
+  EXPECT_EQ(third.wait_for, 3) << "the running build may have read the store before";
+  ASSERT_TRUE(RunUntil([&] { return builds_entered_ == 1; }));
+  EXPECT_EQ(builder_.builds_started(), 2) << "one rebuild at a time";
+  EXPECT_FALSE(Check(second.wait_for).ready);
 
   Release();
-  const auto fingerprint = experts_.IndexFingerprint().value();
-  ASSERT_TRUE(RunUntil([&] { return experts_.IndexCurrent(fingerprint); }));
+  ASSERT_TRUE(RunUntil([&] { return Check(third.wait_for).ready; }));
+  EXPECT_TRUE(Check(second.wait_for).ready);
   EXPECT_EQ(RecordsRanked(), 2u);
-  EXPECT_EQ(builder_.builds_started(), 2);
+  EXPECT_EQ(builder_.builds_started(), 3);
+}
+
+TEST_F(ExpertIndexBuilderTest, AStoreThatKeepsChangingDoesNotStarveARequest) {
+  ASSERT_TRUE(CheckAndWait());
+  AddHistory("old-2", "Promo code applies twice to the basket");
+  const auto waiting = Check();
+  ASSERT_FALSE(waiting.ready);
+  ASSERT_TRUE(RunUntil([&] { return Check(waiting.wait_for).ready; }));
+  // History moved on again, but the build this request waited for is done.
+  AddHistory("old-3", "Voucher field greyed out");
+  EXPECT_TRUE(Check(waiting.wait_for).ready);
+  EXPECT_FALSE(Check().ready) << "a new request waits for the newer history";
+}
+
+TEST_F(ExpertIndexBuilderTest, RefreshStartsABuildAheadOfTheFirstRequest) {
+  builder_.Refresh(io_.get_executor());
+  ASSERT_TRUE(RunUntil([&] { return experts_.HasIndex(); }));
+  EXPECT_TRUE(Check().ready);
+  EXPECT_EQ(builder_.builds_started(), 1);
 }
 
 TEST_F(ExpertIndexBuilderTest, AnUnchangedHistoryIsNotRebuilt) {
-  ASSERT_TRUE(EnsureAndWait());
-  ASSERT_TRUE(EnsureAndWait());
+  ASSERT_TRUE(CheckAndWait());
+  ASSERT_TRUE(CheckAndWait());
   EXPECT_EQ(builder_.builds_started(), 1);
 }
 

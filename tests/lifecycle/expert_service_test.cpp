@@ -279,6 +279,42 @@ TEST_F(ExpertServiceTest, TheSamePersonIsNotAskedTwiceWhileWaitingNorWhenAlready
   EXPECT_NE(member.error().user_message.find("already in"), std::string::npos);
 }
 
+// Check 7, B4: an Invite click on an old list DM'd someone the people
+// import had deactivated.
+TEST_F(ExpertServiceTest, SomeoneNoLongerOnThePeopleListIsNotInvited) {
+  const auto pending_before = store::Outbox(*db_).PendingCount();
+  store::PeopleRepository(*db_).DeactivateAllExcept({sofia_, priya_, UserId("UCHEN")},
+                                                    clock_.Now());
+  const auto refused = experts_.Invite(incident_, omar_, priya_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kConflict);
+  EXPECT_NE(refused.error().user_message.find("Omar is no longer on swarmbot's people list"),
+            std::string::npos)
+      << refused.error().user_message;
+  EXPECT_EQ(store::Outbox(*db_).PendingCount(), pending_before) << "nothing is sent";
+  EXPECT_TRUE(store::ExpertRepository(*db_).InvitationsFor(incident_).empty());
+}
+
+TEST_F(ExpertServiceTest, ADeclineSkipsSomeoneDeactivatedSinceTheList) {
+  const ExpertList list = Propose();
+  ASSERT_GE(list.experts.size(), 2u);
+  const UserId first = list.experts[0].user;
+  const UserId second = list.experts[1].user;
+  std::vector<UserId> keep;
+  for (const char* user : {"UPRIYA", "UOMAR", "USOFIA", "UCHEN"}) {
+    if (UserId(user) != second) {
+      keep.emplace_back(user);
+    }
+  }
+  store::PeopleRepository(*db_).DeactivateAllExcept(keep, clock_.Now());
+  const auto invitation = experts_.Invite(incident_, first, priya_).value();
+  auto declined = experts_.Answer(invitation.id, first, false).value();
+  EXPECT_NE(declined.next.value_or(UserId()), second);
+  for (const auto& asked : store::ExpertRepository(*db_).InvitationsFor(incident_)) {
+    EXPECT_NE(asked.invitee, second);
+  }
+}
+
 TEST_F(ExpertServiceTest, OnlyTheInviteeMayAnswerAndASecondClickIsNotCounted) {
   const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
   DrainOutbox();
@@ -289,10 +325,13 @@ TEST_F(ExpertServiceTest, OnlyTheInviteeMayAnswerAndASecondClickIsNotCounted) {
   auto accepted = experts_.Answer(invitation.id, sofia_, true).value();
   EXPECT_FALSE(accepted.already_answered);
   EXPECT_EQ(StateOf(invitation.id), "accepted");
+  // Check 7: the channel showed her join before "accepted the invitation".
   const auto pending = store::Outbox(*db_).Pending();
-  ASSERT_GE(pending.size(), 1u);
-  EXPECT_EQ(pending[0].kind, "swarm.invite");
-  EXPECT_EQ(FormValue(pending[0].args, "users").value_or(""), "USOFIA");
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].kind, "experts.update_ask");
+  EXPECT_EQ(pending[1].kind, "experts.tell_answer");
+  EXPECT_EQ(pending[2].kind, "swarm.invite");
+  EXPECT_EQ(FormValue(pending[2].args, "users").value_or(""), "USOFIA");
 
   const auto kinds_before = PendingKinds();
   auto again = experts_.Answer(invitation.id, sofia_, false).value();

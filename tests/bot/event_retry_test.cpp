@@ -1,0 +1,92 @@
+// Events whose handling failed for a reason that passes are handed to the
+// application again (check 7, B3: a member_joined_channel was lost while an
+// import held the store).
+#include "bot/event_retry.hpp"
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "tests/bot/bot_testing.hpp"
+
+namespace swarmbot::bot {
+namespace {
+
+using namespace std::chrono_literals;
+
+InboundRequest Event(std::string id) {
+  return {InboundKind::kEvent, R"({"type":"event_callback"})", std::move(id)};
+}
+
+class EventRetryTest : public ::testing::Test {
+ protected:
+  // The application fails the first `failures` attempts of every delivery.
+  void FailFirst(int failures, bool retryable = true) {
+    recorder_.SetReply([this, failures, retryable](const InboundRequest&) {
+      return InboundReply{{}, retryable && ++attempts_ <= failures};
+    });
+  }
+
+  InboundReply Handle(const InboundRequest& request) {
+    return io_.Invoke([&] { return retry_.Handle(request); });
+  }
+  std::size_t Waiting() {
+    return io_.Invoke([&] { return retry_.waiting(); });
+  }
+
+  testing::IoThread io_;
+  testing::Recorder recorder_;
+  int attempts_ = 0;  // touched on the io thread only
+  EventRetry retry_{io_.executor(), std::ref(recorder_),
+                    EventRetryOptions{.retry_initial = 1ms, .retry_cap = 4ms, .give_up_after = 1s}};
+};
+
+TEST_F(EventRetryTest, AnEventThatFailedForAWhileIsHandedOverAgainUntilItIsKept) {
+  FailFirst(3);
+  EXPECT_TRUE(Handle(Event("Ev1")).retry_later);
+  ASSERT_TRUE(recorder_.WaitForCount(4));
+  EXPECT_EQ(Waiting(), 0u);
+  for (const InboundRequest& request : recorder_.Requests()) {
+    EXPECT_EQ(request.delivery_id, "Ev1");
+  }
+}
+
+TEST_F(EventRetryTest, APermanentFailureIsNotRetried) {
+  FailFirst(100, /*retryable=*/false);
+  EXPECT_FALSE(Handle(Event("Ev1")).retry_later);
+  EXPECT_EQ(Waiting(), 0u);
+  EXPECT_EQ(recorder_.Count(), 1u);
+}
+
+TEST_F(EventRetryTest, CommandsAndClicksAreNotRetried) {
+  FailFirst(100);
+  Handle({InboundKind::kSlashCommand, R"({"command":"/incident"})", ""});
+  Handle({InboundKind::kInteractive, R"({"type":"block_actions"})", ""});
+  EXPECT_EQ(Waiting(), 0u);
+  EXPECT_EQ(recorder_.Count(), 2u);
+}
+
+TEST_F(EventRetryTest, AnEventIsGivenUpOnceTheBoundHasPassed) {
+  FailFirst(1'000'000);
+  EventRetry impatient(
+      io_.executor(), std::ref(recorder_),
+      EventRetryOptions{.retry_initial = 1ms, .retry_cap = 1ms, .give_up_after = 0ms});
+  io_.Invoke([&] { return impatient.Handle(Event("Ev1")); });
+  ASSERT_TRUE(recorder_.WaitForCount(2));
+  EXPECT_EQ(io_.Invoke([&] { return impatient.waiting(); }), 0u);
+  EXPECT_EQ(recorder_.Count(), 2u);
+}
+
+TEST_F(EventRetryTest, StoppingDropsTheEventsWaitingAndRetriesNothingMore) {
+  FailFirst(1'000'000);
+  Handle(Event("Ev1"));
+  io_.Invoke([&] { retry_.Stop(); });
+  EXPECT_EQ(Waiting(), 0u);
+  const std::size_t attempts = recorder_.Count();
+  Handle(Event("Ev2"));
+  EXPECT_EQ(Waiting(), 0u);
+  EXPECT_EQ(recorder_.Count(), attempts + 1);
+}
+
+}  // namespace
+}  // namespace swarmbot::bot
