@@ -37,16 +37,7 @@ class Banner : public EndToEnd {
   // pinned summary.
   ChannelId StartSwarm() {
     Type(people().priya, people().incidents, "/swarm", "start INC-1");
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty()) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({}, "the swarm channel");
   }
 
   demo::Stack::HttpResult SiteBanner(const std::string& audience, const std::string& etag = "") {

@@ -26,17 +26,7 @@ class ChangeRequest : public EndToEnd {
   ChannelId StartSwarm() {
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 " + Mention(people().dev, "dev") + " " + Mention(people().ines, "ines"));
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel with Dev and Ines", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
-            channel.HasMember(people().dev) && channel.HasMember(people().ines)) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({people().dev, people().ines}, "the swarm channel with Dev and Ines");
   }
 
   std::string OpenChange(const UserId& who, const ChannelId& where, const std::string& text,

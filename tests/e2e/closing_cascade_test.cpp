@@ -36,17 +36,7 @@ class ClosingCascade : public EndToEnd {
     const demo::TakeOut& p = people();
     Type(p.mara, p.incidents, "/swarm",
          "start INC-1 <@" + p.dev.str() + "|dev> <@" + p.ines.str() + "|ines>");
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel with Dev and Ines", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
-            channel.HasMember(p.dev) && channel.HasMember(p.ines)) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({p.dev, p.ines}, "the swarm channel with Dev and Ines");
   }
 
   // The approval request for CHG-1 in #cab, once posted.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,6 +117,23 @@ class EndToEnd : public ::testing::Test {
       return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure() << "timed out waiting for: " << what;
+  }
+
+  // INC-1's swarm channel once it exists, has its summary pinned and holds
+  // every one of `members`; empty, with the test failed, if it never does.
+  ChannelId SwarmChannelWith(const std::vector<UserId>& members, const std::string& what) {
+    ChannelId found;
+    EXPECT_TRUE(Eventually(what, [&] {
+      for (const auto& channel : slack().Channels()) {
+        const bool all_in = std::all_of(members.begin(), members.end(),
+                                        [&](const UserId& m) { return channel.HasMember(m); });
+        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() && all_in) {
+          found = channel.id;
+        }
+      }
+      return !found.empty();
+    }));
+    return found;
   }
 
   // Declares the FEAST25 incident as Mara and returns its number ("INC-1").

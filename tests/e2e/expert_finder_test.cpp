@@ -26,17 +26,7 @@ class ExpertFinder : public EndToEnd {
     scenario_->ImportHistory();
     EXPECT_EQ(DeclareFeast25(), "INC-1");
     Type(people().priya, people().incidents, "/swarm", "start INC-1");
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel with Priya in it", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
-            channel.HasMember(people().priya)) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
   }
 
   // Asks for experts in `swarm` and returns the list once posted.

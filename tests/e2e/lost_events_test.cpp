@@ -23,17 +23,7 @@ class LostEvents : public EndToEnd, public ::testing::WithParamInterface<bool> {
   ChannelId StartSwarm() {
     EXPECT_EQ(DeclareFeast25(), "INC-1");
     Type(people().priya, people().incidents, "/swarm", "start INC-1");
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel with Priya in it", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
-            channel.HasMember(people().priya)) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
   }
 
   // swarmbot's log says so. The log is the only sign that an attempt failed,

@@ -29,17 +29,7 @@ class ProblemRecord : public EndToEnd {
   ChannelId StartSwarm() {
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 <@" + people().dev.str() + "|dev>");
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel with Dev", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
-            channel.HasMember(people().dev)) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({people().dev}, "the swarm channel with Dev");
   }
 
   // Whether the bot posted a message in `channel` containing every part.

@@ -21,17 +21,7 @@ class SwarmTimeline : public EndToEnd {
   ChannelId StartSwarm() {
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 <@" + people().sofia.str() + "|sofia>");
-    ChannelId found;
-    EXPECT_TRUE(Eventually("the swarm channel", [&] {
-      for (const auto& channel : slack().Channels()) {
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() &&
-            channel.HasMember(people().sofia)) {
-          found = channel.id;
-        }
-      }
-      return !found.empty();
-    }));
-    return found;
+    return SwarmChannelWith({people().sofia}, "the swarm channel");
   }
 
   std::string Status() {
