@@ -29,7 +29,8 @@ constexpr std::size_t kWordsInReason = 3;
 constexpr double kShiftInReason = 0.25;
 
 // The features of an incident text: its words, its area prefix (which
-// carries both the component and the writer's habits) and how it is written.
+// carries both the component and the writer's habits), how it is written and
+// how it opens.
 std::vector<std::string> Features(std::string_view text) {
   std::vector<std::string> features = Tokenize(text);
   if (std::string prefix = AreaPrefix(text); !prefix.empty()) {
@@ -43,6 +44,9 @@ std::vector<std::string> Features(std::string_view text) {
   }
   for (std::string& word : FunctionWords(text)) {
     features.push_back(std::move(word));
+  }
+  for (std::string& opening : OpeningWords(text)) {
+    features.push_back(std::move(opening));
   }
   return features;
 }
@@ -123,15 +127,13 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
   }
 
   // Pass 1: each record's distinct terms with their counts.
-  std::vector<std::uint32_t> record_person;
-  std::vector<std::uint16_t> record_term_multiplicity;
-  record_person.reserve(history.size());
+  record_person_.reserve(history.size());
   record_ids_.reserve(history.size());
   record_term_offsets_.reserve(history.size() + 1);
   record_term_offsets_.push_back(0);
   std::unordered_map<std::uint32_t, std::uint16_t> counts;
   for (const HistoryRecord& record : history) {
-    record_person.push_back(PersonIndex(record.resolver));
+    record_person_.push_back(PersonIndex(record.resolver));
     record_ids_.push_back(record.id);
     counts.clear();
     for (const std::string& feature : Features(record.text)) {
@@ -148,12 +150,12 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
     const std::size_t begin = record_terms_.size();
     for (const auto& [term, count] : counts) {
       record_terms_.push_back(term);
-      record_term_multiplicity.push_back(count);
+      record_term_counts_.push_back(count);
     }
     // Sorted term ids per record make the reasons' intersections cheap.
     std::sort(record_terms_.begin() + static_cast<std::ptrdiff_t>(begin), record_terms_.end());
     for (std::size_t i = begin; i < record_terms_.size(); ++i) {
-      record_term_multiplicity[i] = counts[record_terms_[i]];
+      record_term_counts_[i] = counts[record_terms_[i]];
     }
     record_term_offsets_.push_back(static_cast<std::uint32_t>(record_terms_.size()));
   }
@@ -164,7 +166,7 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
   profile_length_.assign(person_count, 0);
   activity_.assign(person_count, 0);
   for (std::uint32_t r = 0; r < history.size(); ++r) {
-    records_by_person_[record_person[r]].push_back(r);
+    records_by_person_[record_person_[r]].push_back(r);
   }
   postings_.assign(terms_.size(), {});
   std::vector<double> scratch(terms_.size(), 0);
@@ -187,7 +189,7 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
         if (scratch[term] == 0) {
           touched.push_back(term);
         }
-        const double added = profile_weight * record_term_multiplicity[i];
+        const double added = profile_weight * record_term_counts_[i];
         scratch[term] += added;
         profile_length_[p] += added;
       }
@@ -213,7 +215,8 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
   if (people_with_history_ > 0) {
     average_profile_length_ /= people_with_history_;
   }
-  BuildAreaShifts(history, record_person, newest);
+  BuildAreaShifts(history, record_person_, newest);
+  BuildRecordPostings();
 }
 
 void ExpertIndex::BuildAreaShifts(const std::vector<HistoryRecord>& history,
@@ -245,6 +248,145 @@ void ExpertIndex::BuildAreaShifts(const std::vector<HistoryRecord>& history,
       const double shift = weights.first / shares.recent - weights.second / shares.all;
       postings.push_back(Posting{person, static_cast<float>(shift)});
     }
+  }
+}
+
+void ExpertIndex::BuildRecordPostings() {
+  const std::size_t record_count = record_ids_.size();
+  record_frequency_.assign(terms_.size(), 0);
+  record_length_.assign(record_count, 0);
+  double total_length = 0;
+  for (std::uint32_t r = 0; r < record_count; ++r) {
+    for (std::uint32_t i = record_term_offsets_[r]; i < record_term_offsets_[r + 1]; ++i) {
+      ++record_frequency_[record_terms_[i]];
+      record_length_[r] += record_term_counts_[i];
+    }
+    total_length += record_length_[r];
+  }
+  average_record_length_ = record_count > 0 ? total_length / static_cast<double>(record_count) : 0;
+  const double common = std::max(kCandidateTermShare * static_cast<double>(record_count),
+                                 static_cast<double>(kRareEnoughRecords));
+  record_postings_.assign(terms_.size(), {});
+  for (std::uint32_t r = 0; r < record_count; ++r) {
+    for (std::uint32_t i = record_term_offsets_[r]; i < record_term_offsets_[r + 1]; ++i) {
+      const std::uint32_t term = record_terms_[i];
+      if (record_frequency_[term] <= common) {
+        // The query's idf times this is the term's BM25 in the record.
+        const auto weight = static_cast<float>(RecordBm25(r, 1.0, record_term_counts_[i]));
+        record_postings_[term].push_back(RecordPosting{r, weight});
+      }
+    }
+  }
+}
+
+double ExpertIndex::RecordBm25(std::uint32_t record, double idf, std::uint16_t count) const {
+  const double length = record_length_[record] / average_record_length_;
+  return idf * count * (kBm25K1 + 1) / (count + kBm25K1 * (1 - kBm25B + kBm25B * length));
+}
+
+ExpertIndex::TermIdfs ExpertIndex::RarestFirst(TermIdfs terms) const {
+  std::sort(terms.begin(), terms.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::size_t postings = 0;
+  std::size_t kept = 0;
+  while (kept < terms.size()) {
+    const std::size_t more = record_postings_[terms[kept].first].size();
+    if (kept > 0 && postings + more > kCandidatePostings) {
+      break;
+    }
+    postings += more;
+    ++kept;
+  }
+  terms.resize(kept);
+  return terms;
+}
+
+std::vector<std::uint32_t> ExpertIndex::CandidateRecords(const TermIdfs& idf) const {
+  // The partial scores go in a dense array, because a large history makes
+  // hundreds of thousands of them; it is kept per thread and cleared where
+  // it was written.
+  thread_local std::vector<float> partial;
+  partial.resize(record_ids_.size(), 0);
+  std::vector<std::uint32_t> touched;
+  for (const auto& [term, term_idf] : RarestFirst(idf)) {
+    for (const RecordPosting& posting : record_postings_[term]) {
+      float& value = partial[posting.record];
+      if (value == 0) {
+        touched.push_back(posting.record);
+      }
+      value += static_cast<float>(term_idf) * posting.weight;
+    }
+  }
+  std::vector<std::pair<float, std::uint32_t>> scored;
+  scored.reserve(touched.size());
+  for (const std::uint32_t record : touched) {
+    scored.emplace_back(partial[record], record);
+    partial[record] = 0;
+  }
+  const std::size_t kept = std::min(kCandidateRecords, scored.size());
+  std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(kept), scored.end(),
+                   std::greater<>());
+  std::vector<std::uint32_t> records(kept);
+  for (std::size_t i = 0; i < kept; ++i) {
+    records[i] = scored[i].second;
+  }
+  return records;
+}
+
+double ExpertIndex::RecordScore(std::uint32_t record, const TermIdfs& idf) const {
+  double value = 0;
+  std::uint32_t i = record_term_offsets_[record];
+  const std::uint32_t end = record_term_offsets_[record + 1];
+  for (const auto& [term, term_idf] : idf) {
+    while (i < end && record_terms_[i] < term) {
+      ++i;
+    }
+    if (i == end) {
+      break;
+    }
+    if (record_terms_[i] == term) {
+      value += RecordBm25(record, term_idf, record_term_counts_[i]);
+    }
+  }
+  return value;
+}
+
+void ExpertIndex::AddSimilarRecords(const std::unordered_map<std::uint32_t, int>& query_terms,
+                                    std::vector<double>& score) const {
+  const double record_count = static_cast<double>(record_ids_.size());
+  if (query_terms.empty() || average_record_length_ <= 0 || params_.similar_record_weight == 0) {
+    return;
+  }
+  // Each distinct query term once, sorted to walk each record's sorted terms.
+  TermIdfs idf;
+  for (const auto& entry : query_terms) {
+    const double df = record_frequency_[entry.first];
+    idf.emplace_back(entry.first, std::log1p((record_count - df + 0.5) / (df + 0.5)));
+  }
+  std::sort(idf.begin(), idf.end());
+
+  // Candidates by the rarer terms, then each on every term; a person keeps
+  // their best two.
+  std::vector<std::pair<double, double>> best(score.size(), {0, 0});
+  double top = 0;
+  for (const std::uint32_t r : CandidateRecords(idf)) {
+    const double value = RecordScore(r, idf);
+    auto& [first, second] = best[record_person_[r]];
+    if (value > first) {
+      second = first;
+      first = value;
+    } else if (value > second) {
+      second = value;
+    }
+    top = std::max(top, value);
+  }
+  if (top <= 0) {
+    return;
+  }
+  for (std::size_t p = 0; p < score.size(); ++p) {
+    score[p] += params_.similar_record_weight *
+                (best[p].first + params_.second_record_share * best[p].second) / top;
   }
 }
 
@@ -346,6 +488,7 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
   }
 
   AddProfileBm25(query_terms, text);
+  AddSimilarRecords(query_terms, text);
   const std::string area = AreaPrefix(query.text);
   AddAreaShift(area, text);
 
@@ -482,9 +625,11 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
       candidate.reasons.push_back(*person.presence == Presence::kActive ? "available" : "away");
     }
     if (person.open_items) {
-      std::string load = fmt::format("{} open incidents/swarms", *person.open_items);
+      const int open = *person.open_items;
+      std::string load =
+          fmt::format("{} open {}", open, open == 1 ? "incident or swarm" : "incidents or swarms");
       if (person.capacity) {
-        load += fmt::format(" of {}", *person.capacity);
+        load += fmt::format(" (capacity {})", *person.capacity);
       }
       candidate.reasons.push_back(std::move(load));
     }

@@ -4,6 +4,8 @@
 #include <array>
 #include <unordered_set>
 
+#include <fmt/format.h>
+
 namespace swarmbot::expertfinder {
 namespace {
 
@@ -197,6 +199,46 @@ void AddLineMarks(std::string_view text, std::vector<std::string>& marks) {
   }
 }
 
+// The word at the start of `text`, up to the first of `ends`; `text` moves
+// past it and the one character after it.
+std::string_view NextWord(std::string_view& text, std::string_view ends) {
+  const std::size_t end = std::min(text.size(), text.find_first_of(ends));
+  const std::string_view word = text.substr(0, end);
+  text.remove_prefix(std::min(text.size(), end + 1));
+  return word;
+}
+
+// `prefix`+first twice, then `prefix`2+first_second once.
+void AddOpening(std::string_view prefix, std::string_view first, std::string_view rest,
+                std::vector<std::string>& tokens) {
+  const std::string single = std::string(prefix) + std::string(first);
+  tokens.push_back(single);
+  tokens.push_back(single);
+  const std::string_view second = NextWord(rest, "\n ");
+  tokens.push_back(fmt::format("{}2:{}_{}", prefix.substr(0, prefix.size() - 1), first, second));
+}
+
+constexpr std::size_t kLongestAreaPrefix = 30;
+constexpr std::size_t kLongestLengthBucket = 8;
+
+void AddTitleOpening(std::string_view title, std::vector<std::string>& tokens) {
+  if (title.find_first_not_of(" \t\r") == std::string_view::npos) {
+    return;
+  }
+  std::string_view rest = title;
+  if (const std::size_t colon = title.find(": "); colon < kLongestAreaPrefix) {
+    rest = title.substr(colon + 2);
+  }
+  const std::string_view first = NextWord(rest, " ");
+  if (!first.empty()) {
+    AddOpening("~v:", first, rest, tokens);
+  }
+  const auto words = static_cast<std::size_t>(std::count(title.begin(), title.end(), ' ')) + 1;
+  const std::string length = fmt::format("~len:{}", std::min(words / 2, kLongestLengthBucket));
+  tokens.push_back(length);
+  tokens.push_back(length);
+}
+
 }  // namespace
 
 std::vector<std::string> WritingMarks(std::string_view text) {
@@ -233,6 +275,22 @@ std::vector<std::string> FunctionWords(std::string_view text) {
   }
   flush();
   return words;
+}
+
+std::vector<std::string> OpeningWords(std::string_view text) {
+  std::vector<std::string> tokens;
+  const std::size_t title_end = text.find('\n');
+  const std::string_view title = text.substr(0, title_end);
+  AddTitleOpening(title, tokens);
+  if (title_end != std::string_view::npos) {
+    std::string_view description = text.substr(title_end + 1);
+    description.remove_prefix(std::min(description.size(), description.find_first_not_of("\n ")));
+    const std::string_view first = NextWord(description, "\n ");
+    if (!first.empty()) {
+      AddOpening("~b:", first, description, tokens);
+    }
+  }
+  return tokens;
 }
 
 bool IsWritingMark(std::string_view token) {

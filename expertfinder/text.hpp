@@ -32,7 +32,15 @@ std::vector<std::string> WritingMarks(std::string_view text);
 // tokens: how often a writer uses each is a habit too.
 std::vector<std::string> FunctionWords(std::string_view text);
 
-// True for a token of WritingMarks or FunctionWords, which reasons never quote.
+// How a writer opens, as '~' tokens with case and punctuation kept: the
+// title's first word and first two words after any "area: " prefix, its
+// length in pairs of words, and the description's first word and first two
+// words. Writers keep these ("Fix", "fixed", "When"); a single word or the
+// length counts twice, a pair once.
+std::vector<std::string> OpeningWords(std::string_view text);
+
+// True for a token of WritingMarks, FunctionWords or OpeningWords, which
+// reasons never quote.
 bool IsWritingMark(std::string_view token);
 
 }  // namespace swarmbot::expertfinder
