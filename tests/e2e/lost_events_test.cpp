@@ -2,6 +2,7 @@
 // held the store's write lock was acknowledged, failed with "database busy"
 // and was never handled again. Now it is handed to the handlers again once
 // the store is free, in Socket Mode and in request-URL mode alike.
+#include <chrono>
 #include <string>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -11,6 +12,8 @@
 
 namespace swarmbot::e2e {
 namespace {
+
+constexpr std::chrono::milliseconds kLockWait{10'000};
 
 bool Has(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
@@ -45,8 +48,10 @@ TEST_P(LostEvents, AJoinThatFoundTheStoreBusyIsRecordedOnceTheStoreIsFree) {
   const ChannelId swarm = StartSwarm();
   ASSERT_FALSE(swarm.empty());
   {
-    // Another process (an import, say) holds the write lock for a while.
-    SQLite::Database other(stack_->DatabaseFile().string(), SQLite::OPEN_READWRITE);
+    // Another process (an import, say) holds the write lock for a while. It
+    // waits its turn first: the bot may be writing right now.
+    SQLite::Database other(stack_->DatabaseFile().string(), SQLite::OPEN_READWRITE,
+                           static_cast<int>(kLockWait.count()));
     SQLite::Transaction held(other, SQLite::TransactionBehavior::IMMEDIATE);
     ASSERT_TRUE(slack().JoinChannel(people().sofia, swarm));
     ASSERT_TRUE(LogSays("event=event.failed type=member_joined_channel"));
@@ -58,7 +63,8 @@ TEST_P(LostEvents, AJoinThatFoundTheStoreBusyIsRecordedOnceTheStoreIsFree) {
   EXPECT_NE(first, std::string::npos) << status;
   EXPECT_EQ(status.find(joined, first + 1), std::string::npos) << "on the timeline once\n"
                                                                << status;
-  SQLite::Database reader(stack_->DatabaseFile().string(), SQLite::OPEN_READONLY);
+  SQLite::Database reader(stack_->DatabaseFile().string(), SQLite::OPEN_READONLY,
+                          static_cast<int>(kLockWait.count()));
   EXPECT_EQ(reader
                 .execAndGet("SELECT count(*) FROM swarm_members WHERE user_id = '" +
                             people().sofia.str() + "'")
