@@ -449,6 +449,11 @@ bool Emulator::WaitFor(const std::function<bool()>& predicate, std::chrono::mill
     if (predicate()) {
       return true;
     }
+    // Checked here too: a workspace that never stops changing (a predicate
+    // that itself acts, a busy bot) would otherwise keep the wait going.
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
     std::unique_lock lock(core_->mu);
     if (!core_->changed.wait_until(lock, deadline, [&] { return core_->generation != seen; })) {
       lock.unlock();

@@ -152,6 +152,17 @@ TEST_F(Driver, WaitsForAConditionSetFromAnotherThread) {
   creator.join();
 }
 
+TEST_F(Driver, AWaitEndsAtItsDeadlineEvenWhileTheWorkspaceKeepsChanging) {
+  int posted = 0;
+  EXPECT_FALSE(emulator_.WaitFor(
+      [&] {
+        Post(ws_.general.str(), "still busy " + std::to_string(++posted));
+        return false;
+      },
+      milliseconds(100)));
+  EXPECT_GT(posted, 1);
+}
+
 TEST_F(Driver, RendersAReadableTranscript) {
   app_.SetResponder([](const json::object& envelope) {
     if (envelope.at("type") == "slash_commands") {
