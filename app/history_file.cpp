@@ -1,6 +1,8 @@
 #include "app/history_file.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <optional>
@@ -201,6 +203,48 @@ class RecordHandler {
   std::string value_;
 };
 
+// The UTF-16 code unit of the JSON escape at `at` (a backslash, u and four hex
+// digits), if there is one.
+std::optional<unsigned> Utf16EscapeAt(std::string_view line, std::size_t at) {
+  if (line.substr(at, 2) != "\\u" || at + 6 > line.size()) {
+    return std::nullopt;
+  }
+  unsigned unit = 0;
+  for (const char c : line.substr(at + 2, 4)) {
+    const auto digit = std::string_view("0123456789abcdef")
+                           .find(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (digit == std::string_view::npos) {
+      return std::nullopt;
+    }
+    unit = unit * 16 + static_cast<unsigned>(digit);
+  }
+  return unit;
+}
+
+// The column of the first escape of a UTF-16 surrogate (D800 to DFFF) without
+// its other half: Boost.JSON calls that a plain syntax error.
+std::optional<std::size_t> LoneSurrogateColumn(std::string_view line) {
+  const auto low = [](std::optional<unsigned> unit) {
+    return unit && *unit >= 0xDC00 && *unit <= 0xDFFF;
+  };
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '\\') {
+      continue;
+    }
+    const auto unit = Utf16EscapeAt(line, i);
+    if (!unit) {
+      ++i;  // another escape: its letter is no backslash
+      continue;
+    }
+    const bool high = *unit >= 0xD800 && *unit <= 0xDBFF;
+    if (low(unit) || (high && !low(Utf16EscapeAt(line, i + 6)))) {
+      return i + 1;
+    }
+    i += high ? 11 : 5;
+  }
+  return std::nullopt;
+}
+
 // The record of one non-blank line, or what is wrong with its JSON.
 Result<RawRecord> ParseLine(std::string_view line) {
   json::basic_parser<RecordHandler> parser(json::parse_options{});
@@ -209,6 +253,13 @@ Result<RawRecord> ParseLine(std::string_view line) {
   RecordHandler& handler = parser.handler();
   if (!handler.problem.empty()) {
     return MakeError(Errc::kInvalidInput, "record refused", std::move(handler.problem));
+  }
+  if (const auto column = LoneSurrogateColumn(line); ec && column && *column <= used + 1) {
+    return MakeError(Errc::kInvalidInput, "lone surrogate",
+                     fmt::format("the \\u escape at column {} is half of a UTF-16 surrogate "
+                                 "pair (\\uD800 to \\uDFFF) without its other half; write the "
+                                 "character itself, or both halves of the pair",
+                                 *column));
   }
   if (ec == json::error::incomplete) {
     return MakeError(Errc::kInvalidInput, "record incomplete",
@@ -230,12 +281,53 @@ Result<RawRecord> ParseLine(std::string_view line) {
   return std::move(handler.record);
 }
 
-std::string_view Trimmed(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(' ');
-  if (first == std::string_view::npos) {
-    return {};
+// The code point of the well-formed UTF-8 sequence at `at`, and its length.
+std::pair<char32_t, std::size_t> CodePointAt(std::string_view text, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  char32_t code = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    code = (code << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
   }
-  return text.substr(first, text.find_last_not_of(' ') - first + 1);
+  return {code, length};
+}
+
+// Unicode's spaces other than U+0020, and the zero-width characters: a name
+// made of them looks blank, and one ending in them looks like another.
+bool Invisible(char32_t c) {
+  return c == 0x00A0 || c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200D) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+}
+
+// `text` (well-formed UTF-8) without the `ascii` characters and the invisible
+// ones at either end.
+std::string_view Trimmed(std::string_view text, std::string_view ascii = " ") {
+  const auto strip = [&](char32_t c) {
+    return c < 0x80 ? ascii.find(static_cast<char>(c)) != std::string_view::npos : Invisible(c);
+  };
+  while (!text.empty()) {
+    const auto [code, length] = CodePointAt(text, 0);
+    if (!strip(code)) {
+      break;
+    }
+    text.remove_prefix(length);
+  }
+  while (!text.empty()) {
+    std::size_t last = text.size() - 1;
+    while (last > 0 && (static_cast<unsigned char>(text[last]) & 0xC0) == 0x80) {
+      --last;
+    }
+    if (!strip(CodePointAt(text, last).first)) {
+      break;
+    }
+    text.remove_suffix(text.size() - last);
+  }
+  return text;
+}
+
+// Blank as free text: nothing but spaces, tabs, line breaks and invisibles.
+bool Blank(std::string_view text) {
+  return Trimmed(text, " \t\r\n").empty();
 }
 
 // A control character in `text` other than those `allowed`, as "U+000A".
@@ -279,10 +371,22 @@ int Number(std::string_view digits) {
   return n;
 }
 
+// "2026-12-05T08:00:00Z", the form a record's time takes.
+std::string UtcText(Clock::TimePoint t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day date{day};
+  const std::chrono::hh_mm_ss time{std::chrono::floor<std::chrono::seconds>(t - day)};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     time.hours().count(), time.minutes().count(), time.seconds().count());
+}
+
 // "2024-01-31T09:30:00Z", optionally with a fraction of a second (kept to the
 // millisecond): the form shared/data/expertise uses. Anything else, a zone
-// offset included, is refused rather than guessed at.
-Result<Clock::TimePoint> ParseTime(std::string_view text) {
+// offset included, is refused rather than guessed at; so is a time more than
+// kHistoryClockSkew after `now`: the Expert Finder weighs records by their age
+// counted back from the newest one.
+Result<Clock::TimePoint> ParseTime(std::string_view text, Clock::TimePoint now) {
   const auto refuse = [&](std::string_view why) {
     return MakeError(Errc::kInvalidInput, "bad time",
                      fmt::format("`time` {} {}", Shown(text), why));
@@ -318,9 +422,19 @@ Result<Clock::TimePoint> ParseTime(std::string_view text) {
   }
   std::string millis = text.size() == 20 ? "" : std::string(text.substr(20, text.size() - 21));
   millis.resize(3, '0');
-  return Clock::TimePoint{std::chrono::sys_days{date}} + std::chrono::hours{hours} +
-         std::chrono::minutes{minutes} + std::chrono::seconds{seconds} +
-         std::chrono::milliseconds{Number(millis)};
+  // In milliseconds first: Clock::TimePoint counts nanoseconds and overflows
+  // after 2262, so a far-future year must be refused before it is converted.
+  const std::chrono::sys_time<std::chrono::milliseconds> at =
+      std::chrono::sys_days{date} + std::chrono::hours{hours} + std::chrono::minutes{minutes} +
+      std::chrono::seconds{seconds} + std::chrono::milliseconds{Number(millis)};
+  if (at > std::chrono::floor<std::chrono::milliseconds>(now) + kHistoryClockSkew) {
+    return refuse(fmt::format(
+        "is in the future (it is now {}); a record's time is when it was resolved, and one future "
+        "time would skew every ranking, since records count less the older they are than the "
+        "newest",
+        UtcText(now)));
+  }
+  return Clock::TimePoint{at};
 }
 
 Status FreeText(std::string_view what, std::string_view text) {
@@ -335,7 +449,7 @@ Status FreeText(std::string_view what, std::string_view text) {
 
 // The row a parsed record stands for, or the first of its values that can't
 // be used.
-Result<store::HistoryRow> ToRow(RawRecord& raw) {
+Result<store::HistoryRow> ToRow(RawRecord& raw, Clock::TimePoint now) {
   std::string missing;
   for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
     const bool present = static_cast<Field>(i) == Field::kComponents ? raw.components.has_value()
@@ -353,7 +467,10 @@ Result<store::HistoryRow> ToRow(RawRecord& raw) {
   };
   store::HistoryRow row;
   auto id = Label("`id`", string(Field::kId), kMaxHistoryIdBytes);
-  auto at = id ? ParseTime(string(Field::kTime)) : Result<Clock::TimePoint>(id.error());
+  if (!id) {
+    return id.error();
+  }
+  auto at = ParseTime(string(Field::kTime), now);
   if (!at) {
     return at.error();
   }
@@ -372,7 +489,7 @@ Result<store::HistoryRow> ToRow(RawRecord& raw) {
         fmt::format("`title` and `text` together are {} bytes; at most {}",
                     row.title.size() + row.text.size(), lifecycle::ExpertService::kMaxHistoryText));
   }
-  if (Trimmed(row.title).empty() && Trimmed(row.text).empty()) {
+  if (Blank(row.title) && Blank(row.text)) {
     return MakeError(Errc::kInvalidInput, "no words",
                      "`title` and `text` are both blank: nothing to learn from");
   }
@@ -381,7 +498,9 @@ Result<store::HistoryRow> ToRow(RawRecord& raw) {
     if (!label) {
       return label.error();
     }
-    row.components.push_back(std::move(*label));
+    if (std::find(row.components.begin(), row.components.end(), *label) == row.components.end()) {
+      row.components.push_back(std::move(*label));
+    }
   }
   auto expert = Label("`expert`", string(Field::kExpert), kMaxHistoryIdBytes);
   if (!expert) {
@@ -417,7 +536,8 @@ Error AtLine(std::string_view name, std::size_t line, const std::string& problem
 }  // namespace
 
 Result<std::vector<HistoryFileRecord>> ParseHistoryFile(std::string_view text,
-                                                        std::string_view name) {
+                                                        std::string_view name,
+                                                        Clock::TimePoint now) {
   // Editors on Windows like to start a UTF-8 file with one; it means nothing.
   if (text.starts_with(kBom)) {
     text.remove_prefix(kBom.size());
@@ -425,6 +545,7 @@ Result<std::vector<HistoryFileRecord>> ParseHistoryFile(std::string_view text,
   std::vector<HistoryFileRecord> records;
   std::unordered_map<std::string, std::size_t> first_line_of;
   std::size_t line_number = 0;
+  const bool no_bytes = text.empty();
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
@@ -440,7 +561,7 @@ Result<std::vector<HistoryFileRecord>> ParseHistoryFile(std::string_view text,
       return AtLine(name, line_number, *problem);
     }
     auto raw = ParseLine(line);
-    auto row = raw ? ToRow(*raw) : Result<store::HistoryRow>(raw.error());
+    auto row = raw ? ToRow(*raw, now) : Result<store::HistoryRow>(raw.error());
     if (!row) {
       return AtLine(name, line_number, row.error().user_message);
     }
@@ -453,13 +574,16 @@ Result<std::vector<HistoryFileRecord>> ParseHistoryFile(std::string_view text,
     records.push_back({line_number, std::move(*row)});
   }
   if (records.empty()) {
-    const std::string message = fmt::format("{}: no records (the file is empty)", name);
+    const std::string message =
+        fmt::format("{}: no records ({})", name,
+                    no_bytes ? "the file is empty" : "the file holds only blank lines");
     return MakeError(Errc::kInvalidInput, "empty history file", message);
   }
   return records;
 }
 
-Result<std::vector<HistoryFileRecord>> ReadHistoryFile(const std::filesystem::path& file) {
+Result<std::vector<HistoryFileRecord>> ReadHistoryFile(const std::filesystem::path& file,
+                                                       Clock::TimePoint now) {
   const std::string name = file.filename().string();
   const auto refuse = [&](const std::string& message) {
     return MakeError(Errc::kInvalidInput, "history file refused", message);
@@ -489,7 +613,7 @@ Result<std::vector<HistoryFileRecord>> ReadHistoryFile(const std::filesystem::pa
   if (in.peek() != std::ifstream::traits_type::eof()) {
     return refuse(name + " changed while it was read; import it once it is complete");
   }
-  return ParseHistoryFile(text, name);
+  return ParseHistoryFile(text, name, now);
 }
 
 }  // namespace swarmbot::app

@@ -13,6 +13,7 @@
 #include "app/app.hpp"
 #include "app/history_file.hpp"
 #include "app/import_file.hpp"
+#include "app/instance_lock.hpp"
 #include "lifecycle/expert_service.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/people_repository.hpp"
@@ -120,12 +121,18 @@ std::string HistorySummary(std::string_view name, std::size_t records,
                            const HistoryWriteOutcome& outcome,
                            const std::vector<UnknownResolver>& unknown) {
   if (outcome.failure) {
+    // Unavailable: SQLite's busy timeout ran out (lifecycle/transaction.hpp).
+    const bool busy = outcome.failure->code == Errc::kUnavailable;
     return fmt::format(
-        "import history stopped: {}: the store failed after {} of {} were written ({} added, {} "
-        "updated); the other {} were not. Records replace by id, so importing the same file "
-        "again completes it.",
-        name, outcome.written, Plural(records, "record", "records"), outcome.added, outcome.updated,
-        records - outcome.written);
+        "import history stopped: {}: {} after {} of {} were written ({} added, {} updated); the "
+        "other {} were not. Records replace by id, so {}importing the same file again completes "
+        "it.",
+        name,
+        busy ? "the database was busy (another process held its write lock for longer than the "
+               "import waits)"
+             : "the store failed",
+        outcome.written, Plural(records, "record", "records"), outcome.added, outcome.updated,
+        records - outcome.written, busy ? "it is safe to run again: " : "");
   }
   std::string summary =
       fmt::format("imported {}: {} ({} added, {} updated)", name,
@@ -136,8 +143,22 @@ std::string HistorySummary(std::string_view name, std::size_t records,
   return summary;
 }
 
+std::string ImportLockFile(const config::Config& config) {
+  return config.store_path + ".import.lock";
+}
+
 int ImportHistory(const config::Config& config, const std::filesystem::path& file) {
-  auto records = ReadHistoryFile(file);
+  // Held to the end: a second import's batches would interleave with these,
+  // leaving a mix of both files under ids they share.
+  auto lock = InstanceLock::Acquire(ImportLockFile(config),
+                                    "another import of history into this database is running; "
+                                    "wait for it to finish, then run this one");
+  if (!lock) {
+    std::fprintf(stderr, "swarmbot: import history: %s\n", lock.error().user_message.c_str());
+    return kExitFailure;
+  }
+  SystemClock clock;
+  auto records = ReadHistoryFile(file, clock.Now());
   if (!records) {
     std::fprintf(stderr, "swarmbot: import history: %s\n", records.error().user_message.c_str());
     return kExitConfig;
@@ -158,7 +179,6 @@ int ImportHistory(const config::Config& config, const std::filesystem::path& fil
     return kExitFailure;
   }
   const std::size_t total = rows.size();
-  SystemClock clock;
   const HistoryWriteOutcome outcome = WriteHistoryInBatches(*db, clock, std::move(rows), {});
   const std::string name = file.filename().string();
   if (outcome.failure) {

@@ -25,8 +25,12 @@ namespace swarmbot::app {
 // swarmbot keeps answering. Prints a one-line summary that also names the
 // experts nobody in the people list matches. kExitConfig with the file and
 // line when the file can't be used (nothing changes then), kExitFailure when
-// the store fails (the summary says how much was written).
+// the store fails (the summary says how much was written) or when another
+// import of history holds ImportLockFile (then at once, writing nothing).
 int ImportHistory(const config::Config& config, const std::filesystem::path& file);
+
+// The lock file beside the database that one import of history at a time holds.
+std::string ImportLockFile(const config::Config& config);
 
 // How the rows are written beside a running swarmbot.
 struct HistoryWriteOptions {

@@ -22,7 +22,7 @@ std::string ReadHolder(int fd) {
 
 }  // namespace
 
-Result<InstanceLock> InstanceLock::Acquire(const std::string& path) {
+Result<InstanceLock> InstanceLock::Acquire(const std::string& path, std::string_view in_use) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return MakeError(Errc::kUnavailable, "cannot open the lock file errno=" + std::to_string(errno),
@@ -31,9 +31,8 @@ Result<InstanceLock> InstanceLock::Acquire(const std::string& path) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const std::string holder = ReadHolder(fd);
     ::close(fd);
-    return MakeError(Errc::kConflict, "the database is in use, holder pid=" + holder,
-                     "the database is in use by another swarmbot (pid " + holder +
-                         "); stop it first (lock file " + path + ")");
+    return MakeError(Errc::kConflict, "lock held, holder pid=" + holder,
+                     std::string(in_use) + " (pid " + holder + ", lock file " + path + ")");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {

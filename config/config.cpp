@@ -53,12 +53,30 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
   return kKeys;
 }
 
+// What a top-level name that is no section of ours was written as.
+std::string UnknownTopLevel(const std::string& name, const toml::node& node) {
+  if (node.is_table()) {
+    return "unknown section";
+  }
+  if (!node.is_array_of_tables()) {
+    return "unknown key outside any section";
+  }
+  std::string problem = "unknown array of tables ([[" + name + "]])";
+  // The import files' tables, pasted into the config by mistake.
+  if (name == "person") {
+    problem += "; people go in a file of their own: swarmbot import people FILE";
+  } else if (name == "asset") {
+    problem += "; assets go in a file of their own: swarmbot import assets FILE";
+  }
+  return problem;
+}
+
 void RejectUnknownKeys(const toml::table& root, const std::string& source) {
   for (const auto& [section, node] : root) {
     const std::string name(section.str());
     const auto known = KnownKeys().find(name);
     if (known == KnownKeys().end()) {
-      Fail(source, name, node.is_table() ? "unknown section" : "unknown key outside any section");
+      Fail(source, name, UnknownTopLevel(name, node));
     }
     const toml::table* table = node.as_table();
     if (table == nullptr) {

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/duration_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/plan_layout.hpp"
 

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/form.hpp"
+#include "handlers/detail/api_error.hpp"
 #include "handlers/detail/case_json.hpp"
 #include "handlers/detail/request_keys.hpp"
 #include "handlers/email_message.hpp"
@@ -22,7 +23,7 @@ constexpr std::array<std::string_view, 2> kQueryParameters{"territory", "owner"}
 
 IntakeAnswer Refuse(int status, std::string_view error, std::string_view message) {
   spdlog::info("event=email_intake.refused status={} error={}", status, error);
-  return {status, json::serialize(json::object{{"error", error}, {"message", message}})};
+  return {status, detail::ApiErrorBody(error, message)};
 }
 
 // Territory and owner from the query, falling back to the defaults; the

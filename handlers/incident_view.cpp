@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/duration_text.hpp"
 #include "handlers/banner_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/problem_view.hpp"

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handlers/detail/api_error.hpp"
 #include "handlers/detail/case_json.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/request_keys.hpp"
@@ -23,7 +24,7 @@ IntakeAnswer Answer(int status, json::object body) {
 }
 
 IntakeAnswer Refuse(int status, std::string_view error, std::string_view message) {
-  return Answer(status, {{"error", error}, {"message", message}});
+  return {status, detail::ApiErrorBody(error, message)};
 }
 
 // The body's fields, or the 400 answer explaining what is wrong with it.
@@ -39,7 +40,7 @@ std::optional<IntakeAnswer> ReadInput(std::string_view body, lifecycle::CaseInpu
   }
   for (const std::string& key : flat->top_level_keys) {
     if (!flat->String(key)) {
-      return Refuse(400, "invalid_input", key + " must be a string");
+      return Refuse(400, "invalid_input", detail::ShownKey(key) + " must be a string");
     }
   }
   std::string* targets[] = {&input.contact_name, &input.contact_email, &input.channel,

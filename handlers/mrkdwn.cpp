@@ -124,27 +124,6 @@ std::string ChannelMention(const ChannelId& channel) {
   return IsSlackId(channel.str()) ? "<#" + channel.str() + ">" : EscapeMrkdwn(channel.str());
 }
 
-std::string FormatDuration(std::chrono::seconds duration) {
-  const auto total = std::max<std::int64_t>(0, duration.count());
-  const auto days = total / 86'400;
-  const auto hours = total % 86'400 / 3600;
-  const auto minutes = total % 3600 / 60;
-  if (days > 0) {
-    return std::to_string(days) + " d" + (hours > 0 ? " " + std::to_string(hours) + " h" : "");
-  }
-  if (hours > 0) {
-    return std::to_string(hours) + " h" +
-           (minutes > 0 ? " " + std::to_string(minutes) + " min" : "");
-  }
-  if (minutes > 0) {
-    return std::to_string(minutes) + " min";
-  }
-  if (total == 0) {
-    return "under 1 s";  // "0 s" reads as if nothing happened
-  }
-  return std::to_string(total) + " s";
-}
-
 std::string FormatTime(Clock::TimePoint t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
   std::tm utc{};

@@ -28,8 +28,6 @@ std::string UserMention(const UserId& user);
 std::string ChannelMention(const ChannelId& channel);
 bool IsSlackId(std::string_view id) noexcept;
 
-// "45 s", "12 min", "1 h 30 min", "2 d 3 h".
-std::string FormatDuration(std::chrono::seconds duration);
 // "2026-03-01 14:05 UTC".
 std::string FormatTime(Clock::TimePoint t);
 

@@ -9,6 +9,7 @@
 
 #include "common/crypto.hpp"
 #include "common/form.hpp"
+#include "handlers/detail/api_error.hpp"
 #include "handlers/detail/case_json.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/request_keys.hpp"
@@ -30,7 +31,7 @@ constexpr std::array<std::string_view, 1> kUnsubscribeFields{"email"};
 SiteAnswer JsonError(int status, std::string_view code, std::string message) {
   SiteAnswer answer;
   answer.status = status;
-  answer.body = json::serialize(json::object{{"error", code}, {"message", std::move(message)}});
+  answer.body = detail::ApiErrorBody(code, message);
   return answer;
 }
 
@@ -61,10 +62,10 @@ std::string_view Trim(std::string_view text) {
 std::variant<store::BannerAudience, SiteAnswer> AudienceOf(std::string_view query) {
   auto fields = ParseForm(query);
   if (!fields) {
-    return JsonError(400, "invalid_query", "the query string is malformed");
+    return JsonError(400, "invalid_input", "the query string is malformed");
   }
   if (auto problem = detail::KeyProblem(*fields, kBannerParameters, "query parameter")) {
-    return JsonError(400, "invalid_query", std::move(*problem));
+    return JsonError(400, "invalid_input", std::move(*problem));
   }
   const std::optional<std::string> asked = FormValue(*fields, "audience");
   if (!asked) {
@@ -73,9 +74,9 @@ std::variant<store::BannerAudience, SiteAnswer> AudienceOf(std::string_view quer
   if (auto audience = store::ParseBannerAudience(*asked)) {
     return *audience;
   }
-  std::string shown = asked->substr(0, 40);
   return JsonError(400, "unknown_audience",
-                   "unknown audience \"" + shown + "\"; use signed-in or everyone");
+                   "unknown audience \"" + Truncate(detail::EscapeInvalidUtf8(*asked), 40) +
+                       "\"; use signed-in or everyone");
 }
 
 // The public wording of a state: no internal step names.
@@ -233,13 +234,13 @@ SiteAnswer SiteApi::Unsubscribe(std::string_view body) {
                                              flat->top_level_keys.end());
     if (auto problem = detail::KeyProblem(keys, kUnsubscribeFields, "field")) {
       spdlog::info("event=site.unsubscribe_refused reason=keys");
-      return JsonError(400, "invalid_request", std::move(*problem));
+      return JsonError(400, "invalid_input", std::move(*problem));
     }
   }
   const std::optional<std::string> email = flat ? flat->String("email") : std::nullopt;
   if (!email) {
     spdlog::info("event=site.unsubscribe_refused reason=malformed");
-    return JsonError(400, "invalid_request", "expected a JSON object with a string \"email\"");
+    return JsonError(400, "invalid_input", "expected a JSON object with a string \"email\"");
   }
   auto done = preferences_.Unsubscribe(*email);
   if (!done) {

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/duration_text.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/incident_view.hpp"

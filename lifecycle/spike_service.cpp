@@ -1,10 +1,12 @@
 #include "lifecycle/spike_service.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "common/duration_text.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/transaction.hpp"
@@ -179,10 +181,12 @@ Result<SpikePrefill> SpikeService::Prefill(std::int64_t spike) {
   SpikePrefill prefill;
   prefill.origin = store::SpikeNumberText(spike);
   prefill.subject = facts.subjects.empty() ? "Spike of similar cases" : facts.subjects.front();
+  // Worded as the spike alert words it (handlers/spike_alert.cpp).
+  const std::string span = FormatDuration(
+      std::chrono::duration_cast<std::chrono::seconds>(facts.last_at - facts.first_at));
   prefill.description = std::to_string(facts.cases) + " similar cases from " +
-                        std::to_string(facts.contacts) + " customers within " +
-                        std::to_string(SpanMinutes(facts)) + " min, spotted as " + prefill.origin +
-                        ".\nChannels: " + Counts(facts.by_channel) +
+                        std::to_string(facts.contacts) + " customers in " + span + ", spotted as " +
+                        prefill.origin + ".\nChannels: " + Counts(facts.by_channel) +
                         ".\nTerritories: " + Counts(facts.by_territory) + ".";
   for (const auto& [territory, n] : facts.by_territory) {
     if (!territory.empty()) {

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
+#include "handlers/detail/api_error.hpp"
+#include "handlers/mrkdwn.hpp"
+
 namespace swarmbot::handlers::detail {
 namespace {
-
-// Enough of an unknown key to recognise it, never a whole oversized one.
-constexpr std::size_t kKeyShown = 60;
 
 std::string JoinKeys(std::span<const std::string_view> keys) {
   std::string joined;
@@ -18,11 +18,15 @@ std::string JoinKeys(std::span<const std::string_view> keys) {
 
 }  // namespace
 
+std::string ShownKey(std::string_view key) {
+  return Truncate(EscapeInvalidUtf8(key), kKeyShown);
+}
+
 std::optional<std::string> KeyProblem(const std::vector<std::string_view>& keys,
                                       std::span<const std::string_view> allowed,
                                       std::string_view noun) {
   for (auto it = keys.begin(); it != keys.end(); ++it) {
-    const std::string name(it->substr(0, kKeyShown));
+    const std::string name = ShownKey(*it);
     if (std::find(allowed.begin(), allowed.end(), *it) == allowed.end()) {
       return "unknown " + std::string(noun) + " " + name + " (allowed: " + JoinKeys(allowed) + ")";
     }

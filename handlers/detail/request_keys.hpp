@@ -10,6 +10,14 @@
 
 namespace swarmbot::handlers::detail {
 
+// Enough of an unknown key to recognise it, never a whole oversized one.
+inline constexpr std::size_t kKeyShown = 60;
+
+// A key as a message repeats it: at most kKeyShown characters (a longer one
+// ends in "…"), cut between characters, with bytes that aren't UTF-8 written
+// as "\xFF".
+std::string ShownKey(std::string_view key);
+
 // What is wrong with the keys of a request to one of our HTTP APIs (a JSON
 // body's top-level keys, or a query's parameter names), in the order given:
 // a key not in `allowed` (the message lists them), or one given twice. Parsers keep the first or

@@ -13,6 +13,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// When the tests run, as far as the parser knows.
+const Clock::TimePoint kNow{std::chrono::sys_days{std::chrono::year{2026} / 12 / 5} + 8h};
+
 // One record line: the defaults, with `raw` JSON values replacing some (an
 // empty value leaves the key out).
 std::string Line(const std::map<std::string, std::string>& raw = {}) {
@@ -36,7 +39,7 @@ std::string Line(const std::map<std::string, std::string>& raw = {}) {
 
 // Why `text` is refused; "" (and a failed expectation) when it is accepted.
 std::string Refusal(const std::string& text) {
-  auto parsed = ParseHistoryFile(text, "h.jsonl");
+  auto parsed = ParseHistoryFile(text, "h.jsonl", kNow);
   EXPECT_FALSE(parsed) << "accepted: " << text.substr(0, 200);
   return parsed ? "" : parsed.error().user_message;
 }
@@ -46,7 +49,7 @@ std::string Quoted(const std::string& text) {
 }
 
 TEST(HistoryFile, ReadsEveryKeyOfAGoodRecord) {
-  auto parsed = ParseHistoryFile(Line({{"expert", R"("  Sofia  ")"}}) + "\n", "h.jsonl");
+  auto parsed = ParseHistoryFile(Line({{"expert", R"("  Sofia  ")"}}) + "\n", "h.jsonl", kNow);
   ASSERT_TRUE(parsed) << parsed.error().user_message;
   ASSERT_EQ(parsed->size(), 1u);
   const HistoryFileRecord& record = parsed->front();
@@ -62,7 +65,8 @@ TEST(HistoryFile, ReadsEveryKeyOfAGoodRecord) {
 }
 
 TEST(HistoryFile, KeepsAFractionOfASecondToTheMillisecond) {
-  auto parsed = ParseHistoryFile(Line({{"time", R"("2024-01-31T09:30:15.1239Z")"}}), "h.jsonl");
+  auto parsed =
+      ParseHistoryFile(Line({{"time", R"("2024-01-31T09:30:15.1239Z")"}}), "h.jsonl", kNow);
   ASSERT_TRUE(parsed) << parsed.error().user_message;
   EXPECT_EQ(parsed->front().row.at.time_since_epoch() % 1min, 15s + 123ms);
 }
@@ -98,7 +102,7 @@ TEST(HistoryFile, RefusesATimeThatDoesNotExistRatherThanMovingIt) {
             "h.jsonl:1: `time` \"2023-02-29T10:00:00Z\" is not a real date");
   EXPECT_EQ(Refusal(Line({{"time", R"("1969-12-31T23:59:59Z")"}})),
             "h.jsonl:1: `time` \"1969-12-31T23:59:59Z\" is before 1970");
-  EXPECT_TRUE(ParseHistoryFile(Line({{"time", R"("2024-02-29T23:59:59Z")"}}), "h.jsonl"));
+  EXPECT_TRUE(ParseHistoryFile(Line({{"time", R"("2024-02-29T23:59:59Z")"}}), "h.jsonl", kNow));
 }
 
 TEST(HistoryFile, RefusesAnIdTwiceNamingBothLines) {
@@ -110,7 +114,7 @@ TEST(HistoryFile, RefusesAnIdTwiceNamingBothLines) {
 
 TEST(HistoryFile, IgnoresAByteOrderMarkAtTheStartAndWindowsLineEnds) {
   auto parsed = ParseHistoryFile(
-      "\xEF\xBB\xBF" + Line() + "\r\n" + Line({{"id", R"("H-2")"}}) + "\r\n", "h.jsonl");
+      "\xEF\xBB\xBF" + Line() + "\r\n" + Line({{"id", R"("H-2")"}}) + "\r\n", "h.jsonl", kNow);
   ASSERT_TRUE(parsed) << parsed.error().user_message;
   EXPECT_EQ(parsed->size(), 2u);
   EXPECT_EQ(parsed->back().line, 2u);
@@ -125,7 +129,7 @@ TEST(HistoryFile, RefusesBytesThatAreNotUtf8NamingTheColumn) {
                                  ") is not UTF-8; save the file as UTF-8");
   // An encoded surrogate is not UTF-8 either.
   EXPECT_NE(Refusal(Line({{"text", "\"x \xED\xA0\x80 y\""}})).find("byte 0xED"), std::string::npos);
-  EXPECT_TRUE(ParseHistoryFile(Line({{"text", R"("折扣码 FEAST25 ☕ é")"}}), "h.jsonl"));
+  EXPECT_TRUE(ParseHistoryFile(Line({{"text", R"("折扣码 FEAST25 ☕ é")"}}), "h.jsonl", kNow));
 }
 
 TEST(HistoryFile, RefusesTextAfterTheRecord) {
@@ -175,7 +179,7 @@ TEST(HistoryFile, RefusesABlankOrOversizedExpert) {
   EXPECT_EQ(Refusal(Line({{"expert", Quoted(std::string(100'000, 'x'))}})),
             "h.jsonl:1: `expert` is 100000 bytes long; at most 100 (the Slack user id, or the "
             "people-file name, of who resolved it)");
-  EXPECT_TRUE(ParseHistoryFile(Line({{"expert", Quoted(std::string(100, 'x'))}}), "h.jsonl"));
+  EXPECT_TRUE(ParseHistoryFile(Line({{"expert", Quoted(std::string(100, 'x'))}}), "h.jsonl", kNow));
   EXPECT_EQ(Refusal(Line({{"id", R"("")"}})), "h.jsonl:1: `id` is blank");
   EXPECT_EQ(Refusal(Line({{"id", Quoted(std::string(101, '7'))}})),
             "h.jsonl:1: `id` is 101 bytes long; at most 100");
@@ -196,7 +200,7 @@ TEST(HistoryFile, RefusesControlCharactersInNamesAndNulInText) {
             "are allowed");
   EXPECT_EQ(Refusal(Line({{"components", R"(["checkout", "  "])"}})),
             "h.jsonl:1: an entry of `components` is blank");
-  auto multiline = ParseHistoryFile(Line({{"text", R"("first\n\tsecond\r\n")"}}), "h.jsonl");
+  auto multiline = ParseHistoryFile(Line({{"text", R"("first\n\tsecond\r\n")"}}), "h.jsonl", kNow);
   ASSERT_TRUE(multiline) << multiline.error().user_message;
   EXPECT_EQ(multiline->front().row.text, "first\n\tsecond\r\n");
 }
@@ -220,9 +224,76 @@ TEST(HistoryFile, RefusesMoreTextOrComponentsThanTheLimits) {
                                     " bytes long; a record may take at most 262144");
 }
 
-TEST(HistoryFile, RefusesAFileWithoutRecords) {
+TEST(HistoryFile, RefusesAFileWithoutRecordsSayingWhetherItIsEmptyOrBlank) {
   EXPECT_EQ(Refusal(""), "h.jsonl: no records (the file is empty)");
-  EXPECT_EQ(Refusal("\n  \n\r\n"), "h.jsonl: no records (the file is empty)");
+  EXPECT_EQ(Refusal("\n  \n\t\r\n"), "h.jsonl: no records (the file holds only blank lines)");
+}
+
+// Breaker round 7 (B2): one record dated 2205 made every other record look
+// centuries old to the Expert Finder, which counts age back from the newest.
+TEST(HistoryFile, RefusesATimeMoreThanADayAheadNamingItsLine) {
+  const std::string text =
+      Line() + "\n" + Line({{"id", R"("H-2")"}, {"time", R"("2205-01-01T00:00:00Z")"}}) + "\n";
+  EXPECT_EQ(Refusal(text),
+            "h.jsonl:2: `time` \"2205-01-01T00:00:00Z\" is in the future (it is now "
+            "2026-12-05T08:00:00Z); a record's time is when it was resolved, and one future time "
+            "would skew every ranking, since records count less the older they are than the "
+            "newest");
+  for (const std::string time :
+       {"2026-12-06T08:00:01Z", "2999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"}) {
+    EXPECT_NE(Refusal(Line({{"time", Quoted(time)}})).find("is in the future"), std::string::npos)
+        << time << ": past 2262 a time in nanoseconds wraps around into the past";
+  }
+  EXPECT_TRUE(ParseHistoryFile(Line({{"time", R"("2026-12-06T08:00:00Z")"}}), "h.jsonl", kNow))
+      << "a clock a day ahead is tolerated";
+}
+
+TEST(HistoryFile, TreatsUnicodeSpacesAndZeroWidthCharactersAsBlank) {
+  EXPECT_EQ(Refusal(Line({{"id", "\"\u00A0\""}})), "h.jsonl:1: `id` is blank");
+  EXPECT_EQ(Refusal(Line({{"id", "\" \u2003\u200B\u3000\uFEFF\""}})), "h.jsonl:1: `id` is blank");
+  EXPECT_EQ(Refusal(Line({{"expert", "\"\u200B\""}})),
+            "h.jsonl:1: `expert` is blank (the Slack user id, or the people-file name, of who "
+            "resolved it)");
+  EXPECT_EQ(Refusal(Line({{"components", "[\"checkout\", \"\u2060\u00A0\"]"}})),
+            "h.jsonl:1: an entry of `components` is blank");
+  auto parsed = ParseHistoryFile(
+      Line({{"id", "\"\u00A0H-1\u200B\""}, {"expert", "\"\u202FSofia \u00E9\u00A0\""}}), "h.jsonl",
+      kNow);
+  ASSERT_TRUE(parsed) << parsed.error().user_message;
+  EXPECT_EQ(parsed->front().row.id, "H-1");
+  EXPECT_EQ(parsed->front().row.resolver, "Sofia \u00E9") << "only the ends are trimmed";
+}
+
+TEST(HistoryFile, RefusesTitleAndTextOfOnlyWhitespace) {
+  EXPECT_EQ(Refusal(Line({{"title", R"(" ")"}, {"text", R"("\t\n")"}})),
+            "h.jsonl:1: `title` and `text` are both blank: nothing to learn from");
+  EXPECT_EQ(Refusal(Line({{"title", R"("\r\n")"}, {"text", "\"\u00A0\u200B\""}})),
+            "h.jsonl:1: `title` and `text` are both blank: nothing to learn from");
+}
+
+TEST(HistoryFile, DropsRepeatedComponentsOnceTrimmed) {
+  auto parsed = ParseHistoryFile(
+      Line({{"components", R"(["checkout", "checkout", " checkout", "payments", "checkout "])"}}),
+      "h.jsonl", kNow);
+  ASSERT_TRUE(parsed) << parsed.error().user_message;
+  EXPECT_EQ(parsed->front().row.components, (std::vector<std::string>{"checkout", "payments"}));
+}
+
+TEST(HistoryFile, SaysWhatIsWrongWithALoneSurrogateEscape) {
+  const std::string line = Line({{"title", R"("rejected \ud800")"}});
+  EXPECT_EQ(Refusal(line), "h.jsonl:1: the \\u escape at column " +
+                               std::to_string(line.find("\\ud800") + 1) +
+                               " is half of a UTF-16 surrogate pair (\\uD800 to \\uDFFF) without "
+                               "its other half; write the character itself, or both halves of "
+                               "the pair");
+  EXPECT_NE(Refusal(Line({{"title", R"("\udc00 alone")"}})).find("half of a UTF-16 surrogate"),
+            std::string::npos);
+  EXPECT_NE(Refusal(Line({{"title", R"("\uD83C\u0041")"}})).find("half of a UTF-16 surrogate"),
+            std::string::npos);
+  auto paired =
+      ParseHistoryFile(Line({{"title", R"("cup \ud83c\udf75 \\ud800")"}}), "h.jsonl", kNow);
+  ASSERT_TRUE(paired) << paired.error().user_message;
+  EXPECT_EQ(paired->front().row.title, "cup \U0001F375 \\ud800") << "an escaped backslash";
 }
 
 TEST(HistoryFile, RefusesAFileOverTheSizeLimitWithoutReadingIt) {
@@ -231,7 +302,7 @@ TEST(HistoryFile, RefusesAFileOverTheSizeLimitWithoutReadingIt) {
   testing::WriteFile(file, Line() + "\n");
   // Sparse: no disk space is used and nothing would parse if it were read.
   std::filesystem::resize_file(file, kMaxHistoryFileBytes + 1);
-  auto read = ReadHistoryFile(file);
+  auto read = ReadHistoryFile(file, kNow);
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().user_message,
             "huge.jsonl is 129 MiB; a history file may be at most 128 MiB: split it and import "
@@ -240,18 +311,18 @@ TEST(HistoryFile, RefusesAFileOverTheSizeLimitWithoutReadingIt) {
 
 TEST(HistoryFile, SaysWhenTheFileIsMissingOrNotAFile) {
   testing::TempDir dir;
-  auto missing = ReadHistoryFile(dir / "nope.jsonl");
+  auto missing = ReadHistoryFile(dir / "nope.jsonl", kNow);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().user_message,
             "cannot read " + (dir / "nope.jsonl").string() + ": no such file");
-  auto folder = ReadHistoryFile(dir.path());
+  auto folder = ReadHistoryFile(dir.path(), kNow);
   ASSERT_FALSE(folder);
   EXPECT_EQ(folder.error().user_message,
             "cannot read " + dir.path().string() + ": not a regular file");
 }
 
 TEST(HistoryFile, ReadsTheSharedEvaluationHistory) {
-  auto read = ReadHistoryFile(testing::SharedDir() / "data" / "expertise" / "train.jsonl");
+  auto read = ReadHistoryFile(testing::SharedDir() / "data" / "expertise" / "train.jsonl", kNow);
   ASSERT_TRUE(read) << read.error().user_message;
   EXPECT_EQ(read->size(), 5275u);
   EXPECT_EQ(read->front().row.id, "inc-00000");

@@ -7,6 +7,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include "app/app.hpp"
+#include "app/instance_lock.hpp"
 #include "store/people_repository.hpp"
 #include "tests/support/testing.hpp"
 
@@ -124,6 +126,57 @@ TEST_F(HistoryImport, AnotherWriterGetsTheLockWithinItsBusyTimeoutThroughoutABig
                         << std::chrono::duration_cast<std::chrono::milliseconds>(longest).count()
                         << " ms";
   EXPECT_GT(writes, 10) << "the writes overlapped the import";
+}
+
+// Breaker round 7: a stop for a busy database read "the store failed", as if
+// something were broken, and didn't say whether running it again was safe.
+TEST_F(HistoryImport, AStopForABusyDatabaseSaysSoAndThatARerunIsSafe) {
+  const HistoryWriteOptions options{.batch_rows = 100, .pause_share = 0};
+  ASSERT_FALSE(WriteHistoryInBatches(*db_, clock_, Rows(100), options).failure);
+  auto opened = store::Database::Open(path_);
+  ASSERT_TRUE(opened);
+  SQLite::Database& holder = (*opened)->Sql();
+  holder.exec("BEGIN IMMEDIATE");
+  db_->Sql().setBusyTimeout(50);
+  const auto outcome = WriteHistoryInBatches(*db_, clock_, Rows(1000), options);
+  holder.exec("ROLLBACK");
+  ASSERT_TRUE(outcome.failure);
+  EXPECT_EQ(outcome.written, 0u);
+  EXPECT_EQ(HistorySummary("h.jsonl", 1000, outcome, {}),
+            "import history stopped: h.jsonl: the database was busy (another process held its "
+            "write lock for longer than the import waits) after 0 of 1000 records were written "
+            "(0 added, 0 updated); the other 1000 were not. Records replace by id, so it is safe "
+            "to run again: importing the same file again completes it.");
+}
+
+// Breaker round 7 (B6): two imports of files sharing ids ran at once, both
+// exited 0, and the store held a mix of the two.
+TEST_F(HistoryImport, ASecondImportRefusesAtOnceWhileAnotherHoldsTheLock) {
+  config::Config config;
+  config.store_path = path_;
+  const auto file = dir_ / "h.jsonl";
+  testing::WriteFile(file,
+                     R"({"id": "H-1", "time": "2025-01-01T00:00:00Z", "title": "promo code", )"
+                     R"("text": "rejected", "components": ["checkout"], "expert": "U0SOFIA"})"
+                     "\n");
+  {
+    auto first = InstanceLock::Acquire(ImportLockFile(config), "held by the test");
+    ASSERT_TRUE(first) << first.error().user_message;
+    ::testing::internal::CaptureStderr();
+    const int status = ImportHistory(config, file);
+    const std::string said = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(status, kExitFailure);
+    EXPECT_NE(said.find("swarmbot: import history: another import of history into this "
+                        "database is running; wait for it to finish, then run this one (pid "),
+              std::string::npos)
+        << said;
+    EXPECT_EQ(StoredRows(), 0);
+  }
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(ImportHistory(config, file), kExitOk);
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find("imported h.jsonl: 1 record"),
+            std::string::npos);
+  EXPECT_EQ(StoredRows(), 1) << "the lock is free once its holder is done";
 }
 
 TEST_F(HistoryImport, NamesTheResolversNobodyInThePeopleListMatches) {

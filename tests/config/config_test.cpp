@@ -75,6 +75,14 @@ TEST_F(ConfigTest, NamesAnUnknownKey) {
   EXPECT_EQ(ErrorOf("mode = \"socket\"\n"), "swarmbot.toml: mode: unknown key outside any section");
 }
 
+TEST_F(ConfigTest, NamesAnUnknownArrayOfTablesAsOne) {
+  EXPECT_EQ(ErrorOf("[[person]]\nuser = \"U0SOFIA\"\n"),
+            "swarmbot.toml: person: unknown array of tables ([[person]]); people go in a file of "
+            "their own: swarmbot import people FILE");
+  EXPECT_EQ(ErrorOf("[[tenant]]\nname = \"acme\"\n"),
+            "swarmbot.toml: tenant: unknown array of tables ([[tenant]])");
+}
+
 TEST_F(ConfigTest, SaysWhetherTheConfigFileIsMissingOrNotAFile) {
   const auto missing = std::filesystem::temp_directory_path() / "swarmbot-no-such-config.toml";
   auto message = [&](const std::string& path) {

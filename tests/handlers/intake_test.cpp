@@ -108,6 +108,18 @@ TEST_F(IntakeTest, NamesTheBadField) {
   EXPECT_EQ(Cases(), 0);
 }
 
+TEST_F(IntakeTest, ShowsAnOversizedKeyCutBetweenCharacters) {
+  const std::string key =
+      "k" + std::string(50, 'x') + "\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9";
+  json::object body = json::parse(Body()).as_object();
+  body[key] = 42;
+  const IntakeAnswer unknown = Post(json::serialize(body));
+  EXPECT_EQ(json::parse(unknown.body_json).at("error"), "invalid_input");
+  EXPECT_EQ(Message(unknown), "unknown field " + key.substr(0, 51 + 8 * 2) +
+                                  "\u2026 (allowed: contact_name, contact_email, channel, "
+                                  "territory, subject, description, owner)");
+}
+
 TEST_F(IntakeTest, TakesCasesFromEveryChannel) {
   for (const char* channel : {"email", "chat", "messaging", "phone", "web"}) {
     json::object body = json::parse(Body()).as_object();

@@ -211,5 +211,49 @@ TEST_F(SiteApiTest, RefusesABannerQueryWithAnotherOrARepeatedParameter) {
   EXPECT_EQ(json::parse(repeated.body).at("message"), "query parameter audience appears twice");
 }
 
+// Breaker round 7 (B5): raw bytes of a query were echoed into the error
+// body, and a long key was cut inside a character: invalid UTF-8 that strict
+// JSON parsers (boost::json::parse here) refuse.
+// The message of an error body, read by a parser that refuses invalid UTF-8.
+std::string MessageOf(const SiteAnswer& answer) {
+  return std::string(json::parse(answer.body).at("message").as_string());
+}
+
+TEST_F(SiteApiTest, EveryErrorBodyIsValidUtf8JsonWhateverBytesTheRequestHad) {
+  const SiteAnswer key = site_.Banner({.query = "%FF%0A=1", .if_none_match = {}});
+  EXPECT_EQ(key.status, 400);
+  EXPECT_EQ(MessageOf(key), "unknown query parameter \\xFF\n (allowed: audience)");
+  const SiteAnswer audience = site_.Banner({.query = "audience=%FF%C3", .if_none_match = {}});
+  EXPECT_EQ(audience.status, 400);
+  EXPECT_EQ(MessageOf(audience), "unknown audience \"\\xFF\\xC3\"; use signed-in or everyone");
+
+  std::string e_acute;
+  for (int i = 0; i < 40; ++i) {
+    e_acute += "\u00E9";
+  }
+  const SiteAnswer odd =
+      site_.Unsubscribe(R"({"email": "ana@example.com", "x)" + e_acute + R"(": 1})");
+  EXPECT_EQ(odd.status, 400);
+  EXPECT_EQ(MessageOf(odd), "unknown field x" + e_acute + " (allowed: email)");
+  const SiteAnswer cut =
+      site_.Unsubscribe(R"({"email": "ana@example.com", "x)" + e_acute + e_acute + R"(": 1})");
+  const std::string shown = "x" + e_acute + e_acute.substr(0, 18 * 2) + "\u2026";
+  EXPECT_EQ(MessageOf(cut), "unknown field " + shown + " (allowed: email)")
+      << "cut between characters, at 60 of them";
+}
+
+TEST_F(SiteApiTest, AKeyProblemHasTheSameErrorCodeAsOnTheIntake) {
+  const SiteAnswer unknown =
+      site_.Unsubscribe(R"({"email": "ana@example.com", "list": "newsletter"})");
+  EXPECT_EQ(json::parse(unknown.body).at("error"), "invalid_input");
+  const SiteAnswer repeated =
+      site_.Unsubscribe(R"({"email": "ana@example.com", "email": "bo@example.com"})");
+  EXPECT_EQ(json::parse(repeated.body).at("error"), "invalid_input");
+  EXPECT_EQ(json::parse(site_.Unsubscribe("[]").body).at("error"), "invalid_input");
+  const SiteAnswer query =
+      site_.Banner({.query = "audience=everyone&tenant=acme", .if_none_match = {}});
+  EXPECT_EQ(json::parse(query.body).at("error"), "invalid_input");
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers
