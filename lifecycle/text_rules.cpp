@@ -7,9 +7,9 @@ bool IsContinuation(unsigned char c) noexcept {
   return (c & 0xC0) == 0x80;
 }
 
-// The length of the UTF-8 sequence that starts with `lead`, or 0 if `lead`
-// can't start one.
-std::size_t SequenceLength(unsigned char lead) noexcept {
+}  // namespace
+
+std::size_t Utf8SequenceLength(unsigned char lead) noexcept {
   if (lead < 0x80) {
     return 1;
   }
@@ -24,6 +24,8 @@ std::size_t SequenceLength(unsigned char lead) noexcept {
   }
   return 0;
 }
+
+namespace {
 
 bool HasForbiddenControl(std::string_view text, bool multiline) noexcept {
   for (char raw : text) {
@@ -73,7 +75,7 @@ bool LooksLikeDomain(std::string_view domain) noexcept {
 bool IsValidUtf8(std::string_view text) noexcept {
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t n = SequenceLength(lead);
+    const std::size_t n = Utf8SequenceLength(lead);
     if (n == 0 || i + n > text.size()) {
       return false;
     }

@@ -27,6 +27,10 @@ std::string Trimmed(std::string_view text);
 std::string Lowercase(std::string_view text);
 
 bool IsValidUtf8(std::string_view text) noexcept;
+
+// The length of the UTF-8 sequence that starts with `lead` (RFC 3629), or 0
+// if `lead` can't start one.
+std::size_t Utf8SequenceLength(unsigned char lead) noexcept;
 // Code points in valid UTF-8 text.
 std::size_t Utf8Length(std::string_view text) noexcept;
 

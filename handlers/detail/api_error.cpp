@@ -6,31 +6,13 @@
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers::detail {
-namespace {
-
-// The length of the sequence a lead byte starts (RFC 3629); 0 for a byte that
-// can't start one.
-std::size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) {
-    return 1;
-  }
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    return 2;
-  }
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    return 3;
-  }
-  return lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
-}
-
-}  // namespace
 
 std::string EscapeInvalidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = SequenceLength(lead);
+    const std::size_t length = lifecycle::Utf8SequenceLength(lead);
     const std::string_view sequence = text.substr(i, length);
     if (length > 0 && sequence.size() == length && lifecycle::IsValidUtf8(sequence)) {
       out += sequence;
