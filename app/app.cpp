@@ -409,7 +409,7 @@ class Server {
 
 int Serve(const config::Config& config, const ServeOptions& options) {
   // Two processes on one database would both perform the same outbox items.
-  auto lock = InstanceLock::Acquire(config.store_path + ".lock",
+  auto lock = InstanceLock::Acquire(InstanceLock::FileBeside(config.store_path, ".lock"),
                                     "the database is in use by another swarmbot; stop it first");
   if (!lock) {
     spdlog::error("event=startup.failed part=lock detail=\"{}\"", lock.error().detail);

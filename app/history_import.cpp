@@ -144,7 +144,7 @@ std::string HistorySummary(std::string_view name, std::size_t records,
 }
 
 std::string ImportLockFile(const config::Config& config) {
-  return config.store_path + ".import.lock";
+  return InstanceLock::FileBeside(config.store_path, ".import.lock");
 }
 
 int ImportHistory(const config::Config& config, const std::filesystem::path& file) {

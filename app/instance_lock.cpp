@@ -1,6 +1,7 @@
 #include "app/instance_lock.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <string>
 
 #include <fcntl.h>
@@ -21,6 +22,12 @@ std::string ReadHolder(int fd) {
 }
 
 }  // namespace
+
+std::string InstanceLock::FileBeside(const std::string& database, std::string_view suffix) {
+  std::error_code error;
+  const std::filesystem::path real = std::filesystem::weakly_canonical(database, error);
+  return (error ? database : real.string()) + std::string(suffix);
+}
 
 Result<InstanceLock> InstanceLock::Acquire(const std::string& path, std::string_view in_use) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -19,6 +19,10 @@ class InstanceLock {
   // the lock file can't be opened.
   static Result<InstanceLock> Acquire(const std::string& path, std::string_view in_use);
 
+  // The lock file for `database`: its real path (symbolic links resolved, so
+  // two spellings of one database share a lock) followed by `suffix`.
+  static std::string FileBeside(const std::string& database, std::string_view suffix);
+
   InstanceLock(InstanceLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   InstanceLock& operator=(InstanceLock&&) = delete;
   InstanceLock(const InstanceLock&) = delete;

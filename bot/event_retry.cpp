@@ -1,5 +1,6 @@
 #include "bot/event_retry.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <iterator>
 
@@ -27,7 +28,26 @@ EventRetry::~EventRetry() {
   }
 }
 
+bool EventRetry::Known(const std::string& id) {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(settled_,
+                [&](const auto& entry) { return now - entry.second >= options_.remember_for; });
+  return settled_.contains(id) ||
+         std::any_of(waiting_.begin(), waiting_.end(),
+                     [&](const Waiting& waiting) { return waiting.request.delivery_id == id; });
+}
+
+void EventRetry::Settle(std::list<Waiting>::iterator waiting) {
+  settled_[waiting->request.delivery_id] = std::chrono::steady_clock::now();
+  waiting_.erase(waiting);
+}
+
 InboundReply EventRetry::Handle(const InboundRequest& request) {
+  if (request.kind == InboundKind::kEvent && !request.delivery_id.empty() &&
+      Known(request.delivery_id)) {
+    spdlog::info("event=event.retry_duplicate delivery_id={}", request.delivery_id);
+    return {};
+  }
   InboundReply reply = dispatch_(request);
   if (!reply.retry_later || request.kind != InboundKind::kEvent || stopped_) {
     return reply;
@@ -74,14 +94,14 @@ void EventRetry::Retry(std::list<Waiting>::iterator waiting) {
   if (!reply.retry_later) {
     spdlog::info("event=event.retry_finished delivery_id={} attempts={}",
                  waiting->request.delivery_id, waiting->attempt + 1);
-    waiting_.erase(waiting);
+    Settle(waiting);
     return;
   }
   ++waiting->attempt;
   if (elapsed >= options_.give_up_after) {
     spdlog::error("event=event.retry_dropped delivery_id={} attempts={} after_ms={}",
                   waiting->request.delivery_id, waiting->attempt, Millis(elapsed));
-    waiting_.erase(waiting);
+    Settle(waiting);
     return;
   }
   Schedule(waiting);

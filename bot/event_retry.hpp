@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <random>
+#include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,6 +22,11 @@ struct EventRetryOptions {
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_cap{std::chrono::seconds(15)};
   std::chrono::milliseconds give_up_after{std::chrono::minutes(1)};
+  // How long an event this object retried is still known by its id, so that
+  // Slack's own redelivery of it (which the DeliveryFilter, having failed to
+  // record the first copy on the busy store, lets through) is not handled a
+  // second time. Slack's last redelivery comes about five minutes late.
+  std::chrono::milliseconds remember_for{std::chrono::minutes(10)};
 };
 
 // Stands between a transport (HttpEndpoint, SocketModeClient) and the
@@ -35,6 +42,9 @@ struct EventRetryOptions {
 // Commands and clicks pass through untouched: their user sees the answer.
 //
 // Not thread-safe: everything runs on `executor` (the io thread).
+// TODO(#4): while the store stays busy, each attempt holds the io thread for
+// up to the busy timeout twice (the DeliveryFilter's write, then the
+// handler's), so a burst of events can delay commands past Slack's 3 s.
 class EventRetry {
  public:
   EventRetry(boost::asio::any_io_executor executor, Dispatch dispatch,
@@ -59,6 +69,9 @@ class EventRetry {
     boost::asio::steady_timer timer;
   };
 
+  // Whether `id` is waiting for a retry or was retried lately.
+  bool Known(const std::string& id);
+  void Settle(std::list<Waiting>::iterator waiting);
   void Schedule(std::list<Waiting>::iterator waiting);
   void Retry(std::list<Waiting>::iterator waiting);
 
@@ -67,6 +80,7 @@ class EventRetry {
   EventRetryOptions options_;
   std::mt19937_64 rng_{std::random_device{}()};  // jitter
   std::list<Waiting> waiting_;
+  std::map<std::string, std::chrono::steady_clock::time_point> settled_;  // id → when
   bool stopped_ = false;
   // Tells a timer that fires after this object is gone to touch nothing.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -559,6 +559,7 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
   std::sort(pool.begin(), pool.end());
   pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
 
+  const auto spellings = Spellings(query.text);
   // Greedy selection: each pick maximises its base score plus the bonus for
   // needed skills not yet covered, so a small set covering every skill beats
   // several people with the same one.
@@ -607,7 +608,7 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
       terms.push_back(entry.first);
     }
     std::sort(terms.begin(), terms.end());
-    ExplainHistory(p, terms, candidate.reasons);
+    ExplainHistory(p, terms, spellings, candidate.reasons);
     ExplainAreaShift(p, area, candidate.reasons);
     for (const std::string& component : query.components) {
       if (const auto it = component_postings_.find(component); it != component_postings_.end()) {
@@ -665,6 +666,7 @@ void ExpertIndex::ExplainAreaShift(std::uint32_t person, const std::string& area
 
 void ExpertIndex::ExplainHistory(std::uint32_t person,
                                  const std::vector<std::uint32_t>& query_terms,
+                                 const std::unordered_map<std::string, std::string>& spellings,
                                  std::vector<std::string>& reasons) const {
   // A shared word counts by its rarity, so "schannel" says more than "error".
   const auto rarity = [&](std::uint32_t term) {
@@ -722,7 +724,8 @@ void ExpertIndex::ExplainHistory(std::uint32_t person,
   }
   std::vector<std::pair<double, std::string>> words;
   for (const auto& [term, weight] : shared_words) {
-    words.emplace_back(weight, terms_[term]);
+    const auto spelled = spellings.find(terms_[term]);
+    words.emplace_back(weight, spelled == spellings.end() ? terms_[term] : spelled->second);
   }
   std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;

@@ -96,7 +96,8 @@ struct Ranking {
 // presence, hours, load) are set by judgement so that one of them moves a
 // person a few places, not to the top; the penalties were raised by one when
 // BM25 widened the text scores' spread by up to two, and by two more when
-// similar records widened it by up to five.
+// similar records widened it by up to five; the skill bonus was doubled then
+// for the same reason.
 inline constexpr double kSmoothing = 3000;            // Dirichlet mass; tried 50..10000
 inline constexpr double kProfileHalfLifeDays = 1000;  // tried 365..3000, none
 // Short: in the validation period a new fixer took over much of the work,
@@ -135,7 +136,7 @@ inline constexpr std::size_t kCandidateRecords = 500;  // tried 500, 2000: the s
 // set never reaches it.
 inline constexpr std::size_t kCandidatePostings = 100'000;
 inline constexpr double kComponentWeight = 1.0;
-inline constexpr double kSkillWeight = 2.0;
+inline constexpr double kSkillWeight = 4.0;
 inline constexpr double kAwayPenalty = 4.5;
 inline constexpr double kOffHoursPenalty = 4.0;
 inline constexpr double kLoadPenalty = 5.0;
@@ -205,7 +206,9 @@ class ExpertIndex {
   double RecordScore(std::uint32_t record, const TermIdfs& idf) const;
   void ExplainAreaShift(std::uint32_t person, const std::string& area,
                         std::vector<std::string>& reasons) const;
+  // `spellings`: the query's words by stem (text.hpp), so reasons show words.
   void ExplainHistory(std::uint32_t person, const std::vector<std::uint32_t>& query_terms,
+                      const std::unordered_map<std::string, std::string>& spellings,
                       std::vector<std::string>& reasons) const;
 
   RankingParams params_;

@@ -309,14 +309,17 @@ std::string Stem(std::string_view token) {
   return std::string(token);
 }
 
-std::vector<std::string> Tokenize(std::string_view text) {
-  std::vector<std::string> tokens;
+namespace {
+
+// Calls `each(word)` for every lower-cased word Tokenize keeps, before stemming.
+template <class Each>
+void ForEachTopicWord(std::string_view text, Each each) {
   std::string word;
   const auto flush = [&] {
     const bool all_digits =
         std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (word.size() >= 2 && !all_digits && !StopWords().contains(word)) {
-      tokens.push_back(Stem(word));
+      each(word);
     }
     word.clear();
   };
@@ -330,7 +333,20 @@ std::vector<std::string> Tokenize(std::string_view text) {
   if (!word.empty()) {
     flush();
   }
+}
+
+}  // namespace
+
+std::vector<std::string> Tokenize(std::string_view text) {
+  std::vector<std::string> tokens;
+  ForEachTopicWord(text, [&](const std::string& word) { tokens.push_back(Stem(word)); });
   return tokens;
+}
+
+std::unordered_map<std::string, std::string> Spellings(std::string_view text) {
+  std::unordered_map<std::string, std::string> spellings;
+  ForEachTopicWord(text, [&](const std::string& word) { spellings.try_emplace(Stem(word), word); });
+  return spellings;
 }
 
 std::string AreaPrefix(std::string_view text) {

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace swarmbot::expertfinder {
@@ -11,6 +12,10 @@ namespace swarmbot::expertfinder {
 // with a light suffix stemmer ("timeouts" and "timeout" meet). Non-ASCII bytes
 // separate words.
 std::vector<std::string> Tokenize(std::string_view text);
+
+// How `text` spells each of its Tokenize words: the stem, lower-cased word
+// as first written ("expir" → "expired"), so reasons read as words.
+std::unordered_map<std::string, std::string> Spellings(std::string_view text);
 
 // The light stemmer Tokenize applies, exposed for tests.
 std::string Stem(std::string_view token);

@@ -65,12 +65,12 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
     context.push_back("Needs: " + EscapeMrkdwn(JoinWith(list.needed_skills, ", ")));
   }
   if (!list.uncovered_skills.empty()) {
-    context.push_back("Nobody above covers: *" +
+    context.push_back("Nobody above has the skill: *" +
                       EscapeMrkdwn(JoinWith(list.uncovered_skills, ", ")) + "*");
   }
   context.push_back("Ranked on skills, " + std::to_string(list.history_records) +
                     " past records, presence, local time and load; people already in this "
-                    "channel are left out.");
+                    "channel, and whoever declared the incident, are left out.");
   message.Context(context);
   return message;
 }

@@ -265,8 +265,10 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
         RequiredSkills(settings_.routing.rules, record.subject + "\n" + record.description);
     shortlist.query.now = Seconds(clock_.Now());
 
-    // People in the channel now are not proposed; ask for enough to drop them.
-    const std::set<std::string> present = PresentMembers(db_, swarm->id);
+    // People in the channel now are not proposed, nor whoever declared the
+    // incident (they know of it already); ask for enough to drop them.
+    std::set<std::string> present = PresentMembers(db_, swarm->id);
+    present.insert(record.declared_by.str());
     shortlist.index = index_;
     const ef::Ranking first = index_->index->Rank(shortlist.query, size + present.size());
     const std::map<UserId, int> load = store::ExpertRepository(db_).OpenLoad();
@@ -504,6 +506,12 @@ Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& us
       auto swarm = LiveSwarm(db_, invitation->incident);
       if (!swarm) {
         return swarm.error();
+      }
+      if (!StillActive(db_, user)) {
+        // Left open: its timeout moves on to the next person.
+        return MakeError(Errc::kConflict, "no longer active",
+                         "You are no longer on swarmbot's people list, so this invitation can't "
+                         "add you. Ask the incident's owner if you should still help.");
       }
       experts.SetInvitationState(id, store::InvitationState::kAccepted, now);
       store::TimelineRepository(db_).Append(invitation->incident, now, user.str(),

@@ -41,7 +41,7 @@ ExpertIndexBuilder::Readiness ExpertIndexBuilder::Check(asio::any_io_executor ex
   if (!fingerprint || experts_.IndexCurrent(*fingerprint)) {
     return {};  // a store failure is Shortlist's to report
   }
-  return {false, BuildAfterNow(executor)};
+  return {false, BuildAfterNow(executor, *fingerprint)};
 }
 
 void ExpertIndexBuilder::Refresh(asio::any_io_executor executor) {
@@ -50,21 +50,29 @@ void ExpertIndexBuilder::Refresh(asio::any_io_executor executor) {
   }
   const auto fingerprint = experts_.IndexFingerprint();
   if (fingerprint && !experts_.IndexCurrent(*fingerprint)) {
-    BuildAfterNow(executor);
+    BuildAfterNow(executor, *fingerprint);
   }
 }
 
-std::int64_t ExpertIndexBuilder::BuildAfterNow(const asio::any_io_executor& executor) {
+std::int64_t ExpertIndexBuilder::BuildAfterNow(const asio::any_io_executor& executor,
+                                               const std::string& fingerprint) {
   if (building_) {
+    // The running build started from this very store: it is the one to wait
+    // for (at start-up, the first request would otherwise wait for two).
+    if (fingerprint == building_from_ && !build_again_) {
+      return builds_started_;
+    }
     build_again_ = true;
     return builds_started_ + 1;
   }
-  StartBuild(executor);
+  StartBuild(executor, fingerprint);
   return builds_started_;
 }
 
-void ExpertIndexBuilder::StartBuild(const asio::any_io_executor& executor) {
+void ExpertIndexBuilder::StartBuild(const asio::any_io_executor& executor,
+                                    const std::string& fingerprint) {
   building_ = true;
+  building_from_ = fingerprint;
   build_again_ = false;
   ++builds_started_;
   asio::co_spawn(executor, Rebuild(experts_.StoreFile(), builds_started_), asio::detached);
@@ -109,7 +117,8 @@ awaitable<void> ExpertIndexBuilder::Rebuild(std::string path, std::int64_t numbe
   builds_finished_ = number;
   if (build_again_) {
     const auto executor = co_await asio::this_coro::executor;
-    StartBuild(executor);
+    const auto fingerprint = experts_.IndexFingerprint();
+    StartBuild(executor, fingerprint ? *fingerprint : std::string());
   }
 }
 

@@ -53,13 +53,15 @@ class ExpertIndexBuilder {
 
  private:
   // The number of the build that will reflect the store as it is now.
-  std::int64_t BuildAfterNow(const boost::asio::any_io_executor& executor);
-  void StartBuild(const boost::asio::any_io_executor& executor);
+  std::int64_t BuildAfterNow(const boost::asio::any_io_executor& executor,
+                             const std::string& fingerprint);
+  void StartBuild(const boost::asio::any_io_executor& executor, const std::string& fingerprint);
   boost::asio::awaitable<void> Rebuild(std::string path, std::int64_t number);
 
   lifecycle::ExpertService& experts_;
   bool building_ = false;
-  bool build_again_ = false;  // the store changed while a build was running
+  bool build_again_ = false;   // the store changed while a build was running
+  std::string building_from_;  // the store's fingerprint when the running build started
   std::int64_t builds_started_ = 0;
   std::int64_t builds_finished_ = 0;
   std::function<void()> before_build_;

@@ -179,6 +179,20 @@ TEST_F(HistoryImport, ASecondImportRefusesAtOnceWhileAnotherHoldsTheLock) {
   EXPECT_EQ(StoredRows(), 1) << "the lock is free once its holder is done";
 }
 
+// check 8: a second spelling of the same database (a symbolic link) took a
+// lock of its own, and two imports wrote at once.
+TEST_F(HistoryImport, TwoSpellingsOfOneDatabaseShareTheImportLock) {
+  config::Config direct;
+  direct.store_path = path_;
+  config::Config aliased;
+  aliased.store_path = (dir_ / "alias.db").string();
+  std::filesystem::create_symlink(path_, aliased.store_path);
+  EXPECT_EQ(ImportLockFile(aliased), ImportLockFile(direct));
+  auto first = InstanceLock::Acquire(ImportLockFile(direct), "held by the test");
+  ASSERT_TRUE(first) << first.error().user_message;
+  EXPECT_FALSE(InstanceLock::Acquire(ImportLockFile(aliased), "held by the test"));
+}
+
 TEST_F(HistoryImport, NamesTheResolversNobodyInThePeopleListMatches) {
   store::PeopleRepository people(*db_);
   for (const auto& [user, name] : {std::pair{"U0SOFIA", "Sofia"}, {"U0OLD", "Olga"}}) {

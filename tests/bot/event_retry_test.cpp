@@ -51,6 +51,20 @@ TEST_F(EventRetryTest, AnEventThatFailedForAWhileIsHandedOverAgainUntilItIsKept)
   }
 }
 
+// check 8: the filter could not record the first copy on the busy store, so
+// Slack's redelivery of it reached the retry again and was handled twice.
+TEST_F(EventRetryTest, SlacksRedeliveryOfAnEventBeingRetriedOrRetriedLatelyIsDropped) {
+  FailFirst(2);
+  EXPECT_TRUE(Handle(Event("Ev1")).retry_later);
+  EXPECT_FALSE(Handle(Event("Ev1")).retry_later);  // redelivered while waiting
+  // The third attempt keeps it; what follows runs after it on the io thread.
+  ASSERT_TRUE(recorder_.WaitForCount(3));
+  EXPECT_EQ(Waiting(), 0u);
+  EXPECT_FALSE(Handle(Event("Ev1")).retry_later);  // redelivered after the retry kept it
+  EXPECT_FALSE(Handle(Event("Ev2")).retry_later);
+  EXPECT_EQ(recorder_.Count(), 4u) << "Ev1 three times (two failures, one success), Ev2 once";
+}
+
 TEST_F(EventRetryTest, APermanentFailureIsNotRetried) {
   FailFirst(100, /*retryable=*/false);
   EXPECT_FALSE(Handle(Event("Ev1")).retry_later);

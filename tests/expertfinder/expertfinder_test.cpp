@@ -122,6 +122,14 @@ TEST(FunctionWords, KeepTheWordsTokenizeDrops) {
   EXPECT_FALSE(IsWritingMark("the"));
 }
 
+TEST(Spellings, GiveEachStemTheWordAsFirstWritten) {
+  const auto spellings = Spellings("Card expired; expiring cards and Timeouts");
+  EXPECT_EQ(spellings.at(Stem("expired")), "expired");
+  EXPECT_EQ(spellings.at(Stem("cards")), "card");
+  EXPECT_EQ(spellings.at(Stem("timeouts")), "timeouts");
+  EXPECT_FALSE(spellings.contains("and"));
+}
+
 TEST(OpeningWords, KeepHowTheTitleAndTheDescriptionOpen) {
   EXPECT_THAT(OpeningWords("http2: Fix GOAWAY handling\n\nWhen the server closes"),
               ElementsAre("~v:Fix", "~v:Fix", "~v2:Fix_GOAWAY", "~len:2", "~len:2", "~b:When",
@@ -162,7 +170,7 @@ TEST(ExpertIndex, AReasonNeverQuotesAWritingHabit) {
       index.Rank(Asking("cart: the `total` is wrong\n\nReported-by: [person]"), 1);
   ASSERT_EQ(ranking.candidates.size(), 1u);
   ASSERT_EQ(ranking.candidates[0].reasons.size(), 1u);
-  EXPECT_EQ(ranking.candidates[0].reasons[0], "resolved INC-4 on cart, person and report");
+  EXPECT_EQ(ranking.candidates[0].reasons[0], "resolved INC-4 on cart, person and reported");
 }
 
 // Two people fix the same things with the same words; only how they write

@@ -176,7 +176,7 @@ TEST_F(ExpertCommandsTest, TheListShowsReasonsAnInviteButtonEachAndUncoveredSkil
   EXPECT_EQ(blocks[1].at("accessory").at("value").as_string(), "INC-1 USOFIA");
   EXPECT_EQ(blocks[2].at("accessory").at("action_id").as_string(), "experts.invite.2");
   const std::string context = json::serialize(blocks[3]);
-  EXPECT_NE(context.find("Nobody above covers: *checkout*"), std::string::npos);
+  EXPECT_NE(context.find("Nobody above has the skill: *checkout*"), std::string::npos);
   EXPECT_NE(context.find("12 past records"), std::string::npos);
 }
 
@@ -191,7 +191,7 @@ TEST_F(ExpertCommandsTest, AListWithNobodyToProposeSaysNobodyHasEvidenceAndHowTo
   EXPECT_NE(text.find("Nobody outside this channel has a matching skill or past work"),
             std::string::npos);
   EXPECT_NE(text.find("/swarm invite @person"), std::string::npos);
-  EXPECT_NE(text.find("Nobody above covers: *printers*"), std::string::npos);
+  EXPECT_NE(text.find("Nobody above has the skill: *printers*"), std::string::npos);
   EXPECT_EQ(text.find("Invite\""), std::string::npos) << "no buttons without people";
 }
 

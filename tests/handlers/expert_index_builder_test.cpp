@@ -138,15 +138,18 @@ TEST_F(ExpertIndexBuilderTest, ARequestAfterAChangeWaitsForTheRebuild) {
   const auto third = Check();
   EXPECT_FALSE(second.ready);
   EXPECT_EQ(second.wait_for, 2);
-  EXPECT_EQ(third.wait_for, 3) << "the running build may have read the store before";
+  EXPECT_EQ(third.wait_for, 2) << "the running build started from the same store";
   ASSERT_TRUE(RunUntil([&] { return builds_entered_ == 1; }));
+  AddHistory("old-3", "Voucher field greyed out");
+  const auto fourth = Check();
+  EXPECT_EQ(fourth.wait_for, 3) << "the running build started before this change";
   EXPECT_EQ(builder_.builds_started(), 2) << "one rebuild at a time";
   EXPECT_FALSE(Check(second.wait_for).ready);
 
   Release();
-  ASSERT_TRUE(RunUntil([&] { return Check(third.wait_for).ready; }));
+  ASSERT_TRUE(RunUntil([&] { return Check(fourth.wait_for).ready; }));
   EXPECT_TRUE(Check(second.wait_for).ready);
-  EXPECT_EQ(RecordsRanked(), 2u);
+  EXPECT_EQ(RecordsRanked(), 3u);
   EXPECT_EQ(builder_.builds_started(), 3);
 }
 
@@ -160,6 +163,20 @@ TEST_F(ExpertIndexBuilderTest, AStoreThatKeepsChangingDoesNotStarveARequest) {
   AddHistory("old-3", "Voucher field greyed out");
   EXPECT_TRUE(Check(waiting.wait_for).ready);
   EXPECT_FALSE(Check().ready) << "a new request waits for the newer history";
+}
+
+// check 8: right after a restart the first request waited for the start-up
+// build and then for a second build of the same history.
+TEST_F(ExpertIndexBuilderTest, ARequestDuringTheStartUpBuildWaitsForThatBuildOnly) {
+  HoldBuilds();
+  builder_.Refresh(io_.get_executor());
+  ASSERT_TRUE(RunUntil([&] { return builds_entered_ == 1; }));
+  const auto first = Check();
+  EXPECT_FALSE(first.ready);
+  EXPECT_EQ(first.wait_for, 1);
+  Release();
+  ASSERT_TRUE(RunUntil([&] { return Check(first.wait_for).ready; }));
+  EXPECT_EQ(builder_.builds_started(), 1);
 }
 
 TEST_F(ExpertIndexBuilderTest, RefreshStartsABuildAheadOfTheFirstRequest) {

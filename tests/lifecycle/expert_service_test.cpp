@@ -113,6 +113,25 @@ TEST_F(ExpertServiceTest, SomeoneWhoLeftTheChannelMayBeProposedAgain) {
   EXPECT_EQ(std::count(shown.begin(), shown.end(), "UPRIYA"), 1);
 }
 
+// check 8: Sofia declared an incident and was proposed first for it.
+TEST_F(ExpertServiceTest, WhoeverDeclaredTheIncidentIsNotProposedForIt) {
+  DeclareInput in;
+  in.subject = "SAVE20 discount code rejected";
+  in.impact = store::Level::kHigh;
+  in.urgency = store::Level::kMedium;
+  const std::int64_t hers = incidents_.Declare(in, sofia_).value().number;
+  ASSERT_TRUE(swarms_.Start({hers, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.RecordChannel(hers, ChannelId("CSAVE"), "inc-2-save20"));
+  auto shortlist = experts_.Shortlist(hers, 15);
+  ASSERT_TRUE(shortlist) << shortlist.error().detail;
+  ASSERT_FALSE(shortlist->people.empty());
+  for (const auto& person : shortlist->people) {
+    EXPECT_NE(person.id, sofia_.str());
+  }
+  // For Mara's incident on the same topic, Sofia comes first.
+  EXPECT_EQ(Propose().experts.front().user, sofia_);
+}
+
 TEST_F(ExpertServiceTest, ADeactivatedPersonIsLeftOut) {
   auto shortlist = experts_.Shortlist(incident_, 15).value();
   std::map<std::string, SlackProfile> profiles;
@@ -397,6 +416,21 @@ TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedIsRefused) {
   ASSERT_FALSE(accepted);
   EXPECT_EQ(accepted.error().code, Errc::kConflict);
   EXPECT_EQ(StateOf(invitation.id), "open");
+}
+
+// check 8: invited, then dropped from the people list, and the Accept still
+// added them to the channel.
+TEST_F(ExpertServiceTest, AcceptingAfterLeavingThePeopleListIsRefused) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  DrainOutbox();
+  store::PeopleRepository(*db_).DeactivateAllExcept({priya_, omar_, UserId("UCHEN")}, clock_.Now());
+  const auto accepted = experts_.Answer(invitation.id, sofia_, true);
+  ASSERT_FALSE(accepted);
+  EXPECT_EQ(accepted.error().code, Errc::kConflict);
+  EXPECT_NE(accepted.error().user_message.find("no longer on swarmbot's people list"),
+            std::string::npos);
+  EXPECT_EQ(StateOf(invitation.id), "open");
+  EXPECT_TRUE(PendingKinds().empty()) << "nobody is added to the channel";
 }
 
 TEST_F(ExpertServiceTest, InvitingDirectlyQueuesTheSwarmInviteWithGroups) {
