@@ -608,7 +608,9 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
       terms.push_back(entry.first);
     }
     std::sort(terms.begin(), terms.end());
-    ExplainHistory(p, terms, spellings, candidate.reasons);
+    const bool skilled = !candidate.reasons.empty();
+    const bool telling = ExplainHistory(p, terms, spellings, candidate.reasons);
+    const std::size_t before_area = candidate.reasons.size();
     ExplainAreaShift(p, area, candidate.reasons);
     for (const std::string& component : query.components) {
       if (const auto it = component_postings_.find(component); it != component_postings_.end()) {
@@ -619,9 +621,9 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
         }
       }
     }
-    // Every reason so far is a skill or matching history; the ones below
-    // are availability.
-    candidate.has_evidence = !candidate.reasons.empty();
+    // Evidence: a needed skill, telling history, an area taken over or a
+    // component worked on. The reasons below are availability.
+    candidate.has_evidence = skilled || telling || candidate.reasons.size() > before_area;
     if (person.presence) {
       candidate.reasons.push_back(*person.presence == Presence::kActive ? "available" : "away");
     }
@@ -664,10 +666,13 @@ void ExpertIndex::ExplainAreaShift(std::uint32_t person, const std::string& area
   }
 }
 
-void ExpertIndex::ExplainHistory(std::uint32_t person,
+bool ExpertIndex::ExplainHistory(std::uint32_t person,
                                  const std::vector<std::uint32_t>& query_terms,
                                  const std::unordered_map<std::string, std::string>& spellings,
                                  std::vector<std::string>& reasons) const {
+  const double rare_records =
+      std::max(1.0, kRareWordShare * static_cast<double>(record_ids_.size()));
+  bool telling = false;
   // A shared word counts by its rarity, so "schannel" says more than "error".
   const auto rarity = [&](std::uint32_t term) {
     return IsTopicWord(terms_[term]) ? -std::log((term_counts_[term] + 0.5) / (total_terms_ + 1))
@@ -686,6 +691,7 @@ void ExpertIndex::ExplainHistory(std::uint32_t person,
     const auto begin = record_terms_.begin() + record_term_offsets_[r];
     const auto end = record_terms_.begin() + record_term_offsets_[r + 1];
     double weight = 0;
+    int shared = 0;
     auto q = query_terms.begin();
     for (auto t = begin; t != end && q != query_terms.end();) {
       if (*t < *q) {
@@ -694,16 +700,21 @@ void ExpertIndex::ExplainHistory(std::uint32_t person,
         ++q;
       } else {
         weight += rarity(*t);
+        if (IsTopicWord(terms_[*t])) {
+          ++shared;
+          telling = telling || record_frequency_[*t] <= rare_records;
+        }
         ++t;
         ++q;
       }
     }
+    telling = telling || shared >= 2;
     if (weight > 0) {
       matches.push_back({r, weight});
     }
   }
   if (matches.empty()) {
-    return;
+    return false;
   }
   const std::size_t shown = std::min(kRecordsInReason, matches.size());
   std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(shown),
@@ -735,6 +746,7 @@ void ExpertIndex::ExplainHistory(std::uint32_t person,
     top_words.push_back(words[i].second);
   }
   reasons.push_back(fmt::format("resolved {} on {}", JoinAnd(ids), JoinAnd(top_words)));
+  return telling;
 }
 
 }  // namespace swarmbot::expertfinder

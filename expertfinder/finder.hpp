@@ -53,9 +53,10 @@ struct Candidate {
   double score = 0;
   std::vector<std::string> covered_skills;  // the needed skills this person brings
   std::vector<std::string> reasons;         // short phrases, most telling first
-  // A matching declared skill, or history that matches the query (words,
-  // components or an area taken over). Without it the person ranks on
-  // activity and availability alone.
+  // A matching declared skill, or history that matches the query (a past
+  // record sharing two topic words or one rare word, components, or an area
+  // taken over). Without it the person ranks on activity and availability
+  // alone: one common word such as "customer" is not evidence.
   bool has_evidence = false;
 };
 
@@ -135,6 +136,9 @@ inline constexpr std::size_t kCandidateRecords = 500;  // tried 500, 2000: the s
 // so that ranking stays fast however long the history grows. The evaluation
 // set never reaches it.
 inline constexpr std::size_t kCandidatePostings = 100'000;
+// A word in at most this share of records (and at least one) is rare enough
+// that sharing it alone makes past work evidence; set by judgement.
+inline constexpr double kRareWordShare = 0.02;
 inline constexpr double kComponentWeight = 1.0;
 inline constexpr double kSkillWeight = 4.0;
 inline constexpr double kAwayPenalty = 4.5;
@@ -207,7 +211,9 @@ class ExpertIndex {
   void ExplainAreaShift(std::uint32_t person, const std::string& area,
                         std::vector<std::string>& reasons) const;
   // `spellings`: the query's words by stem (text.hpp), so reasons show words.
-  void ExplainHistory(std::uint32_t person, const std::vector<std::uint32_t>& query_terms,
+  // True when the history is telling: one past record shares two topic words
+  // with the query, or a word that few records hold (kRareWordShare).
+  bool ExplainHistory(std::uint32_t person, const std::vector<std::uint32_t>& query_terms,
                       const std::unordered_map<std::string, std::string>& spellings,
                       std::vector<std::string>& reasons) const;
 

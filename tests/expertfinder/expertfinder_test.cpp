@@ -408,6 +408,26 @@ TEST(ExpertIndexEvidence, AMatchingSkillOrMatchingHistoryIsEvidenceAndNothingEls
   }
 }
 
+// check 8: "Customers cannot log in" proposed whoever once fixed anything
+// with the word "customer" in it.
+TEST(ExpertIndexEvidence, OneCommonSharedWordIsNotEvidenceButTwoWordsOrARareOneAre) {
+  std::vector<HistoryRecord> history;
+  for (int i = 0; i < 60; ++i) {
+    history.push_back(Record("OLD-" + std::to_string(i), 1, "customer report " + std::to_string(i),
+                             i % 2 == 0 ? "ana" : "bo"));
+  }
+  history.push_back(Record("INC-7", 2, "customer login loops", "cy"));
+  history.push_back(Record("INC-8", 2, "kerberos ticket", "di"));
+  const ExpertIndex index({Named("ana"), Named("bo"), Named("cy"), Named("di")}, history);
+  const Ranking ranking = index.Rank(Asking("customer login fails with kerberos"), 4);
+  ASSERT_EQ(ranking.candidates.size(), 4u);
+  for (const Candidate& candidate : ranking.candidates) {
+    // cy shares two words, di a word one record holds; ana and bo only "customer".
+    const bool expected = candidate.person_id == "cy" || candidate.person_id == "di";
+    EXPECT_EQ(candidate.has_evidence, expected) << candidate.person_id;
+  }
+}
+
 TEST(ExpertIndexAmong, RanksOnlyTheGivenPeopleWithTheirAvailabilityAndTheIndexHistory) {
   const ExpertIndex index({Named("ana"), Named("bo"), Named("cy")}, CodesAndLogins());
   const Query query = Asking("voucher code refused");
