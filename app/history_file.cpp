@@ -292,11 +292,16 @@ std::pair<char32_t, std::size_t> CodePointAt(std::string_view text, std::size_t 
   return {code, length};
 }
 
-// Unicode's spaces other than U+0020, and the zero-width characters: a name
-// made of them looks blank, and one ending in them looks like another.
+// Unicode's spaces other than U+0020, and the characters that show nothing:
+// zero-width and direction marks, the soft hyphen, fillers, the blank braille
+// pattern, variation selectors and tags. A name made of them looks blank, and
+// one ending in them looks like another.
 bool Invisible(char32_t c) {
-  return c == 0x00A0 || c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200D) || c == 0x2028 ||
-         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+  const auto in = [c](char32_t first, char32_t last) { return c >= first && c <= last; };
+  return c == 0x00A0 || c == 0x00AD || c == 0x034F || in(0x115F, 0x1160) || c == 0x1680 ||
+         c == 0x180E || in(0x2000, 0x200F) || in(0x2028, 0x202F) || in(0x205F, 0x2064) ||
+         in(0x2066, 0x2069) || c == 0x2800 || c == 0x3000 || c == 0x3164 || in(0xFE00, 0xFE0F) ||
+         c == 0xFEFF || c == 0xFFA0 || in(0xE0000, 0xE007F) || in(0xE0100, 0xE01EF);
 }
 
 // `text` (well-formed UTF-8) without the `ascii` characters and the invisible

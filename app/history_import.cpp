@@ -48,8 +48,8 @@ std::string UnknownNote(const std::vector<UnknownResolver>& unknown) {
     names += fmt::format(" and {} more", unknown.size() - kUnknownShown);
   }
   return fmt::format(
-      "; {} {} someone swarmbot doesn't know ({}): they count once that person is in the people "
-      "list (swarmbot import people FILE, by Slack user id or name)",
+      "; {} {} someone not on swarmbot's people list ({}): they count once that person is in "
+      "the people list (swarmbot import people FILE, by Slack user id or name)",
       Plural(rows, "record", "records"), rows == 1 ? "names" : "name", names);
 }
 

@@ -256,6 +256,13 @@ TEST(HistoryFile, TreatsUnicodeSpacesAndZeroWidthCharactersAsBlank) {
             "resolved it)");
   EXPECT_EQ(Refusal(Line({{"components", "[\"checkout\", \"\u2060\u00A0\"]"}})),
             "h.jsonl:1: an entry of `components` is blank");
+  // check 8: marks, the soft hyphen, isolates, fillers, selectors and tags.
+  for (const char* shows_nothing :
+       {"\u200E", "\u00AD", "\u2066\u2069", "\u034F", "\uFE0F", "\u3164", "\u2800", "\U000E0020"}) {
+    EXPECT_EQ(Refusal(Line({{"id", std::string("\"") + shows_nothing + "\""}})),
+              "h.jsonl:1: `id` is blank")
+        << shows_nothing;
+  }
   auto parsed = ParseHistoryFile(
       Line({{"id", "\"\u00A0H-1\u200B\""}, {"expert", "\"\u202FSofia \u00E9\u00A0\""}}), "h.jsonl",
       kNow);

@@ -218,9 +218,9 @@ TEST_F(HistoryImport, NamesTheResolversNobodyInThePeopleListMatches) {
   outcome.added = 7;
   outcome.written = 7;
   EXPECT_EQ(HistorySummary("h.jsonl", 7, outcome, *unknown),
-            "imported h.jsonl: 7 records (7 added, 0 updated); 4 records name someone swarmbot "
-            "doesn't know (Olga, U0NOBODY, u0sofia): they count once that person is in the "
-            "people list (swarmbot import people FILE, by Slack user id or name)");
+            "imported h.jsonl: 7 records (7 added, 0 updated); 4 records name someone not on "
+            "swarmbot's people list (Olga, U0NOBODY, u0sofia): they count once that person "
+            "is in the people list (swarmbot import people FILE, by Slack user id or name)");
 }
 
 TEST_F(HistoryImport, TheSummaryNamesFiveUnknownResolversAndCountsTheRest) {
@@ -233,16 +233,16 @@ TEST_F(HistoryImport, TheSummaryNamesFiveUnknownResolversAndCountsTheRest) {
   outcome.updated = 6;
   outcome.written = 7;
   EXPECT_EQ(HistorySummary("h.jsonl", 7, outcome, unknown),
-            "imported h.jsonl: 7 records (1 added, 6 updated); 7 records name someone swarmbot "
-            "doesn't know (a, b, c, d, e and 2 more): they count once that person is in the "
-            "people list (swarmbot import people FILE, by Slack user id or name)");
+            "imported h.jsonl: 7 records (1 added, 6 updated); 7 records name someone not on "
+            "swarmbot's people list (a, b, c, d, e and 2 more): they count once that person "
+            "is in the people list (swarmbot import people FILE, by Slack user id or name)");
   outcome.added = 1;
   outcome.updated = 0;
   outcome.written = 1;
   EXPECT_EQ(HistorySummary("h.jsonl", 1, outcome, {{"U0X", 1}}),
-            "imported h.jsonl: 1 record (1 added, 0 updated); 1 record names someone swarmbot "
-            "doesn't know (U0X): they count once that person is in the people list (swarmbot "
-            "import people FILE, by Slack user id or name)");
+            "imported h.jsonl: 1 record (1 added, 0 updated); 1 record names someone not on "
+            "swarmbot's people list (U0X): they count once that person is in the people "
+            "list (swarmbot import people FILE, by Slack user id or name)");
 }
 
 }  // namespace

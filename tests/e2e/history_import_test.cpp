@@ -70,7 +70,7 @@ TEST_F(HistoryImportBesideTheBot, CommandsTypedDuringABigImportAreAnsweredAndKep
   ASSERT_EQ(imported.status, 0) << imported.output;
   EXPECT_TRUE(Has(imported.output,
                   "imported big.jsonl: 60000 records (60000 added, 0 updated); "
-                  "60000 records name someone swarmbot doesn't know (U0NOBODY)"))
+                  "60000 records name someone not on swarmbot's people list (U0NOBODY)"))
       << imported.output;
   EXPECT_GE(replies.size(), 3u) << "notes typed while the import ran";
   for (const std::string& reply : replies) {
