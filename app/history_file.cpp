@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "lifecycle/expert_service.hpp"
+#include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::app {
 namespace {
@@ -43,46 +44,6 @@ std::string Shown(std::string_view value) {
     shown += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? '?' : c;
   }
   return shown + (end < value.size() ? "…\"" : "\"");
-}
-
-// The offset of the first byte that doesn't belong to well-formed UTF-8
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-std::optional<std::size_t> BadUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = [&](std::size_t at) {
-      return at < text.size() ? static_cast<unsigned char>(text[at]) : 0u;
-    };
-    const unsigned lead = byte(i);
-    unsigned low = 0x80;
-    unsigned high = 0xBF;
-    std::size_t follow = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      follow = 1;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      follow = 2;
-      low = lead == 0xE0 ? 0xA0 : 0x80;
-      high = lead == 0xED ? 0x9F : 0xBF;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      follow = 3;
-      low = lead == 0xF0 ? 0x90 : 0x80;
-      high = lead == 0xF4 ? 0x8F : 0xBF;
-    } else {
-      return i;
-    }
-    for (std::size_t k = 1; k <= follow; ++k) {
-      const unsigned next = byte(i + k);
-      if (next < (k == 1 ? low : 0x80u) || next > (k == 1 ? high : 0xBFu)) {
-        return i;
-      }
-    }
-    i += follow + 1;
-  }
-  return std::nullopt;
 }
 
 // The keys of one record as the line gave them, before any check of values.
@@ -526,7 +487,7 @@ std::optional<std::string> LineProblem(std::string_view line) {
     return fmt::format("the line is {} bytes long; a record may take at most {}", line.size(),
                        kMaxHistoryLineBytes);
   }
-  if (auto bad = BadUtf8(line)) {
+  if (auto bad = lifecycle::FirstInvalidUtf8(line)) {
     return fmt::format("byte {} (column {}) is not UTF-8; save the file as UTF-8",
                        fmt::format("0x{:02X}", static_cast<unsigned char>(line[*bad])), *bad + 1);
   }

@@ -559,7 +559,14 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
   std::sort(pool.begin(), pool.end());
   pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
 
+  // For the reasons: the query's words as written, and its term ids sorted.
   const auto spellings = Spellings(query.text);
+  std::vector<std::uint32_t> terms;
+  terms.reserve(query_terms.size());
+  for (const auto& entry : query_terms) {
+    terms.push_back(entry.first);
+  }
+  std::sort(terms.begin(), terms.end());
   // Greedy selection: each pick maximises its base score plus the bonus for
   // needed skills not yet covered, so a small set covering every skill beats
   // several people with the same one.
@@ -602,12 +609,6 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
         }
       }
     }
-    std::vector<std::uint32_t> terms;
-    terms.reserve(query_terms.size());
-    for (const auto& entry : query_terms) {
-      terms.push_back(entry.first);
-    }
-    std::sort(terms.begin(), terms.end());
     const bool skilled = !candidate.reasons.empty();
     const bool telling = ExplainHistory(p, terms, spellings, candidate.reasons);
     const std::size_t before_area = candidate.reasons.size();

@@ -267,13 +267,13 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
 
     // People in the channel now are not proposed, nor whoever declared the
     // incident (they know of it already); ask for enough to drop them.
-    std::set<std::string> present = PresentMembers(db_, swarm->id);
-    present.insert(record.declared_by.str());
+    std::set<std::string> left_out = PresentMembers(db_, swarm->id);
+    left_out.insert(record.declared_by.str());
     shortlist.index = index_;
-    const ef::Ranking first = index_->index->Rank(shortlist.query, size + present.size());
+    const ef::Ranking first = index_->index->Rank(shortlist.query, size + left_out.size());
     const std::map<UserId, int> load = store::ExpertRepository(db_).OpenLoad();
     for (const ef::Candidate& candidate : first.candidates) {
-      if (present.contains(candidate.person_id) || shortlist.people.size() >= size) {
+      if (left_out.contains(candidate.person_id) || shortlist.people.size() >= size) {
         continue;
       }
       const store::Person& stored = index_->people.at(candidate.person_id);

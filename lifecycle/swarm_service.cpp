@@ -47,7 +47,8 @@ Status CheckStart(store::Database& db, const StartSwarmInput& input) {
   const std::string name = store::IncidentNumberText(input.incident);
   if (!incident->Open()) {
     return MakeError(Errc::kConflict, "incident is closed",
-                     name + " is closed; a closed incident can't start a swarm. `/incident reopen " +
+                     name +
+                         " is closed; a closed incident can't start a swarm. `/incident reopen " +
                          name + "` brings its swarm back.");
   }
   if (auto swarm = store::SwarmRepository(db).FindByIncident(input.incident);

@@ -72,27 +72,31 @@ bool LooksLikeDomain(std::string_view domain) noexcept {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) noexcept {
+std::optional<std::size_t> FirstInvalidUtf8(std::string_view text) noexcept {
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
     const std::size_t n = Utf8SequenceLength(lead);
     if (n == 0 || i + n > text.size()) {
-      return false;
+      return i;
     }
     for (std::size_t k = 1; k < n; ++k) {
       if (!IsContinuation(static_cast<unsigned char>(text[i + k]))) {
-        return false;
+        return i;
       }
     }
     const auto second = n > 1 ? static_cast<unsigned char>(text[i + 1]) : 0;
     // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
     if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) ||
         (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F)) {
-      return false;
+      return i;
     }
     i += n;
   }
-  return true;
+  return std::nullopt;
+}
+
+bool IsValidUtf8(std::string_view text) noexcept {
+  return !FirstInvalidUtf8(text).has_value();
 }
 
 std::size_t Utf8Length(std::string_view text) noexcept {

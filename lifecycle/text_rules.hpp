@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ std::string Trimmed(std::string_view text);
 std::string Lowercase(std::string_view text);
 
 bool IsValidUtf8(std::string_view text) noexcept;
+// The offset of the first byte that isn't part of well-formed UTF-8 (RFC
+// 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+std::optional<std::size_t> FirstInvalidUtf8(std::string_view text) noexcept;
 
 // The length of the UTF-8 sequence that starts with `lead` (RFC 3629), or 0
 // if `lead` can't start one.
