@@ -176,8 +176,9 @@ class Server {
                                                     .user_token = config.user_token}),
         worker_(io_.get_executor(), outbox_, clock_,
                 [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); }),
-        events_(io_.get_executor(),
-                [this](const InboundRequest& request) { return Dispatch(request); }),
+        events_(
+            io_.get_executor(), [this](const InboundRequest& request) { return Dispatch(request); },
+            {}, &filter_),
         endpoint_(
             io_.get_executor(), clock_, filter_,
             [this](const InboundRequest& request) { return events_.Handle(request); },
@@ -317,6 +318,9 @@ class Server {
 
   InboundReply Dispatch(const InboundRequest& request) {
     InboundReply reply = router_->Handle(request);
+    if (reply.retry_later) {
+      return reply;  // nothing was kept; waking the workers would wait on the busy store again
+    }
     worker_.Wake();
     mail_.Wake();  // a Send click may have started a broadcast
     return reply;

@@ -2,7 +2,9 @@
 
 #include <exception>
 
+#include <SQLiteCpp/Exception.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 namespace swarmbot::bot {
 namespace {
@@ -10,29 +12,86 @@ namespace {
 // Pruning is one indexed DELETE; every ten minutes keeps it off the hot path.
 constexpr std::chrono::minutes kPruneInterval{10};
 
+// Another connection kept the write lock past the busy timeout.
+bool IsBusy(const std::exception& e) {
+  const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
+  return sql != nullptr && (sql->getErrorCode() & 0xFF) == SQLITE_BUSY;
+}
+
 }  // namespace
 
 DeliveryFilter::DeliveryFilter(store::Database& db, const Clock& clock,
                                std::chrono::seconds retention)
     : seen_(db), clock_(clock), retention_(retention) {}
 
+DeliveryFilter::~DeliveryFilter() {
+  if (!held_.empty()) {
+    spdlog::warn("event=delivery_filter.held_ids_lost count={}", held_.size());
+  }
+}
+
 bool DeliveryFilter::FirstDelivery(std::string_view id) {
   if (id.empty()) {
     return true;
+  }
+  if (held_.contains(id)) {
+    return false;
   }
   const auto now = clock_.Now();
   if (now - last_prune_ >= kPruneInterval) {
     Prune();
   }
+  if (store_busy_) {
+    return Hold(id, now);
+  }
   try {
     return seen_.Insert(id, now);
   } catch (const std::exception& e) {
-    spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
-    return true;
+    if (!IsBusy(e)) {
+      spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
+      return true;
+    }
+    spdlog::warn("event=delivery_filter.store_busy");
+    store_busy_ = true;
+    return Hold(id, now);
   }
 }
 
+bool DeliveryFilter::Hold(std::string_view id, Clock::TimePoint now) {
+  try {
+    if (seen_.Contains(id)) {
+      return false;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
+  }
+  held_.emplace(std::string(id), now);
+  return true;
+}
+
+bool DeliveryFilter::WriteHeldIds() {
+  store_busy_ = false;
+  while (!held_.empty()) {
+    const auto first = held_.begin();
+    try {
+      seen_.Insert(first->first, first->second);
+    } catch (const std::exception& e) {
+      if (IsBusy(e)) {
+        store_busy_ = true;
+        return false;
+      }
+      // Given up, as a write that fails at first sight is.
+      spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
+    }
+    held_.erase(first);
+  }
+  return true;
+}
+
 void DeliveryFilter::Prune() {
+  if (store_busy_) {
+    return;
+  }
   const auto now = clock_.Now();
   last_prune_ = now;
   try {
@@ -41,7 +100,9 @@ void DeliveryFilter::Prune() {
       spdlog::debug("event=delivery_filter.pruned count={}", removed);
     }
   } catch (const std::exception& e) {
-    spdlog::error("event=delivery_filter.prune_failed error=\"{}\"", e.what());
+    store_busy_ = IsBusy(e);
+    spdlog::log(store_busy_ ? spdlog::level::warn : spdlog::level::err,
+                "event=delivery_filter.prune_failed error=\"{}\"", e.what());
   }
 }
 

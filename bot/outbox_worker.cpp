@@ -167,6 +167,9 @@ asio::awaitable<void> OutboxWorker::Run() {
       item = impl->outbox.ClaimNext(impl->clock.Now());
     } catch (const std::exception& e) {
       // A locked or failing database: keep the worker alive and try again.
+      // TODO(#4): while another process holds the store, each claim waits the
+      // busy timeout on the io thread, every retry_initial and at every Wake
+      // (each command answered), delaying other deliveries by that much.
       spdlog::error("event=outbox.store_failed step=claim error=\"{}\"", e.what());
       claimed = false;
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "store/seen_deliveries.hpp"
+#include "tests/bot/busy_store.hpp"
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::bot {
@@ -69,6 +70,46 @@ TEST(DeliveryFilter, ForgetsIdsAfterTheRetentionPeriod) {
   EXPECT_FALSE(seen.Contains("Ev-old"));
   EXPECT_TRUE(seen.Contains("Ev-newer"));
   EXPECT_TRUE(filter.FirstDelivery("Ev-old"));
+}
+
+// #4: every delivery's write waited the whole busy timeout while another
+// process held the store, before the handler's own write waited again.
+TEST(DeliveryFilter, WhileTheStoreIsBusyWaitsOnceThenHoldsNewIdsInMemory) {
+  swarmbot::testing::TempDir dir;
+  const std::string path = (dir / "swarmbot.db").string();
+  auto db = OpenDatabase(path);
+  testing::BusyWaitCounter busy(db->Sql(), 100ms);
+  FakeClock clock;
+  DeliveryFilter filter(*db, clock);
+  EXPECT_TRUE(filter.FirstDelivery("Ev-before"));
+
+  testing::WriteLockHolder holder(path);
+  EXPECT_TRUE(filter.FirstDelivery("Ev1"));
+  EXPECT_EQ(busy.waits(), 1);
+  EXPECT_TRUE(filter.store_busy());
+  EXPECT_TRUE(filter.FirstDelivery("Ev2"));
+  EXPECT_FALSE(filter.FirstDelivery("Ev1")) << "a redelivery of a held id";
+  EXPECT_FALSE(filter.FirstDelivery("Ev2"));
+  EXPECT_FALSE(filter.FirstDelivery("Ev-before")) << "recorded before the store was busy";
+  clock.Advance(25h);  // pruning is due, but would wait too
+  EXPECT_TRUE(filter.FirstDelivery("Ev3"));
+  EXPECT_EQ(busy.waits(), 1);
+  EXPECT_EQ(filter.held(), 3u);
+
+  EXPECT_FALSE(filter.WriteHeldIds()) << "still busy";
+  EXPECT_EQ(busy.waits(), 2);
+  EXPECT_EQ(filter.held(), 3u);
+
+  holder.Release();
+  EXPECT_TRUE(filter.WriteHeldIds());
+  EXPECT_FALSE(filter.store_busy());
+  EXPECT_EQ(filter.held(), 0u);
+  store::SeenDeliveries seen(*db);
+  EXPECT_TRUE(seen.Contains("Ev1"));
+  EXPECT_TRUE(seen.Contains("Ev2"));
+  EXPECT_TRUE(seen.Contains("Ev3"));
+  EXPECT_FALSE(filter.FirstDelivery("Ev3"));
+  EXPECT_EQ(busy.waits(), 2);
 }
 
 TEST(SeenDeliveries, KeepsTheFirstSightingWhenAnIdComesAgain) {

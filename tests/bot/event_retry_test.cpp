@@ -3,6 +3,8 @@
 // import held the store).
 #include "bot/event_retry.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 
 #include <gtest/gtest.h>
@@ -63,6 +65,47 @@ TEST_F(EventRetryTest, SlacksRedeliveryOfAnEventBeingRetriedOrRetriedLatelyIsDro
   EXPECT_FALSE(Handle(Event("Ev1")).retry_later);  // redelivered after the retry kept it
   EXPECT_FALSE(Handle(Event("Ev2")).retry_later);
   EXPECT_EQ(recorder_.Count(), 4u) << "Ev1 three times (two failures, one success), Ev2 once";
+}
+
+// #4: each event that arrived while the store was busy made its own attempt,
+// holding the io thread for the busy timeout, and could overtake earlier ones.
+TEST_F(EventRetryTest, WhileEventsWaitANewOneJoinsTheQueueUntriedAndKeepsItsPlace) {
+  std::atomic<bool> busy{true};
+  recorder_.SetReply([&](const InboundRequest&) { return InboundReply{{}, busy.load()}; });
+  EXPECT_TRUE(Handle(Event("Ev1")).retry_later);
+  EXPECT_TRUE(Handle(Event("Ev2")).retry_later);
+  EXPECT_TRUE(Handle(Event("Ev3")).retry_later);
+  ASSERT_TRUE(recorder_.WaitForCount(3)) << "Ev1 tried again, twice";
+  EXPECT_EQ(Waiting(), 3u);
+  for (const InboundRequest& request : recorder_.Requests()) {
+    EXPECT_EQ(request.delivery_id, "Ev1") << "only the oldest is tried while the store is busy";
+  }
+
+  busy = false;
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& requests) {
+    return !requests.empty() && requests.back().delivery_id == "Ev3";
+  }));
+  EXPECT_EQ(Waiting(), 0u);
+  const auto requests = recorder_.Requests();
+  ASSERT_GE(requests.size(), 3u);
+  EXPECT_EQ(requests[requests.size() - 3].delivery_id, "Ev1");
+  EXPECT_EQ(requests[requests.size() - 2].delivery_id, "Ev2");
+  EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                          [](const InboundRequest& r) { return r.delivery_id != "Ev1"; }),
+            2)
+      << "Ev2 and Ev3 once each";
+}
+
+TEST_F(EventRetryTest, CommandsAndClicksGoStraightThroughWhileEventsWait) {
+  FailFirst(1'000'000);
+  Handle(Event("Ev1"));
+  EXPECT_TRUE(Handle({InboundKind::kSlashCommand, R"({"command":"/incident"})", ""}).retry_later)
+      << "the command's own answer, given at once";
+  const auto requests = recorder_.Requests();
+  EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                          [](const InboundRequest& r) { return r.kind != InboundKind::kEvent; }),
+            1);
+  EXPECT_EQ(Waiting(), 1u) << "only the event waits";
 }
 
 TEST_F(EventRetryTest, APermanentFailureIsNotRetried) {
