@@ -118,6 +118,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (SwarmUnarchiveEffects::Handles(item.kind)) {
     co_return co_await swarm_unarchive_effects_.Run(item, api);
   }
+  if (SwarmNoteEffects::Handles(item.kind)) {
+    co_return co_await swarm_note_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,
@@ -418,9 +421,15 @@ awaitable<Status> EffectRunner::CreateChannel(Job& job) {
     const json::object args = Fields("name", name, "is_private", is_private);
     auto created = co_await CallSlack(*job.api, "conversations.create", args);
     if (created) {
-      co_return services_.swarms.RecordChannel(job.incident,
-                                               ChannelId(created->StringOr("channel.id")),
-                                               created->StringOr("channel.name", name));
+      const ChannelId id(created->StringOr("channel.id"));
+      const std::string actual = created->StringOr("channel.name", name);
+      if (auto recorded = services_.swarms.RecordChannel(job.incident, id, actual); !recorded) {
+        co_return recorded;
+      }
+      if (actual != swarm.channel_name && swarm.previous_channel_id.empty()) {
+        co_await TellRenamedChannel(job, id, actual);
+      }
+      co_return Status{};
     }
     if (!IsSlackError(created.error(), "name_taken")) {
       co_return Fail(job.incident, "create the swarm channel", created.error());
@@ -439,6 +448,30 @@ awaitable<Status> EffectRunner::CreateChannel(Job& job) {
   }
   co_return Fail(job.incident, "create the swarm channel",
                  MakeError(Errc::kSlackError, "every channel name tried was taken"));
+}
+
+awaitable<void> EffectRunner::TellRenamedChannel(Job& job, const ChannelId& channel,
+                                                 const std::string& name) {
+  const store::Swarm& swarm = *job.status.swarm;
+  if (swarm.created_by.empty()) {
+    co_return;
+  }
+  const json::object open_args = Fields("users", swarm.created_by.str());
+  auto dm = co_await CallSlack(*job.api, "conversations.open", open_args);
+  if (!dm) {
+    spdlog::warn("event=effect.rename_untold incident={} error={}",
+                 store::IncidentNumberText(job.incident), dm.error().slack_error);
+    co_return;
+  }
+  const std::string number = store::IncidentNumberText(job.incident);
+  BlockMessage message("The swarm channel of " + number + " is #" + name);
+  message.Section("The swarm channel of " + number + " is " + ChannelMention(channel) + ": #" +
+                  EscapeMrkdwn(swarm.channel_name) + " was taken, so it is #" + EscapeMrkdwn(name) +
+                  ".");
+  if (auto told = co_await PostOnce(job, ChannelId(dm->StringOr("channel.id")), message); !told) {
+    spdlog::warn("event=effect.rename_untold incident={} error={}", number,
+                 told.error().slack_error);
+  }
 }
 
 awaitable<Status> EffectRunner::SetTopicOrPurpose(Job& job, bool topic) {
@@ -462,11 +495,17 @@ awaitable<Status> EffectRunner::SetTopicOrPurpose(Job& job, bool topic) {
     args["purpose"] = SwarmPurpose(incident);
   }
   const std::string_view method = topic ? "conversations.setTopic" : "conversations.setPurpose";
-  auto set = co_await CallSlack(*job.api, method, args);
+  const std::string key = std::string(method) + "|" + job.status.swarm->channel_id.str();
+  const std::string text = topic ? SwarmTopic(incident) : SwarmPurpose(incident);
+  if (AlreadySent(key, text)) {
+    co_return Status{};
+  }
+  auto set = co_await CallInChannel(job, method, args, job.status.swarm->channel_id);
   if (!set) {
     co_return SwarmChannelFailed(job, topic ? "set the channel topic" : "set the channel purpose",
                                  set.error(), job.status.swarm->channel_id);
   }
+  RememberSent(key, text);
   co_return Status{};
 }
 
@@ -694,11 +733,18 @@ awaitable<Status> EffectRunner::UpdateSummary(Job& job) {
   json::object args = IncidentSummary(job.status).ToObject();
   args["channel"] = job.status.swarm->channel_id.str();
   args["ts"] = job.status.swarm->summary_ts.str();
-  auto updated = co_await CallSlack(*job.api, "chat.update", args);
+  const std::string key = "chat.update|" + job.status.swarm->channel_id.str() + "|" +
+                          job.status.swarm->summary_ts.str();
+  const std::string text = json::serialize(args);
+  if (AlreadySent(key, text)) {
+    co_return Status{};
+  }
+  auto updated = co_await CallInChannel(job, "chat.update", args, job.status.swarm->channel_id);
   if (!updated) {
     co_return SwarmChannelFailed(job, "update the pinned summary", updated.error(),
                                  job.status.swarm->channel_id);
   }
+  RememberSent(key, text);
   co_return Status{};
 }
 
@@ -717,6 +763,11 @@ awaitable<Status> EffectRunner::PostClosing(Job& job) {
   }
   const BlockMessage message = ClosingSummary(job.status, clock_.Now());
   auto ts = co_await PostOnce(job, channel, message);
+  if (!ts && IsSlackError(ts.error(), "not_in_channel")) {
+    if (auto joined = co_await Rejoin(job, channel); joined) {
+      ts = co_await PostOnce(job, channel, message);
+    }
+  }
   if (!ts) {
     co_return SwarmChannelFailed(job, "post the closing summary", ts.error(), channel);
   }
@@ -729,11 +780,60 @@ awaitable<Status> EffectRunner::Archive(Job& job) {
     co_return Status{};
   }
   const json::object args = Fields("channel", channel.str());
-  auto archived = co_await CallSlack(*job.api, "conversations.archive", args);
+  auto archived = co_await CallInChannel(job, "conversations.archive", args, channel);
   if (!archived && !IsSlackError(archived.error(), "already_archived")) {
-    co_return Fail(job.incident, "archive the swarm channel", archived.error());
+    const Error& error = archived.error();
+    if (error.Retryable()) {
+      co_return error;
+    }
+    // The channel stays open: the swarm goes on there, and people are told.
+    const UserId closer(FormValue(job.item.args, lifecycle::effect::kArgUser).value_or(""));
+    co_return services_.swarms.ArchiveFailed(
+        job.incident, channel,
+        error.slack_error.empty() ? std::string(ErrcName(error.code)) : error.slack_error, closer);
   }
   co_return services_.swarms.RecordArchived(job.incident, channel);
+}
+
+awaitable<Status> EffectRunner::Rejoin(Job& job, const ChannelId& channel) {
+  const json::object args = Fields("channel", channel.str());
+  auto joined = co_await CallSlack(*job.api, "conversations.join", args);
+  if (!joined) {
+    spdlog::warn("event=effect.rejoin_failed incident={} error={}",
+                 store::IncidentNumberText(job.incident), joined.error().slack_error);
+    co_return joined.error();
+  }
+  spdlog::info("event=effect.rejoined incident={}", store::IncidentNumberText(job.incident));
+  co_return Status{};
+}
+
+awaitable<Result<detail::FlatJson>> EffectRunner::CallInChannel(Job& job, std::string_view method,
+                                                                const json::object& args,
+                                                                const ChannelId& channel) {
+  auto reply = co_await CallSlack(*job.api, method, args);
+  if (reply || !IsSlackError(reply.error(), "not_in_channel")) {
+    co_return reply;
+  }
+  auto joined = co_await Rejoin(job, channel);
+  if (!joined) {
+    // A retryable failure is worth retrying; otherwise Slack's first answer
+    // says best what is wrong (a private channel can't be joined).
+    co_return joined.error().Retryable() ? Result<detail::FlatJson>(joined.error()) : reply;
+  }
+  co_return co_await CallSlack(*job.api, method, args);
+}
+
+bool EffectRunner::AlreadySent(const std::string& key, const std::string& text) const {
+  const auto sent = last_sent_.find(key);
+  const bool same = sent != last_sent_.end() && sent->second == std::hash<std::string>{}(text);
+  if (same) {
+    spdlog::debug("event=effect.unchanged key={}", key);
+  }
+  return same;
+}
+
+void EffectRunner::RememberSent(const std::string& key, const std::string& text) {
+  last_sent_[key] = std::hash<std::string>{}(text);
 }
 
 awaitable<Status> EffectRunner::PostReopened(Job& job) {
@@ -745,11 +845,14 @@ awaitable<Status> EffectRunner::PostReopened(Job& job) {
     co_return Status{};
   }
   const std::string number = store::IncidentNumberText(job.incident);
-  BlockMessage message(number + " was reopened; the earlier swarm was #" +
-                       swarm.previous_channel_name);
-  message.Section(":arrows_counterclockwise: " + number +
-                  " was reopened, so the swarm gathers here again. The earlier swarm's "
-                  "messages and pins stay in " +
+  // A /swarm start after the channel was archived in Slack reopened nothing.
+  const bool reopened = FormValue(job.item.args, lifecycle::effect::kArgOccasion).value_or("") !=
+                        lifecycle::effect::kOccasionRestarted;
+  const std::string why =
+      reopened ? number + " was reopened" : "The swarm of " + number + " started again";
+  BlockMessage message(why + "; the earlier swarm was #" + swarm.previous_channel_name);
+  message.Section(":arrows_counterclockwise: " + why +
+                  ", so the swarm gathers here. The earlier swarm's messages and pins stay in " +
                   ChannelMention(swarm.previous_channel_id) + " (archived).");
   const ChannelId channel = swarm.channel_id;
   auto ts = co_await PostOnce(job, channel, message);

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -15,11 +17,13 @@
 #include "handlers/banner_effects.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/broadcast_effects.hpp"
+#include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/expert_effects.hpp"
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/spike_alert.hpp"
+#include "handlers/swarm_note_effects.hpp"
 #include "handlers/swarm_unarchive_effects.hpp"
 #include "handlers/work_plan_view.hpp"
 #include "store/database.hpp"
@@ -44,6 +48,12 @@ namespace swarmbot::handlers {
 //   and results already recorded in the store are not redone.
 // - the swarm channel's bookmark: a retry first looks for one titled "INC-n"
 //   (bookmarks.list) and counts it as done.
+// - a topic, purpose or summary update identical to the last one sent is
+//   skipped.
+//
+// Someone removed swarmbot from the swarm channel (not_in_channel): it joins
+// a public channel again and carries on. An archive that fails for good goes
+// to SwarmService::ArchiveFailed, which keeps the swarm in its open channel.
 //
 // Returns retryable errors (kRateLimited, kUnavailable) unchanged for the
 // OutboxWorker to retry. An effect that can never succeed returns a permanent
@@ -73,6 +83,10 @@ class EffectRunner {
   boost::asio::awaitable<Status> UpdateAnnouncement(Job& job);
   boost::asio::awaitable<Status> TellDeclarer(Job& job);
   boost::asio::awaitable<Status> CreateChannel(Job& job);
+  // A taken name made the new swarm channel `name`: tells whoever started the
+  // swarm, whose answer named the planned one, with a link to `channel`.
+  boost::asio::awaitable<void> TellRenamedChannel(Job& job, const ChannelId& channel,
+                                                  const std::string& name);
   boost::asio::awaitable<Status> SetTopicOrPurpose(Job& job, bool topic);
   boost::asio::awaitable<Status> PostSummary(Job& job);
   boost::asio::awaitable<Status> PinSummary(Job& job);
@@ -98,6 +112,18 @@ class EffectRunner {
                                             InviteOutcome& outcome);
   // Says once in the channel, and on the timeline, who couldn't be added.
   boost::asio::awaitable<void> TellRefusedInvites(Job& job, const InviteOutcome& outcome);
+  // Calls `method` on the swarm channel `channel`; when Slack says swarmbot
+  // isn't in it (someone removed it), joins a public channel and calls again.
+  boost::asio::awaitable<Result<detail::FlatJson>> CallInChannel(Job& job, std::string_view method,
+                                                                 const boost::json::object& args,
+                                                                 const ChannelId& channel);
+  // conversations.join for the swarm channel; Slack's refusal comes back.
+  boost::asio::awaitable<Status> Rejoin(Job& job, const ChannelId& channel);
+  // Whether `text` is what the last successful call under `key` (method and
+  // target) sent, so that an unchanged topic or summary isn't sent again.
+  // Kept in memory: after a restart the first update is sent regardless.
+  bool AlreadySent(const std::string& key, const std::string& text) const;
+  void RememberSent(const std::string& key, const std::string& text);
   // The channel a closing effect acts on: its argument, else the swarm's.
   static ChannelId ClosingChannel(const Job& job);
   // An effect in the swarm channel failed for good: an archived channel is
@@ -136,6 +162,8 @@ class EffectRunner {
   ExpertEffects expert_effects_{services_};
   ApprovalEffects approval_effects_{services_};
   SwarmUnarchiveEffects swarm_unarchive_effects_{services_};
+  SwarmNoteEffects swarm_note_effects_{services_};
+  std::map<std::string, std::size_t> last_sent_;
 };
 
 }  // namespace swarmbot::handlers

@@ -72,6 +72,25 @@ std::string CaseNames(const std::vector<std::int64_t>& numbers) {
   return text;
 }
 
+// Where a reopened incident swarms: "; the swarm carries on in <#C…>", or ""
+// when it has no swarm.
+std::string SwarmAfterReopening(detail::Services& services, std::int64_t incident) {
+  auto swarm = services.swarms.FindByIncident(incident);
+  if (!swarm || !*swarm) {
+    return "";
+  }
+  const store::Swarm& now = **swarm;
+  if (now.channel_id.empty()) {
+    return "; the swarm gathers again in #" + EscapeMrkdwn(now.channel_name) +
+           ", which is on its way";
+  }
+  if (now.state == store::SwarmState::kStarting) {
+    return "; the swarm gathers again in " + ChannelMention(now.channel_id) +
+           " once it is unarchived";
+  }
+  return "; the swarm carries on in " + ChannelMention(now.channel_id);
+}
+
 // " PRB-2 is reopened too: …", or "" when none was.
 std::string ReopenedProblemsText(const std::vector<std::int64_t>& problems) {
   if (problems.empty()) {
@@ -278,9 +297,12 @@ std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Trans
   if (!moved) {
     return RefusalReply(what, moved.error());
   }
-  return EphemeralText(store::IncidentNumberText(*incident) + " is " +
-                       lifecycle::StateLabel(moved->state) + " now." +
-                       (problems ? ReopenedProblemsText(*problems) : std::string()));
+  std::string text =
+      store::IncidentNumberText(*incident) + " is " + lifecycle::StateLabel(moved->state) + " now";
+  if (transition == lifecycle::Transition::kReopen) {
+    text += SwarmAfterReopening(services_, *incident);
+  }
+  return EphemeralText(text + "." + (problems ? ReopenedProblemsText(*problems) : std::string()));
 }
 
 std::string IncidentCommands::Close(const SlashCommand& command) {

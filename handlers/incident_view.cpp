@@ -6,6 +6,7 @@
 #include "common/duration_text.hpp"
 #include "handlers/banner_view.hpp"
 #include "handlers/mrkdwn.hpp"
+#include "handlers/plan_layout.hpp"
 #include "handlers/problem_view.hpp"
 #include "lifecycle/incident_states.hpp"
 
@@ -57,7 +58,7 @@ std::chrono::seconds Between(Clock::TimePoint from, Clock::TimePoint to) {
 std::string TimelineLine(const store::TimelineEntry& entry) {
   const std::string who = entry.actor == "swarmbot" ? "swarmbot" : UserMention(UserId(entry.actor));
   return "• " + FormatTime(entry.at) + " · " + who + " · " +
-         EscapeMrkdwn(Truncate(entry.text, kTimelineTextMax));
+         EscapeKeepingMentions(Truncate(entry.text, kTimelineTextMax));
 }
 
 // Attached knowledge articles by title; people find them with /kb.

@@ -45,20 +45,20 @@ void AddPackedLines(BlockMessage& message, const std::vector<std::string>& lines
 
 std::string EscapeKeepingMentions(std::string_view text) {
   std::string out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t open = text.find("<@", at);
-    const std::size_t close = open == std::string_view::npos ? open : text.find('>', open);
-    if (close == std::string_view::npos) {
+  while (!text.empty()) {
+    const auto open = text.find('<');
+    out += EscapeMrkdwn(text.substr(0, open));
+    if (open == std::string_view::npos) {
       break;
     }
-    const std::string_view id = text.substr(open + 2, close - open - 2);
-    out += EscapeMrkdwn(text.substr(at, open - at));
-    out += IsSlackId(id) ? "<@" + std::string(id) + ">"
-                         : EscapeMrkdwn(text.substr(open, close - open + 1));
-    at = close + 1;
+    text.remove_prefix(open);
+    const auto close = text.find('>');
+    const bool mention = close != std::string_view::npos && close > 2 &&
+                         (text[1] == '@' || text[1] == '#') && IsSlackId(text.substr(2, close - 2));
+    const std::size_t taken = mention ? close + 1 : 1;
+    out += mention ? std::string(text.substr(0, taken)) : EscapeMrkdwn(text.substr(0, 1));
+    text.remove_prefix(taken);
   }
-  out += EscapeMrkdwn(text.substr(at));
   return out;
 }
 

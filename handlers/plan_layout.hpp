@@ -31,7 +31,8 @@ void AddPackedLines(BlockMessage& message, const std::vector<std::string>& lines
 
 // mrkdwn-escapes text that the bot put together around user mentions
 // ("Approved by <@U1>: <reason>"): everything is escaped except well-formed
-// user mentions, so Slack shows the names and no other markup.
+// user and channel mentions (<@U1>, <#C1>), so Slack shows the names and no
+// other markup (no links, no <!here>).
 std::string EscapeKeepingMentions(std::string_view text);
 
 }  // namespace swarmbot::handlers

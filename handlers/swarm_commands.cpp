@@ -49,22 +49,30 @@ std::string InviteSummary(const lifecycle::StartSwarmInput& input) {
   return text;
 }
 
-// The reply to a start refused because the swarm exists: where it is.
-std::optional<Error> ExistingSwarm(detail::Services& services, std::int64_t incident,
-                                   const Error& error) {
-  auto existing = services.swarms.FindByIncident(incident);
-  // Only a live swarm is "where it is": a closed incident's archived channel is not.
-  if (error.detail != "swarm exists" || !existing || !*existing ||
-      (*existing)->channel_id.empty()) {
+// A start refused because the incident swarms already: whoever asked wants
+// in, so they (and anyone they named) are invited to the existing channel.
+// The reply says where; nullopt for any other refusal.
+std::optional<std::string> JoinExisting(detail::Services& services,
+                                        const lifecycle::StartSwarmInput& input, const UserId& user,
+                                        const Error& error) {
+  if (error.detail != "swarm exists") {
     return std::nullopt;
   }
-  return MakeError(Errc::kConflict, error.detail,
-                   store::IncidentNumberText(incident) + " already swarms in " +
-                       ChannelMention((*existing)->channel_id) + ".");
+  auto swarm = services.swarms.InviteToLive(input, user);
+  if (!swarm) {
+    return std::nullopt;
+  }
+  const std::string where = swarm->channel_id.empty()
+                                ? "#" + EscapeMrkdwn(swarm->channel_name) + " (on its way)"
+                                : ChannelMention(swarm->channel_id);
+  return store::IncidentNumberText(input.incident) + " already swarms in " + where + "; " +
+         InviteSummary(input) + " to it.";
 }
 
 std::string StartedText(std::int64_t incident, const store::Swarm& swarm,
                         const lifecycle::StartSwarmInput& input) {
+  // If the name is taken, the channel gets a suffix and the starter a direct
+  // message with its link (EffectRunner::TellRenamedChannel).
   return "Starting the swarm for " + store::IncidentNumberText(incident) + ": #" +
          EscapeMrkdwn(swarm.channel_name) + " is on its way; " + InviteSummary(input) + ".";
 }
@@ -108,9 +116,8 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
   input->incident = *incident;
   auto swarm = services_.swarms.Start(*input, command.user);
   if (!swarm) {
-    // Point at the existing channel when it is the reason.
-    if (auto existing = ExistingSwarm(services_, *incident, swarm.error())) {
-      return RefusalReply(kWhat, *existing);
+    if (auto joined = JoinExisting(services_, *input, command.user, swarm.error())) {
+      return EphemeralText(*joined);
     }
     return RefusalReply(kWhat, swarm.error(), kStartUsage);
   }
@@ -131,8 +138,8 @@ void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_
   input.incident = *incident;
   auto swarm = services_.swarms.Start(input, user);
   if (!swarm) {
-    const auto existing = ExistingSwarm(services_, *incident, swarm.error());
-    Answer(payload, RefusalText(existing ? *existing : swarm.error()));
+    const auto joined = JoinExisting(services_, input, user, swarm.error());
+    Answer(payload, joined ? *joined : RefusalText(swarm.error()));
     return;
   }
   spdlog::info("event=swarm.start_click incident={} user={}", store::IncidentNumberText(*incident),

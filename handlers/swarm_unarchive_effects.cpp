@@ -34,6 +34,12 @@ std::vector<Id> IdsArg(const store::OutboxItem& item, std::string_view name) {
   return ids;
 }
 
+// Whether the swarm gathers again because the incident was reopened, rather
+// than restarted by /swarm start after its channel was archived in Slack.
+bool Reopening(const store::OutboxItem& item) {
+  return FormValue(item.args, effect::kArgOccasion).value_or("") != effect::kOccasionRestarted;
+}
+
 // Slack's answer code, or what kind of failure it was.
 std::string Reason(const Error& error) {
   return error.slack_error.empty() ? std::string(ErrcName(error.code)) : error.slack_error;
@@ -93,9 +99,9 @@ awaitable<Status> SwarmUnarchiveEffects::Unarchive(store::OutboxItem& item, Slac
     }
     co_return FallBack(item, incident, back.error());
   }
-  co_return services_.swarms.RecordUnarchived(incident, ChannelId(channel),
-                                              IdsArg<UserId>(item, effect::kArgUsers),
-                                              IdsArg<UserGroupId>(item, effect::kArgUsergroups));
+  co_return services_.swarms.RecordUnarchived(
+      incident, ChannelId(channel), IdsArg<UserId>(item, effect::kArgUsers),
+      IdsArg<UserGroupId>(item, effect::kArgUsergroups), Reopening(item));
 }
 
 awaitable<Status> SwarmUnarchiveEffects::BringBotBack(SlackApi& api, const std::string& channel) {
@@ -131,9 +137,9 @@ awaitable<Status> SwarmUnarchiveEffects::BringBotBack(SlackApi& api, const std::
 Status SwarmUnarchiveEffects::FallBack(const store::OutboxItem& item, std::int64_t incident,
                                        const Error& error) {
   const std::string channel = FormValue(item.args, effect::kArgChannel).value_or("");
-  return services_.swarms.UnarchiveFailed(incident, ChannelId(channel), Reason(error),
-                                          IdsArg<UserId>(item, effect::kArgUsers),
-                                          IdsArg<UserGroupId>(item, effect::kArgUsergroups));
+  return services_.swarms.UnarchiveFailed(
+      incident, ChannelId(channel), Reason(error), IdsArg<UserId>(item, effect::kArgUsers),
+      IdsArg<UserGroupId>(item, effect::kArgUsergroups), Reopening(item));
 }
 
 awaitable<Status> SwarmUnarchiveEffects::PostUnarchived(store::OutboxItem& item, SlackApi& api,
@@ -146,10 +152,12 @@ awaitable<Status> SwarmUnarchiveEffects::PostUnarchived(store::OutboxItem& item,
     co_return Status{};  // archived again before this ran
   }
   const std::string number = store::IncidentNumberText(incident);
-  BlockMessage message(number + " was reopened; the swarm is back in this channel");
-  message.Section(":arrows_counterclockwise: " + number +
-                  " was reopened, so this channel is open again and everyone who worked on it "
-                  "is invited back. The summary above is kept current.");
+  const std::string why =
+      Reopening(item) ? number + " was reopened" : "The swarm of " + number + " started again";
+  BlockMessage message(why + "; the swarm is back in this channel");
+  message.Section(":arrows_counterclockwise: " + why +
+                  ", so this channel is open again and everyone who worked on it is invited "
+                  "back. The summary above is kept current.");
   const json::object body = message.ToObject();
   const std::string channel = (*swarm)->channel_id.str();
   auto posted = co_await detail::PostOnce(api, item, channel, body);

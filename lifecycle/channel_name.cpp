@@ -1,5 +1,8 @@
 #include "lifecycle/channel_name.hpp"
 
+#include <optional>
+#include <utility>
+
 namespace swarmbot::lifecycle {
 namespace {
 
@@ -9,14 +12,72 @@ void TrimDashes(std::string& name) {
   }
 }
 
+// Latin letters with diacritics, by runs of code points (U+00C0 to U+017F)
+// ending at `last`, and the ASCII letters each run folds to ("" drops it).
+struct Fold {
+  char32_t last;
+  std::string_view ascii;
+};
+constexpr Fold kLatinFolds[] = {
+    {0xC5, "a"},  {0xC6, "ae"}, {0xC7, "c"},  {0xCB, "e"},  {0xCF, "i"},  {0xD0, "d"},
+    {0xD1, "n"},  {0xD6, "o"},  {0xD7, ""},   {0xD8, "o"},  {0xDC, "u"},  {0xDD, "y"},
+    {0xDE, "th"}, {0xDF, "ss"}, {0xE5, "a"},  {0xE6, "ae"}, {0xE7, "c"},  {0xEB, "e"},
+    {0xEF, "i"},  {0xF0, "d"},  {0xF1, "n"},  {0xF6, "o"},  {0xF7, ""},   {0xF8, "o"},
+    {0xFC, "u"},  {0xFD, "y"},  {0xFE, "th"}, {0xFF, "y"},  {0x105, "a"}, {0x10D, "c"},
+    {0x111, "d"}, {0x11B, "e"}, {0x123, "g"}, {0x127, "h"}, {0x131, "i"}, {0x133, "ij"},
+    {0x135, "j"}, {0x138, "k"}, {0x142, "l"}, {0x14B, "n"}, {0x151, "o"}, {0x153, "oe"},
+    {0x159, "r"}, {0x161, "s"}, {0x167, "t"}, {0x173, "u"}, {0x175, "w"}, {0x178, "y"},
+    {0x17E, "z"}, {0x17F, "s"},
+};
+
+// What `point` becomes in a channel name: its ASCII letters, or nullopt for
+// a character that only separates words.
+std::optional<std::string_view> Folded(char32_t point) {
+  // Combining accents (a decomposed "é") belong to the letter before them.
+  if (point >= 0x300 && point <= 0x36F) {
+    return std::string_view();
+  }
+  if (point < 0xC0) {
+    return std::nullopt;
+  }
+  for (const Fold& fold : kLatinFolds) {
+    if (point <= fold.last) {
+      return fold.ascii.empty() ? std::nullopt : std::optional(fold.ascii);
+    }
+  }
+  return std::nullopt;
+}
+
+// The code point starting at text[at] and its length in bytes; U+FFFD for a
+// malformed sequence, which takes one byte.
+std::pair<char32_t, std::size_t> NextPoint(std::string_view text, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+  if (lead >= 0x80 && (lead < 0xC2 || lead > 0xF4 || at + length > text.size())) {
+    return {0xFFFD, 1};
+  }
+  char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(text[at + i]);
+    if ((next & 0xC0) != 0x80) {
+      return {0xFFFD, 1};
+    }
+    point = (point << 6) | (next & 0x3F);
+  }
+  return {point, length};
+}
+
 std::string Slug(std::string_view text) {
   std::string slug;
-  for (char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    if (c >= 'A' && c <= 'Z') {
-      slug.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      slug.push_back(static_cast<char>(c));
+  for (std::size_t at = 0; at < text.size();) {
+    const auto [point, length] = NextPoint(text, at);
+    at += length;
+    if (point >= 'A' && point <= 'Z') {
+      slug.push_back(static_cast<char>(point - 'A' + 'a'));
+    } else if ((point >= 'a' && point <= 'z') || (point >= '0' && point <= '9')) {
+      slug.push_back(static_cast<char>(point));
+    } else if (const auto folded = Folded(point)) {
+      slug += *folded;
     } else if (!slug.empty() && slug.back() != '-') {
       slug.push_back('-');
     }

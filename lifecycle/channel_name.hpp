@@ -11,8 +11,10 @@ inline constexpr std::size_t kMaxChannelName = 80;
 
 // The swarm channel's name for an incident: "inc-<n>-<slug of subject>", in
 // Slack's alphabet (lowercase a-z, 0-9, '-'), at most 80 characters, with no
-// leading, trailing or doubled '-'. Letters outside ASCII are dropped, so a
-// subject with none left gives just "inc-<n>".
+// leading, trailing or doubled '-'. Latin letters with accents fold to their
+// base letters (ü → u, ß → ss, ø → o, æ → ae); letters of other scripts and
+// other characters separate words, so a subject with no letters or digits
+// left gives just "inc-<n>".
 std::string SwarmChannelName(std::int64_t incident, std::string_view subject);
 
 // The channel for a reopened incident's swarm: SwarmChannelName with

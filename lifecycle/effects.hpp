@@ -33,7 +33,15 @@ inline constexpr std::string_view kUpdateSummary = "swarm.update_summary";
 // the swarm had when it closed: by the time they run, a reopened incident's
 // swarm may have moved on to a new channel.
 inline constexpr std::string_view kPostClosing = "swarm.post_closing";
+// args[kArgUser] closed the swarm: told if the archive fails for good, which
+// goes to SwarmService::ArchiveFailed.
 inline constexpr std::string_view kArchive = "swarm.archive";
+// The archive of args[kArgChannel] failed for good (args[kArgReason], Slack's
+// code): the channel and whoever closed the swarm (args[kArgUser]) are told.
+inline constexpr std::string_view kTellArchiveFailed = "swarm.tell_archive_failed";
+// Post args[kArgText] (mrkdwn) in the swarm channel while it is live, e.g.
+// who owns the incident now or why it was reopened.
+inline constexpr std::string_view kPostNote = "swarm.post_note";
 // In a reopened incident's new swarm channel: where the earlier swarm was.
 inline constexpr std::string_view kPostReopened = "swarm.post_reopened";
 // A reopened incident's archived swarm channel args[kArgChannel] is
@@ -141,6 +149,13 @@ inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
 inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
 inline constexpr std::string_view kArgChange = "change";    // the number, "3"
 inline constexpr std::string_view kArgText = "text";
+inline constexpr std::string_view kArgReason = "reason";  // Slack's error code
+// Why a swarm gathers again (kPostReopened, kUnarchive, kPostUnarchived):
+// kOccasionReopened (the default when absent) or kOccasionRestarted, a
+// `/swarm start` after its channel was archived in Slack.
+inline constexpr std::string_view kArgOccasion = "occasion";
+inline constexpr std::string_view kOccasionReopened = "reopened";
+inline constexpr std::string_view kOccasionRestarted = "restarted";
 inline constexpr std::string_view kArgBanner = "banner";             // the banner's id
 inline constexpr std::string_view kArgBannerEvent = "banner_event";  // see kBannerAnnounce
 

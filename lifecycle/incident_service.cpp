@@ -339,11 +339,17 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
     bool unarchiving = false;
     if (transition == Transition::kReopen) {
       // The team gathers again: an ended swarm restarts (unarchived, or in a
-      // new channel).
+      // new channel, each saying so there); a live one hears it here.
       if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
           swarm && !detail::SwarmIsLive(swarm)) {
         unarchiving = detail::RestartSwarm(db_, *swarm, incidents.Find(incident).value(), actor,
                                            now, {}, {}, unarchive_swarms_);
+      } else {
+        detail::EnqueueSwarmNote(
+            db_, incident,
+            ":arrows_counterclockwise: " + store::IncidentNumberText(incident) +
+                " was reopened by <@" + actor.str() + ">" + (trimmed.empty() ? "" : ": " + trimmed),
+            now);
       }
     }
     // An unarchived channel gets its topic and summary once it is back.

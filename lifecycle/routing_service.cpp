@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/case_link_repository.hpp"
@@ -28,16 +29,22 @@ bool Unresolved(const store::Incident& incident) {
          incident.state != store::IncidentState::kClosed;
 }
 
-// The effects that show a new owner: the DM, the announcement, the summary.
+// The effects that show a new owner: the DM, the announcement, the summary,
+// and in a live swarm, an invitation to its channel and a note there.
 void EnqueueOwnerEffects(store::Database& db, std::int64_t incident, const UserId& owner,
                          Clock::TimePoint now) {
   detail::EnqueueEffect(db, incident, effect::kNotifyOwner, now,
                         {{std::string(effect::kArgUsers), owner.str()}});
   detail::EnqueueEffect(db, incident, effect::kUpdateAnnouncement, now);
-  auto swarm = store::SwarmRepository(db).FindByIncident(incident);
-  if (swarm && (swarm->state == store::SwarmState::kStarting ||
-                swarm->state == store::SwarmState::kActive)) {
+  if (detail::SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
+    // The owner leads the swarm, so they belong in its channel.
     detail::EnqueueEffect(db, incident, effect::kUpdateSummary, now);
+    detail::EnqueueEffect(db, incident, effect::kInvite, now,
+                          {{std::string(effect::kArgUsers), owner.str()}});
+    detail::EnqueueSwarmNote(db, incident,
+                             ":bust_in_silhouette: <@" + owner.str() + "> owns " +
+                                 store::IncidentNumberText(incident) + " now.",
+                             now);
   }
 }
 

@@ -73,11 +73,24 @@ void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& ac
   EnqueueEffect(db, swarm.incident, effect::kSetTopic, now);
   EnqueueEffect(db, swarm.incident, effect::kUpdateSummary, now);
   EnqueueEffect(db, swarm.incident, effect::kPostClosing, now, channel);
-  EnqueueEffect(db, swarm.incident, effect::kArchive, now, channel);
+  EnqueueEffect(db, swarm.incident, effect::kArchive, now,
+                {{std::string(effect::kArgChannel), swarm.channel_id.str()},
+                 {std::string(effect::kArgUser), actor.str()}});
   store::TimelineRepository(db).Append(swarm.incident, now, actor.str(), "swarm_closed",
                                        "Closed the swarm in #" + swarm.channel_name);
   spdlog::info("event=swarm.closed incident={} actor={}", store::IncidentNumberText(swarm.incident),
                actor.str());
+}
+
+void EnqueueSwarmNote(store::Database& db, std::int64_t incident, const std::string& mrkdwn,
+                      Clock::TimePoint now) {
+  if (SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
+    EnqueueEffect(db, incident, effect::kPostNote, now, {{std::string(effect::kArgText), mrkdwn}});
+  }
+}
+
+std::string OccasionArg(bool reopening) {
+  return std::string(reopening ? effect::kOccasionReopened : effect::kOccasionRestarted);
 }
 
 std::string JoinUserIds(const std::vector<UserId>& users) {
@@ -92,7 +105,7 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
                            const store::Incident& incident, const std::string& actor,
                            const std::vector<UserId>& users,
                            const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
-                           const std::string& why) {
+                           const std::string& why, bool reopening) {
   const std::string name = ReopenedChannelName(incident.number, incident.subject);
   store::SwarmRepository swarms(db);
   // Whoever was still in the old channel is out of it from now on.
@@ -100,7 +113,8 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
   swarms.Restart(swarm.id, name, now);
   EnqueueSwarmStart(db, incident.number, users, usergroups, now);
   if (!swarm.channel_id.empty()) {
-    EnqueueEffect(db, incident.number, effect::kPostReopened, now);
+    EnqueueEffect(db, incident.number, effect::kPostReopened, now,
+                  {{std::string(effect::kArgOccasion), OccasionArg(reopening)}});
   }
   store::TimelineRepository(db).Append(incident.number, now, actor, "swarm_restarted",
                                        why + "Swarm restarted in #" + name + " (the earlier #" +
@@ -113,12 +127,14 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
 
 bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
                   const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also,
-                  const std::vector<UserGroupId>& usergroups, bool unarchive) {
+                  const std::vector<UserGroupId>& usergroups, bool unarchive, bool reopening) {
   const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
   // Only an archive Slack has confirmed: a closing swarm's archive may still
   // be queued, and unarchiving before it would be undone by it.
+  // TODO(#4): if that queued archive then fails for good, the old channel
+  // stays open while the new channel's note calls it archived.
   if (!unarchive || swarm.state != store::SwarmState::kArchived || swarm.channel_id.empty()) {
-    MoveSwarmToNewChannel(db, swarm, incident, actor.str(), users, usergroups, now, "");
+    MoveSwarmToNewChannel(db, swarm, incident, actor.str(), users, usergroups, now, "", reopening);
     return false;
   }
   store::SwarmRepository swarms(db);
@@ -127,7 +143,8 @@ bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
   EnqueueEffect(db, incident.number, effect::kUnarchive, now,
                 {{std::string(effect::kArgChannel), swarm.channel_id.str()},
                  {std::string(effect::kArgUsers), JoinIds(users)},
-                 {std::string(effect::kArgUsergroups), JoinIds(usergroups)}});
+                 {std::string(effect::kArgUsergroups), JoinIds(usergroups)},
+                 {std::string(effect::kArgOccasion), OccasionArg(reopening)}});
   store::TimelineRepository(db).Append(
       incident.number, now, actor.str(), "swarm_unarchiving",
       "Unarchiving #" + swarm.channel_name + " to swarm there again, inviting " +

@@ -7,6 +7,7 @@
 
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/invitations.hpp"
 #include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/incident_states.hpp"
@@ -51,10 +52,18 @@ Status CheckStart(store::Database& db, const StartSwarmInput& input) {
                          " is closed; a closed incident can't start a swarm. `/incident reopen " +
                          name + "` brings its swarm back.");
   }
-  if (auto swarm = store::SwarmRepository(db).FindByIncident(input.incident);
-      detail::SwarmIsLive(swarm)) {
+  auto swarm = store::SwarmRepository(db).FindByIncident(input.incident);
+  if (detail::SwarmIsLive(swarm)) {
     return MakeError(Errc::kConflict, "swarm exists",
                      name + " already has a swarm channel: #" + swarm->channel_name);
+  }
+  if (swarm && incident->state == store::IncidentState::kResolved) {
+    // Working on a resolved incident again means its fix didn't hold, which
+    // is what reopening records; a swarm alone would leave it showing resolved.
+    return MakeError(Errc::kConflict, "resolved swarm ended",
+                     name + " is resolved and its swarm in #" + swarm->channel_name +
+                         " has closed. If the fix didn't hold, `/incident reopen " + name +
+                         "` reopens it and brings the swarm back.");
   }
   return {};
 }
@@ -74,7 +83,7 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
       // Its channel was closed (by /swarm close) or archived in Slack while
       // the incident stayed open: swarm again in a new channel.
       detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
-                           unarchive_);
+                           unarchive_, /*reopening=*/false);
       return swarms.FindByIncident(input.incident).value();
     }
     store::Swarm swarm;
@@ -263,7 +272,9 @@ Status SwarmService::Close(std::int64_t incident, const UserId& actor) {
           swarm ? name + "'s swarm channel #" + swarm->channel_name + " is closed already"
                 : name + " has no swarm channel to close");
     }
-    if (found->state != store::IncidentState::kResolved) {
+    // A closed incident's swarm is live only when its archive failed: close it again.
+    if (found->state != store::IncidentState::kResolved &&
+        found->state != store::IncidentState::kClosed) {
       // Closing the channel of an incident still being worked on would
       // scatter the team; closing the incident closes its swarm as well.
       return MakeError(Errc::kConflict, "incident not resolved",
@@ -272,7 +283,57 @@ Status SwarmService::Close(std::int64_t incident, const UserId& actor) {
                            "`), or close it (`/incident close " + name +
                            "`), which closes the swarm too");
     }
+    detail::WithdrawOpenInvitations(db_, incident, clock_.Now());
     detail::CloseSwarm(db_, *swarm, actor, clock_.Now());
+    return {};
+  });
+}
+
+Result<store::Swarm> SwarmService::InviteToLive(const StartSwarmInput& input, const UserId& actor) {
+  return InTransaction(db_, "invite_to_swarm", [&]() -> Result<store::Swarm> {
+    auto swarm = store::SwarmRepository(db_).FindByIncident(input.incident);
+    if (!detail::SwarmIsLive(swarm)) {
+      return MakeError(Errc::kConflict, "no live swarm",
+                       store::IncidentNumberText(input.incident) + " has no swarm to join");
+    }
+    const auto now = clock_.Now();
+    detail::EnqueueEffect(
+        db_, input.incident, effect::kInvite, now,
+        {{std::string(effect::kArgUsers), detail::JoinUserIds(InviteList(actor, input.invitees))},
+         {std::string(effect::kArgUsergroups), detail::JoinGroupIds(input.usergroups)}});
+    spdlog::info("event=swarm.join_asked incident={} invitees={} actor={}",
+                 store::IncidentNumberText(input.incident), input.invitees.size() + 1, actor.str());
+    return *swarm;
+  });
+}
+
+Status SwarmService::ArchiveFailed(std::int64_t incident, const ChannelId& channel,
+                                   std::string_view reason, const UserId& closer) {
+  return InTransaction(db_, "archive_failed", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    const auto now = clock_.Now();
+    const bool current =
+        swarm->channel_id == channel && swarm->state == store::SwarmState::kClosing;
+    if (current) {
+      // The channel is still open, so the swarm is: a later /swarm close tries again.
+      swarms.SetState(swarm->id, store::SwarmState::kActive, now);
+    }
+    store::TimelineRepository(db_).Append(
+        incident, now, detail::kBotActor, "archive_failed",
+        "Couldn't archive <#" + channel.str() + ">: Slack said " + std::string(reason) +
+            ". The channel stays open" +
+            (current ? "; `/swarm close " + store::IncidentNumberText(incident) + "` tries again."
+                     : "."));
+    detail::EnqueueEffect(db_, incident, effect::kTellArchiveFailed, now,
+                          {{std::string(effect::kArgChannel), channel.str()},
+                           {std::string(effect::kArgUser), closer.str()},
+                           {std::string(effect::kArgReason), std::string(reason)}});
+    spdlog::warn("event=swarm.archive_failed incident={} error={}",
+                 store::IncidentNumberText(incident), reason);
     return {};
   });
 }

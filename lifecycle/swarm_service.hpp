@@ -43,13 +43,14 @@ class SwarmService {
   // back in that channel (effect::kUnarchive) instead of a new one.
   void SetUnarchiveSwarms(bool on) { unarchive_ = on; }
 
-  // One swarm per open incident; a second start is refused (kConflict) with
-  // the channel's name. A swarm whose channel was closed or archived while
-  // the incident stayed open starts again in a new channel, inviting its
-  // members again. Moves a new or triaged incident to in_progress. Effects,
-  // in order: create the channel (named by SwarmChannelName), set topic and
-  // purpose, post and pin the summary, bookmark the announcement, invite the
-  // actor, the invitees and the user groups' members.
+  // One swarm per open incident; a second start is refused (kConflict,
+  // detail "swarm exists") with the channel's name. A swarm whose channel was
+  // closed or archived while the incident stayed unresolved starts again in a
+  // new channel, inviting its members again; a resolved incident's is refused
+  // (kConflict), pointing at `/incident reopen`. Moves a new or triaged incident to in_progress.
+  // Effects, in order: create the channel (named by SwarmChannelName), set topic and purpose, post
+  // and pin the summary, bookmark the announcement, invite the actor, the invitees and the user
+  // groups' members.
   Result<store::Swarm> Start(const StartSwarmInput& input, const UserId& actor);
 
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
@@ -95,10 +96,23 @@ class SwarmService {
   // ---- The channel's life (swarm_service.cpp, lifecycle/swarm_life.cpp) ----
 
   // `/swarm close`: the swarm of a resolved incident posts its closing
-  // summary and is archived; the incident stays resolved. A closed incident's
-  // swarm closes with it (IncidentService::Close), the same way. kConflict
-  // for an incident that isn't resolved yet or has no live swarm.
+  // summary and is archived; the incident stays resolved. Open expert
+  // invitations are withdrawn. A closed incident's swarm closes with it
+  // (IncidentService::Close), the same way, and `/swarm close` tries again
+  // when that archive failed. kConflict for an incident that isn't resolved
+  // yet or has no live swarm.
   Status Close(std::int64_t incident, const UserId& actor);
+
+  // The archive of `channel` failed for good (`reason`, Slack's code): a
+  // closing swarm there is active again, since its channel is still open.
+  // Queues effect::kTellArchiveFailed for the channel and `closer`.
+  Status ArchiveFailed(std::int64_t incident, const ChannelId& channel, std::string_view reason,
+                       const UserId& closer);
+
+  // `/swarm start` on an incident that swarms already: the actor, the
+  // invitees and the user groups' members are invited to its channel.
+  // kConflict when the swarm isn't live.
+  Result<store::Swarm> InviteToLive(const StartSwarmInput& input, const UserId& actor);
 
   // ---- Unarchiving (swarm_unarchive.cpp) ----
 
@@ -106,14 +120,15 @@ class SwarmService {
   // is active there again. Queues the topic, the summary's refresh, the
   // "reopened" note, the invitation of `users` and `usergroups` and the
   // announcement's refresh. Does nothing when the swarm moved on meanwhile.
+  // `reopening` as for detail::RestartSwarm, which chose to unarchive.
   Status RecordUnarchived(std::int64_t incident, const ChannelId& channel,
                           const std::vector<UserId>& users,
-                          const std::vector<UserGroupId>& usergroups);
+                          const std::vector<UserGroupId>& usergroups, bool reopening = true);
   // Slack refused (`reason`, e.g. "not_authed"): the swarm moves to a new
   // channel as it would without a user token, inviting the same people.
   Status UnarchiveFailed(std::int64_t incident, const ChannelId& channel, std::string_view reason,
                          const std::vector<UserId>& users,
-                         const std::vector<UserGroupId>& usergroups);
+                         const std::vector<UserGroupId>& usergroups, bool reopening = true);
   // A swarm-channel effect (`item`, on the incident's stream) found no
   // channel. Effects queued while an unarchive was pending run before the
   // fallback's new channel is created, which is queued after them: such an

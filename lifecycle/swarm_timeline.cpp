@@ -1,5 +1,9 @@
 // SwarmService's timeline entries that come from the swarm itself: notes typed
 // with /swarm note, and messages marked with the configured reaction or pinned.
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
 #include <spdlog/spdlog.h>
 
 #include "lifecycle/incident_service.hpp"
@@ -29,12 +33,35 @@ std::string Quote(std::string_view text, std::size_t max) {
   return quote;
 }
 
+// "2026-12-05 14:35:01 UTC" for a message's ts ("1796466901.000100"), or the
+// ts itself when it isn't one.
+std::string MessageTime(const MessageTs& ts) {
+  const std::string& text = ts.str();
+  std::int64_t seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end == text.data()) {
+    return text;
+  }
+  const std::chrono::sys_seconds when{std::chrono::seconds(seconds)};
+  const auto day = std::chrono::floor<std::chrono::days>(when);
+  const std::chrono::year_month_day date{day};
+  const std::chrono::hh_mm_ss time{when - day};
+  char out[96];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u %02lld:%02lld:%02lld UTC",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<long long>(time.hours().count()),
+                static_cast<long long>(time.minutes().count()),
+                static_cast<long long>(time.seconds().count()));
+  return out;
+}
+
 // Where the message is, for a person to find it: Slack's events name the
-// message by channel and ts only.
+// message by channel and ts only, shown as a channel mention and the time it
+// was written.
 std::string EntryText(const MarkedMessage& mark) {
   const bool pinned = mark.how == MarkedMessage::How::kPinned;
-  std::string text = std::string(pinned ? "Pinned" : "Marked") + " the message " + mark.ts.str() +
-                     " in " + mark.channel.str();
+  std::string text = std::string(pinned ? "Pinned" : "Marked") + " the message of " +
+                     MessageTime(mark.ts) + " in <#" + mark.channel.str() + ">";
   const std::string quote =
       IsValidUtf8(mark.text) ? Quote(mark.text, SwarmService::kMaxQuote) : std::string();
   if (!quote.empty()) {

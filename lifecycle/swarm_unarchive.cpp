@@ -32,7 +32,7 @@ std::optional<store::Swarm> AwaitingUnarchive(store::Database& db, std::int64_t 
 
 Status SwarmService::RecordUnarchived(std::int64_t incident, const ChannelId& channel,
                                       const std::vector<UserId>& users,
-                                      const std::vector<UserGroupId>& usergroups) {
+                                      const std::vector<UserGroupId>& usergroups, bool reopening) {
   return InTransaction(db_, "record_unarchived", [&]() -> Status {
     auto swarm = AwaitingUnarchive(db_, incident, channel);
     if (!swarm) {
@@ -44,9 +44,10 @@ Status SwarmService::RecordUnarchived(std::int64_t incident, const ChannelId& ch
         incident, now, detail::kBotActor, "channel_unarchived",
         "Unarchived #" + swarm->channel_name + "; the swarm gathers there again");
     using namespace effect;
-    for (std::string_view kind : {kSetTopic, kUpdateSummary, kPostUnarchived}) {
-      detail::EnqueueEffect(db_, incident, kind, now);
-    }
+    detail::EnqueueEffect(db_, incident, kSetTopic, now);
+    detail::EnqueueEffect(db_, incident, kUpdateSummary, now);
+    detail::EnqueueEffect(db_, incident, kPostUnarchived, now,
+                          {{std::string(kArgOccasion), detail::OccasionArg(reopening)}});
     detail::EnqueueEffect(db_, incident, kInvite, now,
                           {{std::string(kArgUsers), detail::JoinUserIds(users)},
                            {std::string(kArgUsergroups), detail::JoinGroupIds(usergroups)}});
@@ -59,7 +60,7 @@ Status SwarmService::RecordUnarchived(std::int64_t incident, const ChannelId& ch
 
 Status SwarmService::UnarchiveFailed(std::int64_t incident, const ChannelId& channel,
                                      std::string_view reason, const std::vector<UserId>& users,
-                                     const std::vector<UserGroupId>& usergroups) {
+                                     const std::vector<UserGroupId>& usergroups, bool reopening) {
   return InTransaction(db_, "unarchive_failed", [&]() -> Status {
     auto swarm = AwaitingUnarchive(db_, incident, channel);
     if (!swarm) {
@@ -73,7 +74,8 @@ Status SwarmService::UnarchiveFailed(std::int64_t incident, const ChannelId& cha
                  store::IncidentNumberText(incident), reason);
     detail::MoveSwarmToNewChannel(
         db_, *swarm, *record, std::string(detail::kBotActor), users, usergroups, clock_.Now(),
-        "Slack refused to unarchive #" + swarm->channel_name + " (" + std::string(reason) + "). ");
+        "Slack refused to unarchive #" + swarm->channel_name + " (" + std::string(reason) + "). ",
+        reopening);
     return {};
   });
 }

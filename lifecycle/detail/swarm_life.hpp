@@ -23,7 +23,8 @@ void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::ve
                        const std::vector<UserGroupId>& usergroups, Clock::TimePoint now);
 
 // The swarm's one way out: summary refreshed, closing summary posted and the
-// channel archived. The swarm is `closing` until the archive is recorded.
+// channel archived. The swarm is `closing` until the archive is recorded, or
+// `active` again when it fails for good (SwarmService::ArchiveFailed).
 void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& actor,
                 Clock::TimePoint now);
 
@@ -37,10 +38,12 @@ void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& ac
 // - otherwise a new channel ("…-reopened"), since a bot can't unarchive; the
 //   old channel is linked from the new one.
 // Returns true when it went the unarchive way: the effect then refreshes the
-// topic and summary itself, once the channel is back.
+// topic and summary itself, once the channel is back. `reopening`: the
+// incident was reopened (the notes say so), else a `/swarm start` restarts it.
 bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
                   const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also = {},
-                  const std::vector<UserGroupId>& usergroups = {}, bool unarchive = false);
+                  const std::vector<UserGroupId>& usergroups = {}, bool unarchive = false,
+                  bool reopening = true);
 
 // The swarm moves to a new channel named for the reopening; `users` and the
 // members of `usergroups` are invited there. `why` goes on the timeline.
@@ -48,7 +51,15 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
                            const store::Incident& incident, const std::string& actor,
                            const std::vector<UserId>& users,
                            const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
-                           const std::string& why);
+                           const std::string& why, bool reopening = true);
+
+// effect::kArgOccasion's value for `reopening`.
+std::string OccasionArg(bool reopening);
+
+// Queues `mrkdwn` for the swarm channel (effect::kPostNote) when the swarm
+// is live; nothing otherwise.
+void EnqueueSwarmNote(store::Database& db, std::int64_t incident, const std::string& mrkdwn,
+                      Clock::TimePoint now);
 
 // "U1,U2" for an effect's argument, and back.
 std::string JoinUserIds(const std::vector<UserId>& users);

@@ -122,8 +122,16 @@ TEST_F(IncidentRecord, StateMovesAreGuardedAndTheSwarmTopicFollows) {
             "INC-1 is resolved; `resolve` works from triaged or in progress.");
   EXPECT_EQ(Type(people().ravi, people().support, "/incident", "reopen INC-1"),
             "Only incident managers and the incident's owner can change its state.");
+  // Check9 #13: the reply names the swarm channel, and the channel hears why.
+  const auto swarm = SwarmChannel();
+  ASSERT_TRUE(swarm);
   EXPECT_EQ(Type(mara, people().incidents, "/incident", "reopen INC-1 customers still see it"),
-            "INC-1 is in progress now.");
+            "INC-1 is in progress now; the swarm carries on in <#" + swarm->id.str() + ">.");
+  EXPECT_TRUE(Eventually("the reopening said in the swarm channel", [&] {
+    return MessageMentioning(slack(), swarm->id,
+                             "INC-1 was reopened by <@" + mara.str() + ">: customers still see it")
+        .has_value();
+  }));
 }
 
 }  // namespace

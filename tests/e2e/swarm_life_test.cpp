@@ -111,9 +111,12 @@ TEST_F(SwarmLife, TheStartSwarmButtonStartsItAndASecondClickSaysWhereItIs) {
   EXPECT_TRUE(Eventually("the answer to the second click", [&] {
     const auto shown = slack().Ephemerals(owner);
     return std::any_of(shown.begin(), shown.end(), [&](const auto& e) {
-      return Has(e.text, "INC-1 already swarms in <#" + swarm.str() + ">");
+      return Has(e.text, "INC-1 already swarms in <#" + swarm.str() + ">; inviting you to it.");
     });
   }));
+  // Check9 #7: asking again is asking to join.
+  EXPECT_TRUE(Eventually("the owner invited to the swarm channel",
+                         [&] { return slack().Channel(swarm)->HasMember(owner); }));
   EXPECT_EQ(slack().CallCount("conversations.create"), 1);
 }
 
@@ -190,6 +193,14 @@ TEST_F(SwarmLife, ATakenNameGetsASuffixAndARefusedInviteeIsNamedOnce) {
                                   [](const auto& m) { return Has(m.text, "Couldn't add"); });
   EXPECT_EQ(told, 1);
   EXPECT_TRUE(Has(MessageWith(swarm, "Couldn't add")->blocks_json, people().dev.str()));
+  // Check9 #5: Mara's answer named the taken name; a direct message links the real one.
+  EXPECT_TRUE(Eventually("Mara told the channel's real name", [&] {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [&](const auto& m) {
+             return Has(m.blocks_json, "<#" + swarm.str() + ">") &&
+                    Has(m.blocks_json, std::string(kChannelName) + "-2");
+           });
+  }));
 }
 
 TEST_F(SwarmLife, AChannelArchivedInSlackLeavesNoStuckSwarmAndStartOpensANewOne) {
@@ -206,6 +217,20 @@ TEST_F(SwarmLife, AChannelArchivedInSlackLeavesNoStuckSwarmAndStartOpensANewOne)
   ASSERT_FALSE(second.empty());
   EXPECT_TRUE(Has(Type(people().mara, people().incidents, "/swarm", "start INC-1"),
                   "already swarms in <#" + second.str() + ">"));
+}
+
+// Check9 #1: the archive failed with not_in_channel and the swarm hung.
+TEST_F(SwarmLife, SwarmbotRemovedFromThePublicChannelJoinsAgainToArchiveIt) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(slack().LeaveChannel(slack().BotUserId(), swarm));
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the channel archived after its closing summary", [&] {
+    return slack().Channel(swarm)->is_archived && MessageWith(swarm, ":tada:").has_value();
+  }));
+  EXPECT_TRUE(
+      Eventually("the swarm recorded as archived", [&] { return Has(Status(), "(archived)"); }));
 }
 
 class PrivateSwarm : public SwarmLife {
@@ -230,6 +255,38 @@ TEST_F(PrivateSwarm, AP1IncidentSwarmsInAPrivateChannelThatStillWorksToTheArchiv
   ASSERT_NE(summary, nullptr);
   EXPECT_TRUE(summary->edited) << "the pinned summary follows the state";
   EXPECT_TRUE(Has(summary->blocks_json, "closed")) << summary->blocks_json;
+}
+
+// Check9 #1, #2 and #13: swarmbot, removed from a private channel, can't get
+// back in to archive it: people are told, the swarm stays there, and a
+// reopening swarms there again instead of abandoning it.
+TEST_F(PrivateSwarm, AnArchiveThatFailsIsToldAndTheSwarmCarriesOnInTheOpenChannel) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(slack().LeaveChannel(slack().BotUserId(), swarm));
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  const auto told = [&](std::size_t count) {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && std::count_if(dm->messages.begin(), dm->messages.end(), [&](const auto& m) {
+                   return Has(m.blocks_json, "couldn't be archived") &&
+                          Has(m.blocks_json, "<#" + swarm.str() + ">");
+                 }) == static_cast<std::ptrdiff_t>(count);
+  };
+  ASSERT_TRUE(Eventually("Mara told the archive failed", [&] { return told(1); }));
+  EXPECT_FALSE(slack().Channel(swarm)->is_archived);
+  EXPECT_FALSE(Has(Status(), "(archived)"));
+
+  // /swarm close tries again instead of saying "closed already".
+  EXPECT_TRUE(Has(Type(people().mara, people().incidents, "/swarm", "close INC-1"),
+                  "Closing the swarm of INC-1"));
+  ASSERT_TRUE(Eventually("Mara told again", [&] { return told(2); }));
+
+  const std::string reply =
+      Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
+  EXPECT_TRUE(Has(reply, "the swarm carries on in <#" + swarm.str() + ">")) << reply;
+  // The reply reads the stored swarm, so no new channel is on its way.
+  EXPECT_FALSE(Has(Status(), "-reopened"));
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ class FakeSlack final : public SlackApi {
   struct Channel {
     std::string id, name, creator, topic, purpose;
     bool archived = false;
+    bool is_private = false;  // conversations.join is refused
     std::set<std::string> members;
     std::set<std::string> pins;
     std::vector<json::object> messages;  // oldest first
@@ -159,6 +160,13 @@ class FakeSlack final : public SlackApi {
     if (method == "conversations.list") {
       return List(Str(args, "cursor"));
     }
+    if (method == "conversations.open") {
+      const std::string id = "D" + Str(args, "users");
+      Channel& dm = channels[id];
+      dm.id = id;
+      dm.members = {"UBOT", Str(args, "users")};
+      return json::object{{"channel", {{"id", id}}}};
+    }
     if (method == "usergroups.users.list") {
       if (Str(args, "usergroup") != "SDEVOPS") {
         return SlackError("no_such_subteam");
@@ -234,6 +242,9 @@ class FakeSlack final : public SlackApi {
       return SlackError(method == "conversations.archive" ? "already_archived" : "is_archived");
     }
     if (method == "conversations.join") {
+      if (channel.is_private) {
+        return SlackError("method_not_supported_for_channel_type");
+      }
       channel.members.insert("UBOT");
       return json::object{};
     }
@@ -460,6 +471,13 @@ TEST_F(EffectRunnerTest, MovesToASuffixWhenSomeoneElseHasTheName) {
   Drain();
   EXPECT_EQ(swarms_.FindByIncident(1).value()->channel_name, kName + "-2");
   EXPECT_EQ(slack_.Named(kName + "-2").topic.substr(0, 5), "INC-1");
+  // Check9 #5: the starter learns the real name, with a link.
+  ASSERT_EQ(slack_.channels["DUPRIYA"].messages.size(), 1u);
+  const std::string told = json::serialize(slack_.channels["DUPRIYA"].messages[0]);
+  EXPECT_NE(told.find("The swarm channel of INC-1 is <#" + slack_.Named(kName + "-2").id + ">: #" +
+                      kName + " was taken, so it is #" + kName + "-2."),
+            std::string::npos)
+      << told;
 }
 
 TEST_F(EffectRunnerTest, DoesNotAdoptAnArchivedChannelOnRetry) {
@@ -621,12 +639,137 @@ TEST_F(EffectRunnerTest, AnEffectOnAChannelArchivedInSlackFinishesAndRecordsTheA
   EXPECT_TRUE(failed_.empty()) << failed_.front();
   EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
   EXPECT_NE(LastTimeline().find("archived in Slack"), std::string::npos) << LastTimeline();
-  // The swarm isn't stuck: starting again opens a new channel.
-  ASSERT_TRUE(swarms_.Start({1, {}, {}}, UserId("UPRIYA")));
+  // The swarm isn't stuck: reopening opens a new channel.
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kReopen, UserId("UPRIYA"), ""));
   Drain();
   EXPECT_TRUE(failed_.empty());
   EXPECT_EQ(swarms_.FindByIncident(1).value()->channel_name, kName + "-reopened");
   EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kActive);
+}
+
+// Check9 #3: a restart after an archive in Slack announced a reopening.
+TEST_F(EffectRunnerTest, AStartAfterAnArchiveInSlackSaysTheSwarmStartedAgainNotReopened) {
+  Declare();
+  Start();
+  Drain();
+  slack_.Named(kName).archived = true;
+  ASSERT_TRUE(swarms_.ChannelArchived(ChannelId(slack_.Named(kName).id)));
+  ASSERT_TRUE(swarms_.Start({1, {}, {}}, UserId("UPRIYA")));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  const auto& messages = slack_.Named(kName + "-reopened").messages;
+  ASSERT_FALSE(messages.empty());
+  std::string all;
+  for (const auto& message : messages) {
+    all += json::serialize(message);
+  }
+  EXPECT_NE(all.find("The swarm of INC-1 started again"), std::string::npos) << all;
+  EXPECT_EQ(all.find("was reopened"), std::string::npos) << all;
+}
+
+// Check9 #1: someone removed swarmbot from the channel, so the archive failed.
+TEST_F(EffectRunnerTest, SwarmbotRemovedFromAPublicSwarmChannelJoinsAgainToCloseIt) {
+  Declare();
+  Start();
+  Drain();
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kResolve, UserId("UPRIYA"), ""));
+  Drain();
+  slack_.Named(kName).members.erase("UBOT");
+  ASSERT_TRUE(swarms_.Close(1, UserId("UPRIYA")));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_TRUE(slack_.Named(kName).archived);
+  EXPECT_EQ(slack_.Count("conversations.join"), 2u);  // the managers' channel, then this one
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
+  const auto& messages = slack_.Named(kName).messages;
+  ASSERT_FALSE(messages.empty());
+  EXPECT_NE(json::serialize(messages.back()).find(":tada:"), std::string::npos)
+      << "the closing summary got in too";
+}
+
+TEST_F(EffectRunnerTest, AnArchiveRefusedForGoodKeepsTheSwarmAndTellsTheChannelAndTheCloser) {
+  Declare();
+  Start();
+  Drain();
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kResolve, UserId("UPRIYA"), ""));
+  Drain();
+  slack_.fail_before["conversations.archive"].push_back(SlackError("restricted_action"));
+  ASSERT_TRUE(swarms_.Close(1, UserId("UMARA")));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_FALSE(slack_.Named(kName).archived);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kActive);
+  const std::string here = json::serialize(slack_.Named(kName).messages.back());
+  EXPECT_NE(here.find("couldn't be archived"), std::string::npos) << here;
+  EXPECT_NE(here.find("`restricted_action`"), std::string::npos) << here;
+  const auto& dm = slack_.channels["DUMARA"].messages;
+  ASSERT_EQ(dm.size(), 1u);
+  const std::string told = json::serialize(dm[0]);
+  EXPECT_NE(told.find("You closed INC-1's swarm, but <#" + slack_.Named(kName).id + ">"),
+            std::string::npos)
+      << told;
+  EXPECT_NE(told.find("`/swarm close INC-1`"), std::string::npos) << told;
+
+  // Trying again works once Slack allows it.
+  ASSERT_TRUE(swarms_.Close(1, UserId("UMARA")));
+  Drain();
+  EXPECT_TRUE(slack_.Named(kName).archived);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kArchived);
+}
+
+TEST_F(EffectRunnerTest, APrivateChannelSwarmbotWasRemovedFromIsLeftOpenAndTheCloserTold) {
+  Declare();
+  Start();
+  Drain();
+  ASSERT_TRUE(incidents_.Close(1, UserId("UMARA"), "fixed"));
+  slack_.Named(kName).is_private = true;
+  slack_.Named(kName).members.erase("UBOT");
+  Drain();
+  EXPECT_FALSE(slack_.Named(kName).archived);
+  EXPECT_EQ(swarms_.FindByIncident(1).value()->state, store::SwarmState::kActive);
+  ASSERT_EQ(slack_.channels["DUMARA"].messages.size(), 1u);
+  const std::string told = json::serialize(slack_.channels["DUMARA"].messages[0]);
+  EXPECT_NE(told.find("`not_in_channel`"), std::string::npos) << told;
+  EXPECT_NE(told.find("invite it back"), std::string::npos) << told;
+}
+
+// Check9 #16: resolve then /swarm close sent the same topic and summary twice.
+TEST_F(EffectRunnerTest, AnUnchangedTopicOrSummaryIsNotSentAgain) {
+  Declare();
+  Start();
+  Drain();
+  ASSERT_TRUE(incidents_.Move(1, lifecycle::Transition::kResolve, UserId("UPRIYA"), ""));
+  Drain();
+  const auto topics = slack_.Count("conversations.setTopic");
+  const auto updates = slack_.Count("chat.update");
+  ASSERT_TRUE(swarms_.Close(1, UserId("UPRIYA")));
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_EQ(slack_.Count("conversations.setTopic"), topics);
+  EXPECT_LE(slack_.Count("chat.update"), updates + 1) << "only the announcement may change";
+  EXPECT_TRUE(slack_.Named(kName).archived);
+}
+
+// Check9 #9: the swarm channel hears who owns the incident now.
+TEST_F(EffectRunnerTest, ANoteIsPostedInTheLiveSwarmChannelOnly) {
+  Declare();
+  Start();
+  Drain();
+  store::Outbox(*db_).Enqueue(
+      "INC-1", "swarm.post_note",
+      {{"incident", "1"}, {"text", ":bust_in_silhouette: <@UCHEN> owns INC-1 now."}}, clock_.Now());
+  Drain();
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  const std::string posted = json::serialize(slack_.Named(kName).messages.back());
+  EXPECT_NE(posted.find(":bust_in_silhouette: <@UCHEN> owns INC-1 now."), std::string::npos)
+      << posted;
+  const auto before = slack_.Named(kName).messages.size();
+  ASSERT_TRUE(incidents_.Close(1, UserId("UPRIYA"), ""));
+  Drain();
+  store::Outbox(*db_).Enqueue("INC-1", "swarm.post_note", {{"incident", "1"}, {"text", "late"}},
+                              clock_.Now());
+  Drain();
+  EXPECT_EQ(slack_.Named(kName).messages.size(), before + 1) << "only the closing summary";
 }
 
 TEST_F(EffectRunnerTest, ReopeningAClosedIncidentSwarmsInANewChannelWithTheSameMembers) {

@@ -126,7 +126,9 @@ TEST_F(ProblemCommandsTest, ReopeningAnIncidentSoonAfterClosingReopensItsProblem
   reopen["text"] = "reopen INC-1";
   const auto reply = router_.Handle({InboundKind::kSlashCommand, json::serialize(reopen), "d3"});
   EXPECT_EQ(std::string(json::parse(reply.body_json).at("text").as_string()),
-            "INC-1 is in progress now. PRB-1 is reopened too: the incident closed only recently.");
+            "INC-1 is in progress now; the swarm gathers again in "
+            "#inc-1-feast25-fails-at-checkout-reopened, which is on its way. PRB-1 is reopened "
+            "too: the incident closed only recently.");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM problems WHERE state = 'investigating'"), 1);
 }
 

@@ -283,11 +283,19 @@ TEST_F(RouterTest, StartsASwarmWithPeopleAndGroups) {
   EXPECT_EQ(FormValue(invite->args, "usergroups"), "SDEVOPS");
 }
 
-TEST_F(RouterTest, RefusesASecondSwarmPointingAtTheChannel) {
+// Check9 #7: the asker only heard where the swarm was, and couldn't get in.
+TEST_F(RouterTest, ASecondSwarmStartInvitesTheAskerToTheExistingChannel) {
   DeclareAndSwarm();
   const auto before = Snapshot();
-  EXPECT_EQ(Command("/swarm", "start INC-1"), "INC-1 already swarms in <#CSWARM>.");
-  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(Command("/swarm", "start INC-1"),
+            "INC-1 already swarms in <#CSWARM>; inviting you to it.");
+  auto after = Snapshot();
+  EXPECT_EQ(after[3], before[3]) << "no second swarm";
+  EXPECT_EQ(after[5], before[5] + 1) << "one invitation queued";
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_FALSE(pending.empty());
+  EXPECT_EQ(pending.back().kind, "swarm.invite");
+  EXPECT_EQ(FormValue(pending.back().args, "users"), "UMARA");
 }
 
 TEST_F(RouterTest, RefusesInviteesThatAreNotMentions) {

@@ -155,7 +155,7 @@ TEST_F(SwarmLifeHandlers, TheStartButtonStartsTheSwarmForTheClicker) {
 
   ASSERT_TRUE(swarms_.RecordChannel(2, ChannelId("CTWO"), "inc-2-feast25-fails-at-checkout"));
   Click("USOFIA", "INC-2");
-  EXPECT_EQ(LastAnswer(), "INC-2 already swarms in <#CTWO>.");
+  EXPECT_EQ(LastAnswer(), "INC-2 already swarms in <#CTWO>; inviting you to it.");
   Click("USOFIA", "INC-99");
   EXPECT_EQ(LastAnswer(), "INC-99 doesn't exist");
   Click("USOFIA", "not-an-incident");

@@ -105,7 +105,8 @@ TEST_F(SwarmNoteTest, AnswersBadNotesClearlyAndChangesNothing) {
 
 TEST_F(SwarmNoteTest, PutsAMessageMarkedWithTheConfiguredReactionOnTheTimeline) {
   React("USOFIA", "pushpin", "CSWARM");
-  EXPECT_EQ(LatestEntry(), "USOFIA|message_marked|Marked the message 1700000000.000100 in CSWARM");
+  EXPECT_EQ(LatestEntry(),
+            "USOFIA|message_marked|Marked the message of 2023-11-14 22:13:20 UTC in <#CSWARM>");
 }
 
 TEST_F(SwarmNoteTest, IgnoresOtherReactionsOtherChannelsTheBotAndRepeats) {
@@ -132,14 +133,15 @@ TEST_F(SwarmNoteTest, FollowsTheReactionInTheSettings) {
                      {"item", {{"type", "message"}, {"channel", "CSWARM"}, {"ts", "1.5"}}}};
   json::object payload{{"type", "event_callback"}, {"event", event}};
   router.Handle({InboundKind::kEvent, json::serialize(payload), "Ev2"});
-  EXPECT_EQ(LatestEntry(), "USOFIA|message_marked|Marked the message 1.5 in CSWARM");
+  EXPECT_EQ(LatestEntry(),
+            "USOFIA|message_marked|Marked the message of 1970-01-01 00:00:01 UTC in <#CSWARM>");
 }
 
 TEST_F(SwarmNoteTest, PutsAPinnedMessageOnTheTimelineWithItsText) {
   Pin("USOFIA", "CSWARM", "Workaround: use FEAST26");
   EXPECT_EQ(LatestEntry(),
-            "USOFIA|message_pinned|Pinned the message 1700000000.000300 in CSWARM: \"Workaround: "
-            "use FEAST26\"");
+            "USOFIA|message_pinned|Pinned the message of 2023-11-14 22:13:20 UTC in <#CSWARM>: "
+            "\"Workaround: use FEAST26\"");
 }
 
 TEST_F(SwarmNoteTest, IgnoresTheBotsOwnPinAndPinsElsewhere) {

@@ -213,6 +213,34 @@ TEST_F(RoutingServiceTest, AssignToNamedPersonSkipsTheQueueAndRefusesStrangers) 
   EXPECT_FALSE(routing_.RequestOwner(99, mara_));
 }
 
+// Check9 #9: a new owner was told by DM but left outside the swarm channel.
+TEST_F(RoutingServiceTest, ANewOwnerIsInvitedToTheLiveSwarmAndTheChannelIsTold) {
+  const auto promo = NewIncident("Promo code rejected");
+  ASSERT_TRUE(swarms_.Start({promo, {}, {}}, mara_));
+  ASSERT_TRUE(swarms_.RecordChannel(promo, ChannelId("CSWARM"), "inc-1-promo-code-rejected"));
+  DrainOutbox();
+  ASSERT_TRUE(routing_.AssignTo(promo, UserId("UCHEN"), mara_));
+  std::vector<std::string> invited;
+  std::vector<std::string> notes;
+  for (const auto& item : store::Outbox(*db_).Pending()) {
+    if (item.kind == "swarm.invite") {
+      invited.push_back(FormValue(item.args, "users").value_or(""));
+    } else if (item.kind == "swarm.post_note") {
+      notes.push_back(FormValue(item.args, "text").value_or(""));
+    }
+  }
+  EXPECT_EQ(invited, (std::vector<std::string>{"UCHEN"}));
+  EXPECT_EQ(notes, (std::vector<std::string>{":bust_in_silhouette: <@UCHEN> owns INC-1 now."}));
+}
+
+TEST_F(RoutingServiceTest, AnOwnerOfAnIncidentWithoutASwarmGetsNoInvitation) {
+  const auto promo = NewIncident("Promo code rejected");
+  ASSERT_TRUE(routing_.AssignTo(promo, UserId("UCHEN"), mara_));
+  for (const std::string& kind : PendingKinds()) {
+    EXPECT_FALSE(kind.starts_with("swarm.")) << kind;
+  }
+}
+
 TEST_F(RoutingServiceTest, TakeCasesMovesEveryLinkedCaseAndGroupsThemByPreviousOwner) {
   const auto feast = NewIncident("FEAST25 discount code fails at checkout");
   std::vector<std::int64_t> linked;

@@ -24,10 +24,20 @@ TEST(PriorityFor, FollowsTheImpactUrgencyMatrix) {
 TEST(SwarmChannelName, SlugsTheSubjectInSlacksAlphabet) {
   EXPECT_EQ(SwarmChannelName(1, "FEAST25 fails at checkout!"), "inc-1-feast25-fails-at-checkout");
   EXPECT_EQ(SwarmChannelName(42, "  Discount -- code   errors "), "inc-42-discount-code-errors");
-  EXPECT_EQ(SwarmChannelName(7, "Café déjà vu"), "inc-7-caf-d-j-vu");
   EXPECT_EQ(SwarmChannelName(3, "!!! ???"), "inc-3");
   EXPECT_EQ(SwarmChannelName(3, ""), "inc-3");
   EXPECT_EQ(SwarmChannelName(3, "under_score.dot"), "inc-3-under-score-dot");
+}
+
+// Check9 #6: "Über" lost its first letter.
+TEST(SwarmChannelName, FoldsAccentedLatinLettersAndDropsOtherScripts) {
+  EXPECT_EQ(SwarmChannelName(7, "Café déjà vu"), "inc-7-cafe-deja-vu");
+  EXPECT_EQ(SwarmChannelName(5, "Über Straße"), "inc-5-uber-strasse");
+  EXPECT_EQ(SwarmChannelName(5, "Øresund Łódź Ærø Œuvre"), "inc-5-oresund-lodz-aero-oeuvre");
+  EXPECT_EQ(SwarmChannelName(5, "Cafe\xCC\x81 open"), "inc-5-cafe-open");  // decomposed é
+  EXPECT_EQ(SwarmChannelName(5, "Ошибка checkout 失败"), "inc-5-checkout");
+  EXPECT_EQ(SwarmChannelName(5, "price × 2"), "inc-5-price-2");
+  EXPECT_EQ(SwarmChannelName(5, "bad \xFF byte"), "inc-5-bad-byte");
 }
 
 TEST(SwarmChannelName, StaysWithinEightyCharactersWithoutATrailingDash) {

@@ -4,8 +4,11 @@
 
 #include "common/form.hpp"
 #include "lifecycle/channel_name.hpp"
+#include "lifecycle/expert_service.hpp"
 #include "lifecycle/swarm_service.hpp"
+#include "store/expert_repository.hpp"
 #include "store/outbox.hpp"
+#include "store/people_repository.hpp"
 #include "tests/lifecycle/fixture.hpp"
 
 namespace swarmbot::lifecycle {
@@ -21,6 +24,26 @@ class SwarmLifeTest : public testing::LifecycleTest {
     EXPECT_TRUE(swarms_.RecordInvited(incident, {priya_, sofia_}));
     EXPECT_TRUE(swarms_.MemberJoined(kChannel, priya_));
     EXPECT_TRUE(swarms_.MemberJoined(kChannel, sofia_));
+    DrainOutbox();
+    return incident;
+  }
+
+  // The texts of the pending swarm.post_note effects.
+  std::vector<std::string> NoteTexts() {
+    std::vector<std::string> texts;
+    for (const auto& item : store::Outbox(*db_).Pending()) {
+      if (item.kind == "swarm.post_note") {
+        texts.push_back(FormValue(item.args, "text").value_or(""));
+      }
+    }
+    return texts;
+  }
+
+  // INC-1 resolved and its swarm closing, the archive not yet run.
+  std::int64_t Closing() {
+    const auto incident = Swarming();
+    EXPECT_TRUE(incidents_.Move(incident, Transition::kResolve, priya_, ""));
+    EXPECT_TRUE(swarms_.Close(incident, priya_));
     DrainOutbox();
     return incident;
   }
@@ -145,9 +168,13 @@ TEST_F(SwarmLifeTest, TheLateArchiveOfTheOldChannelLeavesTheReopenedSwarmAlone) 
 TEST_F(SwarmLifeTest, ReopeningAResolvedIncidentKeepsALiveSwarm) {
   const auto incident = Swarming();
   ASSERT_TRUE(incidents_.Move(incident, Transition::kResolve, priya_, ""));
-  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, priya_, ""));
+  DrainOutbox();
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, priya_, "checkout fails again"));
   EXPECT_EQ(SwarmOf(incident).channel_id, kChannel);
   EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kActive);
+  // Check9 #13: the channel hears why.
+  EXPECT_EQ(NoteTexts(), (std::vector<std::string>{":arrows_counterclockwise: INC-1 was reopened "
+                                                   "by <@UPRIYA>: checkout fails again"}));
 }
 
 TEST_F(SwarmLifeTest, AChannelArchivedInSlackLetsStartOpenANewOne) {
@@ -183,6 +210,116 @@ TEST_F(SwarmLifeTest, CountsMessagesPerMemberInLiveSwarmChannelsOnly) {
   EXPECT_EQ(members[2].messages, 1);
   // No message text is stored anywhere.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM timeline WHERE kind LIKE 'message%'"), 0);
+}
+
+// Check9 #1: a failed archive left the swarm "closing" for good.
+TEST_F(SwarmLifeTest, AnArchiveThatFailsKeepsTheSwarmInItsOpenChannelAndTellsTheCloser) {
+  const auto incident = Closing();
+  ASSERT_TRUE(swarms_.ArchiveFailed(incident, kChannel, "not_in_channel", priya_));
+  EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kActive);
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_EQ(PendingKinds(), (std::vector<std::string>{"swarm.tell_archive_failed"}));
+  EXPECT_EQ(FormValue(pending[0].args, "user"), "UPRIYA");
+  EXPECT_EQ(FormValue(pending[0].args, "channel"), "CSWARM");
+  EXPECT_EQ(FormValue(pending[0].args, "reason"), "not_in_channel");
+  EXPECT_EQ(incidents_.StatusOf(incident)->recent.back().text,
+            "Couldn't archive <#CSWARM>: Slack said not_in_channel. The channel stays open; "
+            "`/swarm close INC-1` tries again.");
+  DrainOutbox();
+
+  // A later /swarm close tries again, with the closer named for the archive.
+  ASSERT_TRUE(swarms_.Close(incident, mara_));
+  const auto again = store::Outbox(*db_).Pending();
+  ASSERT_EQ(again.back().kind, "swarm.archive");
+  EXPECT_EQ(FormValue(again.back().args, "user"), "UMARA");
+}
+
+TEST_F(SwarmLifeTest, AClosedIncidentWhoseArchiveFailedCanCloseItsSwarmAgain) {
+  const auto incident = Swarming();
+  ASSERT_TRUE(incidents_.Close(incident, priya_, "fixed"));
+  DrainOutbox();
+  ASSERT_TRUE(swarms_.ArchiveFailed(incident, kChannel, "restricted_action", priya_));
+  DrainOutbox();
+  EXPECT_TRUE(swarms_.Close(incident, priya_));
+  EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kClosing);
+}
+
+// Check9 #2: reopening after a failed archive abandoned the open channel.
+TEST_F(SwarmLifeTest, ReopeningAfterAFailedArchiveSwarmsInTheStillOpenChannel) {
+  const auto incident = Swarming();
+  ASSERT_TRUE(incidents_.Close(incident, priya_, "fixed"));
+  DrainOutbox();
+  ASSERT_TRUE(swarms_.ArchiveFailed(incident, kChannel, "not_in_channel", priya_));
+  DrainOutbox();
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, ""));
+  const store::Swarm swarm = SwarmOf(incident);
+  EXPECT_EQ(swarm.channel_id, kChannel);
+  EXPECT_EQ(swarm.channel_name, "inc-1-feast25-fails-at-checkout");
+  EXPECT_EQ(swarm.state, store::SwarmState::kActive);
+  for (const std::string& kind : PendingKinds()) {
+    EXPECT_NE(kind, "swarm.create_channel");
+    EXPECT_NE(kind, "swarm.post_reopened");
+  }
+  EXPECT_EQ(NoteTexts().size(), 1u);
+}
+
+TEST_F(SwarmLifeTest, TheFailedArchiveOfAnEarlierChannelLeavesTheNewSwarmAlone) {
+  const auto incident = Swarming();
+  ASSERT_TRUE(incidents_.Close(incident, priya_, "fixed"));
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, ""));
+  ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CNEW"), "inc-1-x-reopened"));
+  ASSERT_TRUE(swarms_.ArchiveFailed(incident, kChannel, "not_in_channel", priya_));
+  EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kActive);
+  EXPECT_EQ(SwarmOf(incident).channel_id, ChannelId("CNEW"));
+}
+
+// Check9 #3: a start on a resolved incident announced a reopening that wasn't.
+TEST_F(SwarmLifeTest, StartOnAResolvedIncidentWhoseSwarmClosedPointsAtReopen) {
+  const auto incident = Closing();
+  ASSERT_TRUE(swarms_.RecordArchived(incident, kChannel));
+  auto started = swarms_.Start({incident, {}, {}}, mara_);
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, Errc::kConflict);
+  EXPECT_EQ(started.error().user_message,
+            "INC-1 is resolved and its swarm in #inc-1-feast25-fails-at-checkout has closed. If "
+            "the fix didn't hold, `/incident reopen INC-1` reopens it and brings the swarm back.");
+  EXPECT_TRUE(PendingKinds().empty());
+  EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kArchived);
+}
+
+// Check9 #7: asking to start an existing swarm only named its channel.
+TEST_F(SwarmLifeTest, AskingToJoinALiveSwarmInvitesTheAskerAndTheNamed) {
+  const auto incident = Swarming();
+  auto joined = swarms_.InviteToLive({incident, {UserId("UDEV")}, {UserGroupId("SOPS")}}, mara_);
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(joined->channel_id, kChannel);
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_EQ(PendingKinds(), (std::vector<std::string>{"swarm.invite"}));
+  EXPECT_EQ(FormValue(pending[0].args, "users"), "UMARA,UDEV");
+  EXPECT_EQ(FormValue(pending[0].args, "usergroups"), "SOPS");
+  ASSERT_TRUE(incidents_.Close(incident, priya_, ""));
+  EXPECT_EQ(swarms_.InviteToLive({incident, {}, {}}, mara_).error().code, Errc::kConflict);
+}
+
+// Check9 #10: /swarm close left expert invitations open.
+TEST_F(SwarmLifeTest, SwarmCloseWithdrawsOpenExpertInvitations) {
+  store::Person person;
+  person.user = sofia_;
+  person.display_name = "Sofia";
+  person.capacity = 3;
+  store::PeopleRepository(*db_).Upsert(person, clock_.Now());
+  person.user = UserId("UDEV");
+  person.display_name = "Dev";
+  store::PeopleRepository(*db_).Upsert(person, clock_.Now());
+  const auto incident = NewIncident();
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.RecordChannel(incident, kChannel, "inc-1"));
+  ExpertService experts(*db_, clock_, ExpertSettings{});
+  const auto invitation = experts.Invite(incident, UserId("UDEV"), priya_);
+  ASSERT_TRUE(invitation) << invitation.error().detail;
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kResolve, priya_, ""));
+  ASSERT_TRUE(swarms_.Close(incident, priya_));
+  EXPECT_NE(experts.FindInvitation(invitation->id).value()->state, store::InvitationState::kOpen);
 }
 
 TEST(ReopenedChannelName, StaysWithinSlacksRules) {

@@ -70,7 +70,8 @@ TEST_F(SwarmTimelineTest, RecordsAMarkedMessageOnceByWhereItIs) {
   const auto entry = Latest(incident);
   EXPECT_EQ(entry.actor, "UPRIYA");
   EXPECT_EQ(entry.kind, "message_marked");
-  EXPECT_EQ(entry.text, "Marked the message 1700000000.000100 in CSWARM");
+  // Check9 #20: the channel as a mention and the message by its time, not raw ids.
+  EXPECT_EQ(entry.text, "Marked the message of 2023-11-14 22:13:20 UTC in <#CSWARM>");
 
   const auto before = TimelineRows();
   EXPECT_EQ(*swarms_.AddMarkedMessage(Mark(MarkedMessage::How::kReacted)), std::nullopt);
@@ -82,8 +83,8 @@ TEST_F(SwarmTimelineTest, QuotesAPinnedMessageOnOneLineCutToTheLimit) {
   ASSERT_TRUE(swarms_.AddMarkedMessage(
       Mark(MarkedMessage::How::kPinned, "CSWARM", "Cause found:\nthe FEAST25 rule expired")));
   EXPECT_EQ(Latest(incident).text,
-            "Pinned the message 1700000000.000100 in CSWARM: \"Cause found: the FEAST25 rule "
-            "expired\"");
+            "Pinned the message of 2023-11-14 22:13:20 UTC in <#CSWARM>: \"Cause found: the "
+            "FEAST25 rule expired\"");
 
   clock_.Advance(std::chrono::seconds(1));
   std::string long_text;
@@ -91,12 +92,13 @@ TEST_F(SwarmTimelineTest, QuotesAPinnedMessageOnOneLineCutToTheLimit) {
     long_text += "é";
   }
   auto mark = Mark(MarkedMessage::How::kPinned, "CSWARM", long_text);
-  mark.ts = MessageTs("1700000000.000200");
+  mark.ts = MessageTs("1700000001.000200");
   ASSERT_TRUE(swarms_.AddMarkedMessage(mark));
   const std::string text = Latest(incident).text;
   EXPECT_TRUE(text.ends_with("é…\"")) << text;
-  EXPECT_EQ(text.size(), std::string("Pinned the message 1700000000.000200 in CSWARM: \"").size() +
-                             2 * SwarmService::kMaxQuote + std::string("…\"").size());
+  EXPECT_EQ(text.size(),
+            std::string("Pinned the message of 2023-11-14 22:13:21 UTC in <#CSWARM>: \"").size() +
+                2 * SwarmService::kMaxQuote + std::string("…\"").size());
 }
 
 TEST_F(SwarmTimelineTest, IgnoresMarksOutsideSwarmChannels) {

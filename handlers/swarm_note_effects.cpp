@@ -1,0 +1,119 @@
+#include "handlers/swarm_note_effects.hpp"
+
+#include <string>
+
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/form.hpp"
+#include "handlers/block_kit.hpp"
+#include "handlers/detail/await_channel.hpp"
+#include "handlers/detail/post_once.hpp"
+#include "handlers/detail/slack_call.hpp"
+#include "handlers/mrkdwn.hpp"
+
+namespace swarmbot::handlers {
+namespace {
+
+namespace json = boost::json;
+namespace effect = lifecycle::effect;
+using boost::asio::awaitable;
+
+// What the people who can fix it should do, for Slack's refusal `reason`.
+std::string ArchiveAdvice(std::string_view reason, const std::string& app_name,
+                          const std::string& number) {
+  const std::string again = "`/swarm close " + number + "`";
+  if (reason == "not_in_channel" || reason == "channel_not_found") {
+    return "swarmbot isn't in the channel any more: invite it back (`/invite @" + app_name +
+           "` in the channel) and run " + again + " again, or archive the channel yourself.";
+  }
+  return "Run " + again + " to try again, or archive the channel yourself in Slack.";
+}
+
+}  // namespace
+
+awaitable<Status> SwarmNoteEffects::Run(store::OutboxItem& item, SlackApi& api) {
+  detail::LogEffectRun(item);
+  auto incident = detail::RequiredNumberArg(item, effect::kArgIncident);
+  if (!incident) {
+    co_return incident.error();
+  }
+  if (item.kind == effect::kPostNote) {
+    co_return co_await PostNote(item, api, *incident);
+  }
+  co_return co_await TellArchiveFailed(item, api, *incident);
+}
+
+awaitable<Status> SwarmNoteEffects::PostNote(store::OutboxItem& item, SlackApi& api,
+                                             std::int64_t incident) {
+  auto swarm = services_.swarms.FindByIncident(incident);
+  if (!swarm) {
+    co_return swarm.error();
+  }
+  const bool live = *swarm && ((*swarm)->state == store::SwarmState::kStarting ||
+                               (*swarm)->state == store::SwarmState::kActive);
+  if (!live) {
+    co_return Status{};  // closed meanwhile; the timeline has it
+  }
+  if ((*swarm)->channel_id.empty()) {
+    co_return detail::AwaitSwarmChannel(services_, incident, item);
+  }
+  const std::string text = FormValue(item.args, effect::kArgText).value_or("");
+  BlockMessage message(text);
+  message.Section(text);
+  const json::object body = message.ToObject();
+  const std::string channel = (*swarm)->channel_id.str();
+  auto posted = co_await detail::PostOnce(api, item, channel, body);
+  if (!posted) {
+    if (posted.error().Retryable()) {
+      co_return posted.error();
+    }
+    spdlog::warn("event=swarm.note_failed incident={} error={}",
+                 store::IncidentNumberText(incident), posted.error().slack_error);
+  }
+  co_return Status{};
+}
+
+awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, SlackApi& api,
+                                                      std::int64_t incident) {
+  const std::string number = store::IncidentNumberText(incident);
+  const std::string channel = FormValue(item.args, effect::kArgChannel).value_or("");
+  const std::string closer = FormValue(item.args, effect::kArgUser).value_or("");
+  const std::string reason = FormValue(item.args, effect::kArgReason).value_or("");
+  const std::string advice = ArchiveAdvice(reason, services_.settings.app_name, number);
+  const std::string said = "Slack said `" + EscapeMrkdwn(reason) + "`";
+
+  BlockMessage here("This channel couldn't be archived; it stays open");
+  here.Section(":warning: " + number + "'s swarm closed, but this channel couldn't be archived (" +
+               said + "), so it stays open. " + advice);
+  const json::object here_body = here.ToObject();
+  // Usually swarmbot can't post there either (that is why it failed).
+  if (auto posted = co_await detail::PostOnce(api, item, channel, here_body); !posted) {
+    if (posted.error().Retryable()) {
+      co_return posted.error();
+    }
+    spdlog::info("event=swarm.archive_failed_untold where=channel incident={}", number);
+  }
+  if (closer.empty()) {
+    co_return Status{};
+  }
+  json::object open_args;
+  open_args["users"] = closer;
+  auto dm = co_await detail::CallSlack(api, "conversations.open", open_args);
+  if (!dm) {
+    co_return dm.error();
+  }
+  BlockMessage direct("The swarm channel of " + number + " couldn't be archived");
+  direct.Section(":warning: You closed " + number + "'s swarm, but " +
+                 ChannelMention(ChannelId(channel)) + " couldn't be archived (" + said +
+                 "). It stays open, and so does the swarm. " + advice);
+  const json::object direct_body = direct.ToObject();
+  const std::string dm_channel = dm->StringOr("channel.id");
+  auto told = co_await detail::PostOnce(api, item, dm_channel, direct_body);
+  if (!told) {
+    co_return told.error();
+  }
+  co_return Status{};
+}
+
+}  // namespace swarmbot::handlers
