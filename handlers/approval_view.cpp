@@ -139,7 +139,7 @@ BlockMessage ApprovalRequestMessage(const lifecycle::ApprovalRecord& record) {
     message.Section("*Votes* " + TallyText(record));
     if (!record.unreachable.empty()) {
       message.Section(
-          ":warning: This rule can't be met: " + EscapeKeepingMentions(record.unreachable) +
+          ":warning: This rule can't be met: " + EscapeMrkdwnKeepingMentions(record.unreachable) +
           ". Fix the policy or the group and submit again.");
     }
   } else {

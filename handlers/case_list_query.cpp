@@ -102,7 +102,7 @@ Status Apply(std::string_view name, std::string_view value, const UserId& caller
     if (value.size() > kMaxTerritory) {
       return Refused("A territory has at most 100 characters.");
     }
-    query.filter.territory = std::string(value);
+    query.filter.territory = UnescapeSlackText(value);
   } else if (name == "owner") {
     auto owner = ParseOwner(value, caller);
     if (!owner) {

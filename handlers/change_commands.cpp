@@ -272,7 +272,7 @@ std::string ChangeCommands::Step(const SlashCommand& command,
   }
   const std::string number = ChangeNumberText(*change);
   if (action == "add") {
-    const std::string text = TextAfterWords(command.text, next);
+    const std::string text = UnescapeSlackText(TextAfterWords(command.text, next));
     if (text.empty()) {
       return EphemeralText("What is the step? " + std::string(kStepUsage) + ".");
     }
@@ -306,7 +306,7 @@ std::string ChangeCommands::Step(const SlashCommand& command,
     }
     return EphemeralText("Assigned " + step_name + " to " + UserMention(UserId(mention->id)) + ".");
   }
-  const std::string text = TextAfterWords(command.text, next + 1);
+  const std::string text = UnescapeSlackText(TextAfterWords(command.text, next + 1));
   if (text.empty()) {
     return EphemeralText("What should the step say? " + std::string(kStepUsage) + ".");
   }
@@ -379,7 +379,8 @@ std::string ChangeCommands::Close(const SlashCommand& command,
   if (!change) {
     return Refused(kWhat, change.error(), kCloseUsage);
   }
-  auto closed = services_.changes.Close(*change, command.user, TextAfterWords(command.text, next));
+  auto closed = services_.changes.Close(*change, command.user,
+                                        UnescapeSlackText(TextAfterWords(command.text, next)));
   if (!closed) {
     return Refused(kWhat, closed.error());
   }

@@ -77,13 +77,6 @@ std::string BlockFor(const Error& error) {
   return std::string(kChangeTitleBlock);
 }
 
-std::string Sentence(std::string text) {
-  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') {
-    text[0] = static_cast<char>(text[0] - 'a' + 'A');
-  }
-  return text.ends_with('.') ? text : text + ".";
-}
-
 }  // namespace
 
 std::optional<Clock::TimePoint> ParseWindowTime(std::string_view text) {
@@ -204,7 +197,7 @@ std::string ChangeModal::HandleSubmission(const detail::FlatJson& payload) {
   if (!created) {
     spdlog::info("event=change.new.refused user={} code={} detail=\"{}\"", user.str(),
                  ErrcName(created.error().code), created.error().detail);
-    return ModalErrors({{BlockFor(created.error()), Sentence(RefusalText(created.error()))}});
+    return ModalErrors({{BlockFor(created.error()), RefusalText(created.error())}});
   }
   return {};
 }

@@ -9,9 +9,11 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "handlers/detail/await_channel.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
+#include "handlers/detail/slack_words.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/problem_view.hpp"
@@ -589,6 +591,7 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
       SplitIds(FormValue(job.item.args, lifecycle::effect::kArgUsers).value_or(""));
   const std::vector<std::string> groups =
       SplitIds(FormValue(job.item.args, lifecycle::effect::kArgUsergroups).value_or(""));
+  InviteOutcome outcome;
   for (const std::string& group : groups) {
     const json::object args = Fields("usergroup", group);
     auto members = co_await CallSlack(api, "usergroups.users.list", args);
@@ -596,7 +599,9 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
       if (members.error().Retryable()) {
         co_return members.error();
       }
-      Fail(job.incident, "read the members of user group " + group, members.error());
+      const Error& error = members.error();
+      outcome.unread_groups.emplace_back(
+          group, error.slack_error.empty() ? std::string("failed") : error.slack_error);
       continue;
     }
     for (std::size_t i = 0; i < members->ArraySize("users"); ++i) {
@@ -615,7 +620,6 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
     }
   }
 
-  InviteOutcome outcome;
   for (std::size_t first = 0; first < wanted.size(); first += kMaxInviteesPerCall) {
     const std::vector<std::string> chunk(
         wanted.begin() + static_cast<std::ptrdiff_t>(first),
@@ -635,7 +639,7 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
   if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited); !recorded) {
     co_return recorded;
   }
-  if (!outcome.refused.empty()) {
+  if (!outcome.refused.empty() || !outcome.unread_groups.empty()) {
     co_await TellRefusedInvites(job, outcome);
   }
   co_return Status{};
@@ -697,24 +701,45 @@ void EffectRunner::InviteOutcome::Settle(const std::string& user, const std::str
 }
 
 awaitable<void> EffectRunner::TellRefusedInvites(Job& job, const InviteOutcome& outcome) {
-  std::string mentions;
+  std::vector<std::string> said;
   std::string plain;
   for (const auto& [user, error] : outcome.refused) {
-    mentions += (mentions.empty() ? "" : ", ") + UserMention(UserId(user)) + " (`" +
-                EscapeMrkdwn(error) + "`)";
+    said.push_back(UserMention(UserId(user)) + " (" + detail::InviteRefusalInWords(error) + ")");
     plain += (plain.empty() ? "" : ", ") + user + " (" + error + ")";
   }
-  spdlog::warn("event=effect.invite_refused incident={} count={}",
-               store::IncidentNumberText(job.incident), outcome.refused.size());
+  std::vector<std::string> groups;
+  for (const auto& [group, error] : outcome.unread_groups) {
+    groups.push_back("user group `" + EscapeMrkdwn(group) + "` (" +
+                     detail::GroupReadFailureInWords(error) + ")");
+    plain += (plain.empty() ? "" : ", ") + std::string("members of user group ") + group + " (" +
+             error + ")";
+  }
+  spdlog::warn("event=effect.invite_refused incident={} count={} groups={}",
+               store::IncidentNumberText(job.incident), outcome.refused.size(),
+               outcome.unread_groups.size());
   if (auto noted = services_.incidents.NoteProblem(job.incident,
                                                    "Couldn't add to the swarm channel: " + plain);
       !noted) {
     spdlog::error("event=effect.note_failed incident={}", store::IncidentNumberText(job.incident));
   }
-  BlockMessage message("Couldn't add " + std::to_string(outcome.refused.size()) +
-                       (outcome.refused.size() == 1 ? " person" : " people") + " to this channel");
-  message.Section(":warning: Couldn't add " + mentions +
-                  " to this channel; everyone else is in. Slack's answer is in brackets.");
+  std::string text;
+  if (!said.empty()) {
+    text = "Couldn't add " + JoinWithAnd(said) + " to this channel.";
+  }
+  if (!groups.empty()) {
+    text += (text.empty() ? "" : " ") + std::string("Couldn't read the members of ") +
+            JoinWithAnd(groups) + ", so nobody from " + (groups.size() == 1 ? "it" : "them") +
+            " was added.";
+  }
+  if (!outcome.invited.empty()) {
+    text += " Everyone else is in.";
+  }
+  BlockMessage message(
+      said.empty()
+          ? "Couldn't read a user group's members"
+          : "Couldn't add " + Counted(static_cast<std::int64_t>(said.size()), "person", "people") +
+                " to this channel");
+  message.Section(":warning: " + text);
   // Once per invite effect: a retry finds this message by the effect's id.
   auto posted = co_await PostOnce(job, job.status.swarm->channel_id, message);
   if (!posted) {

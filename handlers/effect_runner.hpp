@@ -103,6 +103,8 @@ class EffectRunner {
   struct InviteOutcome {
     std::vector<UserId> invited;
     std::vector<std::pair<std::string, std::string>> refused;
+    // User groups whose members couldn't be read, with Slack's error code.
+    std::vector<std::pair<std::string, std::string>> unread_groups;
     // Sorts one user by Slack's answer for them ("" for success).
     void Settle(const std::string& user, const std::string& error);
   };
@@ -110,7 +112,8 @@ class EffectRunner {
   // about the channel itself (or a retryable one) comes back.
   boost::asio::awaitable<Status> InviteSome(Job& job, const std::vector<std::string>& users,
                                             InviteOutcome& outcome);
-  // Says once in the channel, and on the timeline, who couldn't be added.
+  // Says once in the channel (in words), and on the timeline (with Slack's
+  // codes), who couldn't be added and which groups couldn't be read.
   boost::asio::awaitable<void> TellRefusedInvites(Job& job, const InviteOutcome& outcome);
   // Calls `method` on the swarm channel `channel`; when Slack says swarmbot
   // isn't in it (someone removed it), joins a public channel and calls again.

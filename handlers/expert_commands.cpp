@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/expert_view.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -27,8 +28,13 @@ std::optional<std::int64_t> ParseId(std::string_view text) {
   return id;
 }
 
-std::string InvitationStateText(store::InvitationState state) {
-  switch (state) {
+std::string InvitationStateText(const lifecycle::InvitationAnswer& answer) {
+  // Closing the incident withdrew the invitations nobody had answered.
+  if (answer.incident_closed && answer.invitation.state == store::InvitationState::kExpired) {
+    return store::IncidentNumberText(answer.invitation.incident) +
+           " is closed, so no answer is needed. Thank you all the same.";
+  }
+  switch (answer.invitation.state) {
     case store::InvitationState::kAccepted:
       return "You already accepted this invitation.";
     case store::InvitationState::kDeclined:
@@ -36,10 +42,48 @@ std::string InvitationStateText(store::InvitationState state) {
     case store::InvitationState::kExpired:
       return "This invitation expired. If you can still help, ask in the swarm channel or have "
              "someone run `/swarm invite @you`.";
+    case store::InvitationState::kUnreachable:
+      return "This invitation couldn't be delivered, so it has ended.";
     case store::InvitationState::kOpen:
       break;
   }
   return "This invitation is still open.";
+}
+
+// The ephemeral reply to `/swarm invite`: who is being added, and who was
+// left out because they are there already (the bot among them).
+std::string InviteReply(std::int64_t incident, const lifecycle::DirectInvitation& invitation,
+                        std::size_t groups, bool named_bot) {
+  const std::string channel = "#" + EscapeMrkdwn(invitation.channel_name);
+  std::string already;
+  if (!invitation.already_in.empty()) {
+    std::vector<std::string> here;
+    for (const UserId& user : invitation.already_in) {
+      here.push_back(UserMention(user));
+    }
+    already += " " + JoinWithAnd(here) + (here.size() == 1 ? " is" : " are") + " already in " +
+               channel + ".";
+  }
+  if (named_bot) {
+    already += " I'm in " + channel + " already.";
+  }
+  std::vector<std::string> whom;
+  if (!invitation.users.empty()) {
+    std::vector<std::string> names;
+    for (const UserId& user : invitation.users) {
+      names.push_back(UserMention(user));
+    }
+    whom.push_back(JoinWithAnd(names));
+  }
+  if (groups > 0) {
+    whom.push_back("the members of " +
+                   Counted(static_cast<std::int64_t>(groups), "group", "groups"));
+  }
+  if (whom.empty()) {
+    return "Nobody to invite:" + already + " Nothing was changed.";
+  }
+  return "Inviting " + JoinWithAnd(whom) + " to the swarm of " +
+         store::IncidentNumberText(incident) + "." + already;
 }
 
 }  // namespace
@@ -82,6 +126,7 @@ std::string ExpertCommands::Invite(const SlashCommand& command) {
   }
   std::vector<UserId> users;
   std::vector<UserGroupId> groups;
+  bool named_bot = false;  // it is in every swarm channel it runs
   for (const std::string& word : words) {
     const auto mention = ParseMention(word);
     if (!mention || mention->kind == Mention::Kind::kChannel) {
@@ -89,26 +134,19 @@ std::string ExpertCommands::Invite(const SlashCommand& command) {
                            "` isn't a person or a user group; pick them with @ so that Slack "
                            "turns them into mentions. Nothing was changed.");
     }
-    if (mention->kind == Mention::Kind::kUser) {
-      users.emplace_back(mention->id);
-    } else {
+    if (mention->kind == Mention::Kind::kUsergroup) {
       groups.emplace_back(mention->id);
+    } else if (UserId(mention->id) == services_.settings.bot_user_id) {
+      named_bot = true;
+    } else {
+      users.emplace_back(mention->id);
     }
   }
-  if (auto invited = services_.experts.InviteDirect(*incident, users, groups, command.user);
-      !invited) {
+  auto invited = services_.experts.InviteDirect(*incident, users, groups, command.user);
+  if (!invited) {
     return RefusalReply(kWhat, invited.error(), kInviteUsage);
   }
-  std::string whom;
-  if (!users.empty()) {
-    whom = std::to_string(users.size()) + (users.size() == 1 ? " person" : " people");
-  }
-  if (!groups.empty()) {
-    whom += (whom.empty() ? "" : " and ") + std::string("the members of ") +
-            std::to_string(groups.size()) + (groups.size() == 1 ? " group" : " groups");
-  }
-  return EphemeralText("Inviting " + whom + " to the swarm of " +
-                       store::IncidentNumberText(*incident) + ".");
+  return EphemeralText(InviteReply(*incident, *invited, groups.size(), named_bot));
 }
 
 void ExpertCommands::HandleClick(const detail::FlatJson& payload, std::size_t index) {
@@ -138,9 +176,9 @@ void ExpertCommands::InviteClick(const detail::FlatJson& payload, const std::str
     Answer(payload, RefusalText(invited.error()));
     return;
   }
+  const auto timeout = services_.experts.settings().invitation_timeout.count();
   Answer(payload, "Asked " + UserMention(target->user) + " by direct message; they have " +
-                      std::to_string(services_.experts.settings().invitation_timeout.count()) +
-                      " minutes to answer.");
+                      Counted(timeout, "minute", "minutes") + " to answer.");
 }
 
 void ExpertCommands::AnswerClick(const detail::FlatJson& payload, const std::string& value,
@@ -160,7 +198,7 @@ void ExpertCommands::AnswerClick(const detail::FlatJson& payload, const std::str
     return;
   }
   if (answered->already_answered) {
-    Answer(payload, InvitationStateText(answered->invitation.state));
+    Answer(payload, InvitationStateText(*answered));
     return;
   }
   if (accept) {

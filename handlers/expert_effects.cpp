@@ -54,7 +54,7 @@ Status WaitForIndex(detail::Services& services, const store::OutboxItem& item, s
   if (polls == 0) {
     spdlog::info("event=experts.waiting_for_index stream={} build={}", item.stream, build);
   }
-  return services.experts.ProposeLater(item, args, delay);
+  return services.experts.RunAgainLater(item, args, delay);
 }
 
 // Logs a permanent failure on the incident's timeline; passes retryable ones.
@@ -85,6 +85,45 @@ std::optional<std::int64_t> Scalar(const detail::FlatJson& json, std::string_vie
     return std::nullopt;
   }
   return value;
+}
+
+// How often a notice waits for the next person's invitation to be sent
+// before it goes out anyway (that invitation may wait for a channel).
+constexpr std::int64_t kMaxWaitsForNext = 5;
+constexpr std::string_view kArgWaits = "waits";
+
+// Who was asked after `asked` ended, for the notices about it; nothing when
+// that person's invitation isn't sent yet and the effect was queued again
+// behind it (in the same stream, so it runs once the invitation went out or
+// was found unreachable).
+Result<std::optional<lifecycle::MovedOn>> WhoWasAskedNext(detail::Services& services,
+                                                          const store::OutboxItem& item,
+                                                          const store::Invitation& asked) {
+  auto moved = services.experts.MovedOnFrom(asked.id);
+  if (!moved) {
+    return moved.error();
+  }
+  // Queued before this record kept its link (an older version): the argument.
+  const std::string next = FormValue(item.args, effect::kArgNext).value_or("");
+  if (!asked.next_invitation && !next.empty()) {
+    moved->asked = UserId(next);
+  }
+  const std::int64_t waits = detail::NumberArg(item, kArgWaits).value_or(0);
+  if (!moved->pending || waits >= kMaxWaitsForNext) {
+    return std::optional<lifecycle::MovedOn>(std::move(*moved));
+  }
+  FormFields args;
+  for (const auto& field : item.args) {
+    if (field.first != kArgWaits) {
+      args.push_back(field);
+    }
+  }
+  args.emplace_back(kArgWaits, std::to_string(waits + 1));
+  if (auto queued = services.experts.RunAgainLater(item, args, std::chrono::milliseconds(0));
+      !queued) {
+    return queued.error();
+  }
+  return std::optional<lifecycle::MovedOn>();
 }
 
 // What Slack says of `user`: presence, UTC offset, whether deactivated.
@@ -235,11 +274,7 @@ awaitable<Status> ExpertEffects::Ask(store::OutboxItem& item, SlackApi& api) {
     // A deactivated or unreachable person can't answer: move on at once
     // rather than leave the swarm waiting for the timer.
     Fail(services_, asked.incident, "send the invitation to " + asked.invitee.str(), dm.error());
-    auto expired = services_.experts.Expire(asked.id);
-    if (!expired) {
-      co_return expired.error();
-    }
-    co_return Status{};
+    co_return services_.experts.MarkUnreachable(asked.id);
   }
   co_return services_.experts.RecordInvitationMessage(asked.id, dm_channel, ts);
 }
@@ -260,8 +295,17 @@ awaitable<Status> ExpertEffects::UpdateAsk(store::OutboxItem& item, SlackApi& ap
     co_return status.error();
   }
   const ChannelId swarm_channel = status->swarm ? status->swarm->channel_id : ChannelId();
-  // Queued before the next person was known to be asked: then it is unknown.
-  const bool next_asked = !FormValue(item.args, effect::kArgNext).value_or("").empty();
+  bool next_asked = false;
+  if (asked.state != store::InvitationState::kAccepted) {
+    auto moved = WhoWasAskedNext(services_, item, asked);
+    if (!moved) {
+      co_return moved.error();
+    }
+    if (!*moved) {
+      co_return Status{};  // queued again behind the next person's invitation
+    }
+    next_asked = (*moved)->asked.has_value();
+  }
   json::object args =
       AnsweredInvitationMessage(status->incident, asked, swarm_channel, next_asked).ToObject();
   args["channel"] = asked.dm_channel.str();
@@ -292,10 +336,19 @@ awaitable<Status> ExpertEffects::TellAnswer(store::OutboxItem& item, SlackApi& a
       status->swarm->state == store::SwarmState::kArchived) {
     co_return Status{};  // no channel to tell
   }
-  const std::string next = FormValue(item.args, effect::kArgNext).value_or("");
+  lifecycle::MovedOn moved;
+  if (asked.state != store::InvitationState::kAccepted) {
+    auto found = WhoWasAskedNext(services_, item, asked);
+    if (!found) {
+      co_return found.error();
+    }
+    if (!*found) {
+      co_return Status{};  // queued again behind the next person's invitation
+    }
+    moved = **found;
+  }
   const std::string text =
-      AnswerNotice(asked, next.empty() ? std::nullopt : std::optional<UserId>(UserId(next)),
-                   services_.experts.settings().invitation_timeout);
+      AnswerNotice(asked, moved, services_.experts.settings().invitation_timeout);
   json::object message;
   message["text"] = text;
   auto posted = co_await PostOnce(api, item, status->swarm->channel_id.str(), message);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/count_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "lifecycle/incident_states.hpp"
 
@@ -19,6 +20,14 @@ std::string JoinWith(const std::vector<std::string>& items, std::string_view sep
     joined += (joined.empty() ? "" : std::string(separator)) + item;
   }
   return joined;
+}
+
+std::string Mentions(const std::vector<UserId>& users) {
+  std::vector<std::string> mentions;
+  for (const UserId& user : users) {
+    mentions.push_back(UserMention(user));
+  }
+  return JoinWithAnd(mentions);
 }
 
 }  // namespace
@@ -54,13 +63,22 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
     ++position;
     const std::string reasons =
         expert.reasons.empty() ? "no history or skills on record" : JoinWith(expert.reasons, "; ");
+    const std::string marks =
+        expert.marks.empty() ? "" : " · _" + EscapeMrkdwn(JoinWith(expert.marks, ", ")) + "_";
     message.SectionWithButton("*" + std::to_string(position) + ".* " + UserMention(expert.user) +
-                                  "\n" + EscapeMrkdwn(reasons),
+                                  marks + "\n" + EscapeMrkdwn(reasons),
                               "Invite",
                               std::string(kExpertInviteActionPrefix) + std::to_string(position),
                               InviteButtonValue(incident.number, expert.user));
   }
   std::vector<std::string> context;
+  if (!list.waiting.empty()) {
+    context.push_back("Invited, waiting for an answer: " + Mentions(list.waiting));
+  }
+  if (!list.declined.empty()) {
+    context.push_back("Declined for this incident, so not proposed again: " +
+                      Mentions(list.declined));
+  }
   if (!list.needed_skills.empty()) {
     context.push_back("Needs: " + EscapeMrkdwn(JoinWith(list.needed_skills, ", ")));
   }
@@ -92,8 +110,8 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
   message.SectionWithButton("Join the swarm channel now.", "Accept", kExpertAcceptActionId, id);
   message.SectionWithButton("Can't help right now? Say so, and the swarm can look further.",
                             "Decline", kExpertDeclineActionId, id);
-  message.Context(
-      {"No answer within " + std::to_string(timeout.count()) + " minutes counts as a decline."});
+  message.Context({"No answer within " + Counted(timeout.count(), "minute", "minutes") +
+                   " counts as a decline."});
   return message;
 }
 
@@ -116,6 +134,9 @@ BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                           " is closed, so no answer is needed. Thank you all the same."
                     : "This invitation expired without an answer." + then;
       break;
+    case store::InvitationState::kUnreachable:
+      outcome = "This invitation couldn't be delivered.";
+      break;
     case store::InvitationState::kOpen:
       outcome = "Waiting for your answer.";
       break;
@@ -125,7 +146,7 @@ BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
   return message;
 }
 
-std::string AnswerNotice(const store::Invitation& invitation, const std::optional<UserId>& next,
+std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::MovedOn& moved,
                          std::chrono::minutes timeout) {
   const std::string who = UserMention(invitation.invitee);
   std::string text;
@@ -136,16 +157,28 @@ std::string AnswerNotice(const store::Invitation& invitation, const std::optiona
       text = who + " declined the invitation.";
       break;
     case store::InvitationState::kExpired:
-      // Never delivered: Slack refused the direct message (e.g. deactivated).
-      text = invitation.dm_ts.empty()
-                 ? who + " couldn't be reached by direct message."
-                 : who + " didn't answer within " + std::to_string(timeout.count()) + " minutes.";
+      // Records from before kUnreachable: never delivered, yet expired.
+      text = invitation.dm_ts.empty() ? who + " couldn't be reached by direct message."
+                                      : who + " didn't answer within " +
+                                            Counted(timeout.count(), "minute", "minutes") + ".";
+      break;
+    case store::InvitationState::kUnreachable:
+      text = who + " couldn't be reached by direct message.";
       break;
     case store::InvitationState::kOpen:
       return who + " hasn't answered yet.";
   }
-  if (next) {
-    return text + " Asking " + UserMention(*next) + " next.";
+  if (!moved.unreachable.empty()) {
+    std::vector<std::string> skipped;
+    for (const UserId& user : moved.unreachable) {
+      skipped.push_back(UserMention(user));
+    }
+    const bool also = invitation.state == store::InvitationState::kUnreachable;
+    text += " " + JoinWithAnd(skipped) + " couldn't be reached by direct message" +
+            (also ? " either." : ".");
+  }
+  if (moved.asked) {
+    return text + " Asking " + UserMention(*moved.asked) + " next.";
   }
   return text + " Nobody else is left on the list; `/swarm experts` looks again.";
 }

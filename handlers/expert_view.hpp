@@ -35,9 +35,10 @@ BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
                                        const ChannelId& channel, bool next_asked);
 
-// What the swarm channel is told about an answer (mrkdwn); `next` is who
-// was asked next after a decline or silence, if anyone.
-std::string AnswerNotice(const store::Invitation& invitation, const std::optional<UserId>& next,
+// What the swarm channel is told about an answer (mrkdwn); `moved` says who
+// was asked next after a decline, silence or an unreachable person, and who
+// was skipped on the way because Slack refused their direct message.
+std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::MovedOn& moved,
                          std::chrono::minutes timeout);
 
 // "INC-3 U123" for an Invite button, and back.

@@ -58,7 +58,7 @@ std::chrono::seconds Between(Clock::TimePoint from, Clock::TimePoint to) {
 std::string TimelineLine(const store::TimelineEntry& entry) {
   const std::string who = entry.actor == "swarmbot" ? "swarmbot" : UserMention(UserId(entry.actor));
   return "• " + FormatTime(entry.at) + " · " + who + " · " +
-         EscapeKeepingMentions(Truncate(entry.text, kTimelineTextMax));
+         Truncate(EscapeMrkdwnKeepingMentions(entry.text), kTimelineTextMax, true);
 }
 
 // Attached knowledge articles by title; people find them with /kb.

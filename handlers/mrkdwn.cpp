@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "handlers/command_text.hpp"
+
 namespace swarmbot::handlers {
 namespace {
 
@@ -69,6 +71,26 @@ std::string EscapeMrkdwn(std::string_view text) {
   return out;
 }
 
+std::string EscapeMrkdwnKeepingMentions(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<') {
+      const auto close = text.find('>', i);
+      const auto mention = close == std::string_view::npos
+                               ? std::nullopt
+                               : ParseMention(text.substr(i, close - i + 1));
+      if (mention) {
+        out += MentionMarkup(*mention);
+        i = close;
+        continue;
+      }
+    }
+    out += EscapeMrkdwn(text.substr(i, 1));
+  }
+  return out;
+}
+
 std::string UnescapeSlackText(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -118,6 +140,18 @@ bool IsSlackId(std::string_view id) noexcept {
 
 std::string UserMention(const UserId& user) {
   return IsSlackId(user.str()) ? "<@" + user.str() + ">" : EscapeMrkdwn(user.str());
+}
+
+std::string MentionMarkup(const Mention& mention) {
+  switch (mention.kind) {
+    case Mention::Kind::kUser:
+      return UserMention(UserId(mention.id));
+    case Mention::Kind::kChannel:
+      return ChannelMention(ChannelId(mention.id));
+    case Mention::Kind::kUsergroup:
+      break;
+  }
+  return IsSlackId(mention.id) ? "<!subteam^" + mention.id + ">" : EscapeMrkdwn(mention.id);
 }
 
 std::string ChannelMention(const ChannelId& channel) {

@@ -14,6 +14,12 @@ namespace swarmbot::handlers {
 // else changes (reference §9). For any user text placed in mrkdwn.
 std::string EscapeMrkdwn(std::string_view text);
 
+// Plain text that may hold the mentions Slack put in a message or command
+// (<@U…>, <#C…>, <!subteam^S…>, with or without a |label), for mrkdwn: each
+// mention shows as one again (rebuilt from its id, the label dropped, as
+// Slack shows the current name anyway); everything else is escaped.
+std::string EscapeMrkdwnKeepingMentions(std::string_view text);
+
 // The reverse, for text Slack sent us (it escapes the same three).
 std::string UnescapeSlackText(std::string_view text);
 
@@ -26,6 +32,8 @@ std::string Truncate(std::string_view text, std::size_t max, bool mrkdwn = false
 // escaped text, so stored data can never inject markup.
 std::string UserMention(const UserId& user);
 std::string ChannelMention(const ChannelId& channel);
+struct Mention;
+std::string MentionMarkup(const Mention& mention);
 bool IsSlackId(std::string_view id) noexcept;
 
 // "2026-03-01 14:05 UTC".

@@ -43,23 +43,4 @@ void AddPackedLines(BlockMessage& message, const std::vector<std::string>& lines
   }
 }
 
-std::string EscapeKeepingMentions(std::string_view text) {
-  std::string out;
-  while (!text.empty()) {
-    const auto open = text.find('<');
-    out += EscapeMrkdwn(text.substr(0, open));
-    if (open == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(open);
-    const auto close = text.find('>');
-    const bool mention = close != std::string_view::npos && close > 2 &&
-                         (text[1] == '@' || text[1] == '#') && IsSlackId(text.substr(2, close - 2));
-    const std::size_t taken = mention ? close + 1 : 1;
-    out += mention ? std::string(text.substr(0, taken)) : EscapeMrkdwn(text.substr(0, 1));
-    text.remove_prefix(taken);
-  }
-  return out;
-}
-
 }  // namespace swarmbot::handlers

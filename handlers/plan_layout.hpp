@@ -29,10 +29,4 @@ PackedLines PackLines(const std::vector<std::string>& lines, std::size_t max_sec
 void AddPackedLines(BlockMessage& message, const std::vector<std::string>& lines,
                     std::size_t max_sections, std::string_view noun, std::string_view more_hint);
 
-// mrkdwn-escapes text that the bot put together around user mentions
-// ("Approved by <@U1>: <reason>"): everything is escaped except well-formed
-// user and channel mentions (<@U1>, <#C1>), so Slack shows the names and no
-// other markup (no links, no <!here>).
-std::string EscapeKeepingMentions(std::string_view text);
-
 }  // namespace swarmbot::handlers

@@ -19,9 +19,22 @@ std::string EphemeralMessage(const BlockMessage& message) {
   return boost::json::serialize(reply);
 }
 
+std::string AsSentence(std::string text) {
+  if (text.empty()) {
+    return text;
+  }
+  // swarmbot writes its own name in lower case, even first in a sentence.
+  if (text[0] >= 'a' && text[0] <= 'z' && !text.starts_with("swarmbot")) {
+    text[0] = static_cast<char>(text[0] - 'a' + 'A');
+  }
+  const bool ended =
+      text.ends_with('.') || text.ends_with('!') || text.ends_with('?') || text.ends_with("…");
+  return ended ? text : text + ".";
+}
+
 std::string RefusalText(const Error& error) {
   if (!error.user_message.empty()) {
-    return error.user_message;
+    return AsSentence(error.user_message);
   }
   return "Sorry, that didn't work; nothing was changed.";
 }

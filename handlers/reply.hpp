@@ -14,7 +14,12 @@ namespace swarmbot::handlers {
 std::string EphemeralText(std::string_view mrkdwn_text);
 std::string EphemeralMessage(const BlockMessage& message);
 
-// The user_message of a refusal (or a generic line when it has none).
+// `text` starting with a capital letter and ending in a full stop (unless it
+// ends in . ! ? or …): lifecycle's messages also serve the HTTP APIs, which
+// keep them bare, so Slack replies make them sentences here.
+std::string AsSentence(std::string text);
+
+// The user_message of a refusal as a sentence (or a generic line when it has none).
 std::string RefusalText(const Error& error);
 
 // Logs a refused request (`what`, e.g. "/incident link", with the error's code

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/expert_commands.hpp"
 #include "handlers/help_text.hpp"
@@ -37,16 +38,14 @@ Result<lifecycle::StartSwarmInput> ParseInvitees(const std::vector<std::string>&
 }
 
 std::string InviteSummary(const lifecycle::StartSwarmInput& input) {
-  std::string text = "inviting you";
+  std::vector<std::string> whom{"you"};
   if (!input.invitees.empty()) {
-    text += ", " + std::to_string(input.invitees.size()) +
-            (input.invitees.size() == 1 ? " person" : " people");
+    whom.push_back(Counted(std::ssize(input.invitees), "person", "people"));
   }
   if (!input.usergroups.empty()) {
-    text += " and " + std::to_string(input.usergroups.size()) +
-            (input.usergroups.size() == 1 ? " group" : " groups");
+    whom.push_back(Counted(std::ssize(input.usergroups), "group", "groups"));
   }
-  return text;
+  return "inviting " + JoinWithAnd(whom);
 }
 
 // A start refused because the incident swarms already: whoever asked wants
@@ -187,7 +186,7 @@ std::string SwarmCommands::Note(const SlashCommand& command) {
   if (!incident) {
     return RefusalReply(kWhat, incident.error(), kNoteUsage);
   }
-  const std::string note = TextAfterWords(rest, consumed);
+  const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
   if (note.empty()) {
     return EphemeralText(std::string(kNoteUsage) + "; the note itself is missing.");
   }

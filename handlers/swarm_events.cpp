@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/mrkdwn.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -31,7 +32,7 @@ std::optional<lifecycle::MarkedMessage> ReadMark(const detail::FlatJson& payload
       mark.channel = ChannelId(payload.StringOr("event.item.channel"));
     }
     mark.ts = MessageTs(payload.StringOr("event.item.message.ts"));
-    mark.text = payload.StringOr("event.item.message.text");
+    mark.text = UnescapeSlackText(payload.StringOr("event.item.message.text"));
   } else {
     if (payload.StringOr("event.reaction") != settings.timeline_reaction) {
       return std::nullopt;

@@ -120,7 +120,7 @@ std::string ReasonLine(const store::Change& change) {
     return {};
   }
   return "_" + StateLabel(change.state) + ": " +
-         EscapeKeepingMentions(Truncate(change.state_reason, 500, true)) + "_";
+         EscapeMrkdwnKeepingMentions(Truncate(change.state_reason, 500, true)) + "_";
 }
 
 json::object UpdateArgs(const BlockMessage& message, const store::Change& change) {
@@ -210,7 +210,7 @@ BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
     const UserId actor(event.actor);
     history.push_back("• " + FormatTime(event.at) + " " +
                       (IsSlackId(event.actor) ? UserMention(actor) : EscapeMrkdwn(event.actor)) +
-                      ": " + EscapeKeepingMentions(Truncate(event.text, 200, true)));
+                      ": " + EscapeMrkdwnKeepingMentions(Truncate(event.text, 200, true)));
   }
   AddPackedLines(message, history, kRecordSections, "event", "the oldest are left out");
   return message;
@@ -314,7 +314,7 @@ awaitable<Status> ChangeEffects::PostNews(store::OutboxItem& item, SlackApi& api
   }
   BlockMessage message(text);
   // The news names its approvers and doers as mentions, which Slack shows as names.
-  message.Section(":gear: " + EscapeKeepingMentions(Truncate(text, 2500)));
+  message.Section(":gear: " + EscapeMrkdwnKeepingMentions(Truncate(text, 2500)));
   const json::object args = detail::TaggedPostArgs(message, channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted) {

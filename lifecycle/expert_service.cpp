@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/detail/invitations.hpp"
 #include "lifecycle/incident_service.hpp"
@@ -124,6 +125,36 @@ std::set<std::string> PresentMembers(store::Database& db, std::int64_t swarm) {
   return present;
 }
 
+// Sorts the people this swarm asked before, and those who left it, into
+// `shortlist`; people who are waiting to answer or who declined go into
+// `left_out` as well.
+void SortEarlierAsks(store::Database& db, const store::Swarm& swarm, ExpertShortlist& shortlist,
+                     std::set<std::string>& left_out) {
+  for (const store::Invitation& earlier :
+       store::ExpertRepository(db).InvitationsFor(swarm.incident)) {
+    const UserId& who = earlier.invitee;
+    auto add_once = [&](std::vector<UserId>& list) {
+      if (std::find(list.begin(), list.end(), who) == list.end()) {
+        list.push_back(who);
+      }
+    };
+    if (earlier.state == store::InvitationState::kOpen) {
+      add_once(shortlist.waiting);
+      left_out.insert(who.str());
+    } else if (earlier.state == store::InvitationState::kDeclined) {
+      add_once(shortlist.declined);
+      left_out.insert(who.str());
+    } else if (earlier.state == store::InvitationState::kExpired) {
+      shortlist.unanswered.insert(who);
+    }
+  }
+  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
+    if (member.left_at) {
+      shortlist.left.insert(member.user);
+    }
+  }
+}
+
 std::string PersonName(store::Database& db, const UserId& user) {
   auto person = store::PeopleRepository(db).Find(user);
   return person && !person->display_name.empty() ? person->display_name : user.str();
@@ -226,9 +257,9 @@ Status ExpertService::RequestExperts(std::int64_t incident, const UserId& actor)
   });
 }
 
-Status ExpertService::ProposeLater(const store::OutboxItem& item, const FormFields& args,
-                                   std::chrono::milliseconds delay) {
-  return InTransaction(db_, "propose_later", [&]() -> Status {
+Status ExpertService::RunAgainLater(const store::OutboxItem& item, const FormFields& args,
+                                    std::chrono::milliseconds delay) {
+  return InTransaction(db_, "run_again_later", [&]() -> Status {
     const auto now = clock_.Now();
     store::Outbox(db_).EnqueueAt(item.stream, item.kind, args, now, now + delay);
     return {};
@@ -269,6 +300,7 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
     // incident (they know of it already); ask for enough to drop them.
     std::set<std::string> left_out = PresentMembers(db_, swarm->id);
     left_out.insert(record.declared_by.str());
+    SortEarlierAsks(db_, *swarm, shortlist, left_out);
     shortlist.index = index_;
     const ef::Ranking first = index_->index->Rank(shortlist.query, size + left_out.size());
     const std::map<UserId, int> load = store::ExpertRepository(db_).OpenLoad();
@@ -314,6 +346,8 @@ Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
   const ef::Ranking ranking = index.RankAmong(shortlist.query, people.size(), people);
 
   ExpertList list;
+  list.waiting = shortlist.waiting;
+  list.declined = shortlist.declined;
   list.needed_skills = shortlist.query.needed_skills;
   list.history_records = index.RecordCount();
   std::vector<store::ProposedExpert> proposal;
@@ -326,7 +360,15 @@ Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
     }
     proposal.push_back({UserId(candidate.person_id), JoinReasons(candidate.reasons)});
     if (list.experts.size() < settings_.shown) {
-      list.experts.push_back({UserId(candidate.person_id), candidate.reasons});
+      const UserId user(candidate.person_id);
+      std::vector<std::string> marks;
+      if (shortlist.left.contains(user)) {
+        marks.emplace_back("left the swarm");
+      }
+      if (shortlist.unanswered.contains(user)) {
+        marks.emplace_back("didn't answer when asked earlier");
+      }
+      list.experts.push_back({user, candidate.reasons, std::move(marks)});
       covered.insert(candidate.covered_skills.begin(), candidate.covered_skills.end());
     }
   }
@@ -354,6 +396,24 @@ Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
 }
 
 namespace {
+
+// The reasons of a proposal that still hold when its person is asked, maybe
+// much later: presence and local time described the moment the list was made
+// ("10:23 local time" would be wrong by the time a decline moves on), and the
+// person asked knows both better than the list did.
+std::string LastingReasons(std::string_view reasons) {
+  std::string kept;
+  while (!reasons.empty()) {
+    const auto end = reasons.find("; ");
+    const std::string_view reason = reasons.substr(0, end);
+    reasons = end == std::string_view::npos ? std::string_view{} : reasons.substr(end + 2);
+    if (reason == "available" || reason == "away" || reason.ends_with(" local time")) {
+      continue;
+    }
+    kept += (kept.empty() ? "" : "; ") + std::string(reason);
+  }
+  return kept;
+}
 
 // Whether `user` may still be asked: an import of the people list that left
 // them out deactivated them. Someone the list never knew isn't refused.
@@ -394,7 +454,7 @@ Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& 
   invitation.asked_by = asked_by;
   for (const store::ProposedExpert& proposed : experts.Proposal(incident)) {
     if (proposed.user == invitee) {
-      invitation.reasons = proposed.reasons;
+      invitation.reasons = LastingReasons(proposed.reasons);
     }
   }
   invitation.asked_at = now;
@@ -476,6 +536,7 @@ Result<std::optional<UserId>> ExpertService::AskNext(const store::Invitation& af
     if (!invited) {
       return invited.error();
     }
+    experts.SetNextInvitation(after.id, invited->id);
     spdlog::info("event=experts.moved_on incident={} from={} to={} why={}",
                  store::IncidentNumberText(after.incident), after.invitee.str(),
                  proposed.user.str(), why);
@@ -496,6 +557,8 @@ Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& us
                        "This invitation is for someone else; only they can answer it.");
     }
     InvitationAnswer answer;
+    const auto record = store::IncidentRepository(db_).Find(invitation->incident);
+    answer.incident_closed = record && !record->Open();
     if (invitation->state != store::InvitationState::kOpen) {
       answer.invitation = *invitation;
       answer.already_answered = true;
@@ -551,14 +614,65 @@ Result<bool> ExpertService::Expire(std::int64_t id) {
         PersonName(db_, invitation->invitee) +
             (invitation->dm_ts.empty()
                  ? std::string(" couldn't be reached by direct message")
-                 : " didn't answer within " + std::to_string(settings_.invitation_timeout.count()) +
-                       " minutes"));
+                 : " didn't answer within " +
+                       Counted(settings_.invitation_timeout.count(), "minute", "minutes")));
     auto next = AskNext(*invitation, "expired");
     if (!next) {
       return next.error();
     }
     EnqueueAnswered(db_, experts.FindInvitation(id).value(), now, *next);
     return true;
+  });
+}
+
+Status ExpertService::MarkUnreachable(std::int64_t id) {
+  return InTransaction(db_, "invitation_unreachable", [&]() -> Status {
+    store::ExpertRepository experts(db_);
+    auto invitation = experts.FindInvitation(id);
+    if (!invitation || invitation->state != store::InvitationState::kOpen) {
+      return {};
+    }
+    const auto now = clock_.Now();
+    experts.SetInvitationState(id, store::InvitationState::kUnreachable, now);
+    store::TimelineRepository(db_).Append(
+        invitation->incident, now, detail::kBotActor, "expert_unreachable",
+        PersonName(db_, invitation->invitee) + " couldn't be reached by direct message");
+    auto next = AskNext(*invitation, "unreachable");
+    if (!next) {
+      return next.error();
+    }
+    // Moved on to by swarmbot: the notice about whoever came before names
+    // them. Asked by a person: nobody has said anything yet.
+    if (invitation->asked_by != detail::kBotActor) {
+      const std::string args_id = std::to_string(id);
+      detail::EnqueueEffect(db_, invitation->incident, effect::kTellExpertAnswer, now,
+                            {{std::string(effect::kArgInvitation), args_id},
+                             {std::string(effect::kArgNext), *next ? (*next)->str() : ""}});
+    }
+    return {};
+  });
+}
+
+Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
+  return InReadTransaction(db_, "moved_on_from", [&]() -> Result<MovedOn> {
+    store::ExpertRepository experts(db_);
+    MovedOn moved;
+    auto current = experts.FindInvitation(id);
+    // Each link points to a newer invitation, so this ends.
+    while (current && current->next_invitation) {
+      current = experts.FindInvitation(*current->next_invitation);
+      if (!current) {
+        break;
+      }
+      if (current->state == store::InvitationState::kUnreachable) {
+        moved.unreachable.push_back(current->invitee);
+        continue;
+      }
+      moved.pending = current->state == store::InvitationState::kOpen && current->dm_ts.empty();
+      moved.asked = current->invitee;
+      break;
+    }
+    return moved;
   });
 }
 
@@ -577,35 +691,51 @@ Status ExpertService::RecordInvitationMessage(std::int64_t id, const ChannelId& 
   });
 }
 
-Status ExpertService::InviteDirect(std::int64_t incident, const std::vector<UserId>& users,
-                                   const std::vector<UserGroupId>& groups, const UserId& actor) {
-  return InTransaction(db_, "invite_direct", [&]() -> Status {
+Result<DirectInvitation> ExpertService::InviteDirect(std::int64_t incident,
+                                                     const std::vector<UserId>& users,
+                                                     const std::vector<UserGroupId>& groups,
+                                                     const UserId& actor) {
+  return InTransaction(db_, "invite_direct", [&]() -> Result<DirectInvitation> {
     auto swarm = LiveSwarm(db_, incident);
     if (!swarm) {
       return swarm.error();
     }
+    DirectInvitation invitation;
+    invitation.channel_name = swarm->channel_name;
+    const std::set<std::string> present = PresentMembers(db_, swarm->id);
     std::string user_list;
     for (const UserId& user : users) {
+      auto& bucket = present.contains(user.str()) ? invitation.already_in : invitation.users;
+      if (std::find(bucket.begin(), bucket.end(), user) == bucket.end()) {
+        bucket.push_back(user);
+      }
+    }
+    for (const UserId& user : invitation.users) {
       user_list += (user_list.empty() ? "" : ",") + user.str();
     }
     std::string group_list;
     for (const UserGroupId& group : groups) {
       group_list += (group_list.empty() ? "" : ",") + group.str();
     }
+    if (user_list.empty() && group_list.empty()) {
+      return invitation;
+    }
+    std::vector<std::string> whom;
+    if (!invitation.users.empty()) {
+      whom.push_back(
+          Counted(static_cast<std::int64_t>(invitation.users.size()), "person", "people"));
+    }
+    if (!groups.empty()) {
+      whom.push_back("the members of " + Counted(static_cast<std::int64_t>(groups.size()),
+                                                 "user group", "user groups"));
+    }
     const auto now = clock_.Now();
-    const std::string people =
-        users.empty() ? ""
-                      : std::to_string(users.size()) + (users.size() == 1 ? " person" : " people");
-    const std::string members =
-        groups.empty() ? "" : "the members of " + std::to_string(groups.size()) + " user group(s)";
     store::TimelineRepository(db_).Append(incident, now, actor.str(), "swarm_invited",
-                                          "Invited " + people +
-                                              (people.empty() || members.empty() ? "" : " and ") +
-                                              members + " to the swarm");
+                                          "Invited " + JoinWithAnd(whom) + " to the swarm");
     detail::EnqueueEffect(db_, incident, effect::kInvite, now,
                           {{std::string(effect::kArgUsers), user_list},
                            {std::string(effect::kArgUsergroups), group_list}});
-    return {};
+    return invitation;
   });
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,11 +64,21 @@ struct ExpertShortlist {
   expertfinder::Query query;
   std::vector<expertfinder::Person> people;
   std::shared_ptr<const ExpertIndexSnapshot> index;  // the one the first pass used
+  // Left out of the ranking, and why (see ExpertList).
+  std::vector<UserId> waiting;
+  std::vector<UserId> declined;
+  // Still ranked, with a mark: they left the swarm channel, or let an
+  // earlier invitation to it expire.
+  std::set<UserId> left;
+  std::set<UserId> unanswered;
 };
 
 struct ShownExpert {
   UserId user;
   std::vector<std::string> reasons;
+  // What the swarm already knows of them: "left the swarm", "didn't answer
+  // when asked earlier".
+  std::vector<std::string> marks;
 };
 
 // The list a `/swarm experts` posts.
@@ -78,6 +89,11 @@ struct ExpertList {
   std::vector<std::string> needed_skills;
   std::vector<std::string> uncovered_skills;  // needed, and nobody shown has them
   std::size_t history_records = 0;
+  // Not proposed again, but named so that nobody wonders where they went:
+  // people with an invitation still open, and people who declined one for
+  // this incident (asking again would only nag them).
+  std::vector<UserId> waiting;
+  std::vector<UserId> declined;
 };
 
 struct ImportedHistory {
@@ -85,10 +101,25 @@ struct ImportedHistory {
   int updated = 0;
 };
 
+// Where the swarm went after an invitation ended without an accept.
+struct MovedOn {
+  std::vector<UserId> unreachable;  // skipped: Slack refused their direct message
+  std::optional<UserId> asked;      // who was asked in the end; none: nobody was left
+  bool pending = false;             // their direct message isn't sent yet
+};
+
+// What `/swarm invite` queued, for its reply.
+struct DirectInvitation {
+  std::vector<UserId> users;       // to be added, each once
+  std::vector<UserId> already_in;  // in the swarm channel already: left out
+  std::string channel_name;
+};
+
 // What an answer to an invitation did, for the click's reply.
 struct InvitationAnswer {
   store::Invitation invitation;   // as it is now
   bool already_answered = false;  // a second click: nothing changed
+  bool incident_closed = false;   // the incident closed meanwhile: no answer is needed
   std::optional<UserId> next;     // who was asked next, after a decline
 };
 
@@ -116,11 +147,12 @@ class ExpertService {
   // what to do.
   Status RequestExperts(std::int64_t incident, const UserId& actor);
 
-  // Queues experts.propose `item` once more on its stream with `args`, due
-  // after `delay`: the proposal waits for an index build without holding up
-  // the outbox.
-  Status ProposeLater(const store::OutboxItem& item, const FormFields& args,
-                      std::chrono::milliseconds delay);
+  // Queues the experts.* effect `item` once more at the end of its stream
+  // with `args`, due after `delay`: a proposal waits for an index build
+  // without holding up the outbox, and a notice about who was asked next
+  // waits behind that person's invitation.
+  Status RunAgainLater(const store::OutboxItem& item, const FormFields& args,
+                       std::chrono::milliseconds delay);
 
   // First pass, from the store: the best `size` people not in the swarm now.
   Result<ExpertShortlist> Shortlist(std::int64_t incident, std::size_t size);
@@ -153,13 +185,24 @@ class ExpertService {
   // person is asked. Returns false when it had been answered meanwhile.
   Result<bool> Expire(std::int64_t invitation);
 
+  // Slack refused the invitation's direct message for good: it becomes
+  // unreachable and the next person is asked. The swarm channel hears of it
+  // here only when a person asked; after a decline or silence, the notice of
+  // that answer names who was skipped (MovedOnFrom).
+  Status MarkUnreachable(std::int64_t invitation);
+  // Who was asked after `invitation`, skipping the unreachable.
+  Result<MovedOn> MovedOnFrom(std::int64_t invitation);
+
   Result<std::optional<store::Invitation>> FindInvitation(std::int64_t invitation);
   Status RecordInvitationMessage(std::int64_t invitation, const ChannelId& channel,
                                  const MessageTs& ts);
 
-  // `/swarm invite @person @group`: straight into the channel.
-  Status InviteDirect(std::int64_t incident, const std::vector<UserId>& users,
-                      const std::vector<UserGroupId>& groups, const UserId& actor);
+  // `/swarm invite @person @group`: straight into the channel. People
+  // already in it are left out (and named in the result); when nobody and no
+  // group is left, nothing is queued.
+  Result<DirectInvitation> InviteDirect(std::int64_t incident, const std::vector<UserId>& users,
+                                        const std::vector<UserGroupId>& groups,
+                                        const UserId& actor);
 
   // `swarmbot import history`: adds or replaces rows by id.
   Result<ImportedHistory> ImportHistory(const std::vector<store::HistoryRow>& rows);

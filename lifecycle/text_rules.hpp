@@ -18,8 +18,14 @@ struct FieldRule {
   bool multiline = false;  // allows '\n' and '\t'; other control characters never
 };
 
-// kInvalidInput naming the field when `value` breaks `rule`.
+// kInvalidInput naming the field when `value` breaks `rule`: invalid UTF-8,
+// missing, too long, a control character it may not hold (named, e.g.
+// U+0007), or a bidirectional override, embedding or isolate (U+202A..E,
+// U+2066..9), which would reorder the text shown around it.
 Status CheckField(std::string_view value, const FieldRule& rule);
+
+// "U+0007", "U+202E": how a code point is named in messages.
+std::string CodePointName(char32_t point);
 
 // Without leading and trailing ASCII whitespace.
 std::string Trimmed(std::string_view text);

@@ -54,12 +54,15 @@ InvitationState ParseState(const std::string& text) {
   if (text == "expired") {
     return InvitationState::kExpired;
   }
+  if (text == "unreachable") {
+    return InvitationState::kUnreachable;
+  }
   return InvitationState::kOpen;
 }
 
 constexpr const char* kInvitationColumns =
     "id, incident_id, invitee, asked_by, reasons, state, asked_at, due_at, answered_at, "
-    "dm_channel, dm_ts";
+    "dm_channel, dm_ts, next_invitation";
 
 Invitation ReadInvitation(SQLite::Statement& row) {
   Invitation i;
@@ -74,6 +77,9 @@ Invitation ReadInvitation(SQLite::Statement& row) {
   i.answered_at = detail::OptionalTime(row.getColumn(8));
   i.dm_channel = ChannelId(row.getColumn(9).getString());
   i.dm_ts = MessageTs(row.getColumn(10).getString());
+  if (!row.getColumn(11).isNull()) {
+    i.next_invitation = row.getColumn(11).getInt64();
+  }
   return i;
 }
 
@@ -89,6 +95,8 @@ std::string_view Name(InvitationState state) noexcept {
       return "declined";
     case InvitationState::kExpired:
       return "expired";
+    case InvitationState::kUnreachable:
+      return "unreachable";
   }
   return "open";
 }
@@ -315,6 +323,14 @@ void ExpertRepository::SetInvitationMessage(std::int64_t id, const ChannelId& ch
   update.bind(1, channel.str());
   update.bind(2, ts.str());
   update.bind(3, id);
+  update.exec();
+}
+
+void ExpertRepository::SetNextInvitation(std::int64_t id, std::int64_t next) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE expert_invitations SET next_invitation = ? WHERE id = ?");
+  update.bind(1, next);
+  update.bind(2, id);
   update.exec();
 }
 

@@ -30,7 +30,9 @@ struct ProposedExpert {
   std::string reasons;  // "; "-joined, as shown
 };
 
-enum class InvitationState { kOpen, kAccepted, kDeclined, kExpired };
+// kUnreachable: Slack refused the direct message for good (e.g. the person
+// was deactivated), so they were never asked.
+enum class InvitationState { kOpen, kAccepted, kDeclined, kExpired, kUnreachable };
 
 struct Invitation {
   std::int64_t id = 0;
@@ -44,6 +46,8 @@ struct Invitation {
   std::optional<Clock::TimePoint> answered_at;
   ChannelId dm_channel;  // the direct message that carries the buttons, once posted
   MessageTs dm_ts;
+  // Who was asked next after a decline, silence or an unreachable person.
+  std::optional<std::int64_t> next_invitation;
 };
 
 // The `expert_history`, `expert_proposals` and `expert_invitations` tables,
@@ -87,6 +91,7 @@ class ExpertRepository {
   std::vector<Invitation> InvitationsFor(std::int64_t incident);
   void SetInvitationState(std::int64_t id, InvitationState state, Clock::TimePoint now);
   void SetInvitationMessage(std::int64_t id, const ChannelId& channel, const MessageTs& ts);
+  void SetNextInvitation(std::int64_t id, std::int64_t next);
 
  private:
   Database& db_;

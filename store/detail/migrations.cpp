@@ -642,9 +642,39 @@ constexpr std::string_view kVersion16 = R"sql(
 CREATE INDEX expert_history_imported_at ON expert_history (imported_at);
 )sql";
 
-constexpr std::array kMigrations{
-    kVersion1, kVersion2,  kVersion3,  kVersion4,  kVersion5,  kVersion6,  kVersion7,  kVersion8,
-    kVersion9, kVersion10, kVersion11, kVersion12, kVersion13, kVersion14, kVersion15, kVersion16};
+// An invitation whose direct message Slack refused for good (a deactivated
+// person) is 'unreachable', not 'expired'; next_invitation links it, and any
+// declined or expired one, to whoever was asked next, so the swarm is told
+// who was actually asked. SQLite can't change a CHECK: the table is rebuilt.
+constexpr std::string_view kVersion17 = R"sql(
+CREATE TABLE expert_invitations_new (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  invitee TEXT NOT NULL,
+  asked_by TEXT NOT NULL,
+  reasons TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL
+    CHECK (state IN ('open', 'accepted', 'declined', 'expired', 'unreachable')),
+  asked_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  answered_at INTEGER,
+  dm_channel TEXT NOT NULL DEFAULT '',
+  dm_ts TEXT NOT NULL DEFAULT '',
+  next_invitation INTEGER
+);
+INSERT INTO expert_invitations_new (id, incident_id, invitee, asked_by, reasons, state, asked_at,
+                                    due_at, answered_at, dm_channel, dm_ts)
+  SELECT id, incident_id, invitee, asked_by, reasons, state, asked_at, due_at, answered_at,
+         dm_channel, dm_ts FROM expert_invitations;
+DROP TABLE expert_invitations;
+ALTER TABLE expert_invitations_new RENAME TO expert_invitations;
+CREATE INDEX expert_invitations_by_incident ON expert_invitations (incident_id, invitee);
+)sql";
+
+constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
+                                 kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
+                                 kVersion11, kVersion12, kVersion13, kVersion14, kVersion15,
+                                 kVersion16, kVersion17};
 
 }  // namespace
 

@@ -2,7 +2,7 @@
 // delivered held the io thread for the busy timeout twice (the delivery
 // filter's write, then the handler's), so a burst of them pushed commands past
 // Slack's 3 s. Request-URL mode end to end, over a real SQLite file.
-#include "tests/bot/busy_store.hpp"
+#include "tests/support/busy_store.hpp"
 
 #include <algorithm>
 #include <string>
@@ -47,7 +47,7 @@ class BusyStoreTest : public ::testing::Test {
     io_.Invoke([this] {
       db_ = std::move(store::Database::Open(path_).value());
       db_->Sql().exec("CREATE TABLE handled (seq INTEGER PRIMARY KEY, delivery_id TEXT)");
-      busy_ = std::make_unique<testing::BusyWaitCounter>(db_->Sql(), 100ms);
+      busy_ = std::make_unique<swarmbot::testing::BusyWaitCounter>(db_->Sql(), 100ms);
       filter_ = std::make_unique<DeliveryFilter>(*db_, clock_);
       retry_ = std::make_unique<EventRetry>(
           io_.executor(), [this](const InboundRequest& request) { return Handle(request); },
@@ -131,7 +131,7 @@ class BusyStoreTest : public ::testing::Test {
   testing::Recorder handled_;  // every delivery the application kept
   testing::IoThread io_;
   std::unique_ptr<store::Database> db_;
-  std::unique_ptr<testing::BusyWaitCounter> busy_;
+  std::unique_ptr<swarmbot::testing::BusyWaitCounter> busy_;
   std::unique_ptr<DeliveryFilter> filter_;
   std::unique_ptr<EventRetry> retry_;
   std::unique_ptr<HttpEndpoint> endpoint_;
@@ -139,7 +139,7 @@ class BusyStoreTest : public ::testing::Test {
 };
 
 TEST_F(BusyStoreTest, ABurstWhileTheStoreIsBusyWaitsOncePerRetryAndIsKeptOnceInOrder) {
-  testing::WriteLockHolder holder(path_);
+  swarmbot::testing::WriteLockHolder holder(path_);
   for (int i = 0; i < kBurst; ++i) {
     ASSERT_TRUE(emulator_->PostMessageAs(ann_, incidents_, "message " + std::to_string(i)));
   }

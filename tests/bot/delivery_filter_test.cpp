@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "store/seen_deliveries.hpp"
-#include "tests/bot/busy_store.hpp"
+#include "tests/support/busy_store.hpp"
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::bot {
@@ -78,12 +78,12 @@ TEST(DeliveryFilter, WhileTheStoreIsBusyWaitsOnceThenHoldsNewIdsInMemory) {
   swarmbot::testing::TempDir dir;
   const std::string path = (dir / "swarmbot.db").string();
   auto db = OpenDatabase(path);
-  testing::BusyWaitCounter busy(db->Sql(), 100ms);
+  swarmbot::testing::BusyWaitCounter busy(db->Sql(), 100ms);
   FakeClock clock;
   DeliveryFilter filter(*db, clock);
   EXPECT_TRUE(filter.FirstDelivery("Ev-before"));
 
-  testing::WriteLockHolder holder(path);
+  swarmbot::testing::WriteLockHolder holder(path);
   EXPECT_TRUE(filter.FirstDelivery("Ev1"));
   EXPECT_EQ(busy.waits(), 1);
   EXPECT_TRUE(filter.store_busy());

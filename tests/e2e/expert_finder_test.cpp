@@ -264,6 +264,50 @@ TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
   }));
 }
 
+// Issue #15 of check9: after a decline the channel heard "Asking @omar next."
+// and then "@omar couldn't be reached…", and the decliner's DM said the next
+// person was asked when nobody could be.
+TEST_F(ExpertFinder, ADeclineSkipsAnUnreachableNextPersonBeforeSayingWhoIsAsked) {
+  const ChannelId swarm = StartSwarm();
+  const auto list = AskForExperts(swarm);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(InviteeOf(*list, 1), people().sofia.str());
+  const UserId second(InviteeOf(*list, 2));
+  ASSERT_FALSE(second.empty());
+  ASSERT_TRUE(InviteeOf(*list, 3).empty()) << "two people with evidence: " << list->blocks_json;
+  ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));
+  const auto ask = Invitation(people().sofia);
+  ASSERT_TRUE(ask);
+  slack().DeactivateUser(second);
+  const ChannelId dm = slack().DirectMessage(people().sofia)->id;
+  ASSERT_TRUE(slack().ClickButton(people().sofia, dm, ask->ts, "experts.decline"));
+
+  const std::string told = "<@" + people().sofia.str() + "> declined the invitation. <@" +
+                           second.str() +
+                           "> couldn't be reached by direct message. Nobody else is left on the "
+                           "list; `/swarm experts` looks again.";
+  EXPECT_TRUE(Eventually("the swarm told who was skipped and that nobody is left", [&] {
+    const auto messages = slack().Channel(swarm)->messages;
+    return std::any_of(messages.begin(), messages.end(),
+                       [&](const auto& m) { return m.text == told; });
+  }));
+  EXPECT_TRUE(Eventually("Sofia's invitation showing her decline", [&] {
+    const auto dm_now = slack().DirectMessage(people().sofia);
+    const auto* message = dm_now->FindMessage(ask->ts);
+    return message && Has(message->text,
+                          "You declined; thanks for saying so. Nobody else is "
+                          "left on the list.");
+  }));
+  const auto channel = slack().Channel(swarm);
+  for (const auto& message : channel->messages) {
+    EXPECT_FALSE(Has(message.text, "Asking <@" + second.str() + ">")) << message.text;
+    EXPECT_FALSE(message.text.starts_with("<@" + second.str() + ">"))
+        << "said once, in the notice about the decline: " << message.text;
+  }
+  const auto second_dm = slack().DirectMessage(second);
+  EXPECT_TRUE(!second_dm || second_dm->messages.empty());
+}
+
 TEST_F(ExpertFinder, ClosingTheIncidentTakesTheButtonsOffAnUnansweredInvitation) {
   const ChannelId swarm = StartSwarm();
   const auto list = AskForExperts(swarm);

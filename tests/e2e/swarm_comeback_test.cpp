@@ -116,14 +116,18 @@ TEST_F(SwarmComeback, InvitingSomeoneAlreadyInOrTheBotItselfLeavesNothingStuck) 
     swarm = slack().ChannelByName(kChannelName);
     return swarm && swarm->HasMember(people().sofia) && !swarm->pins.empty();
   }));
-  // Slack answers already_in_channel for Sofia; the bot is never sent.
-  Type(people().mara, swarm->id, "/swarm",
-       "invite <@" + people().sofia.str() + "|sofia> <@" + slack().BotUserId().str() + "|bot>");
+  // The bot is never sent. Sofia is left out once swarmbot has recorded her
+  // invite; before that, Slack answers already_in_channel for her.
+  const std::string reply =
+      Type(people().mara, swarm->id, "/swarm",
+           "invite <@" + people().sofia.str() + "|sofia> <@" + slack().BotUserId().str() + "|bot>");
+  EXPECT_NE(reply.find("I'm in #" + std::string(kChannelName) + " already."), std::string::npos)
+      << reply;
   // Effects of one incident run in order: once Dev is in, the invite above ran.
   Type(people().mara, swarm->id, "/swarm", "invite <@" + people().dev.str() + "|dev>");
   ASSERT_TRUE(Eventually("Dev in the channel",
                          [&] { return slack().Channel(swarm->id)->HasMember(people().dev); }));
-  EXPECT_GE(slack().CallCount("conversations.invite"), 3);
+  EXPECT_GE(slack().CallCount("conversations.invite"), 2);
   EXPECT_FALSE(ChannelSays(swarm->id, "Couldn't add"));
 }
 

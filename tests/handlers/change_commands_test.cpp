@@ -174,25 +174,25 @@ TEST_F(ChangeCommandsTest, TheDoerCantVerifyAndSubmittingWaitsForEveryVerificati
 }
 
 TEST_F(ChangeCommandsTest, UnknownChangesAndBadWordsGetClearAnswers) {
-  EXPECT_EQ(Type("UDEV", "show CHG-9"), "CHG-9 doesn't exist");
+  EXPECT_EQ(Type("UDEV", "show CHG-9"), "CHG-9 doesn't exist.");
   EXPECT_EQ(Type("UDEV", "submit", "CIM").rfind("Which change?", 0), 0u);
   for (const char* bad : {"CHG-0", "CHG-x", "chg-99999999999999999999"}) {
     EXPECT_EQ(Type("UDEV", std::string("show ") + bad),
               "`" + std::string(bad) + "` isn't a change number; they look like `CHG-3`.");
   }
-  EXPECT_EQ(Type("UDEV", "link CHG-9 fixes INC-1"), "CHG-9 doesn't exist");
+  EXPECT_EQ(Type("UDEV", "link CHG-9 fixes INC-1"), "CHG-9 doesn't exist.");
   ASSERT_EQ(SubmitForm({{"change_title", {"Fix"}}}), "");
   EXPECT_NE(Type("UDEV", "link CHG-1 breaks INC-1").find("`fixes` or `caused-by`"),
             std::string::npos);
-  EXPECT_EQ(Type("UDEV", "link CHG-1 fixes INC-7"), "INC-7 doesn't exist");
-  EXPECT_EQ(Type("UDEV", "link CHG-1 caused-by PRB-2"), "PRB-2 doesn't exist");
+  EXPECT_EQ(Type("UDEV", "link CHG-1 fixes INC-7"), "INC-7 doesn't exist.");
+  EXPECT_EQ(Type("UDEV", "link CHG-1 caused-by PRB-2"), "PRB-2 doesn't exist.");
   EXPECT_EQ(db_->Sql().execAndGet("SELECT COUNT(*) FROM change_links").getInt(), 1);
   // The form linked CHG-1 as fixing the swarm's INC-1: not silently retyped.
   EXPECT_EQ(Type("UDEV", "link CHG-1 caused-by INC-1"),
             "CHG-1 already fixes INC-1; unlink it first (`/change unlink CHG-1 INC-1`), then link "
             "it again.");
   EXPECT_EQ(db_->Sql().execAndGet("SELECT relation FROM change_links").getString(), "fixes");
-  EXPECT_EQ(Type("UDEV", "step add CHG-1 " + std::string(501, 'x')).rfind("step ", 0), 0u);
+  EXPECT_EQ(Type("UDEV", "step add CHG-1 " + std::string(501, 'x')).rfind("Step ", 0), 0u);
   EXPECT_NE(Type("UDEV", "step done CHG-1 two").find("Which step?"), std::string::npos);
   EXPECT_NE(Type("UDEV", "frobnicate").find("frobnicate"), std::string::npos);
 }

@@ -230,8 +230,8 @@ TEST_F(DeclareModalTest, UnlinksAndLinksByQuery) {
   EXPECT_EQ(Command("unlink INC-1 CASE-3"),
             "Unlinked 1 case from INC-1: CASE-3. It is back in its owner's open queue.");
   EXPECT_EQ(Sql("SELECT status FROM cases WHERE number = 3"), "open");
-  EXPECT_EQ(Command("unlink INC-1 CASE-2"), "CASE-2 isn't linked to INC-1; nothing was unlinked");
-  EXPECT_TRUE(Contains(Command("unlink INC-1"), "name at least one case"));
+  EXPECT_EQ(Command("unlink INC-1 CASE-2"), "CASE-2 isn't linked to INC-1; nothing was unlinked.");
+  EXPECT_TRUE(Contains(Command("unlink INC-1"), "Name at least one case"));
 }
 
 }  // namespace

@@ -565,7 +565,9 @@ TEST_F(EffectRunnerTest, NotesAPermanentFailureOnTheTimeline) {
       "Couldn't create the swarm channel: Slack said restricted_action");
 }
 
-TEST_F(EffectRunnerTest, SkipsPeopleItCannotInviteAndSaysSo) {
+// Issues #8 and #21 of check9: a group that doesn't exist was noted only on
+// the timeline, and the channel was shown Slack's raw error codes.
+TEST_F(EffectRunnerTest, SkipsPeopleItCannotInviteAndSaysSoInWords) {
   Declare();
   Start({UserId("UGONE"), UserId("USOFIA")}, {UserGroupId("SNOPE")});
   Drain();
@@ -576,13 +578,42 @@ TEST_F(EffectRunnerTest, SkipsPeopleItCannotInviteAndSaysSo) {
                                        "SELECT group_concat(text, ' / ') FROM timeline "
                                        "WHERE kind = 'problem'")
                                    .getString();
-  EXPECT_NE(problems.find("Couldn't add to the swarm channel: UGONE (user_not_found)"),
-            std::string::npos);
-  EXPECT_NE(problems.find("user group SNOPE: Slack said no_such_subteam"), std::string::npos);
-  // Said once in the channel too, naming who and why.
+  // The timeline keeps Slack's codes for whoever looks into it.
+  EXPECT_EQ(problems,
+            "Couldn't add to the swarm channel: UGONE (user_not_found), members of user group "
+            "SNOPE (no_such_subteam)");
+  // Said once in the channel too, naming who and why in words.
+  const auto& messages = slack_.Named(kName).messages;
+  std::vector<std::string> told;
+  for (const json::object& m : messages) {
+    const std::string text = json::serialize(m);
+    if (text.find(":warning:") != std::string::npos) {
+      told.push_back(text);
+    }
+  }
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_NE(told[0].find("Couldn't add <@UGONE> (Slack doesn't know this person) to this channel. "
+                         "Couldn't read the members of user group `SNOPE` (that user group "
+                         "doesn't exist), so nobody from it was added. Everyone else is in."),
+            std::string::npos)
+      << told[0];
+  EXPECT_EQ(told[0].find("user_not_found"), std::string::npos);
+  EXPECT_EQ(told[0].find("no_such_subteam"), std::string::npos);
+}
+
+TEST_F(EffectRunnerTest, AGroupThatCannotBeReadIsToldInTheChannelEvenWithNobodyRefused) {
+  Declare();
+  Start();
+  Drain();
+  store::Outbox(*db_).Enqueue("INC-1", "swarm.invite", {{"incident", "1"}, {"usergroups", "SNOPE"}},
+                              clock_.Now());
+  Drain();
+  EXPECT_TRUE(failed_.empty());
   const auto& messages = slack_.Named(kName).messages;
   const auto told = std::count_if(messages.begin(), messages.end(), [](const json::object& m) {
-    return json::serialize(m).find("Couldn't add <@UGONE> (`user_not_found`)") != std::string::npos;
+    return json::serialize(m).find(
+               "Couldn't read the members of user group `SNOPE` (that user "
+               "group doesn't exist), so nobody from it was added.") != std::string::npos;
   });
   EXPECT_EQ(told, 1);
 }

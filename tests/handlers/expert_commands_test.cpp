@@ -18,6 +18,13 @@ namespace {
 namespace json = boost::json;
 constexpr std::string_view kResponseUrl = "https://hooks.slack.com/actions/T1/1/x";
 
+lifecycle::MovedOn Moved(std::vector<UserId> unreachable, std::optional<UserId> asked) {
+  lifecycle::MovedOn moved;
+  moved.unreachable = std::move(unreachable);
+  moved.asked = std::move(asked);
+  return moved;
+}
+
 class ExpertCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -121,7 +128,7 @@ TEST_F(ExpertCommandsTest, ExpertsAnswersBadRequestsClearlyAndQueuesNothing) {
 
 TEST_F(ExpertCommandsTest, InviteAddsPeopleAndGroupsAndRefusesOtherWords) {
   EXPECT_EQ(Swarm("invite <@USOFIA|sofia> <!subteam^SDEVOPS|@devops>"),
-            "Inviting 1 person and the members of 1 group to the swarm of INC-1.");
+            "Inviting <@USOFIA> and the members of 1 group to the swarm of INC-1.");
   EXPECT_EQ(Kinds(), (std::vector<std::string>{"swarm.invite"}));
   EXPECT_EQ(Swarm("invite <!subteam^SDEVOPS|@devops>"),
             "Inviting the members of 1 group to the swarm of INC-1.");
@@ -129,6 +136,110 @@ TEST_F(ExpertCommandsTest, InviteAddsPeopleAndGroupsAndRefusesOtherWords) {
   EXPECT_NE(Swarm("invite sofia").find("isn't a person or a user group"), std::string::npos);
   EXPECT_NE(Swarm("invite").find("name at least one"), std::string::npos);
   EXPECT_TRUE(Kinds().empty());
+}
+
+// Issue #14 of check9: "/swarm invite @mara(already in) @swarmbot @dead"
+// answered "Inviting 3 people…", counting the bot and someone already in.
+TEST_F(ExpertCommandsTest, InviteLeavesOutTheBotAndPeopleAlreadyInTheChannelAndSaysSo) {
+  ASSERT_TRUE(lifecycle::SwarmService(*db_, clock_).RecordInvited(1, {UserId("UMARA")}));
+  ClearOutbox();
+  EXPECT_EQ(Swarm("invite <@UMARA|mara> <@UBOT|swarmbot> <@UDEAD|dead> <@UDEAD> "
+                  "<!subteam^SDEVOPS|@devops>"),
+            "Inviting <@UDEAD> and the members of 1 group to the swarm of INC-1. <@UMARA> is "
+            "already in #inc-1-feast25. I'm in #inc-1-feast25 already.");
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(FormValue(pending[0].args, lifecycle::effect::kArgUsers), "UDEAD");
+  EXPECT_EQ(FormValue(pending[0].args, lifecycle::effect::kArgUsergroups), "SDEVOPS");
+
+  ClearOutbox();
+  EXPECT_EQ(Swarm("invite <@UMARA|mara> <@UBOT|swarmbot>"),
+            "Nobody to invite: <@UMARA> is already in #inc-1-feast25. I'm in #inc-1-feast25 "
+            "already. Nothing was changed.");
+  EXPECT_TRUE(Kinds().empty());
+  EXPECT_EQ(Swarm("invite <@USOFIA> <@UCHEN> <@UDEV>"),
+            "Inviting <@USOFIA>, <@UCHEN> and <@UDEV> to the swarm of INC-1.");
+}
+
+// Issue #17 of check9: "they have 1 minutes to answer".
+TEST_F(ExpertCommandsTest, OneMinuteIsSaidInTheSingular) {
+  settings_.invitation_timeout = std::chrono::minutes(1);
+  Router router{*db_, clock_, settings_};
+  json::object payload{
+      {"type", "block_actions"},
+      {"user", {{"id", "UPRIYA"}}},
+      {"response_url", kResponseUrl},
+      {"actions", json::array{{{"action_id", "experts.invite.1"}, {"value", "INC-1 USOFIA"}}}}};
+  router.Handle({InboundKind::kInteractive, json::serialize(payload), "d"});
+  EXPECT_EQ(LastAnswer(), "Asked <@USOFIA> by direct message; they have 1 minute to answer.");
+  store::Incident incident;
+  incident.number = 1;
+  store::Invitation invitation;
+  invitation.invitee = UserId("USOFIA");
+  const std::string asked = json::serialize(
+      InvitationMessage(incident, invitation, ChannelId("CSWARM"), std::chrono::minutes(1))
+          .ToObject());
+  EXPECT_NE(asked.find("No answer within 1 minute counts as a decline."), std::string::npos);
+  invitation.state = store::InvitationState::kExpired;
+  invitation.dm_ts = MessageTs("1.2");
+  EXPECT_EQ(AnswerNotice(invitation, lifecycle::MovedOn(), std::chrono::minutes(1)),
+            "<@USOFIA> didn't answer within 1 minute. Nobody else is left on the list; "
+            "`/swarm experts` looks again.");
+}
+
+// Issue #11 of check9: Accept clicked after the incident closed advised
+// asking in the (archived) channel.
+TEST_F(ExpertCommandsTest, AnAnswerAfterTheIncidentClosedSaysNoAnswerIsNeeded) {
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  const std::string id = std::to_string(OnlyInvitation());
+  ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).Close(1, UserId("UMARA"), "Fixed"));
+  Click("experts.accept", id, "USOFIA");
+  EXPECT_EQ(LastAnswer(), "INC-1 is closed, so no answer is needed. Thank you all the same.");
+  Click("experts.decline", id, "USOFIA");
+  EXPECT_EQ(LastAnswer(), "INC-1 is closed, so no answer is needed. Thank you all the same.");
+}
+
+// Issue #15 of check9: the channel heard "Asking @omar next." and then
+// "@omar couldn't be reached"; now the notice names who was skipped.
+TEST_F(ExpertCommandsTest, TheNoticeNamesWhoWasSkippedAndWhoWasActuallyAsked) {
+  store::Invitation invitation;
+  invitation.invitee = UserId("ULEA");
+  invitation.state = store::InvitationState::kDeclined;
+  EXPECT_EQ(
+      AnswerNotice(invitation, Moved({UserId("UOMAR")}, UserId("UPAT")), std::chrono::minutes(15)),
+      "<@ULEA> declined the invitation. <@UOMAR> couldn't be reached by direct message. "
+      "Asking <@UPAT> next.");
+  EXPECT_EQ(AnswerNotice(invitation, Moved({UserId("UOMAR"), UserId("UKAI")}, std::nullopt),
+                         std::chrono::minutes(15)),
+            "<@ULEA> declined the invitation. <@UOMAR> and <@UKAI> couldn't be reached by direct "
+            "message. Nobody else is left on the list; `/swarm experts` looks again.");
+  invitation.state = store::InvitationState::kUnreachable;
+  EXPECT_EQ(
+      AnswerNotice(invitation, Moved({UserId("UOMAR")}, UserId("UPAT")), std::chrono::minutes(15)),
+      "<@ULEA> couldn't be reached by direct message. <@UOMAR> couldn't be reached by direct "
+      "message either. Asking <@UPAT> next.");
+}
+
+// Issue #12 of check9: the list proposed people already invited, people who
+// had declined, and people who left, without a word.
+TEST_F(ExpertCommandsTest, TheListMarksWhoLeftAndNamesWhoIsWaitingOrDeclined) {
+  store::Incident incident;
+  incident.number = 1;
+  incident.subject = "FEAST25 discount code fails";
+  lifecycle::ExpertList list;
+  list.experts = {{UserId("USOFIA"), {"promotions level 5"}, {"left the swarm"}}};
+  list.waiting = {UserId("UOMAR")};
+  list.declined = {UserId("ULEA"), UserId("UKAI")};
+  const json::object message = ExpertListMessage(incident, list).ToObject();
+  const json::array& blocks = message.at("blocks").as_array();
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[1].at("text").at("text").as_string(),
+            "*1.* <@USOFIA> · _left the swarm_\npromotions level 5");
+  const std::string context = json::serialize(blocks[2]);
+  EXPECT_NE(context.find("Invited, waiting for an answer: <@UOMAR>"), std::string::npos) << context;
+  EXPECT_NE(context.find("Declined for this incident, so not proposed again: <@ULEA> and <@UKAI>"),
+            std::string::npos)
+      << context;
 }
 
 TEST_F(ExpertCommandsTest, TheInviteButtonAsksTheExpertOnce) {
@@ -161,8 +272,8 @@ TEST_F(ExpertCommandsTest, TheListShowsReasonsAnInviteButtonEachAndUncoveredSkil
   incident.number = 1;
   incident.subject = "FEAST25 discount code fails";
   lifecycle::ExpertList list;
-  list.experts = {{UserId("USOFIA"), {"promotions level 5", "resolved INC-12", "available"}},
-                  {UserId("UOMAR"), {}}};
+  list.experts = {{UserId("USOFIA"), {"promotions level 5", "resolved INC-12", "available"}, {}},
+                  {UserId("UOMAR"), {}, {}}};
   list.needed_skills = {"promotions", "checkout"};
   list.uncovered_skills = {"checkout"};
   list.history_records = 12;
@@ -220,7 +331,7 @@ TEST_F(ExpertCommandsTest, TheInvitationHasAcceptAndDeclineAndTheAnswerReplacesT
                           "asked."),
             std::string::npos)
       << answered;
-  EXPECT_EQ(AnswerNotice(invitation, UserId("UOMAR"), std::chrono::minutes(15)),
+  EXPECT_EQ(AnswerNotice(invitation, Moved({}, UserId("UOMAR")), std::chrono::minutes(15)),
             "<@USOFIA> declined the invitation. Asking <@UOMAR> next.");
 }
 

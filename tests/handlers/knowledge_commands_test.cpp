@@ -172,7 +172,7 @@ TEST_F(KnowledgeCommandsTest, AttachClickOnUnknownThingsAnswersAndChangesNothing
   const auto answers = Answers();
   ASSERT_EQ(answers.size(), 3U);
   EXPECT_EQ(answers[0], "That article isn't in the knowledge base any more.");
-  EXPECT_EQ(answers[1], "INC-42 doesn't exist");
+  EXPECT_EQ(answers[1], "INC-42 doesn't exist.");
   EXPECT_TRUE(Contains(answers[2], "out of date"));
 }
 

@@ -46,5 +46,12 @@ TEST(FormatTime, IsUtc) {
             "2023-11-14 22:13 UTC");
 }
 
+TEST(Mrkdwn, OnlyWellFormedMentionsSurviveEscaping) {
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("Rejected by <@ULENA>: no <rollback> & <!channel>"),
+            "Rejected by <@ULENA>: no &lt;rollback&gt; &amp; &lt;!channel&gt;");
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<@bad id> <@U1|x> <#C2> <!subteam^S3|devops> <@"),
+            "&lt;@bad id&gt; <@U1> <#C2> <!subteam^S3> &lt;@");
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

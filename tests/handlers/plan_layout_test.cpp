@@ -173,11 +173,5 @@ TEST(PlanLayout, ChangeShowNamesApproversAndSaysApprovalOnce) {
   EXPECT_TRUE(Contains(plan, "_Approved: Approved by <@UKOFI> (any one of @cab)_"));
 }
 
-TEST(PlanLayout, OnlyWellFormedUserMentionsSurviveEscaping) {
-  EXPECT_EQ(EscapeKeepingMentions("Rejected by <@ULENA>: no <rollback> & <!channel>"),
-            "Rejected by <@ULENA>: no &lt;rollback&gt; &amp; &lt;!channel&gt;");
-  EXPECT_EQ(EscapeKeepingMentions("<@bad id> <@U1|x> <@"), "&lt;@bad id&gt; &lt;@U1|x&gt; &lt;@");
-}
-
 }  // namespace
 }  // namespace swarmbot::handlers

@@ -74,10 +74,10 @@ TEST_F(ProblemCommandsTest, ElsewhereTheProblemMustBeNamed) {
 }
 
 TEST_F(ProblemCommandsTest, BadInputIsAnsweredAndChangesNothing) {
-  EXPECT_EQ(Problem("cause PRB-9 something"), "PRB-9 doesn't exist");
+  EXPECT_EQ(Problem("cause PRB-9 something"), "PRB-9 doesn't exist.");
   ASSERT_EQ(Problem("new Rule cache").substr(0, 6), "PRB-1 ");
   EXPECT_EQ(Problem("link PRB-1 INC-1"), "PRB-1 is already linked to INC-1; nothing changed.");
-  EXPECT_EQ(Problem("link PRB-1 INC-44"), "INC-44 doesn't exist");
+  EXPECT_EQ(Problem("link PRB-1 INC-44"), "INC-44 doesn't exist.");
   EXPECT_EQ(Problem("asset PRB-1 checkout-servise"),
             "`checkout-servise` isn't in the asset catalogue; did you mean checkout-service? "
             "Nothing was added.");

@@ -173,7 +173,7 @@ TEST_F(RouterTest, StoresSlackEscapedTextPlainAndEscapesItAgainInReplies) {
 TEST_F(RouterTest, RefusesABadDeclarationWithUsageAndChangesNothing) {
   const auto before = Snapshot();
   const std::string reply = Command("/incident", "declare x impact=urgent");
-  EXPECT_TRUE(Contains(reply, "impact must be high, medium or low")) << reply;
+  EXPECT_TRUE(Contains(reply, "Impact must be high, medium or low")) << reply;
   EXPECT_TRUE(Contains(reply, "Usage: `/incident declare")) << reply;
   EXPECT_EQ(Snapshot(), before);
 }
@@ -236,7 +236,7 @@ TEST_F(RouterTest, RefusesALinkWithAnUnknownCaseAndChangesNothing) {
   EXPECT_TRUE(Contains(reply, "CASE-99 doesn't exist; nothing was linked")) << reply;
   EXPECT_TRUE(Contains(Command("/incident", "link INC-7 CASE-1"), "INC-7 doesn't exist"));
   EXPECT_TRUE(Contains(Command("/incident", "link INC-1 pizza"), "`pizza` isn't a case"));
-  EXPECT_TRUE(Contains(Command("/incident", "link INC-1"), "name at least one case"));
+  EXPECT_TRUE(Contains(Command("/incident", "link INC-1"), "Name at least one case"));
   EXPECT_EQ(Snapshot(), before);
 }
 
@@ -266,6 +266,18 @@ TEST_F(RouterTest, ShowsStatusWithTheSummaryAndLatestEvents) {
   EXPECT_TRUE(Contains(blocks, "1 (chat 1)")) << blocks;
   EXPECT_TRUE(Contains(blocks, "Linked 1 case: CASE-1")) << blocks;
   EXPECT_TRUE(Contains(Command("/incident", "status INC-9"), "INC-9 doesn't exist"));
+}
+
+// Issue #18 of check9: "inviting you, 3 people." read oddly.
+TEST_F(RouterTest, TheStartReplyListsWhomItInvitesAsASentence) {
+  Declare("FEAST25 fails at checkout");
+  Declare("Checkout slow");
+  EXPECT_EQ(Command("/swarm", "start INC-1 <@USOFIA|sofia> <@UCHEN> <@UDEV>", "UPRIYA"),
+            "Starting the swarm for INC-1: #inc-1-feast25-fails-at-checkout is on its way; "
+            "inviting you and 3 people.");
+  EXPECT_EQ(Command("/swarm", "start INC-2 <!subteam^SDEVOPS|@devops>", "UPRIYA"),
+            "Starting the swarm for INC-2: #inc-2-checkout-slow is on its way; inviting you and 1 "
+            "group.");
 }
 
 TEST_F(RouterTest, StartsASwarmWithPeopleAndGroups) {
@@ -389,7 +401,7 @@ TEST_F(RouterTest, ShowsACase) {
   const std::string blocks = json::serialize(json::parse(last_reply_).at("blocks"));
   EXPECT_TRUE(Contains(blocks, "CASE-1 · FEAST25 rejected")) << blocks;
   EXPECT_TRUE(Contains(blocks, "ana@example.com"));
-  EXPECT_EQ(Command("/case", "show CASE-9"), "CASE-9 doesn't exist");
+  EXPECT_EQ(Command("/case", "show CASE-9"), "CASE-9 doesn't exist.");
   EXPECT_EQ(Command("/case", "show"), "Which case? Usage: `/case show CASE-n`");
 }
 

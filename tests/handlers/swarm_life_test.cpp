@@ -157,7 +157,7 @@ TEST_F(SwarmLifeHandlers, TheStartButtonStartsTheSwarmForTheClicker) {
   Click("USOFIA", "INC-2");
   EXPECT_EQ(LastAnswer(), "INC-2 already swarms in <#CTWO>; inviting you to it.");
   Click("USOFIA", "INC-99");
-  EXPECT_EQ(LastAnswer(), "INC-99 doesn't exist");
+  EXPECT_EQ(LastAnswer(), "INC-99 doesn't exist.");
   Click("USOFIA", "not-an-incident");
   EXPECT_EQ(LastAnswer(), "That button is out of date; nothing was changed.");
 }

@@ -97,10 +97,63 @@ TEST_F(SwarmNoteTest, AnswersBadNotesClearlyAndChangesNothing) {
             "Usage: `/swarm note text` in a swarm channel, or `/swarm note INC-n text` anywhere; "
             "the note itself is missing.");
   EXPECT_NE(Note("note hello", "CGENERAL").find("Which incident?"), std::string::npos);
-  EXPECT_EQ(Note("note INC-9 hello"), "INC-9 doesn't exist");
-  EXPECT_NE(Note("note " + std::string(2001, 'x')).find("at most 2000 characters"),
-            std::string::npos);
+  EXPECT_EQ(Note("note INC-9 hello"), "INC-9 doesn't exist.");
+  EXPECT_EQ(Note("note " + std::string(2001, 'x')),
+            "Note is too long (at most 2000 characters).\nUsage: `/swarm note text` in a swarm "
+            "channel, or `/swarm note INC-n text` anywhere");
   EXPECT_EQ(TimelineRows(), before);
+}
+
+// Issue #19 of check9: refusals read "note contains control characters"
+// without saying which, nor as a sentence.
+TEST_F(SwarmNoteTest, NamesTheCharacterItRefusesInASentence) {
+  const auto before = TimelineRows();
+  EXPECT_TRUE(Note("note ding\a dong")
+                  .starts_with("Note contains the control character U+0007; only tabs and line "
+                               "breaks are allowed.\n"));
+  EXPECT_EQ(TimelineRows(), before);
+}
+
+// Issue #22 of check9: a right-to-left override in a note flipped the rest of
+// its line on the timeline.
+TEST_F(SwarmNoteTest, RefusesADirectionOverrideThatWouldFlipTheTimeline) {
+  const auto before = TimelineRows();
+  EXPECT_TRUE(Note("note fixed by \u202Eesaeler")
+                  .starts_with("Note contains U+202E, a direction control that would reorder the "
+                               "text around it; remove "
+                               "it.\n"));
+  EXPECT_TRUE(Note("note fixed by \u2067esaeler\u2069").starts_with("Note contains U+2067,"));
+  EXPECT_EQ(TimelineRows(), before);
+  EXPECT_EQ(Note("note \u05E9\u05DC\u05D5\u05DD \u200F(1) \U0001F468\u200D\U0001F469"),
+            "Noted on the timeline of INC-1.");
+}
+
+// Issue #4 of check9: Slack's escapes reached the timeline, so a note or a
+// pinned message's quote showed "R&amp;D" (escaped twice on the way out),
+// and a mention in a note showed as its raw code.
+TEST_F(SwarmNoteTest, KeepsTextAsTypedAndShowsItEscapedOnceWithItsMentions) {
+  EXPECT_EQ(Note("note R&amp;D &lt;x&gt; asked <@USOFIA|sofia> in <#CSWARM|inc-1>"),
+            "Noted on the timeline of INC-1.");
+  EXPECT_EQ(LatestEntry(), "UPRIYA|note|R&D <x> asked <@USOFIA|sofia> in <#CSWARM|inc-1>");
+  Pin("USOFIA", "CSWARM", "Q&amp;A &lt;b&gt; for <@UPRIYA>");
+  EXPECT_EQ(LatestEntry(),
+            "USOFIA|message_pinned|Pinned the message of 2023-11-14 22:13:20 UTC in <#CSWARM>: "
+            "\"Q&A <b> for <@UPRIYA>\"");
+
+  json::object payload{{"team_id", "T1"},
+                       {"channel_id", "CSWARM"},
+                       {"user_id", "UMARA"},
+                       {"command", "/incident"},
+                       {"text", "status INC-1"},
+                       {"trigger_id", "1.2.abc"},
+                       {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
+  const std::string status =
+      router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d2"}).body_json;
+  EXPECT_NE(status.find("R&amp;D &lt;x&gt; asked <@USOFIA> in <#CSWARM>"), std::string::npos)
+      << status;
+  EXPECT_NE(status.find("Q&amp;A &lt;b&gt; for <@UPRIYA>"), std::string::npos) << status;
+  EXPECT_EQ(status.find("&amp;amp;"), std::string::npos) << status;
+  EXPECT_EQ(status.find("&lt;@"), std::string::npos) << status;
 }
 
 TEST_F(SwarmNoteTest, PutsAMessageMarkedWithTheConfiguredReactionOnTheTimeline) {

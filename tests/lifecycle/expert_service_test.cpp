@@ -442,5 +442,109 @@ TEST_F(ExpertServiceTest, InvitingDirectlyQueuesTheSwarmInviteWithGroups) {
   EXPECT_EQ(FormValue(pending[0].args, "usergroups").value_or(""), "SDEVOPS");
 }
 
+// Issue #12 of check9: the list proposed someone who had just declined and
+// someone still waiting to answer, and gave no sign of who had left.
+TEST_F(ExpertServiceTest, TheListLeavesOutWhoIsWaitingOrDeclinedAndMarksWhoLeft) {
+  const ExpertList before = Propose();
+  ASSERT_GE(before.experts.size(), 2u);
+  const UserId first = before.experts[0].user;
+  const auto invitation = experts_.Invite(incident_, first, priya_).value();
+  ASSERT_TRUE(experts_.Answer(invitation.id, first, false));
+  // The decline moved on to the second, who hasn't answered yet.
+  const UserId second = store::ExpertRepository(*db_).InvitationsFor(incident_).back().invitee;
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), priya_));
+
+  const ExpertList after = Propose();
+  const auto shown = Shown(after);
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), first.str()), 0);
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), second.str()), 0);
+  EXPECT_EQ(after.declined, std::vector<UserId>{first});
+  EXPECT_EQ(after.waiting, std::vector<UserId>{second});
+  bool priya_marked = false;
+  for (const ShownExpert& expert : after.experts) {
+    if (expert.user == priya_) {
+      priya_marked = expert.marks == std::vector<std::string>{"left the swarm"};
+    } else {
+      EXPECT_TRUE(expert.marks.empty()) << expert.user.str();
+    }
+  }
+  EXPECT_TRUE(priya_marked) << "Priya left, and may be asked again, with a mark";
+}
+
+// Issue #12 of check9: "10:23 local time" in a later candidate's invitation
+// was the time the list was made.
+TEST_F(ExpertServiceTest, AnInvitationKeepsOnlyTheReasonsThatStillHold) {
+  auto shortlist = experts_.Shortlist(incident_, 15).value();
+  std::map<std::string, SlackProfile> profiles;
+  for (const auto& person : shortlist.people) {
+    profiles[person.id].active = true;
+    profiles[person.id].utc_offset = 60min;
+  }
+  const ExpertList list = experts_.Finish(std::move(shortlist), profiles).value();
+  const auto& reasons = list.experts.front().reasons;
+  ASSERT_TRUE(std::any_of(reasons.begin(), reasons.end(),
+                          [](const std::string& r) { return r.ends_with(" local time"); }));
+  const auto invitation = experts_.Invite(incident_, list.experts.front().user, priya_).value();
+  EXPECT_FALSE(invitation.reasons.empty());
+  EXPECT_EQ(invitation.reasons.find("local time"), std::string::npos) << invitation.reasons;
+  EXPECT_EQ(invitation.reasons.find("available"), std::string::npos) << invitation.reasons;
+}
+
+// Issue #15 of check9: after a decline the channel heard "Asking @omar next."
+// though Omar couldn't be reached, and his record was stored 'expired'.
+TEST_F(ExpertServiceTest, AnUnreachableNextPersonIsSkippedAndRecordedAsSuch) {
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), priya_));  // a third person to propose
+  const ExpertList list = Propose();
+  ASSERT_GE(list.experts.size(), 3u);
+  const auto first = experts_.Invite(incident_, list.experts[0].user, priya_).value();
+  ASSERT_TRUE(experts_.Answer(first.id, list.experts[0].user, false));
+  const auto second = store::ExpertRepository(*db_).InvitationsFor(incident_).back();
+  ASSERT_EQ(second.invitee, list.experts[1].user);
+  auto moved = experts_.MovedOnFrom(first.id).value();
+  EXPECT_TRUE(moved.pending) << "the second's direct message isn't sent yet";
+
+  const auto kinds_before = PendingKinds().size();
+  ASSERT_TRUE(experts_.MarkUnreachable(second.id));
+  EXPECT_EQ(StateOf(second.id), "unreachable");
+  const auto third = store::ExpertRepository(*db_).InvitationsFor(incident_).back();
+  EXPECT_EQ(third.invitee, list.experts[2].user);
+  EXPECT_EQ(third.state, store::InvitationState::kOpen);
+  // Moved on to by swarmbot: the notice about the decline tells the channel.
+  const auto kinds = PendingKinds();
+  EXPECT_EQ(std::count(kinds.begin() + static_cast<std::ptrdiff_t>(kinds_before), kinds.end(),
+                       "experts.tell_answer"),
+            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM timeline WHERE kind = 'expert_unreachable'"), 1);
+
+  ASSERT_TRUE(experts_.RecordInvitationMessage(third.id, ChannelId("D3"), MessageTs("3.0")));
+  moved = experts_.MovedOnFrom(first.id).value();
+  EXPECT_FALSE(moved.pending);
+  EXPECT_EQ(moved.unreachable, std::vector<UserId>{second.invitee});
+  EXPECT_EQ(moved.asked, std::optional<UserId>(third.invitee));
+  // Its timer finds it settled.
+  EXPECT_FALSE(experts_.Expire(second.id).value());
+}
+
+TEST_F(ExpertServiceTest, SomeoneAPersonInvitedWhoIsUnreachableIsToldInTheChannel) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  DrainOutbox();
+  ASSERT_TRUE(experts_.MarkUnreachable(invitation.id));
+  EXPECT_EQ(StateOf(invitation.id), "unreachable");
+  const auto kinds = PendingKinds();
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "experts.tell_answer"), kinds.end());
+}
+
+// Issue #14 of check9: someone already in the channel was counted as invited.
+TEST_F(ExpertServiceTest, InvitingDirectlyLeavesOutWhoIsAlreadyIn) {
+  const auto invited = experts_.InviteDirect(incident_, {priya_, sofia_, sofia_}, {}, priya_);
+  ASSERT_TRUE(invited);
+  EXPECT_EQ(invited->users, std::vector<UserId>{sofia_});
+  EXPECT_EQ(invited->already_in, std::vector<UserId>{priya_});
+  const auto only_in = experts_.InviteDirect(incident_, {priya_}, {}, priya_);
+  ASSERT_TRUE(only_in);
+  EXPECT_TRUE(only_in->users.empty());
+  EXPECT_EQ(store::Outbox(*db_).PendingCount(), 1) << "nothing queued for nobody";
+}
+
 }  // namespace
 }  // namespace swarmbot::lifecycle

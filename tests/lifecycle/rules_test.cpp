@@ -68,11 +68,38 @@ TEST(CheckField, NamesTheFieldAndTheRule) {
   EXPECT_EQ(CheckField("   ", rule).error().user_message, "subject is required");
   EXPECT_EQ(CheckField("toolong", rule).error().user_message,
             "subject is too long (at most 5 characters)");
-  EXPECT_EQ(CheckField("a\nb", rule).error().user_message, "subject contains control characters");
+  EXPECT_EQ(CheckField("a\nb", rule).error().user_message,
+            "subject contains the control character U+000A; it must be one line of text");
   EXPECT_EQ(CheckField("\xff", rule).error().user_message, "subject is not valid UTF-8");
   EXPECT_EQ(CheckField("a\nb", rule).error().code, Errc::kInvalidInput);
   EXPECT_TRUE(CheckField("a\nb", {"description", 5, false, true}));
   EXPECT_TRUE(CheckField("", {"territory", 5, false, false}));
+}
+
+TEST(CheckField, NamesTheControlCharacterItRefuses) {
+  const FieldRule note{"note", 100, true, true};
+  EXPECT_TRUE(CheckField("line one\n\tline two", note));
+  EXPECT_EQ(CheckField("ding\a", note).error().user_message,
+            "note contains the control character U+0007; only tabs and line breaks are allowed");
+  EXPECT_EQ(CheckField(std::string("a\0b", 3), note).error().user_message,
+            "note contains the control character U+0000; only tabs and line breaks are allowed");
+}
+
+// Issue #22 of check9: a right-to-left override in a note flipped the rest of
+// the timeline line it was quoted in.
+TEST(CheckField, RefusesBidiOverridesEmbeddingsAndIsolates) {
+  const FieldRule note{"note", 100, true, true};
+  EXPECT_EQ(CheckField("rolled back \u202Eesaeler", note).error().user_message,
+            "note contains U+202E, a direction control that would reorder the text around it; "
+            "remove it");
+  for (const char* control :
+       {"\u202A", "\u202B", "\u202C", "\u202D", "\u2066", "\u2067", "\u2068", "\u2069"}) {
+    EXPECT_FALSE(CheckField(std::string("a") + control + "b", note)) << control;
+  }
+  // Weak marks and joiners move nothing beyond their neighbours; emoji need ZWJ.
+  EXPECT_TRUE(CheckField("\u05E9\u05DC\u05D5\u05DD \u200F(1)", note));
+  EXPECT_TRUE(CheckField("family \U0001F468\u200D\U0001F469\u200D\U0001F467", note));
+  EXPECT_TRUE(CheckField("\u2014 an em dash \u2019s fine", note));
 }
 
 TEST(CheckField, CountsCharactersNotBytes) {

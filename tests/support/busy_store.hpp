@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 // Helpers for tests of a store another process keeps busy.
-namespace swarmbot::bot::testing {
+namespace swarmbot::testing {
 
 // Another process holding the store's write lock, as an import does: a
 // second connection inside BEGIN IMMEDIATE until Release.
@@ -58,4 +58,4 @@ class BusyWaitCounter {
   std::atomic<int> waits_{0};
 };
 
-}  // namespace swarmbot::bot::testing
+}  // namespace swarmbot::testing

@@ -1,0 +1,20 @@
+#include "common/count_text.hpp"
+
+namespace swarmbot {
+
+std::string Counted(std::int64_t count, std::string_view singular, std::string_view plural) {
+  return std::to_string(count) + " " + std::string(count == 1 ? singular : plural);
+}
+
+std::string JoinWithAnd(const std::vector<std::string>& parts) {
+  std::string joined;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) {
+      joined += i + 1 == parts.size() ? " and " : ", ";
+    }
+    joined += parts[i];
+  }
+  return joined;
+}
+
+}  // namespace swarmbot
