@@ -93,4 +93,20 @@ int Database::LatestSchemaVersion() noexcept {
   return static_cast<int>(detail::Migrations().size());
 }
 
+ShorterBusyTimeout::ShorterBusyTimeout(Database& db, std::chrono::milliseconds timeout) : db_(db) {
+  // SQLite reports 0 when the timeout is off or a custom handler is set.
+  const int current = db_.Sql().execAndGet("PRAGMA busy_timeout").getInt();
+  const auto shorter = static_cast<int>(timeout.count());
+  if (current > shorter) {
+    db_.Sql().setBusyTimeout(shorter);
+    previous_ms_ = current;
+  }
+}
+
+ShorterBusyTimeout::~ShorterBusyTimeout() {
+  if (previous_ms_ > 0) {
+    db_.Sql().setBusyTimeout(previous_ms_);
+  }
+}
+
 }  // namespace swarmbot::store

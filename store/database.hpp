@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,22 @@ class Database {
 
  private:
   std::unique_ptr<SQLite::Database> db_;
+};
+
+// Shortens the connection's busy timeout while it lives, then puts the old one
+// back. For writes that are tried again soon anyway (the outbox's claim): they
+// shouldn't hold the io thread as long as a person's command may. A timeout
+// already as short, or a busy handler of the caller's own, is left alone.
+class ShorterBusyTimeout {
+ public:
+  ShorterBusyTimeout(Database& db, std::chrono::milliseconds timeout);
+  ~ShorterBusyTimeout();
+  ShorterBusyTimeout(const ShorterBusyTimeout&) = delete;
+  ShorterBusyTimeout& operator=(const ShorterBusyTimeout&) = delete;
+
+ private:
+  Database& db_;
+  int previous_ms_ = 0;  // 0: nothing was changed
 };
 
 }  // namespace swarmbot::store

@@ -1,5 +1,8 @@
 #include "store/outbox.hpp"
 
+#include <chrono>
+#include <string>
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
@@ -25,6 +28,22 @@ constexpr const char* kHeadCondition =
     "o.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.stream = o.stream "
     "AND e.state = 'pending' AND e.id < o.id)";
 
+// The oldest head that is due, with `columns`; bind the time as parameter 1.
+std::string DueHeadQuery(std::string_view columns) {
+  return "SELECT " + std::string(columns) + " FROM outbox o WHERE " + kHeadCondition +
+         " AND o.not_before <= ? ORDER BY o.id LIMIT 1";
+}
+
+bool AnyDue(SQLite::Database& db, Clock::TimePoint now) {
+  SQLite::Statement due(db, DueHeadQuery("1"));
+  due.bind(1, ToMillis(now));
+  return due.executeStep();
+}
+
+// The worker tries again within seconds, so its claim waits for another
+// process's write lock far less than a person's command does.
+constexpr std::chrono::milliseconds kClaimBusyTimeout{100};
+
 }  // namespace
 
 std::int64_t Outbox::Enqueue(std::string_view stream, std::string_view kind, const FormFields& args,
@@ -47,11 +66,14 @@ std::int64_t Outbox::EnqueueAt(std::string_view stream, std::string_view kind,
 }
 
 std::optional<OutboxItem> Outbox::ClaimNext(Clock::TimePoint now) {
+  // A read first: in WAL mode it never waits, so an outbox with nothing due
+  // doesn't queue for a write lock that another process may hold for long.
+  if (!AnyDue(db_.Sql(), now)) {
+    return std::nullopt;
+  }
+  const ShorterBusyTimeout short_wait(db_, kClaimBusyTimeout);
   SQLite::Transaction transaction(db_.Sql(), SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement select(db_.Sql(), std::string("SELECT o.id, o.stream, o.kind, o.args, "
-                                                  "o.attempts FROM outbox o WHERE ") +
-                                          kHeadCondition +
-                                          " AND o.not_before <= ? ORDER BY o.id LIMIT 1");
+  SQLite::Statement select(db_.Sql(), DueHeadQuery("o.id, o.stream, o.kind, o.args, o.attempts"));
   select.bind(1, ToMillis(now));
   if (!select.executeStep()) {
     return std::nullopt;

@@ -1,5 +1,6 @@
 #include "store/database.hpp"
 
+#include <chrono>
 #include <string>
 
 #include <SQLiteCpp/Database.h>
@@ -100,6 +101,19 @@ TEST(Database, ReportsAFileThatIsNotADatabaseWithoutThrowing) {
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code, Errc::kInvalidInput);
   EXPECT_NE(db.error().user_message.find("not a SQLite database"), std::string::npos);
+}
+
+TEST(Database, AShorterBusyTimeoutLastsForItsScopeOnly) {
+  auto db = Database::Open(":memory:").value();
+  const auto timeout = [&] { return db->Sql().execAndGet("PRAGMA busy_timeout").getInt(); };
+  db->Sql().setBusyTimeout(500);
+  {
+    const ShorterBusyTimeout shorter(*db, std::chrono::milliseconds(100));
+    EXPECT_EQ(timeout(), 100);
+    const ShorterBusyTimeout longer(*db, std::chrono::milliseconds(300));
+    EXPECT_EQ(timeout(), 100);
+  }
+  EXPECT_EQ(timeout(), 500);
 }
 
 TEST(Database, ReportsAPathThatCannotBeOpened) {

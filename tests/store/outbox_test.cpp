@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "store/records.hpp"
+#include "tests/support/busy_store.hpp"
 #include "tests/support/testing.hpp"
 
 namespace swarmbot::store {
@@ -141,6 +142,36 @@ TEST(Outbox, KeepsPendingItemsAcrossARestart) {
   ASSERT_TRUE(item);
   EXPECT_EQ(item->kind, "swarm.archive");
   EXPECT_EQ(item->attempts, 1);
+}
+
+// Another process holding the write lock for long, as an import does.
+class OutboxOnABusyStoreTest : public ::testing::Test {
+ protected:
+  swarmbot::testing::TempDir dir_;
+  const std::string path_ = (dir_ / "swarmbot.db").string();
+  std::unique_ptr<Database> db_ = Database::Open(path_).value();
+  Outbox outbox_{*db_};
+  FakeClock clock_;
+};
+
+TEST_F(OutboxOnABusyStoreTest, WithNothingDueAClaimOnlyReadsAndNeverWaits) {
+  outbox_.EnqueueAt("timers", "invite.timeout", {}, clock_.Now(), clock_.Now() + seconds(60));
+  swarmbot::testing::WriteLockHolder other(path_);
+  const swarmbot::testing::BusyWaitCounter waits(db_->Sql(), std::chrono::milliseconds(100));
+  EXPECT_FALSE(outbox_.ClaimNext(clock_.Now()));
+  EXPECT_EQ(waits.waits(), 0);
+}
+
+TEST_F(OutboxOnABusyStoreTest, ADueItemIsClaimedOnceTheLockIsFreeAndTheTimeoutIsKept) {
+  outbox_.Enqueue("INC-1", "swarm.archive", {}, clock_.Now());
+  const int timeout = db_->Sql().execAndGet("PRAGMA busy_timeout").getInt();
+  swarmbot::testing::WriteLockHolder other(path_);
+  EXPECT_THROW(outbox_.ClaimNext(clock_.Now()), SQLite::Exception);
+  EXPECT_EQ(db_->Sql().execAndGet("PRAGMA busy_timeout").getInt(), timeout);
+  other.Release();
+  const auto item = outbox_.ClaimNext(clock_.Now());
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->kind, "swarm.archive");
 }
 
 }  // namespace
