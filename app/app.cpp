@@ -21,6 +21,7 @@
 #include "app/people_import.hpp"
 #include "bot/delivery_filter.hpp"
 #include "bot/event_retry.hpp"
+#include "bot/event_spool.hpp"
 #include "bot/http_endpoint.hpp"
 #include "bot/outbox_worker.hpp"
 #include "bot/socket_mode_client.hpp"
@@ -176,9 +177,11 @@ class Server {
                                                     .user_token = config.user_token}),
         worker_(io_.get_executor(), outbox_, clock_,
                 [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); }),
+        spool_(bot::EventSpool::Beside(config.store_path)),
         events_(
-            io_.get_executor(), [this](const InboundRequest& request) { return Dispatch(request); },
-            {}, &filter_),
+            io_.get_executor(), clock_,
+            [this](const InboundRequest& request) { return Dispatch(request); }, {}, &filter_,
+            &spool_),
         endpoint_(
             io_.get_executor(), clock_, filter_,
             [this](const InboundRequest& request) { return events_.Handle(request); },
@@ -278,6 +281,7 @@ class Server {
     effects_.emplace(db_, clock_, settings);
     effects_->WarmUp(io_.get_executor());
     RefreshRoleGroups(settings);
+    events_.Replay();  // ahead of anything the doors let in
 
     try {
       endpoint_.Start();
@@ -397,6 +401,7 @@ class Server {
   std::optional<handlers::EffectRunner> effects_;  // likewise
   bot::WebApiClient api_;
   bot::OutboxWorker worker_;
+  bot::EventSpool spool_;   // the events waiting in events_, kept across a crash
   bot::EventRetry events_;  // between the transports and Dispatch
   bot::HttpEndpoint endpoint_;
   std::optional<bot::SocketModeClient> socket_mode_;

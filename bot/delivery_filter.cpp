@@ -12,6 +12,13 @@ namespace {
 // Pruning is one indexed DELETE; every ten minutes keeps it off the hot path.
 constexpr std::chrono::minutes kPruneInterval{10};
 
+// Prefix of the ids MarkHandled records; Slack's ids never carry it.
+constexpr std::string_view kHandledPrefix = "handled:";
+
+std::string HandledKey(std::string_view id) {
+  return std::string(kHandledPrefix) + std::string(id);
+}
+
 // Another connection kept the write lock past the busy timeout.
 bool IsBusy(const std::exception& e) {
   const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
@@ -86,6 +93,26 @@ bool DeliveryFilter::WriteHeldIds() {
     held_.erase(first);
   }
   return true;
+}
+
+bool DeliveryFilter::MarkHandled(std::string_view id) {
+  try {
+    seen_.Insert(HandledKey(id), clock_.Now());
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("event=delivery_filter.mark_handled_failed delivery_id={} error=\"{}\"", id,
+                  e.what());
+    return false;
+  }
+}
+
+bool DeliveryFilter::Handled(std::string_view id) {
+  try {
+    return seen_.Contains(HandledKey(id));
+  } catch (const std::exception& e) {
+    spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
+    return false;
+  }
 }
 
 void DeliveryFilter::Prune() {

@@ -55,6 +55,15 @@ class DeliveryFilter {
   // Ids passed while the store was busy and not recorded yet.
   std::size_t held() const noexcept { return held_.size(); }
 
+  // Records that an event EventRetry queued was handled at last, so that the
+  // copy a crash may leave in the EventSpool is not handled again at start-up.
+  // Kept apart from the delivery's own id, which FirstDelivery may have
+  // recorded before the handler ever ran. False (logged) if the store failed.
+  bool MarkHandled(std::string_view id);
+  // Whether MarkHandled recorded `id`. A store failure answers false (logged):
+  // handling an event twice beats losing it.
+  bool Handled(std::string_view id);
+
  private:
   // Passes `id` without writing it, unless the store already has it.
   bool Hold(std::string_view id, Clock::TimePoint now);

@@ -11,18 +11,20 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::int64_t Millis(std::chrono::steady_clock::duration d) {
+std::int64_t Millis(Clock::TimePoint::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
 }  // namespace
 
-EventRetry::EventRetry(asio::any_io_executor executor, Dispatch dispatch, EventRetryOptions options,
-                       DeliveryFilter* filter)
+EventRetry::EventRetry(asio::any_io_executor executor, const Clock& clock, Dispatch dispatch,
+                       EventRetryOptions options, DeliveryFilter* filter, EventSpool* spool)
     : executor_(std::move(executor)),
+      clock_(clock),
       dispatch_(std::move(dispatch)),
       options_(options),
       filter_(filter),
+      spool_(spool),
       timer_(executor_) {}
 
 EventRetry::~EventRetry() {
@@ -70,14 +72,89 @@ InboundReply EventRetry::Handle(const InboundRequest& request) {
 }
 
 void EventRetry::Queue(const InboundRequest& request, int attempt) {
-  waiting_.push_back(Waiting{request, attempt, std::chrono::steady_clock::now()});
+  Waiting waiting{request, attempt, clock_.Now()};
+  if (spool_ != nullptr) {
+    // Before Slack's acknowledgement. A failure is logged; the event still waits in memory.
+    spool_->Append({waiting.request, waiting.queued_at});
+  }
+  Push(std::move(waiting));
   spdlog::warn("event=event.retry_queued delivery_id={} waiting={} why={}", request.delivery_id,
                waiting_.size(), attempt == 0 ? "store_busy" : "failed");
+  KeepWithinBounds();
+}
+
+void EventRetry::Push(Waiting waiting) {
+  waiting_bytes_ += waiting.request.payload_json.size();
+  waiting_.push_back(std::move(waiting));
+}
+
+void EventRetry::Replay() {
+  if (spool_ == nullptr) {
+    return;
+  }
+  std::size_t handled = 0;
+  for (SpooledEvent& event : spool_->Load()) {
+    const std::string& id = event.request.delivery_id;
+    if (filter_ != nullptr && !id.empty() && filter_->Handled(id)) {
+      // Handled before the crash, which came before its settled line.
+      spdlog::info("event=event.replay_already_handled delivery_id={}", id);
+      ++handled;
+      continue;
+    }
+    Push(Waiting{std::move(event.request), 0, event.queued_at});
+  }
+  spdlog::info("event=event.replayed waiting={} already_handled={}", waiting_.size(), handled);
+  DropStale();
+  KeepWithinBounds();
+  RewriteSpoolIfGrown();
+  if (!stopped_ && !timer_armed_ && !waiting_.empty()) {
+    ScheduleAttempt();
+  }
+}
+
+void EventRetry::KeepWithinBounds() {
+  while (!waiting_.empty() &&
+         (waiting_.size() > options_.max_waiting || waiting_bytes_ > options_.max_waiting_bytes)) {
+    Drop("over_capacity");
+  }
+}
+
+void EventRetry::DropStale() {
+  const auto now = clock_.Now();
+  while (!waiting_.empty() && now - waiting_.front().queued_at >= options_.max_age) {
+    Drop("too_old");
+  }
+}
+
+void EventRetry::Drop(const char* why) {
+  const Waiting& oldest = waiting_.front();
+  spdlog::error("event=event.retry_dropped delivery_id={} attempts={} after_ms={} why={}",
+                oldest.request.delivery_id, oldest.attempt, Millis(clock_.Now() - oldest.queued_at),
+                why);
+  SettleOldest();
 }
 
 void EventRetry::SettleOldest() {
-  settled_[waiting_.front().request.delivery_id] = std::chrono::steady_clock::now();
+  const std::string& id = waiting_.front().request.delivery_id;
+  settled_[id] = std::chrono::steady_clock::now();
+  if (spool_ != nullptr) {
+    spool_->Settle(id);
+  }
+  waiting_bytes_ -= waiting_.front().request.payload_json.size();
   waiting_.pop_front();
+  RewriteSpoolIfGrown();
+}
+
+void EventRetry::RewriteSpoolIfGrown() {
+  if (spool_ == nullptr || !spool_->WantsRewrite(waiting_.size())) {
+    return;
+  }
+  std::vector<SpooledEvent> events;
+  events.reserve(waiting_.size());
+  for (const Waiting& waiting : waiting_) {
+    events.push_back({waiting.request, waiting.queued_at});
+  }
+  spool_->Rewrite(events);
 }
 
 void EventRetry::StoreWasBusy() {
@@ -90,10 +167,16 @@ void EventRetry::StoreWasBusy() {
 void EventRetry::Stop() {
   stopped_ = true;
   for (const Waiting& waiting : waiting_) {
-    spdlog::error("event=event.retry_dropped delivery_id={} attempts={} why=stopping",
-                  waiting.request.delivery_id, waiting.attempt);
+    if (spool_ != nullptr) {
+      spdlog::warn("event=event.retry_spooled delivery_id={} attempts={} why=stopping",
+                   waiting.request.delivery_id, waiting.attempt);
+    } else {
+      spdlog::error("event=event.retry_dropped delivery_id={} attempts={} why=stopping",
+                    waiting.request.delivery_id, waiting.attempt);
+    }
   }
   waiting_.clear();
+  waiting_bytes_ = 0;
   timer_.cancel();  // its handler sees operation_aborted
 }
 
@@ -127,6 +210,7 @@ void EventRetry::ScheduleAttempt() {
 }
 
 void EventRetry::TryStore() {
+  DropStale();
   if (!waiting_.empty()) {
     RetryOldest();
   } else if (filter_ != nullptr && filter_->store_busy()) {
@@ -149,6 +233,13 @@ void EventRetry::RetryOldest() {
   if (!reply.retry_later) {
     spdlog::info("event=event.retry_finished delivery_id={} attempts={}",
                  oldest.request.delivery_id, oldest.attempt + 1);
+    if (filter_ != nullptr && spool_ != nullptr && !oldest.request.delivery_id.empty()) {
+      // Recorded after the handler's own write, not with it (the handlers
+      // keep no transaction open for us).
+      // TODO(#4): a crash between the two replays this event at the next
+      // start, and it is handled twice.
+      filter_->MarkHandled(oldest.request.delivery_id);
+    }
     SettleOldest();
     busy_attempts_ = 0;
     WriteHeldIds();
@@ -156,12 +247,6 @@ void EventRetry::RetryOldest() {
   }
   ++oldest.attempt;
   StoreWasBusy();
-  const auto waited = std::chrono::steady_clock::now() - oldest.queued_at;
-  if (waited >= options_.give_up_after) {
-    spdlog::error("event=event.retry_dropped delivery_id={} attempts={} after_ms={}",
-                  oldest.request.delivery_id, oldest.attempt, Millis(waited));
-    SettleOldest();
-  }
 }
 
 // The store took a write just now, or the filter is the only one waiting.

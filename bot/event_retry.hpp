@@ -14,15 +14,25 @@
 #include "bot/backoff.hpp"
 #include "bot/delivery_filter.hpp"
 #include "bot/dispatch.hpp"
+#include "bot/event_spool.hpp"
+#include "common/clock.hpp"
 
 namespace swarmbot::bot {
 
 struct EventRetryOptions {
-  // Backoff between attempts, and how long after the first failure an event
-  // is given up: about as long as Slack itself retries a slow delivery.
+  // Backoff between attempts on the store.
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_cap{std::chrono::seconds(15)};
-  std::chrono::milliseconds give_up_after{std::chrono::minutes(1)};
+  // Bounds on what waits for a busy store; past them the oldest is dropped
+  // (logged with its id). An event waits however often it was tried, since
+  // only the store stands in its way. Past a quarter of an hour the Slack side
+  // has moved on (a join, a pin or a message that old no longer tells anyone
+  // what is happening now). Slack delivers at most 30,000 events an hour to a
+  // workspace, so 10,000 hold that quarter hour at Slack's full rate; events
+  // are a few KB, and 64 MiB caps memory should they be unusually large.
+  std::chrono::milliseconds max_age{std::chrono::minutes(15)};
+  std::size_t max_waiting = 10'000;
+  std::size_t max_waiting_bytes = std::size_t{64} << 20;
   // How long an event this object retried is still known by its id, so that
   // Slack's own redelivery of it is not handled a second time should the
   // DeliveryFilter let it through (it could not keep the first copy's id: a
@@ -54,8 +64,10 @@ struct EventRetryOptions {
 // if given, must outlive this object.
 class EventRetry {
  public:
-  EventRetry(boost::asio::any_io_executor executor, Dispatch dispatch,
-             EventRetryOptions options = {}, DeliveryFilter* filter = nullptr);
+  // `clock` dates queued events (wall time, as the spool outlives a restart).
+  EventRetry(boost::asio::any_io_executor executor, const Clock& clock, Dispatch dispatch,
+             EventRetryOptions options = {}, DeliveryFilter* filter = nullptr,
+             EventSpool* spool = nullptr);
   ~EventRetry();
   EventRetry(const EventRetry&) = delete;
   EventRetry& operator=(const EventRetry&) = delete;
@@ -63,7 +75,13 @@ class EventRetry {
   // The Dispatch to give the transports.
   InboundReply Handle(const InboundRequest& request);
 
-  // Drops the events waiting for a retry (logged); later ones aren't retried.
+  // Queues the events the spool kept from the last run, oldest first, ahead
+  // of any delivery: call it before the transports start. Those the filter
+  // knows as handled, and those past max_age, are settled (logged).
+  void Replay();
+
+  // Retries nothing more: the events waiting stay in the spool for the next
+  // start (without one, they are dropped). Later ones aren't retried.
   void Stop();
 
   std::size_t waiting() const { return waiting_.size(); }
@@ -72,14 +90,22 @@ class EventRetry {
   struct Waiting {
     InboundRequest request;
     int attempt = 0;  // failed attempts so far; 0 if it joined without one
-    std::chrono::steady_clock::time_point queued_at;
+    Clock::TimePoint queued_at;
   };
 
   // Whether `id` is waiting for a retry or was retried lately.
   bool Known(const std::string& id);
   bool StoreKnownBusy() const;
   void Queue(const InboundRequest& request, int attempt);
+  void Push(Waiting waiting);
+  // Drops the oldest while the queue is past its count or size bound.
+  void KeepWithinBounds();
+  // Drops those past max_age, oldest first.
+  void DropStale();
+  void Drop(const char* why);
+  // Takes the oldest off the queue and the spool.
   void SettleOldest();
+  void RewriteSpoolIfGrown();
   // Arms the timer unless it is armed: at once after a success, else after
   // the backoff for busy_attempts_.
   void ScheduleAttempt();
@@ -89,11 +115,14 @@ class EventRetry {
   void StoreWasBusy();
 
   boost::asio::any_io_executor executor_;
+  const Clock& clock_;
   Dispatch dispatch_;
   EventRetryOptions options_;
   DeliveryFilter* filter_;
+  EventSpool* spool_;
   std::mt19937_64 rng_{std::random_device{}()};                           // jitter
   std::deque<Waiting> waiting_;                                           // oldest first
+  std::size_t waiting_bytes_ = 0;                                         // payloads of waiting_
   std::map<std::string, std::chrono::steady_clock::time_point> settled_;  // id → when
   boost::asio::steady_timer timer_;
   bool timer_armed_ = false;

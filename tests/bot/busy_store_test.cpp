@@ -50,9 +50,8 @@ class BusyStoreTest : public ::testing::Test {
       busy_ = std::make_unique<swarmbot::testing::BusyWaitCounter>(db_->Sql(), 100ms);
       filter_ = std::make_unique<DeliveryFilter>(*db_, clock_);
       retry_ = std::make_unique<EventRetry>(
-          io_.executor(), [this](const InboundRequest& request) { return Handle(request); },
-          EventRetryOptions{.retry_initial = 200ms, .retry_cap = 400ms, .give_up_after = 1min},
-          filter_.get());
+          io_.executor(), clock_, [this](const InboundRequest& request) { return Handle(request); },
+          EventRetryOptions{.retry_initial = 200ms, .retry_cap = 400ms}, filter_.get());
       HttpEndpointOptions endpoint_options;
       endpoint_options.signing_secret = emulator_->options().signing_secret;
       endpoint_ = std::make_unique<HttpEndpoint>(

@@ -38,9 +38,10 @@ class EventRetryTest : public ::testing::Test {
 
   testing::IoThread io_;
   testing::Recorder recorder_;
+  FakeClock clock_;
   int attempts_ = 0;  // touched on the io thread only
-  EventRetry retry_{io_.executor(), std::ref(recorder_),
-                    EventRetryOptions{.retry_initial = 1ms, .retry_cap = 4ms, .give_up_after = 1s}};
+  EventRetry retry_{io_.executor(), clock_, std::ref(recorder_),
+                    EventRetryOptions{.retry_initial = 1ms, .retry_cap = 4ms}};
 };
 
 TEST_F(EventRetryTest, AnEventThatFailedForAWhileIsHandedOverAgainUntilItIsKept) {
@@ -123,15 +124,71 @@ TEST_F(EventRetryTest, CommandsAndClicksAreNotRetried) {
   EXPECT_EQ(recorder_.Count(), 2u);
 }
 
-TEST_F(EventRetryTest, AnEventIsGivenUpOnceTheBoundHasPassed) {
+// check 10, 1: with the store held for 90 s, the oldest event was dropped a
+// minute after it queued, then each one behind it, tried once, for its age.
+TEST_F(EventRetryTest, EventsWaitingBehindOthersOutlastAStoreHeldForMinutes) {
+  std::atomic<bool> busy{true};
+  recorder_.SetReply([&](const InboundRequest&) { return InboundReply{{}, busy.load()}; });
+  EXPECT_TRUE(Handle(Event("Ev1")).retry_later);
+  EXPECT_TRUE(Handle(Event("Ev2")).retry_later);
+  EXPECT_TRUE(Handle(Event("Ev3")).retry_later);
+  for (int minute = 1; minute <= 10; ++minute) {
+    const std::size_t tried = recorder_.Count();
+    clock_.Advance(1min);
+    ASSERT_TRUE(recorder_.WaitForCount(tried + 2)) << "tried twice more in minute " << minute;
+    EXPECT_EQ(Waiting(), 3u) << "after " << minute << " min";
+  }
+
+  busy = false;
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& requests) {
+    return !requests.empty() && requests.back().delivery_id == "Ev3";
+  }));
+  EXPECT_EQ(Waiting(), 0u);
+  const auto requests = recorder_.Requests();
+  EXPECT_EQ(requests[requests.size() - 2].delivery_id, "Ev2") << "each handled in turn";
+}
+
+TEST_F(EventRetryTest, EventsPastTheAgeBoundAreDroppedTogetherWithoutAnotherAttempt) {
   FailFirst(1'000'000);
-  EventRetry impatient(
-      io_.executor(), std::ref(recorder_),
-      EventRetryOptions{.retry_initial = 1ms, .retry_cap = 1ms, .give_up_after = 0ms});
-  io_.Invoke([&] { return impatient.Handle(Event("Ev1")); });
+  Handle(Event("Ev1"));
+  Handle(Event("Ev2"));
   ASSERT_TRUE(recorder_.WaitForCount(2));
-  EXPECT_EQ(io_.Invoke([&] { return impatient.waiting(); }), 0u);
-  EXPECT_EQ(recorder_.Count(), 2u);
+  clock_.Advance(15min);
+  Handle(Event("Ev3"));
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& requests) {
+    return requests.back().delivery_id == "Ev3";
+  })) << "Ev3 comes to the front once Ev1 and Ev2 are dropped";
+  EXPECT_EQ(Waiting(), 1u);
+  const auto requests = recorder_.Requests();
+  EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                          [](const InboundRequest& r) { return r.delivery_id == "Ev2"; }),
+            0)
+      << "Ev2 was never tried: its age alone dropped it";
+}
+
+TEST_F(EventRetryTest, AFullQueueDropsItsOldestEvent) {
+  std::atomic<bool> busy{true};
+  recorder_.SetReply([&](const InboundRequest&) { return InboundReply{{}, busy.load()}; });
+  EventRetry small(io_.executor(), clock_, std::ref(recorder_),
+                   EventRetryOptions{.retry_initial = 1ms, .retry_cap = 4ms, .max_waiting = 2});
+  for (const char* id : {"Ev1", "Ev2", "Ev3"}) {
+    EXPECT_TRUE(io_.Invoke([&] { return small.Handle(Event(id)); }).retry_later);
+  }
+  EXPECT_EQ(io_.Invoke([&] { return small.waiting(); }), 2u);
+  const auto tries_of_ev1 = [&] {
+    const auto requests = recorder_.Requests();
+    return std::count_if(requests.begin(), requests.end(),
+                         [](const InboundRequest& r) { return r.delivery_id == "Ev1"; });
+  };
+  const auto ev1_before = tries_of_ev1();
+
+  busy = false;
+  ASSERT_TRUE(
+      recorder_.WaitFor([](const auto& requests) { return requests.back().delivery_id == "Ev3"; }));
+  EXPECT_EQ(tries_of_ev1(), ev1_before) << "Ev1, the oldest, was dropped";
+  const auto requests = recorder_.Requests();
+  EXPECT_EQ(requests[requests.size() - 2].delivery_id, "Ev2");
+  EXPECT_EQ(io_.Invoke([&] { return small.waiting(); }), 0u);
 }
 
 TEST_F(EventRetryTest, StoppingDropsTheEventsWaitingAndRetriesNothingMore) {

@@ -3,6 +3,7 @@
 // and was never handled again. Now it is handed to the handlers again once
 // the store is free, in Socket Mode and in request-URL mode alike.
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -36,6 +37,16 @@ class LostEvents : public EndToEnd, public ::testing::WithParamInterface<bool> {
   // whenever the workspace changes and at least every 50 ms.
   bool LogSays(const std::string& part) {
     return Polled([&] { return Has(testing::ReadFile(stack_->LogFile()), part); });
+  }
+
+  // How many lines of swarmbot's log say `part`.
+  std::size_t LogCount(const std::string& part) {
+    const std::string log = testing::ReadFile(stack_->LogFile());
+    std::size_t count = 0;
+    for (auto at = log.find(part); at != std::string::npos; at = log.find(part, at + 1)) {
+      ++count;
+    }
+    return count;
   }
 
   // Every side effect queued so far has been performed and recorded: the
@@ -119,6 +130,63 @@ TEST_P(LostEvents, ABurstOfJoinsWhileTheStoreIsBusyLeavesACommandAnsweredInTime)
     EXPECT_GT(at, previous) << "in the order they joined\n" << status;
     EXPECT_EQ(status.find(joined, at + 1), std::string::npos) << "once\n" << status;
     previous = at;
+  }
+}
+
+// check 10, 2: swarmbot was killed while events waited for a busy store; all
+// of them had been acknowledged, so Slack never sent them again, and they were
+// lost. Now they wait in a spool beside the database and are handled, once
+// each, after the restart.
+TEST_P(LostEvents, JoinsWaitingOnABusyStoreWhenSwarmbotIsKilledAreRecordedOnceAfterARestart) {
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const std::vector<UserId> joiners = {people().ravi, people().lena, people().omar};
+  ASSERT_TRUE(OutboxIdle());
+  {
+    SQLite::Database other(stack_->DatabaseFile().string(), SQLite::OPEN_READWRITE,
+                           static_cast<int>(kLockWait.count()));
+    SQLite::Transaction held(other, SQLite::TransactionBehavior::IMMEDIATE);
+    const int sent_before = slack().DeliveryCount("events_api");
+    for (const UserId& joiner : joiners) {
+      ASSERT_TRUE(slack().JoinChannel(joiner, swarm));
+    }
+    // Slack sends in order: once a command is answered, every event the joins
+    // brought (the join, its channel message) has been sent. Each is on disk
+    // before it is logged as queued, and before Slack's acknowledgement.
+    Type(people().mara, people().incidents, "/incident", "status INC-1");
+    const auto sent = static_cast<std::size_t>(slack().DeliveryCount("events_api") - sent_before);
+    ASSERT_GE(sent, joiners.size());
+    ASSERT_TRUE(Polled([&] {
+      return LogCount("event=event.retry_queued") + LogCount("event=event.retry_duplicate") >= sent;
+    }));
+    stack_->KillSwarmbot();
+    ASSERT_TRUE(std::filesystem::exists(stack_->DatabaseFile().string() + ".event-spool"));
+
+    stack_->StartSwarmbot();
+    ASSERT_TRUE(LogSays("event=event.replayed waiting=" +
+                        std::to_string(LogCount("event=event.retry_queued"))));
+  }
+  for (const UserId& joiner : joiners) {
+    ASSERT_TRUE(LogSays("event=swarm.member_joined incident=INC-1 user=" + joiner.str()));
+  }
+  ASSERT_TRUE(Polled([&] {
+    return !std::filesystem::exists(stack_->DatabaseFile().string() + ".event-spool");
+  })) << "the spool is emptied once every event was handled";
+
+  const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
+  SQLite::Database reader(stack_->DatabaseFile().string(), SQLite::OPEN_READONLY,
+                          static_cast<int>(kLockWait.count()));
+  for (const UserId& joiner : joiners) {
+    const std::string joined = "<@" + joiner.str() + "> · Joined the swarm channel";
+    const auto at = status.find(joined);
+    ASSERT_NE(at, std::string::npos) << joiner.str() << "\n" << status;
+    EXPECT_EQ(status.find(joined, at + 1), std::string::npos) << "once\n" << status;
+    EXPECT_EQ(
+        reader
+            .execAndGet("SELECT count(*) FROM swarm_members WHERE user_id = '" + joiner.str() + "'")
+            .getInt(),
+        1)
+        << joiner.str() << " recorded once";
   }
 }
 
