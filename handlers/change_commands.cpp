@@ -211,7 +211,7 @@ std::string ChangeCommands::New(const SlashCommand& command,
     return Refused(kWhat, opened.error());
   }
   return EphemeralText(link.empty() ? "Opening the change form…"
-                                    : "Opening the change form; the change will fix " + link + "…");
+                                    : "Opening the change form for a fix to " + link + "…");
 }
 
 std::string ChangeCommands::Link(const SlashCommand& command, const std::vector<std::string>& words,

@@ -324,8 +324,8 @@ awaitable<Result<MessageTs>> EffectRunner::PostOnce(Job& job, const ChannelId& c
   json::object args = message.ToObject();
   args["channel"] = channel.str();
   args["unfurl_links"] = false;
-  args["metadata"] =
-      Fields("event_type", "swarmbot_effect", "event_payload", Fields("effect_id", effect_id));
+  args["metadata"] = Fields("event_type", "swarmbot_effect", "event_payload",
+                            Fields("effect_id", effect_id, "effect_kind", job.item.kind));
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted) {
     co_return posted.error();
@@ -786,6 +786,12 @@ awaitable<Status> EffectRunner::PostClosing(Job& job) {
   if (!job.status.swarm || channel.empty()) {
     co_return Status{};  // no channel, nobody to tell
   }
+  if (co_await ClosingAlreadyPosted(job, channel)) {
+    // An earlier /swarm close got this far before its archive failed.
+    spdlog::info("event=effect.closing_already_posted incident={}",
+                 store::IncidentNumberText(job.incident));
+    co_return Status{};
+  }
   const BlockMessage message = ClosingSummary(job.status, clock_.Now());
   auto ts = co_await PostOnce(job, channel, message);
   if (!ts && IsSlackError(ts.error(), "not_in_channel")) {
@@ -797,6 +803,31 @@ awaitable<Status> EffectRunner::PostClosing(Job& job) {
     co_return SwarmChannelFailed(job, "post the closing summary", ts.error(), channel);
   }
   co_return Status{};
+}
+
+awaitable<bool> EffectRunner::ClosingAlreadyPosted(Job& job, const ChannelId& channel) {
+  const json::object query =
+      Fields("channel", channel.str(), "limit", 100, "include_all_metadata", true);
+  auto history = co_await CallSlack(*job.api, "conversations.history", query);
+  if (!history) {
+    co_return false;  // posting finds out what is wrong, and rejoins if it can
+  }
+  // Newest first; a note that the channel was unarchived starts a new swarm
+  // there, whose closing is still to come.
+  for (std::size_t i = 0; i < history->ArraySize("messages"); ++i) {
+    const std::string base = "messages." + std::to_string(i);
+    if (history->StringOr(base + ".metadata.event_type") != "swarmbot_effect") {
+      continue;
+    }
+    const std::string kind = history->StringOr(base + ".metadata.event_payload.effect_kind");
+    if (kind == lifecycle::effect::kPostUnarchived) {
+      co_return false;
+    }
+    if (kind == lifecycle::effect::kPostClosing) {
+      co_return true;
+    }
+  }
+  co_return false;
 }
 
 awaitable<Status> EffectRunner::Archive(Job& job) {

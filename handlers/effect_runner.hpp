@@ -94,6 +94,9 @@ class EffectRunner {
   boost::asio::awaitable<Status> Invite(Job& job);
   boost::asio::awaitable<Status> UpdateSummary(Job& job);
   boost::asio::awaitable<Status> PostClosing(Job& job);
+  // Whether `channel`'s latest history page holds this swarm's closing
+  // summary already (posted before an archive that failed).
+  boost::asio::awaitable<bool> ClosingAlreadyPosted(Job& job, const ChannelId& channel);
   boost::asio::awaitable<Status> Archive(Job& job);
   // effect::kProblemAnnounce: a problem's change, in the live swarm channel.
   boost::asio::awaitable<Status> AnnounceProblem(Job& job);

@@ -57,8 +57,12 @@ std::chrono::seconds Between(Clock::TimePoint from, Clock::TimePoint to) {
 
 std::string TimelineLine(const store::TimelineEntry& entry) {
   const std::string who = entry.actor == "swarmbot" ? "swarmbot" : UserMention(UserId(entry.actor));
+  // The timeline is shown again and again (status replies, the summary, the
+  // closing summary): a group named in a note would be paged each time a new
+  // message shows it, long after the note was written.
   return "• " + FormatTime(entry.at) + " · " + who + " · " +
-         Truncate(EscapeMrkdwnKeepingMentions(entry.text), kTimelineTextMax, true);
+         Truncate(EscapeMrkdwnKeepingMentions(entry.text, GroupMentions::kQuiet), kTimelineTextMax,
+                  true);
 }
 
 // Attached knowledge articles by title; people find them with /kb.

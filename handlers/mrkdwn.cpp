@@ -1,6 +1,7 @@
 #include "handlers/mrkdwn.hpp"
 
 #include <ctime>
+#include <optional>
 
 #include "handlers/command_text.hpp"
 
@@ -48,6 +49,46 @@ std::size_t AvoidSplittingMarkup(std::string_view text, std::size_t cut) {
   return cut;
 }
 
+// The part of a <…> token after its first '|', or "".
+std::string_view LabelOf(std::string_view inner) {
+  const auto bar = inner.find('|');
+  return bar == std::string_view::npos ? std::string_view{} : inner.substr(bar + 1);
+}
+
+// A link as Slack formats one in a message or command (<https://x>,
+// <https://x|label>, <mailto:a@b>), rebuilt with its parts escaped; nullopt
+// for anything else, such as <!here>.
+std::optional<std::string> LinkMarkup(std::string_view inner) {
+  const std::string_view url = inner.substr(0, inner.find('|'));
+  std::size_t scheme = 0;
+  for (std::string_view known : {"http://", "https://", "mailto:"}) {
+    if (url.starts_with(known)) {
+      scheme = known.size();
+    }
+  }
+  const bool plain = url.find_first_of(" \t\n<") == std::string_view::npos;
+  if (scheme == 0 || url.size() == scheme || !plain) {
+    return std::nullopt;
+  }
+  const std::string_view label = LabelOf(inner);
+  return "<" + EscapeMrkdwn(url) + (label.empty() ? "" : "|" + EscapeMrkdwn(label)) + ">";
+}
+
+// How a <…> token of people's text shows in mrkdwn; nullopt when it is
+// neither a mention nor a link.
+std::optional<std::string> KeptToken(std::string_view token, GroupMentions groups) {
+  const std::string_view inner = token.substr(1, token.size() - 2);
+  const auto mention = ParseMention(token);
+  if (!mention) {
+    return LinkMarkup(inner);
+  }
+  if (mention->kind != Mention::Kind::kUsergroup || groups == GroupMentions::kNotify) {
+    return MentionMarkup(*mention);
+  }
+  const std::string_view label = LabelOf(inner);
+  return label.empty() ? std::string("a user group") : EscapeMrkdwn(label);
+}
+
 }  // namespace
 
 std::string EscapeMrkdwn(std::string_view text) {
@@ -71,22 +112,22 @@ std::string EscapeMrkdwn(std::string_view text) {
   return out;
 }
 
-std::string EscapeMrkdwnKeepingMentions(std::string_view text) {
+std::string EscapeMrkdwnKeepingMentions(std::string_view text, GroupMentions groups) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '<') {
-      const auto close = text.find('>', i);
-      const auto mention = close == std::string_view::npos
-                               ? std::nullopt
-                               : ParseMention(text.substr(i, close - i + 1));
-      if (mention) {
-        out += MentionMarkup(*mention);
-        i = close;
-        continue;
-      }
+    const auto close = text[i] == '<' ? text.find('>', i) : std::string_view::npos;
+    if (close == std::string_view::npos) {
+      out += EscapeMrkdwn(text.substr(i, 1));
+      continue;
     }
-    out += EscapeMrkdwn(text.substr(i, 1));
+    const auto kept = KeptToken(text.substr(i, close - i + 1), groups);
+    if (!kept) {
+      out += EscapeMrkdwn(text.substr(i, 1));
+      continue;
+    }
+    out += *kept;
+    i = close;
   }
   return out;
 }

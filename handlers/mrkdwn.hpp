@@ -14,11 +14,17 @@ namespace swarmbot::handlers {
 // else changes (reference §9). For any user text placed in mrkdwn.
 std::string EscapeMrkdwn(std::string_view text);
 
-// Plain text that may hold the mentions Slack put in a message or command
-// (<@U…>, <#C…>, <!subteam^S…>, with or without a |label), for mrkdwn: each
-// mention shows as one again (rebuilt from its id, the label dropped, as
-// Slack shows the current name anyway); everything else is escaped.
-std::string EscapeMrkdwnKeepingMentions(std::string_view text);
+// Whether a user group's mention kept from people's text may notify the group.
+enum class GroupMentions { kNotify, kQuiet };
+
+// Plain text that may hold the mentions and links Slack put in a message or
+// command (<@U…>, <#C…>, <!subteam^S…>, <https://…>, <mailto:…>, with or
+// without a |label), for mrkdwn: each mention shows as one again (rebuilt
+// from its id, the label dropped, as Slack shows the current name anyway) and
+// each link as a link; everything else, <!here> included, is escaped. With
+// kQuiet a group's mention shows as its label, which notifies nobody.
+std::string EscapeMrkdwnKeepingMentions(std::string_view text,
+                                        GroupMentions groups = GroupMentions::kNotify);
 
 // The reverse, for text Slack sent us (it escapes the same three).
 std::string UnescapeSlackText(std::string_view text);

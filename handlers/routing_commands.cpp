@@ -100,6 +100,9 @@ std::string RoutingCommands::Assign(const SlashCommand& command) {
   }
   const UserId user(mention->id);
   auto person = services_.routing.AssignTo(*incident, user, command.user);
+  if (!person && person.error().detail == "already the owner") {
+    return EphemeralText(UserMention(user) + " owns " + number + " already.");
+  }
   if (!person) {
     return RefusalReply(kWhat, person.error());
   }

@@ -1,5 +1,6 @@
 #include "handlers/routing_effects.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -77,6 +78,28 @@ json::object PlainMessage(const std::string& mrkdwn) {
   return message;
 }
 
+// The new owner's next steps. A live swarm is named: they are added to it
+// (RoutingService's owner effects), so pointing at `/swarm start` would mislead.
+std::string OwnerIntro(const lifecycle::IncidentStatus& status, const UserId& owner) {
+  const std::string number = store::IncidentNumberText(status.incident.number);
+  const std::string take = "`/incident take-cases " + number + "` moves its linked cases to you";
+  const auto& swarm = status.swarm;
+  const bool live = swarm && (swarm->state == store::SwarmState::kStarting ||
+                              swarm->state == store::SwarmState::kActive);
+  if (!live) {
+    return "You now own *" + number + "*. Next: " + take + "; `/swarm start " + number +
+           "` brings experts together.";
+  }
+  const std::string where = swarm->channel_id.empty() ? "#" + EscapeMrkdwn(swarm->channel_name)
+                                                      : ChannelMention(swarm->channel_id);
+  const bool present = std::any_of(status.members.begin(), status.members.end(),
+                                   [&](const auto& m) { return m.user == owner && m.Present(); });
+  const std::string swarming =
+      present ? "You're in its swarm channel " + where + " already."
+              : "Its swarm gathers in " + where + ", and you're being added to it.";
+  return "You now own *" + number + "*. " + swarming + " Next: " + take + ".";
+}
+
 }  // namespace
 
 awaitable<Status> RoutingEffects::Run(store::OutboxItem& item, SlackApi& api) {
@@ -139,9 +162,7 @@ awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi&
     co_return Status{};  // reassigned before the message went out; the new owner gets theirs
   }
   const std::string number = store::IncidentNumberText(*incident);
-  const std::string intro = "You now own *" + number + "*. Next: `/incident take-cases " + number +
-                            "` moves its linked cases to you; `/swarm start " + number +
-                            "` brings experts together.";
+  const std::string intro = OwnerIntro(*status, UserId(user));
   json::object message = IncidentSummary(*status).ToObject();
   json::object section;
   section["type"] = "section";

@@ -37,8 +37,12 @@ Result<lifecycle::StartSwarmInput> ParseInvitees(const std::vector<std::string>&
   return input;
 }
 
-std::string InviteSummary(const lifecycle::StartSwarmInput& input) {
-  std::vector<std::string> whom{"you"};
+// "inviting you, 2 people and 1 group"; without "you" when `you` is false.
+std::string InviteSummary(const lifecycle::StartSwarmInput& input, bool you = true) {
+  std::vector<std::string> whom;
+  if (you) {
+    whom.push_back("you");
+  }
   if (!input.invitees.empty()) {
     whom.push_back(Counted(std::ssize(input.invitees), "person", "people"));
   }
@@ -61,11 +65,17 @@ std::optional<std::string> JoinExisting(detail::Services& services,
   if (!swarm) {
     return std::nullopt;
   }
-  const std::string where = swarm->channel_id.empty()
-                                ? "#" + EscapeMrkdwn(swarm->channel_name) + " (on its way)"
-                                : ChannelMention(swarm->channel_id);
-  return store::IncidentNumberText(input.incident) + " already swarms in " + where + "; " +
-         InviteSummary(input) + " to it.";
+  const store::Swarm& live = swarm->swarm;
+  const std::string where = live.channel_id.empty()
+                                ? "#" + EscapeMrkdwn(live.channel_name) + " (on its way)"
+                                : ChannelMention(live.channel_id);
+  if (!swarm->actor_present) {
+    return store::IncidentNumberText(input.incident) + " already swarms in " + where + "; " +
+           InviteSummary(input) + " to it.";
+  }
+  const bool others = !input.invitees.empty() || !input.usergroups.empty();
+  return "You're in " + where + " already" +
+         (others ? "; " + InviteSummary(input, false) + " to it." : ".");
 }
 
 std::string StartedText(std::int64_t incident, const store::Swarm& swarm,

@@ -10,6 +10,7 @@
 #include "handlers/detail/await_channel.hpp"
 #include "handlers/detail/post_once.hpp"
 #include "handlers/detail/slack_call.hpp"
+#include "handlers/detail/slack_words.hpp"
 #include "handlers/mrkdwn.hpp"
 
 namespace swarmbot::handlers {
@@ -24,10 +25,10 @@ std::string ArchiveAdvice(std::string_view reason, const std::string& app_name,
                           const std::string& number) {
   const std::string again = "`/swarm close " + number + "`";
   if (reason == "not_in_channel" || reason == "channel_not_found") {
-    return "swarmbot isn't in the channel any more: invite it back (`/invite @" + app_name +
+    return "To close it, invite " + app_name + " back (`/invite @" + app_name +
            "` in the channel) and run " + again + " again, or archive the channel yourself.";
   }
-  return "Run " + again + " to try again, or archive the channel yourself in Slack.";
+  return "To close it, run " + again + " again, or archive the channel yourself in Slack.";
 }
 
 }  // namespace
@@ -81,11 +82,12 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
   const std::string closer = FormValue(item.args, effect::kArgUser).value_or("");
   const std::string reason = FormValue(item.args, effect::kArgReason).value_or("");
   const std::string advice = ArchiveAdvice(reason, services_.settings.app_name, number);
-  const std::string said = "Slack said `" + EscapeMrkdwn(reason) + "`";
+  // The code itself is on the timeline and in the log (SwarmService::ArchiveFailed).
+  const std::string why = detail::ArchiveRefusalInWords(reason);
 
-  BlockMessage here("This channel couldn't be archived; it stays open");
-  here.Section(":warning: " + number + "'s swarm closed, but this channel couldn't be archived (" +
-               said + "), so it stays open. " + advice);
+  BlockMessage here("This channel couldn't be archived, so the swarm stays active here");
+  here.Section(":warning: This channel couldn't be archived (" + why + "), so the swarm of " +
+               number + " stays active here. " + advice);
   const json::object here_body = here.ToObject();
   // Usually swarmbot can't post there either (that is why it failed).
   if (auto posted = co_await detail::PostOnce(api, item, channel, here_body); !posted) {
@@ -103,10 +105,11 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
   if (!dm) {
     co_return dm.error();
   }
-  BlockMessage direct("The swarm channel of " + number + " couldn't be archived");
+  BlockMessage direct("The swarm channel of " + number +
+                      " couldn't be archived, so the swarm stays active there");
   direct.Section(":warning: You closed " + number + "'s swarm, but " +
-                 ChannelMention(ChannelId(channel)) + " couldn't be archived (" + said +
-                 "). It stays open, and so does the swarm. " + advice);
+                 ChannelMention(ChannelId(channel)) + " couldn't be archived (" + why +
+                 "), so the swarm stays active there. " + advice);
   const json::object direct_body = direct.ToObject();
   const std::string dm_channel = dm->StringOr("channel.id");
   auto told = co_await detail::PostOnce(api, item, dm_channel, direct_body);

@@ -17,7 +17,7 @@ namespace swarmbot::handlers {
 //   channel a reopening is about to create.
 // - swarm.tell_archive_failed says in the channel (when swarmbot can still
 //   post there) and in a direct message to whoever closed the swarm that the
-//   archive failed, what Slack said and what to do about it.
+//   archive failed, why (in words) and what to do about it.
 class SwarmNoteEffects {
  public:
   explicit SwarmNoteEffects(detail::Services& services) : services_(services) {}

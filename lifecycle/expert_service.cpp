@@ -446,6 +446,11 @@ Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& 
       return MakeError(Errc::kConflict, "invitation open",
                        who + " was already asked and hasn't answered yet.");
     }
+    // An expert list from before the answer still shows their Invite button.
+    if (earlier.invitee == invitee && earlier.state == store::InvitationState::kDeclined) {
+      return MakeError(Errc::kConflict, "declined",
+                       who + " declined for " + store::IncidentNumberText(incident) + ".");
+    }
   }
   const auto now = clock.Now();
   store::Invitation invitation;

@@ -171,9 +171,9 @@ class ExpertService {
                             const std::map<std::string, SlackProfile>& profiles);
 
   // The Invite button or the next candidate: a DM with Accept / Decline and
-  // a timer. kConflict when the person is already in the swarm or has an open
-  // invitation to it, is no longer active on the people list, or the swarm is
-  // archived. Moving down the list after a decline skips inactive people too.
+  // a timer. kConflict when the person is already in the swarm, has an open
+  // invitation to it or declined one, is no longer active on the people list,
+  // or the swarm is archived. Moving down the list after a decline skips inactive people too.
   Result<store::Invitation> Invite(std::int64_t incident, const UserId& invitee,
                                    const UserId& asked_by);
   // Accept or Decline by `user`. kForbidden for anyone but the invitee;

@@ -136,8 +136,14 @@ Status RoutingService::RequestOwner(std::int64_t incident, const UserId& actor) 
 Result<store::Person> RoutingService::AssignTo(std::int64_t incident, const UserId& user,
                                                const UserId& actor) {
   return InTransaction(db_, "assign_owner", [&]() -> Result<store::Person> {
-    if (auto found = FindUnresolved(db_, incident); !found) {
+    auto found = FindUnresolved(db_, incident);
+    if (!found) {
       return found.error();
+    }
+    if (found->owner == user) {
+      // Nothing to change, so nobody is told again.
+      return MakeError(Errc::kConflict, "already the owner",
+                       "They own " + store::IncidentNumberText(incident) + " already.");
     }
     auto person = store::PeopleRepository(db_).Find(user);
     if (!person || !person->active) {

@@ -64,6 +64,8 @@ class RoutingService {
   Status RequestOwner(std::int64_t incident, const UserId& actor);
   // `/incident assign INC-n @user`: that person owns it now (any queued
   // request is dropped). They must be an active person in the people list.
+  // kConflict (detail "already the owner") when they own it already: nothing
+  // changes and nobody is told.
   Result<store::Person> AssignTo(std::int64_t incident, const UserId& user, const UserId& actor);
 
   // Who routing needs Slack's presence for: active people with room, no

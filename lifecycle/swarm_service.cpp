@@ -289,21 +289,32 @@ Status SwarmService::Close(std::int64_t incident, const UserId& actor) {
   });
 }
 
-Result<store::Swarm> SwarmService::InviteToLive(const StartSwarmInput& input, const UserId& actor) {
-  return InTransaction(db_, "invite_to_swarm", [&]() -> Result<store::Swarm> {
-    auto swarm = store::SwarmRepository(db_).FindByIncident(input.incident);
+Result<JoinedSwarm> SwarmService::InviteToLive(const StartSwarmInput& input, const UserId& actor) {
+  return InTransaction(db_, "invite_to_swarm", [&]() -> Result<JoinedSwarm> {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(input.incident);
     if (!detail::SwarmIsLive(swarm)) {
       return MakeError(Errc::kConflict, "no live swarm",
                        store::IncidentNumberText(input.incident) + " has no swarm to join");
     }
-    const auto now = clock_.Now();
-    detail::EnqueueEffect(
-        db_, input.incident, effect::kInvite, now,
-        {{std::string(effect::kArgUsers), detail::JoinUserIds(InviteList(actor, input.invitees))},
-         {std::string(effect::kArgUsergroups), detail::JoinGroupIds(input.usergroups)}});
-    spdlog::info("event=swarm.join_asked incident={} invitees={} actor={}",
-                 store::IncidentNumberText(input.incident), input.invitees.size() + 1, actor.str());
-    return *swarm;
+    JoinedSwarm joined{*swarm, false};
+    for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
+      joined.actor_present = joined.actor_present || (member.user == actor && member.Present());
+    }
+    std::vector<UserId> users = InviteList(actor, input.invitees);
+    if (joined.actor_present) {
+      users.erase(users.begin());  // InviteList puts the actor first
+    }
+    if (!users.empty() || !input.usergroups.empty()) {
+      detail::EnqueueEffect(
+          db_, input.incident, effect::kInvite, clock_.Now(),
+          {{std::string(effect::kArgUsers), detail::JoinUserIds(users)},
+           {std::string(effect::kArgUsergroups), detail::JoinGroupIds(input.usergroups)}});
+    }
+    spdlog::info("event=swarm.join_asked incident={} invitees={} actor_present={} actor={}",
+                 store::IncidentNumberText(input.incident), users.size(), joined.actor_present,
+                 actor.str());
+    return joined;
   });
 }
 

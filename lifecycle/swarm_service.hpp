@@ -31,6 +31,12 @@ struct MarkedMessage {
   std::string text;  // the message's text when the event carried it, else ""
 };
 
+// What `/swarm start` on an incident that swarms already did.
+struct JoinedSwarm {
+  store::Swarm swarm;
+  bool actor_present = false;  // in the channel already, so not invited
+};
+
 // A swarm: the incident's Slack channel and the people in it.
 class SwarmService {
  public:
@@ -109,10 +115,11 @@ class SwarmService {
   Status ArchiveFailed(std::int64_t incident, const ChannelId& channel, std::string_view reason,
                        const UserId& closer);
 
-  // `/swarm start` on an incident that swarms already: the actor, the
-  // invitees and the user groups' members are invited to its channel.
+  // `/swarm start` on an incident that swarms already: the actor (unless in
+  // the channel already), the invitees and the user groups' members are
+  // invited to its channel; nothing is queued when nobody is left to invite.
   // kConflict when the swarm isn't live.
-  Result<store::Swarm> InviteToLive(const StartSwarmInput& input, const UserId& actor);
+  Result<JoinedSwarm> InviteToLive(const StartSwarmInput& input, const UserId& actor);
 
   // ---- Unarchiving (swarm_unarchive.cpp) ----
 

@@ -32,6 +32,7 @@ awaitable<Result<MessageTs>> PostOnce(SlackApi& api, const store::OutboxItem& it
   args["unfurl_links"] = false;
   json::object payload;
   payload["effect_id"] = effect_id;
+  payload["effect_kind"] = item.kind;
   json::object metadata;
   metadata["event_type"] = "swarmbot_effect";
   metadata["event_payload"] = std::move(payload);

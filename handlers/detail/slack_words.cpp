@@ -30,6 +30,17 @@ constexpr std::array kGroupReadFailures{
     Phrase{"plan_upgrade_required", "this workspace's plan has no user groups"},
 };
 
+// conversations.archive's errors (api.slack.com/methods/conversations.archive).
+constexpr std::array kArchiveRefusals{
+    Phrase{"restricted_action", "the workspace's settings don't let swarmbot archive channels"},
+    Phrase{"not_in_channel", "swarmbot isn't in the channel any more"},
+    Phrase{"channel_not_found", "swarmbot can't see the channel any more"},
+    Phrase{"cant_archive_general", "it is the workspace's general channel"},
+    Phrase{"cant_archive_required", "it is a channel everyone has to be in"},
+    Phrase{"missing_scope", "swarmbot isn't allowed to archive channels"},
+    Phrase{"not_allowed_token_type", "swarmbot isn't allowed to archive channels"},
+};
+
 template <std::size_t N>
 std::string Lookup(const std::array<Phrase, N>& phrases, std::string_view code,
                    std::string_view otherwise) {
@@ -50,6 +61,10 @@ std::string InviteRefusalInWords(std::string_view code) {
 std::string GroupReadFailureInWords(std::string_view code) {
   return Lookup(kGroupReadFailures, code,
                 "Slack wouldn't list its members; the reason is on the incident's timeline");
+}
+
+std::string ArchiveRefusalInWords(std::string_view code) {
+  return Lookup(kArchiveRefusals, code, "Slack refused; the reason is on the incident's timeline");
 }
 
 }  // namespace swarmbot::handlers::detail

@@ -14,4 +14,8 @@ std::string InviteRefusalInWords(std::string_view code);
 // error code), in words: "that user group doesn't exist".
 std::string GroupReadFailureInWords(std::string_view code);
 
+// Why a channel couldn't be archived (conversations.archive's error code),
+// in words: "the workspace's settings don't let swarmbot archive channels".
+std::string ArchiveRefusalInWords(std::string_view code);
+
 }  // namespace swarmbot::handlers::detail

@@ -112,6 +112,8 @@ class ChangeCommandsTest : public ::testing::Test {
 };
 
 TEST_F(ChangeCommandsTest, TheFormOpensAChangeThatFixesTheSwarmsIncident) {
+  // Check10 #11: "…; the change will fix INC-1…" wasn't a sentence.
+  EXPECT_EQ(Type("UDEV", "new"), "Opening the change form for a fix to INC-1…");
   EXPECT_EQ(SubmitForm({{"change_title", {"Fix FEAST25 validation"}},
                         {"change_type", {"emergency"}},
                         {"change_risk", {"high"}},

@@ -6,6 +6,7 @@
 
 #include "handlers/router.hpp"
 #include "lifecycle/case_service.hpp"
+#include "lifecycle/routing_service.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "tests/handlers/modal_testing.hpp"
 #include "tests/support/testing.hpp"
@@ -215,6 +216,24 @@ TEST_F(DeclareModalTest, OnlyManagersAndTheOwnerLinkUnlinkOrRouteAgain) {
   ASSERT_EQ(Command("link INC-1 CASE-1"), "Linked 1 case to INC-1: CASE-1.");
   EXPECT_TRUE(Contains(Command("unlink INC-1 CASE-1", "URAVI"), refusal + "unlink cases"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM case_links WHERE unlinked_at IS NULL"), 1);
+}
+
+// Check10 #6: naming the owner again repeated the reply, the direct message,
+// the channel's notice and the invitation.
+TEST_F(DeclareModalTest, AssigningTheOwnerAgainSaysSoAndChangesNothing) {
+  store::Person omar;
+  omar.user = UserId("UOMAR");
+  omar.display_name = "Omar";
+  omar.capacity = 3;
+  ASSERT_TRUE(lifecycle::RoutingService(*db_, clock_, {}).ImportPeople({omar}));
+  DeclareOne();
+  ASSERT_EQ(Command("assign INC-1 <@UOMAR|omar>"),
+            "INC-1 is now owned by <@UOMAR>; they get a direct message with the summary.");
+  const auto queued = Count("SELECT COUNT(*) FROM outbox");
+  const auto entries = Count("SELECT COUNT(*) FROM timeline");
+  EXPECT_EQ(Command("assign INC-1 <@UOMAR|omar>"), "<@UOMAR> owns INC-1 already.");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), queued);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM timeline"), entries);
 }
 
 TEST_F(DeclareModalTest, UnlinksAndLinksByQuery) {

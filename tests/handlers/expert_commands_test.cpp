@@ -1,5 +1,7 @@
 // /swarm experts, /swarm invite and the Invite / Accept / Decline buttons,
 // through the router as Slack delivers them, and the messages they post.
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -251,6 +253,24 @@ TEST_F(ExpertCommandsTest, TheInviteButtonAsksTheExpertOnce) {
   EXPECT_EQ(LastAnswer(), "Sofia was already asked and hasn't answered yet.");
   Click("experts.invite.1", "garbage", "UPRIYA");
   EXPECT_EQ(LastAnswer(), "That button is out of date; run `/swarm experts` again.");
+}
+
+// Check10 #9: an older list's Invite button asked someone who had declined.
+TEST_F(ExpertCommandsTest, TheInviteButtonOfAnOlderListRefusesWhoDeclined) {
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  Click("experts.decline", std::to_string(OnlyInvitation()), "USOFIA");
+  const auto asked = [&] {
+    const auto kinds = Kinds();
+    return std::count(kinds.begin(), kinds.end(), "experts.ask");
+  };
+  const auto before = asked();
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  EXPECT_EQ(LastAnswer(), "Sofia declined for INC-1.");
+  EXPECT_EQ(asked(), before);
+  EXPECT_EQ(db_->Sql()
+                .execAndGet("SELECT COUNT(*) FROM expert_invitations WHERE invitee = 'USOFIA'")
+                .getInt64(),
+            1);
 }
 
 TEST_F(ExpertCommandsTest, OnlyTheInviteeCanAcceptAndASecondClickIsAnswered) {

@@ -53,5 +53,21 @@ TEST(Mrkdwn, OnlyWellFormedMentionsSurviveEscaping) {
             "&lt;@bad id&gt; <@U1> <#C2> <!subteam^S3> &lt;@");
 }
 
+// Check10 #10.
+TEST(Mrkdwn, LinksSlackFormattedStayLinksWithTheirPartsEscaped) {
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("see <https://a.example/x?p=1&q=2|R&D> or <mailto:o@x.io>"),
+            "see <https://a.example/x?p=1&amp;q=2|R&amp;D> or <mailto:o@x.io>");
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<http://> <ftp://x> <https://a b> <javascript:x>"),
+            "&lt;http://&gt; &lt;ftp://x&gt; &lt;https://a b&gt; &lt;javascript:x&gt;");
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<!here> <!channel> <!everyone|all>"),
+            "&lt;!here&gt; &lt;!channel&gt; &lt;!everyone|all&gt;");
+}
+
+TEST(Mrkdwn, AQuietGroupMentionShowsItsHandleOnly) {
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<!subteam^S3|@devops> <!subteam^S4> <@U1>",
+                                        GroupMentions::kQuiet),
+            "@devops a user group <@U1>");
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

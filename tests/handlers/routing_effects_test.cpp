@@ -10,6 +10,7 @@
 #include "handlers/effect_runner.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/routing_service.hpp"
+#include "lifecycle/swarm_service.hpp"
 #include "store/outbox.hpp"
 
 namespace swarmbot::handlers {
@@ -165,6 +166,30 @@ TEST_F(RoutingEffectsTest, AsksSlackForPresenceAndSendsTheOwnerOneDirectMessage)
   ASSERT_EQ(slack_.posts["DUOMAR"].size(), 1u);
   EXPECT_NE(json::serialize(slack_.posts["DUOMAR"][0]).find("You now own *INC-1*"),
             std::string::npos);
+}
+
+// Check10 #7: a new owner during a live swarm was pointed at `/swarm start`
+// instead of the channel they were being added to.
+TEST_F(RoutingEffectsTest, ANewOwnerDuringASwarmIsToldWhichChannelTheyAreAddedTo) {
+  const auto incident = Declare("Discount code rejected");
+  Drain();
+  lifecycle::SwarmService swarms(*db_, clock_);
+  ASSERT_TRUE(swarms.Start({incident, {}, {}}, UserId("UMARA")));
+  ASSERT_TRUE(swarms.RecordChannel(incident, ChannelId("CSWARM"), "inc-1-discount-code"));
+  ASSERT_TRUE(routing_.AssignTo(incident, UserId("UCHEN"), UserId("UMARA")));
+  // Only the message; this Slack knows nothing of swarm channels.
+  for (const store::OutboxItem& item : store::Outbox(*db_).Pending()) {
+    if (item.kind == "routing.notify_owner") {
+      ASSERT_TRUE(RunOne(item));
+    }
+  }
+  ASSERT_EQ(slack_.posts["DUCHEN"].size(), 1u);
+  const std::string told = json::serialize(slack_.posts["DUCHEN"][0]);
+  EXPECT_NE(told.find("You now own *INC-1*. Its swarm gathers in <#CSWARM>, and you're being "
+                      "added to it."),
+            std::string::npos)
+      << told;
+  EXPECT_EQ(told.find("/swarm start"), std::string::npos) << told;
 }
 
 TEST_F(RoutingEffectsTest, APostWhoseReplyWasLostIsFoundInTheHistoryNotPostedAgain) {

@@ -1,5 +1,7 @@
 // The swarm channel's life through the router (issue #4): the "Start swarm"
 // button, /swarm close, messages counted per member, an archive in Slack.
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -160,6 +162,27 @@ TEST_F(SwarmLifeHandlers, TheStartButtonStartsTheSwarmForTheClicker) {
   EXPECT_EQ(LastAnswer(), "INC-99 doesn't exist.");
   Click("USOFIA", "not-an-incident");
   EXPECT_EQ(LastAnswer(), "That button is out of date; nothing was changed.");
+}
+
+// Check10 #8: someone already in the channel was told they were being invited.
+TEST_F(SwarmLifeHandlers, SomeoneInTheChannelAlreadyIsToldSoAndNotInvited) {
+  const auto invites = [&] {
+    const auto pending = store::Outbox(*db_).Pending();
+    return std::count_if(pending.begin(), pending.end(),
+                         [](const auto& item) { return item.kind == "swarm.invite"; });
+  };
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), UserId("USOFIA")));
+  const auto before = invites();
+  Click("USOFIA", "INC-1");
+  EXPECT_EQ(LastAnswer(), "You're in <#CSWARM> already.");
+  EXPECT_EQ(Command("USOFIA", "start INC-1"), "You're in <#CSWARM> already.");
+  EXPECT_EQ(invites(), before);
+
+  EXPECT_EQ(Command("USOFIA", "start INC-1 <@UCHEN|chen>"),
+            "You're in <#CSWARM> already; inviting 1 person to it.");
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_EQ(invites(), before + 1);
+  EXPECT_EQ(FormValue(pending.back().args, "users"), "UCHEN");
 }
 
 TEST_F(SwarmLifeHandlers, TheSummaryOffersTheButtonOnlyToAnOpenIncidentWithoutASwarm) {

@@ -156,6 +156,31 @@ TEST_F(SwarmNoteTest, KeepsTextAsTypedAndShowsItEscapedOnceWithItsMentions) {
   EXPECT_EQ(status.find("&lt;@"), std::string::npos) << status;
 }
 
+// Check10 #10: links in a note showed as escaped text. A group named in a
+// note shows as its handle: the timeline is shown again in later messages,
+// and a group's mention there would page the whole group each time.
+TEST_F(SwarmNoteTest, ShowsLinksAsLinksAndNeitherBroadcastsNorPagesAGroup) {
+  ASSERT_EQ(Note("note see <https://status.example> now, <https://x.example/a?b=1&amp;c=2|y> "
+                 "or <mailto:ops@example.com|ops>; <!here> <!channel> <!everyone> "
+                 "<!subteam^SDEVOPS|@devops>"),
+            "Noted on the timeline of INC-1.");
+  json::object payload{{"team_id", "T1"},
+                       {"channel_id", "CSWARM"},
+                       {"user_id", "UMARA"},
+                       {"command", "/incident"},
+                       {"text", "status INC-1"},
+                       {"trigger_id", "1.2.abc"},
+                       {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
+  const std::string status =
+      router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d2"}).body_json;
+  EXPECT_NE(status.find("see <https://status.example> now, <https://x.example/a?b=1&amp;c=2|y> "
+                        "or <mailto:ops@example.com|ops>; &lt;!here&gt; &lt;!channel&gt; "
+                        "&lt;!everyone&gt; @devops"),
+            std::string::npos)
+      << status;
+  EXPECT_EQ(status.find("<!subteam^"), std::string::npos) << status;
+}
+
 TEST_F(SwarmNoteTest, PutsAMessageMarkedWithTheConfiguredReactionOnTheTimeline) {
   React("USOFIA", "pushpin", "CSWARM");
   EXPECT_EQ(LatestEntry(),

@@ -292,7 +292,8 @@ TEST_F(SwarmLifeTest, AskingToJoinALiveSwarmInvitesTheAskerAndTheNamed) {
   const auto incident = Swarming();
   auto joined = swarms_.InviteToLive({incident, {UserId("UDEV")}, {UserGroupId("SOPS")}}, mara_);
   ASSERT_TRUE(joined);
-  EXPECT_EQ(joined->channel_id, kChannel);
+  EXPECT_EQ(joined->swarm.channel_id, kChannel);
+  EXPECT_FALSE(joined->actor_present);
   const auto pending = store::Outbox(*db_).Pending();
   ASSERT_EQ(PendingKinds(), (std::vector<std::string>{"swarm.invite"}));
   EXPECT_EQ(FormValue(pending[0].args, "users"), "UMARA,UDEV");
