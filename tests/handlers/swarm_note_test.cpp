@@ -25,17 +25,26 @@ class SwarmNoteTest : public ::testing::Test {
     ASSERT_TRUE(swarms.RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));
   }
 
-  std::string Note(std::string_view text, std::string_view channel = "CSWARM") {
+  // The raw body of the reply to `command text`, typed by `user` in `channel`.
+  std::string Command(std::string_view user, std::string_view channel, std::string_view command,
+                      std::string_view text) {
     json::object payload{{"team_id", "T1"},
                          {"channel_id", channel},
-                         {"user_id", "UPRIYA"},
-                         {"command", "/swarm"},
+                         {"user_id", user},
+                         {"command", command},
                          {"text", text},
                          {"trigger_id", "1.2.abc"},
                          {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
-    const auto reply = router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d1"});
-    return std::string(json::parse(reply.body_json).at("text").as_string());
+    return router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d1"}).body_json;
   }
+
+  std::string Note(std::string_view text, std::string_view channel = "CSWARM") {
+    const std::string reply = Command("UPRIYA", channel, "/swarm", text);
+    return std::string(json::parse(reply).at("text").as_string());
+  }
+
+  // What /incident status shows Mara for INC-1.
+  std::string Status() { return Command("UMARA", "CSWARM", "/incident", "status INC-1"); }
 
   void Deliver(json::object event) {
     json::object payload{{"type", "event_callback"}, {"event_id", "Ev1"}, {"event", event}};
@@ -140,15 +149,7 @@ TEST_F(SwarmNoteTest, KeepsTextAsTypedAndShowsItEscapedOnceWithItsMentions) {
             "USOFIA|message_pinned|Pinned the message of 2023-11-14 22:13:20 UTC in <#CSWARM>: "
             "\"Q&A <b> for <@UPRIYA>\"");
 
-  json::object payload{{"team_id", "T1"},
-                       {"channel_id", "CSWARM"},
-                       {"user_id", "UMARA"},
-                       {"command", "/incident"},
-                       {"text", "status INC-1"},
-                       {"trigger_id", "1.2.abc"},
-                       {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
-  const std::string status =
-      router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d2"}).body_json;
+  const std::string status = Status();
   EXPECT_NE(status.find("R&amp;D &lt;x&gt; asked <@USOFIA> in <#CSWARM>"), std::string::npos)
       << status;
   EXPECT_NE(status.find("Q&amp;A &lt;b&gt; for <@UPRIYA>"), std::string::npos) << status;
@@ -164,15 +165,7 @@ TEST_F(SwarmNoteTest, ShowsLinksAsLinksAndNeitherBroadcastsNorPagesAGroup) {
                  "or <mailto:ops@example.com|ops>; <!here> <!channel> <!everyone> "
                  "<!subteam^SDEVOPS|@devops>"),
             "Noted on the timeline of INC-1.");
-  json::object payload{{"team_id", "T1"},
-                       {"channel_id", "CSWARM"},
-                       {"user_id", "UMARA"},
-                       {"command", "/incident"},
-                       {"text", "status INC-1"},
-                       {"trigger_id", "1.2.abc"},
-                       {"response_url", "https://hooks.slack.com/commands/T1/1/x"}};
-  const std::string status =
-      router_.Handle({InboundKind::kSlashCommand, json::serialize(payload), "d2"}).body_json;
+  const std::string status = Status();
   EXPECT_NE(status.find("see <https://status.example> now, <https://x.example/a?b=1&amp;c=2|y> "
                         "or <mailto:ops@example.com|ops>; &lt;!here&gt; &lt;!channel&gt; "
                         "&lt;!everyone&gt; @devops"),
