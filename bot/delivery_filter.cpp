@@ -2,9 +2,7 @@
 
 #include <exception>
 
-#include <SQLiteCpp/Exception.h>
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 namespace swarmbot::bot {
 namespace {
@@ -17,12 +15,6 @@ constexpr std::string_view kHandledPrefix = "handled:";
 
 std::string HandledKey(std::string_view id) {
   return std::string(kHandledPrefix) + std::string(id);
-}
-
-// Another connection kept the write lock past the busy timeout.
-bool IsBusy(const std::exception& e) {
-  const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
-  return sql != nullptr && (sql->getErrorCode() & 0xFF) == SQLITE_BUSY;
 }
 
 }  // namespace
@@ -54,7 +46,7 @@ bool DeliveryFilter::FirstDelivery(std::string_view id) {
   try {
     return seen_.Insert(id, now);
   } catch (const std::exception& e) {
-    if (!IsBusy(e)) {
+    if (!store::IsBusy(e)) {
       spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
       return true;
     }
@@ -83,7 +75,7 @@ bool DeliveryFilter::WriteHeldIds() {
     try {
       seen_.Insert(first->first, first->second);
     } catch (const std::exception& e) {
-      if (IsBusy(e)) {
+      if (store::IsBusy(e)) {
         store_busy_ = true;
         return false;
       }
@@ -127,7 +119,7 @@ void DeliveryFilter::Prune() {
       spdlog::debug("event=delivery_filter.pruned count={}", removed);
     }
   } catch (const std::exception& e) {
-    store_busy_ = IsBusy(e);
+    store_busy_ = store::IsBusy(e);
     spdlog::log(store_busy_ ? spdlog::level::warn : spdlog::level::err,
                 "event=delivery_filter.prune_failed error=\"{}\"", e.what());
   }

@@ -36,9 +36,7 @@ bool EventRetry::Known(const std::string& id) {
   const auto now = std::chrono::steady_clock::now();
   std::erase_if(settled_,
                 [&](const auto& entry) { return now - entry.second >= options_.remember_for; });
-  return settled_.contains(id) ||
-         std::any_of(waiting_.begin(), waiting_.end(),
-                     [&](const Waiting& waiting) { return waiting.request.delivery_id == id; });
+  return settled_.contains(id) || waiting_ids_.contains(id);
 }
 
 bool EventRetry::StoreKnownBusy() const {
@@ -85,6 +83,7 @@ void EventRetry::Queue(const InboundRequest& request, int attempt) {
 
 void EventRetry::Push(Waiting waiting) {
   waiting_bytes_ += waiting.request.payload_json.size();
+  waiting_ids_.insert(waiting.request.delivery_id);
   waiting_.push_back(std::move(waiting));
 }
 
@@ -141,6 +140,7 @@ void EventRetry::SettleOldest() {
     spool_->Settle(id);
   }
   waiting_bytes_ -= waiting_.front().request.payload_json.size();
+  waiting_ids_.erase(waiting_ids_.find(id));
   waiting_.pop_front();
   RewriteSpoolIfGrown();
 }
@@ -177,6 +177,7 @@ void EventRetry::Stop() {
   }
   waiting_.clear();
   waiting_bytes_ = 0;
+  waiting_ids_.clear();
   timer_.cancel();  // its handler sees operation_aborted
 }
 

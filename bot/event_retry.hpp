@@ -7,6 +7,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_set>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -120,9 +121,10 @@ class EventRetry {
   EventRetryOptions options_;
   DeliveryFilter* filter_;
   EventSpool* spool_;
-  std::mt19937_64 rng_{std::random_device{}()};                           // jitter
-  std::deque<Waiting> waiting_;                                           // oldest first
-  std::size_t waiting_bytes_ = 0;                                         // payloads of waiting_
+  std::mt19937_64 rng_{std::random_device{}()};       // jitter
+  std::deque<Waiting> waiting_;                       // oldest first
+  std::size_t waiting_bytes_ = 0;                     // payloads of waiting_
+  std::unordered_multiset<std::string> waiting_ids_;  // of waiting_, so a check needs no scan
   std::map<std::string, std::chrono::steady_clock::time_point> settled_;  // id → when
   boost::asio::steady_timer timer_;
   bool timer_armed_ = false;

@@ -458,8 +458,7 @@ awaitable<void> EffectRunner::TellRenamedChannel(Job& job, const ChannelId& chan
   if (swarm.created_by.empty()) {
     co_return;
   }
-  const json::object open_args = Fields("users", swarm.created_by.str());
-  auto dm = co_await CallSlack(*job.api, "conversations.open", open_args);
+  auto dm = co_await detail::OpenDirectMessage(*job.api, swarm.created_by.str());
   if (!dm) {
     spdlog::warn("event=effect.rename_untold incident={} error={}",
                  store::IncidentNumberText(job.incident), dm.error().slack_error);
@@ -470,7 +469,7 @@ awaitable<void> EffectRunner::TellRenamedChannel(Job& job, const ChannelId& chan
   message.Section("The swarm channel of " + number + " is " + ChannelMention(channel) + ": #" +
                   EscapeMrkdwn(swarm.channel_name) + " was taken, so it is #" + EscapeMrkdwn(name) +
                   ".");
-  if (auto told = co_await PostOnce(job, ChannelId(dm->StringOr("channel.id")), message); !told) {
+  if (auto told = co_await PostOnce(job, ChannelId(*dm), message); !told) {
     spdlog::warn("event=effect.rename_untold incident={} error={}", number,
                  told.error().slack_error);
   }
@@ -806,8 +805,7 @@ awaitable<Status> EffectRunner::PostClosing(Job& job) {
 }
 
 awaitable<bool> EffectRunner::ClosingAlreadyPosted(Job& job, const ChannelId& channel) {
-  const json::object query =
-      Fields("channel", channel.str(), "limit", 100, "include_all_metadata", true);
+  const json::object query = detail::HistoryQuery(channel);
   auto history = co_await CallSlack(*job.api, "conversations.history", query);
   if (!history) {
     co_return false;  // posting finds out what is wrong, and rejoins if it can

@@ -6,7 +6,6 @@
 #include "common/duration_text.hpp"
 #include "handlers/banner_view.hpp"
 #include "handlers/mrkdwn.hpp"
-#include "handlers/plan_layout.hpp"
 #include "handlers/problem_view.hpp"
 #include "lifecycle/incident_states.hpp"
 

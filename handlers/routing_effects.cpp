@@ -51,16 +51,6 @@ awaitable<Status> PostOnce(SlackApi& api, const store::OutboxItem& item, std::st
   co_return Status{};
 }
 
-awaitable<Result<std::string>> OpenDm(SlackApi& api, std::string user) {
-  json::object args;
-  args["users"] = user;
-  auto opened = co_await detail::CallSlack(api, "conversations.open", args);
-  if (!opened) {
-    co_return opened.error();
-  }
-  co_return opened->StringOr("channel.id");
-}
-
 // A failure that retrying can't fix is logged and dropped: the assignment or
 // the move stands; only the message is lost.
 Status Settle(const Status& status, std::string_view what, const store::OutboxItem& item) {
@@ -173,7 +163,7 @@ awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi&
   message["blocks"].as_array().insert(message["blocks"].as_array().begin(), std::move(section));
   message["text"] = "You now own " + number + ": " + status->incident.subject;
 
-  auto channel = co_await OpenDm(api, user);
+  auto channel = co_await detail::OpenDirectMessage(api, user);
   if (!channel) {
     co_return Settle(channel.error(), "open a DM with the owner", item);
   }
@@ -232,7 +222,7 @@ awaitable<Status> RoutingEffects::TellCaseOwner(store::OutboxItem& item, SlackAp
   if (numbers.size() > kCasesListed) {
     text += "\n…and " + std::to_string(numbers.size() - kCasesListed) + " more";
   }
-  auto channel = co_await OpenDm(api, user);
+  auto channel = co_await detail::OpenDirectMessage(api, user);
   if (!channel) {
     co_return Settle(channel.error(), "open a DM with a previous owner", item);
   }

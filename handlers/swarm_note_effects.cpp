@@ -99,9 +99,7 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
   if (closer.empty()) {
     co_return Status{};
   }
-  json::object open_args;
-  open_args["users"] = closer;
-  auto dm = co_await detail::CallSlack(api, "conversations.open", open_args);
+  auto dm = co_await detail::OpenDirectMessage(api, closer);
   if (!dm) {
     co_return dm.error();
   }
@@ -111,8 +109,7 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
                  ChannelMention(ChannelId(channel)) + " couldn't be archived (" + why +
                  "), so the swarm stays active there. " + advice);
   const json::object direct_body = direct.ToObject();
-  const std::string dm_channel = dm->StringOr("channel.id");
-  auto told = co_await detail::PostOnce(api, item, dm_channel, direct_body);
+  auto told = co_await detail::PostOnce(api, item, *dm, direct_body);
   if (!told) {
     co_return told.error();
   }

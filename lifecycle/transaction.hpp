@@ -7,7 +7,6 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include "common/result.hpp"
 #include "store/database.hpp"
@@ -35,7 +34,7 @@ auto RunTransaction(store::Database& db, std::string_view operation,
     // Another writer (an import, the mail worker) outlasted the busy timeout:
     // say so, since trying again soon is the fix.
     // Unavailable, so that an effect the outbox runs is retried, not failed.
-    const bool busy = (e.getErrorCode() & 0xFF) == SQLITE_BUSY;
+    const bool busy = store::IsBusy(e);
     return MakeError(busy ? Errc::kUnavailable : Errc::kInternal,
                      "store failed during " + std::string(operation),
                      busy ? "swarmbot's database is busy (an import may be writing); nothing was "

@@ -93,6 +93,11 @@ int Database::LatestSchemaVersion() noexcept {
   return static_cast<int>(detail::Migrations().size());
 }
 
+bool IsBusy(const std::exception& e) noexcept {
+  const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
+  return sql != nullptr && (sql->getErrorCode() & 0xFF) == SQLITE_BUSY;
+}
+
 ShorterBusyTimeout::ShorterBusyTimeout(Database& db, std::chrono::milliseconds timeout) : db_(db) {
   // SQLite reports 0 when the timeout is off or a custom handler is set.
   const int current = db_.Sql().execAndGet("PRAGMA busy_timeout").getInt();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,11 @@ class Database {
  private:
   std::unique_ptr<SQLite::Database> db_;
 };
+
+// Whether `e` is SQLite's SQLITE_BUSY (any extended code): another
+// connection kept the write lock past the busy timeout, so trying again
+// later may succeed.
+bool IsBusy(const std::exception& e) noexcept;
 
 // Shortens the connection's busy timeout while it lives, then puts the old one
 // back. For writes that are tried again soon anyway (the outbox's claim): they

@@ -58,6 +58,15 @@ boost::json::object TaggedPostArgs(const BlockMessage& message, const ChannelId&
   return args;
 }
 
+boost::asio::awaitable<Result<std::string>> OpenDirectMessage(SlackApi& api, std::string user) {
+  const boost::json::object args{{"users", user}};
+  auto opened = co_await CallSlack(api, "conversations.open", args);
+  if (!opened) {
+    co_return opened.error();
+  }
+  co_return opened->StringOr("channel.id");
+}
+
 boost::json::object HistoryQuery(const ChannelId& channel) {
   return boost::json::object{
       {"channel", channel.str()}, {"limit", 100}, {"include_all_metadata", true}};

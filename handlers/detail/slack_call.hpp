@@ -23,6 +23,9 @@ namespace swarmbot::handlers::detail {
 boost::asio::awaitable<Result<FlatJson>> CallSlack(SlackApi& api, std::string_view method,
                                                    const boost::json::object& args);
 
+// The id of the direct message channel with `user` (conversations.open).
+boost::asio::awaitable<Result<std::string>> OpenDirectMessage(SlackApi& api, std::string user);
+
 // Whether `error` is Slack's ok:false with this error code.
 bool IsSlackError(const Error& error, std::string_view code);
 
