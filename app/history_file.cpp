@@ -242,17 +242,6 @@ Result<RawRecord> ParseLine(std::string_view line) {
   return std::move(handler.record);
 }
 
-// The code point of the well-formed UTF-8 sequence at `at`, and its length.
-std::pair<char32_t, std::size_t> CodePointAt(std::string_view text, std::size_t at) {
-  const auto lead = static_cast<unsigned char>(text[at]);
-  const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-  char32_t code = length == 1 ? lead : lead & (0x7F >> length);
-  for (std::size_t k = 1; k < length; ++k) {
-    code = (code << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
-  }
-  return {code, length};
-}
-
 // Unicode's spaces other than U+0020, and the characters that show nothing:
 // zero-width and direction marks, the soft hyphen, fillers, the blank braille
 // pattern, variation selectors and tags. A name made of them looks blank, and
@@ -272,7 +261,7 @@ std::string_view Trimmed(std::string_view text, std::string_view ascii = " ") {
     return c < 0x80 ? ascii.find(static_cast<char>(c)) != std::string_view::npos : Invisible(c);
   };
   while (!text.empty()) {
-    const auto [code, length] = CodePointAt(text, 0);
+    const auto [code, length] = lifecycle::Utf8CodePointAt(text, 0);
     if (!strip(code)) {
       break;
     }
@@ -283,7 +272,7 @@ std::string_view Trimmed(std::string_view text, std::string_view ascii = " ") {
     while (last > 0 && (static_cast<unsigned char>(text[last]) & 0xC0) == 0x80) {
       --last;
     }
-    if (!strip(CodePointAt(text, last).first)) {
+    if (!strip(lifecycle::Utf8CodePointAt(text, last).first)) {
       break;
     }
     text.remove_suffix(text.size() - last);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/count_text.hpp"
+
 namespace swarmbot::lifecycle {
 namespace {
 
@@ -20,23 +22,12 @@ std::string Handle(const store::ApprovalGroup& group) {
   return "@" + (group.handle.empty() ? group.id.str() : group.handle);
 }
 
-std::string HandleList(const std::vector<std::string>& handles) {
-  std::string text;
-  for (std::size_t i = 0; i < handles.size(); ++i) {
-    if (i > 0) {
-      text += i + 1 == handles.size() ? " and " : ", ";
-    }
-    text += handles[i];
-  }
-  return text;
-}
-
 std::string Handles(const Electorate& e) {
   std::vector<std::string> handles;
   for (const store::ApprovalGroup& group : e.groups) {
     handles.push_back(Handle(group));
   }
-  return HandleList(handles);
+  return JoinWithAnd(handles);
 }
 
 std::string Plural(int n, std::string_view one, std::string_view many) {
@@ -210,7 +201,7 @@ std::string RuleInWords(const Electorate& e, std::string (*name)(const UserId&))
       names.push_back(name != nullptr ? name(user) : user.str());
     }
     words +=
-        ", and " + HandleList(names) + (names.size() == 1 ? " must" : " must all") + " approve";
+        ", and " + JoinWithAnd(names) + (names.size() == 1 ? " must" : " must all") + " approve";
   }
   return words;
 }

@@ -3,6 +3,8 @@
 #include <optional>
 #include <utility>
 
+#include "lifecycle/text_rules.hpp"
+
 namespace swarmbot::lifecycle {
 namespace {
 
@@ -48,29 +50,10 @@ std::optional<std::string_view> Folded(char32_t point) {
   return std::nullopt;
 }
 
-// The code point starting at text[at] and its length in bytes; U+FFFD for a
-// malformed sequence, which takes one byte.
-std::pair<char32_t, std::size_t> NextPoint(std::string_view text, std::size_t at) {
-  const auto lead = static_cast<unsigned char>(text[at]);
-  const std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-  if (lead >= 0x80 && (lead < 0xC2 || lead > 0xF4 || at + length > text.size())) {
-    return {0xFFFD, 1};
-  }
-  char32_t point = length == 1 ? lead : lead & (0x7F >> length);
-  for (std::size_t i = 1; i < length; ++i) {
-    const auto next = static_cast<unsigned char>(text[at + i]);
-    if ((next & 0xC0) != 0x80) {
-      return {0xFFFD, 1};
-    }
-    point = (point << 6) | (next & 0x3F);
-  }
-  return {point, length};
-}
-
 std::string Slug(std::string_view text) {
   std::string slug;
   for (std::size_t at = 0; at < text.size();) {
-    const auto [point, length] = NextPoint(text, at);
+    const auto [point, length] = Utf8CodePointAt(text, at);
     at += length;
     if (point >= 'A' && point <= 'Z') {
       slug.push_back(static_cast<char>(point - 'A' + 'a'));

@@ -36,6 +36,23 @@ std::size_t Utf8SequenceLength(unsigned char lead) noexcept {
   return 0;
 }
 
+std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::size_t at) noexcept {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const std::size_t length = Utf8SequenceLength(lead);
+  if (length == 0 || at + length > text.size()) {
+    return {0xFFFD, 1};
+  }
+  char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(text[at + i]);
+    if ((next & 0xC0) != 0x80) {
+      return {0xFFFD, 1};
+    }
+    point = (point << 6) | (next & 0x3F);
+  }
+  return {point, length};
+}
+
 namespace {
 
 // The first control character `text` may not hold, as a code point.

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.hpp"
 
@@ -41,6 +42,9 @@ std::optional<std::size_t> FirstInvalidUtf8(std::string_view text) noexcept;
 // The length of the UTF-8 sequence that starts with `lead` (RFC 3629), or 0
 // if `lead` can't start one.
 std::size_t Utf8SequenceLength(unsigned char lead) noexcept;
+// The code point of the UTF-8 sequence at text[at] and its length in bytes;
+// U+FFFD with length 1 for a byte that starts no complete sequence.
+std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::size_t at) noexcept;
 // Code points in valid UTF-8 text.
 std::size_t Utf8Length(std::string_view text) noexcept;
 
