@@ -14,7 +14,7 @@ json::object MrkdwnText(std::string_view text, std::size_t max) {
 }  // namespace
 
 BlockMessage::BlockMessage(std::string_view fallback_text)
-    : text_(Truncate(fallback_text, kMaxFallbackText, true)) {}
+    : text_(Truncate(QuietSpecialMentions(fallback_text), kMaxFallbackText, true)) {}
 
 bool BlockMessage::Room() {
   if (blocks_.size() + 1 < kMaxBlocks) {

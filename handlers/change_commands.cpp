@@ -202,8 +202,17 @@ std::string ChangeCommands::New(const SlashCommand& command,
     for (char& c : link) {
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
+    // Said now, not after the form is filled in.
+    if (auto allowed = services_.changes.MayLink(*target, command.user); !allowed) {
+      return Refused(kWhat, allowed.error());
+    }
   } else if (auto swarm = services_.swarms.FindByChannel(command.channel); swarm && *swarm) {
     link = store::IncidentNumberText((*swarm)->incident);
+    const lifecycle::TypedLink fix{store::LinkTarget::kIncident, (*swarm)->incident,
+                                   store::LinkRelation::kFixes};
+    if (auto allowed = services_.changes.MayLink(fix, command.user); !allowed) {
+      return Refused(kWhat, allowed.error());
+    }
   }
   if (auto opened =
           ChangeModal(services_).Open(command.trigger_id, command.user, command.channel, link);

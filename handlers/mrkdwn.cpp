@@ -132,6 +132,19 @@ std::string EscapeMrkdwnKeepingMentions(std::string_view text, GroupMentions gro
   return out;
 }
 
+std::string QuietSpecialMentions(std::string_view mrkdwn) {
+  std::string out;
+  out.reserve(mrkdwn.size());
+  for (std::size_t i = 0; i < mrkdwn.size(); ++i) {
+    if (mrkdwn.substr(i).starts_with("<!")) {
+      out += "&lt;";
+    } else {
+      out.push_back(mrkdwn[i]);
+    }
+  }
+  return out;
+}
+
 std::string UnescapeSlackText(std::string_view text) {
   std::string out;
   out.reserve(text.size());

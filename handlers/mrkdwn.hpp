@@ -26,6 +26,13 @@ enum class GroupMentions { kNotify, kQuiet };
 std::string EscapeMrkdwnKeepingMentions(std::string_view text,
                                         GroupMentions groups = GroupMentions::kNotify);
 
+// `mrkdwn` with every special mention (<!here>, <!channel>, <!everyone>,
+// <!subteam^…>, any <!…>) shown as typed instead: for the top-level text of
+// a message, which Slack's notifications read, and for replies. swarmbot
+// never means to page a channel or a group there, and a reason or title
+// someone typed must not.
+std::string QuietSpecialMentions(std::string_view mrkdwn);
+
 // The reverse, for text Slack sent us (it escapes the same three).
 std::string UnescapeSlackText(std::string_view text);
 

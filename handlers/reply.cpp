@@ -8,8 +8,9 @@
 namespace swarmbot::handlers {
 
 std::string EphemeralText(std::string_view mrkdwn_text) {
-  const boost::json::object reply{{"response_type", "ephemeral"},
-                                  {"text", Truncate(mrkdwn_text, kMaxFallbackText, true)}};
+  const boost::json::object reply{
+      {"response_type", "ephemeral"},
+      {"text", Truncate(QuietSpecialMentions(mrkdwn_text), kMaxFallbackText, true)}};
   return boost::json::serialize(reply);
 }
 

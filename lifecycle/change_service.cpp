@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include "common/count_text.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/text_rules.hpp"
@@ -142,19 +143,71 @@ Status ChangeService::MayEdit(const store::Change& change, const UserId& actor,
 }
 
 bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
+  const auto incidents = WorkIncidents(db_, change);
+  return std::any_of(incidents.begin(), incidents.end(),
+                     [&](std::int64_t incident) { return InLiveSwarm(incident, actor); });
+}
+
+bool ChangeService::InLiveSwarm(std::int64_t incident, const UserId& actor) {
   store::SwarmRepository swarms(db_);
-  for (std::int64_t incident : WorkIncidents(db_, change)) {
-    auto swarm = swarms.FindByIncident(incident);
-    if (!SwarmIsLive(swarm)) {
-      continue;
+  auto swarm = swarms.FindByIncident(incident);
+  if (!SwarmIsLive(swarm)) {
+    return false;
+  }
+  const auto members = swarms.Members(swarm->id);
+  return std::any_of(members.begin(), members.end(), [&](const store::SwarmMember& member) {
+    return member.user == actor && member.Present();
+  });
+}
+
+Status ChangeService::MayLink(const TypedLink& link, const UserId& actor) {
+  if (auto checked = CheckLink(link); !checked) {
+    return checked;
+  }
+  return MayFix(link, actor);
+}
+
+Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
+  if (link.relation != store::LinkRelation::kFixes || IsManager(actor)) {
+    return {};
+  }
+  std::vector<UserId> owners;
+  std::vector<std::int64_t> incidents{link.number};
+  if (link.target == store::LinkTarget::kProblem) {
+    store::ProblemRepository problems(db_);
+    if (auto problem = problems.Find(link.number); problem && !problem->owner.empty()) {
+      owners.push_back(problem->owner);
     }
-    for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
-      if (member.user == actor && member.Present()) {
-        return true;
-      }
+    incidents = problems.IncidentsOf(link.number);
+  }
+  store::IncidentRepository records(db_);
+  for (const std::int64_t incident : incidents) {
+    if (auto found = records.Find(incident); found && !found->owner.empty()) {
+      owners.push_back(found->owner);
     }
   }
-  return false;
+  if (std::find(owners.begin(), owners.end(), actor) != owners.end() ||
+      std::any_of(incidents.begin(), incidents.end(),
+                  [&](std::int64_t incident) { return InLiveSwarm(incident, actor); })) {
+    return {};
+  }
+  const std::string name = TargetText(link.target, link.number);
+  const std::string who = link.target == store::LinkTarget::kIncident
+                              ? name + "'s owner and the members of its swarm"
+                              : name +
+                                    "'s owner, the owners of its incidents and the members "
+                                    "of their swarms";
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  std::vector<std::string> mentions;
+  for (const UserId& owner : owners) {
+    mentions.push_back("<@" + owner.str() + ">");
+  }
+  mentions.push_back("an incident manager");
+  return MakeError(Errc::kForbidden, "may not fix",
+                   "Only incident managers, " + who + " can tie a change to " + name +
+                       " as its fix, since closing the change closes it; ask " +
+                       JoinWithOr(mentions) + ".");
 }
 
 Status ChangeService::MayMarkDone(const store::Change& change, const store::ChangeStep& step,
@@ -285,7 +338,7 @@ Result<store::Change> ChangeService::Create(const ChangeInput& input, const User
           "This form was submitted already: it opened " + ChangeNumberText(earlier->number) + ".");
     }
     for (const TypedLink& link : input.links) {
-      if (auto checked = CheckLink(link); !checked) {
+      if (auto checked = MayLink(link, actor); !checked) {
         return checked.error();
       }
     }
@@ -341,7 +394,7 @@ Status ChangeService::Link(std::int64_t change, const TypedLink& link, const Use
     if (auto allowed = MayEdit(*found, actor, "link it"); !allowed) {
       return allowed;
     }
-    if (auto checked = CheckLink(link); !checked) {
+    if (auto checked = MayLink(link, actor); !checked) {
       return checked;
     }
     ChangeRepository changes(db_);

@@ -119,6 +119,13 @@ class ChangeService {
   Status Link(std::int64_t change, const TypedLink& link, const UserId& actor);
   Status Unlink(std::int64_t change, store::LinkTarget target, std::int64_t number,
                 const UserId& actor);
+  // Whether `actor` may tie a change to `link`'s record: kNotFound for an
+  // unknown one; for a `fixes` link, kForbidden unless they are an incident
+  // manager, its owner (of the incident; of the problem or one of its
+  // incidents) or present in the live swarm of one of those incidents, since
+  // closing the change closes the record. Create and Link check it too; the
+  // form checks it before it opens.
+  Status MayLink(const TypedLink& link, const UserId& actor);
 
   // The plan. Adding or editing a step after submission or approval sends the
   // change back to draft, says why, and calls on_plan_changed. Editing a step
@@ -162,6 +169,8 @@ class ChangeService {
   // Whether `actor` is present in the live swarm of an incident linked to
   // `change`, directly or through a problem it is linked to.
   bool InLinkedSwarm(std::int64_t change, const UserId& actor);
+  bool InLiveSwarm(std::int64_t incident, const UserId& actor);
+  Status MayFix(const TypedLink& link, const UserId& actor);
   // A step is marked done by its assignee; an unassigned one by the requester
   // or a member of a linked incident's swarm.
   Status MayMarkDone(const store::Change& change, const store::ChangeStep& step,

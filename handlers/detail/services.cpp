@@ -99,8 +99,10 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
 
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
                  std::string_view what) {
-  AnswerClick(services, payload,
-              boost::json::object{{"text", Truncate(mrkdwn, kMaxFallbackText, true)}}, what);
+  AnswerClick(
+      services, payload,
+      boost::json::object{{"text", Truncate(QuietSpecialMentions(mrkdwn), kMaxFallbackText, true)}},
+      what);
 }
 
 void AnswerClick(Services& services, const FlatJson& payload, boost::json::object message,

@@ -18,5 +18,11 @@ TEST(JoinWithAnd, ListsReadAsASentence) {
   EXPECT_EQ(JoinWithAnd({"you", "2 people", "1 group"}), "you, 2 people and 1 group");
 }
 
+TEST(JoinWithOr, OffersAlternatives) {
+  EXPECT_EQ(JoinWithOr({"an incident manager"}), "an incident manager");
+  EXPECT_EQ(JoinWithOr({"@dev", "@priya", "an incident manager"}),
+            "@dev, @priya or an incident manager");
+}
+
 }  // namespace
 }  // namespace swarmbot

@@ -147,12 +147,13 @@ TEST_F(CabApproval, RejectAsksForAReasonInAModal) {
   auto empty = slack().FillAndSubmitView(people().luis, view_id, {{"reason", {""}}});
   ASSERT_TRUE(empty);
   EXPECT_TRUE(Contains(*empty, "Say why you reject it"));
-  auto submitted =
-      slack().FillAndSubmitView(people().luis, view_id, {{"reason", {"No rollback step"}}});
+  // A reason is shown as typed, and never pages anyone.
+  auto submitted = slack().FillAndSubmitView(people().luis, view_id,
+                                             {{"reason", {"No rollback step <!channel>"}}});
   ASSERT_TRUE(submitted);
   EXPECT_EQ(*submitted, "");
   EXPECT_TRUE(Eventually("the rejection", [&] {
-    return RequestShows("Rejected: CHG-1") && RequestShows("No rollback step");
+    return RequestShows("Rejected: CHG-1") && RequestShows("No rollback step &lt;!channel&gt;");
   }));
   EXPECT_FALSE(Contains(Request()->blocks_json, "cab.reject"));
 }

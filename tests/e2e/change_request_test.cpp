@@ -22,11 +22,17 @@ class ChangeRequest : public EndToEnd {
     return "<@" + user.str() + "|" + std::string(name) + ">";
   }
 
-  // Starts INC-1's swarm with Dev and Ines; returns its channel once both are in.
+  // Starts INC-1's swarm with Dev and Ines; returns its channel once both are
+  // in and swarmbot has recorded it: members may open a change that fixes INC-1.
   ChannelId StartSwarm() {
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 " + Mention(people().dev, "dev") + " " + Mention(people().ines, "ines"));
-    return SwarmChannelWith({people().dev, people().ines}, "the swarm channel with Dev and Ines");
+    const ChannelId channel =
+        SwarmChannelWith({people().dev, people().ines}, "the swarm channel with Dev and Ines");
+    for (const UserId& member : {people().dev, people().ines}) {
+      EXPECT_TRUE(LogSays("event=swarm.member_joined incident=INC-1 user=" + member.str()));
+    }
+    return channel;
   }
 
   std::string OpenChange(const UserId& who, const ChannelId& where, const std::string& text,
@@ -60,7 +66,8 @@ class ChangeRequest : public EndToEnd {
   }
 
   // Restarts swarmbot with the catalogue's "restart-pricing" (drain traffic,
-  // restart) and `more` config; declares INC-1 and Dev opens CHG-1 from it.
+  // restart) and `more` config; declares INC-1, which Mara gives to Dev, and
+  // Dev opens CHG-1 from it.
   void OpenRestartPricing(const std::string& more) {
     stack_->StopSwarmbot();
     stack_->SetExtraConfig(
@@ -68,10 +75,18 @@ class ChangeRequest : public EndToEnd {
         "service\"\nsteps = [\"Drain traffic\", \"Restart\"]\n" +
         more);
     stack_->StartSwarmbot();
+    scenario_->ImportPeople();
     ASSERT_EQ(DeclareFeast25(), "INC-1");
+    AssignTo(people().dev, "dev");
     ASSERT_EQ(OpenChange(people().dev, people().incidents, "new INC-1",
                          {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
               "");
+  }
+
+  void AssignTo(const UserId& owner, std::string_view name) {
+    const std::string assigned = Type(people().mara, people().incidents, "/incident",
+                                      "assign INC-1 " + Mention(owner, name));
+    ASSERT_TRUE(Has(assigned, "now owned by")) << assigned;
   }
 
   std::string LastEphemeral(const UserId& who) {
@@ -152,6 +167,74 @@ TEST_F(ChangeRequest, DevPlansAnEmergencyFixInTheSwarmAndOthersVerifyEachStep) {
       << shown.back().blocks_json;
 }
 
+// A standard change is approved in advance and its close closes what it
+// fixes, so the form doesn't even open for someone with no part in the
+// incident or for a record that doesn't exist.
+TEST_F(ChangeRequest, OnlyThoseWhoWorkOnAnIncidentOpenAChangeThatFixesIt) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const UserId& tom = people().tom;
+  const ChannelId& here = people().support;
+  EXPECT_EQ(Type(tom, here, "/change", "new INC-1"),
+            "Only incident managers, INC-1's owner and the members of its swarm "
+            "can tie a change to INC-1 as its fix, since closing the change closes it; ask an "
+            "incident manager.");
+  EXPECT_EQ(Type(tom, here, "/change", "new PRB-99"), "PRB-99 doesn't exist.");
+  EXPECT_TRUE(slack().Views(tom).empty());
+
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  EXPECT_EQ(OpenChange(people().dev, swarm, "new",
+                       {{"change_title", {"Fix FEAST25 validation"}},
+                        {"change_type", {"emergency"}},
+                        {"change_risk", {"high"}},
+                        {"change_justification", {"Launch code fails for every customer"}}}),
+            "");
+}
+
+// The swarm hears of the CAB's decision with the reason as typed: a reason
+// holding <!channel> must not page the channel through the message's text,
+// which Slack's notifications read.
+TEST_F(ChangeRequest, ARejectionReasonReachesTheSwarmWithoutPagingIt) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const UserId& dev = people().dev;
+  ASSERT_EQ(OpenChange(dev, swarm, "new",
+                       {{"change_title", {"Restore validation"}},
+                        {"change_type", {"emergency"}},
+                        {"change_risk", {"high"}}}),
+            "");
+  ASSERT_TRUE(Has(Type(dev, swarm, "/change", "step add Deploy"), "Added step 1"));
+  ASSERT_TRUE(Has(Type(dev, swarm, "/change", "done 1"), "is done"));
+  ASSERT_TRUE(Has(Type(people().ines, swarm, "/change", "verify 1"), "verified"));
+  ASSERT_TRUE(Has(Type(dev, swarm, "/change", "submit"), "submitted for approval"));
+
+  const ChannelId& cab = people().incidents;
+  std::optional<emulator::MessageSnapshot> request;
+  ASSERT_TRUE(Eventually("the CAB's request", [&] {
+    request = MessageMentioning(slack(), cab, "cab.reject");
+    return request.has_value();
+  }));
+  ASSERT_TRUE(slack().ClickButton(people().kofi, cab, request->ts, "cab.reject"));
+  std::string view_id;
+  ASSERT_TRUE(Eventually("the reason form", [&] {
+    for (const auto& view : slack().Views(people().kofi)) {
+      view_id = view.open && view.callback_id == "cab.reject_reason" ? view.id : view_id;
+    }
+    return !view_id.empty();
+  }));
+  ASSERT_TRUE(slack().FillAndSubmitView(people().kofi, view_id,
+                                        {{"reason", {"Clashes with <!channel> deploys"}}}));
+
+  std::optional<emulator::MessageSnapshot> news;
+  ASSERT_TRUE(Eventually("the news in the swarm", [&] {
+    news = MessageMentioning(slack(), swarm, "CHG-1 was rejected");
+    return news.has_value();
+  }));
+  EXPECT_TRUE(Has(news->text, "Clashes with &lt;!channel> deploys")) << news->text;
+  EXPECT_TRUE(Has(news->blocks_json, "Clashes with &lt;!channel&gt; deploys")) << news->blocks_json;
+}
+
 TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIncident) {
   OpenRestartPricing("");
   const UserId& dev = people().dev;
@@ -167,6 +250,9 @@ TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIn
   ASSERT_TRUE(approved);
   EXPECT_EQ(Type(people().kofi, here, "/change", "close CHG-1"),
             "Only the requester of CHG-1 and incident managers can close it.");
+  // The requester closes what the change fixes even once INC-1 has passed to
+  // Priya, since the link was made while he owned it.
+  AssignTo(people().priya, "priya");
   const std::string closed = Type(dev, here, "/change", "close CHG-1 Pricing restarted");
   EXPECT_TRUE(closed.starts_with("Closed CHG-1; incidents closed: INC-1.")) << closed;
   EXPECT_FALSE(Has(closed, "Tell the customers"))

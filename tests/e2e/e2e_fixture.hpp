@@ -1,6 +1,8 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -117,6 +119,24 @@ class EndToEnd : public ::testing::Test {
       return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure() << "timed out waiting for: " << what;
+  }
+
+  // `check` holds, checked whenever the workspace changes and at least every
+  // 50 ms: for what the workspace doesn't show, swarmbot's log and database.
+  bool Polled(const std::function<bool()>& check) {
+    const auto deadline = std::chrono::steady_clock::now() + testing::kTestTimeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (slack().WaitFor(check, std::chrono::milliseconds(50))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // swarmbot's log says `part`, now or within the test timeout.
+  bool LogSays(const std::string& part) {
+    return Polled(
+        [&] { return testing::ReadFile(stack_->LogFile()).find(part) != std::string::npos; });
   }
 
   // INC-1's swarm channel once it exists, has its summary pinned and holds

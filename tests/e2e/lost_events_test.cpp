@@ -18,10 +18,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kLockWait{10'000};
 
-bool Has(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
 class LostEvents : public EndToEnd, public ::testing::WithParamInterface<bool> {
  protected:
   void SetUp() override { Start(/*request_url_mode=*/GetParam()); }
@@ -30,13 +26,6 @@ class LostEvents : public EndToEnd, public ::testing::WithParamInterface<bool> {
     EXPECT_EQ(DeclareFeast25(), "INC-1");
     Type(people().priya, people().incidents, "/swarm", "start INC-1");
     return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
-  }
-
-  // swarmbot's log says so. The log is the only sign that an attempt failed,
-  // and writing it changes nothing in the workspace, so this re-reads it
-  // whenever the workspace changes and at least every 50 ms.
-  bool LogSays(const std::string& part) {
-    return Polled([&] { return Has(testing::ReadFile(stack_->LogFile()), part); });
   }
 
   // How many lines of swarmbot's log say `part`.
@@ -57,17 +46,6 @@ class LostEvents : public EndToEnd, public ::testing::WithParamInterface<bool> {
                               static_cast<int>(kLockWait.count()));
       return reader.execAndGet("SELECT count(*) FROM outbox WHERE state = 'pending'").getInt() == 0;
     });
-  }
-
-  // `check` holds, checked whenever the workspace changes and at least every 50 ms.
-  bool Polled(const std::function<bool()>& check) {
-    const auto deadline = std::chrono::steady_clock::now() + testing::kTestTimeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (slack().WaitFor(check, std::chrono::milliseconds(50))) {
-        return true;
-      }
-    }
-    return false;
   }
 };
 

@@ -10,6 +10,13 @@ TEST(EscapeMrkdwn, EscapesOnlySlacksThreeControlCharacters) {
   EXPECT_EQ(EscapeMrkdwn("<!channel>"), "&lt;!channel&gt;");
 }
 
+TEST(QuietSpecialMentions, ShowsBroadcastsAndGroupPagesAsTyped) {
+  EXPECT_EQ(QuietSpecialMentions("Rejected by <@U1>: clash with <!channel> and <!subteam^S1>"),
+            "Rejected by <@U1>: clash with &lt;!channel> and &lt;!subteam^S1>");
+  EXPECT_EQ(QuietSpecialMentions("<!here|here> <#C1> <https://x|y> a < b"),
+            "&lt;!here|here> <#C1> <https://x|y> a < b");
+}
+
 TEST(UnescapeSlackText, ReversesTheEscaping) {
   EXPECT_EQ(UnescapeSlackText("FEAST25 &lt;checkout&gt; &amp; pay &amp;amp;"),
             "FEAST25 <checkout> & pay &amp;");

@@ -17,6 +17,14 @@ TEST(AsSentence, StartsWithACapitalAndEndsWithAFullStop) {
   EXPECT_EQ(AsSentence(""), "");
 }
 
+// A reply echoes what someone typed (a rejection's reason, say); a special
+// mention in it is shown, not acted on.
+TEST(EphemeralText, ShowsSpecialMentionsAsTyped) {
+  EXPECT_EQ(EphemeralText("CHG-2 is no longer open for votes. Rejected by <@UK>: <!here> no"),
+            R"({"response_type":"ephemeral","text":"CHG-2 is no longer open for votes. )"
+            R"(Rejected by <@UK>: &lt;!here> no"})");
+}
+
 TEST(AsSentence, KeepsSwarmbotsNameInLowerCase) {
   EXPECT_EQ(AsSentence("swarmbot's database is busy"), "swarmbot's database is busy.");
 }

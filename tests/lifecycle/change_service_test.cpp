@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lifecycle/problem_service.hpp"
 #include "lifecycle/transaction.hpp"
 #include "tests/lifecycle/fixture.hpp"
 
@@ -24,11 +25,21 @@ class ChangeServiceTest : public testing::LifecycleTest {
     return in;
   }
 
-  // Starts the incident's swarm with `members` in its channel.
+  // An incident that swarms with Dev in its channel, as in the scenario: he
+  // may open a change that fixes it.
+  std::int64_t NewIncident() {
+    const auto incident = LifecycleTest::NewIncident();
+    Swarming(incident, {dev_});
+    return incident;
+  }
+
+  // Adds `members` to the incident's swarm channel, starting the swarm first.
   void Swarming(std::int64_t incident, const std::vector<UserId>& members) {
     const ChannelId channel("CSWARM" + std::to_string(incident));
-    ASSERT_TRUE(swarms_.Start({incident, members, {}}, mara_));
-    ASSERT_TRUE(swarms_.RecordChannel(incident, channel, "inc-" + std::to_string(incident)));
+    if (!swarms_.FindByIncident(incident).value()) {
+      ASSERT_TRUE(swarms_.Start({incident, members, {}}, mara_));
+      ASSERT_TRUE(swarms_.RecordChannel(incident, channel, "inc-" + std::to_string(incident)));
+    }
     for (const UserId& member : members) {
       ASSERT_TRUE(swarms_.MemberJoined(channel, member));
     }
@@ -75,6 +86,12 @@ class ChangeServiceTest : public testing::LifecycleTest {
       EXPECT_TRUE(changes_.Verify(change, step, mara_));
     }
     return change;
+  }
+
+  // Problems here exist through the hook only, with no owner to check: Dev
+  // links them as an incident manager.
+  void DevManages() {
+    changes_.is_manager = [this](const UserId& user) { return user == dev_; };
   }
 
   store::Change Find(std::int64_t change) { return changes_.Details(change).value().change; }
@@ -139,8 +156,66 @@ TEST_F(ChangeServiceTest, BadInputIsRefusedAndCreatesNothing) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM changes"), 0);
 }
 
+// Closing a change closes what it fixes, so only those who could close that
+// by hand, or who swarm on it, may tie a change to it as its fix.
+TEST_F(ChangeServiceTest, OnlyThoseWhoWorkOnARecordMayMakeAChangeFixIt) {
+  const UserId outsider("UNOBODY");
+  const auto incident = LifecycleTest::NewIncident();
+  EXPECT_EQ(Refusal(changes_.MayLink(
+                {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, outsider)),
+            "Only incident managers, INC-1's owner and the members of its swarm can tie a "
+            "change to INC-1 as its fix, since closing the change closes it; ask an incident "
+            "manager.");
+  EXPECT_EQ(changes_.Create(Emergency(incident), outsider).error().code, Errc::kForbidden);
+  EXPECT_EQ(Refusal(changes_.MayLink({store::LinkTarget::kIncident, 9, store::LinkRelation::kFixes},
+                                     outsider)),
+            "INC-9 doesn't exist");
+
+  // Marking a change as caused by a record closes nothing: anyone may.
+  ChangeInput cause = Emergency(incident);
+  cause.links.front().relation = store::LinkRelation::kCausedBy;
+  const auto change = changes_.Create(cause, outsider).value().number;
+  // The requester edits their change, but can't make it fix someone else's record.
+  EXPECT_EQ(changes_
+                .Link(change, {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes},
+                      outsider)
+                .error()
+                .code,
+            Errc::kForbidden);
+
+  // Joining the swarm makes them one of those who work on it.
+  Swarming(incident, {outsider});
+  EXPECT_TRUE(changes_.MayLink(
+      {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, outsider));
+  changes_.is_manager = [this](const UserId& user) { return user == mara_; };
+  EXPECT_TRUE(changes_.MayLink(
+      {store::LinkTarget::kIncident, LifecycleTest::NewIncident(), store::LinkRelation::kFixes},
+      mara_));
+}
+
+TEST_F(ChangeServiceTest, AProblemIsFixedByItsOwnerOrWhoeverWorksOnItsIncidents) {
+  ProblemService problems(*db_, clock_, incidents_);
+  changes_.problem_exists = [&](std::int64_t number) { return problems.Exists(number); };
+  const auto incident = LifecycleTest::NewIncident();
+  const UserId sofia("USOFIA");
+  const auto problem =
+      problems.Create({"FEAST25 rule rejects valid baskets", incident}, sofia).value().number;
+  const store::LinkTarget kProblem = store::LinkTarget::kProblem;
+  EXPECT_TRUE(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, sofia));
+  EXPECT_EQ(Refusal(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, dev_)),
+            "Only incident managers, PRB-" + std::to_string(problem) +
+                "'s owner, the owners of its incidents and the members of their swarms can tie "
+                "a change to PRB-" +
+                std::to_string(problem) +
+                " as its fix, since closing the change closes it; ask <@USOFIA> or an incident "
+                "manager.");
+  Swarming(incident, {dev_});
+  EXPECT_TRUE(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, dev_));
+}
+
 TEST_F(ChangeServiceTest, ProblemLinksAreCheckedThroughTheHook) {
   changes_.problem_exists = [](std::int64_t problem) -> Result<bool> { return problem == 2; };
+  DevManages();
   ChangeInput in = Emergency(NewIncident());
   in.links = {{store::LinkTarget::kProblem, 3, store::LinkRelation::kFixes}};
   EXPECT_EQ(changes_.Create(in, dev_).error().user_message, "PRB-3 doesn't exist");
@@ -221,8 +296,6 @@ TEST_F(ChangeServiceTest, OnlyTheSwarmWorksOnStepsOnceTheIncidentSwarms) {
   const auto incident = NewIncident();
   const auto change = changes_.Create(Emergency(incident), dev_).value().number;
   ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
-  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, mara_));
-  ASSERT_TRUE(swarms_.RecordChannel(incident, ChannelId("CSWARM"), "inc-1-feast25"));
   EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
             "Only the requester of CHG-1, incident managers and the members of its incident's "
             "swarm can mark step 1 "
@@ -452,6 +525,7 @@ TEST_F(ChangeServiceTest, ClosingHandsTheFixedProblemsToTheCascadeAndReportsWhat
     return report;
   };
   const auto change = VerifiedChange();
+  DevManages();
   ASSERT_TRUE(
       changes_.Link(change, {store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes}, dev_));
   ASSERT_TRUE(changes_.Link(
@@ -472,6 +546,7 @@ TEST_F(ChangeServiceTest, AFailingCascadeLeavesNothingHalfClosed) {
     return MakeError(Errc::kConflict, "problem guard", "PRB-2 can't close now.");
   };
   const auto change = VerifiedChange();
+  DevManages();
   ASSERT_TRUE(
       changes_.Link(change, {store::LinkTarget::kProblem, 2, store::LinkRelation::kFixes}, dev_));
   const int version = changes_.Submit(change, dev_).value().plan_version;
