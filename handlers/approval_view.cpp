@@ -129,7 +129,9 @@ std::string TallyText(const lifecycle::ApprovalRecord& record) {
 BlockMessage ApprovalRequestMessage(const lifecycle::ApprovalRecord& record) {
   const store::ApprovalRequest& r = record.request;
   const std::string title = Truncate(r.title, kTitleShown);
-  BlockMessage message(HeaderText(r) + " · " + title + " · " + TallyText(record));
+  // The text notifications read: the tally while votes are open, then the outcome.
+  BlockMessage message(HeaderText(r) + " · " + EscapeMrkdwn(title) + " · " +
+                       (r.state == ApprovalState::kOpen ? TallyText(record) : OutcomeLine(record)));
   message.Header(HeaderText(r));
   message.Section("*" + r.subject + "* · " + EscapeMrkdwn(title));
   message.Fields({"*Type*\n" + EscapeMrkdwn(r.change_type), "*Risk*\n" + EscapeMrkdwn(r.risk),

@@ -223,9 +223,9 @@ Status BannerCommands::MayChange(const std::optional<std::int64_t>& incident, co
   if (detail::IsIncidentManager(services_.settings, user)) {
     return {};
   }
-  return MakeError(
-      Errc::kForbidden, "not an incident manager",
-      "Only incident managers can " + std::string(what) + " that belongs to no incident.");
+  return MakeError(Errc::kForbidden, "not an incident manager",
+                   "Only incident managers can " + std::string(what) +
+                       " that belongs to no incident." + detail::WhomToAsk(services_.settings));
 }
 
 std::string BannerCommands::Set(const SlashCommand& command) {

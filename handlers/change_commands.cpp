@@ -80,6 +80,18 @@ std::string Refused(std::string_view what, const Error& error, std::string_view 
   return RefusalReply(what, shown, hint);
 }
 
+// Said after the plan of `before` changed: a submitted or approved change
+// goes back for approval (ChangeService::PlanChanged).
+std::string SentBackText(const std::string& number, const store::Change& before) {
+  const bool approved = before.state == store::ChangeState::kApproved;
+  if (!approved && before.state != store::ChangeState::kAwaitingApproval) {
+    return {};
+  }
+  return " " + number + " is a draft again: its plan changed after " +
+         (approved ? "approval" : "submission") +
+         ", so it needs the CAB's approval again once every step is done and verified.";
+}
+
 std::string List(const std::vector<std::int64_t>& numbers, std::string (*name)(std::int64_t)) {
   std::string text;
   for (std::size_t i = 0; i < numbers.size(); ++i) {
@@ -285,18 +297,13 @@ std::string ChangeCommands::Step(const SlashCommand& command,
     if (text.empty()) {
       return EphemeralText("What is the step? " + std::string(kStepUsage) + ".");
     }
+    const auto before = services_.changes.Details(*change);
     auto added = services_.changes.AddStep(*change, text, command.user);
     if (!added) {
       return Refused(kWhat, added.error(), kStepUsage);
     }
-    std::string reply = "Added step " + std::to_string(*added) + " to " + number + ".";
-    if (auto details = services_.changes.Details(*change);
-        details && details->change.state == store::ChangeState::kDraft &&
-        details->change.state_reason.ends_with("approval again")) {
-      reply += " " + number +
-               " needs approval again: " + EscapeMrkdwn(details->change.state_reason) + ".";
-    }
-    return EphemeralText(reply);
+    return EphemeralText("Added step " + std::to_string(*added) + " to " + number + "." +
+                         (before ? SentBackText(number, before->change) : ""));
   }
   const auto step = next < words.size() ? ParseStep(words[next]) : std::nullopt;
   if (!step) {
@@ -319,16 +326,16 @@ std::string ChangeCommands::Step(const SlashCommand& command,
   if (text.empty()) {
     return EphemeralText("What should the step say? " + std::string(kStepUsage) + ".");
   }
+  const auto before = services_.changes.Details(*change);
   if (auto done = services_.changes.EditStep(*change, *step, text, command.user); !done) {
     return Refused(kWhat, done.error(), kStepUsage);
   }
   std::string reply = "Changed " + step_name + ".";
-  if (auto details = services_.changes.Details(*change);
-      details && details->change.state_reason.ends_with("approval again")) {
-    reply +=
-        " " + number + " needs approval again: " + EscapeMrkdwn(details->change.state_reason) + ".";
+  if (before && *step >= 1 && static_cast<std::size_t>(*step) <= before->steps.size() &&
+      before->steps[static_cast<std::size_t>(*step) - 1].Done()) {
+    reply += " It is to do again: the changed step needs doing and verifying anew.";
   }
-  return EphemeralText(reply);
+  return EphemeralText(reply + (before ? SentBackText(number, before->change) : ""));
 }
 
 std::string ChangeCommands::StepMark(const SlashCommand& command,

@@ -266,7 +266,7 @@ awaitable<Status> EffectRunner::TellDeclarer(Job& job) {
     co_return Fail(job.incident, "open a direct message with the declarer", dm.error());
   }
   const ChannelId channel(dm->StringOr("channel.id"));
-  auto ts = co_await PostOnce(job, channel, DeclaredNote(incident));
+  auto ts = co_await PostOnce(job, channel, DeclaredNote(job.status));
   if (!ts) {
     co_return Fail(job.incident, "tell the declarer the incident number", ts.error());
   }

@@ -104,9 +104,10 @@ std::string ReopenedProblemsText(const std::vector<std::int64_t>& problems) {
          " reopened too: the incident closed only recently.";
 }
 
-std::string Forbidden(std::string_view what, std::string_view action) {
+std::string Forbidden(const Settings& settings, std::string_view what, std::string_view action) {
   return RefusalReply(what, MakeError(Errc::kForbidden, "not an incident manager",
-                                      "Only incident managers can " + std::string(action) + "."));
+                                      "Only incident managers can " + std::string(action) + "." +
+                                          detail::WhomToAsk(settings)));
 }
 
 }  // namespace
@@ -150,7 +151,7 @@ std::string IncidentCommands::Handle(const SlashCommand& command) {
 std::string IncidentCommands::Declare(const SlashCommand& command) {
   constexpr std::string_view kWhat = "/incident declare";
   if (!detail::IsIncidentManager(services_.settings, command.user)) {
-    return Forbidden(kWhat, "declare incidents");
+    return Forbidden(services_.settings, kWhat, "declare incidents");
   }
   // What was typed fills in the form; the form's submission declares.
   auto input = ParseDeclare(TextAfterWords(command.text, 1));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/count_text.hpp"
 #include "common/duration_text.hpp"
 #include "handlers/banner_view.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -211,14 +212,19 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
   return message;
 }
 
-BlockMessage DeclaredNote(const store::Incident& incident) {
+BlockMessage DeclaredNote(const lifecycle::IncidentStatus& status) {
+  const store::Incident& incident = status.incident;
   const std::string number = Number(incident);
   const std::string line = number + " declared · P" + std::to_string(incident.priority) + " · " +
                            EscapeMrkdwn(incident.subject);
+  const std::string link = "`/incident link " + number + " CASE-…` or `--query <words>`";
+  const std::string swarm = "`/swarm start " + number + " @people` to start swarming";
+  const std::int64_t linked = status.linked_cases;
   BlockMessage message(line);
-  message.Section(":rotating_light: *" + line + "*\nNext: `/incident link " + number +
-                  " CASE-…` or `--query <words>` to link cases, `/swarm start " + number +
-                  " @people` to start swarming.");
+  message.Section(":rotating_light: *" + line + "*\nNext: " +
+                  (linked == 0 ? link + " to link cases, " + swarm + "."
+                               : swarm + ". " + Counted(linked, "case is", "cases are") +
+                                     " linked already; " + link + " links more."));
   return message;
 }
 

@@ -24,8 +24,9 @@ inline constexpr std::string_view kSwarmStartActionId = "swarm.start";
 BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status);
 
 // The direct message to the person who declared it from the modal: the
-// number, the priority and what to do next.
-BlockMessage DeclaredNote(const store::Incident& incident);
+// number, the priority and what to do next (cases declared from a spike
+// are linked already).
+BlockMessage DeclaredNote(const lifecycle::IncidentStatus& status);
 
 // Posted in the swarm channel when the swarm closes (with the incident or by
 // /swarm close): time to resolve, swarm duration, each member with when they

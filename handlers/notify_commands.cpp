@@ -148,8 +148,9 @@ std::string NotifyCommands::StopBroadcast(std::int64_t broadcast, const UserId& 
     return RefusalText(status.error());
   }
   if (user != status->broadcast.requested_by) {
-    if (auto allowed = detail::MayChangeIncident(services_, status->broadcast.incident, user,
-                                                 "stop e-mail to the incident's customers");
+    if (auto allowed =
+            detail::MayChangeIncident(services_, status->broadcast.incident, user,
+                                      "stop e-mail to the incident's customers", "whoever sent it");
         !allowed) {
       spdlog::info("event=notify.stop.refused broadcast={} user={}",
                    store::BroadcastNumberText(broadcast), user.str());

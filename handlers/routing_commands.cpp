@@ -96,7 +96,8 @@ std::string RoutingCommands::Assign(const SlashCommand& command) {
     return RefusalReply(kWhat, MakeError(Errc::kForbidden, "not an incident manager",
                                          "Only incident managers can pick the owner; "
                                          "`/incident assign " +
-                                             number + "` routes by skills."));
+                                             number + "` routes by skills." +
+                                             detail::WhomToAsk(services_.settings)));
   }
   const UserId user(mention->id);
   auto person = services_.routing.AssignTo(*incident, user, command.user);

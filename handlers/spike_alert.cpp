@@ -196,7 +196,8 @@ void SpikeCommands::HandleDeclareClick(const detail::FlatJson& payload, std::siz
   const std::string number = store::SpikeNumberText(*spike);
   if (!detail::IsIncidentManager(services_.settings, user)) {
     spdlog::info("event=spike.declare.refused spike={} user={} reason=role", number, user.str());
-    Answer(payload, "Only incident managers can declare incidents; nothing was changed.");
+    Answer(payload, "Only incident managers can declare incidents; nothing was changed." +
+                        detail::WhomToAsk(services_.settings));
     return;
   }
   if (auto declarable = CheckDeclarable(*spike); !declarable) {

@@ -119,8 +119,11 @@ std::string ReasonLine(const store::Change& change) {
   if (change.state_reason.empty()) {
     return {};
   }
-  return "_" + StateLabel(change.state) + ": " +
-         EscapeMrkdwnKeepingMentions(Truncate(change.state_reason, 500, true)) + "_";
+  // "Rejected by @kofi: …" names its state already.
+  const std::string label = StateLabel(change.state);
+  const std::string reason = EscapeMrkdwnKeepingMentions(Truncate(change.state_reason, 500, true));
+  return "_" + (change.state_reason.starts_with(label + " by ") ? reason : label + ": " + reason) +
+         "_";
 }
 
 json::object UpdateArgs(const BlockMessage& message, const store::Change& change) {

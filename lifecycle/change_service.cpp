@@ -122,6 +122,21 @@ Status CheckWindow(const ChangeInput& input) {
   return {};
 }
 
+// The CAB's summary ("Rejected by @kofi: …", "Approved by @kofi and @ana
+// (…)") says already what happened; the news reads "CHG-2 was rejected by
+// @kofi: …", not "CHG-2 was rejected: Rejected by @kofi: …".
+std::string DecisionNews(const std::string& name, bool approved, const std::string& summary) {
+  const std::string done = approved ? " is approved" : " was rejected";
+  const std::string lead = approved ? "Approved by " : "Rejected by ";
+  if (summary.empty()) {
+    return name + done + ".";
+  }
+  if (summary.starts_with(lead)) {
+    return name + done + " by " + summary.substr(lead.size());
+  }
+  return name + done + ": " + summary;
+}
+
 bool InTransactionAlready(store::Database& db) {
   return sqlite3_get_autocommit(db.Sql().getHandle()) == 0;
 }
@@ -660,7 +675,16 @@ Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId&
     if (auto allowed = MayEdit(*found, actor, "submit it"); !allowed) {
       return allowed.error();
     }
-    if (found->state != ChangeState::kDraft && found->state != ChangeState::kRejected) {
+    if (found->state == ChangeState::kRejected) {
+      // Editing the plan makes a rejected change a draft again, so this is
+      // the very plan the CAB turned down: asking again must answer why.
+      return MakeError(Errc::kConflict, "rejected plan unchanged",
+                       name + " was rejected with this plan" +
+                           (found->state_reason.empty() ? "" : " (" + found->state_reason + ")") +
+                           ". Change the plan to answer that (`/change step edit` or `/change "
+                           "step add`), then submit it again.");
+    }
+    if (found->state != ChangeState::kDraft) {
       return MakeError(Errc::kConflict, "not a draft",
                        name + " is " + StateText(found->state) + " already.");
     }
@@ -746,8 +770,7 @@ Status ChangeService::RecordDecision(std::int64_t change, bool approved, int pla
     changes.SetApprovedVersion(change, approved ? std::optional<int>(plan_version) : std::nullopt);
     changes.AppendEvent(change, now, detail::kBotActor, approved ? "approved" : "rejected",
                         (approved ? "Approved" : "Rejected") + (text.empty() ? "" : ": " + text));
-    Publish(change, name + (approved ? " is approved" : " was rejected") +
-                        (text.empty() ? "." : ": " + text));
+    Publish(change, DecisionNews(name, approved, text));
     spdlog::info("event=change.decided change={} approved={} plan_version={}", name, approved,
                  plan_version);
     return {};

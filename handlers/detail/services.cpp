@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -80,8 +81,20 @@ bool IsIncidentManager(const Settings& settings, const UserId& user) {
          (settings.in_manager_group && settings.in_manager_group(user));
 }
 
+std::string WhomToAsk(const Settings& settings, const std::vector<UserId>& people) {
+  std::vector<std::string> whom;
+  for (const UserId& person : people) {
+    whom.push_back(UserMention(person));
+  }
+  whom.push_back("an incident manager" +
+                 (settings.managers_channel.empty()
+                      ? std::string()
+                      : " in " + ChannelMention(settings.managers_channel)));
+  return " Ask " + JoinWithOr(whom) + ".";
+}
+
 Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
-                         std::string_view what) {
+                         std::string_view what, std::string_view also_allowed) {
   if (IsIncidentManager(services.settings, user)) {
     return {};
   }
@@ -92,9 +105,17 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
   if (!found->owner.empty() && found->owner == user) {
     return {};
   }
-  return MakeError(
-      Errc::kForbidden, "neither manager nor owner",
-      "Only incident managers and the incident's owner can " + std::string(what) + ".");
+  std::vector<std::string> who{"incident managers", "the incident's owner"};
+  if (!also_allowed.empty()) {
+    who.emplace_back(also_allowed);
+  }
+  std::vector<UserId> owner;
+  if (!found->owner.empty()) {
+    owner.push_back(found->owner);
+  }
+  return MakeError(Errc::kForbidden, "neither manager nor owner",
+                   "Only " + JoinWithAnd(who) + " can " + std::string(what) + "." +
+                       WhomToAsk(services.settings, owner));
 }
 
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,

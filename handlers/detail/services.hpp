@@ -116,10 +116,15 @@ Result<std::int64_t> IncidentAndWords(Services& services, const SlashCommand& co
 // Whether `user` may declare and close incidents.
 bool IsIncidentManager(const Settings& settings, const UserId& user);
 
+// The end of a refusal: whom to turn to instead, e.g. " Ask <@U1> or an
+// incident manager in <#C2>." (the managers' channel when one is set).
+std::string WhomToAsk(const Settings& settings, const std::vector<UserId>& people = {});
+
 // Incident managers and the incident's owner may change it; anyone else gets
-// kForbidden saying so ("… can `what`").
+// kForbidden saying so ("… can `what`") and whom to ask. `also_allowed` names
+// whoever else the caller let through, e.g. "whoever sent it".
 Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
-                         std::string_view what);
+                         std::string_view what, std::string_view also_allowed = {});
 
 // Queues an ephemeral answer to a click through its response_url (the
 // outbox's kRespond); `what` names the caller in the log ("kb", "swarm").

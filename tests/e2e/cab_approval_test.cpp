@@ -156,6 +156,10 @@ TEST_F(CabApproval, RejectAsksForAReasonInAModal) {
     return RequestShows("Rejected: CHG-1") && RequestShows("No rollback step &lt;!channel&gt;");
   }));
   EXPECT_FALSE(Contains(Request()->blocks_json, "cab.reject"));
+  // Notifications read the message's text: it tells the outcome, not a stale tally.
+  EXPECT_TRUE(Contains(Request()->text, "Rejected by <@" + people().luis.str() + ">"))
+      << Request()->text;
+  EXPECT_FALSE(Contains(Request()->text, "No approvals yet")) << Request()->text;
 }
 
 TEST_F(CabApproval, VotesWhileALostPostIsRetriedStillReplaceTheButtonsWithTheOutcome) {

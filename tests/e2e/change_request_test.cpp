@@ -233,6 +233,13 @@ TEST_F(ChangeRequest, ARejectionReasonReachesTheSwarmWithoutPagingIt) {
   }));
   EXPECT_TRUE(Has(news->text, "Clashes with &lt;!channel> deploys")) << news->text;
   EXPECT_TRUE(Has(news->blocks_json, "Clashes with &lt;!channel&gt; deploys")) << news->blocks_json;
+  EXPECT_TRUE(Has(news->text, "CHG-1 was rejected by <@" + people().kofi.str() + ">"))
+      << news->text;
+
+  // The plan the CAB turned down isn't put to it again unchanged.
+  const std::string again = Type(dev, swarm, "/change", "submit");
+  EXPECT_TRUE(Has(again, "CHG-1 was rejected with this plan")) << again;
+  EXPECT_EQ(MessageMentioning(slack(), cab, "cab.reject"), std::nullopt);
 }
 
 TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIncident) {

@@ -40,6 +40,7 @@ TEST_F(IncidentRecord, DeclaresThroughTheModalAndTellsTheDeclarerTheNumber) {
   ASSERT_TRUE(dm);
   EXPECT_TRUE(Contains(dm->messages.back().text,
                        "INC-1 declared · P1 · FEAST25 discount code fails at checkout"));
+  EXPECT_TRUE(Contains(dm->messages.back().blocks_json, "to link cases"));
   EXPECT_TRUE(Eventually("the announcement with the territories", [&] {
     const auto channel = slack().Channel(people().incidents);
     // Routing may post its own notice there too: look at every message.
@@ -86,7 +87,8 @@ TEST_F(IncidentRecord, AFormThatCannotOpenInTimeIsExplainedAndChangesNothing) {
 TEST_F(IncidentRecord, SomeoneWithoutTheRoleGetsARefusalAndNoModal) {
   const std::string reply =
       Type(people().ravi, people().support, "/incident", "declare Checkout is down");
-  EXPECT_EQ(reply, "Only incident managers can declare incidents.");
+  EXPECT_EQ(reply, "Only incident managers can declare incidents. Ask an incident manager in <#" +
+                       people().incidents.str() + ">.");
   EXPECT_EQ(scenario_->LastDeclareModal(people().ravi), "");
   EXPECT_EQ(slack().CallCount("views.open"), 0);
 }
@@ -121,7 +123,9 @@ TEST_F(IncidentRecord, StateMovesAreGuardedAndTheSwarmTopicFollows) {
   EXPECT_EQ(Type(mara, people().incidents, "/incident", "resolve INC-1"),
             "INC-1 is resolved; `resolve` works from triaged or in progress.");
   EXPECT_EQ(Type(people().ravi, people().support, "/incident", "reopen INC-1"),
-            "Only incident managers and the incident's owner can change its state.");
+            "Only incident managers and the incident's owner can change its state. Ask an "
+            "incident manager in <#" +
+                people().incidents.str() + ">.");
   // Check9 #13: the reply names the swarm channel, and the channel hears why.
   const auto swarm = SwarmChannel();
   ASSERT_TRUE(swarm);

@@ -89,6 +89,12 @@ TEST_F(SpikeEndToEnd, DeclaringFromTheAlertOpensTheModalAndLinksTheSpikesCases) 
     return OneAlertWith("Declared as *INC-1*") &&
            !Contains(Alerts().front().blocks_json, "spike.declare");
   }));
+  // Mara isn't told to link what is linked already.
+  EXPECT_TRUE(Eventually("Mara's direct message", [&] {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && !dm->messages.empty() &&
+           Contains(dm->messages.back().blocks_json, "36 cases are linked already");
+  }));
   const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
   EXPECT_TRUE(Contains(status, "36 (email 12, chat 10, messaging 8, phone 6)")) << status;
   EXPECT_TRUE(Contains(status, "FEAST25")) << "the subject came from the spike: " << status;

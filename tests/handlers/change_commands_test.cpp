@@ -256,9 +256,14 @@ TEST_F(ChangeCommandsTest, AStepAddedAfterApprovalSaysTheChangeNeedsApprovalAgai
   lifecycle::IncidentService incidents(*db_, clock_);
   ASSERT_TRUE(lifecycle::ChangeService(*db_, clock_, incidents).RecordDecision(1, true, 4, ""));
   EXPECT_EQ(Type("UDEV", "step add Purge the CDN"),
-            "Added step 4 to CHG-1. CHG-1 needs approval again: step 4 added after approval; "
-            "the plan needs approval again.");
+            "Added step 4 to CHG-1. CHG-1 is a draft again: its plan changed after approval, so "
+            "it needs the CAB's approval again once every step is done and verified.");
   EXPECT_EQ(State(), "draft");
+  // Once sent back, further edits say only what they did; a done step is to do again.
+  EXPECT_EQ(Type("UDEV", "step edit 2 Deploy behind a flag"),
+            "Changed step 2 of CHG-1. It is to do again: the changed step needs doing and "
+            "verifying anew.");
+  EXPECT_EQ(Type("UDEV", "step edit 4 Purge the CDN of EU"), "Changed step 4 of CHG-1.");
 }
 
 TEST(WorkPlanMessage, ShowsTheButtonEachStepCallsForAndCloseOnceApproved) {

@@ -150,7 +150,8 @@ TEST_F(DeclareModalTest, ASecondSubmissionOfTheSameViewDeclaresOnce) {
 }
 
 TEST_F(DeclareModalTest, RefusesTheCommandAndAForgedSubmissionFromANonManager) {
-  EXPECT_EQ(Command("declare x", "URAVI"), "Only incident managers can declare incidents.");
+  EXPECT_EQ(Command("declare x", "URAVI"),
+            "Only incident managers can declare incidents. Ask an incident manager in <#CIM>.");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 0);
   Command("declare x");
   const auto errors = Errors(Submit({}, "V1", "URAVI"));
@@ -193,7 +194,8 @@ TEST_F(DeclareModalTest, MovesTheIncidentAndRefusesAnIllegalMove) {
   EXPECT_EQ(Command("triage INC-1"), "INC-1 is triaged; `triage` works from new.");
   EXPECT_EQ(Command("start INC-1"), "INC-1 is in progress now.");
   EXPECT_EQ(Command("resolve INC-1 fixed", "URAVI"),
-            "Only incident managers and the incident's owner can change its state.");
+            "Only incident managers and the incident's owner can change its state. Ask an "
+            "incident manager in <#CIM>.");
   db_->Sql().exec("UPDATE incidents SET owner = 'UPRIYA'");
   EXPECT_EQ(Command("resolve INC-1 fixed", "UPRIYA"), "INC-1 is resolved now.");
   EXPECT_EQ(Command("close INC-1", "UPRIYA"), "INC-1 closed · 0 linked cases closed.");

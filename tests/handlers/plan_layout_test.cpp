@@ -170,7 +170,7 @@ TEST(PlanLayout, ChangeShowNamesApproversAndSaysApprovalOnce) {
   }
   EXPECT_EQ(headings, 1u);
   const std::string plan = AllText(WorkPlanMessage(details));
-  EXPECT_TRUE(Contains(plan, "_Approved: Approved by <@UKOFI> (any one of @cab)_"));
+  EXPECT_TRUE(Contains(plan, "_Approved by <@UKOFI> (any one of @cab)_"));
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ TEST_F(SwarmLifeHandlers, AChannelArchivedInSlackIsRecorded) {
 
 TEST_F(SwarmLifeHandlers, SwarmCloseIsForManagersAndTheOwnerOfAResolvedIncident) {
   EXPECT_EQ(Command("UPRIYA", "close"),
-            "Only incident managers and the incident's owner can close its swarm.");
+            "Only incident managers and the incident's owner can close its swarm. Ask an "
+            "incident manager in <#CIM>.");
   EXPECT_NE(Command("UMARA", "close").find("resolve it first"), std::string::npos);
   EXPECT_NE(Command("UMARA", "close INC-1 now").find("takes nothing after the incident"),
             std::string::npos);

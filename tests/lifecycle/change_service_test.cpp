@@ -493,6 +493,13 @@ TEST_F(ChangeServiceTest, EditingAStepOfARejectedChangeMakesItADraftAgain) {
   const int version = changes_.Submit(change, dev_).value().plan_version;
   ASSERT_TRUE(changes_.RecordDecision(change, false, version, "Rejected by Kofi: no rollback"));
   EXPECT_EQ(Find(change).state, ChangeState::kRejected);
+  // The very plan the CAB turned down isn't put to it again.
+  const auto again = changes_.Submit(change, dev_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().user_message,
+            "CHG-1 was rejected with this plan (Rejected by Kofi: no rollback). Change the plan to "
+            "answer that (`/change step edit` or `/change step add`), then submit it again.");
+  EXPECT_EQ(Find(change).state, ChangeState::kRejected);
   ASSERT_TRUE(changes_.EditStep(change, 2, "Deploy behind a flag", dev_));
   EXPECT_EQ(Find(change).state, ChangeState::kDraft);
   EXPECT_FALSE(changes_.Details(change)->steps.at(1).Done());
