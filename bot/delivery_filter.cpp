@@ -1,6 +1,7 @@
 #include "bot/delivery_filter.hpp"
 
 #include <exception>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -21,7 +22,7 @@ std::string HandledKey(std::string_view id) {
 
 DeliveryFilter::DeliveryFilter(store::Database& db, const Clock& clock,
                                std::chrono::seconds retention)
-    : seen_(db), clock_(clock), retention_(retention) {}
+    : db_(db), seen_(db), clock_(clock), retention_(retention) {}
 
 DeliveryFilter::~DeliveryFilter() {
   if (!held_.empty()) {
@@ -94,6 +95,35 @@ bool DeliveryFilter::MarkHandled(std::string_view id) {
   } catch (const std::exception& e) {
     spdlog::error("event=delivery_filter.mark_handled_failed delivery_id={} error=\"{}\"", id,
                   e.what());
+    return false;
+  }
+}
+
+bool DeliveryFilter::HandleOnce(std::string_view id, const std::function<bool()>& handle) {
+  std::optional<store::NestedTransaction> together;
+  try {
+    together.emplace(db_);
+  } catch (const std::exception& e) {
+    if (store::IsBusy(e)) {
+      store_busy_ = true;
+      return false;
+    }
+    // The store is failing anyway; the handler says what it can do.
+    spdlog::error("event=delivery_filter.store_failed error=\"{}\"", e.what());
+  }
+  if (!handle()) {
+    return false;
+  }
+  if (!together) {
+    return MarkHandled(id);
+  }
+  MarkHandled(id);  // a failure is logged; what the handler did stands
+  try {
+    together->Commit();
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("event=delivery_filter.commit_failed delivery_id={} error=\"{}\"", id, e.what());
+    store_busy_ = store_busy_ || store::IsBusy(e);
     return false;
   }
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -60,6 +61,12 @@ class DeliveryFilter {
   // Kept apart from the delivery's own id, which FirstDelivery may have
   // recorded before the handler ever ran. False (logged) if the store failed.
   bool MarkHandled(std::string_view id);
+  // Runs `handle` (true when it handled the event) in one transaction with
+  // MarkHandled(`id`), so that what the handler wrote and the mark commit
+  // together: a crash keeps both or neither, and the spool's copy is never
+  // handled twice. False, with nothing kept, when `handle` returned false or
+  // the store couldn't take it (busy: store_busy() says so then).
+  bool HandleOnce(std::string_view id, const std::function<bool()>& handle);
   // Whether MarkHandled recorded `id`. A store failure answers false (logged):
   // handling an event twice beats losing it.
   bool Handled(std::string_view id);
@@ -68,6 +75,7 @@ class DeliveryFilter {
   // Passes `id` without writing it, unless the store already has it.
   bool Hold(std::string_view id, Clock::TimePoint now);
 
+  store::Database& db_;
   store::SeenDeliveries seen_;
   const Clock& clock_;
   std::chrono::seconds retention_;

@@ -225,22 +225,24 @@ void EventRetry::TryStore() {
 void EventRetry::RetryOldest() {
   Waiting& oldest = waiting_.front();
   InboundReply reply;
-  try {
-    reply = dispatch_(oldest.request);
-  } catch (const std::exception& e) {
-    spdlog::error("event=event.retry_threw delivery_id={} error=\"{}\"", oldest.request.delivery_id,
-                  e.what());
+  const auto handle = [&] {
+    try {
+      reply = dispatch_(oldest.request);
+    } catch (const std::exception& e) {
+      spdlog::error("event=event.retry_threw delivery_id={} error=\"{}\"",
+                    oldest.request.delivery_id, e.what());
+    }
+    return !reply.retry_later;
+  };
+  const std::string& id = oldest.request.delivery_id;
+  if (filter_ != nullptr && spool_ != nullptr && !id.empty()) {
+    // A spooled event's handling and its handled mark commit together.
+    reply.retry_later = !filter_->HandleOnce(id, handle);
+  } else {
+    handle();
   }
   if (!reply.retry_later) {
-    spdlog::info("event=event.retry_finished delivery_id={} attempts={}",
-                 oldest.request.delivery_id, oldest.attempt + 1);
-    if (filter_ != nullptr && spool_ != nullptr && !oldest.request.delivery_id.empty()) {
-      // Recorded after the handler's own write, not with it (the handlers
-      // keep no transaction open for us).
-      // TODO(#4): a crash between the two replays this event at the next
-      // start, and it is handled twice.
-      filter_->MarkHandled(oldest.request.delivery_id);
-    }
+    spdlog::info("event=event.retry_finished delivery_id={} attempts={}", id, oldest.attempt + 1);
     SettleOldest();
     busy_attempts_ = 0;
     WriteHeldIds();

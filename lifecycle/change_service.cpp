@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include "common/count_text.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
@@ -135,10 +134,6 @@ std::string DecisionNews(const std::string& name, bool approved, const std::stri
     return name + done + " by " + summary.substr(lead.size());
   }
   return name + done + ": " + summary;
-}
-
-bool InTransactionAlready(store::Database& db) {
-  return sqlite3_get_autocommit(db.Sql().getHandle()) == 0;
 }
 
 }  // namespace
@@ -775,9 +770,6 @@ Status ChangeService::RecordDecision(std::int64_t change, bool approved, int pla
                  plan_version);
     return {};
   };
-  if (InTransactionAlready(db_)) {
-    return decide();
-  }
   return InTransaction(db_, "record_change_decision", decide);
 }
 

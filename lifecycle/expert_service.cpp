@@ -198,9 +198,9 @@ std::shared_ptr<const ExpertIndexSnapshot> SnapshotOf(store::Database& db,
 std::shared_ptr<const ExpertIndexSnapshot> BuildExpertIndex(store::Database& db,
                                                             const ExpertSettings& settings) {
   // One read transaction: the fingerprint describes exactly the rows read.
-  SQLite::Transaction transaction(db.Sql(), SQLite::TransactionBehavior::DEFERRED);
+  store::NestedTransaction transaction(db, /*immediate=*/false);
   auto snapshot = SnapshotOf(db, settings);
-  transaction.commit();
+  transaction.Commit();
   return snapshot;
 }
 

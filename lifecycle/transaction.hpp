@@ -5,7 +5,6 @@
 #include <utility>
 
 #include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
 
 #include "common/result.hpp"
@@ -18,14 +17,16 @@ namespace swarmbot::lifecycle {
 // (disk full, a locked file) rolls back too and becomes Errc::kInternal (or
 // kUnavailable while another writer holds the lock), so a store problem
 // reaches the user as "nothing changed", not as a crash.
+// Inside a caller's transaction it is a savepoint of it (store::NestedTransaction):
+// the caller's commit decides.
 template <class Body>
-auto RunTransaction(store::Database& db, std::string_view operation,
-                    SQLite::TransactionBehavior behavior, Body&& body) -> decltype(body()) {
+auto RunTransaction(store::Database& db, std::string_view operation, bool immediate, Body&& body)
+    -> decltype(body()) {
   try {
-    SQLite::Transaction transaction(db.Sql(), behavior);
+    store::NestedTransaction transaction(db, immediate);
     auto result = body();
     if (result) {
-      transaction.commit();
+      transaction.Commit();
     }
     return result;
   } catch (const SQLite::Exception& e) {
@@ -47,15 +48,13 @@ auto RunTransaction(store::Database& db, std::string_view operation,
 // waits at BEGIN instead of failing halfway with SQLITE_BUSY.
 template <class Body>
 auto InTransaction(store::Database& db, std::string_view operation, Body&& body) {
-  return RunTransaction(db, operation, SQLite::TransactionBehavior::IMMEDIATE,
-                        std::forward<Body>(body));
+  return RunTransaction(db, operation, /*immediate=*/true, std::forward<Body>(body));
 }
 
 // For queries: a consistent snapshot without the write lock.
 template <class Body>
 auto InReadTransaction(store::Database& db, std::string_view operation, Body&& body) {
-  return RunTransaction(db, operation, SQLite::TransactionBehavior::DEFERRED,
-                        std::forward<Body>(body));
+  return RunTransaction(db, operation, /*immediate=*/false, std::forward<Body>(body));
 }
 
 }  // namespace swarmbot::lifecycle

@@ -1,5 +1,6 @@
 #include "store/database.hpp"
 
+#include <string>
 #include <string_view>
 
 #include <SQLiteCpp/Exception.h>
@@ -96,6 +97,47 @@ int Database::LatestSchemaVersion() noexcept {
 bool IsBusy(const std::exception& e) noexcept {
   const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
   return sql != nullptr && (sql->getErrorCode() & 0xFF) == SQLITE_BUSY;
+}
+
+bool InTransaction(Database& db) noexcept {
+  return sqlite3_get_autocommit(db.Sql().getHandle()) == 0;
+}
+
+namespace {
+// One name serves every level: SQLite releases or rolls back the innermost
+// savepoint of that name.
+constexpr const char* kSavepoint = "swarmbot_nested";
+}  // namespace
+
+NestedTransaction::NestedTransaction(Database& db, bool immediate)
+    : db_(db), savepoint_(InTransaction(db)) {
+  if (savepoint_) {
+    db_.Sql().exec(std::string("SAVEPOINT ") + kSavepoint);
+  } else {
+    db_.Sql().exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+}
+
+NestedTransaction::~NestedTransaction() {
+  if (!open_) {
+    return;
+  }
+  try {
+    if (savepoint_) {
+      db_.Sql().exec(std::string("ROLLBACK TO ") + kSavepoint);
+      db_.Sql().exec(std::string("RELEASE ") + kSavepoint);
+    } else {
+      db_.Sql().exec("ROLLBACK");
+    }
+  } catch (const std::exception& e) {
+    // SQLite may have rolled back already (a full disk, say); nothing is left to undo.
+    spdlog::warn("event=store.rollback_failed error=\"{}\"", e.what());
+  }
+}
+
+void NestedTransaction::Commit() {
+  db_.Sql().exec(savepoint_ ? std::string("RELEASE ") + kSavepoint : std::string("COMMIT"));
+  open_ = false;
 }
 
 ShorterBusyTimeout::ShorterBusyTimeout(Database& db, std::chrono::milliseconds timeout) : db_(db) {

@@ -43,6 +43,29 @@ class Database {
 // later may succeed.
 bool IsBusy(const std::exception& e) noexcept;
 
+// Whether the connection is inside a transaction now.
+bool InTransaction(Database& db) noexcept;
+
+// One transaction that nests: on a connection outside any, BEGIN (IMMEDIATE
+// takes the write lock up front); inside one, a savepoint of it. So a caller
+// can make several writers' work, each with a transaction of its own, one
+// unit that commits or rolls back whole. Rolled back when destroyed
+// uncommitted; the constructor throws SQLite::Exception (busy included).
+class NestedTransaction {
+ public:
+  explicit NestedTransaction(Database& db, bool immediate = true);
+  ~NestedTransaction();
+  NestedTransaction(const NestedTransaction&) = delete;
+  NestedTransaction& operator=(const NestedTransaction&) = delete;
+
+  void Commit();
+
+ private:
+  Database& db_;
+  bool savepoint_ = false;
+  bool open_ = true;
+};
+
 // Shortens the connection's busy timeout while it lives, then puts the old one
 // back. For writes that are tried again soon anyway (the outbox's claim): they
 // shouldn't hold the io thread as long as a person's command may. A timeout

@@ -124,5 +124,51 @@ TEST(SeenDeliveries, KeepsTheFirstSightingWhenAnIdComesAgain) {
   EXPECT_EQ(seen.PruneSeenBefore(t0 + 1h), 0);
 }
 
+// A spooled event's handling and its handled mark: one unit, so a crash
+// between them can't leave the event to be handled a second time.
+class HandleOnceTest : public ::testing::Test {
+ protected:
+  HandleOnceTest() { db_->Sql().exec("CREATE TABLE joins (user TEXT)"); }
+
+  // What a handler does: its own transaction, as the lifecycle's are.
+  bool Join(const std::string& user, bool handled) {
+    store::NestedTransaction own(*db_);
+    db_->Sql().exec("INSERT INTO joins VALUES ('" + user + "')");
+    own.Commit();
+    return handled;
+  }
+  int Joins() { return db_->Sql().execAndGet("SELECT count(*) FROM joins").getInt(); }
+
+  swarmbot::testing::TempDir dir_;
+  const std::string path_ = (dir_ / "swarmbot.db").string();
+  std::unique_ptr<store::Database> db_ = OpenDatabase(path_);
+  FakeClock clock_;
+  DeliveryFilter filter_{*db_, clock_};
+};
+
+TEST_F(HandleOnceTest, WhatTheHandlerWroteAndTheMarkAreKeptTogether) {
+  EXPECT_TRUE(filter_.HandleOnce("Ev1", [&] { return Join("UDEV", true); }));
+  EXPECT_EQ(Joins(), 1);
+  EXPECT_TRUE(filter_.Handled("Ev1"));
+  EXPECT_FALSE(store::InTransaction(*db_));
+}
+
+TEST_F(HandleOnceTest, AHandlerThatAsksToBeTriedAgainLeavesNothing) {
+  EXPECT_FALSE(filter_.HandleOnce("Ev1", [&] { return Join("UDEV", false); }));
+  EXPECT_EQ(Joins(), 0) << "its own committed transaction was part of the whole";
+  EXPECT_FALSE(filter_.Handled("Ev1"));
+  EXPECT_FALSE(store::InTransaction(*db_));
+}
+
+TEST_F(HandleOnceTest, ABusyStoreRunsNothingAndSaysSo) {
+  swarmbot::testing::WriteLockHolder other(path_);
+  store::ShorterBusyTimeout quick(*db_, 50ms);
+  bool ran = false;
+  EXPECT_FALSE(filter_.HandleOnce("Ev1", [&] { return ran = true; }));
+  EXPECT_FALSE(ran);
+  EXPECT_TRUE(filter_.store_busy());
+  other.Release();
+}
+
 }  // namespace
 }  // namespace swarmbot::bot

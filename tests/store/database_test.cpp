@@ -124,5 +124,35 @@ TEST(Database, ReportsAPathThatCannotBeOpened) {
   EXPECT_NE(db.error().user_message.find("cannot open"), std::string::npos);
 }
 
+TEST(NestedTransaction, NestsAsASavepointThatTheOuterOneDecides) {
+  auto db = Database::Open(":memory:").value();
+  db->Sql().exec("CREATE TABLE t (v INTEGER)");
+  const auto count = [&] { return db->Sql().execAndGet("SELECT count(*) FROM t").getInt(); };
+  {
+    NestedTransaction outer(*db);
+    EXPECT_TRUE(InTransaction(*db));
+    {
+      NestedTransaction inner(*db);
+      db->Sql().exec("INSERT INTO t VALUES (1)");
+      inner.Commit();
+    }
+    {
+      NestedTransaction undone(*db);
+      db->Sql().exec("INSERT INTO t VALUES (2)");
+    }  // rolled back alone
+    EXPECT_EQ(count(), 1);
+  }  // the outer one rolls back the inner commit too
+  EXPECT_FALSE(InTransaction(*db));
+  EXPECT_EQ(count(), 0);
+  {
+    NestedTransaction outer(*db);
+    NestedTransaction inner(*db);
+    db->Sql().exec("INSERT INTO t VALUES (3)");
+    inner.Commit();
+    outer.Commit();
+  }
+  EXPECT_EQ(count(), 1);
+}
+
 }  // namespace
 }  // namespace swarmbot::store
