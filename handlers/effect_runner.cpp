@@ -907,13 +907,27 @@ awaitable<Status> EffectRunner::PostReopened(Job& job) {
   BlockMessage message(why + "; the earlier swarm was #" + swarm.previous_channel_name);
   message.Section(":arrows_counterclockwise: " + why +
                   ", so the swarm gathers here. The earlier swarm's messages and pins stay in " +
-                  ChannelMention(swarm.previous_channel_id) + " (archived).");
+                  ChannelMention(swarm.previous_channel_id) +
+                  co_await EarlierChannelState(job, swarm.previous_channel_id) + ".");
   const ChannelId channel = swarm.channel_id;
   auto ts = co_await PostOnce(job, channel, message);
   if (!ts) {
     co_return SwarmChannelFailed(job, "link the earlier swarm channel", ts.error(), channel);
   }
   co_return Status{};
+}
+
+// The earlier channel's close may have been queued when the swarm moved on,
+// and its archive may have failed since: ask Slack rather than assume.
+awaitable<std::string> EffectRunner::EarlierChannelState(Job& job, const ChannelId& channel) {
+  const json::object args = Fields("channel", channel.str());
+  auto info = co_await CallSlack(*job.api, "conversations.info", args);
+  if (!info) {
+    co_return "";
+  }
+  co_return info->True("channel.is_archived")
+      ? " (archived)"
+      : " (still open: Slack didn't let swarmbot archive it)";
 }
 
 Status EffectRunner::SwarmChannelFailed(Job& job, std::string_view what, const Error& error,

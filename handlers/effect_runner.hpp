@@ -101,6 +101,7 @@ class EffectRunner {
   // effect::kProblemAnnounce: a problem's change, in the live swarm channel.
   boost::asio::awaitable<Status> AnnounceProblem(Job& job);
   boost::asio::awaitable<Status> PostReopened(Job& job);
+  boost::asio::awaitable<std::string> EarlierChannelState(Job& job, const ChannelId& channel);
 
   // Who an invite effect got in, and who Slack refused with what code.
   struct InviteOutcome {

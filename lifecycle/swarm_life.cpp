@@ -116,11 +116,12 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
     EnqueueEffect(db, incident.number, effect::kPostReopened, now,
                   {{std::string(effect::kArgOccasion), OccasionArg(reopening)}});
   }
-  store::TimelineRepository(db).Append(incident.number, now, actor, "swarm_restarted",
-                                       why + "Swarm restarted in #" + name + " (the earlier #" +
-                                           swarm.channel_name + " stays archived), inviting " +
-                                           std::to_string(users.size()) +
-                                           (users.size() == 1 ? " person" : " people"));
+  store::TimelineRepository(db).Append(
+      incident.number, now, actor, "swarm_restarted",
+      why + "Swarm restarted in #" + name + " (the earlier #" + swarm.channel_name +
+          (swarm.state == store::SwarmState::kClosing ? " is being archived" : " stays archived") +
+          "), inviting " + std::to_string(users.size()) +
+          (users.size() == 1 ? " person" : " people"));
   spdlog::info("event=swarm.restarted incident={} invitees={} actor={}",
                store::IncidentNumberText(incident.number), users.size(), actor);
 }
@@ -130,9 +131,9 @@ bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
                   const std::vector<UserGroupId>& usergroups, bool unarchive, bool reopening) {
   const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
   // Only an archive Slack has confirmed: a closing swarm's archive may still
-  // be queued, and unarchiving before it would be undone by it.
-  // TODO(#4): if that queued archive then fails for good, the old channel
-  // stays open while the new channel's note calls it archived.
+  // be queued, and unarchiving before it would be undone by it. Should that
+  // archive then fail, the new channel's note asks Slack and says the old
+  // one is still open.
   if (!unarchive || swarm.state != store::SwarmState::kArchived || swarm.channel_id.empty()) {
     MoveSwarmToNewChannel(db, swarm, incident, actor.str(), users, usergroups, now, "", reopening);
     return false;

@@ -99,8 +99,9 @@ TEST_F(SwarmComeback, ARefusedUserTokenFallsBackToANewChannel) {
     second = slack().ChannelByName(std::string(kChannelName) + "-reopened");
     return second && second->HasMember(people().sofia) && !second->pins.empty();
   }));
-  EXPECT_TRUE(Eventually("the earlier channel linked",
-                         [&] { return ChannelSays(second->id, "<#" + swarm.str() + ">"); }));
+  EXPECT_TRUE(Eventually("the earlier channel linked, archived as Slack says", [&] {
+    return ChannelSays(second->id, "<#" + swarm.str() + "> (archived)");
+  }));
   EXPECT_TRUE(slack().Channel(swarm)->is_archived);
   EXPECT_GE(slack().CallCount("conversations.unarchive"), 1);
   EXPECT_TRUE(

@@ -290,5 +290,36 @@ TEST_F(PrivateSwarm, AnArchiveThatFailsIsToldAndTheSwarmCarriesOnInTheOpenChanne
   EXPECT_FALSE(Has(Status(), "-reopened"));
 }
 
+// Reopened while the old channel's archive is still under way, the swarm moves
+// to a new channel; when that archive then fails, the new channel's note
+// doesn't call the old one archived.
+TEST_F(PrivateSwarm, ANoteAboutTheEarlierChannelSaysWhetherItReallyWasArchived) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId first = StartWith(people().sofia);
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(slack().LeaveChannel(slack().BotUserId(), first));
+  slack().FailNext("conversations.archive", 1, emulator::Fault::Hold());
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the archive under way",
+                         [&] { return slack().CallCount("conversations.archive") == 1; }));
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
+  slack().ReleaseHeld(/*drop_connection=*/false);
+
+  std::optional<emulator::MessageSnapshot> note;
+  ASSERT_TRUE(Eventually("the note in the new channel", [&] {
+    for (const auto& channel : slack().Channels()) {
+      if (channel.id != first && channel.name.ends_with("-reopened")) {
+        note = MessageWith(channel.id, "earlier swarm");
+      }
+    }
+    return note.has_value();
+  }));
+  EXPECT_FALSE(slack().Channel(first)->is_archived);
+  // Slack won't show swarmbot a private channel it was removed from, so the
+  // note claims nothing about it; the timeline says the archive failed.
+  EXPECT_TRUE(Has(note->blocks_json, "stay in <#" + first.str() + ">.")) << note->blocks_json;
+  EXPECT_TRUE(Has(Status(), "Couldn't archive")) << Status();
+}
+
 }  // namespace
 }  // namespace swarmbot::e2e

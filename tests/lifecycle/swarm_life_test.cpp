@@ -1,5 +1,7 @@
 // The swarm channel's life (issue #4): /swarm close, the archive, reopening
 // into a new channel, and the messages counted per member.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "common/form.hpp"
@@ -261,6 +263,24 @@ TEST_F(SwarmLifeTest, ReopeningAfterAFailedArchiveSwarmsInTheStillOpenChannel) {
     EXPECT_NE(kind, "swarm.post_reopened");
   }
   EXPECT_EQ(NoteTexts().size(), 1u);
+}
+
+// The archive of a closing swarm may still fail, so a reopening then doesn't
+// call the earlier channel archived.
+TEST_F(SwarmLifeTest, AReopeningBeforeTheArchiveRanSaysTheEarlierChannelIsBeingArchived) {
+  const auto incident = Closing();
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, ""));
+  EXPECT_EQ(SwarmOf(incident).previous_channel_id, kChannel);
+  const auto status = incidents_.StatusOf(incident, 5);
+  ASSERT_TRUE(status);
+  const auto restarted = std::find_if(
+      status->recent.begin(), status->recent.end(),
+      [](const store::TimelineEntry& entry) { return entry.kind == "swarm_restarted"; });
+  ASSERT_NE(restarted, status->recent.end());
+  EXPECT_NE(
+      restarted->text.find("(the earlier #inc-1-feast25-fails-at-checkout is being archived)"),
+      std::string::npos)
+      << restarted->text;
 }
 
 TEST_F(SwarmLifeTest, TheFailedArchiveOfAnEarlierChannelLeavesTheNewSwarmAlone) {
