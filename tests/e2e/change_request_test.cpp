@@ -40,6 +40,14 @@ class ChangeRequest : public EndToEnd {
     return OpenChangeForm(slack(), *scenario_, who, where, text, fields);
   }
 
+  // Dev opens the emergency change "Restore validation" in the swarm channel.
+  std::string OpenRestoreValidation(const ChannelId& swarm) {
+    return OpenChange(people().dev, swarm, "new",
+                      {{"change_title", {"Restore validation"}},
+                       {"change_type", {"emergency"}},
+                       {"change_risk", {"high"}}});
+  }
+
   // Emergency changes are approved by any one member of @cab, asked in the
   // incident managers' channel.
   std::string ExtraConfig() const override {
@@ -199,11 +207,7 @@ TEST_F(ChangeRequest, ARejectionReasonReachesTheSwarmWithoutPagingIt) {
   const ChannelId swarm = StartSwarm();
   ASSERT_FALSE(swarm.empty());
   const UserId& dev = people().dev;
-  ASSERT_EQ(OpenChange(dev, swarm, "new",
-                       {{"change_title", {"Restore validation"}},
-                        {"change_type", {"emergency"}},
-                        {"change_risk", {"high"}}}),
-            "");
+  ASSERT_EQ(OpenRestoreValidation(swarm), "");
   ASSERT_TRUE(Has(Type(dev, swarm, "/change", "step add Deploy"), "Added step 1"));
   ASSERT_TRUE(Has(Type(dev, swarm, "/change", "done 1"), "is done"));
   ASSERT_TRUE(Has(Type(people().ines, swarm, "/change", "verify 1"), "verified"));
@@ -305,11 +309,7 @@ TEST_F(ChangeRequest, OnlyTheAssigneeMarksAStepDoneAndOnlyTheSwarmVerifiesByComm
   const UserId& dev = people().dev;
   const UserId& ines = people().ines;
   const UserId& ravi = people().ravi;  // a support rep with no part in the change
-  ASSERT_EQ(OpenChange(dev, swarm, "new",
-                       {{"change_title", {"Restore validation"}},
-                        {"change_type", {"emergency"}},
-                        {"change_risk", {"high"}}}),
-            "");
+  ASSERT_EQ(OpenRestoreValidation(swarm), "");
   EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step add Deploy"), "Added step 1"));
   EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step add Check"), "Added step 2"));
   EXPECT_EQ(Type(dev, swarm, "/change", "step assign 1 " + Mention(ines, "ines")),
