@@ -207,6 +207,13 @@ struct HttpEndpoint::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> ServePlain(std::shared_ptr<Impl> self, tcp::socket socket);
   asio::awaitable<void> ServeTls(std::shared_ptr<Impl> self, tcp::socket socket);
 
+  // Whether `path` is one of Slack's routes and they are served at all.
+  bool ServesSlack(std::string_view path) const {
+    return !options.signing_secret.Empty() &&
+           (path == options.events_path || path == options.commands_path ||
+            path == options.interactive_path);
+  }
+  HttpAnswer SizeRefusal(beast::error_code ec, const Request& partial) const;
   Outcome Route(const Request& req);
   Outcome HandleSlack(const Request& req, std::string_view path);
   Outcome HandleCommand(const Request& req);
@@ -361,12 +368,9 @@ asio::awaitable<void> HttpEndpoint::Impl::Serve(Stream& stream, beast::flat_buff
     }
     if (ec) {
       const bool too_big = ec == http::error::body_limit || ec == http::error::header_limit;
-      const int status = ec == http::error::body_limit     ? 413
-                         : ec == http::error::header_limit ? 431
-                                                           : 400;
-      spdlog::info("event=http.request status={} error=\"{}\"", status, ec.message());
       const HttpAnswer answer =
-          Text(status, too_big ? "request too large\n" : "malformed HTTP request\n");
+          too_big ? SizeRefusal(ec, parser.get()) : Text(400, "malformed HTTP request\n");
+      spdlog::info("event=http.request status={} error=\"{}\"", answer.status, ec.message());
       Response res = ToResponse(answer, 11, false);
       lowest.expires_after(options.read_timeout);
       auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
@@ -407,6 +411,41 @@ asio::awaitable<void> HttpEndpoint::Impl::Serve(Stream& stream, beast::flat_buff
   }
 }
 
+namespace {
+
+// "1 MiB", "64 KiB" or "1500 bytes": a limit as a person reads it.
+std::string SizeText(std::size_t bytes) {
+  constexpr std::size_t kKiB = 1024;
+  if (bytes >= kKiB * kKiB && bytes % (kKiB * kKiB) == 0) {
+    return std::to_string(bytes / (kKiB * kKiB)) + " MiB";
+  }
+  if (bytes >= kKiB && bytes % kKiB == 0) {
+    return std::to_string(bytes / kKiB) + " KiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+// Slack's own routes keep a bare text answer, which is all Slack reads. Every
+// other path is (or may be) one of our JSON APIs, whose errors are documented
+// as {"error", "message"}; a header too large to finish reading has no path
+// yet (Slack sends no such headers), so it gets JSON too.
+HttpAnswer HttpEndpoint::Impl::SizeRefusal(beast::error_code ec, const Request& partial) const {
+  const bool body = ec == http::error::body_limit;
+  const int status = body ? 413 : 431;
+  const std::string_view target = partial.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (ServesSlack(path)) {
+    return Text(status, "request too large\n");
+  }
+  const std::string message =
+      body ? "the request body is larger than " + SizeText(options.body_limit)
+           : "the request headers are larger than " + SizeText(kHeaderLimit);
+  return Json(status, boost::json::serialize(
+                          boost::json::object{{"error", "too_large"}, {"message", message}}));
+}
+
 InboundReply HttpEndpoint::Impl::SafeDispatch(const InboundRequest& request) {
   try {
     return dispatch(request);
@@ -431,9 +470,7 @@ Outcome HttpEndpoint::Impl::Route(const Request& req) {
     }
     return {Text(200, "ok\n"), std::nullopt};
   }
-  const bool slack_path = path == options.events_path || path == options.commands_path ||
-                          path == options.interactive_path;
-  if (slack_path && !options.signing_secret.Empty()) {
+  if (ServesSlack(path)) {
     return HandleSlack(req, path);
   }
   return HandleApi(req, path, query);

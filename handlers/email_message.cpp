@@ -8,6 +8,8 @@
 
 #include <gmime/gmime.h>
 
+#include "lifecycle/text_rules.hpp"
+
 namespace swarmbot::handlers {
 namespace {
 
@@ -136,6 +138,7 @@ void ReadBody(GMimeMessage* message, EmailMessage& out) {
     out.text = CleanText(HtmlToText(PartText(html)));
     out.text_from_html = true;
   }
+  out.text = lifecycle::WithoutBidiControls(out.text);
 }
 
 // The first mailbox of From, looking inside a group if that comes first.
@@ -157,6 +160,24 @@ InternetAddressMailbox* FirstMailbox(InternetAddressList* list) {
     }
   }
   return nullptr;
+}
+
+// The display name of `from`, or "" when it can't be a person's name: one
+// that decodes to control characters (a line break smuggled into an encoded
+// word), holds an address (which could pose as someone else, and shows where
+// a broken encoded word split a header), or still holds encoded-word
+// brackets GMime couldn't decode. The mail keeps its address either way.
+std::string DisplayName(InternetAddressMailbox* from) {
+  const std::string decoded = OrEmpty(internet_address_get_name(INTERNET_ADDRESS(from)));
+  const bool control = std::any_of(decoded.begin(), decoded.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7F;
+  });
+  if (control || decoded.find('@') != std::string::npos ||
+      decoded.find("=?") != std::string::npos || decoded.find("?=") != std::string::npos) {
+    return {};
+  }
+  return lifecycle::WithoutBidiControls(CleanLine(decoded));
 }
 
 void AddIds(GMimeObject* message, const char* header, bool newest_first,
@@ -383,8 +404,9 @@ Result<EmailMessage> ReadEmail(std::string_view raw) {
     return Refused("the message has no From address").error();
   }
   out.from_address = CleanLine(OrEmpty(internet_address_mailbox_get_addr(from)));
-  out.from_name = CleanLine(OrEmpty(internet_address_get_name(INTERNET_ADDRESS(from))));
-  out.subject = CleanLine(OrEmpty(g_mime_message_get_subject(message.get())));
+  out.from_name = DisplayName(from);
+  out.subject =
+      lifecycle::WithoutBidiControls(CleanLine(OrEmpty(g_mime_message_get_subject(message.get()))));
   out.message_id = CleanLine(OrEmpty(g_mime_message_get_message_id(message.get())));
   AddIds(GMIME_OBJECT(message.get()), "In-Reply-To", false, out.answers);
   AddIds(GMIME_OBJECT(message.get()), "References", true, out.answers);

@@ -8,9 +8,14 @@
 
 namespace swarmbot::handlers {
 
-// What swarmbot takes from a customer's e-mail. Every text is UTF-8.
+// What swarmbot takes from a customer's e-mail. Every text is UTF-8 without
+// bidirectional controls (U+202A..E, U+2066..9): they are dropped, since the
+// case intake would refuse them and so lose the customer's mail.
 struct EmailMessage {
-  std::string from_name;     // the display name, encoded words decoded; may be empty
+  // The display name, encoded words decoded; empty when there is none or it
+  // can't be a name (it held control characters, an address or undecoded
+  // encoded words).
+  std::string from_name;
   std::string from_address;  // the first mailbox of From, e.g. "ana@example.com"
   std::string subject;       // decoded and unfolded; may be empty
   // The readable text: the text/plain part (the first one that isn't an

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
@@ -27,11 +28,21 @@ IntakeAnswer Refuse(int status, std::string_view error, std::string_view message
   return {status, detail::ApiErrorBody(error, message)};
 }
 
+// simdjson's On-Demand parser gives up at the first byte that doesn't open an
+// object, so a well-formed array or string is told apart from garbage by
+// reading it whole.
+bool IsJsonButNoObject(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value value = json::parse(body, ec);
+  return !ec && !value.is_object();
+}
+
 // The body's fields, or the 400 answer explaining what is wrong with it.
 std::optional<IntakeAnswer> ReadInput(std::string_view body, lifecycle::CaseInput& input) {
   auto flat = detail::FlattenJson(body, 1);
   if (!flat) {
-    return Refuse(400, "invalid_json", "body is not valid JSON");
+    return IsJsonButNoObject(body) ? Refuse(400, "invalid_json", "body must be a JSON object")
+                                   : Refuse(400, "invalid_json", "body is not valid JSON");
   }
   const std::vector<std::string_view> keys(flat->top_level_keys.begin(),
                                            flat->top_level_keys.end());

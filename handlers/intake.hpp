@@ -30,9 +30,9 @@ struct IntakeAnswer {
 //
 // Answers 201 with the case; 200 with the first case for a replay of an
 // Idempotency-Key with the same content; 400 naming the bad field (or "body is
-// not valid JSON"); 401 for a missing or wrong API key (compared in constant
-// time; an empty configured key refuses everyone); 409 for a key reused with
-// other content; 413 for a body over 64 KiB. Never throws on bad input.
+// not valid JSON", "body must be a JSON object"); 401 for a missing or wrong API key (compared in
+// constant time; an empty configured key refuses everyone); 409 for a key reused with other
+// content; 413 for a body over 64 KiB. Never throws on bad input.
 class Intake {
  public:
   static constexpr std::size_t kMaxBody = 64 * 1024;

@@ -301,9 +301,54 @@ std::string StoppedBy(const store::Broadcast& b) {
   return "stopped by swarmbot: " + EscapeMrkdwn(Truncate(b.stop_reason, 300)) + since;
 }
 
+// "l***@example.com (Lee Park, CASE-12)": the address stays masked, so the
+// name and the cases are what tell an agent whom to follow up with.
+std::string WhoWasNotReached(const lifecycle::BroadcastStatus& status, const store::Delivery& d) {
+  constexpr std::size_t kCasesShown = 3;
+  std::vector<std::string> labels;
+  if (!d.contact_name.empty() && d.contact_name != d.email) {
+    labels.push_back(EscapeMrkdwn(Truncate(d.contact_name, 60)));
+  }
+  if (auto it = status.cases_by_address.find(FoldAddress(d.email));
+      it != status.cases_by_address.end()) {
+    for (std::size_t i = 0; i < it->second.size() && i < kCasesShown; ++i) {
+      labels.push_back(store::CaseNumberText(it->second[i]));
+    }
+    if (it->second.size() > kCasesShown) {
+      labels.push_back("…");
+    }
+  }
+  std::string who = EscapeMrkdwn(MaskAddress(d.email));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    who += (i == 0 ? " (" : ", ") + labels[i];
+  }
+  return labels.empty() ? who : who + ")";
+}
+
+// The bullet list of the shown deliveries in `state` (a refusal with the
+// server's reply), with "and n more" when `total` is larger.
+std::string NotReachedList(const lifecycle::BroadcastStatus& status, store::DeliveryState state,
+                           int total) {
+  std::string list;
+  int shown = 0;
+  for (const store::Delivery& d : status.refused) {
+    if (d.state != state) {
+      continue;
+    }
+    ++shown;
+    list += "\n• " + WhoWasNotReached(status, d);
+    if (state == store::DeliveryState::kRefused) {
+      list += " — " + EscapeMrkdwn(Truncate(d.reply, 120));
+    }
+  }
+  if (total > shown) {
+    list += "\n• and " + std::to_string(total - shown) + " more";
+  }
+  return list;
+}
+
 std::string FinalLine(const lifecycle::BroadcastStatus& status) {
   const store::DeliveryCounts& c = status.counts;
-  const int failed = c.refused + c.uncertain;
   std::string line = "Sent to " + std::to_string(c.sent) + " of " +
                      Count(c.Total(), "customer", "customers") + ".";
   if (c.withheld > 0) {
@@ -313,18 +358,17 @@ std::string FinalLine(const lifecycle::BroadcastStatus& status) {
             " not e-mailed: " + (stopped ? StoppedBy(status.broadcast) : "unsubscribed meanwhile") +
             ".";
   }
-  if (!status.refused.empty()) {
-    line += " Not delivered:";
-    for (const store::Delivery& d : status.refused) {
-      line += "\n• " + EscapeMrkdwn(MaskAddress(d.email)) + " — " +
-              (d.state == store::DeliveryState::kUncertain
-                   ? std::string("interrupted while sending, not sent again")
-                   : EscapeMrkdwn(Truncate(d.reply, 120)));
-    }
-    if (failed > static_cast<int>(status.refused.size())) {
-      line +=
-          "\n• and " + std::to_string(failed - static_cast<int>(status.refused.size())) + " more";
-    }
+  if (c.refused > 0) {
+    line += " Not delivered (" + std::to_string(c.refused) +
+            "):" + NotReachedList(status, store::DeliveryState::kRefused, c.refused);
+  }
+  if (c.uncertain > 0) {
+    // Delivery is at most once: the server may have taken the mail before
+    // swarmbot heard its answer, so it is neither failed nor sent again.
+    line += "\n" + std::to_string(c.uncertain) +
+            " uncertain: may have arrived (swarmbot was interrupted while handing it over, "
+            "and doesn't send it again):" +
+            NotReachedList(status, store::DeliveryState::kUncertain, c.uncertain);
   }
   return line;
 }
@@ -338,17 +382,28 @@ BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status) {
   const std::string inc = store::IncidentNumberText(b.incident);
   const bool done = b.state == store::BroadcastState::kDone;
   const bool stopped = b.state == store::BroadcastState::kStopped;
-  const int failed = c.refused + c.uncertain;
-  std::string tally = std::to_string(c.sent) + " sent · " + std::to_string(failed) + " failed · " +
-                      std::to_string(c.pending) + " remaining";
+  std::string tally = std::to_string(c.sent) + " sent · " + std::to_string(c.refused) + " failed";
+  if (c.uncertain > 0) {
+    tally += " · " + std::to_string(c.uncertain) + " uncertain";
+  }
+  tally += " · " + std::to_string(c.pending) + " remaining";
   if (c.withheld > 0) {
     tally += " · " + std::to_string(c.withheld) + " not sent";
   }
   BlockMessage message(number + " e-mail to the customers of " + inc + ": " + tally);
-  const std::string icon = done      ? ":white_check_mark: *"
-                           : stopped ? ":octagonal_sign: *"
-                                     : ":envelope: *";
-  const std::string how = done ? " is done" : stopped ? " was stopped" : " is being sent";
+  // A broadcast that reached nobody is no success, and one that missed some
+  // isn't a clean one either.
+  const bool reached_nobody = c.sent == 0 && c.uncertain == 0;
+  const bool missed_some = c.refused > 0 || c.uncertain > 0;
+  std::string icon = ":envelope: *";
+  std::string how = " is being sent";
+  if (done) {
+    icon = reached_nobody ? ":x: *" : missed_some ? ":warning: *" : ":white_check_mark: *";
+    how = reached_nobody ? " is done and reached nobody" : " is done";
+  } else if (stopped) {
+    icon = ":octagonal_sign: *";
+    how = " was stopped";
+  }
   message.Section(icon + number + "* e-mail to the customers of *" + inc + "*" + how + "\n" +
                   tally + " of " + std::to_string(c.Total()));
   if (b.state == store::BroadcastState::kSending && b.unreachable_since) {

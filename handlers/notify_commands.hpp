@@ -61,9 +61,10 @@ class NotifyCommands {
   detail::Services& services_;
 };
 
-// The progress message in Slack: sent, not delivered and remaining; while
-// sending, a warning when the mail server can't be reached and a Stop
-// button; a final line when done or stopped.
+// The progress message in Slack: sent, failed (refused), uncertain (may have
+// arrived) and remaining; while sending, a warning when the mail server can't
+// be reached and a Stop button; when done or stopped, who wasn't reached, by
+// name and case. Done without reaching anyone is shown as a failure.
 BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status);
 // The message that tells the progress channel a broadcast stopped early.
 std::string BroadcastStoppedNotice(const lifecycle::BroadcastStatus& status);

@@ -405,7 +405,7 @@ Result<BroadcastStatus> BroadcastService::StatusOf(std::int64_t broadcast) {
     if (!found) {
       return UnknownBroadcast(broadcast);
     }
-    BroadcastStatus status{*found, repo.Counts(broadcast), {}, {}};
+    BroadcastStatus status{*found, repo.Counts(broadcast), {}, {}, {}};
     if (found->state == store::BroadcastState::kSending && found->unreachable_since) {
       status.give_up_at = *found->unreachable_since + settings_.give_up_after;
     }
@@ -414,6 +414,11 @@ Result<BroadcastStatus> BroadcastService::StatusOf(std::int64_t broadcast) {
     const auto uncertain = repo.DeliveriesIn(broadcast, store::DeliveryState::kUncertain,
                                              static_cast<int>(kRefusedShown));
     status.refused.insert(status.refused.end(), uncertain.begin(), uncertain.end());
+    store::CaseLinkRepository links(db_);
+    for (const store::Delivery& d : status.refused) {
+      status.cases_by_address[FoldAddress(d.email)] =
+          links.CasesWithContact(found->incident, d.email);
+    }
     return status;
   });
 }
@@ -535,7 +540,10 @@ void BroadcastService::ReportProgress(std::int64_t number) {
     store::TimelineRepository(db_).Append(
         broadcast->incident, now, "swarmbot", "broadcast_done",
         "E-mail " + store::BroadcastNumberText(number) + ": " + std::to_string(counts.sent) +
-            " sent, " + std::to_string(counts.refused + counts.uncertain) + " not delivered");
+            " sent, " + std::to_string(counts.refused) + " not delivered" +
+            (counts.uncertain > 0
+                 ? ", " + std::to_string(counts.uncertain) + " uncertain (may have arrived)"
+                 : ""));
     spdlog::info("event=broadcast.done broadcast={} sent={} refused={} uncertain={}",
                  store::BroadcastNumberText(number), counts.sent, counts.refused, counts.uncertain);
     QueueProgress(number, effect::kUpdateBroadcastProgress);

@@ -72,15 +72,25 @@ std::optional<char32_t> ForbiddenControl(std::string_view text, bool multiline) 
 // backwards (the "Trojan Source" trick, CVE-2021-42574). The weak marks
 // (U+200E, U+200F, U+061C) and zero-width joiners stay: they move nothing
 // beyond their neighbours, and emoji and several scripts need them.
+bool IsBidiControl(char32_t point) noexcept {
+  return (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069);
+}
+
+// The bidi control starting at text[at], if any. All of them are three bytes
+// in UTF-8, led by 0xE2.
+std::optional<char32_t> BidiControlAt(std::string_view text, std::size_t at) noexcept {
+  if (at + 2 >= text.size() || static_cast<unsigned char>(text[at]) != 0xE2) {
+    return std::nullopt;
+  }
+  const auto second = static_cast<unsigned char>(text[at + 1]);
+  const auto third = static_cast<unsigned char>(text[at + 2]);
+  const char32_t point = 0x2000 + ((second & 0x3F) << 6) + (third & 0x3F);
+  return IsBidiControl(point) ? std::optional(point) : std::nullopt;
+}
+
 std::optional<char32_t> BidiControl(std::string_view text) noexcept {
-  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    if (static_cast<unsigned char>(text[i]) != 0xE2) {
-      continue;
-    }
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    const auto third = static_cast<unsigned char>(text[i + 2]);
-    const char32_t point = 0x2000 + ((second & 0x3F) << 6) + (third & 0x3F);
-    if ((point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069)) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (const auto point = BidiControlAt(text, i)) {
       return point;
     }
   }
@@ -184,6 +194,19 @@ Status CheckField(std::string_view value, const FieldRule& rule) {
                   ", a direction control that would reorder the text around it; remove it");
   }
   return {};
+}
+
+std::string WithoutBidiControls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (BidiControlAt(text, i)) {
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
 }
 
 std::string Lowercase(std::string_view text) {

@@ -25,6 +25,11 @@ struct FieldRule {
 // U+2066..9), which would reorder the text shown around it.
 Status CheckField(std::string_view value, const FieldRule& rule);
 
+// `text` without the bidirectional controls that CheckField refuses. For
+// text that is better cleaned than refused: a customer's e-mail, where a
+// refusal loses the mail and nobody is at hand to send it again.
+std::string WithoutBidiControls(std::string_view text);
+
 // "U+0007", "U+202E": how a code point is named in messages.
 std::string CodePointName(char32_t point);
 

@@ -57,4 +57,21 @@ std::vector<std::int64_t> CaseLinkRepository::LinkedCases(std::int64_t incident)
   return numbers;
 }
 
+std::vector<std::int64_t> CaseLinkRepository::CasesWithContact(std::int64_t incident,
+                                                               std::string_view email) {
+  // SQLite's lower() folds ASCII letters only, as FoldAddress does.
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT DISTINCT l.case_number FROM case_links l "
+                           "JOIN cases c ON c.number = l.case_number "
+                           "WHERE l.incident_id = ? AND lower(c.contact_email) = lower(?) "
+                           "ORDER BY l.case_number");
+  select.bind(1, incident);
+  select.bind(2, std::string(email));
+  std::vector<std::int64_t> numbers;
+  while (select.executeStep()) {
+    numbers.push_back(select.getColumn(0).getInt64());
+  }
+  return numbers;
+}
+
 }  // namespace swarmbot::store

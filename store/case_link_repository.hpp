@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -24,6 +25,9 @@ class CaseLinkRepository {
   std::optional<CaseLink> LiveLink(std::int64_t case_number);
   // Case numbers with a live link to `incident`, ascending.
   std::vector<std::int64_t> LinkedCases(std::int64_t incident);
+  // Cases ever linked to `incident` (still or once) whose contact address is
+  // `email`, ignoring ASCII case; ascending, each once.
+  std::vector<std::int64_t> CasesWithContact(std::int64_t incident, std::string_view email);
 
  private:
   Database& db_;

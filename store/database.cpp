@@ -1,12 +1,17 @@
 #include "store/database.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Transaction.h>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/detail/migrations.hpp"
 
@@ -57,10 +62,49 @@ void UseWriteAheadLog(SQLite::Database& db, const std::string& path) {
   db.exec("PRAGMA synchronous = NORMAL");
 }
 
+// The database holds customers' names and addresses, so it is for swarmbot's
+// user alone. SQLite creates a new file 0644 (less the umask) and gives its
+// -wal and -shm files the database's own mode, so creating the file 0600
+// before SQLite does covers every file it makes later; files left wider by an
+// older swarmbot, or copied in, are narrowed here, with one line saying so.
+void KeepFilesPrivate(const std::string& path) {
+  if (path.empty() || path == ":memory:") {
+    return;
+  }
+  // Only a file that isn't there yet is opened here: closing a descriptor of
+  // a file drops every POSIX lock this process holds on it, including those
+  // of a connection already open (the mail worker opens a second one). A
+  // failure (no such folder, no permission) is left to SQLite to report.
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) != 0 && errno == ENOENT) {
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
+      ::close(fd);
+    }
+  }
+  std::string narrowed;
+  for (const std::string& file : {path, path + "-wal", path + "-shm", path + "-journal"}) {
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0 || (status.st_mode & 077) == 0) {
+      continue;
+    }
+    if (::chmod(file.c_str(), status.st_mode & 0700) != 0) {
+      spdlog::warn("event=store.mode_not_narrowed file={} error=\"{}\"", file,
+                   std::strerror(errno));
+      continue;
+    }
+    narrowed += (narrowed.empty() ? "" : ",") + file;
+  }
+  if (!narrowed.empty()) {
+    spdlog::warn("event=store.mode_narrowed files={} mode=0600 reason=\"readable by others\"",
+                 narrowed);
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   try {
+    KeepFilesPrivate(path);
     auto db =
         std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->setBusyTimeout(kBusyTimeoutMs);

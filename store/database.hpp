@@ -23,7 +23,9 @@ class Database {
   // `path` may be ":memory:" for tests. Errors (never exceptions): kConflict for
   // a newer schema, kInvalidInput for a file that isn't a SQLite database,
   // kUnavailable when the file can't be opened or created. The Error's
-  // user_message is one line fit for a person at start-up.
+  // user_message is one line fit for a person at start-up. A file is created
+  // mode 0600 (its -wal and -shm files follow), and an existing one readable
+  // by others is narrowed to 0600 with a warning.
   static Result<std::unique_ptr<Database>> Open(const std::string& path);
 
   SQLite::Database& Sql() noexcept { return *db_; }

@@ -309,11 +309,38 @@ TEST_F(HttpEndpointTest, RefusesBodiesOverTheLimitWith413) {
   StartEndpoint(options);
   HttpClient client(Port());
   const std::string big = "text=" + std::string(2000, 'a') + "&command=%2Fincident";
-  EXPECT_EQ(PostSigned(client, "/slack/commands", big, "application/x-www-form-urlencoded").status,
-            413);
+  const auto refused =
+      PostSigned(client, "/slack/commands", big, "application/x-www-form-urlencoded");
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_EQ(refused.body, "request too large\n") << "Slack's routes keep their plain answer";
   EXPECT_EQ(DispatchedOnIo(), 0u);
   HttpClient again(Port());
   EXPECT_EQ(again.Send("GET", "/healthz", "").status, 200);
+}
+
+// Check 11: an e-mail over 1 MiB got a text/plain 413, unlike every other
+// refusal of the intake APIs.
+TEST_F(HttpEndpointTest, RefusesAnOversizedApiRequestInJsonNamingTheLimit) {
+  HttpEndpointOptions options;
+  options.body_limit = 1024;
+  StartEndpoint(options);
+  HttpClient client(Port());
+  const auto body = client.Send("POST", "/api/cases/email", std::string(2000, 'a'),
+                                {{"X-Api-Key", kApiKey}, {"Content-Type", "message/rfc822"}});
+  EXPECT_EQ(body.status, 413);
+  EXPECT_EQ(body.Header("Content-Type"), "application/json");
+  const auto refusal = boost::json::parse(body.body).as_object();
+  EXPECT_EQ(refusal.at("error").as_string(), "too_large");
+  EXPECT_EQ(refusal.at("message").as_string(), "the request body is larger than 1 KiB");
+
+  HttpClient other(Port());
+  const auto headers =
+      other.Send("GET", "/api/site/banner", "", {{"X-Filler", std::string(20'000, 'h')}});
+  EXPECT_EQ(headers.status, 431);
+  EXPECT_EQ(headers.Header("Content-Type"), "application/json");
+  EXPECT_EQ(boost::json::parse(headers.body).at("message").as_string(),
+            "the request headers are larger than 16 KiB");
+  EXPECT_TRUE(io_.Invoke([this] { return api_requests_.empty(); }));
 }
 
 TEST_F(HttpEndpointTest, AnswersGarbageWith400) {

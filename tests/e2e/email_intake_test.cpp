@@ -62,9 +62,40 @@ TEST_F(EmailIntake, BadMailIsRefusedWithTheReasonAndChangesNothing) {
   EXPECT_EQ(
       stack_->Request("POST", "/api/cases/email", {{"Authorization", "Bearer wrong"}}, mail).status,
       401);
-  EXPECT_EQ(stack_->PostEmail(mail + std::string(1 << 20, 'x')).status, 413);
+  // Check 11: the server's own size refusal was text/plain, unlike every other one.
+  answer = stack_->PostEmail(mail + std::string(1 << 20, 'x'));
+  EXPECT_EQ(answer.status, 413);
+  const auto too_large = boost::json::parse(answer.body).as_object();
+  EXPECT_EQ(too_large.at("error"), "too_large") << answer.body;
+  EXPECT_TRUE(Contains(std::string(too_large.at("message").as_string()), "1 MiB")) << answer.body;
 
   EXPECT_TRUE(Contains(Type(people().ravi, people().support, "/case", "list all"), "No cases"));
+}
+
+// Check 11: a right-to-left override in the sender's name lost the customer's
+// mail (400), and a line break with an address smuggled into an encoded word
+// became the contact name "_victim@example.com?=".
+TEST_F(EmailIntake, MailWithTrickyNamesStillOpensACaseWithASafeName) {
+  auto answer = stack_->PostEmail(
+      "From: =?UTF-8?Q?Ev=E2=80=AEil?= <bidi@mail.example>\r\n"
+      "Subject: =?UTF-8?Q?FEAST25_=E2=80=AEkcehc?=\r\nMessage-ID: <bidi@mail.example>\r\n\r\n"
+      "The code fails \u202Eat checkout.\r\n");
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  auto opened = boost::json::parse(answer.body).at("case").as_object();
+  EXPECT_EQ(opened.at("contact_name"), "Evil");
+  EXPECT_EQ(opened.at("subject"), "FEAST25 kcehc");
+
+  answer = stack_->PostEmail(
+      "From: =?UTF-8?Q?Evil=0D=0ABcc:_victim@example.com?= <inj@mail.example>\r\n"
+      "Subject: FEAST25 rejected\r\nMessage-ID: <inj@mail.example>\r\n\r\n"
+      "The code fails at checkout.\r\n");
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  opened = boost::json::parse(answer.body).at("case").as_object();
+  EXPECT_EQ(opened.at("contact_email"), "inj@mail.example");
+  EXPECT_EQ(opened.at("contact_name"), "inj@mail.example") << "no name, so the address stands in";
+
+  const std::string listed = Type(people().ravi, people().support, "/case", "list channel=email");
+  EXPECT_TRUE(Contains(listed, "2 cases")) << listed;
 }
 
 }  // namespace

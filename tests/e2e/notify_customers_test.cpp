@@ -37,8 +37,8 @@ class NotifyCustomers : public EndToEnd {
   // `smtp_url` empty: the test's SMTP server.
   void StartWith(double rate_per_second, const std::string& more_config = "",
                  const std::string& smtp_url = "") {
-    sink_ = std::make_unique<testing::SmtpSink>(
-        dir_ / "mail", testing::SmtpSink::Options{.refuse = {"gone@example.org"}});
+    sink_ = std::make_unique<testing::SmtpSink>(dir_ / "mail",
+                                                testing::SmtpSink::Options{.refuse = refused_});
     stack_ = std::make_unique<demo::Stack>(demo::Stack::Options{
         .swarmbot_binary = testing::SwarmbotBinary(),
         .work_dir = dir_.path(),
@@ -166,6 +166,7 @@ class NotifyCustomers : public EndToEnd {
   }
 
   std::unique_ptr<testing::SmtpSink> sink_;
+  std::vector<std::string> refused_{"gone@example.org"};  // the sink answers them 550
 };
 
 TEST_F(NotifyCustomers, EachDistinctContactGetsOneEmailAndTheChannelShowsTheOutcome) {
@@ -214,6 +215,24 @@ TEST_F(NotifyCustomers, EachDistinctContactGetsOneEmailAndTheChannelShowsTheOutc
             "https://takeout.example/unsubscribe?e=chloe%40example.fr\n");
   const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
   EXPECT_TRUE(Contains(status, "E-mail BC-1: 3 sent, 1 not delivered")) << status;
+}
+
+// Check 11: a broadcast that every recipient's server refused showed a green
+// check mark, and listed only masked addresses, so nobody could tell which
+// customers to follow up with.
+TEST_F(NotifyCustomers, ABroadcastEveryoneRefusedSaysItReachedNobodyAndNamesTheCases) {
+  refused_ = {"ada@example.com", "bo@example.com", "chloe@example.fr", "gone@example.org"};
+  StartWith(50);
+  const ChannelId swarm = SendFromTheSwarmChannel();
+  ASSERT_FALSE(swarm.str().empty());
+  ASSERT_TRUE(Eventually("the final progress", [&] { return ProgressShows("reached nobody"); }));
+  const std::string blocks = ProgressIn(swarm)->blocks_json;
+  EXPECT_FALSE(Contains(blocks, "white_check_mark")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "0 sent · 4 failed")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "a***@example.com (Ada Diner, CASE-1, CASE-2) — ")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "CASE-4)")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "(Gone Away, CASE-5)")) << blocks;
+  EXPECT_TRUE(sink_->Received().empty());
 }
 
 TEST_F(NotifyCustomers, AKillMidwaySendsNobodyASecondCopyAfterTheRestart) {

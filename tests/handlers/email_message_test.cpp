@@ -47,6 +47,32 @@ TEST(ReadEmail, ReadsAPlainMessage) {
   EXPECT_TRUE(mail.answers.empty());
 }
 
+// Check 11: refusing these lost the customer's mail.
+TEST(ReadEmail, DropsBidiControlsFromNamesSubjectAndText) {
+  const EmailMessage mail = Read(
+      "From: =?UTF-8?Q?Ev=E2=80=AEil?= <bidi@example.com>\n"
+      "Subject: =?UTF-8?Q?FEAST25_=E2=81=A6kcehc=E2=81=A9?=\n"
+      "\n"
+      "fails \u202Aat\u202C checkout \u200F\n");
+  EXPECT_EQ(mail.from_name, "Evil");
+  EXPECT_EQ(mail.subject, "FEAST25 kcehc");
+  EXPECT_EQ(mail.text, "fails at checkout \u200F") << "a right-to-left mark is no override";
+}
+
+// Check 11: a crafted encoded word became the contact name "_victim@example.com?=".
+TEST(ReadEmail, GivesNoDisplayNameWhereTheNameCannotBeAPersons) {
+  const std::string body = "Subject: FEAST25\n\nfails\n";
+  EXPECT_EQ(Read("From: =?UTF-8?Q?Evil=0D=0ABcc:_victim@example.com?= <inj@example.com>\n" + body)
+                .from_name,
+            "");
+  EXPECT_EQ(Read("From: =?UTF-8?Q?Evil=0D=0ABcc:_victim@example.com?= <inj@example.com>\n" + body)
+                .from_address,
+            "inj@example.com");
+  EXPECT_EQ(Read("From: =?UTF-8?Q?Ana=0D=0ASilva?= <ana@example.com>\n" + body).from_name, "");
+  EXPECT_EQ(Read("From: \"support@take-out.example\" <x@evil.example>\n" + body).from_name, "");
+  EXPECT_EQ(Read("From: =?UTF-8?Q?Jos=C3=A9?= <jose@example.com>\n" + body).from_name, "Jos\u00e9");
+}
+
 TEST(ReadEmail, ReadsABodyWithoutACharsetThatIsNotUtf8AsLatin1) {
   const EmailMessage mail = Read(
       "From: ana@example.com\n"

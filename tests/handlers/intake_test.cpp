@@ -56,6 +56,7 @@ TEST_F(IntakeTest, ReplaysAnIdempotentRequest) {
   EXPECT_EQ(Cases(), 1);
   const auto conflict = Post(Body("another subject"), "k-1");
   EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(json::parse(conflict.body_json).at("error"), "conflict") << "as the README says";
   EXPECT_EQ(Message(conflict), "this Idempotency-Key was already used for a different case");
   EXPECT_EQ(Cases(), 1);
 }
@@ -70,10 +71,21 @@ TEST_F(IntakeTest, RefusesAWrongOrMissingApiKey) {
 }
 
 TEST_F(IntakeTest, RefusesMalformedJson) {
-  for (const char* bad : {"", "{", "[]", "{\"subject\": }", "nonsense"}) {
+  for (const char* bad : {"", "{", "{\"subject\": }", "nonsense", "[] junk"}) {
     const auto answer = Post(bad);
     EXPECT_EQ(answer.status, 400) << bad;
     EXPECT_EQ(Message(answer), "body is not valid JSON") << bad;
+  }
+  EXPECT_EQ(Cases(), 0);
+}
+
+// Check 11: `[]` is valid JSON, so "not valid JSON" sent people looking for a
+// syntax error that wasn't there.
+TEST_F(IntakeTest, SaysABodyThatIsValidJsonButNoObjectMustBeAnObject) {
+  for (const char* bad : {"[]", "[{\"subject\": \"x\"}]", "\"text\"", "42", "null"}) {
+    const auto answer = Post(bad);
+    EXPECT_EQ(answer.status, 400) << bad;
+    EXPECT_EQ(Message(answer), "body must be a JSON object") << bad;
   }
   EXPECT_EQ(Cases(), 0);
 }

@@ -167,24 +167,49 @@ lifecycle::BroadcastStatus MaraBroadcast(store::BroadcastState state) {
   return status;
 }
 
-TEST(BroadcastProgress, TheFinalMessageCountsAndNamesWhoWasNotReached) {
+// Check 11: an interrupted mail was counted as failed, though it may have
+// arrived, and the masked addresses alone told nobody whom to follow up with.
+TEST(BroadcastProgress, TheFinalMessageCountsTheUncertainApartAndNamesWhoWasNotReached) {
   lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kDone);
   status.counts = {.pending = 0, .sent = 3, .refused = 1, .uncertain = 1};
   store::Delivery gone;
-  gone.email = "gone@example.org";
+  gone.email = "Gone@example.org";
+  gone.contact_name = "Gus Gone";
   gone.state = store::DeliveryState::kRefused;
   gone.reply = "550 5.1.1 No such mailbox";
   store::Delivery cut;
   cut.email = "cut@example.org";
+  cut.contact_name = "cut@example.org";
   cut.state = store::DeliveryState::kUncertain;
   status.refused = {gone, cut};
+  status.cases_by_address = {{"gone@example.org", {12, 14}}, {"cut@example.org", {3}}};
   const BlockMessage message = BroadcastProgress(status);
   EXPECT_EQ(message.Text(),
-            "BC-2 e-mail to the customers of INC-1: 3 sent · 2 failed · 0 remaining");
+            "BC-2 e-mail to the customers of INC-1: 3 sent · 1 failed · 1 uncertain · 0 remaining");
   const std::string blocks = json::serialize(message.Blocks());
+  EXPECT_NE(blocks.find(":warning: *BC-2*"), std::string::npos) << blocks;
   EXPECT_NE(blocks.find("Sent to 3 of 5 customers."), std::string::npos) << blocks;
-  EXPECT_NE(blocks.find("g***@example.org — 550 5.1.1 No such mailbox"), std::string::npos);
-  EXPECT_NE(blocks.find("c***@example.org — interrupted while sending, not sent again"),
+  EXPECT_NE(blocks.find("Not delivered (1):\\n• G***@example.org (Gus Gone, CASE-12, CASE-14) — "
+                        "550 5.1.1 No such mailbox"),
+            std::string::npos)
+      << blocks;
+  EXPECT_NE(blocks.find("1 uncertain: may have arrived"), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find("• c***@example.org (CASE-3)"), std::string::npos) << blocks;
+}
+
+// Check 11: "0 sent · 3 failed" came with a green check mark.
+TEST(BroadcastProgress, ABroadcastThatReachedNobodyDoesNotLookLikeASuccess) {
+  lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kDone);
+  status.counts = {.pending = 0, .sent = 0, .refused = 2, .uncertain = 0};
+  const std::string blocks = json::serialize(BroadcastProgress(status).Blocks());
+  EXPECT_EQ(blocks.find("white_check_mark"), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find(":x: *BC-2* e-mail to the customers of *INC-1* is done and reached nobody"),
+            std::string::npos)
+      << blocks;
+  EXPECT_NE(blocks.find("• and 2 more"), std::string::npos) << "refusals not loaded still count";
+
+  status.counts = {.pending = 0, .sent = 2, .refused = 0, .uncertain = 0};
+  EXPECT_NE(json::serialize(BroadcastProgress(status).Blocks()).find(":white_check_mark: *BC-2*"),
             std::string::npos);
 }
 

@@ -334,6 +334,15 @@ TEST_F(BroadcastTest, AfterACrashMidSendTheInterruptedRecipientIsNotSentASecondC
   EXPECT_EQ(status.counts.sent, 2);
   EXPECT_EQ(status.counts.uncertain, 1);
   EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+  // Check 11: the interrupted one was reported as failed, and by its masked
+  // address only.
+  ASSERT_EQ(status.refused.size(), 1u);
+  EXPECT_EQ(status.refused[0].contact_name, "Ben Okafor");
+  EXPECT_EQ(status.cases_by_address.at("ben@example.com"), std::vector<std::int64_t>{3});
+  const auto timeline = store::TimelineRepository(*db_).Recent(incident_, 1);
+  ASSERT_EQ(timeline.size(), 1u);
+  EXPECT_EQ(timeline[0].text,
+            "E-mail BC-1: 2 sent, 0 not delivered, 1 uncertain (may have arrived)");
   // An answer that arrives for the recovered delivery changes nothing.
   ASSERT_TRUE(restarted.RecordOutcome(*claimed, {SendVerdict::kAccepted, 250, "250 OK"}));
   EXPECT_EQ(restarted.StatusOf(preview.broadcast).value().counts.uncertain, 1);

@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/support/testing.hpp"
 
@@ -40,6 +41,42 @@ TEST(Database, UsesWriteAheadLoggingAndForeignKeysForAFile) {
   EXPECT_EQ(db->Sql().execAndGet("PRAGMA journal_mode").getString(), "wal");
   EXPECT_EQ(db->Sql().execAndGet("PRAGMA foreign_keys").getInt(), 1);
   EXPECT_GT(db->Sql().execAndGet("PRAGMA busy_timeout").getInt(), 0);
+}
+
+mode_t PermissionsOf(const std::string& file) {
+  struct stat status {};
+  EXPECT_EQ(::stat(file.c_str(), &status), 0) << file;
+  return status.st_mode & 0777;
+}
+
+// Check 11: the database and its -wal/-shm were 0644 though they hold
+// customers' names and addresses.
+TEST(Database, CreatesTheFileAndItsSideFilesForItsOwnerOnly) {
+  TempDir dir;
+  const std::string path = (dir / "swarmbot.db").string();
+  const mode_t previous = ::umask(022);
+  auto db = Database::Open(path).value();
+  ::umask(previous);
+  db->Sql().exec("INSERT INTO sequences (kind, last_value) VALUES ('CASE', 1)");
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    EXPECT_EQ(PermissionsOf(file), 0600u) << file;
+  }
+}
+
+TEST(Database, NarrowsAFileThatOthersCanRead) {
+  TempDir dir;
+  const std::string path = (dir / "swarmbot.db").string();
+  // An older swarmbot's connection, still open, keeps its -wal and -shm.
+  SQLite::Database older(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  older.exec("PRAGMA journal_mode = WAL");
+  older.exec("CREATE TABLE unrelated (x INTEGER)");
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    ASSERT_EQ(::chmod(file.c_str(), 0644), 0) << file;
+  }
+  auto db = Database::Open(path).value();
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    EXPECT_EQ(PermissionsOf(file), 0600u) << file;
+  }
 }
 
 TEST(Database, ForeignKeysRejectATimelineEntryForAMissingIncident) {
