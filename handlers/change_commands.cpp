@@ -330,12 +330,16 @@ std::string ChangeCommands::Step(const SlashCommand& command,
   if (auto done = services_.changes.EditStep(*change, *step, text, command.user); !done) {
     return Refused(kWhat, done.error(), kStepUsage);
   }
+  const auto after = services_.changes.Details(*change);
+  if (!before || !after || before->change.plan_version == after->change.plan_version) {
+    return EphemeralText("S" + step_name.substr(1) + " says that already; nothing changed.");
+  }
   std::string reply = "Changed " + step_name + ".";
-  if (before && *step >= 1 && static_cast<std::size_t>(*step) <= before->steps.size() &&
-      before->steps[static_cast<std::size_t>(*step) - 1].Done()) {
+  const auto index = static_cast<std::size_t>(*step) - 1;
+  if (index < before->steps.size() && before->steps[index].Done()) {
     reply += " It is to do again: the changed step needs doing and verifying anew.";
   }
-  return EphemeralText(reply + (before ? SentBackText(number, before->change) : ""));
+  return EphemeralText(reply + SentBackText(number, before->change));
 }
 
 std::string ChangeCommands::StepMark(const SlashCommand& command,

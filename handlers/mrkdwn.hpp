@@ -21,10 +21,11 @@ enum class GroupMentions { kNotify, kQuiet };
 // command (<@U…>, <#C…>, <!subteam^S…>, <https://…>, <mailto:…>, with or
 // without a |label), for mrkdwn: each mention shows as one again (rebuilt
 // from its id, the label dropped, as Slack shows the current name anyway) and
-// each link as a link; everything else, <!here> included, is escaped. With
-// kQuiet a group's mention shows as its label, which notifies nobody.
+// each link as a link; everything else, <!here> included, is escaped. A
+// group's mention shows as its label, which notifies nobody, unless kNotify
+// asks for it live: text someone typed must not page a group again.
 std::string EscapeMrkdwnKeepingMentions(std::string_view text,
-                                        GroupMentions groups = GroupMentions::kNotify);
+                                        GroupMentions groups = GroupMentions::kQuiet);
 
 // `mrkdwn` with every special mention (<!here>, <!channel>, <!everyone>,
 // <!subteam^…>, any <!…>) shown as typed instead: for the top-level text of

@@ -161,7 +161,7 @@ awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi&
   text["text"] = intro;
   section["text"] = std::move(text);
   message["blocks"].as_array().insert(message["blocks"].as_array().begin(), std::move(section));
-  message["text"] = "You now own " + number + ": " + status->incident.subject;
+  message["text"] = "You now own " + number + ": " + EscapeMrkdwn(status->incident.subject);
 
   auto channel = co_await detail::OpenDirectMessage(api, user);
   if (!channel) {

@@ -81,13 +81,21 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
   const std::string channel = FormValue(item.args, effect::kArgChannel).value_or("");
   const std::string closer = FormValue(item.args, effect::kArgUser).value_or("");
   const std::string reason = FormValue(item.args, effect::kArgReason).value_or("");
-  const std::string advice = ArchiveAdvice(reason, services_.settings.app_name, number);
+  // Reopened meanwhile, the swarm went on in a new channel: this one is left over.
+  const bool moved_on = FormValue(item.args, effect::kArgMovedOn).value_or("") == "1";
+  const std::string advice =
+      moved_on ? "The swarm of " + number +
+                     " has moved to a new channel since, so nothing keeps this one: archive it "
+                     "yourself in Slack."
+               : ArchiveAdvice(reason, services_.settings.app_name, number);
+  const std::string stays = moved_on ? "" : ", so the swarm stays active there";
   // The code itself is on the timeline and in the log (SwarmService::ArchiveFailed).
   const std::string why = detail::ArchiveRefusalInWords(reason);
 
-  BlockMessage here("This channel couldn't be archived, so the swarm stays active here");
-  here.Section(":warning: This channel couldn't be archived (" + why + "), so the swarm of " +
-               number + " stays active here. " + advice);
+  BlockMessage here(moved_on ? "This channel couldn't be archived"
+                             : "This channel couldn't be archived, so the swarm stays active here");
+  here.Section(":warning: This channel couldn't be archived (" + why + ")" +
+               (moved_on ? ". " : ", so the swarm of " + number + " stays active here. ") + advice);
   const json::object here_body = here.ToObject();
   // Usually swarmbot can't post there either (that is why it failed).
   if (auto posted = co_await detail::PostOnce(api, item, channel, here_body); !posted) {
@@ -103,11 +111,10 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
   if (!dm) {
     co_return dm.error();
   }
-  BlockMessage direct("The swarm channel of " + number +
-                      " couldn't be archived, so the swarm stays active there");
+  BlockMessage direct("The swarm channel of " + number + " couldn't be archived" + stays);
   direct.Section(":warning: You closed " + number + "'s swarm, but " +
-                 ChannelMention(ChannelId(channel)) + " couldn't be archived (" + why +
-                 "), so the swarm stays active there. " + advice);
+                 ChannelMention(ChannelId(channel)) + " couldn't be archived (" + why + ")" +
+                 stays + ". " + advice);
   const json::object direct_body = direct.ToObject();
   auto told = co_await detail::PostOnce(api, item, *dm, direct_body);
   if (!told) {

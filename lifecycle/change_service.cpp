@@ -136,6 +136,14 @@ std::string DecisionNews(const std::string& name, bool approved, const std::stri
   return name + done + ": " + summary;
 }
 
+// Ends `text` with a full stop unless it ends a sentence already.
+std::string AsStatement(std::string text) {
+  if (text.empty() || (text.back() != '.' && text.back() != '!' && text.back() != '?')) {
+    text += '.';
+  }
+  return text;
+}
+
 }  // namespace
 
 Error ChangeNotFound(std::int64_t change) {
@@ -149,7 +157,8 @@ Status ChangeService::MayEdit(const store::Change& change, const UserId& actor,
   }
   return MakeError(Errc::kForbidden, "not requester or manager",
                    "Only the requester of " + ChangeNumberText(change.number) +
-                       " and incident managers can " + std::string(what) + ".");
+                       " and incident managers can " + std::string(what) + "." +
+                       WhomToAsk({change.requester}));
 }
 
 bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
@@ -181,43 +190,65 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
   if (link.relation != store::LinkRelation::kFixes || IsManager(actor)) {
     return {};
   }
-  std::vector<UserId> owners;
+  // The open incidents closing the change would close: the incident, or the
+  // problem's. The actor must work on every one of them (own it or be in its
+  // swarm); owning a problem alone counts only when no incident hangs on it,
+  // or anyone could open a problem on an incident and close it that way.
   std::vector<std::int64_t> incidents{link.number};
+  std::vector<UserId> owners;
   if (link.target == store::LinkTarget::kProblem) {
     store::ProblemRepository problems(db_);
+    incidents = problems.IncidentsOf(link.number);
     if (auto problem = problems.Find(link.number); problem && !problem->owner.empty()) {
       owners.push_back(problem->owner);
     }
-    incidents = problems.IncidentsOf(link.number);
   }
   store::IncidentRepository records(db_);
+  std::vector<std::int64_t> open;
   for (const std::int64_t incident : incidents) {
-    if (auto found = records.Find(incident); found && !found->owner.empty()) {
-      owners.push_back(found->owner);
+    if (auto found = records.Find(incident); found && found->Open()) {
+      open.push_back(incident);
+      if (!found->owner.empty()) {
+        owners.push_back(found->owner);
+      }
     }
   }
-  if (std::find(owners.begin(), owners.end(), actor) != owners.end() ||
-      std::any_of(incidents.begin(), incidents.end(),
-                  [&](std::int64_t incident) { return InLiveSwarm(incident, actor); })) {
+  const auto works_on = [&](std::int64_t incident) {
+    const auto found = records.Find(incident);
+    return (found && found->owner == actor) || InLiveSwarm(incident, actor);
+  };
+  const bool allowed = open.empty() ? (!owners.empty() && owners.front() == actor)
+                                    : std::all_of(open.begin(), open.end(), works_on);
+  if (allowed) {
     return {};
   }
   const std::string name = TargetText(link.target, link.number);
-  const std::string who = link.target == store::LinkTarget::kIncident
-                              ? name + "'s owner and the members of its swarm"
-                              : name +
-                                    "'s owner, the owners of its incidents and the members "
-                                    "of their swarms";
+  std::vector<std::string> who{"incident managers"};
+  if (link.target == store::LinkTarget::kIncident) {
+    who.insert(who.end(), {name + "'s owner", "the members of its swarm"});
+  } else if (open.empty()) {
+    who.push_back(name + "'s owner");
+  } else {
+    who.push_back("those who work on each of " + name +
+                  "'s open incidents (their owners and the members of their swarms)");
+  }
   std::sort(owners.begin(), owners.end());
   owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
-  std::vector<std::string> mentions;
-  for (const UserId& owner : owners) {
-    mentions.push_back("<@" + owner.str() + ">");
-  }
-  mentions.push_back("an incident manager");
   return MakeError(Errc::kForbidden, "may not fix",
-                   "Only incident managers, " + who + " can tie a change to " + name +
-                       " as its fix, since closing the change closes it; ask " +
-                       JoinWithOr(mentions) + ".");
+                   "Only " + JoinWithAnd(who) + " can tie a change to " + name +
+                       " as its fix, since closing the change closes it." + WhomToAsk(owners));
+}
+
+std::string ChangeService::WhomToAsk(const std::vector<UserId>& people) const {
+  if (whom_to_ask) {
+    return whom_to_ask(people);
+  }
+  std::vector<std::string> whom;
+  for (const UserId& person : people) {
+    whom.push_back("<@" + person.str() + ">");
+  }
+  whom.push_back("an incident manager");
+  return " Ask " + JoinWithOr(whom) + ".";
 }
 
 Status ChangeService::MayMarkDone(const store::Change& change, const store::ChangeStep& step,
@@ -674,9 +705,8 @@ Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId&
       // Editing the plan makes a rejected change a draft again, so this is
       // the very plan the CAB turned down: asking again must answer why.
       return MakeError(Errc::kConflict, "rejected plan unchanged",
-                       name + " was rejected with this plan" +
-                           (found->state_reason.empty() ? "" : " (" + found->state_reason + ")") +
-                           ". Change the plan to answer that (`/change step edit` or `/change "
+                       AsStatement(DecisionNews(name + "'s plan", false, found->state_reason)) +
+                           " Change the plan to answer that (`/change step edit` or `/change "
                            "step add`), then submit it again.");
     }
     if (found->state != ChangeState::kDraft) {

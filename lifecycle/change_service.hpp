@@ -106,6 +106,9 @@ class ChangeService {
   std::function<Status(std::int64_t change, std::string_view reason)> on_plan_changed;
   // Whether someone is an incident manager. Empty: nobody is.
   std::function<bool(const UserId&)> is_manager;
+  // The end of a refusal: whom to ask instead (" Ask <@U1> or an incident
+  // manager in <#C2>."). Empty: the people and "an incident manager".
+  std::function<std::string(const std::vector<UserId>&)> whom_to_ask;
 
   const std::vector<StandardTemplate>& Catalogue() const noexcept { return catalogue_; }
 
@@ -171,6 +174,7 @@ class ChangeService {
   bool InLinkedSwarm(std::int64_t change, const UserId& actor);
   bool InLiveSwarm(std::int64_t incident, const UserId& actor);
   Status MayFix(const TypedLink& link, const UserId& actor);
+  std::string WhomToAsk(const std::vector<UserId>& people) const;
   // A step is marked done by its assignee; an unassigned one by the requester
   // or a member of a linked incident's swarm.
   Status MayMarkDone(const store::Change& change, const store::ChangeStep& step,

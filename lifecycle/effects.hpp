@@ -37,7 +37,8 @@ inline constexpr std::string_view kPostClosing = "swarm.post_closing";
 // goes to SwarmService::ArchiveFailed.
 inline constexpr std::string_view kArchive = "swarm.archive";
 // The archive of args[kArgChannel] failed for good (args[kArgReason], Slack's
-// code): the channel and whoever closed the swarm (args[kArgUser]) are told.
+// code): the channel and whoever closed the swarm (args[kArgUser]) are told;
+// with args[kArgMovedOn] "1" the swarm had moved to a new channel meanwhile.
 inline constexpr std::string_view kTellArchiveFailed = "swarm.tell_archive_failed";
 // Post args[kArgText] (mrkdwn) in the swarm channel while it is live, e.g.
 // who owns the incident now or why it was reopened.
@@ -150,6 +151,7 @@ inline constexpr std::string_view kArgEvent = "event";      // a problem event's
 inline constexpr std::string_view kArgChange = "change";    // the number, "3"
 inline constexpr std::string_view kArgText = "text";
 inline constexpr std::string_view kArgReason = "reason";  // Slack's error code
+inline constexpr std::string_view kArgMovedOn = "moved_on";  // "1" or absent
 // Why a swarm gathers again (kPostReopened, kUnarchive, kPostUnarchived):
 // kOccasionReopened (the default when absent) or kOccasionRestarted, a
 // `/swarm start` after its channel was archived in Slack.

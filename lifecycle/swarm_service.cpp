@@ -333,16 +333,21 @@ Status SwarmService::ArchiveFailed(std::int64_t incident, const ChannelId& chann
       // The channel is still open, so the swarm is: a later /swarm close tries again.
       swarms.SetState(swarm->id, store::SwarmState::kActive, now);
     }
+    // Not current: the incident was reopened meanwhile and swarms in a new
+    // channel, so nothing tracks this one any more.
     store::TimelineRepository(db_).Append(
         incident, now, detail::kBotActor, "archive_failed",
         "Couldn't archive <#" + channel.str() + ">: Slack said " + std::string(reason) +
             ". The channel stays open" +
             (current ? "; `/swarm close " + store::IncidentNumberText(incident) + "` tries again."
-                     : "."));
-    detail::EnqueueEffect(db_, incident, effect::kTellArchiveFailed, now,
-                          {{std::string(effect::kArgChannel), channel.str()},
-                           {std::string(effect::kArgUser), closer.str()},
-                           {std::string(effect::kArgReason), std::string(reason)}});
+                     : "; the swarm has moved on, so it needs archiving by hand."));
+    FormFields args{{std::string(effect::kArgChannel), channel.str()},
+                    {std::string(effect::kArgUser), closer.str()},
+                    {std::string(effect::kArgReason), std::string(reason)}};
+    if (!current) {
+      args.emplace_back(std::string(effect::kArgMovedOn), "1");
+    }
+    detail::EnqueueEffect(db_, incident, effect::kTellArchiveFailed, now, args);
     spdlog::warn("event=swarm.archive_failed incident={} error={}",
                  store::IncidentNumberText(incident), reason);
     return {};

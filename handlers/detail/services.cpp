@@ -147,6 +147,9 @@ namespace swarmbot::handlers::detail {
 
 void Services::ConnectChanges() {
   changes.problem_exists = [this](std::int64_t problem) { return problems.Exists(problem); };
+  changes.whom_to_ask = [this](const std::vector<UserId>& people) {
+    return WhomToAsk(settings, people);
+  };
   changes.close_fixed = [this](const std::vector<std::int64_t>& fixed, const UserId& actor,
                                std::string_view note) {
     return problems.CloseFixedInTransaction(fixed, actor, note);

@@ -184,8 +184,9 @@ TEST_F(ChangeRequest, OnlyThoseWhoWorkOnAnIncidentOpenAChangeThatFixesIt) {
   const ChannelId& here = people().support;
   EXPECT_EQ(Type(tom, here, "/change", "new INC-1"),
             "Only incident managers, INC-1's owner and the members of its swarm "
-            "can tie a change to INC-1 as its fix, since closing the change closes it; ask an "
-            "incident manager.");
+            "can tie a change to INC-1 as its fix, since closing the change closes it. Ask an "
+            "incident manager in <#" +
+                people().incidents.str() + ">.");
   EXPECT_EQ(Type(tom, here, "/change", "new PRB-99"), "PRB-99 doesn't exist.");
   EXPECT_TRUE(slack().Views(tom).empty());
 
@@ -242,7 +243,7 @@ TEST_F(ChangeRequest, ARejectionReasonReachesTheSwarmWithoutPagingIt) {
 
   // The plan the CAB turned down isn't put to it again unchanged.
   const std::string again = Type(dev, swarm, "/change", "submit");
-  EXPECT_TRUE(Has(again, "CHG-1 was rejected with this plan")) << again;
+  EXPECT_TRUE(Has(again, "CHG-1's plan was rejected by <@" + people().kofi.str() + ">")) << again;
 }
 
 TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIncident) {
@@ -259,7 +260,9 @@ TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIn
   const auto approved = PlanShowing(here, "change.close");
   ASSERT_TRUE(approved);
   EXPECT_EQ(Type(people().kofi, here, "/change", "close CHG-1"),
-            "Only the requester of CHG-1 and incident managers can close it.");
+            "Only the requester of CHG-1 and incident managers can close it. Ask <@" +
+                people().dev.str() + "> or an incident manager in <#" + people().incidents.str() +
+                ">.");
   // The requester closes what the change fixes even once INC-1 has passed to
   // Priya, since the link was made while he owned it.
   AssignTo(people().priya, "priya");

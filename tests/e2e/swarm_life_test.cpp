@@ -319,6 +319,17 @@ TEST_F(PrivateSwarm, ANoteAboutTheEarlierChannelSaysWhetherItReallyWasArchived) 
   // note claims nothing about it; the timeline says the archive failed.
   EXPECT_TRUE(Has(note->blocks_json, "stay in <#" + first.str() + ">.")) << note->blocks_json;
   EXPECT_TRUE(Has(Status(), "Couldn't archive")) << Status();
+  // Whoever closed is told the old channel is left over, not that the swarm stays there.
+  ASSERT_TRUE(Eventually("Mara told the old channel needs archiving by hand", [&] {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [](const auto& m) {
+             return Has(m.blocks_json, "has moved to a new channel since");
+           });
+  }));
+  const auto dm = slack().DirectMessage(people().mara);
+  for (const auto& message : dm->messages) {
+    EXPECT_FALSE(Has(message.blocks_json, "stays active there")) << message.blocks_json;
+  }
 }
 
 }  // namespace

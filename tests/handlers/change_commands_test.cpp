@@ -167,7 +167,8 @@ TEST_F(ChangeCommandsTest, TheDoerCantVerifyAndSubmittingWaitsForEveryVerificati
   EXPECT_EQ(Type("UINES", "step verify CHG-1 1"), "Step 1 of CHG-1 is verified.");
   EXPECT_EQ(Type("UDEV", "submit"), "CHG-1 can't be submitted yet: step 2 isn't done.");
   EXPECT_EQ(Type("UKOFI", "step add CHG-1 Sneak in"),
-            "Only the requester of CHG-1 and incident managers can change its plan.");
+            "Only the requester of CHG-1 and incident managers can change its plan. Ask "
+            "<@UDEV> or an incident manager in <#CIM>.");
   EXPECT_EQ(Type("UKOFI", "step done CHG-1 2"),
             "Only the requester of CHG-1, incident managers and the members of its incident's "
             "swarm can mark step 2 "
@@ -264,6 +265,9 @@ TEST_F(ChangeCommandsTest, AStepAddedAfterApprovalSaysTheChangeNeedsApprovalAgai
             "Changed step 2 of CHG-1. It is to do again: the changed step needs doing and "
             "verifying anew.");
   EXPECT_EQ(Type("UDEV", "step edit 4 Purge the CDN of EU"), "Changed step 4 of CHG-1.");
+  // Check12 #6: the same text again changes nothing and says so.
+  EXPECT_EQ(Type("UDEV", "step edit 4 Purge the CDN of EU"),
+            "Step 4 of CHG-1 says that already; nothing changed.");
 }
 
 TEST(WorkPlanMessage, ShowsTheButtonEachStepCallsForAndCloseOnceApproved) {

@@ -56,7 +56,8 @@ TEST(FormatTime, IsUtc) {
 TEST(Mrkdwn, OnlyWellFormedMentionsSurviveEscaping) {
   EXPECT_EQ(EscapeMrkdwnKeepingMentions("Rejected by <@ULENA>: no <rollback> & <!channel>"),
             "Rejected by <@ULENA>: no &lt;rollback&gt; &amp; &lt;!channel&gt;");
-  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<@bad id> <@U1|x> <#C2> <!subteam^S3|devops> <@"),
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<@bad id> <@U1|x> <#C2> <!subteam^S3|devops> <@",
+                                        GroupMentions::kNotify),
             "&lt;@bad id&gt; <@U1> <#C2> <!subteam^S3> &lt;@");
 }
 
@@ -70,9 +71,10 @@ TEST(Mrkdwn, LinksSlackFormattedStayLinksWithTheirPartsEscaped) {
             "&lt;!here&gt; &lt;!channel&gt; &lt;!everyone|all&gt;");
 }
 
-TEST(Mrkdwn, AQuietGroupMentionShowsItsHandleOnly) {
-  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<!subteam^S3|@devops> <!subteam^S4> <@U1>",
-                                        GroupMentions::kQuiet),
+// Check12 #2: a reason or title typed with a group's mention paged the group
+// again from the change's news.
+TEST(Mrkdwn, AGroupMentionIsQuietUnlessAskedFor) {
+  EXPECT_EQ(EscapeMrkdwnKeepingMentions("<!subteam^S3|@devops> <!subteam^S4> <@U1>"),
             "@devops a user group <@U1>");
 }
 

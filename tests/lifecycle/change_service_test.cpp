@@ -164,7 +164,7 @@ TEST_F(ChangeServiceTest, OnlyThoseWhoWorkOnARecordMayMakeAChangeFixIt) {
   EXPECT_EQ(Refusal(changes_.MayLink(
                 {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, outsider)),
             "Only incident managers, INC-1's owner and the members of its swarm can tie a "
-            "change to INC-1 as its fix, since closing the change closes it; ask an incident "
+            "change to INC-1 as its fix, since closing the change closes it. Ask an incident "
             "manager.");
   EXPECT_EQ(changes_.Create(Emergency(incident), outsider).error().code, Errc::kForbidden);
   EXPECT_EQ(Refusal(changes_.MayLink({store::LinkTarget::kIncident, 9, store::LinkRelation::kFixes},
@@ -193,7 +193,9 @@ TEST_F(ChangeServiceTest, OnlyThoseWhoWorkOnARecordMayMakeAChangeFixIt) {
       mara_));
 }
 
-TEST_F(ChangeServiceTest, AProblemIsFixedByItsOwnerOrWhoeverWorksOnItsIncidents) {
+// Check12 #1: owning a problem one opened on someone else's incident was
+// enough to close that incident through a change.
+TEST_F(ChangeServiceTest, AProblemIsFixedByWhoeverWorksOnEachOfItsOpenIncidents) {
   ProblemService problems(*db_, clock_, incidents_);
   changes_.problem_exists = [&](std::int64_t number) { return problems.Exists(number); };
   const auto incident = LifecycleTest::NewIncident();
@@ -201,16 +203,23 @@ TEST_F(ChangeServiceTest, AProblemIsFixedByItsOwnerOrWhoeverWorksOnItsIncidents)
   const auto problem =
       problems.Create({"FEAST25 rule rejects valid baskets", incident}, sofia).value().number;
   const store::LinkTarget kProblem = store::LinkTarget::kProblem;
-  EXPECT_TRUE(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, sofia));
-  EXPECT_EQ(Refusal(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, dev_)),
-            "Only incident managers, PRB-" + std::to_string(problem) +
-                "'s owner, the owners of its incidents and the members of their swarms can tie "
-                "a change to PRB-" +
-                std::to_string(problem) +
-                " as its fix, since closing the change closes it; ask <@USOFIA> or an incident "
-                "manager.");
+  const std::string name = "PRB-" + std::to_string(problem);
+  EXPECT_EQ(Refusal(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, sofia)),
+            "Only incident managers and those who work on each of " + name +
+                "'s open incidents (their owners and the members of their swarms) can tie a "
+                "change to " +
+                name +
+                " as its fix, since closing the change closes it. Ask <@USOFIA> or an "
+                "incident manager.");
   Swarming(incident, {dev_});
   EXPECT_TRUE(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, dev_));
+
+  // A problem with no open incident is its owner's to fix.
+  const auto alone =
+      problems.Create({"Coupon cache never expires", std::nullopt}, sofia).value().number;
+  EXPECT_TRUE(changes_.MayLink({kProblem, alone, store::LinkRelation::kFixes}, sofia));
+  EXPECT_EQ(changes_.MayLink({kProblem, alone, store::LinkRelation::kFixes}, dev_).error().code,
+            Errc::kForbidden);
 }
 
 TEST_F(ChangeServiceTest, ProblemLinksAreCheckedThroughTheHook) {
@@ -281,13 +290,15 @@ TEST_F(ChangeServiceTest, AStepIsVerifiedBySomeoneOtherThanItsDoerAndCountsOnce)
 TEST_F(ChangeServiceTest, OnlyTheRequesterAndManagersEditThePlan) {
   const auto change = changes_.Create(Emergency(NewIncident()), dev_).value().number;
   EXPECT_EQ(changes_.AddStep(change, "Deploy", kofi_).error().user_message,
-            "Only the requester of CHG-1 and incident managers can change its plan.");
+            "Only the requester of CHG-1 and incident managers can change its plan. Ask <@UDEV> "
+            "or an incident manager.");
   changes_.is_manager = [this](const UserId& user) { return user == mara_; };
   EXPECT_TRUE(changes_.AddStep(change, "Deploy", mara_));
   const auto by_kofi = changes_.Submit(change, kofi_);
   ASSERT_FALSE(by_kofi);
   EXPECT_EQ(by_kofi.error().user_message,
-            "Only the requester of CHG-1 and incident managers can submit it.");
+            "Only the requester of CHG-1 and incident managers can submit it. Ask <@UDEV> or an "
+            "incident manager.");
   EXPECT_EQ(changes_.AddStep(change, std::string(501, 's'), dev_).error().code,
             Errc::kInvalidInput);
 }
@@ -497,8 +508,8 @@ TEST_F(ChangeServiceTest, EditingAStepOfARejectedChangeMakesItADraftAgain) {
   const auto again = changes_.Submit(change, dev_);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().user_message,
-            "CHG-1 was rejected with this plan (Rejected by Kofi: no rollback). Change the plan to "
-            "answer that (`/change step edit` or `/change step add`), then submit it again.");
+            "CHG-1's plan was rejected by Kofi: no rollback. Change the plan to answer that "
+            "(`/change step edit` or `/change step add`), then submit it again.");
   EXPECT_EQ(Find(change).state, ChangeState::kRejected);
   ASSERT_TRUE(changes_.EditStep(change, 2, "Deploy behind a flag", dev_));
   EXPECT_EQ(Find(change).state, ChangeState::kDraft);

@@ -291,6 +291,12 @@ TEST_F(SwarmLifeTest, TheFailedArchiveOfAnEarlierChannelLeavesTheNewSwarmAlone) 
   ASSERT_TRUE(swarms_.ArchiveFailed(incident, kChannel, "not_in_channel", priya_));
   EXPECT_EQ(SwarmOf(incident).state, store::SwarmState::kActive);
   EXPECT_EQ(SwarmOf(incident).channel_id, ChannelId("CNEW"));
+  // Check12 #4: those told must hear the old channel is left over, not that
+  // the swarm stays there.
+  const auto pending = store::Outbox(*db_).Pending();
+  ASSERT_FALSE(pending.empty());
+  EXPECT_EQ(pending.back().kind, "swarm.tell_archive_failed");
+  EXPECT_EQ(FormValue(pending.back().args, "moved_on"), "1");
 }
 
 // Check9 #3: a start on a resolved incident announced a reopening that wasn't.
