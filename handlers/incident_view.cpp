@@ -33,7 +33,7 @@ std::string PersonOr(const UserId& user, std::string_view fallback) {
 
 std::string LinkedCasesText(const lifecycle::IncidentStatus& status) {
   if (status.linked_cases == 0) {
-    return "none yet";
+    return status.incident.Open() ? "none yet" : "none";
   }
   return std::to_string(status.linked_cases) + " (" + EscapeMrkdwn(CountsText(status.by_channel)) +
          ")";

@@ -163,15 +163,24 @@ Result<store::Problem> ProblemService::FindChangeable(std::int64_t number,
     return *problem;
   }
   store::IncidentRepository incidents(db_);
+  std::vector<UserId> owners;
+  if (!problem->owner.empty()) {
+    owners.push_back(problem->owner);
+  }
   for (std::int64_t incident : problems.IncidentsOf(number)) {
     auto found = incidents.Find(incident);
     if (found && !found->owner.empty() && found->owner == actor.user) {
       return *problem;
     }
+    if (found && !found->owner.empty() &&
+        std::find(owners.begin(), owners.end(), found->owner) == owners.end()) {
+      owners.push_back(found->owner);
+    }
   }
   return MakeError(Errc::kForbidden, "may not change problem",
                    "Only incident managers, " + Prb(number) +
-                       "'s owner and the owners of its incidents can change it.");
+                       "'s owner and the owners of its incidents can change it." +
+                       (whom_to_ask ? whom_to_ask(owners) : ""));
 }
 
 Status ProblemService::Link(std::int64_t problem, std::int64_t incident,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,10 @@ class ProblemService {
   // `incidents` closes the incidents of the cascade; it must outlive this.
   ProblemService(store::Database& db, const Clock& clock, IncidentService& incidents)
       : db_(db), clock_(clock), incidents_(incidents) {}
+
+  // The end of a refusal: whom to ask instead (" Ask <@U1> or an incident
+  // manager in <#C2>."); set at wiring. Empty: no such sentence.
+  std::function<std::string(const std::vector<UserId>&)> whom_to_ask;
 
   // How long after an incident closed its reopening reopens its closed
   // problems too ([problems] reopen_days).

@@ -150,6 +150,7 @@ void Services::ConnectChanges() {
   changes.whom_to_ask = [this](const std::vector<UserId>& people) {
     return WhomToAsk(settings, people);
   };
+  problems.whom_to_ask = changes.whom_to_ask;
   changes.close_fixed = [this](const std::vector<std::int64_t>& fixed, const UserId& actor,
                                std::string_view note) {
     return problems.CloseFixedInTransaction(fixed, actor, note);

@@ -189,7 +189,7 @@ TEST(ClosingSummary, ListsTheIncidentsProblemsAmongItsRecords) {
   problem.state = store::ProblemState::kClosed;
   status.problems = {problem};
   const std::string text = json::serialize(ClosingSummary(status, FakeClock().Now()).ToObject());
-  EXPECT_NE(text.find("• Incident INC-4 (closed)\\n• Linked cases: none yet\\n• Problems: PRB-1 "
+  EXPECT_NE(text.find("• Incident INC-4 (closed)\\n• Linked cases: none\\n• Problems: PRB-1 "
                       "(closed)"),
             std::string::npos)
       << text;

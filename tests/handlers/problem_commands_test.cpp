@@ -93,7 +93,7 @@ TEST_F(ProblemCommandsTest, SomeoneWithoutTheRoleIsToldWhoMay) {
   ASSERT_EQ(Problem("new").substr(0, 6), "PRB-1 ");
   EXPECT_EQ(Problem("cause a guess", "USTRANGER"),
             "Only incident managers, PRB-1's owner and the owners of its incidents can change "
-            "it.");
+            "it. Ask <@UDEV> or an incident manager in <#CIM>.");
   EXPECT_EQ(Problem("cause confirmed", "UMARA"), "Root-cause note added to PRB-1.");
 }
 
