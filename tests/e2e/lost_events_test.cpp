@@ -138,12 +138,14 @@ TEST_P(LostEvents, JoinsWaitingOnABusyStoreWhenSwarmbotIsKilledAreRecordedOnceAf
     ASSERT_TRUE(Polled([&] {
       return LogCount("event=event.retry_queued") + LogCount("event=event.retry_duplicate") >= sent;
     }));
+    // Counted before the kill: Slack may redeliver to the next process what
+    // this one never answered, and that is queued (or dropped) there again.
+    const std::size_t queued = LogCount("event=event.retry_queued");
     stack_->KillSwarmbot();
     ASSERT_TRUE(std::filesystem::exists(stack_->DatabaseFile().string() + ".event-spool"));
 
     stack_->StartSwarmbot();
-    ASSERT_TRUE(LogSays("event=event.replayed waiting=" +
-                        std::to_string(LogCount("event=event.retry_queued"))));
+    ASSERT_TRUE(LogSays("event=event.replayed waiting=" + std::to_string(queued)));
   }
   for (const UserId& joiner : joiners) {
     ASSERT_TRUE(LogSays("event=swarm.member_joined incident=INC-1 user=" + joiner.str()));
