@@ -14,6 +14,8 @@ namespace {
 constexpr std::chrono::seconds kIdleWait{30};
 // How long a write waits for the other connection's transaction.
 constexpr int kBusyTimeoutMs = 5000;
+// Between tries of the start-up recovery while the store is busy.
+constexpr std::chrono::seconds kRecoveryRetry{1};
 
 }  // namespace
 
@@ -85,12 +87,22 @@ void MailWorker::Run() {
                              .timeout = std::chrono::seconds(smtp.timeout_seconds)});
   lifecycle::BroadcastRunner runner(service, sender, clock,
                                     {.rate_per_second = config_.broadcast.rate_per_second});
-  if (auto recovered = service.RecoverInterrupted(); recovered && *recovered > 0) {
-    on_progress_();
-  }
   spdlog::info("event=mail.started rate_per_second={}", config_.broadcast.rate_per_second);
+  bool recovered = false;
   while (true) {
-    const auto step = runner.RunOnce();
+    // Deliveries a crash left mid-send are settled before anything is sent.
+    // Another writer holding the store at start only delays that: it is
+    // tried again every round until it succeeds.
+    if (!recovered) {
+      const auto interrupted = service.RecoverInterrupted();
+      recovered = interrupted.has_value();
+      if (recovered && *interrupted > 0) {
+        on_progress_();
+      }
+    }
+    const auto step = recovered
+                          ? runner.RunOnce()
+                          : lifecycle::BroadcastRunner::Step{false, clock.Now() + kRecoveryRetry};
     if (step.sent) {
       on_progress_();
     }

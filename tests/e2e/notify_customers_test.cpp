@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <map>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
 #include "demo/takeout.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 #include "tests/support/smtp_sink.hpp"
@@ -349,6 +352,35 @@ TEST_F(NotifyCustomers, ACaseUnlinkedBetweenPreviewAndSendIsNotMailedAndTheAnswe
     to.insert(to.end(), mail.rcpt_tos.begin(), mail.rcpt_tos.end());
   }
   EXPECT_EQ(to, (std::vector<std::string>{"ada@example.com"}));
+}
+
+// Check 12 #12: swarmbot restarted while another process held the store, and
+// a broadcast a crash had cut off mid-send was left unsettled until the next
+// start. Its recovery is tried again until the store is free.
+TEST_F(NotifyCustomers, ABroadcastCutOffByACrashIsSettledOnceABusyStoreIsFree) {
+  StartWith(50);
+  const ChannelId swarm = SendFromTheSwarmChannel();
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(Eventually("the final progress", [&] { return ProgressShows("Sent to 3 of 4"); }));
+  stack_->KillSwarmbot();
+  const std::string path = stack_->DatabaseFile().string();
+  {
+    // As a crash between handing a mail over and hearing the answer leaves it.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("UPDATE broadcasts SET state = 'sending', finished_at = NULL");
+    db.exec(
+        "UPDATE broadcast_deliveries SET state = 'sending' WHERE id = "
+        "(SELECT max(id) FROM broadcast_deliveries WHERE state = 'sent')");
+  }
+  {
+    SQLite::Database other(path, SQLite::OPEN_READWRITE, 10'000);
+    SQLite::Transaction held(other, SQLite::TransactionBehavior::IMMEDIATE);
+    stack_->StartSwarmbot();
+    ASSERT_TRUE(LogSays("operation=broadcast_recover"));  // the first try met the lock
+  }                                                       // the lock goes
+  EXPECT_TRUE(Eventually("the progress counting the cut-off mail as uncertain",
+                         [&] { return ProgressShows("1 uncertain"); }));
+  EXPECT_EQ(sink_->Received().size(), 3u) << "nothing is sent again";
 }
 
 TEST_F(NotifyCustomers, WithoutAMailServerTheProgressSaysSoAndStopSparesTheRest) {
