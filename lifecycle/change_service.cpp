@@ -324,7 +324,7 @@ void ChangeService::RecordEvent(std::int64_t change, const UserId& actor, std::s
   ChangeRepository(db_).AppendEvent(change, clock_.Now(), actor.str(), kind, text);
 }
 
-void ChangeService::Publish(std::int64_t change, const std::string& news) {
+void ChangeService::Publish(std::int64_t change, const std::string& news, const UserId& actor) {
   const auto now = clock_.Now();
   store::Outbox(db_).Enqueue(Stream(change), effect::kUpdatePlan, ChangeArgs(change), now);
   if (news.empty()) {
@@ -332,7 +332,9 @@ void ChangeService::Publish(std::int64_t change, const std::string& news) {
   }
   store::SwarmRepository swarms(db_);
   for (std::int64_t incident : WorkIncidents(db_, change)) {
-    store::TimelineRepository(db_).Append(incident, now, detail::kBotActor, "change", news);
+    store::TimelineRepository(db_).Append(
+        incident, now, actor.empty() ? std::string(detail::kBotActor) : actor.str(), "change",
+        news);
     if (SwarmIsLive(swarms.FindByIncident(incident))) {
       // The incident's own stream, so the news follows the channel's creation.
       detail::EnqueueEffect(db_, incident, effect::kChangeNews, now,
@@ -460,7 +462,8 @@ Status ChangeService::Link(std::int64_t change, const TypedLink& link, const Use
     const bool had_host = SwarmHost(db_, change).has_value();
     changes.AddLink(change, {link.target, link.number, link.relation, actor, clock_.Now()});
     RecordEvent(change, actor, "linked", "Linked: " + LinkText(link));
-    Publish(change, ChangeNumberText(change) + " now " + LinkText(link) + ": " + found->title);
+    Publish(change, ChangeNumberText(change) + " now " + LinkText(link) + ": " + found->title,
+            actor);
     if (auto host = SwarmHost(db_, change); host && !had_host && found->plan_ts.empty()) {
       detail::EnqueueEffect(db_, *host, effect::kPostPlan, clock_.Now(), ChangeArgs(change));
     }
@@ -479,12 +482,22 @@ Status ChangeService::Unlink(std::int64_t change, store::LinkTarget target, std:
       return allowed;
     }
     const std::string name = TargetText(target, number);
-    if (!ChangeRepository(db_).RemoveLink(change, target, number)) {
+    ChangeRepository changes(db_);
+    const auto links = changes.Links(change);
+    const auto link = std::find_if(links.begin(), links.end(), [&](const store::ChangeLink& l) {
+      return l.target == target && l.number == number;
+    });
+    if (link == links.end()) {
       return MakeError(Errc::kNotFound, "no such link",
                        ChangeNumberText(change) + " isn't linked to " + name + ".");
     }
+    // Told while still linked, so the record it leaves hears it too.
+    Publish(change,
+            ChangeNumberText(change) + " no longer " +
+                LinkText({link->target, link->number, link->relation}) + ": " + found->title,
+            actor);
+    changes.RemoveLink(change, target, number);
     RecordEvent(change, actor, "unlinked", "Unlinked " + name);
-    Publish(change, "");
     return {};
   });
 }

@@ -191,8 +191,9 @@ class ChangeService {
   Status WorkOnStep(std::int64_t change, int step, const UserId& actor, bool verify);
   void RecordEvent(std::int64_t change, const UserId& actor, std::string_view kind,
                    const std::string& text);
-  // Queues a plan refresh and tells the swarms of linked incidents.
-  void Publish(std::int64_t change, const std::string& news);
+  // Refreshes the plan message; `news`, if any, goes on the timeline of each
+  // incident worked on (by `actor`, or swarmbot) and to its live swarm.
+  void Publish(std::int64_t change, const std::string& news, const UserId& actor = {});
   // Why a standard change's steps aren't its template's as the catalogue
   // has it now, as a clause; "" when they are.
   std::string DepartureFromTemplate(const std::string& template_name,

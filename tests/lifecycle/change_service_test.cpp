@@ -256,6 +256,13 @@ TEST_F(ChangeServiceTest, LinkingAgainTheOtherWayIsRefusedAndTheFixStands) {
   EXPECT_TRUE(changes_.Link(
       change, {store::LinkTarget::kIncident, incident, store::LinkRelation::kCausedBy}, dev_));
   EXPECT_EQ(changes_.Details(change)->links.at(0).relation, store::LinkRelation::kCausedBy);
+  // Check12 #7: the incident's timeline shows the unlink too, by whoever did it.
+  const auto recent = incidents_.StatusOf(incident, 2).value().recent;
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].text, "CHG-1 no longer fixes INC-1: Fix FEAST25 validation");
+  EXPECT_EQ(recent[0].actor, "UDEV");
+  EXPECT_EQ(recent[1].text, "CHG-1 now caused by INC-1: Fix FEAST25 validation");
+  EXPECT_EQ(recent[1].actor, "UDEV");
 }
 
 TEST_F(ChangeServiceTest, TheSameFormSubmittedTwiceOpensOneChange) {
