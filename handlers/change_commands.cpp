@@ -332,7 +332,8 @@ std::string ChangeCommands::Step(const SlashCommand& command,
   }
   const auto after = services_.changes.Details(*change);
   if (!before || !after || before->change.plan_version == after->change.plan_version) {
-    return EphemeralText("S" + step_name.substr(1) + " says that already; nothing changed.");
+    return EphemeralText("Step " + std::to_string(*step) + " of " + number +
+                         " says that already; nothing changed.");
   }
   std::string reply = "Changed " + step_name + ".";
   const auto index = static_cast<std::size_t>(*step) - 1;

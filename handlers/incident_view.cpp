@@ -96,8 +96,7 @@ std::string MembersText(const lifecycle::IncidentStatus& status) {
     if (member.left_at) {
       line += ", left " + FormatTime(*member.left_at);
     }
-    line +=
-        " · " + std::to_string(member.messages) + (member.messages == 1 ? " message" : " messages");
+    line += " · " + Counted(member.messages, "message", "messages");
     text += (text.empty() ? "" : "\n") + line;
   }
   return text.empty() ? "nobody recorded" : text;

@@ -414,10 +414,14 @@ Result<BroadcastStatus> BroadcastService::StatusOf(std::int64_t broadcast) {
     const auto uncertain = repo.DeliveriesIn(broadcast, store::DeliveryState::kUncertain,
                                              static_cast<int>(kRefusedShown));
     status.refused.insert(status.refused.end(), uncertain.begin(), uncertain.end());
-    store::CaseLinkRepository links(db_);
-    for (const store::Delivery& d : status.refused) {
-      status.cases_by_address[FoldAddress(d.email)] =
-          links.CasesWithContact(found->incident, d.email);
+    // Only the final message names them; progress while sending needn't look them up.
+    if (found->state == store::BroadcastState::kDone ||
+        found->state == store::BroadcastState::kStopped) {
+      store::CaseLinkRepository links(db_);
+      for (const store::Delivery& d : status.refused) {
+        status.cases_by_address[FoldAddress(d.email)] =
+            links.CasesWithContact(found->incident, d.email);
+      }
     }
     return status;
   });

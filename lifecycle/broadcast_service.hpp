@@ -53,8 +53,9 @@ struct BroadcastStatus {
   store::Broadcast broadcast;
   store::DeliveryCounts counts;
   std::vector<store::Delivery> refused;  // the first few refused or uncertain
-  // For each of those: the incident's cases with that contact address, so
-  // that whoever follows up knows which customer it was. Keyed by FoldAddress.
+  // Once the broadcast is done or stopped, for each of those: the incident's
+  // cases with that contact address, so that whoever follows up knows which
+  // customer it was. Keyed by FoldAddress.
   std::map<std::string, std::vector<std::int64_t>> cases_by_address;
   // While the server can't be reached: when swarmbot stops trying.
   std::optional<Clock::TimePoint> give_up_at;

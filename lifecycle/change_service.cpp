@@ -195,30 +195,33 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
   // swarm); owning a problem alone counts only when no incident hangs on it,
   // or anyone could open a problem on an incident and close it that way.
   std::vector<std::int64_t> incidents{link.number};
-  std::vector<UserId> owners;
+  UserId problem_owner;
   if (link.target == store::LinkTarget::kProblem) {
     store::ProblemRepository problems(db_);
     incidents = problems.IncidentsOf(link.number);
-    if (auto problem = problems.Find(link.number); problem && !problem->owner.empty()) {
-      owners.push_back(problem->owner);
+    if (auto problem = problems.Find(link.number)) {
+      problem_owner = problem->owner;
     }
+  }
+  std::vector<UserId> owners;
+  if (!problem_owner.empty()) {
+    owners.push_back(problem_owner);
   }
   store::IncidentRepository records(db_);
-  std::vector<std::int64_t> open;
+  bool any_open = false;
+  bool works_on_each = true;
   for (const std::int64_t incident : incidents) {
-    if (auto found = records.Find(incident); found && found->Open()) {
-      open.push_back(incident);
-      if (!found->owner.empty()) {
-        owners.push_back(found->owner);
-      }
-    }
-  }
-  const auto works_on = [&](std::int64_t incident) {
     const auto found = records.Find(incident);
-    return (found && found->owner == actor) || InLiveSwarm(incident, actor);
-  };
-  const bool allowed = open.empty() ? (!owners.empty() && owners.front() == actor)
-                                    : std::all_of(open.begin(), open.end(), works_on);
+    if (!found || !found->Open()) {
+      continue;
+    }
+    any_open = true;
+    if (!found->owner.empty()) {
+      owners.push_back(found->owner);
+    }
+    works_on_each = works_on_each && (found->owner == actor || InLiveSwarm(incident, actor));
+  }
+  const bool allowed = any_open ? works_on_each : !problem_owner.empty() && problem_owner == actor;
   if (allowed) {
     return {};
   }
@@ -226,7 +229,7 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
   std::vector<std::string> who{"incident managers"};
   if (link.target == store::LinkTarget::kIncident) {
     who.insert(who.end(), {name + "'s owner", "the members of its swarm"});
-  } else if (open.empty()) {
+  } else if (!any_open) {
     who.push_back(name + "'s owner");
   } else {
     who.push_back("those who work on each of " + name +

@@ -150,7 +150,7 @@ inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
 inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
 inline constexpr std::string_view kArgChange = "change";    // the number, "3"
 inline constexpr std::string_view kArgText = "text";
-inline constexpr std::string_view kArgReason = "reason";  // Slack's error code
+inline constexpr std::string_view kArgReason = "reason";     // Slack's error code
 inline constexpr std::string_view kArgMovedOn = "moved_on";  // "1" or absent
 // Why a swarm gathers again (kPostReopened, kUnarchive, kPostUnarchived):
 // kOccasionReopened (the default when absent) or kOccasionRestarted, a

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "store/swarm_repository.hpp"
@@ -120,8 +121,7 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
       incident.number, now, actor, "swarm_restarted",
       why + "Swarm restarted in #" + name + " (the earlier #" + swarm.channel_name +
           (swarm.state == store::SwarmState::kClosing ? " is being archived" : " stays archived") +
-          "), inviting " + std::to_string(users.size()) +
-          (users.size() == 1 ? " person" : " people"));
+          "), inviting " + Counted(static_cast<std::int64_t>(users.size()), "person", "people"));
   spdlog::info("event=swarm.restarted incident={} invitees={} actor={}",
                store::IncidentNumberText(incident.number), users.size(), actor);
 }
@@ -149,7 +149,7 @@ bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
   store::TimelineRepository(db).Append(
       incident.number, now, actor.str(), "swarm_unarchiving",
       "Unarchiving #" + swarm.channel_name + " to swarm there again, inviting " +
-          std::to_string(users.size()) + (users.size() == 1 ? " person" : " people"));
+          Counted(static_cast<std::int64_t>(users.size()), "person", "people"));
   spdlog::info("event=swarm.unarchiving incident={} invitees={} actor={}",
                store::IncidentNumberText(incident.number), users.size(), actor.str());
   return true;
