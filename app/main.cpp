@@ -41,6 +41,11 @@ int EvalExperts(const std::string& data_dir) {
     // An unusable input file, like the imports' bad files.
     return swarmbot::app::kExitConfig;
   }
+  if (ef::PeopleWithHistory(*set) == 0) {
+    std::fprintf(stderr,
+                 "swarmbot: eval: people.jsonl names nobody who resolved an incident in "
+                 "train.jsonl; the ranking knows people from train.jsonl alone\n");
+  }
   for (const ef::EvalSetting setting : {ef::EvalSetting::kText, ef::EvalSetting::kTitle}) {
     std::printf("%s\n", ef::FormatMetrics(setting, ef::Evaluate(*set, setting)).c_str());
   }
@@ -109,7 +114,13 @@ int main(int argc, char** argv) {
       eval->add_subcommand("experts", "Rank experts for each test incident and score them");
   std::string eval_data;
   eval_experts->add_option("--data", eval_data, "The evaluation set's folder")->required();
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help answers 0; a mistake on the command line is a mistake in what
+    // swarmbot was given, as a bad config or import file is.
+    return cli.exit(e) == 0 ? swarmbot::app::kExitOk : swarmbot::app::kExitConfig;
+  }
 
   if (eval_experts->parsed()) {
     return EvalExperts(eval_data);

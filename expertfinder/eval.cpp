@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -49,10 +50,17 @@ bool ParseUtc(std::string_view text, Time& time) {
   return true;
 }
 
-// Calls `on_line` with each non-empty line of a JSONL text, parsed; stops at
-// the first error and names the file and line.
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// Calls `on_line` with each non-empty line of a JSONL text, parsed; it
+// answers what is wrong with the record, or nothing. Stops at the first
+// problem and names the file and line.
 template <class OnLine>
 Status ForEachLine(std::string_view jsonl, std::string_view name, OnLine on_line) {
+  // Editors on Windows start a UTF-8 file with a byte order mark.
+  if (jsonl.starts_with(kByteOrderMark)) {
+    jsonl.remove_prefix(kByteOrderMark.size());
+  }
   od::parser parser;
   std::size_t line_number = 0;
   while (!jsonl.empty()) {
@@ -65,16 +73,24 @@ Status ForEachLine(std::string_view jsonl, std::string_view name, OnLine on_line
     }
     const simdjson::padded_string padded(line);
     od::document doc;
-    bool ok = parser.iterate(padded).get(doc) == simdjson::SUCCESS;
     od::object object;
-    ok = ok && doc.get_object().get(object) == simdjson::SUCCESS;
-    ok = ok && on_line(object);
-    if (!ok) {
-      return MakeError(Errc::kInvalidInput,
-                       fmt::format("{}:{}: malformed record", name, line_number));
+    std::string problem;
+    if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+        doc.get_object().get(object) != simdjson::SUCCESS) {
+      problem = "not a JSON object";
+    } else {
+      problem = on_line(object);
+    }
+    if (!problem.empty()) {
+      const std::string message = fmt::format("{}:{}: {}", name, line_number, problem);
+      return MakeError(Errc::kInvalidInput, message, message);
     }
   }
   return {};
+}
+
+std::string NotAString(std::string_view key) {
+  return fmt::format("`{}` is missing or not a string", key);
 }
 
 bool GetString(od::object& object, std::string_view key, std::string& out) {
@@ -101,23 +117,44 @@ bool GetStrings(od::object& object, std::string_view key, std::vector<std::strin
   return true;
 }
 
+// What is wrong with one incident line, or nothing.
+std::string ReadIncident(od::object& object, EvalIncident& incident) {
+  std::string time;
+  if (!GetString(object, "id", incident.record.id)) {
+    return NotAString("id");
+  }
+  if (!GetString(object, "time", time)) {
+    return NotAString("time");
+  }
+  if (!ParseUtc(time, incident.record.time)) {
+    return "`time` must be a UTC time such as 2024-10-23T11:00:41Z";
+  }
+  if (!GetString(object, "title", incident.title)) {
+    return NotAString("title");
+  }
+  if (!GetString(object, "text", incident.record.text)) {
+    return NotAString("text");
+  }
+  if (!GetStrings(object, "components", incident.record.components)) {
+    return "`components` is missing or not a list of strings";
+  }
+  if (!GetString(object, "expert", incident.record.resolver)) {
+    return NotAString("expert");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<EvalIncident>> ParseIncidents(std::string_view jsonl, std::string_view name) {
   std::vector<EvalIncident> incidents;
   const Status status = ForEachLine(jsonl, name, [&](od::object& object) {
     EvalIncident incident;
-    std::string time;
-    const bool ok = GetString(object, "id", incident.record.id) &&
-                    GetString(object, "time", time) && ParseUtc(time, incident.record.time) &&
-                    GetString(object, "title", incident.title) &&
-                    GetString(object, "text", incident.record.text) &&
-                    GetStrings(object, "components", incident.record.components) &&
-                    GetString(object, "expert", incident.record.resolver);
-    if (ok) {
+    std::string problem = ReadIncident(object, incident);
+    if (problem.empty()) {
       incidents.push_back(std::move(incident));
     }
-    return ok;
+    return problem;
   });
   if (!status) {
     return status.error();
@@ -134,15 +171,18 @@ Result<EvalSet> LoadEvalSet(const std::filesystem::path& dir) {
   const Status people_status = ForEachLine(*people_text, "people.jsonl", [&](od::object& object) {
     Person person;
     std::vector<std::string> skills;
-    if (!GetString(object, "id", person.id) || !GetStrings(object, "skills", skills)) {
-      return false;
+    if (!GetString(object, "id", person.id)) {
+      return NotAString("id");
+    }
+    if (!GetStrings(object, "skills", skills)) {
+      return std::string("`skills` is missing or not a list of strings");
     }
     // The directory lists skills without levels.
     for (std::string& skill : skills) {
       person.skills.push_back(Skill{std::move(skill), 0});
     }
     set.people.push_back(std::move(person));
-    return true;
+    return std::string();
   });
   if (!people_status) {
     return people_status.error();
@@ -168,6 +208,16 @@ Result<EvalSet> LoadEvalSet(const std::filesystem::path& dir) {
     *target = std::move(*incidents);
   }
   return set;
+}
+
+std::size_t PeopleWithHistory(const EvalSet& set) {
+  std::unordered_set<std::string_view> experts;
+  for (const EvalIncident& incident : set.train) {
+    experts.insert(incident.record.resolver);
+  }
+  return static_cast<std::size_t>(std::count_if(
+      set.people.begin(), set.people.end(),
+      [&](const Person& person) { return experts.contains(person.id); }));
 }
 
 Metrics ComputeMetrics(const std::vector<std::size_t>& ranks, const std::vector<bool>& in_tail) {

@@ -28,6 +28,10 @@ struct EvalSet {
 // an Errc::kInvalidInput naming the file and line.
 Result<EvalSet> LoadEvalSet(const std::filesystem::path& dir);
 
+// How many of the set's people resolved something in train: with none, the
+// directory adds nothing and people are known from history alone.
+std::size_t PeopleWithHistory(const EvalSet& set);
+
 // Parses one JSONL file of incidents; exposed for tests.
 Result<std::vector<EvalIncident>> ParseIncidents(std::string_view jsonl, std::string_view name);
 

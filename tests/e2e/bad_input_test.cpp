@@ -33,6 +33,15 @@ TEST_F(BadInput, UnknownCommandsAndSubcommandsGetAClearReply) {
   EXPECT_EQ(slack().CallCount("conversations.create"), 0);
 }
 
+// A mistake on the command line exits 2, as a bad config or import file does,
+// so scripts can tell it from a failure to run.
+TEST_F(BadInput, AMistakeOnTheCommandLineExitsTwoAndSaysWhatIsMissing) {
+  const auto missing = stack_->RunSwarmbotCommand({"import", "people"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_TRUE(Contains(missing.output, "file is required")) << missing.output;
+  EXPECT_EQ(stack_->RunSwarmbotCommand({"import", "people", "--help"}).status, 0);
+}
+
 TEST_F(BadInput, UnknownCaseNumbersAreNamedAndNothingIsLinked) {
   ASSERT_EQ(stack_->PostCase(ValidCase()).status, 201);
   DeclareFeast25();

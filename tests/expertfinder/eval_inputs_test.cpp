@@ -35,5 +35,41 @@ TEST_F(EvalInputs, AnEmptyTrainFileIsRefused) {
   EXPECT_THAT(set.error().detail, HasSubstr("train.jsonl has no incidents"));
 }
 
+TEST_F(EvalInputs, ABadLineNamesItsFileLineAndKey) {
+  swarmbot::testing::WriteFile(
+      dir_ / "test.jsonl",
+      R"({"id": "inc-1", "time": "yesterday", "title": "t", "text": "t", "components": [], )"
+      R"("expert": "u1"})"
+      "\n");
+  const auto set = LoadEvalSet(dir_.path());
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error().detail,
+            "test.jsonl:1: `time` must be a UTC time such as 2024-10-23T11:00:41Z");
+}
+
+// Editors on Windows start UTF-8 files with a byte order mark; the set is
+// the same with or without one.
+TEST_F(EvalInputs, AByteOrderMarkIsSkipped) {
+  const auto shared = swarmbot::testing::SharedDir() / "data/expertise";
+  swarmbot::testing::WriteFile(dir_ / "test.jsonl",
+                               "\xEF\xBB\xBF" + swarmbot::testing::ReadFile(shared / "test.jsonl"));
+  const auto with_mark = LoadEvalSet(dir_.path());
+  const auto without = LoadEvalSet(shared);
+  ASSERT_TRUE(with_mark) << with_mark.error().detail;
+  ASSERT_TRUE(without);
+  EXPECT_EQ(with_mark->test.size(), without->test.size());
+  EXPECT_EQ(with_mark->test.front().record.id, without->test.front().record.id);
+}
+
+TEST_F(EvalInputs, PeopleWithHistoryCountsOnlyThoseWhoResolvedSomethingInTrain) {
+  swarmbot::testing::WriteFile(dir_ / "people.jsonl", R"({"id": "nobody", "skills": []})" "\n");
+  const auto set = LoadEvalSet(dir_.path());
+  ASSERT_TRUE(set);
+  EXPECT_EQ(PeopleWithHistory(*set), 0u);
+  const auto shared = LoadEvalSet(swarmbot::testing::SharedDir() / "data/expertise");
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(PeopleWithHistory(*shared), 51u);
+}
+
 }  // namespace
 }  // namespace swarmbot::expertfinder

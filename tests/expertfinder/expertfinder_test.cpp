@@ -490,7 +490,10 @@ TEST(ParseIncidents, ReadsRecordsAndNamesTheBadLine) {
 
   const auto bad = ParseIncidents("\n{\"id\": 3}\n", "x.jsonl");
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().detail, "x.jsonl:2: malformed record");
+  EXPECT_EQ(bad.error().detail, "x.jsonl:2: `id` is missing or not a string");
+  const auto no_object = ParseIncidents("[1]\n", "x.jsonl");
+  ASSERT_FALSE(no_object);
+  EXPECT_EQ(no_object.error().detail, "x.jsonl:1: not a JSON object");
 }
 
 // The split the parameters were tuned on: history = train's first 85%,
