@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace swarmbot::handlers {
 namespace {
 
@@ -62,8 +64,8 @@ constexpr std::string_view kSwarmHelp =
     "(the *Start swarm* button on the incident's summary does the same for you). Channels are "
     "private when the config says so for the incident's priority\n"
     "• `/swarm note [INC-n] text` puts your note (up to 2,000 characters) on the incident's "
-    "timeline; in a swarm channel you may leave out `INC-n`. Reacting with the configured "
-    "emoji (:pushpin: unless changed) or pinning a message there puts it on the timeline too\n"
+    "timeline; in a swarm channel you may leave out `INC-n`. Reacting with :{reaction}: or "
+    "pinning a message there puts it on the timeline too\n"
     "• `/swarm experts [INC-n]` posts the best people to ask, with why (skills, past incidents, "
     "presence, local time, load) and an Invite button each; the invited person gets a direct "
     "message with Accept and Decline, and a decline or no answer moves on to the next one\n"
@@ -153,15 +155,22 @@ constexpr std::string_view kOverview =
     "swarmbot knows `/incident`, `/swarm`, `/case`, `/kb`, `/problem`, `/change`, `/banner`, "
     "`/notify` and `/swarmbot`; add `help` to any of them, e.g. `/incident help`.";
 
+constexpr std::string_view kDefaultTimelineReaction = "pushpin";
+
 }  // namespace
 
+std::string SwarmHelpText(std::string_view timeline_reaction) {
+  return fmt::format(fmt::runtime(kSwarmHelp), fmt::arg("reaction", timeline_reaction));
+}
+
 std::string HelpText(std::string_view command) {
+  if (command == "/swarm") {
+    return SwarmHelpText(kDefaultTimelineReaction);
+  }
   static constexpr std::pair<std::string_view, std::string_view> kByCommand[] = {
-      {"/incident", kIncidentHelp}, {"/swarm", kSwarmHelp},
-      {"/case", kCaseHelp},         {"/kb", kKbHelp},
-      {"/problem", kProblemHelp},   {"/change", kChangeHelp},
-      {"/banner", kBannerHelp},     {"/notify", kNotifyHelp},
-      {"/swarmbot", kSwarmbotHelp},
+      {"/incident", kIncidentHelp}, {"/case", kCaseHelp},         {"/kb", kKbHelp},
+      {"/problem", kProblemHelp},   {"/change", kChangeHelp},     {"/banner", kBannerHelp},
+      {"/notify", kNotifyHelp},     {"/swarmbot", kSwarmbotHelp},
   };
   for (const auto& [name, help] : kByCommand) {
     if (command == name) {

@@ -9,4 +9,8 @@ namespace swarmbot::handlers {
 // three for anything else.
 std::string HelpText(std::string_view command);
 
+// The help for "/swarm", naming the reaction that puts a message on the
+// timeline (config: [swarm] timeline_reaction).
+std::string SwarmHelpText(std::string_view timeline_reaction);
+
 }  // namespace swarmbot::handlers

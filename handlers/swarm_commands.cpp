@@ -105,7 +105,7 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
     return Close(command);
   }
   if (sub == "help") {
-    return EphemeralText(HelpText("/swarm"));
+    return EphemeralText(SwarmHelpText(services_.settings.timeline_reaction));
   }
   return UnknownSubcommand("/swarm", words.front(), command.user);
 }

@@ -31,7 +31,7 @@ class RouterTest : public ::testing::Test {
 
   // The reply's text, after checking it is an ephemeral reply.
   std::string Send(InboundKind kind, const std::string& payload) {
-    last_reply_ = router_.Handle({kind, payload, "delivery-1"}).body_json;
+    last_reply_ = router_in_use_->Handle({kind, payload, "delivery-1"}).body_json;
     if (kind != InboundKind::kSlashCommand || last_reply_.empty()) {
       return last_reply_;
     }
@@ -104,6 +104,7 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<store::Database> db_ = store::Database::Open(":memory:").value();
   Settings settings_{ChannelId("CIM"), {}, "swarmbot", UserId("UBOT"), "BBOT"};
   Router router_{*db_, clock_, settings_};
+  Router* router_in_use_ = &router_;  // another for tests of other settings
   std::string last_reply_;
   int views_ = 0;
 };
@@ -117,6 +118,16 @@ TEST_F(RouterTest, AnswersHelpForEachCommand) {
   EXPECT_TRUE(Contains(Command("/incident", ""), "/incident link [INC-n]"));
   EXPECT_TRUE(Contains(Command("/swarm", "help"), "/swarm start INC-n"));
   EXPECT_TRUE(Contains(Command("/case", "HELP"), "/case list"));
+}
+
+TEST_F(RouterTest, SwarmHelpNamesTheConfiguredTimelineReaction) {
+  EXPECT_TRUE(Contains(Command("/swarm", "help"), "Reacting with :pushpin: or pinning"));
+  Settings eyes = settings_;
+  eyes.timeline_reaction = "eyes";
+  Router router{*db_, clock_, eyes};
+  router_in_use_ = &router;
+  EXPECT_TRUE(Contains(Command("/swarm", "help"), "Reacting with :eyes: or pinning"));
+  router_in_use_ = &router_;
 }
 
 TEST_F(RouterTest, ExplainsAnUnknownSubcommandAndChangesNothing) {
