@@ -93,9 +93,12 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
     swarm.created_by = actor;
     swarm.created_at = now;
     swarms.Insert(swarm);
-    // Swarming is working on it: a new or triaged incident is now in progress.
+    // Swarming is working on it: a new or triaged incident is now in progress,
+    // and the timeline says so as `/incident start` would.
     if (Allows(Transition::kStart, incident.state)) {
       incidents.SetState(input.incident, Target(Transition::kStart), now);
+      store::TimelineRepository(db_).Append(input.incident, now, actor.str(), "started",
+                                            "Work started with the swarm");
     }
 
     const std::vector<UserId> users = InviteList(actor, input.invitees);

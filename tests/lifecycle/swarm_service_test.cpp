@@ -36,7 +36,11 @@ TEST_F(SwarmServiceTest, StartsASwarmNamedFromTheIncident) {
   const auto& invite = pending[6];
   EXPECT_EQ(FormValue(invite.args, "users"), "UPRIYA,USOFIA");  // actor first, once
   EXPECT_EQ(FormValue(invite.args, "usergroups"), "SDEVOPS");
-  EXPECT_EQ(incidents_.StatusOf(incident)->recent.back().kind, "swarm_started");
+  const auto recent = incidents_.StatusOf(incident)->recent;
+  ASSERT_GE(recent.size(), 2u);
+  EXPECT_EQ(recent[recent.size() - 2].kind, "started");
+  EXPECT_EQ(recent[recent.size() - 2].text, "Work started with the swarm");
+  EXPECT_EQ(recent.back().kind, "swarm_started");
 }
 
 TEST_F(SwarmServiceTest, RefusesASecondSwarmPointingAtTheFirst) {
