@@ -389,6 +389,23 @@ Status Emulator::ArchiveChannelAs(const UserId& user, const ChannelId& channel) 
   return {};
 }
 
+Status Emulator::DeliverEvent(const std::string& event_json, std::string_view subscription) {
+  boost::system::error_code ec;
+  json::value event = json::parse(event_json, ec);
+  if (ec || !event.is_object()) {
+    return MakeError(Errc::kInvalidInput, "the event isn't a JSON object");
+  }
+  std::unique_lock lock(core_->mu);
+  auto& ws = core_->ws;
+  const json::value* named = event.as_object().if_contains("channel");
+  const json::string* channel_id = named != nullptr ? named->if_string() : nullptr;
+  const detail::Channel* channel =
+      channel_id != nullptr ? ws.FindChannel(std::string(*channel_id)) : nullptr;
+  ws.Emit(std::move(event.as_object()), subscription, channel);
+  core_->FlushEvents(lock);
+  return {};
+}
+
 Status Emulator::OpenAppHome(const UserId& user) {
   std::unique_lock lock(core_->mu);
   auto& ws = core_->ws;

@@ -143,6 +143,14 @@ Fault Fault::Hold() {
   return f;
 }
 
+Fault Fault::Refused(std::string error) {
+  Fault f;
+  f.kind = Kind::kRefused;
+  f.status = 200;
+  f.error = std::move(error);
+  return f;
+}
+
 Fault Fault::PerformThenDrop() {
   Fault f;
   f.kind = Kind::kPerformThenDrop;

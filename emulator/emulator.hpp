@@ -97,17 +97,21 @@ struct Fault {
     kDelay,            // wait `delay`, then do the call normally
     kHold,             // accept, then wait for ReleaseHeld()
     kPerformThenDrop,  // do the call, then close the connection without answering
+    kRefused,          // HTTP 200 {"ok":false,"error":`error`}, nothing done
   };
   Kind kind = Kind::kHttpError;
   int status = 500;
   std::chrono::seconds retry_after{1};
   std::chrono::milliseconds delay{0};
+  std::string error;  // kRefused: Slack's error code
 
   static Fault RateLimited(std::chrono::seconds retry_after);
   static Fault HttpError(int status);
   static Fault Delay(std::chrono::milliseconds delay);
   static Fault Hold();
   static Fault PerformThenDrop();
+  // A refusal for good, e.g. restricted_action, which no retry changes.
+  static Fault Refused(std::string error);
 };
 
 // What the workspace holds, copied out for tests to inspect. JSON fields are
@@ -314,6 +318,11 @@ class Emulator {
   // A member archives the channel in Slack's UI: a `channel_archive` (or, for
   // a private one, `group_archive`) event, then the bot is out of it.
   Status ArchiveChannelAs(const UserId& user, const ChannelId& channel);
+  // Slack delivers `event_json` (an Events API `event` object) as it stands,
+  // e.g. a late retry of an old member_joined_channel with its own event_ts.
+  // Filtered by `subscription` and by the bot's membership of the event's
+  // channel, as Slack does. kInvalidInput for JSON that isn't an object.
+  Status DeliverEvent(const std::string& event_json, std::string_view subscription);
   // The user opens the app's Home tab (app_home_opened).
   Status OpenAppHome(const UserId& user);
 

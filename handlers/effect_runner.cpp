@@ -78,6 +78,14 @@ std::vector<std::string> SplitIds(std::string_view list) {
   return ids;
 }
 
+// The steps that set up a new swarm channel after its creation.
+bool IsChannelSetup(std::string_view kind) {
+  namespace effect = lifecycle::effect;
+  return kind == effect::kSetTopic || kind == effect::kSetPurpose || kind == effect::kPostSummary ||
+         kind == effect::kPinSummary || kind == effect::kAddBookmark || kind == effect::kInvite ||
+         kind == effect::kPostReopened || kind == effect::kUpdateSummary;
+}
+
 Error NoChannel() {
   return MakeError(Errc::kSlackError, "the swarm channel was never created");
 }
@@ -147,6 +155,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
 awaitable<Status> EffectRunner::Dispatch(Job& job) {
   namespace effect = lifecycle::effect;
   const std::string& kind = job.item.kind;
+  if (IsChannelSetup(kind) && job.status.swarm && job.status.swarm->ChannelRefused()) {
+    co_return Status{};  // Slack refused the channel these were queued for; people were told
+  }
   if (kind == effect::kAnnounce) {
     co_return co_await Announce(job);
   }
@@ -428,13 +439,13 @@ awaitable<Status> EffectRunner::CreateChannel(Job& job) {
       if (auto recorded = services_.swarms.RecordChannel(job.incident, id, actual); !recorded) {
         co_return recorded;
       }
-      if (actual != swarm.channel_name && swarm.previous_channel_id.empty()) {
+      if (actual != swarm.channel_name) {
         co_await TellRenamedChannel(job, id, actual);
       }
       co_return Status{};
     }
     if (!IsSlackError(created.error(), "name_taken")) {
-      co_return Fail(job.incident, "create the swarm channel", created.error());
+      co_return ChannelRefused(job, created.error());
     }
     if (job.item.attempts > 0) {
       auto ours = co_await FindOurChannel(*job.api, name);
@@ -448,17 +459,35 @@ awaitable<Status> EffectRunner::CreateChannel(Job& job) {
       }
     }
   }
-  co_return Fail(job.incident, "create the swarm channel",
-                 MakeError(Errc::kSlackError, "every channel name tried was taken"));
+  co_return ChannelRefused(job, MakeError(Errc::kSlackError, "every channel name tried was taken"));
+}
+
+UserId EffectRunner::Starter(const Job& job) {
+  const std::string named = FormValue(job.item.args, lifecycle::effect::kArgUser).value_or("");
+  if (!named.empty()) {
+    return UserId(named);
+  }
+  return job.status.swarm ? job.status.swarm->created_by : UserId();
+}
+
+Status EffectRunner::ChannelRefused(Job& job, const Error& error) {
+  if (error.Retryable()) {
+    return error;
+  }
+  // Retrying can't change Slack's mind (restricted_action, say): the swarm
+  // ends instead of waiting for a channel for ever, and a later start tries again.
+  const std::string reason = error.slack_error.empty() ? error.detail : error.slack_error;
+  return services_.swarms.ChannelRefused(job.incident, reason, Starter(job));
 }
 
 awaitable<void> EffectRunner::TellRenamedChannel(Job& job, const ChannelId& channel,
                                                  const std::string& name) {
   const store::Swarm& swarm = *job.status.swarm;
-  if (swarm.created_by.empty()) {
+  const UserId starter = Starter(job);
+  if (starter.empty()) {
     co_return;
   }
-  auto dm = co_await detail::OpenDirectMessage(*job.api, swarm.created_by.str());
+  auto dm = co_await detail::OpenDirectMessage(*job.api, starter.str());
   if (!dm) {
     spdlog::warn("event=effect.rename_untold incident={} error={}",
                  store::IncidentNumberText(job.incident), dm.error().slack_error);

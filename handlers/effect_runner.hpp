@@ -83,8 +83,14 @@ class EffectRunner {
   boost::asio::awaitable<Status> UpdateAnnouncement(Job& job);
   boost::asio::awaitable<Status> TellDeclarer(Job& job);
   boost::asio::awaitable<Status> CreateChannel(Job& job);
+  // Who started the swarm whose channel `job` creates (or reopened it).
+  static UserId Starter(const Job& job);
+  // conversations.create failed with `error`: a retryable one comes back;
+  // otherwise SwarmService::ChannelRefused ends the swarm and tells the starter.
+  Status ChannelRefused(Job& job, const Error& error);
   // A taken name made the new swarm channel `name`: tells whoever started the
-  // swarm, whose answer named the planned one, with a link to `channel`.
+  // swarm (or reopened it), whose answer named the planned one, with a link
+  // to `channel`.
   boost::asio::awaitable<void> TellRenamedChannel(Job& job, const ChannelId& channel,
                                                   const std::string& name);
   boost::asio::awaitable<Status> SetTopicOrPurpose(Job& job, bool topic);

@@ -31,9 +31,10 @@ std::string PersonOr(const UserId& user, std::string_view fallback) {
   return user.empty() ? std::string(fallback) : UserMention(user);
 }
 
-std::string LinkedCasesText(const lifecycle::IncidentStatus& status) {
+// `final`: the closing summary, after which none will be linked to this swarm.
+std::string LinkedCasesText(const lifecycle::IncidentStatus& status, bool final = false) {
   if (status.linked_cases == 0) {
-    return status.incident.Open() ? "none yet" : "none";
+    return status.incident.Open() && !final ? "none yet" : "none";
   }
   return std::to_string(status.linked_cases) + " (" + EscapeMrkdwn(CountsText(status.by_channel)) +
          ")";
@@ -44,6 +45,9 @@ std::string SwarmText(const lifecycle::IncidentStatus& status) {
     return "not started";
   }
   const store::Swarm& swarm = *status.swarm;
+  if (swarm.ChannelRefused()) {
+    return "none: Slack refused to create #" + EscapeMrkdwn(swarm.channel_name);
+  }
   if (swarm.channel_id.empty()) {
     return "#" + EscapeMrkdwn(swarm.channel_name) + " (starting)";
   }
@@ -78,15 +82,29 @@ std::string WorkaroundsText(const lifecycle::IncidentStatus& status) {
   return text;
 }
 
-// One line per member: when they joined and left, and what they wrote.
+// Whether `member` took part in the swarm's current channel; someone from an
+// earlier channel who isn't back has nothing recorded (SwarmRepository::Restart).
+bool InThisChannel(const store::SwarmMember& member) {
+  return member.invited_at || member.joined_at || member.left_at || member.messages > 0;
+}
+
+// One line per member of the current channel: when they joined and left,
+// and what they wrote.
 std::string MembersText(const lifecycle::IncidentStatus& status) {
+  std::vector<const store::SwarmMember*> members;
+  for (const store::SwarmMember& member : status.members) {
+    if (InThisChannel(member)) {
+      members.push_back(&member);
+    }
+  }
   std::string text;
   std::size_t shown = 0;
-  for (const store::SwarmMember& member : status.members) {
+  for (const store::SwarmMember* listed : members) {
     if (++shown > kMembersShown) {
-      text += "\n• and " + std::to_string(status.members.size() - kMembersShown) + " more";
+      text += "\n• and " + std::to_string(members.size() - kMembersShown) + " more";
       break;
     }
+    const store::SwarmMember& member = *listed;
     std::string line = "• " + UserMention(member.user);
     if (member.joined_at) {
       line += " joined " + FormatTime(*member.joined_at);
@@ -119,7 +137,7 @@ std::string ChangesText(const std::vector<store::Change>& changes) {
 std::string RecordsText(const lifecycle::IncidentStatus& status) {
   std::string text = "• Incident " + Number(status.incident) + " (" +
                      lifecycle::StateLabel(status.incident.state) + ")";
-  text += "\n• Linked cases: " + LinkedCasesText(status);
+  text += "\n• Linked cases: " + LinkedCasesText(status, true);
   if (!status.problems.empty()) {
     text += "\n• Problems: " + ProblemsText(status.problems);
   }
@@ -204,7 +222,7 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
     when += " · closed " + FormatTime(*incident.closed_at);
   }
   message.Context({when});
-  if (incident.Open() && !status.swarm) {
+  if (incident.Open() && (!status.swarm || status.swarm->ChannelRefused())) {
     message.SectionWithButton("Bring the experts together in a channel of its own.", "Start swarm",
                               kSwarmStartActionId, Number(incident));
   }
@@ -242,7 +260,7 @@ BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::Time
       Field("Time to resolve", to_resolve),
       Field("State", lifecycle::StateLabel(incident.state)),
       Field("Priority", "P" + std::to_string(incident.priority)),
-      Field("Linked cases", LinkedCasesText(status)),
+      Field("Linked cases", LinkedCasesText(status, true)),
   };
   if (status.swarm) {
     fields.insert(
@@ -254,8 +272,8 @@ BlockMessage ClosingSummary(const lifecycle::IncidentStatus& status, Clock::Time
   message.Section("*Records*\n" + RecordsText(status));
   message.Section(":tada: *Great teamwork, everyone: " + Number(incident) +
                   " is fixed and the customers can get on with their day. Thank you!*");
-  message.Context(
-      {"This channel is archived now; the record stays with " + Number(incident) + "."});
+  // Posted before the archive, which may still fail (people are told then).
+  message.Context({"Archiving this channel now; the record stays with " + Number(incident) + "."});
   return message;
 }
 

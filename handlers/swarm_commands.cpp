@@ -178,9 +178,13 @@ std::string SwarmCommands::Close(const SlashCommand& command) {
   if (auto closed = services_.swarms.Close(*incident, command.user); !closed) {
     return RefusalReply(kWhat, closed.error(), kCloseUsage);
   }
+  // A closed incident's swarm is live here only because its archive failed.
+  auto found = services_.incidents.FindIncident(*incident);
+  const std::string stays =
+      found && found->state == store::IncidentState::kClosed ? "closed" : "resolved";
   return EphemeralText("Closing the swarm of " + store::IncidentNumberText(*incident) +
                        ": the closing summary goes into the channel, then it is archived. " +
-                       store::IncidentNumberText(*incident) + " itself stays resolved.");
+                       store::IncidentNumberText(*incident) + " itself stays " + stays + ".");
 }
 
 std::string SwarmCommands::Note(const SlashCommand& command) {

@@ -81,8 +81,14 @@ Status ChannelArchived(detail::Services& services, std::string_view event_type,
     spdlog::warn("event=event.malformed type={} detail=\"{}\"", event_type, payload.error().detail);
     return {};
   }
-  auto archived = services.swarms.ChannelArchived(ChannelId(payload->StringOr("event.channel")),
-                                                  EventTime(payload->StringOr("event.event_ts")));
+  // The person who archived it is credited; our own archive is swarmbot's.
+  UserId by(payload->StringOr("event.user"));
+  if (by == services.settings.bot_user_id) {
+    by = UserId();
+  }
+  auto archived =
+      services.swarms.ChannelArchived(ChannelId(payload->StringOr("event.channel")),
+                                      EventTime(payload->StringOr("event.event_ts")), by);
   if (!archived) {
     spdlog::error("event=event.failed type={} detail=\"{}\"", event_type, archived.error().detail);
     return archived.error();

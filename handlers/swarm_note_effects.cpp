@@ -42,6 +42,9 @@ awaitable<Status> SwarmNoteEffects::Run(store::OutboxItem& item, SlackApi& api) 
   if (item.kind == effect::kPostNote) {
     co_return co_await PostNote(item, api, *incident);
   }
+  if (item.kind == effect::kTellChannelRefused) {
+    co_return co_await TellChannelRefused(item, api, *incident);
+  }
   co_return co_await TellArchiveFailed(item, api, *incident);
 }
 
@@ -117,6 +120,36 @@ awaitable<Status> SwarmNoteEffects::TellArchiveFailed(store::OutboxItem& item, S
                  stays + ". " + advice);
   const json::object direct_body = direct.ToObject();
   auto told = co_await detail::PostOnce(api, item, *dm, direct_body);
+  if (!told) {
+    co_return told.error();
+  }
+  co_return Status{};
+}
+
+awaitable<Status> SwarmNoteEffects::TellChannelRefused(store::OutboxItem& item, SlackApi& api,
+                                                       std::int64_t incident) {
+  const std::string number = store::IncidentNumberText(incident);
+  const std::string starter = FormValue(item.args, effect::kArgUser).value_or("");
+  const std::string reason = FormValue(item.args, effect::kArgReason).value_or("");
+  auto swarm = services_.swarms.FindByIncident(incident);
+  if (!swarm) {
+    co_return swarm.error();
+  }
+  if (starter.empty() || !*swarm) {
+    co_return Status{};
+  }
+  auto dm = co_await detail::OpenDirectMessage(api, starter);
+  if (!dm) {
+    co_return dm.error();
+  }
+  const std::string name = "#" + EscapeMrkdwn((*swarm)->channel_name);
+  BlockMessage message("The swarm channel of " + number + " couldn't be created");
+  message.Section(":warning: Slack refused to create " + name + " for the swarm of " + number +
+                  " (it said `" + EscapeMrkdwn(reason) +
+                  "`), so the swarm didn't start. `/swarm start " + number +
+                  "` tries again once that is sorted out.");
+  const json::object body = message.ToObject();
+  auto told = co_await detail::PostOnce(api, item, *dm, body);
   if (!told) {
     co_return told.error();
   }

@@ -18,6 +18,9 @@ inline constexpr std::string_view kUpdateAnnouncement = "incident.update_announc
 // what to do next (the modal itself just closes).
 inline constexpr std::string_view kTellDeclarer = "incident.tell_declarer";
 
+// args[kArgUser] started the swarm (or reopened it): told when the name was
+// taken and the channel got another, or when Slack refused it for good
+// (SwarmService::ChannelRefused).
 inline constexpr std::string_view kCreateChannel = "swarm.create_channel";
 inline constexpr std::string_view kSetTopic = "swarm.set_topic";
 inline constexpr std::string_view kSetPurpose = "swarm.set_purpose";
@@ -40,6 +43,9 @@ inline constexpr std::string_view kArchive = "swarm.archive";
 // code): the channel and whoever closed the swarm (args[kArgUser]) are told;
 // with args[kArgMovedOn] "1" the swarm had moved to a new channel meanwhile.
 inline constexpr std::string_view kTellArchiveFailed = "swarm.tell_archive_failed";
+// Slack refused for good (args[kArgReason]) to create the swarm channel:
+// whoever started the swarm (args[kArgUser]) is told.
+inline constexpr std::string_view kTellChannelRefused = "swarm.tell_channel_refused";
 // Post args[kArgText] (mrkdwn) in the swarm channel while it is live, e.g.
 // who owns the incident now or why it was reopened.
 inline constexpr std::string_view kPostNote = "swarm.post_note";

@@ -320,6 +320,13 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
     if (transition == Transition::kResolve) {
       WakeRoutingQueue(db_, now);  // its owner may have room now
     }
+    // The note shown as the resolution is always the latest one's: a
+    // reopening drops the earlier, a resolution with a note replaces it.
+    if (transition == Transition::kReopen) {
+      incidents.SetCloseNote(incident, "");
+    } else if (transition == Transition::kResolve && !trimmed.empty()) {
+      incidents.SetCloseNote(incident, trimmed);
+    }
     if (transition == Transition::kReopen && found->state == store::IncidentState::kClosed) {
       // The customers' cases are the incident's again until it closes anew.
       store::CaseRepository cases(db_);
@@ -371,7 +378,9 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   const std::string trimmed = Trimmed(note);
   store::IncidentRepository incidents(db_);
   incidents.SetState(incident, store::IncidentState::kClosed, now);
-  incidents.SetCloseNote(incident, trimmed);
+  if (!trimmed.empty()) {
+    incidents.SetCloseNote(incident, trimmed);  // else the resolution's note stands
+  }
   WakeRoutingQueue(db_, now);  // its owner may have room now
 
   const std::string resolution =

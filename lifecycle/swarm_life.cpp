@@ -26,7 +26,8 @@ std::string JoinIds(const std::vector<Id>& ids) {
 }
 
 // Who goes into the reopened swarm: the reopener first, then everyone who
-// was invited to or joined the old channel, each once.
+// was ever in one of its channels (a row is only made for someone invited,
+// seen joining, leaving or writing there), each once.
 std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm,
                                   const UserId& actor, const std::vector<UserId>& also) {
   std::vector<UserId> users{actor};
@@ -36,14 +37,33 @@ std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm
     }
   };
   for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
-    if (member.invited_at.has_value() || member.joined_at.has_value()) {
-      add(member.user);
-    }
+    add(member.user);
   }
   for (const UserId& user : also) {
     add(user);
   }
   return users;
+}
+
+// Slack refused the swarm's channel earlier: ask for it again, under the
+// same name, as a first start would. A reopening's new channel still links
+// the earlier one.
+void RetryRefusedChannel(store::Database& db, const store::Swarm& swarm, const UserId& actor,
+                         const std::vector<UserId>& users,
+                         const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
+                         bool reopening) {
+  store::SwarmRepository(db).SetState(swarm.id, store::SwarmState::kStarting, now);
+  EnqueueSwarmStart(db, swarm.incident, actor.str(), users, usergroups, now);
+  if (!swarm.previous_channel_id.empty()) {
+    EnqueueEffect(db, swarm.incident, effect::kPostReopened, now,
+                  {{std::string(effect::kArgOccasion), OccasionArg(reopening)}});
+  }
+  store::TimelineRepository(db).Append(
+      swarm.incident, now, actor.str(), "swarm_started",
+      "Swarm started again in #" + swarm.channel_name + ", inviting " +
+          Counted(static_cast<std::int64_t>(users.size()), "person", "people"));
+  spdlog::info("event=swarm.retried incident={} invitees={} actor={}",
+               store::IncidentNumberText(swarm.incident), users.size(), actor.str());
 }
 
 }  // namespace
@@ -53,11 +73,14 @@ bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
                    swarm->state == store::SwarmState::kActive);
 }
 
-void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::vector<UserId>& users,
-                       const std::vector<UserGroupId>& usergroups, Clock::TimePoint now) {
+void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::string& starter,
+                       const std::vector<UserId>& users, const std::vector<UserGroupId>& usergroups,
+                       Clock::TimePoint now) {
   using namespace effect;
-  for (std::string_view kind :
-       {kCreateChannel, kSetTopic, kSetPurpose, kPostSummary, kPinSummary, kAddBookmark}) {
+  // swarmbot itself (a fallback after a refused unarchive) has no one to tell.
+  const std::string told = starter == kBotActor ? std::string() : starter;
+  EnqueueEffect(db, incident, kCreateChannel, now, {{std::string(kArgUser), told}});
+  for (std::string_view kind : {kSetTopic, kSetPurpose, kPostSummary, kPinSummary, kAddBookmark}) {
     EnqueueEffect(db, incident, kind, now);
   }
   EnqueueEffect(db, incident, kInvite, now,
@@ -109,10 +132,8 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
                            const std::string& why, bool reopening) {
   const std::string name = ReopenedChannelName(incident.number, incident.subject);
   store::SwarmRepository swarms(db);
-  // Whoever was still in the old channel is out of it from now on.
-  swarms.MarkAllLeft(swarm.id, now);
   swarms.Restart(swarm.id, name, now);
-  EnqueueSwarmStart(db, incident.number, users, usergroups, now);
+  EnqueueSwarmStart(db, incident.number, actor, users, usergroups, now);
   if (!swarm.channel_id.empty()) {
     EnqueueEffect(db, incident.number, effect::kPostReopened, now,
                   {{std::string(effect::kArgOccasion), OccasionArg(reopening)}});
@@ -130,6 +151,10 @@ bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
                   const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also,
                   const std::vector<UserGroupId>& usergroups, bool unarchive, bool reopening) {
   const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
+  if (swarm.ChannelRefused()) {
+    RetryRefusedChannel(db, swarm, actor, users, usergroups, now, reopening);
+    return false;
+  }
   // Only an archive Slack has confirmed: a closing swarm's archive may still
   // be queued, and unarchiving before it would be undone by it. Should that
   // archive then fail, the new channel's note asks Slack and says the old

@@ -57,7 +57,7 @@ Status CheckStart(store::Database& db, const StartSwarmInput& input) {
     return MakeError(Errc::kConflict, "swarm exists",
                      name + " already has a swarm channel: #" + swarm->channel_name);
   }
-  if (swarm && incident->state == store::IncidentState::kResolved) {
+  if (swarm && !swarm->ChannelRefused() && incident->state == store::IncidentState::kResolved) {
     // Working on a resolved incident again means its fix didn't hold, which
     // is what reopening records; a swarm alone would leave it showing resolved.
     return MakeError(Errc::kConflict, "resolved swarm ended",
@@ -66,6 +66,30 @@ Status CheckStart(store::Database& db, const StartSwarmInput& input) {
                          "` reopens it and brings the swarm back.");
   }
   return {};
+}
+
+// Whether a join (`joined`) or leave of `user` at `when` is older than what
+// is recorded for them, or repeats it: a late retry or redelivery, which
+// must neither undo a later event nor add its line to the timeline again.
+// Only a first join arriving after its leave still tells something new.
+bool IsStale(const std::vector<store::SwarmMember>& members, const UserId& user, bool joined,
+             Clock::TimePoint when) {
+  const auto member = std::find_if(members.begin(), members.end(),
+                                   [&](const store::SwarmMember& m) { return m.user == user; });
+  if (member == members.end()) {
+    return false;
+  }
+  std::optional<Clock::TimePoint> latest = member->joined_at;
+  if (member->left_at && (!latest || *member->left_at > *latest)) {
+    latest = member->left_at;
+  }
+  if (!latest) {
+    return false;
+  }
+  if (joined && !member->joined_at) {
+    return false;
+  }
+  return when < *latest || (when == *latest && joined == member->Present());
 }
 
 }  // namespace
@@ -109,7 +133,7 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const Use
             (input.usergroups.empty()
                  ? std::string()
                  : " and " + std::to_string(input.usergroups.size()) + " user group(s)"));
-    detail::EnqueueSwarmStart(db_, input.incident, users, input.usergroups, now);
+    detail::EnqueueSwarmStart(db_, input.incident, actor.str(), users, input.usergroups, now);
     spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
                  store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
                  actor.str());
@@ -152,6 +176,11 @@ Result<std::optional<std::int64_t>> SwarmService::RecordPresence(
     // A time ahead of ours can't be right, and would outrank every later event.
     const auto now = clock_.Now();
     const auto when = at && *at <= now + kEventClockSkew ? *at : now;
+    if (IsStale(swarms.Members(swarm->id), user, joined, when)) {
+      spdlog::info("event=swarm.stale_member_event incident={} user={} joined={}",
+                   store::IncidentNumberText(swarm->incident), user.str(), joined);
+      return std::optional<std::int64_t>{};
+    }
     if (joined) {
       swarms.MarkJoined(swarm->id, user, when);
     } else {
@@ -209,7 +238,8 @@ Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<User
   });
 }
 
-Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& channel) {
+Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& channel,
+                                    std::string_view by) {
   return InTransaction(db_, "record_archived", [&]() -> Status {
     store::SwarmRepository swarms(db_);
     auto swarm = swarms.FindByIncident(incident);
@@ -225,15 +255,15 @@ Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& chan
     if (swarm->state != store::SwarmState::kArchived) {
       swarms.SetState(swarm->id, store::SwarmState::kArchived, now);
       swarms.MarkAllLeft(swarm->id, now);
-      store::TimelineRepository(db_).Append(incident, now, detail::kBotActor, "channel_archived",
-                                            "Archived #" + swarm->channel_name);
+      store::TimelineRepository(db_).Append(incident, now, by.empty() ? detail::kBotActor : by,
+                                            "channel_archived", "Archived #" + swarm->channel_name);
     }
     return {};
   });
 }
 
 Result<std::optional<std::int64_t>> SwarmService::ChannelArchived(
-    const ChannelId& channel, std::optional<Clock::TimePoint> at) {
+    const ChannelId& channel, std::optional<Clock::TimePoint> at, const UserId& by) {
   auto swarm = FindByChannel(channel);
   if (!swarm) {
     return swarm.error();
@@ -242,7 +272,7 @@ Result<std::optional<std::int64_t>> SwarmService::ChannelArchived(
   if (!*swarm || seen) {
     return std::optional<std::int64_t>{};
   }
-  if (auto recorded = RecordArchived((*swarm)->incident, channel); !recorded) {
+  if (auto recorded = RecordArchived((*swarm)->incident, channel, by.str()); !recorded) {
     return recorded.error();
   }
   return std::optional<std::int64_t>{(*swarm)->incident};
@@ -318,6 +348,35 @@ Result<JoinedSwarm> SwarmService::InviteToLive(const StartSwarmInput& input, con
                  store::IncidentNumberText(input.incident), users.size(), joined.actor_present,
                  actor.str());
     return joined;
+  });
+}
+
+Status SwarmService::ChannelRefused(std::int64_t incident, std::string_view reason,
+                                    const UserId& starter) {
+  return InTransaction(db_, "channel_refused", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    if (swarm->state != store::SwarmState::kStarting || !swarm->channel_id.empty()) {
+      return {};  // a channel was recorded meanwhile, or the swarm ended already
+    }
+    const auto now = clock_.Now();
+    const std::string number = store::IncidentNumberText(incident);
+    swarms.SetState(swarm->id, store::SwarmState::kArchived, now);
+    store::TimelineRepository(db_).Append(
+        incident, now, detail::kBotActor, "channel_refused",
+        "Couldn't create the swarm channel #" + swarm->channel_name + ": Slack said " +
+            std::string(reason) + ". The swarm ended; `/swarm start " + number + "` tries again.");
+    if (!starter.empty()) {
+      detail::EnqueueEffect(db_, incident, effect::kTellChannelRefused, now,
+                            {{std::string(effect::kArgUser), starter.str()},
+                             {std::string(effect::kArgReason), std::string(reason)}});
+    }
+    detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
+    spdlog::warn("event=swarm.channel_refused incident={} error={}", number, reason);
+    return {};
   });
 }
 

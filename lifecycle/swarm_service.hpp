@@ -65,7 +65,9 @@ class SwarmService {
   // Someone joined or left `channel` at `at` (the event's event_ts; now when
   // it has none, or claims a time ahead of the clock). Returns the incident
   // when `channel` is a swarm channel (and records it), nothing when it isn't
-  // one. Events arriving out of order are sorted by `at`.
+  // one. Events arriving out of order are sorted by `at`: one older than what
+  // is recorded for that member, or repeating it, changes nothing and
+  // returns nothing.
   Result<std::optional<std::int64_t>> MemberJoined(
       const ChannelId& channel, const UserId& user,
       std::optional<Clock::TimePoint> at = std::nullopt);
@@ -95,9 +97,16 @@ class SwarmService {
   Status RecordChannel(std::int64_t incident, const ChannelId& channel, std::string_view name);
   Status RecordSummary(std::int64_t incident, const MessageTs& ts);
   Status RecordInvited(std::int64_t incident, const std::vector<UserId>& users);
-  // `channel` was archived. Only the swarm's current channel moves it to
-  // archived (and everyone still in it leaves); an earlier one is ignored.
-  Status RecordArchived(std::int64_t incident, const ChannelId& channel);
+  // `channel` was archived, by `by` (a user id; swarmbot when empty). Only
+  // the swarm's current channel moves it to archived (and everyone still in
+  // it leaves); an earlier one is ignored.
+  Status RecordArchived(std::int64_t incident, const ChannelId& channel, std::string_view by = {});
+  // Slack refused for good (`reason`, its code) to create the channel of a
+  // starting swarm: the swarm ends without one (store::Swarm::ChannelRefused)
+  // and says so on the timeline; `starter` is told (effect::kTellChannelRefused)
+  // and the announcement refreshed. `/swarm start` or a reopening tries again.
+  // Nothing changes when a channel was recorded meanwhile.
+  Status ChannelRefused(std::int64_t incident, std::string_view reason, const UserId& starter);
 
   // ---- The channel's life (swarm_service.cpp, lifecycle/swarm_life.cpp) ----
 
@@ -143,13 +152,14 @@ class SwarmService {
   // no creation is pending (the channel was never created and won't be).
   Result<bool> RequeueBehindNewChannel(std::int64_t incident, const store::OutboxItem& item);
 
-  // Someone archived `channel` in Slack at `at` (the event's event_ts).
+  // `by` archived `channel` in Slack at `at` (the event's event_ts).
   // Returns the incident when it is a swarm channel (recorded as
-  // RecordArchived does). An event no newer than the archive already
+  // RecordArchived does, crediting `by`). An event no newer than the archive already
   // recorded is that same archive arriving late, e.g. after the channel was
   // unarchived for a reopening: nothing is recorded and nothing returned.
   Result<std::optional<std::int64_t>> ChannelArchived(
-      const ChannelId& channel, std::optional<Clock::TimePoint> at = std::nullopt);
+      const ChannelId& channel, std::optional<Clock::TimePoint> at = std::nullopt,
+      const UserId& by = UserId());
 
   // `user` wrote a message in `channel`: counted for the closing summary
   // (the text isn't kept). Returns the incident when it is a live swarm's.

@@ -86,6 +86,8 @@ struct Incident {
   IncidentState state = IncidentState::kNew;
   UserId owner;  // empty until someone is assigned
   UserId declared_by;
+  // The latest resolution's note: set by resolving or closing with a note,
+  // cleared by reopening.
   std::string close_note;
   ChannelId announce_channel;  // where the announcement was posted, once it was
   MessageTs announce_ts;
@@ -119,6 +121,12 @@ struct Swarm {
   // for a first swarm.
   ChannelId previous_channel_id;
   std::string previous_channel_name;
+
+  // Slack refused for good to create its channel: it ended (archived)
+  // without one. `/swarm start` or a reopening tries again under the same name.
+  bool ChannelRefused() const noexcept {
+    return state == SwarmState::kArchived && channel_id.empty();
+  }
 };
 
 struct SwarmMember {

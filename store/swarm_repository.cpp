@@ -174,6 +174,13 @@ void SwarmRepository::Restart(std::int64_t swarm, std::string_view name, Clock::
   update.bind(2, ToMillis(now));
   update.bind(3, swarm);
   update.exec();
+  // The new channel's stays start from nothing; the rows remain, so that
+  // everyone can be invited again.
+  SQLite::Statement forget(db_.Sql(),
+                           "UPDATE swarm_members SET invited_at = NULL, joined_at = NULL, "
+                           "left_at = NULL, messages = 0 WHERE swarm_id = ?");
+  forget.bind(1, swarm);
+  forget.exec();
 }
 
 std::vector<SwarmMember> SwarmRepository::Members(std::int64_t swarm) {

@@ -40,9 +40,11 @@ class SwarmRepository {
   void MarkAllLeft(std::int64_t swarm, Clock::TimePoint now);
   // The swarm starts over in a channel still to be created, named `name`; the
   // current channel becomes the previous one. Members are kept, so they can
-  // be invited again.
+  // be invited again, but what they did in the earlier channel (invited,
+  // joined, left, messages) is cleared: the new channel's record starts empty.
   void Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now);
-  // Everyone invited or seen in the channel, in the order they first appeared.
+  // Everyone invited or seen in the swarm's channels, in the order they first
+  // appeared; after a Restart, those not yet back have nothing recorded.
   std::vector<SwarmMember> Members(std::int64_t swarm);
 
  private:

@@ -201,6 +201,8 @@ asio::awaitable<Outcome> Server::State::Faulted(const std::string& method, const
     case Fault::Kind::kPerformThenDrop:
       Perform(method, call);
       co_return Outcome{{}, true};
+    case Fault::Kind::kRefused:
+      co_return Outcome{RefusedAnswer(fault.error), false};
   }
   co_return Outcome{Perform(method, call), false};
 }

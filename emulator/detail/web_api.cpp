@@ -233,6 +233,10 @@ HttpAnswer RateLimitedAnswer(std::chrono::seconds retry_after) {
   return answer;
 }
 
+HttpAnswer RefusedAnswer(std::string_view error) {
+  return JsonAnswer(Fail(error));
+}
+
 HttpAnswer RunWebApi(Workspace& ws, const HttpCall& call) {
   const std::string name = ApiMethodName(call.target);
   const MethodSpec* spec = FindMethod(name);

@@ -35,5 +35,7 @@ HttpAnswer RunWebApi(Workspace& ws, const HttpCall& call);
 
 // An HTTP 429 as Slack sends it.
 HttpAnswer RateLimitedAnswer(std::chrono::seconds retry_after);
+// {"ok":false,"error":error} with HTTP 200, as Slack refuses a call.
+HttpAnswer RefusedAnswer(std::string_view error);
 
 }  // namespace swarmbot::emulator::detail

@@ -16,11 +16,13 @@ namespace swarmbot::lifecycle::detail {
 // Starting or active: there is (or will be) a channel to keep current.
 bool SwarmIsLive(const std::optional<store::Swarm>& swarm);
 
-// Enqueues what a new swarm channel needs, in order: create it, topic,
-// purpose, summary posted and pinned, the announcement bookmarked, `users`
-// and the members of `usergroups` invited, the announcement refreshed.
-void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::vector<UserId>& users,
-                       const std::vector<UserGroupId>& usergroups, Clock::TimePoint now);
+// Enqueues what a new swarm channel needs, in order: create it (`starter`
+// hears if its name changes or Slack refuses it), topic, purpose, summary
+// posted and pinned, the announcement bookmarked, `users` and the members of
+// `usergroups` invited, the announcement refreshed.
+void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::string& starter,
+                       const std::vector<UserId>& users, const std::vector<UserGroupId>& usergroups,
+                       Clock::TimePoint now);
 
 // The swarm's one way out: summary refreshed, closing summary posted and the
 // channel archived. The swarm is `closing` until the archive is recorded, or
@@ -28,7 +30,9 @@ void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::ve
 void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& actor,
                 Clock::TimePoint now);
 
-// An ended swarm (closing or archived) of an open incident starts again.
+// An ended swarm (closing or archived) of an open incident starts again. One
+// whose channel Slack refused (store::Swarm::ChannelRefused) tries to create
+// it again under the same name.
 // Everyone who was in the swarm, plus `actor`, is invited again, with `also`
 // and the members of `usergroups`. Where it gathers:
 // - `unarchive` (a user token is configured) and the channel is archived:

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.hpp"
@@ -234,6 +235,138 @@ TEST_F(SwarmLife, SwarmbotRemovedFromThePublicChannelJoinsAgainToArchiveIt) {
       Eventually("the swarm recorded as archived", [&] { return Has(Status(), "(archived)"); }));
 }
 
+// Check13 #1: Slack refused the channel for good and the swarm stayed
+// "starting" for ever; it ends now, its starter hears why, and a later
+// /swarm start tries again.
+TEST_F(SwarmLife, AChannelSlackRefusesEndsTheSwarmTellsWhyAndStartTriesAgain) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  slack().FailNext("conversations.create", 1, emulator::Fault::Refused("restricted_action"));
+  Type(people().mara, people().incidents, "/swarm", "start INC-1 " + Mention(people().sofia));
+  ASSERT_TRUE(Eventually("Mara told Slack refused the channel", [&] {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [](const auto& m) {
+             return Has(m.blocks_json, "restricted_action") &&
+                    Has(m.blocks_json, "`/swarm start INC-1` tries again");
+           });
+  }));
+  EXPECT_TRUE(Eventually("the announcement saying there is no channel", [&] {
+    const auto said = MessageWith(people().incidents, "Slack refused to create");
+    return said && !Has(said->blocks_json, "(starting)");
+  }));
+  EXPECT_FALSE(Has(Status(), "(starting)")) << Status();
+
+  const std::string reply =
+      Type(people().mara, people().incidents, "/swarm", "start INC-1 " + Mention(people().sofia));
+  EXPECT_TRUE(Has(reply, "Starting the swarm for INC-1")) << reply;
+  EXPECT_FALSE(AwaitSwarm(kChannelName, people().sofia).empty());
+  EXPECT_EQ(slack().CallCount("conversations.create"), 2);
+}
+
+// Check13 #3 and #4: the summary of the reopened swarm's channel quotes the
+// latest resolution and lists that channel's people only; it doesn't claim
+// an archive that hasn't happened yet.
+TEST_F(SwarmLife, TheClosingSummaryAfterAReopeningDescribesThatChannelAndTheLatestResolution) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId first = StartWith(people().sofia);
+  ASSERT_FALSE(first.empty());
+  Type(people().mara, people().incidents, "/incident", "close INC-1 extended the code");
+  ASSERT_TRUE(Eventually("the first channel archived",
+                         [&] { return slack().Channel(first)->is_archived; }));
+
+  slack().DeactivateUser(people().sofia);  // so Slack refuses her in the new channel
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 customers still see errors");
+  const ChannelId second = AwaitSwarm(std::string(kChannelName) + "-reopened", people().mara);
+  ASSERT_FALSE(second.empty());
+  ASSERT_TRUE(Eventually("Sofia's refusal said in the new channel",
+                         [&] { return MessageWith(second, "Couldn't add").has_value(); }));
+  Type(people().mara, people().incidents, "/incident", "resolve INC-1 rolled back the cache");
+  Type(people().mara, people().incidents, "/swarm", "close INC-1");
+  ASSERT_TRUE(
+      Eventually("the new channel archived", [&] { return slack().Channel(second)->is_archived; }));
+
+  const auto closing = MessageWith(second, "swarm closed");
+  ASSERT_TRUE(closing);
+  const std::string& blocks = closing->blocks_json;
+  EXPECT_TRUE(Has(blocks, "rolled back the cache")) << blocks;
+  EXPECT_FALSE(Has(blocks, "extended the code")) << blocks;
+  EXPECT_TRUE(Has(blocks, "<@" + people().mara.str() + "> joined")) << blocks;
+  EXPECT_FALSE(Has(blocks, "<@" + people().sofia.str() + ">")) << blocks;
+  EXPECT_TRUE(Has(blocks, "Linked cases: none")) << blocks;
+  EXPECT_FALSE(Has(blocks, "none yet")) << blocks;
+  EXPECT_TRUE(Has(blocks, "Archiving this channel now")) << blocks;
+}
+
+// Check13 #5: a reopening whose channel name is taken tells the reopener the
+// real name, as a first start does.
+TEST_F(SwarmLife, AReopeningWhoseChannelNameIsTakenTellsTheReopenerTheRealOne) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId first = StartWith(people().sofia);
+  ASSERT_FALSE(first.empty());
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the first channel archived",
+                         [&] { return slack().Channel(first)->is_archived; }));
+  const std::string reopened = std::string(kChannelName) + "-reopened";
+  slack().AddChannel(reopened, {people().omar});
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
+  const ChannelId second = AwaitSwarm(reopened + "-2", people().sofia);
+  ASSERT_FALSE(second.empty());
+  EXPECT_TRUE(Eventually("Mara told the channel's real name", [&] {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [&](const auto& m) {
+             return Has(m.blocks_json, "<#" + second.str() + ">") &&
+                    Has(m.blocks_json, reopened + "-2");
+           });
+  }));
+}
+
+// Check13 #6: an archive in Slack is credited to whoever did it.
+TEST_F(SwarmLife, AnArchiveInSlackIsCreditedToThePersonWhoDidIt) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(slack().ArchiveChannelAs(people().sofia, swarm));
+  EXPECT_TRUE(Eventually("the archive on the timeline as Sofia's", [&] {
+    return Has(Status(),
+               "<@" + people().sofia.str() + "> · Archived #" + std::string(kChannelName));
+  })) << Status();
+  EXPECT_FALSE(Has(Status(), "swarmbot · Archived")) << Status();
+}
+
+// Check13 #7: a redelivered join dated before the member's recorded leave
+// neither puts them back nor adds a line.
+TEST_F(SwarmLife, ALateJoinOlderThanTheRecordedLeaveChangesNothing) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  MessageTs joined;
+  const auto channel = slack().Channel(swarm);
+  ASSERT_TRUE(channel);
+  for (const auto& message : channel->messages) {
+    if (message.subtype == "channel_join" && message.user == people().sofia) {
+      joined = message.ts;
+    }
+  }
+  ASSERT_FALSE(joined.empty());
+  const std::string sofia = "<@" + people().sofia.str() + "> · ";
+  ASSERT_TRUE(Eventually("Sofia's join on the timeline",
+                         [&] { return Has(Status(), sofia + "Joined the swarm channel"); }));
+  ASSERT_TRUE(slack().LeaveChannel(people().sofia, swarm));
+  ASSERT_TRUE(Eventually("Sofia's leave on the timeline",
+                         [&] { return Has(Status(), sofia + "Left the swarm channel"); }));
+
+  boost::json::object late{{"type", "member_joined_channel"},
+                           {"user", people().sofia.str()},
+                           {"channel", swarm.str()},
+                           {"channel_type", "C"},
+                           {"event_ts", joined.str()}};
+  ASSERT_TRUE(slack().DeliverEvent(boost::json::serialize(late), "member_joined_channel"));
+  ASSERT_TRUE(LogSays("event=swarm.stale_member_event"));
+  const std::string status = Status();
+  const auto left = status.rfind("Left the swarm channel");
+  ASSERT_NE(left, std::string::npos) << status;
+  EXPECT_FALSE(Has(status.substr(left), "Joined the swarm channel")) << status;
+}
+
 class PrivateSwarm : public SwarmLife {
  protected:
   std::string ExtraConfig() const override {
@@ -279,8 +412,10 @@ TEST_F(PrivateSwarm, AnArchiveThatFailsIsToldAndTheSwarmCarriesOnInTheOpenChanne
   EXPECT_FALSE(Has(Status(), "(archived)"));
 
   // /swarm close tries again instead of saying "closed already".
-  EXPECT_TRUE(Has(Type(people().mara, people().incidents, "/swarm", "close INC-1"),
-                  "Closing the swarm of INC-1"));
+  const std::string again = Type(people().mara, people().incidents, "/swarm", "close INC-1");
+  EXPECT_TRUE(Has(again, "Closing the swarm of INC-1")) << again;
+  // Check13 #2: the incident is closed, not resolved.
+  EXPECT_TRUE(Has(again, "INC-1 itself stays closed.")) << again;
   ASSERT_TRUE(Eventually("Mara told again", [&] { return told(2); }));
 
   const std::string reply =

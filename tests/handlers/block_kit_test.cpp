@@ -169,6 +169,7 @@ TEST(ClosingSummary, GivesDurationsPeopleAndCases) {
   status.swarm = swarm;
   store::SwarmMember member;
   member.user = UserId("USOFIA");
+  member.joined_at = start + std::chrono::minutes(31);
   status.members = {member};
   status.linked_cases = 36;
   const auto message = ClosingSummary(status, start);

@@ -554,16 +554,20 @@ TEST_F(EffectRunnerTest, ReturnsRateLimitsForTheWorkerToRetry) {
             0);
 }
 
-TEST_F(EffectRunnerTest, NotesAPermanentFailureOnTheTimeline) {
+// Check13 #1: a channel Slack refuses for good ends the swarm, instead of
+// leaving it starting and every later setup step failing.
+TEST_F(EffectRunnerTest, AChannelRefusedForGoodEndsTheSwarmAndSaysWhy) {
   Declare();
   Start();
   slack_.fail_before["conversations.create"].push_back(SlackError("restricted_action"));
   Drain();
-  ASSERT_FALSE(failed_.empty());
-  EXPECT_EQ(failed_.front(), "swarm.create_channel");
+  EXPECT_TRUE(failed_.empty()) << failed_.front();
+  EXPECT_TRUE(swarms_.FindByIncident(1).value()->ChannelRefused());
   EXPECT_EQ(
-      db_->Sql().execAndGet("SELECT text FROM timeline WHERE kind = 'problem' LIMIT 1").getString(),
-      "Couldn't create the swarm channel: Slack said restricted_action");
+      db_->Sql().execAndGet("SELECT text FROM timeline WHERE kind = 'channel_refused'").getString(),
+      "Couldn't create the swarm channel #" + kName +
+          ": Slack said restricted_action. The swarm ended; `/swarm start INC-1` tries "
+          "again.");
 }
 
 // Issues #8 and #21 of check9: a group that doesn't exist was noted only on
