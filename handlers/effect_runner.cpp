@@ -632,6 +632,9 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
           group, error.slack_error.empty() ? std::string("failed") : error.slack_error);
       continue;
     }
+    if (members->ArraySize("users") == 0) {
+      outcome.empty_groups.push_back(group);
+    }
     for (std::size_t i = 0; i < members->ArraySize("users"); ++i) {
       users.push_back(members->StringOr("users." + std::to_string(i)));
     }
@@ -667,7 +670,7 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
   if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited); !recorded) {
     co_return recorded;
   }
-  if (!outcome.refused.empty() || !outcome.unread_groups.empty()) {
+  if (!outcome.refused.empty() || !outcome.unread_groups.empty() || !outcome.empty_groups.empty()) {
     co_await TellRefusedInvites(job, outcome);
   }
   co_return Status{};
@@ -742,9 +745,15 @@ awaitable<void> EffectRunner::TellRefusedInvites(Job& job, const InviteOutcome& 
     plain += (plain.empty() ? "" : ", ") + std::string("members of user group ") + group + " (" +
              error + ")";
   }
-  spdlog::warn("event=effect.invite_refused incident={} count={} groups={}",
+  std::vector<std::string> empty;
+  for (const std::string& group : outcome.empty_groups) {
+    empty.push_back(IsSlackId(group) ? "<!subteam^" + group + ">"
+                                     : "`" + EscapeMrkdwn(group) + "`");
+    plain += (plain.empty() ? "" : ", ") + std::string("user group ") + group + " (no members)";
+  }
+  spdlog::warn("event=effect.invite_refused incident={} count={} groups={} empty_groups={}",
                store::IncidentNumberText(job.incident), outcome.refused.size(),
-               outcome.unread_groups.size());
+               outcome.unread_groups.size(), outcome.empty_groups.size());
   if (auto noted = services_.incidents.NoteProblem(job.incident,
                                                    "Couldn't add to the swarm channel: " + plain);
       !noted) {
@@ -759,14 +768,23 @@ awaitable<void> EffectRunner::TellRefusedInvites(Job& job, const InviteOutcome& 
             JoinWithAnd(groups) + ", so nobody from " + (groups.size() == 1 ? "it" : "them") +
             " was added.";
   }
+  if (!empty.empty()) {
+    text += (text.empty() ? "" : " ") + std::string("User group ") + JoinWithAnd(empty) +
+            (empty.size() == 1 ? " has" : " have") + " no members, so nobody was added from " +
+            (empty.size() == 1 ? "it." : "them.");
+  }
   if (!outcome.invited.empty()) {
     text += " Everyone else is in.";
   }
-  BlockMessage message(
-      said.empty()
-          ? "Couldn't read a user group's members"
-          : "Couldn't add " + Counted(static_cast<std::int64_t>(said.size()), "person", "people") +
-                " to this channel");
+  std::string headline = "Couldn't read a user group's members";
+  if (!said.empty()) {
+    headline = "Couldn't add " +
+               Counted(static_cast<std::int64_t>(said.size()), "person", "people") +
+               " to this channel";
+  } else if (groups.empty()) {
+    headline = "A user group had nobody to add";
+  }
+  BlockMessage message(headline);
   message.Section(":warning: " + text);
   // Once per invite effect: a retry finds this message by the effect's id.
   auto posted = co_await PostOnce(job, job.status.swarm->channel_id, message);

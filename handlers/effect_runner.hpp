@@ -115,6 +115,8 @@ class EffectRunner {
     std::vector<std::pair<std::string, std::string>> refused;
     // User groups whose members couldn't be read, with Slack's error code.
     std::vector<std::pair<std::string, std::string>> unread_groups;
+    // User groups Slack listed without members: nobody came from them.
+    std::vector<std::string> empty_groups;
     // Sorts one user by Slack's answer for them ("" for success).
     void Settle(const std::string& user, const std::string& error);
   };
@@ -123,7 +125,8 @@ class EffectRunner {
   boost::asio::awaitable<Status> InviteSome(Job& job, const std::vector<std::string>& users,
                                             InviteOutcome& outcome);
   // Says once in the channel (in words), and on the timeline (with Slack's
-  // codes), who couldn't be added and which groups couldn't be read.
+  // codes), who couldn't be added, which groups couldn't be read and which
+  // had nobody in them.
   boost::asio::awaitable<void> TellRefusedInvites(Job& job, const InviteOutcome& outcome);
   // Calls `method` on the swarm channel `channel`; when Slack says swarmbot
   // isn't in it (someone removed it), joins a public channel and calls again.

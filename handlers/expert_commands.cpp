@@ -44,6 +44,8 @@ std::string InvitationStateText(const lifecycle::InvitationAnswer& answer) {
              "someone run `/swarm invite @you`.";
     case store::InvitationState::kUnreachable:
       return "This invitation couldn't be delivered, so it has ended.";
+    case store::InvitationState::kWithdrawn:
+      return WithdrawalText(answer.invitation);
     case store::InvitationState::kOpen:
       break;
   }
@@ -197,7 +199,8 @@ void ExpertCommands::AnswerClick(const detail::FlatJson& payload, const std::str
     Answer(payload, RefusalText(answered.error()));
     return;
   }
-  if (answered->already_answered) {
+  if (answered->already_answered ||
+      answered->invitation.state == store::InvitationState::kWithdrawn) {
     Answer(payload, InvitationStateText(*answered));
     return;
   }

@@ -88,7 +88,7 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
   }
   context.push_back("Ranked on skills, " + std::to_string(list.history_records) +
                     " past records, presence, local time and load; people already in this "
-                    "channel, and whoever declared the incident, are left out.");
+                    "channel, and whoever declared or owns the incident, are left out.");
   message.Context(context);
   return message;
 }
@@ -115,6 +115,26 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
   return message;
 }
 
+std::string WithdrawalText(const store::Invitation& invitation) {
+  const std::string number = store::IncidentNumberText(invitation.incident);
+  switch (invitation.withdrawal) {
+    case store::Withdrawal::kIncidentClosed:
+      return number + " is closed, so no answer is needed. Thank you all the same.";
+    case store::Withdrawal::kSwarmClosed:
+      return "The swarm of " + number +
+             " has closed, so no answer is needed. Thank you all the same.";
+    case store::Withdrawal::kSwarmArchived:
+      return "The swarm channel of " + number +
+             " was archived, so this invitation has ended and nobody is added to it.";
+    case store::Withdrawal::kLeftPeopleList:
+      return "You are no longer on swarmbot's people list, so this invitation has ended without "
+             "adding you. Ask the incident's owner if you should still help.";
+    case store::Withdrawal::kNone:
+      break;
+  }
+  return "This invitation was withdrawn; no answer is needed.";
+}
+
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
                                        const ChannelId& channel, bool next_asked) {
@@ -136,6 +156,9 @@ BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
       break;
     case store::InvitationState::kUnreachable:
       outcome = "This invitation couldn't be delivered.";
+      break;
+    case store::InvitationState::kWithdrawn:
+      outcome = WithdrawalText(invitation);
       break;
     case store::InvitationState::kOpen:
       outcome = "Waiting for your answer.";
@@ -164,6 +187,14 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
       break;
     case store::InvitationState::kUnreachable:
       text = who + " couldn't be reached by direct message.";
+      break;
+    case store::InvitationState::kWithdrawn:
+      if (invitation.withdrawal != store::Withdrawal::kLeftPeopleList) {
+        return "The invitation to " + who + " was withdrawn.";
+      }
+      text = who +
+             " accepted, but is no longer on swarmbot's people list, so the invitation was "
+             "withdrawn.";
       break;
     case store::InvitationState::kOpen:
       return who + " hasn't answered yet.";

@@ -29,6 +29,10 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
 BlockMessage InvitationMessage(const store::Incident& incident, const store::Invitation& invitation,
                                const ChannelId& channel, std::chrono::minutes timeout);
 
+// What the invitee is told of an invitation swarmbot withdrew (mrkdwn), in
+// their direct message and in the reply to their click.
+std::string WithdrawalText(const store::Invitation& invitation);
+
 // The same message once answered: the outcome, no buttons. `next_asked`:
 // whether someone else was asked after a decline or silence.
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,

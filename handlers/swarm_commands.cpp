@@ -1,5 +1,7 @@
 #include "handlers/swarm_commands.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/count_text.hpp"
@@ -37,11 +39,28 @@ Result<lifecycle::StartSwarmInput> ParseInvitees(const std::vector<std::string>&
   return input;
 }
 
-// "inviting you, 2 people and 1 group"; without "you" when `you` is false.
-std::string InviteSummary(const lifecycle::StartSwarmInput& input, bool you = true) {
+// Whoever typed the command and swarmbot itself are in the channel anyway:
+// naming them invites nobody more, so they are dropped, as are repeats.
+void DropSelfAndRepeats(lifecycle::StartSwarmInput& input, const UserId& actor, const UserId& bot) {
+  std::vector<UserId> kept;
+  for (const UserId& user : input.invitees) {
+    if (user != actor && user != bot && std::find(kept.begin(), kept.end(), user) == kept.end()) {
+      kept.push_back(user);
+    }
+  }
+  input.invitees = std::move(kept);
+}
+
+// "inviting you, the owner @mara, 2 people and 1 group"; without "you" when
+// `you` is false, and without the owner when `owner` is empty.
+std::string InviteSummary(const lifecycle::StartSwarmInput& input, bool you = true,
+                          const UserId& owner = UserId()) {
   std::vector<std::string> whom;
   if (you) {
     whom.push_back("you");
+  }
+  if (!owner.empty()) {
+    whom.push_back("the owner " + UserMention(owner));
   }
   if (!input.invitees.empty()) {
     whom.push_back(Counted(std::ssize(input.invitees), "person", "people"));
@@ -78,12 +97,26 @@ std::optional<std::string> JoinExisting(detail::Services& services,
          (others ? "; " + InviteSummary(input, false) + " to it." : ".");
 }
 
-std::string StartedText(std::int64_t incident, const store::Swarm& swarm,
-                        const lifecycle::StartSwarmInput& input) {
+// The owner SwarmService::Start invites besides whoever was named: none
+// when the starter owns the incident or named the owner.
+UserId OwnerAlsoInvited(detail::Services& services, const lifecycle::StartSwarmInput& input,
+                        const UserId& actor) {
+  auto record = services.incidents.FindIncident(input.incident);
+  if (!record || record->owner.empty() || record->owner == actor ||
+      std::find(input.invitees.begin(), input.invitees.end(), record->owner) !=
+          input.invitees.end()) {
+    return UserId();
+  }
+  return record->owner;
+}
+
+std::string StartedText(detail::Services& services, const store::Swarm& swarm,
+                        const lifecycle::StartSwarmInput& input, const UserId& actor) {
   // If the name is taken, the channel gets a suffix and the starter a direct
   // message with its link (EffectRunner::TellRenamedChannel).
-  return "Starting the swarm for " + store::IncidentNumberText(incident) + ": #" +
-         EscapeMrkdwn(swarm.channel_name) + " is on its way; " + InviteSummary(input) + ".";
+  return "Starting the swarm for " + store::IncidentNumberText(input.incident) + ": #" +
+         EscapeMrkdwn(swarm.channel_name) + " is on its way; " +
+         InviteSummary(input, true, OwnerAlsoInvited(services, input, actor)) + ".";
 }
 
 }  // namespace
@@ -123,6 +156,7 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
     return RefusalReply(kWhat, input.error(), kStartUsage);
   }
   input->incident = *incident;
+  DropSelfAndRepeats(*input, command.user, services_.settings.bot_user_id);
   auto swarm = services_.swarms.Start(*input, command.user);
   if (!swarm) {
     if (auto joined = JoinExisting(services_, *input, command.user, swarm.error())) {
@@ -130,7 +164,7 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
     }
     return RefusalReply(kWhat, swarm.error(), kStartUsage);
   }
-  return EphemeralText(StartedText(*incident, *swarm, *input));
+  return EphemeralText(StartedText(services_, *swarm, *input, command.user));
 }
 
 void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_t index) {
@@ -153,7 +187,7 @@ void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_
   }
   spdlog::info("event=swarm.start_click incident={} user={}", store::IncidentNumberText(*incident),
                user.str());
-  Answer(payload, StartedText(*incident, *swarm, input));
+  Answer(payload, StartedText(services_, *swarm, input, user));
 }
 
 void SwarmCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -84,6 +85,10 @@ std::vector<ef::HistoryRecord> ToRecords(const std::vector<store::HistoryRow>& r
   }
   return records;
 }
+
+// A territory in more than this share of past incidents and cases is left
+// out of the query (see Shortlist).
+constexpr double kMaxTellingTerritoryShare = 0.5;
 
 bool SwarmLive(const store::Swarm& swarm) {
   return swarm.state == store::SwarmState::kStarting || swarm.state == store::SwarmState::kActive;
@@ -175,19 +180,44 @@ std::vector<store::HistoryRow> GatherHistory(store::Database& db) {
 
 namespace {
 
+// Each territory's share of `territorial`, rows whose components are territories.
+std::unordered_map<std::string, double> TerritoryShares(
+    std::span<const store::HistoryRow> territorial) {
+  std::unordered_map<std::string, double> shares;
+  for (const store::HistoryRow& row : territorial) {
+    for (const std::string& territory :
+         std::set<std::string>(row.components.begin(), row.components.end())) {
+      shares[territory] += 1.0 / static_cast<double>(territorial.size());
+    }
+  }
+  return shares;
+}
+
 // Inside the caller's transaction.
 std::shared_ptr<const ExpertIndexSnapshot> SnapshotOf(store::Database& db,
                                                       const ExpertSettings& settings) {
   auto snapshot = std::make_shared<ExpertIndexSnapshot>();
-  snapshot->fingerprint = store::ExpertRepository(db).HistoryFingerprint();
+  store::ExpertRepository experts(db);
+  snapshot->fingerprint = experts.HistoryFingerprint();
+  // GatherHistory's rows in its order, the territorial ones counted on the way.
+  std::vector<store::HistoryRow> rows = experts.ImportedHistory();
+  const std::size_t imported = rows.size();
+  for (auto more : {experts.ResolvedIncidents(), experts.ClosedCases()}) {
+    rows.insert(rows.end(), std::make_move_iterator(more.begin()),
+                std::make_move_iterator(more.end()));
+  }
+  snapshot->territory_share =
+      TerritoryShares(std::span<const store::HistoryRow>(rows).subspan(imported));
+  for (store::HistoryRow& row : experts.ResolvedProblems()) {
+    rows.push_back(std::move(row));
+  }
   const std::vector<store::Person> people = store::PeopleRepository(db).Active();
   std::vector<ef::Person> indexed;
   for (const store::Person& person : people) {
     indexed.push_back(IndexPerson(person, settings.routing.default_capacity));
     snapshot->people.emplace(person.user.str(), person);
   }
-  snapshot->index =
-      std::make_unique<ef::ExpertIndex>(std::move(indexed), ToRecords(GatherHistory(db), people));
+  snapshot->index = std::make_unique<ef::ExpertIndex>(std::move(indexed), ToRecords(rows, people));
   spdlog::info("event=experts.index_built people={} records={}", snapshot->index->PersonCount(),
                snapshot->index->RecordCount());
   return snapshot;
@@ -288,7 +318,15 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
     shortlist.channel = swarm->channel_id;
     shortlist.query.text = record.subject + "\n" + record.description;
     // Where it hurts: its territories, and the assets its problems impact.
-    shortlist.query.components = record.territories;
+    // A territory most past incidents and cases share (every one, in a
+    // one-territory workspace) tells nobody apart, so it is neither
+    // evidence nor a reason.
+    for (const std::string& territory : record.territories) {
+      const auto share = index_->territory_share.find(territory);
+      if (share == index_->territory_share.end() || share->second <= kMaxTellingTerritoryShare) {
+        shortlist.query.components.push_back(territory);
+      }
+    }
     for (std::string& asset : store::ExpertRepository(db_).IncidentAssets(incident)) {
       shortlist.query.components.push_back(std::move(asset));
     }
@@ -296,10 +334,14 @@ Result<ExpertShortlist> ExpertService::Shortlist(std::int64_t incident, std::siz
         RequiredSkills(settings_.routing.rules, record.subject + "\n" + record.description);
     shortlist.query.now = Seconds(clock_.Now());
 
-    // People in the channel now are not proposed, nor whoever declared the
-    // incident (they know of it already); ask for enough to drop them.
+    // People in the channel now are not proposed, nor whoever declared or
+    // owns the incident (they know of it already, and the owner is invited
+    // with the swarm); ask for enough to drop them.
     std::set<std::string> left_out = PresentMembers(db_, swarm->id);
     left_out.insert(record.declared_by.str());
+    if (!record.owner.empty()) {
+      left_out.insert(record.owner.str());
+    }
     SortEarlierAsks(db_, *swarm, shortlist, left_out);
     shortlist.index = index_;
     const ef::Ranking first = index_->index->Rank(shortlist.query, size + left_out.size());
@@ -485,13 +527,14 @@ Result<store::Invitation> InviteInTransaction(store::Database& db, const Clock& 
 
 namespace detail {
 
-void WithdrawOpenInvitations(store::Database& db, std::int64_t incident, Clock::TimePoint now) {
+void WithdrawOpenInvitations(store::Database& db, std::int64_t incident, store::Withdrawal why,
+                             Clock::TimePoint now) {
   store::ExpertRepository experts(db);
   for (const store::Invitation& invitation : experts.InvitationsFor(incident)) {
     if (invitation.state != store::InvitationState::kOpen) {
       continue;
     }
-    experts.SetInvitationState(invitation.id, store::InvitationState::kExpired, now);
+    experts.WithdrawInvitation(invitation.id, why, now);
     EnqueueEffect(db, incident, effect::kUpdateAsk, now,
                   {{std::string(effect::kArgInvitation), std::to_string(invitation.id)}});
   }
@@ -529,8 +572,12 @@ Result<std::optional<UserId>> ExpertService::AskNext(const store::Invitation& af
     return std::optional<UserId>{};  // nothing to invite to any more
   }
   std::set<std::string> skip = PresentMembers(db_, swarm->id);
+  // A withdrawal said nothing about its invitee (a close, say, before a
+  // reopen): they may be asked again. Their own withdrawal is `after`.
   for (const store::Invitation& earlier : experts.InvitationsFor(after.incident)) {
-    skip.insert(earlier.invitee.str());
+    if (earlier.state != store::InvitationState::kWithdrawn || earlier.id == after.id) {
+      skip.insert(earlier.invitee.str());
+    }
   }
   for (const store::ProposedExpert& proposed : experts.Proposal(after.incident)) {
     if (skip.contains(proposed.user.str()) || !StillActive(db_, proposed.user)) {
@@ -571,15 +618,18 @@ Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& us
     }
     const auto now = clock_.Now();
     if (accept) {
+      // Ended here with the real reason: left open, its timer would later
+      // tell everyone the invitee never answered.
+      const auto swarm_now = store::SwarmRepository(db_).FindByIncident(invitation->incident);
+      if (!answer.incident_closed && swarm_now && !SwarmLive(*swarm_now)) {
+        return WithdrawAtAccept(*invitation, store::Withdrawal::kSwarmArchived, answer);
+      }
       auto swarm = LiveSwarm(db_, invitation->incident);
       if (!swarm) {
         return swarm.error();
       }
       if (!StillActive(db_, user)) {
-        // Left open: its timeout moves on to the next person.
-        return MakeError(Errc::kConflict, "no longer active",
-                         "You are no longer on swarmbot's people list, so this invitation can't "
-                         "add you. Ask the incident's owner if you should still help.");
+        return WithdrawAtAccept(*invitation, store::Withdrawal::kLeftPeopleList, answer);
       }
       experts.SetInvitationState(id, store::InvitationState::kAccepted, now);
       store::TimelineRepository(db_).Append(invitation->incident, now, user.str(),
@@ -603,6 +653,34 @@ Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& us
     EnqueueAnswered(db_, answer.invitation, now, *next);
     return answer;
   });
+}
+
+Result<InvitationAnswer> ExpertService::WithdrawAtAccept(const store::Invitation& invitation,
+                                                         store::Withdrawal why,
+                                                         InvitationAnswer answer) {
+  store::ExpertRepository experts(db_);
+  const auto now = clock_.Now();
+  experts.WithdrawInvitation(invitation.id, why, now);
+  const std::string who = PersonName(db_, invitation.invitee);
+  store::TimelineRepository(db_).Append(
+      invitation.incident, now, invitation.invitee.str(), "expert_withdrawn",
+      why == store::Withdrawal::kSwarmArchived
+          ? who + " accepted after the swarm channel was archived; the invitation was withdrawn"
+          : who + " accepted, but is no longer on the people list; the invitation was withdrawn");
+  std::optional<UserId> next;
+  if (why == store::Withdrawal::kLeftPeopleList) {
+    auto asked = AskNext(invitation, "left the people list");
+    if (!asked) {
+      return asked.error();
+    }
+    next = *asked;
+  }
+  spdlog::info("event=experts.withdrawn_at_accept incident={} invitation={} why={}",
+               store::IncidentNumberText(invitation.incident), invitation.id, store::Name(why));
+  answer.invitation = experts.FindInvitation(invitation.id).value();
+  answer.next = next;
+  EnqueueAnswered(db_, answer.invitation, now, next);
+  return answer;
 }
 
 Result<bool> ExpertService::Expire(std::int64_t id) {

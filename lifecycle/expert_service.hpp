@@ -46,6 +46,10 @@ struct ExpertIndexSnapshot {
   std::string fingerprint;  // store::ExpertRepository::HistoryFingerprint when read
   std::unique_ptr<const expertfinder::ExpertIndex> index;
   std::unordered_map<std::string, store::Person> people;  // by user id
+  // Per territory, its share of the resolved incidents and closed cases
+  // (whose components are territories): one most of them share tells
+  // nobody apart.
+  std::unordered_map<std::string, double> territory_share;
 };
 
 // Reads the history and people list from `db` (in one read transaction) and
@@ -115,12 +119,14 @@ struct DirectInvitation {
   std::string channel_name;
 };
 
-// What an answer to an invitation did, for the click's reply.
+// What an answer to an invitation did, for the click's reply. An Accept that
+// can no longer add its invitee withdraws the invitation at the click: its
+// state is then kWithdrawn, with why.
 struct InvitationAnswer {
   store::Invitation invitation;   // as it is now
   bool already_answered = false;  // a second click: nothing changed
   bool incident_closed = false;   // the incident closed meanwhile: no answer is needed
-  std::optional<UserId> next;     // who was asked next, after a decline
+  std::optional<UserId> next;     // who was asked next, after a decline or a withdrawal
 };
 
 // The Expert Finder as the swarm uses it: proposing people for an incident,
@@ -178,8 +184,10 @@ class ExpertService {
                                    const UserId& asked_by);
   // Accept or Decline by `user`. kForbidden for anyone but the invitee;
   // kNotFound for an unknown invitation; an answered or expired one comes
-  // back with already_answered. Accept adds the invitee to the channel;
-  // Decline asks the next person on the list.
+  // back with already_answered. Accept adds the invitee to the channel, or,
+  // when the swarm was archived or the invitee left the people list since,
+  // withdraws the invitation (moving on to the next person in the latter
+  // case); Decline asks the next person on the list.
   Result<InvitationAnswer> Answer(std::int64_t invitation, const UserId& user, bool accept);
   // The timer: an invitation still open when it runs expires and the next
   // person is asked. Returns false when it had been answered meanwhile.
@@ -215,6 +223,9 @@ class ExpertService {
   // when there is none yet.
   void RefreshIndex();
   Result<std::optional<UserId>> AskNext(const store::Invitation& after, std::string_view why);
+  // Inside Answer's transaction: an Accept that can't add its invitee.
+  Result<InvitationAnswer> WithdrawAtAccept(const store::Invitation& invitation,
+                                            store::Withdrawal why, InvitationAnswer answer);
 
   store::Database& db_;
   const Clock& clock_;

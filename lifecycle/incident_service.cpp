@@ -406,7 +406,7 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
   store::TimelineRepository(db_).Append(incident, now, actor.str(), "closed",
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);
   ClearBannersOnClose(db_, incident, now);
-  detail::WithdrawOpenInvitations(db_, incident, now);
+  detail::WithdrawOpenInvitations(db_, incident, store::Withdrawal::kIncidentClosed, now);
 
   if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
       detail::SwarmIsLive(swarm)) {

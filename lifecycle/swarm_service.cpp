@@ -33,6 +33,17 @@ std::vector<UserId> InviteList(const UserId& actor, const std::vector<UserId>& i
   return users;
 }
 
+// The owner works the incident, so a swarm someone else starts invites them
+// too.
+StartSwarmInput WithOwner(StartSwarmInput input, const store::Incident& incident) {
+  const UserId& owner = incident.owner;
+  if (!owner.empty() &&
+      std::find(input.invitees.begin(), input.invitees.end(), owner) == input.invitees.end()) {
+    input.invitees.push_back(owner);
+  }
+  return input;
+}
+
 Status CheckStart(store::Database& db, const StartSwarmInput& input) {
   if (input.invitees.size() > SwarmService::kMaxInvitees ||
       input.usergroups.size() > SwarmService::kMaxUsergroups) {
@@ -94,14 +105,15 @@ bool IsStale(const std::vector<store::SwarmMember>& members, const UserId& user,
 
 }  // namespace
 
-Result<store::Swarm> SwarmService::Start(const StartSwarmInput& input, const UserId& actor) {
+Result<store::Swarm> SwarmService::Start(const StartSwarmInput& asked, const UserId& actor) {
   return InTransaction(db_, "start_swarm", [&]() -> Result<store::Swarm> {
-    if (auto checked = CheckStart(db_, input); !checked) {
+    if (auto checked = CheckStart(db_, asked); !checked) {
       return checked.error();
     }
     const auto now = clock_.Now();
     store::IncidentRepository incidents(db_);
-    const store::Incident incident = incidents.Find(input.incident).value();
+    const store::Incident incident = incidents.Find(asked.incident).value();
+    const StartSwarmInput input = WithOwner(asked, incident);
     store::SwarmRepository swarms(db_);
     if (auto ended = swarms.FindByIncident(input.incident)) {
       // Its channel was closed (by /swarm close) or archived in Slack while
@@ -316,7 +328,7 @@ Status SwarmService::Close(std::int64_t incident, const UserId& actor) {
                            "`), or close it (`/incident close " + name +
                            "`), which closes the swarm too");
     }
-    detail::WithdrawOpenInvitations(db_, incident, clock_.Now());
+    detail::WithdrawOpenInvitations(db_, incident, store::Withdrawal::kSwarmClosed, clock_.Now());
     detail::CloseSwarm(db_, *swarm, actor, clock_.Now());
     return {};
   });

@@ -55,8 +55,8 @@ class SwarmService {
   // new channel, inviting its members again; a resolved incident's is refused
   // (kConflict), pointing at `/incident reopen`. Moves a new or triaged incident to in_progress.
   // Effects, in order: create the channel (named by SwarmChannelName), set topic and purpose, post
-  // and pin the summary, bookmark the announcement, invite the actor, the invitees and the user
-  // groups' members.
+  // and pin the summary, bookmark the announcement, invite the actor, the invitees, the
+  // incident's owner (when there is one) and the user groups' members.
   Result<store::Swarm> Start(const StartSwarmInput& input, const UserId& actor);
 
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);

@@ -57,12 +57,25 @@ InvitationState ParseState(const std::string& text) {
   if (text == "unreachable") {
     return InvitationState::kUnreachable;
   }
+  if (text == "withdrawn") {
+    return InvitationState::kWithdrawn;
+  }
   return InvitationState::kOpen;
+}
+
+Withdrawal ParseWithdrawal(const std::string& text) {
+  for (const Withdrawal why : {Withdrawal::kIncidentClosed, Withdrawal::kSwarmClosed,
+                               Withdrawal::kSwarmArchived, Withdrawal::kLeftPeopleList}) {
+    if (text == Name(why)) {
+      return why;
+    }
+  }
+  return Withdrawal::kNone;
 }
 
 constexpr const char* kInvitationColumns =
     "id, incident_id, invitee, asked_by, reasons, state, asked_at, due_at, answered_at, "
-    "dm_channel, dm_ts, next_invitation";
+    "dm_channel, dm_ts, next_invitation, withdrawal";
 
 Invitation ReadInvitation(SQLite::Statement& row) {
   Invitation i;
@@ -80,6 +93,7 @@ Invitation ReadInvitation(SQLite::Statement& row) {
   if (!row.getColumn(11).isNull()) {
     i.next_invitation = row.getColumn(11).getInt64();
   }
+  i.withdrawal = ParseWithdrawal(row.getColumn(12).getString());
   return i;
 }
 
@@ -97,8 +111,26 @@ std::string_view Name(InvitationState state) noexcept {
       return "expired";
     case InvitationState::kUnreachable:
       return "unreachable";
+    case InvitationState::kWithdrawn:
+      return "withdrawn";
   }
   return "open";
+}
+
+std::string_view Name(Withdrawal why) noexcept {
+  switch (why) {
+    case Withdrawal::kNone:
+      return "";
+    case Withdrawal::kIncidentClosed:
+      return "incident_closed";
+    case Withdrawal::kSwarmClosed:
+      return "swarm_closed";
+    case Withdrawal::kSwarmArchived:
+      return "swarm_archived";
+    case Withdrawal::kLeftPeopleList:
+      return "left_people_list";
+  }
+  return "";
 }
 
 bool ExpertRepository::UpsertHistory(const HistoryRow& row, Clock::TimePoint now) {
@@ -311,6 +343,16 @@ void ExpertRepository::SetInvitationState(std::int64_t id, InvitationState state
   SQLite::Statement update(db_.Sql(),
                            "UPDATE expert_invitations SET state = ?, answered_at = ? WHERE id = ?");
   update.bind(1, std::string(Name(state)));
+  update.bind(2, ToMillis(now));
+  update.bind(3, id);
+  update.exec();
+}
+
+void ExpertRepository::WithdrawInvitation(std::int64_t id, Withdrawal why, Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE expert_invitations SET state = 'withdrawn', withdrawal = ?, "
+                           "answered_at = ? WHERE id = ?");
+  update.bind(1, std::string(Name(why)));
   update.bind(2, ToMillis(now));
   update.bind(3, id);
   update.exec();

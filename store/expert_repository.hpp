@@ -31,8 +31,18 @@ struct ProposedExpert {
 };
 
 // kUnreachable: Slack refused the direct message for good (e.g. the person
-// was deactivated), so they were never asked.
-enum class InvitationState { kOpen, kAccepted, kDeclined, kExpired, kUnreachable };
+// was deactivated), so they were never asked. kWithdrawn: swarmbot ended it
+// for a reason of its own (see Withdrawal); it says nothing about the person.
+enum class InvitationState { kOpen, kAccepted, kDeclined, kExpired, kUnreachable, kWithdrawn };
+
+// Why a withdrawn invitation ended.
+enum class Withdrawal {
+  kNone,
+  kIncidentClosed,
+  kSwarmClosed,
+  kSwarmArchived,   // archived in Slack before the answer
+  kLeftPeopleList,  // an import of the people list left the invitee out
+};
 
 struct Invitation {
   std::int64_t id = 0;
@@ -48,6 +58,7 @@ struct Invitation {
   MessageTs dm_ts;
   // Who was asked next after a decline, silence or an unreachable person.
   std::optional<std::int64_t> next_invitation;
+  Withdrawal withdrawal = Withdrawal::kNone;  // set when state is kWithdrawn
 };
 
 // The `expert_history`, `expert_proposals` and `expert_invitations` tables,
@@ -90,6 +101,8 @@ class ExpertRepository {
   std::optional<Invitation> FindInvitation(std::int64_t id);
   std::vector<Invitation> InvitationsFor(std::int64_t incident);
   void SetInvitationState(std::int64_t id, InvitationState state, Clock::TimePoint now);
+  // Ends the invitation as kWithdrawn, recording `why`.
+  void WithdrawInvitation(std::int64_t id, Withdrawal why, Clock::TimePoint now);
   void SetInvitationMessage(std::int64_t id, const ChannelId& channel, const MessageTs& ts);
   void SetNextInvitation(std::int64_t id, std::int64_t next);
 
@@ -98,5 +111,6 @@ class ExpertRepository {
 };
 
 std::string_view Name(InvitationState state) noexcept;
+std::string_view Name(Withdrawal why) noexcept;
 
 }  // namespace swarmbot::store

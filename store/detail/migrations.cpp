@@ -671,10 +671,52 @@ ALTER TABLE expert_invitations_new RENAME TO expert_invitations;
 CREATE INDEX expert_invitations_by_incident ON expert_invitations (incident_id, invitee);
 )sql";
 
+// An invitation a close (or a refused Accept) ended is 'withdrawn', with why,
+// not 'expired': it says nothing about the person. Before this, closes stored
+// 'expired' without the 'expert_expired' timeline entry a real timeout
+// writes at the same moment; those rows are moved over, by whether the
+// incident itself closed then. SQLite can't change a CHECK: the table is
+// rebuilt.
+constexpr std::string_view kVersion18 = R"sql(
+CREATE TABLE expert_invitations_new (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents (number),
+  invitee TEXT NOT NULL,
+  asked_by TEXT NOT NULL,
+  reasons TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL
+    CHECK (state IN ('open', 'accepted', 'declined', 'expired', 'unreachable', 'withdrawn')),
+  asked_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  answered_at INTEGER,
+  dm_channel TEXT NOT NULL DEFAULT '',
+  dm_ts TEXT NOT NULL DEFAULT '',
+  next_invitation INTEGER,
+  withdrawal TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO expert_invitations_new (id, incident_id, invitee, asked_by, reasons, state, asked_at,
+                                    due_at, answered_at, dm_channel, dm_ts, next_invitation)
+  SELECT id, incident_id, invitee, asked_by, reasons, state, asked_at, due_at, answered_at,
+         dm_channel, dm_ts, next_invitation FROM expert_invitations;
+DROP TABLE expert_invitations;
+ALTER TABLE expert_invitations_new RENAME TO expert_invitations;
+CREATE INDEX expert_invitations_by_incident ON expert_invitations (incident_id, invitee);
+UPDATE expert_invitations
+  SET state = 'withdrawn',
+      withdrawal = CASE WHEN EXISTS (SELECT 1 FROM timeline t
+                                     WHERE t.incident_id = expert_invitations.incident_id
+                                       AND t.at = expert_invitations.answered_at
+                                       AND t.kind = 'closed')
+                   THEN 'incident_closed' ELSE 'swarm_closed' END
+  WHERE state = 'expired' AND answered_at IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = expert_invitations.incident_id
+                      AND t.at = expert_invitations.answered_at AND t.kind = 'expert_expired');
+)sql";
+
 constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
                                  kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
                                  kVersion11, kVersion12, kVersion13, kVersion14, kVersion15,
-                                 kVersion16, kVersion17};
+                                 kVersion16, kVersion17, kVersion18};
 
 }  // namespace
 

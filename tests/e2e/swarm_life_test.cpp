@@ -105,7 +105,14 @@ TEST_F(SwarmLife, TheStartSwarmButtonStartsItAndASecondClickSaysWhereItIs) {
            Has(now->blocks_json, swarm.str());
   }));
 
-  // The owner's message still has the button; clicking it now answers where.
+  // The owner is invited with the swarm Mara started (check 13); once she
+  // has left it, her message's button still answers where, and asks her in.
+  ASSERT_TRUE(Eventually("the owner invited with the swarm",
+                         [&] { return slack().Channel(swarm)->HasMember(owner); }));
+  ASSERT_TRUE(slack().LeaveChannel(owner, swarm));
+  ASSERT_TRUE(Eventually("her leave recorded", [&] {
+    return Has(Type(people().mara, people().incidents, "/incident", "status INC-1"), "Left");
+  }));
   const auto dm = slack().DirectMessage(owner);
   ASSERT_TRUE(dm);
   ASSERT_TRUE(slack().ClickButton(owner, dm->id, owner_note, "swarm.start"));

@@ -291,6 +291,21 @@ TEST_F(RouterTest, TheStartReplyListsWhomItInvitesAsASentence) {
             "group.");
 }
 
+// Check 13: swarmbot named among the invitees (and the starter naming
+// themselves) counted as people it would invite.
+TEST_F(RouterTest, TheStartReplyLeavesOutSwarmbotAndTheStarter) {
+  Declare("FEAST25 fails at checkout");
+  EXPECT_EQ(Command("/swarm", "start INC-1 <@UBOT> <@USOFIA|sofia> <@UPRIYA> <@UCHEN> <@USOFIA>",
+                    "UPRIYA"),
+            "Starting the swarm for INC-1: #inc-1-feast25-fails-at-checkout is on its way; "
+            "inviting you and 2 people.");
+  auto pending = store::Outbox(*db_).Pending();
+  auto invite = std::find_if(pending.begin(), pending.end(),
+                             [](const auto& item) { return item.kind == "swarm.invite"; });
+  ASSERT_NE(invite, pending.end());
+  EXPECT_EQ(FormValue(invite->args, "users"), "UPRIYA,USOFIA,UCHEN");
+}
+
 TEST_F(RouterTest, StartsASwarmWithPeopleAndGroups) {
   Declare("FEAST25 fails at checkout");
   const std::string reply = Command(

@@ -2,6 +2,8 @@
 // answers, and moving on to the next person after a decline or a timeout.
 #include "lifecycle/expert_service.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "lifecycle/problem_service.hpp"
@@ -409,28 +411,37 @@ TEST_F(ExpertServiceTest, SilenceUntilTheTimeoutMovesOnButAnAnswerFirstStopsTheT
   EXPECT_EQ(StateOf(next.id), "accepted");
 }
 
-TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedIsRefused) {
+// check 13: the refused Accept left the invitation open, and its timer later
+// said she never answered.
+TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedWithdrawsTheInvitation) {
   const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
   ASSERT_TRUE(swarms_.RecordArchived(incident_, ChannelId("CSWARM")));
-  const auto accepted = experts_.Answer(invitation.id, sofia_, true);
-  ASSERT_FALSE(accepted);
-  EXPECT_EQ(accepted.error().code, Errc::kConflict);
-  EXPECT_EQ(StateOf(invitation.id), "open");
+  DrainOutbox();
+  const auto accepted = experts_.Answer(invitation.id, sofia_, true).value();
+  EXPECT_EQ(accepted.invitation.state, store::InvitationState::kWithdrawn);
+  EXPECT_EQ(accepted.invitation.withdrawal, store::Withdrawal::kSwarmArchived);
+  EXPECT_EQ(StateOf(invitation.id), "withdrawn");
+  EXPECT_FALSE(experts_.Expire(invitation.id).value()) << "the timer has nothing left to do";
+  const auto kinds = PendingKinds();
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "swarm.invite"), 0) << "nobody is added";
 }
 
 // check 8: invited, then dropped from the people list, and the Accept still
 // added them to the channel.
-TEST_F(ExpertServiceTest, AcceptingAfterLeavingThePeopleListIsRefused) {
+// check 13: the invitation stayed open and later "expired" as unanswered.
+TEST_F(ExpertServiceTest, AcceptingAfterLeavingThePeopleListWithdrawsTheInvitation) {
   const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
   DrainOutbox();
   store::PeopleRepository(*db_).DeactivateAllExcept({priya_, omar_, UserId("UCHEN")}, clock_.Now());
-  const auto accepted = experts_.Answer(invitation.id, sofia_, true);
-  ASSERT_FALSE(accepted);
-  EXPECT_EQ(accepted.error().code, Errc::kConflict);
-  EXPECT_NE(accepted.error().user_message.find("no longer on swarmbot's people list"),
-            std::string::npos);
-  EXPECT_EQ(StateOf(invitation.id), "open");
-  EXPECT_TRUE(PendingKinds().empty()) << "nobody is added to the channel";
+  const auto accepted = experts_.Answer(invitation.id, sofia_, true).value();
+  EXPECT_FALSE(accepted.already_answered);
+  EXPECT_EQ(accepted.invitation.withdrawal, store::Withdrawal::kLeftPeopleList);
+  EXPECT_EQ(StateOf(invitation.id), "withdrawn");
+  EXPECT_FALSE(experts_.Expire(invitation.id).value());
+  const auto kinds = PendingKinds();
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "swarm.invite"), 0)
+      << "nobody is added to the channel";
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "experts.update_ask"), 1);
 }
 
 TEST_F(ExpertServiceTest, InvitingDirectlyQueuesTheSwarmInviteWithGroups) {
