@@ -110,6 +110,12 @@ Result<store::Swarm> LiveSwarm(store::Database& db, std::int64_t incident) {
                      name + " has no swarm channel yet; start one with `/swarm start " + name +
                          "`, then ask for experts there.");
   }
+  if (swarm->ChannelRefused()) {
+    return MakeError(Errc::kConflict, "channel refused",
+                     "Slack refused to create the swarm channel of " + name +
+                         "; start it again with `/swarm start " + name +
+                         "`, then ask for experts there.");
+  }
   if (!SwarmLive(*swarm)) {
     return MakeError(Errc::kConflict, "swarm archived",
                      "The swarm channel #" + swarm->channel_name + " of " + name +
