@@ -670,6 +670,12 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
   if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited); !recorded) {
     co_return recorded;
   }
+  // Their join event may never come: it was lost in a crash, or they stayed
+  // in the channel through its archive.
+  if (auto recorded = services_.swarms.RecordAlreadyIn(job.incident, outcome.already_in);
+      !recorded) {
+    co_return recorded;
+  }
   if (!outcome.refused.empty() || !outcome.unread_groups.empty() || !outcome.empty_groups.empty()) {
     co_await TellRefusedInvites(job, outcome);
   }
@@ -726,6 +732,9 @@ void EffectRunner::InviteOutcome::Settle(const std::string& user, const std::str
   // (cant_invite_self) is in it as the creator.
   if (error.empty() || error == "already_in_channel") {
     invited.emplace_back(user);
+    if (!error.empty()) {
+      already_in.emplace_back(user);
+    }
   } else if (error != "cant_invite_self") {
     refused.emplace_back(user, error);
   }

@@ -112,6 +112,8 @@ class EffectRunner {
   // Who an invite effect got in, and who Slack refused with what code.
   struct InviteOutcome {
     std::vector<UserId> invited;
+    // Those Slack says are in the channel already (a subset of `invited`).
+    std::vector<UserId> already_in;
     std::vector<std::pair<std::string, std::string>> refused;
     // User groups whose members couldn't be read, with Slack's error code.
     std::vector<std::pair<std::string, std::string>> unread_groups;

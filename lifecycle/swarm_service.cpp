@@ -250,6 +250,32 @@ Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<User
   });
 }
 
+Status SwarmService::RecordAlreadyIn(std::int64_t incident, const std::vector<UserId>& users) {
+  if (users.empty()) {
+    return {};
+  }
+  return InTransaction(db_, "record_already_in", [&]() -> Status {
+    store::SwarmRepository swarms(db_);
+    auto swarm = swarms.FindByIncident(incident);
+    if (!swarm) {
+      return MakeError(Errc::kNotFound, "incident has no swarm");
+    }
+    const auto members = swarms.Members(swarm->id);
+    const auto now = clock_.Now();
+    for (const UserId& user : users) {
+      const auto member = std::find_if(members.begin(), members.end(),
+                                       [&](const store::SwarmMember& m) { return m.user == user; });
+      if (member != members.end() && member->Present()) {
+        continue;
+      }
+      swarms.MarkJoined(swarm->id, user, now);
+      store::TimelineRepository(db_).Append(incident, now, user.str(), "member_joined",
+                                            "Joined the swarm channel");
+    }
+    return {};
+  });
+}
+
 Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& channel,
                                     std::string_view by) {
   return InTransaction(db_, "record_archived", [&]() -> Status {

@@ -97,6 +97,9 @@ class SwarmService {
   Status RecordChannel(std::int64_t incident, const ChannelId& channel, std::string_view name);
   Status RecordSummary(std::int64_t incident, const MessageTs& ts);
   Status RecordInvited(std::int64_t incident, const std::vector<UserId>& users);
+  // Slack said these people are in the swarm channel already: whoever isn't
+  // recorded as present joins now, as a join event would record them.
+  Status RecordAlreadyIn(std::int64_t incident, const std::vector<UserId>& users);
   // `channel` was archived, by `by` (a user id; swarmbot when empty). Only
   // the swarm's current channel moves it to archived (and everyone still in
   // it leaves); an earlier one is ignored.

@@ -378,6 +378,35 @@ TEST_F(SwarmLife, ALateJoinOlderThanTheRecordedLeaveChangesNothing) {
   EXPECT_FALSE(Has(status.substr(left), "Joined the swarm channel")) << status;
 }
 
+// Check14 #4 and #5: someone Slack says is in the channel already is in it,
+// though swarmbot last heard of them leaving (or never heard the join: it
+// was lost in a crash, or they stayed through an archive).
+TEST_F(SwarmLife, SomeoneSlackSaysIsInTheChannelAlreadyIsRecordedAsBack) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartWith(people().sofia);
+  ASSERT_FALSE(swarm.empty());
+  const std::string sofia = "<@" + people().sofia.str() + "> · ";
+  ASSERT_TRUE(Eventually("Sofia's join on the timeline",
+                         [&] { return Has(Status(), sofia + "Joined the swarm channel"); }));
+  // A leave swarmbot hears of while Slack still has her in the channel.
+  boost::json::object leave{{"type", "member_left_channel"},
+                            {"user", people().sofia.str()},
+                            {"channel", swarm.str()},
+                            {"channel_type", "C"}};
+  ASSERT_TRUE(slack().DeliverEvent(boost::json::serialize(leave), "member_left_channel"));
+  ASSERT_TRUE(Eventually("Sofia's leave on the timeline",
+                         [&] { return Has(Status(), sofia + "Left the swarm channel"); }));
+
+  Type(people().mara, swarm, "/swarm", "invite " + Mention(people().sofia));
+  EXPECT_TRUE(Eventually("Sofia back on the timeline", [&] {
+    const std::string status = Status();
+    const auto left = status.rfind("Left the swarm channel");
+    return left != std::string::npos &&
+           Has(status.substr(left), sofia + "Joined the swarm channel");
+  })) << Status();
+  EXPECT_FALSE(MessageWith(swarm, "Couldn't add").has_value());
+}
+
 class PrivateSwarm : public SwarmLife {
  protected:
   std::string ExtraConfig() const override {
