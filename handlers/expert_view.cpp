@@ -129,6 +129,9 @@ std::string WithdrawalText(const store::Invitation& invitation) {
     case store::Withdrawal::kLeftPeopleList:
       return "You are no longer on swarmbot's people list, so this invitation has ended without "
              "adding you. Ask the incident's owner if you should still help.";
+    case store::Withdrawal::kJoinedAnyway:
+      return "You're in the swarm channel of " + number +
+             " already, so no answer is needed. Thank you for helping!";
     case store::Withdrawal::kNone:
       break;
   }
@@ -189,6 +192,9 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
       text = who + " couldn't be reached by direct message.";
       break;
     case store::InvitationState::kWithdrawn:
+      if (invitation.withdrawal == store::Withdrawal::kJoinedAnyway) {
+        return who + " is in the swarm channel already, so the invitation has ended.";
+      }
       if (invitation.withdrawal != store::Withdrawal::kLeftPeopleList) {
         return "The invitation to " + who + " was withdrawn.";
       }

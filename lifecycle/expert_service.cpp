@@ -561,6 +561,13 @@ void EnqueueAnswered(store::Database& db, const store::Invitation& invitation, C
                          {std::string(effect::kArgNext), next ? next->str() : ""}});
 }
 
+// Whether `user` is in the incident's live swarm channel now (or was added
+// to it and their join is on its way).
+bool InLiveSwarm(store::Database& db, std::int64_t incident, const UserId& user) {
+  const auto swarm = store::SwarmRepository(db).FindByIncident(incident);
+  return swarm && SwarmLive(*swarm) && PresentMembers(db, swarm->id).contains(user.str());
+}
+
 }  // namespace
 
 Result<store::Invitation> ExpertService::Invite(std::int64_t incident, const UserId& invitee,
@@ -697,6 +704,17 @@ Result<bool> ExpertService::Expire(std::int64_t id) {
       return false;  // answered meanwhile, or never existed: nothing to do
     }
     const auto now = clock_.Now();
+    if (InLiveSwarm(db_, invitation->incident, invitation->invitee)) {
+      // Added by `/swarm invite`, as the new owner, or by joining: they are
+      // helping, so nobody else is asked and no silence is held against them.
+      experts.WithdrawInvitation(id, store::Withdrawal::kJoinedAnyway, now);
+      store::TimelineRepository(db_).Append(
+          invitation->incident, now, detail::kBotActor, "expert_withdrawn",
+          PersonName(db_, invitation->invitee) +
+              " is in the swarm channel already; the invitation has ended");
+      EnqueueAnswered(db_, experts.FindInvitation(id).value(), now, std::nullopt);
+      return true;
+    }
     experts.SetInvitationState(id, store::InvitationState::kExpired, now);
     store::TimelineRepository(db_).Append(
         invitation->incident, now, detail::kBotActor, "expert_expired",

@@ -64,8 +64,9 @@ InvitationState ParseState(const std::string& text) {
 }
 
 Withdrawal ParseWithdrawal(const std::string& text) {
-  for (const Withdrawal why : {Withdrawal::kIncidentClosed, Withdrawal::kSwarmClosed,
-                               Withdrawal::kSwarmArchived, Withdrawal::kLeftPeopleList}) {
+  for (const Withdrawal why :
+       {Withdrawal::kIncidentClosed, Withdrawal::kSwarmClosed, Withdrawal::kSwarmArchived,
+        Withdrawal::kLeftPeopleList, Withdrawal::kJoinedAnyway}) {
     if (text == Name(why)) {
       return why;
     }
@@ -129,6 +130,8 @@ std::string_view Name(Withdrawal why) noexcept {
       return "swarm_archived";
     case Withdrawal::kLeftPeopleList:
       return "left_people_list";
+    case Withdrawal::kJoinedAnyway:
+      return "joined_anyway";
   }
   return "";
 }

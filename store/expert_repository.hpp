@@ -42,6 +42,7 @@ enum class Withdrawal {
   kSwarmClosed,
   kSwarmArchived,   // archived in Slack before the answer
   kLeftPeopleList,  // an import of the people list left the invitee out
+  kJoinedAnyway,    // in the swarm channel by another way before answering
 };
 
 struct Invitation {

@@ -262,8 +262,9 @@ TEST_F(SwarmLife, AChannelSlackRefusesEndsTheSwarmTellsWhyAndStartTriesAgain) {
   }));
   EXPECT_FALSE(Has(Status(), "(starting)")) << Status();
   const std::string experts = Type(people().mara, people().incidents, "/swarm", "experts INC-1");
-  EXPECT_TRUE(Has(experts, "Slack refused to create the swarm channel of INC-1; start it again "
-                           "with `/swarm start INC-1`"))
+  EXPECT_TRUE(Has(experts,
+                  "Slack refused to create the swarm channel of INC-1; start it again "
+                  "with `/swarm start INC-1`"))
       << experts;
 
   const std::string reply =

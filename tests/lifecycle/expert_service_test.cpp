@@ -411,6 +411,24 @@ TEST_F(ExpertServiceTest, SilenceUntilTheTimeoutMovesOnButAnAnswerFirstStopsTheT
   EXPECT_EQ(StateOf(next.id), "accepted");
 }
 
+// check 14: added to the channel another way (`/swarm invite`, made owner)
+// while the invitation waited, and its timer then said she never answered
+// and asked the next person.
+TEST_F(ExpertServiceTest, SomeoneInTheChannelBeforeTheTimeoutIsNotCountedAsSilent) {
+  Propose();
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), sofia_));
+  DrainOutbox();
+  clock_.Advance(15min);
+  EXPECT_TRUE(experts_.Expire(invitation.id).value());
+  EXPECT_EQ(StateOf(invitation.id), "withdrawn");
+  EXPECT_EQ(store::ExpertRepository(*db_).FindInvitation(invitation.id)->withdrawal,
+            store::Withdrawal::kJoinedAnyway);
+  EXPECT_EQ(Count("SELECT count(*) FROM expert_invitations WHERE state = 'open'"), 0)
+      << "nobody else is asked";
+  EXPECT_EQ(FormValue(store::Outbox(*db_).Pending().back().args, "next").value_or("?"), "");
+}
+
 // check 13: the refused Accept left the invitation open, and its timer later
 // said she never answered.
 TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedWithdrawsTheInvitation) {
