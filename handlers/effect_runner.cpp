@@ -66,18 +66,6 @@ std::optional<std::int64_t> IncidentArg(const store::OutboxItem& item) {
   return detail::NumberArg(item, lifecycle::effect::kArgIncident);
 }
 
-std::vector<std::string> SplitIds(std::string_view list) {
-  std::vector<std::string> ids;
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    if (comma != 0) {
-      ids.emplace_back(list.substr(0, comma));
-    }
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-  }
-  return ids;
-}
-
 // The steps that set up a new swarm channel after its creation.
 bool IsChannelSetup(std::string_view kind) {
   namespace effect = lifecycle::effect;
@@ -615,10 +603,9 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
     co_return detail::AwaitSwarmChannel(services_, job.incident, job.item);
   }
   SlackApi& api = *job.api;
-  std::vector<std::string> users =
-      SplitIds(FormValue(job.item.args, lifecycle::effect::kArgUsers).value_or(""));
+  std::vector<std::string> users = detail::IdsArg(job.item, lifecycle::effect::kArgUsers);
   const std::vector<std::string> groups =
-      SplitIds(FormValue(job.item.args, lifecycle::effect::kArgUsergroups).value_or(""));
+      detail::IdsArg(job.item, lifecycle::effect::kArgUsergroups);
   InviteOutcome outcome;
   for (const std::string& group : groups) {
     const json::object args = Fields("usergroup", group);

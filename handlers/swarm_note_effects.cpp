@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "common/form.hpp"
 #include "handlers/block_kit.hpp"
 #include "handlers/detail/await_channel.hpp"
@@ -29,6 +30,24 @@ std::string ArchiveAdvice(std::string_view reason, const std::string& app_name,
            "` in the channel) and run " + again + " again, or archive the channel yourself.";
   }
   return "To close it, run " + again + " again, or archive the channel yourself in Slack.";
+}
+
+// The people and groups a refused start was to invite, besides its starter:
+// nobody was invited, so the retry must name them again.
+std::string NameThemAgain(const store::OutboxItem& item, const std::string& starter) {
+  std::vector<std::string> named;
+  for (const std::string& user : detail::IdsArg(item, effect::kArgUsers)) {
+    if (user != starter) {
+      named.push_back(UserMention(UserId(user)));
+    }
+  }
+  for (const std::string& group : detail::IdsArg(item, effect::kArgUsergroups)) {
+    named.push_back("<!subteam^" + group + ">");
+  }
+  if (named.empty()) {
+    return {};
+  }
+  return " Name " + JoinWithAnd(named) + " in it again: nobody was invited.";
 }
 
 }  // namespace
@@ -147,7 +166,7 @@ awaitable<Status> SwarmNoteEffects::TellChannelRefused(store::OutboxItem& item, 
   message.Section(":warning: Slack refused to create " + name + " for the swarm of " + number +
                   " (it said `" + EscapeMrkdwn(reason) +
                   "`), so the swarm didn't start. `/swarm start " + number +
-                  "` tries again once that is sorted out.");
+                  "` tries again once that is sorted out." + NameThemAgain(item, starter));
   const json::object body = message.ToObject();
   auto told = co_await detail::PostOnce(api, item, *dm, body);
   if (!told) {

@@ -1,6 +1,5 @@
 #include "handlers/swarm_unarchive_effects.hpp"
 
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -21,15 +20,12 @@ namespace json = boost::json;
 namespace effect = lifecycle::effect;
 using boost::asio::awaitable;
 
-// The ids of a comma-separated argument ("U1,U2").
+// The ids of a comma-separated argument, typed.
 template <class Id>
 std::vector<Id> IdsArg(const store::OutboxItem& item, std::string_view name) {
-  const std::string text = FormValue(item.args, name).value_or("");
   std::vector<Id> ids;
-  for (const auto part : std::views::split(text, ',')) {
-    if (!part.empty()) {
-      ids.emplace_back(std::string(part.begin(), part.end()));
-    }
+  for (std::string& id : detail::IdsArg(item, name)) {
+    ids.emplace_back(std::move(id));
   }
   return ids;
 }

@@ -113,8 +113,7 @@ Result<store::Swarm> LiveSwarm(store::Database& db, std::int64_t incident) {
   if (swarm->ChannelRefused()) {
     return MakeError(Errc::kConflict, "channel refused",
                      "Slack refused to create the swarm channel of " + name +
-                         "; start it again with `/swarm start " + name +
-                         "`, then ask for experts there.");
+                         "; start it again with `/swarm start " + name + "`.");
   }
   if (!SwarmLive(*swarm)) {
     return MakeError(Errc::kConflict, "swarm archived",

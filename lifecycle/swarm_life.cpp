@@ -52,7 +52,7 @@ void RetryRefusedChannel(store::Database& db, const store::Swarm& swarm, const U
                          const std::vector<UserId>& users,
                          const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
                          bool reopening) {
-  store::SwarmRepository(db).SetState(swarm.id, store::SwarmState::kStarting, now);
+  store::SwarmRepository(db).StartAgain(swarm.id, now);
   EnqueueSwarmStart(db, swarm.incident, actor.str(), users, usergroups, now);
   if (!swarm.previous_channel_id.empty()) {
     EnqueueEffect(db, swarm.incident, effect::kPostReopened, now,

@@ -337,6 +337,11 @@ Status SwarmService::Close(std::int64_t incident, const UserId& actor) {
     }
     const std::string name = store::IncidentNumberText(incident);
     auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+    if (swarm && swarm->ChannelRefused()) {
+      return MakeError(
+          Errc::kConflict, "no live swarm",
+          name + " has no swarm channel to close: Slack refused to create #" + swarm->channel_name);
+    }
     if (!detail::SwarmIsLive(swarm)) {
       return MakeError(
           Errc::kConflict, "no live swarm",
@@ -408,9 +413,21 @@ Status SwarmService::ChannelRefused(std::int64_t incident, std::string_view reas
         "Couldn't create the swarm channel #" + swarm->channel_name + ": Slack said " +
             std::string(reason) + ". The swarm ended; `/swarm start " + number + "` tries again.");
     if (!starter.empty()) {
+      // Whom the start was to invite: nobody was, so the starter can name
+      // them again.
+      std::string users;
+      std::string usergroups;
+      for (const store::OutboxItem& pending : store::Outbox(db_).Pending()) {
+        if (pending.stream == number && pending.kind == effect::kInvite) {
+          users = FormValue(pending.args, effect::kArgUsers).value_or("");
+          usergroups = FormValue(pending.args, effect::kArgUsergroups).value_or("");
+        }
+      }
       detail::EnqueueEffect(db_, incident, effect::kTellChannelRefused, now,
                             {{std::string(effect::kArgUser), starter.str()},
-                             {std::string(effect::kArgReason), std::string(reason)}});
+                             {std::string(effect::kArgReason), std::string(reason)},
+                             {std::string(effect::kArgUsers), users},
+                             {std::string(effect::kArgUsergroups), usergroups}});
     }
     detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
     spdlog::warn("event=swarm.channel_refused incident={} error={}", number, reason);

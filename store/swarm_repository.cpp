@@ -164,6 +164,15 @@ void SwarmRepository::MarkAllLeft(std::int64_t swarm, Clock::TimePoint now) {
   update.exec();
 }
 
+void SwarmRepository::StartAgain(std::int64_t swarm, Clock::TimePoint now) {
+  SQLite::Statement update(db_.Sql(),
+                           "UPDATE swarms SET state = 'starting', created_at = ?, "
+                           "archived_at = NULL WHERE id = ?");
+  update.bind(1, ToMillis(now));
+  update.bind(2, swarm);
+  update.exec();
+}
+
 void SwarmRepository::Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now) {
   SQLite::Statement update(
       db_.Sql(),

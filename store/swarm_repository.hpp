@@ -43,6 +43,9 @@ class SwarmRepository {
   // be invited again, but what they did in the earlier channel (invited,
   // joined, left, messages) is cleared: the new channel's record starts empty.
   void Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now);
+  // A swarm whose channel Slack refused asks for it again: starting from
+  // `now`, so its duration counts from the channel it gets.
+  void StartAgain(std::int64_t swarm, Clock::TimePoint now);
   // Everyone invited or seen in the swarm's channels, in the order they first
   // appeared; after a Restart, those not yet back have nothing recorded.
   std::vector<SwarmMember> Members(std::int64_t swarm);

@@ -1,6 +1,7 @@
 #include "handlers/detail/slack_call.hpp"
 
 #include <charconv>
+#include <ranges>
 #include <string>
 
 #include <boost/json/serialize.hpp>
@@ -38,6 +39,17 @@ std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string
     return std::nullopt;
   }
   return number;
+}
+
+std::vector<std::string> IdsArg(const store::OutboxItem& item, std::string_view name) {
+  const std::string list = FormValue(item.args, name).value_or("");
+  std::vector<std::string> ids;
+  for (const auto part : std::views::split(list, ',')) {
+    if (!part.empty()) {
+      ids.emplace_back(part.begin(), part.end());
+    }
+  }
+  return ids;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -31,6 +32,8 @@ bool IsSlackError(const Error& error, std::string_view code);
 
 // The outbox item's argument `name` as a number, if it holds one.
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name);
+// The ids in the outbox item's comma-separated argument `name` ("U1,U2").
+std::vector<std::string> IdsArg(const store::OutboxItem& item, std::string_view name);
 // NumberArg for an argument the effect can't run without: kInternal naming
 // the item when it is missing (a bug in whatever enqueued it).
 Result<std::int64_t> RequiredNumberArg(const store::OutboxItem& item, std::string_view name);

@@ -249,11 +249,13 @@ TEST_F(SwarmLife, AChannelSlackRefusesEndsTheSwarmTellsWhyAndStartTriesAgain) {
   ASSERT_EQ(DeclareFeast25(), "INC-1");
   slack().FailNext("conversations.create", 1, emulator::Fault::Refused("restricted_action"));
   Type(people().mara, people().incidents, "/swarm", "start INC-1 " + Mention(people().sofia));
+  const std::string name_sofia_again = "Name <@" + people().sofia.str() + "> in it again";
   ASSERT_TRUE(Eventually("Mara told Slack refused the channel", [&] {
     const auto dm = slack().DirectMessage(people().mara);
-    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [](const auto& m) {
+    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [&](const auto& m) {
              return Has(m.blocks_json, "restricted_action") &&
-                    Has(m.blocks_json, "`/swarm start INC-1` tries again");
+                    Has(m.blocks_json, "`/swarm start INC-1` tries again") &&
+                    Has(m.blocks_json, name_sofia_again);
            });
   }));
   EXPECT_TRUE(Eventually("the announcement saying there is no channel", [&] {

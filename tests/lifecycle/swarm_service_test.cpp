@@ -43,6 +43,31 @@ TEST_F(SwarmServiceTest, StartsASwarmNamedFromTheIncident) {
   EXPECT_EQ(recent.back().kind, "swarm_started");
 }
 
+// check 14: a start Slack refused kept its time, so the closing summary's
+// duration counted the hour before the channel existed.
+TEST_F(SwarmServiceTest, AStartAfterARefusedChannelCountsFromTheNewStart) {
+  const auto incident = NewIncident();
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.ChannelRefused(incident, "restricted_action", priya_));
+  DrainOutbox();
+  clock_.Advance(std::chrono::hours(1));
+  auto again = swarms_.Start({incident, {}, {}}, priya_);
+  ASSERT_TRUE(again) << again.error().detail;
+  EXPECT_EQ(again->state, store::SwarmState::kStarting);
+  EXPECT_EQ(again->created_at, clock_.Now());
+}
+
+TEST_F(SwarmServiceTest, ClosingASwarmWhoseChannelWasRefusedSaysThereIsNone) {
+  const auto incident = NewIncident();
+  ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
+  ASSERT_TRUE(swarms_.ChannelRefused(incident, "restricted_action", priya_));
+  const auto closed = swarms_.Close(incident, priya_);
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().user_message,
+            "INC-1 has no swarm channel to close: Slack refused to create "
+            "#inc-1-feast25-fails-at-checkout");
+}
+
 TEST_F(SwarmServiceTest, RefusesASecondSwarmPointingAtTheFirst) {
   const auto incident = NewIncident();
   ASSERT_TRUE(swarms_.Start({incident, {}, {}}, priya_));
