@@ -47,6 +47,23 @@ class SwarmLife : public EndToEnd {
     return AwaitSwarm(kChannelName, invitee);
   }
 
+  // INC-1 declared, swarmed with Sofia, then closed with `note`; returns its
+  // archived first channel, or nothing (with the failure recorded).
+  ChannelId SwarmedThenClosed(std::string_view note) {
+    EXPECT_EQ(DeclareFeast25(), "INC-1");
+    const ChannelId first = StartWith(people().sofia);
+    if (first.empty()) {
+      return first;
+    }
+    Type(people().mara, people().incidents, "/incident", "close INC-1 " + std::string(note));
+    if (!Eventually("the first channel archived",
+                    [&] { return slack().Channel(first)->is_archived; })) {
+      ADD_FAILURE() << "the first channel wasn't archived";
+      return {};
+    }
+    return first;
+  }
+
   // The first message in `channel` whose text or blocks hold `part`.
   std::optional<emulator::MessageSnapshot> MessageWith(const ChannelId& channel,
                                                        std::string_view part) {
@@ -162,12 +179,8 @@ TEST_F(SwarmLife, SwarmCloseRefusesAnUnresolvedIncidentThenSummarisesAndArchives
 }
 
 TEST_F(SwarmLife, ReopeningAClosedIncidentOpensANewChannelAndInvitesTheMembersAgain) {
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
-  const ChannelId first = StartWith(people().sofia);
+  const ChannelId first = SwarmedThenClosed("Fixed");
   ASSERT_FALSE(first.empty());
-  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
-  ASSERT_TRUE(Eventually("the first channel archived",
-                         [&] { return slack().Channel(first)->is_archived; }));
   ASSERT_TRUE(MessageWith(first, ":tada:"));
 
   Type(people().mara, people().incidents, "/incident", "reopen INC-1 customers still see errors");
@@ -280,12 +293,8 @@ TEST_F(SwarmLife, AChannelSlackRefusesEndsTheSwarmTellsWhyAndStartTriesAgain) {
 // latest resolution and lists that channel's people only; it doesn't claim
 // an archive that hasn't happened yet.
 TEST_F(SwarmLife, TheClosingSummaryAfterAReopeningDescribesThatChannelAndTheLatestResolution) {
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
-  const ChannelId first = StartWith(people().sofia);
+  const ChannelId first = SwarmedThenClosed("extended the code");
   ASSERT_FALSE(first.empty());
-  Type(people().mara, people().incidents, "/incident", "close INC-1 extended the code");
-  ASSERT_TRUE(Eventually("the first channel archived",
-                         [&] { return slack().Channel(first)->is_archived; }));
 
   slack().DeactivateUser(people().sofia);  // so Slack refuses her in the new channel
   Type(people().mara, people().incidents, "/incident", "reopen INC-1 customers still see errors");
@@ -313,12 +322,8 @@ TEST_F(SwarmLife, TheClosingSummaryAfterAReopeningDescribesThatChannelAndTheLate
 // Check13 #5: a reopening whose channel name is taken tells the reopener the
 // real name, as a first start does.
 TEST_F(SwarmLife, AReopeningWhoseChannelNameIsTakenTellsTheReopenerTheRealOne) {
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
-  const ChannelId first = StartWith(people().sofia);
+  const ChannelId first = SwarmedThenClosed("Fixed");
   ASSERT_FALSE(first.empty());
-  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
-  ASSERT_TRUE(Eventually("the first channel archived",
-                         [&] { return slack().Channel(first)->is_archived; }));
   const std::string reopened = std::string(kChannelName) + "-reopened";
   slack().AddChannel(reopened, {people().omar});
   Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
