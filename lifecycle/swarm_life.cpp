@@ -10,6 +10,7 @@
 #include "common/count_text.hpp"
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "store/expert_repository.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -38,6 +39,14 @@ std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm
   };
   for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
     add(member.user);
+  }
+  // Experts who accepted but never got in (the channel was archived while
+  // their invite ran) were promised a place.
+  for (const store::Invitation& invitation :
+       store::ExpertRepository(db).InvitationsFor(swarm.incident)) {
+    if (invitation.state == store::InvitationState::kAccepted) {
+      add(invitation.invitee);
+    }
   }
   for (const UserId& user : also) {
     add(user);

@@ -429,6 +429,23 @@ TEST_F(ExpertServiceTest, SomeoneInTheChannelBeforeTheTimeoutIsNotCountedAsSilen
   EXPECT_EQ(FormValue(store::Outbox(*db_).Pending().back().args, "next").value_or("?"), "");
 }
 
+// check 14: she accepted, the channel was archived in Slack before her
+// invite ran, and the next swarm left her out.
+TEST_F(ExpertServiceTest, SomeoneWhoAcceptedButNeverGotInIsInvitedToTheNextChannel) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  ASSERT_TRUE(experts_.Answer(invitation.id, sofia_, true));
+  ASSERT_TRUE(swarms_.RecordArchived(incident_, ChannelId("CSWARM")));
+  DrainOutbox();
+  ASSERT_TRUE(swarms_.Start({incident_, {}, {}}, priya_));
+  std::string invited;
+  for (const auto& item : store::Outbox(*db_).Pending()) {
+    if (item.kind == "swarm.invite") {
+      invited = FormValue(item.args, "users").value_or("");
+    }
+  }
+  EXPECT_NE(invited.find("USOFIA"), std::string::npos) << invited;
+}
+
 // check 13: the refused Accept left the invitation open, and its timer later
 // said she never answered.
 TEST_F(ExpertServiceTest, AcceptingAfterTheSwarmWasArchivedWithdrawsTheInvitation) {
