@@ -93,6 +93,10 @@ std::string NotAString(std::string_view key) {
   return fmt::format("`{}` is missing or not a string", key);
 }
 
+std::string NotAList(std::string_view key) {
+  return fmt::format("`{}` is missing or not a list of strings", key);
+}
+
 bool GetString(od::object& object, std::string_view key, std::string& out) {
   std::string_view value;
   if (object.find_field_unordered(key).get_string().get(value) != simdjson::SUCCESS) {
@@ -136,7 +140,7 @@ std::string ReadIncident(od::object& object, EvalIncident& incident) {
     return NotAString("text");
   }
   if (!GetStrings(object, "components", incident.record.components)) {
-    return "`components` is missing or not a list of strings";
+    return NotAList("components");
   }
   if (!GetString(object, "expert", incident.record.resolver)) {
     return NotAString("expert");
@@ -175,7 +179,7 @@ Result<EvalSet> LoadEvalSet(const std::filesystem::path& dir) {
       return NotAString("id");
     }
     if (!GetStrings(object, "skills", skills)) {
-      return std::string("`skills` is missing or not a list of strings");
+      return NotAList("skills");
     }
     // The directory lists skills without levels.
     for (std::string& skill : skills) {
@@ -215,9 +219,9 @@ std::size_t PeopleWithHistory(const EvalSet& set) {
   for (const EvalIncident& incident : set.train) {
     experts.insert(incident.record.resolver);
   }
-  return static_cast<std::size_t>(std::count_if(
-      set.people.begin(), set.people.end(),
-      [&](const Person& person) { return experts.contains(person.id); }));
+  return static_cast<std::size_t>(
+      std::count_if(set.people.begin(), set.people.end(),
+                    [&](const Person& person) { return experts.contains(person.id); }));
 }
 
 Metrics ComputeMetrics(const std::vector<std::size_t>& ranks, const std::vector<bool>& in_tail) {

@@ -107,9 +107,10 @@ struct Ranking {
 //    punctuation, last word or area shape (none gained over .001), identifiers
 //    split at underscores (lower), the area shift taken to every query word
 //    (+.005), and a prior that yields to a close record or flattens as the
-//    query moves away from the history's end (each trades MRR for tail). Replacing the prior with each fold's
-//    own activity, which no finder can know, lifts title MRR by only .002 to
-//    .039: what titles lack is text evidence, not a better prior.
+//    query moves away from the history's end (each trades MRR for tail).
+//    Replacing the prior with each fold's own activity, which no finder can
+//    know, lifts title MRR by only .002 to .039: what titles lack is text
+//    evidence, not a better prior.
 // The factors the set has no data for (components in the query, skills,
 // presence, hours, load) are set by judgement so that one of them moves a
 // person a few places, not to the top; the penalties were raised by one when

@@ -743,7 +743,7 @@ awaitable<void> EffectRunner::TellRefusedInvites(Job& job, const InviteOutcome& 
   }
   std::vector<std::string> empty;
   for (const std::string& group : outcome.empty_groups) {
-    empty.push_back(IsSlackId(group) ? "<!subteam^" + group + ">"
+    empty.push_back(IsSlackId(group) ? UsergroupMention(UserGroupId(group))
                                      : "`" + EscapeMrkdwn(group) + "`");
     plain += (plain.empty() ? "" : ", ") + std::string("user group ") + group + " (no members)";
   }

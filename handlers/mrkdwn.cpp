@@ -205,7 +205,11 @@ std::string MentionMarkup(const Mention& mention) {
     case Mention::Kind::kUsergroup:
       break;
   }
-  return IsSlackId(mention.id) ? "<!subteam^" + mention.id + ">" : EscapeMrkdwn(mention.id);
+  return UsergroupMention(UserGroupId(mention.id));
+}
+
+std::string UsergroupMention(const UserGroupId& group) {
+  return IsSlackId(group.str()) ? "<!subteam^" + group.str() + ">" : EscapeMrkdwn(group.str());
 }
 
 std::string ChannelMention(const ChannelId& channel) {

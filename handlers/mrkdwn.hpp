@@ -42,10 +42,11 @@ std::string UnescapeSlackText(std::string_view text);
 // <…> mention or link, which Slack would show broken.
 std::string Truncate(std::string_view text, std::size_t max, bool mrkdwn = false);
 
-// <@U…> and <#C…>. An id that isn't Slack-shaped (A-Z, 0-9) renders as plain,
-// escaped text, so stored data can never inject markup.
+// <@U…>, <#C…> and <!subteam^S…>. An id that isn't Slack-shaped (A-Z, 0-9)
+// renders as plain, escaped text, so stored data can never inject markup.
 std::string UserMention(const UserId& user);
 std::string ChannelMention(const ChannelId& channel);
+std::string UsergroupMention(const UserGroupId& group);
 struct Mention;
 std::string MentionMarkup(const Mention& mention);
 bool IsSlackId(std::string_view id) noexcept;

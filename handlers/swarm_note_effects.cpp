@@ -42,7 +42,7 @@ std::string NameThemAgain(const store::OutboxItem& item, const std::string& star
     }
   }
   for (const std::string& group : detail::IdsArg(item, effect::kArgUsergroups)) {
-    named.push_back("<!subteam^" + group + ">");
+    named.push_back(UsergroupMention(UserGroupId(group)));
   }
   if (named.empty()) {
     return {};

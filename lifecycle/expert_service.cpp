@@ -170,17 +170,33 @@ std::string PersonName(store::Database& db, const UserId& user) {
   return person && !person->display_name.empty() ? person->display_name : user.str();
 }
 
+// GatherHistory's rows, and where among them the resolved incidents and
+// closed cases lie: their components are territories.
+struct History {
+  std::vector<store::HistoryRow> rows;
+  std::size_t territorial_begin = 0;
+  std::size_t territorial_end = 0;
+};
+
+History ReadHistory(store::Database& db) {
+  store::ExpertRepository experts(db);
+  History history{experts.ImportedHistory()};
+  const auto append = [&](std::vector<store::HistoryRow> more) {
+    history.rows.insert(history.rows.end(), std::make_move_iterator(more.begin()),
+                        std::make_move_iterator(more.end()));
+  };
+  history.territorial_begin = history.rows.size();
+  append(experts.ResolvedIncidents());
+  append(experts.ClosedCases());
+  history.territorial_end = history.rows.size();
+  append(experts.ResolvedProblems());
+  return history;
+}
+
 }  // namespace
 
 std::vector<store::HistoryRow> GatherHistory(store::Database& db) {
-  store::ExpertRepository experts(db);
-  std::vector<store::HistoryRow> rows = experts.ImportedHistory();
-  for (auto more :
-       {experts.ResolvedIncidents(), experts.ClosedCases(), experts.ResolvedProblems()}) {
-    rows.insert(rows.end(), std::make_move_iterator(more.begin()),
-                std::make_move_iterator(more.end()));
-  }
-  return rows;
+  return ReadHistory(db).rows;
 }
 
 namespace {
@@ -202,27 +218,19 @@ std::unordered_map<std::string, double> TerritoryShares(
 std::shared_ptr<const ExpertIndexSnapshot> SnapshotOf(store::Database& db,
                                                       const ExpertSettings& settings) {
   auto snapshot = std::make_shared<ExpertIndexSnapshot>();
-  store::ExpertRepository experts(db);
-  snapshot->fingerprint = experts.HistoryFingerprint();
-  // GatherHistory's rows in its order, the territorial ones counted on the way.
-  std::vector<store::HistoryRow> rows = experts.ImportedHistory();
-  const std::size_t imported = rows.size();
-  for (auto more : {experts.ResolvedIncidents(), experts.ClosedCases()}) {
-    rows.insert(rows.end(), std::make_move_iterator(more.begin()),
-                std::make_move_iterator(more.end()));
-  }
-  snapshot->territory_share =
-      TerritoryShares(std::span<const store::HistoryRow>(rows).subspan(imported));
-  for (store::HistoryRow& row : experts.ResolvedProblems()) {
-    rows.push_back(std::move(row));
-  }
+  snapshot->fingerprint = store::ExpertRepository(db).HistoryFingerprint();
+  const History history = ReadHistory(db);
+  snapshot->territory_share = TerritoryShares(
+      std::span<const store::HistoryRow>(history.rows)
+          .subspan(history.territorial_begin, history.territorial_end - history.territorial_begin));
   const std::vector<store::Person> people = store::PeopleRepository(db).Active();
   std::vector<ef::Person> indexed;
   for (const store::Person& person : people) {
     indexed.push_back(IndexPerson(person, settings.routing.default_capacity));
     snapshot->people.emplace(person.user.str(), person);
   }
-  snapshot->index = std::make_unique<ef::ExpertIndex>(std::move(indexed), ToRecords(rows, people));
+  snapshot->index =
+      std::make_unique<ef::ExpertIndex>(std::move(indexed), ToRecords(history.rows, people));
   spdlog::info("event=experts.index_built people={} records={}", snapshot->index->PersonCount(),
                snapshot->index->RecordCount());
   return snapshot;

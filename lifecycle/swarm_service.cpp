@@ -79,15 +79,36 @@ Status CheckStart(store::Database& db, const StartSwarmInput& input) {
   return {};
 }
 
+// `user`'s row among `members`, or null.
+const store::SwarmMember* FindMember(const std::vector<store::SwarmMember>& members,
+                                     const UserId& user) {
+  const auto found = std::find_if(members.begin(), members.end(),
+                                  [&](const store::SwarmMember& m) { return m.user == user; });
+  return found == members.end() ? nullptr : &*found;
+}
+
+// Records a join or leave of `user` at `when`, with its timeline line.
+void RecordMove(store::Database& db, const store::Swarm& swarm, const UserId& user, bool joined,
+                Clock::TimePoint when) {
+  store::SwarmRepository swarms(db);
+  if (joined) {
+    swarms.MarkJoined(swarm.id, user, when);
+  } else {
+    swarms.MarkLeft(swarm.id, user, when);
+  }
+  store::TimelineRepository(db).Append(
+      swarm.incident, when, user.str(), joined ? "member_joined" : "member_left",
+      joined ? "Joined the swarm channel" : "Left the swarm channel");
+}
+
 // Whether a join (`joined`) or leave of `user` at `when` is older than what
 // is recorded for them, or repeats it: a late retry or redelivery, which
 // must neither undo a later event nor add its line to the timeline again.
 // Only a first join arriving after its leave still tells something new.
 bool IsStale(const std::vector<store::SwarmMember>& members, const UserId& user, bool joined,
              Clock::TimePoint when) {
-  const auto member = std::find_if(members.begin(), members.end(),
-                                   [&](const store::SwarmMember& m) { return m.user == user; });
-  if (member == members.end()) {
+  const store::SwarmMember* member = FindMember(members, user);
+  if (member == nullptr) {
     return false;
   }
   std::optional<Clock::TimePoint> latest = member->joined_at;
@@ -193,14 +214,7 @@ Result<std::optional<std::int64_t>> SwarmService::RecordPresence(
                    store::IncidentNumberText(swarm->incident), user.str(), joined);
       return std::optional<std::int64_t>{};
     }
-    if (joined) {
-      swarms.MarkJoined(swarm->id, user, when);
-    } else {
-      swarms.MarkLeft(swarm->id, user, when);
-    }
-    store::TimelineRepository(db_).Append(
-        swarm->incident, when, user.str(), joined ? "member_joined" : "member_left",
-        joined ? "Joined the swarm channel" : "Left the swarm channel");
+    RecordMove(db_, *swarm, user, joined, when);
     return std::optional<std::int64_t>{swarm->incident};
   });
 }
@@ -263,14 +277,10 @@ Status SwarmService::RecordAlreadyIn(std::int64_t incident, const std::vector<Us
     const auto members = swarms.Members(swarm->id);
     const auto now = clock_.Now();
     for (const UserId& user : users) {
-      const auto member = std::find_if(members.begin(), members.end(),
-                                       [&](const store::SwarmMember& m) { return m.user == user; });
-      if (member != members.end() && member->Present()) {
-        continue;
+      const store::SwarmMember* member = FindMember(members, user);
+      if (member == nullptr || !member->Present()) {
+        RecordMove(db_, *swarm, user, /*joined=*/true, now);
       }
-      swarms.MarkJoined(swarm->id, user, now);
-      store::TimelineRepository(db_).Append(incident, now, user.str(), "member_joined",
-                                            "Joined the swarm channel");
     }
     return {};
   });

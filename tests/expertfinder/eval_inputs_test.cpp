@@ -62,7 +62,8 @@ TEST_F(EvalInputs, AByteOrderMarkIsSkipped) {
 }
 
 TEST_F(EvalInputs, PeopleWithHistoryCountsOnlyThoseWhoResolvedSomethingInTrain) {
-  swarmbot::testing::WriteFile(dir_ / "people.jsonl", R"({"id": "nobody", "skills": []})" "\n");
+  swarmbot::testing::WriteFile(dir_ / "people.jsonl", R"({"id": "nobody", "skills": []})"
+                                                      "\n");
   const auto set = LoadEvalSet(dir_.path());
   ASSERT_TRUE(set);
   EXPECT_EQ(PeopleWithHistory(*set), 0u);
