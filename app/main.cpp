@@ -20,11 +20,16 @@
 
 namespace {
 
-// `with_secrets` false: for the imports, which only write the local store.
+// `with_secrets` false: for the imports, which only write the local store;
+// true: for serving and check-config.
 std::optional<swarmbot::config::Config> LoadOrExplain(const std::string& path, bool with_secrets) {
   try {
-    return with_secrets ? swarmbot::config::LoadConfig(path, swarmbot::config::ProcessEnvironment())
-                        : swarmbot::config::LoadConfigWithoutSecrets(path);
+    if (!with_secrets) {
+      return swarmbot::config::LoadConfigWithoutSecrets(path);
+    }
+    auto config = swarmbot::config::LoadConfig(path, swarmbot::config::ProcessEnvironment());
+    swarmbot::config::RequireServeSettings(config, path);
+    return config;
   } catch (const swarmbot::config::ConfigError& e) {
     // The scrub is a last defence: messages name keys, not values.
     std::fprintf(stderr, "swarmbot: config: %s\n", swarmbot::ScrubSecrets(e.what()).c_str());

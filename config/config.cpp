@@ -578,6 +578,14 @@ Config LoadConfig(const std::string& path, const EnvLookup& env) {
   return ParseConfig(ReadFileText(path), path, env);
 }
 
+void RequireServeSettings(const Config& config, const std::string& source_name) {
+  if (config.incident_channel.empty()) {
+    Fail(source_name, "slack.incident_channel",
+         "missing; name the channel where incidents and spike alerts are announced, by its id "
+         "such as C0123456789");
+  }
+}
+
 Config LoadConfigWithoutSecrets(const std::string& path) {
   return ParseConfig(ReadFileText(path), path, EnvLookup{});
 }

@@ -177,6 +177,11 @@ Config ParseConfig(const std::string& toml_text, const std::string& source_name,
 // Reads the file at `path`, then ParseConfig. Throws ConfigError.
 Config LoadConfig(const std::string& path, const EnvLookup& env);
 
+// What serving needs beyond a config that parses: `slack.incident_channel`,
+// where incidents, routing notices and spike alerts are posted; without it
+// they would be dropped without a word. Throws ConfigError.
+void RequireServeSettings(const Config& config, const std::string& source_name);
+
 // For the commands that only write the local store (`swarmbot import …`):
 // every check of the file, but the secrets stay empty and none must be set.
 Config LoadConfigWithoutSecrets(const std::string& path);

@@ -57,7 +57,10 @@ Stack::~Stack() {
   process_.reset();
 }
 
-void Stack::WriteConfig() const {
+void Stack::WriteConfig() {
+  if (incident_channel_.empty()) {
+    incident_channel_ = slack_->AddChannel("swarmbot-incidents", {slack_->BotUserId()});
+  }
   std::ofstream out(options_.work_dir / "swarmbot.toml", std::ios::trunc);
   out << "[slack]\n"
       << "mode = " << (options_.request_url_mode ? "\"http\"" : "\"socket\"") << "\n"

@@ -31,7 +31,8 @@ class Stack {
   std::filesystem::path LogFile() const { return options_.work_dir / "swarmbot.log"; }
   std::filesystem::path DatabaseFile() const { return options_.work_dir / "swarmbot.db"; }
 
-  // The channel where swarmbot announces incidents; set before StartSwarmbot.
+  // The channel where swarmbot announces incidents; set before StartSwarmbot,
+  // or the stack makes one with only swarmbot in it.
   void SetIncidentChannel(const ChannelId& channel) { incident_channel_ = channel; }
   void SetIncidentManagers(std::vector<UserId> managers) { managers_ = std::move(managers); }
   // TOML appended to the config swarmbot is started with, e.g. a [routing] table.
@@ -75,7 +76,7 @@ class Stack {
                      const std::map<std::string, std::string>& headers, const std::string& body);
 
  private:
-  void WriteConfig() const;
+  void WriteConfig();
   void Launch(bool wait_ready);
   void AwaitSocketsClosed();
   std::map<std::string, std::string> SecretEnvironment() const;

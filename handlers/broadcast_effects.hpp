@@ -13,7 +13,9 @@ namespace swarmbot::handlers {
 // posts the progress message once in the broadcast's report channel (a retry
 // after a crash first looks for it by the outbox id in its metadata) and
 // refreshes it with chat.update; tells the channel when a broadcast stopped
-// early. Retryable errors come back unchanged.
+// early. When that channel is archived before the broadcast is over, the
+// outcome goes to the sender by direct message. Retryable errors come back
+// unchanged.
 class BroadcastEffects {
  public:
   explicit BroadcastEffects(detail::Services& services) : services_(services) {}
@@ -24,7 +26,12 @@ class BroadcastEffects {
  private:
   boost::asio::awaitable<Status> Post(store::OutboxItem& item, SlackApi& api,
                                       std::int64_t broadcast);
-  boost::asio::awaitable<Status> Update(SlackApi& api, std::int64_t broadcast);
+  boost::asio::awaitable<Status> Update(store::OutboxItem& item, SlackApi& api,
+                                        std::int64_t broadcast);
+  // The channel the progress was shown in was archived or deleted: once the
+  // broadcast is over, its outcome goes to whoever sent it instead.
+  boost::asio::awaitable<Status> TellSender(store::OutboxItem& item, SlackApi& api,
+                                            const lifecycle::BroadcastStatus& status);
   boost::asio::awaitable<Status> PostStopped(store::OutboxItem& item, SlackApi& api,
                                              std::int64_t broadcast);
 

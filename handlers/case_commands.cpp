@@ -9,6 +9,7 @@
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
+#include "lifecycle/incident_states.hpp"
 
 namespace swarmbot::handlers {
 namespace {
@@ -185,17 +186,22 @@ std::string CaseCommands::Show(const SlashCommand& command) {
 }
 
 std::string CaseCommands::IncidentLabel(const store::Case& c) {
-  if (!c.incident) {
+  // A case the customer reopened has left its closed incident; say which.
+  const std::optional<std::int64_t> number =
+      c.incident ? c.incident : services_.cases.LastIncident(c.number);
+  if (!number) {
     return "none";
   }
-  const std::string number = store::IncidentNumberText(*c.incident);
-  auto incident = services_.incidents.FindIncident(*c.incident);
-  if (!incident) {
-    return number;
+  const std::string name = store::IncidentNumberText(*number);
+  auto incident = services_.incidents.FindIncident(*number);
+  const std::string label =
+      incident ? name + " · " + EscapeMrkdwn(Truncate(incident->subject, kSubjectInList)) + " (" +
+                     lifecycle::StateLabel(incident->state) + ")"
+               : name;
+  if (!c.incident) {
+    return "none now; reopened after " + label;
   }
-  const std::string held = c.status == store::CaseStatus::kHeld ? "held by " : "";
-  return held + number + " · " + EscapeMrkdwn(Truncate(incident->subject, kSubjectInList)) + " (" +
-         std::string(store::Name(incident->state)) + ")";
+  return (c.status == store::CaseStatus::kHeld ? "held by " : "") + label;
 }
 
 void CaseCommands::AddComments(std::int64_t number, BlockMessage& message) {

@@ -978,7 +978,7 @@ Status EffectRunner::SwarmChannelFailed(Job& job, std::string_view what, const E
   // Someone archived the channel in Slack (chat.update says is_inactive):
   // the swarm is over there, not stuck. Record it, so that the next
   // /swarm start or reopening opens a new channel.
-  if (IsSlackError(error, "is_archived") || IsSlackError(error, "is_inactive")) {
+  if (detail::IsArchivedChannel(error)) {
     spdlog::warn("event=effect.channel_archived incident={} what=\"{}\"",
                  store::IncidentNumberText(job.incident), what);
     if (auto recorded = services_.swarms.RecordArchived(job.incident, channel); !recorded) {

@@ -8,6 +8,7 @@
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
+#include "lifecycle/incident_states.hpp"
 #include "store/broadcast_repository.hpp"
 #include "store/records.hpp"
 
@@ -119,6 +120,14 @@ Result<json::object> NotifyCommands::Preview(std::int64_t incident, const UserId
   if (preview->unsubscribed > 0) {
     notes.push_back(Count(preview->unsubscribed, "customer", "customers") +
                     " unsubscribed and will be left out.");
+  }
+  // The template usually says "fixed"; the sender decides, but knowingly.
+  if (auto found = services_.incidents.FindIncident(incident);
+      found && found->state != store::IncidentState::kResolved &&
+      found->state != store::IncidentState::kClosed) {
+    notes.push_back(":warning: " + inc + " isn't resolved yet (" +
+                    lifecycle::StateLabel(found->state) +
+                    "); make sure the e-mail says what is true now.");
   }
   if (preview->previous) {
     notes.push_back(":warning: " + store::BroadcastNumberText(preview->previous->number) +

@@ -77,6 +77,24 @@ Status Failed(std::int64_t spike, std::string_view what, const Error& error) {
   return error;
 }
 
+// Why an undeclared spike has nothing left to declare, or "" when it has:
+// every case it holds is closed or linked to an open incident already.
+std::string NothingToDeclare(std::int64_t spike, const store::SpikeFacts& facts) {
+  if (facts.unheld > 0) {
+    return "";
+  }
+  if (facts.holders.empty()) {
+    return "Every case of " + store::SpikeNumberText(spike) + " is closed.";
+  }
+  std::string names;
+  for (std::size_t i = 0; i < facts.holders.size(); ++i) {
+    names += (i == 0 ? "" : ", ") + store::IncidentNumberText(facts.holders[i]);
+  }
+  const std::string first = store::IncidentNumberText(facts.holders.front());
+  return "Its open cases are linked to " + names + " already. `/incident link " + first +
+         " --cluster " + store::SpikeNumberText(spike) + "` links later ones to " + first + ".";
+}
+
 }  // namespace
 
 BlockMessage SpikeAlert(const lifecycle::SpikeStatus& status) {
@@ -102,6 +120,8 @@ BlockMessage SpikeAlert(const lifecycle::SpikeStatus& status) {
     const std::string incident = store::IncidentNumberText(*status.spike.incident);
     message.Section(":white_check_mark: Declared as *" + incident + "* · `/incident status " +
                     incident + "`");
+  } else if (const std::string done = NothingToDeclare(status.spike.number, facts); !done.empty()) {
+    message.Section(":link: " + done);
   } else {
     message.SectionWithButton("Looks like one problem. Declare an incident for these cases?",
                               "Declare incident", kSpikeDeclareActionId, number);
@@ -233,6 +253,9 @@ Status SpikeCommands::CheckDeclarable(std::int64_t spike) {
                        store::SpikeNumberText(spike) + " was already declared as " +
                            store::IncidentNumberText(incident->number) + ".");
     }
+  }
+  if (const std::string done = NothingToDeclare(spike, status->facts); !done.empty()) {
+    return MakeError(Errc::kConflict, "nothing to declare", done + " Nothing was declared.");
   }
   return {};
 }

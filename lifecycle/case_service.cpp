@@ -7,6 +7,7 @@
 #include "common/crypto.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/case_link_repository.hpp"
 #include "store/idempotency_repository.hpp"
 
 namespace swarmbot::lifecycle {
@@ -162,6 +163,14 @@ Result<store::Case> CaseService::FindCase(std::int64_t number) {
     const std::string text = store::CaseNumberText(number);
     return MakeError(Errc::kNotFound, "no such case", text + " doesn't exist");
   });
+}
+
+std::optional<std::int64_t> CaseService::LastIncident(std::int64_t number) {
+  auto link = InReadTransaction(db_, "last_incident", [&]() -> Result<std::optional<std::int64_t>> {
+    const auto live = store::CaseLinkRepository(db_).LiveLink(number);
+    return live ? std::optional<std::int64_t>(live->incident) : std::nullopt;
+  });
+  return link ? *link : std::nullopt;
 }
 
 Result<CaseListing> CaseService::ListCases(const store::CaseFilter& filter) {

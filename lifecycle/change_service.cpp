@@ -1,6 +1,7 @@
 #include "lifecycle/change_service.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -945,20 +946,48 @@ Result<ChangeDetails> ChangeService::Details(std::int64_t change) {
 Result<std::int64_t> ChangeService::ImpliedByIncident(std::int64_t incident) {
   auto numbers =
       InReadTransaction(db_, "implied_change", [&]() -> Result<std::vector<std::int64_t>> {
-        return ChangeRepository(db_).ChangesOfIncident(incident);
+        return ChangesOfIncidentAndItsProblems(incident);
       });
   if (!numbers) {
     return numbers.error();
   }
-  if (numbers->size() != 1) {
+  const std::string name = store::IncidentNumberText(incident);
+  if (numbers->empty()) {
     return MakeError(Errc::kInvalidInput, "no implied change",
-                     numbers->empty()
-                         ? "No change is linked to " + store::IncidentNumberText(incident) +
-                               "; name it, e.g. CHG-3."
-                         : "Several changes are linked to " + store::IncidentNumberText(incident) +
-                               "; name the one you mean, e.g. CHG-3.");
+                     "No change is linked to " + name + " or its problems; name the change.");
+  }
+  if (numbers->size() > 1) {
+    std::string names;
+    for (std::int64_t number : *numbers) {
+      names += (names.empty() ? "" : ", ") + ChangeNumberText(number);
+    }
+    return MakeError(
+        Errc::kInvalidInput, "no implied change",
+        "Several changes are open for " + name + " (" + names + "); name the one you mean.");
   }
   return numbers->front();
+}
+
+// The changes linked to the incident, directly or through its problems; when
+// several, only those not closed yet, if any.
+std::vector<std::int64_t> ChangeService::ChangesOfIncidentAndItsProblems(std::int64_t incident) {
+  ChangeRepository changes(db_);
+  std::set<std::int64_t> found;
+  for (std::int64_t number : changes.ChangesOfIncident(incident)) {
+    found.insert(number);
+  }
+  for (std::int64_t problem : store::ProblemRepository(db_).ProblemsOf(incident)) {
+    for (std::int64_t number : changes.ChangesOfProblem(problem)) {
+      found.insert(number);
+    }
+  }
+  std::vector<std::int64_t> numbers(found.begin(), found.end());
+  std::vector<std::int64_t> open;
+  std::copy_if(numbers.begin(), numbers.end(), std::back_inserter(open), [&](std::int64_t number) {
+    const auto change = changes.Find(number);
+    return change && change->state != ChangeState::kClosed;
+  });
+  return open.empty() || numbers.size() == 1 ? numbers : open;
 }
 
 Status ChangeService::RecordPlanMessage(std::int64_t change, const ChannelId& channel,

@@ -161,12 +161,14 @@ class ChangeService {
   Status ShowPlanIn(std::int64_t change, const ChannelId& channel, const UserId& actor);
 
   Result<ChangeDetails> Details(std::int64_t change);
-  // The one change linked to `incident` (kInvalidInput when none or several).
+  // The one change linked to `incident`, directly or through its problems;
+  // of several, the one not closed yet (kInvalidInput when none or several).
   Result<std::int64_t> ImpliedByIncident(std::int64_t incident);
   // Where the plan message went; recorded by the effect that posted it.
   Status RecordPlanMessage(std::int64_t change, const ChannelId& channel, const MessageTs& ts);
 
  private:
+  std::vector<std::int64_t> ChangesOfIncidentAndItsProblems(std::int64_t incident);
   bool IsManager(const UserId& user) const { return is_manager && is_manager(user); }
   Status MayEdit(const store::Change& change, const UserId& actor, std::string_view what) const;
   // Whether `actor` is present in the live swarm of an incident linked to

@@ -30,6 +30,28 @@ constexpr std::size_t kMaxCasesPerLink = 1000;
 constexpr std::size_t kNamesInText = 10;
 constexpr std::size_t kMaxTerritories = 50;
 
+// After cases were linked or unlinked: the incident's messages show the
+// counts, and the alert of a spike not yet declared offers or withholds its
+// Declare button by whether any of its cases is still nobody's.
+void RefreshAfterLinking(store::Database& db, std::int64_t incident,
+                         const std::vector<std::int64_t>& cases, Clock::TimePoint now) {
+  if (detail::SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
+    detail::EnqueueEffect(db, incident, effect::kUpdateSummary, now);
+  }
+  detail::EnqueueEffect(db, incident, effect::kUpdateAnnouncement, now);
+  store::SpikeRepository spikes(db);
+  std::set<std::int64_t> refreshed;
+  for (std::int64_t number : cases) {
+    const auto spike = spikes.SpikeOfCase(number);
+    if (spike && refreshed.insert(*spike).second) {
+      const auto found = spikes.Find(*spike);
+      if (found && !found->incident) {
+        detail::QueueSpikeRefresh(db, *spike, now);
+      }
+    }
+  }
+}
+
 std::string CaseList(const std::vector<std::int64_t>& numbers) {
   std::string text;
   for (std::size_t i = 0; i < numbers.size() && i < kNamesInText; ++i) {
@@ -271,6 +293,9 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
     store::CaseLinkRepository links(db_);
     store::CaseRepository repository(db_);
     for (std::int64_t number : result.linked) {
+      // A case reopened after its incident closed still has that link, as
+      // history; it ends here (CheckLinkable refused any to an open one).
+      links.Unlink(number, actor, now);
       links.Link(incident, number, actor, now);
       repository.Hold(number, incident, now);
     }
@@ -278,10 +303,7 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
                                           "Linked " + std::to_string(result.linked.size()) +
                                               (result.linked.size() == 1 ? " case: " : " cases: ") +
                                               CaseList(result.linked));
-    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
-      detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
-    }
-    detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
+    RefreshAfterLinking(db_, incident, result.linked, now);
     spdlog::info("event=incident.cases_linked incident={} linked={} already={} actor={}",
                  store::IncidentNumberText(incident), result.linked.size(),
                  result.already_linked.size(), actor.str());
@@ -481,10 +503,7 @@ Result<std::vector<std::int64_t>> IncidentService::UnlinkCases(
                                           "Unlinked " + std::to_string(numbers.size()) +
                                               (numbers.size() == 1 ? " case: " : " cases: ") +
                                               CaseList(numbers));
-    if (detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
-      detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
-    }
-    detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
+    RefreshAfterLinking(db_, incident, numbers, now);
     spdlog::info("event=incident.cases_unlinked incident={} unlinked={} actor={}",
                  store::IncidentNumberText(incident), numbers.size(), actor.str());
     return numbers;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/duration_text.hpp"
+#include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/transaction.hpp"
@@ -35,14 +36,6 @@ void Enqueue(store::Database& db, std::int64_t spike, std::string_view kind, Clo
                             {{std::string(effect::kArgSpike), std::to_string(spike)}}, now);
 }
 
-// One refresh queued at a time is enough: it renders the spike as it is when
-// it runs, so cases that join meanwhile show up in it.
-void QueueRefresh(store::Database& db, std::int64_t spike, Clock::TimePoint now) {
-  if (store::SpikeRepository(db).RequestUpdate(spike)) {
-    Enqueue(db, spike, effect::kUpdateSpikeAlert, now);
-  }
-}
-
 bool Eligible(const store::Case& c) {
   return c.status != store::CaseStatus::kHeld && c.status != store::CaseStatus::kClosed;
 }
@@ -58,6 +51,17 @@ std::string Counts(const store::LabelCounts& counts) {
 
 std::int64_t SpanMinutes(const store::SpikeFacts& facts) {
   return std::chrono::duration_cast<std::chrono::minutes>(facts.last_at - facts.first_at).count();
+}
+
+// A spike whose incident was closed is over: similar cases after it make a
+// new spike, with an alert and a Declare button of its own.
+bool Ended(store::Database& db, std::int64_t spike) {
+  const auto found = store::SpikeRepository(db).Find(spike);
+  if (!found || !found->incident) {
+    return false;
+  }
+  const auto incident = store::IncidentRepository(db).Find(*found->incident);
+  return incident && !incident->Open();
 }
 
 }  // namespace
@@ -88,9 +92,9 @@ void SpikeWatch::OnCaseCreated(store::Database& db, const store::Case& c) {
   const std::string contact = Lower(c.contact_email);
   const SpikePlacement placed =
       detector_.Add({c.number, c.created_at, contact, c.subject, c.description});
-  if (const auto spike = detector_.SpikeOf(placed.cluster)) {
+  if (const auto spike = detector_.SpikeOf(placed.cluster); spike && !Ended(db, *spike)) {
     if (store::SpikeRepository(db).AddCase(*spike, c.number, c.created_at)) {
-      QueueRefresh(db, *spike, c.created_at);
+      detail::QueueSpikeRefresh(db, *spike, c.created_at);
       spdlog::info("event=spike.grew spike={} case={} cases={}", store::SpikeNumberText(*spike),
                    store::CaseNumberText(c.number), placed.size);
     }
@@ -281,7 +285,7 @@ Result<SpikeLinkResult> SpikeService::LinkToIncident(std::int64_t spike, std::in
               std::to_string(result.linked.size() + result.already_linked.size()) +
               " of its cases linked)");
     }
-    QueueRefresh(db_, spike, now);
+    detail::QueueSpikeRefresh(db_, spike, now);
     return {};
   });
   if (!bound) {

@@ -109,6 +109,21 @@ SpikeFacts SpikeRepository::Facts(std::int64_t spike, std::size_t max_subjects) 
     facts.first_at = detail::Time(totals.getColumn(2));
     facts.last_at = detail::Time(totals.getColumn(3));
   }
+  SQLite::Statement holders(db_.Sql(),
+                            "SELECT i.number, COUNT(*) FROM spike_cases s "
+                            "JOIN cases c ON c.number = s.case_number "
+                            "LEFT JOIN incidents i ON i.number = c.incident_id "
+                            "AND c.status = 'held' AND i.state <> 'closed' "
+                            "WHERE s.spike_id = ? AND c.status <> 'closed' "
+                            "GROUP BY i.number ORDER BY i.number");
+  holders.bind(1, spike);
+  while (holders.executeStep()) {
+    if (holders.getColumn(0).isNull()) {
+      facts.unheld = holders.getColumn(1).getInt64();
+    } else {
+      facts.holders.push_back(holders.getColumn(0).getInt64());
+    }
+  }
   facts.by_channel = CountBy("channel", spike);
   facts.by_territory = CountBy("territory", spike);
   SQLite::Statement subjects(db_.Sql(),

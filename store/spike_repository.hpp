@@ -35,6 +35,10 @@ struct SpikeFacts {
   LabelCounts by_territory;  // largest first; "" for cases without one
   // Distinct subjects, the most frequent first (earliest on a tie).
   std::vector<std::string> subjects;
+  // Its cases no open incident holds and that aren't closed: work nobody has.
+  std::int64_t unheld = 0;
+  // The open incidents holding some of its cases, lowest number first.
+  std::vector<std::int64_t> holders;
 };
 
 // A case as the spike detector is rebuilt from.

@@ -31,6 +31,10 @@ bool IsSlackError(const Error& error, std::string_view code) {
   return error.code == Errc::kSlackError && error.slack_error == code;
 }
 
+bool IsArchivedChannel(const Error& error) {
+  return IsSlackError(error, "is_archived") || IsSlackError(error, "is_inactive");
+}
+
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name) {
   const auto text = FormValue(item.args, name);
   std::int64_t number = 0;

@@ -29,6 +29,9 @@ boost::asio::awaitable<Result<std::string>> OpenDirectMessage(SlackApi& api, std
 
 // Whether `error` is Slack's ok:false with this error code.
 bool IsSlackError(const Error& error, std::string_view code);
+// Whether `error` says the channel is archived: `is_archived` from posts and
+// invites, `is_inactive` from chat.update.
+bool IsArchivedChannel(const Error& error);
 
 // The outbox item's argument `name` as a number, if it holds one.
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name);

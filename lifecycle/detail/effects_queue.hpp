@@ -10,6 +10,7 @@
 #include "store/database.hpp"
 #include "store/outbox.hpp"
 #include "store/records.hpp"
+#include "store/spike_repository.hpp"
 
 namespace swarmbot::lifecycle::detail {
 
@@ -22,6 +23,15 @@ inline void EnqueueEffect(store::Database& db, std::int64_t incident, std::strin
     args.push_back(std::move(field));
   }
   store::Outbox(db).Enqueue(store::IncidentNumberText(incident), kind, args, now);
+}
+
+// Queues a refresh of the spike's alert unless one is queued already: it
+// renders the spike as it is when it runs, so later changes show up in it.
+inline void QueueSpikeRefresh(store::Database& db, std::int64_t spike, Clock::TimePoint now) {
+  if (store::SpikeRepository(db).RequestUpdate(spike)) {
+    store::Outbox(db).Enqueue(store::SpikeNumberText(spike), effect::kUpdateSpikeAlert,
+                              {{std::string(effect::kArgSpike), std::to_string(spike)}}, now);
+  }
 }
 
 // The actor recorded for steps swarmbot takes on its own.

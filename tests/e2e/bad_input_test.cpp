@@ -155,6 +155,32 @@ TEST(Startup, AWrongConfigStopsWithOneLineNamingTheKeyAndStatusTwo) {
                        ": slack.modee: unknown key\n");
 }
 
+// Incidents and spike alerts are posted in slack.incident_channel; serving
+// without it would drop them without a word. The imports don't need it.
+TEST(Startup, ServingNeedsTheIncidentChannel) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "swarmbot.toml",
+                     "[store]\npath = \"" + (dir / "swarmbot.db").string() + "\"\n");
+  testing::WriteFile(dir / "people.toml", "[[person]]\nuser = \"U0ANN0001\"\nname = \"Ann\"\n");
+  const std::string secrets =
+      "SWARMBOT_BOT_TOKEN=xoxb-test SWARMBOT_APP_TOKEN=xapp-test SWARMBOT_INTAKE_API_KEY=k ";
+  const auto run = [&](const std::string& args) {
+    const std::string command = secrets + testing::SwarmbotBinary().string() + " " + args +
+                                " --config " + (dir / "swarmbot.toml").string() + " >" +
+                                (dir / "out").string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(run("check-config"), 2);
+  EXPECT_EQ(testing::ReadFile(dir / "out"),
+            "swarmbot: config: " + (dir / "swarmbot.toml").string() +
+                ": slack.incident_channel: missing; name the channel where incidents and spike "
+                "alerts are announced, by its id such as C0123456789\n");
+  EXPECT_EQ(run("serve"), 2);
+  EXPECT_EQ(run("import people " + (dir / "people.toml").string()), 0)
+      << testing::ReadFile(dir / "out");
+}
+
 }  // namespace
 }  // namespace swarmbot::e2e
 

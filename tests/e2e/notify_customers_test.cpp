@@ -182,6 +182,8 @@ TEST_F(NotifyCustomers, EachDistinctContactGetsOneEmailAndTheChannelShowsTheOutc
   EXPECT_TRUE(Contains(preview->blocks_json, "4 customers")) << preview->blocks_json;
   EXPECT_TRUE(Contains(preview->blocks_json, "a***@example.com")) << preview->blocks_json;
   EXPECT_TRUE(Contains(preview->blocks_json, "INC-1: your discount code works again"));
+  EXPECT_TRUE(Contains(preview->blocks_json, "INC-1 isn't resolved yet (in progress)"))
+      << preview->blocks_json;
   EXPECT_TRUE(sink_->Received().empty()) << "nothing goes out before Send";
 
   ASSERT_TRUE(slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send"));
@@ -256,6 +258,29 @@ TEST_F(NotifyCustomers, AKillMidwaySendsNobodyASecondCopyAfterTheRestart) {
   }
   EXPECT_GE(copies.size(), before);
   EXPECT_GE(copies.size(), 2u) << "sending went on after the restart";
+}
+
+// Check 15: the swarm channel archived while the e-mail went out took the
+// outcome with it, and with it the list of customers to follow up with.
+TEST_F(NotifyCustomers, AnOutcomeWhoseChannelWasArchivedMeanwhileGoesToTheSender) {
+  StartWith(1);
+  const ChannelId swarm = SendFromTheSwarmChannel();
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(sink_->WaitForCount(1));
+  ASSERT_TRUE(slack().ArchiveChannelAs(people().mara, swarm));
+
+  ASSERT_TRUE(Eventually("the outcome in Mara's direct messages", [&] {
+    const auto dm = slack().DirectMessage(people().mara);
+    return dm && std::any_of(dm->messages.begin(), dm->messages.end(), [](const auto& m) {
+             return Contains(m.blocks_json, "Sent to 3 of 4 customers") &&
+                    Contains(m.blocks_json, "g***@example.org") &&
+                    Contains(m.blocks_json, "was archived before the e-mail was done");
+           });
+  }));
+  const auto dm = slack().DirectMessage(people().mara);
+  EXPECT_EQ(std::count_if(dm->messages.begin(), dm->messages.end(),
+                          [](const auto& m) { return Contains(m.blocks_json, "Sent to 3 of 4"); }),
+            1);
 }
 
 TEST_F(NotifyCustomers, ClosingTheChangeOffersToTellTheCustomersOfTheIncidentsItClosed) {

@@ -153,5 +153,33 @@ TEST_F(CaseCommandsTest, ShowsACaseWithItsLatestComments) {
   EXPECT_FALSE(Contains(Type("show CASE-1"), "Comments"));
 }
 
+// Check 15: a case the customer reopened after its incident closed showed
+// "Incident: none", as if it had never been part of one.
+TEST_F(CaseCommandsTest, AReopenedCaseNamesTheIncidentItWasClosedWith) {
+  lifecycle::MailInput mail{.from_name = "Ana",
+                            .from_address = "ana@example.com",
+                            .subject = "FEAST25 rejected",
+                            .text = "The code fails",
+                            .reply_text = "The code fails",
+                            .message_id = "m1@x"};
+  ASSERT_TRUE(services_.mail.Receive(mail));
+  lifecycle::DeclareInput declare;
+  declare.subject = "FEAST25 fails at checkout";
+  const auto incident = services_.incidents.Declare(declare, UserId("UMARA")).value().number;
+  ASSERT_TRUE(services_.incidents.LinkCases(incident, {1}, UserId("UMARA")));
+  EXPECT_TRUE(Contains(Type("show CASE-1"), "held by INC-1 · FEAST25 fails at checkout"));
+  ASSERT_TRUE(services_.incidents.Close(incident, UserId("UMARA"), "fixed"));
+
+  mail.reply_text = "It fails again today.";
+  mail.message_id = "m2@x";
+  mail.answers = {"m1@x"};
+  ASSERT_TRUE(services_.mail.Receive(mail)->reopened);
+
+  const std::string reply = Type("show CASE-1");
+  EXPECT_TRUE(
+      Contains(reply, "none now; reopened after INC-1 · FEAST25 fails at checkout (closed)"))
+      << reply;
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

@@ -330,6 +330,27 @@ TEST_F(SpikeAlertTest, AClickOnASpikeAlreadyDeclaredSaysAs) {
   EXPECT_TRUE(Contains(Answers()[0], "already declared as INC-1"));
 }
 
+// Linked some other way (by number or --query), the spike is somebody's
+// work already: its alert and a click from an older copy of it say where.
+TEST_F(SpikeAlertTest, CasesLinkedByHandTakeTheButtonAwayAndAClickDeclaresNothing) {
+  ASSERT_EQ(DeclareIncident(), 1);
+  ASSERT_TRUE(Contains(Reply("link INC-1 --query FEAST25"), "Linked 6 cases to INC-1"));
+
+  const std::string blocks = json::serialize(SpikeAlert(Status()).Blocks());
+  EXPECT_TRUE(Contains(blocks, "Its open cases are linked to INC-1 already")) << blocks;
+  EXPECT_TRUE(Contains(blocks, "/incident link INC-1 --cluster SPIKE-1")) << blocks;
+  EXPECT_FALSE(Contains(blocks, "spike.declare")) << blocks;
+
+  SpikeCommands(services_).HandleDeclareClick(ClickPayload("SPIKE-1", "UMARA"), 0);
+  ASSERT_EQ(Answers().size(), 1u);
+  EXPECT_TRUE(Contains(Answers()[0], "linked to INC-1 already")) << Answers()[0];
+  EXPECT_TRUE(Contains(Answers()[0], "Nothing was declared")) << Answers()[0];
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+
+  ASSERT_TRUE(Contains(Reply("unlink INC-1 CASE-2"), "CASE-2"));
+  EXPECT_TRUE(Contains(json::serialize(SpikeAlert(Status()).Blocks()), "spike.declare"));
+}
+
 TEST_F(SpikeAlertTest, LinkClusterLinksTheSpikesCases) {
   ASSERT_EQ(DeclareIncident(), 1);
 

@@ -601,11 +601,31 @@ TEST_F(ChangeServiceTest, AStoreFailureWhileClosingACaseRollsEverythingBack) {
 TEST_F(ChangeServiceTest, TheChangeImpliedByAnIncidentIsItsOnlyOne) {
   const auto incident = NewIncident();
   EXPECT_EQ(changes_.ImpliedByIncident(incident).error().user_message,
-            "No change is linked to INC-1; name it, e.g. CHG-3.");
+            "No change is linked to INC-1 or its problems; name the change.");
   ASSERT_TRUE(changes_.Create(Emergency(incident), dev_));
   EXPECT_EQ(changes_.ImpliedByIncident(incident).value(), 1);
   ASSERT_TRUE(changes_.Create(Emergency(incident), dev_));
-  EXPECT_EQ(changes_.ImpliedByIncident(incident).error().code, Errc::kInvalidInput);
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).error().user_message,
+            "Several changes are open for INC-1 (CHG-1, CHG-2); name the one you mean.");
+}
+
+// Check 15: the scenario's change fixes the problem, not the incident, and
+// "one change" in the swarm channel didn't find it.
+TEST_F(ChangeServiceTest, TheImpliedChangeMayFixOneOfTheIncidentsProblems) {
+  ProblemService problems(*db_, clock_, incidents_);
+  changes_.problem_exists = [&](std::int64_t number) { return problems.Exists(number); };
+  const auto incident = NewIncident();
+  const auto problem =
+      problems.Create({"FEAST25 rule rejects valid baskets", incident}, dev_).value().number;
+  ChangeInput fix = Emergency(incident);
+  fix.links = {{store::LinkTarget::kProblem, problem, store::LinkRelation::kFixes}};
+  const auto change = changes_.Create(fix, dev_).value().number;
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).value(), change);
+
+  // A closed change elsewhere doesn't make the open one ambiguous.
+  const auto done = changes_.Create(Emergency(incident), dev_).value().number;
+  db_->Sql().exec("UPDATE changes SET state = 'closed' WHERE number = " + std::to_string(done));
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).value(), change);
 }
 
 }  // namespace

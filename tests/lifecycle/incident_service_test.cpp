@@ -5,6 +5,7 @@
 
 #include "common/form.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/case_repository.hpp"
 #include "store/outbox.hpp"
 #include "tests/lifecycle/fixture.hpp"
 
@@ -74,6 +75,25 @@ TEST_F(IncidentServiceTest, LinksCasesAndHoldsThem) {
   store::CaseFilter open;
   open.statuses = {store::CaseStatus::kNew, store::CaseStatus::kOpen};
   EXPECT_EQ(cases_.ListCases(open)->total, 0);
+}
+
+// Check 15: a customer's reply reopens a case closed with its incident; the
+// old link stays as history and must not keep the case from a new incident.
+TEST_F(IncidentServiceTest, ACaseReopenedAfterItsIncidentClosedLinksToANewOne) {
+  const auto first = NewIncident();
+  const auto reopened = NewCase();
+  ASSERT_TRUE(incidents_.LinkCases(first, {reopened}, mara_));
+  ASSERT_TRUE(incidents_.Close(first, mara_, "fixed"));
+  store::CaseRepository(*db_).Reopen(reopened, clock_.Now());
+
+  const auto second = NewIncident("FEAST25 fails again");
+  auto linked = incidents_.LinkCases(second, {reopened}, mara_);
+
+  ASSERT_TRUE(linked) << linked.error().detail;
+  EXPECT_EQ(linked->linked, std::vector<std::int64_t>{reopened});
+  EXPECT_EQ(cases_.FindCase(reopened)->incident, second);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM case_links WHERE case_number = " + std::to_string(reopened)), 2);
 }
 
 TEST_F(IncidentServiceTest, LinkingAgainIsANoOp) {

@@ -191,6 +191,44 @@ TEST_F(SpikeServiceTest, LinkingLeavesCasesHeldByAnotherIncidentAlone) {
   EXPECT_EQ(linked->held_elsewhere, std::vector<std::int64_t>{numbers[0]});
 }
 
+TEST_F(SpikeServiceTest, LinkingItsCasesByHandLeavesTheSpikeNothingToDeclare) {
+  const auto numbers = Feasts(6);
+  const std::int64_t incident = NewIncident();
+  PerformEffects();
+  EXPECT_EQ(spikes_.StatusOf(1)->facts.unheld, 6);
+
+  ASSERT_TRUE(incidents_.LinkCases(incident, numbers, mara_));
+
+  EXPECT_EQ(Pending(effect::kUpdateSpikeAlert), 1);
+  const store::SpikeFacts facts = spikes_.StatusOf(1)->facts;
+  EXPECT_EQ(facts.unheld, 0);
+  EXPECT_EQ(facts.holders, std::vector<std::int64_t>{incident});
+  EXPECT_FALSE(spikes_.StatusOf(1)->spike.incident);
+
+  PerformEffects();
+  ASSERT_TRUE(incidents_.UnlinkCases(incident, {numbers[2]}, mara_));
+  EXPECT_EQ(Pending(effect::kUpdateSpikeAlert), 1);
+  EXPECT_EQ(spikes_.StatusOf(1)->facts.unheld, 1);
+}
+
+TEST_F(SpikeServiceTest, SimilarCasesAfterItsIncidentClosedMakeANewSpike) {
+  Feasts(5);
+  const std::int64_t incident = NewIncident();
+  ASSERT_TRUE(spikes_.LinkToIncident(1, incident, mara_));
+  ASSERT_TRUE(incidents_.Close(incident, mara_, "fixed"));
+  PerformEffects();
+
+  Feasts(4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spikes"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spike_cases WHERE spike_id = 1"), 5);
+
+  Feast();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spikes"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spike_cases WHERE spike_id = 2"), 5);
+  EXPECT_FALSE(spikes_.StatusOf(2)->spike.incident);
+  EXPECT_EQ(Pending(effect::kPostSpikeAlert), 1);
+}
+
 TEST_F(SpikeServiceTest, ASpikeDeclaredAsOneOpenIncidentCannotGoToAnother) {
   Feasts(5);
   const std::int64_t first = NewIncident();
