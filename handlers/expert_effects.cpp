@@ -294,7 +294,13 @@ awaitable<Status> ExpertEffects::UpdateAsk(store::OutboxItem& item, SlackApi& ap
   if (!status) {
     co_return status.error();
   }
-  const ChannelId swarm_channel = status->swarm ? status->swarm->channel_id : ChannelId();
+  const bool channel_gone = FormValue(item.args, effect::kArgChannelGone).value_or("") == "1" &&
+                            asked.state == store::InvitationState::kAccepted;
+  // The archived channel, though the swarm may have moved on since.
+  const ChannelId swarm_channel =
+      channel_gone    ? ChannelId(FormValue(item.args, effect::kArgChannel).value_or(""))
+      : status->swarm ? status->swarm->channel_id
+                      : ChannelId();
   bool next_asked = false;
   if (asked.state != store::InvitationState::kAccepted) {
     auto moved = WhoWasAskedNext(services_, item, asked);
@@ -307,7 +313,8 @@ awaitable<Status> ExpertEffects::UpdateAsk(store::OutboxItem& item, SlackApi& ap
     next_asked = (*moved)->asked.has_value();
   }
   json::object args =
-      AnsweredInvitationMessage(status->incident, asked, swarm_channel, next_asked).ToObject();
+      AnsweredInvitationMessage(status->incident, asked, swarm_channel, next_asked, channel_gone)
+          .ToObject();
   args["channel"] = asked.dm_channel.str();
   args["ts"] = asked.dm_ts.str();
   auto updated = co_await detail::CallSlack(api, "chat.update", args);

@@ -140,13 +140,20 @@ std::string WithdrawalText(const store::Invitation& invitation) {
 
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
-                                       const ChannelId& channel, bool next_asked) {
+                                       const ChannelId& channel, bool next_asked,
+                                       bool channel_gone) {
   const std::string then =
       next_asked ? " The next person on the list was asked." : " Nobody else is left on the list.";
   std::string outcome;
   switch (invitation.state) {
     case store::InvitationState::kAccepted:
-      outcome = "You accepted; you are being added to " + ChannelMention(channel) + ".";
+      // A restart invites the promised people (detail::RestartSwarm).
+      outcome = channel_gone
+                    ? "You accepted, but " +
+                          (channel.empty() ? "the swarm channel" : ChannelMention(channel)) +
+                          " was archived before you could be added. If the swarm comes "
+                          "back, you'll be invited to it."
+                    : "You accepted; you are being added to " + ChannelMention(channel) + ".";
       break;
     case store::InvitationState::kDeclined:
       outcome = "You declined; thanks for saying so." + then;

@@ -34,10 +34,12 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
 std::string WithdrawalText(const store::Invitation& invitation);
 
 // The same message once answered: the outcome, no buttons. `next_asked`:
-// whether someone else was asked after a decline or silence.
+// whether someone else was asked after a decline or silence. `channel_gone`:
+// an accepted invitee's channel was archived before they could be added.
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
-                                       const ChannelId& channel, bool next_asked);
+                                       const ChannelId& channel, bool next_asked,
+                                       bool channel_gone = false);
 
 // What the swarm channel is told about an answer (mrkdwn); `moved` says who
 // was asked next after a decline, silence or an unreachable person, and who

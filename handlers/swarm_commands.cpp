@@ -53,7 +53,7 @@ void DropSelfAndRepeats(lifecycle::StartSwarmInput& input, const UserId& actor, 
 
 // "inviting you, the owner @mara, 2 people and 1 group"; without "you" when
 // `you` is false, and without the owner when `owner` is empty.
-std::string InviteSummary(const lifecycle::StartSwarmInput& input, bool you = true,
+std::string InviteSummary(std::ptrdiff_t people, std::ptrdiff_t groups, bool you = true,
                           const UserId& owner = UserId()) {
   std::vector<std::string> whom;
   if (you) {
@@ -62,13 +62,17 @@ std::string InviteSummary(const lifecycle::StartSwarmInput& input, bool you = tr
   if (!owner.empty()) {
     whom.push_back("the owner " + UserMention(owner));
   }
-  if (!input.invitees.empty()) {
-    whom.push_back(Counted(std::ssize(input.invitees), "person", "people"));
+  if (people > 0) {
+    whom.push_back(Counted(people, "person", "people"));
   }
-  if (!input.usergroups.empty()) {
-    whom.push_back(Counted(std::ssize(input.usergroups), "group", "groups"));
+  if (groups > 0) {
+    whom.push_back(Counted(groups, "group", "groups"));
   }
   return "inviting " + JoinWithAnd(whom);
+}
+
+std::string InviteSummary(const lifecycle::StartSwarmInput& input, bool you = true) {
+  return InviteSummary(std::ssize(input.invitees), std::ssize(input.usergroups), you);
 }
 
 // A start refused because the incident swarms already: whoever asked wants
@@ -110,13 +114,20 @@ UserId OwnerAlsoInvited(detail::Services& services, const lifecycle::StartSwarmI
   return record->owner;
 }
 
-std::string StartedText(detail::Services& services, const store::Swarm& swarm,
+std::string StartedText(detail::Services& services, const lifecycle::StartedSwarm& started,
                         const lifecycle::StartSwarmInput& input, const UserId& actor) {
+  const UserId owner = OwnerAlsoInvited(services, input, actor);
+  // Whoever else it invites: the people named and, on a restart, those of
+  // the earlier channel.
+  const auto others =
+      std::count_if(started.invited.begin(), started.invited.end(),
+                    [&](const UserId& user) { return user != actor && user != owner; });
   // If the name is taken, the channel gets a suffix and the starter a direct
   // message with its link (EffectRunner::TellRenamedChannel).
-  return "Starting the swarm for " + store::IncidentNumberText(input.incident) + ": #" +
-         EscapeMrkdwn(swarm.channel_name) + " is on its way; " +
-         InviteSummary(input, true, OwnerAlsoInvited(services, input, actor)) + ".";
+  return "Starting the swarm for " + store::IncidentNumberText(input.incident) +
+         (started.restarted ? " again" : "") + ": #" + EscapeMrkdwn(started.swarm.channel_name) +
+         " is on its way; " + InviteSummary(others, std::ssize(input.usergroups), true, owner) +
+         ".";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "lifecycle/channel_name.hpp"
 
+#include <charconv>
 #include <optional>
 #include <utility>
 
@@ -92,6 +93,28 @@ std::string ReopenedChannelName(std::int64_t incident, std::string_view subject)
     TrimDashes(base);
   }
   return base + std::string(kReopened);
+}
+
+std::string NextReopenedChannelName(std::int64_t incident, std::string_view subject,
+                                    std::string_view current) {
+  const std::string reopened = ReopenedChannelName(incident, subject);
+  if (current == reopened) {
+    return WithSuffix(reopened, 2);
+  }
+  const auto dash = current.rfind('-');
+  int n = 0;
+  if (dash != std::string_view::npos) {
+    const std::string_view digits = current.substr(dash + 1);
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (error != std::errc{} || end != digits.data() + digits.size()) {
+      n = 0;
+    }
+  }
+  // WithSuffix may have cut the base to make room, so compare whole names.
+  if (n >= 2 && current == WithSuffix(reopened, n)) {
+    return WithSuffix(reopened, n + 1);
+  }
+  return reopened;
 }
 
 std::string WithSuffix(std::string_view name, int n) {

@@ -19,9 +19,14 @@ std::string SwarmChannelName(std::int64_t incident, std::string_view subject);
 
 // The channel for a reopened incident's swarm: SwarmChannelName with
 // "-reopened" appended, the subject's part cut to keep within 80 characters.
-// A second reopening gets the usual suffix when Slack says the name is taken
-// (archived channels keep their names).
 std::string ReopenedChannelName(std::int64_t incident, std::string_view subject);
+
+// The name for the swarm's next new channel after `current`, its channel
+// now: ReopenedChannelName, or, when `current` already is that name (with
+// WithSuffix's "-<n>" or without), the next suffix, since archived channels
+// keep their names and a second reopening would ask for a taken one.
+std::string NextReopenedChannelName(std::int64_t incident, std::string_view subject,
+                                    std::string_view current);
 
 // `name` with "-<n>" appended for n >= 2, cut so the result stays within 80
 // characters; n <= 1 returns `name` unchanged. Used when a name is taken.

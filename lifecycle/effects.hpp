@@ -135,6 +135,10 @@ inline constexpr std::string_view kInvitationStreamPrefix = "invitation-";
 inline constexpr std::string_view kExpertEffectPrefix = "experts.";
 inline constexpr std::string_view kArgInvitation = "invitation";
 inline constexpr std::string_view kArgNext = "next";
+// kUpdateAsk of an accepted invitation: "1" when the swarm channel
+// args[kArgChannel] was archived before the invitee got in
+// (detail::TellAcceptedTheChannelIsGone).
+inline constexpr std::string_view kArgChannelGone = "channel_gone";
 
 // Argument names.
 inline constexpr std::string_view kArgIncident = "incident";      // the number, "42"

@@ -553,6 +553,36 @@ void WithdrawOpenInvitations(store::Database& db, std::int64_t incident, store::
   }
 }
 
+std::vector<store::Invitation> AcceptedButNotIn(store::Database& db, const store::Swarm& swarm) {
+  std::set<UserId> got_in;
+  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
+    if (member.joined_at || member.invited_at) {
+      got_in.insert(member.user);
+    }
+  }
+  // Accepted before this channel's swarm started: an earlier restart
+  // carried them over as members, and they are judged as members now.
+  std::vector<store::Invitation> waiting;
+  for (const store::Invitation& invitation :
+       store::ExpertRepository(db).InvitationsFor(swarm.incident)) {
+    if (invitation.state == store::InvitationState::kAccepted && invitation.answered_at &&
+        *invitation.answered_at >= swarm.created_at && !got_in.contains(invitation.invitee)) {
+      waiting.push_back(invitation);
+    }
+  }
+  return waiting;
+}
+
+void TellAcceptedTheChannelIsGone(store::Database& db, const store::Swarm& swarm,
+                                  Clock::TimePoint now) {
+  for (const store::Invitation& invitation : AcceptedButNotIn(db, swarm)) {
+    EnqueueEffect(db, swarm.incident, effect::kUpdateAsk, now,
+                  {{std::string(effect::kArgInvitation), std::to_string(invitation.id)},
+                   {std::string(effect::kArgChannelGone), "1"},
+                   {std::string(effect::kArgChannel), swarm.channel_id.str()}});
+  }
+}
+
 }  // namespace detail
 
 namespace {

@@ -372,7 +372,8 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
       if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
           swarm && !detail::SwarmIsLive(swarm)) {
         unarchiving = detail::RestartSwarm(db_, *swarm, incidents.Find(incident).value(), actor,
-                                           now, {}, {}, unarchive_swarms_);
+                                           now, {}, {}, unarchive_swarms_)
+                          .unarchiving;
       } else {
         detail::EnqueueSwarmNote(
             db_, incident,

@@ -10,7 +10,7 @@
 #include "common/count_text.hpp"
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
-#include "store/expert_repository.hpp"
+#include "lifecycle/detail/invitations.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -26,9 +26,25 @@ std::string JoinIds(const std::vector<Id>& ids) {
   return joined;
 }
 
-// Who goes into the reopened swarm: the reopener first, then everyone who
-// was ever in one of its channels (a row is only made for someone invited,
-// seen joining, leaving or writing there), each once.
+// Whether `member` was in `swarm`'s channel when it ended: still there (a
+// closing swarm's archive hasn't happened yet), or there until the archive,
+// which records everyone left at its own time.
+bool InWhenClosed(const store::Swarm& swarm, const store::SwarmMember& member) {
+  if (!member.joined_at && !member.invited_at) {
+    return false;
+  }
+  if (!member.left_at) {
+    return true;
+  }
+  return swarm.state == store::SwarmState::kArchived && swarm.archived_at &&
+         *member.left_at >= *swarm.archived_at;
+}
+
+// Who goes into the restarted swarm, each once: the restarter first, then
+// whoever was in the channel when it closed (people who left it on their own
+// chose to), experts who accepted but never got in, and `also`. A channel
+// Slack refused had nobody in it: its members are the people the refused
+// start was to invite.
 std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm,
                                   const UserId& actor, const std::vector<UserId>& also) {
   std::vector<UserId> users{actor};
@@ -38,15 +54,12 @@ std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm
     }
   };
   for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
-    add(member.user);
-  }
-  // Experts who accepted but never got in (the channel was archived while
-  // their invite ran) were promised a place.
-  for (const store::Invitation& invitation :
-       store::ExpertRepository(db).InvitationsFor(swarm.incident)) {
-    if (invitation.state == store::InvitationState::kAccepted) {
-      add(invitation.invitee);
+    if (swarm.ChannelRefused() || InWhenClosed(swarm, member)) {
+      add(member.user);
     }
+  }
+  for (const store::Invitation& invitation : AcceptedButNotIn(db, swarm)) {
+    add(invitation.invitee);
   }
   for (const UserId& user : also) {
     add(user);
@@ -139,9 +152,10 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
                            const std::vector<UserId>& users,
                            const std::vector<UserGroupId>& usergroups, Clock::TimePoint now,
                            const std::string& why, bool reopening) {
-  const std::string name = ReopenedChannelName(incident.number, incident.subject);
+  const std::string name =
+      NextReopenedChannelName(incident.number, incident.subject, swarm.channel_name);
   store::SwarmRepository swarms(db);
-  swarms.Restart(swarm.id, name, now);
+  swarms.Restart(swarm.id, name, now, users);
   EnqueueSwarmStart(db, incident.number, actor, users, usergroups, now);
   if (!swarm.channel_id.empty()) {
     EnqueueEffect(db, incident.number, effect::kPostReopened, now,
@@ -156,13 +170,15 @@ void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
                store::IncidentNumberText(incident.number), users.size(), actor);
 }
 
-bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
-                  const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also,
-                  const std::vector<UserGroupId>& usergroups, bool unarchive, bool reopening) {
+RestartedSwarm RestartSwarm(store::Database& db, const store::Swarm& swarm,
+                            const store::Incident& incident, const UserId& actor,
+                            Clock::TimePoint now, const std::vector<UserId>& also,
+                            const std::vector<UserGroupId>& usergroups, bool unarchive,
+                            bool reopening) {
   const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
   if (swarm.ChannelRefused()) {
     RetryRefusedChannel(db, swarm, actor, users, usergroups, now, reopening);
-    return false;
+    return {false, users};
   }
   // Only an archive Slack has confirmed: a closing swarm's archive may still
   // be queued, and unarchiving before it would be undone by it. Should that
@@ -170,7 +186,7 @@ bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
   // one is still open.
   if (!unarchive || swarm.state != store::SwarmState::kArchived || swarm.channel_id.empty()) {
     MoveSwarmToNewChannel(db, swarm, incident, actor.str(), users, usergroups, now, "", reopening);
-    return false;
+    return {false, users};
   }
   store::SwarmRepository swarms(db);
   swarms.MarkAllLeft(swarm.id, now);
@@ -186,7 +202,7 @@ bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::I
           Counted(static_cast<std::int64_t>(users.size()), "person", "people"));
   spdlog::info("event=swarm.unarchiving incident={} invitees={} actor={}",
                store::IncidentNumberText(incident.number), users.size(), actor.str());
-  return true;
+  return {true, users};
 }
 
 }  // namespace swarmbot::lifecycle::detail

@@ -126,8 +126,8 @@ bool IsStale(const std::vector<store::SwarmMember>& members, const UserId& user,
 
 }  // namespace
 
-Result<store::Swarm> SwarmService::Start(const StartSwarmInput& asked, const UserId& actor) {
-  return InTransaction(db_, "start_swarm", [&]() -> Result<store::Swarm> {
+Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const UserId& actor) {
+  return InTransaction(db_, "start_swarm", [&]() -> Result<StartedSwarm> {
     if (auto checked = CheckStart(db_, asked); !checked) {
       return checked.error();
     }
@@ -139,9 +139,10 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     if (auto ended = swarms.FindByIncident(input.incident)) {
       // Its channel was closed (by /swarm close) or archived in Slack while
       // the incident stayed open: swarm again in a new channel.
-      detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
-                           unarchive_, /*reopening=*/false);
-      return swarms.FindByIncident(input.incident).value();
+      const detail::RestartedSwarm restarted =
+          detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
+                               unarchive_, /*reopening=*/false);
+      return StartedSwarm{swarms.FindByIncident(input.incident).value(), restarted.invited, true};
     }
     store::Swarm swarm;
     swarm.incident = input.incident;
@@ -170,7 +171,7 @@ Result<store::Swarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
                  store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
                  actor.str());
-    return swarms.FindByIncident(input.incident).value();
+    return StartedSwarm{swarms.FindByIncident(input.incident).value(), users, false};
   });
 }
 
@@ -305,6 +306,7 @@ Status SwarmService::RecordArchived(std::int64_t incident, const ChannelId& chan
       swarms.MarkAllLeft(swarm->id, now);
       store::TimelineRepository(db_).Append(incident, now, by.empty() ? detail::kBotActor : by,
                                             "channel_archived", "Archived #" + swarm->channel_name);
+      detail::TellAcceptedTheChannelIsGone(db_, *swarm, now);
     }
     return {};
   });

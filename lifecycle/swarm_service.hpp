@@ -31,6 +31,15 @@ struct MarkedMessage {
   std::string text;  // the message's text when the event carried it, else ""
 };
 
+// What SwarmService::Start did, for its reply.
+struct StartedSwarm {
+  store::Swarm swarm;
+  // Everyone invited by name, the starter first (the user groups' members
+  // aren't known yet); on a restart, the earlier channel's people too.
+  std::vector<UserId> invited;
+  bool restarted = false;  // the incident's ended swarm started again
+};
+
 // What `/swarm start` on an incident that swarms already did.
 struct JoinedSwarm {
   store::Swarm swarm;
@@ -52,12 +61,13 @@ class SwarmService {
   // One swarm per open incident; a second start is refused (kConflict,
   // detail "swarm exists") with the channel's name. A swarm whose channel was
   // closed or archived while the incident stayed unresolved starts again in a
-  // new channel, inviting its members again; a resolved incident's is refused
+  // new channel (detail::RestartSwarm), inviting the people who were in it
+  // when it closed; a resolved incident's is refused
   // (kConflict), pointing at `/incident reopen`. Moves a new or triaged incident to in_progress.
   // Effects, in order: create the channel (named by SwarmChannelName), set topic and purpose, post
   // and pin the summary, bookmark the announcement, invite the actor, the invitees, the
   // incident's owner (when there is one) and the user groups' members.
-  Result<store::Swarm> Start(const StartSwarmInput& input, const UserId& actor);
+  Result<StartedSwarm> Start(const StartSwarmInput& input, const UserId& actor);
 
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
   Result<std::optional<store::Swarm>> FindByIncident(std::int64_t incident);

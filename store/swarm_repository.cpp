@@ -173,7 +173,8 @@ void SwarmRepository::StartAgain(std::int64_t swarm, Clock::TimePoint now) {
   update.exec();
 }
 
-void SwarmRepository::Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now) {
+void SwarmRepository::Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now,
+                              const std::vector<UserId>& invited) {
   SQLite::Statement update(
       db_.Sql(),
       "UPDATE swarms SET previous_channel_id = channel_id, previous_channel_name = channel_name, "
@@ -183,13 +184,20 @@ void SwarmRepository::Restart(std::int64_t swarm, std::string_view name, Clock::
   update.bind(2, ToMillis(now));
   update.bind(3, swarm);
   update.exec();
-  // The new channel's stays start from nothing; the rows remain, so that
-  // everyone can be invited again.
-  SQLite::Statement forget(db_.Sql(),
-                           "UPDATE swarm_members SET invited_at = NULL, joined_at = NULL, "
-                           "left_at = NULL, messages = 0 WHERE swarm_id = ?");
-  forget.bind(1, swarm);
-  forget.exec();
+  // Only whoever the new channel invites stays a member: someone who left
+  // the earlier channel on their own must not come back with a later restart.
+  SQLite::Statement drop(db_.Sql(), "DELETE FROM swarm_members WHERE swarm_id = ?");
+  drop.bind(1, swarm);
+  drop.exec();
+  SQLite::Statement keep(db_.Sql(),
+                         "INSERT INTO swarm_members (swarm_id, user_id) VALUES (?, ?) "
+                         "ON CONFLICT DO NOTHING");
+  for (const UserId& user : invited) {
+    keep.bind(1, swarm);
+    keep.bind(2, user.str());
+    keep.exec();
+    keep.reset();
+  }
 }
 
 std::vector<SwarmMember> SwarmRepository::Members(std::int64_t swarm) {

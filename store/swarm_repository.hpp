@@ -39,10 +39,13 @@ class SwarmRepository {
   // Everyone still in the channel leaves now (it was archived).
   void MarkAllLeft(std::int64_t swarm, Clock::TimePoint now);
   // The swarm starts over in a channel still to be created, named `name`; the
-  // current channel becomes the previous one. Members are kept, so they can
-  // be invited again, but what they did in the earlier channel (invited,
-  // joined, left, messages) is cleared: the new channel's record starts empty.
-  void Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now);
+  // current channel becomes the previous one. The people in `invited` are
+  // kept as members (a row is made for those without one), so that a start
+  // Slack refuses knows whom to invite again; everyone else's row goes. What
+  // they did in the earlier channel (invited, joined, left, messages) is
+  // cleared: the new channel's record starts empty.
+  void Restart(std::int64_t swarm, std::string_view name, Clock::TimePoint now,
+               const std::vector<UserId>& invited);
   // A swarm whose channel Slack refused asks for it again: starting from
   // `now`, so its duration counts from the channel it gets.
   void StartAgain(std::int64_t swarm, Clock::TimePoint now);

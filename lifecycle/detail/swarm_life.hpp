@@ -30,27 +30,37 @@ void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::st
 void CloseSwarm(store::Database& db, const store::Swarm& swarm, const UserId& actor,
                 Clock::TimePoint now);
 
+// What RestartSwarm did.
+struct RestartedSwarm {
+  // It went the unarchive way: the effect then refreshes the topic and
+  // summary itself, once the channel is back.
+  bool unarchiving = false;
+  std::vector<UserId> invited;  // the people it invites, `actor` first
+};
+
 // An ended swarm (closing or archived) of an open incident starts again. One
 // whose channel Slack refused (store::Swarm::ChannelRefused) tries to create
 // it again under the same name.
-// Everyone who was in the swarm, plus `actor`, is invited again, with `also`
-// and the members of `usergroups`. Where it gathers:
+// `actor` is invited, with whoever was in the channel when it closed (not
+// those who had left it on their own), experts who accepted but never got
+// in, `also` and the members of `usergroups`. Where it gathers:
 // - `unarchive` (a user token is configured) and the channel is archived:
 //   the same channel, through effect::kUnarchive; the swarm is `starting`
 //   until the effect records the outcome (SwarmService::RecordUnarchived or
 //   UnarchiveFailed, which falls back to a new channel).
-// - otherwise a new channel ("…-reopened"), since a bot can't unarchive; the
-//   old channel is linked from the new one.
-// Returns true when it went the unarchive way: the effect then refreshes the
-// topic and summary itself, once the channel is back. `reopening`: the
-// incident was reopened (the notes say so), else a `/swarm start` restarts it.
-bool RestartSwarm(store::Database& db, const store::Swarm& swarm, const store::Incident& incident,
-                  const UserId& actor, Clock::TimePoint now, const std::vector<UserId>& also = {},
-                  const std::vector<UserGroupId>& usergroups = {}, bool unarchive = false,
-                  bool reopening = true);
+// - otherwise a new channel ("…-reopened", NextReopenedChannelName), since
+//   a bot can't unarchive; the old channel is linked from the new one.
+// `reopening`: the incident was reopened (the notes say so), else a
+// `/swarm start` restarts it.
+RestartedSwarm RestartSwarm(store::Database& db, const store::Swarm& swarm,
+                            const store::Incident& incident, const UserId& actor,
+                            Clock::TimePoint now, const std::vector<UserId>& also = {},
+                            const std::vector<UserGroupId>& usergroups = {}, bool unarchive = false,
+                            bool reopening = true);
 
-// The swarm moves to a new channel named for the reopening; `users` and the
-// members of `usergroups` are invited there. `why` goes on the timeline.
+// The swarm moves to a new channel named for the reopening (a name none of
+// its channels had); `users` and the members of `usergroups` are invited
+// there, and only they stay members. `why` goes on the timeline.
 void MoveSwarmToNewChannel(store::Database& db, const store::Swarm& swarm,
                            const store::Incident& incident, const std::string& actor,
                            const std::vector<UserId>& users,

@@ -181,6 +181,39 @@ TEST_F(InvitationEnds, AnAcceptAfterTheChannelWasArchivedEndsTheInvitationWithTh
   EXPECT_FALSE(Has(SofiaInvitationText(ask->ts), "expired"));
 }
 
+// Session 10, fixerK #1: the channel was archived while her invite was on
+// its way; the invite failed with is_archived and her message still said she
+// was being added.
+TEST_F(InvitationEnds, AnAcceptWhoseChannelIsArchivedBeforeSheGetsInCorrectsHerMessage) {
+  const ChannelId swarm = StartSwarm();
+  const auto ask = InviteSofia(swarm);
+  ASSERT_TRUE(ask);
+  slack().FailNext("conversations.invite", 1, emulator::Fault::Hold());
+  const ChannelId dm = slack().DirectMessage(people().sofia)->id;
+  ASSERT_TRUE(slack().ClickButton(people().sofia, dm, ask->ts, "experts.accept"));
+  ASSERT_TRUE(slack().WaitForHeld("conversations.invite", testing::kTestTimeout));
+  ASSERT_TRUE(Eventually("her message saying she is being added",
+                         [&] { return Has(SofiaInvitationText(ask->ts), "being added"); }));
+
+  // The incident closes and the channel is archived before her invite lands.
+  Type(people().mara, people().incidents, "/incident", "close INC-1 code rule fixed");
+  ASSERT_TRUE(slack().ArchiveChannelAs(people().priya, swarm));
+  ASSERT_TRUE(LogSays("event=swarm.archived_in_slack incident=INC-1"));
+  slack().ReleaseHeld(/*drop_connection=*/false);
+
+  EXPECT_TRUE(Eventually("her message saying the channel was archived first", [&] {
+    const std::string now = SofiaInvitationText(ask->ts);
+    return Has(now, "was archived before you could be added") &&
+           Has(now, "If the swarm comes back, you'll be invited to it") && !Has(now, "being added");
+  })) << SofiaInvitationText(ask->ts);
+  EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
+
+  // As promised: the swarm that comes back invites her.
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
+  const ChannelId back = SwarmChannelWith({people().mara, people().sofia}, "Sofia in the new one");
+  EXPECT_NE(back, swarm);
+}
+
 // Finding 2: `/swarm close` stored and told the withdrawal as an expiry, and
 // after a reopen the list said she "didn't answer when asked earlier".
 TEST_F(InvitationEnds, ClosingTheSwarmWithdrawsTheInvitationWithoutHoldingItAgainstHer) {

@@ -338,6 +338,64 @@ TEST_F(SwarmLife, AReopeningWhoseChannelNameIsTakenTellsTheReopenerTheRealOne) {
   }));
 }
 
+// Session 10, fixerK #2: a restart invited everyone from the earlier
+// channel, Omar too, who had left it on his own; after a refused reopening
+// the `/swarm start` reply said "inviting you" while it invited Sofia too.
+TEST_F(SwarmLife, ARestartLeavesOutWhoLeftOnTheirOwnAndItsReplyCountsWhomItInvites) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  Type(people().mara, people().incidents, "/swarm",
+       "start INC-1 " + Mention(people().sofia) + " " + Mention(people().omar));
+  const ChannelId first = AwaitSwarm(kChannelName, people().omar);
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(Eventually("Sofia in the channel",
+                         [&] { return slack().Channel(first)->HasMember(people().sofia); }));
+  ASSERT_TRUE(slack().LeaveChannel(people().omar, first));
+  ASSERT_TRUE(Eventually("Omar's leave recorded", [&] {
+    return Has(Status(), "<@" + people().omar.str() + "> · Left the swarm channel");
+  }));
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the first channel archived",
+                         [&] { return slack().Channel(first)->is_archived; }));
+
+  slack().FailNext("conversations.create", 1, emulator::Fault::Refused("restricted_action"));
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
+  ASSERT_TRUE(Eventually("the reopened swarm's channel refused", [&] {
+    return Has(Status(), "Couldn't create the swarm channel");
+  })) << Status();
+
+  const std::string reopened = std::string(kChannelName) + "-reopened";
+  const std::string reply = Type(people().mara, people().incidents, "/swarm", "start INC-1");
+  EXPECT_EQ(reply, "Starting the swarm for INC-1 again: #" + reopened +
+                       " is on its way; inviting you and 1 person.");
+  const ChannelId second = AwaitSwarm(reopened, people().sofia);
+  ASSERT_FALSE(second.empty());
+  // Sofia and Omar would have come in the same conversations.invite.
+  EXPECT_FALSE(slack().Channel(second)->HasMember(people().omar));
+}
+
+// Session 10, fixerK #3: a second reopening asked for "…-reopened" again,
+// which the first reopening's archived channel holds, and Slack's name_taken
+// made the reopener's reply wrong.
+TEST_F(SwarmLife, ASecondReopeningPlansTheNextFreeName) {
+  const ChannelId first = SwarmedThenClosed("Fixed");
+  ASSERT_FALSE(first.empty());
+  const std::string reopened = std::string(kChannelName) + "-reopened";
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1 still failing");
+  const ChannelId second = AwaitSwarm(reopened, people().sofia);
+  ASSERT_FALSE(second.empty());
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed again");
+  ASSERT_TRUE(Eventually("the second channel archived",
+                         [&] { return slack().Channel(second)->is_archived; }));
+
+  const std::string reply =
+      Type(people().mara, people().incidents, "/incident", "reopen INC-1 failing once more");
+  EXPECT_TRUE(Has(reply, "the swarm gathers again in #" + reopened + "-2, which is on its way"))
+      << reply;
+  const ChannelId third = AwaitSwarm(reopened + "-2", people().sofia);
+  ASSERT_FALSE(third.empty());
+  EXPECT_EQ(slack().CallCount("conversations.create"), 3) << "no name was taken";
+}
+
 // Check13 #6: an archive in Slack is credited to whoever did it.
 TEST_F(SwarmLife, AnArchiveInSlackIsCreditedToThePersonWhoDidIt) {
   ASSERT_EQ(DeclareFeast25(), "INC-1");

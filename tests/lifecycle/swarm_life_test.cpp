@@ -189,7 +189,7 @@ TEST_F(SwarmLifeTest, AChannelArchivedInSlackLetsStartOpenANewOne) {
 
   auto restarted = swarms_.Start({incident, {UserId("UDEV")}, {}}, priya_);
   ASSERT_TRUE(restarted) << restarted.error().detail;
-  EXPECT_EQ(restarted->channel_name, "inc-1-feast25-fails-at-checkout-reopened");
+  EXPECT_EQ(restarted->swarm.channel_name, "inc-1-feast25-fails-at-checkout-reopened");
   const auto pending = store::Outbox(*db_).Pending();
   ASSERT_GE(pending.size(), 7u);
   EXPECT_EQ(FormValue(pending[6].args, "users"), "UPRIYA,USOFIA,UDEV");
@@ -356,6 +356,24 @@ TEST(ReopenedChannelName, StaysWithinSlacksRules) {
   EXPECT_TRUE(long_name.ends_with("-reopened"));
   EXPECT_EQ(ReopenedChannelName(4, "a very long subject " + std::string(80, 'b')).find("--"),
             std::string::npos);
+}
+
+// Session 10, fixerK #3: each reopening into a new channel takes a name no
+// earlier channel of the swarm holds.
+TEST(NextReopenedChannelName, FollowsTheSwarmsCurrentChannel) {
+  EXPECT_EQ(NextReopenedChannelName(12, "Discount code", "inc-12-discount-code"),
+            "inc-12-discount-code-reopened");
+  EXPECT_EQ(NextReopenedChannelName(12, "Discount code", "inc-12-discount-code-2"),
+            "inc-12-discount-code-reopened");
+  EXPECT_EQ(NextReopenedChannelName(12, "Discount code", "inc-12-discount-code-reopened"),
+            "inc-12-discount-code-reopened-2");
+  EXPECT_EQ(NextReopenedChannelName(12, "Discount code", "inc-12-discount-code-reopened-9"),
+            "inc-12-discount-code-reopened-10");
+  const std::string subject(200, 'a');
+  const std::string second = NextReopenedChannelName(3, subject, ReopenedChannelName(3, subject));
+  EXPECT_EQ(second.size(), kMaxChannelName);
+  EXPECT_TRUE(second.ends_with("-2"));
+  EXPECT_EQ(NextReopenedChannelName(3, subject, second).substr(kMaxChannelName - 2), "-3");
 }
 
 }  // namespace

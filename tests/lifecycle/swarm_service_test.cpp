@@ -18,9 +18,9 @@ TEST_F(SwarmServiceTest, StartsASwarmNamedFromTheIncident) {
   auto swarm =
       swarms_.Start({incident, {UserId("USOFIA"), priya_}, {UserGroupId("SDEVOPS")}}, priya_);
   ASSERT_TRUE(swarm) << swarm.error().detail;
-  EXPECT_EQ(swarm->channel_name, "inc-1-feast25-fails-at-checkout");
-  EXPECT_EQ(swarm->state, store::SwarmState::kStarting);
-  EXPECT_EQ(swarm->created_by, priya_);
+  EXPECT_EQ(swarm->swarm.channel_name, "inc-1-feast25-fails-at-checkout");
+  EXPECT_EQ(swarm->swarm.state, store::SwarmState::kStarting);
+  EXPECT_EQ(swarm->swarm.created_by, priya_);
   EXPECT_EQ(incidents_.FindIncident(incident)->state, store::IncidentState::kInProgress);
 
   auto pending = store::Outbox(*db_).Pending();
@@ -53,8 +53,8 @@ TEST_F(SwarmServiceTest, AStartAfterARefusedChannelCountsFromTheNewStart) {
   clock_.Advance(std::chrono::hours(1));
   auto again = swarms_.Start({incident, {}, {}}, priya_);
   ASSERT_TRUE(again) << again.error().detail;
-  EXPECT_EQ(again->state, store::SwarmState::kStarting);
-  EXPECT_EQ(again->created_at, clock_.Now());
+  EXPECT_EQ(again->swarm.state, store::SwarmState::kStarting);
+  EXPECT_EQ(again->swarm.created_at, clock_.Now());
 }
 
 TEST_F(SwarmServiceTest, ClosingASwarmWhoseChannelWasRefusedSaysThereIsNone) {
