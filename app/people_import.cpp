@@ -56,6 +56,13 @@ int ImportPeople(const config::Config& config, const std::filesystem::path& file
   std::printf("imported %s: %zu people (%d added, %d updated), %d deactivated, %d skills\n",
               file.filename().string().c_str(), people.size(), summary->added, summary->updated,
               summary->deactivated, summary->skills);
+  if (summary->slack_deactivated > 0) {
+    // Listing someone again doesn't bring back an account Slack deactivated.
+    std::printf(
+        "%d listed people have a deactivated Slack account and get no incidents until "
+        "Slack shows it back\n",
+        summary->slack_deactivated);
+  }
   return kExitOk;
 }
 

@@ -49,6 +49,7 @@ Stack::Stack(Options options)
   events.insert("member_left_channel");
   events.insert("pin_added");
   events.insert("group_archive");
+  events.insert("user_change");
   slack_->SetEventSubscriptions(std::move(events));
   slack_->WriteCaFile(options_.work_dir / "emulator-ca.pem");
 }

@@ -282,12 +282,30 @@ void Emulator::SetPresence(const UserId& user, bool active) {
 }
 
 void Emulator::DeactivateUser(const UserId& user) {
-  std::lock_guard lock(core_->mu);
-  if (auto* u = core_->ws.FindUser(user.str()); u != nullptr) {
-    u->deleted = true;
-    u->active = false;
+  SetDeleted(user, true);
+}
+
+void Emulator::ReactivateUser(const UserId& user) {
+  SetDeleted(user, false);
+}
+
+void Emulator::SetDeleted(const UserId& user, bool deleted) {
+  std::unique_lock lock(core_->mu);
+  auto* u = core_->ws.FindUser(user.str());
+  if (u == nullptr || u->deleted == deleted) {
+    return;
   }
-  core_->NotifyLocked();
+  u->deleted = deleted;
+  u->active = !deleted;
+  u->updated = core_->ws.Now();
+  // Slack tells of a (de)activation with the whole user object, as of any
+  // change to a member's data (api.slack.com/events/user_change).
+  core_->ws.Emit(json::object{{"type", "user_change"},
+                              {"user", detail::UserJson(core_->ws, *u)},
+                              {"cache_ts", core_->ws.Now()},
+                              {"event_ts", core_->ws.NowTs()}},
+                 "user_change", nullptr);
+  core_->FlushEvents(lock);
 }
 
 void Emulator::RevokeUserToken() {

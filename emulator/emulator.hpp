@@ -233,7 +233,11 @@ class Emulator {
   // taken name (setup mistakes are bugs in the test).
   ChannelId AddChannel(std::string name, std::vector<UserId> members, bool is_private = false);
   void SetPresence(const UserId& user, bool active);
+  // An admin deactivates the account, or brings it back: users.info shows
+  // `deleted`, DMs and invites are refused while deactivated, and a
+  // `user_change` event carries the user (subscription "user_change").
   void DeactivateUser(const UserId& user);
+  void ReactivateUser(const UserId& user);
   // From now on Options::user_token answers token_revoked.
   void RevokeUserToken();
   // Which events the app subscribes to (bot_events names such as
@@ -371,6 +375,8 @@ class Emulator {
   void ReleaseHeld(bool drop_connection);
 
  private:
+  void SetDeleted(const UserId& user, bool deleted);
+
   std::unique_ptr<detail::Core> core_;
 };
 

@@ -31,6 +31,19 @@ std::string PersonOr(const UserId& user, std::string_view fallback) {
   return user.empty() ? std::string(fallback) : UserMention(user);
 }
 
+// A deactivated owner stays until someone reassigns the incident; the
+// summary says so where a lead looks for the owner.
+std::string OwnerText(const lifecycle::IncidentStatus& status) {
+  const store::Incident& incident = status.incident;
+  std::string text = PersonOr(incident.owner, "unassigned");
+  const bool unresolved = incident.Open() && incident.state != store::IncidentState::kResolved;
+  if (status.owner_deactivated && unresolved) {
+    text += " (Slack account deactivated: `/incident assign " +
+            store::IncidentNumberText(incident.number) + "` to reassign)";
+  }
+  return text;
+}
+
 // `final`: the closing summary, after which none will be linked to this swarm.
 std::string LinkedCasesText(const lifecycle::IncidentStatus& status, bool final = false) {
   if (status.linked_cases == 0) {
@@ -193,7 +206,7 @@ BlockMessage IncidentSummary(const lifecycle::IncidentStatus& status) {
   std::vector<std::string> fields{
       Field("State", lifecycle::StateLabel(incident.state)),
       Field("Priority", PriorityText(incident)),
-      Field("Owner", PersonOr(incident.owner, "unassigned")),
+      Field("Owner", OwnerText(status)),
       Field("Declared by", PersonOr(incident.declared_by, "unknown")),
       Field("Linked cases", LinkedCasesText(status)),
       Field("Swarm channel", SwarmText(status)),

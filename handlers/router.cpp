@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
+#include "handlers/account_events.hpp"
 #include "handlers/approval_view.hpp"
 #include "handlers/banner_commands.hpp"
 #include "handlers/change_modal.hpp"
@@ -173,6 +174,9 @@ Status Router::RecordEvent(const detail::FlatJson& payload, std::string_view pay
       spdlog::error("event=roles.refresh_failed detail=\"{}\"", queued.error().detail);
     }
     return queued;
+  }
+  if (auto account = HandleAccountEvent(services_, event_type, payload_json)) {
+    return *account;
   }
   if (auto timeline = HandleSwarmTimelineEvent(services_, event_type, payload_json)) {
     return *timeline;

@@ -103,6 +103,9 @@ awaitable<Status> RoutingEffects::Run(store::OutboxItem& item, SlackApi& api) {
   if (item.kind == effect::kTellManagers) {
     co_return co_await TellManagers(item, api);
   }
+  if (item.kind == effect::kOwnerDeactivated) {
+    co_return co_await TellOwnerDeactivated(item, api);
+  }
   if (item.kind == effect::kCasesMoved || item.kind == effect::kCasesClosed) {
     co_return co_await TellCaseOwner(item, api);
   }
@@ -126,6 +129,10 @@ awaitable<Status> RoutingEffects::Assign(SlackApi& api) {
       // user_not_found and the like: someone Slack can't vouch for is away.
       spdlog::warn("event=routing.presence_failed user={} error={}", user.str(),
                    presence.error().slack_error);
+      const Error refusal = presence.error();
+      if (auto noted = co_await NoteIfDeactivated(api, user, refusal); !noted) {
+        co_return noted.error();
+      }
       active[user] = false;
       continue;
     }
@@ -163,8 +170,13 @@ awaitable<Status> RoutingEffects::NotifyOwner(store::OutboxItem& item, SlackApi&
   message["blocks"].as_array().insert(message["blocks"].as_array().begin(), std::move(section));
   message["text"] = "You now own " + number + ": " + EscapeMrkdwn(status->incident.subject);
 
+  const UserId recipient(user);
   auto channel = co_await detail::OpenDirectMessage(api, user);
   if (!channel) {
+    const Error refusal = channel.error();
+    if (auto noted = co_await NoteIfDeactivated(api, recipient, refusal); !noted) {
+      co_return noted.error();
+    }
     co_return Settle(channel.error(), "open a DM with the owner", item);
   }
   auto posted = co_await PostOnce(api, item, *channel, std::move(message));
@@ -189,6 +201,44 @@ awaitable<Status> RoutingEffects::TellManagers(store::OutboxItem& item, SlackApi
                            number + " @person` picks someone now.";
   auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(text));
   co_return Settle(posted, "tell the managers", item);
+}
+
+awaitable<Status> RoutingEffects::TellOwnerDeactivated(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = detail::NumberArg(item, effect::kArgIncident);
+  const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
+  const ChannelId managers = services_.settings.managers_channel;
+  if (!incident || managers.empty()) {
+    co_return Status{};
+  }
+  auto status = services_.incidents.StatusOf(*incident, 0);
+  if (!status) {
+    co_return status.error();
+  }
+  if (status->incident.owner.str() != user || !status->owner_deactivated) {
+    co_return Status{};  // reassigned, or the account is back: nothing to ask of anyone
+  }
+  const std::string number = store::IncidentNumberText(*incident);
+  const std::string route = "`/incident assign " + number + "`";
+  const std::string pick = "`/incident assign " + number + " @person`";
+  const std::string text = ":warning: " + UserMention(UserId(user)) + " owns *" + number + "* (" +
+                           EscapeMrkdwn(Truncate(status->incident.subject, 80)) +
+                           "), and their Slack account is deactivated. It stays theirs until "
+                           "someone reassigns it: " +
+                           route + " routes it again by skills; " + pick + " gives it to someone.";
+  auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(text));
+  co_return Settle(posted, "tell the managers of a deactivated owner", item);
+}
+
+awaitable<Status> RoutingEffects::NoteIfDeactivated(SlackApi& api, UserId user, Error error) {
+  if (!co_await detail::RefusedAsDeactivated(api, error)) {
+    co_return Status{};
+  }
+  auto recorded =
+      services_.routing.RecordSlackAccount(user, true, "Slack answered " + error.slack_error);
+  if (!recorded) {
+    co_return recorded.error();
+  }
+  co_return Status{};
 }
 
 awaitable<Status> RoutingEffects::TellCaseOwner(store::OutboxItem& item, SlackApi& api) {
@@ -222,8 +272,13 @@ awaitable<Status> RoutingEffects::TellCaseOwner(store::OutboxItem& item, SlackAp
   if (numbers.size() > kCasesListed) {
     text += "\n…and " + std::to_string(numbers.size() - kCasesListed) + " more";
   }
+  const UserId recipient(user);
   auto channel = co_await detail::OpenDirectMessage(api, user);
   if (!channel) {
+    const Error refusal = channel.error();
+    if (auto noted = co_await NoteIfDeactivated(api, recipient, refusal); !noted) {
+      co_return noted.error();
+    }
     co_return Settle(channel.error(), "open a DM with a previous owner", item);
   }
   auto posted = co_await PostOnce(api, item, *channel, PlainMessage(text));

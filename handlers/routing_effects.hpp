@@ -18,8 +18,11 @@ namespace swarmbot::handlers {
 //   harmless; the commit is what counts, and it happens once.
 // - routing.notify_owner and routing.cases_moved open a DM
 //   (conversations.open) and post in it; routing.tell_managers posts in the
-//   managers' channel. Each post carries the outbox id in its metadata, and a
-//   retry looks for it in the channel's history before posting again.
+//   managers' channel, and so does routing.owner_deactivated. Each post carries the outbox id in
+//   its metadata, and a retry looks for it in the channel's history before posting again.
+// A refusal that says a person's account is deactivated (user_disabled…) is
+// recorded through RoutingService::RecordSlackAccount, so routing passes them
+// over from then on.
 // Retryable Slack failures are returned for the OutboxWorker to retry.
 class RoutingEffects {
  public:
@@ -33,6 +36,10 @@ class RoutingEffects {
   boost::asio::awaitable<Status> Assign(SlackApi& api);
   boost::asio::awaitable<Status> NotifyOwner(store::OutboxItem& item, SlackApi& api);
   boost::asio::awaitable<Status> TellManagers(store::OutboxItem& item, SlackApi& api);
+  boost::asio::awaitable<Status> TellOwnerDeactivated(store::OutboxItem& item, SlackApi& api);
+  // Records `user`'s account as deactivated when `error`, Slack's answer to
+  // a call about them, says so; an error only when recording fails.
+  boost::asio::awaitable<Status> NoteIfDeactivated(SlackApi& api, UserId user, Error error);
   // kCasesMoved or kCasesClosed: one direct message listing the owner's cases.
   boost::asio::awaitable<Status> TellCaseOwner(store::OutboxItem& item, SlackApi& api);
 

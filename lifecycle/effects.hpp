@@ -78,6 +78,9 @@ inline constexpr std::string_view kRoutingStream = "routing";
 inline constexpr std::string_view kNotifyOwner = "routing.notify_owner";
 // Tells the incident managers' channel why the incident waits for an owner.
 inline constexpr std::string_view kTellManagers = "routing.tell_managers";
+// Tells the incident managers' channel that the owner (args[kArgUsers]) of an
+// unresolved incident has a deactivated Slack account, so someone reassigns it.
+inline constexpr std::string_view kOwnerDeactivated = "routing.owner_deactivated";
 // A direct message to one previous case owner (args[kArgUsers]) listing the
 // cases (args[kArgCases]) that moved to the incident owner.
 inline constexpr std::string_view kCasesMoved = "routing.cases_moved";

@@ -19,6 +19,7 @@
 #include "store/change_repository.hpp"
 #include "store/incident_repository.hpp"
 #include "store/outbox.hpp"
+#include "store/people_repository.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -528,6 +529,10 @@ Result<IncidentStatus> IncidentService::StatusOf(std::int64_t incident, int time
     }
     IncidentStatus status;
     status.incident = std::move(*found);
+    if (!status.incident.owner.empty()) {
+      const auto owner = store::PeopleRepository(db_).Find(status.incident.owner);
+      status.owner_deactivated = owner && owner->slack_deactivated;
+    }
     store::SwarmRepository swarms(db_);
     status.swarm = swarms.FindByIncident(incident);
     if (status.swarm) {

@@ -46,6 +46,8 @@ struct LinkResult {
 // An incident with what its status page shows.
 struct IncidentStatus {
   store::Incident incident;
+  // Slack said the owner's account is deactivated (RoutingService::RecordSlackAccount).
+  bool owner_deactivated = false;
   std::optional<store::Swarm> swarm;
   std::vector<store::SwarmMember> members;  // empty without a swarm
   std::int64_t linked_cases = 0;

@@ -61,6 +61,41 @@ void CommitOwner(store::Database& db, std::int64_t incident, const UserId& owner
                store::IncidentNumberText(incident), owner.str(), actor);
 }
 
+// The people routing may pick: listed in the people file, and not
+// deactivated in Slack.
+std::vector<store::Person> RoutablePeople(store::Database& db) {
+  std::vector<store::Person> people = store::PeopleRepository(db).Active();
+  std::erase_if(people, [](const store::Person& person) { return person.slack_deactivated; });
+  return people;
+}
+
+// The incident's announcement, and a live swarm's summary, show the owner.
+void EnqueueOwnerShown(store::Database& db, std::int64_t incident, Clock::TimePoint now) {
+  detail::EnqueueEffect(db, incident, effect::kUpdateAnnouncement, now);
+  if (detail::SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
+    detail::EnqueueEffect(db, incident, effect::kUpdateSummary, now);
+  }
+}
+
+// The owner of an unresolved incident can no longer work on it. It stays
+// theirs: a lead decides who takes it, so everyone who looks is told.
+void FlagDeactivatedOwner(store::Database& db, std::int64_t incident, const UserId& owner,
+                          Clock::TimePoint now) {
+  const std::string number = store::IncidentNumberText(incident);
+  store::TimelineRepository(db).Append(
+      incident, now, detail::kBotActor, "owner_deactivated",
+      "The owner's Slack account was deactivated; they stay the owner until it is reassigned");
+  EnqueueOwnerShown(db, incident, now);
+  detail::EnqueueSwarmNote(db, incident,
+                           ":warning: <@" + owner.str() + ">, who owns " + number +
+                               ", has a deactivated Slack account. `/incident assign " + number +
+                               "` routes it again; `/incident assign " + number +
+                               " @person` gives it to someone.",
+                           now);
+  detail::EnqueueEffect(db, incident, effect::kOwnerDeactivated, now,
+                        {{std::string(effect::kArgUsers), owner.str()}});
+}
+
 Candidate ToCandidate(const store::Person& person, const std::map<UserId, int>& open,
                       const std::map<UserId, bool>& slack_active) {
   Candidate c;
@@ -151,6 +186,12 @@ Result<store::Person> RoutingService::AssignTo(std::int64_t incident, const User
                        "They aren't in the people list; add them to the people file and run "
                        "`swarmbot import people`");
     }
+    if (person->slack_deactivated) {
+      const std::string route = "`/incident assign " + store::IncidentNumberText(incident) + "`";
+      return MakeError(Errc::kConflict, "slack account deactivated",
+                       "Their Slack account is deactivated; name someone else, or " + route +
+                           " to route it by skills.");
+    }
     CommitOwner(db_, incident, user, actor.str(), "Assigned to " + person->display_name,
                 clock_.Now());
     return *person;
@@ -177,7 +218,7 @@ Result<std::vector<UserId>> RoutingService::PresenceNeeded() {
       return users;
     }
     const auto open = store::RoutingRepository(db_).OpenIncidentsByOwner();
-    for (const store::Person& person : store::PeopleRepository(db_).Active()) {
+    for (const store::Person& person : RoutablePeople(db_)) {
       const auto count = open.find(person.user);
       const int owned = count == open.end() ? 0 : count->second;
       const bool skilled =
@@ -198,7 +239,7 @@ Result<std::vector<RoutingOutcome>> RoutingService::ServeQueue(
     const auto now = clock_.Now();
     store::RoutingRepository routing(db_);
     store::IncidentRepository incidents(db_);
-    std::vector<store::Person> people = store::PeopleRepository(db_).Active();
+    std::vector<store::Person> people = RoutablePeople(db_);
     std::map<UserId, int> open = routing.OpenIncidentsByOwner();
     std::vector<RoutingOutcome> outcomes;
     for (const store::RoutingRequest& request : routing.Requests()) {
@@ -271,10 +312,38 @@ Result<PeopleImport> RoutingService::ImportPeople(const std::vector<store::Perso
       listed.push_back(person.user);
     }
     summary.deactivated = repository.DeactivateAllExcept(listed, now);
+    for (const UserId& user : listed) {
+      summary.slack_deactivated += repository.Find(user)->slack_deactivated ? 1 : 0;
+    }
     WakeRoutingQueue(db_, now);
-    spdlog::info("event=routing.people_imported added={} updated={} deactivated={}", summary.added,
-                 summary.updated, summary.deactivated);
+    spdlog::info(
+        "event=routing.people_imported added={} updated={} deactivated={} slack_deactivated={}",
+        summary.added, summary.updated, summary.deactivated, summary.slack_deactivated);
     return summary;
+  });
+}
+
+Result<bool> RoutingService::RecordSlackAccount(const UserId& user, bool deactivated,
+                                                std::string_view source) {
+  return InTransaction(db_, "record_slack_account", [&]() -> Result<bool> {
+    const auto now = clock_.Now();
+    if (!store::PeopleRepository(db_).SetSlackDeactivated(user, deactivated, source, now)) {
+      return false;
+    }
+    const auto owned = store::RoutingRepository(db_).UnresolvedOwnedBy(user);
+    for (std::int64_t incident : owned) {
+      if (deactivated) {
+        FlagDeactivatedOwner(db_, incident, user, now);
+      } else {
+        EnqueueOwnerShown(db_, incident, now);
+      }
+    }
+    if (!deactivated) {
+      WakeRoutingQueue(db_, now);
+    }
+    spdlog::info("event=routing.slack_account user={} deactivated={} source=\"{}\" owns={}",
+                 user.str(), deactivated, source, owned.size());
+    return true;
   });
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -27,6 +28,7 @@ struct PeopleImport {
   int updated = 0;
   int deactivated = 0;
   int skills = 0;
+  int slack_deactivated = 0;  // listed, but Slack said their account is deactivated
 };
 
 // One previous owner's cases that moved to the incident owner.
@@ -63,7 +65,8 @@ class RoutingService {
   // `/incident assign INC-n`: queue the incident for routing by skills.
   Status RequestOwner(std::int64_t incident, const UserId& actor);
   // `/incident assign INC-n @user`: that person owns it now (any queued
-  // request is dropped). They must be an active person in the people list.
+  // request is dropped). They must be an active person in the people list
+  // whose Slack account isn't deactivated (kConflict).
   // kConflict (detail "already the owner") when they own it already: nothing
   // changes and nobody is told.
   Result<store::Person> AssignTo(std::int64_t incident, const UserId& user, const UserId& actor);
@@ -80,8 +83,18 @@ class RoutingService {
   // active person. Coming back serves the queue.
   Result<store::Person> SetPresence(const UserId& user, store::PresenceOverride value);
 
+  // What Slack said of `user`'s account: a user_change event's `deleted`, or
+  // an error about them such as user_disabled (`source` says which, for the
+  // log). Kept whether or not they are in the people list, and across
+  // imports. A deactivated account gets no new incidents; each unresolved
+  // incident it owns keeps its owner, and the timeline, the announcement and
+  // the managers' channel say so, so that someone reassigns it. An account
+  // back in use serves the queue. Returns true when this changed anything.
+  Result<bool> RecordSlackAccount(const UserId& user, bool deactivated, std::string_view source);
+
   // Replaces the people list: upsert by user id, skills replaced, people
   // missing from `people` deactivated; serves the queue if anything waits.
+  // Someone Slack said is deactivated stays out of routing though listed.
   Result<PeopleImport> ImportPeople(const std::vector<store::Person>& people);
 
   // Moves every linked, unclosed case to the incident's owner in one

@@ -23,7 +23,8 @@ PresenceOverride ParseOverride(const std::string& text) {
 
 constexpr const char* kColumns =
     "user_id, display_name, time_zone, capacity, presence_override, override_at, "
-    "last_assigned_at, active";
+    "last_assigned_at, active, "
+    "EXISTS (SELECT 1 FROM slack_deactivations d WHERE d.user_id = people.user_id)";
 
 Person ReadPerson(SQLite::Statement& row) {
   Person p;
@@ -35,6 +36,7 @@ Person ReadPerson(SQLite::Statement& row) {
   p.override_at = detail::OptionalTime(row.getColumn(5));
   p.last_assigned_at = detail::OptionalTime(row.getColumn(6));
   p.active = row.getColumn(7).getInt() != 0;
+  p.slack_deactivated = row.getColumn(8).getInt() != 0;
   return p;
 }
 
@@ -126,6 +128,22 @@ std::vector<Person> PeopleRepository::Active() {
     person.skills = SkillsOf(person.user);
   }
   return people;
+}
+
+bool PeopleRepository::SetSlackDeactivated(const UserId& user, bool deactivated,
+                                           std::string_view source, Clock::TimePoint now) {
+  if (!deactivated) {
+    SQLite::Statement remove(db_.Sql(), "DELETE FROM slack_deactivations WHERE user_id = ?");
+    remove.bind(1, user.str());
+    return remove.exec() > 0;
+  }
+  SQLite::Statement insert(db_.Sql(),
+                           "INSERT INTO slack_deactivations (user_id, since, source) "
+                           "VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING");
+  insert.bind(1, user.str());
+  insert.bind(2, ToMillis(now));
+  insert.bind(3, std::string(source));
+  return insert.exec() > 0;
 }
 
 void PeopleRepository::SetOverride(const UserId& user, PresenceOverride value,

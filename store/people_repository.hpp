@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -25,12 +26,15 @@ struct Person {
   PresenceOverride presence_override = PresenceOverride::kNone;
   std::optional<Clock::TimePoint> override_at;
   std::optional<Clock::TimePoint> last_assigned_at;
-  bool active = true;                 // false once the people file no longer lists them
+  bool active = true;  // false once the people file no longer lists them
+  // Slack said their account is deactivated; routing passes them over
+  // whatever the people file says, until Slack says it is back.
+  bool slack_deactivated = false;
   std::map<std::string, int> skills;  // skill → level 1..5
 };
 
-// The `people` and `person_skills` tables. Calls run inside the caller's
-// transaction, if any.
+// The `people`, `person_skills` and `slack_deactivations` tables. Calls run
+// inside the caller's transaction, if any.
 class PeopleRepository {
  public:
   explicit PeopleRepository(Database& db) : db_(db) {}
@@ -45,6 +49,13 @@ class PeopleRepository {
   std::optional<Person> Find(const UserId& user);
   // Active people with their skills, by user id.
   std::vector<Person> Active();
+
+  // Records what Slack said of `user`'s account (who need not be in the
+  // people list); `source` names what told us ("user_change",
+  // "users.getPresence: user_disabled"). Returns true when it changed what
+  // was recorded.
+  bool SetSlackDeactivated(const UserId& user, bool deactivated, std::string_view source,
+                           Clock::TimePoint now);
 
   void SetOverride(const UserId& user, PresenceOverride value, Clock::TimePoint now);
   void SetLastAssigned(const UserId& user, Clock::TimePoint now);

@@ -82,6 +82,18 @@ std::map<UserId, int> RoutingRepository::OpenIncidentsByOwner() {
   return counts;
 }
 
+std::vector<std::int64_t> RoutingRepository::UnresolvedOwnedBy(const UserId& owner) {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT number FROM incidents WHERE owner = ? AND "
+                           "state NOT IN ('resolved', 'closed') ORDER BY number");
+  select.bind(1, owner.str());
+  std::vector<std::int64_t> numbers;
+  while (select.executeStep()) {
+    numbers.push_back(select.getColumn(0).getInt64());
+  }
+  return numbers;
+}
+
 void RoutingRepository::SetIncidentOwner(std::int64_t incident, const UserId& owner) {
   SQLite::Statement update(db_.Sql(), "UPDATE incidents SET owner = ? WHERE number = ?");
   update.bind(1, owner.str());

@@ -38,6 +38,8 @@ class RoutingRepository {
 
   // How many unresolved incidents (neither resolved nor closed) each person owns.
   std::map<UserId, int> OpenIncidentsByOwner();
+  // The numbers of the unresolved incidents `owner` owns, ascending.
+  std::vector<std::int64_t> UnresolvedOwnedBy(const UserId& owner);
   void SetIncidentOwner(std::int64_t incident, const UserId& owner);
   void SetCaseOwner(std::int64_t case_number, const UserId& owner, Clock::TimePoint now);
 

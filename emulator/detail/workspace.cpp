@@ -276,6 +276,10 @@ void Workspace::RemoveMember(Channel& channel, const std::string& user) {
   channel.members.erase(std::find(channel.members.begin(), channel.members.end(), user));
 }
 
+std::string Workspace::NowTs() const {
+  return FormatTs(NowMicros(clock_));
+}
+
 Ephemeral& Workspace::AddEphemeral(Ephemeral ephemeral) {
   if (Channel* channel = FindChannel(ephemeral.channel); channel != nullptr) {
     ephemeral.ts = NextTs(*channel);

@@ -160,6 +160,8 @@ class Workspace {
   const Options& options() const { return options_; }
   const Clock& clock() const { return clock_; }
   std::int64_t Now() const { return clock_.UnixSeconds(); }
+  // Now as an event_ts outside any channel: "<seconds>.<6 digits>".
+  std::string NowTs() const;
 
   // Ids: prefix + "0EMU" + a sequence, e.g. C0EMU00003.
   std::string NewId(std::string_view prefix);

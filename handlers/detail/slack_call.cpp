@@ -35,6 +35,20 @@ bool IsArchivedChannel(const Error& error) {
   return IsSlackError(error, "is_archived") || IsSlackError(error, "is_inactive");
 }
 
+boost::asio::awaitable<bool> RefusedAsDeactivated(SlackApi& api, Error error) {
+  // conversations.open says user_disabled, conversations.invite
+  // user_is_deactivated (api.slack.com/methods/conversations.open).
+  if (IsSlackError(error, "user_disabled") || IsSlackError(error, "user_is_deactivated")) {
+    co_return true;
+  }
+  if (error.slack_error != "account_inactive") {
+    co_return false;
+  }
+  const boost::json::object none;
+  auto self = co_await CallSlack(api, "auth.test", none);
+  co_return self.has_value();
+}
+
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name) {
   const auto text = FormValue(item.args, name);
   std::int64_t number = 0;

@@ -33,6 +33,12 @@ bool IsSlackError(const Error& error, std::string_view code);
 // invites, `is_inactive` from chat.update.
 bool IsArchivedChannel(const Error& error);
 
+// Whether Slack refused a call about one person (conversations.open,
+// users.getPresence…) because that person's account is deactivated.
+// account_inactive also answers any call made with a dead token, so it counts
+// only when auth.test shows swarmbot's own token still works.
+boost::asio::awaitable<bool> RefusedAsDeactivated(SlackApi& api, Error error);
+
 // The outbox item's argument `name` as a number, if it holds one.
 std::optional<std::int64_t> NumberArg(const store::OutboxItem& item, std::string_view name);
 // The ids in the outbox item's comma-separated argument `name` ("U1,U2").

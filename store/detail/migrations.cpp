@@ -713,10 +713,23 @@ UPDATE expert_invitations
                       AND t.at = expert_invitations.answered_at AND t.kind = 'expert_expired');
 )sql";
 
+// Slack accounts Slack said are deactivated (a user_change event with
+// deleted:true, or an error such as user_disabled for that person), apart
+// from `people` because Slack may tell of someone before the people file
+// names them, and because a people import must not undo what Slack said.
+// A row goes when Slack says the account is back. `source` is what told us.
+constexpr std::string_view kVersion19 = R"sql(
+CREATE TABLE slack_deactivations (
+  user_id TEXT PRIMARY KEY,
+  since INTEGER NOT NULL,
+  source TEXT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
                                  kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
                                  kVersion11, kVersion12, kVersion13, kVersion14, kVersion15,
-                                 kVersion16, kVersion17, kVersion18};
+                                 kVersion16, kVersion17, kVersion18, kVersion19};
 
 }  // namespace
 

@@ -114,6 +114,33 @@ TEST_F(Samples, EventsCarryTheEventCallbackFields) {
   EXPECT_EQ(Missing(sample, payload), std::vector<std::string>{}) << Join(Missing(sample, payload));
 }
 
+TEST_F(Samples, UserChangeTellsOfADeactivationAndOfTheAccountComingBack) {
+  auto events = DefaultEventSubscriptions();
+  events.insert("user_change");
+  emulator_.SetEventSubscriptions(events);
+  emulator_.DeactivateUser(ws_.dev);
+  emulator_.ReactivateUser(ws_.dev);
+  ASSERT_TRUE(app_.WaitForEnvelopes(2));
+
+  const auto sample =
+      ReadSample("java-slack-sdk/json-logs/samples/events/UserChangePayload.json").as_object();
+  const auto changes = app_.OfType("user_change");
+  ASSERT_EQ(changes.size(), 2u);
+  const auto& gone = changes[0].at("payload").as_object();
+  const auto& back = changes[1].at("payload").as_object();
+  // The envelope is every event's (EventsCarryTheEventCallbackFields); the
+  // sample's legacy authed_users and authed_teams may be missing (reference §2.2).
+  const auto& event = gone.at("event").as_object();
+  EXPECT_EQ(Missing(sample.at("event").as_object(), event), std::vector<std::string>{});
+  EXPECT_EQ(event.at("user").at("id"), ws_.dev.str().c_str());
+  EXPECT_TRUE(event.at("user").at("deleted").as_bool());
+  EXPECT_FALSE(back.at("event").at("user").at("deleted").as_bool());
+  // The same user object as users.info answers.
+  const auto info = CallForm("users.info", {{"user", ws_.dev.str()}});
+  EXPECT_EQ(Missing(info.at("user").as_object(), event.at("user").as_object()),
+            std::vector<std::string>{});
+}
+
 // One successful call per method, compared with the docs' success examples.
 struct MethodCase {
   std::string method;

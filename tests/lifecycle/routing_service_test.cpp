@@ -85,6 +85,51 @@ TEST_F(RoutingServiceTest, DeclaringQueuesTheIncidentAndServingGivesItToTheBestS
   EXPECT_NE(status.recent.back().text.find("promotions 5, checkout 3"), std::string::npos);
 }
 
+TEST_F(RoutingServiceTest, ADeactivatedSlackAccountIsPassedOverEvenWhenBack) {
+  ASSERT_TRUE(routing_.SetPresence(UserId("UPRIYA"), store::PresenceOverride::kBack));
+  ASSERT_TRUE(routing_.RecordSlackAccount(UserId("UPRIYA"), true, "user_change").value());
+  EXPECT_FALSE(routing_.RecordSlackAccount(UserId("UPRIYA"), true, "user_change").value());
+  const auto promo = NewIncident("Promo code rejected");
+  auto needed = routing_.PresenceNeeded().value();
+  EXPECT_EQ(std::count(needed.begin(), needed.end(), UserId("UPRIYA")), 0);
+  ASSERT_TRUE(routing_.ServeQueue(AllActive()));
+  EXPECT_EQ(OwnerOf(promo), "UOMAR");
+  auto named = routing_.AssignTo(promo, UserId("UPRIYA"), UserId("UMARA"));
+  ASSERT_FALSE(named);
+  EXPECT_NE(named.error().user_message.find("deactivated"), std::string::npos);
+
+  // A new import lists her again; only Slack brings her back.
+  auto imported = routing_.ImportPeople(
+      {MakePerson("UPRIYA", {{"promotions", 5}}), MakePerson("UOMAR", {{"promotions", 4}})});
+  ASSERT_TRUE(imported);
+  EXPECT_EQ(imported->slack_deactivated, 1);
+  const auto second = NewIncident("Coupon not applied");
+  ASSERT_TRUE(routing_.ServeQueue(AllActive()));
+  EXPECT_EQ(OwnerOf(second), "UOMAR");
+  ASSERT_TRUE(routing_.RecordSlackAccount(UserId("UPRIYA"), false, "user_change").value());
+  const auto third = NewIncident("Discount code not applied");
+  ASSERT_TRUE(routing_.ServeQueue(AllActive()));
+  EXPECT_EQ(OwnerOf(third), "UPRIYA");
+}
+
+TEST_F(RoutingServiceTest, AnOwnerDeactivatedKeepsTheIncidentAndTheManagersAreTold) {
+  const auto feast = NewIncident("FEAST25 discount code fails at checkout");
+  ASSERT_TRUE(routing_.ServeQueue(AllActive()));
+  ASSERT_EQ(OwnerOf(feast), "UPRIYA");
+  DrainOutbox();
+
+  ASSERT_TRUE(routing_.RecordSlackAccount(UserId("UPRIYA"), true, "user_change").value());
+  EXPECT_EQ(OwnerOf(feast), "UPRIYA");
+  const auto told = Pending("routing.owner_deactivated");
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(FormValue(told[0].args, "users"), "UPRIYA");
+  EXPECT_EQ(Pending("incident.update_announcement").size(), 1u);
+  EXPECT_TRUE(Pending("routing.assign").empty()) << "not silently reassigned";
+  const auto status = incidents_.StatusOf(feast).value();
+  EXPECT_TRUE(status.owner_deactivated);
+  EXPECT_EQ(status.recent.back().kind, "owner_deactivated");
+}
+
 TEST_F(RoutingServiceTest, ServingTwiceAfterACrashAssignsOnceAndMessagesOnce) {
   const auto feast = NewIncident("FEAST25 discount code fails at checkout");
   ASSERT_TRUE(routing_.ServeQueue(AllActive()));

@@ -1,0 +1,173 @@
+// People whose Slack account is deactivated while the people file still
+// lists them: routing passes them over, whether Slack said so with a
+// user_change event or by refusing a direct message; what swarmbot learnt
+// survives a restart and a people import; an incident they already own stays
+// theirs, and the managers are told so that someone reassigns it.
+
+#include <algorithm>
+#include <fstream>
+
+#include "tests/e2e/e2e_fixture.hpp"
+
+namespace swarmbot::e2e {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class DeactivatedAccounts : public EndToEnd {
+ protected:
+  std::size_t DirectMessagesWith(const UserId& user, const std::string& part) {
+    const auto dm = slack().DirectMessage(user);
+    if (!dm) {
+      return 0;
+    }
+    return static_cast<std::size_t>(std::count_if(
+        dm->messages.begin(), dm->messages.end(),
+        [&](const auto& m) { return Contains(m.text, part) || Contains(m.blocks_json, part); }));
+  }
+
+  bool ManagersChannelHas(const std::string& part) {
+    const auto channel = slack().Channel(people().incidents);
+    return channel &&
+           std::any_of(channel->messages.begin(), channel->messages.end(), [&](const auto& m) {
+             return Contains(m.text, part) || Contains(m.blocks_json, part);
+           });
+  }
+
+  // `who` says `/swarmbot back`: routing takes them whatever Slack's presence
+  // shows, which is how a deactivated account got incidents.
+  void Back(const UserId& who) {
+    const std::string back = Type(who, people().incidents, "/swarmbot", "back");
+    ASSERT_TRUE(Contains(back, "Welcome back")) << back;
+  }
+
+  // Slack deactivates `who`, and swarmbot has heard of it from user_change.
+  void Deactivate(const UserId& who) {
+    slack().DeactivateUser(who);
+    ASSERT_TRUE(LogSays("event=routing.slack_account user=" + who.str() + " deactivated=true"));
+  }
+
+  std::string Status(const std::string& incident) {
+    return Type(people().mara, people().incidents, "/incident", "status " + incident);
+  }
+
+  // `swarmbot import people` with the Take-Out people file; its whole output.
+  std::string ImportPeopleOutput() {
+    const auto file = dir_.path() / "people-again.toml";
+    std::ofstream(file, std::ios::trunc) << demo::TakeOutPeopleToml(people());
+    const auto result = stack_->RunSwarmbotCommand({"import", "people", file.string()});
+    EXPECT_EQ(result.status, 0) << result.output;
+    return result.output;
+  }
+};
+
+TEST_F(DeactivatedAccounts, TheNextBestPersonGetsTheIncident) {
+  scenario_->ImportPeople();
+  Back(people().priya);
+  Deactivate(people().priya);
+
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  // Sofia has promotions 5 too; without Priya she is the best.
+  ASSERT_TRUE(Eventually("Sofia's direct message",
+                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+  EXPECT_FALSE(slack().DirectMessage(people().priya));
+  const std::string status = Status("INC-1");
+  EXPECT_TRUE(Contains(status, people().sofia.str())) << status;
+  EXPECT_FALSE(Contains(status, people().priya.str())) << status;
+}
+
+TEST_F(DeactivatedAccounts, NobodyLeftWaitsAsWhenNobodyMatches) {
+  scenario_->ImportPeople();
+  Back(people().chen);  // the only one with payments
+  Deactivate(people().chen);
+
+  scenario_->DeclareIncident(people().mara, people().incidents, "Refund card payment failing");
+  ASSERT_TRUE(Eventually("the managers told why INC-1 waits",
+                         [&] { return ManagersChannelHas("Nobody can take *INC-1*"); }));
+  EXPECT_FALSE(slack().DirectMessage(people().chen));
+  EXPECT_TRUE(Contains(Status("INC-1"), "unassigned"));
+}
+
+TEST_F(DeactivatedAccounts, ARefusedDirectMessageTellsOfTheDeactivation) {
+  // Without user_change, swarmbot first hears of it when Slack refuses a DM.
+  auto events = emulator::DefaultEventSubscriptions();
+  events.insert("member_left_channel");
+  slack().SetEventSubscriptions(events);
+  scenario_->ImportPeople();
+  Back(people().priya);
+  slack().DeactivateUser(people().priya);
+
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  ASSERT_TRUE(Eventually("the managers told INC-1's owner is deactivated", [&] {
+    return ManagersChannelHas("owns *INC-1*") && ManagersChannelHas("Slack account is deactivated");
+  }));
+  EXPECT_TRUE(Contains(Status("INC-1"), people().priya.str())) << "not silently reassigned";
+
+  scenario_->DeclareIncident(people().mara, people().incidents, "Coupon code not applied");
+  EXPECT_TRUE(Eventually("Sofia's direct message",
+                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-2"); }));
+}
+
+TEST_F(DeactivatedAccounts, AnOwnerDeactivatedKeepsTheIncidentUntilAManagerReassignsIt) {
+  scenario_->ImportPeople();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  ASSERT_TRUE(Eventually("Priya owns INC-1",
+                         [&] { return DirectMessagesWith(people().priya, "You now own INC-1"); }));
+
+  slack().DeactivateUser(people().priya);
+  ASSERT_TRUE(Eventually("the managers told INC-1's owner is deactivated", [&] {
+    return ManagersChannelHas("owns *INC-1*") && ManagersChannelHas("Slack account is deactivated");
+  }));
+  EXPECT_TRUE(Eventually("the announcement says so", [&] {
+    const auto announcement =
+        MessageMentioning(slack(), people().incidents, "Slack account deactivated");
+    return announcement && Contains(announcement->blocks_json, "INC-1");
+  }));
+  const std::string status = Status("INC-1");
+  EXPECT_TRUE(Contains(status, people().priya.str())) << status;
+  EXPECT_FALSE(slack().DirectMessage(people().sofia)) << "not silently reassigned";
+
+  Type(people().mara, people().incidents, "/incident", "assign INC-1");
+  EXPECT_TRUE(Eventually("Sofia's direct message",
+                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+}
+
+TEST_F(DeactivatedAccounts, ARestartAndAnImportKeepItUntilSlackBringsTheAccountBack) {
+  scenario_->ImportPeople();
+  Back(people().priya);
+  Deactivate(people().priya);
+  ASSERT_EQ(stack_->StopSwarmbot(), 0);
+
+  const std::string imported = ImportPeopleOutput();
+  EXPECT_TRUE(Contains(imported, "1 listed people have a deactivated Slack account")) << imported;
+  stack_->StartSwarmbot();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  ASSERT_TRUE(Eventually("Sofia's direct message",
+                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+  EXPECT_FALSE(slack().DirectMessage(people().priya));
+
+  slack().ReactivateUser(people().priya);
+  ASSERT_TRUE(
+      LogSays("event=routing.slack_account user=" + people().priya.str() + " deactivated=false"));
+  scenario_->DeclareIncident(people().mara, people().incidents, "Coupon code not applied");
+  EXPECT_TRUE(Eventually("Priya's direct message",
+                         [&] { return DirectMessagesWith(people().priya, "You now own INC-2"); }));
+}
+
+TEST_F(DeactivatedAccounts, AManagerCannotNameSomeoneDeactivated) {
+  scenario_->ImportPeople();
+  Deactivate(people().omar);
+  scenario_->DeclareIncident(people().mara, people().incidents, "Refund card payment failing");
+  ASSERT_TRUE(Eventually("Chen owns INC-1",
+                         [&] { return DirectMessagesWith(people().chen, "You now own INC-1"); }));
+
+  const std::string refused = Type(people().mara, people().incidents, "/incident",
+                                   "assign INC-1 <@" + people().omar.str() + "|omar>");
+  EXPECT_TRUE(Contains(refused, "Slack account is deactivated")) << refused;
+  EXPECT_TRUE(Contains(Status("INC-1"), people().chen.str()));
+}
+
+}  // namespace
+}  // namespace swarmbot::e2e
