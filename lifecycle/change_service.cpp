@@ -283,9 +283,9 @@ Status ChangeService::MayVerify(const store::Change& change, const UserId& actor
     return {};
   }
   return MakeError(Errc::kForbidden, "not in the swarm",
-                   "Only the members of the swarm, the requester of " +
-                       ChangeNumberText(change.number) +
-                       " and incident managers can verify its steps.");
+                   "Only the requester of " + ChangeNumberText(change.number) +
+                       ", incident managers and the members of a swarm on its incidents can "
+                       "verify its steps.");
 }
 
 Result<store::Change> ChangeService::FindOpenChange(std::int64_t change, std::string_view what) {
@@ -850,19 +850,22 @@ Result<CloseOutcome> ChangeService::Close(std::int64_t change, const UserId& act
       return MakeError(Errc::kConflict, "approval for another plan",
                        "The approval of " + name + " was for an earlier plan; submit it again.");
     }
-    return CloseInTransaction(*found, actor, trimmed.empty() ? "Fixed by " + name : trimmed);
+    return CloseInTransaction(*found, actor, trimmed);
   });
 }
 
 Result<CloseOutcome> ChangeService::CloseInTransaction(const store::Change& change,
                                                        const UserId& actor,
-                                                       const std::string& note) {
+                                                       const std::string& typed_note) {
   const auto now = clock_.Now();
   const std::string name = ChangeNumberText(change.number);
+  // What the records it closes keep as their resolution.
+  const std::string note = typed_note.empty() ? "Fixed by " + name : typed_note;
   ChangeRepository(db_).SetClosed(change.number, note, now);
   RecordEvent(change.number, actor, "closed", "Closed: " + note);
   // Told before their incidents close, so the news lands before the archive.
-  Publish(change.number, name + " is closed: " + note);
+  Publish(change.number,
+          typed_note.empty() ? name + " is closed." : name + " is closed: " + typed_note);
 
   CloseOutcome outcome;
   store::IncidentRepository incidents(db_);

@@ -200,8 +200,10 @@ class ChangeService {
   // has it now, as a clause; "" when they are.
   std::string DepartureFromTemplate(const std::string& template_name,
                                     const std::vector<store::ChangeStep>& steps) const;
+  // `typed_note` as the closer typed it; without one, what the change closes
+  // keeps "Fixed by CHG-n" as its resolution.
   Result<CloseOutcome> CloseInTransaction(const store::Change& change, const UserId& actor,
-                                          const std::string& note);
+                                          const std::string& typed_note);
 
   store::Database& db_;
   const Clock& clock_;

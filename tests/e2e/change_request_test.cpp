@@ -335,8 +335,8 @@ TEST_F(ChangeRequest, OnlyTheAssigneeMarksAStepDoneAndOnlyTheSwarmVerifiesByComm
   EXPECT_EQ(Type(ines, swarm, "/change", "done 1"),
             "Step 1 of CHG-1 is done; someone else verifies it.");
   EXPECT_EQ(Type(people().lena, people().support, "/change", "verify CHG-1 1"),
-            "Only the members of the swarm, the requester of CHG-1 and incident managers can "
-            "verify its steps.");
+            "Only the requester of CHG-1, incident managers and the members of a swarm on its "
+            "incidents can verify its steps.");
   EXPECT_EQ(Type(ines, swarm, "/change", "verify 1"),
             "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
   EXPECT_EQ(Type(dev, swarm, "/change", "verify 1"), "Step 1 of CHG-1 is verified.");

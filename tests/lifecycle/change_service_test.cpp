@@ -345,8 +345,8 @@ TEST_F(ChangeServiceTest, WithoutASwarmOnlyTheRequesterMarksAndManagersVerify) {
             "done (or whoever it is assigned to).");
   ASSERT_TRUE(changes_.MarkDone(change, 1, dev_));
   EXPECT_EQ(Refusal(changes_.Verify(change, 1, kofi_)),
-            "Only the members of the swarm, the requester of CHG-1 and incident managers can "
-            "verify its steps.");
+            "Only the requester of CHG-1, incident managers and the members of a swarm on its "
+            "incidents can verify its steps.");
   EXPECT_FALSE(changes_.Details(change)->steps.at(0).Verified());
   EXPECT_TRUE(changes_.Verify(change, 1, mara_));
   ASSERT_TRUE(changes_.AddStep(change, "Check", dev_));
@@ -363,8 +363,8 @@ TEST_F(ChangeServiceTest, SwarmMembersVerifyButNeverTheirOwnStep) {
             "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
   ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM1"), ines_));
   EXPECT_EQ(Refusal(changes_.Verify(change, 1, ines_)),
-            "Only the members of the swarm, the requester of CHG-1 and incident managers can "
-            "verify its steps.");
+            "Only the requester of CHG-1, incident managers and the members of a swarm on its "
+            "incidents can verify its steps.");
   EXPECT_TRUE(changes_.Verify(change, 1, dev_));  // the requester
 }
 
@@ -541,9 +541,11 @@ TEST_F(ChangeServiceTest, ClosingTheChangeClosesTheIncidentItFixesAndItsCases) {
 TEST_F(ChangeServiceTest, ClosingHandsTheFixedProblemsToTheCascadeAndReportsWhatStaysOpen) {
   changes_.problem_exists = [](std::int64_t) -> Result<bool> { return true; };
   std::vector<std::int64_t> asked;
+  std::string resolution;
   changes_.close_fixed = [&](const std::vector<std::int64_t>& problems, const UserId&,
-                             std::string_view) -> Result<CascadeReport> {
+                             std::string_view note) -> Result<CascadeReport> {
     asked = problems;
+    resolution = note;
     CascadeReport report;
     report.closed_problems = {2};
     report.kept_open = {"PRB-5 stays open: INC-9 is still open."};
@@ -562,6 +564,10 @@ TEST_F(ChangeServiceTest, ClosingHandsTheFixedProblemsToTheCascadeAndReportsWhat
   EXPECT_EQ(asked, std::vector<std::int64_t>{2});
   EXPECT_EQ(closed->report.closed_problems, std::vector<std::int64_t>{2});
   EXPECT_EQ(closed->report.kept_open.at(0), "PRB-5 stays open: INC-9 is still open.");
+  // Closed without a note: what it closes says why; its own news doesn't
+  // read "CHG-1 is closed: Fixed by CHG-1".
+  EXPECT_EQ(resolution, "Fixed by CHG-1");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM timeline WHERE text = 'CHG-1 is closed.'"), 1);
 }
 
 TEST_F(ChangeServiceTest, AFailingCascadeLeavesNothingHalfClosed) {
