@@ -210,6 +210,9 @@ void ReadSlack(const toml::table& root, const std::string& source, Config& confi
     }
   }
   config.incident_channel = ReadString(root, source, "slack", "incident_channel", "");
+  if (config.incident_channel.find_first_not_of(" \t") == std::string::npos) {
+    config.incident_channel.clear();  // blank is as good as missing (RequireServeSettings)
+  }
   static const std::regex kChannelId("[CG][A-Z0-9]{2,}");
   if (!config.incident_channel.empty() && !std::regex_match(config.incident_channel, kChannelId)) {
     Fail(source, "slack.incident_channel", "must be a channel id such as C0123456789, not a name");
@@ -581,8 +584,8 @@ Config LoadConfig(const std::string& path, const EnvLookup& env) {
 void RequireServeSettings(const Config& config, const std::string& source_name) {
   if (config.incident_channel.empty()) {
     Fail(source_name, "slack.incident_channel",
-         "missing; name the channel where incidents and spike alerts are announced, by its id "
-         "such as C0123456789");
+         "missing or blank; name the channel where incidents and spike alerts are announced, by "
+         "its id such as C0123456789");
   }
 }
 

@@ -196,7 +196,10 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
                                             Counted(timeout.count(), "minute", "minutes") + ".";
       break;
     case store::InvitationState::kUnreachable:
-      text = who + " couldn't be reached by direct message.";
+      // Delivered, then unreachable: Slack deactivated the account since.
+      text = invitation.dm_ts.empty()
+                 ? who + " couldn't be reached by direct message."
+                 : who + "'s Slack account was deactivated, so the invitation has ended.";
       break;
     case store::InvitationState::kWithdrawn:
       if (invitation.withdrawal == store::Withdrawal::kJoinedAnyway) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "handlers/banner_commands.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/declare_modal.hpp"
@@ -328,7 +329,7 @@ std::string IncidentCommands::Close(const SlashCommand& command) {
   auto status = services_.incidents.StatusOf(*incident);
   std::string text = store::IncidentNumberText(*incident) + " closed";
   if (status) {
-    text += " · " + std::to_string(status->linked_cases) + " linked cases closed";
+    text += " · " + Counted(status->linked_cases, "linked case", "linked cases") + " closed";
     if (status->swarm && !status->swarm->channel_id.empty()) {
       text += " · archiving " + ChannelMention(status->swarm->channel_id);
     }

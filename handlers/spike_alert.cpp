@@ -95,6 +95,21 @@ std::string NothingToDeclare(std::int64_t spike, const store::SpikeFacts& facts)
          " --cluster " + store::SpikeNumberText(spike) + "` links later ones to " + first + ".";
 }
 
+// The button's question; when incidents hold some of the cases already, it
+// says how many are nobody's, so a declaration isn't taken for the whole spike.
+std::string DeclarePrompt(const store::SpikeFacts& facts) {
+  if (facts.holders.empty()) {
+    return "Looks like one problem. Declare an incident for these cases?";
+  }
+  std::string names;
+  for (std::size_t i = 0; i < facts.holders.size(); ++i) {
+    names += (i == 0 ? "" : ", ") + store::IncidentNumberText(facts.holders[i]);
+  }
+  return Plural(static_cast<std::size_t>(facts.unheld), "case is", "cases are") +
+         " nobody's yet; the others are linked to " + names +
+         ". Declare an incident for those, or link them there?";
+}
+
 }  // namespace
 
 BlockMessage SpikeAlert(const lifecycle::SpikeStatus& status) {
@@ -123,8 +138,8 @@ BlockMessage SpikeAlert(const lifecycle::SpikeStatus& status) {
   } else if (const std::string done = NothingToDeclare(status.spike.number, facts); !done.empty()) {
     message.Section(":link: " + done);
   } else {
-    message.SectionWithButton("Looks like one problem. Declare an incident for these cases?",
-                              "Declare incident", kSpikeDeclareActionId, number);
+    message.SectionWithButton(DeclarePrompt(facts), "Declare incident", kSpikeDeclareActionId,
+                              number);
   }
   message.Context({"Cases that fit this group keep updating this alert."});
   return message;

@@ -971,16 +971,28 @@ Result<std::int64_t> ChangeService::ImpliedByIncident(std::int64_t incident) {
   return numbers->front();
 }
 
-// The changes linked to the incident, directly or through its problems; when
-// several, only those not closed yet, if any.
+// The changes fixing the incident or one of its problems; when several,
+// only those not closed yet, if any.
 std::vector<std::int64_t> ChangeService::ChangesOfIncidentAndItsProblems(std::int64_t incident) {
   ChangeRepository changes(db_);
+  const std::vector<std::int64_t> problems = store::ProblemRepository(db_).ProblemsOf(incident);
+  const auto fixes_this = [&](const store::ChangeLink& link) {
+    if (link.relation != store::LinkRelation::kFixes) {
+      return false;  // a change caused by the incident isn't its fix
+    }
+    return link.target == store::LinkTarget::kIncident
+               ? link.number == incident
+               : std::find(problems.begin(), problems.end(), link.number) != problems.end();
+  };
   std::set<std::int64_t> found;
-  for (std::int64_t number : changes.ChangesOfIncident(incident)) {
-    found.insert(number);
+  std::vector<std::int64_t> linked = changes.ChangesOfIncident(incident);
+  for (std::int64_t problem : problems) {
+    const auto of_problem = changes.ChangesOfProblem(problem);
+    linked.insert(linked.end(), of_problem.begin(), of_problem.end());
   }
-  for (std::int64_t problem : store::ProblemRepository(db_).ProblemsOf(incident)) {
-    for (std::int64_t number : changes.ChangesOfProblem(problem)) {
+  for (std::int64_t number : linked) {
+    const auto links = changes.Links(number);
+    if (std::any_of(links.begin(), links.end(), fixes_this)) {
       found.insert(number);
     }
   }

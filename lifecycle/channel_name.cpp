@@ -85,36 +85,27 @@ std::string SwarmChannelName(std::int64_t incident, std::string_view subject) {
   return name;
 }
 
-std::string ReopenedChannelName(std::int64_t incident, std::string_view subject) {
-  constexpr std::string_view kReopened = "-reopened";
+std::string ReopenedChannelName(std::int64_t incident, std::string_view subject, int n) {
+  const std::string suffix = "-reopened" + (n > 1 ? "-" + std::to_string(n) : std::string());
   std::string base = SwarmChannelName(incident, subject);
-  if (base.size() > kMaxChannelName - kReopened.size()) {
-    base.resize(kMaxChannelName - kReopened.size());
+  if (base.size() > kMaxChannelName - suffix.size()) {
+    base.resize(kMaxChannelName - suffix.size());
     TrimDashes(base);
   }
-  return base + std::string(kReopened);
+  return base + suffix;
 }
 
 std::string NextReopenedChannelName(std::int64_t incident, std::string_view subject,
                                     std::string_view current) {
-  const std::string reopened = ReopenedChannelName(incident, subject);
-  if (current == reopened) {
-    return WithSuffix(reopened, 2);
-  }
-  const auto dash = current.rfind('-');
-  int n = 0;
-  if (dash != std::string_view::npos) {
-    const std::string_view digits = current.substr(dash + 1);
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (error != std::errc{} || end != digits.data() + digits.size()) {
-      n = 0;
+  // Each reopening's name is tried in turn; a swarm reopened more often than
+  // this starts over, and the name-taken retry finds a free one.
+  constexpr int kReopeningsRecognised = 100;
+  for (int n = 1; n < kReopeningsRecognised; ++n) {
+    if (current == ReopenedChannelName(incident, subject, n)) {
+      return ReopenedChannelName(incident, subject, n + 1);
     }
   }
-  // WithSuffix may have cut the base to make room, so compare whole names.
-  if (n >= 2 && current == WithSuffix(reopened, n)) {
-    return WithSuffix(reopened, n + 1);
-  }
-  return reopened;
+  return ReopenedChannelName(incident, subject);
 }
 
 std::string WithSuffix(std::string_view name, int n) {

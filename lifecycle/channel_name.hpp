@@ -17,14 +17,15 @@ inline constexpr std::size_t kMaxChannelName = 80;
 // left gives just "inc-<n>".
 std::string SwarmChannelName(std::int64_t incident, std::string_view subject);
 
-// The channel for a reopened incident's swarm: SwarmChannelName with
-// "-reopened" appended, the subject's part cut to keep within 80 characters.
-std::string ReopenedChannelName(std::int64_t incident, std::string_view subject);
+// The channel for the `n`th reopening of an incident's swarm:
+// SwarmChannelName with "-reopened" (and "-<n>" from the second) appended,
+// the subject's part cut, never the suffix, to keep within 80 characters.
+std::string ReopenedChannelName(std::int64_t incident, std::string_view subject, int n = 1);
 
 // The name for the swarm's next new channel after `current`, its channel
-// now: ReopenedChannelName, or, when `current` already is that name (with
-// WithSuffix's "-<n>" or without), the next suffix, since archived channels
-// keep their names and a second reopening would ask for a taken one.
+// now: the first reopening's, or, when `current` is one reopening's name,
+// the next one's, since archived channels keep their names and a second
+// reopening would ask for a taken one.
 std::string NextReopenedChannelName(std::int64_t incident, std::string_view subject,
                                     std::string_view current);
 

@@ -769,7 +769,7 @@ Result<bool> ExpertService::Expire(std::int64_t id) {
   });
 }
 
-Status ExpertService::MarkUnreachable(std::int64_t id) {
+Status ExpertService::MarkUnreachable(std::int64_t id, std::string_view what_happened) {
   return InTransaction(db_, "invitation_unreachable", [&]() -> Status {
     store::ExpertRepository experts(db_);
     auto invitation = experts.FindInvitation(id);
@@ -780,7 +780,7 @@ Status ExpertService::MarkUnreachable(std::int64_t id) {
     experts.SetInvitationState(id, store::InvitationState::kUnreachable, now);
     store::TimelineRepository(db_).Append(
         invitation->incident, now, detail::kBotActor, "expert_unreachable",
-        PersonName(db_, invitation->invitee) + " couldn't be reached by direct message");
+        PersonName(db_, invitation->invitee) + " " + std::string(what_happened));
     auto next = AskNext(*invitation, "unreachable");
     if (!next) {
       return next.error();
@@ -795,6 +795,23 @@ Status ExpertService::MarkUnreachable(std::int64_t id) {
     }
     return {};
   });
+}
+
+Status ExpertService::PassOverDeactivated(const UserId& user) {
+  auto open =
+      InReadTransaction(db_, "open_invitations_of", [&]() -> Result<std::vector<std::int64_t>> {
+        return store::ExpertRepository(db_).OpenInvitationsOf(user);
+      });
+  if (!open) {
+    return open.error();
+  }
+  for (std::int64_t id : *open) {
+    if (auto passed = MarkUnreachable(id, "can't answer: their Slack account is deactivated");
+        !passed) {
+      return passed;
+    }
+  }
+  return {};
 }
 
 Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {

@@ -197,7 +197,13 @@ class ExpertService {
   // unreachable and the next person is asked. The swarm channel hears of it
   // here only when a person asked; after a decline or silence, the notice of
   // that answer names who was skipped (MovedOnFrom).
-  Status MarkUnreachable(std::int64_t invitation);
+  // `what_happened` ends the timeline line that names the person.
+  Status MarkUnreachable(std::int64_t invitation,
+                         std::string_view what_happened = "couldn't be reached by direct message");
+  // Slack says `user`'s account is deactivated: each invitation of theirs
+  // still open is unreachable now, and the next person is asked at once
+  // rather than after the timeout.
+  Status PassOverDeactivated(const UserId& user);
   // Who was asked after `invitation`, skipping the unreachable.
   Result<MovedOn> MovedOnFrom(std::int64_t invitation);
 

@@ -136,6 +136,32 @@ Result<store::Incident> FindUnresolved(store::Database& db, std::int64_t number)
   return *incident;
 }
 
+// RecordSlackAccount inside the caller's transaction. `said_at`: when Slack
+// says the account changed, if it says; an older word than the last changes
+// nothing.
+bool ApplySlackAccount(store::Database& db, const UserId& user, bool deactivated,
+                       std::string_view source, std::optional<Clock::TimePoint> said_at,
+                       Clock::TimePoint now) {
+  if (!store::PeopleRepository(db).SetSlackDeactivated(user, deactivated, source,
+                                                       said_at.value_or(now))) {
+    return false;
+  }
+  const auto owned = store::RoutingRepository(db).UnresolvedOwnedBy(user);
+  for (std::int64_t incident : owned) {
+    if (deactivated) {
+      FlagDeactivatedOwner(db, incident, user, now);
+    } else {
+      EnqueueOwnerShown(db, incident, now);
+    }
+  }
+  if (!deactivated) {
+    WakeRoutingQueue(db, now);
+  }
+  spdlog::info("event=routing.slack_account user={} deactivated={} source=\"{}\" owns={}",
+               user.str(), deactivated, source, owned.size());
+  return true;
+}
+
 }  // namespace
 
 std::size_t TakeCasesResult::Count() const {
@@ -292,6 +318,11 @@ Result<store::Person> RoutingService::SetPresence(const UserId& user,
     }
     const auto now = clock_.Now();
     people.SetOverride(user, value, now);
+    if (value == store::PresenceOverride::kBack && person->slack_deactivated) {
+      // Whoever types a command has a working account, whatever Slack's
+      // errors made of it earlier.
+      ApplySlackAccount(db_, user, false, "/swarmbot back", std::nullopt, now);
+    }
     if (value != store::PresenceOverride::kAway) {
       WakeRoutingQueue(db_, now);
     }
@@ -324,26 +355,10 @@ Result<PeopleImport> RoutingService::ImportPeople(const std::vector<store::Perso
 }
 
 Result<bool> RoutingService::RecordSlackAccount(const UserId& user, bool deactivated,
-                                                std::string_view source) {
+                                                std::string_view source,
+                                                std::optional<Clock::TimePoint> said_at) {
   return InTransaction(db_, "record_slack_account", [&]() -> Result<bool> {
-    const auto now = clock_.Now();
-    if (!store::PeopleRepository(db_).SetSlackDeactivated(user, deactivated, source, now)) {
-      return false;
-    }
-    const auto owned = store::RoutingRepository(db_).UnresolvedOwnedBy(user);
-    for (std::int64_t incident : owned) {
-      if (deactivated) {
-        FlagDeactivatedOwner(db_, incident, user, now);
-      } else {
-        EnqueueOwnerShown(db_, incident, now);
-      }
-    }
-    if (!deactivated) {
-      WakeRoutingQueue(db_, now);
-    }
-    spdlog::info("event=routing.slack_account user={} deactivated={} source=\"{}\" owns={}",
-                 user.str(), deactivated, source, owned.size());
-    return true;
+    return ApplySlackAccount(db_, user, deactivated, source, said_at, clock_.Now());
   });
 }
 

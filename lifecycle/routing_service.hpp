@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,8 +90,12 @@ class RoutingService {
   // imports. A deactivated account gets no new incidents; each unresolved
   // incident it owns keeps its owner, and the timeline, the announcement and
   // the managers' channel say so, so that someone reassigns it. An account
-  // back in use serves the queue. Returns true when this changed anything.
-  Result<bool> RecordSlackAccount(const UserId& user, bool deactivated, std::string_view source);
+  // back in use serves the queue. `said_at` is when Slack says the account
+  // changed (a user_change event's user.updated), if it says: a late event
+  // older than what is recorded changes nothing. `/swarmbot back` clears a
+  // deactivation too. Returns true when this changed anything.
+  Result<bool> RecordSlackAccount(const UserId& user, bool deactivated, std::string_view source,
+                                  std::optional<Clock::TimePoint> said_at = std::nullopt);
 
   // Replaces the people list: upsert by user id, skills replaced, people
   // missing from `people` deactivated; serves the queue if anything waits.

@@ -341,6 +341,19 @@ std::vector<Invitation> ExpertRepository::InvitationsFor(std::int64_t incident) 
   return invitations;
 }
 
+std::vector<std::int64_t> ExpertRepository::OpenInvitationsOf(const UserId& invitee) {
+  SQLite::Statement query(db_.Sql(),
+                          "SELECT id FROM expert_invitations WHERE invitee = ? AND state = ? "
+                          "ORDER BY id");
+  query.bind(1, invitee.str());
+  query.bind(2, std::string(Name(InvitationState::kOpen)));
+  std::vector<std::int64_t> ids;
+  while (query.executeStep()) {
+    ids.push_back(query.getColumn(0).getInt64());
+  }
+  return ids;
+}
+
 void ExpertRepository::SetInvitationState(std::int64_t id, InvitationState state,
                                           Clock::TimePoint now) {
   SQLite::Statement update(db_.Sql(),

@@ -101,6 +101,8 @@ class ExpertRepository {
   std::int64_t InsertInvitation(const Invitation& invitation);
   std::optional<Invitation> FindInvitation(std::int64_t id);
   std::vector<Invitation> InvitationsFor(std::int64_t incident);
+  // The ids of `invitee`'s invitations nobody answered yet, oldest first.
+  std::vector<std::int64_t> OpenInvitationsOf(const UserId& invitee);
   void SetInvitationState(std::int64_t id, InvitationState state, Clock::TimePoint now);
   // Ends the invitation as kWithdrawn, recording `why`.
   void WithdrawInvitation(std::int64_t id, Withdrawal why, Clock::TimePoint now);

@@ -24,7 +24,7 @@ PresenceOverride ParseOverride(const std::string& text) {
 constexpr const char* kColumns =
     "user_id, display_name, time_zone, capacity, presence_override, override_at, "
     "last_assigned_at, active, "
-    "EXISTS (SELECT 1 FROM slack_deactivations d WHERE d.user_id = people.user_id)";
+    "EXISTS (SELECT 1 FROM slack_accounts a WHERE a.user_id = people.user_id AND a.deactivated)";
 
 Person ReadPerson(SQLite::Statement& row) {
   Person p;
@@ -131,19 +131,26 @@ std::vector<Person> PeopleRepository::Active() {
 }
 
 bool PeopleRepository::SetSlackDeactivated(const UserId& user, bool deactivated,
-                                           std::string_view source, Clock::TimePoint now) {
-  if (!deactivated) {
-    SQLite::Statement remove(db_.Sql(), "DELETE FROM slack_deactivations WHERE user_id = ?");
-    remove.bind(1, user.str());
-    return remove.exec() > 0;
+                                           std::string_view source, Clock::TimePoint at) {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT deactivated, changed_at FROM slack_accounts WHERE user_id = ?");
+  select.bind(1, user.str());
+  const bool known = select.executeStep();
+  const bool was = known && select.getColumn(0).getInt() != 0;
+  if (known && select.getColumn(1).getInt64() > ToMillis(at)) {
+    return false;  // Slack said something newer already
   }
-  SQLite::Statement insert(db_.Sql(),
-                           "INSERT INTO slack_deactivations (user_id, since, source) "
-                           "VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING");
-  insert.bind(1, user.str());
-  insert.bind(2, ToMillis(now));
-  insert.bind(3, std::string(source));
-  return insert.exec() > 0;
+  SQLite::Statement upsert(db_.Sql(),
+                           "INSERT INTO slack_accounts (user_id, deactivated, changed_at, source) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                           "deactivated = excluded.deactivated, changed_at = excluded.changed_at, "
+                           "source = excluded.source");
+  upsert.bind(1, user.str());
+  upsert.bind(2, deactivated ? 1 : 0);
+  upsert.bind(3, ToMillis(at));
+  upsert.bind(4, std::string(source));
+  upsert.exec();
+  return was != deactivated;
 }
 
 void PeopleRepository::SetOverride(const UserId& user, PresenceOverride value,

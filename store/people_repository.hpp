@@ -33,7 +33,7 @@ struct Person {
   std::map<std::string, int> skills;  // skill → level 1..5
 };
 
-// The `people`, `person_skills` and `slack_deactivations` tables. Calls run
+// The `people`, `person_skills` and `slack_accounts` tables. Calls run
 // inside the caller's transaction, if any.
 class PeopleRepository {
  public:
@@ -51,11 +51,11 @@ class PeopleRepository {
   std::vector<Person> Active();
 
   // Records what Slack said of `user`'s account (who need not be in the
-  // people list); `source` names what told us ("user_change",
-  // "users.getPresence: user_disabled"). Returns true when it changed what
-  // was recorded.
+  // people list) at `at`; `source` names what told us ("user_change",
+  // "users.getPresence: user_disabled"). Something older than what is
+  // recorded changes nothing. Returns true when the account's state changed.
   bool SetSlackDeactivated(const UserId& user, bool deactivated, std::string_view source,
-                           Clock::TimePoint now);
+                           Clock::TimePoint at);
 
   void SetOverride(const UserId& user, PresenceOverride value, Clock::TimePoint now);
   void SetLastAssigned(const UserId& user, Clock::TimePoint now);

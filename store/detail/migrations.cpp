@@ -713,15 +713,17 @@ UPDATE expert_invitations
                       AND t.at = expert_invitations.answered_at AND t.kind = 'expert_expired');
 )sql";
 
-// Slack accounts Slack said are deactivated (a user_change event with
-// deleted:true, or an error such as user_disabled for that person), apart
-// from `people` because Slack may tell of someone before the people file
-// names them, and because a people import must not undo what Slack said.
-// A row goes when Slack says the account is back. `source` is what told us.
+// What Slack last said of an account (a user_change event's `deleted`, or an
+// error such as user_disabled for that person), apart from `people` because
+// Slack may tell of someone before the people file names them, and because a
+// people import must not undo what Slack said. `changed_at` is when Slack
+// says it changed (the user object's `updated`), so that an older event
+// arriving late changes nothing. `source` is what told us.
 constexpr std::string_view kVersion19 = R"sql(
-CREATE TABLE slack_deactivations (
+CREATE TABLE slack_accounts (
   user_id TEXT PRIMARY KEY,
-  since INTEGER NOT NULL,
+  deactivated INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL,
   source TEXT NOT NULL
 );
 )sql";

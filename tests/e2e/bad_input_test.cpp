@@ -174,9 +174,15 @@ TEST(Startup, ServingNeedsTheIncidentChannel) {
   EXPECT_EQ(run("check-config"), 2);
   EXPECT_EQ(testing::ReadFile(dir / "out"),
             "swarmbot: config: " + (dir / "swarmbot.toml").string() +
-                ": slack.incident_channel: missing; name the channel where incidents and spike "
-                "alerts are announced, by its id such as C0123456789\n");
+                ": slack.incident_channel: missing or blank; name the channel where incidents "
+                "and spike alerts are announced, by its id such as C0123456789\n");
   EXPECT_EQ(run("serve"), 2);
+  testing::WriteFile(dir / "swarmbot.toml",
+                     "[slack]\nincident_channel = \"  \"\n[store]\npath = \"" +
+                         (dir / "swarmbot.db").string() + "\"\n");
+  EXPECT_EQ(run("check-config"), 2);
+  EXPECT_NE(testing::ReadFile(dir / "out").find("missing or blank"), std::string::npos)
+      << testing::ReadFile(dir / "out");
   EXPECT_EQ(run("import people " + (dir / "people.toml").string()), 0)
       << testing::ReadFile(dir / "out");
 }

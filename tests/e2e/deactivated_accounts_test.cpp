@@ -18,22 +18,8 @@ bool Contains(const std::string& text, const std::string& part) {
 
 class DeactivatedAccounts : public EndToEnd {
  protected:
-  std::size_t DirectMessagesWith(const UserId& user, const std::string& part) {
-    const auto dm = slack().DirectMessage(user);
-    if (!dm) {
-      return 0;
-    }
-    return static_cast<std::size_t>(std::count_if(
-        dm->messages.begin(), dm->messages.end(),
-        [&](const auto& m) { return Contains(m.text, part) || Contains(m.blocks_json, part); }));
-  }
-
   bool ManagersChannelHas(const std::string& part) {
-    const auto channel = slack().Channel(people().incidents);
-    return channel &&
-           std::any_of(channel->messages.begin(), channel->messages.end(), [&](const auto& m) {
-             return Contains(m.text, part) || Contains(m.blocks_json, part);
-           });
+    return ChannelHasMessageWith(slack(), people().incidents, part);
   }
 
   // `who` says `/swarmbot back`: routing takes them whatever Slack's presence
@@ -70,8 +56,9 @@ TEST_F(DeactivatedAccounts, TheNextBestPersonGetsTheIncident) {
 
   ASSERT_EQ(DeclareFeast25(), "INC-1");
   // Sofia has promotions 5 too; without Priya she is the best.
-  ASSERT_TRUE(Eventually("Sofia's direct message",
-                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Sofia's direct message", [&] {
+    return DirectMessagesWith(slack(), people().sofia, "You now own INC-1");
+  }));
   EXPECT_FALSE(slack().DirectMessage(people().priya));
   const std::string status = Status("INC-1");
   EXPECT_TRUE(Contains(status, people().sofia.str())) << status;
@@ -106,15 +93,17 @@ TEST_F(DeactivatedAccounts, ARefusedDirectMessageTellsOfTheDeactivation) {
   EXPECT_TRUE(Contains(Status("INC-1"), people().priya.str())) << "not silently reassigned";
 
   scenario_->DeclareIncident(people().mara, people().incidents, "Coupon code not applied");
-  EXPECT_TRUE(Eventually("Sofia's direct message",
-                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-2"); }));
+  EXPECT_TRUE(Eventually("Sofia's direct message", [&] {
+    return DirectMessagesWith(slack(), people().sofia, "You now own INC-2");
+  }));
 }
 
 TEST_F(DeactivatedAccounts, AnOwnerDeactivatedKeepsTheIncidentUntilAManagerReassignsIt) {
   scenario_->ImportPeople();
   ASSERT_EQ(DeclareFeast25(), "INC-1");
-  ASSERT_TRUE(Eventually("Priya owns INC-1",
-                         [&] { return DirectMessagesWith(people().priya, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Priya owns INC-1", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-1");
+  }));
 
   slack().DeactivateUser(people().priya);
   ASSERT_TRUE(Eventually("the managers told INC-1's owner is deactivated", [&] {
@@ -130,8 +119,9 @@ TEST_F(DeactivatedAccounts, AnOwnerDeactivatedKeepsTheIncidentUntilAManagerReass
   EXPECT_FALSE(slack().DirectMessage(people().sofia)) << "not silently reassigned";
 
   Type(people().mara, people().incidents, "/incident", "assign INC-1");
-  EXPECT_TRUE(Eventually("Sofia's direct message",
-                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+  EXPECT_TRUE(Eventually("Sofia's direct message", [&] {
+    return DirectMessagesWith(slack(), people().sofia, "You now own INC-1");
+  }));
 }
 
 TEST_F(DeactivatedAccounts, ARestartAndAnImportKeepItUntilSlackBringsTheAccountBack) {
@@ -144,24 +134,27 @@ TEST_F(DeactivatedAccounts, ARestartAndAnImportKeepItUntilSlackBringsTheAccountB
   EXPECT_TRUE(Contains(imported, "1 listed people have a deactivated Slack account")) << imported;
   stack_->StartSwarmbot();
   ASSERT_EQ(DeclareFeast25(), "INC-1");
-  ASSERT_TRUE(Eventually("Sofia's direct message",
-                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Sofia's direct message", [&] {
+    return DirectMessagesWith(slack(), people().sofia, "You now own INC-1");
+  }));
   EXPECT_FALSE(slack().DirectMessage(people().priya));
 
   slack().ReactivateUser(people().priya);
   ASSERT_TRUE(
       LogSays("event=routing.slack_account user=" + people().priya.str() + " deactivated=false"));
   scenario_->DeclareIncident(people().mara, people().incidents, "Coupon code not applied");
-  EXPECT_TRUE(Eventually("Priya's direct message",
-                         [&] { return DirectMessagesWith(people().priya, "You now own INC-2"); }));
+  EXPECT_TRUE(Eventually("Priya's direct message", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-2");
+  }));
 }
 
 TEST_F(DeactivatedAccounts, AManagerCannotNameSomeoneDeactivated) {
   scenario_->ImportPeople();
   Deactivate(people().omar);
   scenario_->DeclareIncident(people().mara, people().incidents, "Refund card payment failing");
-  ASSERT_TRUE(Eventually("Chen owns INC-1",
-                         [&] { return DirectMessagesWith(people().chen, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Chen owns INC-1", [&] {
+    return DirectMessagesWith(slack(), people().chen, "You now own INC-1");
+  }));
 
   const std::string refused = Type(people().mara, people().incidents, "/incident",
                                    "assign INC-1 <@" + people().omar.str() + "|omar>");

@@ -68,6 +68,30 @@ inline bool EphemeralSays(emulator::Emulator& slack, const UserId& user, std::st
   return false;
 }
 
+// How many of swarmbot's direct messages to `user` say `part` (text or blocks).
+inline std::size_t DirectMessagesWith(emulator::Emulator& slack, const UserId& user,
+                                      std::string_view part) {
+  const auto dm = slack.DirectMessage(user);
+  if (!dm) {
+    return 0;
+  }
+  return static_cast<std::size_t>(
+      std::count_if(dm->messages.begin(), dm->messages.end(), [&](const auto& m) {
+        return m.text.find(part) != std::string::npos ||
+               m.blocks_json.find(part) != std::string::npos;
+      }));
+}
+
+// Whether a message in `channel` says `part` (text or blocks).
+inline bool ChannelHasMessageWith(emulator::Emulator& slack, const ChannelId& channel,
+                                  std::string_view part) {
+  const auto found = slack.Channel(channel);
+  return found && std::any_of(found->messages.begin(), found->messages.end(), [&](const auto& m) {
+           return m.text.find(part) != std::string::npos ||
+                  m.blocks_json.find(part) != std::string::npos;
+         });
+}
+
 // swarmbot as a real process against the emulator, with the Take-Out people.
 class EndToEnd : public ::testing::Test {
  protected:

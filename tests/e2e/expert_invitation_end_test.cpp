@@ -162,6 +162,23 @@ TEST_F(InvitationEnds, AnAcceptAfterLeavingThePeopleListEndsTheInvitationWithTha
   EXPECT_FALSE(ChannelSays(swarm, "didn't answer"));
 }
 
+// Check 16: an invitee deactivated in Slack while the invitation was open
+// was waited for until the timeout, then "didn't answer".
+TEST_F(InvitationEnds, AnInviteeDeactivatedMeanwhileIsPassedOverAtOnce) {
+  const ChannelId swarm = StartSwarm();
+  ASSERT_TRUE(InviteSofia(swarm));
+  slack().DeactivateUser(people().sofia);
+
+  EXPECT_TRUE(Eventually("her invitation ended", [&] {
+    return SofiaInvitationState() == "unreachable:";
+  })) << SofiaInvitationState();
+  EXPECT_TRUE(Eventually("the swarm told why", [&] {
+    return ChannelSays(swarm, UserMention(people().sofia) +
+                                  "'s Slack account was deactivated, so the invitation has ended");
+  }));
+  EXPECT_FALSE(ChannelSays(swarm, "didn't answer"));
+}
+
 // Finding 1b: archived in Slack before the Accept; her DM later said the
 // invitation "expired without an answer".
 TEST_F(InvitationEnds, AnAcceptAfterTheChannelWasArchivedEndsTheInvitationWithThatReason) {

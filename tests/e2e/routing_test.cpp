@@ -19,30 +19,18 @@ class Routing : public EndToEnd {
  protected:
   void ImportPeople() { scenario_->ImportPeople(); }
 
-  // The bot's DM messages to `user` that contain `part`.
-  std::size_t DirectMessagesWith(const UserId& user, const std::string& part) {
-    const auto dm = slack().DirectMessage(user);
-    if (!dm) {
-      return 0;
-    }
-    return static_cast<std::size_t>(std::count_if(
-        dm->messages.begin(), dm->messages.end(),
-        [&](const auto& m) { return Contains(m.text, part) || Contains(m.blocks_json, part); }));
-  }
-
   bool ManagersChannelHas(const std::string& part) {
-    const auto channel = slack().Channel(people().incidents);
-    return channel && std::any_of(channel->messages.begin(), channel->messages.end(),
-                                  [&](const auto& m) { return Contains(m.text, part); });
+    return ChannelHasMessageWith(slack(), people().incidents, part);
   }
 };
 
 TEST_F(Routing, DeclaredIncidentGoesToTheBestSkillWhoGetsADirectMessage) {
   ImportPeople();
   ASSERT_EQ(DeclareFeast25(), "INC-1");
-  ASSERT_TRUE(Eventually("Priya's direct message",
-                         [&] { return DirectMessagesWith(people().priya, "You now own INC-1"); }));
-  EXPECT_TRUE(DirectMessagesWith(people().priya, "take-cases INC-1"));
+  ASSERT_TRUE(Eventually("Priya's direct message", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-1");
+  }));
+  EXPECT_TRUE(DirectMessagesWith(slack(), people().priya, "take-cases INC-1"));
   EXPECT_FALSE(slack().DirectMessage(people().omar));
   EXPECT_FALSE(slack().DirectMessage(people().chen));
   EXPECT_GE(slack().CallCount("users.getPresence"), 1);
@@ -56,14 +44,15 @@ TEST_F(Routing, OmarAtCapacityIsPassedOverForPriya) {
     scenario_->DeclareIncident(people().mara, people().incidents,
                                "Loyalty points missing " + std::to_string(i));
     ASSERT_TRUE(Eventually("Omar's incident " + std::to_string(i), [&] {
-      return DirectMessagesWith(people().omar, "You now own INC-" + std::to_string(i));
+      return DirectMessagesWith(slack(), people().omar, "You now own INC-" + std::to_string(i));
     }));
   }
   // Omar knows promotions too, but holds three of his three.
   scenario_->DeclareIncident(people().mara, people().incidents, "Promo code rejected");
-  ASSERT_TRUE(Eventually("Priya's direct message",
-                         [&] { return DirectMessagesWith(people().priya, "You now own INC-4"); }));
-  EXPECT_EQ(DirectMessagesWith(people().omar, "You now own"), 3u);
+  ASSERT_TRUE(Eventually("Priya's direct message", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-4");
+  }));
+  EXPECT_EQ(DirectMessagesWith(slack(), people().omar, "You now own"), 3u);
 }
 
 TEST_F(Routing, TakeCasesMovesTheCasesAndTellsEachPreviousOwnerOnce) {
@@ -75,8 +64,9 @@ TEST_F(Routing, TakeCasesMovesTheCasesAndTellsEachPreviousOwnerOnce) {
     link += " " + number;
   }
   Type(people().mara, people().incidents, "/incident", link);
-  ASSERT_TRUE(Eventually("Priya owns INC-1",
-                         [&] { return DirectMessagesWith(people().priya, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Priya owns INC-1", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-1");
+  }));
 
   const std::string other = Type(people().tom, people().support, "/incident", "take-cases INC-1");
   EXPECT_TRUE(Contains(other, "Only the owner")) << other;
@@ -85,9 +75,9 @@ TEST_F(Routing, TakeCasesMovesTheCasesAndTellsEachPreviousOwnerOnce) {
       Type(people().priya, people().incidents, "/incident", "take-cases INC-1");
   EXPECT_TRUE(Contains(taken, "Moved 36 cases")) << taken;
   ASSERT_TRUE(Eventually("one message each for Ravi, Lena and Tom", [&] {
-    return DirectMessagesWith(people().ravi, "moved to") &&
-           DirectMessagesWith(people().lena, "moved to") &&
-           DirectMessagesWith(people().tom, "moved to");
+    return DirectMessagesWith(slack(), people().ravi, "moved to") &&
+           DirectMessagesWith(slack(), people().lena, "moved to") &&
+           DirectMessagesWith(slack(), people().tom, "moved to");
   }));
   for (const UserId& rep : {people().ravi, people().lena, people().tom}) {
     const auto dm = slack().DirectMessage(rep);
@@ -110,15 +100,17 @@ TEST_F(Routing, SomeoneWhoSaysAwayIsSkippedUntilBack) {
   EXPECT_TRUE(Contains(away, "marked away")) << away;
   ASSERT_EQ(DeclareFeast25(), "INC-1");
   // Sofia has promotions 5 too; without Priya she is the best.
-  ASSERT_TRUE(Eventually("Sofia's direct message",
-                         [&] { return DirectMessagesWith(people().sofia, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Sofia's direct message", [&] {
+    return DirectMessagesWith(slack(), people().sofia, "You now own INC-1");
+  }));
   EXPECT_FALSE(slack().DirectMessage(people().priya));
 
   const std::string back = Type(people().priya, people().incidents, "/swarmbot", "back");
   EXPECT_TRUE(Contains(back, "Welcome back")) << back;
   scenario_->DeclareIncident(people().mara, people().incidents, "Coupon code not applied");
-  EXPECT_TRUE(Eventually("Priya's direct message",
-                         [&] { return DirectMessagesWith(people().priya, "You now own INC-2"); }));
+  EXPECT_TRUE(Eventually("Priya's direct message", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-2");
+  }));
 }
 
 TEST_F(Routing, NobodyFreeWaitsInTheQueueUntilSomeoneIsBack) {
@@ -131,15 +123,17 @@ TEST_F(Routing, NobodyFreeWaitsInTheQueueUntilSomeoneIsBack) {
   EXPECT_FALSE(slack().DirectMessage(people().chen));
 
   Type(people().chen, people().incidents, "/swarmbot", "back");
-  EXPECT_TRUE(Eventually("Chen's direct message",
-                         [&] { return DirectMessagesWith(people().chen, "You now own INC-1"); }));
+  EXPECT_TRUE(Eventually("Chen's direct message", [&] {
+    return DirectMessagesWith(slack(), people().chen, "You now own INC-1");
+  }));
 }
 
 TEST_F(Routing, ManagersPickAnOwnerAndBadRequestsChangeNothing) {
   ImportPeople();
   scenario_->DeclareIncident(people().mara, people().incidents, "Refund card payment failing");
-  ASSERT_TRUE(Eventually("Chen owns INC-1",
-                         [&] { return DirectMessagesWith(people().chen, "You now own INC-1"); }));
+  ASSERT_TRUE(Eventually("Chen owns INC-1", [&] {
+    return DirectMessagesWith(slack(), people().chen, "You now own INC-1");
+  }));
 
   const std::string mention = "<@" + people().omar.str() + "|omar>";
   EXPECT_TRUE(Contains(Type(people().tom, people().support, "/incident", "assign INC-1 " + mention),
@@ -162,8 +156,9 @@ TEST_F(Routing, ManagersPickAnOwnerAndBadRequestsChangeNothing) {
   const std::string assigned =
       Type(people().mara, people().incidents, "/incident", "assign INC-1 " + mention);
   EXPECT_TRUE(Contains(assigned, "now owned by")) << assigned;
-  EXPECT_TRUE(Eventually("Omar's direct message",
-                         [&] { return DirectMessagesWith(people().omar, "You now own INC-1"); }));
+  EXPECT_TRUE(Eventually("Omar's direct message", [&] {
+    return DirectMessagesWith(slack(), people().omar, "You now own INC-1");
+  }));
 }
 
 TEST_F(Routing, ImportRefusesABadFileNamingTheLineAndChangesNothing) {

@@ -628,6 +628,12 @@ TEST_F(ChangeServiceTest, TheImpliedChangeMayFixOneOfTheIncidentsProblems) {
   const auto change = changes_.Create(fix, dev_).value().number;
   EXPECT_EQ(changes_.ImpliedByIncident(incident).value(), change);
 
+  // A change the incident caused is no fix of it.
+  ChangeInput caused = Emergency(incident);
+  caused.links = {{store::LinkTarget::kIncident, incident, store::LinkRelation::kCausedBy}};
+  ASSERT_TRUE(changes_.Create(caused, dev_));
+  EXPECT_EQ(changes_.ImpliedByIncident(incident).value(), change);
+
   // A closed change elsewhere doesn't make the open one ambiguous.
   const auto done = changes_.Create(Emergency(incident), dev_).value().number;
   db_->Sql().exec("UPDATE changes SET state = 'closed' WHERE number = " + std::to_string(done));

@@ -112,6 +112,34 @@ TEST_F(RoutingServiceTest, ADeactivatedSlackAccountIsPassedOverEvenWhenBack) {
   EXPECT_EQ(OwnerOf(third), "UPRIYA");
 }
 
+// Check 16: a reactivation Slack sent before a deactivation, arriving after
+// it, took the deactivation back.
+TEST_F(RoutingServiceTest, ALateAccountEventOlderThanTheLastChangesNothing) {
+  const auto at = [](int seconds) { return Clock::TimePoint(std::chrono::seconds(seconds)); };
+  ASSERT_TRUE(routing_.RecordSlackAccount(UserId("UPRIYA"), true, "user_change", at(2000)).value());
+  EXPECT_FALSE(
+      routing_.RecordSlackAccount(UserId("UPRIYA"), false, "user_change", at(1000)).value());
+  const auto promo = NewIncident("Promo code rejected");
+  ASSERT_TRUE(routing_.ServeQueue(AllActive()));
+  EXPECT_EQ(OwnerOf(promo), "UOMAR");
+
+  EXPECT_TRUE(
+      routing_.RecordSlackAccount(UserId("UPRIYA"), false, "user_change", at(3000)).value());
+}
+
+// Check 16: Slack's account_inactive for one call marked Omar deactivated,
+// and "/swarmbot back" welcomed him back while routing still passed him over.
+TEST_F(RoutingServiceTest, BackClearsADeactivationLearntFromAnError) {
+  ASSERT_TRUE(
+      routing_.RecordSlackAccount(UserId("UPRIYA"), true, "Slack answered account_inactive"));
+  auto back = routing_.SetPresence(UserId("UPRIYA"), store::PresenceOverride::kBack);
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->slack_deactivated);
+  const auto promo = NewIncident("Promo code rejected");
+  ASSERT_TRUE(routing_.ServeQueue(AllActive()));
+  EXPECT_EQ(OwnerOf(promo), "UPRIYA");
+}
+
 TEST_F(RoutingServiceTest, AnOwnerDeactivatedKeepsTheIncidentAndTheManagersAreTold) {
   const auto feast = NewIncident("FEAST25 discount code fails at checkout");
   ASSERT_TRUE(routing_.ServeQueue(AllActive()));
