@@ -59,7 +59,7 @@ std::string WhyNobody(const std::vector<std::string>& required,
                       const std::vector<const Candidate*>& skilled) {
   const std::string needs = required.empty() ? "" : " with " + Joined(required);
   if (skilled.empty()) {
-    return "nobody" + needs + " is in the people list";
+    return "nobody" + needs + " is in the people list with an active Slack account";
   }
   std::vector<std::string> full;
   std::vector<std::string> away;

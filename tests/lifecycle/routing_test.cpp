@@ -61,7 +61,8 @@ TEST(ChooseOwner, SkipsPeopleWhoAreAway) {
 TEST(ChooseOwner, NeverPicksSomeoneWithoutARequiredSkill) {
   const auto choice = ChooseOwner({"promotions"}, {Person("UCHEN", {{"payments", 5}})});
   EXPECT_FALSE(choice.owner);
-  EXPECT_EQ(choice.why, "nobody with promotions is in the people list");
+  EXPECT_EQ(choice.why,
+            "nobody with promotions is in the people list with an active Slack account");
 }
 
 TEST(ChooseOwner, BreaksLevelTiesByFreeCapacity) {
