@@ -114,9 +114,27 @@ UserId OwnerAlsoInvited(detail::Services& services, const lifecycle::StartSwarmI
   return record->owner;
 }
 
+// "Not inviting @a and @b: their Slack accounts are deactivated."; "" for nobody.
+std::string DeactivatedLeftOut(const std::vector<UserId>& deactivated) {
+  if (deactivated.empty()) {
+    return "";
+  }
+  std::vector<std::string> mentions;
+  for (const UserId& user : deactivated) {
+    mentions.push_back(UserMention(user));
+  }
+  return " Not inviting " + JoinWithAnd(mentions) +
+         (deactivated.size() == 1 ? ": their Slack account is deactivated."
+                                  : ": their Slack accounts are deactivated.");
+}
+
 std::string StartedText(detail::Services& services, const lifecycle::StartedSwarm& started,
                         const lifecycle::StartSwarmInput& input, const UserId& actor) {
-  const UserId owner = OwnerAlsoInvited(services, input, actor);
+  UserId owner = OwnerAlsoInvited(services, input, actor);
+  if (std::find(started.deactivated.begin(), started.deactivated.end(), owner) !=
+      started.deactivated.end()) {
+    owner = UserId();
+  }
   // Whoever else it invites: the people named and, on a restart, those of
   // the earlier channel.
   const auto others =
@@ -127,7 +145,7 @@ std::string StartedText(detail::Services& services, const lifecycle::StartedSwar
   return "Starting the swarm for " + store::IncidentNumberText(input.incident) +
          (started.restarted ? " again" : "") + ": #" + EscapeMrkdwn(started.swarm.channel_name) +
          " is on its way; " + InviteSummary(others, std::ssize(input.usergroups), true, owner) +
-         ".";
+         "." + DeactivatedLeftOut(started.deactivated);
 }
 
 }  // namespace

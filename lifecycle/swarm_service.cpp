@@ -13,6 +13,7 @@
 #include "lifecycle/incident_states.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/incident_repository.hpp"
+#include "store/people_repository.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -42,6 +43,21 @@ StartSwarmInput WithOwner(StartSwarmInput input, const store::Incident& incident
     input.invitees.push_back(owner);
   }
   return input;
+}
+
+// Takes out of `input` the people Slack said are deactivated (they can't be
+// added to a channel) and returns them.
+std::vector<UserId> TakeOutDeactivated(store::Database& db, StartSwarmInput& input) {
+  store::PeopleRepository people(db);
+  std::vector<UserId> deactivated;
+  std::erase_if(input.invitees, [&](const UserId& user) {
+    const bool gone = people.SlackDeactivated(user);
+    if (gone) {
+      deactivated.push_back(user);
+    }
+    return gone;
+  });
+  return deactivated;
 }
 
 Status CheckStart(store::Database& db, const StartSwarmInput& input) {
@@ -134,7 +150,8 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     const auto now = clock_.Now();
     store::IncidentRepository incidents(db_);
     const store::Incident incident = incidents.Find(asked.incident).value();
-    const StartSwarmInput input = WithOwner(asked, incident);
+    StartSwarmInput input = WithOwner(asked, incident);
+    const std::vector<UserId> deactivated = TakeOutDeactivated(db_, input);
     store::SwarmRepository swarms(db_);
     if (auto ended = swarms.FindByIncident(input.incident)) {
       // Its channel was closed (by /swarm close) or archived in Slack while
@@ -142,7 +159,8 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
       const detail::RestartedSwarm restarted =
           detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
                                unarchive_, /*reopening=*/false);
-      return StartedSwarm{swarms.FindByIncident(input.incident).value(), restarted.invited, true};
+      return StartedSwarm{swarms.FindByIncident(input.incident).value(), restarted.invited, true,
+                          deactivated};
     }
     store::Swarm swarm;
     swarm.incident = input.incident;
@@ -171,7 +189,7 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
                  store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
                  actor.str());
-    return StartedSwarm{swarms.FindByIncident(input.incident).value(), users, false};
+    return StartedSwarm{swarms.FindByIncident(input.incident).value(), users, false, deactivated};
   });
 }
 

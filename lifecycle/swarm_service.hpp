@@ -38,6 +38,8 @@ struct StartedSwarm {
   // aren't known yet); on a restart, the earlier channel's people too.
   std::vector<UserId> invited;
   bool restarted = false;  // the incident's ended swarm started again
+  // Named (or the owner) but left out: Slack said their account is deactivated.
+  std::vector<UserId> deactivated;
 };
 
 // What `/swarm start` on an incident that swarms already did.

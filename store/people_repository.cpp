@@ -153,6 +153,12 @@ bool PeopleRepository::SetSlackDeactivated(const UserId& user, bool deactivated,
   return was != deactivated;
 }
 
+bool PeopleRepository::SlackDeactivated(const UserId& user) {
+  SQLite::Statement select(db_.Sql(), "SELECT deactivated FROM slack_accounts WHERE user_id = ?");
+  select.bind(1, user.str());
+  return select.executeStep() && select.getColumn(0).getInt() != 0;
+}
+
 void PeopleRepository::SetOverride(const UserId& user, PresenceOverride value,
                                    Clock::TimePoint now) {
   SQLite::Statement update(

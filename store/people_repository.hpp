@@ -57,6 +57,9 @@ class PeopleRepository {
   bool SetSlackDeactivated(const UserId& user, bool deactivated, std::string_view source,
                            Clock::TimePoint at);
 
+  // Whether Slack said last that `user`'s account is deactivated, listed or not.
+  bool SlackDeactivated(const UserId& user);
+
   void SetOverride(const UserId& user, PresenceOverride value, Clock::TimePoint now);
   void SetLastAssigned(const UserId& user, Clock::TimePoint now);
 

@@ -148,6 +148,26 @@ TEST_F(DeactivatedAccounts, ARestartAndAnImportKeepItUntilSlackBringsTheAccountB
   }));
 }
 
+// Check 16: /swarm start counted someone Slack had said was deactivated
+// among those it invites; Slack then refused them.
+TEST_F(DeactivatedAccounts, SwarmStartLeavesOutAndNamesSomeoneDeactivated) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  Deactivate(people().sofia);
+
+  const std::string reply =
+      Type(people().mara, people().incidents, "/swarm",
+           "start INC-1 <@" + people().sofia.str() + "> <@" + people().dev.str() + ">");
+
+  EXPECT_TRUE(Contains(reply, "inviting you and 1 person.")) << reply;
+  EXPECT_TRUE(Contains(
+      reply, "Not inviting <@" + people().sofia.str() + ">: their Slack account is deactivated."))
+      << reply;
+  const ChannelId swarm = SwarmChannelWith({people().mara, people().dev}, "the swarm channel");
+  ASSERT_FALSE(swarm.empty());
+  EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
+  EXPECT_EQ(slack().CallCount("conversations.invite"), 1) << "nobody refused for Sofia";
+}
+
 TEST_F(DeactivatedAccounts, AManagerCannotNameSomeoneDeactivated) {
   scenario_->ImportPeople();
   Deactivate(people().omar);

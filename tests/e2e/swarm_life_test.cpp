@@ -200,20 +200,22 @@ TEST_F(SwarmLife, ReopeningAClosedIncidentOpensANewChannelAndInvitesTheMembersAg
 TEST_F(SwarmLife, ATakenNameGetsASuffixAndARefusedInviteeIsNamedOnce) {
   ASSERT_EQ(DeclareFeast25(), "INC-1");
   slack().AddChannel(std::string(kChannelName), {people().omar});
-  slack().DeactivateUser(people().dev);
+  // Someone Slack doesn't know: swarmbot can't tell before Slack refuses.
+  // (Someone Slack said is deactivated isn't invited at all: see
+  // DeactivatedAccounts.SwarmStartLeavesOutAndNamesSomeoneDeactivated.)
+  const UserId stranger("U0NOBODY01");
   Type(people().mara, people().incidents, "/swarm",
-       "start INC-1 " + Mention(people().dev) + " " + Mention(people().sofia));
+       "start INC-1 " + Mention(stranger) + " " + Mention(people().sofia));
   const ChannelId swarm = AwaitSwarm(std::string(kChannelName) + "-2", people().sofia);
   ASSERT_FALSE(swarm.empty());
   ASSERT_TRUE(Eventually("the refusal said in the channel",
                          [&] { return MessageWith(swarm, "Couldn't add").has_value(); }));
   const auto channel = *slack().Channel(swarm);
-  EXPECT_FALSE(channel.HasMember(people().dev));
   EXPECT_TRUE(channel.HasMember(people().mara));
   const auto told = std::count_if(channel.messages.begin(), channel.messages.end(),
                                   [](const auto& m) { return Has(m.text, "Couldn't add"); });
   EXPECT_EQ(told, 1);
-  EXPECT_TRUE(Has(MessageWith(swarm, "Couldn't add")->blocks_json, people().dev.str()));
+  EXPECT_TRUE(Has(MessageWith(swarm, "Couldn't add")->blocks_json, stranger.str()));
   // Check9 #5: Mara's answer named the taken name; a direct message links the real one.
   EXPECT_TRUE(Eventually("Mara told the channel's real name", [&] {
     const auto dm = slack().DirectMessage(people().mara);
