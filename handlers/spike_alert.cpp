@@ -77,6 +77,15 @@ Status Failed(std::int64_t spike, std::string_view what, const Error& error) {
   return error;
 }
 
+// "INC-2, INC-4": the open incidents holding some of the spike's cases.
+std::string HolderNames(const store::SpikeFacts& facts) {
+  std::string names;
+  for (std::int64_t incident : facts.holders) {
+    names += (names.empty() ? "" : ", ") + store::IncidentNumberText(incident);
+  }
+  return names;
+}
+
 // Why an undeclared spike has nothing left to declare, or "" when it has:
 // every case it holds is closed or linked to an open incident already.
 std::string NothingToDeclare(std::int64_t spike, const store::SpikeFacts& facts) {
@@ -86,10 +95,7 @@ std::string NothingToDeclare(std::int64_t spike, const store::SpikeFacts& facts)
   if (facts.holders.empty()) {
     return "Every case of " + store::SpikeNumberText(spike) + " is closed.";
   }
-  std::string names;
-  for (std::size_t i = 0; i < facts.holders.size(); ++i) {
-    names += (i == 0 ? "" : ", ") + store::IncidentNumberText(facts.holders[i]);
-  }
+  const std::string names = HolderNames(facts);
   const std::string first = store::IncidentNumberText(facts.holders.front());
   return "Its open cases are linked to " + names + " already. `/incident link " + first +
          " --cluster " + store::SpikeNumberText(spike) + "` links later ones to " + first + ".";
@@ -101,10 +107,7 @@ std::string DeclarePrompt(const store::SpikeFacts& facts) {
   if (facts.holders.empty()) {
     return "Looks like one problem. Declare an incident for these cases?";
   }
-  std::string names;
-  for (std::size_t i = 0; i < facts.holders.size(); ++i) {
-    names += (i == 0 ? "" : ", ") + store::IncidentNumberText(facts.holders[i]);
-  }
+  const std::string names = HolderNames(facts);
   return Plural(static_cast<std::size_t>(facts.unheld), "case is", "cases are") +
          " nobody's yet; the others are linked to " + names +
          ". Declare an incident for those, or link them there?";

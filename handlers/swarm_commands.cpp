@@ -101,19 +101,6 @@ std::optional<std::string> JoinExisting(detail::Services& services,
          (others ? "; " + InviteSummary(input, false) + " to it." : ".");
 }
 
-// The owner SwarmService::Start invites besides whoever was named: none
-// when the starter owns the incident or named the owner.
-UserId OwnerAlsoInvited(detail::Services& services, const lifecycle::StartSwarmInput& input,
-                        const UserId& actor) {
-  auto record = services.incidents.FindIncident(input.incident);
-  if (!record || record->owner.empty() || record->owner == actor ||
-      std::find(input.invitees.begin(), input.invitees.end(), record->owner) !=
-          input.invitees.end()) {
-    return UserId();
-  }
-  return record->owner;
-}
-
 // "Not inviting @a and @b: their Slack accounts are deactivated."; "" for nobody.
 std::string DeactivatedLeftOut(const std::vector<UserId>& deactivated) {
   if (deactivated.empty()) {
@@ -128,13 +115,9 @@ std::string DeactivatedLeftOut(const std::vector<UserId>& deactivated) {
                                   : ": their Slack accounts are deactivated.");
 }
 
-std::string StartedText(detail::Services& services, const lifecycle::StartedSwarm& started,
+std::string StartedText(const lifecycle::StartedSwarm& started,
                         const lifecycle::StartSwarmInput& input, const UserId& actor) {
-  UserId owner = OwnerAlsoInvited(services, input, actor);
-  if (std::find(started.deactivated.begin(), started.deactivated.end(), owner) !=
-      started.deactivated.end()) {
-    owner = UserId();
-  }
+  const UserId& owner = started.owner;
   // Whoever else it invites: the people named and, on a restart, those of
   // the earlier channel.
   const auto others =
@@ -193,7 +176,7 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
     }
     return RefusalReply(kWhat, swarm.error(), kStartUsage);
   }
-  return EphemeralText(StartedText(services_, *swarm, *input, command.user));
+  return EphemeralText(StartedText(*swarm, *input, command.user));
 }
 
 void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_t index) {
@@ -216,7 +199,7 @@ void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_
   }
   spdlog::info("event=swarm.start_click incident={} user={}", store::IncidentNumberText(*incident),
                user.str());
-  Answer(payload, StartedText(services_, *swarm, input, user));
+  Answer(payload, StartedText(*swarm, input, user));
 }
 
 void SwarmCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {

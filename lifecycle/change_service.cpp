@@ -984,25 +984,29 @@ std::vector<std::int64_t> ChangeService::ChangesOfIncidentAndItsProblems(std::in
                ? link.number == incident
                : std::find(problems.begin(), problems.end(), link.number) != problems.end();
   };
-  std::set<std::int64_t> found;
-  std::vector<std::int64_t> linked = changes.ChangesOfIncident(incident);
-  for (std::int64_t problem : problems) {
-    const auto of_problem = changes.ChangesOfProblem(problem);
-    linked.insert(linked.end(), of_problem.begin(), of_problem.end());
+  // Each change once, however many of these it is linked to.
+  std::set<std::int64_t> linked;
+  for (std::int64_t number : changes.ChangesOfIncident(incident)) {
+    linked.insert(number);
   }
-  for (std::int64_t number : linked) {
-    const auto links = changes.Links(number);
-    if (std::any_of(links.begin(), links.end(), fixes_this)) {
-      found.insert(number);
+  for (std::int64_t problem : problems) {
+    for (std::int64_t number : changes.ChangesOfProblem(problem)) {
+      linked.insert(number);
     }
   }
-  std::vector<std::int64_t> numbers(found.begin(), found.end());
+  std::vector<std::int64_t> fixes;
   std::vector<std::int64_t> open;
-  std::copy_if(numbers.begin(), numbers.end(), std::back_inserter(open), [&](std::int64_t number) {
-    const auto change = changes.Find(number);
-    return change && change->state != ChangeState::kClosed;
-  });
-  return open.empty() || numbers.size() == 1 ? numbers : open;
+  for (std::int64_t number : linked) {
+    const auto links = changes.Links(number);
+    if (std::none_of(links.begin(), links.end(), fixes_this)) {
+      continue;
+    }
+    fixes.push_back(number);
+    if (const auto change = changes.Find(number); change && change->state != ChangeState::kClosed) {
+      open.push_back(number);
+    }
+  }
+  return open.empty() ? fixes : open;
 }
 
 Status ChangeService::RecordPlanMessage(std::int64_t change, const ChannelId& channel,

@@ -36,10 +36,7 @@ constexpr std::size_t kMaxTerritories = 50;
 // Declare button by whether any of its cases is still nobody's.
 void RefreshAfterLinking(store::Database& db, std::int64_t incident,
                          const std::vector<std::int64_t>& cases, Clock::TimePoint now) {
-  if (detail::SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
-    detail::EnqueueEffect(db, incident, effect::kUpdateSummary, now);
-  }
-  detail::EnqueueEffect(db, incident, effect::kUpdateAnnouncement, now);
+  detail::EnqueueIncidentRefresh(db, incident, now);
   store::SpikeRepository spikes(db);
   std::set<std::int64_t> refreshed;
   for (std::int64_t number : cases) {

@@ -9,6 +9,7 @@
 
 #include "common/crypto.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/text_rules.hpp"
@@ -102,11 +103,6 @@ std::string CutUtf8(std::string_view text, std::size_t max) {
     --end;
   }
   return std::string(text.substr(0, end));
-}
-
-bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
-  return swarm && (swarm->state == store::SwarmState::kStarting ||
-                   swarm->state == store::SwarmState::kActive);
 }
 
 Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
@@ -362,10 +358,7 @@ Result<AttachResult> KnowledgeService::Attach(std::int64_t incident, std::int64_
     }
     store::TimelineRepository(db_).Append(incident, now, actor.str(), "article_attached",
                                           "Attached \"" + stored->title + "\" as a workaround");
-    if (SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
-      detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
-    }
-    detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
+    detail::EnqueueIncidentRefresh(db_, incident, now);
     spdlog::info("event=knowledge.attached incident={} article={} actor={}",
                  store::IncidentNumberText(incident), article, actor.str());
     return result;

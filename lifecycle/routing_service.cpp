@@ -69,14 +69,6 @@ std::vector<store::Person> RoutablePeople(store::Database& db) {
   return people;
 }
 
-// The incident's announcement, and a live swarm's summary, show the owner.
-void EnqueueOwnerShown(store::Database& db, std::int64_t incident, Clock::TimePoint now) {
-  detail::EnqueueEffect(db, incident, effect::kUpdateAnnouncement, now);
-  if (detail::SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
-    detail::EnqueueEffect(db, incident, effect::kUpdateSummary, now);
-  }
-}
-
 // The owner of an unresolved incident can no longer work on it. It stays
 // theirs: a lead decides who takes it, so everyone who looks is told.
 void FlagDeactivatedOwner(store::Database& db, std::int64_t incident, const UserId& owner,
@@ -85,7 +77,7 @@ void FlagDeactivatedOwner(store::Database& db, std::int64_t incident, const User
   store::TimelineRepository(db).Append(
       incident, now, detail::kBotActor, "owner_deactivated",
       "The owner's Slack account was deactivated; they stay the owner until it is reassigned");
-  EnqueueOwnerShown(db, incident, now);
+  detail::EnqueueIncidentRefresh(db, incident, now);
   detail::EnqueueSwarmNote(db, incident,
                            ":warning: <@" + owner.str() + ">, who owns " + number +
                                ", has a deactivated Slack account. `/incident assign " + number +
@@ -151,7 +143,7 @@ bool ApplySlackAccount(store::Database& db, const UserId& user, bool deactivated
     if (deactivated) {
       FlagDeactivatedOwner(db, incident, user, now);
     } else {
-      EnqueueOwnerShown(db, incident, now);
+      detail::EnqueueIncidentRefresh(db, incident, now);
     }
   }
   if (!deactivated) {
@@ -320,10 +312,9 @@ Result<store::Person> RoutingService::SetPresence(const UserId& user,
     people.SetOverride(user, value, now);
     if (value == store::PresenceOverride::kBack && person->slack_deactivated) {
       // Whoever types a command has a working account, whatever Slack's
-      // errors made of it earlier.
+      // errors made of it earlier. That wakes the queue too.
       ApplySlackAccount(db_, user, false, "/swarmbot back", std::nullopt, now);
-    }
-    if (value != store::PresenceOverride::kAway) {
+    } else if (value != store::PresenceOverride::kAway) {
       WakeRoutingQueue(db_, now);
     }
     spdlog::info("event=routing.presence user={} override={}", user.str(), store::Name(value));

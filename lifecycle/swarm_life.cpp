@@ -95,6 +95,13 @@ bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
                    swarm->state == store::SwarmState::kActive);
 }
 
+void EnqueueIncidentRefresh(store::Database& db, std::int64_t incident, Clock::TimePoint now) {
+  if (SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
+    EnqueueEffect(db, incident, effect::kUpdateSummary, now);
+  }
+  EnqueueEffect(db, incident, effect::kUpdateAnnouncement, now);
+}
+
 void EnqueueSwarmStart(store::Database& db, std::int64_t incident, const std::string& starter,
                        const std::vector<UserId>& users, const std::vector<UserGroupId>& usergroups,
                        Clock::TimePoint now) {

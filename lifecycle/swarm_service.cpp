@@ -45,6 +45,20 @@ StartSwarmInput WithOwner(StartSwarmInput input, const store::Incident& incident
   return input;
 }
 
+// The owner WithOwner added to `asked` for `actor`, unless left out as
+// deactivated; empty when it added nobody new.
+UserId OwnerAdded(const StartSwarmInput& asked, const store::Incident& incident,
+                  const UserId& actor, const std::vector<UserId>& deactivated) {
+  const UserId& owner = incident.owner;
+  const auto named = [&](const std::vector<UserId>& users) {
+    return std::find(users.begin(), users.end(), owner) != users.end();
+  };
+  if (owner.empty() || owner == actor || named(asked.invitees) || named(deactivated)) {
+    return UserId();
+  }
+  return owner;
+}
+
 // Takes out of `input` the people Slack said are deactivated (they can't be
 // added to a channel) and returns them.
 std::vector<UserId> TakeOutDeactivated(store::Database& db, StartSwarmInput& input) {
@@ -160,7 +174,7 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
           detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
                                unarchive_, /*reopening=*/false);
       return StartedSwarm{swarms.FindByIncident(input.incident).value(), restarted.invited, true,
-                          deactivated};
+                          deactivated, OwnerAdded(asked, incident, actor, deactivated)};
     }
     store::Swarm swarm;
     swarm.incident = input.incident;
@@ -189,7 +203,8 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
                  store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
                  actor.str());
-    return StartedSwarm{swarms.FindByIncident(input.incident).value(), users, false, deactivated};
+    return StartedSwarm{swarms.FindByIncident(input.incident).value(), users, false, deactivated,
+                        OwnerAdded(asked, incident, actor, deactivated)};
   });
 }
 

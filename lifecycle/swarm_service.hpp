@@ -40,6 +40,9 @@ struct StartedSwarm {
   bool restarted = false;  // the incident's ended swarm started again
   // Named (or the owner) but left out: Slack said their account is deactivated.
   std::vector<UserId> deactivated;
+  // The incident's owner, invited besides whoever was named; empty when
+  // there is none, or they started it, were named or are deactivated.
+  UserId owner;
 };
 
 // What `/swarm start` on an incident that swarms already did.

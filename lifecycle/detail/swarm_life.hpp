@@ -16,6 +16,10 @@ namespace swarmbot::lifecycle::detail {
 // Starting or active: there is (or will be) a channel to keep current.
 bool SwarmIsLive(const std::optional<store::Swarm>& swarm);
 
+// The incident changed in a way its messages show: refresh its
+// announcement and, while the swarm is live, the channel's pinned summary.
+void EnqueueIncidentRefresh(store::Database& db, std::int64_t incident, Clock::TimePoint now);
+
 // Enqueues what a new swarm channel needs, in order: create it (`starter`
 // hears if its name changes or Slack refuses it), topic, purpose, summary
 // posted and pinned, the announcement bookmarked, `users` and the members of

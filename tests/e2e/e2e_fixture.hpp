@@ -163,6 +163,16 @@ class EndToEnd : public ::testing::Test {
         [&] { return testing::ReadFile(stack_->LogFile()).find(part) != std::string::npos; });
   }
 
+  // For the Expert Finder's tests: people and history imported, INC-1
+  // declared and Priya's swarm started; its channel once she is in it.
+  ChannelId StartSwarmWithHistory() {
+    scenario_->ImportPeople();
+    scenario_->ImportHistory();
+    EXPECT_EQ(DeclareFeast25(), "INC-1");
+    Type(people().priya, people().incidents, "/swarm", "start INC-1");
+    return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
+  }
+
   // INC-1's swarm channel once it exists, has its summary pinned and holds
   // every one of `members`; empty, with the test failed, if it never does.
   ChannelId SwarmChannelWith(const std::vector<UserId>& members, const std::string& what) {

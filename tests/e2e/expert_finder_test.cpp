@@ -20,15 +20,6 @@ class ExpertFinder : public EndToEnd {
     return text.find(part) != std::string_view::npos;
   }
 
-  // INC-1 declared, people and history imported, Priya's swarm started.
-  ChannelId StartSwarm() {
-    scenario_->ImportPeople();
-    scenario_->ImportHistory();
-    EXPECT_EQ(DeclareFeast25(), "INC-1");
-    Type(people().priya, people().incidents, "/swarm", "start INC-1");
-    return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
-  }
-
   // Asks for experts in `swarm` and returns the list once posted.
   std::optional<emulator::MessageSnapshot> AskForExperts(const ChannelId& swarm) {
     const std::string reply = Type(people().priya, swarm, "/swarm", "experts");
@@ -103,7 +94,7 @@ class ExpertFinder : public EndToEnd {
 };
 
 TEST_F(ExpertFinder, ProposesSofiaFirstWithReasonsAndSheJoinsWhenSheAccepts) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   ASSERT_FALSE(swarm.empty());
   const auto list = AskForExperts(swarm);
   ASSERT_TRUE(list);
@@ -139,7 +130,7 @@ TEST_F(ExpertFinder, ProposesSofiaFirstWithReasonsAndSheJoinsWhenSheAccepts) {
 }
 
 TEST_F(ExpertFinder, ADeclineMovesTheInvitationToTheNextCandidate) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto list = AskForExperts(swarm);
   ASSERT_TRUE(list);
   const std::string second = InviteeOf(*list, 2);
@@ -171,7 +162,7 @@ TEST_F(ExpertFinder, ADeclineMovesTheInvitationToTheNextCandidate) {
 }
 
 TEST_F(ExpertFinder, InvitingAUserGroupAddsEveryMember) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const std::string reply = Type(people().priya, swarm, "/swarm",
                                  "invite <!subteam^" + people().devops.str() + "|@devops>");
   EXPECT_TRUE(Has(reply, "members of 1 group")) << reply;
@@ -191,7 +182,7 @@ TEST_F(ExpertFinder, AsksThatCannotBeServedAreAnsweredWithWhatToDo) {
 }
 
 TEST_F(ExpertFinder, AnExpertWhoLeftTheChannelIsProposedAgainAndTheSummaryShowsTheLeave) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   ASSERT_FALSE(swarm.empty());
   ASSERT_TRUE(slack().JoinChannel(people().sofia, swarm));
   EXPECT_FALSE(Has(AskAgain(swarm), Button(people().sofia))) << "she is in the channel";
@@ -215,7 +206,7 @@ TEST_F(ExpertFinder, AnExpertWhoLeftTheChannelIsProposedAgainAndTheSummaryShowsT
 }
 
 TEST_F(ExpertFinder, ADeactivatedExpertIsNotProposed) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   ASSERT_FALSE(swarm.empty());
   ASSERT_TRUE(Has(AskAgain(swarm), Button(people().sofia)));
   slack().DeactivateUser(people().sofia);
@@ -227,7 +218,7 @@ TEST_F(ExpertFinder, ADeactivatedExpertIsNotProposed) {
 TEST_F(ExpertFinder, AResolvedProblemIsEvidenceAndItsAssetsJoinTheSearch) {
   const std::string catalogue = std::string(SWARMBOT_SOURCE_DIR) + "/samples/assets.toml";
   ASSERT_EQ(stack_->RunSwarmbotCommand({"import", "assets", catalogue}).status, 0);
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   ASSERT_FALSE(swarm.empty());
   // Ines finds and resolves the problem behind it, outside the swarm channel.
   const ChannelId desk = people().incidents;
@@ -244,7 +235,7 @@ TEST_F(ExpertFinder, AResolvedProblemIsEvidenceAndItsAssetsJoinTheSearch) {
 }
 
 TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto list = AskForExperts(swarm);
   ASSERT_TRUE(list);
   ASSERT_EQ(InviteeOf(*list, 1), people().sofia.str());
@@ -268,7 +259,7 @@ TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
 // and then "@omar couldn't be reached…", and the decliner's DM said the next
 // person was asked when nobody could be.
 TEST_F(ExpertFinder, ADeclineSkipsAnUnreachableNextPersonBeforeSayingWhoIsAsked) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto list = AskForExperts(swarm);
   ASSERT_TRUE(list);
   ASSERT_EQ(InviteeOf(*list, 1), people().sofia.str());
@@ -309,7 +300,7 @@ TEST_F(ExpertFinder, ADeclineSkipsAnUnreachableNextPersonBeforeSayingWhoIsAsked)
 }
 
 TEST_F(ExpertFinder, ClosingTheIncidentTakesTheButtonsOffAnUnansweredInvitation) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto list = AskForExperts(swarm);
   ASSERT_TRUE(list);
   ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));

@@ -28,15 +28,6 @@ std::string UserMention(const UserId& user) {
 
 class InvitationEnds : public EndToEnd {
  protected:
-  // INC-1 declared, people and history imported, Priya's swarm started.
-  ChannelId StartSwarm() {
-    scenario_->ImportPeople();
-    scenario_->ImportHistory();
-    EXPECT_EQ(DeclareFeast25(), "INC-1");
-    Type(people().priya, people().incidents, "/swarm", "start INC-1");
-    return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
-  }
-
   // The newest experts list posted in `swarm` after `before` lists.
   std::optional<emulator::MessageSnapshot> NewList(const ChannelId& swarm, std::size_t before) {
     std::optional<emulator::MessageSnapshot> list;
@@ -139,7 +130,7 @@ class InvitationEnds : public EndToEnd {
 // Finding 1a: the Accept was refused, the invitation stayed open, and its
 // timer later told the channel she "didn't answer within 15 minutes".
 TEST_F(InvitationEnds, AnAcceptAfterLeavingThePeopleListEndsTheInvitationWithThatReason) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto ask = InviteSofia(swarm);
   ASSERT_TRUE(ask);
   DropSofiaFromThePeopleList();
@@ -165,7 +156,7 @@ TEST_F(InvitationEnds, AnAcceptAfterLeavingThePeopleListEndsTheInvitationWithTha
 // Check 16: an invitee deactivated in Slack while the invitation was open
 // was waited for until the timeout, then "didn't answer".
 TEST_F(InvitationEnds, AnInviteeDeactivatedMeanwhileIsPassedOverAtOnce) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   ASSERT_TRUE(InviteSofia(swarm));
   slack().DeactivateUser(people().sofia);
 
@@ -182,7 +173,7 @@ TEST_F(InvitationEnds, AnInviteeDeactivatedMeanwhileIsPassedOverAtOnce) {
 // Finding 1b: archived in Slack before the Accept; her DM later said the
 // invitation "expired without an answer".
 TEST_F(InvitationEnds, AnAcceptAfterTheChannelWasArchivedEndsTheInvitationWithThatReason) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto ask = InviteSofia(swarm);
   ASSERT_TRUE(ask);
   ASSERT_TRUE(slack().ArchiveChannelAs(people().priya, swarm));
@@ -202,7 +193,7 @@ TEST_F(InvitationEnds, AnAcceptAfterTheChannelWasArchivedEndsTheInvitationWithTh
 // its way; the invite failed with is_archived and her message still said she
 // was being added.
 TEST_F(InvitationEnds, AnAcceptWhoseChannelIsArchivedBeforeSheGetsInCorrectsHerMessage) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto ask = InviteSofia(swarm);
   ASSERT_TRUE(ask);
   slack().FailNext("conversations.invite", 1, emulator::Fault::Hold());
@@ -234,7 +225,7 @@ TEST_F(InvitationEnds, AnAcceptWhoseChannelIsArchivedBeforeSheGetsInCorrectsHerM
 // Finding 2: `/swarm close` stored and told the withdrawal as an expiry, and
 // after a reopen the list said she "didn't answer when asked earlier".
 TEST_F(InvitationEnds, ClosingTheSwarmWithdrawsTheInvitationWithoutHoldingItAgainstHer) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const auto ask = InviteSofia(swarm);
   ASSERT_TRUE(ask);
   const std::string resolved =
@@ -333,7 +324,7 @@ TEST_F(InvitationEnds, ATerritoryEveryPastIncidentSharesIsNoReason) {
 
 // Finding 5: an empty group added nobody and nothing said so.
 TEST_F(InvitationEnds, InvitingAnEmptyGroupSaysNobodyWasAddedFromIt) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   const UserGroupId empty = slack().AddUserGroup("nobody-yet", {});
   const std::string reply =
       Type(people().priya, swarm, "/swarm", "invite <!subteam^" + empty.str() + "|@nobody-yet>");
@@ -346,7 +337,7 @@ TEST_F(InvitationEnds, InvitingAnEmptyGroupSaysNobodyWasAddedFromIt) {
 
 // Finding 5: a group larger than one conversations.invite call takes.
 TEST_F(InvitationEnds, InvitingALargeGroupAddsEveryMemberAndWarnsOfNothing) {
-  const ChannelId swarm = StartSwarm();
+  const ChannelId swarm = StartSwarmWithHistory();
   std::vector<UserId> members;
   for (int i = 0; i < 230; ++i) {
     const std::string name = "helper" + std::to_string(i);
