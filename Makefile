@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 WERROR ?= $(if $(CI),ON,OFF)
 
-.PHONY: all deps configure build demo test bench format clean
+.PHONY: all deps configure build demo test bench load format clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: build
 
 bench: build
 	@for b in $(BUILD_DIR)/bench/*_bench; do [ -x "$$b" ] && "$$b"; done
+
+# Mixed signed Slack requests against the real binary and the emulator (README: "Under load").
+load: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target swarmbot swarmbot-load
+	@$(BUILD_DIR)/loadgen/swarmbot-load --swarmbot $(BUILD_DIR)/app/swarmbot
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
