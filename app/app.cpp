@@ -31,6 +31,7 @@
 #include "handlers/email_intake.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
+#include "handlers/shared_objects.hpp"
 #include "handlers/site_api.hpp"
 #include "lifecycle/approval_service.hpp"
 #include "lifecycle/spike_service.hpp"
@@ -175,8 +176,12 @@ class Server {
                                                     .ca_file = config.ca_file,
                                                     .bot_token = config.bot_token,
                                                     .user_token = config.user_token}),
-        worker_(io_.get_executor(), outbox_, clock_,
-                [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); }),
+        worker_(
+            io_.get_executor(), outbox_, clock_,
+            [this](store::OutboxItem item) { return effects_->Run(std::move(item), api_); },
+            bot::OutboxWorkerOptions{
+                .concurrency = static_cast<std::size_t>(config.effects_in_flight),
+                .shared_object = handlers::SharedSlackObject}),
         spool_(bot::EventSpool::Beside(config.store_path)),
         events_(
             io_.get_executor(), clock_,

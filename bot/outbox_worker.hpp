@@ -1,8 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -24,16 +26,27 @@ struct OutboxWorkerOptions {
   std::chrono::milliseconds retry_cap{std::chrono::minutes(5)};
   // The longest sleep with nothing due; Wake() cuts it short.
   std::chrono::milliseconds idle_poll{std::chrono::minutes(1)};
+  // How many items (of different streams) may be in flight at once, so that
+  // a slow Slack answer in one stream doesn't hold back the others. At least 1.
+  std::size_t concurrency = 4;
+  // The Slack object beyond its stream that an item reads and then writes
+  // (e.g. a message whose ts effects on two streams may both post and
+  // record), or "" for none. Items naming the same object never run at once,
+  // whatever their streams. Unset: only streams keep items apart.
+  std::function<std::string(const store::OutboxItem&)> shared_object{};
 };
 
-// Drains the outbox: claims the next due item, runs it, and records the
-// outcome. Success → MarkDone. A retryable Error (rate limited, unavailable) →
-// Retry at now + retry_after, or backoff when Slack gave none. Any other
-// Error, or an exception from the runner (a bug) → MarkFailed, logged at error.
-// Between items it sleeps until Outbox::NextDue() or Wake().
+// Drains the outbox: claims due items and runs up to `concurrency` of them at
+// once, never two of one stream: an item in flight stays its stream's head,
+// so the stream waits for its outcome. Records each outcome: success →
+// MarkDone. A retryable Error (rate limited, unavailable) → Retry at now +
+// retry_after, or backoff when Slack gave none. Any other Error, or an
+// exception from the runner (a bug) → MarkFailed, logged at error. With
+// nothing to claim it sleeps until Outbox::NextDue(), an item finishing, or
+// Wake().
 //
-// Everything runs on `executor` (the io thread, which owns the store). Outbox,
-// clock and runner must outlive Run().
+// Everything runs on `executor` (the io thread, which owns the store): items
+// interleave only where they wait. Outbox, clock and runner must outlive Run().
 class OutboxWorker {
  public:
   OutboxWorker(boost::asio::any_io_executor executor, store::Outbox& outbox, const Clock& clock,
@@ -42,7 +55,10 @@ class OutboxWorker {
   OutboxWorker(const OutboxWorker&) = delete;
   OutboxWorker& operator=(const OutboxWorker&) = delete;
 
-  // Runs until Stop() or cancellation (any type) of the awaiting coroutine.
+  // Runs until Stop() or cancellation (any type) of the awaiting coroutine,
+  // then waits for the items in flight: after Stop() they finish; after a
+  // cancellation their Slack calls are cancelled and they are retried later
+  // (each claim counted its attempt, so the retry checks what happened).
   boost::asio::awaitable<void> Run();
 
   // New work may be due: look now instead of at the next planned time. The app
@@ -50,7 +66,7 @@ class OutboxWorker {
   // Safe from any thread.
   void Wake();
 
-  // Makes Run() return after the item in progress. Safe from any thread.
+  // Makes Run() return after the items in flight. Safe from any thread.
   void Stop();
 
   struct Stats {

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -186,7 +187,10 @@ bool WebApiClient::AcceptsJson(std::string_view method) {
 
 struct WebApiClient::Impl {
   Impl(asio::any_io_executor ex, WebApiOptions o)
-      : executor(std::move(ex)), options(std::move(o)), tls(MakeClientTlsContext(options.ca_file)) {
+      : executor(std::move(ex)),
+        options(std::move(o)),
+        clock(options.clock != nullptr ? *options.clock : own_clock),
+        tls(MakeClientTlsContext(options.ca_file)) {
     auto url = ParseUrl(options.base_url);
     if (!url) {
       throw std::invalid_argument("Web API base URL: " + url.error().detail);
@@ -209,9 +213,13 @@ struct WebApiClient::Impl {
 
   asio::any_io_executor executor;
   WebApiOptions options;
+  SystemClock own_clock;
+  const Clock& clock;
   asio::ssl::context tls;
   Url base;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  // Until when each rate-limited method is held back.
+  std::map<std::string, Clock::TimePoint, std::less<>> held_until;
 
   asio::awaitable<Result<std::unique_ptr<Connection>>> Connect(const Url& url);
   asio::awaitable<RoundTripOutcome> RoundTrip(Connection& conn, Request& req, Response& res);
@@ -220,7 +228,36 @@ struct WebApiClient::Impl {
                                                const Secret& token);
   std::unique_ptr<Connection> TakeIdle(const std::string& key);
   void ReturnIdle(const std::string& key, std::unique_ptr<Connection> conn);
+  std::optional<Error> HeldBack(const std::string& method);
+  void Hold(const std::string& method, Error& limited);
 };
+
+std::optional<Error> WebApiClient::Impl::HeldBack(const std::string& method) {
+  const auto held = held_until.find(method);
+  if (held == held_until.end()) {
+    return std::nullopt;
+  }
+  const auto left = held->second - clock.Now();
+  if (left <= Clock::TimePoint::duration::zero()) {
+    held_until.erase(held);
+    return std::nullopt;
+  }
+  Error e = MakeError(Errc::kRateLimited, method + " held back after Slack rate-limited it");
+  e.slack_error = "ratelimited";
+  e.retry_after = std::chrono::ceil<std::chrono::seconds>(left);
+  return e;
+}
+
+void WebApiClient::Impl::Hold(const std::string& method, Error& limited) {
+  // rate_limited (the workspace's posting cap) comes without a Retry-After;
+  // the caller is told the hold so that it doesn't retry into it.
+  limited.retry_after = limited.retry_after.value_or(kDefaultRetryAfter);
+  const Clock::TimePoint until = clock.Now() + *limited.retry_after;
+  auto& held = held_until[method];
+  held = std::max(held, until);
+  spdlog::warn("event=slack.rate_limited method={} error={} hold_s={}", method, limited.slack_error,
+               limited.retry_after->count());
+}
 
 std::unique_ptr<Connection> WebApiClient::Impl::TakeIdle(const std::string& key) {
   auto it = idle.find(key);
@@ -337,6 +374,11 @@ asio::awaitable<Result<ApiReply>> WebApiClient::Impl::CallMethod(std::string met
   if (!IsValidMethodName(method)) {
     co_return MakeError(Errc::kInvalidInput, "not a Web API method name");
   }
+  if (auto held = HeldBack(method)) {
+    spdlog::debug("event=slack.call_held method={} retry_after_s={}", method,
+                  held->retry_after->count());
+    co_return *held;
+  }
   if (args_json.empty()) {
     args_json = "{}";
   }
@@ -376,6 +418,11 @@ asio::awaitable<Result<ApiReply>> WebApiClient::Impl::CallMethod(std::string met
       std::move(res->body()));
   spdlog::debug("event=slack.call method={} status={} ms={} error={}", method, status, ms,
                 reply ? std::string("none") : reply.error().slack_error);
+  if (!reply && reply.error().code == Errc::kRateLimited) {
+    Error limited = reply.error();
+    Hold(method, limited);
+    co_return limited;
+  }
   co_return reply;
 }
 

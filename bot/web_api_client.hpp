@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "common/secret.hpp"
 #include "common/slack_api.hpp"
@@ -30,6 +31,9 @@ struct WebApiOptions {
   bool allow_insecure = false;
   // Keep-alive connections kept open per host between calls.
   std::size_t max_idle_per_host = 4;
+  // Times the holds after a rate limit (below); null: the system clock. Must
+  // outlive the client.
+  const Clock* clock = nullptr;
 };
 
 // Slack's Web API over HTTPS (https://api.slack.com/web), as the outbox and the
@@ -53,6 +57,12 @@ struct WebApiOptions {
 //                                   token_expired, account_inactive → kUnauthenticated
 //   HTTP 429                      → kRateLimited, retry_after from Retry-After
 //   5xx, timeout, reset, bad JSON → kUnavailable
+// Slack limits each method on its own and wants callers to back off per
+// method: after a kRateLimited answer to method M, every call to M (any
+// token) is held back without being sent until Retry-After has passed (5 s
+// when Slack gave none, as with chat.postMessage's `rate_limited`). A held call
+// answers kRateLimited at once, with retry_after the time left; other methods
+// go out as usual.
 // Never logs tokens, response URLs or bodies.
 //
 // Runs on `executor` (the io thread); calls may overlap (each takes its own

@@ -30,7 +30,7 @@ using detail::Fail;
 // otherwise be silently ignored.
 const std::map<std::string, std::set<std::string>>& KnownKeys() {
   static const std::map<std::string, std::set<std::string>> kKeys{
-      {"slack", {"mode", "api_base_url", "ca_file", "incident_channel"}},
+      {"slack", {"mode", "api_base_url", "ca_file", "incident_channel", "effects_in_flight"}},
       {"http", {"listen", "port"}},
       {"store", {"path"}},
       {"roles", {"incident_managers", "incident_manager_groups"}},
@@ -209,6 +209,9 @@ void ReadSlack(const toml::table& root, const std::string& source, Config& confi
       Fail(source, "slack.ca_file", "cannot load certificates from " + config.ca_file);
     }
   }
+  config.effects_in_flight =
+      detail::ReadWhole(root.at_path("slack.effects_in_flight").node(), source,
+                        "slack.effects_in_flight", config.effects_in_flight, 1, 32);
   config.incident_channel = ReadString(root, source, "slack", "incident_channel", "");
   if (config.incident_channel.find_first_not_of(" \t") == std::string::npos) {
     config.incident_channel.clear();  // blank is as good as missing (RequireServeSettings)

@@ -97,6 +97,9 @@ struct Config {
   std::string api_base_url = "https://slack.com/api/";
   std::string ca_file;           // extra trust anchor (PEM); empty: the system store only
   std::string incident_channel;  // channel id where new incidents are announced
+  // [slack] effects_in_flight: how many outbox items of different streams run
+  // at once, so that one slow Slack call doesn't hold back other incidents.
+  int effects_in_flight = 4;
 
   std::string http_listen = "127.0.0.1";
   std::uint16_t http_port = 3000;  // 0 picks a free port (see `serve --ready-file`)

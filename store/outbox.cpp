@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
@@ -28,16 +29,35 @@ constexpr const char* kHeadCondition =
     "o.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.stream = o.stream "
     "AND e.state = 'pending' AND e.id < o.id)";
 
-// The oldest head that is due, with `columns`; bind the time as parameter 1.
-std::string DueHeadQuery(std::string_view columns) {
-  return "SELECT " + std::string(columns) + " FROM outbox o WHERE " + kHeadCondition +
-         " AND o.not_before <= ? ORDER BY o.id LIMIT 1";
+// The heads of streams other than `busy`; bind those with BindBusy.
+std::string HeadsOutside(const std::vector<std::string>& busy) {
+  std::string condition = kHeadCondition;
+  for (std::size_t i = 0; i < busy.size(); ++i) {
+    condition += i == 0 ? " AND o.stream NOT IN (?" : ", ?";
+  }
+  if (!busy.empty()) {
+    condition += ")";
+  }
+  return condition;
 }
 
-bool AnyDue(SQLite::Database& db, Clock::TimePoint now) {
-  SQLite::Statement due(db, DueHeadQuery("1"));
-  due.bind(1, ToMillis(now));
-  return due.executeStep();
+// Binds `busy` from parameter 1 on; returns the next free parameter.
+int BindBusy(SQLite::Statement& statement, const std::vector<std::string>& busy) {
+  int index = 1;
+  for (const std::string& stream : busy) {
+    statement.bind(index++, stream);
+  }
+  return index;
+}
+
+// The oldest head outside `busy` that is due, with `columns`.
+SQLite::Statement DueHead(SQLite::Database& db, std::string_view columns,
+                          const std::vector<std::string>& busy, Clock::TimePoint now) {
+  SQLite::Statement select(db, "SELECT " + std::string(columns) + " FROM outbox o WHERE " +
+                                   HeadsOutside(busy) +
+                                   " AND o.not_before <= ? ORDER BY o.id LIMIT 1");
+  select.bind(BindBusy(select, busy), ToMillis(now));
+  return select;
 }
 
 // The worker tries again within seconds, so its claim waits for another
@@ -65,16 +85,17 @@ std::int64_t Outbox::EnqueueAt(std::string_view stream, std::string_view kind,
   return db_.Sql().getLastInsertRowid();
 }
 
-std::optional<OutboxItem> Outbox::ClaimNext(Clock::TimePoint now) {
+std::optional<OutboxItem> Outbox::ClaimNext(Clock::TimePoint now,
+                                            const std::vector<std::string>& busy) {
   // A read first: in WAL mode it never waits, so an outbox with nothing due
   // doesn't queue for a write lock that another process may hold for long.
-  if (!AnyDue(db_.Sql(), now)) {
+  if (!DueHead(db_.Sql(), "1", busy, now).executeStep()) {
     return std::nullopt;
   }
   const ShorterBusyTimeout short_wait(db_, kClaimBusyTimeout);
   SQLite::Transaction transaction(db_.Sql(), SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement select(db_.Sql(), DueHeadQuery("o.id, o.stream, o.kind, o.args, o.attempts"));
-  select.bind(1, ToMillis(now));
+  SQLite::Statement select =
+      DueHead(db_.Sql(), "o.id, o.stream, o.kind, o.args, o.attempts", busy, now);
   if (!select.executeStep()) {
     return std::nullopt;
   }
@@ -116,9 +137,10 @@ void Outbox::MarkFailed(std::int64_t id, std::string_view error, Clock::TimePoin
   update.exec();
 }
 
-std::optional<Clock::TimePoint> Outbox::NextDue() {
-  SQLite::Statement select(
-      db_.Sql(), std::string("SELECT MIN(o.not_before) FROM outbox o WHERE ") + kHeadCondition);
+std::optional<Clock::TimePoint> Outbox::NextDue(const std::vector<std::string>& busy) {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT MIN(o.not_before) FROM outbox o WHERE " + HeadsOutside(busy));
+  BindBusy(select, busy);
   select.executeStep();
   if (select.getColumn(0).isNull()) {
     return std::nullopt;

@@ -41,17 +41,21 @@ class Outbox {
                          Clock::TimePoint now, Clock::TimePoint due);
 
   // The oldest pending item that is due and has no earlier pending item in its
-  // stream. Counts the attempt before returning, so a crash mid-effect is
-  // visible to the next claim as attempts > 0.
-  std::optional<OutboxItem> ClaimNext(Clock::TimePoint now);
+  // stream, leaving out the streams in `busy` (those with an item in flight:
+  // it stays pending while it runs, so it is still their head). Counts the
+  // attempt before returning, so a crash mid-effect is visible to the next
+  // claim as attempts > 0.
+  std::optional<OutboxItem> ClaimNext(Clock::TimePoint now,
+                                      const std::vector<std::string>& busy = {});
 
   void MarkDone(std::int64_t id, Clock::TimePoint now);
   void Retry(std::int64_t id, Clock::TimePoint not_before, std::string_view error);
   // Gives up on the item; later items in its stream may run.
   void MarkFailed(std::int64_t id, std::string_view error, Clock::TimePoint now);
 
-  // When the next pending item becomes due, if any is pending.
-  std::optional<Clock::TimePoint> NextDue();
+  // When the next pending item outside the streams in `busy` becomes due, if
+  // any is pending.
+  std::optional<Clock::TimePoint> NextDue(const std::vector<std::string>& busy = {});
   std::int64_t PendingCount();
 
   // Every pending item, oldest first (attempts as stored); for status pages and tests.

@@ -1,6 +1,8 @@
 // WebApiClient against the Slack emulator over loopback TLS.
 #include "bot/web_api_client.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -29,6 +31,7 @@ class WebApiClientTest : public ::testing::Test {
     options.ca_file = ca_file.empty() ? (dir_ / "ca.pem").string() : ca_file;
     options.bot_token = std::move(token);
     options.request_timeout = 5s;
+    options.clock = &clock_;
     return std::make_unique<WebApiClient>(io_.executor(), options);
   }
 
@@ -41,6 +44,7 @@ class WebApiClientTest : public ::testing::Test {
   }
 
   swarmbot::testing::TempDir dir_;
+  FakeClock clock_;
   Emulator emulator_;
   swarmbot::bot::testing::IoThread io_;
   std::unique_ptr<WebApiClient> client_;
@@ -120,13 +124,45 @@ TEST_F(WebApiClientTest, SendsTheAppTokenOnlyWhereAsked) {
   EXPECT_FALSE(refused.error().Retryable());
 }
 
-TEST_F(WebApiClientTest, HonoursRateLimitsWithRetryAfter) {
+TEST_F(WebApiClientTest, HoldsARateLimitedMethodBackUntilRetryAfterWithoutSendingIt) {
   emulator_.FailNext("chat.postMessage", 1, Fault::RateLimited(7s));
   const std::string args = R"({"channel":")" + incidents_.str() + R"(","text":"hello"})";
   auto limited = Call("chat.postMessage", args);
   ASSERT_FALSE(limited);
   EXPECT_EQ(limited.error().code, Errc::kRateLimited);
   EXPECT_EQ(limited.error().retry_after, 7s);
+
+  clock_.Advance(5s);
+  auto held = Call("chat.postMessage", args);
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().code, Errc::kRateLimited);
+  EXPECT_EQ(held.error().retry_after, 2s) << "the time left, so the caller retries when it ends";
+  EXPECT_EQ(emulator_.CallCount("chat.postMessage"), 1) << "a held call must not be sent";
+  ASSERT_TRUE(Call("conversations.setTopic",
+                   R"({"channel":")" + incidents_.str() + R"(","topic":"INC-1 · P2"})"))
+      << "Slack limits each method on its own";
+
+  clock_.Advance(2s);
+  ASSERT_TRUE(Call("chat.postMessage", args));
+  EXPECT_EQ(emulator_.CallCount("chat.postMessage"), 2);
+  const auto channel = emulator_.Channel(incidents_);
+  EXPECT_EQ(std::count_if(channel->messages.begin(), channel->messages.end(),
+                          [](const auto& m) { return m.text == "hello"; }),
+            1);
+}
+
+TEST_F(WebApiClientTest, HoldsPostsBackAfterTheWorkspacePostingCap) {
+  // chat.postMessage's own `rate_limited` (HTTP 200, no Retry-After).
+  emulator_.FailNext("chat.postMessage", 1, Fault::Refused("rate_limited"));
+  const std::string args = R"({"channel":")" + incidents_.str() + R"(","text":"hello"})";
+  auto capped = Call("chat.postMessage", args);
+  ASSERT_FALSE(capped);
+  EXPECT_EQ(capped.error().code, Errc::kRateLimited);
+  EXPECT_EQ(capped.error().retry_after, 5s);
+  EXPECT_EQ(Call("chat.postMessage", args).error().code, Errc::kRateLimited);
+  EXPECT_EQ(emulator_.CallCount("chat.postMessage"), 1);
+
+  clock_.Advance(5s);
   ASSERT_TRUE(Call("chat.postMessage", args));
   EXPECT_EQ(emulator_.Channel(incidents_)->messages.size(), 1u);
 }

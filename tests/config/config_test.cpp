@@ -69,6 +69,15 @@ TEST_F(ConfigTest, AnEmptyFileGivesTheDefaults) {
   EXPECT_EQ(config.http_port, 3000);
 }
 
+TEST_F(ConfigTest, ReadsHowManyEffectsMayBeInFlight) {
+  EXPECT_EQ(ParseConfig("", "swarmbot.toml", Env()).effects_in_flight, 4);
+  EXPECT_EQ(
+      ParseConfig("[slack]\neffects_in_flight = 1\n", "swarmbot.toml", Env()).effects_in_flight, 1);
+  EXPECT_NE(ErrorOf("[slack]\neffects_in_flight = 0\n").find("slack.effects_in_flight"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[slack]\neffects_in_flight = 33\n"), "");
+}
+
 TEST_F(ConfigTest, NamesAnUnknownKey) {
   EXPECT_EQ(ErrorOf("[slack]\nmodee = \"socket\"\n"), "swarmbot.toml: slack.modee: unknown key");
   EXPECT_EQ(ErrorOf("[slak]\n"), "swarmbot.toml: slak: unknown section");

@@ -78,6 +78,26 @@ TEST_F(OutboxTest, DoesNotLetOneStreamBlockAnother) {
   EXPECT_EQ(next->id, b);
 }
 
+TEST_F(OutboxTest, LeavesOutStreamsWithAnItemInFlight) {
+  const auto a = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
+  const auto c = outbox_.Enqueue("INC-2", "k", {}, clock_.Now());
+  const auto d = outbox_.Enqueue("INC-3", "k", {}, clock_.Now());
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now())->id, a);
+  // `a` stays pending while it runs: a second claimer must take neither it
+  // nor the item behind it.
+  auto next = outbox_.ClaimNext(clock_.Now(), {"INC-1"});
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->id, c);
+  EXPECT_EQ(outbox_.ClaimNext(clock_.Now(), {"INC-1", "INC-2"})->id, d);
+  EXPECT_FALSE(outbox_.ClaimNext(clock_.Now(), {"INC-1", "INC-2", "INC-3"}));
+
+  outbox_.Retry(d, clock_.Now() + seconds(30), "ratelimited");
+  EXPECT_EQ(*outbox_.NextDue({"INC-1", "INC-2"}), clock_.Now() + seconds(30));
+  EXPECT_FALSE(outbox_.NextDue({"INC-1", "INC-2", "INC-3"}));
+  EXPECT_EQ(*outbox_.NextDue(), clock_.Now());
+}
+
 TEST_F(OutboxTest, AFailedItemUnblocksItsStream) {
   const auto a = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
   const auto b = outbox_.Enqueue("INC-1", "k", {}, clock_.Now());
