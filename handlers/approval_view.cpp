@@ -107,6 +107,30 @@ json::object PlainText(std::string_view text) {
   return {{"type", "plain_text"}, {"text", text}};
 }
 
+// What a mandatory approver with a deactivated account means for the
+// request: nobody votes in their place, so it waits for the escalation.
+std::string DeactivatedMandatoryText(const lifecycle::ApprovalRecord& record) {
+  const store::ApprovalRequest& r = record.request;
+  const bool one = record.deactivated_mandatory.size() == 1;
+  const std::string text = ":warning: " + Mentions(record.deactivated_mandatory) +
+                           " must approve " + r.subject + ", but " +
+                           (one ? "their Slack account is" : "their Slack accounts are") +
+                           " deactivated, so it can't be approved: nobody approves in " +
+                           (one ? "their place" : "theirs") +
+                           ". The others' votes still count, and a rejection still decides. ";
+  const std::string fix =
+      "an admin changes the policy's mandatory approvers and " + r.subject + " is submitted again";
+  if (r.escalated_at) {
+    return text + "It was escalated " + FormatTime(*r.escalated_at) + "; it waits until " + fix +
+           ".";
+  }
+  if (r.deadline_at) {
+    return text + "Unless it is rejected, it is escalated at " + FormatTime(*r.deadline_at) +
+           "; it waits until " + fix + ".";
+  }
+  return text + "It waits until " + fix + ".";
+}
+
 }  // namespace
 
 std::string TallyText(const lifecycle::ApprovalRecord& record) {
@@ -143,6 +167,9 @@ BlockMessage ApprovalRequestMessage(const lifecycle::ApprovalRecord& record) {
       message.Section(
           ":warning: This rule can't be met: " + EscapeMrkdwnKeepingMentions(record.unreachable) +
           ". Fix the policy or the group and submit again.");
+    }
+    if (!record.deactivated_mandatory.empty() && record.tally.outcome == Outcome::kPending) {
+      message.Section(DeactivatedMandatoryText(record));
     }
   } else {
     message.Section(OutcomeLine(record));

@@ -12,6 +12,7 @@
 #include "handlers/reply.hpp"
 #include "handlers/routing_commands.hpp"
 #include "handlers/spike_alert.hpp"
+#include "handlers/swarm_commands.hpp"
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
@@ -103,6 +104,17 @@ std::string ReopenedProblemsText(const std::vector<std::int64_t>& problems) {
   }
   return " " + names + (problems.size() == 1 ? " is" : " are") +
          " reopened too: the incident closed only recently.";
+}
+
+// " PRB-2 is closed too: CHG-4 fixed it and it waited only for this incident."
+std::string ClosedProblemsText(const std::vector<lifecycle::WaitingProblem>& problems) {
+  std::string text;
+  for (const lifecycle::WaitingProblem& waiting : problems) {
+    text += " " + store::ProblemNumberText(waiting.problem) +
+            " is closed too: " + store::ChangeNumberText(waiting.fix.number) +
+            " fixed it and it waited only for this incident.";
+  }
+  return text;
 }
 
 std::string Forbidden(const Settings& settings, std::string_view what, std::string_view action) {
@@ -292,8 +304,10 @@ std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Trans
   const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
   // What reopening will reopen with it (nothing else runs in between).
   Result<std::vector<std::int64_t>> problems = std::vector<std::int64_t>{};
+  Result<std::vector<UserId>> left_out = std::vector<UserId>{};
   if (transition == lifecycle::Transition::kReopen) {
     problems = services_.problems.ReopenCandidates(*incident);
+    left_out = services_.swarms.DeactivatedFormerMembers(*incident);
   }
   auto moved = services_.incidents.Move(*incident, transition, command.user, note);
   if (!moved) {
@@ -304,7 +318,8 @@ std::string IncidentCommands::Move(const SlashCommand& command, lifecycle::Trans
   if (transition == lifecycle::Transition::kReopen) {
     text += SwarmAfterReopening(services_, *incident);
   }
-  return EphemeralText(text + "." + (problems ? ReopenedProblemsText(*problems) : std::string()));
+  return EphemeralText(text + "." + (problems ? ReopenedProblemsText(*problems) : std::string()) +
+                       (left_out ? DeactivatedLeftOut(*left_out) : std::string()));
 }
 
 std::string IncidentCommands::Close(const SlashCommand& command) {
@@ -322,6 +337,8 @@ std::string IncidentCommands::Close(const SlashCommand& command) {
     return RefusalReply(kWhat, allowed.error());
   }
   const std::string note = UnescapeSlackText(TextAfterWords(rest, consumed));
+  // What closes with it (nothing else runs in between).
+  auto waiting = services_.problems.WaitingOnlyFor(*incident);
   auto closed = services_.incidents.Close(*incident, command.user, note);
   if (!closed) {
     return RefusalReply(kWhat, closed.error());
@@ -334,7 +351,7 @@ std::string IncidentCommands::Close(const SlashCommand& command) {
       text += " · archiving " + ChannelMention(status->swarm->channel_id);
     }
   }
-  return EphemeralText(text + ".");
+  return EphemeralText(text + "." + (waiting ? ClosedProblemsText(*waiting) : std::string()));
 }
 
 }  // namespace swarmbot::handlers

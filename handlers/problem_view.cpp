@@ -50,6 +50,26 @@ std::string WorkaroundText(const lifecycle::ProblemDetails& details) {
   return text;
 }
 
+// "INC-2 to close: CHG-1, which fixes it, is closed, so it closes with it"; ""
+// when none of its incidents is open.
+std::string WaitingText(const lifecycle::ProblemDetails& details) {
+  std::string open;
+  std::size_t count = 0;
+  for (const store::Incident& incident : details.incidents) {
+    if (incident.Open()) {
+      open += (open.empty() ? "" : ", ") + store::IncidentNumberText(incident.number);
+      ++count;
+    }
+  }
+  if (count == 0) {
+    return {};  // nothing left to wait for; closing it is up to people
+  }
+  return Truncate(open, 1500) +
+         " to close: " + store::ChangeNumberText(details.closed_fix->number) +
+         ", which fixes it, is closed, so it closes with " +
+         (count == 1 ? "it" : "the last of them");
+}
+
 std::string CausesText(const std::vector<store::ProblemCause>& causes) {
   std::string text = "*Root cause*";
   const std::size_t first = causes.size() > kCausesShown ? causes.size() - kCausesShown : 0;
@@ -93,6 +113,10 @@ BlockMessage ProblemCard(const lifecycle::ProblemDetails& details) {
   }
   if (!problem.close_note.empty()) {
     fields.push_back(Field("Resolution", EscapeMrkdwn(Truncate(problem.close_note, 1500))));
+  }
+  if (const std::string waiting = details.closed_fix ? WaitingText(details) : "";
+      !waiting.empty()) {
+    fields.push_back(Field("Waiting for", waiting));
   }
   message.Fields(fields);
   if (!details.causes.empty()) {

@@ -109,6 +109,9 @@ awaitable<Status> RoutingEffects::Run(store::OutboxItem& item, SlackApi& api) {
   if (item.kind == effect::kCasesMoved || item.kind == effect::kCasesClosed) {
     co_return co_await TellCaseOwner(item, api);
   }
+  if (item.kind == effect::kCaseReopened) {
+    co_return co_await TellCaseReopened(item, api);
+  }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
 }
 
@@ -272,17 +275,44 @@ awaitable<Status> RoutingEffects::TellCaseOwner(store::OutboxItem& item, SlackAp
   if (numbers.size() > kCasesListed) {
     text += "\n…and " + std::to_string(numbers.size() - kCasesListed) + " more";
   }
-  const UserId recipient(user);
-  auto channel = co_await detail::OpenDirectMessage(api, user);
+  co_return co_await DirectMessage(item, api, UserId(user), text, "a previous owner");
+}
+
+awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, SlackApi& api) {
+  const auto incident = detail::NumberArg(item, effect::kArgIncident);
+  const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
+  const std::vector<std::int64_t> numbers = NumbersArg(item, effect::kArgCases);
+  if (!incident || user.empty() || numbers.size() != 1) {
+    co_return MakeError(Errc::kInternal, item.kind + " without incident, user or case");
+  }
+  auto found = services_.incidents.FindIncident(*incident);
+  if (!found) {
+    co_return found.error();
+  }
+  auto c = services_.cases.FindCase(numbers.front());
+  const std::string how = FormValue(item.args, effect::kArgText).value_or("the customer");
+  const std::string text =
+      "*" + store::CaseNumberText(numbers.front()) + "*" +
+      (c ? " (" + EscapeMrkdwn(Truncate(c->subject, 80)) + ")" : std::string()) +
+      " was reopened by " + EscapeMrkdwn(Truncate(how, 250)) + ". It is no longer linked to *" +
+      store::IncidentNumberText(*incident) + "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) +
+      "), which is " + std::string(store::Name(found->state)) + ", and is back in your open queue.";
+  co_return co_await DirectMessage(item, api, UserId(user), text, "a reopened case's owner");
+}
+
+awaitable<Status> RoutingEffects::DirectMessage(store::OutboxItem& item, SlackApi& api,
+                                                UserId recipient, std::string text,
+                                                std::string who) {
+  auto channel = co_await detail::OpenDirectMessage(api, recipient.str());
   if (!channel) {
     const Error refusal = channel.error();
     if (auto noted = co_await NoteIfDeactivated(api, recipient, refusal); !noted) {
       co_return noted.error();
     }
-    co_return Settle(channel.error(), "open a DM with a previous owner", item);
+    co_return Settle(channel.error(), "open a DM with " + who, item);
   }
   auto posted = co_await PostOnce(api, item, *channel, PlainMessage(text));
-  co_return Settle(posted, "tell a previous owner", item);
+  co_return Settle(posted, "tell " + who, item);
 }
 
 }  // namespace swarmbot::handlers

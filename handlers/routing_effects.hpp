@@ -42,6 +42,11 @@ class RoutingEffects {
   boost::asio::awaitable<Status> NoteIfDeactivated(SlackApi& api, UserId user, Error error);
   // kCasesMoved or kCasesClosed: one direct message listing the owner's cases.
   boost::asio::awaitable<Status> TellCaseOwner(store::OutboxItem& item, SlackApi& api);
+  // kCaseReopened: the owner hears the case is theirs again, and why.
+  boost::asio::awaitable<Status> TellCaseReopened(store::OutboxItem& item, SlackApi& api);
+  // Posts `text` to `recipient` once; `who` names them in the log.
+  boost::asio::awaitable<Status> DirectMessage(store::OutboxItem& item, SlackApi& api,
+                                               UserId recipient, std::string text, std::string who);
 
   detail::Services& services_;
 };

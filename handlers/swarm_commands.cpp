@@ -101,20 +101,6 @@ std::optional<std::string> JoinExisting(detail::Services& services,
          (others ? "; " + InviteSummary(input, false) + " to it." : ".");
 }
 
-// "Not inviting @a and @b: their Slack accounts are deactivated."; "" for nobody.
-std::string DeactivatedLeftOut(const std::vector<UserId>& deactivated) {
-  if (deactivated.empty()) {
-    return "";
-  }
-  std::vector<std::string> mentions;
-  for (const UserId& user : deactivated) {
-    mentions.push_back(UserMention(user));
-  }
-  return " Not inviting " + JoinWithAnd(mentions) +
-         (deactivated.size() == 1 ? ": their Slack account is deactivated."
-                                  : ": their Slack accounts are deactivated.");
-}
-
 std::string StartedText(const lifecycle::StartedSwarm& started,
                         const lifecycle::StartSwarmInput& input, const UserId& actor) {
   const UserId& owner = started.owner;
@@ -132,6 +118,20 @@ std::string StartedText(const lifecycle::StartedSwarm& started,
 }
 
 }  // namespace
+
+// "Not inviting @a and @b: their Slack accounts are deactivated."; "" for nobody.
+std::string DeactivatedLeftOut(const std::vector<UserId>& deactivated) {
+  if (deactivated.empty()) {
+    return "";
+  }
+  std::vector<std::string> mentions;
+  for (const UserId& user : deactivated) {
+    mentions.push_back(UserMention(user));
+  }
+  return " Not inviting " + JoinWithAnd(mentions) +
+         (deactivated.size() == 1 ? ": their Slack account is deactivated."
+                                  : ": their Slack accounts are deactivated.");
+}
 
 std::string SwarmCommands::Handle(const SlashCommand& command) {
   const auto words = Tokenize(command.text);

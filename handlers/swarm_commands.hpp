@@ -1,12 +1,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/slash_command.hpp"
 
 namespace swarmbot::handlers {
+
+// " Not inviting @a and @b: their Slack accounts are deactivated."; "" for
+// nobody.
+std::string DeactivatedLeftOut(const std::vector<UserId>& deactivated);
 
 // /swarm start|note|close|help, and the "Start swarm" button. Commands return
 // the ephemeral reply JSON.

@@ -13,6 +13,7 @@
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/outbox.hpp"
+#include "store/people_repository.hpp"
 
 namespace swarmbot::lifecycle {
 namespace {
@@ -282,6 +283,12 @@ Result<ApprovalRecord> ApprovalService::Load(std::int64_t id) {
   record.tally = Count(record.electorate, request->votes);
   if (request->members_resolved) {
     record.unreachable = WhyUnreachable(record.electorate);
+  }
+  store::PeopleRepository people(db_);
+  for (const UserId& user : record.tally.missing_mandatory) {
+    if (people.SlackDeactivated(user)) {
+      record.deactivated_mandatory.push_back(user);
+    }
   }
   record.request = std::move(*request);
   return record;

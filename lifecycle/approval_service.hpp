@@ -34,6 +34,9 @@ struct ApprovalRecord {
   Electorate electorate;
   Tally tally;
   std::string unreachable;  // WhyUnreachable, once the members are known
+  // Mandatory approvers yet to vote whose Slack account Slack said is
+  // deactivated: nobody approves in their place, so the request can't pass.
+  std::vector<UserId> deactivated_mandatory;
 };
 
 // What a click did, for the clicker's ephemeral answer.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
+#include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/case_repository.hpp"
@@ -114,9 +115,13 @@ Result<std::optional<MailResult>> CaseMailService::ReplayOrComment(const MailInp
       comments.Insert(comment);
       if (result.record.status == store::CaseStatus::kClosed) {
         // The customer says it isn't over: back to the owner's open queue.
+        const store::Case closed = result.record;
         cases.Reopen(thread->case_number, clock_.Now());
         result.record = cases.Find(thread->case_number).value();
         result.reopened = true;
+        TellOwnerOfReopening(
+            closed, "a new e-mail from " +
+                        (comment.author_name.empty() ? mail.from_address : comment.author_name));
       }
       spdlog::info("event=case.commented case={} source=email reopened={}",
                    store::CaseNumberText(thread->case_number), result.reopened);
@@ -124,6 +129,16 @@ Result<std::optional<MailResult>> CaseMailService::ReplayOrComment(const MailInp
     }
     return std::optional<MailResult>();
   });
+}
+
+void CaseMailService::TellOwnerOfReopening(const store::Case& closed, const std::string& how) {
+  if (!closed.incident || closed.owner.empty()) {
+    return;  // closed on its own: no incident to let go of
+  }
+  detail::EnqueueEffect(db_, *closed.incident, effect::kCaseReopened, clock_.Now(),
+                        {{std::string(effect::kArgUsers), closed.owner.str()},
+                         {std::string(effect::kArgCases), std::to_string(closed.number)},
+                         {std::string(effect::kArgText), how}});
 }
 
 Result<MailResult> CaseMailService::OpenCase(const MailInput& mail) {

@@ -68,6 +68,9 @@ class CaseMailService {
  private:
   Result<std::optional<MailResult>> ReplayOrComment(const MailInput& mail);
   Result<MailResult> OpenCase(const MailInput& mail);
+  // The customer reopened `closed` (as it was before) by `how`: when an
+  // incident held it, its owner hears that it is theirs again (effect::kCaseReopened).
+  void TellOwnerOfReopening(const store::Case& closed, const std::string& how);
 
   store::Database& db_;
   const Clock& clock_;

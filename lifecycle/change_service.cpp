@@ -884,6 +884,9 @@ Result<CloseOutcome> ChangeService::CloseInTransaction(const store::Change& chan
       return closed.error();
     }
     outcome.report.closed_incidents.push_back(incident);
+    outcome.report.closed_problems.insert(outcome.report.closed_problems.end(),
+                                          closed->closed_problems.begin(),
+                                          closed->closed_problems.end());
   }
 
   std::vector<std::int64_t> problems;
@@ -904,7 +907,10 @@ Result<CloseOutcome> ChangeService::CloseInTransaction(const store::Change& chan
     if (!cascade) {
       return cascade.error();
     }
-    outcome.report.closed_problems = cascade->closed_problems;
+    outcome.report.closed_problems.insert(outcome.report.closed_problems.end(),
+                                          cascade->closed_problems.begin(),
+                                          cascade->closed_problems.end());
+    std::sort(outcome.report.closed_problems.begin(), outcome.report.closed_problems.end());
     outcome.report.closed_incidents.insert(outcome.report.closed_incidents.end(),
                                            cascade->closed_incidents.begin(),
                                            cascade->closed_incidents.end());

@@ -87,6 +87,11 @@ inline constexpr std::string_view kCasesMoved = "routing.cases_moved";
 // A direct message to one case owner (args[kArgUsers]) listing their cases
 // (args[kArgCases]) that closed with the incident, and the resolution.
 inline constexpr std::string_view kCasesClosed = "routing.cases_closed";
+// A direct message to a case's owner (args[kArgUsers]) that the customer
+// reopened their case (args[kArgCases]) after its incident closed, by what
+// (args[kArgText], e.g. "a new e-mail from Ana Silva"), and that the case is
+// no longer held by that incident.
+inline constexpr std::string_view kCaseReopened = "routing.case_reopened";
 // Post the alert of spike args[kArgSpike] to the incident managers' channel,
 // and refresh it in place; both run on the stream "SPIKE-n".
 inline constexpr std::string_view kPostSpikeAlert = "spike.post_alert";

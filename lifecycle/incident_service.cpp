@@ -332,7 +332,11 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
                            AllowedStatesText(transition) + ".");
     }
     if (transition == Transition::kClose) {
-      return CloseInTransaction(incident, actor, note);
+      auto closed = CloseInTransaction(incident, actor, note);
+      if (!closed) {
+        return closed.error();
+      }
+      return std::move(closed->incident);
     }
     const auto now = clock_.Now();
     const std::string trimmed = Trimmed(note);
@@ -380,6 +384,9 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
             now);
       }
     }
+    if (transition == Transition::kReopen) {
+      FlagDeactivatedOwnerOnReopen(db_, incident, now);
+    }
     // An unarchived channel gets its topic and summary once it is back.
     if (!unarchiving && detail::SwarmIsLive(store::SwarmRepository(db_).FindByIncident(incident))) {
       detail::EnqueueEffect(db_, incident, effect::kUpdateSummary, now);
@@ -392,9 +399,9 @@ Result<store::Incident> IncidentService::Move(std::int64_t incident, Transition 
   });
 }
 
-Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t incident,
-                                                            const UserId& actor,
-                                                            std::string_view note) {
+Result<ClosedIncident> IncidentService::CloseInTransaction(std::int64_t incident,
+                                                           const UserId& actor,
+                                                           std::string_view note) {
   const auto now = clock_.Now();
   const std::string trimmed = Trimmed(note);
   store::IncidentRepository incidents(db_);
@@ -428,15 +435,24 @@ Result<store::Incident> IncidentService::CloseInTransaction(std::int64_t inciden
                                         trimmed.empty() ? "Closed" : "Closed: " + trimmed);
   ClearBannersOnClose(db_, incident, now);
   detail::WithdrawOpenInvitations(db_, incident, store::Withdrawal::kIncidentClosed, now);
+  ClosedIncident closed;
+  if (close_hook_) {
+    auto problems = close_hook_(incident, actor);
+    if (!problems) {
+      return problems.error();
+    }
+    closed.closed_problems = std::move(*problems);
+  }
 
   if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
       detail::SwarmIsLive(swarm)) {
     detail::CloseSwarm(db_, *swarm, actor, now);
   }
   detail::EnqueueEffect(db_, incident, effect::kUpdateAnnouncement, now);
-  spdlog::info("event=incident.closed incident={} actor={}", store::IncidentNumberText(incident),
-               actor.str());
-  return incidents.Find(incident).value();
+  spdlog::info("event=incident.closed incident={} problems_closed={} actor={}",
+               store::IncidentNumberText(incident), closed.closed_problems.size(), actor.str());
+  closed.incident = incidents.Find(incident).value();
+  return closed;
 }
 
 Result<LinkResult> IncidentService::LinkMatching(std::int64_t incident,

@@ -64,6 +64,14 @@ struct IncidentStatus {
   std::vector<store::Banner> banners;
 };
 
+// What closing an incident closed with it besides its cases.
+struct ClosedIncident {
+  store::Incident incident;
+  // Problems whose fix was closed already and that waited only for this
+  // incident (IncidentService::SetCloseHook), ascending.
+  std::vector<std::int64_t> closed_problems;
+};
+
 // Incidents: declare, link and unlink cases, move through the states of
 // lifecycle/incident_states.hpp, and the queries around them. Every
 // change is one transaction that also appends to the timeline and enqueues the
@@ -118,8 +126,14 @@ class IncidentService {
   // Close's work INSIDE the caller's transaction, for a closing cascade (a
   // change closing what it fixes, lifecycle/problem_service.hpp): the caller
   // has checked that the incident exists and is open.
-  Result<store::Incident> CloseInTransaction(std::int64_t incident, const UserId& actor,
-                                             std::string_view note);
+  Result<ClosedIncident> CloseInTransaction(std::int64_t incident, const UserId& actor,
+                                            std::string_view note);
+  // Called inside every closing transaction once the incident is closed and
+  // before its swarm channel is archived, so that what it says reaches the
+  // channel; returns the problems it closed. An error rolls the closing back.
+  using CloseHook =
+      std::function<Result<std::vector<std::int64_t>>(std::int64_t incident, const UserId& actor)>;
+  void SetCloseHook(CloseHook hook) { close_hook_ = std::move(hook); }
   // Called inside the transaction that reopens a closed incident, with when
   // it had closed; an error rolls the reopening back. E.g. reopens problems.
   using ReopenHook =
@@ -152,6 +166,7 @@ class IncidentService {
   bool assign_on_declare_ = false;
   bool unarchive_swarms_ = false;
   ReopenHook reopen_hook_;
+  CloseHook close_hook_;
 };
 
 // kNotFound with "INC-n doesn't exist".

@@ -13,6 +13,7 @@
 #include "lifecycle/transaction.hpp"
 #include "store/case_link_repository.hpp"
 #include "store/case_repository.hpp"
+#include "store/change_repository.hpp"
 #include "store/incident_repository.hpp"
 
 namespace swarmbot::lifecycle {
@@ -154,6 +155,9 @@ Result<CascadeReport> ProblemService::CloseFixedInTransaction(
         return closed.error();
       }
       report.closed_incidents.push_back(incident);
+      // Problems an earlier change fixed that waited only for this incident.
+      report.closed_problems.insert(report.closed_problems.end(), closed->closed_problems.begin(),
+                                    closed->closed_problems.end());
     }
     spdlog::info("event=problem.cascade problems={} incidents={} cases={} kept_open={} actor={}",
                  report.closed_problems.size(), report.closed_incidents.size(), report.closed_cases,
@@ -192,8 +196,9 @@ Status ProblemService::ReopenWithIncidentInTransaction(std::int64_t incident,
     const store::Problem problem = problems.Find(number).value();
     problems.SetState(number, Target(ProblemMove::kReopen), clock_.Now());
     Record(problem, actor.str(), "state",
-           "Reopened: " + store::IncidentNumberText(incident) + " was reopened within " +
-               std::to_string(days) + (days == 1 ? " day" : " days") + " of closing",
+           std::string(store::kProblemReopenedText) + ": " + store::IncidentNumberText(incident) +
+               " was reopened within " + std::to_string(days) + (days == 1 ? " day" : " days") +
+               " of closing",
            true);
     spdlog::info("event=problem.reopened problem={} incident={} actor={}",
                  store::ProblemNumberText(number), store::IncidentNumberText(incident),
@@ -209,6 +214,82 @@ Result<std::vector<std::int64_t>> ProblemService::ReopenCandidates(std::int64_t 
       return std::vector<std::int64_t>{};
     }
     return ReopenCandidatesInTransaction(incident, *found->closed_at);
+  });
+}
+
+std::optional<store::Change> ProblemService::ClosedFix(std::int64_t problem) {
+  store::ChangeRepository changes(db_);
+  const auto reopened = store::ProblemRepository(db_).LastReopenedAt(problem);
+  const auto fixes_it = [problem](const store::ChangeLink& link) {
+    return link.target == store::LinkTarget::kProblem && link.number == problem &&
+           link.relation == store::LinkRelation::kFixes;
+  };
+  std::optional<store::Change> newest;
+  for (std::int64_t number : changes.ChangesOfProblem(problem)) {
+    auto change = changes.Find(number);
+    if (!change || change->state != store::ChangeState::kClosed || !change->closed_at ||
+        (reopened && *change->closed_at <= *reopened)) {
+      continue;
+    }
+    const auto links = changes.Links(number);
+    if (std::any_of(links.begin(), links.end(), fixes_it) &&
+        (!newest || *change->closed_at >= *newest->closed_at)) {
+      newest = std::move(change);
+    }
+  }
+  return newest;
+}
+
+std::vector<WaitingProblem> ProblemService::WaitingOnlyForInTransaction(std::int64_t incident) {
+  store::ProblemRepository problems(db_);
+  store::IncidentRepository incidents(db_);
+  std::vector<WaitingProblem> waiting;
+  for (std::int64_t number : problems.ProblemsOf(incident)) {
+    const auto problem = problems.Find(number);
+    if (!problem || !problem->Open()) {
+      continue;
+    }
+    const auto linked = problems.IncidentsOf(number);
+    const bool another_open = std::any_of(linked.begin(), linked.end(), [&](std::int64_t other) {
+      const auto found = incidents.Find(other);
+      return other != incident && found && found->Open();
+    });
+    if (another_open) {
+      continue;
+    }
+    if (auto fix = ClosedFix(number)) {
+      waiting.push_back({number, std::move(*fix)});
+    }
+  }
+  return waiting;
+}
+
+Result<std::vector<std::int64_t>> ProblemService::CloseReleasedInTransaction(std::int64_t incident,
+                                                                             const UserId& actor) {
+  store::ProblemRepository problems(db_);
+  std::vector<std::int64_t> closed;
+  for (const WaitingProblem& waiting : WaitingOnlyForInTransaction(incident)) {
+    const std::string change = store::ChangeNumberText(waiting.fix.number);
+    const std::string resolution =
+        waiting.fix.close_note.empty() ? "Fixed by " + change : waiting.fix.close_note;
+    const store::Problem problem = problems.Find(waiting.problem).value();
+    problems.SetCloseNote(problem.number, resolution);
+    problems.SetState(problem.number, store::ProblemState::kClosed, clock_.Now());
+    Record(problem, actor.str(), "state",
+           "Closed: " + resolution + ". " + change + " fixed it; it waited for " +
+               store::IncidentNumberText(incident) + ", which is closed now.",
+           true);
+    spdlog::info("event=problem.closed_after_fix problem={} change={} incident={} actor={}",
+                 store::ProblemNumberText(problem.number), change,
+                 store::IncidentNumberText(incident), actor.str());
+    closed.push_back(problem.number);
+  }
+  return closed;
+}
+
+Result<std::vector<WaitingProblem>> ProblemService::WaitingOnlyFor(std::int64_t incident) {
+  return InReadTransaction(db_, "problems_waiting", [&]() -> Result<std::vector<WaitingProblem>> {
+    return WaitingOnlyForInTransaction(incident);
   });
 }
 

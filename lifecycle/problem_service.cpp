@@ -89,7 +89,7 @@ std::string MoveText(ProblemMove move, std::string_view note) {
       text = "Closed";
       break;
     case ProblemMove::kReopen:
-      text = "Reopened";
+      text = store::kProblemReopenedText;
       break;
   }
   return note.empty() ? text : text + ": " + std::string(note);
@@ -448,6 +448,9 @@ Result<ProblemDetails> ProblemService::Details(std::int64_t problem) {
     details.causes = problems.Causes(problem);
     if (details.problem.workaround_article) {
       details.article = store::KnowledgeRepository(db_).Find(*details.problem.workaround_article);
+    }
+    if (details.problem.Open()) {
+      details.closed_fix = ClosedFix(problem);
     }
     return details;
   });

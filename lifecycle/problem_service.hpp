@@ -15,6 +15,7 @@
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/problem_states.hpp"
 #include "store/asset_repository.hpp"
+#include "store/change_repository.hpp"
 #include "store/database.hpp"
 #include "store/knowledge_repository.hpp"
 #include "store/problem_repository.hpp"
@@ -46,6 +47,15 @@ struct ProblemDetails {
   std::vector<std::string> assets;
   std::vector<store::ProblemCause> causes;  // oldest first
   std::optional<store::Article> article;    // the workaround's article
+  // While it is open: the closed change that fixes it, so it only waits for
+  // its open incidents to close (ProblemService::CloseReleasedInTransaction).
+  std::optional<store::Change> closed_fix;
+};
+
+// An open problem whose fix is closed, waiting only for one incident.
+struct WaitingProblem {
+  std::int64_t problem = 0;
+  store::Change fix;
 };
 
 struct AssetImportReport {
@@ -134,6 +144,17 @@ class ProblemService {
   // The problems ReopenWithIncidentInTransaction would reopen now.
   Result<std::vector<std::int64_t>> ReopenCandidates(std::int64_t incident);
 
+  // For IncidentService's close hook, INSIDE its transaction, once the
+  // incident is closed: a problem that a closed change fixes but that was
+  // kept open for its open incidents closes when the last of them closes,
+  // with the change's resolution, announced as the cascade announces it. A
+  // reopening of the problem since the change closed voids this. Returns
+  // the problems it closed, ascending.
+  Result<std::vector<std::int64_t>> CloseReleasedInTransaction(std::int64_t incident,
+                                                               const UserId& actor);
+  // What CloseReleasedInTransaction would close if `incident` closed now.
+  Result<std::vector<WaitingProblem>> WaitingOnlyFor(std::int64_t incident);
+
   // Adds or updates the catalogue's assets; assets left out stay.
   Result<AssetImportReport> ImportAssets(const std::vector<store::Asset>& assets);
 
@@ -146,6 +167,9 @@ class ProblemService {
               std::string_view text, bool refresh, std::optional<std::int64_t> also = {});
   std::vector<std::int64_t> ReopenCandidatesInTransaction(std::int64_t incident,
                                                           Clock::TimePoint closed_at);
+  // The newest closed change fixing `problem`, closed since it was last reopened.
+  std::optional<store::Change> ClosedFix(std::int64_t problem);
+  std::vector<WaitingProblem> WaitingOnlyForInTransaction(std::int64_t incident);
 
   store::Database& db_;
   const Clock& clock_;

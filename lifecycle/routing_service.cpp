@@ -170,6 +170,15 @@ void QueueRouting(store::Database& db, std::int64_t incident, const UserId& by,
   EnqueueAssign(db, now);
 }
 
+void FlagDeactivatedOwnerOnReopen(store::Database& db, std::int64_t incident,
+                                  Clock::TimePoint now) {
+  const auto found = store::IncidentRepository(db).Find(incident);
+  if (found && !found->owner.empty() &&
+      store::PeopleRepository(db).SlackDeactivated(found->owner)) {
+    FlagDeactivatedOwner(db, incident, found->owner, now);
+  }
+}
+
 void WakeRoutingQueue(store::Database& db, Clock::TimePoint now) {
   if (store::RoutingRepository(db).AnyWaiting()) {
     EnqueueAssign(db, now);

@@ -122,6 +122,11 @@ class RoutingService {
 // caller's transaction (IncidentService::Declare does).
 void QueueRouting(store::Database& db, std::int64_t incident, const UserId& by,
                   Clock::TimePoint now);
+// The incident was reopened: when Slack said its owner's account is
+// deactivated, the swarm channel, the announcement and the managers' channel
+// are told again, as when the account was first reported, so that a lead
+// reassigns it. Call inside the caller's transaction, after the swarm moved.
+void FlagDeactivatedOwnerOnReopen(store::Database& db, std::int64_t incident, Clock::TimePoint now);
 // Someone may have become free (an incident resolved or closed): enqueues
 // routing.assign if an incident waits. Call inside the caller's transaction.
 void WakeRoutingQueue(store::Database& db, Clock::TimePoint now);

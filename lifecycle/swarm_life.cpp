@@ -11,6 +11,7 @@
 #include "lifecycle/channel_name.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/detail/invitations.hpp"
+#include "store/people_repository.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -44,13 +45,17 @@ bool InWhenClosed(const store::Swarm& swarm, const store::SwarmMember& member) {
 // whoever was in the channel when it closed (people who left it on their own
 // chose to), experts who accepted but never got in, and `also`. A channel
 // Slack refused had nobody in it: its members are the people the refused
-// start was to invite.
+// start was to invite. Those whose Slack account is deactivated go to
+// `deactivated` instead, since Slack refuses to add them.
 std::vector<UserId> FormerMembers(store::Database& db, const store::Swarm& swarm,
-                                  const UserId& actor, const std::vector<UserId>& also) {
+                                  const UserId& actor, const std::vector<UserId>& also,
+                                  std::vector<UserId>& deactivated) {
   std::vector<UserId> users{actor};
-  auto add = [&users](const UserId& user) {
-    if (std::find(users.begin(), users.end(), user) == users.end()) {
-      users.push_back(user);
+  store::PeopleRepository people(db);
+  auto add = [&](const UserId& user) {
+    std::vector<UserId>& into = people.SlackDeactivated(user) ? deactivated : users;
+    if (std::find(into.begin(), into.end(), user) == into.end()) {
+      into.push_back(user);
     }
   };
   for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm.id)) {
@@ -182,10 +187,16 @@ RestartedSwarm RestartSwarm(store::Database& db, const store::Swarm& swarm,
                             Clock::TimePoint now, const std::vector<UserId>& also,
                             const std::vector<UserGroupId>& usergroups, bool unarchive,
                             bool reopening) {
-  const std::vector<UserId> users = FormerMembers(db, swarm, actor, also);
+  std::vector<UserId> deactivated;
+  const std::vector<UserId> users = FormerMembers(db, swarm, actor, also, deactivated);
+  for (const UserId& user : deactivated) {
+    store::TimelineRepository(db).Append(
+        incident.number, now, kBotActor, "member_left_out",
+        "<@" + user.str() + "> isn't invited again: their Slack account is deactivated");
+  }
   if (swarm.ChannelRefused()) {
     RetryRefusedChannel(db, swarm, actor, users, usergroups, now, reopening);
-    return {false, users};
+    return {false, users, deactivated};
   }
   // Only an archive Slack has confirmed: a closing swarm's archive may still
   // be queued, and unarchiving before it would be undone by it. Should that
@@ -193,7 +204,7 @@ RestartedSwarm RestartSwarm(store::Database& db, const store::Swarm& swarm,
   // one is still open.
   if (!unarchive || swarm.state != store::SwarmState::kArchived || swarm.channel_id.empty()) {
     MoveSwarmToNewChannel(db, swarm, incident, actor.str(), users, usergroups, now, "", reopening);
-    return {false, users};
+    return {false, users, deactivated};
   }
   store::SwarmRepository swarms(db);
   swarms.MarkAllLeft(swarm.id, now);
@@ -209,7 +220,13 @@ RestartedSwarm RestartSwarm(store::Database& db, const store::Swarm& swarm,
           Counted(static_cast<std::int64_t>(users.size()), "person", "people"));
   spdlog::info("event=swarm.unarchiving incident={} invitees={} actor={}",
                store::IncidentNumberText(incident.number), users.size(), actor.str());
-  return {true, users};
+  return {true, users, deactivated};
+}
+
+std::vector<UserId> DeactivatedFormerMembers(store::Database& db, const store::Swarm& swarm) {
+  std::vector<UserId> deactivated;
+  FormerMembers(db, swarm, UserId(std::string(kBotActor)), {}, deactivated);
+  return deactivated;
 }
 
 }  // namespace swarmbot::lifecycle::detail

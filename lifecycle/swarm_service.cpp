@@ -165,7 +165,7 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     store::IncidentRepository incidents(db_);
     const store::Incident incident = incidents.Find(asked.incident).value();
     StartSwarmInput input = WithOwner(asked, incident);
-    const std::vector<UserId> deactivated = TakeOutDeactivated(db_, input);
+    std::vector<UserId> deactivated = TakeOutDeactivated(db_, input);
     store::SwarmRepository swarms(db_);
     if (auto ended = swarms.FindByIncident(input.incident)) {
       // Its channel was closed (by /swarm close) or archived in Slack while
@@ -173,6 +173,11 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
       const detail::RestartedSwarm restarted =
           detail::RestartSwarm(db_, *ended, incident, actor, now, input.invitees, input.usergroups,
                                unarchive_, /*reopening=*/false);
+      for (const UserId& user : restarted.deactivated) {
+        if (std::find(deactivated.begin(), deactivated.end(), user) == deactivated.end()) {
+          deactivated.push_back(user);  // a former member not named this time
+        }
+      }
       return StartedSwarm{swarms.FindByIncident(input.incident).value(), restarted.invited, true,
                           deactivated, OwnerAdded(asked, incident, actor, deactivated)};
     }
@@ -217,6 +222,16 @@ Result<std::optional<store::Swarm>> SwarmService::FindByChannel(const ChannelId&
 Result<std::optional<store::Swarm>> SwarmService::FindByIncident(std::int64_t incident) {
   return InReadTransaction(db_, "find_swarm", [&]() -> Result<std::optional<store::Swarm>> {
     return store::SwarmRepository(db_).FindByIncident(incident);
+  });
+}
+
+Result<std::vector<UserId>> SwarmService::DeactivatedFormerMembers(std::int64_t incident) {
+  return InReadTransaction(db_, "deactivated_members", [&]() -> Result<std::vector<UserId>> {
+    const auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
+    if (!swarm || detail::SwarmIsLive(swarm)) {
+      return std::vector<UserId>{};
+    }
+    return detail::DeactivatedFormerMembers(db_, *swarm);
   });
 }
 

@@ -38,7 +38,8 @@ struct StartedSwarm {
   // aren't known yet); on a restart, the earlier channel's people too.
   std::vector<UserId> invited;
   bool restarted = false;  // the incident's ended swarm started again
-  // Named (or the owner) but left out: Slack said their account is deactivated.
+  // Named (or the owner, or on a restart a former member) but left out:
+  // Slack said their account is deactivated.
   std::vector<UserId> deactivated;
   // The incident's owner, invited besides whoever was named; empty when
   // there is none, or they started it, were named or are deactivated.
@@ -76,6 +77,9 @@ class SwarmService {
 
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
   Result<std::optional<store::Swarm>> FindByIncident(std::int64_t incident);
+  // Whom a restart of `incident`'s ended swarm (a reopening) would leave out
+  // for their deactivated Slack accounts; nobody while the swarm is live.
+  Result<std::vector<UserId>> DeactivatedFormerMembers(std::int64_t incident);
 
   // Someone joined or left `channel` at `at` (the event's event_ts; now when
   // it has none, or claims a time ahead of the clock). Returns the incident

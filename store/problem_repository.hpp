@@ -55,6 +55,9 @@ struct ProblemEvent {
   std::string text;   // plain text, not mrkdwn
 };
 
+// How a "state" event of a reopening starts; LastReopenedAt finds them by it.
+inline constexpr std::string_view kProblemReopenedText = "Reopened";
+
 // The tables problems, problem_incidents, problem_causes, problem_assets and
 // problem_events. SQL failures throw SQLite::Exception; call inside the
 // caller's transaction.
@@ -93,6 +96,9 @@ class ProblemRepository {
   std::int64_t AppendEvent(std::int64_t problem, Clock::TimePoint at, std::string_view actor,
                            std::string_view kind, std::string_view text);
   std::optional<ProblemEvent> FindEvent(std::int64_t id);
+  // When the problem was last reopened (a "state" event starting with
+  // kProblemReopenedText), by hand or with its incident; nullopt when never.
+  std::optional<Clock::TimePoint> LastReopenedAt(std::int64_t problem);
 
  private:
   Database& db_;

@@ -62,6 +62,9 @@ struct Services {
         [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {
           return problems.ReopenWithIncidentInTransaction(incident, closed_at, actor);
         });
+    incidents.SetCloseHook([this](std::int64_t incident, const UserId& actor) {
+      return problems.CloseReleasedInTransaction(incident, actor);
+    });
     changes.is_manager = [this](const UserId& user) { return IsManager(user); };
     ConnectChanges();
     if (!settings.incident_manager_groups.empty() && !settings.in_manager_group) {

@@ -40,6 +40,8 @@ struct RestartedSwarm {
   // summary itself, once the channel is back.
   bool unarchiving = false;
   std::vector<UserId> invited;  // the people it invites, `actor` first
+  // Former members left out: Slack said their accounts are deactivated.
+  std::vector<UserId> deactivated;
 };
 
 // An ended swarm (closing or archived) of an open incident starts again. One
@@ -47,7 +49,8 @@ struct RestartedSwarm {
 // it again under the same name.
 // `actor` is invited, with whoever was in the channel when it closed (not
 // those who had left it on their own), experts who accepted but never got
-// in, `also` and the members of `usergroups`. Where it gathers:
+// in, `also` and the members of `usergroups`, leaving out (and naming on the
+// timeline) anyone whose Slack account is deactivated. Where it gathers:
 // - `unarchive` (a user token is configured) and the channel is archived:
 //   the same channel, through effect::kUnarchive; the swarm is `starting`
 //   until the effect records the outcome (SwarmService::RecordUnarchived or
@@ -61,6 +64,10 @@ RestartedSwarm RestartSwarm(store::Database& db, const store::Swarm& swarm,
                             Clock::TimePoint now, const std::vector<UserId>& also = {},
                             const std::vector<UserGroupId>& usergroups = {}, bool unarchive = false,
                             bool reopening = true);
+
+// The former members RestartSwarm would leave out now for their
+// deactivated Slack accounts.
+std::vector<UserId> DeactivatedFormerMembers(store::Database& db, const store::Swarm& swarm);
 
 // The swarm moves to a new channel named for the reopening (a name none of
 // its channels had); `users` and the members of `usergroups` are invited

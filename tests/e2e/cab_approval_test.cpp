@@ -3,6 +3,7 @@
 // step, Mara (an incident manager: there is no swarm) verifies it, Dev
 // submits it, and CAB members click the request's buttons in Slack.
 
+#include <chrono>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -87,6 +88,21 @@ class CabApproval : public ::testing::Test {
   bool RequestShows(std::string_view text) {
     const auto message = Request();
     return message && Contains(message->blocks_json, text);
+  }
+
+  // swarmbot's log says `part` within the test timeout; the log is no part
+  // of the workspace, so it is read again every 50 ms.
+  bool LogSays(const std::string& part) {
+    const auto deadline = std::chrono::steady_clock::now() + testing::kTestTimeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto said = [&] {
+        return testing::ReadFile(stack_->LogFile()).find(part) != std::string::npos;
+      };
+      if (slack().WaitFor(said, std::chrono::milliseconds(50))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   bool Told(const UserId& user, std::string_view text) {
@@ -212,6 +228,34 @@ TEST_F(CabApproval, AFullPlanOfLongStepsStillReachesTheCab) {
   const auto shown = slack().Ephemerals(p.dev);
   ASSERT_FALSE(shown.empty());
   EXPECT_TRUE(Contains(shown.back().blocks_json, "*30.* 30 sss")) << shown.back().text;
+}
+
+// Issue #4: a mandatory approver whose Slack account is deactivated can't
+// vote, so the request could only wait; the CAB is told so when it is asked.
+TEST_F(CabApproval, ARequestSaysAMandatoryApproverWithADeactivatedAccountCannotApprove) {
+  const demo::TakeOut& p = people();
+  stack_->StopSwarmbot();
+  stack_->SetExtraConfig(
+      "[cab]\nchannel = \"" + cab_channel_.str() + "\"\nescalation_channel = \"" +
+      p.incidents.str() + "\"\n[cab.policies.emergency]\ngroups = [\"" + p.cab.str() +
+      "\"]\nrule = \"any\"\nmandatory = [\"" + p.luis.str() + "\"]\ndeadline_hours = 4\n");
+  stack_->StartSwarmbot();
+  slack().DeactivateUser(p.luis);
+  ASSERT_TRUE(LogSays("event=routing.slack_account user=" + p.luis.str() + " deactivated=true"));
+
+  Submit();
+  const std::string warning = "<@" + p.luis.str() +
+                              "> must approve CHG-1, but their Slack account is deactivated, so "
+                              "it can't be approved: nobody approves in their place.";
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("0 of 1 needed"); }));
+  EXPECT_TRUE(RequestShows(warning)) << Request()->blocks_json;
+  EXPECT_TRUE(RequestShows("Unless it is rejected, it is escalated at ")) << Request()->blocks_json;
+
+  // Kofi's approval counts but can't decide it; the warning stays.
+  Click(p.kofi, "cab.approve");
+  EXPECT_TRUE(Eventually("the tally grows", [&] { return RequestShows("1 of 1 needed"); }));
+  EXPECT_TRUE(RequestShows(warning));
+  EXPECT_FALSE(RequestShows("Approved: CHG-1"));
 }
 
 TEST_F(CabApproval, ARequestSlackRefusesIsToldToTheRequester) {

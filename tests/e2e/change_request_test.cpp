@@ -77,6 +77,15 @@ class ChangeRequest : public EndToEnd {
   // restart) and `more` config; declares INC-1, which Mara gives to Dev, and
   // Dev opens CHG-1 from it.
   void OpenRestartPricing(const std::string& more) {
+    RestartWithCatalogue(more);
+    ASSERT_EQ(DeclareFeast25(), "INC-1");
+    AssignTo(people().dev, "dev");
+    ASSERT_EQ(OpenChange(people().dev, people().incidents, "new INC-1",
+                         {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+              "");
+  }
+
+  void RestartWithCatalogue(const std::string& more) {
     stack_->StopSwarmbot();
     stack_->SetExtraConfig(
         "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
@@ -84,11 +93,24 @@ class ChangeRequest : public EndToEnd {
         more);
     stack_->StartSwarmbot();
     scenario_->ImportPeople();
-    ASSERT_EQ(DeclareFeast25(), "INC-1");
-    AssignTo(people().dev, "dev");
-    ASSERT_EQ(OpenChange(people().dev, people().incidents, "new INC-1",
-                         {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
-              "");
+  }
+
+  // Dev does each step of CHG-1, Mara verifies it, and Dev submits it.
+  void CarryOutRestartPricing(const ChannelId& here) {
+    for (const char* n : {"1", "2"}) {
+      EXPECT_TRUE(
+          Has(Type(people().dev, here, "/change", std::string("done CHG-1 ") + n), "is done"));
+      EXPECT_TRUE(
+          Has(Type(people().mara, here, "/change", std::string("verify CHG-1 ") + n), "verified"));
+    }
+    EXPECT_TRUE(Has(Type(people().dev, here, "/change", "submit CHG-1"), "CHG-1 is approved"));
+  }
+
+  // What Mara sees when she types `/<command> <text>`: the blocks of the answer.
+  std::string Shown(const std::string& command, const std::string& text) {
+    Type(people().mara, people().incidents, command, text);
+    const auto shown = slack().Ephemerals(people().mara);
+    return shown.empty() ? "" : shown.back().blocks_json;
   }
 
   void AssignTo(const UserId& owner, std::string_view name) {
@@ -276,6 +298,62 @@ TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIn
   ASSERT_FALSE(status.empty());
   EXPECT_TRUE(Has(status.back().blocks_json, "Closed: Pricing restarted"))
       << status.back().blocks_json;
+}
+
+// Issue #4: a problem whose fix closed while one of its incidents was held
+// open by another problem waits for that incident, says so, and closes with
+// it, announced in that incident's swarm, whichever way the incident closes.
+TEST_F(ChangeRequest, AProblemWhoseFixClosedClosesWhenItsLastOpenIncidentCloses) {
+  RestartWithCatalogue("");
+  const UserId& dev = people().dev;
+  const UserId& mara = people().mara;
+  const ChannelId& here = people().incidents;
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  ASSERT_EQ(DeclareFeast25(), "INC-2");
+  AssignTo(dev, "dev");
+  ASSERT_TRUE(
+      Has(Type(mara, here, "/incident", "assign INC-2 " + Mention(dev, "dev")), "now owned by"));
+  ASSERT_TRUE(Has(Type(mara, here, "/problem", "new INC-1 Wrong FEAST25 end date"), "PRB-1"));
+  ASSERT_TRUE(Has(Type(mara, here, "/problem", "link PRB-1 INC-2"), "INC-2"));
+  ASSERT_TRUE(Has(Type(mara, here, "/problem", "new INC-2 Stale price cache"), "PRB-2"));
+  Type(mara, here, "/swarm", "start INC-2");
+  ChannelId swarm;
+  ASSERT_TRUE(Eventually("INC-2's swarm channel", [&] {
+    for (const auto& channel : slack().Channels()) {
+      if (channel.name.starts_with("inc-2-") && !channel.pins.empty()) {
+        swarm = channel.id;
+      }
+    }
+    return !swarm.empty();
+  }));
+
+  ASSERT_EQ(OpenChange(dev, here, "new PRB-1",
+                       {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+            "");
+  CarryOutRestartPricing(here);
+  const std::string closed = Type(dev, here, "/change", "close CHG-1 Pricing restarted");
+  EXPECT_TRUE(closed.starts_with("Closed CHG-1; incidents closed: INC-1.")) << closed;
+  EXPECT_TRUE(Has(closed, "PRB-1 stays open: INC-2 is still open.")) << closed;
+  const std::string waiting = Shown("/problem", "show PRB-1");
+  EXPECT_TRUE(Has(waiting,
+                  "*Waiting for*\\nINC-2 to close: CHG-1, which fixes it, is closed, "
+                  "so it closes with it"))
+      << waiting;
+
+  EXPECT_EQ(Type(mara, here, "/incident", "close INC-2 Cache flushed"),
+            "INC-2 closed · 0 linked cases closed · archiving <#" + swarm.str() +
+                ">. PRB-1 is closed too: CHG-1 fixed it and it waited only for this incident.");
+  const std::string shown = Shown("/problem", "show PRB-1");
+  EXPECT_TRUE(Has(shown, "*State*\\nclosed")) << shown;
+  EXPECT_TRUE(Has(shown, "*Resolution*\\nPricing restarted")) << shown;
+  EXPECT_FALSE(Has(shown, "Waiting for")) << shown;
+  EXPECT_TRUE(Eventually("the closing announced in INC-2's swarm", [&] {
+    return ChannelHasMessageWith(slack(), swarm,
+                                 "Closed: Pricing restarted. CHG-1 fixed it; it waited for INC-2, "
+                                 "which is closed now.");
+  }));
+  // PRB-2 had no fix; it stays as it was.
+  EXPECT_TRUE(Has(Shown("/problem", "show PRB-2"), "*State*\\nnew"));
 }
 
 TEST_F(ChangeRequest, AStandardChangeWithAnEditedPlanIsNotPreApprovedAndSaysWhy) {

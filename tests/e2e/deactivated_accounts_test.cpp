@@ -22,6 +22,14 @@ class DeactivatedAccounts : public EndToEnd {
     return ChannelHasMessageWith(slack(), people().incidents, part);
   }
 
+  std::size_t ManagersMessagesWith(const std::string& part) {
+    const auto channel = slack().Channel(people().incidents);
+    return channel ? static_cast<std::size_t>(std::count_if(
+                         channel->messages.begin(), channel->messages.end(),
+                         [&](const auto& m) { return Contains(m.text + m.blocks_json, part); }))
+                   : 0;
+  }
+
   // `who` says `/swarmbot back`: routing takes them whatever Slack's presence
   // shows, which is how a deactivated account got incidents.
   void Back(const UserId& who) {
@@ -166,6 +174,104 @@ TEST_F(DeactivatedAccounts, SwarmStartLeavesOutAndNamesSomeoneDeactivated) {
   ASSERT_FALSE(swarm.empty());
   EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
   EXPECT_EQ(slack().CallCount("conversations.invite"), 1) << "nobody refused for Sofia";
+}
+
+// Issue #4: reopening an incident brought back everyone who was in its
+// swarm channel when it closed, someone Slack had deactivated since too.
+TEST_F(DeactivatedAccounts, AReopenedSwarmLeavesOutAndNamesAMemberDeactivatedSince) {
+  const demo::TakeOut& p = people();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  Type(p.mara, p.incidents, "/swarm",
+       "start INC-1 <@" + p.sofia.str() + "> <@" + p.dev.str() + ">");
+  const ChannelId first = SwarmChannelWith({p.mara, p.sofia, p.dev}, "the swarm channel");
+  ASSERT_FALSE(first.empty());
+  Type(p.mara, p.incidents, "/incident", "close INC-1 Fixed");
+  ASSERT_TRUE(Eventually("the archive recorded", [&] {
+    return slack().Channel(first)->is_archived && Contains(Status("INC-1"), "(archived)");
+  }));
+  Deactivate(p.sofia);
+  const auto invites = slack().CallCount("conversations.invite");
+
+  const std::string reply = Type(p.mara, p.incidents, "/incident", "reopen INC-1");
+  EXPECT_TRUE(
+      Contains(reply, "Not inviting <@" + p.sofia.str() + ">: their Slack account is deactivated."))
+      << reply;
+  std::optional<emulator::ChannelSnapshot> second;
+  ASSERT_TRUE(Eventually("the new channel with Mara and Dev", [&] {
+    second.reset();
+    for (const auto& channel : slack().Channels()) {
+      if (channel.name.ends_with("-reopened") && !channel.pins.empty() &&
+          channel.HasMember(p.mara) && channel.HasMember(p.dev)) {
+        second = channel;
+      }
+    }
+    return second.has_value();
+  }));
+  EXPECT_FALSE(second->HasMember(p.sofia));
+  EXPECT_EQ(slack().CallCount("conversations.invite"), invites + 1) << "nobody refused for Sofia";
+  EXPECT_TRUE(Contains(Type(p.mara, p.incidents, "/incident", "status INC-1"),
+                       "isn't invited again: their Slack account is deactivated"));
+}
+
+// Issue #4: `/swarm start` after someone archived the channel in Slack
+// brought back a member Slack had deactivated since.
+TEST_F(DeactivatedAccounts, ASwarmStartedAgainAfterAnArchiveLeavesOutAMemberDeactivatedSince) {
+  const demo::TakeOut& p = people();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  Type(p.mara, p.incidents, "/swarm",
+       "start INC-1 <@" + p.sofia.str() + "> <@" + p.dev.str() + ">");
+  const ChannelId first = SwarmChannelWith({p.mara, p.sofia, p.dev}, "the swarm channel");
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(slack().ArchiveChannelAs(p.mara, first));
+  ASSERT_TRUE(LogSays("event=swarm.archived_in_slack incident=INC-1"));
+  Deactivate(p.sofia);
+
+  const std::string reply = Type(p.mara, p.incidents, "/swarm", "start INC-1");
+  EXPECT_TRUE(Contains(reply, "Starting the swarm for INC-1 again")) << reply;
+  EXPECT_TRUE(
+      Contains(reply, "Not inviting <@" + p.sofia.str() + ">: their Slack account is deactivated."))
+      << reply;
+  ASSERT_TRUE(Eventually("the new channel with Mara and Dev", [&] {
+    for (const auto& channel : slack().Channels()) {
+      if (channel.name.ends_with("-reopened") && channel.HasMember(p.mara) &&
+          channel.HasMember(p.dev)) {
+        return !channel.HasMember(p.sofia);
+      }
+    }
+    return false;
+  }));
+}
+
+// Issue #4: the managers heard once that an incident's owner was
+// deactivated; reopening it later said nothing, so nobody reassigned it.
+TEST_F(DeactivatedAccounts, ReopeningAnIncidentOfADeactivatedOwnerTellsTheManagersAgain) {
+  scenario_->ImportPeople();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  ASSERT_TRUE(Eventually("Priya owns INC-1", [&] {
+    return DirectMessagesWith(slack(), people().priya, "You now own INC-1");
+  }));
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed");
+  Deactivate(people().priya);
+  EXPECT_EQ(ManagersMessagesWith("owns *INC-1*"), 0u) << "a closed incident needs no owner";
+
+  const std::string reply = Type(people().mara, people().incidents, "/incident", "reopen INC-1");
+  ASSERT_TRUE(Contains(reply, "INC-1 is in progress now")) << reply;
+  ASSERT_TRUE(Eventually("the managers told INC-1's owner is deactivated", [&] {
+    return ManagersMessagesWith("owns *INC-1*") == 1 &&
+           ManagersChannelHas("Slack account is deactivated");
+  }));
+  EXPECT_TRUE(Eventually("the announcement says so", [&] {
+    const auto announcement =
+        MessageMentioning(slack(), people().incidents, "Slack account deactivated");
+    return announcement && Contains(announcement->blocks_json, "INC-1");
+  }));
+  EXPECT_TRUE(Contains(Status("INC-1"), "reassigned")) << Status("INC-1");
+
+  // Each reopening tells them again, until someone reassigns it.
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Fixed again");
+  Type(people().mara, people().incidents, "/incident", "reopen INC-1");
+  EXPECT_TRUE(Eventually("the managers told again",
+                         [&] { return ManagersMessagesWith("owns *INC-1*") == 2; }));
 }
 
 TEST_F(DeactivatedAccounts, AManagerCannotNameSomeoneDeactivated) {

@@ -44,6 +44,34 @@ TEST_F(EmailIntake, RawMailsOpenCasesRepeatsAreIgnoredAndRepliesBecomeComments) 
   EXPECT_TRUE(Contains(all, "46 cases")) << all;
 }
 
+// Issue #4: a customer's answer reopens their case after its incident
+// closed, and the case's owner was never told it was theirs again.
+TEST_F(EmailIntake, ACaseReopenedByTheCustomerAfterItsIncidentClosedIsToldToItsOwner) {
+  const auto numbers = scenario_->CasesArrive();
+  const demo::CaseSpec& first = scenario_->cases().front();
+  ASSERT_EQ(first.channel, "email");
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const UserId& mara = people().mara;
+  ASSERT_TRUE(Contains(Type(mara, people().incidents, "/incident", "link INC-1 " + numbers[0]),
+                       "Linked 1"));
+  ASSERT_TRUE(Contains(Type(mara, people().incidents, "/incident", "close INC-1 Code restored"),
+                       "INC-1 closed"));
+  ASSERT_TRUE(Eventually("the owner told the case closed", [&] {
+    return DirectMessagesWith(slack(), first.owner, "closed with *INC-1*") == 1;
+  }));
+
+  EXPECT_EQ(scenario_->CustomerReplies(), numbers[0]);
+  const std::string told = "*" + numbers[0] + "* (" + first.subject +
+                           ") was reopened by a new e-mail from " + first.contact_name +
+                           ". It is no longer linked to *INC-1*";
+  EXPECT_TRUE(Eventually("the owner told the case is theirs again", [&] {
+    return DirectMessagesWith(slack(), first.owner, told) == 1;
+  })) << slack().DirectMessage(first.owner)->messages.back().text;
+  EXPECT_TRUE(DirectMessagesWith(slack(), first.owner, "back in your open queue"));
+  const std::string shown = Type(people().ravi, people().support, "/case", "show " + numbers[0]);
+  EXPECT_TRUE(Contains(shown, "open")) << shown;
+}
+
 TEST_F(EmailIntake, BadMailIsRefusedWithTheReasonAndChangesNothing) {
   auto answer = stack_->PostEmail("Subject: who sent this?\r\n\r\nNo sender here.\r\n");
   EXPECT_EQ(answer.status, 400);

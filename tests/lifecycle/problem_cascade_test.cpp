@@ -8,6 +8,7 @@
 
 #include "lifecycle/problem_service.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/change_repository.hpp"
 #include "tests/lifecycle/fixture.hpp"
 
 namespace swarmbot::lifecycle::testing {
@@ -20,6 +21,28 @@ class ProblemCascadeTest : public LifecycleTest {
         [this](std::int64_t incident, Clock::TimePoint closed_at, const UserId& actor) {
           return problems_.ReopenWithIncidentInTransaction(incident, closed_at, actor);
         });
+    incidents_.SetCloseHook([this](std::int64_t incident, const UserId& actor) {
+      return problems_.CloseReleasedInTransaction(incident, actor);
+    });
+  }
+
+  // CHG-n fixing `problem`, closed with `note` in the cascade's transaction
+  // as ChangeService::Close does it, the cascade's report returned.
+  CascadeReport CloseChangeFixing(std::int64_t problem, const std::string& note) {
+    auto report = InTransaction(*db_, "test_close_change", [&]() -> Result<CascadeReport> {
+      store::ChangeRepository changes(*db_);
+      store::Change change;
+      change.title = "Fix the rule";
+      change.requester = dev_;
+      change.created_at = clock_.Now();
+      const std::int64_t number = changes.Insert(change);
+      changes.AddLink(number, {store::LinkTarget::kProblem, problem, store::LinkRelation::kFixes,
+                               dev_, clock_.Now()});
+      changes.SetClosed(number, note, clock_.Now());
+      return problems_.CloseFixedInTransaction({problem}, dev_, note);
+    });
+    EXPECT_TRUE(report) << report.error().detail;
+    return report ? *report : CascadeReport{};
   }
 
   std::int64_t ProblemFor(std::int64_t incident) {
@@ -166,6 +189,65 @@ TEST_F(ProblemCascadeTest, ReopeningLongAfterClosingLeavesTheProblemClosed) {
   EXPECT_TRUE(problems_.ReopenCandidates(incident).value().empty());
   ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, ""));
   EXPECT_EQ(State("problems", problem), "closed");
+}
+
+// Issue #4: a fixed problem kept open by an incident that another problem
+// holds open closed never, though its fix was done.
+TEST_F(ProblemCascadeTest, AFixedProblemWaitingForItsLastIncidentClosesWithIt) {
+  const std::int64_t held = IncidentWithCases(1);
+  const std::int64_t fixed = ProblemFor(held);
+  const std::int64_t other = ProblemFor(held);
+  const CascadeReport report = CloseChangeFixing(fixed, "Rule restored");
+  EXPECT_EQ(report.kept_open, (std::vector<std::string>{"INC-1 stays open: PRB-2 is still open.",
+                                                        "PRB-1 stays open: INC-1 is still open."}));
+  const auto waiting = problems_.Details(fixed).value();
+  ASSERT_TRUE(waiting.closed_fix);
+  EXPECT_EQ(waiting.closed_fix->number, 1);
+  EXPECT_EQ(problems_.WaitingOnlyFor(held).value().size(), 1u);
+
+  ASSERT_TRUE(incidents_.Close(held, mara_, "Cache flushed"));
+  EXPECT_EQ(State("problems", fixed), "closed");
+  EXPECT_EQ(State("problems", other), "new");
+  const auto closed = problems_.Details(fixed).value();
+  EXPECT_EQ(closed.problem.close_note, "Rule restored");
+  EXPECT_FALSE(closed.closed_fix);
+  EXPECT_EQ(db_->Sql()
+                .execAndGet("SELECT text FROM timeline WHERE kind = 'problem_state' "
+                            "ORDER BY id DESC LIMIT 1")
+                .getString(),
+            "PRB-1: Closed: Rule restored. CHG-1 fixed it; it waited for INC-1, which is closed "
+            "now.");
+}
+
+// A reopening after the fix closed says the fix is in doubt: the problem no
+// longer closes on its own with the incident.
+TEST_F(ProblemCascadeTest, AProblemReopenedAfterItsFixClosedStaysOpenWithItsIncident) {
+  const std::int64_t held = IncidentWithCases(1);
+  const std::int64_t fixed = ProblemFor(held);
+  ProblemFor(held);
+  CloseChangeFixing(fixed, "Rule restored");
+  clock_.Advance(std::chrono::minutes(5));
+  ASSERT_TRUE(problems_.Move(fixed, ProblemMove::kResolve, {dev_, true}, ""));
+  ASSERT_TRUE(problems_.Move(fixed, ProblemMove::kReopen, {dev_, true}, "still failing"));
+  EXPECT_FALSE(problems_.Details(fixed).value().closed_fix);
+
+  ASSERT_TRUE(incidents_.Close(held, mara_, ""));
+  EXPECT_EQ(State("problems", fixed), "investigating");
+}
+
+// Reopened within the window, the incident reopens its problem; closing it
+// again doesn't close that problem behind anyone's back.
+TEST_F(ProblemCascadeTest, AProblemReopenedWithItsIncidentDoesNotCloseWhenItClosesAgain) {
+  const std::int64_t incident = IncidentWithCases(1);
+  const std::int64_t problem = ProblemFor(incident);
+  CloseChangeFixing(problem, "Rule restored");
+  ASSERT_EQ(State("problems", problem), "closed");
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(incidents_.Move(incident, Transition::kReopen, mara_, "customers still see it"));
+  ASSERT_EQ(State("problems", problem), "investigating");
+
+  ASSERT_TRUE(incidents_.Close(incident, mara_, "Worked around"));
+  EXPECT_EQ(State("problems", problem), "investigating");
 }
 
 }  // namespace
