@@ -298,12 +298,16 @@ TEST_F(SwarmLife, TheClosingSummaryAfterAReopeningDescribesThatChannelAndTheLate
   const ChannelId first = SwarmedThenClosed("extended the code");
   ASSERT_FALSE(first.empty());
 
-  slack().DeactivateUser(people().sofia);  // so Slack refuses her in the new channel
-  Type(people().mara, people().incidents, "/incident", "reopen INC-1 customers still see errors");
+  // Sofia, a member of the first channel, is not in the new one: swarmbot
+  // learnt that her account is deactivated, so the reopening leaves her out.
+  slack().DeactivateUser(people().sofia);
+  ASSERT_TRUE(
+      LogSays("event=routing.slack_account user=" + people().sofia.str() + " deactivated=true"));
+  const std::string reopened = Type(people().mara, people().incidents, "/incident",
+                                    "reopen INC-1 customers still see errors");
+  EXPECT_TRUE(Has(reopened, "Not inviting <@" + people().sofia.str() + ">")) << reopened;
   const ChannelId second = AwaitSwarm(std::string(kChannelName) + "-reopened", people().mara);
   ASSERT_FALSE(second.empty());
-  ASSERT_TRUE(Eventually("Sofia's refusal said in the new channel",
-                         [&] { return MessageWith(second, "Couldn't add").has_value(); }));
   Type(people().mara, people().incidents, "/incident", "resolve INC-1 rolled back the cache");
   Type(people().mara, people().incidents, "/swarm", "close INC-1");
   ASSERT_TRUE(
