@@ -317,15 +317,8 @@ TEST_F(ChangeRequest, AProblemWhoseFixClosedClosesWhenItsLastOpenIncidentCloses)
   ASSERT_TRUE(Has(Type(mara, here, "/problem", "link PRB-1 INC-2"), "INC-2"));
   ASSERT_TRUE(Has(Type(mara, here, "/problem", "new INC-2 Stale price cache"), "PRB-2"));
   Type(mara, here, "/swarm", "start INC-2");
-  ChannelId swarm;
-  ASSERT_TRUE(Eventually("INC-2's swarm channel", [&] {
-    for (const auto& channel : slack().Channels()) {
-      if (channel.name.starts_with("inc-2-") && !channel.pins.empty()) {
-        swarm = channel.id;
-      }
-    }
-    return !swarm.empty();
-  }));
+  const ChannelId swarm = SwarmChannelWith({}, "INC-2's swarm channel", "inc-2-");
+  ASSERT_FALSE(swarm.empty());
 
   ASSERT_EQ(OpenChange(dev, here, "new PRB-1",
                        {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),

@@ -43,6 +43,15 @@ class DeactivatedAccounts : public EndToEnd {
     ASSERT_TRUE(LogSays("event=routing.slack_account user=" + who.str() + " deactivated=true"));
   }
 
+  // INC-1 declared and its swarm started by Mara with Sofia and Dev; its
+  // channel once all three are in it.
+  ChannelId SwarmWithSofiaAndDev() {
+    EXPECT_EQ(DeclareFeast25(), "INC-1");
+    Type(people().mara, people().incidents, "/swarm",
+         "start INC-1 <@" + people().sofia.str() + "> <@" + people().dev.str() + ">");
+    return SwarmChannelWith({people().mara, people().sofia, people().dev}, "the swarm channel");
+  }
+
   std::string Status(const std::string& incident) {
     return Type(people().mara, people().incidents, "/incident", "status " + incident);
   }
@@ -180,10 +189,7 @@ TEST_F(DeactivatedAccounts, SwarmStartLeavesOutAndNamesSomeoneDeactivated) {
 // swarm channel when it closed, someone Slack had deactivated since too.
 TEST_F(DeactivatedAccounts, AReopenedSwarmLeavesOutAndNamesAMemberDeactivatedSince) {
   const demo::TakeOut& p = people();
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
-  Type(p.mara, p.incidents, "/swarm",
-       "start INC-1 <@" + p.sofia.str() + "> <@" + p.dev.str() + ">");
-  const ChannelId first = SwarmChannelWith({p.mara, p.sofia, p.dev}, "the swarm channel");
+  const ChannelId first = SwarmWithSofiaAndDev();
   ASSERT_FALSE(first.empty());
   Type(p.mara, p.incidents, "/incident", "close INC-1 Fixed");
   ASSERT_TRUE(Eventually("the archive recorded", [&] {
@@ -217,10 +223,7 @@ TEST_F(DeactivatedAccounts, AReopenedSwarmLeavesOutAndNamesAMemberDeactivatedSin
 // brought back a member Slack had deactivated since.
 TEST_F(DeactivatedAccounts, ASwarmStartedAgainAfterAnArchiveLeavesOutAMemberDeactivatedSince) {
   const demo::TakeOut& p = people();
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
-  Type(p.mara, p.incidents, "/swarm",
-       "start INC-1 <@" + p.sofia.str() + "> <@" + p.dev.str() + ">");
-  const ChannelId first = SwarmChannelWith({p.mara, p.sofia, p.dev}, "the swarm channel");
+  const ChannelId first = SwarmWithSofiaAndDev();
   ASSERT_FALSE(first.empty());
   ASSERT_TRUE(slack().ArchiveChannelAs(p.mara, first));
   ASSERT_TRUE(LogSays("event=swarm.archived_in_slack incident=INC-1"));

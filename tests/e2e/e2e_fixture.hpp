@@ -175,13 +175,14 @@ class EndToEnd : public ::testing::Test {
 
   // INC-1's swarm channel once it exists, has its summary pinned and holds
   // every one of `members`; empty, with the test failed, if it never does.
-  ChannelId SwarmChannelWith(const std::vector<UserId>& members, const std::string& what) {
+  ChannelId SwarmChannelWith(const std::vector<UserId>& members, const std::string& what,
+                             std::string_view name_prefix = "inc-1-") {
     ChannelId found;
     EXPECT_TRUE(Eventually(what, [&] {
       for (const auto& channel : slack().Channels()) {
         const bool all_in = std::all_of(members.begin(), members.end(),
                                         [&](const UserId& m) { return channel.HasMember(m); });
-        if (channel.name.starts_with("inc-1-") && !channel.pins.empty() && all_in) {
+        if (channel.name.starts_with(name_prefix) && !channel.pins.empty() && all_in) {
           found = channel.id;
         }
       }

@@ -308,15 +308,8 @@ TEST_F(InvitationEnds, ATerritoryEveryPastIncidentSharesIsNoReason) {
   // Chen, who resolved INC-1 in North, is neither its owner nor in its swarm.
   Type(people().mara, desk, "/incident", "assign INC-2 <@" + people().omar.str() + "|omar>");
   Type(people().mara, desk, "/swarm", "start INC-2");
-  ChannelId swarm;
-  ASSERT_TRUE(Eventually("INC-2's swarm channel", [&] {
-    for (const auto& channel : slack().Channels()) {
-      if (channel.name.starts_with("inc-2-") && !channel.pins.empty()) {
-        swarm = channel.id;
-      }
-    }
-    return !swarm.empty();
-  }));
+  const ChannelId swarm = SwarmChannelWith({}, "INC-2's swarm channel", "inc-2-");
+  ASSERT_FALSE(swarm.empty());
   const auto list = AskForExperts(people().mara, swarm);
   ASSERT_TRUE(list);
   EXPECT_FALSE(Has(list->blocks_json, "worked on North")) << list->blocks_json;
