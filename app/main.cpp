@@ -1,10 +1,13 @@
 // swarmbot's command line. Everything it runs lives in the libraries; this
 // file only reads the arguments and the config and hands over.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -55,6 +58,62 @@ int EvalExperts(const std::string& data_dir) {
     std::printf("%s\n", ef::FormatMetrics(setting, ef::Evaluate(*set, setting)).c_str());
   }
   return swarmbot::app::kExitOk;
+}
+
+// How many single-letter edits turn `a` into `b`.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// CLI11 answers a misspelt command ("swarmbot serv") with "A subcommand is
+// required", as if nothing had been typed. Walks the words that aren't
+// options down the command tree and names the first one that isn't a
+// command there, with the nearest one and the list; nullopt when all are.
+std::optional<std::string> UnknownCommand(CLI::App& cli, int argc, char** argv) {
+  CLI::App* level = &cli;
+  std::string path = "swarmbot";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    const auto commands = level->get_subcommands([](CLI::App*) { return true; });
+    if (word.starts_with('-') || commands.empty()) {
+      continue;
+    }
+    const auto known = std::find_if(commands.begin(), commands.end(), [&](const CLI::App* command) {
+      return command->check_name(std::string(word));
+    });
+    if (known != commands.end()) {
+      level = *known;
+      path += " " + std::string(word);
+      continue;
+    }
+    std::string names;
+    std::string nearest;
+    std::size_t best = 3;  // more edits than this suggest nothing
+    for (const CLI::App* command : commands) {
+      names += (names.empty() ? "" : ", ") + command->get_name();
+      if (const std::size_t d = EditDistance(word, command->get_name()); d < best) {
+        best = d;
+        nearest = command->get_name();
+      }
+    }
+    return path + ": unknown command '" + std::string(word) + "'" +
+           (nearest.empty() ? "." : "; did you mean '" + nearest + "'?") + " Commands: " + names +
+           ".";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -119,6 +178,10 @@ int main(int argc, char** argv) {
       eval->add_subcommand("experts", "Rank experts for each test incident and score them");
   std::string eval_data;
   eval_experts->add_option("--data", eval_data, "The evaluation set's folder")->required();
+  if (const auto unknown = UnknownCommand(cli, argc, argv)) {
+    std::fprintf(stderr, "%s\nRun with --help for more information.\n", unknown->c_str());
+    return swarmbot::app::kExitConfig;
+  }
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

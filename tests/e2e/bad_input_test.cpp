@@ -42,6 +42,24 @@ TEST_F(BadInput, AMistakeOnTheCommandLineExitsTwoAndSaysWhatIsMissing) {
   EXPECT_EQ(stack_->RunSwarmbotCommand({"import", "people", "--help"}).status, 0);
 }
 
+// CLI11 alone answered "swarmbot serv" with "A subcommand is required".
+TEST_F(BadInput, AMisspeltCommandIsNamedWithTheNearestOne) {
+  const auto top = stack_->RunSwarmbotCommand({"serv"});
+  EXPECT_EQ(top.status, 2);
+  EXPECT_TRUE(Contains(top.output,
+                       "swarmbot: unknown command 'serv'; did you mean 'serve'? "
+                       "Commands: serve, check-config, import, version, eval."))
+      << top.output;
+  const auto nested = stack_->RunSwarmbotCommand({"import", "peple", "people.toml"});
+  EXPECT_EQ(nested.status, 2);
+  EXPECT_TRUE(Contains(nested.output,
+                       "swarmbot import: unknown command 'peple'; did you mean "
+                       "'people'?"))
+      << nested.output;
+  const auto far = stack_->RunSwarmbotCommand({"frobnicate"});
+  EXPECT_TRUE(Contains(far.output, "unknown command 'frobnicate'. Commands:")) << far.output;
+}
+
 TEST_F(BadInput, UnknownCaseNumbersAreNamedAndNothingIsLinked) {
   ASSERT_EQ(stack_->PostCase(ValidCase()).status, 201);
   DeclareFeast25();
