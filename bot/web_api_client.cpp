@@ -34,7 +34,11 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kResponseBodyLimit = 32ull << 20;
 // When a 429 comes without a usable Retry-After.
 constexpr std::chrono::seconds kDefaultRetryAfter{5};
-constexpr std::chrono::seconds kMaxRetryAfter{3600};
+// A 429 holds its method for every incident (rate limits are per method), so
+// an absurd Retry-After (Slack's own are seconds to a minute) must not stall
+// them for long: past five minutes it is retried then, and refused again if
+// Slack still means it.
+constexpr std::chrono::seconds kMaxRetryAfter{300};
 
 using Response = http::response<http::string_body>;
 using Request = http::request<http::string_body>;

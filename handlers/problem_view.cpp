@@ -50,7 +50,8 @@ std::string WorkaroundText(const lifecycle::ProblemDetails& details) {
   return text;
 }
 
-// "INC-2 to close: CHG-1, which fixes it, is closed, so it closes with it"; ""
+// "INC-2 to close. CHG-1 fixed this problem and is closed; the problem closes
+// when INC-2 does"; ""
 // when none of its incidents is open.
 std::string WaitingText(const lifecycle::ProblemDetails& details) {
   std::string open;
@@ -64,10 +65,10 @@ std::string WaitingText(const lifecycle::ProblemDetails& details) {
   if (count == 0) {
     return {};  // nothing left to wait for; closing it is up to people
   }
-  return Truncate(open, 1500) +
-         " to close: " + store::ChangeNumberText(details.closed_fix->number) +
-         ", which fixes it, is closed, so it closes with " +
-         (count == 1 ? "it" : "the last of them");
+  return Truncate(open, 1500) + " to close. " +
+         store::ChangeNumberText(details.closed_fix->number) +
+         " fixed this problem and is closed; the problem closes when " +
+         (count == 1 ? open : "the last of them") + " does";
 }
 
 std::string CausesText(const std::vector<store::ProblemCause>& causes) {

@@ -59,10 +59,13 @@ std::optional<std::int64_t> OtherOpenProblem(store::ProblemRepository& problems,
   return std::nullopt;
 }
 
-CascadePlan Plan(store::Database& db, std::vector<store::Problem> fixed) {
+// `settled`: open problems whose fix is closed already; they close with their
+// last incident, so they keep no incident open.
+CascadePlan Plan(store::Database& db, std::vector<store::Problem> fixed,
+                 const std::set<std::int64_t>& settled) {
   store::ProblemRepository problems(db);
   store::IncidentRepository incidents(db);
-  std::set<std::int64_t> fixed_numbers;
+  std::set<std::int64_t> fixed_numbers = settled;
   for (const store::Problem& problem : fixed) {
     fixed_numbers.insert(problem.number);
   }
@@ -132,7 +135,8 @@ Result<CascadeReport> ProblemService::CloseFixedInTransaction(
     if (!open) {
       return open.error();
     }
-    CascadePlan plan = Plan(db_, std::move(*open));
+    const std::set<std::int64_t> settled = SettledBeside(*open);
+    CascadePlan plan = Plan(db_, std::move(*open), settled);
     CascadeReport report;
     report.kept_open = std::move(plan.kept_open);
     const std::string resolution = trimmed.empty() ? "Fixed" : trimmed;
@@ -215,6 +219,22 @@ Result<std::vector<std::int64_t>> ProblemService::ReopenCandidates(std::int64_t 
     }
     return ReopenCandidatesInTransaction(incident, *found->closed_at);
   });
+}
+
+std::set<std::int64_t> ProblemService::SettledBeside(const std::vector<store::Problem>& fixed) {
+  store::ProblemRepository problems(db_);
+  std::set<std::int64_t> settled;
+  for (const store::Problem& problem : fixed) {
+    for (std::int64_t incident : problems.IncidentsOf(problem.number)) {
+      for (std::int64_t other : problems.ProblemsOf(incident)) {
+        const auto found = problems.Find(other);
+        if (found && found->Open() && ClosedFix(other)) {
+          settled.insert(other);
+        }
+      }
+    }
+  }
+  return settled;
 }
 
 std::optional<store::Change> ProblemService::ClosedFix(std::int64_t problem) {

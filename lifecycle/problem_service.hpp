@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -167,6 +168,9 @@ class ProblemService {
               std::string_view text, bool refresh, std::optional<std::int64_t> also = {});
   std::vector<std::int64_t> ReopenCandidatesInTransaction(std::int64_t incident,
                                                           Clock::TimePoint closed_at);
+  // The open problems beside `fixed` (sharing an incident) whose fix is
+  // closed already: they wait only for their incidents and hold none open.
+  std::set<std::int64_t> SettledBeside(const std::vector<store::Problem>& fixed);
   // The newest closed change fixing `problem`, closed since it was last reopened.
   std::optional<store::Change> ClosedFix(std::int64_t problem);
   std::vector<WaitingProblem> WaitingOnlyForInTransaction(std::int64_t incident);

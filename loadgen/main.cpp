@@ -20,30 +20,39 @@ int main(int argc, char** argv) {
   int retry_after = 1;
   int slowed_by_ms = 250;
   int effects_timeout = 60;
-  cli.add_option("--swarmbot", binary, "Path of the swarmbot binary")->required();
+  cli.add_option("--swarmbot", binary, "Path of the swarmbot binary")
+      ->required()
+      ->check(CLI::ExistingFile);
   cli.add_option("--work-dir", work_dir, "Where the config, database and log go");
   cli.add_flag("--keep", keep, "Keep the work folder (database and log) afterwards");
   cli.add_option("-c,--connections", options.connections, "Concurrent keep-alive connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   cli.add_option("-n,--requests", options.requests, "Requests in the steady phase")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
   cli.add_option("--slow-requests", options.slow_requests,
                  "Requests while Slack rate-limits and is slow")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
   cli.add_option("--ratelimited-calls", options.ratelimited_calls,
                  "Web API calls answered 429 ratelimited in the second phase")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000));
   cli.add_option("--retry-after", retry_after, "Retry-After of those answers, seconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 300));
   cli.add_option("--slowed-calls", options.slowed_calls,
                  "chat.postMessage calls slowed after the rate limit")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000));
   cli.add_option("--slowed-by", slowed_by_ms, "How much each is slowed, milliseconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60'000));
   cli.add_option("--effects-timeout", effects_timeout,
                  "Seconds a phase waits for every Slack effect")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cli.add_flag("--show-replies", options.show_replies, "Print the first reply of each kind");
   CLI11_PARSE(cli, argc, argv);
   options.retry_after = std::chrono::seconds(retry_after);

@@ -258,6 +258,8 @@ TEST(InterpretApiAnswer, MapsSlackErrorCodesToHowTheyAreTreated) {
   ASSERT_FALSE(limited);
   EXPECT_EQ(limited.error().retry_after, std::chrono::seconds(5)) << "a default when none is sent";
   EXPECT_EQ(InterpretApiAnswer(429, "soon", "").error().retry_after, std::chrono::seconds(5));
+  EXPECT_EQ(InterpretApiAnswer(429, "100000", "").error().retry_after, std::chrono::minutes(5))
+      << "a hold of the whole method is capped";
 
   EXPECT_EQ(InterpretApiAnswer(200, "", R"({"error":"x"})").error().code, Errc::kUnavailable);
   EXPECT_EQ(InterpretApiAnswer(200, "", "").error().code, Errc::kUnavailable);

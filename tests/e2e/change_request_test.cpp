@@ -329,8 +329,8 @@ TEST_F(ChangeRequest, AProblemWhoseFixClosedClosesWhenItsLastOpenIncidentCloses)
   EXPECT_TRUE(Has(closed, "PRB-1 stays open: INC-2 is still open.")) << closed;
   const std::string waiting = Shown("/problem", "show PRB-1");
   EXPECT_TRUE(Has(waiting,
-                  "*Waiting for*\\nINC-2 to close: CHG-1, which fixes it, is closed, "
-                  "so it closes with it"))
+                  "*Waiting for*\\nINC-2 to close. CHG-1 fixed this problem and is closed; "
+                  "the problem closes when INC-2 does"))
       << waiting;
 
   EXPECT_EQ(Type(mara, here, "/incident", "close INC-2 Cache flushed"),

@@ -219,6 +219,26 @@ TEST_F(ProblemCascadeTest, AFixedProblemWaitingForItsLastIncidentClosesWithIt) {
             "now.");
 }
 
+// Check 17 #1: two problems sharing an incident, each fixed by its own
+// change, waited for each other: the second change's close kept the incident
+// open for the first problem, which waited only for that incident.
+TEST_F(ProblemCascadeTest, AProblemWhoseFixClosedDoesNotHoldItsIncidentOpenForTheNextFix) {
+  const std::int64_t shared = IncidentWithCases(1);
+  const std::int64_t only_second = IncidentWithCases(1);
+  const std::int64_t first = ProblemFor(shared);
+  const std::int64_t second = ProblemFor(only_second);
+  ASSERT_TRUE(problems_.Link(second, shared, {dev_, true}));
+  CloseChangeFixing(first, "Rule restored");
+  ASSERT_EQ(State("incidents", shared), "new") << "PRB-2 still holds it";
+
+  const CascadeReport report = CloseChangeFixing(second, "Cache flushed");
+  EXPECT_TRUE(report.kept_open.empty()) << report.kept_open.front();
+  EXPECT_EQ(report.closed_incidents, (std::vector<std::int64_t>{shared, only_second}));
+  EXPECT_EQ(report.closed_problems, (std::vector<std::int64_t>{second, first}));
+  EXPECT_EQ(State("problems", first), "closed");
+  EXPECT_EQ(State("problems", second), "closed");
+}
+
 // A reopening after the fix closed says the fix is in doubt: the problem no
 // longer closes on its own with the incident.
 TEST_F(ProblemCascadeTest, AProblemReopenedAfterItsFixClosedStaysOpenWithItsIncident) {
