@@ -297,7 +297,26 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
       " was reopened by " + EscapeMrkdwn(Truncate(how, 250)) + ". It is no longer linked to *" +
       store::IncidentNumberText(*incident) + "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) +
       "), which is " + std::string(store::Name(found->state)) + ", and is back in your open queue.";
-  co_return co_await DirectMessage(item, api, UserId(user), text, "a reopened case's owner");
+  auto told = co_await DirectMessage(item, api, UserId(user), text, "a reopened case's owner");
+  const ChannelId managers = services_.settings.managers_channel;
+  if (told || told.error().Retryable() || managers.empty()) {
+    co_return told;
+  }
+  // (Not folded into the condition above: GCC 12 fails on co_await inside ||.)
+  if (const bool deactivated = co_await detail::RefusedAsDeactivated(api, told.error());
+      !deactivated) {
+    co_return told;
+  }
+  // Nobody would hear of the customer otherwise: the case waits in the queue
+  // of someone who can't read Slack.
+  const std::string instead =
+      ":warning: *" + store::CaseNumberText(numbers.front()) + "* was reopened by " +
+      EscapeMrkdwn(Truncate(how, 250)) + " after *" + store::IncidentNumberText(*incident) +
+      "* closed. It is back in the queue of <@" + user +
+      ">, whose Slack account is deactivated, so they weren't told; someone else should take "
+      "it.";
+  auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(instead));
+  co_return Settle(posted, "tell the managers of a reopened case", item);
 }
 
 awaitable<Status> RoutingEffects::DirectMessage(store::OutboxItem& item, SlackApi& api,

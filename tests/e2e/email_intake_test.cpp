@@ -72,6 +72,30 @@ TEST_F(EmailIntake, ACaseReopenedByTheCustomerAfterItsIncidentClosedIsToldToItsO
   EXPECT_TRUE(Contains(shown, "open")) << shown;
 }
 
+// Check 17 #7: when the owner's account is deactivated, the managers hear
+// of the reopened case instead of nobody.
+TEST_F(EmailIntake, ACaseReopenedIntoADeactivatedOwnersQueueIsToldToTheManagers) {
+  const auto numbers = scenario_->CasesArrive();
+  const demo::CaseSpec& first = scenario_->cases().front();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const UserId& mara = people().mara;
+  ASSERT_TRUE(Contains(Type(mara, people().incidents, "/incident", "link INC-1 " + numbers[0]),
+                       "Linked 1"));
+  ASSERT_TRUE(Contains(Type(mara, people().incidents, "/incident", "close INC-1 Code restored"),
+                       "INC-1 closed"));
+  slack().DeactivateUser(first.owner);
+
+  EXPECT_EQ(scenario_->CustomerReplies(), numbers[0]);
+  EXPECT_TRUE(Eventually("the managers told", [&] {
+    return ChannelHasMessageWith(slack(), people().incidents,
+                                 "*" + numbers[0] + "* was reopened by a new e-mail from " +
+                                     first.contact_name +
+                                     " after *INC-1* closed. It is back in "
+                                     "the queue of <@" +
+                                     first.owner.str() + ">, whose Slack account is deactivated");
+  }));
+}
+
 TEST_F(EmailIntake, BadMailIsRefusedWithTheReasonAndChangesNothing) {
   auto answer = stack_->PostEmail("Subject: who sent this?\r\n\r\nNo sender here.\r\n");
   EXPECT_EQ(answer.status, 400);
