@@ -732,7 +732,7 @@ awaitable<void> EffectRunner::TellRefusedInvites(Job& job, const InviteOutcome& 
   std::string plain;
   for (const auto& [user, error] : outcome.refused) {
     said.push_back(UserMention(UserId(user)) + " (" + detail::InviteRefusalInWords(error) + ")");
-    plain += (plain.empty() ? "" : ", ") + user + " (" + error + ")";
+    plain += (plain.empty() ? "" : ", ") + UserMention(UserId(user)) + " (" + error + ")";
   }
   std::vector<std::string> groups;
   for (const auto& [group, error] : outcome.unread_groups) {

@@ -585,7 +585,7 @@ TEST_F(EffectRunnerTest, SkipsPeopleItCannotInviteAndSaysSoInWords) {
                                    .getString();
   // The timeline keeps Slack's codes for whoever looks into it.
   EXPECT_EQ(problems,
-            "Couldn't add to the swarm channel: UGONE (user_not_found), members of user group "
+            "Couldn't add to the swarm channel: <@UGONE> (user_not_found), members of user group "
             "SNOPE (no_such_subteam)");
   // Said once in the channel too, naming who and why in words.
   const auto& messages = slack_.Named(kName).messages;
@@ -650,7 +650,7 @@ TEST_F(EffectRunnerTest, WhenEveryInviteeIsRefusedAsksOneByOneToNameEach) {
   // One call for both, refused for UGONE's sake; then one each.
   EXPECT_EQ(slack_.Count("conversations.invite"), 4u);
   const std::string problem = LastTimeline();
-  EXPECT_EQ(problem, "Couldn't add to the swarm channel: UGONE (user_not_found)");
+  EXPECT_EQ(problem, "Couldn't add to the swarm channel: <@UGONE> (user_not_found)");
 }
 
 TEST_F(EffectRunnerTest, CreatesAPrivateChannelForUrgentPriorities) {
