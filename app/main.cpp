@@ -17,6 +17,7 @@
 #include "app/history_import.hpp"
 #include "app/knowledge_import.hpp"
 #include "app/people_import.hpp"
+#include "common/edit_distance.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "expertfinder/eval.hpp"
@@ -60,24 +61,6 @@ int EvalExperts(const std::string& data_dir) {
   return swarmbot::app::kExitOk;
 }
 
-// How many single-letter edits turn `a` into `b`.
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // CLI11 answers a misspelt command ("swarmbot serv") with "A subcommand is
 // required", as if nothing had been typed. Walks the words that aren't
 // options down the command tree and names the first one that isn't a
@@ -104,7 +87,7 @@ std::optional<std::string> UnknownCommand(CLI::App& cli, int argc, char** argv) 
     std::size_t best = 3;  // more edits than this suggest nothing
     for (const CLI::App* command : commands) {
       names += (names.empty() ? "" : ", ") + command->get_name();
-      if (const std::size_t d = EditDistance(word, command->get_name()); d < best) {
+      if (const std::size_t d = swarmbot::EditDistance(word, command->get_name()); d < best) {
         best = d;
         nearest = command->get_name();
       }

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <spdlog/spdlog.h>
 
+#include "common/edit_distance.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/incident_states.hpp"
 #include "lifecycle/text_rules.hpp"
@@ -54,23 +55,6 @@ std::string AssetShown(std::string_view name) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
       });
   return plain ? "`" + std::string(name) + "`" : std::string("That name");
-}
-
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string MoveText(ProblemMove move, std::string_view note) {
