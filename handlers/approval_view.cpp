@@ -1,5 +1,7 @@
 #include "handlers/approval_view.hpp"
 
+#include <algorithm>
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -145,7 +147,19 @@ std::string TallyText(const lifecycle::ApprovalRecord& record) {
     }
   }
   if (!tally.missing_mandatory.empty() && tally.outcome == Outcome::kPending) {
-    text += " · waiting for " + Mentions(tally.missing_mandatory);
+    // Someone deactivated will never vote: not "waiting for" them.
+    std::vector<UserId> waiting;
+    std::vector<UserId> cannot;
+    for (const UserId& user : tally.missing_mandatory) {
+      const auto& gone = record.deactivated_mandatory;
+      (std::find(gone.begin(), gone.end(), user) != gone.end() ? cannot : waiting).push_back(user);
+    }
+    if (!waiting.empty()) {
+      text += " · waiting for " + Mentions(waiting);
+    }
+    if (!cannot.empty()) {
+      text += " · " + Mentions(cannot) + " can't approve (Slack account deactivated)";
+    }
   }
   return text;
 }

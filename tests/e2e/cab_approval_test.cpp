@@ -256,6 +256,10 @@ TEST_F(CabApproval, ARequestSaysAMandatoryApproverWithADeactivatedAccountCannotA
   EXPECT_TRUE(Eventually("the tally grows", [&] { return RequestShows("1 of 1 needed"); }));
   EXPECT_TRUE(RequestShows(warning));
   EXPECT_FALSE(RequestShows("Approved: CHG-1"));
+  // Check 17 #8: the tally doesn't say it waits for someone who can't vote.
+  EXPECT_TRUE(RequestShows("<@" + p.luis.str() + "> can't approve (Slack account deactivated)"))
+      << Request()->blocks_json;
+  EXPECT_FALSE(RequestShows("waiting for <@" + p.luis.str() + ">")) << Request()->blocks_json;
 }
 
 TEST_F(CabApproval, ARequestSlackRefusesIsToldToTheRequester) {
