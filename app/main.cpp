@@ -70,6 +70,7 @@ std::optional<std::string> UnknownCommand(CLI::App& cli, int argc, char** argv) 
   std::string path = "swarmbot";
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
+    // Without a filter, get_subcommands lists only those already parsed.
     const auto commands = level->get_subcommands([](CLI::App*) { return true; });
     if (word.starts_with('-') || commands.empty()) {
       continue;
@@ -84,7 +85,7 @@ std::optional<std::string> UnknownCommand(CLI::App& cli, int argc, char** argv) 
     }
     std::string names;
     std::string nearest;
-    std::size_t best = 3;  // more edits than this suggest nothing
+    std::size_t best = 3;  // three edits or more suggest nothing
     for (const CLI::App* command : commands) {
       names += (names.empty() ? "" : ", ") + command->get_name();
       if (const std::size_t d = swarmbot::EditDistance(word, command->get_name()); d < best) {

@@ -46,6 +46,10 @@ class Stack {
   void KillSwarmbot();  // SIGKILL, as a crash
   int StopSwarmbot();   // SIGTERM; returns the exit status
   bool Running() const { return process_ != nullptr; }
+  // The running swarmbot's process id and HTTP port (for the load tool's
+  // figures and requests); call only while Running().
+  pid_t SwarmbotPid() const { return process_->Pid(); }
+  unsigned short SwarmbotHttpPort() const { return process_->HttpPort(); }
 
   // Runs `swarmbot <args…> --config <work dir>/swarmbot.toml` (e.g. {"import",
   // "kb", "--dir", …}) with the stack's secrets, writing the config first,

@@ -33,6 +33,7 @@ class SwarmbotProcess {
 
   // The port of swarmbot's HTTP endpoint, from its ready line.
   unsigned short HttpPort() const { return http_port_; }
+  pid_t Pid() const { return pid_; }
 
   // SIGKILL: no shutdown code runs, as in a crash.
   void Kill();

@@ -51,8 +51,7 @@ std::string WorkaroundText(const lifecycle::ProblemDetails& details) {
 }
 
 // "INC-2 to close. CHG-1 fixed this problem and is closed; the problem closes
-// when INC-2 does"; ""
-// when none of its incidents is open.
+// when INC-2 does"; "" when none of its incidents is open.
 std::string WaitingText(const lifecycle::ProblemDetails& details) {
   std::string open;
   std::size_t count = 0;

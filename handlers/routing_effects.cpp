@@ -312,8 +312,8 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
   const std::string instead =
       ":warning: *" + store::CaseNumberText(numbers.front()) + "* was reopened by " +
       EscapeMrkdwn(Truncate(how, 250)) + " after *" + store::IncidentNumberText(*incident) +
-      "* closed. It is back in the queue of <@" + user +
-      ">, whose Slack account is deactivated, so they weren't told; someone else should take "
+      "* closed. It is back in the queue of " + UserMention(UserId(user)) +
+      ", whose Slack account is deactivated, so they weren't told; someone else should take "
       "it.";
   auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(instead));
   co_return Settle(posted, "tell the managers of a reopened case", item);

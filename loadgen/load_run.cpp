@@ -5,13 +5,11 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/json/parse.hpp>
-#include <unistd.h>
 
 #include "demo/scenario.hpp"
 #include "demo/stack.hpp"
@@ -52,45 +50,6 @@ class OutboxReader {
  private:
   SQLite::Database db_;
 };
-
-// The swarmbot child of this process, found by its binary, for its memory figures.
-pid_t SwarmbotPid(const std::filesystem::path& binary) {
-  const auto wanted = std::filesystem::canonical(binary);
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
-    std::ifstream stat(entry.path() / "stat");
-    std::string pid, comm, state;
-    pid_t parent = 0;
-    stat >> pid >> comm >> state >> parent;
-    if (!ec && exe == wanted && parent == ::getpid()) {
-      return static_cast<pid_t>(std::stol(name));
-    }
-  }
-  return -1;
-}
-
-// The port of swarmbot's HTTP endpoint, from its log line
-// "event=http.listening address=… port=N" (the stack keeps the ready line to itself).
-std::uint16_t ListeningPort(const std::filesystem::path& log) {
-  std::ifstream in(log);
-  std::uint16_t port = 0;
-  for (std::string line; std::getline(in, line);) {
-    const auto event = line.find("event=http.listening ");
-    const auto at = line.find(" port=", event);
-    if (event != std::string::npos && at != std::string::npos) {
-      port = static_cast<std::uint16_t>(std::stoi(line.substr(at + 6)));
-    }
-  }
-  if (port == 0) {
-    throw std::runtime_error("swarmbot's log names no HTTP port");
-  }
-  return port;
-}
 
 // "VmHWM:  12345 kB" from /proc/<pid>/status, in kB; 0 when unreadable.
 long PeakMemoryKb(pid_t pid) {
@@ -286,8 +245,8 @@ class Run {
     ImportKnowledge();
     stack_.StartSwarmbot();
     workspace_ = SetUpSwarm(stack_, scenario_);
-    pid_ = SwarmbotPid(options_.swarmbot_binary);
-    port_ = ListeningPort(stack_.LogFile());
+    pid_ = stack_.SwarmbotPid();
+    port_ = stack_.SwarmbotHttpPort();
     outbox_.emplace(stack_.DatabaseFile());
     if (!AwaitChanges(
             stack_.slack(), [&] { return outbox_->Read().pending == 0; }, kSetupWait)) {
