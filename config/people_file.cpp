@@ -1,7 +1,11 @@
 #include "config/people_file.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <regex>
 #include <set>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -57,6 +61,33 @@ std::map<std::string, int> ReadSkills(const toml::node& node, const std::string&
   return skills;
 }
 
+// Why a display name can't be shown as it is, or nullopt: a control
+// character (C0, DEL, C1) would garble every message naming the person, and a
+// bidirectional embedding, override or isolate (U+202A..E, U+2066..9) would
+// reorder the text after the name. toml++ hands over valid UTF-8.
+std::optional<std::string> UnshowableInName(std::string_view name) {
+  for (std::size_t i = 0; i < name.size();) {
+    const auto lead = static_cast<unsigned char>(name[i]);
+    std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    length = std::min(length, name.size() - i);
+    char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      point = (point << 6) | (static_cast<unsigned char>(name[i + k]) & 0x3F);
+    }
+    const bool control = point < 0x20 || (point >= 0x7F && point <= 0x9F);
+    const bool bidi = (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069);
+    if (control || bidi) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(point));
+      return std::string("contains ") + code +
+             (control ? ", a control character; a name is one line of plain text"
+                      : ", a direction control that would reorder the text around it; remove it");
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
 PersonEntry ReadPerson(const toml::node& node, const std::string& source, std::size_t index) {
   const std::string key = "person[" + std::to_string(index + 1) + "]";
   const toml::table* table = node.as_table();
@@ -81,6 +112,9 @@ PersonEntry ReadPerson(const toml::node& node, const std::string& source, std::s
       person.name.find_first_of("\r\n\t") != std::string::npos) {
     throw Mistake{Where(source, *table->get("name"), key + ".name"),
                   "must be one line of 1 to 80 characters"};
+  }
+  if (auto unshowable = UnshowableInName(person.name)) {
+    throw Mistake{Where(source, *table->get("name"), key + ".name"), *unshowable};
   }
   if (const toml::node* tz = table->get("time_zone")) {
     static const std::regex kZone("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}");

@@ -3,6 +3,8 @@
 // the customer e-mail. The steps' order lives in the walkthrough and the e2e
 // test; these are the things people do in them.
 #include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <string_view>
@@ -115,6 +117,27 @@ std::string Scenario::ImportAssets() {
 }
 
 std::string Scenario::OpenProblem(const UserId& who, const ChannelId& swarm) {
+  // Only the swarm's members (besides managers and the owner) may tie a
+  // problem to its incident, so `who` must be in it as swarmbot knows it:
+  // their join event may still be on its way once Slack shows them there.
+  const std::string joined = "event=swarm.member_joined incident=";
+  const std::string user = " user=" + who.str();
+  const auto recorded = [&] {
+    std::ifstream in(stack_.LogFile());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(joined) != std::string::npos && line.find(user) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!stack_.slack().WaitFor(recorded, std::chrono::milliseconds(50))) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("timed out waiting for swarmbot to record " + who.str() +
+                               " in the swarm channel");
+    }
+  }
   const std::string reply = Type(who, swarm, "/problem", "new");
   const std::string number = RecordNumberIn(reply, "PRB-");
   if (number.empty()) {

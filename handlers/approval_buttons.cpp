@@ -36,6 +36,13 @@ std::string ReasonPath() {
          ".value";
 }
 
+// The approval service's answers are plain text apart from people's
+// mentions, and may quote what someone typed (a rejection's reason): shown
+// as mrkdwn, only the mentions stay markup.
+std::string FromLifecycle(const std::string& text) {
+  return EscapeMrkdwnKeepingMentions(text);
+}
+
 }  // namespace
 
 bool ApprovalButtons::Handles(std::string_view action_id) noexcept {
@@ -57,10 +64,10 @@ void ApprovalButtons::HandleClick(const detail::FlatJson& payload, std::size_t i
     if (!vote) {
       spdlog::info("event=cab.click.refused request={} user={} code={}", *request, user.str(),
                    ErrcName(vote.error().code));
-      Answer(payload, RefusalText(vote.error()));
+      Answer(payload, FromLifecycle(RefusalText(vote.error())));
       return;
     }
-    Answer(payload, vote->reply);
+    Answer(payload, FromLifecycle(vote->reply));
     return;
   }
   // Reject: only someone who may vote gets the form.
@@ -69,7 +76,7 @@ void ApprovalButtons::HandleClick(const detail::FlatJson& payload, std::size_t i
   if (!allowed) {
     spdlog::info("event=cab.click.refused request={} user={} code={}", *request, user.str(),
                  ErrcName(allowed.error().code));
-    Answer(payload, RefusalText(allowed.error()));
+    Answer(payload, FromLifecycle(RefusalText(allowed.error())));
     return;
   }
   const std::string trigger = payload.StringOr("trigger_id");
@@ -97,12 +104,16 @@ std::string ApprovalButtons::HandleRejectSubmission(const detail::FlatJson& payl
   if (reason.empty()) {
     return ModalErrors({{block, "Say why you reject it; the requester will read this."}});
   }
+  if (lifecycle::Utf8Length(reason) > lifecycle::ApprovalService::kMaxReason) {
+    return ModalErrors(
+        {{block, "Keep it to " + std::to_string(lifecycle::ApprovalService::kMaxReason) +
+                     " characters; nothing was recorded."}});
+  }
+  // A control or direction character is named, as in other fields.
   if (auto checked = lifecycle::CheckField(
           reason, {"reason", lifecycle::ApprovalService::kMaxReason, true, true});
       !checked) {
-    return ModalErrors(
-        {{block, "Keep it to " + std::to_string(lifecycle::ApprovalService::kMaxReason) +
-                     " characters of plain text; nothing was recorded."}});
+    return ModalErrors({{block, RefusalText(checked.error()) + " Nothing was recorded."}});
   }
   auto vote = services_.approvals.Vote(*request, user, false, reason);
   if (!vote) {

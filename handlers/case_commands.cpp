@@ -14,6 +14,15 @@
 namespace swarmbot::handlers {
 namespace {
 
+// "CASE-0" (or "case-000"): a case number, but of no case, since they start at 1.
+bool IsCaseZero(std::string_view word) {
+  constexpr std::string_view kPrefix = "case-";
+  if (word.size() <= kPrefix.size() || Lowercase(word.substr(0, kPrefix.size())) != kPrefix) {
+    return false;
+  }
+  return word.substr(kPrefix.size()).find_first_not_of('0') == std::string_view::npos;
+}
+
 constexpr std::size_t kSubjectInList = 80;
 // A section holds 3,000 characters; escaping may grow the text.
 constexpr std::size_t kCommentInShow = 1'200;
@@ -158,6 +167,9 @@ std::optional<std::string> CaseCommands::CheckTerritory(const store::CaseFilter&
 std::string CaseCommands::Show(const SlashCommand& command) {
   const auto words = Tokenize(TextAfterWords(command.text, 1));
   const auto number = words.size() == 1 ? store::ParseCaseNumber(words.front()) : std::nullopt;
+  if (!number && words.size() == 1 && IsCaseZero(words.front())) {
+    return EphemeralText("CASE-0 doesn't exist.");  // numbers start at 1
+  }
   if (!number) {
     return EphemeralText("Which case? Usage: `/case show CASE-n`");
   }

@@ -151,7 +151,7 @@ std::string ChangeModal::HandleSubmission(const detail::FlatJson& payload) {
   std::map<std::string, std::string> errors;
   lifecycle::ChangeInput input;
   input.create_view = payload.StringOr("view.id");
-  input.title = lifecycle::Trimmed(Value(payload, kChangeTitleBlock, "value"));
+  input.title = lifecycle::TrimmedLine(Value(payload, kChangeTitleBlock, "value"));
   input.justification = lifecycle::Trimmed(Value(payload, kChangeJustificationBlock, "value"));
   input.template_name = Value(payload, kChangeTemplateBlock, "selected_option.value");
   if (auto type =

@@ -7,8 +7,21 @@
 namespace swarmbot::handlers {
 namespace {
 
-bool IsSpace(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+// The length in bytes of the word break at text[i], 0 for none: ASCII
+// whitespace, or a Unicode space or invisible character pasted along with a
+// record number ("INC-1" and U+00A0). The joiners U+200C and U+200D stay
+// inside words, where scripts and emoji need them.
+std::size_t SpaceAt(std::string_view text, std::size_t i) noexcept {
+  const char c = text[i];
+  if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+    return 1;
+  }
+  if (static_cast<unsigned char>(c) < 0x80) {
+    return 0;
+  }
+  const auto [point, length] = lifecycle::Utf8CodePointAt(text, i);
+  const bool blank = lifecycle::IsBlankCodePoint(point) && point != 0x200C && point != 0x200D;
+  return blank ? length : 0;
 }
 
 // The end of the word starting at `i`.
@@ -19,7 +32,7 @@ std::size_t WordEnd(std::string_view text, std::size_t i) {
       return close + 1;
     }
   }
-  while (i < text.size() && !IsSpace(text[i])) {
+  while (i < text.size() && SpaceAt(text, i) == 0) {
     ++i;
   }
   return i;
@@ -70,8 +83,8 @@ std::vector<std::string> Tokenize(std::string_view text) {
   std::vector<std::string> words;
   std::size_t i = 0;
   while (i < text.size()) {
-    if (IsSpace(text[i])) {
-      ++i;
+    if (const std::size_t space = SpaceAt(text, i); space > 0) {
+      i += space;
       continue;
     }
     const std::size_t end = WordEnd(text, i);
@@ -84,15 +97,15 @@ std::vector<std::string> Tokenize(std::string_view text) {
 std::string TextAfterWords(std::string_view text, std::size_t words) {
   std::size_t i = 0;
   for (std::size_t skipped = 0; skipped < words; ++skipped) {
-    while (i < text.size() && IsSpace(text[i])) {
-      ++i;
+    while (i < text.size() && SpaceAt(text, i) > 0) {
+      i += SpaceAt(text, i);
     }
     if (i >= text.size()) {
       return {};
     }
     i = WordEnd(text, i);
   }
-  return lifecycle::Trimmed(text.substr(std::min(i, text.size())));
+  return lifecycle::TrimmedLine(text.substr(std::min(i, text.size())));
 }
 
 std::optional<Mention> ParseMention(std::string_view token) {

@@ -214,7 +214,7 @@ DeclareSubmission ReadDeclareSubmission(const detail::FlatJson& payload,
   out.user = UserId(payload.StringOr("user.id"));
   out.origin = payload.StringOr("view.private_metadata");
   out.input.declare_view = payload.StringOr("view.id");
-  out.input.subject = lifecycle::Trimmed(TextValue(payload, kSubjectBlock));
+  out.input.subject = lifecycle::TrimmedLine(TextValue(payload, kSubjectBlock));
   out.input.description = lifecycle::Trimmed(TextValue(payload, kDescriptionBlock));
   CheckText(out.input.subject, {"subject", kSubjectMax, true, false}, kSubjectBlock, out.errors);
   CheckText(out.input.description, {"description", 10'000, false, true}, kDescriptionBlock,

@@ -144,6 +144,10 @@ std::string ExpertCommands::Invite(const SlashCommand& command) {
       users.emplace_back(mention->id);
     }
   }
+  if (auto allowed = detail::MayBringIntoSwarm(services_, *incident, command.user, false);
+      !allowed) {
+    return RefusalReply(kWhat, allowed.error());
+  }
   auto invited = services_.experts.InviteDirect(*incident, users, groups, command.user);
   if (!invited) {
     return RefusalReply(kWhat, invited.error(), kInviteUsage);

@@ -83,7 +83,10 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
     context.push_back("Needs: " + EscapeMrkdwn(JoinWith(list.needed_skills, ", ")));
   }
   if (!list.uncovered_skills.empty()) {
-    context.push_back("Nobody above has the skill: *" +
+    // With nobody listed there is no "above" to point at.
+    context.push_back(std::string(list.experts.empty()
+                                      ? "Nobody outside this channel has the skill: *"
+                                      : "Nobody above has the skill: *") +
                       EscapeMrkdwn(JoinWith(list.uncovered_skills, ", ")) + "*");
   }
   context.push_back("Ranked on skills, " + std::to_string(list.history_records) +

@@ -55,7 +55,7 @@ Result<lifecycle::DeclareInput> ParseDeclare(std::string_view text) {
   }
   // The separator; Slack's escaped mentions (`<@U1|name>`) carry bars of their own.
   const auto bar = FindOutsideBrackets(rest, '|');
-  input.subject = UnescapeSlackText(lifecycle::Trimmed(rest.substr(0, bar)));
+  input.subject = lifecycle::TrimmedLine(UnescapeSlackText(rest.substr(0, bar)));
   if (bar != std::string::npos) {
     input.description = UnescapeSlackText(lifecycle::Trimmed(rest.substr(bar + 1)));
   }

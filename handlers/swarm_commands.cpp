@@ -84,6 +84,12 @@ std::optional<std::string> JoinExisting(detail::Services& services,
   if (error.detail != "swarm exists") {
     return std::nullopt;
   }
+  if (auto allowed = detail::MayBringIntoSwarm(services, input.incident, user, true); !allowed) {
+    spdlog::info("event=swarm.join_refused incident={} user={} code={}",
+                 store::IncidentNumberText(input.incident), user.str(),
+                 ErrcName(allowed.error().code));
+    return RefusalText(allowed.error());
+  }
   auto swarm = services.swarms.InviteToLive(input, user);
   if (!swarm) {
     return std::nullopt;

@@ -153,7 +153,7 @@ Status BannerService::CheckLink(std::string_view link) {
 
 Result<SetBannerResult> BannerService::Set(const BannerInput& input, const UserId& actor) {
   BannerInput clean = input;
-  clean.text = Trimmed(input.text);
+  clean.text = TrimmedLine(input.text);
   clean.link = Trimmed(input.link);
   if (auto checked = CheckField(clean.text, {"banner text", kMaxText, true, false}); !checked) {
     return checked.error();
@@ -255,7 +255,7 @@ Result<std::optional<Banner>> BannerService::ForSite(BannerAudience audience) {
 
 Status BannerService::SetPublicTitle(std::int64_t incident, std::string_view title,
                                      const UserId& actor) {
-  const std::string clean = Trimmed(title);
+  const std::string clean = TrimmedLine(title);
   if (auto checked = CheckField(clean, {"public title", kMaxPublicTitle, false, false}); !checked) {
     return checked.error();
   }

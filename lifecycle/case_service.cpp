@@ -59,7 +59,7 @@ store::Case ToRecord(const CaseInput& in, Clock::TimePoint now) {
   c.contact_email = in.contact_email;
   c.channel = *store::ParseCaseChannel(in.channel);
   c.territory = Trimmed(in.territory);
-  c.subject = Trimmed(in.subject);
+  c.subject = TrimmedLine(in.subject);
   c.description = in.description;
   c.owner = UserId(in.owner);
   c.status = store::CaseStatus::kNew;

@@ -187,7 +187,13 @@ Status ChangeService::MayLink(const TypedLink& link, const UserId& actor) {
   return MayFix(link, actor);
 }
 
-Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
+Status ChangeService::MayTieProblem(std::int64_t incident, const UserId& actor) {
+  return MayFix({store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, actor,
+                "a problem", ", since the problem's fix closes it");
+}
+
+Status ChangeService::MayFix(const TypedLink& link, const UserId& actor, std::string_view tied,
+                             std::string_view because) {
   if (link.relation != store::LinkRelation::kFixes || IsManager(actor)) {
     return {};
   }
@@ -211,9 +217,19 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
   store::IncidentRepository records(db_);
   bool any_open = false;
   bool works_on_each = true;
+  // A closed incident named itself: closing the change can't close it again,
+  // and its owner may still tie records to it (a problem found afterwards).
+  UserId closed_owner;
   for (const std::int64_t incident : incidents) {
     const auto found = records.Find(incident);
-    if (!found || !found->Open()) {
+    if (!found) {
+      continue;
+    }
+    if (!found->Open()) {
+      if (link.target == store::LinkTarget::kIncident && !found->owner.empty()) {
+        closed_owner = found->owner;
+        owners.push_back(closed_owner);
+      }
       continue;
     }
     any_open = true;
@@ -222,7 +238,9 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
     }
     works_on_each = works_on_each && (found->owner == actor || InLiveSwarm(incident, actor));
   }
-  const bool allowed = any_open ? works_on_each : !problem_owner.empty() && problem_owner == actor;
+  const bool allowed = any_open ? works_on_each
+                                : (!problem_owner.empty() && problem_owner == actor) ||
+                                      (!closed_owner.empty() && closed_owner == actor);
   if (allowed) {
     return {};
   }
@@ -239,8 +257,8 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor) {
   std::sort(owners.begin(), owners.end());
   owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
   return MakeError(Errc::kForbidden, "may not fix",
-                   "Only " + JoinWithAnd(who) + " can tie a change to " + name +
-                       " as its fix, since closing the change closes it." + WhomToAsk(owners));
+                   "Only " + JoinWithAnd(who) + " can tie " + std::string(tied) + " to " + name +
+                       std::string(because) + "." + WhomToAsk(owners));
 }
 
 std::string ChangeService::WhomToAsk(const std::vector<UserId>& people) const {
@@ -367,7 +385,7 @@ Result<store::Change> ChangeService::Create(const ChangeInput& input, const User
                      "only standard changes come from a template");
   }
   const std::string title =
-      Trimmed(input.title).empty() && standard ? standard->title : Trimmed(input.title);
+      TrimmedLine(input.title).empty() && standard ? standard->title : TrimmedLine(input.title);
   for (auto checked : {CheckField(title, kTitleRule),
                        CheckField(input.justification, kJustificationRule), CheckWindow(input)}) {
     if (!checked) {

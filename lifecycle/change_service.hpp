@@ -129,6 +129,10 @@ class ChangeService {
   // closing the change closes the record. Create and Link check it too; the
   // form checks it before it opens.
   Status MayLink(const TypedLink& link, const UserId& actor);
+  // Whether `actor` may tie a problem to `incident` (or untie it): the same
+  // rule as a `fixes` link to the incident, since the problem's fix closes
+  // it. The caller checks that the incident exists.
+  Status MayTieProblem(std::int64_t incident, const UserId& actor);
 
   // The plan. Adding or editing a step after submission or approval sends the
   // change back to draft, says why, and calls on_plan_changed. Editing a step
@@ -175,7 +179,10 @@ class ChangeService {
   // `change`, directly or through a problem it is linked to.
   bool InLinkedSwarm(std::int64_t change, const UserId& actor);
   bool InLiveSwarm(std::int64_t incident, const UserId& actor);
-  Status MayFix(const TypedLink& link, const UserId& actor);
+  // `tied` names what is tied to the record in the refusal ("a change") and
+  // `because` ends its sentence (" as its fix, since …").
+  Status MayFix(const TypedLink& link, const UserId& actor, std::string_view tied = "a change",
+                std::string_view because = " as its fix, since closing the change closes it");
   std::string WhomToAsk(const std::vector<UserId>& people) const;
   // A step is marked done by its assignee; an unassigned one by the requester
   // or a member of a linked incident's swarm.

@@ -227,7 +227,7 @@ Result<store::Incident> IncidentService::Declare(const DeclareInput& input, cons
     }
     const auto now = clock_.Now();
     store::Incident incident;
-    incident.subject = Trimmed(input.subject);
+    incident.subject = TrimmedLine(input.subject);
     incident.description = Trimmed(input.description);
     incident.impact = input.impact;
     incident.urgency = input.urgency;

@@ -106,13 +106,18 @@ std::vector<std::string> CloseMatches(std::string_view name, const std::vector<s
 }
 
 Result<store::Problem> ProblemService::Create(const NewProblem& input, const UserId& actor) {
-  const std::string title = Trimmed(input.title);
+  const std::string title = TrimmedLine(input.title);
   if (auto checked = CheckField(title, {"title", kMaxTitle, true, false}); !checked) {
     return checked.error();
   }
   return InTransaction(db_, "create_problem", [&]() -> Result<store::Problem> {
     if (input.incident && !store::IncidentRepository(db_).Find(*input.incident)) {
       return IncidentNotFound(*input.incident);
+    }
+    if (input.incident && may_tie_incident) {
+      if (auto allowed = may_tie_incident(*input.incident, actor); !allowed) {
+        return allowed.error();
+      }
     }
     const auto now = clock_.Now();
     store::ProblemRepository problems(db_);
@@ -167,6 +172,13 @@ Result<store::Problem> ProblemService::FindChangeable(std::int64_t number,
                        (whom_to_ask ? whom_to_ask(owners) : ""));
 }
 
+Status ProblemService::MayTie(std::int64_t incident, const ProblemActor& actor) const {
+  if (actor.incident_manager || !may_tie_incident) {
+    return {};
+  }
+  return may_tie_incident(incident, actor.user);
+}
+
 Status ProblemService::Link(std::int64_t problem, std::int64_t incident,
                             const ProblemActor& actor) {
   return InTransaction(db_, "link_problem", [&]() -> Status {
@@ -179,6 +191,9 @@ Status ProblemService::Link(std::int64_t problem, std::int64_t incident,
     }
     if (!store::IncidentRepository(db_).Find(incident)) {
       return IncidentNotFound(incident);
+    }
+    if (auto allowed = MayTie(incident, actor); !allowed) {
+      return allowed;
     }
     if (!store::ProblemRepository(db_).Link(problem, incident, actor.user, clock_.Now())) {
       return MakeError(
@@ -202,10 +217,16 @@ Status ProblemService::Unlink(std::int64_t problem, std::int64_t incident,
     if (auto open = CheckOpen(*found); !open) {
       return open;
     }
-    if (!store::ProblemRepository(db_).Unlink(problem, incident)) {
+    store::ProblemRepository problems(db_);
+    const auto linked = problems.IncidentsOf(problem);
+    if (std::find(linked.begin(), linked.end(), incident) == linked.end()) {
       return MakeError(Errc::kConflict, "not linked",
                        Prb(problem) + " isn't linked to " + Inc(incident) + "; nothing changed.");
     }
+    if (auto allowed = MayTie(incident, actor); !allowed) {
+      return allowed;
+    }
+    problems.Unlink(problem, incident);
     Record(*found, actor.user.str(), "unlinked", "Unlinked from " + Inc(incident), true, incident);
     spdlog::info("event=problem.unlinked problem={} incident={} actor={}", Prb(problem),
                  Inc(incident), actor.user.str());

@@ -84,6 +84,11 @@ class ProblemService {
   // manager in <#C2>."); set at wiring. Empty: no such sentence.
   std::function<std::string(const std::vector<UserId>&)> whom_to_ask;
 
+  // Whether `actor` may tie a problem to an existing incident, or untie it:
+  // the problem's fix closes the incident, so ChangeService::MayTieProblem
+  // (the rule of `/change new INC-n`); set at wiring. Empty: anyone may.
+  std::function<Status(std::int64_t incident, const UserId& actor)> may_tie_incident;
+
   // How long after an incident closed its reopening reopens its closed
   // problems too ([problems] reopen_days).
   void SetReopenWindow(std::chrono::hours window) { reopen_window_ = window; }
@@ -160,6 +165,8 @@ class ProblemService {
   Result<AssetImportReport> ImportAssets(const std::vector<store::Asset>& assets);
 
  private:
+  // may_tie_incident for whom it applies to (incident managers may always).
+  Status MayTie(std::int64_t incident, const ProblemActor& actor) const;
   Result<store::Problem> FindChangeable(std::int64_t problem, const ProblemActor& actor);
   // Records an event on the problem, its incidents' timelines and swarm
   // channels (plus `also`, e.g. an incident just unlinked). `refresh` also

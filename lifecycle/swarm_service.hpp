@@ -77,6 +77,9 @@ class SwarmService {
 
   Result<std::optional<store::Swarm>> FindByChannel(const ChannelId& channel);
   Result<std::optional<store::Swarm>> FindByIncident(std::int64_t incident);
+  // Whether `user` is in the channel of `incident`'s live swarm now; false
+  // when it has none.
+  Result<bool> InLiveSwarm(std::int64_t incident, const UserId& user);
   // Whom a restart of `incident`'s ended swarm (a reopening) would leave out
   // for their deactivated Slack accounts; nobody while the swarm is live.
   Result<std::vector<UserId>> DeactivatedFormerMembers(std::int64_t incident);

@@ -177,7 +177,7 @@ Status CheckField(std::string_view value, const FieldRule& rule) {
   if (!IsValidUtf8(value)) {
     return refuse(name + " is not valid UTF-8");
   }
-  if (rule.required && Trimmed(value).empty()) {
+  if (rule.required && TrimmedLine(value).empty()) {
     return refuse(name + " is required");
   }
   if (Utf8Length(value) > rule.max_length) {
@@ -227,6 +227,63 @@ std::string Trimmed(std::string_view text) {
   }
   const auto last = text.find_last_not_of(kSpace);
   return std::string(text.substr(first, last - first + 1));
+}
+
+bool IsBlankCodePoint(char32_t point) noexcept {
+  switch (point) {
+    case 0x00A0:
+    case 0x00AD:
+    case 0x115F:
+    case 0x1160:
+    case 0x1680:
+    case 0x180E:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0x3164:
+    case 0xFEFF:
+    case 0xFFA0:
+      return true;
+    default:
+      return (point >= 0x2000 && point <= 0x200D) || (point >= 0x2060 && point <= 0x2064);
+  }
+}
+
+std::string TrimmedLine(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    if (kSpace.find(text[begin]) != std::string_view::npos) {
+      ++begin;
+      continue;
+    }
+    const auto [point, length] = Utf8CodePointAt(text, begin);
+    if (!IsBlankCodePoint(point)) {
+      break;
+    }
+    begin += length;
+  }
+  std::size_t end = text.size();
+  while (end > begin) {
+    if (kSpace.find(text[end - 1]) != std::string_view::npos) {
+      --end;
+      continue;
+    }
+    // The last code point's first byte: back over the continuation bytes.
+    std::size_t start = end - 1;
+    while (start > begin && end - start < 4 &&
+           IsContinuation(static_cast<unsigned char>(text[start]))) {
+      --start;
+    }
+    const auto [point, length] = Utf8CodePointAt(text, start);
+    if (start + length != end || !IsBlankCodePoint(point)) {
+      break;
+    }
+    end = start;
+  }
+  return std::string(text.substr(begin, end - begin));
 }
 
 bool LooksLikeEmail(std::string_view text) noexcept {

@@ -36,6 +36,18 @@ std::string CodePointName(char32_t point);
 // Without leading and trailing ASCII whitespace.
 std::string Trimmed(std::string_view text);
 
+// Whether `point` shows as blank: a Unicode space other than ASCII's
+// (U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000)
+// or a character that shows as nothing (U+00AD, U+180E, U+200B..U+200D,
+// U+2060..U+2064, U+FEFF, and the Hangul fillers U+115F, U+1160, U+3164,
+// U+FFA0).
+bool IsBlankCodePoint(char32_t point) noexcept;
+
+// Without leading and trailing ASCII whitespace and blank code points
+// (IsBlankCodePoint): what a single-line title a person typed holds. A title
+// of nothing else comes out empty.
+std::string TrimmedLine(std::string_view text);
+
 // Lowercase ASCII copy; other bytes are kept as they are.
 std::string Lowercase(std::string_view text);
 

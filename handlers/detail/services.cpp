@@ -118,6 +118,42 @@ Status MayChangeIncident(Services& services, std::int64_t incident, const UserId
                        WhomToAsk(services.settings, owner));
 }
 
+Status MayBringIntoSwarm(Services& services, std::int64_t incident, const UserId& user,
+                         bool joining) {
+  auto found = services.incidents.FindIncident(incident);
+  if (!found) {
+    return found.error();
+  }
+  if (!SwarmChannelIsPrivate(services.settings, found->priority) ||
+      IsIncidentManager(services.settings, user) ||
+      (!found->owner.empty() && found->owner == user)) {
+    return {};
+  }
+  auto present = services.swarms.InLiveSwarm(incident, user);
+  if (!present) {
+    return present.error();
+  }
+  if (*present) {
+    return {};
+  }
+  std::vector<std::string> whom;
+  if (!found->owner.empty()) {
+    whom.push_back(UserMention(found->owner) + " (the owner)");
+  }
+  whom.push_back("someone in the channel");
+  const std::string number = store::IncidentNumberText(incident);
+  const std::string text =
+      joining ? number +
+                    " swarms in a private channel, which only its owner and incident managers "
+                    "can join by asking. Ask " +
+                    JoinWithOr(whom) + " to add you with `/swarm invite`; nothing was changed."
+              : number +
+                    " swarms in a private channel: only the people in it, the incident's owner "
+                    "and incident managers can invite others to it. Ask " +
+                    JoinWithOr(whom) + "; nothing was changed.";
+  return MakeError(Errc::kForbidden, "private swarm", text);
+}
+
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
                  std::string_view what) {
   AnswerClick(
@@ -151,6 +187,9 @@ void Services::ConnectChanges() {
     return WhomToAsk(settings, people);
   };
   problems.whom_to_ask = changes.whom_to_ask;
+  problems.may_tie_incident = [this](std::int64_t incident, const UserId& user) {
+    return changes.MayTieProblem(incident, user);
+  };
   changes.close_fixed = [this](const std::vector<std::int64_t>& fixed, const UserId& actor,
                                std::string_view note) {
     return problems.CloseFixedInTransaction(fixed, actor, note);

@@ -129,6 +129,16 @@ std::string WhomToAsk(const Settings& settings, const std::vector<UserId>& peopl
 Status MayChangeIncident(Services& services, std::int64_t incident, const UserId& user,
                          std::string_view what, std::string_view also_allowed = {});
 
+// Who may bring people into `incident`'s swarm channel: into a public one
+// anybody; into a private one (SwarmChannelIsPrivate) only incident managers,
+// the incident's owner and the people in the channel, or anyone could read it
+// and, as a member, fix and close the incident. Anyone else gets kForbidden
+// saying the channel is private and whom to ask: `joining` words it for
+// someone asking in (`/swarm start`, the Start swarm button), else for
+// `/swarm invite`.
+Status MayBringIntoSwarm(Services& services, std::int64_t incident, const UserId& user,
+                         bool joining);
+
 // Queues an ephemeral answer to a click through its response_url (the
 // outbox's kRespond); `what` names the caller in the log ("kb", "swarm").
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,

@@ -56,6 +56,30 @@ TEST(PeopleFile, NamesTheLineAndKeyOfALevelOutOfRange) {
             "people.toml:8: person[2].skills.promotions: must be a whole number from 1 to 5");
 }
 
+// Check18 #4: a name holding BEL or a right-to-left override was imported,
+// and since an import replaces the list, it deactivated everyone else too.
+TEST(PeopleFile, RefusesANameWithAControlCharacterOrADirectionControl) {
+  const std::string head = "[[person]]\nuser = \"U1AB\"\nname = \"Ann\"\n\n[[person]]\n";
+  EXPECT_EQ(ErrorOf(head + "user = \"U2AB\"\nname = \"Bo\\u0007b\"\n"),
+            "people.toml:7: person[2].name: contains U+0007, a control character; a name is one "
+            "line of plain text");
+  EXPECT_EQ(ErrorOf(head + "user = \"U2AB\"\nname = \"X\\u202Eevil\"\n"),
+            "people.toml:7: person[2].name: contains U+202E, a direction control that would "
+            "reorder the text around it; remove it");
+  for (const char* bad : {"\\u001b[31m", "\\u007f", "\\u0085", "\\u2066", "\\u202A"}) {
+    EXPECT_NE(ErrorOf(head + "user = \"U2AB\"\nname = \"B" + bad + "\"\n").find("person[2].name"),
+              std::string::npos)
+        << bad;
+  }
+  // Accents, other scripts, emoji with joiners and right-to-left marks stay.
+  auto people = ParsePeopleFile(head +
+                                    "user = \"U2AB\"\nname = \"Zo\u00EB \u05E9\u05E8\u05D4\u200F "
+                                    "\U0001F469\u200D\U0001F4BB\"\n",
+                                "people.toml");
+  ASSERT_TRUE(people) << people.error().user_message;
+  EXPECT_EQ((*people)[1].name, "Zo\u00EB \u05E9\u05E8\u05D4\u200F \U0001F469\u200D\U0001F4BB");
+}
+
 TEST(PeopleFile, RefusesEachKindOfBadEntry) {
   const std::string head = "[[person]]\nuser = \"U1AB\"\nname = \"A\"\n";
   EXPECT_NE(ErrorOf("[[person]]\nname = \"A\"\n").find("person[1].user: missing"),

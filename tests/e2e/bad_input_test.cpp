@@ -7,6 +7,7 @@
 
 #include "common/crypto.hpp"
 #include "demo/swarmbot_process.hpp"
+#include "store/database.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 
 namespace swarmbot::e2e {
@@ -227,6 +228,37 @@ TEST_F(SecondInstance, IsRefusedWhileTheFirstServesTheDatabase) {
   EXPECT_NE(error.find("in use by another swarmbot"), std::string::npos) << error;
   // The first one still serves.
   EXPECT_EQ(DeclareFeast25(), "INC-1");
+}
+
+// Check18 #4: a name holding BEL or U+202E was imported, and since an import
+// replaces the list, everyone left out of that file was deactivated.
+TEST(Startup, APeopleFileWithAControlCharacterInANameExitsTwoAndChangesNothing) {
+  testing::TempDir dir;
+  const std::string db_path = (dir / "swarmbot.db").string();
+  testing::WriteFile(dir / "swarmbot.toml", "[store]\npath = \"" + db_path + "\"\n");
+  testing::WriteFile(dir / "people.toml",
+                     "[[person]]\nuser = \"U0ANN0001\"\nname = \"Ann\"\n\n"
+                     "[[person]]\nuser = \"U0BOB0001\"\nname = \"Bob\"\n");
+  testing::WriteFile(dir / "bad.toml",
+                     "[[person]]\nuser = \"U0EVE0001\"\nname = \"Eve\\u0007\\u202Eevil\"\n");
+  const auto run = [&](const std::string& file) {
+    const std::string command =
+        testing::SwarmbotBinary().string() + " import people " + (dir / file).string() +
+        " --config " + (dir / "swarmbot.toml").string() + " >" + (dir / "out").string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  ASSERT_EQ(run("people.toml"), 0) << testing::ReadFile(dir / "out");
+  EXPECT_EQ(run("bad.toml"), 2);
+  EXPECT_EQ(testing::ReadFile(dir / "out"),
+            "swarmbot: import people: bad.toml:3: person[1].name: contains U+0007, a control "
+            "character; a name is one line of plain text\n");
+  auto db = store::Database::Open(db_path).value();
+  EXPECT_EQ(db->Sql()
+                .execAndGet("SELECT group_concat(user_id || ':' || active, ' ') FROM "
+                            "(SELECT user_id, active FROM people ORDER BY user_id)")
+                .getString(),
+            "U0ANN0001:1 U0BOB0001:1");
 }
 
 }  // namespace

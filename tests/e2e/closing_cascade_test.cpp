@@ -36,7 +36,13 @@ class ClosingCascade : public EndToEnd {
     const demo::TakeOut& p = people();
     Type(p.mara, p.incidents, "/swarm",
          "start INC-1 <@" + p.dev.str() + "|dev> <@" + p.ines.str() + "|ines>");
-    return SwarmChannelWith({p.dev, p.ines}, "the swarm channel with Dev and Ines");
+    const ChannelId channel =
+        SwarmChannelWith({p.dev, p.ines}, "the swarm channel with Dev and Ines");
+    // Members tie the problem and the change to INC-1 once swarmbot knows them.
+    for (const UserId& member : {p.dev, p.ines}) {
+      EXPECT_TRUE(LogSays("event=swarm.member_joined incident=INC-1 user=" + member.str()));
+    }
+    return channel;
   }
 
   // The approval request for CHG-1 in #cab, once posted.

@@ -26,10 +26,14 @@ class ProblemRecord : public EndToEnd {
   }
 
   // Starts INC-1's swarm with Dev; returns the channel once Dev is in it.
+  // Once swarmbot has recorded Dev in it too: a member may tie a problem to
+  // the incident.
   ChannelId StartSwarm() {
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 <@" + people().dev.str() + "|dev>");
-    return SwarmChannelWith({people().dev}, "the swarm channel with Dev");
+    const ChannelId channel = SwarmChannelWith({people().dev}, "the swarm channel with Dev");
+    EXPECT_TRUE(LogSays("event=swarm.member_joined incident=INC-1 user=" + people().dev.str()));
+    return channel;
   }
 
   // Whether the bot posted a message in `channel` containing every part.

@@ -230,6 +230,28 @@ TEST_F(ApprovalButtonsTest, RejectAsksForAReasonAndTheRejectionDecides) {
   EXPECT_TRUE(Contains(SubmitReason("ULENA", "again"), "You already rejected CHG-1"));
 }
 
+// Check18 #5 and #6: a reason holding U+202E was refused as if too long,
+// and the Approve answer after a rejection quoted its reason raw.
+TEST_F(ApprovalButtonsTest, ABadReasonIsNamedAndALaterClickQuotesTheReasonEscaped) {
+  Click(kCabRejectActionId, "ULENA");
+  const std::string bidi = SubmitReason("ULENA", "Too risky \u202Eesrever");
+  EXPECT_TRUE(Contains(bidi,
+                       "Reason contains U+202E, a direction control that would reorder the text "
+                       "around it; remove it. Nothing was recorded."))
+      << bidi;
+  const std::string bell = SubmitReason("ULENA", "Too risky\a");
+  EXPECT_TRUE(Contains(bell, "Reason contains the control character U+0007")) << bell;
+  EXPECT_TRUE(service_.Find(id_)->request.votes.empty());
+
+  ASSERT_EQ(SubmitReason("ULENA", "Too risky <!channel> & *bold*"), "");
+  Click(kCabApproveActionId, "UKOFI");
+  EXPECT_EQ(LastAnswer(),
+            "CHG-1 is no longer open for votes. Rejected by <@ULENA>: Too risky &lt;!channel&gt; "
+            "&amp; *bold*.");
+  Click(kCabApproveActionId, "ULENA");
+  EXPECT_TRUE(Contains(LastAnswer(), "Too risky &lt;!channel&gt; &amp; *bold*")) << LastAnswer();
+}
+
 TEST_F(ApprovalButtonsTest, AReasonFormSubmittedByAnOutsiderIsRefusedInline) {
   Click(kCabRejectActionId, "ULENA");
   EXPECT_TRUE(Contains(SubmitReason("UOUT", "forged"), "Only members of @ecab can vote"));

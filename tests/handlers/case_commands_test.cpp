@@ -153,6 +153,15 @@ TEST_F(CaseCommandsTest, ShowsACaseWithItsLatestComments) {
   EXPECT_FALSE(Contains(Type("show CASE-1"), "Comments"));
 }
 
+// Check18 #7: CASE-0 is a case number of no case, not a missing one.
+TEST_F(CaseCommandsTest, CaseZeroIsAnsweredAsACaseThatDoesNotExist) {
+  EXPECT_EQ(Type("show CASE-0"), "CASE-0 doesn't exist.");
+  EXPECT_EQ(Type("show case-000"), "CASE-0 doesn't exist.");
+  EXPECT_EQ(Type("show CASE-99"), "CASE-99 doesn't exist.");
+  EXPECT_EQ(Type("show CASE-x"), "Which case? Usage: `/case show CASE-n`");
+  EXPECT_EQ(Type("show"), "Which case? Usage: `/case show CASE-n`");
+}
+
 // Check 15: a case the customer reopened after its incident closed showed
 // "Incident: none", as if it had never been part of one.
 TEST_F(CaseCommandsTest, AReopenedCaseNamesTheIncidentItWasClosedWith) {

@@ -14,6 +14,16 @@ TEST(Tokenize, SplitsOnWhitespaceButKeepsMentionsWhole) {
   EXPECT_EQ(Tokenize("a <unclosed b"), (Words{"a", "<unclosed", "b"}));
 }
 
+// Check18 #7: a Unicode space or an invisible character breaks words, as a
+// space does; the joiners stay inside them.
+TEST(Tokenize, BreaksWordsAtUnicodeSpacesButNotAtJoiners) {
+  EXPECT_EQ(Tokenize("status\u00A0INC-1\u3000"), (Words{"status", "INC-1"}));
+  EXPECT_EQ(Tokenize("\uFEFFshow\u200BCASE-1\u2003"), (Words{"show", "CASE-1"}));
+  EXPECT_EQ(Tokenize("asset \U0001F469\u200D\U0001F4BB caf\u00E9"),
+            (Words{"asset", "\U0001F469\u200D\U0001F4BB", "caf\u00E9"}));
+  EXPECT_EQ(TextAfterWords("note\u00A0INC-1\u2002rolled back\u00A0", 2), "rolled back");
+}
+
 TEST(TextAfterWords, KeepsTheRestAsTyped) {
   EXPECT_EQ(TextAfterWords("close INC-1  fixed   it ", 2), "fixed   it");
   EXPECT_EQ(TextAfterWords("declare", 1), "");

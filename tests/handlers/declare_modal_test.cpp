@@ -140,6 +140,18 @@ TEST_F(DeclareModalTest, AnswersEachBadFieldInlineAndDeclaresNothing) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE kind != 'slack.open_view'"), 0);
 }
 
+// Check18 #3: a subject of only invisible characters or Unicode spaces was
+// accepted and showed as blank; around a real subject they are trimmed.
+TEST_F(DeclareModalTest, AnInvisibleSubjectIsEmptyAndInvisibleEdgesAreTrimmed) {
+  Command("declare x");
+  for (const char* blank : {"\u200B", "\u00A0\u3000", "\u2060\uFEFF\u200D", "\u2003 \u200C"}) {
+    EXPECT_EQ(Errors(Submit({{"subject", {blank}}}))["subject"], "Subject is required.") << blank;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 0);
+  EXPECT_EQ(Submit({{"subject", {"\u00A0\u200BFEAST25 fails\u3000\uFEFF"}}}), "");
+  EXPECT_EQ(Sql("SELECT subject FROM incidents"), "FEAST25 fails");
+}
+
 TEST_F(DeclareModalTest, ASecondSubmissionOfTheSameViewDeclaresOnce) {
   DeclareOne();
   const auto errors = Errors(Submit({}, "V1"));

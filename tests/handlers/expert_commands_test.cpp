@@ -322,7 +322,9 @@ TEST_F(ExpertCommandsTest, AListWithNobodyToProposeSaysNobodyHasEvidenceAndHowTo
   EXPECT_NE(text.find("Nobody outside this channel has a matching skill or past work"),
             std::string::npos);
   EXPECT_NE(text.find("/swarm invite @person"), std::string::npos);
-  EXPECT_NE(text.find("Nobody above has the skill: *printers*"), std::string::npos);
+  // Check18 #8: "Nobody above" pointed at an empty list.
+  EXPECT_NE(text.find("Nobody outside this channel has the skill: *printers*"), std::string::npos);
+  EXPECT_EQ(text.find("Nobody above"), std::string::npos) << text;
   EXPECT_EQ(text.find("Invite\""), std::string::npos) << "no buttons without people";
 }
 

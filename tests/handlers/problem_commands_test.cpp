@@ -25,6 +25,9 @@ class ProblemCommandsTest : public ::testing::Test {
     lifecycle::SwarmService swarms(*db_, clock_);
     ASSERT_TRUE(swarms.Start({1, {}, {}}, UserId("UMARA")));
     ASSERT_TRUE(swarms.RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));
+    // UDEV works on both incidents: in INC-1's swarm, owner of INC-2.
+    ASSERT_TRUE(swarms.MemberJoined(ChannelId("CSWARM"), UserId("UDEV")));
+    db_->Sql().exec("UPDATE incidents SET owner = 'UDEV' WHERE number = 2");
     db_->Sql().exec(
         "INSERT INTO assets (name, owner_team, description, updated_at) VALUES "
         "('checkout-service', 'payments', '', 0), ('pricing-service', 'promotions', '', 0)");
@@ -95,6 +98,45 @@ TEST_F(ProblemCommandsTest, SomeoneWithoutTheRoleIsToldWhoMay) {
             "Only incident managers, PRB-1's owner and the owners of its incidents can change "
             "it. Ask <@UDEV> or an incident manager in <#CIM>.");
   EXPECT_EQ(Problem("cause confirmed", "UMARA"), "Root-cause note added to PRB-1.");
+}
+
+// Check18 #2: anyone could tie a problem to someone else's incident, though
+// the problem's fix closes it.
+TEST_F(ProblemCommandsTest, OnlyThoseWhoWorkOnAnIncidentTieAProblemToIt) {
+  ASSERT_EQ(Problem("new Rule cache", "USTRANGER", "CGENERAL").substr(0, 6), "PRB-1 ");
+  const std::string not_inc1 =
+      "Only incident managers, INC-1's owner and the members of its swarm can tie a problem to "
+      "INC-1, since the problem's fix closes it. Ask an incident manager in <#CIM>.";
+  const std::string not_inc2 =
+      "Only incident managers, INC-2's owner and the members of its swarm can tie a problem to "
+      "INC-2, since the problem's fix closes it. Ask <@UDEV> or an incident manager in <#CIM>.";
+  EXPECT_EQ(Problem("link PRB-1 INC-1", "USTRANGER", "CGENERAL"), not_inc1);
+  EXPECT_EQ(Problem("new INC-1 Rule cache again", "USTRANGER", "CGENERAL"), not_inc1);
+  EXPECT_EQ(Problem("new INC-2", "USTRANGER", "CGENERAL"), not_inc2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM problems"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM problem_incidents"), 0);
+
+  // A manager ties it; its owner, a stranger to INC-2, can't untie it, but
+  // INC-2's owner can.
+  EXPECT_EQ(Problem("link PRB-1 INC-2", "UMARA", "CGENERAL"), "PRB-1 is linked to INC-2.");
+  EXPECT_EQ(Problem("unlink PRB-1 INC-2", "USTRANGER", "CGENERAL"), not_inc2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM problem_incidents"), 1);
+  EXPECT_EQ(Problem("unlink PRB-1 INC-2", "UDEV", "CGENERAL"),
+            "PRB-1 is no longer linked to INC-2.");
+  // A member of INC-1's swarm ties a new problem to it.
+  EXPECT_EQ(Problem("new INC-1 Rule cache again", "UDEV", "CGENERAL").substr(0, 26),
+            "PRB-2 opened and linked to");
+
+  // Once INC-2 is closed its owner still may (a problem found afterwards).
+  json::object close{{"team_id", "T1"},       {"channel_id", "CGENERAL"},
+                     {"user_id", "UMARA"},    {"command", "/incident"},
+                     {"text", "close INC-2"}, {"trigger_id", "1.2.abc"}};
+  ASSERT_NE(router_.Handle({InboundKind::kSlashCommand, json::serialize(close), "d2"})
+                .body_json.find("INC-2 closed"),
+            std::string::npos);
+  EXPECT_EQ(Problem("new INC-2 Found later", "USTRANGER", "CGENERAL"), not_inc2);
+  EXPECT_EQ(Problem("new INC-2 Found later", "UDEV", "CGENERAL").substr(0, 26),
+            "PRB-3 opened and linked to");
 }
 
 TEST_F(ProblemCommandsTest, ShowAndListDescribeTheProblem) {

@@ -279,6 +279,20 @@ TEST_F(RouterTest, ShowsStatusWithTheSummaryAndLatestEvents) {
   EXPECT_TRUE(Contains(Command("/incident", "status INC-9"), "INC-9 doesn't exist"));
 }
 
+// Check18 #7: a record number pasted with a Unicode space after it was no
+// record number ("`INC-1 ` isn't an incident number").
+TEST_F(RouterTest, UnicodeSpacesAroundARecordNumberAreWordBreaks) {
+  NewCase("chat");
+  Declare("FEAST25 fails");
+  for (const char* space : {"\u00A0", "\u3000", "\u2009", "\u200B", "\uFEFF"}) {
+    Command("/incident", std::string("status ") + space + "INC-1" + space);
+    const std::string blocks = json::serialize(json::parse(last_reply_).at("blocks"));
+    EXPECT_TRUE(Contains(blocks, "INC-1 · FEAST25 fails")) << blocks;
+  }
+  EXPECT_EQ(Command("/incident", "link\u00A0INC-1\u00A0CASE-1\u202F"),
+            "Linked 1 case to INC-1: CASE-1.");
+}
+
 // Issue #18 of check9: "inviting you, 3 people." read oddly.
 TEST_F(RouterTest, TheStartReplyListsWhomItInvitesAsASentence) {
   Declare("FEAST25 fails at checkout");

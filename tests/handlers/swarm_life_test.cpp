@@ -186,6 +186,42 @@ TEST_F(SwarmLifeHandlers, SomeoneInTheChannelAlreadyIsToldSoAndNotInvited) {
   EXPECT_EQ(FormValue(pending.back().args, "users"), "UCHEN");
 }
 
+// Check18 #1: asking to join a private swarm let anybody in, who as a member
+// could then open a change that fixes the incident and close it.
+TEST_F(SwarmLifeHandlers, APrivateSwarmTakesInOnlyItsOwnerManagersAndWhomItsPeopleInvite) {
+  settings_.swarm_private = true;
+  router_ = std::make_unique<Router>(*db_, clock_, settings_);
+  db_->Sql().exec("UPDATE incidents SET owner = 'UPRIYA' WHERE number = 1");
+  const auto count = [&](const char* sql) { return db_->Sql().execAndGet(sql).getInt(); };
+  const char* invites = "SELECT COUNT(*) FROM outbox WHERE kind = 'swarm.invite'";
+  const char* entries = "SELECT COUNT(*) FROM timeline WHERE incident_id = 1";
+  const int invites_before = count(invites);
+  const int entries_before = count(entries);
+
+  const std::string asking =
+      "INC-1 swarms in a private channel, which only its owner and incident managers can join "
+      "by asking. Ask <@UPRIYA> (the owner) or someone in the channel to add you with "
+      "`/swarm invite`; nothing was changed.";
+  EXPECT_EQ(Command("UEVE", "start INC-1 <@UFRIEND|friend>", "CRANDOM"), asking);
+  Click("UEVE", "INC-1");
+  EXPECT_EQ(LastAnswer(), asking);
+  EXPECT_EQ(Command("UEVE", "invite INC-1 <@UFRIEND|friend>", "CRANDOM"),
+            "INC-1 swarms in a private channel: only the people in it, the incident's owner and "
+            "incident managers can invite others to it. Ask <@UPRIYA> (the owner) or someone in "
+            "the channel; nothing was changed.");
+  EXPECT_EQ(count(invites), invites_before);
+  EXPECT_EQ(count(entries), entries_before);
+
+  // The owner and managers get in by asking; the people in it bring others.
+  EXPECT_EQ(Command("UPRIYA", "start INC-1", "CRANDOM"),
+            "INC-1 already swarms in <#CSWARM>; inviting you to it.");
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), UserId("USOFIA")));
+  EXPECT_EQ(Command("USOFIA", "invite <@UEVE|eve>"), "Inviting <@UEVE> to the swarm of INC-1.");
+  EXPECT_EQ(Command("USOFIA", "start INC-1 <@UCHEN|chen>", "CRANDOM"),
+            "You're in <#CSWARM> already; inviting 1 person to it.");
+  EXPECT_EQ(count(invites), invites_before + 3);
+}
+
 TEST_F(SwarmLifeHandlers, TheSummaryOffersTheButtonOnlyToAnOpenIncidentWithoutASwarm) {
   const auto has_button = [&](std::int64_t incident) {
     const auto message = IncidentSummary(incidents_.StatusOf(incident).value());

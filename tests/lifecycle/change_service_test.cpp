@@ -136,6 +136,8 @@ TEST_F(ChangeServiceTest, BadInputIsRefusedAndCreatesNothing) {
   ChangeInput in = Emergency(incident);
   in.title = "";
   EXPECT_EQ(refused(in), "title is required");
+  in.title = "\uFEFF\u2007\u200B";  // check18 #3: nothing visible is no title
+  EXPECT_EQ(refused(in), "title is required");
   in.title = std::string(201, 'x');
   EXPECT_NE(refused(in).find("title"), std::string::npos);
   in = Emergency(incident);

@@ -57,7 +57,7 @@ class ProblemServiceTest : public LifecycleTest {
 
 TEST_F(ProblemServiceTest, ANewProblemFromASwarmIsLinkedAndAnnouncedThere) {
   const std::int64_t incident = SwarmingIncident();
-  const auto created = problems_.Create({"  FEAST25 rule  ", incident}, dev_);
+  const auto created = problems_.Create({" \u00A0FEAST25 rule\u200B ", incident}, dev_);
   ASSERT_TRUE(created) << created.error().detail;
   EXPECT_EQ(created->number, 1);
   EXPECT_EQ(created->title, "FEAST25 rule");
@@ -83,6 +83,10 @@ TEST_F(ProblemServiceTest, AStandaloneProblemAnnouncesNothing) {
 TEST_F(ProblemServiceTest, RefusesBadTitlesAndUnknownIncidents) {
   EXPECT_EQ(problems_.Create({"", {}}, dev_).error().code, Errc::kInvalidInput);
   EXPECT_EQ(problems_.Create({std::string(251, 'x'), {}}, dev_).error().code, Errc::kInvalidInput);
+  // Check18 #3: zero-width characters and Unicode spaces are no title.
+  const auto blank = problems_.Create({"\u200B\u00A0\u3000", {}}, dev_);
+  ASSERT_FALSE(blank);
+  EXPECT_EQ(blank.error().user_message, "title is required");
   const auto unknown = problems_.Create({"x", 9}, dev_);
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().user_message, "INC-9 doesn't exist");

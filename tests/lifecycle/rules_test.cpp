@@ -76,6 +76,27 @@ TEST(CheckField, NamesTheFieldAndTheRule) {
   EXPECT_TRUE(CheckField("", {"territory", 5, false, false}));
 }
 
+// Check18 #3: a subject of only zero-width characters or Unicode spaces was
+// accepted and showed blank.
+TEST(TrimmedLine, TakesOffUnicodeSpacesAndZeroWidthCharactersAtTheEnds) {
+  EXPECT_EQ(TrimmedLine("\u00A0\u200B FEAST25\u2003fails\u3000\uFEFF\t"), "FEAST25\u2003fails");
+  EXPECT_EQ(TrimmedLine("\u2060\u200C\u200D\u202F\u205F\u1680\u3164"), "");
+  EXPECT_EQ(TrimmedLine("\u0645\u0631\u062D\u0628\u0627"), "\u0645\u0631\u062D\u0628\u0627");
+  EXPECT_EQ(TrimmedLine("caf\u00E9 \U0001F600"), "caf\u00E9 \U0001F600");
+  EXPECT_EQ(TrimmedLine("\xff\u200B"), "\xff");  // not UTF-8: CheckField says so
+}
+
+TEST(CheckField, TakesAnInvisibleRequiredFieldAsEmpty) {
+  const FieldRule rule{"subject", 50, true, false};
+  for (const char* blank : {"\u200B", "\u00A0\u3000", "\u2060\uFEFF\u200D", "\u2003 \u200C",
+                            "\u2000\u2001\u2002\u2004\u2005\u2006\u2007\u2008\u2009\u200A"}) {
+    const auto checked = CheckField(blank, rule);
+    ASSERT_FALSE(checked) << blank;
+    EXPECT_EQ(checked.error().user_message, "subject is required") << blank;
+  }
+  EXPECT_TRUE(CheckField("\u200Bx", rule));
+}
+
 TEST(CheckField, NamesTheControlCharacterItRefuses) {
   const FieldRule note{"note", 100, true, true};
   EXPECT_TRUE(CheckField("line one\n\tline two", note));
