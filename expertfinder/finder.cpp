@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -73,6 +74,10 @@ bool SkillMatches(const std::string& skill, const std::string& needed) {
   }
   const std::size_t slash = s.rfind('/');
   return slash != std::string::npos && s.compare(slash + 1, std::string::npos, n) == 0;
+}
+
+std::string_view TitleLine(std::string_view text) {
+  return text.substr(0, text.find('\n'));
 }
 
 double DecayWeight(double age_days, double half_life_days) {
@@ -217,6 +222,7 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
   }
   BuildAreaShifts(history, record_person_, newest);
   BuildRecordPostings();
+  BuildTitleClassifier(history, newest);
 }
 
 void ExpertIndex::BuildAreaShifts(const std::vector<HistoryRecord>& history,
@@ -249,6 +255,26 @@ void ExpertIndex::BuildAreaShifts(const std::vector<HistoryRecord>& history,
       postings.push_back(Posting{person, static_cast<float>(shift)});
     }
   }
+}
+
+void ExpertIndex::BuildTitleClassifier(const std::vector<HistoryRecord>& history, Time newest) {
+  if (params_.title_classifier_weight == 0) {
+    return;
+  }
+  std::vector<std::uint32_t> oldest_first(history.size());
+  std::iota(oldest_first.begin(), oldest_first.end(), 0);
+  std::stable_sort(oldest_first.begin(), oldest_first.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return history[a].time < history[b].time;
+  });
+  std::vector<TitleClassifier::Example> examples;
+  examples.reserve(history.size());
+  for (const std::uint32_t r : oldest_first) {
+    const double age_days =
+        std::chrono::duration<double>(newest - history[r].time).count() / kSecondsPerDay;
+    examples.push_back({TitleLine(history[r].text), record_person_[r],
+                        DecayWeight(age_days, params_.title_classifier_half_life_days)});
+  }
+  title_classifier_ = TitleClassifier(examples, people_.size());
 }
 
 void ExpertIndex::BuildRecordPostings() {
@@ -491,6 +517,7 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
   AddSimilarRecords(query_terms, text);
   const std::string area = AreaPrefix(query.text);
   AddAreaShift(area, text);
+  title_classifier_.AddScores(TitleLine(query.text), params_.title_classifier_weight, text);
 
   std::vector<double> component_score(person_count, 0);
   for (const std::string& component : query.components) {

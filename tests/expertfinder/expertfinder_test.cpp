@@ -307,7 +307,8 @@ TEST(ExpertIndex, SimilarRecordsAreFoundThroughTheQuerysRarerWords) {
   const auto [index, plain] = Indexes(&RankingParams::similar_record_weight,
                                       {Named("ana"), Named("bo"), Named("cy")}, history);
   const Query query = Asking("quic timeout");
-  EXPECT_GE(ScoreOf(index, query, "cy") - ScoreOf(plain, query, "cy"), kSimilarRecordWeight);
+  // Within rounding: the other parts of the score are added in another order.
+  EXPECT_GE(ScoreOf(index, query, "cy") - ScoreOf(plain, query, "cy"), kSimilarRecordWeight - 1e-9);
   EXPECT_DOUBLE_EQ(ScoreOf(index, query, "ana"), ScoreOf(plain, query, "ana"));
   EXPECT_DOUBLE_EQ(ScoreOf(index, query, "bo"), ScoreOf(plain, query, "bo"));
 }
@@ -498,7 +499,7 @@ TEST(ParseIncidents, ReadsRecordsAndNamesTheBadLine) {
 
 // The split the parameters were tuned on: history = train's first 85%,
 // questions = its last 15%. The floors are the figures the constants in
-// finder.hpp reach there (text MRR .818, title .719), less rounding.
+// finder.hpp reach there (text MRR .839, title .723), less rounding.
 TEST(Evaluation, ValidationSplitKeepsTheTunedFigures) {
   const auto set = LoadEvalSet(swarmbot::testing::SharedDir() / "data/expertise");
   ASSERT_TRUE(set) << set.error().detail;
@@ -510,10 +511,10 @@ TEST(Evaluation, ValidationSplitKeepsTheTunedFigures) {
   const Metrics text = Evaluate(validation, EvalSetting::kText);
   const Metrics title = Evaluate(validation, EvalSetting::kTitle);
   EXPECT_EQ(text.queries, 792u);
-  EXPECT_GE(text.mrr, 0.837);
+  EXPECT_GE(text.mrr, 0.838);
   EXPECT_GE(text.p_at_1, 0.773);
-  EXPECT_GE(text.tail_mrr, 0.714);
-  EXPECT_GE(title.mrr, 0.708);
+  EXPECT_GE(text.tail_mrr, 0.721);
+  EXPECT_GE(title.mrr, 0.722);
 }
 
 // The real evaluation, on curl's history. The floors are the figures this
@@ -525,26 +526,29 @@ TEST(Evaluation, RealHistoryKeepsTodaysFigures) {
   const Metrics title = Evaluate(*set, EvalSetting::kTitle);
   EXPECT_EQ(text.queries, 1319u);
   EXPECT_EQ(text.tail_queries, 93u);
-  EXPECT_GE(text.mrr, 0.871);
-  EXPECT_GE(text.p_at_1, 0.805);
-  EXPECT_GE(text.r_at_3, 0.935);
-  EXPECT_GE(title.mrr, 0.767);
-  EXPECT_GE(text.tail_mrr, 0.477);
+  EXPECT_GE(text.mrr, 0.866);
+  EXPECT_GE(text.p_at_1, 0.800);
+  EXPECT_GE(text.r_at_3, 0.932);
+  EXPECT_GE(title.mrr, 0.770);
+  EXPECT_GE(text.tail_mrr, 0.500);
 }
 
-TEST(Evaluation, RealHistoryReachesTheReadmeTargets) {
-  // TODO(#4): text MRR, P@1 and R@3 reach their targets; tail MRR and title
-  // MRR do not yet (see the figures above).
-  GTEST_SKIP() << "#4: tail MRR and title MRR are below the README's targets";
+TEST(Evaluation, RealHistoryReachesTheReadmeTargetsWithFullText) {
   const auto set = LoadEvalSet(swarmbot::testing::SharedDir() / "data/expertise");
   ASSERT_TRUE(set) << set.error().detail;
   const Metrics text = Evaluate(*set, EvalSetting::kText);
-  const Metrics title = Evaluate(*set, EvalSetting::kTitle);
   EXPECT_GE(text.mrr, 0.85);
   EXPECT_GE(text.p_at_1, 0.77);
   EXPECT_GE(text.tail_mrr, 0.50);
-  EXPECT_GE(title.mrr, 0.82);
   EXPECT_GE(text.r_at_3, 0.93);
+}
+
+TEST(Evaluation, RealHistoryReachesTheReadmeTargetWithTitlesAlone) {
+  // TODO(#4): title-only MRR is .771 against the README's .82.
+  GTEST_SKIP() << "#4: title-only MRR is below the README's target";
+  const auto set = LoadEvalSet(swarmbot::testing::SharedDir() / "data/expertise");
+  ASSERT_TRUE(set) << set.error().detail;
+  EXPECT_GE(Evaluate(*set, EvalSetting::kTitle).mrr, 0.82);
 }
 
 }  // namespace
