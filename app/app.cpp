@@ -207,9 +207,11 @@ class Server {
     // strips it from the headers), so the intake is handed the matching key.
     endpoint_.AddApiRoute(
         "POST", "/api/cases", config.intake_api_key, [this](const bot::ApiRequest& request) {
-          auto answer = intake_.Handle({.body = request.body,
-                                        .idempotency_key = request.Header("idempotency-key"),
-                                        .api_key = config_.intake_api_key});
+          auto answer = intake_.Handle(
+              {.body = request.body,
+               .idempotency_key = request.Header("idempotency-key"),
+               .api_key = config_.intake_api_key,
+               .idempotency_key_repeated = request.HeaderCount("idempotency-key") > 1});
           worker_.Wake();
           return ToHttpAnswer(answer);
         });

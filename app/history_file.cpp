@@ -12,6 +12,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <fmt/format.h>
 
+#include "app/import_file.hpp"
 #include "lifecycle/expert_service.hpp"
 #include "lifecycle/text_rules.hpp"
 
@@ -543,13 +544,10 @@ Result<std::vector<HistoryFileRecord>> ReadHistoryFile(const std::filesystem::pa
   const auto refuse = [&](const std::string& message) {
     return MakeError(Errc::kInvalidInput, "history file refused", message);
   };
+  if (auto unreadable = UnreadableImportFile(file)) {
+    return refuse(*unreadable);
+  }
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
-    return refuse("cannot read " + file.string() + ": no such file");
-  }
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    return refuse("cannot read " + file.string() + ": not a regular file");
-  }
   const std::uintmax_t size = std::filesystem::file_size(file, ec);
   if (ec) {
     return refuse("cannot read " + file.string());

@@ -6,13 +6,27 @@
 
 namespace swarmbot::app {
 
+std::optional<std::string> UnreadableImportFile(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    return "cannot read " + file.string() + ": no such file";
+  }
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return "cannot read " + file.string() + ": not a regular file";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> ReadImportFile(const std::filesystem::path& file,
                                           std::string_view what) {
-  std::error_code ec;
+  auto unreadable = UnreadableImportFile(file);
   std::ifstream in(file, std::ios::binary);
-  if (!std::filesystem::is_regular_file(file, ec) || !in) {
-    std::fprintf(stderr, "swarmbot: import %.*s: cannot read %s\n", static_cast<int>(what.size()),
-                 what.data(), file.string().c_str());
+  if (!unreadable && !in) {
+    unreadable = "cannot read " + file.string();
+  }
+  if (unreadable) {
+    std::fprintf(stderr, "swarmbot: import %.*s: %s\n", static_cast<int>(what.size()), what.data(),
+                 unreadable->c_str());
     return std::nullopt;
   }
   std::ostringstream text;

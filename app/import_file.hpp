@@ -14,6 +14,11 @@ namespace swarmbot::app {
 // What the `swarmbot import …` commands share. Each prints its own one-line
 // reason to stderr, naming the import (`what`, e.g. "people"), on failure.
 
+// Why `file` can't be imported, if it can't: "cannot read F: no such file",
+// "cannot read F: not a regular file"; nullopt when it is a regular file.
+// Every import says it in these words.
+std::optional<std::string> UnreadableImportFile(const std::filesystem::path& file);
+
 // The text of a regular file, or nullopt when it can't be read.
 std::optional<std::string> ReadImportFile(const std::filesystem::path& file, std::string_view what);
 

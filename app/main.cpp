@@ -2,6 +2,7 @@
 // file only reads the arguments and the config and hands over.
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -100,6 +101,37 @@ std::optional<std::string> UnknownCommand(CLI::App& cli, int argc, char** argv) 
   return std::nullopt;
 }
 
+// What CLI11 refused, said as swarmbot's other errors are: prefixed with
+// "swarmbot:" and the command that was being run ("swarmbot: import people:
+// …"), and a missing argument named by what it is for rather than CLI11's
+// bare "file is required".
+std::string ParseProblem(CLI::App& cli, const CLI::ParseError& error) {
+  CLI::App* level = &cli;
+  std::string path;
+  // Without a filter, get_subcommands lists those that were parsed.
+  for (auto parsed = level->get_subcommands(); !parsed.empty(); parsed = level->get_subcommands()) {
+    level = parsed.front();
+    path += (path.empty() ? "" : " ") + level->get_name();
+  }
+  std::string what = error.what();
+  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
+    for (const CLI::Option* option : level->get_options()) {
+      if (!option->get_required() || option->count() > 0) {
+        continue;
+      }
+      std::string description = option->get_description();
+      if (!description.empty()) {
+        description[0] =
+            static_cast<char>(std::tolower(static_cast<unsigned char>(description[0])));
+      }
+      what = option->get_positional() ? "missing " + description
+                                      : "missing " + option->get_name() + " (" + description + ")";
+      break;
+    }
+  }
+  return "swarmbot: " + (path.empty() ? "" : path + ": ") + what;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,7 +203,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help answers 0; a mistake on the command line is a mistake in what
     // swarmbot was given, as a bad config or import file is.
-    return cli.exit(e) == 0 ? swarmbot::app::kExitOk : swarmbot::app::kExitConfig;
+    if (e.get_exit_code() == 0) {
+      return cli.exit(e) == 0 ? swarmbot::app::kExitOk : swarmbot::app::kExitConfig;
+    }
+    std::fprintf(stderr, "%s\nRun with --help for more information.\n",
+                 ParseProblem(cli, e).c_str());
+    return swarmbot::app::kExitConfig;
   }
 
   if (eval_experts->parsed()) {

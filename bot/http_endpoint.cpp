@@ -1,5 +1,6 @@
 #include "bot/http_endpoint.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <exception>
@@ -158,6 +159,12 @@ std::optional<std::string> ApiRequest::Header(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+std::size_t ApiRequest::HeaderCount(std::string_view name) const {
+  const std::string wanted = Lower(name);
+  return static_cast<std::size_t>(std::count_if(
+      headers.begin(), headers.end(), [&](const auto& header) { return header.first == wanted; }));
 }
 
 namespace {

@@ -33,6 +33,8 @@ struct ApiRequest {
 
   // The first value of header `name` (any case), if present.
   std::optional<std::string> Header(std::string_view name) const;
+  // How many times header `name` (any case) came.
+  std::size_t HeaderCount(std::string_view name) const;
 };
 
 struct HttpAnswer {

@@ -103,6 +103,21 @@ bool IsReadOnlyMethod(std::string_view method) {
          method == "auth.test";
 }
 
+// Whether a call's JSON arguments hold a top-level trigger_id (views.open,
+// views.push…), which Slack honours only within 3 s of the click.
+bool CarriesTrigger(std::string_view args_json) {
+  if (args_json.find("\"trigger_id\"") == std::string_view::npos) {
+    return false;
+  }
+  bool found = false;
+  const auto read = detail::ForEachField(args_json, "arguments",
+                                         [&](std::string_view key, detail::ondemand::value&) {
+                                           found = found || key == "trigger_id";
+                                           return true;
+                                         });
+  return read && found;
+}
+
 // An idle keep-alive connection must have nothing to read: bytes or an EOF
 // mean the server closed it (or broke protocol) while it sat in the pool.
 bool StillOpen(beast::tcp_stream& stream) {
@@ -225,9 +240,13 @@ struct WebApiClient::Impl {
   // Until when each rate-limited method is held back.
   std::map<std::string, Clock::TimePoint, std::less<>> held_until;
 
-  asio::awaitable<Result<std::unique_ptr<Connection>>> Connect(const Url& url);
-  asio::awaitable<RoundTripOutcome> RoundTrip(Connection& conn, Request& req, Response& res);
-  asio::awaitable<Result<Response>> Exchange(const Url& url, Request req, bool replayable);
+  // `timeout` bounds each step: connecting, the TLS handshake, the round trip.
+  asio::awaitable<Result<std::unique_ptr<Connection>>> Connect(const Url& url,
+                                                               std::chrono::milliseconds timeout);
+  asio::awaitable<RoundTripOutcome> RoundTrip(Connection& conn, Request& req, Response& res,
+                                              std::chrono::milliseconds timeout);
+  asio::awaitable<Result<Response>> Exchange(const Url& url, Request req, bool replayable,
+                                             std::chrono::milliseconds timeout);
   asio::awaitable<Result<ApiReply>> CallMethod(std::string method, std::string args_json,
                                                const Secret& token);
   std::unique_ptr<Connection> TakeIdle(const std::string& key);
@@ -285,18 +304,17 @@ void WebApiClient::Impl::ReturnIdle(const std::string& key, std::unique_ptr<Conn
   }
 }
 
-asio::awaitable<Result<std::unique_ptr<Connection>>> WebApiClient::Impl::Connect(const Url& url) {
+asio::awaitable<Result<std::unique_ptr<Connection>>> WebApiClient::Impl::Connect(
+    const Url& url, std::chrono::milliseconds timeout) {
   auto conn = std::make_unique<Connection>();
   if (url.Secure()) {
-    auto stream =
-        co_await detail::ConnectTls(executor, tls, url.host, url.port, options.request_timeout);
+    auto stream = co_await detail::ConnectTls(executor, tls, url.host, url.port, timeout);
     if (!stream) {
       co_return stream.error();
     }
     conn->tls = std::move(*stream);
   } else {
-    auto stream =
-        co_await detail::ConnectTcp(executor, url.host, url.port, options.request_timeout);
+    auto stream = co_await detail::ConnectTcp(executor, url.host, url.port, timeout);
     if (!stream) {
       co_return stream.error();
     }
@@ -306,8 +324,9 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> WebApiClient::Impl::Connect
 }
 
 asio::awaitable<RoundTripOutcome> WebApiClient::Impl::RoundTrip(Connection& conn, Request& req,
-                                                                Response& res) {
-  conn.Lowest().expires_after(options.request_timeout);
+                                                                Response& res,
+                                                                std::chrono::milliseconds timeout) {
+  conn.Lowest().expires_after(timeout);
   http::response_parser<http::string_body> parser;
   parser.body_limit(kResponseBodyLimit);
   RoundTripOutcome out;
@@ -334,20 +353,21 @@ asio::awaitable<RoundTripOutcome> WebApiClient::Impl::RoundTrip(Connection& conn
 }
 
 asio::awaitable<Result<Response>> WebApiClient::Impl::Exchange(const Url& url, Request req,
-                                                               bool replayable) {
+                                                               bool replayable,
+                                                               std::chrono::milliseconds timeout) {
   const std::string key = PoolKey(url);
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> conn = TakeIdle(key);
     const bool reused = conn != nullptr;
     if (!conn) {
-      auto fresh = co_await Connect(url);
+      auto fresh = co_await Connect(url, timeout);
       if (!fresh) {
         co_return fresh.error();
       }
       conn = std::move(*fresh);
     }
     Response res;
-    const RoundTripOutcome out = co_await RoundTrip(*conn, req, res);
+    const RoundTripOutcome out = co_await RoundTrip(*conn, req, res, timeout);
     if (!out.ec) {
       if (res.keep_alive()) {
         ReturnIdle(key, std::move(conn));
@@ -386,6 +406,11 @@ asio::awaitable<Result<ApiReply>> WebApiClient::Impl::CallMethod(std::string met
   if (args_json.empty()) {
     args_json = "{}";
   }
+  // A trigger_id dies 3 s after the click: waiting longer for the answer, or
+  // trying again later, can't open anything.
+  const auto timeout = CarriesTrigger(args_json)
+                           ? std::min(options.trigger_timeout, options.request_timeout)
+                           : options.request_timeout;
   Request req{http::verb::post, base.target + method, 11};
   req.set(http::field::host, HostHeader(base));
   req.set(http::field::user_agent, "swarmbot/0.1");
@@ -406,7 +431,7 @@ asio::awaitable<Result<ApiReply>> WebApiClient::Impl::CallMethod(std::string met
   req.prepare_payload();
 
   const auto started = std::chrono::steady_clock::now();
-  auto res = co_await Exchange(base, std::move(req), IsReadOnlyMethod(method));
+  auto res = co_await Exchange(base, std::move(req), IsReadOnlyMethod(method), timeout);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
@@ -474,7 +499,8 @@ asio::awaitable<Status> WebApiClient::Respond(std::string response_url, std::str
   req.body() = std::move(body_json);
   req.prepare_payload();
 
-  auto res = co_await impl_->Exchange(*url, std::move(req), /*replayable=*/false);
+  auto res = co_await impl_->Exchange(*url, std::move(req), /*replayable=*/false,
+                                      impl_->options.request_timeout);
   if (!res) {
     spdlog::debug("event=slack.respond error=\"{}\"", res.error().detail);
     co_return res.error();

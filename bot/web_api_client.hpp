@@ -26,6 +26,10 @@ struct WebApiOptions {
   Secret user_token{};
   // The whole exchange: connect, TLS handshake, request and answer.
   std::chrono::milliseconds request_timeout{15'000};
+  // The same for a call carrying a trigger_id (views.open): Slack expires
+  // the trigger 3 s after the click, so a long wait is for nothing. A little
+  // more than 3 s, so that Slack's own expired_trigger_id still comes back.
+  std::chrono::milliseconds trigger_timeout{5'000};
   // Permits plain http:// base and response URLs (a local proxy, some tests).
   // Off by default: the bot token must never cross the wire in clear text.
   bool allow_insecure = false;
@@ -63,6 +67,8 @@ struct WebApiOptions {
 // when Slack gave none, as with chat.postMessage's `rate_limited`). A held call
 // answers kRateLimited at once, with retry_after the time left; other methods
 // go out as usual.
+// A call whose arguments carry a trigger_id gives up after trigger_timeout,
+// not request_timeout.
 // Never logs tokens, response URLs or bodies.
 //
 // Runs on `executor` (the io thread); calls may overlap (each takes its own

@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
   }
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
   std::cout << "\ndemo finished in " << seconds.count() << " s\n";
-  if (!keep) {
+  if (keep) {
+    std::cout << "the work folder (config, database, log) is kept in " << dir.string() << "\n";
+  } else {
     std::error_code ignored;
     fs::remove_all(dir, ignored);
   }

@@ -78,6 +78,9 @@ SmtpSink::SmtpSink(const std::filesystem::path& folder, Options options) : folde
   for (const auto& a : options.defer) {
     args.insert(args.end(), {"--defer", a});
   }
+  if (!options.user.empty()) {
+    args.insert(args.end(), {"--user", options.user, "--password", options.password});
+  }
   std::vector<char*> argv;
   for (auto& a : args) {
     argv.push_back(a.data());

@@ -29,6 +29,9 @@ inline constexpr std::chrono::seconds kMailWait{20};
 struct SmtpSinkOptions {
   std::vector<std::string> refuse{};  // answered 550 at RCPT TO
   std::vector<std::string> defer{};   // answered 451
+  // Set: the sink wants this login; 530 without one, 535 to a wrong one.
+  std::string user{};
+  std::string password{};
 };
 
 // A real SMTP server (python3-aiosmtpd) on 127.0.0.1 at a free port, started

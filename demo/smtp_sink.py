@@ -6,6 +6,9 @@ message it accepts becomes DIR/NNNN.json: the envelope, the client's port
 (one port for many messages means one reused connection), the headers as
 received, the subject and body as a mail reader decodes them, and the raw
 text. --refuse ADDR answers RCPT TO:<ADDR> with 550, --defer ADDR with 451.
+With --user NAME and --password TEXT it wants a login (AUTH PLAIN or LOGIN, no
+TLS needed on loopback): a client that doesn't log in gets 530 at MAIL FROM,
+a wrong name or password 535.
 It stops when its stdin closes, so it never outlives the test or demo that started it.
 """
 import argparse
@@ -14,10 +17,12 @@ import email
 import email.header
 import email.policy
 import json
+import logging
 import os
 import sys
+import warnings
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Sink:
@@ -56,17 +61,37 @@ class Sink:
         return "250 Message accepted"
 
 
+class Login:
+    def __init__(self, user, password):
+        self.user = user.encode()
+        self.password = password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == self.user
+              and auth_data.password == self.password)
+        return AuthResult(success=ok, handled=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
     parser.add_argument("--refuse", action="append", default=[])
     parser.add_argument("--defer", action="append", default=[])
+    parser.add_argument("--user")
+    parser.add_argument("--password", default="")
     args = parser.parse_args()
     sink = Sink(args.dir, args.refuse, args.defer)
+    options = {"enable_SMTPUTF8": True}
+    if args.user:
+        # Plain AUTH is what loopback tests want; aiosmtpd warns about it.
+        warnings.simplefilter("ignore")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        options.update(authenticator=Login(args.user, args.password), auth_required=True,
+                       auth_require_tls=False)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True), "127.0.0.1", 0))
+        loop.create_server(lambda: SMTP(sink, **options), "127.0.0.1", 0))
     print("port %d" % server.sockets[0].getsockname()[1], flush=True)
     loop.add_reader(sys.stdin.fileno(), lambda: loop.stop() if not sys.stdin.read(1) else None)
     loop.run_forever()

@@ -218,12 +218,19 @@ void Stack::AwaitSocketsClosed() {
 }
 
 Stack::HttpResult Stack::PostCase(const std::string& json, const std::string& idempotency_key) {
-  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + intake_api_key_},
-                                             {"Content-Type", "application/json"}};
-  if (!idempotency_key.empty()) {
-    headers["Idempotency-Key"] = idempotency_key;
+  return PostCaseWithKeys(json, idempotency_key.empty()
+                                    ? std::vector<std::string>{}
+                                    : std::vector<std::string>{idempotency_key});
+}
+
+Stack::HttpResult Stack::PostCaseWithKeys(const std::string& json,
+                                          const std::vector<std::string>& keys) {
+  HeaderList headers{{"Authorization", "Bearer " + intake_api_key_},
+                     {"Content-Type", "application/json"}};
+  for (const std::string& key : keys) {
+    headers.emplace_back("Idempotency-Key", key);
   }
-  return Request("POST", "/api/cases", headers, json);
+  return Send("POST", "/api/cases", headers, json);
 }
 
 Stack::HttpResult Stack::PostEmail(const std::string& message, const std::string& query) {
@@ -236,6 +243,11 @@ Stack::HttpResult Stack::PostEmail(const std::string& message, const std::string
 Stack::HttpResult Stack::Request(const std::string& method, const std::string& target,
                                  const std::map<std::string, std::string>& headers,
                                  const std::string& body) {
+  return Send(method, target, HeaderList(headers.begin(), headers.end()), body);
+}
+
+Stack::HttpResult Stack::Send(const std::string& method, const std::string& target,
+                              const HeaderList& headers, const std::string& body) {
   if (!process_) {
     throw std::logic_error("swarmbot is not running");
   }
@@ -246,7 +258,7 @@ Stack::HttpResult Stack::Request(const std::string& method, const std::string& t
   http::request<http::string_body> request(http::string_to_verb(method), target, 11);
   request.set(http::field::host, "127.0.0.1");
   for (const auto& [name, value] : headers) {
-    request.set(name, value);
+    request.insert(name, value);
   }
   request.body() = body;
   request.prepare_payload();

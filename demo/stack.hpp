@@ -73,6 +73,8 @@ class Stack {
   };
   // POST /api/cases on swarmbot's HTTP endpoint with the intake API key.
   HttpResult PostCase(const std::string& json, const std::string& idempotency_key = "");
+  // The same with one Idempotency-Key header per key (none, one, or a repeat).
+  HttpResult PostCaseWithKeys(const std::string& json, const std::vector<std::string>& keys);
   // POST /api/cases/email?<query> with a raw RFC 5322 message and the intake API key.
   HttpResult PostEmail(const std::string& message, const std::string& query = "");
   // Any request to swarmbot's HTTP endpoint; `headers` are sent as given.
@@ -80,6 +82,10 @@ class Stack {
                      const std::map<std::string, std::string>& headers, const std::string& body);
 
  private:
+  using HeaderList = std::vector<std::pair<std::string, std::string>>;
+  // Request with the headers in order, a name possibly more than once.
+  HttpResult Send(const std::string& method, const std::string& target, const HeaderList& headers,
+                  const std::string& body);
   void WriteConfig();
   void Launch(bool wait_ready);
   void AwaitSocketsClosed();

@@ -115,8 +115,25 @@ void PlayCasesToIncident(Walk& walk) {
     return alerts.size() == 1 &&
            alerts[0].blocks_json.find("36 similar cases") != std::string::npos;
   });
-  walk.out << "#incident-managers shows " << SpikeAlerts(slack, p.incidents).front().text
-           << ", with a \"Declare incident\" button\n";
+  // 36 is exactly the FEAST25 cases: none of the others was counted in, and
+  // none is named in the alert.
+  const auto alert = SpikeAlerts(slack, p.incidents).front();
+  std::size_t unrelated = 0;
+  for (const CaseSpec& spec : scenario.cases()) {
+    if (spec.about_feast25) {
+      continue;
+    }
+    ++unrelated;
+    if (alert.blocks_json.find(spec.subject) != std::string::npos) {
+      throw std::runtime_error("the spike alert names the unrelated case \"" + spec.subject + "\"");
+    }
+  }
+  if (scenario.cases().size() - unrelated != 36) {
+    throw std::runtime_error("the scenario no longer has 36 FEAST25 cases");
+  }
+  walk.out << "#incident-managers shows " << alert.text
+           << ", with a \"Declare incident\" button; the " << unrelated
+           << " unrelated cases are not in it\n";
 
   Heading(walk.out, "Step 3: Mara declares the incident from the alert");
   // A first try by command, without a subject, shows the form's inline error.
@@ -242,12 +259,12 @@ void PlayChangeAndPlan(Walk& walk) {
     scenario.Type(p.dev, walk.swarm, "/change", "step add " + chg + " " + step);
   }
   for (const char* n : {"1", "2", "3"}) {
-    scenario.Type(p.dev, walk.swarm, "/change", "done " + chg + " " + n);
+    scenario.Type(p.dev, walk.swarm, "/change", "step done " + chg + " " + n);
   }
-  scenario.Type(p.dev, walk.swarm, "/change", "verify " + chg + " 1");
+  scenario.Type(p.dev, walk.swarm, "/change", "step verify " + chg + " 1");
   scenario.Type(p.dev, walk.swarm, "/change", "submit " + chg);
   for (const char* n : {"1", "2", "3"}) {
-    scenario.Type(p.ines, walk.swarm, "/change", "verify " + chg + " " + n);
+    scenario.Type(p.ines, walk.swarm, "/change", "step verify " + chg + " " + n);
   }
 }
 

@@ -218,25 +218,40 @@ awaitable<Status> EffectRunner::OpenView(store::OutboxItem& item, SlackApi& api)
     co_return MakeError(Errc::kInternal, "open_view without a view");
   }
   args["view"] = std::move(view);
-  auto opened = co_await CallSlack(api, "views.open", args);
-  if (!opened && !opened.error().Retryable()) {
-    // Usually expired_trigger_id (Slack was slow to deliver, or we were):
-    // nothing was changed, and the person is told to try again rather than
-    // left waiting for a form.
-    const std::string reason = opened.error().slack_error.empty()
-                                   ? std::string(ErrcName(opened.error().code))
-                                   : opened.error().slack_error;
-    spdlog::warn("event=effect.failed id={} kind={} error={}", item.id, item.kind, reason);
-    co_await ExplainUnopenedView(item, api, reason);
+  // The trigger_id expires 3 s after the click, long before any retry: a
+  // claim after a crash doesn't call again, and no failure is retried. The
+  // person is told to try again instead.
+  if (item.attempts > 0) {
+    spdlog::warn("event=effect.failed id={} kind={} error=not_retried_trigger_expired", item.id,
+                 item.kind);
+    const std::string why = "the form's trigger had expired";
+    co_await ExplainUnopenedView(item, api, why);
+    co_return Status{};
   }
+  auto opened = co_await CallSlack(api, "views.open", args);
   if (!opened) {
-    co_return opened.error();
+    // Usually expired_trigger_id (Slack was slow to deliver, or we were), or
+    // no answer within the trigger's life: nothing was changed.
+    const Error& error = opened.error();
+    const std::string reason =
+        error.slack_error.empty() ? std::string(ErrcName(error.code)) : error.slack_error;
+    spdlog::warn("event=effect.failed id={} kind={} error={}", item.id, item.kind, reason);
+    // Named, not a temporary: GCC 12 mishandles temporaries that a co_await
+    // expression's callee holds by reference.
+    const std::string why = error.slack_error.empty()
+                                ? std::string("Slack didn't answer in time")
+                                : "Slack answered `" + error.slack_error + "`";
+    co_await ExplainUnopenedView(item, api, why);
+    if (error.Retryable()) {
+      co_return Status{};  // told; a retry would carry an expired trigger
+    }
+    co_return error;
   }
   co_return Status{};
 }
 
 awaitable<void> EffectRunner::ExplainUnopenedView(const store::OutboxItem& item, SlackApi& api,
-                                                  const std::string& reason) {
+                                                  const std::string& why) {
   namespace effect = lifecycle::effect;
   const std::string user = FormValue(item.args, effect::kArgUser).value_or("");
   const std::string channel = FormValue(item.args, effect::kArgChannel).value_or("");
@@ -245,8 +260,7 @@ awaitable<void> EffectRunner::ExplainUnopenedView(const store::OutboxItem& item,
   }
   json::object args = Fields("channel", channel);
   args["user"] = user;
-  args["text"] = "The form didn't open (Slack answered `" + reason +
-                 "`), so nothing was changed. Please try again.";
+  args["text"] = "The form didn't open (" + why + "), so nothing was changed. Please try again.";
   if (auto told = co_await CallSlack(api, "chat.postEphemeral", args); !told) {
     spdlog::warn("event=effect.explain_failed id={} detail=\"{}\"", item.id, told.error().detail);
   }

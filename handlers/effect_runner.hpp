@@ -150,11 +150,13 @@ class EffectRunner {
                             const ChannelId& channel);
   // effect::kRespond, which belongs to no incident.
   boost::asio::awaitable<Status> Respond(store::OutboxItem& item, SlackApi& api);
-  // effect::kOpenView: views.open, also without an incident.
+  // effect::kOpenView: views.open, also without an incident. Never retried:
+  // the trigger_id is dead by then.
   boost::asio::awaitable<Status> OpenView(store::OutboxItem& item, SlackApi& api);
-  // Tells the person who asked for a form that Slack refused to open it.
+  // Tells the person who asked for a form that it didn't open, and `why`
+  // ("Slack answered `expired_trigger_id`"), asking them to try again.
   boost::asio::awaitable<void> ExplainUnopenedView(const store::OutboxItem& item, SlackApi& api,
-                                                   const std::string& reason);
+                                                   const std::string& why);
 
   // The ts of the message this item posted, posting it unless a retry finds
   // it already in the channel.

@@ -105,8 +105,9 @@ constexpr std::string_view kNotifyHelp =
     "incident's owner may send. Send mails the customers of the cases linked at that moment and "
     "says who changed since the preview\n"
     "• `/notify stop BC-n` (or *Stop* on the progress message) stops a sending e-mail: customers "
-    "not yet mailed aren't, and the record says so. If the mail server can't be reached, the "
-    "progress message says so and swarmbot stops by itself after `[broadcast] "
+    "not yet mailed aren't, and the record says so. If the mail server can't be reached, or "
+    "refuses swarmbot's login, the progress message says which and swarmbot stops by itself after "
+    "`[broadcast] "
     "give_up_after_minutes`\n"
     "• `/notify help` shows this";
 

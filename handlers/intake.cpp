@@ -73,6 +73,12 @@ IntakeAnswer Intake::Handle(const IntakeRequest& request) {
   if (request.body.size() > kMaxBody) {
     return Refuse(413, "too_large", "body is larger than 64 KiB");
   }
+  if (request.idempotency_key_repeated) {
+    spdlog::info("event=intake.refused status=400 detail=\"Idempotency-Key repeated\"");
+    return Refuse(
+        400, "invalid_input",
+        "the Idempotency-Key header must be sent once; this request has it more than once");
+  }
   lifecycle::CaseInput input;
   if (auto refused = ReadInput(request.body, input)) {
     spdlog::info("event=intake.refused status={}", refused->status);

@@ -16,6 +16,7 @@ struct IntakeRequest {
   std::string body;                            // raw JSON
   std::optional<std::string> idempotency_key;  // the Idempotency-Key header
   Secret api_key;                              // the key the client presented
+  bool idempotency_key_repeated = false;       // the header came more than once
 };
 
 // What to answer: status code and a JSON body.
@@ -30,9 +31,10 @@ struct IntakeAnswer {
 //
 // Answers 201 with the case; 200 with the first case for a replay of an
 // Idempotency-Key with the same content; 400 naming the bad field (or "body is
-// not valid JSON", "body must be a JSON object"); 401 for a missing or wrong API key (compared in
-// constant time; an empty configured key refuses everyone); 409 for a key reused with other
-// content; 413 for a body over 64 KiB. Never throws on bad input.
+// not valid JSON", "body must be a JSON object", or the Idempotency-Key header
+// sent more than once, since which one counts would be a guess); 401 for a missing or wrong API key
+// (compared in constant time; an empty configured key refuses everyone); 409 for a key reused with
+// other content; 413 for a body over 64 KiB. Never throws on bad input.
 class Intake {
  public:
   static constexpr std::size_t kMaxBody = 64 * 1024;

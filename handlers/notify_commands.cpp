@@ -416,9 +416,14 @@ BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status) {
   message.Section(icon + number + "* e-mail to the customers of *" + inc + "*" + how + "\n" +
                   tally + " of " + std::to_string(c.Total()));
   if (b.state == store::BroadcastState::kSending && b.unreachable_since) {
-    std::string warning = ":warning: The mail server can't be reached (since " +
-                          FormatTime(*b.unreachable_since) + ": " +
-                          EscapeMrkdwn(Truncate(b.unreachable_reason, 200)) + "). Retrying";
+    const std::string since = " (since " + FormatTime(*b.unreachable_since) + ": " +
+                              EscapeMrkdwn(Truncate(b.unreachable_reason, 200)) + ")";
+    std::string warning =
+        b.login_refused
+            ? ":warning: The mail server refused swarmbot's login" + since +
+                  ". Check `[smtp] username` and `SWARMBOT_SMTP_PASSWORD`, then restart "
+                  "swarmbot: the customers not yet e-mailed stay queued. Retrying"
+            : ":warning: The mail server can't be reached" + since + ". Retrying";
     if (status.give_up_at) {
       warning += " until " + FormatTime(*status.give_up_at) +
                  "; after that the customers not yet e-mailed are recorded as not sent";

@@ -19,6 +19,8 @@ std::string_view VerdictName(SendVerdict verdict) {
       return "deferred";
     case SendVerdict::kNotSent:
       return "not_sent";
+    case SendVerdict::kLoginRefused:
+      return "login_refused";
     case SendVerdict::kUnknown:
       return "unknown";
   }
@@ -58,9 +60,11 @@ BroadcastRunner::Step BroadcastRunner::RunOnce() {
   spdlog::info("event=broadcast.send broadcast={} delivery={} attempt={} verdict={} code={}",
                store::BroadcastNumberText(mail.broadcast), mail.delivery, mail.attempt,
                VerdictName(result.verdict), result.code);
-  if (result.verdict == SendVerdict::kNotSent) {
-    spdlog::warn("event=broadcast.server_unavailable pause_s={} detail=\"{}\"", pause_.count(),
-                 result.reply);
+  if (result.verdict == SendVerdict::kNotSent || result.verdict == SendVerdict::kLoginRefused) {
+    spdlog::warn(
+        "event=broadcast.{} pause_s={} detail=\"{}\"",
+        result.verdict == SendVerdict::kLoginRefused ? "smtp_login_refused" : "server_unavailable",
+        pause_.count(), result.reply);
     next_slot_ = clock_.Now() + pause_;
     pause_ = std::min(pause_ * 2, options_.max_pause);
   } else {

@@ -333,18 +333,29 @@ void BroadcastService::StopSending(const store::Broadcast& broadcast, const User
       {{std::string(effect::kArgBroadcast), std::to_string(broadcast.number)}}, now);
 }
 
-void BroadcastService::NoteServer(bool reached, const std::string& reply) {
+void BroadcastService::NoteServer(SendVerdict verdict, const std::string& reply) {
   store::BroadcastRepository repo(db_);
-  if (reached) {
+  const bool login_refused = verdict == SendVerdict::kLoginRefused;
+  if (verdict != SendVerdict::kNotSent && !login_refused) {
     for (const std::int64_t number : repo.ClearUnreachable()) {
       QueueProgress(number, effect::kUpdateBroadcastProgress);
     }
     return;
   }
   const auto now = clock_.Now();
-  for (const std::int64_t number : repo.MarkUnreachable(now, reply)) {
-    spdlog::warn("event=broadcast.server_unreachable broadcast={}",
-                 store::BroadcastNumberText(number));
+  const auto marks = repo.MarkUnreachable(now, reply, login_refused);
+  for (const std::int64_t number : marks.marked) {
+    if (login_refused) {
+      // The operator's cue: the credentials, not the network. The reply is
+      // the server's, which never holds the password.
+      spdlog::warn(
+          "event=broadcast.smtp_login_refused broadcast={} detail=\"check [smtp] username and "
+          "SWARMBOT_SMTP_PASSWORD, then restart; the queue is kept\"",
+          store::BroadcastNumberText(number));
+    } else {
+      spdlog::warn("event=broadcast.server_unreachable broadcast={}",
+                   store::BroadcastNumberText(number));
+    }
     QueueProgress(number, effect::kUpdateBroadcastProgress);
     // The worker may try no send near the limit (it waits between tries), so
     // a timer of its own gives up on time. Its own stream: it holds back the
@@ -355,6 +366,9 @@ void BroadcastService::NoteServer(bool reached, const std::string& reply) {
         {{std::string(effect::kArgBroadcast), std::to_string(number)}}, now,
         now + settings_.give_up_after);
   }
+  for (const std::int64_t number : marks.changed) {
+    QueueProgress(number, effect::kUpdateBroadcastProgress);
+  }
   for (const std::int64_t number : repo.InState(store::BroadcastState::kSending)) {
     GiveUpIfDue(*repo.Find(number), now);
   }
@@ -364,7 +378,11 @@ void BroadcastService::GiveUpIfDue(const store::Broadcast& broadcast, Clock::Tim
   if (broadcast.state == store::BroadcastState::kSending && broadcast.unreachable_since &&
       now - *broadcast.unreachable_since >= settings_.give_up_after) {
     StopSending(broadcast, UserId(),
-                "the mail server couldn't be reached: " + broadcast.unreachable_reason);
+                (broadcast.login_refused
+                     ? "the mail server refused swarmbot's login (check [smtp] username and "
+                       "SWARMBOT_SMTP_PASSWORD): "
+                     : "the mail server couldn't be reached: ") +
+                    broadcast.unreachable_reason);
   }
 }
 
@@ -512,13 +530,14 @@ Status BroadcastService::RecordOutcome(const ClaimedMail& claimed, const SendRes
         }
         break;
       case SendVerdict::kNotSent:
+      case SendVerdict::kLoginRefused:
         // Nothing reached the server: the attempt doesn't count against them.
         final = false;
         repo.SetDelivery(delivery->id, store::DeliveryState::kPending, delivery->attempts - 1,
                          delivery->not_before, reply, now);
         break;
     }
-    NoteServer(result.verdict != SendVerdict::kNotSent, reply);
+    NoteServer(result.verdict, reply);
     if (repo.Find(claimed.broadcast)->state == store::BroadcastState::kStopped) {
       // Stopped while this one was with the server: nothing goes back in line.
       repo.WithholdPending(claimed.broadcast, kWithheldReply, now);

@@ -124,7 +124,7 @@ class BroadcastService {
   // The oldest due delivery, marked "sending" (attempt counted), rendered.
   Result<std::optional<ClaimedMail>> ClaimNext();
   // Records what the server said. A deferral is retried later until
-  // max_attempts; kNotSent puts it back as if never claimed. Finishes the
+  // max_attempts; kNotSent and kLoginRefused put it back as if never claimed. Finishes the
   // broadcast after its last outcome and queues progress updates.
   Status RecordOutcome(const ClaimedMail& claimed, const SendResult& result);
   // After a crash: deliveries left "sending" become "uncertain". Returns how many.
@@ -147,10 +147,11 @@ class BroadcastService {
   void QueueProgress(std::int64_t broadcast, std::string_view kind);
   // Brings the draft's deliveries in line with the cases linked now.
   Status RefreshRecipients(const store::Broadcast& draft, Started& out);
-  // The server answered (`reached`) or couldn't be reached: updates the
-  // broadcasts' "unreachable" mark, schedules the give-up check for those
+  // What the last send said of the server: it answered, couldn't be reached
+  // (kNotSent) or refused the login (kLoginRefused). Updates the broadcasts'
+  // "unreachable" mark and its cause, schedules the give-up check for those
   // newly marked, and gives up on those past the limit.
-  void NoteServer(bool reached, const std::string& reply);
+  void NoteServer(SendVerdict verdict, const std::string& reply);
   // Stops `broadcast` when it is sending and unreachable for give_up_after
   // by `now`; inside the caller's transaction.
   void GiveUpIfDue(const store::Broadcast& broadcast, Clock::TimePoint now);

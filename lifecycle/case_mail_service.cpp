@@ -74,6 +74,11 @@ Result<MailResult> CaseMailService::Receive(const MailInput& mail) {
   if (auto checked = CheckMail(mail); !checked) {
     return checked.error();
   }
+  // The request is checked whole before anything is replayed: a bad owner
+  // or territory is refused even for a Message-ID seen before.
+  if (auto checked = cases_.CheckAssignment(mail.territory, mail.owner); !checked) {
+    return checked.error();
+  }
   auto handled = ReplayOrComment(mail);
   if (!handled) {
     return handled.error();

@@ -26,6 +26,16 @@ bool LooksLikeUserId(std::string_view id) {
                      [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
+Status CheckOwner(const std::string& owner) {
+  if (auto checked = CheckField(owner, {"owner", 40, false, false}); !checked) {
+    return checked;
+  }
+  if (!owner.empty() && !LooksLikeUserId(owner)) {
+    return Invalid("owner", "owner must be a Slack user id such as U012AB3CD");
+  }
+  return {};
+}
+
 Status CheckCase(const CaseInput& in) {
   const std::pair<const std::string*, FieldRule> rules[] = {
       {&in.contact_name, {"contact_name", 200, true, false}},
@@ -34,7 +44,6 @@ Status CheckCase(const CaseInput& in) {
       {&in.territory, {"territory", 100, false, false}},
       {&in.subject, {"subject", 250, true, false}},
       {&in.description, {"description", 10'000, false, true}},
-      {&in.owner, {"owner", 40, false, false}},
   };
   for (const auto& [value, rule] : rules) {
     if (auto checked = CheckField(*value, rule); !checked) {
@@ -47,10 +56,7 @@ Status CheckCase(const CaseInput& in) {
   if (!store::ParseCaseChannel(in.channel)) {
     return Invalid("channel", "channel must be one of email, chat, messaging, phone, web");
   }
-  if (!in.owner.empty() && !LooksLikeUserId(in.owner)) {
-    return Invalid("owner", "owner must be a Slack user id such as U012AB3CD");
-  }
-  return {};
+  return CheckOwner(in.owner);
 }
 
 store::Case ToRecord(const CaseInput& in, Clock::TimePoint now) {
@@ -109,6 +115,16 @@ Result<std::string> CanonicalTerritory(const std::string& territory,
     list += (list.empty() ? "" : ", ") + name;
   }
   return Invalid("territory", "territory must be one of " + list).error();
+}
+
+Status CaseService::CheckAssignment(const std::string& territory, const std::string& owner) const {
+  if (auto checked = CheckField(territory, {"territory", 100, false, false}); !checked) {
+    return checked;
+  }
+  if (auto known = CanonicalTerritory(territory, territories_); !known) {
+    return known.error();
+  }
+  return CheckOwner(owner);
 }
 
 Result<IntakeResult> CaseService::IntakeCase(const CaseInput& given,

@@ -59,6 +59,10 @@ class CaseService {
   Result<IntakeResult> IntakeCase(const CaseInput& input,
                                   const std::optional<std::string>& idempotency_key);
 
+  // Whether IntakeCase would take this territory and owner (the rest of the
+  // case aside): kInvalidInput naming the field otherwise.
+  Status CheckAssignment(const std::string& territory, const std::string& owner) const;
+
   // kNotFound when there's no such case.
   Result<store::Case> FindCase(std::int64_t number);
   // The incident the case was last linked to and not unlinked from: for a

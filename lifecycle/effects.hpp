@@ -67,8 +67,8 @@ inline constexpr std::string_view kResponseStream = "responses";
 
 // views.open with args[kArgTriggerId] and args[kArgView] (JSON), on the
 // stream kResponseStream. The trigger_id expires 3 s after the click, so this
-// must not queue behind an incident's effects; a retry after that is useless
-// and fails with expired_trigger_id.
+// must not queue behind an incident's effects, and it is never retried: the
+// call waits 5 s at most and, failing, tells args[kArgUser] to try again.
 inline constexpr std::string_view kOpenView = "slack.open_view";
 // Routing (lifecycle/routing_service.hpp). kAssign serves the routing queue
 // on kRoutingStream; it has no incident argument.

@@ -1,6 +1,7 @@
 #include "lifecycle/knowledge_service.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -36,16 +37,46 @@ Error Invalid(std::string message) {
   return MakeError(Errc::kInvalidInput, "bad article file", std::move(message));
 }
 
-std::string WithoutControls(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 || c == '\n' || c == '\t') {
-      out += c;
+// The first control character in a line of valid UTF-8 (C0 but tab, DEL, or
+// C1) as "U+0007", or "" when there is none.
+std::string ControlIn(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto u = static_cast<unsigned char>(line[i]);
+    unsigned code = 0x100;
+    if ((u < 0x20 && u != '\t') || u == 0x7F) {
+      code = u;
+    } else if (u == 0xC2 && i + 1 < line.size() && static_cast<unsigned char>(line[i + 1]) < 0xA0) {
+      code = static_cast<unsigned char>(line[i + 1]);
+    }
+    if (code != 0x100) {
+      char text[8];
+      std::snprintf(text, sizeof text, "U+%04X", code);
+      return text;
     }
   }
-  return out;
+  return "";
+}
+
+// Refuses a file with a control character anywhere, naming the line and the
+// field it is in: such bytes are a broken export, not text to keep or drop.
+Status CheckNoControls(const std::vector<std::string_view>& lines, std::size_t close) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string control = ControlIn(lines[i]);
+    if (control.empty()) {
+      continue;
+    }
+    std::string field = "body";
+    if (i <= close) {
+      const auto colon = lines[i].find(':');
+      field = i == 0 || i == close || colon == std::string_view::npos
+                  ? "front matter"
+                  : Trimmed(lines[i].substr(0, colon));
+    }
+    return Invalid("line " + std::to_string(i + 1) + ": `" + field +
+                   "` contains the control character " + control +
+                   "; only tabs and line breaks are allowed");
+  }
+  return {};
 }
 
 std::string Unquoted(std::string_view value) {
@@ -132,16 +163,18 @@ Result<ArticleFile> ParseArticleFile(std::string_view text) {
   if (!IsValidUtf8(text)) {
     return Invalid("the file isn't UTF-8 text");
   }
-  const std::string clean = WithoutControls(text);
-  const auto lines = Lines(clean);
-  if (lines.empty() || Trimmed(lines.front()) != "---") {
-    return Invalid("no front matter: the file must start with a `---` line");
-  }
+  const auto lines = Lines(text);
   std::size_t close = 1;
   while (close < lines.size() && Trimmed(lines[close]) != "---") {
     ++close;
   }
-  if (close == lines.size()) {
+  if (auto checked = CheckNoControls(lines, close); !checked) {
+    return checked.error();
+  }
+  if (lines.empty() || Trimmed(lines.front()) != "---") {
+    return Invalid("no front matter: the file must start with a `---` line");
+  }
+  if (close >= lines.size()) {
     return Invalid("the front matter has no closing `---` line");
   }
 

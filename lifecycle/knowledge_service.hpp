@@ -28,7 +28,8 @@ struct ArticleFile {
 
 // kInvalidInput with a user_message saying what is wrong: no front matter
 // block, no title, text that isn't UTF-8, a title or body over its limit.
-// Control characters other than newline and tab are dropped.
+// A control character (other than newline and tab) is refused, naming its
+// line and field ("line 5: `body` contains the control character U+0000…").
 Result<ArticleFile> ParseArticleFile(std::string_view text);
 
 // The words of a search as plain terms: runs of letters and digits (any

@@ -26,8 +26,12 @@ enum class SendVerdict {
   kAccepted,  // the server took it (2xx after the data)
   kRefused,   // a permanent no (5xx): recorded, never retried
   kDeferred,  // a temporary no (4xx): retried a few times, later
-  kNotSent,   // nothing reached the server (no connection, TLS or login failed)
-  kUnknown,   // the connection broke after the message may have been taken
+  kNotSent,   // nothing reached the server (no connection, or TLS failed)
+  // The server refused swarmbot's login (530, 534 or 535 to AUTH, or 530 to a
+  // sender that didn't log in): nothing was sent. Like kNotSent, retried
+  // until the broadcast gives up, since only fixing the credentials helps.
+  kLoginRefused,
+  kUnknown,  // the connection broke after the message may have been taken
 };
 
 struct SendResult {

@@ -54,13 +54,12 @@ std::size_t KeepReply(char* buffer, std::size_t size, std::size_t count, void* u
 }
 
 // Failures that happen before anything reached the server: connecting,
-// resolving, TLS, logging in.
+// resolving, TLS. A refused login is told apart (LoginRefused).
 bool NothingSent(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_LOGIN_DENIED:
     case CURLE_USE_SSL_FAILED:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -71,6 +70,13 @@ bool NothingSent(CURLcode code) {
     default:
       return false;
   }
+}
+
+// The server would not take swarmbot's login: it refused the AUTH exchange
+// (libcurl's "Login denied" after 535, 534 or 530), or it wants a login that
+// isn't configured (530 to MAIL FROM).
+bool LoginRefused(CURLcode code, long response) {
+  return code == CURLE_LOGIN_DENIED || response == 530 || response == 534 || response == 535;
 }
 
 void GlobalInit() {
@@ -133,6 +139,8 @@ SendResult SmtpSender::Send(const lifecycle::OutgoingMail& mail) {
   result.reply = reply.empty() ? curl_easy_strerror(code) : reply;
   if (code == CURLE_OK) {
     result.verdict = SendVerdict::kAccepted;
+  } else if (LoginRefused(code, response)) {
+    result.verdict = SendVerdict::kLoginRefused;
   } else if (response >= 500 && response < 600) {
     result.verdict = SendVerdict::kRefused;
   } else if (response >= 400 && response < 500) {

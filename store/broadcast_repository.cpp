@@ -28,7 +28,7 @@ E Parse(const std::array<std::string_view, N>& names, std::string_view text) {
 constexpr std::string_view kBroadcastColumns =
     "number, incident_id, state, requested_by, report_channel, progress_ts, subject_template, "
     "body_template, created_at, started_at, finished_at, reported_at, unreported, "
-    "unreachable_since, unreachable_reason, stopped_by, stop_reason";
+    "unreachable_since, unreachable_reason, stopped_by, stop_reason, unreachable_login_refused";
 constexpr std::string_view kDeliveryColumns =
     "id, broadcast_id, email, contact_name, state, attempts, not_before, reply";
 
@@ -51,6 +51,7 @@ Broadcast ReadBroadcast(SQLite::Statement& row) {
   b.unreachable_reason = row.getColumn(14).getString();
   b.stopped_by = UserId(row.getColumn(15).getString());
   b.stop_reason = row.getColumn(16).getString();
+  b.login_refused = row.getColumn(17).getInt() != 0;
   return b;
 }
 
@@ -296,19 +297,29 @@ void BroadcastRepository::SetStopped(std::int64_t number, const UserId& by,
   update.exec();
 }
 
-std::vector<std::int64_t> BroadcastRepository::MarkUnreachable(Clock::TimePoint since,
-                                                               std::string_view reason) {
-  SQLite::Statement select(db_.Sql(),
-                           "SELECT number FROM broadcasts WHERE state = 'sending' AND "
-                           "unreachable_since IS NULL ORDER BY number");
-  std::vector<std::int64_t> numbers = ReadNumbers(select);
-  SQLite::Statement update(db_.Sql(),
-                           "UPDATE broadcasts SET unreachable_since = ?, unreachable_reason = ? "
-                           "WHERE state = 'sending' AND unreachable_since IS NULL");
+BroadcastRepository::UnreachableMarks BroadcastRepository::MarkUnreachable(Clock::TimePoint since,
+                                                                           std::string_view reason,
+                                                                           bool login_refused) {
+  UnreachableMarks marks;
+  SQLite::Statement fresh(db_.Sql(),
+                          "SELECT number FROM broadcasts WHERE state = 'sending' AND "
+                          "unreachable_since IS NULL ORDER BY number");
+  marks.marked = ReadNumbers(fresh);
+  SQLite::Statement changed(db_.Sql(),
+                            "SELECT number FROM broadcasts WHERE state = 'sending' AND "
+                            "unreachable_since IS NOT NULL AND unreachable_login_refused != ? "
+                            "ORDER BY number");
+  changed.bind(1, login_refused ? 1 : 0);
+  marks.changed = ReadNumbers(changed);
+  SQLite::Statement update(
+      db_.Sql(),
+      "UPDATE broadcasts SET unreachable_since = COALESCE(unreachable_since, ?), "
+      "unreachable_reason = ?, unreachable_login_refused = ? WHERE state = 'sending'");
   update.bind(1, ToMillis(since));
   update.bind(2, std::string(reason));
+  update.bind(3, login_refused ? 1 : 0);
   update.exec();
-  return numbers;
+  return marks;
 }
 
 std::vector<std::int64_t> BroadcastRepository::ClearUnreachable() {
@@ -318,7 +329,8 @@ std::vector<std::int64_t> BroadcastRepository::ClearUnreachable() {
       "ORDER BY number");
   std::vector<std::int64_t> numbers = ReadNumbers(select);
   db_.Sql().exec(
-      "UPDATE broadcasts SET unreachable_since = NULL, unreachable_reason = '' "
+      "UPDATE broadcasts SET unreachable_since = NULL, unreachable_reason = '', "
+      "unreachable_login_refused = 0 "
       "WHERE state = 'sending' AND unreachable_since IS NOT NULL");
   return numbers;
 }

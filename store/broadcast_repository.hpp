@@ -47,6 +47,8 @@ struct Broadcast {
   // Set while the mail server can't be reached, with what the last try said.
   std::optional<Clock::TimePoint> unreachable_since;
   std::string unreachable_reason;
+  // With unreachable_since: the server answers but refuses swarmbot's login.
+  bool login_refused = false;
   UserId stopped_by;        // who pressed Stop; empty when swarmbot gave up
   std::string stop_reason;  // why swarmbot gave up, for people
 };
@@ -110,9 +112,14 @@ class BroadcastRepository {
   int WithholdPending(std::int64_t broadcast, std::string_view reply, Clock::TimePoint now);
   void SetStopped(std::int64_t number, const UserId& by, std::string_view reason);
 
-  // The mail server can't be reached: notes it on every sending broadcast
-  // that didn't know yet and returns their numbers.
-  std::vector<std::int64_t> MarkUnreachable(Clock::TimePoint since, std::string_view reason);
+  struct UnreachableMarks {
+    std::vector<std::int64_t> marked;   // hadn't known before
+    std::vector<std::int64_t> changed;  // knew, but the cause (login or not) changed
+  };
+  // The mail server can't be reached, or refuses swarmbot's login: notes it
+  // (since `since` unless noted before) on every sending broadcast.
+  UnreachableMarks MarkUnreachable(Clock::TimePoint since, std::string_view reason,
+                                   bool login_refused);
   // The server answered again: clears the mark and returns the numbers that had it.
   std::vector<std::int64_t> ClearUnreachable();
 

@@ -728,10 +728,16 @@ CREATE TABLE slack_accounts (
 );
 )sql";
 
+// A sending broadcast whose mail server refuses swarmbot's login, told apart
+// from one that can't reach its server: the fix is the credentials.
+constexpr std::string_view kVersion20 = R"sql(
+ALTER TABLE broadcasts ADD COLUMN unreachable_login_refused INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
                                  kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
                                  kVersion11, kVersion12, kVersion13, kVersion14, kVersion15,
-                                 kVersion16, kVersion17, kVersion18, kVersion19};
+                                 kVersion16, kVersion17, kVersion18, kVersion19, kVersion20};
 
 }  // namespace
 

@@ -25,12 +25,13 @@ class WebApiClientTest : public ::testing::Test {
     incidents_ = emulator_.AddChannel("incidents", {emulator_.BotUserId()});
   }
 
-  std::unique_ptr<WebApiClient> MakeClient(Secret token, std::string ca_file = {}) {
+  std::unique_ptr<WebApiClient> MakeClient(Secret token, std::string ca_file = {},
+                                           std::chrono::milliseconds timeout = 5s) {
     WebApiOptions options;
     options.base_url = emulator_.BaseUrl();
     options.ca_file = ca_file.empty() ? (dir_ / "ca.pem").string() : ca_file;
     options.bot_token = std::move(token);
-    options.request_timeout = 5s;
+    options.request_timeout = timeout;
     options.clock = &clock_;
     return std::make_unique<WebApiClient>(io_.executor(), options);
   }
@@ -191,6 +192,23 @@ TEST_F(WebApiClientTest, DoesNotResendAWriteWhoseAnswerWasLost) {
   EXPECT_EQ(emulator_.CallCount("chat.postMessage"), 1);
   EXPECT_EQ(emulator_.Channel(incidents_)->messages.size(), 1u);
   ASSERT_TRUE(Call("auth.test", "{}")) << "the client recovers with a new connection";
+}
+
+// Slack expires a trigger_id 3 s after the click: a views.open that gets no
+// answer is given up on after a few seconds, not the usual request timeout.
+TEST_F(WebApiClientTest, ACallWithATriggerIdWaitsOnlyAsLongAsTheTriggerLives) {
+  auto client = MakeClient(emulator_.options().bot_token, {}, 15s);
+  emulator_.FailNext("views.open", 1, Fault::Hold());
+  const auto started = std::chrono::steady_clock::now();
+  auto opened = io_.Run(client->Call(
+      "views.open",
+      R"({"trigger_id":"123.456.abc","view":{"type":"modal","title":{"type":"plain_text",)"
+      R"("text":"Declare"},"blocks":[]}})"));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  emulator_.ReleaseHeld(/*drop_connection=*/true);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, Errc::kUnavailable);
+  EXPECT_LT(waited, 8s) << "waited the whole request timeout";
 }
 
 }  // namespace

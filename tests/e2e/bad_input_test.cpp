@@ -39,7 +39,19 @@ TEST_F(BadInput, UnknownCommandsAndSubcommandsGetAClearReply) {
 TEST_F(BadInput, AMistakeOnTheCommandLineExitsTwoAndSaysWhatIsMissing) {
   const auto missing = stack_->RunSwarmbotCommand({"import", "people"});
   EXPECT_EQ(missing.status, 2);
-  EXPECT_TRUE(Contains(missing.output, "file is required")) << missing.output;
+  EXPECT_TRUE(Contains(
+      missing.output, "swarmbot: import people: missing the people file, e.g. samples/people.toml"))
+      << missing.output;
+  const auto no_dir = stack_->RunSwarmbotCommand({"import", "kb"});
+  EXPECT_EQ(no_dir.status, 2);
+  EXPECT_TRUE(
+      Contains(no_dir.output, "swarmbot: import kb: missing --dir (the folder of *.md articles)"))
+      << no_dir.output;
+  const auto not_a_file = stack_->RunSwarmbotCommand({"import", "people", "/dev/null"});
+  EXPECT_EQ(not_a_file.status, 2);
+  EXPECT_TRUE(Contains(not_a_file.output,
+                       "swarmbot: import people: cannot read /dev/null: not a regular file"))
+      << not_a_file.output;
   EXPECT_EQ(stack_->RunSwarmbotCommand({"import", "people", "--help"}).status, 0);
 }
 
@@ -91,6 +103,11 @@ TEST_F(BadInput, TheIntakeApiAnswersBadRequestsWithoutCreatingCases) {
   auto bad_channel = boost::json::parse(ValidCase()).as_object();
   bad_channel["channel"] = "pigeon";
   EXPECT_EQ(stack_->PostCase(boost::json::serialize(bad_channel)).status, 400);
+  // Two Idempotency-Key headers: which one counts would be a guess.
+  const auto two_keys = stack_->PostCaseWithKeys(ValidCase(), {"key-a", "key-b"});
+  EXPECT_EQ(two_keys.status, 400);
+  EXPECT_TRUE(Contains(two_keys.body, "the Idempotency-Key header must be sent once"))
+      << two_keys.body;
 
   const auto wrong_key = stack_->Request(
       "POST", "/api/cases",

@@ -1,6 +1,7 @@
 // The incident record end to end (issue #3): the declare modal, its inline
 // errors, double submissions, the role check, and guarded state moves.
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -82,6 +83,24 @@ TEST_F(IncidentRecord, AFormThatCannotOpenInTimeIsExplainedAndChangesNothing) {
   }));
   EXPECT_EQ(scenario_->LastDeclareModal(people().mara), "");
   EXPECT_TRUE(Contains(Status("INC-1"), "INC-1 doesn't exist"));
+}
+
+TEST_F(IncidentRecord, AFormSlackNeverAnswersForIsGivenUpOnSoonAndExplained) {
+  // views.open gets no answer at all: swarmbot stops waiting within the
+  // trigger's life and says so, instead of waiting 15 s and retrying later
+  // with a dead trigger.
+  slack().FailNext("views.open", 1, emulator::Fault::Hold());
+  const auto typed = std::chrono::steady_clock::now();
+  EXPECT_EQ(Type(people().mara, people().incidents, "/incident", "declare Checkout is down"), "");
+  EXPECT_TRUE(Eventually("Mara told that the form didn't open", [&] {
+    return EphemeralSays(slack(), people().mara,
+                         "The form didn't open (Slack didn't answer in time), so nothing was "
+                         "changed. Please try again.");
+  }));
+  EXPECT_LT(std::chrono::steady_clock::now() - typed, std::chrono::seconds(10));
+  slack().ReleaseHeld(/*drop_connection=*/true);
+  EXPECT_EQ(slack().CallCount("views.open"), 1);
+  EXPECT_EQ(scenario_->LastDeclareModal(people().mara), "");
 }
 
 TEST_F(IncidentRecord, SomeoneWithoutTheRoleGetsARefusalAndNoModal) {

@@ -494,6 +494,12 @@ TEST(TakeOutDemo, PlaysEveryStepAndEndsWithTheClosingSummary) {
   EXPECT_TRUE(Has(shown, "== What Slack shows ==\n#incident-managers"));
   EXPECT_TRUE(Has(shown, "after /banner set, audience=signed-in: HTTP 200"));
   EXPECT_TRUE(Has(shown, "36 e-mails to 36 distinct recipients; the FEAST25 cases have 36"));
+  // What the README quotes from the demo is what the demo shows.
+  EXPECT_TRUE(
+      Has(shown, "with a \"Declare incident\" button; the 10 unrelated cases are not in it"))
+      << shown;
+  EXPECT_TRUE(Has(narrated, "dev types: /change step done CHG-1 1\n")) << narrated;
+  EXPECT_FALSE(Has(narrated, "types: /change done ")) << "the README documents /change step done";
   const auto summary = shown.rfind("== The closing summary ==");
   ASSERT_NE(summary, std::string::npos);
   EXPECT_TRUE(Has(shown.substr(summary), ":tada:")) << shown.substr(summary);

@@ -133,6 +133,7 @@ class FakeSlack final : public SlackApi {
 
   std::map<std::string, Channel> channels;
   std::vector<std::string> calls;
+  std::vector<std::string> ephemerals;  // "user: text"
   std::map<std::string, std::deque<Error>> fail_before;
   std::map<std::string, int> lose_reply;
   std::size_t list_page_size = 2;  // small, so that lookups must paginate
@@ -167,6 +168,10 @@ class FakeSlack final : public SlackApi {
       dm.id = id;
       dm.members = {"UBOT", Str(args, "users")};
       return json::object{{"channel", {{"id", id}}}};
+    }
+    if (method == "chat.postEphemeral") {
+      ephemerals.push_back(Str(args, "user") + ": " + Str(args, "text"));
+      return json::object{{"message_ts", "1.1"}};
     }
     if (method == "usergroups.users.list") {
       if (Str(args, "usergroup") != "SDEVOPS") {
@@ -962,6 +967,31 @@ TEST_F(EffectRunnerTest, RefusesAnItemItDoesNotKnow) {
   EXPECT_EQ(status.error().code, Errc::kInternal);
   item.args = {};
   EXPECT_EQ(RunOne(item).error().code, Errc::kInternal);
+}
+
+// A views.open that gets no answer in the trigger's short life is not
+// retried (the trigger is dead by then): the person is told to try again.
+TEST_F(EffectRunnerTest, AFormSlackDoesNotOpenInTimeIsNotRetriedAndThePersonIsTold) {
+  ASSERT_TRUE(incidents_.QueueOpenView("123.456.abc", R"({"type":"modal"})", UserId("UMARA"),
+                                       ChannelId("CSUP")));
+  store::Outbox outbox(*db_);
+  auto item = outbox.ClaimNext(clock_.Now());
+  ASSERT_TRUE(item);
+  slack_.fail_before["views.open"].push_back(
+      MakeError(Errc::kUnavailable, "timed out talking to slack.com"));
+  EXPECT_TRUE(RunOne(*item)) << "done: a retry would carry an expired trigger";
+  EXPECT_EQ(slack_.Count("views.open"), 1u);
+  ASSERT_EQ(slack_.ephemerals.size(), 1u);
+  EXPECT_EQ(slack_.ephemerals[0],
+            "UMARA: The form didn't open (Slack didn't answer in time), so nothing was changed. "
+            "Please try again.");
+
+  // Claimed again after a crash during the call: no second views.open.
+  item->attempts = 1;
+  EXPECT_TRUE(RunOne(*item));
+  EXPECT_EQ(slack_.Count("views.open"), 1u);
+  ASSERT_EQ(slack_.ephemerals.size(), 2u);
+  EXPECT_NE(slack_.ephemerals[1].find("Please try again."), std::string::npos);
 }
 
 // experts.propose over a store in a file, where the Expert Finder's index is

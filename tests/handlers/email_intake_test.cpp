@@ -72,6 +72,14 @@ TEST_F(EmailIntakeTest, ARepeatedMessageIdReturnsTheFirstCase) {
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM cases"), "1");
 }
 
+TEST_F(EmailIntakeTest, ARepeatedMessageIdWithABadOwnerIsRefusedNotReplayed) {
+  ASSERT_EQ(Post(Mail("m1@x", "FEAST25 rejected", "first")).status, 201);
+  const auto again = Post(Mail("m1@x", "FEAST25 rejected", "first"), "owner=bob");
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(Message(again), "owner must be a Slack user id such as U012AB3CD");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM cases"), "1");
+}
+
 TEST_F(EmailIntakeTest, AReplyBecomesACommentOnTheCase) {
   ASSERT_EQ(Post(Mail("m1@x", "FEAST25 rejected", "first")).status, 201);
   ASSERT_EQ(Post(Mail("other@x", "Late order", "unrelated")).status, 201);

@@ -36,6 +36,15 @@ class IntakeTest : public ::testing::Test {
   Intake intake_{*db_, clock_, Secret("intake-key")};
 };
 
+TEST_F(IntakeTest, RefusesARequestWithTheIdempotencyKeyTwice) {
+  const auto answer =
+      intake_.Handle({Body(), "key-1", Secret("intake-key"), /*idempotency_key_repeated=*/true});
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(Message(answer),
+            "the Idempotency-Key header must be sent once; this request has it more than once");
+  EXPECT_EQ(Cases(), 0);
+}
+
 TEST_F(IntakeTest, CreatesACase) {
   const auto answer = Post(Body());
   ASSERT_EQ(answer.status, 201) << answer.body_json;

@@ -257,6 +257,23 @@ TEST(BroadcastProgress, WhileTheServerCanNotBeReachedItSaysSinceWhenAndUntilWhen
       << blocks;
 }
 
+TEST(BroadcastProgress, ARefusedLoginSaysSoAndWhatToCheck) {
+  lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kSending);
+  status.broadcast.unreachable_since = Clock::TimePoint(std::chrono::hours(24 * 365 * 56));
+  status.broadcast.unreachable_reason = "535 5.7.8 Authentication credentials invalid";
+  status.broadcast.login_refused = true;
+  status.give_up_at = *status.broadcast.unreachable_since + std::chrono::minutes(30);
+  status.counts = {.pending = 3, .sent = 0, .refused = 0, .uncertain = 0};
+  const std::string blocks = json::serialize(BroadcastProgress(status).Blocks());
+  EXPECT_NE(blocks.find("The mail server refused swarmbot's login (since 2025-12-18 00:00 UTC: "
+                        "535 5.7.8 Authentication credentials invalid). Check `[smtp] username` "
+                        "and `SWARMBOT_SMTP_PASSWORD`, then restart swarmbot: the customers not "
+                        "yet e-mailed stay queued. Retrying until 2025-12-18 00:30 UTC"),
+            std::string::npos)
+      << blocks;
+  EXPECT_EQ(blocks.find("can't be reached"), std::string::npos) << blocks;
+}
+
 TEST(BroadcastProgress, AStoppedBroadcastSaysWhoStoppedItAndHowManyWereNotMailed) {
   lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kStopped);
   status.broadcast.stop_reason = "the mail server couldn't be reached: refused";

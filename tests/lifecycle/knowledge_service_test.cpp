@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "lifecycle/effects.hpp"
+#include "store/knowledge_repository.hpp"
 #include "store/timeline_repository.hpp"
 #include "tests/lifecycle/fixture.hpp"
 #include "tests/support/testing.hpp"
@@ -51,14 +52,19 @@ TEST(ParseArticleFile, RefusesFilesWithoutTitleOrFrontMatter) {
   EXPECT_FALSE(ParseArticleFile("---\ntitle: " + std::string(201, 'x') + "\n---\n"));
 }
 
-TEST(ParseArticleFile, DropsControlCharactersSoSnippetMarksStayUnambiguous) {
-  auto file = ParseArticleFile(
-      "---\ntitle: a\x02"
-      "z\n---\nb\x03"
-      "y\x01");
-  ASSERT_TRUE(file);
-  EXPECT_EQ(file->title, "az");
-  EXPECT_EQ(file->body, "by");
+// A control byte is a broken export: the file is refused, naming where.
+TEST(ParseArticleFile, RefusesControlCharactersNamingTheLineAndField) {
+  EXPECT_EQ(ParseArticleFile(std::string("---\ntitle: a\x02z\n---\nbody\n")).error().user_message,
+            "line 2: `title` contains the control character U+0002; only tabs and line breaks "
+            "are allowed");
+  EXPECT_EQ(
+      ParseArticleFile(std::string("---\ntitle: a\n---\nfirst\nb\0y\n", 27)).error().user_message,
+      "line 5: `body` contains the control character U+0000; only tabs and line breaks "
+      "are allowed");
+  EXPECT_EQ(ParseArticleFile("---\ntitle: a\n---\nnext \xC2\x85line\n").error().user_message,
+            "line 4: `body` contains the control character U+0085; only tabs and line breaks "
+            "are allowed");
+  EXPECT_TRUE(ParseArticleFile("---\r\ntitle: a\r\n---\r\ncol\tumn\r\n"));
 }
 
 TEST(SearchTerms, KeepsWordsAndDropsFts5Syntax) {
@@ -104,6 +110,22 @@ TEST_F(KnowledgeServiceTest, ReportsBadFilesAndImportsTheOthers) {
   EXPECT_EQ(report->updated, 1);
   EXPECT_EQ(report->unchanged, 1);
   EXPECT_FALSE(knowledge_.ImportFolder(dir_ / "missing"));
+}
+
+TEST_F(KnowledgeServiceTest, AFileWithANulByteIsRefusedAndItsArticleKept) {
+  swarmbot::testing::WriteFile(dir_ / "good.md", "---\ntitle: Good\n---\nfine words");
+  ASSERT_EQ(knowledge_.ImportFolder(dir_.path())->added, 1);
+  swarmbot::testing::WriteFile(dir_ / "good.md",
+                               std::string("---\ntitle: Good\n---\nfine\nwo\0rds", 31));
+  const auto report = knowledge_.ImportFolder(dir_.path());
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->updated, 0);
+  ASSERT_EQ(report->problems.size(), 1U);
+  EXPECT_EQ(report->problems[0].file, "good.md");
+  EXPECT_EQ(report->problems[0].message,
+            "line 5: `body` contains the control character U+0000; only tabs and line breaks "
+            "are allowed");
+  EXPECT_EQ(store::KnowledgeRepository(*db_).FindBySlug("good.md")->body, "fine words");
 }
 
 TEST_F(KnowledgeServiceTest, SearchDuringAnIncidentGoesOnItsTimeline) {

@@ -32,9 +32,22 @@ lifecycle::OutgoingMail MailTo(std::string to) {
   return mail;
 }
 
+lifecycle::BroadcastSettings MailSettings() {
+  lifecycle::BroadcastSettings settings;
+  settings.enabled = true;
+  settings.from = "support@takeout.example";
+  settings.subject_template = "{incident} is fixed";
+  settings.body_template = "Hello {contact_name}\n";
+  return settings;
+}
+
 class SmtpSenderTest : public ::testing::Test {
  protected:
   testing::TempDir dir_;
+  // For the tests of the whole sending path: one store that outlives a restart.
+  const std::string path_ = (dir_ / "swarmbot.db").string();
+  FakeClock clock_;
+  const lifecycle::BroadcastSettings settings_ = MailSettings();
 };
 
 TEST_F(SmtpSenderTest, DeliversAMessageAReaderDecodesToTheSameText) {
@@ -95,42 +108,62 @@ TEST_F(SmtpSenderTest, NoServerMeansNothingWasSent) {
   EXPECT_EQ(sender.Send(MailTo("a@example.com")).verdict, SendVerdict::kNotSent);
 }
 
+// A server that refuses swarmbot's login is no unreachable server: the
+// verdict says what it is, with the server's answer and never the password.
+TEST_F(SmtpSenderTest, ARefusedLoginIsToldApartFromAnUnreachableServer) {
+  testing::SmtpSink sink(dir_ / "mail", {.user = "swarmbot", .password = "right-horse"});
+  SmtpSender wrong({.url = sink.Url(), .username = "swarmbot", .password = Secret("wrong-horse")});
+  const auto refused = wrong.Send(MailTo("a@example.com"));
+  EXPECT_EQ(refused.verdict, SendVerdict::kLoginRefused) << refused.reply;
+  EXPECT_NE(refused.reply.find("535"), std::string::npos) << refused.reply;
+  EXPECT_EQ(refused.reply.find("wrong-horse"), std::string::npos) << refused.reply;
+  SmtpSender anonymous({.url = sink.Url()});
+  const auto unauthenticated = anonymous.Send(MailTo("b@example.com"));
+  EXPECT_EQ(unauthenticated.verdict, SendVerdict::kLoginRefused) << unauthenticated.reply;
+  EXPECT_NE(unauthenticated.reply.find("530"), std::string::npos) << unauthenticated.reply;
+  SmtpSender right({.url = sink.Url(), .username = "swarmbot", .password = Secret("right-horse")});
+  EXPECT_EQ(right.Send(MailTo("c@example.com")).verdict, SendVerdict::kAccepted);
+  ASSERT_TRUE(sink.WaitForCount(1));
+  EXPECT_EQ(sink.Received().size(), 1u);
+}
+
+// An incident whose cases have the contacts a@… d@…, and its broadcast started.
+std::int64_t StartBroadcast(store::Database& db, const FakeClock& clock,
+                            lifecycle::BroadcastService& service) {
+  lifecycle::CaseService cases(db, clock);
+  lifecycle::IncidentService incidents(db, clock);
+  lifecycle::DeclareInput declare;
+  declare.subject = "FEAST25 fails";
+  const auto incident = incidents.Declare(declare, UserId("UMARA")).value().number;
+  std::vector<std::int64_t> linked;
+  for (const char* who : {"a", "b", "c", "d"}) {
+    lifecycle::CaseInput in{.contact_name = who,
+                            .contact_email = std::string(who) + "@example.com",
+                            .channel = "email",
+                            .territory = "North",
+                            .subject = "FEAST25",
+                            .description = "",
+                            .owner = "UREP"};
+    linked.push_back(cases.IntakeCase(in, {}).value().record.number);
+  }
+  EXPECT_TRUE(incidents.LinkCases(incident, linked, UserId("UMARA")));
+  const auto broadcast =
+      service.Prepare(incident, UserId("UMARA"), ChannelId("C1")).value().broadcast;
+  EXPECT_TRUE(service.Start(broadcast, UserId("UMARA")));
+  return broadcast;
+}
+
 // The whole sending path on a real server: a crash after one message was
 // handed over but before its answer was recorded, then a restart.
 TEST_F(SmtpSenderTest, ResumesAfterACrashWithoutSendingAnyoneASecondCopy) {
   testing::SmtpSink sink(dir_ / "mail");
-  const std::string path = (dir_ / "swarmbot.db").string();
-  FakeClock clock;
-  lifecycle::BroadcastSettings settings;
-  settings.enabled = true;
-  settings.from = "support@takeout.example";
-  settings.subject_template = "{incident} is fixed";
-  settings.body_template = "Hello {contact_name}\n";
   std::int64_t broadcast = 0;
   {
-    auto db = store::Database::Open(path).value();
-    lifecycle::CaseService cases(*db, clock);
-    lifecycle::IncidentService incidents(*db, clock);
-    lifecycle::DeclareInput declare;
-    declare.subject = "FEAST25 fails";
-    const auto incident = incidents.Declare(declare, UserId("UMARA")).value().number;
-    std::vector<std::int64_t> linked;
-    for (const char* who : {"a", "b", "c", "d"}) {
-      lifecycle::CaseInput in{.contact_name = who,
-                              .contact_email = std::string(who) + "@example.com",
-                              .channel = "email",
-                              .territory = "North",
-                              .subject = "FEAST25",
-                              .description = "",
-                              .owner = "UREP"};
-      linked.push_back(cases.IntakeCase(in, {}).value().record.number);
-    }
-    ASSERT_TRUE(incidents.LinkCases(incident, linked, UserId("UMARA")));
-    lifecycle::BroadcastService service(*db, clock, settings);
-    broadcast = service.Prepare(incident, UserId("UMARA"), ChannelId("C1")).value().broadcast;
-    ASSERT_TRUE(service.Start(broadcast, UserId("UMARA")));
+    auto db = store::Database::Open(path_).value();
+    lifecycle::BroadcastService service(*db, clock_, settings_);
+    broadcast = StartBroadcast(*db, clock_, service);
     SmtpSender sender({.url = sink.Url()});
-    lifecycle::BroadcastRunner runner(service, sender, clock, {.rate_per_second = 1000});
+    lifecycle::BroadcastRunner runner(service, sender, clock_, {.rate_per_second = 1000});
     ASSERT_TRUE(runner.RunOnce().sent);
     // b is claimed and handed to the server; the process dies before the
     // answer is recorded.
@@ -138,13 +171,13 @@ TEST_F(SmtpSenderTest, ResumesAfterACrashWithoutSendingAnyoneASecondCopy) {
     ASSERT_TRUE(claimed);
     EXPECT_EQ(sender.Send(claimed->mail).verdict, SendVerdict::kAccepted);
   }
-  auto db = store::Database::Open(path).value();
-  lifecycle::BroadcastService service(*db, clock, settings);
+  auto db = store::Database::Open(path_).value();
+  lifecycle::BroadcastService service(*db, clock_, settings_);
   EXPECT_EQ(service.RecoverInterrupted().value(), 1);
   SmtpSender sender({.url = sink.Url()});
-  lifecycle::BroadcastRunner runner(service, sender, clock, {.rate_per_second = 1000});
+  lifecycle::BroadcastRunner runner(service, sender, clock_, {.rate_per_second = 1000});
   while (runner.RunOnce().sent) {
-    clock.Advance(std::chrono::seconds(1));
+    clock_.Advance(std::chrono::seconds(1));
   }
   ASSERT_TRUE(sink.WaitForCount(4));
   std::vector<std::string> to;
@@ -156,6 +189,46 @@ TEST_F(SmtpSenderTest, ResumesAfterACrashWithoutSendingAnyoneASecondCopy) {
   const auto status = service.StatusOf(broadcast).value();
   EXPECT_EQ(status.counts.sent, 3);
   EXPECT_EQ(status.counts.uncertain, 1) << "b got one copy; the record says it may have";
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+}
+
+// A wrong password: the broadcast records a refused login (not an unreachable
+// server) and keeps everyone queued; a restart with the right one carries on
+// and mails them all, once.
+TEST_F(SmtpSenderTest, ARefusedLoginKeepsTheQueueForARestartWithTheRightPassword) {
+  testing::SmtpSink sink(dir_ / "mail", {.user = "swarmbot", .password = "right-horse"});
+  std::int64_t broadcast = 0;
+  {
+    auto db = store::Database::Open(path_).value();
+    lifecycle::BroadcastService service(*db, clock_, settings_);
+    broadcast = StartBroadcast(*db, clock_, service);
+    SmtpSender sender(
+        {.url = sink.Url(), .username = "swarmbot", .password = Secret("wrong-horse")});
+    lifecycle::BroadcastRunner runner(service, sender, clock_, {.rate_per_second = 1000});
+    ASSERT_TRUE(runner.RunOnce().sent);
+    const auto status = service.StatusOf(broadcast).value();
+    EXPECT_EQ(status.broadcast.state, store::BroadcastState::kSending);
+    ASSERT_TRUE(status.broadcast.unreachable_since);
+    EXPECT_TRUE(status.broadcast.login_refused);
+    EXPECT_NE(status.broadcast.unreachable_reason.find("535"), std::string::npos)
+        << status.broadcast.unreachable_reason;
+    EXPECT_EQ(status.broadcast.unreachable_reason.find("wrong-horse"), std::string::npos);
+    EXPECT_EQ(status.counts.pending, 4) << "nobody is given up on for a refused login";
+  }
+  auto db = store::Database::Open(path_).value();
+  lifecycle::BroadcastService service(*db, clock_, settings_);
+  EXPECT_EQ(service.RecoverInterrupted().value(), 0);
+  SmtpSender sender({.url = sink.Url(), .username = "swarmbot", .password = Secret("right-horse")});
+  lifecycle::BroadcastRunner runner(service, sender, clock_, {.rate_per_second = 1000});
+  while (runner.RunOnce().sent) {
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_TRUE(sink.WaitForCount(4));
+  const auto status = service.StatusOf(broadcast).value();
+  EXPECT_EQ(status.counts.sent, 4);
+  EXPECT_EQ(sink.Received().size(), 4u);
+  EXPECT_FALSE(status.broadcast.unreachable_since);
+  EXPECT_FALSE(status.broadcast.login_refused);
   EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
 }
 
