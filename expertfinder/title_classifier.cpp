@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <numeric>
+#include <span>
 
 namespace swarmbot::expertfinder {
 namespace {
@@ -73,7 +74,7 @@ std::vector<std::string> TitleFeatures(std::string_view title) {
 
 // The people to tell apart: those with most weight in `examples`, at most
 // kTitleClasses of them, most active first.
-std::vector<std::uint32_t> MostActive(const std::vector<TitleClassifier::Example>& examples,
+std::vector<std::uint32_t> MostActive(std::span<const TitleClassifier::Example> examples,
                                       std::size_t person_count) {
   std::vector<double> weight(person_count, 0);
   for (const auto& example : examples) {
@@ -128,9 +129,9 @@ struct AdamStep {
 
 TitleClassifier::TitleClassifier(const std::vector<Example>& all_examples,
                                  std::size_t person_count) {
-  const std::vector<Example> examples(all_examples.end() - static_cast<std::ptrdiff_t>(std::min(
-                                                               all_examples.size(), kTitleRecords)),
-                                      all_examples.end());
+  const std::size_t newest = std::min(all_examples.size(), kTitleRecords);
+  const std::span<const Example> examples(all_examples.data() + (all_examples.size() - newest),
+                                          newest);
   std::vector<std::uint32_t> people = MostActive(examples, person_count);
   if (people.size() < 2) {
     return;  // nobody to tell apart

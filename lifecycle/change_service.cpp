@@ -7,6 +7,7 @@
 
 #include "common/count_text.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/effects.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
@@ -94,16 +95,11 @@ std::vector<std::int64_t> WorkIncidents(store::Database& db, std::int64_t change
   return incidents;
 }
 
-bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
-  return swarm && (swarm->state == store::SwarmState::kStarting ||
-                   swarm->state == store::SwarmState::kActive);
-}
-
 // The first incident worked on with a live swarm, whose channel hosts the plan.
 std::optional<std::int64_t> SwarmHost(store::Database& db, std::int64_t change) {
   store::SwarmRepository swarms(db);
   for (std::int64_t incident : WorkIncidents(db, change)) {
-    if (SwarmIsLive(swarms.FindByIncident(incident))) {
+    if (detail::SwarmIsLive(swarms.FindByIncident(incident))) {
       return incident;
     }
   }
@@ -169,15 +165,7 @@ bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
 }
 
 bool ChangeService::InLiveSwarm(std::int64_t incident, const UserId& actor) {
-  store::SwarmRepository swarms(db_);
-  auto swarm = swarms.FindByIncident(incident);
-  if (!SwarmIsLive(swarm)) {
-    return false;
-  }
-  const auto members = swarms.Members(swarm->id);
-  return std::any_of(members.begin(), members.end(), [&](const store::SwarmMember& member) {
-    return member.user == actor && member.Present();
-  });
+  return detail::InLiveSwarm(db_, incident, actor);
 }
 
 Status ChangeService::MayLink(const TypedLink& link, const UserId& actor) {
@@ -357,7 +345,7 @@ void ChangeService::Publish(std::int64_t change, const std::string& news, const 
     store::TimelineRepository(db_).Append(
         incident, now, actor.empty() ? std::string(detail::kBotActor) : actor.str(), "change",
         news);
-    if (SwarmIsLive(swarms.FindByIncident(incident))) {
+    if (detail::SwarmIsLive(swarms.FindByIncident(incident))) {
       // The incident's own stream, so the news follows the channel's creation.
       detail::EnqueueEffect(db_, incident, effect::kChangeNews, now,
                             {{std::string(effect::kArgChange), std::to_string(change)},

@@ -100,6 +100,18 @@ bool SwarmIsLive(const std::optional<store::Swarm>& swarm) {
                    swarm->state == store::SwarmState::kActive);
 }
 
+bool InLiveSwarm(store::Database& db, std::int64_t incident, const UserId& user) {
+  store::SwarmRepository swarms(db);
+  const auto swarm = swarms.FindByIncident(incident);
+  if (!SwarmIsLive(swarm)) {
+    return false;
+  }
+  const auto members = swarms.Members(swarm->id);
+  return std::any_of(members.begin(), members.end(), [&](const store::SwarmMember& member) {
+    return member.user == user && member.Present();
+  });
+}
+
 void EnqueueIncidentRefresh(store::Database& db, std::int64_t incident, Clock::TimePoint now) {
   if (SwarmIsLive(store::SwarmRepository(db).FindByIncident(incident))) {
     EnqueueEffect(db, incident, effect::kUpdateSummary, now);

@@ -227,15 +227,7 @@ Result<std::optional<store::Swarm>> SwarmService::FindByIncident(std::int64_t in
 
 Result<bool> SwarmService::InLiveSwarm(std::int64_t incident, const UserId& user) {
   return InReadTransaction(db_, "in_live_swarm", [&]() -> Result<bool> {
-    store::SwarmRepository swarms(db_);
-    const auto swarm = swarms.FindByIncident(incident);
-    if (!detail::SwarmIsLive(swarm)) {
-      return false;
-    }
-    const auto members = swarms.Members(swarm->id);
-    return std::any_of(members.begin(), members.end(), [&](const store::SwarmMember& member) {
-      return member.user == user && member.Present();
-    });
+    return detail::InLiveSwarm(db_, incident, user);
   });
 }
 

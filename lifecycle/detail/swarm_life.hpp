@@ -16,6 +16,10 @@ namespace swarmbot::lifecycle::detail {
 // Starting or active: there is (or will be) a channel to keep current.
 bool SwarmIsLive(const std::optional<store::Swarm>& swarm);
 
+// Whether `user` is in the channel of `incident`'s live swarm now; false
+// when it has none.
+bool InLiveSwarm(store::Database& db, std::int64_t incident, const UserId& user);
+
 // The incident changed in a way its messages show: refresh its
 // announcement and, while the swarm is live, the channel's pinned summary.
 void EnqueueIncidentRefresh(store::Database& db, std::int64_t incident, Clock::TimePoint now);
