@@ -80,6 +80,13 @@ std::string_view TitleLine(std::string_view text) {
   return text.substr(0, text.find('\n'));
 }
 
+// Whether anything but blanks follows the title line.
+bool HasDescription(std::string_view text) {
+  const std::size_t newline = text.find('\n');
+  return newline != std::string_view::npos &&
+         text.find_first_not_of(" \t\r\n", newline) != std::string_view::npos;
+}
+
 double DecayWeight(double age_days, double half_life_days) {
   return std::exp2(-std::max(0.0, age_days) / half_life_days);
 }
@@ -258,7 +265,7 @@ void ExpertIndex::BuildAreaShifts(const std::vector<HistoryRecord>& history,
 }
 
 void ExpertIndex::BuildTitleClassifier(const std::vector<HistoryRecord>& history, Time newest) {
-  if (params_.title_classifier_weight == 0) {
+  if (params_.described.title_classifier == 0 && params_.title_only.title_classifier == 0) {
     return;
   }
   std::vector<std::uint32_t> oldest_first(history.size());
@@ -378,10 +385,10 @@ double ExpertIndex::RecordScore(std::uint32_t record, const TermIdfs& idf) const
   return value;
 }
 
-void ExpertIndex::AddSimilarRecords(const std::unordered_map<std::uint32_t, int>& query_terms,
-                                    std::vector<double>& score) const {
+void ExpertIndex::AddSimilarRecords(const TermCounts& query_terms,
+                                    double weight, std::vector<double>& score) const {
   const double record_count = static_cast<double>(record_ids_.size());
-  if (query_terms.empty() || average_record_length_ <= 0 || params_.similar_record_weight == 0) {
+  if (query_terms.empty() || average_record_length_ <= 0 || weight == 0) {
     return;
   }
   // Each distinct query term once, sorted to walk each record's sorted terms.
@@ -411,13 +418,12 @@ void ExpertIndex::AddSimilarRecords(const std::unordered_map<std::uint32_t, int>
     return;
   }
   for (std::size_t p = 0; p < score.size(); ++p) {
-    score[p] += params_.similar_record_weight *
-                (best[p].first + params_.second_record_share * best[p].second) / top;
+    score[p] += weight * (best[p].first + params_.second_record_share * best[p].second) / top;
   }
 }
 
-void ExpertIndex::AddProfileBm25(const std::unordered_map<std::uint32_t, int>& query_terms,
-                                 std::vector<double>& score) const {
+void ExpertIndex::AddProfileBm25(const TermCounts& query_terms,
+                                 double weight, std::vector<double>& score) const {
   if (query_terms.empty() || score.empty() || average_profile_length_ <= 0) {
     return;
   }
@@ -439,17 +445,25 @@ void ExpertIndex::AddProfileBm25(const std::unordered_map<std::uint32_t, int>& q
     return;
   }
   for (std::size_t p = 0; p < score.size(); ++p) {
-    score[p] += params_.profile_bm25_weight * bm25[p] / best;
+    score[p] += weight * bm25[p] / best;
   }
 }
 
-void ExpertIndex::AddAreaShift(const std::string& area, std::vector<double>& score) const {
+void ExpertIndex::AddActivity(double weight, std::vector<double>& score) const {
+  for (std::size_t p = 0; p < score.size(); ++p) {
+    const double share = total_activity_ > 0 ? activity_[p] / total_activity_ : 0;
+    score[p] += weight * std::log(share + kActivityFloor);
+  }
+}
+
+void ExpertIndex::AddAreaShift(const std::string& area, double weight,
+                               std::vector<double>& score) const {
   if (area.empty()) {
     return;
   }
   if (const auto it = area_shift_.find(area); it != area_shift_.end()) {
     for (const Posting& posting : it->second) {
-      score[posting.person] += params_.area_shift_weight * posting.weight;
+      score[posting.person] += weight * posting.weight;
     }
   }
 }
@@ -474,6 +488,47 @@ Ranking ExpertIndex::RankAmong(const Query& query, std::size_t k,
   return RankView(query, k, view);
 }
 
+// The signals from history, weighted by whether the query is a title alone
+// (finder.hpp). Fills `query_terms` with the query's known terms, counted.
+std::vector<double> ExpertIndex::HistoryScores(const Query& query, const std::string& area,
+                                               TermCounts& query_terms) const {
+  const SignalWeights& weights =
+      HasDescription(query.text) ? params_.described : params_.title_only;
+  std::vector<double> score(people_.size(), 0);
+  // The query's likelihood under each person's history language model
+  // (Dirichlet-smoothed), divided by a power of the query length so that a
+  // long description does not drown the activity prior.
+  int query_length = 0;
+  for (const std::string& feature : Features(query.text)) {
+    ++query_length;
+    if (const auto it = term_ids_.find(feature); it != term_ids_.end()) {
+      ++query_terms[it->second];
+    }
+  }
+  const double mu = params_.smoothing;
+  if (query_length > 0 && weights.text_model != 0) {
+    for (std::size_t p = 0; p < score.size(); ++p) {
+      score[p] = query_length * std::log(mu / (profile_length_[p] + mu));
+    }
+    for (const auto& [term, frequency] : query_terms) {
+      const double background = (term_counts_[term] + 0.5) / (total_terms_ + 1);
+      for (const Posting& posting : postings_[term]) {
+        score[posting.person] += frequency * std::log1p(posting.weight / (mu * background));
+      }
+    }
+    const double scale = weights.text_model / std::pow(query_length, params_.query_length_power);
+    for (double& value : score) {
+      value *= scale;
+    }
+  }
+  AddProfileBm25(query_terms, weights.profile_bm25, score);
+  AddSimilarRecords(query_terms, weights.similar_records, score);
+  AddAreaShift(area, weights.area_shift, score);
+  title_classifier_.AddScores(TitleLine(query.text), weights.title_classifier, score);
+  AddActivity(weights.activity, score);
+  return score;
+}
+
 Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
                               const std::vector<const Person*>& view) const {
   const std::size_t person_count = people_.size();
@@ -483,41 +538,9 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
       eligible.push_back(p);
     }
   }
-  std::vector<double> text(person_count, 0);
-
-  // Text: the query's likelihood under each person's history language model
-  // (Dirichlet-smoothed), divided by a power of the query length so that a
-  // long description does not drown the activity prior.
-  std::unordered_map<std::uint32_t, int> query_terms;
-  int query_length = 0;
-  for (const std::string& feature : Features(query.text)) {
-    ++query_length;
-    if (const auto it = term_ids_.find(feature); it != term_ids_.end()) {
-      ++query_terms[it->second];
-    }
-  }
-  const double mu = params_.smoothing;
-  if (query_length > 0) {
-    for (std::size_t p = 0; p < person_count; ++p) {
-      text[p] = query_length * std::log(mu / (profile_length_[p] + mu));
-    }
-    for (const auto& [term, frequency] : query_terms) {
-      const double background = (term_counts_[term] + 0.5) / (total_terms_ + 1);
-      for (const Posting& posting : postings_[term]) {
-        text[posting.person] += frequency * std::log1p(posting.weight / (mu * background));
-      }
-    }
-    const double norm = std::pow(query_length, params_.query_length_power);
-    for (double& value : text) {
-      value /= norm;
-    }
-  }
-
-  AddProfileBm25(query_terms, text);
-  AddSimilarRecords(query_terms, text);
+  TermCounts query_terms;
   const std::string area = AreaPrefix(query.text);
-  AddAreaShift(area, text);
-  title_classifier_.AddScores(TitleLine(query.text), params_.title_classifier_weight, text);
+  const std::vector<double> text = HistoryScores(query, area, query_terms);
 
   std::vector<double> component_score(person_count, 0);
   for (const std::string& component : query.components) {
@@ -534,8 +557,6 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
   for (const std::uint32_t p : eligible) {
     const Person& person = *view[p];
     double score = text[p] + component_score[p];
-    const double share = total_activity_ > 0 ? activity_[p] / total_activity_ : 0;
-    score += params_.activity_weight * std::log(share + kActivityFloor);
     if (person.presence == Presence::kAway) {
       score -= params_.away_penalty;
     }
