@@ -212,6 +212,7 @@ int main(int argc, char** argv) {
   }
 
   if (eval_experts->parsed()) {
+    swarmbot::InitLogging("info");
     return EvalExperts(eval_data);
   }
 
@@ -227,6 +228,8 @@ int main(int argc, char** argv) {
     std::printf("%s: ok\n", config_path.c_str());
     return swarmbot::app::kExitOk;
   }
+  // Before the imports too, so that their log lines read as serve's do.
+  swarmbot::InitLogging(config->log_level);
   if (import_kb->parsed()) {
     return swarmbot::app::ImportKnowledge(*config, kb_dir);
   }
@@ -239,7 +242,6 @@ int main(int argc, char** argv) {
   if (import_history->parsed()) {
     return swarmbot::app::ImportHistory(*config, history_file);
   }
-  swarmbot::InitLogging(config->log_level);
   swarmbot::app::ServeOptions options;
   if (ready_fd >= 0) {
     options.ready_fd = ready_fd;

@@ -83,7 +83,13 @@ void ReadSmtp(const toml::table& root, const std::string& source, const EnvLooku
   if (HasControl(smtp.username)) {
     Fail(source, "smtp.username", "must not contain control characters");
   }
+  RefuseBlank(source, "smtp.username", smtp.username);
+  // Read by every connection to the server: a missing file would only show
+  // when the first customer e-mail fails.
   smtp.ca_file = Text(root, source, "smtp.ca_file", "");
+  if (!smtp.ca_file.empty()) {
+    CheckCaFile(source, "smtp.ca_file", smtp.ca_file);
+  }
   const auto timeout =
       Read<std::int64_t>(root, source, "smtp.timeout_seconds", smtp.timeout_seconds, "a number");
   if (timeout < 1 || timeout > 600) {
@@ -101,6 +107,16 @@ void ReadSmtp(const toml::table& root, const std::string& source, const EnvLooku
   }
 }
 
+// What the customers read: something in it, and nothing that reorders it.
+void CheckWords(const std::string& source, const BroadcastConfig& b) {
+  RefuseBlank(source, "broadcast.from_name", b.from_name);
+  RefuseBlank(source, "broadcast.subject", b.subject);
+  RefuseBlank(source, "broadcast.body", b.body);
+  RefuseControls(source, "broadcast.from_name", b.from_name);
+  RefuseControls(source, "broadcast.subject", b.subject);
+  RefuseControls(source, "broadcast.body", b.body, /*multiline=*/true);
+}
+
 }  // namespace
 
 void ReadBroadcast(const toml::table& root, const std::string& source, const EnvLookup& env,
@@ -113,7 +129,7 @@ void ReadBroadcast(const toml::table& root, const std::string& source, const Env
   b.body = Text(root, source, "broadcast.body", b.body);
   b.unsubscribe_url = Text(root, source, "broadcast.unsubscribe_url", b.unsubscribe_url);
   b.unsubscribe_mailto = Text(root, source, "broadcast.unsubscribe_mailto", b.unsubscribe_mailto);
-  if (b.Enabled() && !MailableAddress(b.from)) {
+  if ((b.Enabled() || !b.from.empty()) && !MailableAddress(b.from)) {
     Fail(source, "broadcast.from", "must be an e-mail address such as support@example.com");
   }
   if (HasControl(b.from_name)) {
@@ -125,6 +141,7 @@ void ReadBroadcast(const toml::table& root, const std::string& source, const Env
   if (b.subject.empty() || b.body.empty()) {
     Fail(source, b.subject.empty() ? "broadcast.subject" : "broadcast.body", "must not be empty");
   }
+  CheckWords(source, b);
   CheckTemplate(source, "broadcast.subject", b.subject);
   CheckTemplate(source, "broadcast.body", b.body);
   static constexpr std::string_view kUrlPlaceholders[] = {"email"};

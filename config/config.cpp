@@ -15,7 +15,7 @@
 #include <toml++/toml.h>
 
 #include "common/form.hpp"
-#include "common/tls.hpp"
+#include "common/text_checks.hpp"
 #include "config/change_catalogue.hpp"
 #include "config/detail/broadcast_config.hpp"
 #include "config/detail/cab_config.hpp"
@@ -202,12 +202,7 @@ void ReadSlack(const toml::table& root, const std::string& source, Config& confi
   }
   config.ca_file = ReadString(root, source, "slack", "ca_file", "");
   if (!config.ca_file.empty()) {
-    try {
-      ReadFileText(config.ca_file);
-      MakeClientTlsContext(config.ca_file);
-    } catch (const std::exception&) {
-      Fail(source, "slack.ca_file", "cannot load certificates from " + config.ca_file);
-    }
+    detail::CheckCaFile(source, "slack.ca_file", config.ca_file);
   }
   config.effects_in_flight =
       detail::ReadWhole(root.at_path("slack.effects_in_flight").node(), source,
@@ -216,6 +211,9 @@ void ReadSlack(const toml::table& root, const std::string& source, Config& confi
   if (config.incident_channel.find_first_not_of(" \t") == std::string::npos) {
     config.incident_channel.clear();  // blank is as good as missing (RequireServeSettings)
   }
+  detail::RefusePlaceholder(source, "slack.incident_channel", config.incident_channel,
+                            "the id of the channel where incidents are announced, such as "
+                            "C0123456789");
   static const std::regex kChannelId("[CG][A-Z0-9]{2,}");
   if (!config.incident_channel.empty() && !std::regex_match(config.incident_channel, kChannelId)) {
     Fail(source, "slack.incident_channel", "must be a channel id such as C0123456789, not a name");
@@ -240,6 +238,8 @@ void ReadHttp(const toml::table& root, const std::string& source, Config& config
 
 void CheckStorePath(const std::string& source, const std::string& path) {
   namespace fs = std::filesystem;
+  detail::RefuseBlank(source, "store.path", path);
+  detail::RefuseControls(source, "store.path", path);
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     Fail(source, "store.path", "names a folder; it must name the database file");
@@ -468,8 +468,9 @@ void ReadSpike(const toml::table& root, const std::string& source, Config& confi
 void ReadSwarm(const toml::table& root, const std::string& source, Config& config) {
   const std::string name =
       ReadString(root, source, "swarm", "timeline_reaction", config.swarm_timeline_reaction);
-  const bool fits =
-      !name.empty() && name.size() <= 100 && name.find_first_of(": \t\n") == std::string::npos;
+  const bool fits = !name.empty() && name.size() <= 100 &&
+                    name.find_first_of(": ") == std::string::npos &&
+                    !FirstControlCharacter(name, false);
   if (!fits) {
     Fail(source, "swarm.timeline_reaction",
          "must be an emoji name without colons or spaces, such as \"pushpin\"");

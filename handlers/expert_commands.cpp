@@ -208,13 +208,9 @@ void ExpertCommands::AnswerClick(const detail::FlatJson& payload, const std::str
     Answer(payload, InvitationStateText(*answered));
     return;
   }
-  if (accept) {
-    Answer(payload, "Thank you! Adding you to the swarm channel now.");
-  } else if (answered->next) {
-    Answer(payload, "Thanks for letting us know; the next person on the list is being asked.");
-  } else {
-    Answer(payload, "Thanks for letting us know. Nobody else is left on the list to ask.");
-  }
+  // A fresh answer is said once: in the invitation itself, which is updated
+  // to "You accepted; …" or "You declined; …" (AnsweredInvitationMessage).
+  spdlog::info("event=experts.answered invitation={} accepted={}", *id, accept);
 }
 
 void ExpertCommands::Answer(const detail::FlatJson& payload, const std::string& mrkdwn) {

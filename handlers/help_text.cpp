@@ -1,5 +1,6 @@
 #include "handlers/help_text.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
@@ -158,7 +159,70 @@ constexpr std::string_view kOverview =
 
 constexpr std::string_view kDefaultTimelineReaction = "pushpin";
 
+std::vector<std::string_view> Split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find(separator, start), text.size());
+    if (end > start) {
+      parts.push_back(text.substr(start, end - start));
+    }
+    start = end + 1;
+  }
+  return parts;
+}
+
+// The usages a help line shows, each between backticks.
+std::vector<std::string_view> Usages(std::string_view line) {
+  std::vector<std::string_view> usages;
+  for (auto open = line.find('`'); open != std::string_view::npos;) {
+    const auto close = line.find('`', open + 1);
+    if (close == std::string_view::npos) {
+      break;
+    }
+    usages.push_back(line.substr(open + 1, close - open - 1));
+    open = line.find('`', close + 1);
+  }
+  return usages;
+}
+
+bool UsageStartsWith(std::string_view usage, std::string_view command,
+                     const std::vector<std::string>& words) {
+  const auto parts = Split(usage, ' ');
+  if (parts.size() <= words.size() || parts.front() != command) {
+    return false;
+  }
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const auto choices = Split(parts[i + 1], '|');
+    if (std::find(choices.begin(), choices.end(), words[i]) == choices.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<std::string> SubcommandHelp(std::string_view help, std::string_view command,
+                                          const std::vector<std::string>& words) {
+  std::string lines;
+  for (const std::string_view line : Split(help, '\n')) {
+    const auto usages = Usages(line);
+    const bool about = std::any_of(usages.begin(), usages.end(), [&](std::string_view usage) {
+      return UsageStartsWith(usage, command, words);
+    });
+    if (line.starts_with("• ") && about) {
+      lines += "\n" + std::string(line);
+    }
+  }
+  if (lines.empty()) {
+    return std::nullopt;
+  }
+  std::string name(command);
+  for (const std::string& word : words) {
+    name += " " + word;
+  }
+  return "*" + name + "*" + lines;
+}
 
 std::string SwarmHelpText(std::string_view timeline_reaction) {
   return fmt::format(fmt::runtime(kSwarmHelp), fmt::arg("reaction", timeline_reaction));

@@ -1,8 +1,8 @@
 #include "handlers/mrkdwn.hpp"
 
-#include <ctime>
 #include <optional>
 
+#include "common/duration_text.hpp"
 #include "handlers/command_text.hpp"
 
 namespace swarmbot::handlers {
@@ -217,12 +217,7 @@ std::string ChannelMention(const ChannelId& channel) {
 }
 
 std::string FormatTime(Clock::TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &utc);
-  return buffer;
+  return FormatUtcMinute(t);
 }
 
 }  // namespace swarmbot::handlers

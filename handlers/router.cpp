@@ -10,6 +10,7 @@
 #include "handlers/approval_view.hpp"
 #include "handlers/banner_commands.hpp"
 #include "handlers/change_modal.hpp"
+#include "handlers/command_text.hpp"
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/expert_commands.hpp"
@@ -117,6 +118,9 @@ std::string Router::HandleCommand(std::string_view payload_json) {
     return EphemeralText("That is too long for a command (at most " +
                          std::to_string(kMaxCommandText) + " characters); nothing was changed.");
   }
+  if (auto usage = UsageAsked(*command)) {
+    return EphemeralText(*usage);
+  }
   if (command->command == "/incident") {
     return incident_commands_.Handle(*command);
   }
@@ -147,6 +151,21 @@ std::string Router::HandleCommand(std::string_view payload_json) {
   spdlog::info("event=command.unknown command={}", Truncate(command->command, 40));
   return EphemeralText("I don't know the command `" + EscapeMrkdwn(Truncate(command->command, 40)) +
                        "`. " + HelpText(""));
+}
+
+std::optional<std::string> Router::UsageAsked(const SlashCommand& command) const {
+  std::vector<std::string> words = Tokenize(command.text);
+  if (words.size() < 2 || Lowercase(words.back()) != "help") {
+    return std::nullopt;
+  }
+  words.pop_back();
+  for (std::string& word : words) {
+    word = Lowercase(word);
+  }
+  const std::string help = command.command == "/swarm"
+                               ? SwarmHelpText(services_.settings.timeline_reaction)
+                               : HelpText(command.command);
+  return SubcommandHelp(help, command.command, words);
 }
 
 InboundReply Router::HandleEvent(std::string_view payload_json) {

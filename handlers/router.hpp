@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@
 #include "handlers/knowledge_commands.hpp"
 #include "handlers/notify_commands.hpp"
 #include "handlers/settings.hpp"
+#include "handlers/slash_command.hpp"
 #include "handlers/spike_alert.hpp"
 #include "handlers/swarm_commands.hpp"
 #include "store/database.hpp"
@@ -48,6 +50,9 @@ class Router {
 
  private:
   std::string HandleCommand(std::string_view payload_json);
+  // `help` after a subcommand (`/incident link help`, `/change step add
+  // help`): that subcommand's usage, before any handler reads the words.
+  std::optional<std::string> UsageAsked(const SlashCommand& command) const;
   // An event's reply asks for a retry when recording it failed for a reason
   // that passes (see InboundReply::retry_later).
   InboundReply HandleEvent(std::string_view payload_json);

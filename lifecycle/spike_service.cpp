@@ -185,11 +185,11 @@ Result<SpikePrefill> SpikeService::Prefill(std::int64_t spike) {
   SpikePrefill prefill;
   prefill.origin = store::SpikeNumberText(spike);
   prefill.subject = facts.subjects.empty() ? "Spike of similar cases" : facts.subjects.front();
-  // Worded as the spike alert words it (handlers/spike_alert.cpp).
-  const std::string span = FormatDuration(
-      std::chrono::duration_cast<std::chrono::seconds>(facts.last_at - facts.first_at));
+  // The incident keeps this for good, so the cases' times rather than a span
+  // ("in under 1 s") that only reads well beside the live alert.
   prefill.description = std::to_string(facts.cases) + " similar cases from " +
-                        std::to_string(facts.contacts) + " customers in " + span + ", spotted as " +
+                        std::to_string(facts.contacts) + " customers " +
+                        FormatTimeRange(facts.first_at, facts.last_at) + ", spotted as " +
                         prefill.origin + ".\nChannels: " + Counts(facts.by_channel) +
                         ".\nTerritories: " + Counts(facts.by_territory) + ".";
   for (const auto& [territory, n] : facts.by_territory) {

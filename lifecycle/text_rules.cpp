@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/text_checks.hpp"
+
 namespace swarmbot::lifecycle {
 namespace {
 
@@ -10,15 +12,6 @@ bool IsContinuation(unsigned char c) noexcept {
 }
 
 }  // namespace
-
-std::string CodePointName(char32_t point) {
-  constexpr std::string_view kHex = "0123456789ABCDEF";
-  std::string digits;
-  for (auto rest = static_cast<std::uint32_t>(point); rest != 0 || digits.size() < 4; rest >>= 4) {
-    digits.insert(digits.begin(), kHex[rest & 0xF]);
-  }
-  return "U+" + digits;
-}
 
 std::size_t Utf8SequenceLength(unsigned char lead) noexcept {
   if (lead < 0x80) {
@@ -54,48 +47,6 @@ std::pair<char32_t, std::size_t> Utf8CodePointAt(std::string_view text, std::siz
 }
 
 namespace {
-
-// The first control character `text` may not hold, as a code point.
-std::optional<char32_t> ForbiddenControl(std::string_view text, bool multiline) noexcept {
-  for (char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    if (c == 0x7F || (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
-      return c;
-    }
-  }
-  return std::nullopt;
-}
-
-// Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
-// U+2066..U+2069) reorder the text after them until they are closed, so a
-// note quoted in a timeline line could make the rest of that line read
-// backwards (the "Trojan Source" trick, CVE-2021-42574). The weak marks
-// (U+200E, U+200F, U+061C) and zero-width joiners stay: they move nothing
-// beyond their neighbours, and emoji and several scripts need them.
-bool IsBidiControl(char32_t point) noexcept {
-  return (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069);
-}
-
-// The bidi control starting at text[at], if any. All of them are three bytes
-// in UTF-8, led by 0xE2.
-std::optional<char32_t> BidiControlAt(std::string_view text, std::size_t at) noexcept {
-  if (at + 2 >= text.size() || static_cast<unsigned char>(text[at]) != 0xE2) {
-    return std::nullopt;
-  }
-  const auto second = static_cast<unsigned char>(text[at + 1]);
-  const auto third = static_cast<unsigned char>(text[at + 2]);
-  const char32_t point = 0x2000 + ((second & 0x3F) << 6) + (third & 0x3F);
-  return IsBidiControl(point) ? std::optional(point) : std::nullopt;
-}
-
-std::optional<char32_t> BidiControl(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (const auto point = BidiControlAt(text, i)) {
-      return point;
-    }
-  }
-  return std::nullopt;
-}
 
 bool IsDomainChar(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -184,12 +135,12 @@ Status CheckField(std::string_view value, const FieldRule& rule) {
     return refuse(name + " is too long (at most " + std::to_string(rule.max_length) +
                   " characters)");
   }
-  if (const auto control = ForbiddenControl(value, rule.multiline)) {
+  if (const auto control = FirstControlCharacter(value, rule.multiline)) {
     return refuse(name + " contains the control character " + CodePointName(*control) +
                   (rule.multiline ? "; only tabs and line breaks are allowed"
                                   : "; it must be one line of text"));
   }
-  if (const auto bidi = BidiControl(value)) {
+  if (const auto bidi = FirstBidiControl(value)) {
     return refuse(name + " contains " + CodePointName(*bidi) +
                   ", a direction control that would reorder the text around it; remove it");
   }

@@ -30,9 +30,6 @@ Status CheckField(std::string_view value, const FieldRule& rule);
 // refusal loses the mail and nobody is at hand to send it again.
 std::string WithoutBidiControls(std::string_view text);
 
-// "U+0007", "U+202E": how a code point is named in messages.
-std::string CodePointName(char32_t point);
-
 // Without leading and trailing ASCII whitespace.
 std::string Trimmed(std::string_view text);
 

@@ -34,6 +34,9 @@ std::vector<std::string> ReadIds(const toml::node* node, const std::string& sour
   }
   for (const auto& item : *list) {
     const auto id = item.value<std::string>();
+    if (id) {
+      RefusePlaceholder(source, key, *id, "a Slack id such as \"" + example + "\"");
+    }
     if (!item.is_string() || !id || !std::regex_match(*id, shape)) {
       Fail(source, key, what);
     }
@@ -59,6 +62,9 @@ std::string ReadChannel(const toml::table& cab, const std::string& source, const
   }
   static const std::regex kChannel("[CG][A-Z0-9]{2,}");
   const auto value = node->value<std::string>();
+  if (value) {
+    RefusePlaceholder(source, "cab." + key, *value, "a Slack channel id such as \"C0123ABCD\"");
+  }
   if (!node->is_string() || !value || !std::regex_match(*value, kChannel)) {
     Fail(source, "cab." + key, "must be a Slack channel id such as \"C0123ABCD\"");
   }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "tests/support/testing.hpp"
 
 namespace swarmbot::config {
 namespace {
@@ -90,6 +91,48 @@ TEST_F(BroadcastConfigTest, RefusesWhatCouldHurtCustomersOrTheServer) {
             std::string::npos);
   EXPECT_NE(ErrorOf(Mail("unsubscribe_url = \"http://u.example\"\n")).find("https://"),
             std::string::npos);
+}
+
+// Check 19: a missing smtp.ca_file passed check-config and serve started,
+// while a missing slack.ca_file was refused; the first e-mail would have
+// found out.
+TEST_F(BroadcastConfigTest, TheServersCertificateFileIsCheckedAtStart) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "not-pem", "hello\n");
+  const std::string missing = (dir / "missing.pem").string();
+  EXPECT_EQ(
+      ErrorOf(Mail("", "ca_file = \"" + missing + "\"\n")),
+      "swarmbot.toml: smtp.ca_file: cannot load certificates from " + missing + " (no such file)");
+  EXPECT_EQ(ErrorOf(Mail("", "ca_file = \"" + (dir / "not-pem").string() + "\"\n")),
+            "swarmbot.toml: smtp.ca_file: cannot load certificates from " +
+                (dir / "not-pem").string() + " (unreadable, or no PEM certificate in it)");
+  EXPECT_EQ(ErrorOf(Mail("", "ca_file = \"" + dir.path().string() + "\"\n")),
+            "swarmbot.toml: smtp.ca_file: cannot load certificates from " + dir.path().string() +
+                " (not a regular file)");
+}
+
+// Check 19: a subject of spaces passed check-config, as did other values that
+// read as set but say nothing.
+TEST_F(BroadcastConfigTest, RefusesWordsOfOnlySpacesOrWithDirectionControls) {
+  EXPECT_EQ(ErrorOf(Mail("subject = \"   \"\n")),
+            "swarmbot.toml: broadcast.subject: must not be only spaces");
+  EXPECT_EQ(ErrorOf(Mail("from_name = \" \"\n")),
+            "swarmbot.toml: broadcast.from_name: must not be only spaces");
+  EXPECT_EQ(ErrorOf(Mail("body = \"\"\"\n\n  \"\"\"\n")),
+            "swarmbot.toml: broadcast.body: must not be only spaces");
+  EXPECT_EQ(ErrorOf(Mail("subject = \"{incident} \\u202Edexif\"\n")),
+            "swarmbot.toml: broadcast.subject: contains U+202E, a direction control that would "
+            "reorder the text around it; remove it");
+  EXPECT_EQ(ErrorOf(Mail("body = \"Hello\\u0007 {unsubscribe_url}\"\n")),
+            "swarmbot.toml: broadcast.body: contains the control character U+0007; only tabs "
+            "and line breaks are allowed");
+  EXPECT_EQ(ErrorOf(Mail("", "username = \" \"\n")),
+            "swarmbot.toml: smtp.username: must not be only spaces");
+  EXPECT_EQ(ErrorOf(Mail("from_name = \"Take-Out Support\"\n")), "");
+  // Without [smtp] nothing is sent, but a sender set is still checked.
+  EXPECT_EQ(ErrorOf("[broadcast]\nfrom = \" \"\n"),
+            "swarmbot.toml: broadcast.from: must be an e-mail address such as "
+            "support@example.com");
 }
 
 TEST_F(BroadcastConfigTest, ThePasswordComesFromTheEnvironmentAndNeverAppearsInErrors) {

@@ -68,5 +68,27 @@ TEST(ChangeCatalogue, NamesTheKeyOfAnEntryThatCantBeUsed) {
             "swarmbot.toml: changes.standard: must be a list of tables ([[changes.standard]])");
 }
 
+// Check 19: a title of spaces, or with BEL and U+202E, passed check-config
+// while the entry's name and steps were checked.
+TEST(ChangeCatalogue, RefusesABlankTitleOrStepAndControlCharactersInEither) {
+  const auto entry = [](const std::string& title, const std::string& step) {
+    return "[[changes.standard]]\nname = \"a\"\ntitle = \"" + title + "\"\nsteps = [\"" + step +
+           "\"]\n";
+  };
+  EXPECT_EQ(ErrorOf(entry("   ", "s")),
+            "swarmbot.toml: changes.standard[0].title: must not be only spaces");
+  EXPECT_EQ(ErrorOf(entry("Restart\\u0007", "s")),
+            "swarmbot.toml: changes.standard[0].title: contains the control character U+0007; it "
+            "must be one line");
+  EXPECT_EQ(ErrorOf(entry("Restart \\u202Egnicirp", "s")),
+            "swarmbot.toml: changes.standard[0].title: contains U+202E, a direction control that "
+            "would reorder the text around it; remove it");
+  EXPECT_EQ(ErrorOf(entry("t", " ")),
+            "swarmbot.toml: changes.standard[0].steps: must not be only spaces");
+  EXPECT_EQ(ErrorOf(entry("t", "Drain\\u2066")),
+            "swarmbot.toml: changes.standard[0].steps: contains U+2066, a direction control that "
+            "would reorder the text around it; remove it");
+}
+
 }  // namespace
 }  // namespace swarmbot::config

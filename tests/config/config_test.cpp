@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <map>
+#include <regex>
 
 #include <gtest/gtest.h>
 
@@ -164,11 +165,12 @@ TEST_F(ConfigTest, RefusesWhatServeCouldNotUse) {
 
   testing::TempDir dir;
   testing::WriteFile(dir / "not-pem", "hello\n");
-  EXPECT_EQ(
-      ErrorOf("[slack]\nca_file = \"" + (dir / "not-pem").string() + "\"\n"),
-      "swarmbot.toml: slack.ca_file: cannot load certificates from " + (dir / "not-pem").string());
+  EXPECT_EQ(ErrorOf("[slack]\nca_file = \"" + (dir / "not-pem").string() + "\"\n"),
+            "swarmbot.toml: slack.ca_file: cannot load certificates from " +
+                (dir / "not-pem").string() + " (unreadable, or no PEM certificate in it)");
   EXPECT_EQ(ErrorOf("[slack]\nca_file = \"" + dir.path().string() + "\"\n"),
-            "swarmbot.toml: slack.ca_file: cannot load certificates from " + dir.path().string());
+            "swarmbot.toml: slack.ca_file: cannot load certificates from " + dir.path().string() +
+                " (not a regular file)");
   EXPECT_EQ(ErrorOf("[store]\npath = \"" + dir.path().string() + "\"\n"),
             "swarmbot.toml: store.path: names a folder; it must name the database file");
   EXPECT_NE(ErrorOf("[store]\npath = \"" + (dir / "missing" / "x.db").string() + "\"\n")
@@ -208,9 +210,40 @@ TEST_F(ConfigTest, ReadsTheEmailIntakeDefaultsAndNamesABadOwner) {
             "swarmbot.toml: intake.email_territory: must be one of incidents.territories");
 }
 
-TEST_F(ConfigTest, TheExampleConfigIsValid) {
+// Check 19: a store path of spaces or with a control character passed
+// check-config, and serve made a database file of that name.
+TEST_F(ConfigTest, RefusesAStorePathOfSpacesOrWithAControlCharacter) {
+  EXPECT_EQ(ErrorOf("[store]\npath = \" \"\n"),
+            "swarmbot.toml: store.path: must not be only spaces");
+  EXPECT_EQ(ErrorOf("[store]\npath = \"\\u0007bell\"\n"),
+            "swarmbot.toml: store.path: contains the control character U+0007; it must be one "
+            "line");
+}
+
+// Check 19: the example's made-up ids passed check-config, so a literal copy
+// would have posted into channels that don't exist. Its "<…>" placeholders
+// are refused, each saying what to put there.
+TEST_F(ConfigTest, TheExampleConfigAsShippedAsksForItsPlaceholders) {
   const auto example = std::filesystem::path(SWARMBOT_SOURCE_DIR) / "swarmbot.example.toml";
-  EXPECT_NO_THROW(LoadConfig(example.string(), Env()));
+  EXPECT_EQ(ErrorOf(testing::ReadFile(example)),
+            "swarmbot.toml: slack.incident_channel: still holds the example's placeholder "
+            "<incidents channel id>; replace it with the id of the channel where incidents are "
+            "announced, such as C0123456789");
+  EXPECT_EQ(ErrorOf("[cab]\nchannel = \"<CAB channel id>\"\n"),
+            "swarmbot.toml: cab.channel: still holds the example's placeholder <CAB channel id>; "
+            "replace it with a Slack channel id such as \"C0123ABCD\"");
+  EXPECT_EQ(ErrorOf("[cab.policies.normal]\ngroups = [\"<CAB user group id>\"]\n"),
+            "swarmbot.toml: cab.policies.normal.groups: still holds the example's placeholder "
+            "<CAB user group id>; replace it with a Slack id such as \"S0CAB\"");
+}
+
+TEST_F(ConfigTest, TheExampleConfigIsValidOnceItsPlaceholdersAreReplaced) {
+  const auto example = std::filesystem::path(SWARMBOT_SOURCE_DIR) / "swarmbot.example.toml";
+  const std::string text = testing::ReadFile(example);
+  std::string filled = std::regex_replace(text, std::regex(R"("<[^"]*channel id>")"), "\"C0EX1\"");
+  filled = std::regex_replace(filled, std::regex(R"("<[^"]*group id>")"), "\"S0EX1\"");
+  ASSERT_EQ(filled.find("\"<"), std::string::npos) << "a placeholder this test doesn't fill";
+  EXPECT_EQ(ErrorOf(filled), "");
 }
 
 // [incidents]: the service territories and the impact × urgency matrix.

@@ -39,6 +39,19 @@ TEST(SwarmConfig, RefusesAnInvitationTimeoutThatIsNotAPositiveWholeNumber) {
   }
 }
 
+// Check 19: a BEL in the reaction's name passed check-config; only a tab or
+// a line break was refused.
+TEST(SwarmConfig, RefusesAControlCharacterInTheTimelineReaction) {
+  try {
+    ParseConfig("[swarm]\ntimeline_reaction = \"pin\\u0007\"\n", "swarmbot.toml", Secrets);
+    ADD_FAILURE() << "accepted a BEL";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "swarmbot.toml: swarm.timeline_reaction: must be an emoji name without colons or "
+              "spaces, such as \"pushpin\"");
+  }
+}
+
 TEST(SwarmConfig, TheUserTokenIsOptionalAndReadFromTheEnvironmentOnly) {
   EXPECT_TRUE(ParseConfig("", "swarmbot.toml", Secrets).user_token.Empty());
   auto with_user = [](const std::string& token) {

@@ -278,13 +278,34 @@ TEST_F(ExpertCommandsTest, OnlyTheInviteeCanAcceptAndASecondClickIsAnswered) {
   const std::string id = std::to_string(OnlyInvitation());
   Click("experts.accept", id, "UOMAR");
   EXPECT_EQ(LastAnswer(), "This invitation is for someone else; only they can answer it.");
+  ClearOutbox();
   Click("experts.accept", id, "USOFIA");
-  EXPECT_EQ(LastAnswer(), "Thank you! Adding you to the swarm channel now.");
+  EXPECT_EQ(LastAnswer(), "");
   Click("experts.decline", id, "USOFIA");
   EXPECT_EQ(LastAnswer(), "You already accepted this invitation.");
   EXPECT_EQ(db_->Sql().execAndGet("SELECT state FROM expert_invitations").getString(), "accepted");
   Click("experts.accept", "12345", "USOFIA");
   EXPECT_EQ(LastAnswer(), "That invitation no longer exists.");
+}
+
+// Check 19: accepting updated the invitation to "You accepted; you are being
+// added to #…" and an ephemeral "Thank you! Adding you…" said it again.
+TEST_F(ExpertCommandsTest, AnAnswerIsSaidOnceInTheUpdatedInvitation) {
+  Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
+  const std::string id = std::to_string(OnlyInvitation());
+  ClearOutbox();
+  Click("experts.accept", id, "USOFIA");
+  const auto kinds = Kinds();
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), std::string(lifecycle::effect::kUpdateAsk)), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), std::string(lifecycle::effect::kRespond)), 0);
+  store::Incident incident;
+  incident.number = 1;
+  store::Invitation accepted;
+  accepted.state = store::InvitationState::kAccepted;
+  const std::string updated = json::serialize(
+      AnsweredInvitationMessage(incident, accepted, ChannelId("CSWARM"), false).ToObject());
+  EXPECT_NE(updated.find("You accepted; you are being added to <#CSWARM>."), std::string::npos)
+      << updated;
 }
 
 TEST_F(ExpertCommandsTest, TheListShowsReasonsAnInviteButtonEachAndUncoveredSkills) {
@@ -380,7 +401,7 @@ TEST_F(ExpertCommandsTest, DecliningWhenNobodyIsLeftSaysSoEverywhere) {
   const std::int64_t invitation = OnlyInvitation();
   ClearOutbox();
   Click("experts.decline", std::to_string(invitation), "USOFIA");
-  EXPECT_EQ(LastAnswer(), "Thanks for letting us know. Nobody else is left on the list to ask.");
+  EXPECT_EQ(LastAnswer(), "") << "the updated invitation says it";
   std::optional<store::OutboxItem> update;
   for (const auto& item : store::Outbox(*db_).Pending()) {
     if (item.kind == lifecycle::effect::kUpdateAsk) {

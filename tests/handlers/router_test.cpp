@@ -1,5 +1,9 @@
 #include "handlers/router.hpp"
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -118,6 +122,51 @@ TEST_F(RouterTest, AnswersHelpForEachCommand) {
   EXPECT_TRUE(Contains(Command("/incident", ""), "/incident link [INC-n]"));
   EXPECT_TRUE(Contains(Command("/swarm", "help"), "/swarm start INC-n"));
   EXPECT_TRUE(Contains(Command("/case", "HELP"), "/case list"));
+}
+
+// Check 19: `/incident link help` answered "Which incident? …" though the
+// README says `help` after any command shows what it takes.
+TEST_F(RouterTest, HelpAfterAnySubcommandShowsItsUsageAndChangesNothing) {
+  const std::map<std::string, std::vector<std::string>> subcommands{
+      {"/incident",
+       {"declare", "link", "unlink", "status", "triage", "start", "resolve", "reopen", "close",
+        "assign", "take-cases", "public-title"}},
+      {"/swarm", {"start", "note", "experts", "invite", "close"}},
+      {"/case", {"list", "mine", "queue", "show"}},
+      {"/problem",
+       {"new", "link", "unlink", "cause", "asset", "known-error", "investigate", "resolve", "close",
+        "reopen", "show", "list"}},
+      {"/change",
+       {"new", "link", "unlink", "step", "done", "verify", "plan", "submit", "close", "show"}},
+      {"/banner", {"set", "clear", "show"}},
+      {"/notify", {"customers", "stop"}},
+      {"/swarmbot", {"away", "back"}},
+  };
+  const auto before = Snapshot();
+  for (const auto& [command, subs] : subcommands) {
+    for (const std::string& sub : subs) {
+      const std::string usage = Command(command, sub + " HELP");
+      EXPECT_TRUE(usage.starts_with("*" + command + " " + sub + "*\n• `")) << usage;
+      EXPECT_TRUE(Contains(usage, "`" + command + " ")) << usage;
+    }
+  }
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RouterTest, HelpAfterASubcommandShowsOnlyThatOnesUsage) {
+  const std::string link = Command("/incident", "link help");
+  EXPECT_TRUE(Contains(link, "`/incident link [INC-n] --query <words>`")) << link;
+  EXPECT_TRUE(Contains(link, "`/incident link [INC-n] --cluster [SPIKE-n]`")) << link;
+  EXPECT_FALSE(Contains(link, "Which incident")) << link;
+  EXPECT_FALSE(Contains(link, "/incident unlink")) << link;
+  const std::string add = Command("/change", "step add help");
+  EXPECT_TRUE(Contains(add, "`/change step add [CHG-n] text`")) << add;
+  EXPECT_FALSE(Contains(add, "/change step done")) << add;
+  EXPECT_TRUE(
+      Contains(Command("/incident", "start help"), "/incident triage|start|resolve|reopen"));
+  EXPECT_TRUE(Contains(Command("/swarm", "note help"), "Reacting with :pushpin:"));
+  // A note that ends in "help" after other words is a note, not a question.
+  EXPECT_FALSE(Command("/swarm", "note INC-1 help").starts_with("*/swarm note*"));
 }
 
 TEST_F(RouterTest, SwarmHelpNamesTheConfiguredTimelineReaction) {
