@@ -385,8 +385,8 @@ double ExpertIndex::RecordScore(std::uint32_t record, const TermIdfs& idf) const
   return value;
 }
 
-void ExpertIndex::AddSimilarRecords(const TermCounts& query_terms,
-                                    double weight, std::vector<double>& score) const {
+void ExpertIndex::AddSimilarRecords(const TermCounts& query_terms, double weight,
+                                    std::vector<double>& score) const {
   const double record_count = static_cast<double>(record_ids_.size());
   if (query_terms.empty() || average_record_length_ <= 0 || weight == 0) {
     return;
@@ -422,8 +422,8 @@ void ExpertIndex::AddSimilarRecords(const TermCounts& query_terms,
   }
 }
 
-void ExpertIndex::AddProfileBm25(const TermCounts& query_terms,
-                                 double weight, std::vector<double>& score) const {
+void ExpertIndex::AddProfileBm25(const TermCounts& query_terms, double weight,
+                                 std::vector<double>& score) const {
   if (query_terms.empty() || score.empty() || average_profile_length_ <= 0) {
     return;
   }
@@ -776,7 +776,7 @@ bool ExpertIndex::ExplainHistory(std::uint32_t person,
     const auto begin = record_terms_.begin() + record_term_offsets_[r];
     const auto end = record_terms_.begin() + record_term_offsets_[r + 1];
     for (auto t = begin; t != end; ++t) {
-      if (IsTopicWord(terms_[*t]) &&
+      if (IsTopicWord(terms_[*t]) && !IsSymptomWord(terms_[*t]) &&
           std::binary_search(query_terms.begin(), query_terms.end(), *t)) {
         shared_words[*t] = rarity(*t);
       }
@@ -794,7 +794,9 @@ bool ExpertIndex::ExplainHistory(std::uint32_t person,
   for (std::size_t i = 0; i < std::min(kWordsInReason, words.size()); ++i) {
     top_words.push_back(words[i].second);
   }
-  reasons.push_back(fmt::format("resolved {} on {}", JoinAnd(ids), JoinAnd(top_words)));
+  reasons.push_back(top_words.empty()
+                        ? fmt::format("resolved {}", JoinAnd(ids))
+                        : fmt::format("resolved {} on {}", JoinAnd(ids), JoinAnd(top_words)));
   return telling;
 }
 

@@ -309,6 +309,22 @@ std::string Stem(std::string_view token) {
   return std::string(token);
 }
 
+bool IsSymptomWord(std::string_view stem) {
+  static const std::unordered_set<std::string> stems = [] {
+    std::unordered_set<std::string> out;
+    for (const std::string_view word :
+         {"fail",   "fails",   "failed",   "failing",  "failure",   "failures", "error",
+          "errors", "broken",  "break",    "breaks",   "crash",     "crashes",  "crashed",
+          "issue",  "issues",  "problem",  "problems", "bug",       "bugs",     "wrong",
+          "work",   "works",   "working",  "customer", "customers", "user",     "users",
+          "report", "reports", "reported", "cannot",   "unable"}) {
+      out.insert(Stem(word));
+    }
+    return out;
+  }();
+  return stems.contains(std::string(stem));
+}
+
 namespace {
 
 // Calls `each(word)` for every lower-cased word Tokenize keeps, before stemming.

@@ -20,6 +20,11 @@ std::unordered_map<std::string, std::string> Spellings(std::string_view text);
 // The light stemmer Tokenize applies, exposed for tests.
 std::string Stem(std::string_view token);
 
+// Whether a Tokenize word only says that something went wrong or who noticed
+// ("fail", "error", "broken", "customer"), not what it is about. Such words
+// rank like any other but make a poor reason: "resolved INC-12 on fails".
+bool IsSymptomWord(std::string_view stem);
+
 // The area prefix of an incident's first line, lower-cased: "cmake" for
 // "cmake: avoid setting X", "gha/windows" for "GHA/windows: ...". Empty when
 // the line has no "area:" prefix of at most two words.

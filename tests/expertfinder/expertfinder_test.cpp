@@ -19,6 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
 Time At(int day, int hour = 12, int minute = 0) {
@@ -170,7 +171,40 @@ TEST(ExpertIndex, AReasonNeverQuotesAWritingHabit) {
       index.Rank(Asking("cart: the `total` is wrong\n\nReported-by: [person]"), 1);
   ASSERT_EQ(ranking.candidates.size(), 1u);
   ASSERT_EQ(ranking.candidates[0].reasons.size(), 1u);
-  EXPECT_EQ(ranking.candidates[0].reasons[0], "resolved INC-4 on cart, person and reported");
+  EXPECT_EQ(ranking.candidates[0].reasons[0], "resolved INC-4 on cart, person and total");
+}
+
+// The rarest shared words make the reason, but a word that only says
+// something broke ("fails") or who noticed ("customers") is no topic.
+TEST(ExpertIndex, AReasonNamesTopicsNotSymptoms) {
+  const ExpertIndex index(
+      {Named("ana")},
+      {Record(
+           "INC-12", 1,
+           "SPRING10 discount code rejected at checkout\ncustomers discount code fails at checkout",
+           "ana"),
+       Record("INC-31", 2,
+              "Discount code not applied to basket\ndiscount code error customers checkout",
+              "ana")});
+  const Ranking ranking = index.Rank(
+      Asking("FEAST25 discount code fails at checkout\nMany customers report errors."), 1);
+  ASSERT_EQ(ranking.candidates.size(), 1u);
+  ASSERT_EQ(ranking.candidates[0].reasons.size(), 1u);
+  EXPECT_EQ(ranking.candidates[0].reasons[0],
+            "resolved INC-31 and INC-12 on checkout, code and discount");
+  // Symptoms alone give the records without words.
+  const Ranking symptoms = index.Rank(Asking("customers report errors"), 1);
+  ASSERT_EQ(symptoms.candidates.size(), 1u);
+  EXPECT_THAT(symptoms.candidates[0].reasons, Contains(StartsWith("resolved INC-")));
+  EXPECT_THAT(symptoms.candidates[0].reasons, Not(Contains(HasSubstr(" on "))));
+}
+
+TEST(SymptomWords, AreKnownByTheirStems) {
+  EXPECT_TRUE(IsSymptomWord(Stem("failing")));
+  EXPECT_TRUE(IsSymptomWord(Stem("errors")));
+  EXPECT_TRUE(IsSymptomWord(Stem("customers")));
+  EXPECT_FALSE(IsSymptomWord(Stem("checkout")));
+  EXPECT_FALSE(IsSymptomWord(Stem("discount")));
 }
 
 // Two people fix the same things with the same words; only how they write
@@ -323,8 +357,8 @@ TEST(ExpertIndex, SimilarRecordsAreFoundThroughTheQuerysRarerWords) {
                              i % 2 == 0 ? "ana" : "bo"));
   }
   history.push_back(Record("INC-9", 31, "quic handshake timeout", "cy"));
-  const auto [index, plain] = Indexes(&SignalWeights::similar_records,
-                                      {Named("ana"), Named("bo"), Named("cy")}, history);
+  const auto [index, plain] =
+      Indexes(&SignalWeights::similar_records, {Named("ana"), Named("bo"), Named("cy")}, history);
   const Query query = Asking("quic timeout");
   // Within rounding: the other parts of the score are added in another order.
   EXPECT_GE(ScoreOf(index, query, "cy") - ScoreOf(plain, query, "cy"),
