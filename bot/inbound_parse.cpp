@@ -97,6 +97,8 @@ Result<PayloadSummary> SummarizePayload(std::string_view json) {
       summary.event_id = detail::AsString(v).value_or("");
     } else if (key == "challenge") {
       summary.challenge = detail::AsString(v).value_or("");
+    } else if (key == "response_url") {
+      summary.response_url = detail::AsString(v).value_or("");
     } else if (key == "event") {
       summary.event_type = EventType(v);
     }
@@ -160,6 +162,7 @@ Result<EnvelopeRequest> ToInboundRequest(const SocketFrame& frame) {
     return summary.error();
   }
   out.payload_type = summary->type;
+  out.response_url = std::move(summary->response_url);
   out.request.payload_json = frame.payload_json;
   out.request.delivery_id = frame.type == FrameType::kEventsApi && !summary->event_id.empty()
                                 ? summary->event_id

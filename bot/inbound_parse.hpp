@@ -33,13 +33,15 @@ Result<SocketFrame> ParseSocketFrame(std::string_view text);
 
 // The routing fields of a payload object (Events API body or interactivity
 // payload): `type` (event_callback, url_verification, app_rate_limited,
-// block_actions, view_submission…), `event_id`, the inner `event.type`, and
-// the url_verification `challenge`. Absent fields stay empty.
+// block_actions, view_submission…), `event_id`, the inner `event.type`, the
+// url_verification `challenge` and the top-level `response_url` (a credential:
+// never log it). Absent fields stay empty.
 struct PayloadSummary {
   std::string type;
   std::string event_id;
   std::string event_type;
   std::string challenge;
+  std::string response_url;
 };
 
 // Errc::kInvalidInput unless `json` is one well-formed JSON object.
@@ -62,6 +64,7 @@ struct EnvelopeRequest {
   InboundRequest request;
   std::string payload_type;
   bool replies_in_ack = false;
+  std::string response_url;  // the payload's, "" if it has none
 };
 Result<EnvelopeRequest> ToInboundRequest(const SocketFrame& frame);
 

@@ -6,8 +6,11 @@
 #include <functional>
 #include <vector>
 
+#include <poll.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/compose.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,9 +43,54 @@ constexpr std::size_t kMaxFrameBytes = 16u << 20;
 // starts costing deliveries.
 constexpr std::chrono::milliseconds kSlowDispatch{2'000};
 
-using Ws = websocket::stream<detail::TlsStream>;
+// The WebSocket's transport: the TLS stream, whose closing handshake reports
+// no error of its own. When a frame breaks RFC 6455, Beast sends a close frame,
+// shuts TLS down and reports the shutdown's error if it has one; Slack often
+// answers the shutdown with more data ("application data after close notify"),
+// which would hide why we closed the socket.
+class WsTransport : public detail::TlsStream {
+ public:
+  explicit WsTransport(detail::TlsStream&& stream) : detail::TlsStream(std::move(stream)) {}
+};
 
-enum class EndReason { kNone, kClosed, kWarning, kRefresh, kTooMany, kLinkDisabled, kStopped };
+struct QuietTeardown {
+  WsTransport& stream;
+  beast::role_type role;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self, beast::error_code ec = {}) {
+    if (!started) {
+      started = true;
+      beast::async_teardown(role, static_cast<detail::TlsStream&>(stream), std::move(self));
+      return;
+    }
+    if (ec) {
+      spdlog::debug("event=socket_mode.tls_shutdown error=\"{}\"", ec.message());
+    }
+    self.complete({});
+  }
+};
+
+// Found by Beast through argument-dependent lookup.
+template <class Handler>
+void async_teardown(beast::role_type role, WsTransport& stream, Handler&& handler) {
+  asio::async_compose<Handler, void(beast::error_code)>(QuietTeardown{stream, role}, handler,
+                                                        stream);
+}
+
+using Ws = websocket::stream<WsTransport>;
+
+enum class EndReason {
+  kNone,
+  kClosed,
+  kWarning,
+  kRefresh,
+  kOtherDisconnect,
+  kTooMany,
+  kLinkDisabled,
+  kStopped
+};
 
 std::string_view EndReasonName(EndReason reason) {
   switch (reason) {
@@ -54,6 +102,8 @@ std::string_view EndReasonName(EndReason reason) {
       return "warning";
     case EndReason::kRefresh:
       return "refresh_requested";
+    case EndReason::kOtherDisconnect:
+      return "disconnect";
     case EndReason::kTooMany:
       return "too_many_websockets";
     case EndReason::kLinkDisabled:
@@ -64,11 +114,47 @@ std::string_view EndReasonName(EndReason reason) {
   return "unknown";
 }
 
+EndReason DisconnectEnd(const std::string& reason) {
+  if (reason == "warning") {
+    return EndReason::kWarning;
+  }
+  if (reason == "refresh_requested") {
+    return EndReason::kRefresh;
+  }
+  if (reason == "link_disabled") {
+    return EndReason::kLinkDisabled;
+  }
+  if (reason == "too_many_websockets") {
+    return EndReason::kTooMany;
+  }
+  return EndReason::kOtherDisconnect;
+}
+
+// Whether a read failed because Slack's frame broke RFC 6455, after which
+// Beast has closed the socket with a close frame of its own.
+bool IsProtocolFailure(const beast::error_code& ec) {
+  return ec == websocket::error::message_too_big ||
+         ec == websocket::condition::protocol_violation;
+}
+
+// The close code Beast sent for a protocol failure (RFC 6455 section 7.4.1).
+int SentCloseCode(const beast::error_code& ec) {
+  if (ec == websocket::error::message_too_big) {
+    return websocket::close_code::too_big;
+  }
+  if (ec == websocket::error::bad_frame_payload) {
+    return websocket::close_code::bad_payload;
+  }
+  return websocket::close_code::protocol_error;
+}
+
 // A frame for the writer and, for "acknowledge first" deliveries, the
 // dispatch that must wait until the ack is on the wire.
+// `lost` runs instead when the frame could not be sent.
 struct Outgoing {
   std::string text;
   std::function<void()> after;
+  std::function<void()> lost{};
 };
 
 void LogCoroutineFailure(std::exception_ptr e) {
@@ -80,6 +166,15 @@ void LogCoroutineFailure(std::exception_ptr e) {
   } catch (const std::exception& ex) {
     spdlog::error("event=socket_mode.coroutine_failed error=\"{}\"", ex.what());
   }
+}
+
+// Run()'s failure after Slack's `link_disabled`: retrying can't help until
+// someone turns Socket Mode back on.
+Error LinkDisabled() {
+  Error e = MakeError(Errc::kSlackError,
+                      "Socket Mode was turned off for the app in its settings (link_disabled)");
+  e.slack_error = "link_disabled";
+  return e;
 }
 
 asio::awaitable<bool> Cancelled() {
@@ -110,6 +205,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
   asio::ssl::context tls;
   asio::steady_timer sleep_timer;
   bool stopped = false;
+  // Set when Slack refused a new socket while an older one still served: the
+  // pause before the next attempt ends as soon as no socket is left.
+  bool wake_when_unserved = false;
+  Status outcome{};  // what Run() returns
   std::vector<std::weak_ptr<Session>> sessions;
 
   std::atomic<std::int64_t> connections{0};
@@ -132,12 +231,21 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
   // One socket from connect to its end; returns the delay before the next.
   asio::awaitable<std::chrono::milliseconds> Serve(std::shared_ptr<Impl> self, std::string url,
                                                    std::int64_t& next_id, Backoff& backoff);
+  std::chrono::milliseconds NextDelay(EndReason end, const Session& session, Backoff& backoff);
+  asio::awaitable<void> Pause(std::chrono::milliseconds delay);
+  // Whether a socket other than `except` has said hello and is still open
+  // (draining or not); with `serving_only`, one that isn't draining.
+  bool OtherSocketUp(const Session* except, bool serving_only) const;
+  void SocketEnded();
   void Stop();
   InboundReply SafeDispatch(const InboundRequest& request);
+  // A reply whose ack could not be sent, posted to the request's response_url.
+  asio::awaitable<void> RespondInstead(std::string response_url, std::string body_json);
 };
 
 // One WebSocket from open to close: a reader, a writer and two watchdogs
-// (no hello; draining after `warning`), all on the io thread.
+// (no hello; draining after `warning` or `refresh_requested`), all on the io
+// thread.
 class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<Impl> client, std::unique_ptr<Ws> ws, std::int64_t id)
@@ -156,13 +264,11 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
     auto self = shared_from_this();
     asio::co_spawn(client_->executor, ReadLoop(self), LogCoroutineFailure);
     asio::co_spawn(client_->executor, WriteLoop(self), LogCoroutineFailure);
-    asio::co_spawn(client_->executor,
-                   Watchdog(self, client_->options.hello_timeout, /*until_hello=*/true),
-                   LogCoroutineFailure);
+    asio::co_spawn(client_->executor, HelloWatchdog(self), LogCoroutineFailure);
   }
 
   // Why the main loop should move on: the first reason wins. The socket may
-  // stay open after a `warning`, draining on its own.
+  // stay open after a `warning` or `refresh_requested`, draining on its own.
   asio::awaitable<EndReason> WaitForEnd() {
     while (end_ == EndReason::kNone) {
       co_await end_signal_.async_wait(kTuple);
@@ -191,6 +297,8 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
   }
 
   bool HadHello() const { return had_hello_; }
+  bool Up() const { return had_hello_ && !read_ended_; }
+  bool Draining() const { return draining_; }
 
  private:
   asio::awaitable<void> ReadLoop(std::shared_ptr<Session> self) {
@@ -199,12 +307,7 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
       auto [ec, bytes] = co_await ws_->async_read(buffer, kTuple);
       (void)bytes;
       if (ec) {
-        // Closed or aborted: we (or Slack) ended it on purpose.
-        if (closing_ || ec == websocket::error::closed || ec == asio::error::operation_aborted) {
-          spdlog::info("event=socket_mode.closed socket={}", id_);
-        } else {
-          spdlog::warn("event=socket_mode.closed socket={} error=\"{}\"", id_, ec.message());
-        }
+        LogClosed(ec);
         break;
       }
       HandleFrame(beast::buffers_to_string(buffer.data()));
@@ -217,7 +320,23 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
     Signal(EndReason::kClosed);
     Close();
     client_->Changed();
+    client_->SocketEnded();
     (void)self;
+  }
+
+  // Who ended the socket and why, with the close code when there was one.
+  void LogClosed(const beast::error_code& ec) const {
+    if (IsProtocolFailure(ec)) {
+      spdlog::warn("event=socket_mode.closed socket={} by=swarmbot close_code={} reason=\"{}\"",
+                   id_, SentCloseCode(ec), ec.message());
+    } else if (closing_ || ec == asio::error::operation_aborted) {
+      spdlog::info("event=socket_mode.closed socket={} by=swarmbot", id_);
+    } else if (ec == websocket::error::closed) {
+      spdlog::info("event=socket_mode.closed socket={} by=slack close_code={}", id_,
+                   static_cast<int>(ws_->reason().code));
+    } else {
+      spdlog::warn("event=socket_mode.closed socket={} error=\"{}\"", id_, ec.message());
+    }
   }
 
   asio::awaitable<void> WriteLoop(std::shared_ptr<Session> self) {
@@ -234,13 +353,12 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
       }
       Outgoing item = std::move(queue_.front());
       queue_.pop_front();
+      broken = broken || PeerHungUp();
       if (!broken) {
-        auto [ec, bytes] = co_await ws_->async_write(asio::buffer(item.text), kTuple);
-        (void)bytes;
-        if (ec) {
-          spdlog::warn("event=socket_mode.write_failed socket={} error=\"{}\"", id_, ec.message());
-          broken = true;
-        }
+        broken = !co_await Write(item.text);
+      }
+      if (broken && item.lost) {
+        item.lost();
       }
       // The delivery is already recorded as seen, so it runs even when the ack
       // didn't make it: Slack's redelivery would be dropped as a repeat.
@@ -258,17 +376,52 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
     (void)self;
   }
 
-  asio::awaitable<void> Watchdog(std::shared_ptr<Session> self, std::chrono::milliseconds after,
-                                 bool until_hello) {
-    asio::steady_timer timer(client_->executor, after);
-    co_await timer.async_wait(kTuple);
-    if (read_ended_) {
-      co_return;
+  asio::awaitable<bool> Write(const std::string& text) {
+    auto [ec, bytes] = co_await ws_->async_write(asio::buffer(text), kTuple);
+    (void)bytes;
+    if (ec) {
+      spdlog::warn("event=socket_mode.write_failed socket={} error=\"{}\"", id_, ec.message());
     }
-    if (until_hello && !had_hello_) {
-      spdlog::warn("event=socket_mode.no_hello socket={} after_ms={}", id_, after.count());
+    co_return !ec;
+  }
+
+  // Whether Slack has already ended the TCP connection (FIN, RST or error)
+  // while the reader has yet to notice: a frame written now would be lost
+  // though the write itself succeeds.
+  bool PeerHungUp() {
+    pollfd fd{beast::get_lowest_layer(*ws_).socket().native_handle(), POLLRDHUP, 0};
+    if (fd.fd < 0) {
+      return true;
+    }
+    if (::poll(&fd, 1, 0) <= 0 || (fd.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0) {
+      return false;
+    }
+    spdlog::warn("event=socket_mode.peer_gone socket={}", id_);
+    return true;
+  }
+
+  asio::awaitable<void> HelloWatchdog(std::shared_ptr<Session> self) {
+    asio::steady_timer timer(client_->executor, client_->options.hello_timeout);
+    co_await timer.async_wait(kTuple);
+    if (!read_ended_ && !had_hello_) {
+      spdlog::warn("event=socket_mode.no_hello socket={} after_ms={}", id_,
+                   client_->options.hello_timeout.count());
       Abort();
-    } else if (!until_hello) {
+    }
+    (void)self;
+  }
+
+  // Closes a draining socket once the drain time has passed and another
+  // socket serves; until then it keeps serving, so that no delivery finds
+  // the bot without a socket (Slack may refuse the next one, e.g. with
+  // `too_many_websockets`).
+  asio::awaitable<void> DrainWatchdog(std::shared_ptr<Session> self) {
+    asio::steady_timer timer(client_->executor);
+    do {
+      timer.expires_after(client_->options.drain_timeout);
+      co_await timer.async_wait(kTuple);
+    } while (!read_ended_ && !client_->stopped && !client_->OtherSocketUp(this, true));
+    if (!read_ended_) {
       spdlog::info("event=socket_mode.drained socket={}", id_);
       Close();
     }
@@ -326,23 +479,16 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
     ++client_->disconnects;
     client_->Changed();
     spdlog::info("event=socket_mode.disconnect socket={} reason={}", id_, reason);
-    if (reason == "warning" || reason == "refresh_requested") {
+    const EndReason end = DisconnectEnd(reason);
+    Signal(end);
+    if (end == EndReason::kWarning || end == EndReason::kRefresh) {
       // Slack wants us on a new socket (and closes this one in about 10 s
       // after a warning): open the next one now and keep serving here until
-      // Slack closes it or the drain times out, so that nothing sent here in
+      // Slack closes it or the drain ends, so that nothing sent here in
       // between goes unanswered (bolt-js#1061).
-      Signal(EndReason::kWarning);
-      asio::co_spawn(client_->executor,
-                     Watchdog(shared_from_this(), client_->options.drain_timeout, false),
-                     LogCoroutineFailure);
+      draining_ = true;
+      asio::co_spawn(client_->executor, DrainWatchdog(shared_from_this()), LogCoroutineFailure);
       return;
-    }
-    if (reason == "link_disabled") {
-      Signal(EndReason::kLinkDisabled);
-    } else if (reason == "too_many_websockets") {
-      Signal(EndReason::kTooMany);
-    } else {
-      Signal(EndReason::kRefresh);
     }
     Close();
   }
@@ -377,19 +523,46 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
                }});
       return;
     }
+    Enqueue(AckWithReply(frame, *envelope));
+  }
+
+  // Runs the handler now: its reply travels in the ack.
+  Outgoing AckWithReply(const SocketFrame& frame, const EnvelopeRequest& envelope) {
     const auto started = std::chrono::steady_clock::now();
-    const InboundReply reply = client_->SafeDispatch(envelope->request);
+    const InboundReply reply = client_->SafeDispatch(envelope.request);
     const auto took = std::chrono::steady_clock::now() - started;
     if (took > kSlowDispatch) {
       spdlog::warn("event=socket_mode.slow_dispatch socket={} type={} ms={}", id_, frame.type_name,
                    std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     }
     bool dropped = false;
-    std::string ack = BuildAck(frame.envelope_id, reply.body_json, &dropped);
+    Outgoing ack{BuildAck(frame.envelope_id, reply.body_json, &dropped), nullptr};
     if (dropped) {
       spdlog::error("event=socket_mode.reply_not_json socket={} type={}", id_, frame.type_name);
+      return ack;
     }
-    Enqueue({std::move(ack), nullptr});
+    ack.lost = ReplyElsewhere(frame.type_name, envelope.response_url, reply.body_json);
+    return ack;
+  }
+
+  // What to do when the ack carrying `body_json` can't be sent: the handler
+  // has acted, and Slack will tell the user the command failed, so the reply
+  // goes to the payload's response_url instead (when it has one: a view
+  // submission's response_action has nowhere else to go).
+  std::function<void()> ReplyElsewhere(const std::string& type, const std::string& response_url,
+                                       const std::string& body_json) {
+    if (body_json.empty()) {
+      return nullptr;
+    }
+    if (response_url.empty()) {
+      return [id = id_, type] {
+        spdlog::warn("event=socket_mode.reply_lost socket={} type={}", id, type);
+      };
+    }
+    return [client = client_, id = id_, type, url = response_url, body = body_json] {
+      spdlog::warn("event=socket_mode.reply_by_response_url socket={} type={}", id, type);
+      asio::co_spawn(client->executor, client->RespondInstead(url, body), LogCoroutineFailure);
+    };
   }
 
   std::shared_ptr<Impl> client_;
@@ -402,6 +575,7 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
   bool closing_ = false;
   bool read_ended_ = false;
   bool had_hello_ = false;
+  bool draining_ = false;
 };
 
 InboundReply SocketModeClient::Impl::SafeDispatch(const InboundRequest& request) {
@@ -468,6 +642,44 @@ void SocketModeClient::Impl::Stop() {
   }
 }
 
+asio::awaitable<void> SocketModeClient::Impl::RespondInstead(std::string response_url,
+                                                             std::string body_json) {
+  const Status sent = co_await api.Respond(std::move(response_url), std::move(body_json));
+  if (sent) {
+    spdlog::info("event=socket_mode.reply_sent_by_response_url");
+  } else {
+    spdlog::error("event=socket_mode.reply_lost error={} detail=\"{}\"",
+                  ErrcName(sent.error().code), sent.error().detail);
+  }
+}
+
+bool SocketModeClient::Impl::OtherSocketUp(const Session* except, bool serving_only) const {
+  for (const auto& weak : sessions) {
+    const auto session = weak.lock();
+    if (session && session.get() != except && session->Up() &&
+        !(serving_only && session->Draining())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void SocketModeClient::Impl::SocketEnded() {
+  if (wake_when_unserved && !OtherSocketUp(nullptr, false)) {
+    spdlog::info("event=socket_mode.reconnect_now detail=\"the last open socket closed\"");
+    sleep_timer.cancel();
+  }
+}
+
+asio::awaitable<void> SocketModeClient::Impl::Pause(std::chrono::milliseconds delay) {
+  if (!wake_when_unserved || OtherSocketUp(nullptr, false)) {
+    spdlog::info("event=socket_mode.reconnect_in ms={}", delay.count());
+    sleep_timer.expires_after(delay);
+    co_await sleep_timer.async_wait(kTuple);
+  }
+  wake_when_unserved = false;
+}
+
 asio::awaitable<Status> SocketModeClient::Impl::Run(std::shared_ptr<Impl> self) {
   Backoff backoff(options.backoff_initial, options.backoff_cap);
   std::int64_t next_id = 0;
@@ -497,13 +709,11 @@ asio::awaitable<Status> SocketModeClient::Impl::Run(std::shared_ptr<Impl> self) 
       break;
     }
     if (delay.count() > 0) {
-      spdlog::info("event=socket_mode.reconnect_in ms={}", delay.count());
-      sleep_timer.expires_after(delay);
-      co_await sleep_timer.async_wait(kTuple);
+      co_await Pause(delay);
     }
   }
   Stop();
-  co_return Status{};
+  co_return outcome;
 }
 
 asio::awaitable<std::chrono::milliseconds> SocketModeClient::Impl::Serve(std::shared_ptr<Impl> self,
@@ -533,26 +743,38 @@ asio::awaitable<std::chrono::milliseconds> SocketModeClient::Impl::Serve(std::sh
   if (session->HadHello()) {
     backoff.Reset();
   }
+  co_return NextDelay(end, *session, backoff);
+}
+
+std::chrono::milliseconds SocketModeClient::Impl::NextDelay(EndReason end, const Session& session,
+                                                            Backoff& backoff) {
   switch (end) {
     case EndReason::kWarning:
     case EndReason::kRefresh:
+    case EndReason::kOtherDisconnect:
       // Slack asked for a new socket: no delay, unless this one never worked
       // (a loop of instant refreshes would be a storm).
-      co_return session->HadHello() ? std::chrono::milliseconds(0) : backoff.Next();
+      return session.HadHello() ? std::chrono::milliseconds(0) : backoff.Next();
     case EndReason::kTooMany:
-      co_return backoff.NextAtCap();
+      // Refused as surplus. If an older socket still serves (draining after a
+      // refresh), try again as soon as it closes rather than leave a gap.
+      wake_when_unserved = OtherSocketUp(&session, false);
+      return backoff.NextAtCap();
     case EndReason::kLinkDisabled:
-      spdlog::error("event=socket_mode.link_disabled detail=\"Socket Mode is off for the app\"");
+      spdlog::error(
+          "event=socket_mode.link_disabled detail=\"Socket Mode was turned off in the app's "
+          "settings at api.slack.com/apps; turn it back on there, then start swarmbot again\"");
+      outcome = LinkDisabled();
       Stop();
-      co_return std::chrono::milliseconds(0);
+      return std::chrono::milliseconds(0);
     case EndReason::kStopped:
       Stop();
-      co_return std::chrono::milliseconds(0);
+      return std::chrono::milliseconds(0);
     case EndReason::kNone:
     case EndReason::kClosed:
       break;
   }
-  co_return backoff.Next();
+  return backoff.Next();
 }
 
 SocketModeClient::SocketModeClient(asio::any_io_executor executor, WebApiClient& api,

@@ -33,8 +33,9 @@ struct SocketModeOptions {
   // Reconnect delays: exponential with jitter, reset after a good hello.
   std::chrono::milliseconds backoff_initial{1'000};
   std::chrono::milliseconds backoff_cap{30'000};
-  // After a `warning` disconnect the old socket keeps serving (and acking) on
-  // the side while the new one opens, at most this long.
+  // After a `warning` or `refresh_requested` disconnect the old socket keeps
+  // serving (and acking) on the side while the new one opens, this long, and
+  // longer while no other socket serves.
   std::chrono::milliseconds drain_timeout{15'000};
   // Called on the io thread whenever GetStats() changes (health reporting,
   // tests that wait for a reconnect). Must be quick and must not throw.
@@ -49,14 +50,19 @@ struct SocketModeOptions {
 // else envelope_id), turned into an InboundRequest and acknowledged within
 // Slack's 3 s: events and button clicks are acknowledged first and dispatched
 // afterwards; slash commands and view submissions are dispatched first and
-// their reply travels in the ack's `payload`. Repeats are acknowledged and
-// dropped. One writer coroutine per socket sends every frame.
+// their reply travels in the ack's `payload`. When that ack can't be sent (the
+// socket died meanwhile), the reply goes once to the payload's response_url.
+// Repeats are acknowledged and dropped. One writer coroutine per socket sends
+// every frame.
 //
-// Disconnects: `warning` opens the next socket at once and lets the old one
-// drain; `refresh_requested` and a closed or dead socket reconnect (the latter
-// after backoff); `too_many_websockets` backs off to the cap instead of adding
-// to the storm; `link_disabled` ends Run(). Never logs the socket URL (it
-// carries a ticket) or the token.
+// Disconnects: `warning` and `refresh_requested` open the next socket at once
+// and let the old one drain; it keeps serving past the drain time while no
+// other socket does. A closed or dead socket reconnects after backoff.
+// `too_many_websockets` closes the refused socket and backs off to the cap
+// instead of adding to the storm, unless an older socket of ours still serves:
+// then the next attempt comes as soon as that one closes. `link_disabled` ends
+// Run() with an error. Never logs the socket URL (it carries a ticket), the
+// token or a response_url.
 //
 // Runs on `executor` (the io thread); `api`, `filter` and `dispatch` must
 // outlive it.
@@ -68,8 +74,10 @@ class SocketModeClient {
   SocketModeClient(const SocketModeClient&) = delete;
   SocketModeClient& operator=(const SocketModeClient&) = delete;
 
-  // Serves until Stop(), cancellation, or `link_disabled` (all: success).
-  // Errc::kUnauthenticated if Slack rejects the app token: retrying can't fix it.
+  // Serves until Stop() or cancellation (success). Retrying can't fix the
+  // errors: Errc::kUnauthenticated if Slack rejects the app token,
+  // Errc::kSlackError (slack_error "link_disabled") once Slack says Socket Mode
+  // was turned off for the app.
   boost::asio::awaitable<Status> Run();
 
   // Closes the socket and makes Run() return. Safe from any thread.

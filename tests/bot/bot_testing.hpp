@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -17,6 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "common/inbound.hpp"
 #include "tests/support/testing.hpp"
@@ -117,6 +120,64 @@ class Recorder {
   std::condition_variable changed_;
   std::vector<InboundRequest> requests_;
   std::function<InboundReply(const InboundRequest&)> reply_;
+};
+
+// Keeps every log line (as formatted, without time or level) while it lives;
+// the default logger's sinks still get them. Make it before the threads that
+// log and destroy it after them.
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<Sink>()), previous_(spdlog::default_logger()) {
+    sink_->set_pattern("%v");
+    auto sinks = previous_->sinks();
+    sinks.push_back(sink_);
+    logger_ = std::make_shared<spdlog::logger>("capture", sinks.begin(), sinks.end());
+    logger_->set_level(previous_->level());
+    spdlog::set_default_logger(logger_);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  // The first line that holds `part`, once one does (bounded by kTestTimeout);
+  // "" if none did.
+  std::string WaitForLine(const std::string& part) { return sink_->WaitForLine(part); }
+
+ private:
+  class Sink : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    std::string WaitForLine(const std::string& part) {
+      std::unique_lock lock(lines_mutex_);
+      std::string found;
+      changed_.wait_for(lock, swarmbot::testing::kTestTimeout, [&] {
+        auto it = std::find_if(lines_.begin(), lines_.end(), [&](const std::string& line) {
+          return line.find(part) != std::string::npos;
+        });
+        found = it == lines_.end() ? "" : *it;
+        return !found.empty();
+      });
+      return found;
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      spdlog::memory_buf_t formatted;
+      formatter_->format(msg, formatted);
+      std::lock_guard lock(lines_mutex_);
+      lines_.push_back(fmt::to_string(formatted));
+      changed_.notify_all();
+    }
+    void flush_() override {}
+
+   private:
+    std::mutex lines_mutex_;
+    std::condition_variable changed_;
+    std::vector<std::string> lines_;
+  };
+
+  std::shared_ptr<Sink> sink_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<spdlog::logger> previous_;
 };
 
 }  // namespace swarmbot::bot::testing

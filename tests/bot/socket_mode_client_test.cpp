@@ -59,7 +59,9 @@ class SocketModeClientTest : public ::testing::Test {
     options.app_token = app_token.Empty() ? emulator_->options().app_token : app_token;
     options.ca_file = (dir_ / "ca.pem").string();
     options.backoff_initial = 20ms;
-    options.backoff_cap = 200ms;
+    if (options.backoff_cap == SocketModeOptions{}.backoff_cap) {
+      options.backoff_cap = 200ms;  // unless the test chose its own
+    }
     options.on_change = [this] {
       std::lock_guard lock(stats_mutex_);
       stats_changed_.notify_all();
@@ -126,6 +128,7 @@ class SocketModeClientTest : public ::testing::Test {
     EXPECT_EQ(boost::json::parse(*ack).at("text").as_string(), "got " + text);
   }
 
+  swarmbot::bot::testing::LogCapture log_;  // first: outlives every thread that logs
   swarmbot::testing::TempDir dir_;
   FakeClock slack_clock_;  // the emulator's: ts, redelivery timing
   FakeClock clock_;        // swarmbot's
@@ -401,15 +404,72 @@ TEST_F(SocketModeClientTest, AnswersLaterThroughTheResponseUrl) {
   EXPECT_EQ(ephemerals.back().source, "response_url");
 }
 
-TEST_F(SocketModeClientTest, StopsWhenSocketModeIsDisabled) {
+TEST_F(SocketModeClientTest, EndsWithAnErrorWhenSocketModeIsTurnedOff) {
   StartEmulator();
   StartClient();
   ASSERT_TRUE(WaitForOnlySocket(1));
   emulator_->SendDisconnect("link_disabled");
   ASSERT_EQ(running_.wait_for(kTestTimeout), std::future_status::ready);
-  EXPECT_TRUE(running_.get());
+  const Status status = running_.get();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, Errc::kSlackError);
+  EXPECT_EQ(status.error().slack_error, "link_disabled");
+  EXPECT_NE(status.error().detail.find("turned off"), std::string::npos);
   ASSERT_TRUE(WaitForSockets(0, 1));
   EXPECT_EQ(emulator_->CallCount("apps.connections.open"), 1);
+}
+
+TEST_F(SocketModeClientTest, KeepsTheRefreshedSocketUntilSlackAllowsANewOne) {
+  emulator::Options options;
+  options.max_sockets = 1;
+  options.disconnect_close_after = 60s;  // past kTestTimeout: the test drops it itself
+  StartEmulator(options);
+  SocketModeOptions client_options;
+  client_options.drain_timeout = 100ms;
+  client_options.backoff_cap = 60s;
+  StartClient({}, client_options);
+  ASSERT_TRUE(WaitForOnlySocket(1));
+
+  // The refreshed socket still counts against the budget, so the next one is
+  // refused with too_many_websockets; the old one must not be let go.
+  emulator_->SendDisconnect("refresh_requested");
+  ASSERT_TRUE(WaitForClient([](const SocketModeClient::Stats& s) {
+    return s.disconnects == 2 && s.connections == 2 && s.open_sockets == 1;
+  }));
+  EXPECT_NE(log_.WaitForLine("event=socket_mode.session_end socket=1 reason=refresh_requested"),
+            "");
+  EXPECT_FALSE(emulator_->WaitFor([&] { return emulator_->OpenSocketCount() == 0; }, 1s));
+  ExpectCommandAnswered("status");
+
+  // Once Slack closes it, a new socket opens at once, not at the 60 s cap.
+  emulator_->DropSockets();
+  ASSERT_TRUE(WaitForOnlySocket(2));
+  ExpectCommandAnswered("status again");
+}
+
+TEST_F(SocketModeClientTest, SendsACommandsReplyToItsResponseUrlWhenTheSocketDiesBeforeTheAck) {
+  StartEmulator();
+  StartClient();
+  ASSERT_TRUE(WaitForOnlySocket(1));
+  // The handler acts, then Slack drops the socket before the ack goes out.
+  recorder_.SetReply([this](const InboundRequest&) {
+    emulator_->DropSockets();
+    EXPECT_TRUE(emulator_->WaitFor([&] { return emulator_->OpenSocketCount() == 0; }, kTestTimeout));
+    return InboundReply{R"({"response_type":"ephemeral","text":"Noted on INC-1"})"};
+  });
+  auto ack = emulator_->SlashCommand(ann_, incidents_, "/swarm", "note checked the logs");
+  EXPECT_FALSE(ack);
+  auto noted = [&] {
+    const auto ephemerals = emulator_->Ephemerals(ann_);
+    return std::count_if(ephemerals.begin(), ephemerals.end(), [](const auto& e) {
+      return e.text == "Noted on INC-1" && e.source == "response_url";
+    });
+  };
+  ASSERT_TRUE(emulator_->WaitFor([&] { return noted() == 1; }, kTestTimeout));
+  ASSERT_TRUE(WaitForOnlySocket(2));
+  EXPECT_EQ(emulator_->CallCount("response_url"), 1);
+  EXPECT_EQ(noted(), 1);
+  EXPECT_EQ(recorder_.Count(), 1u);
 }
 
 TEST_F(SocketModeClientTest, GivesUpWhenTheAppTokenIsRefused) {

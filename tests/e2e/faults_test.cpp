@@ -1,6 +1,10 @@
 // Slack failing and swarmbot crashing mid-way: every effect still happens, and
 // happens once.
 
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "tests/e2e/e2e_fixture.hpp"
 
 namespace swarmbot::e2e {
@@ -36,6 +40,20 @@ class Faults : public EndToEnd {
   void StartSwarm() {
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 <@" + people().sofia.str() + "|sofia>");
+  }
+
+  // Waits (bounded by kTestTimeout) until swarmbot has exited without being
+  // told to; the exit status is left for StopSwarmbot() to collect.
+  bool ExitsByItself() {
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, stack_->SwarmbotPid(), 0));
+    if (pidfd < 0) {
+      return false;
+    }
+    pollfd exited{pidfd, POLLIN, 0};
+    const auto timeout = std::chrono::milliseconds(testing::kTestTimeout).count();
+    const bool done = ::poll(&exited, 1, static_cast<int>(timeout)) == 1;
+    ::close(pidfd);
+    return done;
   }
 
   int SummaryPosts() {
@@ -112,6 +130,15 @@ TEST_F(Faults, ADroppedSocketIsReopenedAndCommandsKeepWorking) {
     return slack().CallCount("apps.connections.open") >= 2 && slack().OpenSocketCount() >= 1;
   }));
   EXPECT_EQ(DeclareFeast25(), "INC-1");
+}
+
+TEST_F(Faults, SocketModeTurnedOffInTheAppsSettingsStopsSwarmbotWithAFailure) {
+  slack().SendDisconnect("link_disabled");
+  ASSERT_TRUE(ExitsByItself());
+  EXPECT_TRUE(LogSays("event=socket_mode.stopped error=slack_error"));
+  EXPECT_TRUE(LogSays("Socket Mode was turned off"));
+  EXPECT_EQ(slack().CallCount("apps.connections.open"), 1);
+  EXPECT_EQ(stack_->StopSwarmbot(), 1);  // only collects the exit status
 }
 
 TEST_F(Faults, ARefreshRequestedDisconnectMovesToANewSocket) {
