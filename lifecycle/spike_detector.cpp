@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <unordered_set>
 
 namespace swarmbot::lifecycle {
@@ -22,6 +23,11 @@ constexpr std::size_t kMaxPostings = 128;
 constexpr std::size_t kPostingBudget = 1024;
 // ... and compares itself in full with the few that share most of them.
 constexpr std::size_t kMaxCandidates = 32;
+// An identifier weighs as rare while at most this many clusters hold it.
+constexpr std::size_t kIdentifierClusters = 4;
+// Terms that are identifiers carry this bit, so the detector need not keep
+// their text.
+constexpr std::uint64_t kIdentifierBit = std::uint64_t{1} << 63;
 
 const std::unordered_set<std::string_view>& StopWords() {
   // Function words and the politeness of support mail; they carry no fault.
@@ -95,6 +101,23 @@ void ForEachTerm(std::string_view text, std::size_t limit, Emit&& emit) {
   }
 }
 
+// A code a customer copies from a screen or a flyer: four characters or more
+// with a digit after a letter ("feast25", "e4012", "0x80070005") or only
+// digits (an error or order number). A number with a unit ("30min") is none.
+bool IsIdentifier(std::string_view word) {
+  if (word.size() < 4) {
+    return false;
+  }
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto first_other = std::find_if_not(word.begin(), word.end(), is_digit);
+  return first_other == word.end() || std::any_of(first_other, word.end(), is_digit);
+}
+
+std::uint64_t TermOf(const std::string& word) {
+  const std::uint64_t hash = std::hash<std::string>{}(word) & ~kIdentifierBit;
+  return IsIdentifier(word) ? hash | kIdentifierBit : hash;
+}
+
 }  // namespace
 
 std::vector<std::string> SpikeTerms(std::string_view text) {
@@ -107,7 +130,13 @@ SpikeDetector::SpikeDetector(SpikeSettings settings) : settings_(settings) {}
 
 double SpikeDetector::Idf(Term term) const {
   const auto found = document_frequency_.find(term);
-  const double df = found == document_frequency_.end() ? 0.0 : found->second;
+  double df = found == document_frequency_.end() ? 0.0 : found->second;
+  if ((term & kIdentifierBit) != 0 && df > 1) {
+    const auto held = postings_.find(term);
+    if (held == postings_.end() || held->second.count <= kIdentifierClusters) {
+      df = 1;
+    }
+  }
   return std::log((static_cast<double>(live_.size()) + 1.0) / (df + 1.0)) + 1.0;
 }
 
@@ -243,8 +272,13 @@ void SpikeDetector::Leave(const LiveCase& c) {
       }
     }
   }
-  cluster_of_.erase(c.number);
-  const auto found = clusters_.find(c.cluster);
+  const auto of = cluster_of_.find(c.number);
+  if (of == cluster_of_.end()) {
+    return;
+  }
+  const std::uint64_t id = of->second;
+  cluster_of_.erase(of);
+  const auto found = clusters_.find(id);
   if (found == clusters_.end()) {
     return;
   }
@@ -258,7 +292,7 @@ void SpikeDetector::Leave(const LiveCase& c) {
   cluster.norm_stale = true;
   if (cluster.members.empty()) {
     for (const auto& [term, stat] : cluster.terms) {
-      RemovePosting(term, c.cluster);
+      RemovePosting(term, id);
     }
     clusters_.erase(found);
     return;
@@ -271,7 +305,7 @@ void SpikeDetector::Leave(const LiveCase& c) {
     stat->second.weight_sum -= weight;
     if (--stat->second.members == 0) {
       cluster.terms.erase(stat);
-      RemovePosting(term, c.cluster);
+      RemovePosting(term, id);
     }
   }
   if (auto contact = cluster.contacts.find(c.contact); contact != cluster.contacts.end()) {
@@ -289,20 +323,98 @@ void SpikeDetector::Expire(Clock::TimePoint now) {
   }
 }
 
+std::pair<SpikeDetector::Match, SpikeDetector::Match> SpikeDetector::BestTwo(
+    const TermVector& terms, double norm) const {
+  Match best;
+  Match second;
+  if (norm <= 0) {
+    return {best, second};
+  }
+  for (std::uint64_t id : Candidates(terms)) {
+    const Match match{id, Similarity(terms, norm, clusters_.at(id))};
+    if (match.similarity > best.similarity) {
+      second = best;
+      best = match;
+    } else if (match.similarity > second.similarity) {
+      second = match;
+    }
+  }
+  return {best, second};
+}
+
+double SpikeDetector::ClusterSimilarity(const Cluster& a, const Cluster& b) const {
+  const Cluster& small = a.terms.size() <= b.terms.size() ? a : b;
+  const Cluster& large = &small == &a ? b : a;
+  double dot = 0;
+  for (const auto& [term, stat] : small.terms) {
+    const auto found = large.terms.find(term);
+    if (found != large.terms.end()) {
+      const double idf = Idf(term);
+      dot += stat.weight_sum * found->second.weight_sum * idf * idf;
+    }
+  }
+  const double norms = CentroidNorm(a) * CentroidNorm(b);
+  return dot <= 0 || norms <= 0 ? 0 : dot / norms;
+}
+
+std::uint64_t SpikeDetector::Merge(std::uint64_t first, std::uint64_t second,
+                                   std::vector<std::int64_t>& absorbed) {
+  // A spike's number must keep naming its cases, so a spike absorbs.
+  const bool swap = !clusters_.at(first).spike && clusters_.at(second).spike;
+  const std::uint64_t into_id = swap ? second : first;
+  const std::uint64_t from_id = swap ? first : second;
+  Cluster& into = clusters_.at(into_id);
+  Cluster& from = clusters_.at(from_id);
+  for (const auto& [term, stat] : from.terms) {
+    RemovePosting(term, from_id);
+    TermStat& merged = into.terms[term];
+    if (merged.members == 0) {
+      AddPosting(term, into_id);
+    }
+    merged.weight_sum += stat.weight_sum;
+    merged.members += stat.members;
+  }
+  for (const auto& [contact, n] : from.contacts) {
+    into.contacts[contact] += n;
+  }
+  for (std::int64_t number : from.members) {
+    cluster_of_[number] = into_id;
+  }
+  absorbed.assign(from.members.begin(), from.members.end());
+  // Case numbers follow creation, so this keeps the members oldest first.
+  std::deque<std::int64_t> members;
+  std::merge(into.members.begin(), into.members.end(), from.members.begin(), from.members.end(),
+             std::back_inserter(members));
+  into.members = std::move(members);
+  into.norm_stale = true;
+  clusters_.erase(from_id);
+  return into_id;
+}
+
+std::uint64_t SpikeDetector::MaybeMerge(std::uint64_t joined, std::uint64_t other,
+                                        std::vector<std::int64_t>& absorbed) {
+  const Cluster& a = clusters_.at(joined);
+  const Cluster& b = clusters_.at(other);
+  const bool two_spikes = a.spike && b.spike && *a.spike != *b.spike;
+  if (two_spikes || ClusterSimilarity(a, b) < settings_.similarity) {
+    return joined;
+  }
+  return Merge(joined, other, absorbed);
+}
+
 SpikePlacement SpikeDetector::Add(const SpikeCase& c) {
   if (const auto known = cluster_of_.find(c.number); known != cluster_of_.end()) {
     const Cluster& cluster = clusters_.at(known->second);
-    return {known->second, cluster.members.size(), cluster.contacts.size(), 1.0, true};
+    return {known->second, cluster.members.size(), cluster.contacts.size(), 1.0, true, {}};
   }
   latest_ = std::max(latest_, c.created_at);
   Expire(latest_);
 
   std::unordered_map<Term, float> raw;
-  const std::hash<std::string> hash;
   ForEachTerm(c.subject, kMaxDescriptionTerms,
-              [&](const std::string& term) { raw[hash(term)] += kSubjectWeight; });
+              [&](const std::string& term) { raw[TermOf(term)] += kSubjectWeight; });
   ForEachTerm(c.description, kMaxDescriptionTerms,
-              [&](const std::string& term) { raw[hash(term)] += kDescriptionWeight; });
+              [&](const std::string& term) { raw[TermOf(term)] += kDescriptionWeight; });
 
   LiveCase live;
   live.number = c.number;
@@ -319,7 +431,7 @@ SpikePlacement SpikeDetector::Add(const SpikeCase& c) {
   // The case counts in the window's document frequencies from here on, so its
   // own terms are weighed as the next case's will be.
   live_.push_back(std::move(live));
-  LiveCase& added = live_.back();
+  const LiveCase& added = live_.back();
   double norm = 0;
   for (const auto& [term, weight] : added.terms) {
     const double weighted = weight * Idf(term);
@@ -327,26 +439,19 @@ SpikePlacement SpikeDetector::Add(const SpikeCase& c) {
   }
   norm = std::sqrt(norm);
 
-  std::uint64_t best = 0;
-  double best_similarity = 0;
-  if (norm > 0) {
-    for (std::uint64_t id : Candidates(added.terms)) {
-      const double similarity = Similarity(added.terms, norm, clusters_.at(id));
-      if (similarity > best_similarity) {
-        best_similarity = similarity;
-        best = id;
-      }
-    }
+  const auto [best, second] = BestTwo(added.terms, norm);
+  SpikePlacement placed;
+  placed.joined = best.cluster != 0 && best.similarity >= settings_.similarity;
+  placed.cluster = placed.joined ? best.cluster : next_cluster_++;
+  placed.similarity = placed.joined ? best.similarity : 1.0;
+  Join(placed.cluster, clusters_[placed.cluster], added);
+  if (placed.joined && second.cluster != 0 && second.similarity >= settings_.similarity) {
+    placed.cluster = MaybeMerge(placed.cluster, second.cluster, placed.absorbed);
   }
-  const bool joined = best != 0 && best_similarity >= settings_.similarity;
-  if (!joined) {
-    best = next_cluster_++;
-    best_similarity = 1.0;
-  }
-  added.cluster = best;
-  Cluster& cluster = clusters_[best];
-  Join(best, cluster, added);
-  return {best, cluster.members.size(), cluster.contacts.size(), best_similarity, joined};
+  const Cluster& cluster = clusters_.at(placed.cluster);
+  placed.size = cluster.members.size();
+  placed.contacts = cluster.contacts.size();
+  return placed;
 }
 
 std::vector<std::int64_t> SpikeDetector::Members(std::uint64_t cluster) const {

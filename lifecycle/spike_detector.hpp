@@ -41,6 +41,10 @@ struct SpikePlacement {
   std::size_t contacts = 0;  // distinct contacts among them
   double similarity = 1.0;   // to the cluster it joined; 1 for a new cluster
   bool joined = false;       // false: the case started a cluster of its own
+  // Cases that were in another cluster until this case bridged the two (see
+  // SpikeDetector::Add), oldest first; they are in `cluster` now. This case
+  // is among them when its cluster merged into a spike's.
+  std::vector<std::int64_t> absorbed;
 };
 
 // Incremental clustering of new cases by the similarity of their text, within
@@ -52,7 +56,19 @@ struct SpikePlacement {
 // name), and inverse document frequency over the live window gives those the
 // weight while words that every case uses this hour fade out on their own.
 // Centroids make a cluster absorb paraphrases that no single member matches
-// well. MinHash/LSH would be cheaper per comparison, but its Jaccard over
+// well.
+//
+// Two corrections keep one fault in one cluster. First, once a fault's cases
+// fill the window, its own code is in most of them and plain IDF would weigh
+// it like "the": an identifier (a word with digits, such as FEAST25, E4012 or
+// 0x80070005) weighs as a word seen in one case while at most a few clusters
+// hold it. An identifier that many clusters hold (a device model in every
+// signature) weighs as any word. Second, placement is greedy, so an early
+// case that just misses a cluster seeds a rival that its paraphrases then
+// follow: when a case matches a second cluster too and the two centroids
+// match each other, the clusters merge, unless they are two different spikes.
+//
+// MinHash/LSH would be cheaper per comparison, but its Jaccard over
 // short subjects is noisy, and an inverted index from a case's rarest terms
 // to the clusters that hold them already keeps candidates to a handful.
 class SpikeDetector {
@@ -61,8 +77,10 @@ class SpikeDetector {
 
   // Expires what fell out of the window before `c.created_at`, then puts the
   // case in the most similar cluster at or above the threshold, or in a new
-  // one. Times are taken as non-decreasing; an earlier time counts as the
-  // latest seen. Adding a number twice returns its cluster unchanged.
+  // one; if the runner-up is at or above it as well and the two clusters are
+  // that similar, they merge (the one recorded as a spike keeps its id).
+  // Times are taken as non-decreasing; an earlier time counts as the latest
+  // seen. Adding a number twice returns its cluster unchanged.
   SpikePlacement Add(const SpikeCase& c);
 
   // Drops cases created before `now - window`, and clusters left empty.
@@ -105,16 +123,33 @@ class SpikeDetector {
   struct LiveCase {
     std::int64_t number = 0;
     Clock::TimePoint created_at;
-    std::uint64_t cluster = 0;
     std::string contact;
     TermVector terms;
+  };
+
+  struct Match {
+    std::uint64_t cluster = 0;  // 0: none
+    double similarity = 0;
   };
 
   double Idf(Term term) const;
   std::vector<std::uint64_t> Candidates(const TermVector& terms) const;
   double Similarity(const TermVector& terms, double norm, const Cluster& cluster) const;
   double CentroidNorm(const Cluster& cluster) const;
+  double ClusterSimilarity(const Cluster& a, const Cluster& b) const;
+  // The best and second best clusters for a case with these terms.
+  std::pair<Match, Match> BestTwo(const TermVector& terms, double norm) const;
   void Join(std::uint64_t id, Cluster& cluster, const LiveCase& c);
+  // Merges the cluster a case joined with another that the case matched as
+  // well, if their centroids match and they are not two different spikes;
+  // returns the case's cluster.
+  std::uint64_t MaybeMerge(std::uint64_t joined, std::uint64_t other,
+                           std::vector<std::int64_t>& absorbed);
+  // Merges `second` into `first`, or the other way round if only `second` is
+  // a spike; returns the cluster that stays and fills `absorbed` with the
+  // cases that moved into it.
+  std::uint64_t Merge(std::uint64_t first, std::uint64_t second,
+                      std::vector<std::int64_t>& absorbed);
   void Leave(const LiveCase& c);
 
   SpikeSettings settings_;

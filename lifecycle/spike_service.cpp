@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -93,7 +94,9 @@ void SpikeWatch::OnCaseCreated(store::Database& db, const store::Case& c) {
   const SpikePlacement placed =
       detector_.Add({c.number, c.created_at, contact, c.subject, c.description});
   if (const auto spike = detector_.SpikeOf(placed.cluster); spike && !Ended(db, *spike)) {
-    if (store::SpikeRepository(db).AddCase(*spike, c.number, c.created_at)) {
+    bool grew = store::SpikeRepository(db).AddCase(*spike, c.number, c.created_at);
+    grew = AddAbsorbed(db, *spike, placed.absorbed, c.created_at) || grew;
+    if (grew) {
       detail::QueueSpikeRefresh(db, *spike, c.created_at);
       spdlog::info("event=spike.grew spike={} case={} cases={}", store::SpikeNumberText(*spike),
                    store::CaseNumberText(c.number), placed.size);
@@ -101,6 +104,19 @@ void SpikeWatch::OnCaseCreated(store::Database& db, const store::Case& c) {
     return;
   }
   MaybeRecordSpike(db, placed.cluster, c.created_at);
+}
+
+bool SpikeWatch::AddAbsorbed(store::Database& db, std::int64_t spike,
+                             const std::vector<std::int64_t>& absorbed, Clock::TimePoint now) {
+  store::CaseRepository cases(db);
+  store::SpikeRepository spikes(db);
+  bool added = false;
+  for (std::int64_t number : absorbed) {
+    if (auto found = cases.Find(number); found && Eligible(*found)) {
+      added = spikes.AddCase(spike, number, now) || added;
+    }
+  }
+  return added;
 }
 
 void SpikeWatch::MaybeRecordSpike(store::Database& db, std::uint64_t cluster,
@@ -141,20 +157,21 @@ Status SpikeWatch::Rebuild(store::Database& db, Clock::TimePoint now) {
   return InReadTransaction(db, "rebuild_spikes", [&]() -> Status {
     store::SpikeRepository spikes(db);
     const Clock::TimePoint since = now - detector_.settings().window;
-    const std::vector<store::SpikeSource> sources = spikes.CasesSince(since);
-    for (const store::SpikeSource& c : sources) {
-      const std::string contact = Lower(c.contact_email);
-      detector_.Add({c.number, c.created_at, contact, c.subject, c.description});
-    }
-    std::size_t bound = 0;
+    std::unordered_map<std::int64_t, std::int64_t> newest_spike;  // of each case
     for (const auto& [spike, case_number] : spikes.SpikeCasesSince(since)) {
-      const auto cluster = detector_.ClusterOf(case_number);
-      if (!cluster) {
-        continue;
-      }
-      const auto known = detector_.SpikeOf(*cluster);
-      if (!known || *known < spike) {
-        detector_.SetSpike(*cluster, spike);
+      std::int64_t& newest = newest_spike[case_number];
+      newest = std::max(newest, spike);
+    }
+    // Bound as they are replayed, so that groups merge as they did live.
+    std::size_t bound = 0;
+    for (const store::SpikeSource& c : spikes.CasesSince(since)) {
+      const std::string contact = Lower(c.contact_email);
+      const std::uint64_t cluster =
+          detector_.Add({c.number, c.created_at, contact, c.subject, c.description}).cluster;
+      const auto spike = newest_spike.find(c.number);
+      const auto known = detector_.SpikeOf(cluster);
+      if (spike != newest_spike.end() && (!known || *known < spike->second)) {
+        detector_.SetSpike(cluster, spike->second);
         ++bound;
       }
     }

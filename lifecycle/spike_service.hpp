@@ -20,9 +20,10 @@ namespace swarmbot::lifecycle {
 // The process's one spike detector, fed by case creation (CaseService calls
 // it through NewCaseHook). When a group of similar cases crosses the
 // thresholds it records SPIKE-n with the group's cases and enqueues the alert
-// (effect::kPostSpikeAlert); a case that later joins the group is added to the
-// spike and refreshes the alert (effect::kUpdateSpikeAlert, at most one
-// queued at a time). Cases held by an incident or closed don't count towards
+// (effect::kPostSpikeAlert); a case that later joins the group, or a group
+// that merges into it (SpikeDetector::Add), is added to the spike and
+// refreshes the alert (effect::kUpdateSpikeAlert, at most one queued at a
+// time). Cases held by an incident or closed don't count towards
 // a new spike. Not thread safe: swarmbot creates cases on its one io thread.
 class SpikeWatch : public NewCaseHook {
  public:
@@ -41,6 +42,10 @@ class SpikeWatch : public NewCaseHook {
  private:
   // Records a spike for `cluster` when its eligible cases reach the thresholds.
   void MaybeRecordSpike(store::Database& db, std::uint64_t cluster, Clock::TimePoint now);
+  // Adds the open cases of a group that merged into the spike's; true if any
+  // was new to it.
+  bool AddAbsorbed(store::Database& db, std::int64_t spike,
+                   const std::vector<std::int64_t>& absorbed, Clock::TimePoint now);
 
   SpikeDetector detector_;
 };

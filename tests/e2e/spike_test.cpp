@@ -6,12 +6,25 @@
 
 #include "demo/takeout.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
+#include "tests/lifecycle/spike_wordings.hpp"
 
 namespace swarmbot::e2e {
 namespace {
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Check 19's FEAST25 cases came 12 by e-mail, 10 by chat, 8 by messaging and
+// 6 by phone.
+std::string FeastChannel(std::size_t i) {
+  if (i < 12) {
+    return "email";
+  }
+  if (i < 22) {
+    return "chat";
+  }
+  return i < 30 ? "messaging" : "phone";
 }
 
 class SpikeEndToEnd : public EndToEnd {
@@ -76,6 +89,46 @@ TEST_F(SpikeEndToEnd, TakeOutCasesRaiseOneAlertThatGrowsAndLinksByCluster) {
   }));
   const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
   EXPECT_TRUE(Contains(status, "36")) << status;
+}
+
+// Check 19 posted the FEAST25 cases in five subjects and three descriptions:
+// the fifth subject grew a second spike of its own (29 + 7).
+TEST_F(SpikeEndToEnd, EveryWordingOfTheFaultCountsInOneAlert) {
+  using testing::wordings::kFeastDescriptions;
+  using testing::wordings::kFeastSubjects;
+  using testing::wordings::kOtherComplaints;
+  const std::vector<UserId> reps{people().ravi, people().lena, people().tom};
+  demo::CaseSpec spec;
+  for (std::size_t i = 0; i < 36; ++i) {
+    spec = {"Diner " + std::to_string(i),
+            "diner" + std::to_string(i) + "@example.com",
+            FeastChannel(i),
+            i % 2 == 0 ? "North" : "East",
+            kFeastSubjects[i % 5],
+            kFeastDescriptions[i % 3],
+            reps[i % 3]};
+    ASSERT_EQ(stack_->PostCase(demo::CaseJson(spec)).status, 201);
+  }
+  for (std::size_t j = 0; j < kOtherComplaints.size(); ++j) {
+    spec = {"Other " + std::to_string(j),
+            "other" + std::to_string(j) + "@example.com",
+            j % 2 == 0 ? "chat" : "web",
+            "South",
+            kOtherComplaints[j][0],
+            kOtherComplaints[j][1],
+            reps[j % 3]};
+    ASSERT_EQ(stack_->PostCase(demo::CaseJson(spec)).status, 201);
+  }
+
+  ASSERT_TRUE(Eventually("one alert counting the 36 cases",
+                         [&] { return OneAlertWith("36 similar cases"); }));
+  for (const auto& [subject, description] : kOtherComplaints) {
+    EXPECT_FALSE(Contains(Alerts().front().blocks_json, subject)) << subject;
+  }
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const std::string linked =
+      Type(people().mara, people().incidents, "/incident", "link INC-1 --cluster SPIKE-1");
+  EXPECT_TRUE(Contains(linked, "Linked 36 cases of SPIKE-1 to INC-1")) << linked;
 }
 
 TEST_F(SpikeEndToEnd, DeclaringFromTheAlertOpensTheModalAndLinksTheSpikesCases) {

@@ -7,10 +7,18 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/lifecycle/spike_wordings.hpp"
+
 namespace swarmbot::lifecycle {
 namespace {
 
 using std::chrono::minutes;
+using swarmbot::testing::wordings::kDeclineDescriptions;
+using swarmbot::testing::wordings::kDeclineSubjects;
+using swarmbot::testing::wordings::kFeastDescriptions;
+using swarmbot::testing::wordings::kFeastSubjects;
+using swarmbot::testing::wordings::kOtherComplaints;
+using swarmbot::testing::wordings::kOtherPaymentComplaints;
 
 // The subjects of the Take-Out scenario (demo/takeout.cpp), written out so
 // that the detector is tested without the demo.
@@ -158,6 +166,136 @@ TEST_F(SpikeDetectorTest, EmptyOrStopWordOnlyTextGetsAClusterOfItsOwn) {
 
   EXPECT_FALSE(second.joined);
   EXPECT_NE(first.cluster, second.cluster);
+}
+
+// Check 19: the fifth wording ("promo", "paying") just missed the group of
+// the first four and grew a second one of its own, 29 + 7.
+TEST_F(SpikeDetectorTest, EveryWordingOfTheFeast25FaultJoinsOneCluster) {
+  std::set<std::uint64_t> feast;
+  for (std::size_t i = 0; i < 36; ++i) {
+    feast.insert(Add(kFeastSubjects[i % 5], kFeastDescriptions[i % 3]).cluster);
+  }
+  std::vector<std::uint64_t> others;
+  for (const auto& [subject, description] : kOtherComplaints) {
+    others.push_back(Add(subject, description).cluster);
+  }
+
+  ASSERT_EQ(feast.size(), 1u);
+  EXPECT_EQ(detector_.Members(*feast.begin()).size(), 36u);
+  for (std::uint64_t cluster : others) {
+    EXPECT_NE(cluster, *feast.begin());
+    EXPECT_LT(detector_.Members(cluster).size(), 5u) << "unrelated cases grouped together";
+  }
+}
+
+TEST_F(SpikeDetectorTest, EveryWordingOfAPaymentErrorCodeJoinsOneCluster) {
+  std::vector<std::int64_t> declined;
+  std::vector<std::int64_t> others;
+  for (std::size_t i = 0; i < 24; ++i) {
+    declined.push_back(next_);
+    Add(kDeclineSubjects[i % 6], kDeclineDescriptions[i % 3]);
+    if (i % 3 == 2 && others.size() < kOtherPaymentComplaints.size()) {
+      const auto& [subject, description] = kOtherPaymentComplaints[others.size()];
+      others.push_back(next_);
+      Add(subject, description);
+    }
+  }
+
+  // Asked at the end: the clusters of the first cases may have merged since.
+  const auto cluster = detector_.ClusterOf(declined.front());
+  ASSERT_TRUE(cluster.has_value());
+  EXPECT_EQ(detector_.Members(*cluster), declined);
+  for (std::int64_t number : others) {
+    const auto other = detector_.ClusterOf(number);
+    ASSERT_TRUE(other.has_value());
+    EXPECT_NE(*other, *cluster);
+    EXPECT_LT(detector_.Members(*other).size(), 5u) << "unrelated cases grouped together";
+  }
+}
+
+// The first five E4012 cases make two clusters, {1, 2, 4, 5} and {3}; the
+// sixth joins {3} and matches the other as well.
+class BridgedClustersTest : public SpikeDetectorTest {
+ protected:
+  void SetUp() override {
+    for (std::size_t i = 0; i < 5; ++i) {
+      Add(kDeclineSubjects[i], kDeclineDescriptions[i % 3]);
+    }
+    big_ = *detector_.ClusterOf(1);
+    small_ = *detector_.ClusterOf(3);
+    ASSERT_NE(big_, small_);
+    ASSERT_EQ(detector_.Members(big_), (std::vector<std::int64_t>{1, 2, 4, 5}));
+  }
+
+  SpikePlacement Bridge() { return Add(kDeclineSubjects[5], kDeclineDescriptions[2]); }
+
+  std::uint64_t big_ = 0;
+  std::uint64_t small_ = 0;
+};
+
+TEST_F(BridgedClustersTest, ACaseMatchingTwoSimilarClustersMergesThem) {
+  const auto bridge = Bridge();
+
+  EXPECT_EQ(bridge.cluster, small_) << "the cluster the case joined stays";
+  EXPECT_EQ(detector_.Members(small_), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(bridge.absorbed, (std::vector<std::int64_t>{1, 2, 4, 5}));
+  EXPECT_EQ(bridge.size, 6u);
+  EXPECT_EQ(bridge.contacts, 6u);
+  EXPECT_TRUE(detector_.Members(big_).empty());
+  EXPECT_EQ(detector_.ClusterCount(), 1u);
+}
+
+TEST_F(BridgedClustersTest, ASpikeKeepsItsClusterWhenAnotherMergesIntoIt) {
+  detector_.SetSpike(big_, 7);
+
+  const auto bridge = Bridge();
+
+  EXPECT_EQ(bridge.cluster, big_);
+  EXPECT_EQ(bridge.absorbed, (std::vector<std::int64_t>{3, 6}));
+  EXPECT_EQ(detector_.SpikeOf(big_), 7);
+  EXPECT_EQ(detector_.Members(big_).size(), 6u);
+  EXPECT_EQ(detector_.ClusterOf(3), big_);
+}
+
+TEST_F(BridgedClustersTest, TwoSpikesAreNotMerged) {
+  detector_.SetSpike(big_, 7);
+  detector_.SetSpike(small_, 8);
+
+  const auto bridge = Bridge();
+
+  EXPECT_EQ(bridge.cluster, small_);
+  EXPECT_TRUE(bridge.absorbed.empty());
+  EXPECT_EQ(detector_.Members(big_).size(), 4u);
+  EXPECT_EQ(detector_.ClusterCount(), 2u);
+}
+
+TEST_F(BridgedClustersTest, MergedClustersStillExpireCaseByCase) {
+  Bridge();
+
+  detector_.Expire(start_ + minutes(61));
+
+  EXPECT_EQ(detector_.LiveCases(), 0u);
+  EXPECT_EQ(detector_.ClusterCount(), 0u);
+  EXPECT_FALSE(detector_.ClusterOf(1).has_value());
+}
+
+// Codes that cases of many different faults carry (here a log line the app
+// pastes into every case) are no evidence that they share a fault: once a
+// few clusters hold a code, it weighs as any word again.
+TEST_F(SpikeDetectorTest, CodesThatManyClustersCarryDoNotGroupDifferentFaults) {
+  const std::string log = " Log: 2025-12-03 08:00:13 srv2201 node0042 build 4102 eu4412 pod7731";
+  std::vector<std::uint64_t> clusters;
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [subject, description] : kOtherComplaints) {
+      clusters.push_back(Add(subject, description + log).cluster);
+    }
+  }
+
+  // Three cases each of ten complaints, of which two pairs are alike (late
+  // deliveries, refunds): no cluster has more than six.
+  for (std::uint64_t cluster : clusters) {
+    EXPECT_LE(detector_.Members(cluster).size(), 6u);
+  }
 }
 
 TEST(SpikeTerms, DropStopWordsAndTrimEndings) {

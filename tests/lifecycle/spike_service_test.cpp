@@ -9,9 +9,14 @@
 #include "lifecycle/effects.hpp"
 #include "store/spike_repository.hpp"
 #include "tests/lifecycle/fixture.hpp"
+#include "tests/lifecycle/spike_wordings.hpp"
 
 namespace swarmbot::lifecycle::testing {
 namespace {
+
+using swarmbot::testing::wordings::kDeclineDescriptions;
+using swarmbot::testing::wordings::kDeclineSubjects;
+using swarmbot::testing::wordings::kOtherPaymentComplaints;
 
 constexpr const char* kFeastText =
     "I entered the discount code FEAST25 at checkout and got an error saying the code is not "
@@ -97,6 +102,66 @@ TEST_F(SpikeServiceTest, UnrelatedCasesStayOutOfTheSpike) {
   EXPECT_EQ(members.size(), 5u);
   EXPECT_EQ(std::count(members.begin(), members.end(), late), 0);
   EXPECT_EQ(std::count(members.begin(), members.end(), refund), 0);
+}
+
+TEST_F(SpikeServiceTest, OneFaultWordedManyWaysMakesOneSpikeWithoutTheOtherCases) {
+  std::vector<std::int64_t> declined;
+  std::vector<std::int64_t> others;
+  for (std::size_t i = 0; i < 24; ++i) {
+    declined.push_back(Arrive(kDeclineSubjects[i % 6], kDeclineDescriptions[i % 3]));
+    if (i % 3 == 2 && others.size() < kOtherPaymentComplaints.size()) {
+      const auto& [subject, description] = kOtherPaymentComplaints[others.size()];
+      others.push_back(Arrive(subject, description));
+    }
+  }
+
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spikes"), 1);
+  EXPECT_EQ(store::SpikeRepository(*db_).Cases(1), declined);
+  EXPECT_EQ(Pending(effect::kPostSpikeAlert), 1);
+}
+
+// The first five cases make two groups, {1, 2, 4, 5} and {3}; the sixth
+// joins {3} and matches the other group as well, so the groups merge.
+TEST_F(SpikeServiceTest, AGroupMergingIntoASpikeAddsItsOpenCasesToIt) {
+  SpikeWatch watch{SpikeSettings{.min_cases = 4}};
+  cases_.SetNewCaseHook(&watch);
+  for (std::size_t i = 0; i < 5; ++i) {
+    Arrive(kDeclineSubjects[i], kDeclineDescriptions[i % 3]);
+  }
+  ASSERT_EQ(store::SpikeRepository(*db_).Cases(1), (std::vector<std::int64_t>{1, 2, 4, 5}));
+  PerformEffects();
+  const std::int64_t incident = NewIncident("Card payments fail with E4012");
+  ASSERT_TRUE(incidents_.LinkCases(incident, {3}, mara_));
+
+  Arrive(kDeclineSubjects[5], kDeclineDescriptions[2]);
+
+  EXPECT_EQ(store::SpikeRepository(*db_).Cases(1), (std::vector<std::int64_t>{1, 2, 4, 5, 6}))
+      << "CASE-3 is held by an incident and stays out";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spikes"), 1);
+  EXPECT_EQ(Pending(effect::kUpdateSpikeAlert), 1);
+}
+
+// With a spike from the first case on, {1, 2, 4, 5} and {3} are two spikes
+// by the time the sixth case matches both, and two spikes don't merge.
+TEST_F(SpikeServiceTest, ARestartKeepsApartTheSpikesThatWereApart) {
+  const SpikeSettings settings{.min_cases = 1, .min_contacts = 1};
+  SpikeWatch watch{settings};
+  cases_.SetNewCaseHook(&watch);
+  for (std::size_t i = 0; i < 6; ++i) {
+    Arrive(kDeclineSubjects[i], kDeclineDescriptions[i % 3]);
+  }
+  store::SpikeRepository spikes(*db_);
+  ASSERT_EQ(spikes.Cases(1), (std::vector<std::int64_t>{1, 2, 4, 5}));
+  ASSERT_EQ(spikes.Cases(2), (std::vector<std::int64_t>{3, 6}));
+
+  SpikeWatch restarted{settings};
+  ASSERT_TRUE(restarted.Rebuild(*db_, clock_.Now()));
+  cases_.SetNewCaseHook(&restarted);
+  const std::int64_t again = Arrive(kDeclineSubjects[0], kDeclineDescriptions[0]);
+
+  EXPECT_EQ(spikes.Cases(1), (std::vector<std::int64_t>{1, 2, 4, 5, again}));
+  EXPECT_EQ(spikes.Cases(2), (std::vector<std::int64_t>{3, 6}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM spikes"), 2);
 }
 
 TEST_F(SpikeServiceTest, OneContactWritingFiveTimesIsNoSpike) {
