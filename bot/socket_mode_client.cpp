@@ -6,8 +6,6 @@
 #include <functional>
 #include <vector>
 
-#include <poll.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/compose.hpp>
@@ -20,6 +18,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/backoff.hpp"
@@ -133,8 +132,7 @@ EndReason DisconnectEnd(const std::string& reason) {
 // Whether a read failed because Slack's frame broke RFC 6455, after which
 // Beast has closed the socket with a close frame of its own.
 bool IsProtocolFailure(const beast::error_code& ec) {
-  return ec == websocket::error::message_too_big ||
-         ec == websocket::condition::protocol_violation;
+  return ec == websocket::error::message_too_big || ec == websocket::condition::protocol_violation;
 }
 
 // The close code Beast sent for a protocol failure (RFC 6455 section 7.4.1).

@@ -1,7 +1,6 @@
 #include "config/people_file.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <regex>
 #include <set>
@@ -9,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/text_checks.hpp"
 #include "config/entry_file.hpp"
 
 namespace swarmbot::config {
@@ -77,9 +77,7 @@ std::optional<std::string> UnshowableInName(std::string_view name) {
     const bool control = point < 0x20 || (point >= 0x7F && point <= 0x9F);
     const bool bidi = (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069);
     if (control || bidi) {
-      char code[16];
-      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(point));
-      return std::string("contains ") + code +
+      return "contains " + CodePointName(point) +
              (control ? ", a control character; a name is one line of plain text"
                       : ", a direction control that would reorder the text around it; remove it");
     }

@@ -153,7 +153,7 @@ inline constexpr double kProfileHalfLifeDays = 1000;  // tried 365..3000, none
 // and the last two months of history show it best. Tried 20..730.
 inline constexpr double kActivityHalfLifeDays = 60;
 inline constexpr double kQueryLengthPower = 0.5;  // tried 0..1
-inline constexpr double kBm25K1 = 1.2;  // the usual BM25 constants, not tuned
+inline constexpr double kBm25K1 = 1.2;            // the usual BM25 constants, not tuned
 inline constexpr double kBm25B = 0.75;
 inline constexpr double kAreaHalfLifeDays = 180;  // the area shift's; tried 180, 365, 730
 // Each writing mark (text.hpp) counts as this many words; function words

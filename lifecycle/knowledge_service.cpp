@@ -1,7 +1,6 @@
 #include "lifecycle/knowledge_service.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -9,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
+#include "common/text_checks.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/effects.hpp"
@@ -49,9 +49,7 @@ std::string ControlIn(std::string_view line) {
       code = static_cast<unsigned char>(line[i + 1]);
     }
     if (code != 0x100) {
-      char text[8];
-      std::snprintf(text, sizeof text, "U+%04X", code);
-      return text;
+      return CodePointName(code);
     }
   }
   return "";

@@ -454,7 +454,8 @@ TEST_F(SocketModeClientTest, SendsACommandsReplyToItsResponseUrlWhenTheSocketDie
   // The handler acts, then Slack drops the socket before the ack goes out.
   recorder_.SetReply([this](const InboundRequest&) {
     emulator_->DropSockets();
-    EXPECT_TRUE(emulator_->WaitFor([&] { return emulator_->OpenSocketCount() == 0; }, kTestTimeout));
+    EXPECT_TRUE(
+        emulator_->WaitFor([&] { return emulator_->OpenSocketCount() == 0; }, kTestTimeout));
     return InboundReply{R"({"response_type":"ephemeral","text":"Noted on INC-1"})"};
   });
   auto ack = emulator_->SlashCommand(ann_, incidents_, "/swarm", "note checked the logs");
