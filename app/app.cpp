@@ -119,6 +119,7 @@ handlers::Settings HandlerSettings(const config::Config& config, const BotIdenti
   settings.swarm_private = config.swarm_private;
   settings.swarm_private_from_priority = config.swarm_private_from_priority;
   settings.unarchive_swarms = !config.user_token.Empty();
+  settings.confirm_group_invites_over = config.swarm_confirm_group_invites_over;
   return settings;
 }
 

@@ -48,7 +48,8 @@ const std::map<std::string, std::set<std::string>>& KnownKeys() {
       {"banner", {"clear_on_close", "max_age_seconds"}},
       {"cab", {"channel", "escalation_channel", "policies"}},
       {"swarm",
-       {"timeline_reaction", "invitation_timeout_minutes", "private", "private_from_priority"}},
+       {"timeline_reaction", "invitation_timeout_minutes", "private", "private_from_priority",
+        "confirm_group_invites_over"}},
   };
   return kKeys;
 }
@@ -500,6 +501,9 @@ void ReadBanner(const toml::table& root, const std::string& source, Config& conf
   }
   config.swarm_private_from_priority = ReadWhole(root, source, "swarm.private_from_priority",
                                                  config.swarm_private_from_priority, 0, 4);
+  config.swarm_confirm_group_invites_over =
+      ReadWhole(root, source, "swarm.confirm_group_invites_over",
+                config.swarm_confirm_group_invites_over, 0, 10000);
 }
 
 void ReadSecrets(const EnvLookup& env, Config& config) {

@@ -149,6 +149,9 @@ struct Config {
   // [swarm] private_from_priority: incidents of this priority or more urgent
   // (P1 ≤ p ≤ this) get private channels whatever `private` says; 0: none.
   int swarm_private_from_priority = 0;
+  // [swarm] confirm_group_invites_over: a command whose user groups would
+  // add more people than this asks first; 0 never asks (0 to 10000).
+  int swarm_confirm_group_invites_over = 25;
 
   Secret bot_token;       // xoxb-…, for the Web API
   Secret app_token;       // xapp-…, for Socket Mode

@@ -159,15 +159,29 @@ Result<std::string> Emulator::ClickButton(const UserId& user, const ChannelId& c
 Result<std::string> Emulator::ClickEphemeralButton(const UserId& user,
                                                    const MessageTs& ephemeral_ts,
                                                    std::string action_id) {
-  detail::Delivery delivery;
+  {
+    std::lock_guard lock(core_->mu);
+    const detail::User* u = core_->ws.FindUser(user.str());
+    const detail::Ephemeral* e = core_->ws.FindEphemeral(ephemeral_ts.str());
+    if (u == nullptr || e == nullptr || e->user != u->id) {
+      return NotFound("no ephemeral message " + ephemeral_ts.str() + " for this user");
+    }
+  }
+  return ClickEphemeralButtonAs(user, ephemeral_ts, std::move(action_id));
+}
+
+Result<std::string> Emulator::ClickEphemeralButtonAs(const UserId& clicker,
+                                                     const MessageTs& ephemeral_ts,
+                                                     std::string action_id, int times) {
+  std::vector<detail::Delivery> deliveries;
   std::string channel_id;
   {
     std::lock_guard lock(core_->mu);
     auto& ws = core_->ws;
-    const detail::User* u = ws.FindUser(user.str());
+    const detail::User* u = ws.FindUser(clicker.str());
     const detail::Ephemeral* e = ws.FindEphemeral(ephemeral_ts.str());
-    if (u == nullptr || e == nullptr || e->deleted || e->user != u->id) {
-      return NotFound("no ephemeral message " + ephemeral_ts.str() + " for this user");
+    if (u == nullptr || e == nullptr || e->deleted) {
+      return NotFound("no ephemeral message " + ephemeral_ts.str());
     }
     const detail::Channel* c = ws.FindChannel(e->channel);
     if (c == nullptr) {
@@ -178,26 +192,34 @@ Result<std::string> Emulator::ClickEphemeralButton(const UserId& user,
     if (element == nullptr) {
       return NotFound("the ephemeral message has no element " + action_id);
     }
-    detail::ResponseUrl url;
-    url.user = u->id;
-    url.channel = c->id;
-    url.original_ts = e->ts;
-    url.original_is_ephemeral = true;
-    const std::string url_id = ws.NewResponseUrlId(url);
-    const std::string trigger = ws.NewTriggerId(u->id, "");
-    delivery.payload = detail::EphemeralBlockActions(ws, *u, *c, *e, *element, block_id,
-                                                     detail::ResponseUrlFor(ws, url_id), trigger);
+    for (int i = 0; i < times; ++i) {
+      detail::ResponseUrl url;
+      url.user = u->id;
+      url.channel = c->id;
+      url.original_ts = e->ts;
+      url.original_is_ephemeral = true;
+      const std::string url_id = ws.NewResponseUrlId(url);
+      const std::string trigger = ws.NewTriggerId(u->id, "");
+      detail::Delivery delivery;
+      delivery.payload = detail::EphemeralBlockActions(
+          ws, *u, *c, *e, *element, block_id, detail::ResponseUrlFor(ws, url_id), trigger);
+      delivery.kind = detail::DeliveryKind::kInteractive;
+      delivery.accepts_response_payload = false;
+      deliveries.push_back(std::move(delivery));
+      ws.AddActivity(c->id, u->id, "clicked [" + ButtonLabel(*element) + "]");
+    }
     channel_id = c->id;
-    ws.AddActivity(c->id, u->id, "clicked [" + ButtonLabel(*element) + "]");
     core_->NotifyLocked();
   }
-  delivery.kind = detail::DeliveryKind::kInteractive;
-  delivery.accepts_response_payload = false;
-  auto ack = core_->DeliverAndWait(std::move(delivery));
-  if (!ack) {
-    std::lock_guard lock(core_->mu);
-    RecordFailure(core_->ws, user.str(), channel_id, "The button", ack.error());
-    core_->NotifyLocked();
+  Result<std::string> ack = NotFound("no click delivered");
+  for (detail::Delivery& delivery : deliveries) {
+    ack = core_->DeliverAndWait(std::move(delivery));
+    if (!ack) {
+      std::lock_guard lock(core_->mu);
+      RecordFailure(core_->ws, clicker.str(), channel_id, "The button", ack.error());
+      core_->NotifyLocked();
+      return ack;
+    }
   }
   return ack;
 }

@@ -246,6 +246,19 @@ UserGroupId Emulator::AddUserGroup(std::string handle, std::vector<UserId> membe
   return UserGroupId(added.id);
 }
 
+void Emulator::SetUserGroupMembers(const UserGroupId& group, std::vector<UserId> members) {
+  std::lock_guard lock(core_->mu);
+  detail::UserGroup* found = core_->ws.FindGroup(group.str());
+  if (found == nullptr) {
+    throw std::invalid_argument("SetUserGroupMembers: no group " + group.str());
+  }
+  found->users.clear();
+  for (const auto& m : members) {
+    found->users.push_back(m.str());
+  }
+  core_->NotifyLocked();
+}
+
 ChannelId Emulator::AddChannel(std::string name, std::vector<UserId> members, bool is_private) {
   std::lock_guard lock(core_->mu);
   if (auto error = detail::CheckChannelName(core_->ws, name); !error.empty()) {

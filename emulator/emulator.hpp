@@ -229,6 +229,9 @@ class Emulator {
   UserId AddUser(std::string name, std::string email, std::string tz = "Europe/London",
                  bool is_bot = false);
   UserGroupId AddUserGroup(std::string handle, std::vector<UserId> members);
+  // Replaces the group's members, as an admin editing it in Slack would.
+  // Throws std::invalid_argument for an unknown group (a bug in the test).
+  void SetUserGroupMembers(const UserGroupId& group, std::vector<UserId> members);
   // Members may include BotUserId(). Throws std::invalid_argument on a bad or
   // taken name (setup mistakes are bugs in the test).
   ChannelId AddChannel(std::string name, std::vector<UserId> members, bool is_private = false);
@@ -286,6 +289,14 @@ class Emulator {
   // ephemeral message. kNotFound when the ephemeral isn't the user's.
   Result<std::string> ClickEphemeralButton(const UserId& user, const MessageTs& ephemeral_ts,
                                            std::string action_id);
+  // `clicker` clicks `action_id` of the ephemeral message `ephemeral_ts`
+  // shown to someone else, `times` times in a row, each payload built before
+  // any is delivered: a double click (Slack sends one block_actions per
+  // click), or a click Slack itself wouldn't send (the message isn't
+  // `clicker`'s), to test that swarmbot checks who clicked. Returns the last
+  // acknowledgement.
+  Result<std::string> ClickEphemeralButtonAs(const UserId& clicker, const MessageTs& ephemeral_ts,
+                                             std::string action_id, int times = 1);
   // Clicks a button inside an open view (container type "view").
   Result<std::string> ClickViewButton(const UserId& user, std::string view_id,
                                       std::string action_id);

@@ -119,6 +119,9 @@ awaitable<Status> EffectRunner::Run(store::OutboxItem item, SlackApi& api) {
   if (SwarmNoteEffects::Handles(item.kind)) {
     co_return co_await swarm_note_effects_.Run(item, api);
   }
+  if (GroupInviteEffects::Handles(item.kind)) {
+    co_return co_await group_invite_effects_.Run(item, api);
+  }
   const auto incident = IncidentArg(item);
   if (!incident) {
     co_return MakeError(Errc::kInternal,

@@ -20,6 +20,7 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
 #include "handlers/expert_effects.hpp"
+#include "handlers/group_invite.hpp"
 #include "handlers/routing_effects.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/spike_alert.hpp"
@@ -183,6 +184,7 @@ class EffectRunner {
   ApprovalEffects approval_effects_{services_};
   SwarmUnarchiveEffects swarm_unarchive_effects_{services_};
   SwarmNoteEffects swarm_note_effects_{services_};
+  GroupInviteEffects group_invite_effects_{services_};
   std::map<std::string, std::size_t> last_sent_;
 };
 

@@ -9,6 +9,7 @@
 #include "common/count_text.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/expert_view.hpp"
+#include "handlers/group_invite.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
 
@@ -112,7 +113,7 @@ std::string ExpertCommands::Experts(const SlashCommand& command) {
                        "; the list appears in the swarm channel in a moment.");
 }
 
-std::string ExpertCommands::Invite(const SlashCommand& command) {
+std::string ExpertCommands::Invite(const SlashCommand& command, bool groups_counted) {
   constexpr std::string_view kWhat = "/swarm invite";
   std::vector<std::string> words;
   auto incident = detail::IncidentAndWords(services_, command, "/swarm invite INC-3 @sofia", words);
@@ -147,6 +148,26 @@ std::string ExpertCommands::Invite(const SlashCommand& command) {
   if (auto allowed = detail::MayBringIntoSwarm(services_, *incident, command.user, false);
       !allowed) {
     return RefusalReply(kWhat, allowed.error());
+  }
+  if (!groups_counted && CountsGroupsFirst(services_, groups)) {
+    auto swarm = services_.swarms.FindByIncident(*incident);
+    const bool live = swarm && *swarm &&
+                      ((*swarm)->state == store::SwarmState::kStarting ||
+                       (*swarm)->state == store::SwarmState::kActive);
+    if (live) {
+      GroupInviteRequest request{.kind = GroupInviteRequest::Kind::kInvite,
+                                 .incident = *incident,
+                                 .asker = command.user,
+                                 .channel = command.channel,
+                                 .users = users,
+                                 .groups = groups,
+                                 .swarm_channel = (*swarm)->channel_id,
+                                 .asked_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      services_.clock.Now().time_since_epoch())
+                      .count()};
+      return QueueGroupCount(services_, request, command);
+    }
+    // Without a live swarm InviteDirect refuses, as it always has.
   }
   auto invited = services_.experts.InviteDirect(*incident, users, groups, command.user);
   if (!invited) {

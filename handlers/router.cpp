@@ -14,6 +14,7 @@
 #include "handlers/declare_modal.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/expert_commands.hpp"
+#include "handlers/group_invite.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -259,6 +260,8 @@ std::string Router::HandleInteractive(std::string_view payload_json) {
         approval_buttons_.HandleClick(*payload, i);
       } else if (id == kSwarmStartActionId) {
         swarm_commands_.HandleStartClick(*payload, i);
+      } else if (IsGroupInviteAction(id)) {
+        HandleGroupInviteClick(services_, *payload, i);
       } else {
         handled = false;
       }

@@ -69,6 +69,11 @@ struct Settings {
   // A user token is configured (SWARMBOT_USER_TOKEN): reopened swarms
   // unarchive their channel instead of opening a new one.
   bool unarchive_swarms = false;
+  // [swarm] confirm_group_invites_over: a `/swarm start` or `/swarm invite`
+  // whose user groups would add more people than this asks its asker first
+  // (handlers/group_invite.hpp); 0 never asks. The config's default is 25;
+  // this one is 0, so that tests not about it run commands at once.
+  int confirm_group_invites_over = 0;
 };
 
 // Whether a swarm channel for an incident of `priority` is private: always

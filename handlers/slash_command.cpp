@@ -17,7 +17,8 @@ Result<SlashCommand> ParseSlashCommand(std::string_view payload_json) {
   command.channel_name = flat->StringOr("channel_name");
   command.team_id = flat->StringOr("team_id");
   command.trigger_id = flat->StringOr("trigger_id");
-  command.has_response_url = !flat->StringOr("response_url").empty();
+  command.response_url = Secret(flat->StringOr("response_url"));
+  command.has_response_url = !command.response_url.Empty();
   if (command.command.empty()) {
     return MakeError(Errc::kInvalidInput, "slash command without a command");
   }

@@ -5,6 +5,7 @@
 
 #include "common/ids.hpp"
 #include "common/result.hpp"
+#include "common/secret.hpp"
 
 namespace swarmbot::handlers {
 
@@ -18,7 +19,10 @@ struct SlashCommand {
   std::string channel_name;
   std::string team_id;
   std::string trigger_id;
-  bool has_response_url = false;  // the URL itself is a credential; never kept here
+  bool has_response_url = false;
+  // A credential until it expires (30 minutes): never logged. Kept only for
+  // an answer that comes later through the outbox (a large group's count).
+  Secret response_url;
 };
 
 // Reads the command from its JSON form (the form fields as a JSON object,

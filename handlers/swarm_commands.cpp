@@ -7,6 +7,7 @@
 #include "common/count_text.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/expert_commands.hpp"
+#include "handlers/group_invite.hpp"
 #include "handlers/help_text.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/reply.hpp"
@@ -161,7 +162,7 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
   return UnknownSubcommand("/swarm", words.front(), command.user);
 }
 
-std::string SwarmCommands::Start(const SlashCommand& command) {
+std::string SwarmCommands::Start(const SlashCommand& command, bool groups_counted) {
   constexpr std::string_view kWhat = "/swarm start";
   std::vector<std::string> words;
   auto incident =
@@ -175,6 +176,25 @@ std::string SwarmCommands::Start(const SlashCommand& command) {
   }
   input->incident = *incident;
   DropSelfAndRepeats(*input, command.user, services_.settings.bot_user_id);
+  if (!groups_counted && CountsGroupsFirst(services_, input->usergroups)) {
+    if (auto found = services_.incidents.FindIncident(*incident); !found || !found->Open()) {
+      return RefusalReply(kWhat, found ? MakeError(Errc::kConflict, "incident is closed",
+                                                   store::IncidentNumberText(*incident) +
+                                                       " is closed; nothing was changed")
+                                       : found.error());
+    }
+    GroupInviteRequest request{.kind = GroupInviteRequest::Kind::kStart,
+                               .incident = *incident,
+                               .asker = command.user,
+                               .channel = command.channel,
+                               .users = input->invitees,
+                               .groups = input->usergroups,
+                               .swarm_channel = {},
+                               .asked_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      services_.clock.Now().time_since_epoch())
+                      .count()};
+    return QueueGroupCount(services_, request, command);
+  }
   auto swarm = services_.swarms.Start(*input, command.user);
   if (!swarm) {
     if (auto joined = JoinExisting(services_, *input, command.user, swarm.error())) {

@@ -26,8 +26,13 @@ class SwarmCommands {
   // does for the clicker, answering through the response_url.
   void HandleStartClick(const detail::FlatJson& payload, std::size_t index);
 
+  // `/swarm start`. A command naming user groups, while [swarm]
+  // confirm_group_invites_over is on, first has their members counted
+  // (handlers/group_invite.hpp) and does nothing yet; `groups_counted` runs
+  // it, after that count or its confirmation.
+  std::string Start(const SlashCommand& command, bool groups_counted = false);
+
  private:
-  std::string Start(const SlashCommand& command);
   std::string Note(const SlashCommand& command);
   std::string Close(const SlashCommand& command);
   // An ephemeral answer to a click, through its response_url (the outbox).

@@ -59,6 +59,14 @@ inline constexpr std::string_view kPostReopened = "swarm.post_reopened";
 inline constexpr std::string_view kUnarchive = "swarm.unarchive";
 inline constexpr std::string_view kPostUnarchived = "swarm.post_unarchived";
 
+// A `/swarm start` or `/swarm invite` that names user groups, waiting for
+// their size: args[kArgGroupRequest] (handlers' encoding of the command) and
+// args[kArgResponseUrl], on the incident's stream. The groups' members are
+// read; a small enough total runs the command, a larger one asks its asker
+// to confirm (handlers/group_invite.hpp).
+inline constexpr std::string_view kCountGroups = "swarm.count_groups";
+inline constexpr std::string_view kArgGroupRequest = "group_request";
+
 // Post args[kArgBody] (JSON) to args[kArgResponseUrl]. Runs on the stream
 // kResponseStream and has no incident: it may answer a click that named an
 // incident that doesn't exist.

@@ -113,6 +113,15 @@ class SwarmService {
   // entry is new, nothing when it isn't a swarm channel or the same person
   // already put the same message there the same way.
   Result<std::optional<std::int64_t>> AddMarkedMessage(const MarkedMessage& mark);
+  // Queues effect::kCountGroups for `incident` with the encoded `request`
+  // and the command's `response_url`.
+  Status QueueGroupCount(std::int64_t incident, std::string_view request,
+                         std::string_view response_url);
+  // `actor` confirmed the large group invitation `what` (its timeline
+  // text, which names the request): true when this is the first time, and
+  // the timeline says so; false when it was confirmed before (a double click).
+  Result<bool> ClaimGroupConfirmation(std::int64_t incident, const UserId& actor,
+                                      std::string_view what);
 
   // Results of effects, recorded by handlers::EffectRunner. kNotFound when the
   // incident has no swarm.

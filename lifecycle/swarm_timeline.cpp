@@ -6,11 +6,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lifecycle/effects.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/incident_repository.hpp"
+#include "store/outbox.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
 
@@ -91,6 +93,31 @@ Status SwarmService::AddNote(std::int64_t incident, const UserId& actor, std::st
     spdlog::info("event=swarm.note incident={} actor={} chars={}",
                  store::IncidentNumberText(incident), actor.str(), Utf8Length(note));
     return {};
+  });
+}
+
+Status SwarmService::QueueGroupCount(std::int64_t incident, std::string_view request,
+                                     std::string_view response_url) {
+  return InTransaction(db_, "swarm_count_groups", [&]() -> Status {
+    store::Outbox(db_).Enqueue(store::IncidentNumberText(incident), effect::kCountGroups,
+                               {{std::string(effect::kArgIncident), std::to_string(incident)},
+                                {std::string(effect::kArgGroupRequest), std::string(request)},
+                                {std::string(effect::kArgResponseUrl), std::string(response_url)}},
+                               clock_.Now());
+    return {};
+  });
+}
+
+Result<bool> SwarmService::ClaimGroupConfirmation(std::int64_t incident, const UserId& actor,
+                                                  std::string_view what) {
+  constexpr std::string_view kKind = "group_invite_confirmed";
+  return InTransaction(db_, "swarm_confirm_groups", [&]() -> Result<bool> {
+    store::TimelineRepository timeline(db_);
+    if (timeline.Contains(incident, actor.str(), kKind, what)) {
+      return false;
+    }
+    timeline.Append(incident, clock_.Now(), actor.str(), kKind, what);
+    return true;
   });
 }
 

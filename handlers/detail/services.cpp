@@ -155,22 +155,22 @@ Status MayBringIntoSwarm(Services& services, std::int64_t incident, const UserId
 }
 
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
-                 std::string_view what) {
+                 std::string_view what, bool replace) {
   AnswerClick(
       services, payload,
       boost::json::object{{"text", Truncate(QuietSpecialMentions(mrkdwn), kMaxFallbackText, true)}},
-      what);
+      what, replace);
 }
 
 void AnswerClick(Services& services, const FlatJson& payload, boost::json::object message,
-                 std::string_view what) {
+                 std::string_view what, bool replace) {
   const std::string response_url = payload.StringOr("response_url");
   if (response_url.empty()) {
     spdlog::warn("event={}.answer.no_response_url user={}", what, payload.StringOr("user.id"));
     return;
   }
   message["response_type"] = "ephemeral";
-  message["replace_original"] = false;
+  message["replace_original"] = replace;
   if (auto queued = services.knowledge.QueueResponse(response_url, boost::json::serialize(message));
       !queued) {
     spdlog::error("event={}.answer.failed detail=\"{}\"", what, queued.error().detail);

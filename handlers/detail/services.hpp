@@ -39,21 +39,22 @@ struct Services {
   using DeclaredHook =
       std::function<void(std::int64_t incident, const std::string& origin, const UserId& actor)>;
 
-  Services(store::Database& db, const Clock& clock, Settings s)
-      : cases(db, clock),
-        incidents(db, clock, s.priority_matrix),
-        swarms(db, clock),
-        knowledge(db, clock),
-        mail(db, clock),
-        routing(db, clock, s.routing),
-        spikes(db, clock),
-        broadcasts(db, clock, s.broadcast),
-        problems(db, clock, incidents),
-        changes(db, clock, incidents, s.standard_changes),
-        banners(db, clock, s.banner),
-        experts(db, clock, {s.routing, s.invitation_timeout}),
-        approvals(db, clock, s.cab),
-        settings(std::move(s)) {
+  Services(store::Database& db, const Clock& clock_in, Settings s)
+      : cases(db, clock_in),
+        incidents(db, clock_in, s.priority_matrix),
+        swarms(db, clock_in),
+        knowledge(db, clock_in),
+        mail(db, clock_in),
+        routing(db, clock_in, s.routing),
+        spikes(db, clock_in),
+        broadcasts(db, clock_in, s.broadcast),
+        problems(db, clock_in, incidents),
+        changes(db, clock_in, incidents, s.standard_changes),
+        banners(db, clock_in, s.banner),
+        experts(db, clock_in, {s.routing, s.invitation_timeout}),
+        approvals(db, clock_in, s.cab),
+        settings(std::move(s)),
+        clock(clock_in) {
     incidents.SetAssignOnDeclare(settings.routing.assign_on_declare);
     incidents.SetUnarchiveSwarms(settings.unarchive_swarms);
     swarms.SetUnarchiveSwarms(settings.unarchive_swarms);
@@ -91,6 +92,8 @@ struct Services {
   lifecycle::ExpertService experts;
   lifecycle::ApprovalService approvals;
   Settings settings;
+  // The time requests are asked at (a group invitation's question).
+  const Clock& clock;
   DeclaredHook on_declared;  // may be empty
   // Asked before a submission declares: may an incident come from `origin`
   // (e.g. a spike declared already)? An error becomes the modal's inline
@@ -141,10 +144,11 @@ Status MayBringIntoSwarm(Services& services, std::int64_t incident, const UserId
 
 // Queues an ephemeral answer to a click through its response_url (the
 // outbox's kRespond); `what` names the caller in the log ("kb", "swarm").
+// It shows beside the clicked message, or in its place with `replace`.
 void AnswerClick(Services& services, const FlatJson& payload, std::string_view mrkdwn,
-                 std::string_view what);
-// The same with a whole message ({"text", "blocks"}), shown beside the clicked one.
+                 std::string_view what, bool replace = false);
+// The same with a whole message ({"text", "blocks"}).
 void AnswerClick(Services& services, const FlatJson& payload, boost::json::object message,
-                 std::string_view what);
+                 std::string_view what, bool replace = false);
 
 }  // namespace swarmbot::handlers::detail

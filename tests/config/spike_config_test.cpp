@@ -89,5 +89,18 @@ TEST(SwarmConfig, ChannelsArePublicUnlessConfiguredPrivateOrByPriority) {
             "swarmbot.toml: swarm.private_from_priority: must be a whole number from 0 to 4");
 }
 
+TEST(SwarmConfig, LargeGroupInvitesAskAboveTwentyFiveUnlessConfigured) {
+  EXPECT_EQ(Parse("").swarm_confirm_group_invites_over, 25);
+  EXPECT_EQ(Parse("[swarm]\nconfirm_group_invites_over = 0\n").swarm_confirm_group_invites_over,
+            0);
+  EXPECT_EQ(Parse("[swarm]\nconfirm_group_invites_over = 200\n").swarm_confirm_group_invites_over,
+            200);
+  const std::string expected =
+      "swarmbot.toml: swarm.confirm_group_invites_over: must be a whole number from 0 to 10000";
+  EXPECT_EQ(ErrorOf("[swarm]\nconfirm_group_invites_over = -1\n"), expected);
+  EXPECT_EQ(ErrorOf("[swarm]\nconfirm_group_invites_over = 10001\n"), expected);
+  EXPECT_EQ(ErrorOf("[swarm]\nconfirm_group_invites_over = \"25\"\n"), expected);
+}
+
 }  // namespace
 }  // namespace swarmbot::config

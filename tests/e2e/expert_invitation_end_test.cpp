@@ -328,7 +328,8 @@ TEST_F(InvitationEnds, InvitingAnEmptyGroupSaysNobodyWasAddedFromIt) {
   }));
 }
 
-// Finding 5: a group larger than one conversations.invite call takes.
+// Finding 5: a group larger than one conversations.invite call takes. It is
+// larger than confirm_group_invites_over too, so Priya confirms it first.
 TEST_F(InvitationEnds, InvitingALargeGroupAddsEveryMemberAndWarnsOfNothing) {
   const ChannelId swarm = StartSwarmWithHistory();
   std::vector<UserId> members;
@@ -339,7 +340,21 @@ TEST_F(InvitationEnds, InvitingALargeGroupAddsEveryMemberAndWarnsOfNothing) {
   const UserGroupId many = slack().AddUserGroup("everyone-on-call", members);
   const std::string reply =
       Type(people().priya, swarm, "/swarm", "invite <!subteam^" + many.str() + "|@oncall>");
-  EXPECT_TRUE(Has(reply, "Inviting the members of 1 group to the swarm of INC-1")) << reply;
+  EXPECT_TRUE(Has(reply, "Counting the members of 1 group")) << reply;
+  MessageTs question;
+  ASSERT_TRUE(Eventually("the question", [&] {
+    for (const auto& ephemeral : slack().Ephemerals(people().priya)) {
+      if (Has(ephemeral.blocks_json, "Invite all 230")) {
+        question = ephemeral.ts;
+      }
+    }
+    return !question.empty();
+  }));
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().priya, question, "swarm.groups.confirm"));
+  EXPECT_TRUE(Eventually("the confirmation's answer", [&] {
+    return EphemeralSays(slack(), people().priya,
+                         "Inviting the members of 1 group to the swarm of INC-1");
+  }));
   EXPECT_TRUE(Eventually("all 230 in the channel", [&] {
     const auto channel = slack().Channel(swarm);
     return std::all_of(members.begin(), members.end(),
