@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <unordered_set>
 
@@ -148,6 +149,24 @@ std::string ReadIncident(od::object& object, EvalIncident& incident) {
   return {};
 }
 
+// The 1-based rank of `resolver` when `index` ranks everyone for `text`; 0
+// when they aren't ranked.
+std::size_t RankOf(const ExpertIndex& index, std::string text, Time now,
+                   std::string_view resolver) {
+  // Only the description: the components a fix touched are known after the
+  // fix, so they are not part of the question.
+  Query query;
+  query.text = std::move(text);
+  query.now = now;
+  const Ranking ranking = index.Rank(query, index.PersonCount());
+  const auto found =
+      std::find_if(ranking.candidates.begin(), ranking.candidates.end(),
+                   [&](const Candidate& candidate) { return candidate.person_id == resolver; });
+  return found == ranking.candidates.end()
+             ? 0
+             : static_cast<std::size_t>(found - ranking.candidates.begin()) + 1;
+}
+
 }  // namespace
 
 Result<std::vector<EvalIncident>> ParseIncidents(std::string_view jsonl, std::string_view name) {
@@ -278,45 +297,46 @@ std::vector<std::string> MostActive(const std::vector<EvalIncident>& history, in
   return top;
 }
 
-Metrics Evaluate(const EvalSet& set, EvalSetting setting, RankingParams params) {
+EvalResult Evaluate(const EvalSet& set, const RankingParams& params, std::size_t learn_every) {
   std::vector<HistoryRecord> history;
-  history.reserve(set.train.size());
+  std::set<std::string, std::less<>> known;
+  history.reserve(set.train.size() + (learn_every > 0 ? set.test.size() : 0));
   for (const EvalIncident& incident : set.train) {
     history.push_back(incident.record);
+    known.insert(incident.record.resolver);
   }
-  const ExpertIndex index(set.people, history, params);
   const std::vector<std::string> head = MostActive(set.train, 365, 3);
 
-  std::vector<std::size_t> ranks;
+  std::vector<std::size_t> text_ranks;
+  std::vector<std::size_t> title_ranks;
   std::vector<bool> in_tail;
-  for (const EvalIncident& incident : set.test) {
-    // Only the description: the components a fix touched are known after the
-    // fix, so they are not part of the question.
-    Query query;
-    query.text = setting == EvalSetting::kText ? incident.record.text : incident.title;
-    query.now = incident.record.time;
-    const Ranking ranking = index.Rank(query, index.PersonCount());
-    std::size_t rank = 0;
-    for (std::size_t i = 0; i < ranking.candidates.size(); ++i) {
-      if (ranking.candidates[i].person_id == incident.record.resolver) {
-        rank = i + 1;
-        break;
+  const std::size_t step = learn_every > 0 ? learn_every : set.test.size();
+  for (std::size_t start = 0; start < set.test.size(); start += step) {
+    const ExpertIndex index(set.people, history, params);
+    const std::size_t end = std::min(start + step, set.test.size());
+    for (std::size_t i = start; i < end; ++i) {
+      const HistoryRecord& record = set.test[i].record;
+      // Someone train never saw resolve anything is a miss wherever ranked.
+      const bool knowable = known.contains(record.resolver);
+      text_ranks.push_back(knowable ? RankOf(index, record.text, record.time, record.resolver) : 0);
+      title_ranks.push_back(
+          knowable ? RankOf(index, set.test[i].title, record.time, record.resolver) : 0);
+      in_tail.push_back(std::find(head.begin(), head.end(), record.resolver) == head.end());
+    }
+    if (learn_every > 0) {
+      for (std::size_t i = start; i < end; ++i) {
+        history.push_back(set.test[i].record);
       }
     }
-    // A resolver with no history was never a candidate the finder could know.
-    if (index.FindPerson(incident.record.resolver) == nullptr) {
-      rank = 0;
-    }
-    ranks.push_back(rank);
-    in_tail.push_back(std::find(head.begin(), head.end(), incident.record.resolver) == head.end());
   }
-  return ComputeMetrics(ranks, in_tail);
+  return {ComputeMetrics(text_ranks, in_tail), ComputeMetrics(title_ranks, in_tail)};
 }
 
-std::string FormatMetrics(EvalSetting setting, const Metrics& m) {
-  return fmt::format("setting={} MRR={:.3f} P@1={:.3f} R@3={:.3f} R@5={:.3f} tailMRR={:.3f}",
-                     setting == EvalSetting::kText ? "text" : "title", m.mrr, m.p_at_1, m.r_at_3,
-                     m.r_at_5, m.tail_mrr);
+std::string FormatMetrics(EvalSetting setting, const Metrics& m, std::size_t learn_every) {
+  return fmt::format("setting={} {}MRR={:.3f} P@1={:.3f} R@3={:.3f} R@5={:.3f} tailMRR={:.3f}",
+                     setting == EvalSetting::kText ? "text" : "title",
+                     learn_every > 0 ? fmt::format("learn_every={} ", learn_every) : "", m.mrr,
+                     m.p_at_1, m.r_at_3, m.r_at_5, m.tail_mrr);
 }
 
 }  // namespace swarmbot::expertfinder
