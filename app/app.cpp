@@ -29,6 +29,7 @@
 #include "common/clock.hpp"
 #include "handlers/effect_runner.hpp"
 #include "handlers/email_intake.hpp"
+#include "handlers/form_opener.hpp"
 #include "handlers/intake.hpp"
 #include "handlers/router.hpp"
 #include "handlers/shared_objects.hpp"
@@ -286,6 +287,7 @@ class Server {
     spdlog::info("event=startup.identity bot_user={}", identity.user_id.str());
     const handlers::Settings settings = HandlerSettings(config_, identity);
     router_.emplace(db_, clock_, settings);
+    router_->SetFormOpener(forms_);
     effects_.emplace(db_, clock_, settings);
     effects_->WarmUp(io_.get_executor());
     RefreshRoleGroups(settings);
@@ -409,6 +411,8 @@ class Server {
   std::optional<handlers::EffectRunner> effects_;  // likewise
   bot::WebApiClient api_;
   bot::OutboxWorker worker_;
+  // Forms open at once, beside the outbox: their trigger lives 3 s.
+  handlers::FormOpener forms_{io_.get_executor(), api_, clock_};
   bot::EventSpool spool_;   // the events waiting in events_, kept across a crash
   bot::EventRetry events_;  // between the transports and Dispatch
   bot::HttpEndpoint endpoint_;

@@ -84,9 +84,8 @@ void ApprovalButtons::HandleClick(const detail::FlatJson& payload, std::size_t i
     Answer(payload, "Slack sent no trigger to open the form with; please try again.");
     return;
   }
-  if (auto queued = services_.incidents.QueueOpenView(
-          trigger, RejectReasonView(*request, record->request.subject), user,
-          ChannelId(payload.StringOr("channel.id")));
+  if (auto queued = services_.OpenForm(trigger, RejectReasonView(*request, record->request.subject),
+                                       user, ChannelId(payload.StringOr("channel.id")));
       !queued) {
     Answer(payload, RefusalText(queued.error()));
   }

@@ -142,7 +142,7 @@ Status ChangeModal::Open(std::string_view trigger_id, const UserId& user, const 
     return MakeError(Errc::kInvalidInput, "no trigger_id",
                      "Slack sent no trigger to open the form with; please try again.");
   }
-  return services_.incidents.QueueOpenView(
+  return services_.OpenForm(
       trigger_id, ChangeModalView(services_.changes.Catalogue(), link, channel), user, channel);
 }
 

@@ -244,8 +244,8 @@ Status DeclareModal::Open(std::string_view trigger_id, const UserId& user, const
     return MakeError(Errc::kInvalidInput, "no trigger_id",
                      "Slack sent no trigger to open the form with; please try again.");
   }
-  return services_.incidents.QueueOpenView(
-      trigger_id, DeclareModalView(prefill, services_.settings.territories), user, channel);
+  return services_.OpenForm(trigger_id, DeclareModalView(prefill, services_.settings.territories),
+                            user, channel);
 }
 
 std::string DeclareModal::HandleSubmission(const detail::FlatJson& payload) {

@@ -77,10 +77,9 @@ class DeclareModal {
  public:
   explicit DeclareModal(detail::Services& services) : services_(services) {}
 
-  // Queues views.open for `trigger_id` on the outbox's responses stream,
-  // which the worker performs right after this delivery is acknowledged.
-  // If Slack refuses to open it (an expired trigger), `user` is told in
-  // `channel` by an ephemeral message.
+  // Opens the modal for `trigger_id` (Services::OpenForm): views.open goes
+  // out at once, beside the outbox. If Slack refuses to open it (an expired
+  // trigger), `user` is told in `channel` by an ephemeral message.
   Status Open(std::string_view trigger_id, const UserId& user, const ChannelId& channel,
               const DeclarePrefill& prefill);
 

@@ -14,6 +14,7 @@
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/slack_call.hpp"
 #include "handlers/detail/slack_words.hpp"
+#include "handlers/form_opener.hpp"
 #include "handlers/incident_view.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/problem_view.hpp"
@@ -263,7 +264,7 @@ awaitable<void> EffectRunner::ExplainUnopenedView(const store::OutboxItem& item,
   }
   json::object args = Fields("channel", channel);
   args["user"] = user;
-  args["text"] = "The form didn't open (" + why + "), so nothing was changed. Please try again.";
+  args["text"] = UnopenedFormText(why);
   if (auto told = co_await CallSlack(api, "chat.postEphemeral", args); !told) {
     spdlog::warn("event=effect.explain_failed id={} detail=\"{}\"", item.id, told.error().detail);
   }

@@ -87,6 +87,10 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
   };
 }
 
+void Router::SetFormOpener(FormOpener& opener) {
+  services_.open_form = [&opener](FormToOpen form) { opener.Open(std::move(form)); };
+}
+
 InboundReply Router::Handle(const InboundRequest& request) {
   try {
     switch (request.kind) {

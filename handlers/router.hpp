@@ -11,6 +11,7 @@
 #include "handlers/change_commands.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/services.hpp"
+#include "handlers/form_opener.hpp"
 #include "handlers/incident_commands.hpp"
 #include "handlers/knowledge_commands.hpp"
 #include "handlers/notify_commands.hpp"
@@ -47,6 +48,10 @@ class Router {
   Router(store::Database& db, const Clock& clock, Settings settings);
 
   InboundReply Handle(const InboundRequest& request);
+
+  // Forms (modals) go to `opener` from now on, at once, instead of through
+  // the outbox. It must outlive the router.
+  void SetFormOpener(FormOpener& opener);
 
  private:
   std::string HandleCommand(std::string_view payload_json);

@@ -221,6 +221,18 @@ void Services::ConnectChanges() {
   };
 }
 
+Status Services::OpenForm(std::string_view trigger_id, std::string view_json, const UserId& user,
+                          const ChannelId& channel) {
+  if (!open_form) {
+    return incidents.QueueOpenView(trigger_id, view_json, user, channel);
+  }
+  open_form(FormToOpen{.trigger_id = std::string(trigger_id),
+                       .view_json = std::move(view_json),
+                       .user = user,
+                       .channel = channel});
+  return {};
+}
+
 bool Services::IsManager(const UserId& user) const {
   return IsIncidentManager(settings, user);
 }

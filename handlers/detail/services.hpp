@@ -11,6 +11,7 @@
 #include "common/ids.hpp"
 #include "common/result.hpp"
 #include "handlers/detail/flat_json.hpp"
+#include "handlers/form_opener.hpp"
 #include "handlers/settings.hpp"
 #include "handlers/slash_command.hpp"
 #include "lifecycle/approval_service.hpp"
@@ -99,6 +100,15 @@ struct Services {
   // (e.g. a spike declared already)? An error becomes the modal's inline
   // error and nothing is declared. May be empty.
   std::function<Status(const std::string& origin)> check_origin;
+  // Opens a form at once (FormOpener::Open in the app). Empty (the handlers
+  // on their own, as in their tests): OpenForm queues the form in the outbox.
+  std::function<void(FormToOpen)> open_form;
+
+  // Opens the form `view_json` for `trigger_id`, which `user` sent from
+  // `channel`: through open_form when set, else as effect::kOpenView on the
+  // outbox's responses stream.
+  Status OpenForm(std::string_view trigger_id, std::string view_json, const UserId& user,
+                  const ChannelId& channel);
 
  private:
   bool IsManager(const UserId& user) const;

@@ -95,7 +95,7 @@ TEST_F(IncidentRecord, AFormSlackNeverAnswersForIsGivenUpOnSoonAndExplained) {
   EXPECT_TRUE(Eventually("Mara told that the form didn't open", [&] {
     return EphemeralSays(slack(), people().mara,
                          "The form didn't open (Slack didn't answer in time), so nothing was "
-                         "changed. Please try again.");
+                         "changed. Please run the command or click the button again.");
   }));
   EXPECT_LT(std::chrono::steady_clock::now() - typed, std::chrono::seconds(10));
   slack().ReleaseHeld(/*drop_connection=*/true);

@@ -984,14 +984,15 @@ TEST_F(EffectRunnerTest, AFormSlackDoesNotOpenInTimeIsNotRetriedAndThePersonIsTo
   ASSERT_EQ(slack_.ephemerals.size(), 1u);
   EXPECT_EQ(slack_.ephemerals[0],
             "UMARA: The form didn't open (Slack didn't answer in time), so nothing was changed. "
-            "Please try again.");
+            "Please run the command or click the button again.");
 
   // Claimed again after a crash during the call: no second views.open.
   item->attempts = 1;
   EXPECT_TRUE(RunOne(*item));
   EXPECT_EQ(slack_.Count("views.open"), 1u);
   ASSERT_EQ(slack_.ephemerals.size(), 2u);
-  EXPECT_NE(slack_.ephemerals[1].find("Please try again."), std::string::npos);
+  EXPECT_NE(slack_.ephemerals[1].find("Please run the command or click the button again."),
+            std::string::npos);
 }
 
 // experts.propose over a store in a file, where the Expert Finder's index is
