@@ -227,6 +227,17 @@ ExpertIndex::ExpertIndex(std::vector<Person> people, const std::vector<HistoryRe
   if (people_with_history_ > 0) {
     average_profile_length_ /= people_with_history_;
   }
+  std::vector<double> active_logs;
+  for (std::uint32_t p = 0; p < person_count; ++p) {
+    if (activity_[p] > 0) {
+      active_logs.push_back(ActivityLog(p));
+    }
+  }
+  if (!active_logs.empty()) {
+    const auto middle = active_logs.begin() + static_cast<std::ptrdiff_t>(active_logs.size() / 2);
+    std::nth_element(active_logs.begin(), middle, active_logs.end());
+    typical_activity_log_ = *middle;
+  }
   BuildAreaShifts(history, record_person_, newest);
   BuildRecordPostings();
   BuildTitleClassifier(history, newest);
@@ -449,10 +460,14 @@ void ExpertIndex::AddProfileBm25(const TermCounts& query_terms, double weight,
   }
 }
 
+double ExpertIndex::ActivityLog(std::uint32_t person) const {
+  const double share = total_activity_ > 0 ? activity_[person] / total_activity_ : 0;
+  return std::log(share + kActivityFloor);
+}
+
 void ExpertIndex::AddActivity(double weight, std::vector<double>& score) const {
-  for (std::size_t p = 0; p < score.size(); ++p) {
-    const double share = total_activity_ > 0 ? activity_[p] / total_activity_ : 0;
-    score[p] += weight * std::log(share + kActivityFloor);
+  for (std::uint32_t p = 0; p < score.size(); ++p) {
+    score[p] += weight * ActivityLog(p);
   }
 }
 
@@ -592,6 +607,14 @@ Ranking ExpertIndex::RankView(const Query& query, std::size_t k,
       }
       if (!brings[p].empty()) {
         pool.push_back(p);
+        // A declared needed skill lifts a thin history's prior to the
+        // typical person's (finder.hpp).
+        const double lift = typical_activity_log_ - ActivityLog(p);
+        if (lift > 0) {
+          const SignalWeights& weights =
+              HasDescription(query.text) ? params_.described : params_.title_only;
+          base[p] += weights.activity * lift;
+        }
       }
     }
   }

@@ -153,6 +153,12 @@ struct Ranking {
 // BM25 widened the text scores' spread by up to two, and by two more when
 // similar records widened it by up to five; the skill bonus was doubled then
 // for the same reason.
+// The activity prior puts someone with no history at its floor, about nine
+// points below a typical person: no skill bonus could lift them over someone
+// whose only evidence is a territory or asset worked on (check 20 #6). So a
+// person who declares a needed skill gets at least the median prior of the
+// people with history: the declaration stands for work the history doesn't
+// hold. The evaluation set names no needed skills, so its figures don't move.
 inline constexpr double kSmoothing = 3000;            // Dirichlet mass; tried 50..10000
 inline constexpr double kProfileHalfLifeDays = 1000;  // tried 365..3000, none
 // Short: in the validation period a new fixer took over much of the work,
@@ -288,6 +294,7 @@ class ExpertIndex {
                       std::vector<double>& score) const;
   void AddAreaShift(const std::string& area, double weight, std::vector<double>& score) const;
   void AddActivity(double weight, std::vector<double>& score) const;
+  double ActivityLog(std::uint32_t person) const;
   void BuildRecordPostings();
   void BuildTitleClassifier(const std::vector<HistoryRecord>& history, Time newest);
   void AddSimilarRecords(const TermCounts& query_terms, double weight,
@@ -327,6 +334,9 @@ class ExpertIndex {
   // Per "area:" prefix, each person's recent share minus overall share.
   std::unordered_map<std::string, std::vector<Posting>> area_shift_;
   double total_activity_ = 0;
+  // The median log activity share among people with history: the prior a
+  // person bringing a needed skill gets at least (RankView).
+  double typical_activity_log_ = 0;
 
   // Components resolved, per person, recency-weighted.
   std::unordered_map<std::string, std::vector<Posting>> component_postings_;

@@ -44,7 +44,7 @@ std::string InvitationStateText(const lifecycle::InvitationAnswer& answer) {
       return "This invitation expired. If you can still help, ask in the swarm channel or have "
              "someone run `/swarm invite @you`.";
     case store::InvitationState::kUnreachable:
-      return "This invitation couldn't be delivered, so it has ended.";
+      return UnreachableText(answer.invitation);
     case store::InvitationState::kWithdrawn:
       return WithdrawalText(answer.invitation);
     case store::InvitationState::kOpen:

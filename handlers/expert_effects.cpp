@@ -107,6 +107,7 @@ Result<std::optional<lifecycle::MovedOn>> WhoWasAskedNext(detail::Services& serv
   const std::string next = FormValue(item.args, effect::kArgNext).value_or("");
   if (!asked.next_invitation && !next.empty()) {
     moved->asked = UserId(next);
+    moved->passed_over.clear();  // reckoned as if nobody was asked
   }
   const std::int64_t waits = detail::NumberArg(item, kArgWaits).value_or(0);
   if (!moved->pending || waits >= kMaxWaitsForNext) {
@@ -274,6 +275,19 @@ awaitable<Status> ExpertEffects::Ask(store::OutboxItem& item, SlackApi& api) {
     // A deactivated or unreachable person can't answer: move on at once
     // rather than leave the swarm waiting for the timer.
     Fail(services_, asked.incident, "send the invitation to " + asked.invitee.str(), dm.error());
+    if (co_await detail::RefusedAsDeactivated(api, dm.error())) {
+      // Recorded as any other refused direct message records it, so that
+      // nobody assigns them work meanwhile; every open invitation of theirs
+      // (this one among them) then moves on.
+      auto recorded = services_.routing.RecordSlackAccount(
+          asked.invitee, true, "Slack answered " + dm.error().slack_error);
+      if (!recorded) {
+        co_return recorded.error();
+      }
+      if (auto passed = services_.experts.PassOverDeactivated(asked.invitee); !passed) {
+        co_return passed;
+      }
+    }
     co_return services_.experts.MarkUnreachable(asked.id);
   }
   co_return services_.experts.RecordInvitationMessage(asked.id, dm_channel, ts);
@@ -301,20 +315,8 @@ awaitable<Status> ExpertEffects::UpdateAsk(store::OutboxItem& item, SlackApi& ap
       channel_gone    ? ChannelId(FormValue(item.args, effect::kArgChannel).value_or(""))
       : status->swarm ? status->swarm->channel_id
                       : ChannelId();
-  bool next_asked = false;
-  if (asked.state != store::InvitationState::kAccepted) {
-    auto moved = WhoWasAskedNext(services_, item, asked);
-    if (!moved) {
-      co_return moved.error();
-    }
-    if (!*moved) {
-      co_return Status{};  // queued again behind the next person's invitation
-    }
-    next_asked = (*moved)->asked.has_value();
-  }
   json::object args =
-      AnsweredInvitationMessage(status->incident, asked, swarm_channel, next_asked, channel_gone)
-          .ToObject();
+      AnsweredInvitationMessage(status->incident, asked, swarm_channel, channel_gone).ToObject();
   args["channel"] = asked.dm_channel.str();
   args["ts"] = asked.dm_ts.str();
   auto updated = co_await detail::CallSlack(api, "chat.update", args);

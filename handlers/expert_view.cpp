@@ -54,9 +54,15 @@ BlockMessage ExpertListMessage(const store::Incident& incident, const lifecycle:
   BlockMessage message("Experts for " + number);
   message.Header("Experts for " + number);
   if (list.experts.empty()) {
+    // People asked already are left out of the ranking, not out of the
+    // workspace: the sentence mustn't deny what the context below shows.
     message.Section(
-        "Nobody outside this channel has a matching skill or past work like this on record. "
-        "`/swarm invite @person` invites someone directly.");
+        std::string(list.waiting.empty() && list.declined.empty()
+                        ? "Nobody outside this channel has a matching skill or past work like "
+                          "this on record."
+                        : "Nobody outside this channel but the people asked already (below) has "
+                          "a matching skill or past work like this on record.") +
+        " `/swarm invite @person` invites someone directly.");
   }
   int position = 0;
   for (const lifecycle::ShownExpert& expert : list.experts) {
@@ -118,6 +124,17 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
   return message;
 }
 
+std::string UnreachableText(const store::Invitation& invitation) {
+  // Delivered, then unreachable: Slack said since that the account is
+  // deactivated (PassOverDeactivated).
+  if (!invitation.dm_ts.empty()) {
+    return "This invitation ended when Slack reported your account as deactivated, so the swarm "
+           "asked someone else. If you can still help, ask in the swarm channel or have someone "
+           "run `/swarm invite @you`.";
+  }
+  return "This invitation couldn't be delivered, so it has ended.";
+}
+
 std::string WithdrawalText(const store::Invitation& invitation) {
   const std::string number = store::IncidentNumberText(invitation.incident);
   switch (invitation.withdrawal) {
@@ -143,10 +160,9 @@ std::string WithdrawalText(const store::Invitation& invitation) {
 
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
-                                       const ChannelId& channel, bool next_asked,
-                                       bool channel_gone) {
-  const std::string then =
-      next_asked ? " The next person on the list was asked." : " Nobody else is left on the list.";
+                                       const ChannelId& channel, bool channel_gone) {
+  // Only the invitee reads this: who the swarm asks next is the channel's
+  // business (AnswerNotice).
   std::string outcome;
   switch (invitation.state) {
     case store::InvitationState::kAccepted:
@@ -159,16 +175,16 @@ BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                     : "You accepted; you are being added to " + ChannelMention(channel) + ".";
       break;
     case store::InvitationState::kDeclined:
-      outcome = "You declined; thanks for saying so." + then;
+      outcome = "You declined; thanks for saying so.";
       break;
     case store::InvitationState::kExpired:
       outcome = incident.state == store::IncidentState::kClosed
                     ? store::IncidentNumberText(incident.number) +
                           " is closed, so no answer is needed. Thank you all the same."
-                    : "This invitation expired without an answer." + then;
+                    : "This invitation expired without an answer.";
       break;
     case store::InvitationState::kUnreachable:
-      outcome = "This invitation couldn't be delivered.";
+      outcome = UnreachableText(invitation);
       break;
     case store::InvitationState::kWithdrawn:
       outcome = WithdrawalText(invitation);
@@ -227,8 +243,18 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
     text += " " + JoinWithAnd(skipped) + " couldn't be reached by direct message" +
             (also ? " either." : ".");
   }
+  if (!moved.passed_over.empty()) {
+    std::vector<std::string> passed;
+    for (const lifecycle::PassedOver& person : moved.passed_over) {
+      passed.push_back(UserMention(person.user) + " (" + EscapeMrkdwn(person.why) + ")");
+    }
+    text += " Not asked: " + JoinWithAnd(passed) + ".";
+  }
   if (moved.asked) {
     return text + " Asking " + UserMention(*moved.asked) + " next.";
+  }
+  if (!moved.passed_over.empty()) {
+    return text + " Nobody else on the list can be asked; `/swarm experts` looks again.";
   }
   return text + " Nobody else is left on the list; `/swarm experts` looks again.";
 }

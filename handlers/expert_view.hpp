@@ -33,13 +33,17 @@ BlockMessage InvitationMessage(const store::Incident& incident, const store::Inv
 // their direct message and in the reply to their click.
 std::string WithdrawalText(const store::Invitation& invitation);
 
-// The same message once answered: the outcome, no buttons. `next_asked`:
-// whether someone else was asked after a decline or silence. `channel_gone`:
-// an accepted invitee's channel was archived before they could be added.
+// What the invitee is told of an invitation that ended unreachable (mrkdwn):
+// never delivered, or delivered before Slack said their account is
+// deactivated.
+std::string UnreachableText(const store::Invitation& invitation);
+
+// The same message once answered: the outcome for the invitee, no buttons.
+// `channel_gone`: an accepted invitee's channel was archived before they
+// could be added.
 BlockMessage AnsweredInvitationMessage(const store::Incident& incident,
                                        const store::Invitation& invitation,
-                                       const ChannelId& channel, bool next_asked,
-                                       bool channel_gone = false);
+                                       const ChannelId& channel, bool channel_gone = false);
 
 // What the swarm channel is told about an answer (mrkdwn); `moved` says who
 // was asked next after a decline, silence or an unreachable person, and who

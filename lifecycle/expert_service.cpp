@@ -427,6 +427,23 @@ Result<ExpertList> ExpertService::Finish(ExpertShortlist shortlist,
       covered.insert(candidate.covered_skills.begin(), candidate.covered_skills.end());
     }
   }
+  // Nor is a skill missing that someone asked already brings: the list
+  // names them below, and "nobody has it" would deny what it shows.
+  std::vector<ef::Person> asked;
+  for (const std::vector<UserId>* users : {&list.waiting, &list.declined}) {
+    for (const UserId& user : *users) {
+      if (const auto it = shortlist.index->people.find(user.str());
+          it != shortlist.index->people.end()) {
+        asked.push_back(IndexPerson(it->second, settings_.routing.default_capacity));
+      }
+    }
+  }
+  if (!asked.empty() && !list.needed_skills.empty()) {
+    for (const ef::Candidate& candidate :
+         index.RankAmong(shortlist.query, asked.size(), asked).candidates) {
+      covered.insert(candidate.covered_skills.begin(), candidate.covered_skills.end());
+    }
+  }
   for (const std::string& skill : list.needed_skills) {
     if (!covered.contains(skill)) {
       list.uncovered_skills.push_back(skill);
@@ -814,17 +831,90 @@ Status ExpertService::PassOverDeactivated(const UserId& user) {
   return {};
 }
 
+namespace {
+
+// Why AskNext went past `user` without asking them, when the channel hasn't
+// heard it from swarmbot: an invitation's own outcome (declined, silent,
+// unreachable) was told when it ended, and people in the channel are there.
+std::optional<std::string> UntoldSkip(store::Database& db, const std::set<std::string>& present,
+                                      const std::set<UserId>& left, const UserId& user) {
+  if (!StillActive(db, user)) {
+    return "is no longer on the people list";
+  }
+  if (!present.contains(user.str()) && left.contains(user)) {
+    return "left the swarm";
+  }
+  return std::nullopt;
+}
+
+// MovedOn::passed_over for the chain that began with `answered`, whose
+// invitees are `chain`.
+std::vector<PassedOver> PassedOverOn(store::Database& db, const store::Invitation& answered,
+                                     const std::set<UserId>& chain,
+                                     const std::optional<UserId>& asked) {
+  store::ExpertRepository experts(db);
+  const auto swarm = store::SwarmRepository(db).FindByIncident(answered.incident);
+  if (!swarm) {
+    return {};
+  }
+  const std::vector<store::ProposedExpert> proposal = experts.Proposal(answered.incident);
+  const auto position = [&](const UserId& user) {
+    return static_cast<std::size_t>(
+        std::find_if(proposal.begin(), proposal.end(),
+                     [&](const store::ProposedExpert& p) { return p.user == user; }) -
+        proposal.begin());
+  };
+  std::size_t begin = 0;
+  std::size_t end = proposal.size();
+  if (asked) {
+    end = position(*asked);
+    if (end == proposal.size()) {
+      return {};  // asked off an older list: this one says nothing of the way there
+    }
+    // Down the list from whoever answered; from the top when they were
+    // asked off an older list or ranked below.
+    const std::size_t from = position(answered.invitee);
+    begin = from < end ? from + 1 : 0;
+  }
+  const std::set<std::string> present = PresentMembers(db, swarm->id);
+  std::set<UserId> left;
+  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm->id)) {
+    if (member.left_at) {
+      left.insert(member.user);
+    }
+  }
+  std::vector<PassedOver> passed;
+  for (std::size_t i = begin; i < end; ++i) {
+    const UserId& user = proposal[i].user;
+    if (chain.contains(user)) {
+      continue;
+    }
+    if (auto why = UntoldSkip(db, present, left, user)) {
+      passed.push_back({user, std::move(*why)});
+    }
+  }
+  return passed;
+}
+
+}  // namespace
+
 Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
   return InReadTransaction(db_, "moved_on_from", [&]() -> Result<MovedOn> {
     store::ExpertRepository experts(db_);
     MovedOn moved;
-    auto current = experts.FindInvitation(id);
+    const auto answered = experts.FindInvitation(id);
+    if (!answered) {
+      return moved;
+    }
+    std::set<UserId> chain{answered->invitee};
+    auto current = answered;
     // Each link points to a newer invitation, so this ends.
     while (current && current->next_invitation) {
       current = experts.FindInvitation(*current->next_invitation);
       if (!current) {
         break;
       }
+      chain.insert(current->invitee);
       if (current->state == store::InvitationState::kUnreachable) {
         moved.unreachable.push_back(current->invitee);
         continue;
@@ -832,6 +922,13 @@ Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
       moved.pending = current->state == store::InvitationState::kOpen && current->dm_ts.empty();
       moved.asked = current->invitee;
       break;
+    }
+    // An accept or a withdrawal moved nowhere; only a move down the list
+    // passes anyone over.
+    if (answered->state != store::InvitationState::kAccepted &&
+        (answered->state != store::InvitationState::kWithdrawn ||
+         answered->withdrawal == store::Withdrawal::kLeftPeopleList)) {
+      moved.passed_over = PassedOverOn(db_, *answered, chain, moved.asked);
     }
     return moved;
   });

@@ -91,7 +91,8 @@ struct ExpertList {
   // skill or matching history: possibly fewer, possibly none.
   std::vector<ShownExpert> experts;
   std::vector<std::string> needed_skills;
-  std::vector<std::string> uncovered_skills;  // needed, and nobody shown has them
+  // Needed, and nobody shown, waiting or declined has them.
+  std::vector<std::string> uncovered_skills;
   std::size_t history_records = 0;
   // Not proposed again, but named so that nobody wonders where they went:
   // people with an invitation still open, and people who declined one for
@@ -105,9 +106,20 @@ struct ImportedHistory {
   int updated = 0;
 };
 
+// Someone on the latest list whom the swarm went past without asking, and
+// why, in words that follow their mention ("left the swarm").
+struct PassedOver {
+  UserId user;
+  std::string why;
+};
+
 // Where the swarm went after an invitation ended without an accept.
 struct MovedOn {
   std::vector<UserId> unreachable;  // skipped: Slack refused their direct message
+  // Skipped for a reason the channel hasn't heard from swarmbot (they left
+  // the swarm, or the people list): those ranked between the person who
+  // answered and the one asked, or, when nobody was asked, anyone on the list.
+  std::vector<PassedOver> passed_over;
   std::optional<UserId> asked;      // who was asked in the end; none: nobody was left
   bool pending = false;             // their direct message isn't sent yet
 };

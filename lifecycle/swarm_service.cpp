@@ -1,6 +1,7 @@
 #include "lifecycle/swarm_service.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -312,8 +313,21 @@ Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<User
     if (!swarm) {
       return MakeError(Errc::kNotFound, "incident has no swarm");
     }
+    std::set<UserId> gone;  // left the channel before this invite
+    for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
+      if (member.left_at) {
+        gone.insert(member.user);
+      }
+    }
+    const auto now = clock_.Now();
     for (const UserId& user : users) {
-      swarms.MarkInvited(swarm->id, user, clock_.Now());
+      swarms.MarkInvited(swarm->id, user, now);
+      // Slack adds whoever conversations.invite names at once: someone who
+      // had left is back from now, not when their join event arrives (which
+      // is then most likely stale, and adds no second line).
+      if (gone.contains(user)) {
+        RecordMove(db_, *swarm, user, true, now);
+      }
     }
     return {};
   });

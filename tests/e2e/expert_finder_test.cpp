@@ -241,6 +241,10 @@ TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
   ASSERT_EQ(InviteeOf(*list, 1), people().sofia.str());
   const UserId next(InviteeOf(*list, 2));
   ASSERT_FALSE(next.empty());
+  // No user_change event: only the refused direct message tells swarmbot.
+  auto events = emulator::DefaultEventSubscriptions();
+  events.insert("member_left_channel");
+  slack().SetEventSubscriptions(events);
   slack().DeactivateUser(people().sofia);
   ASSERT_TRUE(slack().ClickButton(people().priya, swarm, list->ts, "experts.invite.1"));
   EXPECT_TRUE(Invitation(next)) << "Slack refused Sofia's DM, so the next person is asked";
@@ -253,6 +257,12 @@ TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
       return Has(m.text, "couldn't be reached by direct message");
     });
   }));
+  // Check 20 #1: the refusal (user_disabled) is recorded as any refused
+  // direct message records it, so she gets no work meanwhile.
+  const std::string reply = Type(people().mara, people().incidents, "/incident",
+                                 "assign INC-1 <@" + people().sofia.str() + "|sofia>");
+  EXPECT_TRUE(Has(reply, "deactivated")) << reply;
+  EXPECT_FALSE(Has(reply, "now owned by")) << reply;
 }
 
 // Issue #15 of check9: after a decline the channel heard "Asking @omar next."
@@ -285,9 +295,9 @@ TEST_F(ExpertFinder, ADeclineSkipsAnUnreachableNextPersonBeforeSayingWhoIsAsked)
   EXPECT_TRUE(Eventually("Sofia's invitation showing her decline", [&] {
     const auto dm_now = slack().DirectMessage(people().sofia);
     const auto* message = dm_now->FindMessage(ask->ts);
-    return message && Has(message->text,
-                          "You declined; thanks for saying so. Nobody else is "
-                          "left on the list.");
+    // Check 20 #5: who is asked next is the channel's business, not hers.
+    return message && Has(message->text, "You declined; thanks for saying so.") &&
+           !Has(message->text, "Nobody else") && !Has(message->text, "next person");
   }));
   const auto channel = slack().Channel(swarm);
   for (const auto& message : channel->messages) {

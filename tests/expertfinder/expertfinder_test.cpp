@@ -663,5 +663,27 @@ TEST(Evaluation, RealHistoryReachesTheReadmeTargetWithTitlesAlone) {
   EXPECT_GE(Evaluate(*set).title.mrr, 0.82);
 }
 
+// Check 20 #6: for a coupon incident, Dev, whose one record was an unrelated
+// outage in the same territory, ranked above Omar, who declares the needed
+// skill but has no history: the activity prior held Omar at its floor.
+TEST(ExpertIndexTest, ANeededSkillOutweighsATerritoryWorkedOnAlone) {
+  HistoryRecord outage = Record("INC-3", 38, "TAGA outage\nwarehouse scanners offline", "dev");
+  outage.components = {"South"};
+  const ExpertIndex index(
+      {Named("sofia", {{"promotions", 5}}), Named("dev", {{"checkout-service", 3}}),
+       Named("omar", {{"promotions", 4}})},
+      {Record("INC-12", 10, "SPRING10 discount code rejected\ncustomers code fails", "sofia"),
+       Record("INC-31", 20, "Discount code not applied\nbasket discount error", "sofia"), outage});
+  Query query = Asking("Coupon discount code rejected in basket\ncoupon refused", {"promotions"});
+  query.components = {"South"};
+  const Ranking ranking = index.Rank(query, 3);
+  const std::vector<std::string> ids = Ids(ranking);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids[0], "sofia");
+  EXPECT_EQ(ids[1], "omar") << "a needed skill beats a shared territory alone";
+  EXPECT_EQ(ids[2], "dev");
+  EXPECT_THAT(ranking.candidates[2].reasons, Contains("worked on South"));
+}
+
 }  // namespace
 }  // namespace swarmbot::expertfinder

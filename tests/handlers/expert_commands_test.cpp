@@ -303,7 +303,7 @@ TEST_F(ExpertCommandsTest, AnAnswerIsSaidOnceInTheUpdatedInvitation) {
   store::Invitation accepted;
   accepted.state = store::InvitationState::kAccepted;
   const std::string updated = json::serialize(
-      AnsweredInvitationMessage(incident, accepted, ChannelId("CSWARM"), false).ToObject());
+      AnsweredInvitationMessage(incident, accepted, ChannelId("CSWARM")).ToObject());
   EXPECT_NE(updated.find("You accepted; you are being added to <#CSWARM>."), std::string::npos)
       << updated;
 }
@@ -368,12 +368,9 @@ TEST_F(ExpertCommandsTest, TheInvitationHasAcceptAndDeclineAndTheAnswerReplacesT
   EXPECT_NE(asked.find("Why you:* promotions level 5"), std::string::npos);
   invitation.state = store::InvitationState::kDeclined;
   const std::string answered = json::serialize(
-      AnsweredInvitationMessage(incident, invitation, ChannelId("CSWARM"), true).ToObject());
+      AnsweredInvitationMessage(incident, invitation, ChannelId("CSWARM")).ToObject());
   EXPECT_EQ(answered.find("experts.accept"), std::string::npos);
-  EXPECT_NE(answered.find("You declined; thanks for saying so. The next person on the list was "
-                          "asked."),
-            std::string::npos)
-      << answered;
+  EXPECT_NE(answered.find("You declined; thanks for saying so."), std::string::npos) << answered;
   EXPECT_EQ(AnswerNotice(invitation, Moved({}, UserId("UOMAR")), std::chrono::minutes(15)),
             "<@USOFIA> declined the invitation. Asking <@UOMAR> next.");
 }
@@ -395,8 +392,9 @@ TEST_F(ExpertCommandsTest, TheInvitationNamesTheIncidentStateInWords) {
 }
 
 // Check 7: with nobody left to ask, the DM, the click's answer and a later
-// click all said that the next person was (or would be) asked.
-TEST_F(ExpertCommandsTest, DecliningWhenNobodyIsLeftSaysSoEverywhere) {
+// click all said that the next person was (or would be) asked. Check 20 #5:
+// the decliner needn't hear about the list at all.
+TEST_F(ExpertCommandsTest, DecliningWhenNobodyIsLeftTellsTheDeclinerOnlyTheirAnswer) {
   Click("experts.invite.1", "INC-1 USOFIA", "UPRIYA");
   const std::int64_t invitation = OnlyInvitation();
   ClearOutbox();
@@ -415,15 +413,69 @@ TEST_F(ExpertCommandsTest, DecliningWhenNobodyIsLeftSaysSoEverywhere) {
   store::Invitation declined;
   declined.state = store::InvitationState::kDeclined;
   const std::string edited = json::serialize(
-      AnsweredInvitationMessage(incident, declined, ChannelId("CSWARM"), false).ToObject());
-  EXPECT_NE(edited.find("You declined; thanks for saying so. Nobody else is left on the list."),
-            std::string::npos)
-      << edited;
+      AnsweredInvitationMessage(incident, declined, ChannelId("CSWARM")).ToObject());
+  EXPECT_NE(edited.find("You declined; thanks for saying so."), std::string::npos) << edited;
   EXPECT_EQ(edited.find("next person"), std::string::npos) << edited;
+  EXPECT_EQ(edited.find("Nobody else"), std::string::npos) << edited;
+  store::Invitation expired;
+  expired.state = store::InvitationState::kExpired;
+  const std::string lapsed = json::serialize(
+      AnsweredInvitationMessage(incident, expired, ChannelId("CSWARM")).ToObject());
+  EXPECT_NE(lapsed.find("This invitation expired without an answer."), std::string::npos);
+  EXPECT_EQ(lapsed.find("Nobody else"), std::string::npos) << lapsed;
 
   ClearOutbox();
   Click("experts.decline", std::to_string(invitation), "USOFIA");
   EXPECT_EQ(LastAnswer(), "You already declined this invitation.");
+}
+
+// Check 20 #5: a deactivated invitee's click was told the invitation
+// "couldn't be delivered", though it had been.
+TEST_F(ExpertCommandsTest, ADeliveredInvitationEndedByADeactivationSaysSo) {
+  store::Incident incident;
+  incident.number = 1;
+  store::Invitation ended;
+  ended.state = store::InvitationState::kUnreachable;
+  ended.dm_ts = MessageTs("1.0");
+  const std::string dm =
+      json::serialize(AnsweredInvitationMessage(incident, ended, ChannelId("CSWARM")).ToObject());
+  EXPECT_EQ(dm.find("couldn't be delivered"), std::string::npos) << dm;
+  EXPECT_NE(dm.find("Slack reported your account as deactivated"), std::string::npos) << dm;
+  EXPECT_EQ(UnreachableText(ended).find("couldn't be delivered"), std::string::npos);
+  ended.dm_ts = MessageTs();
+  EXPECT_NE(UnreachableText(ended).find("couldn't be delivered"), std::string::npos);
+}
+
+// Check 20 #2: the chain went past someone who left the swarm without a word,
+// and said "Nobody else is left" while the list still named them.
+TEST_F(ExpertCommandsTest, TheNoticeNamesWhoWasPassedOverAndWhy) {
+  store::Invitation invitation;
+  invitation.invitee = UserId("USOFIA");
+  invitation.state = store::InvitationState::kDeclined;
+  lifecycle::MovedOn moved = Moved({}, UserId("UTOM"));
+  moved.passed_over = {{UserId("ULENA"), "left the swarm"}};
+  EXPECT_EQ(AnswerNotice(invitation, moved, std::chrono::minutes(15)),
+            "<@USOFIA> declined the invitation. Not asked: <@ULENA> (left the swarm). Asking "
+            "<@UTOM> next.");
+  moved.asked.reset();
+  EXPECT_EQ(AnswerNotice(invitation, moved, std::chrono::minutes(15)),
+            "<@USOFIA> declined the invitation. Not asked: <@ULENA> (left the swarm). Nobody "
+            "else on the list can be asked; `/swarm experts` looks again.");
+}
+
+// Check 20 #4: "Nobody outside this channel has …" above the invited people
+// who have it.
+TEST_F(ExpertCommandsTest, AnEmptyListDoesNotDenyThePeopleAskedAlready) {
+  store::Incident incident;
+  incident.number = 1;
+  incident.subject = "Coupon rejected";
+  lifecycle::ExpertList list;
+  list.needed_skills = {"promotions"};
+  list.waiting = {UserId("USOFIA"), UserId("UOMAR")};
+  const std::string text = json::serialize(ExpertListMessage(incident, list).ToObject());
+  EXPECT_EQ(text.find("Nobody outside this channel has a matching"), std::string::npos) << text;
+  EXPECT_NE(text.find("but the people asked already"), std::string::npos) << text;
+  EXPECT_EQ(text.find("has the skill"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -592,5 +592,59 @@ TEST_F(ExpertServiceTest, InvitingDirectlyLeavesOutWhoIsAlreadyIn) {
   EXPECT_EQ(store::Outbox(*db_).PendingCount(), 1) << "nothing queued for nobody";
 }
 
+// Check 20 #3: `/swarm invite` added Omar back, yet the list marked him
+// "left the swarm" until his join event arrived.
+TEST_F(ExpertServiceTest, SomeoneWhoLeftAndWasAddedBackIsInTheChannelBeforeTheirJoinEvent) {
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), omar_));
+  clock_.Advance(1min);
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), omar_));
+  clock_.Advance(1min);
+  auto before = experts_.Shortlist(incident_, 15).value();
+  ASSERT_TRUE(before.left.contains(omar_));
+  ASSERT_TRUE(swarms_.RecordInvited(incident_, {omar_}));
+  const auto shortlist = experts_.Shortlist(incident_, 15).value();
+  EXPECT_FALSE(shortlist.left.contains(omar_));
+  for (const auto& person : shortlist.people) {
+    EXPECT_NE(person.id, "UOMAR") << "in the channel, so not proposed";
+  }
+  // The join event that follows repeats what is recorded.
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), omar_, clock_.Now() - 1s));
+  EXPECT_EQ(Count("SELECT count(*) FROM timeline WHERE kind = 'member_joined' AND "
+                  "actor = 'UOMAR'"),
+            2);
+}
+
+// Check 20 #2: the chain went past someone who had left the swarm, and the
+// channel was told neither that nor why.
+TEST_F(ExpertServiceTest, MovingOnNamesWhoLeftTheSwarmAndWasPassedOver) {
+  const ExpertList list = Propose();
+  ASSERT_EQ(list.experts.size(), 2u);
+  const UserId first = list.experts[0].user;
+  const UserId second = list.experts[1].user;
+  // The second helped, then left the channel.
+  const auto helped = experts_.Invite(incident_, second, priya_).value();
+  ASSERT_TRUE(experts_.Answer(helped.id, second, true));
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), second));
+  clock_.Advance(1min);
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), second));
+  const auto asked = experts_.Invite(incident_, first, priya_).value();
+  ASSERT_TRUE(experts_.Answer(asked.id, first, false));
+  const MovedOn moved = experts_.MovedOnFrom(asked.id).value();
+  EXPECT_FALSE(moved.asked);
+  ASSERT_EQ(moved.passed_over.size(), 1u);
+  EXPECT_EQ(moved.passed_over[0].user, second);
+  EXPECT_EQ(moved.passed_over[0].why, "left the swarm");
+}
+
+// Check 20 #4: "Nobody outside this channel has the skill: promotions" with
+// Sofia and Omar (promotions 5 and 4) invited and listed below it.
+TEST_F(ExpertServiceTest, ASkillSomeoneInvitedHasIsNotCalledUncovered) {
+  ASSERT_TRUE(experts_.Invite(incident_, sofia_, priya_));
+  ASSERT_TRUE(experts_.Invite(incident_, omar_, priya_));
+  const ExpertList list = Propose();
+  EXPECT_EQ(list.waiting.size(), 2u);
+  EXPECT_EQ(list.uncovered_skills, (std::vector<std::string>{"checkout"}));
+}
+
 }  // namespace
 }  // namespace swarmbot::lifecycle
