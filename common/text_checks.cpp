@@ -18,10 +18,22 @@ bool IsBidiControl(char32_t point) noexcept {
 }  // namespace
 
 std::optional<char32_t> FirstControlCharacter(std::string_view text, bool multiline) noexcept {
-  for (char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
     if (c == 0x7F || (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
       return c;
+    }
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    // C1 controls, U+0080..U+009F, are 0xC2 0x80..0x9F in UTF-8.
+    if (c == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      return next;
+    }
+    // The line and paragraph separators U+2028 and U+2029: 0xE2 0x80 0xA8/0xA9.
+    if (!multiline && c == 0xE2 && next == 0x80 && i + 2 < text.size()) {
+      const auto third = static_cast<unsigned char>(text[i + 2]);
+      if (third == 0xA8 || third == 0xA9) {
+        return 0x2000 + (third & 0x3F);
+      }
     }
   }
   return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -167,6 +168,22 @@ Result<std::optional<std::int64_t>> IncidentOf(detail::Services& services,
   return *swarm ? std::optional<std::int64_t>((*swarm)->incident) : std::nullopt;
 }
 
+// The refusal of text meant for customers (a banner, a public title) that
+// holds a mention: Slack writes them as <@U…>, <#C…> and <!here>, ids that
+// customers must not see and that would ping people wherever the text is
+// shown in Slack again.
+std::optional<std::string> MentionRefusal(std::string_view slack_text, std::string_view what,
+                                          std::string_view outcome) {
+  for (std::string_view mark : {"<@", "<#", "<!"}) {
+    if (slack_text.find(mark) != std::string_view::npos) {
+      return std::string(what) +
+             " is for customers: write names in words, without @mentions, #channels or @here. " +
+             std::string(outcome);
+    }
+  }
+  return std::nullopt;
+}
+
 std::string IncidentSuffix(const std::optional<std::int64_t>& incident) {
   return incident ? " for " + store::IncidentNumberText(*incident) : std::string(" on its own");
 }
@@ -245,13 +262,8 @@ std::string BannerCommands::Set(const SlashCommand& command) {
   input.severity = options->severity;
   input.link = options->link;
   const std::string text = TextAfterWords(rest, options->consumed);
-  // Slack writes mentions as <@U…>, <#C…> and <!here>: ids customers must not see.
-  for (std::string_view mark : {"<@", "<#", "<!"}) {
-    if (text.find(mark) != std::string::npos) {
-      return EphemeralText(
-          "The banner is for customers: write names in words, without @mentions, #channels or "
-          "@here. Nothing was put up.");
-    }
+  if (auto refused = MentionRefusal(text, "The banner", "Nothing was put up.")) {
+    return EphemeralText(*refused);
   }
   input.text = PlainCommandText(text);
   if (input.text.empty()) {
@@ -358,7 +370,11 @@ std::string BannerCommands::PublicTitle(const SlashCommand& command) {
     return RefusalReply(kWhat, incident.error(), kTitleUsage);
   }
   const std::string number = store::IncidentNumberText(*incident);
-  std::string title = PlainCommandText(TextAfterWords(rest, consumed));
+  const std::string typed = TextAfterWords(rest, consumed);
+  if (auto refused = MentionRefusal(typed, "The public title", "Nothing was changed.")) {
+    return EphemeralText(*refused);
+  }
+  std::string title = PlainCommandText(typed);
   if (title.empty()) {
     auto current = services_.banners.PublicTitle(*incident);
     if (!current) {

@@ -8,6 +8,7 @@
 
 #include <gmime/gmime.h>
 
+#include "common/text_checks.hpp"
 #include "lifecycle/text_rules.hpp"
 
 namespace swarmbot::handlers {
@@ -34,17 +35,46 @@ void InitGMime() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
+// U+FFFD, the replacement character: shown where a byte of the mail could
+// not be kept, so that whoever reads the case sees something was there.
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
 // A copy of `text` that is valid UTF-8: a part that lies about its charset
-// gets U+FFFD for the bytes that don't fit instead of being refused.
-std::string OrEmpty(const char* text) {
-  if (text == nullptr) {
-    return {};
+// gets U+FFFD for the bytes that don't fit instead of being refused. A NUL
+// byte becomes U+FFFD too, and the text after it is kept.
+std::string MakeValid(std::string_view text) {
+  std::string without_nul;
+  without_nul.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\0') {
+      without_nul += kReplacement;
+    } else {
+      without_nul.push_back(c);
+    }
   }
-  GText valid(g_utf8_make_valid(text, -1));
+  GText valid(g_utf8_make_valid(without_nul.data(), static_cast<gssize>(without_nul.size())));
   return std::string(valid.get());
 }
 
-// '\n' line ends, no control characters but '\n' and '\t', no trailing blanks.
+std::string OrEmpty(const char* text) {
+  return text == nullptr ? std::string() : MakeValid(text);
+}
+
+// The C1 control (U+0080..U+009F, 0xC2 0x80..0x9F in UTF-8) at text[at].
+bool IsC1ControlAt(std::string_view text, std::size_t at) noexcept {
+  return at + 1 < text.size() && static_cast<unsigned char>(text[at]) == 0xC2 &&
+         static_cast<unsigned char>(text[at + 1]) >= 0x80 &&
+         static_cast<unsigned char>(text[at + 1]) <= 0x9F;
+}
+
+// The line or paragraph separator (U+2028, U+2029) at text[at].
+bool IsLineSeparatorAt(std::string_view text, std::size_t at) noexcept {
+  return text.substr(at).starts_with("\xE2\x80\xA8") || text.substr(at).starts_with("\xE2\x80\xA9");
+}
+
+// '\n' line ends, no trailing blanks; every other control character (C0
+// but '\n' and '\t', U+007F, C1) becomes U+FFFD, so the text around it is
+// kept and the reader sees where something was.
 std::string CleanText(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -55,8 +85,13 @@ std::string CleanText(std::string_view text) {
         continue;
       }
       out.push_back('\n');
+    } else if (IsC1ControlAt(text, i)) {
+      out += kReplacement;
+      ++i;
     } else if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7F)) {
       out.push_back(static_cast<char>(c));
+    } else {
+      out += kReplacement;
     }
   }
   const auto end = out.find_last_not_of(" \t\n");
@@ -65,14 +100,22 @@ std::string CleanText(std::string_view text) {
   return begin == std::string::npos ? std::string() : out.substr(begin);
 }
 
-// One line: every whitespace run or control character becomes one space.
+// One line: every whitespace run or control character (C0, U+007F, C1) and
+// the line and paragraph separators become one space.
 std::string CleanLine(std::string_view text) {
   std::string out;
-  for (char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    const bool blank = c < 0x20 || c == 0x7F || c == ' ';
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    if (IsC1ControlAt(text, i)) {
+      extra = 1;
+    } else if (IsLineSeparatorAt(text, i)) {
+      extra = 2;
+    }
+    const bool blank = c < 0x20 || c == 0x7F || c == ' ' || extra > 0;
+    i += extra;
     if (!blank) {
-      out.push_back(raw);
+      out.push_back(static_cast<char>(c));
     } else if (!out.empty() && out.back() != ' ') {
       out.push_back(' ');
     }
@@ -111,20 +154,47 @@ GMimeTextPart* FindText(GMimeObject* part, const char* subtype) {
   return nullptr;
 }
 
+// The part's content with its transfer encoding undone and converted to
+// UTF-8 from the charset it names (if GMime knows that charset), NUL bytes
+// and all: g_mime_text_part_get_text() hands back a C string, which ends at
+// the first NUL of the text.
+std::string DecodedContent(GMimeTextPart* part) {
+  GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(part));
+  if (content == nullptr) {
+    return {};
+  }
+  GPtr<GMimeStream> memory(g_mime_stream_mem_new());
+  GPtr<GMimeStream> filtered(g_mime_stream_filter_new(memory.get()));
+  const char* charset = g_mime_text_part_get_charset(part);
+  if (charset != nullptr && g_ascii_strcasecmp(charset, "utf-8") != 0) {
+    if (GMimeFilter* convert = g_mime_filter_charset_new(charset, "utf-8")) {
+      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), convert);
+      g_object_unref(convert);
+    }
+  }
+  if (g_mime_data_wrapper_write_to_stream(content, filtered.get()) < 0 ||
+      g_mime_stream_flush(filtered.get()) != 0) {
+    return {};
+  }
+  const GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(memory.get()));
+  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
+}
+
 // The decoded content converted to UTF-8 from the part's charset. A part
 // that names no charset and isn't UTF-8 was, in practice, written by an old
 // mail program in Latin-1, where every byte is a character: read it so rather
 // than losing its accents.
 std::string PartText(GMimeTextPart* part) {
-  GText text(g_mime_text_part_get_text(part));
-  if (text && g_mime_text_part_get_charset(part) == nullptr &&
-      !g_utf8_validate(text.get(), -1, nullptr)) {
-    GText latin1(g_convert(text.get(), -1, "UTF-8", "ISO-8859-1", nullptr, nullptr, nullptr));
+  const std::string text = DecodedContent(part);
+  if (g_mime_text_part_get_charset(part) == nullptr && !lifecycle::IsValidUtf8(text)) {
+    gsize written = 0;
+    GText latin1(g_convert(text.data(), static_cast<gssize>(text.size()), "UTF-8", "ISO-8859-1",
+                           nullptr, &written, nullptr));
     if (latin1) {
-      return OrEmpty(latin1.get());
+      return MakeValid(std::string_view(latin1.get(), written));
     }
   }
-  return OrEmpty(text.get());
+  return MakeValid(text);
 }
 
 void ReadBody(GMimeMessage* message, EmailMessage& out) {
@@ -169,10 +239,7 @@ InternetAddressMailbox* FirstMailbox(InternetAddressList* list) {
 // brackets GMime couldn't decode. The mail keeps its address either way.
 std::string DisplayName(InternetAddressMailbox* from) {
   const std::string decoded = OrEmpty(internet_address_get_name(INTERNET_ADDRESS(from)));
-  const bool control = std::any_of(decoded.begin(), decoded.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
+  const bool control = FirstControlCharacter(decoded, false).has_value();
   if (control || decoded.find('@') != std::string::npos ||
       decoded.find("=?") != std::string::npos || decoded.find("?=") != std::string::npos) {
     return {};

@@ -146,7 +146,7 @@ Status Failed(std::string_view stream, std::string_view what, const Error& error
 BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details) {
   const store::Change& change = details.change;
   const std::string number = ChangeNumberText(change.number);
-  BlockMessage message("Work plan of " + number + ": " + change.title);
+  BlockMessage message("Work plan of " + number + ": " + EscapeMrkdwn(change.title));
   message.Header("Work plan · " + number + ": " + change.title);
   message.Section("*" + EscapeMrkdwn(Headline(change)) + "* · requested by " +
                   UserMention(change.requester) + " · " + EscapeMrkdwn(LinksText(details.links)));
@@ -171,7 +171,7 @@ BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
                                  std::string_view approval_history) {
   const store::Change& change = details.change;
   const std::string number = ChangeNumberText(change.number);
-  BlockMessage message(number + ": " + change.title);
+  BlockMessage message(number + ": " + EscapeMrkdwn(change.title));
   message.Header(number + ": " + change.title);
   std::string window = "not planned";
   if (change.window_start && change.window_end) {
@@ -315,9 +315,11 @@ awaitable<Status> ChangeEffects::PostNews(store::OutboxItem& item, SlackApi& api
   if (*earlier) {
     co_return Status{};
   }
-  BlockMessage message(text);
-  // The news names its approvers and doers as mentions, which Slack shows as names.
-  message.Section(":gear: " + EscapeMrkdwnKeepingMentions(Truncate(text, 2500)));
+  // The news names its approvers and doers as mentions, which Slack shows as
+  // names; the message's text, which notifications read, is escaped the same way.
+  const std::string shown = EscapeMrkdwnKeepingMentions(Truncate(text, 2500));
+  BlockMessage message(shown);
+  message.Section(":gear: " + shown);
   const json::object args = detail::TaggedPostArgs(message, channel, item.id);
   auto posted = co_await CallSlack(api, "chat.postMessage", args);
   if (!posted) {

@@ -61,10 +61,11 @@ Status CheckCase(const CaseInput& in) {
 
 store::Case ToRecord(const CaseInput& in, Clock::TimePoint now) {
   store::Case c;
-  c.contact_name = Trimmed(in.contact_name);
+  // TrimmedLine, as for the subject: a byte order mark a tool put first goes.
+  c.contact_name = TrimmedLine(in.contact_name);
   c.contact_email = in.contact_email;
   c.channel = *store::ParseCaseChannel(in.channel);
-  c.territory = Trimmed(in.territory);
+  c.territory = TrimmedLine(in.territory);
   c.subject = TrimmedLine(in.subject);
   c.description = in.description;
   c.owner = UserId(in.owner);
@@ -100,7 +101,7 @@ std::string Fingerprint(const CaseInput& in) {
 
 Result<std::string> CanonicalTerritory(const std::string& territory,
                                        const std::vector<std::string>& known) {
-  const std::string trimmed = Trimmed(territory);
+  const std::string trimmed = TrimmedLine(territory);
   if (known.empty() || trimmed.empty()) {
     return trimmed;
   }

@@ -426,7 +426,8 @@ Result<store::Change> ChangeService::Create(const ChangeInput& input, const User
                     std::string(store::Name(input.type)) + " change, risk " +
                     std::string(store::Name(input.risk)) + links);
     Publish(number,
-            name + " (" + std::string(store::Name(input.type)) + ") opened: " + title + links);
+            name + " (" + std::string(store::Name(input.type)) + ") opened: " + InertTitle(title) +
+                links);
     if (auto host = SwarmHost(db_, number)) {
       detail::EnqueueEffect(db_, *host, effect::kPostPlan, now, ChangeArgs(number));
     } else {
@@ -472,7 +473,8 @@ Status ChangeService::Link(std::int64_t change, const TypedLink& link, const Use
     const bool had_host = SwarmHost(db_, change).has_value();
     changes.AddLink(change, {link.target, link.number, link.relation, actor, clock_.Now()});
     RecordEvent(change, actor, "linked", "Linked: " + LinkText(link));
-    Publish(change, ChangeNumberText(change) + " now " + LinkText(link) + ": " + found->title,
+    Publish(change,
+            ChangeNumberText(change) + " now " + LinkText(link) + ": " + InertTitle(found->title),
             actor);
     if (auto host = SwarmHost(db_, change); host && !had_host && found->plan_ts.empty()) {
       detail::EnqueueEffect(db_, *host, effect::kPostPlan, clock_.Now(), ChangeArgs(change));
@@ -504,7 +506,8 @@ Status ChangeService::Unlink(std::int64_t change, store::LinkTarget target, std:
     // Told while still linked, so the record it leaves hears it too.
     Publish(change,
             ChangeNumberText(change) + " no longer " +
-                LinkText({link->target, link->number, link->relation}) + ": " + found->title,
+                LinkText({link->target, link->number, link->relation}) + ": " +
+                InertTitle(found->title),
             actor);
     changes.RemoveLink(change, target, number);
     RecordEvent(change, actor, "unlinked", "Unlinked " + name);

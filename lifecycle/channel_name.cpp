@@ -33,12 +33,51 @@ constexpr Fold kLatinFolds[] = {
     {0x17E, "z"}, {0x17F, "s"},
 };
 
+// Single code points that stand for two or three Latin letters: the
+// digraphs of Latin Extended-B and the typographic ligatures.
+struct Expansion {
+  char32_t point;
+  std::string_view ascii;
+};
+constexpr Expansion kLatinExpansions[] = {
+    {0x1C4, "dz"}, {0x1C5, "dz"}, {0x1C6, "dz"}, {0x1C7, "lj"},  {0x1C8, "lj"},  {0x1C9, "lj"},
+    {0x1CA, "nj"}, {0x1CB, "nj"}, {0x1CC, "nj"}, {0x1F1, "dz"},  {0x1F2, "dz"},  {0x1F3, "dz"},
+    {0xFB00, "ff"}, {0xFB01, "fi"}, {0xFB02, "fl"}, {0xFB03, "ffi"}, {0xFB04, "ffl"},
+    {0xFB05, "st"}, {0xFB06, "st"},
+};
+
+constexpr std::string_view kDigits = "0123456789";
+constexpr std::string_view kLetters = "abcdefghijklmnopqrstuvwxyz";
+
+// Fullwidth forms (U+FF10..U+FF19, U+FF21..U+FF3A, U+FF41..U+FF5A), as an
+// East Asian keyboard types Latin letters and digits, are those letters.
+std::optional<std::string_view> FullwidthFolded(char32_t point) {
+  if (point >= 0xFF10 && point <= 0xFF19) {
+    return kDigits.substr(point - 0xFF10, 1);
+  }
+  if (point >= 0xFF21 && point <= 0xFF3A) {
+    return kLetters.substr(point - 0xFF21, 1);
+  }
+  if (point >= 0xFF41 && point <= 0xFF5A) {
+    return kLetters.substr(point - 0xFF41, 1);
+  }
+  return std::nullopt;
+}
+
 // What `point` becomes in a channel name: its ASCII letters, or nullopt for
 // a character that only separates words.
 std::optional<std::string_view> Folded(char32_t point) {
   // Combining accents (a decomposed "é") belong to the letter before them.
   if (point >= 0x300 && point <= 0x36F) {
     return std::string_view();
+  }
+  for (const Expansion& expansion : kLatinExpansions) {
+    if (point == expansion.point) {
+      return expansion.ascii;
+    }
+  }
+  if (const auto fullwidth = FullwidthFolded(point)) {
+    return fullwidth;
   }
   if (point < 0xC0) {
     return std::nullopt;

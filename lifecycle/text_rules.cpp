@@ -160,6 +160,19 @@ std::string WithoutBidiControls(std::string_view text) {
   return out;
 }
 
+std::string InertTitle(std::string_view title) {
+  constexpr std::string_view kWordJoiner = "\xE2\x81\xA0";
+  std::string out;
+  out.reserve(title.size());
+  for (const char c : title) {
+    out.push_back(c);
+    if (c == '<') {
+      out += kWordJoiner;
+    }
+  }
+  return out;
+}
+
 std::string Lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

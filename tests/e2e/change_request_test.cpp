@@ -258,7 +258,8 @@ TEST_F(ChangeRequest, ARejectionReasonReachesTheSwarmWithoutPagingIt) {
     news = MessageMentioning(slack(), swarm, "CHG-1 was rejected");
     return news.has_value();
   }));
-  EXPECT_TRUE(Has(news->text, "Clashes with &lt;!channel> deploys")) << news->text;
+  // The message's text is escaped as its blocks are (check20 #3).
+  EXPECT_TRUE(Has(news->text, "Clashes with &lt;!channel&gt; deploys")) << news->text;
   EXPECT_TRUE(Has(news->blocks_json, "Clashes with &lt;!channel&gt; deploys")) << news->blocks_json;
   EXPECT_TRUE(Has(news->text, "CHG-1 was rejected by <@" + people().kofi.str() + ">"))
       << news->text;

@@ -7,6 +7,7 @@
 
 #include "handlers/incident_view.hpp"
 #include "handlers/router.hpp"
+#include "lifecycle/banner_service.hpp"
 #include "lifecycle/incident_service.hpp"
 #include "lifecycle/swarm_service.hpp"
 
@@ -218,6 +219,24 @@ TEST_F(BannerCommandsTest, SetsAndShowsThePublicTitle) {
       Contains(Type("UMARA", "/incident", "public-title INC-1", "CIM"), "\"Discount codes fail\""));
   EXPECT_TRUE(Contains(Type("UPRIYA", "/incident", "public-title --clear"), "generic title"));
   EXPECT_TRUE(Contains(Type("UPRIYA", "/incident", "public-title"), "has no public title"));
+}
+
+// Check20 #2: the public title took mentions the banner refuses, and showed
+// them on the status page and in every broadcast e-mail's subject.
+TEST_F(BannerCommandsTest, APublicTitleRefusesMentionsAsTheBannerDoes) {
+  for (const char* text : {"public-title INC-1 <!channel> <@U123> <https://evil.example|click>",
+                           "public-title Ask <@U123|bob>", "public-title See <#C42|ops>",
+                           "public-title INC-1 <!here> checkout is down"}) {
+    const std::string reply = Type("UPRIYA", "/incident", text);
+    EXPECT_TRUE(Contains(reply, "The public title is for customers: write names in words, "
+                                "without @mentions, #channels or @here. Nothing was changed."))
+        << text << ": " << reply;
+  }
+  EXPECT_EQ(lifecycle::BannerService(*db_, clock_).PublicTitle(1).value(), "");
+  const std::string link =
+      Type("UPRIYA", "/incident", "public-title Checkout &lt;fixed&gt; <https://a.example|details>");
+  EXPECT_TRUE(Contains(link, "now shows INC-1 as \"Checkout &lt;fixed&gt; details\"")) << link;
+  EXPECT_EQ(lifecycle::BannerService(*db_, clock_).PublicTitle(1).value(), "Checkout <fixed> details");
 }
 
 TEST(PlainCommandText, UnwrapsLinksAndUnescapesSlacksEntities) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "handlers/change_modal.hpp"
+#include "handlers/incident_view.hpp"
+#include "handlers/mrkdwn.hpp"
 #include "handlers/router.hpp"
 #include "handlers/work_plan_view.hpp"
 #include "lifecycle/change_service.hpp"
@@ -268,6 +270,40 @@ TEST_F(ChangeCommandsTest, AStepAddedAfterApprovalSaysTheChangeNeedsApprovalAgai
   // Check12 #6: the same text again changes nothing and says so.
   EXPECT_EQ(Type("UDEV", "step edit 4 Purge the CDN of EU"),
             "Step 4 of CHG-1 says that already; nothing changed.");
+}
+
+// Check20 #3: a title's <@U123> and disguised link stayed live in the
+// "opened" news, the incident's timeline and the work plan's message text.
+TEST_F(ChangeCommandsTest, AHostileTitleShowsAsTypedInTheNewsTheTimelineAndThePlan) {
+  const std::string hostile = "Fix <!channel> <@U123> <https://evil.example|click>";
+  ASSERT_EQ(SubmitForm({{"change_title", {hostile}},
+                        {"change_type", {"emergency"}},
+                        {"change_risk", {"high"}}}),
+            "");
+  std::string news;
+  for (const auto& item : store::Outbox(*db_).Pending()) {
+    if (item.kind == lifecycle::effect::kChangeNews) {
+      news = FormValue(item.args, lifecycle::effect::kArgText).value_or("");
+    }
+  }
+  ASSERT_NE(news.find("CHG-1 (emergency) opened"), std::string::npos) << news;
+  auto status = lifecycle::IncidentService(*db_, clock_).StatusOf(1).value();
+  const std::string summary = json::serialize(IncidentSummary(status).ToObject());
+  lifecycle::ChangeDetails details;
+  details.change.number = 1;
+  details.change.title = hostile;
+  const BlockMessage plan = WorkPlanMessage(details);
+  // The plan's header is plain_text, which Slack shows as typed: only its mrkdwn counts.
+  for (const std::string& shown : {EscapeMrkdwnKeepingMentions(news), summary, plan.Text()}) {
+    for (const char* live : {"<!channel", "<@U123", "<https://evil"}) {
+      EXPECT_EQ(shown.find(live), std::string::npos) << live << " in " << shown;
+    }
+  }
+  EXPECT_NE(EscapeMrkdwnKeepingMentions(news).find("&lt;\u2060@U123&gt;"), std::string::npos)
+      << "shown as typed (a word joiner, invisible, after the '<')";
+  EXPECT_NE(plan.Text().find("Fix &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;"),
+            std::string::npos)
+      << plan.Text();
 }
 
 TEST(WorkPlanMessage, ShowsTheButtonEachStepCallsForAndCloseOnceApproved) {

@@ -54,6 +54,23 @@ TEST_F(EmailIntakeTest, OpensAnEmailCaseFromTheMessage) {
   EXPECT_EQ(Sql("SELECT message_id FROM case_emails"), "m1@x");
 }
 
+// Check20 #1: the description ended at the NUL and the answer said nothing was cut.
+TEST_F(EmailIntakeTest, ANulByteInTheTextLosesNothingAfterIt) {
+  const std::string body = std::string("First line fine.\r\nSecond line has a NUL here:") + '\0' +
+                           " and text after it.\r\nThird line: my order number is 123456.";
+  const auto answer = Post(Mail("nul@x", "Parcel lost", body));
+  ASSERT_EQ(answer.status, 201) << answer.body_json;
+  EXPECT_EQ(Body(answer).at("case").at("description"),
+            "First line fine.\nSecond line has a NUL here:\uFFFD and text after it.\n"
+            "Third line: my order number is 123456.");
+  EXPECT_TRUE(Body(answer).at("truncated").as_array().empty());
+  const auto qp = Post(Mail("nul-qp@x", "Parcel lost",
+                            "A NUL:=00 then the order number 123456.",
+                            "Content-Transfer-Encoding: quoted-printable\r\n"));
+  ASSERT_EQ(qp.status, 201) << qp.body_json;
+  EXPECT_EQ(Body(qp).at("case").at("description"), "A NUL:\uFFFD then the order number 123456.");
+}
+
 TEST_F(EmailIntakeTest, TakesTerritoryAndOwnerDefaultsWhenTheQueryHasNone) {
   const auto answer = Post(Mail("m1@x", "Late order", "Where is it?"));
   ASSERT_EQ(answer.status, 201) << answer.body_json;

@@ -154,6 +154,49 @@ TEST(ReadEmail, DecodesBase64AndQuotedPrintableBodiesToUtf8) {
             "Eine sehr lange Zeile.");
 }
 
+// Check20 #1: a NUL byte ended the text, silently losing the rest of it.
+TEST(ReadEmail, KeepsTheTextAfterANulByteAndMarksWhereItWas) {
+  const std::string raw_nul = std::string(
+      "From: ana@example.com\n"
+      "Subject: nul\n"
+      "Content-Type: text/plain; charset=utf-8\n"
+      "\n"
+      "Second line has a NUL here:") + '\0' + " and text after it.\nOrder 123456, please call me.\n";
+  EXPECT_EQ(Read(raw_nul).text,
+            "Second line has a NUL here:\uFFFD and text after it.\nOrder 123456, please call me.");
+
+  const EmailMessage qp = Read(
+      "From: ana@example.com\n"
+      "Subject: qp nul\n"
+      "Content-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: quoted-printable\n"
+      "\n"
+      "A NUL here:=00 and gr=C3=BC=C3=9Fe after it.\n");
+  EXPECT_EQ(qp.text, "A NUL here:\uFFFD and gr\u00fc\u00dfe after it.");
+
+  const EmailMessage latin1 = Read(
+      "From: ana@example.com\n"
+      "Subject: latin1 nul\n"
+      "Content-Type: text/plain; charset=iso-8859-1\n"
+      "Content-Transfer-Encoding: quoted-printable\n"
+      "\n"
+      "M=FCnchen=00 still here\n");
+  EXPECT_EQ(latin1.text, "M\u00fcnchen\uFFFD still here");
+}
+
+// Check20 #4: C1 controls are control characters too; a separator is no line break in a subject.
+TEST(ReadEmail, ReplacesOtherControlsInTheTextAndBlanksThemInTheSubject) {
+  const EmailMessage mail = Read(
+      "From: =?UTF-8?Q?Ana=C2=85Silva?= <ana@example.com>\n"
+      "Subject: =?UTF-8?Q?one=E2=80=A8two=C2=9Bthree?=\n"
+      "\n"
+      "bell\x07 next\xC2\x85line kept\n");
+  EXPECT_EQ(mail.from_name, "") << "a name holding a control is no person's name";
+  EXPECT_EQ(mail.from_address, "ana@example.com");
+  EXPECT_EQ(mail.subject, "one two three");
+  EXPECT_EQ(mail.text, "bell\uFFFD next\uFFFDline kept");
+}
+
 TEST(ReadEmail, DecodesEncodedWordSubjectsAndNames) {
   const EmailMessage mail = Read(
       "From: =?ISO-8859-1?Q?Jos=E9_Mu=F1oz?= <jose@example.com>\n"

@@ -96,6 +96,48 @@ TEST_F(CaseServiceTest, RefusesEachBadFieldByNameAndStoresNothing) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cases"), 0);
 }
 
+// Check20 #4: tab and U+007F were refused in a one-line field, but C1
+// controls and the line and paragraph separators got in.
+TEST_F(CaseServiceTest, RefusesC1ControlsAndLineSeparatorsInOneLineFieldsLikeATab) {
+  const std::pair<const char*, const char*> refused[] = {
+      {"Ana\tSilva", "U+0009"},          {"Ana\x7FSilva", "U+007F"},
+      {"Ana\xC2\x85Silva", "U+0085"},   {"Ana\xC2\x9B" "31mSilva", "U+009B"},
+      {"Ana\xE2\x80\xA8Silva", "U+2028"}, {"Ana\xE2\x80\xA9Silva", "U+2029"},
+  };
+  for (const auto& [name, point] : refused) {
+    CaseInput input = ValidCase();
+    input.contact_name = name;
+    auto result = cases_.IntakeCase(input, {});
+    ASSERT_FALSE(result) << point;
+    EXPECT_EQ(result.error().user_message, "contact_name contains the control character " +
+                                               std::string(point) +
+                                               "; it must be one line of text");
+  }
+  CaseInput multiline = ValidCase();
+  multiline.description = "one\xC2\x85two";
+  auto c1 = cases_.IntakeCase(multiline, {});
+  ASSERT_FALSE(c1);
+  EXPECT_EQ(c1.error().user_message,
+            "description contains the control character U+0085; only tabs and line breaks are "
+            "allowed");
+  multiline.description = "one\xE2\x80\xA8two\nthree";
+  EXPECT_TRUE(cases_.IntakeCase(multiline, {})) << "a separator is a line break where those are allowed";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases"), 1);
+}
+
+TEST_F(CaseServiceTest, DropsALeadingByteOrderMarkFromOneLineFields) {
+  CaseInput input = ValidCase();
+  input.contact_name = "\xEF\xBB\xBF" "Ana Silva";
+  input.territory = "\xEF\xBB\xBF" "West";
+  input.subject = "\xEF\xBB\xBF" "Parcel lost";
+  auto taken = cases_.IntakeCase(input, {});
+  ASSERT_TRUE(taken) << taken.error().detail;
+  EXPECT_EQ(taken->record.contact_name, "Ana Silva");
+  EXPECT_EQ(taken->record.territory, "West");
+  EXPECT_EQ(taken->record.subject, "Parcel lost");
+  EXPECT_EQ(cases_.FindCase(1)->contact_name, "Ana Silva");
+}
+
 TEST_F(CaseServiceTest, AcceptsTheLongestAllowedValues) {
   CaseInput input = ValidCase();
   input.contact_name = std::string(200, 'n');

@@ -40,6 +40,18 @@ TEST(SwarmChannelName, FoldsAccentedLatinLettersAndDropsOtherScripts) {
   EXPECT_EQ(SwarmChannelName(5, "bad \xFF byte"), "inc-5-bad-byte");
 }
 
+// Check20 #5: digraphs, ligatures and fullwidth letters were word breaks.
+TEST(SwarmChannelName, ExpandsLigaturesAndDigraphsAndFoldsFullwidthLetters) {
+  EXPECT_EQ(SwarmChannelName(11, "Über-Straße ØRE ß ǅ ﬁ ＦＵＬＬ"),
+            "inc-11-uber-strasse-ore-ss-dz-fi-full");
+  EXPECT_EQ(SwarmChannelName(4, "ﬀ ﬃ ﬄ ﬅ ﬆ ﬂ"), "inc-4-ff-ffi-ffl-st-st-fl");
+  EXPECT_EQ(SwarmChannelName(4, "Ǆ ǆ Ǉ ǈ ǉ Ǌ ǋ ǌ Ǳ ǲ ǳ"),
+            "inc-4-dz-dz-lj-lj-lj-nj-nj-nj-dz-dz-dz");
+  EXPECT_EQ(SwarmChannelName(4, "Œ œ Æ æ Ĳ ĳ"), "inc-4-oe-oe-ae-ae-ij-ij");
+  EXPECT_EQ(SwarmChannelName(4, "ｃｈｅｃｋｏｕｔ ２０２６ Ｚ"), "inc-4-checkout-2026-z");
+  EXPECT_EQ(SwarmChannelName(4, "ａ／ｂ"), "inc-4-a-b");  // fullwidth solidus still separates
+}
+
 TEST(SwarmChannelName, StaysWithinEightyCharactersWithoutATrailingDash) {
   // 'a' * 73 puts a dash exactly at the cut.
   const std::string subject = std::string(73, 'a') + " bbbbbbbbbb";
