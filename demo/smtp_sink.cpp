@@ -67,11 +67,16 @@ std::string ReceivedMail::Header(const std::string& name) const {
   return "";
 }
 
-SmtpSink::SmtpSink(const std::filesystem::path& folder, Options options) : folder_(folder) {
+SmtpSink::SmtpSink(const std::filesystem::path& folder, Options options)
+    : folder_(folder), faults_(folder / "faults.conf") {
   std::filesystem::create_directories(folder_);
+  // Outside Received()'s *.json, which are the messages.
   std::vector<std::string> args{"/usr/bin/python3",
-                                std::string(SWARMBOT_SOURCE_DIR) + "/demo/smtp_sink.py", "--dir",
-                                folder_.string()};
+                                std::string(SWARMBOT_SOURCE_DIR) + "/demo/smtp_sink.py",
+                                "--dir",
+                                folder_.string(),
+                                "--faults",
+                                faults_.string()};
   for (const auto& a : options.refuse) {
     args.insert(args.end(), {"--refuse", a});
   }
@@ -123,6 +128,24 @@ SmtpSink::~SmtpSink() {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, &status, 0);
   }
+}
+
+void SmtpSink::SetFaults(const SmtpSinkFaults& faults) {
+  json::object o;
+  if (!faults.greet.empty()) {
+    o["greet"] = faults.greet;
+  }
+  if (!faults.mail.empty()) {
+    o["mail"] = faults.mail;
+  }
+  o["hang_up_after_data"] = faults.hang_up_after_data;
+  // Renamed into place, so the sink never reads half a file.
+  const auto temporary = faults_.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << json::serialize(o);
+  }
+  std::filesystem::rename(temporary, faults_);
 }
 
 std::vector<ReceivedMail> SmtpSink::Received() const {

@@ -34,6 +34,15 @@ struct SmtpSinkOptions {
   std::string password{};
 };
 
+// How the sink misbehaves on purpose, from the next connection or command on.
+struct SmtpSinkFaults {
+  std::string greet{};  // set: answers a new connection with this and hangs up
+  std::string mail{};   // set: answers MAIL FROM with this (hanging up after a 421)
+  // Takes the whole message, final dot included, then hangs up without an
+  // answer; the message isn't kept.
+  bool hang_up_after_data = false;
+};
+
 // A real SMTP server (python3-aiosmtpd) on 127.0.0.1 at a free port, started
 // by the constructor and stopped by the destructor. Recipients in `refuse` get
 // 550 at RCPT TO, those in `defer` 451. The demo shows what it received; the
@@ -49,6 +58,10 @@ class SmtpSink {
   std::uint16_t Port() const { return port_; }
   std::string Url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
 
+  // Switches the faults; the default switches them off. Takes effect for the
+  // next connection or command: the sink reads them afresh each time.
+  void SetFaults(const SmtpSinkFaults& faults = {});
+
   // Every message received so far, in arrival order.
   std::vector<ReceivedMail> Received() const;
   // Waits (at most kMailWait) until at least `count` arrived.
@@ -56,6 +69,7 @@ class SmtpSink {
 
  private:
   std::filesystem::path folder_;
+  std::filesystem::path faults_;
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   std::uint16_t port_ = 0;

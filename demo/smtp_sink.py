@@ -9,6 +9,12 @@ text. --refuse ADDR answers RCPT TO:<ADDR> with 550, --defer ADDR with 451.
 With --user NAME and --password TEXT it wants a login (AUTH PLAIN or LOGIN, no
 TLS needed on loopback): a client that doesn't log in gets 530 at MAIL FROM,
 a wrong name or password 535.
+With --faults FILE it misbehaves on purpose as that JSON file says, read again
+for each connection and command, so a test can change it between messages:
+{"greet": "421 ..."} answers a new connection with that and hangs up;
+{"mail": "421 ..."} answers MAIL FROM with that (and hangs up after a 421);
+{"hang_up_after_data": true} takes the whole message, final dot included, and
+hangs up without answering it (the message is not kept).
 It stops when its stdin closes, so it never outlives the test or demo that started it.
 """
 import argparse
@@ -25,12 +31,45 @@ import warnings
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
+def read_faults(path):
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+class Greeter(asyncio.Protocol):
+    """Answers a new connection with one reply, then hangs up."""
+
+    def __init__(self, reply):
+        self.reply = reply
+
+    def connection_made(self, transport):
+        transport.write(self.reply.encode() + b"\r\n")
+        transport.close()
+
+
 class Sink:
-    def __init__(self, folder, refuse, defer):
+    def __init__(self, folder, refuse, defer, faults):
         self.folder = folder
         self.refuse = {a.lower() for a in refuse}
         self.defer = {a.lower() for a in defer}
+        self.faults = faults
         self.count = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        reply = read_faults(self.faults).get("mail")
+        if reply:
+            if reply.startswith("421"):
+                # Closed once the reply is written: the next loop turn.
+                asyncio.get_running_loop().call_soon(server.transport.close)
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -41,6 +80,10 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if read_faults(self.faults).get("hang_up_after_data"):
+            server.transport.abort()
+            # The lost connection cancels this handler; no answer goes out.
+            await asyncio.get_running_loop().create_future()
         raw = envelope.original_content.decode("utf-8", "replace")
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
@@ -79,8 +122,9 @@ def main():
     parser.add_argument("--defer", action="append", default=[])
     parser.add_argument("--user")
     parser.add_argument("--password", default="")
+    parser.add_argument("--faults")
     args = parser.parse_args()
-    sink = Sink(args.dir, args.refuse, args.defer)
+    sink = Sink(args.dir, args.refuse, args.defer, args.faults)
     options = {"enable_SMTPUTF8": True}
     if args.user:
         # Plain AUTH is what loopback tests want; aiosmtpd warns about it.
@@ -90,8 +134,12 @@ def main():
                        auth_require_tls=False)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(sink, **options), "127.0.0.1", 0))
+
+    def serve():
+        greeting = read_faults(args.faults).get("greet")
+        return Greeter(greeting) if greeting else SMTP(sink, **options)
+
+    server = loop.run_until_complete(loop.create_server(serve, "127.0.0.1", 0))
     print("port %d" % server.sockets[0].getsockname()[1], flush=True)
     loop.add_reader(sys.stdin.fileno(), lambda: loop.stop() if not sys.stdin.read(1) else None)
     loop.run_forever()

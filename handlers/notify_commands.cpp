@@ -86,6 +86,36 @@ std::string NotifyCommands::Handle(const SlashCommand& command) {
   return json::serialize(*preview);
 }
 
+namespace {
+
+// "1 contact address can't be e-mailed and will be left out: k***@bücher.example
+// (Kai Kunde, CASE-57: not sent: …)": named, so someone can reach them otherwise.
+std::string UnusableNote(const std::vector<lifecycle::UnusableContact>& unusable) {
+  constexpr std::size_t kShown = 5;
+  constexpr std::size_t kCasesShown = 3;
+  std::string note =
+      Count(static_cast<int>(unusable.size()), "contact address can't", "contact addresses can't") +
+      " be e-mailed and will be left out:";
+  for (std::size_t i = 0; i < unusable.size() && i < kShown; ++i) {
+    const lifecycle::UnusableContact& u = unusable[i];
+    std::string who = EscapeMrkdwn(MaskAddress(u.email)) + " (";
+    if (!u.name.empty() && u.name != u.email) {
+      who += EscapeMrkdwn(Truncate(u.name, 60)) + ", ";
+    }
+    for (std::size_t c = 0; c < u.cases.size() && c < kCasesShown; ++c) {
+      who += (c == 0 ? "" : ", ") + store::CaseNumberText(u.cases[c]);
+    }
+    who += u.cases.size() > kCasesShown ? ", …)" : ")";
+    note += (i == 0 ? " " : "; ") + who + " — " + EscapeMrkdwn(u.reason);
+  }
+  if (unusable.size() > kShown) {
+    note += "; and " + std::to_string(unusable.size() - kShown) + " more";
+  }
+  return note + ".";
+}
+
+}  // namespace
+
 Result<json::object> NotifyCommands::Preview(std::int64_t incident, const UserId& user,
                                              const ChannelId& channel) {
   if (auto allowed =
@@ -113,9 +143,8 @@ Result<json::object> NotifyCommands::Preview(std::int64_t incident, const UserId
   message.Section("*Subject:* " + EscapeMrkdwn(preview->subject));
   message.Section(QuoteLines(EscapeMrkdwn(Truncate(preview->body, kBodyShown))));
   std::vector<std::string> notes;
-  if (preview->skipped > 0) {
-    notes.push_back(Count(preview->skipped, "contact address isn't", "contact addresses aren't") +
-                    " usable and will be left out.");
+  if (!preview->unusable.empty()) {
+    notes.push_back(UnusableNote(preview->unusable));
   }
   if (preview->unsubscribed > 0) {
     notes.push_back(Count(preview->unsubscribed, "customer", "customers") +
@@ -200,6 +229,10 @@ std::string NotifyCommands::SendAnswer(const lifecycle::BroadcastService::Starte
       answer += (i == 0 ? "" : "; ") + changes[i];
     }
     answer += ")";
+  }
+  if (started.unusable > 0) {
+    answer += " (" + Count(started.unusable, "contact address can't", "contact addresses can't") +
+              " be e-mailed: the result names " + (started.unusable == 1 ? "it" : "them") + ")";
   }
   return answer + "; progress shows in " + ChannelMention(started.broadcast.report_channel) + ".";
 }
@@ -334,8 +367,9 @@ std::string WhoWasNotReached(const lifecycle::BroadcastStatus& status, const sto
   return labels.empty() ? who : who + ")";
 }
 
-// The bullet list of the shown deliveries in `state` (a refusal with the
-// server's reply), with "and n more" when `total` is larger.
+// The bullet list of the shown deliveries in `state`, each with what was
+// said of it (the server's reply, or why swarmbot can't tell), with "and n
+// more" when `total` is larger.
 std::string NotReachedList(const lifecycle::BroadcastStatus& status, store::DeliveryState state,
                            int total) {
   std::string list;
@@ -346,7 +380,7 @@ std::string NotReachedList(const lifecycle::BroadcastStatus& status, store::Deli
     }
     ++shown;
     list += "\n• " + WhoWasNotReached(status, d);
-    if (state == store::DeliveryState::kRefused) {
+    if (!d.reply.empty()) {
       list += " — " + EscapeMrkdwn(Truncate(d.reply, 120));
     }
   }
@@ -372,11 +406,11 @@ std::string FinalLine(const lifecycle::BroadcastStatus& status) {
             "):" + NotReachedList(status, store::DeliveryState::kRefused, c.refused);
   }
   if (c.uncertain > 0) {
-    // Delivery is at most once: the server may have taken the mail before
-    // swarmbot heard its answer, so it is neither failed nor sent again.
+    // The server may have taken the mail, but never confirmed it: swarmbot
+    // was interrupted, or the server hung up, before its answer. Each line
+    // says which.
     line += "\n" + std::to_string(c.uncertain) +
-            " uncertain: may have arrived (swarmbot was interrupted while handing it over, "
-            "and doesn't send it again):" +
+            " uncertain: may have arrived, but the mail server never confirmed it:" +
             NotReachedList(status, store::DeliveryState::kUncertain, c.uncertain);
   }
   return line;
@@ -423,6 +457,9 @@ BlockMessage BroadcastProgress(const lifecycle::BroadcastStatus& status) {
             ? ":warning: The mail server refused swarmbot's login" + since +
                   ". Check `[smtp] username` and `SWARMBOT_SMTP_PASSWORD`, then restart "
                   "swarmbot: the customers not yet e-mailed stay queued. Retrying"
+        : lifecycle::ServerClosing(b.unreachable_reason)
+            ? ":warning: The mail server is turning swarmbot away for now" + since +
+                  "; no customer is counted as failed for it. Retrying"
             : ":warning: The mail server can't be reached" + since + ". Retrying";
     if (status.give_up_at) {
       warning += " until " + FormatTime(*status.give_up_at) +

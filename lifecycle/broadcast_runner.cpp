@@ -22,9 +22,9 @@ std::string_view VerdictName(SendVerdict verdict) {
     case SendVerdict::kLoginRefused:
       return "login_refused";
     case SendVerdict::kUnknown:
-      return "unknown";
+      return "unconfirmed";
   }
-  return "unknown";
+  return "unconfirmed";
 }
 
 }  // namespace
@@ -69,6 +69,12 @@ BroadcastRunner::Step BroadcastRunner::RunOnce() {
     pause_ = std::min(pause_ * 2, options_.max_pause);
   } else {
     pause_ = options_.unavailable_pause;
+  }
+  if (result.verdict == SendVerdict::kUnknown) {
+    // What happened, for the operator: swarmbot itself was not interrupted.
+    spdlog::warn("event=broadcast.unconfirmed broadcast={} delivery={} attempt={} detail=\"{}\"",
+                 store::BroadcastNumberText(mail.broadcast), mail.delivery, mail.attempt,
+                 result.reply);
   }
   if (auto recorded = service_.RecordOutcome(mail, result); !recorded) {
     // The delivery stays "sending" and becomes "uncertain" at the next start:

@@ -1,6 +1,7 @@
 #include "lifecycle/broadcast_service.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -35,7 +36,8 @@ struct Recipient {
 };
 
 // One recipient per address, ignoring ASCII case, in case order; unusable
-// and unsubscribed addresses are counted (once each), not mailed.
+// and unsubscribed addresses are counted (once each), not mailed, and the
+// unusable ones named with their cases.
 std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident,
                                   BroadcastPreview& preview) {
   store::CaseRepository cases(db);
@@ -47,11 +49,19 @@ std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident,
     if (!found || found->contact_email.empty()) {
       continue;
     }
+    const std::string folded = FoldAddress(found->contact_email);
     if (!MailableAddress(found->contact_email)) {
-      ++preview.skipped;
+      auto same =
+          std::find_if(preview.unusable.begin(), preview.unusable.end(),
+                       [&](const UnusableContact& u) { return FoldAddress(u.email) == folded; });
+      if (same == preview.unusable.end()) {
+        preview.unusable.push_back(
+            {found->contact_email, found->contact_name, {}, UnusableReason(found->contact_email)});
+        same = std::prev(preview.unusable.end());
+      }
+      same->cases.push_back(number);
       continue;
     }
-    const std::string folded = FoldAddress(found->contact_email);
     if (!seen.insert(folded).second) {
       continue;
     }
@@ -61,6 +71,7 @@ std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident,
       recipients.push_back({found->contact_email, found->contact_name});
     }
   }
+  preview.skipped = static_cast<int>(preview.unusable.size());
   return recipients;
 }
 
@@ -106,6 +117,17 @@ Error AlreadySending(const store::Broadcast& running, const store::DeliveryCount
 }
 
 }  // namespace
+
+std::string UnusableReason(std::string_view address) {
+  const bool non_ascii = std::any_of(address.begin(), address.end(),
+                                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  return non_ascii ? "not sent: the address has non-ASCII characters, which swarmbot can't mail"
+                   : "not sent: not an address swarmbot can mail";
+}
+
+bool ServerClosing(std::string_view reason) {
+  return reason.starts_with("421");
+}
 
 BroadcastService::BroadcastService(store::Database& db, const Clock& clock,
                                    BroadcastSettings settings)
@@ -171,12 +193,20 @@ Result<BroadcastPreview> BroadcastService::Prepare(std::int64_t incident, const 
     preview.incident = incident;
     const auto recipients = Recipients(db_, incident, preview);
     if (recipients.empty()) {
-      return MakeError(
-          Errc::kInvalidInput, "no recipients",
-          store::IncidentNumberText(incident) +
-              (preview.unsubscribed > 0 ? "'s customers have all unsubscribed; nothing to send."
-                                        : " has no linked case with a contact e-mail address; "
-                                          "nothing to send."));
+      std::string why = preview.unsubscribed > 0
+                            ? "'s customers have all unsubscribed"
+                            : " has no linked case with a contact e-mail address";
+      if (!preview.unusable.empty()) {
+        why = " has no linked case with a contact address swarmbot can e-mail";
+        for (std::size_t i = 0; i < preview.unusable.size(); ++i) {
+          const UnusableContact& u = preview.unusable[i];
+          why += (i == 0 ? " (" : ", ") + store::CaseNumberText(u.cases.front()) + ": " +
+                 MaskAddress(u.email);
+        }
+        why += ")";
+      }
+      return MakeError(Errc::kInvalidInput, "no recipients",
+                       store::IncidentNumberText(incident) + why + "; nothing to send.");
     }
     ChannelId report = where;
     if (auto swarm = store::SwarmRepository(db_).FindByIncident(incident);
@@ -288,6 +318,21 @@ Status BroadcastService::RefreshRecipients(const store::Broadcast& draft, Starte
                          store::IncidentNumberText(draft.incident) +
                          " has a contact who can be e-mailed.");
   }
+  // Never handed to the server: recorded as not delivered, with why, so the
+  // final message names them among those to follow up with.
+  const auto now = clock_.Now();
+  for (const UnusableContact& u : counted.unusable) {
+    if (!repo.AddDelivery(draft.number, u.email, u.name, now)) {
+      continue;
+    }
+    for (const store::Delivery& d : repo.Deliveries(draft.number)) {
+      if (d.state == store::DeliveryState::kPending &&
+          FoldAddress(d.email) == FoldAddress(u.email)) {
+        repo.SetDelivery(d.id, store::DeliveryState::kRefused, 0, now, u.reason, now);
+        ++out.unusable;
+      }
+    }
+  }
   return {};
 }
 
@@ -381,6 +426,8 @@ void BroadcastService::GiveUpIfDue(const store::Broadcast& broadcast, Clock::Tim
                 (broadcast.login_refused
                      ? "the mail server refused swarmbot's login (check [smtp] username and "
                        "SWARMBOT_SMTP_PASSWORD): "
+                 : ServerClosing(broadcast.unreachable_reason)
+                     ? "the mail server kept turning swarmbot away: "
                      : "the mail server couldn't be reached: ") +
                     broadcast.unreachable_reason);
   }
@@ -514,14 +561,23 @@ Status BroadcastService::RecordOutcome(const ClaimedMail& claimed, const SendRes
                          reply, now);
         break;
       case SendVerdict::kUnknown:
-        repo.SetDelivery(delivery->id, store::DeliveryState::kUncertain, delivery->attempts, now,
-                         reply, now);
-        break;
       case SendVerdict::kDeferred:
+        // An unconfirmed message is sent again, like a deferred one: a server
+        // that never said 250 to it took no responsibility for it, and one
+        // that hangs up mid-message has most likely dropped it. A second copy
+        // carries the same Message-ID, so mail readers can tell it apart;
+        // a customer left without the notice can't. After the last attempt
+        // it stays uncertain: it may have arrived.
         if (delivery->attempts >= settings_.max_attempts) {
+          const bool unconfirmed = result.verdict == SendVerdict::kUnknown;
           repo.SetDelivery(
-              delivery->id, store::DeliveryState::kRefused, delivery->attempts, now,
-              "gave up after " + std::to_string(delivery->attempts) + " attempts: " + reply, now);
+              delivery->id,
+              unconfirmed ? store::DeliveryState::kUncertain : store::DeliveryState::kRefused,
+              delivery->attempts, now,
+              (unconfirmed ? "not confirmed after " : "gave up after ") +
+                  std::to_string(delivery->attempts) +
+                  (delivery->attempts == 1 ? " attempt: " : " attempts: ") + reply,
+              now);
         } else {
           final = false;
           const auto pause = settings_.retry_after * (1 << (delivery->attempts - 1));

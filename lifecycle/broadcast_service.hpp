@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -16,6 +17,10 @@
 #include "store/records.hpp"
 
 namespace swarmbot::lifecycle {
+
+// Whether the reason a broadcast's server is marked unreachable is a 421 reply
+// (busy, shutting down): it answers, but takes no mail for now.
+bool ServerClosing(std::string_view reason);
 
 // [broadcast] from the config, as the service needs it.
 struct BroadcastSettings {
@@ -36,15 +41,28 @@ struct BroadcastSettings {
   std::chrono::seconds progress_interval{5};
 };
 
+// A contact address swarmbot can't send to (non-ASCII, malformed): never
+// mailed, but named, so that someone can reach the customer another way.
+struct UnusableContact {
+  std::string email;
+  std::string name;
+  std::vector<std::int64_t> cases;  // the linked cases with this address
+  std::string reason;               // for people: "not sent: …"
+};
+
+// Why `address` can't be mailed, for people; starts with "not sent: ".
+std::string UnusableReason(std::string_view address);
+
 // What `/notify customers` shows before anything is sent.
 struct BroadcastPreview {
   std::int64_t broadcast = 0;  // the draft, sent by Start(broadcast)
   std::int64_t incident = 0;
   int recipients = 0;
-  int skipped = 0;                   // contact addresses that can't be mailed
-  int unsubscribed = 0;              // addresses whose owners asked for no more e-mail
-  std::vector<std::string> samples;  // the first few addresses, unmasked
-  std::string subject;               // as the first recipient gets it
+  int skipped = 0;                        // contact addresses that can't be mailed
+  std::vector<UnusableContact> unusable;  // those, one per address, in case order
+  int unsubscribed = 0;                   // addresses whose owners asked for no more e-mail
+  std::vector<std::string> samples;       // the first few addresses, unmasked
+  std::string subject;                    // as the first recipient gets it
   std::string body;
   std::optional<store::Broadcast> previous;  // the last one that went out, if any
 };
@@ -82,6 +100,9 @@ struct ClaimedMail {
 // it. A crash between the two leaves it "sending"; RecoverInterrupted makes
 // it "uncertain" and it is not sent again. The window is one message wide, and
 // a customer who may have missed one e-mail is better than one who gets two.
+// A message the server asked for but never confirmed (it hung up or fell
+// silent) is another matter: the server, not swarmbot, failed mid-message and
+// most likely dropped it, so it is sent again like a deferral (RecordOutcome).
 class BroadcastService {
  public:
   BroadcastService(store::Database& db, const Clock& clock, BroadcastSettings settings);
@@ -105,6 +126,9 @@ class BroadcastService {
     int left_out_unlinked = 0;
     int left_out_unsubscribed = 0;
     int added = 0;
+    // Contact addresses that can't be mailed: recorded as not delivered, with
+    // why, so the result names them; not counted in `recipients`.
+    int unusable = 0;
   };
   // Starts sending a draft and queues the progress message. The recipients
   // are those of the incident's cases linked now, not at the preview. A
@@ -123,8 +147,10 @@ class BroadcastService {
 
   // The oldest due delivery, marked "sending" (attempt counted), rendered.
   Result<std::optional<ClaimedMail>> ClaimNext();
-  // Records what the server said. A deferral is retried later until
-  // max_attempts; kNotSent and kLoginRefused put it back as if never claimed. Finishes the
+  // Records what the server said. A deferral, or a message the server never
+  // confirmed (kUnknown), is retried later until max_attempts, then recorded
+  // as refused or uncertain; kNotSent and kLoginRefused put it back as if
+  // never claimed. Finishes the
   // broadcast after its last outcome and queues progress updates.
   Status RecordOutcome(const ClaimedMail& claimed, const SendResult& result);
   // After a crash: deliveries left "sending" become "uncertain". Returns how many.
@@ -145,7 +171,8 @@ class BroadcastService {
   // update when one is due; inside the caller's transaction.
   void ReportProgress(std::int64_t broadcast);
   void QueueProgress(std::int64_t broadcast, std::string_view kind);
-  // Brings the draft's deliveries in line with the cases linked now.
+  // Brings the draft's deliveries in line with the cases linked now, and
+  // records those whose address can't be mailed as not delivered.
   Status RefreshRecipients(const store::Broadcast& draft, Started& out);
   // What the last send said of the server: it answered, couldn't be reached
   // (kNotSent) or refused the login (kLoginRefused). Updates the broadcasts'

@@ -25,13 +25,21 @@ struct OutgoingMail {
 enum class SendVerdict {
   kAccepted,  // the server took it (2xx after the data)
   kRefused,   // a permanent no (5xx): recorded, never retried
-  kDeferred,  // a temporary no (4xx): retried a few times, later
-  kNotSent,   // nothing reached the server (no connection, or TLS failed)
+  // A temporary no (4xx), or a connection that broke before the message was
+  // handed over: retried a few times, later.
+  kDeferred,
+  // The server took nothing and isn't serving: no connection, TLS failed, no
+  // reply at all, or 421 (closing: busy or shutting down) at any step. Not
+  // charged to the customer: the broadcast waits for the server.
+  kNotSent,
   // The server refused swarmbot's login (530, 534 or 535 to AUTH, or 530 to a
   // sender that didn't log in): nothing was sent. Like kNotSent, retried
   // until the broadcast gives up, since only fixing the credentials helps.
   kLoginRefused,
-  kUnknown,  // the connection broke after the message may have been taken
+  // The server asked for the message (354) but never confirmed it: the
+  // connection broke, or the server fell silent, after the message went. It
+  // may have arrived; retried like a deferral (see BroadcastService).
+  kUnknown,
 };
 
 struct SendResult {

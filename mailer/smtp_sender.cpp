@@ -79,6 +79,14 @@ bool LoginRefused(CURLcode code, long response) {
   return code == CURLE_LOGIN_DENIED || response == 530 || response == 534 || response == 535;
 }
 
+// 421: the server is closing the connection (busy, shutting down). Whatever
+// the step, it kept nothing, and the trouble is the server's, not this
+// customer's: like an unreachable server.
+constexpr long kClosing = 421;
+// 354: the server asked for the message. A connection that breaks after it,
+// with no answer to the message, may or may not have left it with the server.
+constexpr long kSendTheMessage = 354;
+
 void GlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -137,20 +145,35 @@ SendResult SmtpSender::Send(const lifecycle::OutgoingMail& mail) {
   result.code = static_cast<int>(response);
   const std::string& reply = replies.Best();
   result.reply = reply.empty() ? curl_easy_strerror(code) : reply;
+  const std::string what = curl_easy_strerror(code);
   if (code == CURLE_OK) {
     result.verdict = SendVerdict::kAccepted;
   } else if (LoginRefused(code, response)) {
     result.verdict = SendVerdict::kLoginRefused;
+  } else if (response == kClosing) {
+    result.verdict = SendVerdict::kNotSent;
   } else if (response >= 500 && response < 600) {
     result.verdict = SendVerdict::kRefused;
   } else if (response >= 400 && response < 500) {
     result.verdict = SendVerdict::kDeferred;
   } else if (NothingSent(code)) {
     result.verdict = SendVerdict::kNotSent;
-    result.reply = curl_easy_strerror(code);
-  } else {
+    result.reply = what;
+  } else if (response == kSendTheMessage) {
     result.verdict = SendVerdict::kUnknown;
-    result.reply = std::string(curl_easy_strerror(code)) + (reply.empty() ? "" : ": " + reply);
+    result.reply =
+        "the mail server hung up or fell silent while taking the message, before "
+        "confirming it (" +
+        what + ")";
+  } else if (response == 0) {
+    // Connected, but not one reply: the server isn't serving.
+    result.verdict = SendVerdict::kNotSent;
+    result.reply = "the mail server closed the connection without a word (" + what + ")";
+  } else {
+    // Broken before the message went: it can't have arrived.
+    result.verdict = SendVerdict::kDeferred;
+    result.reply = "the connection to the mail server broke before the message was handed over (" +
+                   what + (reply.empty() ? "" : "; last reply: " + reply) + ")";
   }
   return result;
 }

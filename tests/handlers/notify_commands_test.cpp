@@ -181,6 +181,7 @@ TEST(BroadcastProgress, TheFinalMessageCountsTheUncertainApartAndNamesWhoWasNotR
   cut.email = "cut@example.org";
   cut.contact_name = "cut@example.org";
   cut.state = store::DeliveryState::kUncertain;
+  cut.reply = "not confirmed after 3 attempts: the mail server hung up";
   status.refused = {gone, cut};
   status.cases_by_address = {{"gone@example.org", {12, 14}}, {"cut@example.org", {3}}};
   const BlockMessage message = BroadcastProgress(status);
@@ -193,8 +194,54 @@ TEST(BroadcastProgress, TheFinalMessageCountsTheUncertainApartAndNamesWhoWasNotR
                         "550 5.1.1 No such mailbox"),
             std::string::npos)
       << blocks;
-  EXPECT_NE(blocks.find("1 uncertain: may have arrived"), std::string::npos) << blocks;
-  EXPECT_NE(blocks.find("• c***@example.org (CASE-3)"), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find("1 uncertain: may have arrived, but the mail server never confirmed it:"),
+            std::string::npos)
+      << blocks;
+  // Check 20 #5: it blamed an interruption of swarmbot that never happened.
+  EXPECT_EQ(blocks.find("interrupted"), std::string::npos) << blocks;
+  EXPECT_NE(blocks.find("• c***@example.org (CASE-3) — not confirmed after 3 attempts: the mail "
+                        "server hung up"),
+            std::string::npos)
+      << blocks;
+}
+
+// Check 20 #6: "1 contact address isn't usable" named nobody.
+TEST_F(NotifyTest, PreviewAndSendAnswerNameTheAddressThatCanNotBeMailedWithItsCase) {
+  lifecycle::CaseInput c{.contact_name = "Kai Kunde",
+                         .contact_email = "kunde@b\u00fccher.example",
+                         .channel = "email",
+                         .territory = "North",
+                         .subject = "FEAST25",
+                         .description = "",
+                         .owner = "UREP"};
+  const auto kai = lifecycle::CaseService(*db_, clock_).IntakeCase(c, {}).value().record.number;
+  ASSERT_TRUE(lifecycle::IncidentService(*db_, clock_).LinkCases(1, {kai}, UserId("UMARA")));
+  const std::string blocks = json::serialize(Command("customers INC-1").at("blocks"));
+  EXPECT_NE(blocks.find("1 contact address can't be e-mailed and will be left out: "
+                        "k***@b\u00fccher.example (Kai Kunde, CASE-4) — not sent: the address has "
+                        "non-ASCII characters"),
+            std::string::npos)
+      << blocks;
+  EXPECT_NE(blocks.find("2 customers"), std::string::npos) << blocks;
+  Click(kNotifySendActionId, "BC-1");
+  EXPECT_EQ(Answers(), (std::vector<std::string>{
+                           "Sending BC-1 to 2 customers (1 contact address can't be e-mailed: the "
+                           "result names it); progress shows in <#CHERE>."}));
+}
+
+// Check 20 #4: a server answering 421 is there, but takes no mail for now.
+TEST(BroadcastProgress, AServerAnswering421IsSaidToTurnSwarmbotAwayNotToBeUnreachable) {
+  lifecycle::BroadcastStatus status = MaraBroadcast(store::BroadcastState::kSending);
+  status.broadcast.unreachable_since = Clock::TimePoint(std::chrono::hours(24 * 365 * 56));
+  status.broadcast.unreachable_reason = "421 4.3.2 Too busy";
+  status.give_up_at = *status.broadcast.unreachable_since + std::chrono::minutes(30);
+  status.counts = {.pending = 3, .sent = 0, .refused = 0, .uncertain = 0};
+  const std::string blocks = json::serialize(BroadcastProgress(status).Blocks());
+  EXPECT_NE(blocks.find("The mail server is turning swarmbot away for now (since 2025-12-18 00:00 "
+                        "UTC: 421 4.3.2 Too busy); no customer is counted as failed for it. "
+                        "Retrying until 2025-12-18 00:30 UTC"),
+            std::string::npos)
+      << blocks;
 }
 
 // Check 11: "0 sent · 3 failed" came with a green check mark.

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/mail_address.hpp"
 #include "lifecycle/broadcast_runner.hpp"
 #include "lifecycle/contact_preferences.hpp"
 #include "lifecycle/effects.hpp"
@@ -275,6 +276,45 @@ TEST_F(BroadcastTest, ADeferredRecipientIsRetriedWithBackoffThenRecordedAsRefuse
   const auto status = service_.StatusOf(preview.broadcast).value();
   EXPECT_EQ(status.counts.refused, 1);
   EXPECT_EQ(status.refused[0].reply, "gave up after 3 attempts: 451 4.3.0 Try later");
+}
+
+// Check 20 #5: a server that hung up while taking the message left the
+// customer "uncertain" at once, as if swarmbot had been interrupted, and
+// nobody was tried again. A message the server never confirmed is sent again,
+// like a deferred one, and stays uncertain, saying why, only after the last try.
+TEST_F(BroadcastTest, AMessageTheServerNeverConfirmedIsSentAgainThenLeftUncertainSayingWhy) {
+  SetUpIncidents();
+  const std::string hung_up =
+      "the mail server hung up or went silent before confirming the message";
+  sender_.answers["ben@example.com"] = {SendVerdict::kUnknown, 354, hung_up};
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  EXPECT_EQ(Drain(runner_), 5) << "three recipients, Ben three times";
+  const auto to = Recipients();
+  EXPECT_EQ(std::count(to.begin(), to.end(), "ben@example.com"), 3);
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 2);
+  EXPECT_EQ(status.counts.refused, 0);
+  EXPECT_EQ(status.counts.uncertain, 1);
+  ASSERT_EQ(status.refused.size(), 1u);
+  EXPECT_EQ(status.refused[0].reply, "not confirmed after 3 attempts: " + hung_up);
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+}
+
+TEST_F(BroadcastTest, AMessageConfirmedOnTheSecondTryIsSentOnce) {
+  SetUpIncidents();
+  sender_.answers["ben@example.com"] = {SendVerdict::kUnknown, 354, "hung up"};
+  const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
+  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  ASSERT_TRUE(runner_.RunOnce().sent);  // Ana
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(runner_.RunOnce().sent);  // Ben, unconfirmed
+  EXPECT_EQ(service_.StatusOf(preview.broadcast).value().counts.uncertain, 0);
+  sender_.answers.clear();
+  Drain(runner_);
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 3);
+  EXPECT_EQ(status.counts.uncertain, 0);
 }
 
 TEST_F(BroadcastTest, SendingKeepsToTheConfiguredRateWithoutSleeping) {
@@ -577,17 +617,38 @@ TEST_F(BroadcastTest, AMessageWithTheServerWhenStopIsPressedKeepsItsOutcome) {
   EXPECT_EQ(status.counts.pending, 0);
 }
 
-TEST_F(BroadcastTest, AnAddressThatNeedsSmtpUtf8IsCountedAsSkippedNotMailed) {
+// Check 20 #6: an address that can't be mailed was only counted; nobody could
+// tell which customer never heard. It is named with its cases, in the preview
+// and in the outcome, among those not delivered.
+TEST_F(BroadcastTest, AnAddressThatNeedsSmtpUtf8IsNamedWithItsCasesAndNotMailed) {
   SetUpIncidents();
-  ASSERT_TRUE(incidents_.LinkCases(incident_, {CaseFrom("José", "jose@ex\u00e1mple.com")}, mara_));
+  const std::int64_t jose = CaseFrom("José", "jose@ex\u00e1mple.com");
+  const std::int64_t again = CaseFrom("José", "JOSE@ex\u00e1mple.com");
+  ASSERT_TRUE(incidents_.LinkCases(incident_, {jose, again}, mara_));
   const auto preview = service_.Prepare(incident_, mara_, ChannelId("CHERE")).value();
   EXPECT_EQ(preview.recipients, 3);
   EXPECT_EQ(preview.skipped, 1);
-  ASSERT_TRUE(service_.Start(preview.broadcast, mara_));
+  ASSERT_EQ(preview.unusable.size(), 1u);
+  EXPECT_EQ(preview.unusable[0].email, "jose@ex\u00e1mple.com");
+  EXPECT_EQ(preview.unusable[0].name, "José");
+  EXPECT_EQ(preview.unusable[0].cases, (std::vector<std::int64_t>{jose, again}));
+  EXPECT_NE(preview.unusable[0].reason.find("non-ASCII"), std::string::npos);
+  const auto started = service_.Start(preview.broadcast, mara_).value();
+  EXPECT_EQ(started.recipients, 3);
+  EXPECT_EQ(started.unusable, 1);
   EXPECT_EQ(Drain(runner_), 3);
   for (const auto& to : Recipients()) {
     EXPECT_EQ(to.find("jose"), std::string::npos);
   }
+  const auto status = service_.StatusOf(preview.broadcast).value();
+  EXPECT_EQ(status.counts.sent, 3);
+  EXPECT_EQ(status.counts.refused, 1);
+  ASSERT_EQ(status.refused.size(), 1u);
+  EXPECT_EQ(status.refused[0].email, "jose@ex\u00e1mple.com");
+  EXPECT_EQ(status.refused[0].reply, preview.unusable[0].reason);
+  EXPECT_EQ(status.cases_by_address.at(FoldAddress("jose@ex\u00e1mple.com")),
+            (std::vector<std::int64_t>{jose, again}));
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
 }
 
 }  // namespace

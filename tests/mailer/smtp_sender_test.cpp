@@ -2,6 +2,8 @@
 // (python3-aiosmtpd, started and stopped by each test).
 #include "mailer/smtp_sender.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "lifecycle/broadcast_runner.hpp"
@@ -127,6 +129,44 @@ TEST_F(SmtpSenderTest, ARefusedLoginIsToldApartFromAnUnreachableServer) {
   EXPECT_EQ(sink.Received().size(), 1u);
 }
 
+// Check 20 #4: a 421 (the server closing: busy, shutting down) was charged to
+// the customer as a deferral. It is the server being unavailable, whether it
+// comes with the greeting or in answer to MAIL FROM.
+TEST_F(SmtpSenderTest, A421IsTheServerBeingUnavailableNotTheCustomersProblem) {
+  testing::SmtpSink sink(dir_ / "mail");
+  SmtpSender sender({.url = sink.Url(), .timeout = std::chrono::seconds(10)});
+  sink.SetFaults({.greet = "421 4.3.2 Too busy, come back later"});
+  const auto greeted = sender.Send(MailTo("a@example.com"));
+  EXPECT_EQ(greeted.verdict, SendVerdict::kNotSent) << greeted.reply;
+  EXPECT_EQ(greeted.code, 421);
+  EXPECT_NE(greeted.reply.find("Too busy"), std::string::npos) << greeted.reply;
+  sink.SetFaults({.mail = "421 4.3.2 Shutting down"});
+  const auto closing = sender.Send(MailTo("a@example.com"));
+  EXPECT_EQ(closing.verdict, SendVerdict::kNotSent) << closing.reply;
+  EXPECT_NE(closing.reply.find("Shutting down"), std::string::npos) << closing.reply;
+  sink.SetFaults();
+  EXPECT_EQ(sender.Send(MailTo("a@example.com")).verdict, SendVerdict::kAccepted);
+  ASSERT_TRUE(sink.WaitForCount(1));
+  EXPECT_EQ(sink.Received().size(), 1u);
+}
+
+// Check 20 #5: a server that hung up after taking the message, before
+// answering it, was reported as swarmbot being interrupted. The verdict says
+// the server never confirmed it, and the reply says what happened.
+TEST_F(SmtpSenderTest, AServerHangingUpBeforeConfirmingTheMessageLeavesItUnconfirmed) {
+  testing::SmtpSink sink(dir_ / "mail");
+  SmtpSender sender({.url = sink.Url(), .timeout = std::chrono::seconds(10)});
+  sink.SetFaults({.hang_up_after_data = true});
+  const auto cut = sender.Send(MailTo("a@example.com"));
+  EXPECT_EQ(cut.verdict, SendVerdict::kUnknown) << cut.reply;
+  EXPECT_EQ(cut.code, 354);
+  EXPECT_NE(cut.reply.find("the mail server hung up"), std::string::npos) << cut.reply;
+  sink.SetFaults();
+  EXPECT_EQ(sender.Send(MailTo("b@example.com")).verdict, SendVerdict::kAccepted);
+  ASSERT_TRUE(sink.WaitForCount(1));
+  EXPECT_EQ(sink.Received().size(), 1u);
+}
+
 // An incident whose cases have the contacts a@… d@…, and its broadcast started.
 std::int64_t StartBroadcast(store::Database& db, const FakeClock& clock,
                             lifecycle::BroadcastService& service) {
@@ -229,6 +269,88 @@ TEST_F(SmtpSenderTest, ARefusedLoginKeepsTheQueueForARestartWithTheRightPassword
   EXPECT_EQ(sink.Received().size(), 4u);
   EXPECT_FALSE(status.broadcast.unreachable_since);
   EXPECT_FALSE(status.broadcast.login_refused);
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+}
+
+// Sends until the broadcast is over, following the runner's wake-ups on the
+// fake clock; at most `steps` tries.
+void RunToTheEnd(lifecycle::BroadcastRunner& runner, lifecycle::BroadcastService& service,
+                 FakeClock& clock, std::int64_t broadcast, int steps = 40) {
+  for (int i = 0; i < steps; ++i) {
+    if (service.StatusOf(broadcast).value().broadcast.state != store::BroadcastState::kSending) {
+      return;
+    }
+    const auto step = runner.RunOnce();
+    if (!step.sent && step.wake_at && *step.wake_at > clock.Now()) {
+      clock.Set(*step.wake_at);
+    }
+  }
+}
+
+// Check 20 #4 on the whole path: with defaults every customer "gave up after
+// 2 attempts: 421" within minutes. Nobody is charged; the broadcast waits as
+// for an unreachable server, and carries on once the server takes mail.
+TEST_F(SmtpSenderTest, A421ChargesNobodyAndTheBroadcastCarriesOnWhenTheServerTakesMailAgain) {
+  testing::SmtpSink sink(dir_ / "mail");
+  auto db = store::Database::Open(path_).value();
+  lifecycle::BroadcastService service(*db, clock_, settings_);
+  const std::int64_t broadcast = StartBroadcast(*db, clock_, service);
+  SmtpSender sender({.url = sink.Url(), .timeout = std::chrono::seconds(10)});
+  lifecycle::BroadcastRunner runner(service, sender, clock_, {.rate_per_second = 1000});
+  for (const char* fault : {"greet", "mail", "greet", "mail"}) {
+    sink.SetFaults(std::string(fault) == "greet"
+                       ? testing::SmtpSinkFaults{.greet = "421 4.3.2 Too busy"}
+                       : testing::SmtpSinkFaults{.mail = "421 4.3.2 Shutting down"});
+    clock_.Advance(std::chrono::minutes(1));
+    ASSERT_TRUE(runner.RunOnce().sent);
+  }
+  auto status = service.StatusOf(broadcast).value();
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kSending);
+  EXPECT_EQ(status.counts.pending, 4) << "nobody is charged for a closing server";
+  EXPECT_EQ(status.counts.refused, 0);
+  ASSERT_TRUE(status.broadcast.unreachable_since);
+  EXPECT_FALSE(status.broadcast.login_refused);
+  EXPECT_NE(status.broadcast.unreachable_reason.find("421"), std::string::npos)
+      << status.broadcast.unreachable_reason;
+  sink.SetFaults();
+  RunToTheEnd(runner, service, clock_, broadcast);
+  ASSERT_TRUE(sink.WaitForCount(4));
+  status = service.StatusOf(broadcast).value();
+  EXPECT_EQ(status.counts.sent, 4);
+  EXPECT_FALSE(status.broadcast.unreachable_since);
+  EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
+  EXPECT_EQ(sink.Received().size(), 4u);
+}
+
+// Check 20 #5 on the whole path: "Sent to 0 of 4", everyone uncertain after a
+// server hung up mid-message. The message the server never confirmed is sent
+// again, and each customer ends with one copy.
+TEST_F(SmtpSenderTest, AMessageTheServerHungUpOnIsSentAgainAndArrivesOnce) {
+  testing::SmtpSink sink(dir_ / "mail");
+  auto db = store::Database::Open(path_).value();
+  lifecycle::BroadcastService service(*db, clock_, settings_);
+  const std::int64_t broadcast = StartBroadcast(*db, clock_, service);
+  SmtpSender sender({.url = sink.Url(), .timeout = std::chrono::seconds(10)});
+  lifecycle::BroadcastRunner runner(service, sender, clock_, {.rate_per_second = 1000});
+  sink.SetFaults({.hang_up_after_data = true});
+  ASSERT_TRUE(runner.RunOnce().sent);
+  auto status = service.StatusOf(broadcast).value();
+  EXPECT_EQ(status.counts.uncertain, 0);
+  EXPECT_EQ(status.counts.pending, 4);
+  EXPECT_FALSE(status.broadcast.unreachable_since) << "the server answered; it isn't away";
+  sink.SetFaults();
+  RunToTheEnd(runner, service, clock_, broadcast);
+  ASSERT_TRUE(sink.WaitForCount(4));
+  std::vector<std::string> to;
+  for (const auto& mail : sink.Received()) {
+    to.push_back(mail.rcpt_tos.at(0));
+  }
+  std::sort(to.begin(), to.end());
+  EXPECT_EQ(to, (std::vector<std::string>{"a@example.com", "b@example.com", "c@example.com",
+                                          "d@example.com"}));
+  status = service.StatusOf(broadcast).value();
+  EXPECT_EQ(status.counts.sent, 4);
+  EXPECT_EQ(status.counts.uncertain, 0);
   EXPECT_EQ(status.broadcast.state, store::BroadcastState::kDone);
 }
 

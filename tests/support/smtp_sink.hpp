@@ -8,6 +8,7 @@ namespace swarmbot::testing {
 
 using demo::ReceivedMail;
 using demo::SmtpSink;
+using demo::SmtpSinkFaults;
 using demo::SmtpSinkOptions;
 
 }  // namespace swarmbot::testing
