@@ -306,20 +306,21 @@ Status SwarmService::RecordSummary(std::int64_t incident, const MessageTs& ts) {
   });
 }
 
-Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<UserId>& users) {
+Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<UserId>& users,
+                                   std::optional<Clock::TimePoint> asked_at) {
   return InTransaction(db_, "record_invited", [&]() -> Status {
     store::SwarmRepository swarms(db_);
     auto swarm = swarms.FindByIncident(incident);
     if (!swarm) {
       return MakeError(Errc::kNotFound, "incident has no swarm");
     }
-    std::set<UserId> gone;  // left the channel before this invite
+    const auto now = clock_.Now();
+    std::set<UserId> gone;  // left the channel before this invite was asked for
     for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
-      if (member.left_at) {
+      if (member.left_at && *member.left_at <= asked_at.value_or(now)) {
         gone.insert(member.user);
       }
     }
-    const auto now = clock_.Now();
     for (const UserId& user : users) {
       swarms.MarkInvited(swarm->id, user, now);
       // Slack adds whoever conversations.invite names at once: someone who

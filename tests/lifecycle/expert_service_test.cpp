@@ -614,6 +614,23 @@ TEST_F(ExpertServiceTest, SomeoneWhoLeftAndWasAddedBackIsInTheChannelBeforeTheir
             2);
 }
 
+// The invite's result is recorded after Slack answers; a leave handled in
+// between is newer than the ask and stands (CI saw Omar brought back so, and
+// a restart then re-invited him).
+TEST_F(ExpertServiceTest, ALeaveAfterTheInviteWasAskedForStandsWhenItsResultIsRecorded) {
+  const auto asked_at = clock_.Now();
+  clock_.Advance(1s);
+  ASSERT_TRUE(swarms_.MemberJoined(ChannelId("CSWARM"), omar_));
+  clock_.Advance(1s);
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), omar_));
+  clock_.Advance(1s);
+  ASSERT_TRUE(swarms_.RecordInvited(incident_, {omar_}, asked_at));
+  EXPECT_TRUE(experts_.Shortlist(incident_, 15).value().left.contains(omar_));
+  EXPECT_EQ(Count("SELECT count(*) FROM timeline WHERE kind = 'member_joined' AND "
+                  "actor = 'UOMAR'"),
+            1);
+}
+
 // Check 20 #2: the chain went past someone who had left the swarm, and the
 // channel was told neither that nor why.
 TEST_F(ExpertServiceTest, MovingOnNamesWhoLeftTheSwarmAndWasPassedOver) {
