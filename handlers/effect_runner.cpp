@@ -656,7 +656,6 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
     }
   }
 
-  const Clock::TimePoint asked_at = clock_.Now();
   for (std::size_t first = 0; first < wanted.size(); first += kMaxInviteesPerCall) {
     const std::vector<std::string> chunk(
         wanted.begin() + static_cast<std::ptrdiff_t>(first),
@@ -665,7 +664,7 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
     auto invited = co_await InviteSome(job, chunk, outcome);
     if (!invited) {
       // Keep what worked; a retry re-invites harmlessly (already_in_channel).
-      if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited, asked_at);
+      if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited);
           !recorded) {
         co_return recorded;
       }
@@ -673,8 +672,7 @@ awaitable<Status> EffectRunner::Invite(Job& job) {
                                    job.status.swarm->channel_id);
     }
   }
-  if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited, asked_at);
-      !recorded) {
+  if (auto recorded = services_.swarms.RecordInvited(job.incident, outcome.invited); !recorded) {
     co_return recorded;
   }
   // Their join event may never come: it was lost in a crash, or they stayed

@@ -1,7 +1,6 @@
 #include "lifecycle/swarm_service.hpp"
 
 #include <algorithm>
-#include <set>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -306,29 +305,15 @@ Status SwarmService::RecordSummary(std::int64_t incident, const MessageTs& ts) {
   });
 }
 
-Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<UserId>& users,
-                                   std::optional<Clock::TimePoint> asked_at) {
+Status SwarmService::RecordInvited(std::int64_t incident, const std::vector<UserId>& users) {
   return InTransaction(db_, "record_invited", [&]() -> Status {
     store::SwarmRepository swarms(db_);
     auto swarm = swarms.FindByIncident(incident);
     if (!swarm) {
       return MakeError(Errc::kNotFound, "incident has no swarm");
     }
-    const auto now = clock_.Now();
-    std::set<UserId> gone;  // left the channel before this invite was asked for
-    for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
-      if (member.left_at && *member.left_at <= asked_at.value_or(now)) {
-        gone.insert(member.user);
-      }
-    }
     for (const UserId& user : users) {
-      swarms.MarkInvited(swarm->id, user, now);
-      // Slack adds whoever conversations.invite names at once: someone who
-      // had left is back from now, not when their join event arrives (which
-      // is then most likely stale, and adds no second line).
-      if (gone.contains(user)) {
-        RecordMove(db_, *swarm, user, true, now);
-      }
+      swarms.MarkInvited(swarm->id, user, clock_.Now());
     }
     return {};
   });

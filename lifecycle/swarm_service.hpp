@@ -127,11 +127,7 @@ class SwarmService {
   // incident has no swarm.
   Status RecordChannel(std::int64_t incident, const ChannelId& channel, std::string_view name);
   Status RecordSummary(std::int64_t incident, const MessageTs& ts);
-  // Slack added `users`, asked at `asked_at` (now when not given). Someone
-  // whose leave was recorded before the ask is back in the channel; a leave
-  // after it (an event handled before this result) stands.
-  Status RecordInvited(std::int64_t incident, const std::vector<UserId>& users,
-                       std::optional<Clock::TimePoint> asked_at = std::nullopt);
+  Status RecordInvited(std::int64_t incident, const std::vector<UserId>& users);
   // Slack said these people are in the swarm channel already: whoever isn't
   // recorded as present joins now, as a join event would record them.
   Status RecordAlreadyIn(std::int64_t incident, const std::vector<UserId>& users);

@@ -1,9 +1,11 @@
 #include "store/database.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Transaction.h>
@@ -38,22 +40,47 @@ Error DescribeOpenFailure(const std::string& path, const SQLite::Exception& e) {
 void ApplyMigrations(SQLite::Database& db, int from) {
   const auto migrations = detail::Migrations();
   const int to = static_cast<int>(migrations.size());
+  bool ran = false;
   for (int version = from + 1; version <= to; ++version) {
-    SQLite::Transaction transaction(db);
+    // The write lock comes before the version is read again: another process
+    // opening the same file (an import started beside serve on a new store)
+    // may have applied this step since `from` was read.
+    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+    if (ReadUserVersion(db) >= version) {
+      continue;
+    }
     db.exec(std::string(migrations[static_cast<std::size_t>(version - 1)]));
     // user_version lives in the file header, which is written as part of the
     // transaction: a crash leaves either the old schema or the new one.
     db.exec("PRAGMA user_version = " + std::to_string(version));
     transaction.commit();
+    ran = true;
   }
   // One line however many ran: a new file runs them all.
-  if (to > from) {
+  if (ran) {
     spdlog::info("event=store.migrated from_version={} to_version={}", from, to);
   }
 }
 
+// Turning a new file to WAL needs it to itself, and while another connection
+// is opening it too SQLite answers "locked" at once rather than through the
+// busy handler; so this waits as the busy timeout would.
+std::string SwitchToWriteAheadLog(SQLite::Database& db) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    try {
+      return db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 void UseWriteAheadLog(SQLite::Database& db, const std::string& path) {
-  const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+  const std::string mode = SwitchToWriteAheadLog(db);
   // An in-memory database answers "memory"; anything else means the file
   // system refused WAL, which works but blocks readers during writes.
   if (mode != "wal" && mode != "memory") {

@@ -372,7 +372,8 @@ TEST_F(SwarmLife, ARestartLeavesOutWhoLeftOnTheirOwnAndItsReplyCountsWhomItInvit
   const std::string reopened = std::string(kChannelName) + "-reopened";
   const std::string reply = Type(people().mara, people().incidents, "/swarm", "start INC-1");
   EXPECT_EQ(reply, "Starting the swarm for INC-1 again: #" + reopened +
-                       " is on its way; inviting you and 1 person.");
+                       " is on its way; inviting you and 1 person.")
+      << Status();
   const ChannelId second = AwaitSwarm(reopened, people().sofia);
   ASSERT_FALSE(second.empty());
   // Sofia and Omar would have come in the same conversations.invite.

@@ -1,7 +1,9 @@
 #include "store/database.hpp"
 
 #include <chrono>
+#include <latch>
 #include <string>
+#include <thread>
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
@@ -109,6 +111,30 @@ TEST(Database, MigratesAnEmptyFileFromVersionZero) {
   ASSERT_TRUE(db) << db.error().detail;
   EXPECT_EQ((*db)->SchemaVersion(), Database::LatestSchemaVersion());
   EXPECT_TRUE(HasTable(**db, "unrelated"));
+}
+
+// Check 20's kit started an import beside serve on a new store: both read
+// version 0 and the second failed with "table case_comments already exists".
+TEST(Database, TwoOpeningANewFileAtOnceMigrateItOnce) {
+  TempDir dir;
+  for (int round = 0; round < 30; ++round) {
+    const std::string path = (dir / ("new" + std::to_string(round) + ".db")).string();
+    std::latch start(2);
+    std::string failures[2];
+    auto open = [&](int who) {
+      start.arrive_and_wait();
+      if (auto db = Database::Open(path); !db) {
+        failures[who] = db.error().detail;
+      }
+    };
+    std::thread first(open, 0);
+    std::thread second(open, 1);
+    first.join();
+    second.join();
+    ASSERT_EQ(failures[0], "") << "round " << round;
+    ASSERT_EQ(failures[1], "") << "round " << round;
+    EXPECT_EQ(Database::Open(path).value()->SchemaVersion(), Database::LatestSchemaVersion());
+  }
 }
 
 TEST(Database, RefusesAFileWrittenByANewerVersion) {
