@@ -201,8 +201,8 @@ Result<std::string> Emulator::ClickEphemeralButtonAs(const UserId& clicker,
       const std::string url_id = ws.NewResponseUrlId(url);
       const std::string trigger = ws.NewTriggerId(u->id, "");
       detail::Delivery delivery;
-      delivery.payload = detail::EphemeralBlockActions(
-          ws, *u, *c, *e, *element, block_id, detail::ResponseUrlFor(ws, url_id), trigger);
+      delivery.payload = detail::EphemeralBlockActions(ws, *u, *c, *e, *element, block_id,
+                                                       detail::ResponseUrlFor(ws, url_id), trigger);
       delivery.kind = detail::DeliveryKind::kInteractive;
       delivery.accepts_response_payload = false;
       deliveries.push_back(std::move(delivery));

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/duration_text.hpp"
+#include "handlers/block_kit.hpp"
 #include "handlers/mrkdwn.hpp"
 #include "handlers/plan_layout.hpp"
 
@@ -94,15 +95,6 @@ std::string OutcomeLine(const lifecycle::ApprovalRecord& record) {
   }
   return ":arrows_counterclockwise: " + EscapeMrkdwn(Truncate(r.outcome, kReasonShown)) +
          ". The buttons are gone; a new request follows when it is submitted again.";
-}
-
-json::object Button(std::string_view text, std::string_view action_id, std::string_view value,
-                    std::string_view style) {
-  return {{"type", "button"},
-          {"text", {{"type", "plain_text"}, {"text", text}}},
-          {"action_id", action_id},
-          {"value", value},
-          {"style", style}};
 }
 
 json::object PlainText(std::string_view text) {
@@ -205,8 +197,8 @@ json::object ApprovalRequestObject(const lifecycle::ApprovalRecord& record) {
     return object;
   }
   const std::string id = std::to_string(r.id);
-  json::array buttons{Button("Approve", kCabApproveActionId, id, "primary"),
-                      Button("Reject", kCabRejectActionId, id, "danger")};
+  json::array buttons{ActionButton("Approve", kCabApproveActionId, id, "primary"),
+                      ActionButton("Reject", kCabRejectActionId, id, "danger")};
   json::array& blocks = object["blocks"].as_array();
   // Slack's 50-block cap: the buttons take the last slot if need be.
   if (blocks.size() >= kMaxBlocks) {

@@ -103,4 +103,16 @@ json::object BlockMessage::ToObject() const {
   return {{"text", text_}, {"blocks", blocks_}};
 }
 
+json::object ActionButton(std::string_view text, std::string_view action_id, std::string_view value,
+                          std::string_view style) {
+  json::object button{{"type", "button"},
+                      {"text", {{"type", "plain_text"}, {"text", text}}},
+                      {"action_id", action_id},
+                      {"value", value}};
+  if (!style.empty()) {
+    button["style"] = style;
+  }
+  return button;
+}
+
 }  // namespace swarmbot::handlers

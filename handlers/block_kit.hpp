@@ -56,4 +56,9 @@ class BlockMessage {
   bool truncated_ = false;
 };
 
+// A button element for an actions block; `style` is "primary", "danger" or
+// empty for Slack's default.
+boost::json::object ActionButton(std::string_view text, std::string_view action_id,
+                                 std::string_view value, std::string_view style = {});
+
 }  // namespace swarmbot::handlers

@@ -155,16 +155,17 @@ std::string ExpertCommands::Invite(const SlashCommand& command, bool groups_coun
                       ((*swarm)->state == store::SwarmState::kStarting ||
                        (*swarm)->state == store::SwarmState::kActive);
     if (live) {
-      GroupInviteRequest request{.kind = GroupInviteRequest::Kind::kInvite,
-                                 .incident = *incident,
-                                 .asker = command.user,
-                                 .channel = command.channel,
-                                 .users = users,
-                                 .groups = groups,
-                                 .swarm_channel = (*swarm)->channel_id,
-                                 .asked_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      services_.clock.Now().time_since_epoch())
-                      .count()};
+      GroupInviteRequest request{
+          .kind = GroupInviteRequest::Kind::kInvite,
+          .incident = *incident,
+          .asker = command.user,
+          .channel = command.channel,
+          .users = users,
+          .groups = groups,
+          .swarm_channel = (*swarm)->channel_id,
+          .asked_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             services_.clock.Now().time_since_epoch())
+                             .count()};
       return QueueGroupCount(services_, request, command);
     }
     // Without a live swarm InviteDirect refuses, as it always has.

@@ -41,18 +41,6 @@ std::optional<std::int64_t> ParseNumber(std::string_view text) {
   return number;
 }
 
-json::object Button(std::string_view text, std::string_view action_id, std::string_view value,
-                    bool primary) {
-  json::object button{{"type", "button"},
-                      {"text", {{"type", "plain_text"}, {"text", text}}},
-                      {"action_id", action_id},
-                      {"value", value}};
-  if (primary) {
-    button["style"] = "primary";
-  }
-  return button;
-}
-
 // The question: which groups, how many people, and the two buttons. Group
 // mentions go in the blocks only; the top-level text names no group, so no
 // notification can page one.
@@ -69,8 +57,8 @@ json::object Question(const GroupInviteRequest& request, std::size_t total,
   const std::string doing = request.kind == GroupInviteRequest::Kind::kStart
                                 ? "Starting the swarm of " + number + " with "
                                 : "Inviting ";
-  std::string text = doing + JoinWithAnd(parts) + " adds " + people + " to the swarm of " +
-                     number + ", more than the " + std::to_string(threshold) +
+  std::string text = doing + JoinWithAnd(parts) + " adds " + people + " to the swarm of " + number +
+                     ", more than the " + std::to_string(threshold) +
                      " that go without asking. Nothing has happened yet";
   if (!request.users.empty()) {
     text += "; the people you named wait with them";
@@ -83,9 +71,9 @@ json::object Question(const GroupInviteRequest& request, std::size_t total,
   reply["blocks"].as_array().push_back(json::object{
       {"type", "actions"},
       {"block_id", "group_invite_actions"},
-      {"elements", json::array{Button("Invite all " + std::to_string(total),
-                                      kGroupInviteConfirmActionId, value, true),
-                               Button("Cancel", kGroupInviteCancelActionId, value, false)}}});
+      {"elements", json::array{ActionButton("Invite all " + std::to_string(total),
+                                            kGroupInviteConfirmActionId, value, "primary"),
+                               ActionButton("Cancel", kGroupInviteCancelActionId, value)}}});
   return reply;
 }
 
@@ -104,8 +92,7 @@ std::string ReplyText(const std::string& reply_json) {
 
 // Why a confirmation can't run any more, if it can't: the incident closed,
 // or (for an invite) the swarm channel it was for was archived.
-std::optional<std::string> Outdated(detail::Services& services,
-                                    const GroupInviteRequest& request) {
+std::optional<std::string> Outdated(detail::Services& services, const GroupInviteRequest& request) {
   const std::string number = store::IncidentNumberText(request.incident);
   auto incident = services.incidents.FindIncident(request.incident);
   if (!incident) {
@@ -118,10 +105,11 @@ std::optional<std::string> Outdated(detail::Services& services,
     return std::nullopt;
   }
   auto swarm = services.swarms.FindByIncident(request.incident);
-  const bool live = swarm && *swarm && ((*swarm)->state == store::SwarmState::kStarting ||
-                                        (*swarm)->state == store::SwarmState::kActive);
-  const bool same = live && (request.swarm_channel.empty() ||
-                             (*swarm)->channel_id == request.swarm_channel);
+  const bool live = swarm && *swarm &&
+                    ((*swarm)->state == store::SwarmState::kStarting ||
+                     (*swarm)->state == store::SwarmState::kActive);
+  const bool same =
+      live && (request.swarm_channel.empty() || (*swarm)->channel_id == request.swarm_channel);
   if (!same) {
     return "The swarm channel of " + number +
            " this was for has been archived since you asked, so nobody was invited.";
@@ -132,14 +120,13 @@ std::optional<std::string> Outdated(detail::Services& services,
 }  // namespace
 
 std::string EncodeGroupInvite(const GroupInviteRequest& request) {
-  FormFields fields{
-      {"v", std::string(kVersion)},
-      {"kind", request.kind == GroupInviteRequest::Kind::kStart ? "start" : "invite"},
-      {"incident", std::to_string(request.incident)},
-      {"asker", request.asker.str()},
-      {"channel", request.channel.str()},
-      {"swarm", request.swarm_channel.str()},
-      {"at", std::to_string(request.asked_at_ms)}};
+  FormFields fields{{"v", std::string(kVersion)},
+                    {"kind", request.kind == GroupInviteRequest::Kind::kStart ? "start" : "invite"},
+                    {"incident", std::to_string(request.incident)},
+                    {"asker", request.asker.str()},
+                    {"channel", request.channel.str()},
+                    {"swarm", request.swarm_channel.str()},
+                    {"at", std::to_string(request.asked_at_ms)}};
   for (const UserId& user : request.users) {
     fields.emplace_back("u", user.str());
   }
@@ -192,8 +179,9 @@ std::optional<GroupInviteRequest> DecodeGroupInvite(std::string_view value) {
 SlashCommand GroupInviteCommand(const GroupInviteRequest& request) {
   SlashCommand command;
   command.command = "/swarm";
-  command.text = std::string(request.kind == GroupInviteRequest::Kind::kStart ? "start" : "invite") +
-                 " " + store::IncidentNumberText(request.incident);
+  command.text =
+      std::string(request.kind == GroupInviteRequest::Kind::kStart ? "start" : "invite") + " " +
+      store::IncidentNumberText(request.incident);
   for (const UserId& user : request.users) {
     command.text += " <@" + user.str() + ">";
   }
@@ -213,12 +201,14 @@ std::string QueueGroupCount(detail::Services& services, const GroupInviteRequest
                             const SlashCommand& command) {
   const std::string value = EncodeGroupInvite(request);
   if (value.size() > kMaxButtonValue) {
-    return EphemeralText("That names too many people and groups to hold for a confirmation; name "
-                         "fewer at once. Nothing was changed.");
+    return EphemeralText(
+        "That names too many people and groups to hold for a confirmation; name "
+        "fewer at once. Nothing was changed.");
   }
   if (command.response_url.Empty()) {
-    return EphemeralText("Slack sent this command without a way to answer later, so I can't "
-                         "count the groups' members first; nothing was changed.");
+    return EphemeralText(
+        "Slack sent this command without a way to answer later, so I can't "
+        "count the groups' members first; nothing was changed.");
   }
   if (auto queued =
           services.swarms.QueueGroupCount(request.incident, value, command.response_url.Reveal());
@@ -228,11 +218,10 @@ std::string QueueGroupCount(detail::Services& services, const GroupInviteRequest
   spdlog::info("event=swarm.groups.counting incident={} user={} groups={}",
                store::IncidentNumberText(request.incident), request.asker.str(),
                request.groups.size());
-  return EphemeralText("Counting the members of " +
-                       Counted(std::ssize(request.groups), "group", "groups") +
-                       " before inviting anyone to the swarm of " +
-                       store::IncidentNumberText(request.incident) +
-                       "; the answer follows here in a moment.");
+  return EphemeralText(
+      "Counting the members of " + Counted(std::ssize(request.groups), "group", "groups") +
+      " before inviting anyone to the swarm of " + store::IncidentNumberText(request.incident) +
+      "; the answer follows here in a moment.");
 }
 
 std::string PerformGroupInvite(detail::Services& services, const GroupInviteRequest& request) {
@@ -277,9 +266,10 @@ void HandleGroupInviteClick(detail::Services& services, const detail::FlatJson& 
   }
   auto first = services.swarms.ClaimGroupConfirmation(
       request->incident, user,
-      "Confirmed inviting the members of " + Counted(std::ssize(request->groups), "group", "groups") +
-          ", as asked at " + FormatUtcMinute(AskedAt(*request)) + " (request " +
-          std::to_string(request->asked_at_ms) + ")");
+      "Confirmed inviting the members of " +
+          Counted(std::ssize(request->groups), "group", "groups") + ", as asked at " +
+          FormatUtcMinute(AskedAt(*request)) + " (request " + std::to_string(request->asked_at_ms) +
+          ")");
   if (!first) {
     Answer(services, payload, RefusalText(first.error()), false);
     return;
@@ -295,7 +285,8 @@ void HandleGroupInviteClick(detail::Services& services, const detail::FlatJson& 
 
 awaitable<Status> GroupInviteEffects::Run(store::OutboxItem& item, SlackApi& api) {
   detail::LogEffectRun(item);
-  const auto request = DecodeGroupInvite(FormValue(item.args, effect::kArgGroupRequest).value_or(""));
+  const auto request =
+      DecodeGroupInvite(FormValue(item.args, effect::kArgGroupRequest).value_or(""));
   const std::string response_url = FormValue(item.args, effect::kArgResponseUrl).value_or("");
   if (!request || response_url.empty()) {
     co_return MakeError(Errc::kInternal,

@@ -191,8 +191,8 @@ std::string SwarmCommands::Start(const SlashCommand& command, bool groups_counte
                                .groups = input->usergroups,
                                .swarm_channel = {},
                                .asked_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      services_.clock.Now().time_since_epoch())
-                      .count()};
+                                                  services_.clock.Now().time_since_epoch())
+                                                  .count()};
     return QueueGroupCount(services_, request, command);
   }
   auto swarm = services_.swarms.Start(*input, command.user);

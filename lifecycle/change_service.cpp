@@ -425,9 +425,8 @@ Result<store::Change> ChangeService::Create(const ChangeInput& input, const User
                     std::string(input.type == store::ChangeType::kEmergency ? "an " : "a ") +
                     std::string(store::Name(input.type)) + " change, risk " +
                     std::string(store::Name(input.risk)) + links);
-    Publish(number,
-            name + " (" + std::string(store::Name(input.type)) + ") opened: " + InertTitle(title) +
-                links);
+    Publish(number, name + " (" + std::string(store::Name(input.type)) +
+                        ") opened: " + InertTitle(title) + links);
     if (auto host = SwarmHost(db_, number)) {
       detail::EnqueueEffect(db_, *host, effect::kPostPlan, now, ChangeArgs(number));
     } else {

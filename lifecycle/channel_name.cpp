@@ -40,10 +40,10 @@ struct Expansion {
   std::string_view ascii;
 };
 constexpr Expansion kLatinExpansions[] = {
-    {0x1C4, "dz"}, {0x1C5, "dz"}, {0x1C6, "dz"}, {0x1C7, "lj"},  {0x1C8, "lj"},  {0x1C9, "lj"},
-    {0x1CA, "nj"}, {0x1CB, "nj"}, {0x1CC, "nj"}, {0x1F1, "dz"},  {0x1F2, "dz"},  {0x1F3, "dz"},
-    {0xFB00, "ff"}, {0xFB01, "fi"}, {0xFB02, "fl"}, {0xFB03, "ffi"}, {0xFB04, "ffl"},
-    {0xFB05, "st"}, {0xFB06, "st"},
+    {0x1C4, "dz"},   {0x1C5, "dz"},   {0x1C6, "dz"},  {0x1C7, "lj"},  {0x1C8, "lj"},
+    {0x1C9, "lj"},   {0x1CA, "nj"},   {0x1CB, "nj"},  {0x1CC, "nj"},  {0x1F1, "dz"},
+    {0x1F2, "dz"},   {0x1F3, "dz"},   {0xFB00, "ff"}, {0xFB01, "fi"}, {0xFB02, "fl"},
+    {0xFB03, "ffi"}, {0xFB04, "ffl"}, {0xFB05, "st"}, {0xFB06, "st"},
 };
 
 constexpr std::string_view kDigits = "0123456789";

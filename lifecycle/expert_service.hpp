@@ -120,8 +120,8 @@ struct MovedOn {
   // the swarm, or the people list): those ranked between the person who
   // answered and the one asked, or, when nobody was asked, anyone on the list.
   std::vector<PassedOver> passed_over;
-  std::optional<UserId> asked;      // who was asked in the end; none: nobody was left
-  bool pending = false;             // their direct message isn't sent yet
+  std::optional<UserId> asked;  // who was asked in the end; none: nobody was left
+  bool pending = false;         // their direct message isn't sent yet
 };
 
 // What `/swarm invite` queued, for its reply.

@@ -387,8 +387,9 @@ Result<AttachResult> KnowledgeService::Attach(std::int64_t incident, std::int64_
           Errc::kConflict, "incident is closed",
           store::IncidentNumberText(incident) + " is closed; articles can't be attached to it");
     }
-    store::TimelineRepository(db_).Append(incident, now, actor.str(), "article_attached",
-                                          "Attached \"" + InertTitle(stored->title) + "\" as a workaround");
+    store::TimelineRepository(db_).Append(
+        incident, now, actor.str(), "article_attached",
+        "Attached \"" + InertTitle(stored->title) + "\" as a workaround");
     detail::EnqueueIncidentRefresh(db_, incident, now);
     spdlog::info("event=knowledge.attached incident={} article={} actor={}",
                  store::IncidentNumberText(incident), article, actor.str());
