@@ -70,6 +70,9 @@ IntakeAnswer EmailIntake::Handle(const EmailIntakeRequest& request) {
   mail.text = std::move(message->text);
   mail.message_id = std::move(message->message_id);
   mail.answers = std::move(message->answers);
+  mail.name_altered = message->from_name_altered;
+  mail.subject_altered = message->subject_altered;
+  mail.text_altered = message->text_altered;
   auto result = mail_.Receive(mail);
   if (!result) {
     const Error& error = result.error();
@@ -79,15 +82,19 @@ IntakeAnswer EmailIntake::Handle(const EmailIntakeRequest& request) {
         detail::HttpStatusFor(error.code), ErrcName(error.code),
         error.user_message.empty() ? "the e-mail could not be stored" : error.user_message);
   }
-  json::array truncated;
-  for (const std::string& field : result->truncated) {
-    truncated.emplace_back(field);
-  }
+  auto names = [](const std::vector<std::string>& fields) {
+    json::array array;
+    for (const std::string& field : fields) {
+      array.emplace_back(field);
+    }
+    return array;
+  };
   const json::object body{{"case", detail::CaseJson(result->record)},
                           {"comment", result->comment},
                           {"reopened", result->reopened},
                           {"replayed", result->replayed},
-                          {"truncated", std::move(truncated)}};
+                          {"truncated", names(result->truncated)},
+                          {"altered", names(result->altered)}};
   return {result->replayed ? 200 : 201, json::serialize(body)};
 }
 

@@ -29,7 +29,8 @@ struct EmailIntakeDefaults {
 // The contact comes from From, subject and text from the message (see
 // ReadEmail); territory and owner from the query (`?territory=North&owner=U1`),
 // else from the defaults. A text, subject or name over its limit is kept up to
-// the limit with a note and listed in "truncated".
+// the limit with a note and listed in "truncated"; one whose characters were
+// replaced or dropped in reading (see EmailMessage) is listed in "altered".
 //
 // Answers 201 with {"case", "comment": false} for a new case; 201 with
 // {"case", "comment": true} when the mail replies (In-Reply-To or References)

@@ -41,23 +41,39 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
 // A copy of `text` that is valid UTF-8: a part that lies about its charset
 // gets U+FFFD for the bytes that don't fit instead of being refused. A NUL
-// byte becomes U+FFFD too, and the text after it is kept.
-std::string MakeValid(std::string_view text) {
+// byte becomes U+FFFD too, and the text after it is kept. `altered` is set
+// when anything was replaced.
+std::string MakeValid(std::string_view text, bool& altered) {
   std::string without_nul;
   without_nul.reserve(text.size());
   for (const char c : text) {
     if (c == '\0') {
       without_nul += kReplacement;
+      altered = true;
     } else {
       without_nul.push_back(c);
     }
   }
   GText valid(g_utf8_make_valid(without_nul.data(), static_cast<gssize>(without_nul.size())));
-  return std::string(valid.get());
+  std::string out(valid.get());
+  altered = altered || out != without_nul;
+  return out;
+}
+
+std::string OrEmpty(const char* text, bool& altered) {
+  return text == nullptr ? std::string() : MakeValid(text, altered);
 }
 
 std::string OrEmpty(const char* text) {
-  return text == nullptr ? std::string() : MakeValid(text);
+  bool ignored = false;
+  return OrEmpty(text, ignored);
+}
+
+// `text` without bidirectional controls; `altered` set when some went.
+std::string WithoutBidi(std::string_view text, bool& altered) {
+  std::string out = lifecycle::WithoutBidiControls(text);
+  altered = altered || out.size() != text.size();
+  return out;
 }
 
 // The C1 control (U+0080..U+009F, 0xC2 0x80..0x9F in UTF-8) at text[at].
@@ -74,8 +90,8 @@ bool IsLineSeparatorAt(std::string_view text, std::size_t at) noexcept {
 
 // '\n' line ends, no trailing blanks; every other control character (C0
 // but '\n' and '\t', U+007F, C1) becomes U+FFFD, so the text around it is
-// kept and the reader sees where something was.
-std::string CleanText(std::string_view text) {
+// kept and the reader sees where something was. `altered` is set when one did.
+std::string CleanText(std::string_view text, bool& altered) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -87,11 +103,13 @@ std::string CleanText(std::string_view text) {
       out.push_back('\n');
     } else if (IsC1ControlAt(text, i)) {
       out += kReplacement;
+      altered = true;
       ++i;
     } else if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7F)) {
       out.push_back(static_cast<char>(c));
     } else {
       out += kReplacement;
+      altered = true;
     }
   }
   const auto end = out.find_last_not_of(" \t\n");
@@ -101,8 +119,9 @@ std::string CleanText(std::string_view text) {
 }
 
 // One line: every whitespace run or control character (C0, U+007F, C1) and
-// the line and paragraph separators become one space.
-std::string CleanLine(std::string_view text) {
+// the line and paragraph separators become one space. `altered` is set when
+// something other than whitespace did.
+std::string CleanLine(std::string_view text, bool& altered) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -113,6 +132,7 @@ std::string CleanLine(std::string_view text) {
       extra = 2;
     }
     const bool blank = c < 0x20 || c == 0x7F || c == ' ' || extra > 0;
+    altered = altered || (blank && c != ' ' && c != '\t' && c != '\r' && c != '\n');
     i += extra;
     if (!blank) {
       out.push_back(static_cast<char>(c));
@@ -124,6 +144,11 @@ std::string CleanLine(std::string_view text) {
     out.pop_back();
   }
   return out;
+}
+
+std::string CleanLine(std::string_view text) {
+  bool ignored = false;
+  return CleanLine(text, ignored);
 }
 
 bool IsType(GMimeObject* part, const char* type, const char* subtype) {
@@ -184,17 +209,17 @@ std::string DecodedContent(GMimeTextPart* part) {
 // that names no charset and isn't UTF-8 was, in practice, written by an old
 // mail program in Latin-1, where every byte is a character: read it so rather
 // than losing its accents.
-std::string PartText(GMimeTextPart* part) {
+std::string PartText(GMimeTextPart* part, bool& altered) {
   const std::string text = DecodedContent(part);
   if (g_mime_text_part_get_charset(part) == nullptr && !lifecycle::IsValidUtf8(text)) {
     gsize written = 0;
     GText latin1(g_convert(text.data(), static_cast<gssize>(text.size()), "UTF-8", "ISO-8859-1",
                            nullptr, &written, nullptr));
     if (latin1) {
-      return MakeValid(std::string_view(latin1.get(), written));
+      return MakeValid(std::string_view(latin1.get(), written), altered);
     }
   }
-  return MakeValid(text);
+  return MakeValid(text, altered);
 }
 
 void ReadBody(GMimeMessage* message, EmailMessage& out) {
@@ -202,13 +227,101 @@ void ReadBody(GMimeMessage* message, EmailMessage& out) {
   if (root == nullptr) {
     return;
   }
+  bool& altered = out.text_altered;
   if (GMimeTextPart* plain = FindText(root, "plain")) {
-    out.text = CleanText(PartText(plain));
+    out.text = CleanText(PartText(plain, altered), altered);
   } else if (GMimeTextPart* html = FindText(root, "html")) {
-    out.text = CleanText(HtmlToText(PartText(html)));
+    out.text = CleanText(HtmlToText(PartText(html, altered)), altered);
     out.text_from_html = true;
   }
-  out.text = lifecycle::WithoutBidiControls(out.text);
+  out.text = WithoutBidi(out.text, altered);
+}
+
+// The bytes an RFC 2047 encoded word's payload stands for: B is base64; Q is
+// quoted-printable with '_' for a space. Empty for an unknown encoding.
+std::string DecodeWordPayload(char encoding, std::string_view payload) {
+  std::string bytes;
+  if (encoding == 'B' || encoding == 'b') {
+    gsize length = 0;
+    std::unique_ptr<guchar, decltype(&g_free)> decoded(
+        g_base64_decode(std::string(payload).c_str(), &length), &g_free);
+    bytes.assign(reinterpret_cast<const char*>(decoded.get()), length);
+  } else if (encoding == 'Q' || encoding == 'q') {
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+      if (payload[i] == '_') {
+        bytes.push_back(' ');
+      } else if (payload[i] == '=' && i + 2 < payload.size() &&
+                 std::isxdigit(static_cast<unsigned char>(payload[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(payload[i + 2]))) {
+        bytes.push_back(static_cast<char>(g_ascii_xdigit_value(payload[i + 1]) * 16 +
+                                          g_ascii_xdigit_value(payload[i + 2])));
+        i += 2;
+      } else {
+        bytes.push_back(payload[i]);
+      }
+    }
+  }
+  return bytes;
+}
+
+// GMime decodes a header's encoded words into a C string, which ends at the
+// first NUL one of them holds ("=?utf-8?q?a=00b?=" gave "a"), and it has no
+// call that returns the length. So a word that decodes to a NUL is decoded
+// here instead: converted to UTF-8, each NUL made U+FFFD as in the body, and
+// put back as a UTF-8 base64 word. GMime still reads the whole header.
+std::string WithNulWordsReplaced(std::string_view raw) {
+  std::string out;
+  std::size_t copied = 0;
+  std::size_t start = raw.find("=?");
+  while (start != std::string_view::npos) {
+    // =?charset?encoding?payload?=
+    const std::size_t mark = raw.find('?', start + 2);
+    const std::size_t end =
+        mark == std::string_view::npos || mark + 2 >= raw.size() || raw[mark + 2] != '?'
+            ? std::string_view::npos
+            : raw.find("?=", mark + 3);
+    if (end == std::string_view::npos) {
+      start = raw.find("=?", start + 2);
+      continue;
+    }
+    const std::string_view payload = raw.substr(mark + 3, end - mark - 3);
+    const std::string bytes = payload.find_first_of(" \t\r\n") == std::string_view::npos
+                                  ? DecodeWordPayload(raw[mark + 1], payload)
+                                  : std::string();
+    if (bytes.find('\0') != std::string::npos) {
+      std::string charset(raw.substr(start + 2, mark - start - 2));
+      charset.erase(std::min(charset.find('*'), charset.size()));  // RFC 2231's language
+      gsize written = 0;
+      GText utf8(g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8",
+                           g_mime_charset_iconv_name(charset.c_str()), nullptr, &written, nullptr));
+      bool ignored = false;
+      const std::string text = MakeValid(
+          utf8 ? std::string_view(utf8.get(), written) : std::string_view(bytes), ignored);
+      GText encoded(g_base64_encode(reinterpret_cast<const guchar*>(text.data()), text.size()));
+      out.append(raw.substr(copied, start - copied));
+      out.append("=?UTF-8?B?").append(encoded.get()).append("?=");
+      copied = end + 2;
+    }
+    start = raw.find("=?", end + 2);
+  }
+  return out.append(raw.substr(copied));
+}
+
+// The decoded subject, whole even when an encoded word holds a NUL.
+std::string Subject(GMimeMessage* message, bool& altered) {
+  GMimeHeader* header = g_mime_header_list_get_header(
+      g_mime_object_get_header_list(GMIME_OBJECT(message)), "Subject");
+  const char* raw = header == nullptr ? nullptr : g_mime_header_get_raw_value(header);
+  if (raw != nullptr) {
+    const std::string rewritten = WithNulWordsReplaced(raw);
+    if (rewritten != raw) {
+      altered = true;
+      GText unfolded(g_mime_utils_header_unfold(rewritten.c_str()));
+      GText decoded(g_mime_utils_header_decode_text(nullptr, unfolded.get()));
+      return OrEmpty(decoded.get(), altered);
+    }
+  }
+  return OrEmpty(g_mime_message_get_subject(message), altered);
 }
 
 // The first mailbox of From, looking inside a group if that comes first.
@@ -237,14 +350,16 @@ InternetAddressMailbox* FirstMailbox(InternetAddressList* list) {
 // word), holds an address (which could pose as someone else, and shows where
 // a broken encoded word split a header), or still holds encoded-word
 // brackets GMime couldn't decode. The mail keeps its address either way.
-std::string DisplayName(InternetAddressMailbox* from) {
-  const std::string decoded = OrEmpty(internet_address_get_name(INTERNET_ADDRESS(from)));
+// `altered` is set when the name was set aside or lost characters.
+std::string DisplayName(InternetAddressMailbox* from, bool& altered) {
+  const std::string decoded = OrEmpty(internet_address_get_name(INTERNET_ADDRESS(from)), altered);
   const bool control = FirstControlCharacter(decoded, false).has_value();
   if (control || decoded.find('@') != std::string::npos ||
       decoded.find("=?") != std::string::npos || decoded.find("?=") != std::string::npos) {
+    altered = altered || !decoded.empty();
     return {};
   }
-  return lifecycle::WithoutBidiControls(CleanLine(decoded));
+  return WithoutBidi(CleanLine(decoded, altered), altered);
 }
 
 void AddIds(GMimeObject* message, const char* header, bool newest_first,
@@ -453,7 +568,8 @@ std::string WithoutQuotedReply(std::string_view text) {
     }
     kept.append(lines[i]).push_back('\n');
   }
-  std::string own = CleanText(kept);
+  bool ignored = false;
+  std::string own = CleanText(kept, ignored);
   return own.empty() ? std::string(text) : own;
 }
 
@@ -471,9 +587,10 @@ Result<EmailMessage> ReadEmail(std::string_view raw) {
     return Refused("the message has no From address").error();
   }
   out.from_address = CleanLine(OrEmpty(internet_address_mailbox_get_addr(from)));
-  out.from_name = DisplayName(from);
-  out.subject =
-      lifecycle::WithoutBidiControls(CleanLine(OrEmpty(g_mime_message_get_subject(message.get()))));
+  out.from_name = DisplayName(from, out.from_name_altered);
+  bool& subject_altered = out.subject_altered;
+  out.subject = WithoutBidi(CleanLine(Subject(message.get(), subject_altered), subject_altered),
+                            subject_altered);
   out.message_id = CleanLine(OrEmpty(g_mime_message_get_message_id(message.get())));
   AddIds(GMIME_OBJECT(message.get()), "In-Reply-To", false, out.answers);
   AddIds(GMIME_OBJECT(message.get()), "References", true, out.answers);

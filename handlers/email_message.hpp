@@ -28,6 +28,15 @@ struct EmailMessage {
   // The messages this one answers, most relevant first: In-Reply-To, then
   // References from the newest to the oldest. No duplicates.
   std::vector<std::string> answers;
+  // Whether the name, subject or text lost characters of the mail or had
+  // them replaced: a NUL or a byte not valid in its charset (U+FFFD), another
+  // control character (U+FFFD in the text, a space in the name and subject),
+  // a line or paragraph separator in the name or subject (a space), a
+  // bidirectional control (dropped); for the name also when it was set aside
+  // (from_name empty). Line ends and runs of blanks don't count.
+  bool from_name_altered = false;
+  bool subject_altered = false;
+  bool text_altered = false;
 };
 
 // Reads a raw RFC 5322 message (as a mail gateway forwards it) with GMime:

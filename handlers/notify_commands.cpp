@@ -88,8 +88,8 @@ std::string NotifyCommands::Handle(const SlashCommand& command) {
 
 namespace {
 
-// "1 contact address can't be e-mailed and will be left out: k***@bücher.example
-// (Kai Kunde, CASE-57: not sent: …)": named, so someone can reach them otherwise.
+// "1 contact address can't be e-mailed and will be left out: j***@example.de
+// (Jörg Kühn, CASE-57: not sent: …)": named, so someone can reach them otherwise.
 std::string UnusableNote(const std::vector<lifecycle::UnusableContact>& unusable) {
   constexpr std::size_t kShown = 5;
   constexpr std::size_t kCasesShown = 3;

@@ -10,6 +10,7 @@
 #include "common/text_template.hpp"
 #include "lifecycle/banner_service.hpp"
 #include "lifecycle/effects.hpp"
+#include "lifecycle/smtp_address.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/banner_repository.hpp"
 #include "store/case_link_repository.hpp"
@@ -31,9 +32,17 @@ constexpr std::string_view kWithheldReply = "not sent: the broadcast was stopped
 constexpr std::string_view kUnsubscribedReply = "not sent: the customer unsubscribed meanwhile";
 
 struct Recipient {
-  std::string email;
+  std::string email;  // as the case has it; mailed in its SmtpAddress form
   std::string name;
 };
+
+// Who an address reaches: its SMTP form with ASCII letters lowered, so that
+// "kunde@BÜCHER.example" and "kunde@bücher.example" are one recipient (and
+// one unsubscription); the address itself, folded, when it can't be mailed.
+std::string RecipientKey(std::string_view email) {
+  const auto smtp = SmtpAddress(email);
+  return FoldAddress(smtp ? std::string_view(*smtp) : email);
+}
 
 // One recipient per address, ignoring ASCII case, in case order; unusable
 // and unsubscribed addresses are counted (once each), not mailed, and the
@@ -49,14 +58,14 @@ std::vector<Recipient> Recipients(store::Database& db, std::int64_t incident,
     if (!found || found->contact_email.empty()) {
       continue;
     }
-    const std::string folded = FoldAddress(found->contact_email);
-    if (!MailableAddress(found->contact_email)) {
+    const std::string folded = RecipientKey(found->contact_email);
+    if (const auto smtp = SmtpAddress(found->contact_email); !smtp) {
       auto same =
           std::find_if(preview.unusable.begin(), preview.unusable.end(),
                        [&](const UnusableContact& u) { return FoldAddress(u.email) == folded; });
       if (same == preview.unusable.end()) {
         preview.unusable.push_back(
-            {found->contact_email, found->contact_name, {}, UnusableReason(found->contact_email)});
+            {found->contact_email, found->contact_name, {}, smtp.error().user_message});
         same = std::prev(preview.unusable.end());
       }
       same->cases.push_back(number);
@@ -117,13 +126,6 @@ Error AlreadySending(const store::Broadcast& running, const store::DeliveryCount
 }
 
 }  // namespace
-
-std::string UnusableReason(std::string_view address) {
-  const bool non_ascii = std::any_of(address.begin(), address.end(),
-                                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-  return non_ascii ? "not sent: the address has non-ASCII characters, which swarmbot can't mail"
-                   : "not sent: not an address swarmbot can mail";
-}
 
 bool ServerClosing(std::string_view reason) {
   return reason.starts_with("421");
@@ -293,11 +295,11 @@ Status BroadcastService::RefreshRecipients(const store::Broadcast& draft, Starte
   const std::vector<Recipient> recipients = Recipients(db_, draft.incident, counted);
   std::set<std::string> current;
   for (const Recipient& r : recipients) {
-    current.insert(FoldAddress(r.email));
+    current.insert(RecipientKey(r.email));
   }
   std::set<std::string> previewed;
   for (const store::Delivery& d : repo.Deliveries(draft.number)) {
-    const std::string folded = FoldAddress(d.email);
+    const std::string folded = RecipientKey(d.email);
     previewed.insert(folded);
     if (!current.contains(folded)) {
       repo.RemoveDelivery(d.id);
@@ -305,7 +307,7 @@ Status BroadcastService::RefreshRecipients(const store::Broadcast& draft, Starte
     }
   }
   for (const Recipient& r : recipients) {
-    if (!previewed.contains(FoldAddress(r.email)) &&
+    if (!previewed.contains(RecipientKey(r.email)) &&
         repo.AddDelivery(draft.number, r.email, r.name, clock_.Now())) {
       ++out.added;
     }
@@ -504,11 +506,22 @@ Result<std::optional<ClaimedMail>> BroadcastService::ClaimNext() {
     store::BroadcastRepository repo(db_);
     const auto now = clock_.Now();
     auto due = repo.NextDue(now);
-    // Someone who unsubscribed while the broadcast was going out is spared the rest of it.
+    // Someone who unsubscribed while the broadcast was going out is spared
+    // the rest of it. An address without an SMTP form never gets here
+    // (Recipients), unless libidn2 changed its mind since the preview.
     store::UnsubscribeRepository unsubscribed(db_);
-    while (due && unsubscribed.Contains(FoldAddress(due->email))) {
-      repo.SetDelivery(due->id, store::DeliveryState::kWithheld, due->attempts, due->not_before,
-                       std::string(kUnsubscribedReply), now);
+    std::optional<Result<std::string>> to;
+    while (due) {
+      to = SmtpAddress(due->email);
+      if (unsubscribed.Contains(RecipientKey(due->email))) {
+        repo.SetDelivery(due->id, store::DeliveryState::kWithheld, due->attempts, due->not_before,
+                         std::string(kUnsubscribedReply), now);
+      } else if (!*to) {
+        repo.SetDelivery(due->id, store::DeliveryState::kRefused, due->attempts, due->not_before,
+                         to->error().user_message, now);
+      } else {
+        break;
+      }
       ReportProgress(due->broadcast);
       due = repo.NextDue(now);
     }
@@ -524,7 +537,7 @@ Result<std::optional<ClaimedMail>> BroadcastService::ClaimNext() {
     OutgoingMail& mail = claimed.mail;
     mail.from = settings_.from;
     mail.from_name = OneLine(settings_.from_name);
-    mail.to = due->email;
+    mail.to = **to;
     mail.to_name = OneLine(due->contact_name);
     mail.subject =
         OneLine(Render(broadcast->subject_template, *incident, due->email, due->contact_name));

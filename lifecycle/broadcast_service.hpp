@@ -41,17 +41,15 @@ struct BroadcastSettings {
   std::chrono::seconds progress_interval{5};
 };
 
-// A contact address swarmbot can't send to (non-ASCII, malformed): never
-// mailed, but named, so that someone can reach the customer another way.
+// A contact address swarmbot can't send to (see SmtpAddress: non-ASCII before
+// the @, a domain IDNA2008 refuses, malformed): never mailed, but named, so
+// that someone can reach the customer another way.
 struct UnusableContact {
   std::string email;
   std::string name;
   std::vector<std::int64_t> cases;  // the linked cases with this address
-  std::string reason;               // for people: "not sent: …"
+  std::string reason;               // for people: "not sent: …", from SmtpAddress
 };
-
-// Why `address` can't be mailed, for people; starts with "not sent: ".
-std::string UnusableReason(std::string_view address);
 
 // What `/notify customers` shows before anything is sent.
 struct BroadcastPreview {

@@ -117,6 +117,9 @@ Result<std::optional<MailResult>> CaseMailService::ReplayOrComment(const MailInp
       if (cut) {
         result.truncated.emplace_back("comment");
       }
+      if (mail.reply_text.empty() ? mail.subject_altered : mail.text_altered) {
+        result.altered.emplace_back("comment");
+      }
       comments.Insert(comment);
       if (result.record.status == store::CaseStatus::kClosed) {
         // The customer says it isn't over: back to the owner's open queue.
@@ -169,6 +172,14 @@ Result<MailResult> CaseMailService::OpenCase(const MailInput& mail) {
                             std::pair{cut_text, "description"}}) {
     if (cut) {
       result.truncated.emplace_back(field);
+    }
+  }
+  const bool subject_altered = mail.subject.empty() ? mail.text_altered : mail.subject_altered;
+  for (auto [altered, field] :
+       {std::pair{mail.name_altered, "contact_name"}, std::pair{subject_altered, "subject"},
+        std::pair{mail.text_altered, "description"}}) {
+    if (altered) {
+      result.altered.emplace_back(field);
     }
   }
   std::optional<std::string> key;

@@ -24,6 +24,13 @@ struct MailInput {
   std::vector<std::string> answers{};  // Message-IDs it replies to, most relevant first
   std::string territory{};             // from the gateway, not the mail
   std::string owner{};                 // a Slack user id or empty
+  // Whether reading the mail replaced or dropped characters of the name (or
+  // set the name aside), the subject or the text: control characters, NULs,
+  // bytes invalid in their charset, bidirectional controls. Reported by
+  // field in MailResult::altered.
+  bool name_altered = false;
+  bool subject_altered = false;
+  bool text_altered = false;
 };
 
 struct MailResult {
@@ -33,6 +40,10 @@ struct MailResult {
   bool reopened = false;  // the reply came to a closed case, which is open again
   // Fields cut to their limit so that a long e-mail is kept, not refused.
   std::vector<std::string> truncated{};
+  // Fields whose text isn't the mail's as written (MailInput's *_altered):
+  // "contact_name", "subject" (also when made from an altered text),
+  // "description", or "comment" for a reply.
+  std::vector<std::string> altered{};
 };
 
 // E-mail intake: a new mail opens a case (through CaseService::IntakeCase, the

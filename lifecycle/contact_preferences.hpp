@@ -15,9 +15,11 @@ class ContactPreferences {
  public:
   ContactPreferences(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
-  // Records the address, compared ignoring case. kInvalidInput (with a
-  // user_message) when it isn't a usable address. Returns false when it was
-  // unsubscribed already, which is not an error: a customer may click twice.
+  // Records the address, compared ignoring case, in its SMTP form (see
+  // SmtpAddress), so that an internationalised domain matches however it was
+  // written. kInvalidInput (with a user_message) when it isn't a usable
+  // address. Returns false when it was unsubscribed already, which is not an
+  // error: a customer may click twice.
   Result<bool> Unsubscribe(std::string_view address);
 
  private:

@@ -8,7 +8,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libsimdjson-dev libsqlitecpp-dev libsqlite3-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libgmime-3.0-dev python3 python3-aiosmtpd
+  libgtest-dev libgmock-dev libbenchmark-dev libgmime-3.0-dev libidn2-dev python3
+  python3-aiosmtpd
 )
 
 missing=()

@@ -379,6 +379,42 @@ TEST_F(NotifyCustomers, ACaseUnlinkedBetweenPreviewAndSendIsNotMailedAndTheAnswe
   EXPECT_EQ(to, (std::vector<std::string>{"ada@example.com"}));
 }
 
+// An internationalised domain was named as unusable and its customer never
+// heard. The envelope and the To header carry its A-label form; a domain
+// IDNA2008 refuses is still named, in the preview and in the outcome.
+TEST_F(NotifyCustomers, AnInternationalisedDomainIsMailedInItsALabelFormAndARefusedOneNamed) {
+  StartWith(50);
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const std::string kai = NewCase("Kai Kunde", "kunde@b\u00fccher.example");
+  const std::string sam = NewCase("Sam Snow", "sam@\u2603.example");
+  Type(people().mara, people().incidents, "/incident", "link INC-1 " + kai + " " + sam);
+  Type(people().mara, people().incidents, "/notify", "customers INC-1");
+  const auto preview = EphemeralWith(people().mara, "notify.send");
+  ASSERT_TRUE(preview) << "no preview with a Send button";
+  EXPECT_TRUE(Contains(preview->blocks_json,
+                       "1 customer (one per contact address of the linked "
+                       "cases): k***@b\u00fccher.example"))
+      << preview->blocks_json;
+  EXPECT_TRUE(Contains(preview->blocks_json, "s***@\u2603.example (Sam Snow, " + sam +
+                                                 ") — not sent: the domain is not a valid "
+                                                 "internationalised domain name"))
+      << preview->blocks_json;
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().mara, preview->ts, "notify.send"));
+  ASSERT_TRUE(sink_->WaitForCount(1));
+  ASSERT_TRUE(Eventually("the final progress", [&] {
+    const auto progress = ProgressIn(people().incidents);
+    return progress && Contains(progress->blocks_json, "Sent to 1 of 2 customers") &&
+           Contains(progress->blocks_json, "s***@\u2603.example (Sam Snow, " + sam + ")");
+  }));
+  const auto received = sink_->Received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].rcpt_tos, (std::vector<std::string>{"kunde@xn--bcher-kva.example"}));
+  EXPECT_TRUE(Contains(received[0].Header("To"), "<kunde@xn--bcher-kva.example>"))
+      << received[0].Header("To");
+  EXPECT_TRUE(Contains(received[0].body, "unsubscribe?e=kunde%40b%C3%BCcher.example"))
+      << "the customer's own address, which unsubscribing takes too: " << received[0].body;
+}
+
 // Check 12 #12: swarmbot restarted while another process held the store, and
 // a broadcast a crash had cut off mid-send was left unsettled until the next
 // start. Its recovery is tried again until the store is free.

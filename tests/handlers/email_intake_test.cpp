@@ -71,6 +71,45 @@ TEST_F(EmailIntakeTest, ANulByteInTheTextLosesNothingAfterIt) {
   EXPECT_EQ(Body(qp).at("case").at("description"), "A NUL:\uFFFD then the order number 123456.");
 }
 
+// A NUL in an encoded-word subject cut the subject there (GMime hands it back
+// as a C string); it is kept whole with U+FFFD where the NUL was, as in the text.
+TEST_F(EmailIntakeTest, ANulInAnEncodedWordSubjectLosesNothingAfterIt) {
+  const auto answer = Post(Mail("nul-subject@x", "=?utf-8?q?a=00b?=", "Order 123456."));
+  ASSERT_EQ(answer.status, 201) << answer.body_json;
+  EXPECT_EQ(Body(answer).at("case").at("subject"), "a\uFFFDb");
+}
+
+// Replaced control characters went unmentioned: the answer names each field
+// whose text isn't the mail's as written, apart from those cut ("truncated").
+TEST_F(EmailIntakeTest, TheAnswerNamesTheFieldsWhoseCharactersWereReplaced) {
+  const auto clean = Post(Mail("clean@x", "Parcel lost", "Order 123456."));
+  ASSERT_EQ(clean.status, 201) << clean.body_json;
+  EXPECT_EQ(Body(clean).at("altered"), json::array());
+
+  const auto both = Post(Mail("both@x", "=?utf-8?q?a=00b?=", "bell\x07 rang"));
+  ASSERT_EQ(both.status, 201) << both.body_json;
+  EXPECT_EQ(Body(both).at("altered"), json::parse(R"(["subject","description"])"));
+  EXPECT_EQ(Body(both).at("truncated"), json::array());
+
+  const auto subject_only = Post(Mail("subject@x", "one\x01two", "fine"));
+  ASSERT_EQ(subject_only.status, 201) << subject_only.body_json;
+  EXPECT_EQ(Body(subject_only).at("case").at("subject"), "one two");
+  EXPECT_EQ(Body(subject_only).at("altered"), json::parse(R"(["subject"])"));
+
+  const auto name = Post(
+      "From: =?UTF-8?Q?Ana=0ASilva?= <ana@example.com>\r\n"
+      "Subject: hello\r\nMessage-ID: <name@x>\r\n\r\nfine\r\n");
+  ASSERT_EQ(name.status, 201) << name.body_json;
+  EXPECT_EQ(Body(name).at("case").at("contact_name"), "ana@example.com");
+  EXPECT_EQ(Body(name).at("altered"), json::parse(R"(["contact_name"])"));
+
+  const auto reply = Post(Mail("reply@x", "Re: Parcel lost", std::string("still") + '\0' + " lost",
+                               "In-Reply-To: <clean@x>\r\n"));
+  ASSERT_EQ(reply.status, 201) << reply.body_json;
+  EXPECT_EQ(Body(reply).at("comment"), true);
+  EXPECT_EQ(Body(reply).at("altered"), json::parse(R"(["comment"])"));
+}
+
 TEST_F(EmailIntakeTest, TakesTerritoryAndOwnerDefaultsWhenTheQueryHasNone) {
   const auto answer = Post(Mail("m1@x", "Late order", "Where is it?"));
   ASSERT_EQ(answer.status, 201) << answer.body_json;

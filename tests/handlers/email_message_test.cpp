@@ -45,6 +45,9 @@ TEST(ReadEmail, ReadsAPlainMessage) {
   EXPECT_EQ(mail.text, "The code FEAST25 fails at checkout.\nPlease help.");
   EXPECT_FALSE(mail.text_from_html);
   EXPECT_TRUE(mail.answers.empty());
+  EXPECT_FALSE(mail.from_name_altered);
+  EXPECT_FALSE(mail.subject_altered);
+  EXPECT_FALSE(mail.text_altered);
 }
 
 // Check 11: refusing these lost the customer's mail.
@@ -195,6 +198,46 @@ TEST(ReadEmail, ReplacesOtherControlsInTheTextAndBlanksThemInTheSubject) {
   EXPECT_EQ(mail.from_address, "ana@example.com");
   EXPECT_EQ(mail.subject, "one two three");
   EXPECT_EQ(mail.text, "bell\uFFFD next\uFFFDline kept");
+}
+
+// GMime hands encoded words back as a C string: a NUL in one cut the subject.
+TEST(ReadEmail, KeepsTheSubjectAfterANulInAnEncodedWordAndMarksWhereItWas) {
+  const std::string body = "From: ana@example.com\n\nhello\n";
+  const EmailMessage q = Read("Subject: =?utf-8?q?a=00b?=\n" + body);
+  EXPECT_EQ(q.subject, "a\uFFFDb");
+  EXPECT_TRUE(q.subject_altered);
+  EXPECT_FALSE(q.text_altered);
+  EXPECT_EQ(Read("Subject: =?UTF-8?B?YQBi?=\n" + body).subject, "a\uFFFDb");
+  // Other words, in another charset and folded onto a second line, are read as before.
+  EXPECT_EQ(Read("Subject: Order =?iso-8859-1?q?M=FCnchen=00?=\n =?utf-8?q?_gr=C3=BC=C3=9Fe?= "
+                 "late\n" +
+                 body)
+                .subject,
+            "Order M\u00fcnchen\uFFFD gr\u00fc\u00dfe late");
+}
+
+// Each change to the mail's own characters is reported, field by field.
+TEST(ReadEmail, SaysWhichFieldsLostOrHadCharactersReplaced) {
+  const EmailMessage mail = Read(
+      "From: =?UTF-8?Q?Ana=E2=80=AESilva?= <ana@example.com>\n"
+      "Subject: fine\n"
+      "\n"
+      "bell\x07 rang\n");
+  EXPECT_TRUE(mail.from_name_altered) << "a bidirectional control dropped";
+  EXPECT_FALSE(mail.subject_altered);
+  EXPECT_TRUE(mail.text_altered);
+  const EmailMessage spaced = Read(
+      "From: Ana   Silva <ana@example.com>\n"
+      "Subject: folded\n  over\tlines\n"
+      "\n"
+      "tabs\tand\nline ends   \n");
+  EXPECT_FALSE(spaced.from_name_altered);
+  EXPECT_FALSE(spaced.subject_altered) << "unfolding is no change";
+  EXPECT_FALSE(spaced.text_altered);
+  const EmailMessage set_aside =
+      Read("From: \"support@take-out.example\" <x@evil.example>\nSubject: s\n\nt\n");
+  EXPECT_TRUE(set_aside.from_name_altered);
+  EXPECT_FALSE(set_aside.subject_altered);
 }
 
 TEST(ReadEmail, DecodesEncodedWordSubjectsAndNames) {
