@@ -22,7 +22,13 @@ std::string MaskAddress(std::string_view address) {
   if (at == std::string_view::npos || at == 0) {
     return "***";
   }
-  return std::string(address.substr(0, 1)) + "***" + std::string(address.substr(at));
+  // The first character whole: a UTF-8 letter cut after its first byte would
+  // show as a broken character wherever the masked address is printed.
+  std::size_t first = 1;
+  while (first < at && (static_cast<unsigned char>(address[first]) & 0xC0) == 0x80) {
+    ++first;
+  }
+  return std::string(address.substr(0, first)) + "***" + std::string(address.substr(at));
 }
 
 std::string FoldAddress(std::string_view address) {

@@ -33,6 +33,8 @@ TEST(MailAddress, AcceptsOnlyAddressesThatCanNotBreakAHeader) {
 
 TEST(MailAddress, MasksAndFoldsForDisplayAndComparison) {
   EXPECT_EQ(MaskAddress("ana@example.com"), "a***@example.com");
+  EXPECT_EQ(MaskAddress("ömer@example.com"), "ö***@example.com");
+  EXPECT_EQ(MaskAddress("日本@例え.jp"), "日***@例え.jp");
   EXPECT_EQ(FoldAddress("ANA@Example.COM"), "ana@example.com");
 }
 
