@@ -449,6 +449,22 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
   }
   spdlog::info("event=change.click change={} action={} user={}", ChangeNumberText(*change),
                Truncate(action, 40), user.str());
+  // Only the plan message acts: an older copy's buttons (the plan was posted
+  // elsewhere since, or its copy retired while this click was on its way)
+  // would act on what that copy showed, not on the plan as it is.
+  const ChannelId channel(payload.StringOr("container.channel_id", payload.StringOr("channel.id")));
+  const MessageTs clicked(payload.StringOr("container.message_ts"));
+  auto current = services_.changes.IsCurrentPlan(*change, channel, clicked);
+  if (!current) {
+    Answer(payload, WithMentions(RefusalText(current.error())));
+    return;
+  }
+  if (!*current) {
+    spdlog::info("event=change.click_on_old_plan change={} user={}", ChangeNumberText(*change),
+                 user.str());
+    Answer(payload, OldCopyText(*change));
+    return;
+  }
   if (action == kCloseChangeActionId) {
     auto closed = services_.changes.Close(*change, user, "");
     if (closed) {
@@ -471,6 +487,19 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
   const std::string name = "Step " + std::to_string(position) + " of " + ChangeNumberText(*change);
   Answer(payload, done ? name + (verify ? " is verified." : " is done; someone else verifies it.")
                        : WithMentions(RefusalText(done.error())));
+}
+
+std::string ChangeCommands::OldCopyText(std::int64_t change) {
+  const std::string number = ChangeNumberText(change);
+  std::string text = "That is an older copy of " + number + "'s plan; nothing was changed.";
+  auto details = services_.changes.Details(change);
+  if (details && !details->change.plan_ts.empty()) {
+    text += " The plan is kept in " + ChannelMention(details->change.plan_channel) +
+            ": use its buttons, or `/change plan " + number + "` to post it here.";
+  } else {
+    text += " `/change plan " + number + "` posts the current plan here.";
+  }
+  return text;
 }
 
 std::function<bool(std::int64_t)> ChangeCommands::MayNotify(const UserId& user) {

@@ -28,7 +28,8 @@ class ChangeCommands {
   // A block_actions click on action `index` whose action_id starts with
   // "change." (handlers/work_plan_view.hpp). The same rules as the commands
   // apply: the wrong person or a second click gets an ephemeral answer and
-  // changes nothing.
+  // changes nothing. So does a click on any message but the change's plan
+  // message as recorded (an older copy), which is then retired.
   void HandleClick(const detail::FlatJson& payload, std::size_t index);
 
  private:
@@ -46,6 +47,8 @@ class ChangeCommands {
   Result<std::int64_t> ResolveChange(const std::vector<std::string>& words, std::size_t& next,
                                      const ChannelId& channel);
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
+  // The answer to a click on an older copy of the plan: where the plan is now.
+  std::string OldCopyText(std::int64_t change);
   // Whether `user` may e-mail an incident's customers (for the Tell customers button).
   std::function<bool(std::int64_t)> MayNotify(const UserId& user);
 

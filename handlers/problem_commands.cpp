@@ -288,7 +288,23 @@ std::string ProblemCommands::Move(const SlashCommand& command, lifecycle::Proble
   if (!moved) {
     return RefusalReply(what, moved.error());
   }
-  return EphemeralText(Prb(*problem) + " is " + lifecycle::StateLabel(moved->state) + " now.");
+  const std::string state = lifecycle::StateLabel(moved->problem.state);
+  if (!moved->ended_wait) {
+    return EphemeralText(Prb(*problem) + " is " + state + " now.");
+  }
+  std::string waited;
+  for (std::int64_t incident : moved->waited_for) {
+    waited += (waited.empty() ? "" : ", ") + store::IncidentNumberText(incident);
+  }
+  const std::string fix = store::ChangeNumberText(moved->ended_wait->number);
+  const std::string ended = "no longer waits for " +
+                            (waited.empty() ? std::string("its incidents") : waited) +
+                            " to close with " + fix + "'s fix";
+  if (moved->from != moved->problem.state) {
+    return EphemeralText(Prb(*problem) + " is " + state + " now, and " + ended + ".");
+  }
+  return EphemeralText(Prb(*problem) + " " + ended + ": it stays " + state +
+                       " and closes when someone closes it.");
 }
 
 std::string ProblemCommands::Show(const SlashCommand& command) {

@@ -7,7 +7,8 @@ namespace swarmbot::handlers {
 
 std::string SharedSlackObject(const store::OutboxItem& item) {
   namespace effect = lifecycle::effect;
-  if (item.kind == effect::kPostPlan || item.kind == effect::kUpdatePlan) {
+  if (item.kind == effect::kPostPlan || item.kind == effect::kUpdatePlan ||
+      item.kind == effect::kRetirePlan) {
     const auto change = FormValue(item.args, effect::kArgChange);
     return change ? "plan of CHG-" + *change : std::string();
   }

@@ -167,6 +167,27 @@ BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details) {
   return message;
 }
 
+BlockMessage RetiredPlanMessage(const lifecycle::ChangeDetails& details) {
+  const store::Change& change = details.change;
+  const std::string number = ChangeNumberText(change.number);
+  std::string where;
+  if (change.plan_channel.empty()) {
+    where = "is posted where `/change plan " + number + "` is typed";
+  } else if (change.plan_ts.empty()) {
+    where = "is being posted in " + ChannelMention(change.plan_channel);
+  } else {
+    where = "is kept in " + ChannelMention(change.plan_channel);
+  }
+  const std::string said = "The plan of " + number + " " + where +
+                           " now. This older copy is no longer updated and has no buttons.";
+  BlockMessage message(said);
+  message.Header("Older copy of the plan of " + number + ": " + change.title);
+  message.Section(":arrow_right: " + said);
+  message.Context({"`/change plan " + number + "` posts the current plan here · `/change show " +
+                   number + "`"});
+  return message;
+}
+
 BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
                                  std::string_view approval_history) {
   const store::Change& change = details.change;
@@ -235,6 +256,9 @@ awaitable<Status> ChangeEffects::Run(store::OutboxItem& item, SlackApi& api) {
   if (item.kind == effect::kUpdatePlan) {
     co_return co_await UpdatePlan(api, *change);
   }
+  if (item.kind == effect::kRetirePlan) {
+    co_return co_await RetirePlan(item, api, *change);
+  }
   co_return MakeError(Errc::kInternal, "unknown effect kind " + item.kind);
 }
 
@@ -246,7 +270,8 @@ awaitable<Status> ChangeEffects::PostPlan(store::OutboxItem& item, SlackApi& api
   }
   // Where `/change plan` asked for it, else the swarm channel of a linked
   // incident, else where the change was opened.
-  ChannelId channel(FormValue(item.args, lifecycle::effect::kArgChannel).value_or(""));
+  const ChannelId asked(FormValue(item.args, lifecycle::effect::kArgChannel).value_or(""));
+  ChannelId channel = asked;
   for (const store::ChangeLink& link : details->links) {
     if (!channel.empty() || link.target != store::LinkTarget::kIncident) {
       continue;
@@ -260,7 +285,9 @@ awaitable<Status> ChangeEffects::PostPlan(store::OutboxItem& item, SlackApi& api
   if (channel.empty()) {
     channel = details->change.plan_channel;
   }
-  if (channel.empty() || !details->change.plan_ts.empty()) {
+  // `/change plan` posts a new copy even when the plan is shown elsewhere:
+  // recording it retires the older one.
+  if (channel.empty() || (asked.empty() && !details->change.plan_ts.empty())) {
     co_return Status{};  // nowhere to post yet, or posted already
   }
   auto earlier = co_await detail::FindEarlierPost(item, api, channel);
@@ -290,6 +317,36 @@ awaitable<Status> ChangeEffects::UpdatePlan(SlackApi& api, std::int64_t change) 
   auto updated = co_await CallSlack(api, "chat.update", args);
   if (!updated) {
     co_return Failed(ChangeNumberText(change), "update the plan", updated.error());
+  }
+  co_return Status{};
+}
+
+awaitable<Status> ChangeEffects::RetirePlan(store::OutboxItem& item, SlackApi& api,
+                                            std::int64_t change) {
+  const ChannelId channel(FormValue(item.args, lifecycle::effect::kArgChannel).value_or(""));
+  const MessageTs ts(FormValue(item.args, lifecycle::effect::kArgTs).value_or(""));
+  if (channel.empty() || ts.empty()) {
+    co_return MakeError(Errc::kInternal, "plan copy without channel or ts");
+  }
+  auto details = services_.changes.Details(change);
+  if (!details) {
+    co_return details.error();
+  }
+  if (details->change.plan_channel == channel && details->change.plan_ts == ts) {
+    co_return Status{};  // the plan itself, kept current by change.update_plan
+  }
+  json::object args = RetiredPlanMessage(*details).ToObject();
+  args["channel"] = channel.str();
+  args["ts"] = ts.str();
+  auto updated = co_await CallSlack(api, "chat.update", args);
+  if (!updated && updated.error().Retryable()) {
+    co_return updated.error();
+  }
+  if (!updated) {
+    // Deleted, or in a channel archived since (an earlier swarm's): nobody
+    // can click it there, and a click anywhere else is checked anyway.
+    spdlog::warn("event=change.plan_copy_kept change={} channel={} error={}",
+                 ChangeNumberText(change), channel.str(), updated.error().slack_error);
   }
   co_return Status{};
 }

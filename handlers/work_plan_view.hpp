@@ -29,6 +29,10 @@ inline constexpr std::string_view kCloseChangeActionId = "change.close";
 // calls for; "Close change" once it is approved and verified.
 BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details);
 
+// What an older copy of the plan turns into once the plan is posted
+// elsewhere (or again): where the plan is kept now, and no buttons.
+BlockMessage RetiredPlanMessage(const lifecycle::ChangeDetails& details);
+
 // `/change show CHG-n`: the record, its links, the plan, the approval and
 // every state change with who made it. `approval_history` is the CAB's record
 // (ApprovalHistoryText), "" when the change was never put to the CAB.
@@ -37,8 +41,9 @@ BlockMessage ChangeRecordMessage(const lifecycle::ChangeDetails& details,
 
 // Performs the change effects ("change.*", lifecycle/effects.hpp): posts the
 // plan message once (a retry first looks for it by the outbox id in its
-// metadata), keeps it current with chat.update, and posts change news to a
-// swarm channel. Retryable errors come back unchanged.
+// metadata), keeps it current with chat.update, retires an older copy once
+// the plan is posted elsewhere, and posts change news to a swarm channel.
+// Retryable errors come back unchanged.
 class ChangeEffects {
  public:
   explicit ChangeEffects(detail::Services& services) : services_(services) {}
@@ -52,6 +57,8 @@ class ChangeEffects {
   boost::asio::awaitable<Status> PostPlan(store::OutboxItem& item, SlackApi& api,
                                           std::int64_t change);
   boost::asio::awaitable<Status> UpdatePlan(SlackApi& api, std::int64_t change);
+  boost::asio::awaitable<Status> RetirePlan(store::OutboxItem& item, SlackApi& api,
+                                            std::int64_t change);
   boost::asio::awaitable<Status> PostNews(store::OutboxItem& item, SlackApi& api);
 
   detail::Services& services_;

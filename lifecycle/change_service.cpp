@@ -938,7 +938,8 @@ Status ChangeService::ShowPlanIn(std::int64_t change, const ChannelId& channel,
     if (!ChangeRepository(db_).Find(change)) {
       return ChangeNotFound(change);
     }
-    ChangeRepository(db_).SetPlanChannel(change, channel);
+    // The copy shown now stays the plan until the new one is posted, so its
+    // buttons keep working meanwhile (RecordPlanMessage retires it then).
     FormFields args = ChangeArgs(change);
     args.emplace_back(std::string(effect::kArgChannel), channel.str());
     store::Outbox(db_).Enqueue(Stream(change), effect::kPostPlan, args, clock_.Now());
@@ -1026,9 +1027,45 @@ std::vector<std::int64_t> ChangeService::ChangesOfIncidentAndItsProblems(std::in
 Status ChangeService::RecordPlanMessage(std::int64_t change, const ChannelId& channel,
                                         const MessageTs& ts) {
   return InTransaction(db_, "record_plan_message", [&]() -> Status {
-    ChangeRepository(db_).SetPlanMessage(change, channel, ts);
+    ChangeRepository changes(db_);
+    const auto found = changes.Find(change);
+    if (!found) {
+      return ChangeNotFound(change);
+    }
+    const bool replaced =
+        !found->plan_ts.empty() && (found->plan_ts != ts || found->plan_channel != channel);
+    if (replaced) {
+      RetireCopy(change, found->plan_channel, found->plan_ts);
+    }
+    changes.SetPlanMessage(change, channel, ts);
+    spdlog::info("event=change.plan_posted change={} channel={} replaced={}",
+                 ChangeNumberText(change), channel.str(), replaced);
     return {};
   });
+}
+
+Result<bool> ChangeService::IsCurrentPlan(std::int64_t change, const ChannelId& channel,
+                                          const MessageTs& ts) {
+  return InTransaction(db_, "check_plan_copy", [&]() -> Result<bool> {
+    const auto found = ChangeRepository(db_).Find(change);
+    if (!found) {
+      return ChangeNotFound(change);
+    }
+    if (!ts.empty() && found->plan_ts == ts && found->plan_channel == channel) {
+      return true;
+    }
+    if (!ts.empty() && !channel.empty()) {
+      RetireCopy(change, channel, ts);
+    }
+    return false;
+  });
+}
+
+void ChangeService::RetireCopy(std::int64_t change, const ChannelId& channel, const MessageTs& ts) {
+  FormFields args = ChangeArgs(change);
+  args.emplace_back(std::string(effect::kArgChannel), channel.str());
+  args.emplace_back(std::string(effect::kArgTs), ts.str());
+  store::Outbox(db_).Enqueue(Stream(change), effect::kRetirePlan, args, clock_.Now());
 }
 
 }  // namespace swarmbot::lifecycle

@@ -161,15 +161,22 @@ class ChangeService {
   // transaction: any failure rolls everything back.
   Result<CloseOutcome> Close(std::int64_t change, const UserId& actor, std::string_view note);
 
-  // Posts the plan message where the command was typed.
+  // Posts the plan message where the command was typed. That message becomes
+  // the plan once posted; the copy shown before is then retired: edited to
+  // say where the plan is now, without its buttons (effect::kRetirePlan).
   Status ShowPlanIn(std::int64_t change, const ChannelId& channel, const UserId& actor);
 
   Result<ChangeDetails> Details(std::int64_t change);
   // The one change linked to `incident`, directly or through its problems;
   // of several, the one not closed yet (kInvalidInput when none or several).
   Result<std::int64_t> ImpliedByIncident(std::int64_t incident);
-  // Where the plan message went; recorded by the effect that posted it.
+  // Where the plan message went; recorded by the effect that posted it. A
+  // different message shown before as the plan is queued for retirement.
   Status RecordPlanMessage(std::int64_t change, const ChannelId& channel, const MessageTs& ts);
+  // Whether message `ts` in `channel` is the change's plan message now, for a
+  // click on one of its buttons. False for an older copy (or any other
+  // message), whose retirement is queued then, in case it still has buttons.
+  Result<bool> IsCurrentPlan(std::int64_t change, const ChannelId& channel, const MessageTs& ts);
 
  private:
   std::vector<std::int64_t> ChangesOfIncidentAndItsProblems(std::int64_t incident);
@@ -200,6 +207,8 @@ class ChangeService {
   Status WorkOnStep(std::int64_t change, int step, const UserId& actor, bool verify);
   void RecordEvent(std::int64_t change, const UserId& actor, std::string_view kind,
                    const std::string& text);
+  // Queues the retirement of an older copy of the plan (effect::kRetirePlan).
+  void RetireCopy(std::int64_t change, const ChannelId& channel, const MessageTs& ts);
   // Refreshes the plan message; `news`, if any, goes on the timeline of each
   // incident worked on (by `actor`, or swarmbot) and to its live swarm.
   void Publish(std::int64_t change, const std::string& news, const UserId& actor = {});

@@ -125,9 +125,15 @@ inline constexpr std::string_view kBroadcastEffectPrefix = "broadcast.";
 
 // Change requests (lifecycle/change_service.hpp), on the stream "CHG-n":
 // post the work plan message (to the change's plan channel, else the swarm
-// channel of an incident it is linked to) and keep it current in place.
+// channel of an incident it is linked to) and keep it current in place. With
+// args[kArgChannel] (`/change plan`) the post goes there even when the plan is
+// posted already: the new message becomes the plan, and the older one is
+// retired (kRetirePlan).
 inline constexpr std::string_view kPostPlan = "change.post_plan";
 inline constexpr std::string_view kUpdatePlan = "change.update_plan";
+// An older copy of the plan, message args[kArgTs] in args[kArgChannel], is
+// edited to say where the plan is kept now, without its buttons.
+inline constexpr std::string_view kRetirePlan = "change.retire_plan";
 // Post args[kArgText] to the swarm channel of incident args[kArgIncident].
 inline constexpr std::string_view kChangeNews = "change.news";
 inline constexpr std::string_view kChangeEffectPrefix = "change.";
@@ -175,6 +181,7 @@ inline constexpr std::string_view kArgSpike = "spike";      // the number, "7"
 inline constexpr std::string_view kArgProblem = "problem";  // the number, "3"
 inline constexpr std::string_view kArgEvent = "event";      // a problem event's id
 inline constexpr std::string_view kArgChange = "change";    // the number, "3"
+inline constexpr std::string_view kArgTs = "ts";            // a message's ts
 inline constexpr std::string_view kArgText = "text";
 inline constexpr std::string_view kArgReason = "reason";     // Slack's error code
 inline constexpr std::string_view kArgMovedOn = "moved_on";  // "1" or absent

@@ -239,7 +239,7 @@ std::set<std::int64_t> ProblemService::SettledBeside(const std::vector<store::Pr
 
 std::optional<store::Change> ProblemService::ClosedFix(std::int64_t problem) {
   store::ChangeRepository changes(db_);
-  const auto reopened = store::ProblemRepository(db_).LastReopenedAt(problem);
+  const auto reopened = store::ProblemRepository(db_).FixWaitEndedAt(problem);
   const auto fixes_it = [problem](const store::ChangeLink& link) {
     return link.target == store::LinkTarget::kProblem && link.number == problem &&
            link.relation == store::LinkRelation::kFixes;

@@ -79,6 +79,18 @@ std::string MoveText(ProblemMove move, std::string_view note) {
   return note.empty() ? text : text + ": " + std::string(note);
 }
 
+// Said on the timeline when `/problem reopen` ends a problem's wait for its
+// incidents to close with its fix.
+std::string WaitEndedText(std::int64_t change, const std::vector<std::int64_t>& waited_for) {
+  std::vector<std::string> names;
+  for (std::int64_t incident : waited_for) {
+    names.push_back(Inc(incident));
+  }
+  const std::string fix = store::ChangeNumberText(change);
+  return "No longer waits for " + (names.empty() ? "its incidents" : JoinedWords(names)) +
+         " to close with " + fix + "'s fix; it stays open until someone closes it";
+}
+
 }  // namespace
 
 Error ProblemNotFound(std::int64_t problem) {
@@ -350,8 +362,8 @@ Status ProblemService::MarkKnownError(std::int64_t problem, const Workaround& wo
   });
 }
 
-Result<store::Problem> ProblemService::Move(std::int64_t problem, ProblemMove move,
-                                            const ProblemActor& actor, std::string_view note) {
+Result<MovedProblem> ProblemService::Move(std::int64_t problem, ProblemMove move,
+                                          const ProblemActor& actor, std::string_view note) {
   const std::string trimmed = Trimmed(note);
   if (auto checked = CheckField(trimmed, {"note", kMaxText, false, true}); !checked) {
     return checked.error();
@@ -360,10 +372,38 @@ Result<store::Problem> ProblemService::Move(std::int64_t problem, ProblemMove mo
     return MakeError(Errc::kInvalidInput, "known error needs a workaround",
                      "Use `/problem known-error PRB-n <workaround or KB article>`.");
   }
-  return InTransaction(db_, "move_problem", [&]() -> Result<store::Problem> {
+  return InTransaction(db_, "move_problem", [&]() -> Result<MovedProblem> {
     auto found = FindChangeable(problem, actor);
     if (!found) {
       return found.error();
+    }
+    store::ProblemRepository problems(db_);
+    MovedProblem moved;
+    moved.from = found->state;
+    if (move == ProblemMove::kReopen && found->Open()) {
+      moved.ended_wait = ClosedFix(problem);
+    }
+    if (moved.ended_wait) {
+      store::IncidentRepository incidents(db_);
+      for (std::int64_t incident : problems.IncidentsOf(problem)) {
+        if (auto linked = incidents.Find(incident); linked && linked->Open()) {
+          moved.waited_for.push_back(incident);
+        }
+      }
+    }
+    const std::string wait_ended =
+        moved.ended_wait ? WaitEndedText(moved.ended_wait->number, moved.waited_for) : "";
+    if (moved.ended_wait && !Allows(move, found->state)) {
+      // Reopening means the fix is in doubt; the problem needn't be resolved
+      // first to say so. Its state stays; only the closing with the incidents
+      // is called off (ClosedFix ignores fixes closed before this event).
+      Record(*found, actor.user.str(), store::kProblemWaitEndedKind,
+             trimmed.empty() ? wait_ended : wait_ended + ": " + trimmed, true);
+      spdlog::info("event=problem.wait_ended problem={} change={} state={} actor={}", Prb(problem),
+                   store::ChangeNumberText(moved.ended_wait->number), store::Name(found->state),
+                   actor.user.str());
+      moved.problem = std::move(*found);
+      return moved;
     }
     if (!Allows(move, found->state)) {
       return MakeError(Errc::kConflict, "move not allowed",
@@ -371,7 +411,6 @@ Result<store::Problem> ProblemService::Move(std::int64_t problem, ProblemMove mo
                            std::string(Name(move)) + "` works from " + AllowedStatesText(move) +
                            ".");
     }
-    store::ProblemRepository problems(db_);
     if (move == ProblemMove::kClose) {
       store::IncidentRepository incidents(db_);
       for (std::int64_t incident : problems.IncidentsOf(problem)) {
@@ -384,10 +423,14 @@ Result<store::Problem> ProblemService::Move(std::int64_t problem, ProblemMove mo
       problems.SetCloseNote(problem, trimmed);
     }
     problems.SetState(problem, Target(move), clock_.Now());
-    Record(*found, actor.user.str(), "state", MoveText(move, trimmed), true);
-    spdlog::info("event=problem.{} problem={} from={} actor={}", Name(move), Prb(problem),
-                 store::Name(found->state), actor.user.str());
-    return problems.Find(problem).value();
+    // A reopening's event starts with kProblemReopenedText, which ends the wait.
+    Record(*found, actor.user.str(), "state",
+           MoveText(move, trimmed) + (wait_ended.empty() ? "" : ". " + wait_ended), true);
+    spdlog::info("event=problem.{} problem={} from={} ended_wait={} actor={}", Name(move),
+                 Prb(problem), store::Name(found->state), moved.ended_wait.has_value(),
+                 actor.user.str());
+    moved.problem = problems.Find(problem).value();
+    return moved;
   });
 }
 

@@ -53,6 +53,16 @@ struct ProblemDetails {
   std::optional<store::Change> closed_fix;
 };
 
+// What ProblemService::Move did.
+struct MovedProblem {
+  store::Problem problem;                                // as it is now
+  store::ProblemState from = store::ProblemState::kNew;  // its state before
+  // When a `reopen` ended the problem's wait for its incidents: the closed
+  // change that fixed it, and the open incidents it waited for.
+  std::optional<store::Change> ended_wait;
+  std::vector<std::int64_t> waited_for;  // ascending
+};
+
 // An open problem whose fix is closed, waiting only for one incident.
 struct WaitingProblem {
   std::int64_t problem = 0;
@@ -116,8 +126,11 @@ class ProblemService {
                         const ProblemActor& actor);
   // investigate, resolve, close or reopen (lifecycle/problem_states.hpp), with
   // an optional note. Closing is refused while a linked incident is open.
-  Result<store::Problem> Move(std::int64_t problem, ProblemMove move, const ProblemActor& actor,
-                              std::string_view note);
+  // `reopen` of a problem that waits for its incidents (its fix closed) ends
+  // that wait in any state: a resolved one reopens as usual, one still new,
+  // investigating or a known error keeps its state, and only the wait ends.
+  Result<MovedProblem> Move(std::int64_t problem, ProblemMove move, const ProblemActor& actor,
+                            std::string_view note);
 
   Result<bool> Exists(std::int64_t problem);
   Result<ProblemDetails> Details(std::int64_t problem);

@@ -259,14 +259,6 @@ void ChangeRepository::SetClosed(std::int64_t number, std::string_view note, Clo
   update.exec();
 }
 
-void ChangeRepository::SetPlanChannel(std::int64_t number, const ChannelId& channel) {
-  SQLite::Statement update(db_.Sql(),
-                           "UPDATE changes SET plan_channel = ?, plan_ts = '' WHERE number = ?");
-  update.bind(1, channel.str());
-  update.bind(2, number);
-  update.exec();
-}
-
 void ChangeRepository::SetPlanMessage(std::int64_t number, const ChannelId& channel,
                                       const MessageTs& ts) {
   SQLite::Statement update(db_.Sql(),

@@ -104,7 +104,6 @@ class ChangeRepository {
   int BumpPlanVersion(std::int64_t number, Clock::TimePoint now);
   void SetApprovedVersion(std::int64_t number, std::optional<int> version);
   void SetClosed(std::int64_t number, std::string_view note, Clock::TimePoint now);
-  void SetPlanChannel(std::int64_t number, const ChannelId& channel);
   void SetPlanMessage(std::int64_t number, const ChannelId& channel, const MessageTs& ts);
 
   // False when the link existed already (its relation is then updated).

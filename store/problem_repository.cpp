@@ -260,12 +260,13 @@ std::optional<ProblemEvent> ProblemRepository::FindEvent(std::int64_t id) {
   return event;
 }
 
-std::optional<Clock::TimePoint> ProblemRepository::LastReopenedAt(std::int64_t problem) {
+std::optional<Clock::TimePoint> ProblemRepository::FixWaitEndedAt(std::int64_t problem) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT MAX(at) FROM problem_events WHERE problem_id = ? AND "
-                           "kind = 'state' AND text LIKE ? || '%'");
+                           "((kind = 'state' AND text LIKE ? || '%') OR kind = ?)");
   select.bind(1, problem);
   select.bind(2, std::string(kProblemReopenedText));
+  select.bind(3, std::string(kProblemWaitEndedKind));
   select.executeStep();
   return detail::OptionalTime(select.getColumn(0));
 }

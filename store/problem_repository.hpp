@@ -55,8 +55,11 @@ struct ProblemEvent {
   std::string text;   // plain text, not mrkdwn
 };
 
-// How a "state" event of a reopening starts; LastReopenedAt finds them by it.
+// How a "state" event of a reopening starts; FixWaitEndedAt finds them by it.
 inline constexpr std::string_view kProblemReopenedText = "Reopened";
+// The kind of the event of `/problem reopen` on a problem that waited for its
+// incidents without leaving its state (new, investigating, known error).
+inline constexpr std::string_view kProblemWaitEndedKind = "wait_ended";
 
 // The tables problems, problem_incidents, problem_causes, problem_assets and
 // problem_events. SQL failures throw SQLite::Exception; call inside the
@@ -96,9 +99,10 @@ class ProblemRepository {
   std::int64_t AppendEvent(std::int64_t problem, Clock::TimePoint at, std::string_view actor,
                            std::string_view kind, std::string_view text);
   std::optional<ProblemEvent> FindEvent(std::int64_t id);
-  // When the problem was last reopened (a "state" event starting with
-  // kProblemReopenedText), by hand or with its incident; nullopt when never.
-  std::optional<Clock::TimePoint> LastReopenedAt(std::int64_t problem);
+  // When a closed fix last stopped counting for the problem: its latest
+  // reopening (a "state" event starting with kProblemReopenedText, by hand
+  // or with its incident) or kProblemWaitEndedKind event; nullopt when never.
+  std::optional<Clock::TimePoint> FixWaitEndedAt(std::int64_t problem);
 
  private:
   Database& db_;

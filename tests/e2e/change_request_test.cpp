@@ -5,6 +5,7 @@
 // catalogue is approved on submission and closes its incident.
 #include <string>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.hpp"
@@ -106,6 +107,33 @@ class ChangeRequest : public EndToEnd {
     EXPECT_TRUE(Has(Type(people().dev, here, "/change", "submit CHG-1"), "CHG-1 is approved"));
   }
 
+  // PRB-1 ties INC-1 and INC-2, PRB-2 INC-2 alone, and INC-2 swarms. Dev's
+  // standard CHG-1 fixes PRB-1 and is closed: INC-1 closes, INC-2 stays open
+  // for PRB-2, and PRB-1 waits for it. Returns INC-2's swarm channel (empty,
+  // the test failed, if it never opened); `closed` gets the close's reply.
+  ChannelId FixPrb1WhileInc2StaysOpen(std::string& closed) {
+    RestartWithCatalogue("");
+    const UserId& dev = people().dev;
+    const UserId& mara = people().mara;
+    const ChannelId& here = people().incidents;
+    EXPECT_EQ(DeclareFeast25(), "INC-1");
+    EXPECT_EQ(DeclareFeast25(), "INC-2");
+    AssignTo(dev, "dev");
+    EXPECT_TRUE(
+        Has(Type(mara, here, "/incident", "assign INC-2 " + Mention(dev, "dev")), "now owned by"));
+    EXPECT_TRUE(Has(Type(mara, here, "/problem", "new INC-1 Wrong FEAST25 end date"), "PRB-1"));
+    EXPECT_TRUE(Has(Type(mara, here, "/problem", "link PRB-1 INC-2"), "INC-2"));
+    EXPECT_TRUE(Has(Type(mara, here, "/problem", "new INC-2 Stale price cache"), "PRB-2"));
+    Type(mara, here, "/swarm", "start INC-2");
+    const ChannelId swarm = SwarmChannelWith({}, "INC-2's swarm channel", "inc-2-");
+    EXPECT_EQ(OpenChange(dev, here, "new PRB-1",
+                         {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+              "");
+    CarryOutRestartPricing(here);
+    closed = Type(dev, here, "/change", "close CHG-1 Pricing restarted");
+    return swarm;
+  }
+
   // What Mara sees when she types `/<command> <text>`: the blocks of the answer.
   std::string Shown(const std::string& command, const std::string& text) {
     Type(people().mara, people().incidents, command, text);
@@ -117,6 +145,12 @@ class ChangeRequest : public EndToEnd {
     const std::string assigned = Type(people().mara, people().incidents, "/incident",
                                       "assign INC-1 " + Mention(owner, name));
     ASSERT_TRUE(Has(assigned, "now owned by")) << assigned;
+  }
+
+  // One value read from swarmbot's database, as text.
+  std::string Stored(const std::string& query) {
+    SQLite::Database reader(stack_->DatabaseFile().string(), SQLite::OPEN_READONLY, 10'000);
+    return reader.execAndGet(query).getString();
   }
 
   std::string LastEphemeral(const UserId& who) {
@@ -305,27 +339,11 @@ TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIn
 // open by another problem waits for that incident, says so, and closes with
 // it, announced in that incident's swarm, whichever way the incident closes.
 TEST_F(ChangeRequest, AProblemWhoseFixClosedClosesWhenItsLastOpenIncidentCloses) {
-  RestartWithCatalogue("");
-  const UserId& dev = people().dev;
   const UserId& mara = people().mara;
   const ChannelId& here = people().incidents;
-  ASSERT_EQ(DeclareFeast25(), "INC-1");
-  ASSERT_EQ(DeclareFeast25(), "INC-2");
-  AssignTo(dev, "dev");
-  ASSERT_TRUE(
-      Has(Type(mara, here, "/incident", "assign INC-2 " + Mention(dev, "dev")), "now owned by"));
-  ASSERT_TRUE(Has(Type(mara, here, "/problem", "new INC-1 Wrong FEAST25 end date"), "PRB-1"));
-  ASSERT_TRUE(Has(Type(mara, here, "/problem", "link PRB-1 INC-2"), "INC-2"));
-  ASSERT_TRUE(Has(Type(mara, here, "/problem", "new INC-2 Stale price cache"), "PRB-2"));
-  Type(mara, here, "/swarm", "start INC-2");
-  const ChannelId swarm = SwarmChannelWith({}, "INC-2's swarm channel", "inc-2-");
+  std::string closed;
+  const ChannelId swarm = FixPrb1WhileInc2StaysOpen(closed);
   ASSERT_FALSE(swarm.empty());
-
-  ASSERT_EQ(OpenChange(dev, here, "new PRB-1",
-                       {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
-            "");
-  CarryOutRestartPricing(here);
-  const std::string closed = Type(dev, here, "/change", "close CHG-1 Pricing restarted");
   EXPECT_TRUE(closed.starts_with("Closed CHG-1; incidents closed: INC-1.")) << closed;
   EXPECT_TRUE(Has(closed, "PRB-1 stays open: INC-2 is still open.")) << closed;
   const std::string waiting = Shown("/problem", "show PRB-1");
@@ -348,6 +366,40 @@ TEST_F(ChangeRequest, AProblemWhoseFixClosedClosesWhenItsLastOpenIncidentCloses)
   }));
   // PRB-2 had no fix; it stays as it was.
   EXPECT_TRUE(Has(Shown("/problem", "show PRB-2"), "*State*\\nnew"));
+}
+
+// `/problem reopen` on a problem that waits for its incidents ends the wait
+// without the resolve-then-reopen detour: it keeps its state, says so, and no
+// longer closes with its incident. A problem that isn't waiting is answered
+// as before.
+TEST_F(ChangeRequest, ReopeningAWaitingProblemEndsItsWaitAndKeepsItsState) {
+  const UserId& mara = people().mara;
+  const ChannelId& here = people().incidents;
+  std::string closed;
+  const ChannelId swarm = FixPrb1WhileInc2StaysOpen(closed);
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(Has(Type(mara, here, "/problem", "investigate PRB-1"), "investigating now"));
+  ASSERT_TRUE(Has(closed, "PRB-1 stays open: INC-2 is still open.")) << closed;
+  ASSERT_TRUE(Has(Shown("/problem", "show PRB-1"), "*Waiting for*"));
+
+  EXPECT_EQ(Type(mara, here, "/problem", "reopen PRB-1 the fix may not hold"),
+            "PRB-1 no longer waits for INC-2 to close with CHG-1's fix: it stays investigating "
+            "and closes when someone closes it.");
+  const std::string shown = Shown("/problem", "show PRB-1");
+  EXPECT_TRUE(Has(shown, "*State*\\ninvestigating")) << shown;
+  EXPECT_FALSE(Has(shown, "Waiting for")) << shown;
+  EXPECT_TRUE(Eventually("the end of the wait told in INC-2's swarm", [&] {
+    return ChannelHasMessageWith(slack(), swarm,
+                                 "No longer waits for INC-2 to close with CHG-1's fix; it stays "
+                                 "open until someone closes it: the fix may not hold");
+  }));
+  EXPECT_EQ(Type(mara, here, "/incident", "close INC-2 Cache flushed"),
+            "INC-2 closed · 0 linked cases closed · archiving <#" + swarm.str() + ">.");
+  EXPECT_TRUE(Has(Shown("/problem", "show PRB-1"), "*State*\\ninvestigating"));
+
+  // PRB-2 never waited: reopen works from resolved or closed only, as before.
+  EXPECT_EQ(Type(mara, here, "/problem", "reopen PRB-2"),
+            "PRB-2 is new; `reopen` works from resolved or closed.");
 }
 
 TEST_F(ChangeRequest, AStandardChangeWithAnEditedPlanIsNotPreApprovedAndSaysWhy) {
@@ -413,6 +465,66 @@ TEST_F(ChangeRequest, OnlyTheAssigneeMarksAStepDoneAndOnlyTheSwarmVerifiesByComm
             "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
   EXPECT_EQ(Type(dev, swarm, "/change", "verify 1"), "Step 1 of CHG-1 is verified.");
   ASSERT_TRUE(PlanShowing(swarm, "verified by <@" + dev.str() + ">"));
+}
+
+// A change has one plan message with live buttons. `/change plan` typed in
+// another channel posts the plan there and retires the copy in the swarm
+// channel: edited to say where the plan is, without buttons. A click on the
+// older copy before its edit lands changes nothing and says where to go.
+TEST_F(ChangeRequest, PostingThePlanElsewhereRetiresTheOlderCopyAndItsButtons) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const UserId& dev = people().dev;
+  const ChannelId& managers = people().incidents;
+  ASSERT_EQ(OpenRestoreValidation(swarm), "");
+  EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step add Deploy"), "Added step 1"));
+  EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step add Check"), "Added step 2"));
+  const auto old_copy = PlanShowing(swarm, "change.done.2");
+  ASSERT_TRUE(old_copy);
+
+  // Every edit from now on is held, so the older copy keeps its buttons for
+  // the click; the plan's own updates are all done first, else one of them
+  // would be held and hold up the change's effects behind it.
+  ASSERT_TRUE(Polled([&] {
+    return Stored("SELECT count(*) FROM outbox WHERE state = 'pending' AND stream = 'CHG-1'") ==
+           "0";
+  }));
+  slack().FailNext("chat.update", 1000, emulator::Fault::Hold());
+  EXPECT_EQ(Type(dev, managers, "/change", "plan CHG-1"), "Posting the plan of CHG-1 here.");
+  const auto new_copy = PlanShowing(managers, "change.done.1");
+  ASSERT_TRUE(new_copy);
+  // Clicked once swarmbot has recorded the new copy as the plan.
+  ASSERT_TRUE(Polled([&] {
+    return Stored("SELECT plan_ts FROM changes WHERE number = 1") == new_copy->ts.str();
+  }));
+  ASSERT_TRUE(slack().ClickButton(dev, swarm, old_copy->ts, "change.done.1"));
+  const std::string refused =
+      "That is an older copy of CHG-1's plan; nothing was changed. The "
+      "plan is kept in <#" +
+      managers.str() + ">: use its buttons, or `/change plan CHG-1` to post it here.";
+  EXPECT_TRUE(Eventually("Dev told the copy is old", [&] { return LastEphemeral(dev) == refused; }))
+      << LastEphemeral(dev);
+  slack().ClearFaults();
+  slack().ReleaseHeld(/*drop_connection=*/false);
+
+  EXPECT_TRUE(Eventually("the older copy retired", [&] {
+    const auto snapshot = slack().Channel(swarm);
+    for (const auto& message :
+         snapshot ? snapshot->messages : std::vector<emulator::MessageSnapshot>{}) {
+      if (message.ts == old_copy->ts) {
+        return Has(message.blocks_json, "is kept in <#" + managers.str() + "> now") &&
+               !Has(message.blocks_json, "change.done.") && !Has(message.blocks_json, "Verify");
+      }
+    }
+    return false;
+  }));
+  // Step 1 is still to do, and the plan's own button does it.
+  ASSERT_TRUE(slack().ClickButton(dev, managers, new_copy->ts, "change.done.1"));
+  EXPECT_TRUE(Eventually("step 1 done from the plan", [&] {
+    return LastEphemeral(dev) == "Step 1 of CHG-1 is done; someone else verifies it.";
+  })) << LastEphemeral(dev);
+  EXPECT_TRUE(PlanShowing(managers, "change.verify.1"));
 }
 
 }  // namespace

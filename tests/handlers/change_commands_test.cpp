@@ -73,12 +73,16 @@ class ChangeCommandsTest : public ::testing::Test {
     }
   }
 
-  // Clicks a button of the plan message; returns the ephemeral answer queued.
+  // Clicks a button of CHG-1's plan message (recorded as posted in the swarm
+  // channel, as the outbox would); returns the ephemeral answer queued.
   std::string Click(std::string_view user, std::string_view action_id, std::string_view value) {
+    store::ChangeRepository(*db_).SetPlanMessage(1, ChannelId("CSWARM"),
+                                                 MessageTs(std::string(kPlanTs)));
     json::object payload{
         {"type", "block_actions"},
         {"user", {{"id", user}}},
         {"trigger_id", "3.4.ghi"},
+        {"container", {{"type", "message"}, {"message_ts", kPlanTs}, {"channel_id", "CSWARM"}}},
         {"channel", {{"id", "CSWARM"}}},
         {"response_url", "https://hooks.slack.com/actions/T1/2/y"},
         {"actions", json::array{json::object{{"action_id", action_id}, {"value", value}}}}};
@@ -91,6 +95,8 @@ class ChangeCommandsTest : public ::testing::Test {
     }
     return body.empty() ? "" : std::string(json::parse(body).at("text").as_string());
   }
+
+  static constexpr std::string_view kPlanTs = "1700000000.000100";
 
   std::string State() {
     return db_->Sql().execAndGet("SELECT state FROM changes WHERE number = 1").getString();
@@ -276,10 +282,10 @@ TEST_F(ChangeCommandsTest, AStepAddedAfterApprovalSaysTheChangeNeedsApprovalAgai
 // "opened" news, the incident's timeline and the work plan's message text.
 TEST_F(ChangeCommandsTest, AHostileTitleShowsAsTypedInTheNewsTheTimelineAndThePlan) {
   const std::string hostile = "Fix <!channel> <@U123> <https://evil.example|click>";
-  ASSERT_EQ(SubmitForm({{"change_title", {hostile}},
-                        {"change_type", {"emergency"}},
-                        {"change_risk", {"high"}}}),
-            "");
+  ASSERT_EQ(
+      SubmitForm(
+          {{"change_title", {hostile}}, {"change_type", {"emergency"}}, {"change_risk", {"high"}}}),
+      "");
   std::string news;
   for (const auto& item : store::Outbox(*db_).Pending()) {
     if (item.kind == lifecycle::effect::kChangeNews) {
@@ -301,8 +307,9 @@ TEST_F(ChangeCommandsTest, AHostileTitleShowsAsTypedInTheNewsTheTimelineAndThePl
   }
   EXPECT_NE(EscapeMrkdwnKeepingMentions(news).find("&lt;\u2060@U123&gt;"), std::string::npos)
       << "shown as typed (a word joiner, invisible, after the '<')";
-  EXPECT_NE(plan.Text().find("Fix &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;"),
-            std::string::npos)
+  EXPECT_NE(
+      plan.Text().find("Fix &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;"),
+      std::string::npos)
       << plan.Text();
 }
 

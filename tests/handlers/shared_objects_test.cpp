@@ -22,6 +22,7 @@ TEST(SharedSlackObject, NamesOneChangesPlanMessageWhicheverStreamItsEffectsRunOn
   EXPECT_FALSE(in_incident.empty());
   EXPECT_EQ(SharedSlackObject(Item("CHG-3", effect::kPostPlan, chg3)), in_incident);
   EXPECT_EQ(SharedSlackObject(Item("CHG-3", effect::kUpdatePlan, chg3)), in_incident);
+  EXPECT_EQ(SharedSlackObject(Item("CHG-3", effect::kRetirePlan, chg3)), in_incident);
   EXPECT_NE(SharedSlackObject(Item("CHG-4", effect::kUpdatePlan, {{"change", "4"}})), in_incident);
 }
 

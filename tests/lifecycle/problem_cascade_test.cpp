@@ -248,7 +248,11 @@ TEST_F(ProblemCascadeTest, AProblemReopenedAfterItsFixClosedStaysOpenWithItsInci
   CloseChangeFixing(fixed, "Rule restored");
   clock_.Advance(std::chrono::minutes(5));
   ASSERT_TRUE(problems_.Move(fixed, ProblemMove::kResolve, {dev_, true}, ""));
-  ASSERT_TRUE(problems_.Move(fixed, ProblemMove::kReopen, {dev_, true}, "still failing"));
+  const auto reopened = problems_.Move(fixed, ProblemMove::kReopen, {dev_, true}, "still failing");
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->problem.state, store::ProblemState::kInvestigating);
+  ASSERT_TRUE(reopened->ended_wait);  // its reply says the wait ended too
+  EXPECT_EQ(reopened->waited_for, (std::vector<std::int64_t>{held}));
   EXPECT_FALSE(problems_.Details(fixed).value().closed_fix);
 
   ASSERT_TRUE(incidents_.Close(held, mara_, ""));

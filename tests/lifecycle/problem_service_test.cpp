@@ -199,16 +199,16 @@ TEST_F(ProblemServiceTest, MovesAreGuardedByStateAndOpenIncidents) {
   ASSERT_TRUE(incidents_.Close(incident, mara_, "done"));
   const auto closed = problems_.Move(problem, ProblemMove::kClose, dev_actor_, "verified");
   ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->state, store::ProblemState::kClosed);
-  EXPECT_EQ(closed->close_note, "verified");
-  EXPECT_TRUE(closed->closed_at.has_value());
+  EXPECT_EQ(closed->problem.state, store::ProblemState::kClosed);
+  EXPECT_EQ(closed->problem.close_note, "verified");
+  EXPECT_TRUE(closed->problem.closed_at.has_value());
   // A closed problem takes no more notes until it is reopened.
   EXPECT_EQ(problems_.AddCause(problem, "late", dev_actor_).error().user_message,
             "PRB-1 is closed; reopen it first (`/problem reopen PRB-1`).");
   const auto reopened = problems_.Move(problem, ProblemMove::kReopen, dev_actor_, "");
   ASSERT_TRUE(reopened);
-  EXPECT_EQ(reopened->state, store::ProblemState::kInvestigating);
-  EXPECT_FALSE(reopened->closed_at.has_value());
+  EXPECT_EQ(reopened->problem.state, store::ProblemState::kInvestigating);
+  EXPECT_FALSE(reopened->problem.closed_at.has_value());
 }
 
 TEST_F(ProblemServiceTest, AKnownErrorNeedsAWorkaroundAndMayNameAnArticle) {
