@@ -268,20 +268,11 @@ awaitable<Status> ChangeEffects::PostPlan(store::OutboxItem& item, SlackApi& api
   if (!details) {
     co_return details.error();
   }
-  // Where `/change plan` asked for it, else the swarm channel of a linked
-  // incident, else where the change was opened.
+  // Where `/change plan` asked for it, else the swarm channel of an incident
+  // it is worked on for (directly or through a problem), else where the
+  // change was opened.
   const ChannelId asked(FormValue(item.args, lifecycle::effect::kArgChannel).value_or(""));
-  ChannelId channel = asked;
-  for (const store::ChangeLink& link : details->links) {
-    if (!channel.empty() || link.target != store::LinkTarget::kIncident) {
-      continue;
-    }
-    auto swarm = services_.swarms.FindByIncident(link.number);
-    if (swarm && *swarm && !(*swarm)->channel_id.empty() &&
-        (*swarm)->state != store::SwarmState::kArchived) {
-      channel = (*swarm)->channel_id;
-    }
-  }
+  ChannelId channel = asked.empty() ? services_.changes.SwarmChannel(change) : asked;
   if (channel.empty()) {
     channel = details->change.plan_channel;
   }

@@ -158,6 +158,15 @@ Status ChangeService::MayEdit(const store::Change& change, const UserId& actor,
                        WhomToAsk({change.requester}));
 }
 
+ChannelId ChangeService::SwarmChannel(std::int64_t change) {
+  const auto host = SwarmHost(db_, change);
+  if (!host) {
+    return ChannelId{};
+  }
+  const auto swarm = store::SwarmRepository(db_).FindByIncident(*host);
+  return swarm ? swarm->channel_id : ChannelId{};
+}
+
 bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
   const auto incidents = WorkIncidents(db_, change);
   return std::any_of(incidents.begin(), incidents.end(),

@@ -167,6 +167,10 @@ class ChangeService {
   Status ShowPlanIn(std::int64_t change, const ChannelId& channel, const UserId& actor);
 
   Result<ChangeDetails> Details(std::int64_t change);
+  // The channel of the first live swarm among the incidents the change is
+  // worked on for (linked directly or through its problems): where its plan
+  // belongs. Empty when none of them swarms.
+  ChannelId SwarmChannel(std::int64_t change);
   // The one change linked to `incident`, directly or through its problems;
   // of several, the one not closed yet (kInvalidInput when none or several).
   Result<std::int64_t> ImpliedByIncident(std::int64_t incident);

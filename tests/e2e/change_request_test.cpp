@@ -527,5 +527,27 @@ TEST_F(ChangeRequest, PostingThePlanElsewhereRetiresTheOlderCopyAndItsButtons) {
   EXPECT_TRUE(PlanShowing(managers, "change.verify.1"));
 }
 
+TEST_F(ChangeRequest, AChangeOpenedForAProblemElsewhereKeepsItsPlanInTheIncidentsSwarm) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const ChannelId& managers = people().incidents;
+  ASSERT_TRUE(Has(Type(people().mara, managers, "/problem", "new INC-1 Wrong FEAST25 end date"),
+                  "PRB-1"));
+  // Typed outside the swarm, for the problem rather than the incident.
+  ASSERT_EQ(OpenChange(people().dev, managers, "new PRB-1",
+                       {{"change_title", {"Restore validation"}},
+                        {"change_type", {"emergency"}},
+                        {"change_risk", {"high"}}}),
+            "");
+  EXPECT_TRUE(Has(Type(people().dev, swarm, "/change", "step add Deploy"), "Added step 1"));
+  EXPECT_TRUE(PlanShowing(swarm, "change.done.1"));
+  const auto elsewhere = slack().Channel(managers);
+  for (const auto& message :
+       elsewhere ? elsewhere->messages : std::vector<emulator::MessageSnapshot>{}) {
+    EXPECT_FALSE(Has(message.blocks_json, "Work plan · CHG-1")) << message.blocks_json;
+  }
+}
+
 }  // namespace
 }  // namespace swarmbot::e2e
