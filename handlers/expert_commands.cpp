@@ -54,9 +54,10 @@ std::string InvitationStateText(const lifecycle::InvitationAnswer& answer) {
 }
 
 // The ephemeral reply to `/swarm invite`: who is being added, and who was
-// left out because they are there already (the bot among them).
+// left out because they are there already (the bot among them, and, in
+// `group_note`, the groups' members the count found there).
 std::string InviteReply(std::int64_t incident, const lifecycle::DirectInvitation& invitation,
-                        std::size_t groups, bool named_bot) {
+                        std::size_t groups, bool named_bot, std::string_view group_note) {
   const std::string channel = "#" + EscapeMrkdwn(invitation.channel_name);
   std::string already;
   if (!invitation.already_in.empty()) {
@@ -70,6 +71,7 @@ std::string InviteReply(std::int64_t incident, const lifecycle::DirectInvitation
   if (named_bot) {
     already += " I'm in " + channel + " already.";
   }
+  already += group_note;
   std::vector<std::string> whom;
   if (!invitation.users.empty()) {
     std::vector<std::string> names;
@@ -113,7 +115,8 @@ std::string ExpertCommands::Experts(const SlashCommand& command) {
                        "; the list appears in the swarm channel in a moment.");
 }
 
-std::string ExpertCommands::Invite(const SlashCommand& command, bool groups_counted) {
+std::string ExpertCommands::Invite(const SlashCommand& command, bool groups_counted,
+                                   std::string_view group_note) {
   constexpr std::string_view kWhat = "/swarm invite";
   std::vector<std::string> words;
   auto incident = detail::IncidentAndWords(services_, command, "/swarm invite INC-3 @sofia", words);
@@ -174,7 +177,7 @@ std::string ExpertCommands::Invite(const SlashCommand& command, bool groups_coun
   if (!invited) {
     return RefusalReply(kWhat, invited.error(), kInviteUsage);
   }
-  return EphemeralText(InviteReply(*incident, *invited, groups.size(), named_bot));
+  return EphemeralText(InviteReply(*incident, *invited, groups.size(), named_bot, group_note));
 }
 
 void ExpertCommands::HandleClick(const detail::FlatJson& payload, std::size_t index) {

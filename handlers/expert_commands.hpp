@@ -22,9 +22,10 @@ class ExpertCommands {
   static bool HandlesAction(std::string_view action_id);
 
   std::string Experts(const SlashCommand& command);
-  // `groups_counted`: as for SwarmCommands::Start, whose group check this
-  // shares.
-  std::string Invite(const SlashCommand& command, bool groups_counted = false);
+  // `groups_counted` and `group_note`: as for SwarmCommands::Start, whose
+  // group check this shares.
+  std::string Invite(const SlashCommand& command, bool groups_counted = false,
+                     std::string_view group_note = {});
   // The block_actions payload and the index of the clicked action.
   void HandleClick(const detail::FlatJson& payload, std::size_t index);
 

@@ -216,9 +216,13 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
       break;
     case store::InvitationState::kUnreachable:
       // Delivered, then unreachable: Slack deactivated the account since.
-      text = invitation.dm_ts.empty()
-                 ? who + " couldn't be reached by direct message."
-                 : who + "'s Slack account was deactivated, so the invitation has ended.";
+      if (!invitation.dm_ts.empty()) {
+        text = who + "'s Slack account was deactivated, so the invitation has ended.";
+      } else if (invitation.deactivated) {
+        text = who + " couldn't be asked: Slack says their account is deactivated.";
+      } else {
+        text = who + " couldn't be reached by direct message.";
+      }
       break;
     case store::InvitationState::kWithdrawn:
       if (invitation.withdrawal == store::Withdrawal::kJoinedAnyway) {
@@ -234,12 +238,23 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
     case store::InvitationState::kOpen:
       return who + " hasn't answered yet.";
   }
+  // Said "either" after an invitee who couldn't be asked either.
+  const bool also = invitation.state == store::InvitationState::kUnreachable;
+  if (!moved.deactivated.empty()) {
+    std::vector<std::string> skipped;
+    for (const UserId& user : moved.deactivated) {
+      skipped.push_back(UserMention(user));
+    }
+    text +=
+        " " + JoinWithAnd(skipped) + " couldn't be asked" + (also ? " either" : "") +
+        ": Slack says " +
+        (skipped.size() == 1 ? "their account is deactivated." : "their accounts are deactivated.");
+  }
   if (!moved.unreachable.empty()) {
     std::vector<std::string> skipped;
     for (const UserId& user : moved.unreachable) {
       skipped.push_back(UserMention(user));
     }
-    const bool also = invitation.state == store::InvitationState::kUnreachable;
     text += " " + JoinWithAnd(skipped) + " couldn't be reached by direct message" +
             (also ? " either." : ".");
   }
@@ -253,7 +268,7 @@ std::string AnswerNotice(const store::Invitation& invitation, const lifecycle::M
   if (moved.asked) {
     return text + " Asking " + UserMention(*moved.asked) + " next.";
   }
-  if (!moved.passed_over.empty()) {
+  if (!moved.passed_over.empty() || moved.named_before) {
     return text + " Nobody else on the list can be asked; `/swarm experts` looks again.";
   }
   return text + " Nobody else is left on the list; `/swarm experts` looks again.";

@@ -41,12 +41,33 @@ std::optional<std::int64_t> ParseNumber(std::string_view text) {
   return number;
 }
 
-// The question: which groups, how many people, and the two buttons. Group
-// mentions go in the blocks only; the top-level text names no group, so no
-// notification can page one.
+// " 28 people in the group are in the swarm channel already." and, when
+// `deactivated` counts anyone, how many have a deactivated Slack account;
+// "" when neither.
+std::string LeftOutNote(std::size_t groups, std::size_t present, std::size_t deactivated) {
+  const std::string in_groups = groups == 1 ? " in the group" : " in the groups";
+  std::string note;
+  if (present > 0) {
+    note = Counted(static_cast<std::int64_t>(present), "person", "people") + in_groups +
+           (present == 1 ? " is" : " are") + " in the swarm channel already";
+  }
+  if (deactivated > 0) {
+    note += (note.empty()
+                 ? Counted(static_cast<std::int64_t>(deactivated), "person", "people") + in_groups
+                 : " and " + Counted(static_cast<std::int64_t>(deactivated), "person", "people")) +
+            (deactivated == 1 ? " has a deactivated Slack account"
+                              : " have deactivated Slack accounts");
+  }
+  return note.empty() ? note : " " + note + ".";
+}
+
+// The question: which groups, how many people it would add (`total`; the
+// groups' sizes count everyone), why the rest don't count, and the two
+// buttons. Group mentions go in the blocks only; the top-level text names no
+// group, so no notification can page one.
 json::object Question(const GroupInviteRequest& request, std::size_t total,
-                      const std::vector<std::pair<UserGroupId, std::size_t>>& sizes,
-                      int threshold) {
+                      const std::vector<std::pair<UserGroupId, std::size_t>>& sizes, int threshold,
+                      std::string_view left_out) {
   std::vector<std::string> parts;
   for (const auto& [group, size] : sizes) {
     parts.push_back(UsergroupMention(group) + " (" +
@@ -58,8 +79,8 @@ json::object Question(const GroupInviteRequest& request, std::size_t total,
                                 ? "Starting the swarm of " + number + " with "
                                 : "Inviting ";
   std::string text = doing + JoinWithAnd(parts) + " adds " + people + " to the swarm of " + number +
-                     ", more than the " + std::to_string(threshold) +
-                     " that go without asking. Nothing has happened yet";
+                     ", more than the " + std::to_string(threshold) + " that go without asking." +
+                     std::string(left_out) + " Nothing has happened yet";
   if (!request.users.empty()) {
     text += "; the people you named wait with them";
   }
@@ -224,12 +245,13 @@ std::string QueueGroupCount(detail::Services& services, const GroupInviteRequest
       "; the answer follows here in a moment.");
 }
 
-std::string PerformGroupInvite(detail::Services& services, const GroupInviteRequest& request) {
+std::string PerformGroupInvite(detail::Services& services, const GroupInviteRequest& request,
+                               std::string_view group_note) {
   const SlashCommand command = GroupInviteCommand(request);
   if (request.kind == GroupInviteRequest::Kind::kStart) {
-    return SwarmCommands(services).Start(command, /*groups_counted=*/true);
+    return SwarmCommands(services).Start(command, /*groups_counted=*/true, group_note);
   }
-  return ExpertCommands(services).Invite(command, /*groups_counted=*/true);
+  return ExpertCommands(services).Invite(command, /*groups_counted=*/true, group_note);
 }
 
 void HandleGroupInviteClick(detail::Services& services, const detail::FlatJson& payload,
@@ -298,8 +320,9 @@ awaitable<Status> GroupInviteEffects::Run(store::OutboxItem& item, SlackApi& api
     counted.push_back(user.str());
   }
   const std::string& bot = services_.settings.bot_user_id.str();
-  std::vector<std::string> members;
+  std::vector<UserId> members;
   std::vector<std::pair<UserGroupId, std::size_t>> sizes;
+  bool all_read = true;  // every group was read and has members
   for (const UserGroupId& group : request->groups) {
     const json::object args{{"usergroup", group.str()}};
     auto listed = co_await detail::CallSlack(api, "usergroups.users.list", args);
@@ -307,6 +330,7 @@ awaitable<Status> GroupInviteEffects::Run(store::OutboxItem& item, SlackApi& api
       if (listed.error().Retryable()) {
         co_return listed.error();
       }
+      all_read = false;
       continue;  // the invite itself says the group couldn't be read
     }
     std::size_t size = 0;
@@ -317,21 +341,46 @@ awaitable<Status> GroupInviteEffects::Run(store::OutboxItem& item, SlackApi& api
       }
       ++size;
       if (std::find(counted.begin(), counted.end(), member) == counted.end() &&
-          std::find(members.begin(), members.end(), member) == members.end()) {
-        members.push_back(member);
+          std::find(members.begin(), members.end(), UserId(member)) == members.end()) {
+        members.emplace_back(member);
       }
     }
+    all_read = all_read && size > 0;
     sizes.emplace_back(group, size);
   }
+  // Only whom the invitation would actually add counts: not people in the
+  // channel now, nor deactivated accounts (the click reads all this again).
+  auto grouped = services_.swarms.SortInvitees(request->incident, members);
+  auto named = services_.swarms.SortInvitees(request->incident, request->users);
+  if (!grouped || !named) {
+    co_return grouped ? named.error() : grouped.error();
+  }
+  const std::size_t adding = grouped->added.size();
   const int threshold = services_.settings.confirm_group_invites_over;
   std::string body;
-  if (threshold <= 0 || members.size() <= static_cast<std::size_t>(threshold)) {
-    body = PerformGroupInvite(services_, *request);
+  if (threshold <= 0 || adding <= static_cast<std::size_t>(threshold)) {
+    const std::string note = LeftOutNote(request->groups.size(), grouped->present.size(), 0);
+    // An invite that would add nobody, since everyone in the groups (and
+    // everyone named) is in the channel, says so and changes nothing.
+    const bool nobody = request->kind == GroupInviteRequest::Kind::kInvite && adding == 0 &&
+                        !grouped->present.empty() && all_read &&
+                        named->present.size() == request->users.size();
+    if (!nobody) {
+      body = PerformGroupInvite(services_, *request, note);
+    } else if (request->users.empty()) {
+      body = EphemeralText("Nobody to invite:" + note + " Nothing was changed.");
+    } else {
+      GroupInviteRequest named_only = *request;
+      named_only.groups.clear();
+      body = PerformGroupInvite(services_, named_only, note);
+    }
   } else {
-    spdlog::info("event=swarm.groups.asked incident={} user={} people={}",
-                 store::IncidentNumberText(request->incident), request->asker.str(),
-                 members.size());
-    json::object question = Question(*request, members.size(), sizes, threshold);
+    spdlog::info("event=swarm.groups.asked incident={} user={} people={} in_channel={}",
+                 store::IncidentNumberText(request->incident), request->asker.str(), adding,
+                 grouped->present.size());
+    json::object question = Question(
+        *request, adding, sizes, threshold,
+        LeftOutNote(request->groups.size(), grouped->present.size(), grouped->deactivated.size()));
     question["response_type"] = "ephemeral";
     body = json::serialize(question);
   }

@@ -67,8 +67,9 @@ std::string QueueGroupCount(detail::Services& services, const GroupInviteRequest
                             const SlashCommand& command);
 
 // Runs `request` as its command would, without counting again; returns the
-// command's ephemeral reply JSON.
-std::string PerformGroupInvite(detail::Services& services, const GroupInviteRequest& request);
+// command's ephemeral reply JSON, ending in `group_note` when it succeeds.
+std::string PerformGroupInvite(detail::Services& services, const GroupInviteRequest& request,
+                               std::string_view group_note = {});
 
 // The Confirm and Cancel clicks (action `index` of the block_actions
 // payload), answered through the response_url. Only the asker may click; a
@@ -80,8 +81,12 @@ void HandleGroupInviteClick(detail::Services& services, const detail::FlatJson& 
 
 // effect::kCountGroups: reads the groups' members (usergroups.users.list)
 // and either runs the request or asks its asker, through the command's
-// response_url. Retryable Slack errors come back for the outbox to retry; a
-// group that can't be read counts as empty here and the invite names it.
+// response_url. Only the members it would add count: not those in the swarm
+// channel now or with a deactivated Slack account (both said in the answer),
+// nor swarmbot, the asker or the people named. An invite that would add
+// nobody says so instead of running. Retryable Slack errors come back for
+// the outbox to retry; a group that can't be read counts as empty here and
+// the invite names it.
 class GroupInviteEffects {
  public:
   explicit GroupInviteEffects(detail::Services& services) : services_(services) {}

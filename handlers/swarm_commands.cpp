@@ -162,7 +162,8 @@ std::string SwarmCommands::Handle(const SlashCommand& command) {
   return UnknownSubcommand("/swarm", words.front(), command.user);
 }
 
-std::string SwarmCommands::Start(const SlashCommand& command, bool groups_counted) {
+std::string SwarmCommands::Start(const SlashCommand& command, bool groups_counted,
+                                 std::string_view group_note) {
   constexpr std::string_view kWhat = "/swarm start";
   std::vector<std::string> words;
   auto incident =
@@ -198,11 +199,11 @@ std::string SwarmCommands::Start(const SlashCommand& command, bool groups_counte
   auto swarm = services_.swarms.Start(*input, command.user);
   if (!swarm) {
     if (auto joined = JoinExisting(services_, *input, command.user, swarm.error())) {
-      return EphemeralText(*joined);
+      return EphemeralText(*joined + std::string(group_note));
     }
     return RefusalReply(kWhat, swarm.error(), kStartUsage);
   }
-  return EphemeralText(StartedText(*swarm, *input, command.user));
+  return EphemeralText(StartedText(*swarm, *input, command.user) + std::string(group_note));
 }
 
 void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_t index) {

@@ -29,8 +29,10 @@ class SwarmCommands {
   // `/swarm start`. A command naming user groups, while [swarm]
   // confirm_group_invites_over is on, first has their members counted
   // (handlers/group_invite.hpp) and does nothing yet; `groups_counted` runs
-  // it, after that count or its confirmation.
-  std::string Start(const SlashCommand& command, bool groups_counted = false);
+  // it, after that count or its confirmation; `group_note` (a sentence
+  // from that count, with a leading space) then ends a successful reply.
+  std::string Start(const SlashCommand& command, bool groups_counted = false,
+                    std::string_view group_note = {});
 
  private:
   std::string Note(const SlashCommand& command);

@@ -1,6 +1,7 @@
 #include "lifecycle/expert_service.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/count_text.hpp"
+#include "common/form.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/detail/invitations.hpp"
 #include "lifecycle/incident_service.hpp"
@@ -622,6 +624,132 @@ bool InLiveSwarm(store::Database& db, std::int64_t incident, const UserId& user)
   return swarm && SwarmLive(*swarm) && PresentMembers(db, swarm->id).contains(user.str());
 }
 
+// Why AskNext went past `user` without asking them, when the channel hasn't
+// heard it from swarmbot: an invitation's own outcome (declined, silent,
+// unreachable) was told when it ended, and people in the channel are there.
+std::optional<std::string> UntoldSkip(store::Database& db, const std::set<std::string>& present,
+                                      const std::set<UserId>& left, const UserId& user) {
+  if (!StillActive(db, user)) {
+    return "is no longer on the people list";
+  }
+  if (!present.contains(user.str()) && left.contains(user)) {
+    return "left the swarm";
+  }
+  return std::nullopt;
+}
+
+// MovedOn::passed_over for the chain that began with `answered`, whose
+// invitees are `chain`.
+std::vector<PassedOver> PassedOverOn(store::Database& db, const store::Invitation& answered,
+                                     const std::set<UserId>& chain,
+                                     const std::optional<UserId>& asked) {
+  store::ExpertRepository experts(db);
+  const auto swarm = store::SwarmRepository(db).FindByIncident(answered.incident);
+  if (!swarm) {
+    return {};
+  }
+  const std::vector<store::ProposedExpert> proposal = experts.Proposal(answered.incident);
+  const auto position = [&](const UserId& user) {
+    return static_cast<std::size_t>(
+        std::find_if(proposal.begin(), proposal.end(),
+                     [&](const store::ProposedExpert& p) { return p.user == user; }) -
+        proposal.begin());
+  };
+  std::size_t begin = 0;
+  std::size_t end = proposal.size();
+  if (asked) {
+    end = position(*asked);
+    if (end == proposal.size()) {
+      return {};  // asked off an older list: this one says nothing of the way there
+    }
+    // Down the list from whoever answered; from the top when they were
+    // asked off an older list or ranked below.
+    const std::size_t from = position(answered.invitee);
+    begin = from < end ? from + 1 : 0;
+  }
+  const std::set<std::string> present = PresentMembers(db, swarm->id);
+  std::set<UserId> left;
+  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm->id)) {
+    if (member.left_at) {
+      left.insert(member.user);
+    }
+  }
+  std::vector<PassedOver> passed;
+  for (std::size_t i = begin; i < end; ++i) {
+    const UserId& user = proposal[i].user;
+    if (chain.contains(user)) {
+      continue;
+    }
+    if (auto why = UntoldSkip(db, present, left, user)) {
+      passed.push_back({user, std::move(*why)});
+    }
+  }
+  return passed;
+}
+
+// Who was named as passed over at an earlier move of `incident`'s
+// invitations (each record's people, whatever it said of them).
+std::set<UserId> NamedAsPassedOver(store::Database& db, std::int64_t incident) {
+  std::set<UserId> named;
+  for (const store::Invitation& invitation : store::ExpertRepository(db).InvitationsFor(incident)) {
+    if (!invitation.passed_over) {
+      continue;
+    }
+    if (auto fields = ParseForm(*invitation.passed_over)) {
+      for (const auto& [user, why] : *fields) {
+        named.emplace(user);
+      }
+    }
+  }
+  return named;
+}
+
+// The invitees of the chain that led to `after`, `after`'s own among them:
+// each link's outcome was told in its notice.
+std::set<UserId> ChainInto(store::Database& db, const store::Invitation& after) {
+  std::map<std::int64_t, const store::Invitation*> previous;
+  const std::vector<store::Invitation> all =
+      store::ExpertRepository(db).InvitationsFor(after.incident);
+  for (const store::Invitation& invitation : all) {
+    if (invitation.next_invitation) {
+      previous[*invitation.next_invitation] = &invitation;
+    }
+  }
+  std::set<UserId> chain{after.invitee};
+  // Links point to newer invitations, so walking back ends.
+  for (auto it = previous.find(after.id); it != previous.end();
+       it = previous.find(it->second->id)) {
+    chain.insert(it->second->invitee);
+  }
+  return chain;
+}
+
+// The record of whom a move went past (store::Invitation::passed_over):
+// each person's id with why, or with nothing when an earlier move named them.
+std::string EncodePassedOver(const std::vector<PassedOver>& passed, const std::set<UserId>& named) {
+  FormFields fields;
+  for (const PassedOver& person : passed) {
+    fields.emplace_back(person.user.str(), named.contains(person.user) ? "" : person.why);
+  }
+  return BuildForm(fields);
+}
+
+// Adds what `record` says to `moved`: the people named here for the first
+// time to passed_over, and whether anyone named before was passed over again.
+void ReadPassedOver(const std::string& record, MovedOn& moved) {
+  auto fields = ParseForm(record);
+  if (!fields) {
+    return;
+  }
+  for (const auto& [user, why] : *fields) {
+    if (why.empty()) {
+      moved.named_before = true;
+    } else {
+      moved.passed_over.push_back({UserId(user), why});
+    }
+  }
+}
+
 }  // namespace
 
 Result<store::Invitation> ExpertService::Invite(std::int64_t incident, const UserId& invitee,
@@ -646,6 +774,7 @@ Result<std::optional<UserId>> ExpertService::AskNext(const store::Invitation& af
       skip.insert(earlier.invitee.str());
     }
   }
+  std::optional<UserId> next;
   for (const store::ProposedExpert& proposed : experts.Proposal(after.incident)) {
     if (skip.contains(proposed.user.str()) || !StillActive(db_, proposed.user)) {
       continue;
@@ -659,9 +788,15 @@ Result<std::optional<UserId>> ExpertService::AskNext(const store::Invitation& af
     spdlog::info("event=experts.moved_on incident={} from={} to={} why={}",
                  store::IncidentNumberText(after.incident), after.invitee.str(),
                  proposed.user.str(), why);
-    return std::optional<UserId>{proposed.user};
+    next = proposed.user;
+    break;
   }
-  return std::optional<UserId>{};
+  // Whom this move went past is reckoned now, as it happens, and kept: the
+  // notice names them, and a later move that goes past them again doesn't.
+  const std::set<UserId> named = NamedAsPassedOver(db_, after.incident);
+  experts.SetPassedOver(
+      after.id, EncodePassedOver(PassedOverOn(db_, after, ChainInto(db_, after), next), named));
+  return next;
 }
 
 Result<InvitationAnswer> ExpertService::Answer(std::int64_t id, const UserId& user, bool accept) {
@@ -786,7 +921,8 @@ Result<bool> ExpertService::Expire(std::int64_t id) {
   });
 }
 
-Status ExpertService::MarkUnreachable(std::int64_t id, std::string_view what_happened) {
+Status ExpertService::MarkUnreachable(std::int64_t id, std::string_view what_happened,
+                                      bool deactivated) {
   return InTransaction(db_, "invitation_unreachable", [&]() -> Status {
     store::ExpertRepository experts(db_);
     auto invitation = experts.FindInvitation(id);
@@ -795,6 +931,9 @@ Status ExpertService::MarkUnreachable(std::int64_t id, std::string_view what_hap
     }
     const auto now = clock_.Now();
     experts.SetInvitationState(id, store::InvitationState::kUnreachable, now);
+    if (deactivated) {
+      experts.SetUnreachableDeactivated(id);
+    }
     store::TimelineRepository(db_).Append(
         invitation->incident, now, detail::kBotActor, "expert_unreachable",
         PersonName(db_, invitation->invitee) + " " + std::string(what_happened));
@@ -823,80 +962,13 @@ Status ExpertService::PassOverDeactivated(const UserId& user) {
     return open.error();
   }
   for (std::int64_t id : *open) {
-    if (auto passed = MarkUnreachable(id, "can't answer: their Slack account is deactivated");
+    if (auto passed = MarkUnreachable(id, "can't answer: their Slack account is deactivated", true);
         !passed) {
       return passed;
     }
   }
   return {};
 }
-
-namespace {
-
-// Why AskNext went past `user` without asking them, when the channel hasn't
-// heard it from swarmbot: an invitation's own outcome (declined, silent,
-// unreachable) was told when it ended, and people in the channel are there.
-std::optional<std::string> UntoldSkip(store::Database& db, const std::set<std::string>& present,
-                                      const std::set<UserId>& left, const UserId& user) {
-  if (!StillActive(db, user)) {
-    return "is no longer on the people list";
-  }
-  if (!present.contains(user.str()) && left.contains(user)) {
-    return "left the swarm";
-  }
-  return std::nullopt;
-}
-
-// MovedOn::passed_over for the chain that began with `answered`, whose
-// invitees are `chain`.
-std::vector<PassedOver> PassedOverOn(store::Database& db, const store::Invitation& answered,
-                                     const std::set<UserId>& chain,
-                                     const std::optional<UserId>& asked) {
-  store::ExpertRepository experts(db);
-  const auto swarm = store::SwarmRepository(db).FindByIncident(answered.incident);
-  if (!swarm) {
-    return {};
-  }
-  const std::vector<store::ProposedExpert> proposal = experts.Proposal(answered.incident);
-  const auto position = [&](const UserId& user) {
-    return static_cast<std::size_t>(
-        std::find_if(proposal.begin(), proposal.end(),
-                     [&](const store::ProposedExpert& p) { return p.user == user; }) -
-        proposal.begin());
-  };
-  std::size_t begin = 0;
-  std::size_t end = proposal.size();
-  if (asked) {
-    end = position(*asked);
-    if (end == proposal.size()) {
-      return {};  // asked off an older list: this one says nothing of the way there
-    }
-    // Down the list from whoever answered; from the top when they were
-    // asked off an older list or ranked below.
-    const std::size_t from = position(answered.invitee);
-    begin = from < end ? from + 1 : 0;
-  }
-  const std::set<std::string> present = PresentMembers(db, swarm->id);
-  std::set<UserId> left;
-  for (const store::SwarmMember& member : store::SwarmRepository(db).Members(swarm->id)) {
-    if (member.left_at) {
-      left.insert(member.user);
-    }
-  }
-  std::vector<PassedOver> passed;
-  for (std::size_t i = begin; i < end; ++i) {
-    const UserId& user = proposal[i].user;
-    if (chain.contains(user)) {
-      continue;
-    }
-    if (auto why = UntoldSkip(db, present, left, user)) {
-      passed.push_back({user, std::move(*why)});
-    }
-  }
-  return passed;
-}
-
-}  // namespace
 
 Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
   return InReadTransaction(db_, "moved_on_from", [&]() -> Result<MovedOn> {
@@ -907,6 +979,11 @@ Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
       return moved;
     }
     std::set<UserId> chain{answered->invitee};
+    // What each move of this notice's chain recorded of whom it went past.
+    std::vector<std::string> records;
+    if (answered->passed_over) {
+      records.push_back(*answered->passed_over);
+    }
     auto current = answered;
     // Each link points to a newer invitation, so this ends.
     while (current && current->next_invitation) {
@@ -916,7 +993,10 @@ Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
       }
       chain.insert(current->invitee);
       if (current->state == store::InvitationState::kUnreachable) {
-        moved.unreachable.push_back(current->invitee);
+        (current->deactivated ? moved.deactivated : moved.unreachable).push_back(current->invitee);
+        if (current->passed_over) {
+          records.push_back(*current->passed_over);
+        }
         continue;
       }
       moved.pending = current->state == store::InvitationState::kOpen && current->dm_ts.empty();
@@ -928,7 +1008,13 @@ Result<MovedOn> ExpertService::MovedOnFrom(std::int64_t id) {
     if (answered->state != store::InvitationState::kAccepted &&
         (answered->state != store::InvitationState::kWithdrawn ||
          answered->withdrawal == store::Withdrawal::kLeftPeopleList)) {
-      moved.passed_over = PassedOverOn(db_, *answered, chain, moved.asked);
+      if (!answered->passed_over) {
+        // Moved on before the moves kept a record: reckoned now.
+        moved.passed_over = PassedOverOn(db_, *answered, chain, moved.asked);
+      }
+      for (const std::string& record : records) {
+        ReadPassedOver(record, moved);
+      }
     }
     return moved;
   });

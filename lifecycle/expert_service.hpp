@@ -116,10 +116,16 @@ struct PassedOver {
 // Where the swarm went after an invitation ended without an accept.
 struct MovedOn {
   std::vector<UserId> unreachable;  // skipped: Slack refused their direct message
+  // Skipped: Slack refused their direct message saying their account is
+  // deactivated.
+  std::vector<UserId> deactivated;
   // Skipped for a reason the channel hasn't heard from swarmbot (they left
   // the swarm, or the people list): those ranked between the person who
-  // answered and the one asked, or, when nobody was asked, anyone on the list.
+  // answered and the one asked, or, when nobody was asked, anyone on the
+  // list. Each is named once: someone an earlier move of the incident's
+  // invitations went past already isn't here again, and sets named_before.
   std::vector<PassedOver> passed_over;
+  bool named_before = false;
   std::optional<UserId> asked;  // who was asked in the end; none: nobody was left
   bool pending = false;         // their direct message isn't sent yet
 };
@@ -209,9 +215,11 @@ class ExpertService {
   // unreachable and the next person is asked. The swarm channel hears of it
   // here only when a person asked; after a decline or silence, the notice of
   // that answer names who was skipped (MovedOnFrom).
-  // `what_happened` ends the timeline line that names the person.
+  // `what_happened` ends the timeline line that names the person;
+  // `deactivated`: Slack's refusal said their account is deactivated.
   Status MarkUnreachable(std::int64_t invitation,
-                         std::string_view what_happened = "couldn't be reached by direct message");
+                         std::string_view what_happened = "couldn't be reached by direct message",
+                         bool deactivated = false);
   // Slack says `user`'s account is deactivated: each invitation of theirs
   // still open is unreachable now, and the next person is asked at once
   // rather than after the timeout.

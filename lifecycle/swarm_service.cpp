@@ -1,6 +1,7 @@
 #include "lifecycle/swarm_service.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -228,6 +229,35 @@ Result<std::optional<store::Swarm>> SwarmService::FindByIncident(std::int64_t in
 Result<bool> SwarmService::InLiveSwarm(std::int64_t incident, const UserId& user) {
   return InReadTransaction(db_, "in_live_swarm", [&]() -> Result<bool> {
     return detail::InLiveSwarm(db_, incident, user);
+  });
+}
+
+Result<InviteHeadcount> SwarmService::SortInvitees(std::int64_t incident,
+                                                   const std::vector<UserId>& people) {
+  return InReadTransaction(db_, "sort_invitees", [&]() -> Result<InviteHeadcount> {
+    store::SwarmRepository swarms(db_);
+    std::set<UserId> present;
+    if (const auto swarm = swarms.FindByIncident(incident); detail::SwarmIsLive(swarm)) {
+      // Invited and not yet seen joining counts as in, as `/swarm invite`
+      // counts them (ExpertService::InviteDirect).
+      for (const store::SwarmMember& member : swarms.Members(swarm->id)) {
+        if (!member.left_at && (member.joined_at || member.invited_at)) {
+          present.insert(member.user);
+        }
+      }
+    }
+    store::PeopleRepository accounts(db_);
+    InviteHeadcount headcount;
+    for (const UserId& user : people) {
+      if (present.contains(user)) {
+        headcount.present.push_back(user);
+      } else if (accounts.SlackDeactivated(user)) {
+        headcount.deactivated.push_back(user);
+      } else {
+        headcount.added.push_back(user);
+      }
+    }
+    return headcount;
   });
 }
 

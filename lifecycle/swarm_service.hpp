@@ -52,6 +52,14 @@ struct JoinedSwarm {
   bool actor_present = false;  // in the channel already, so not invited
 };
 
+// Whom an invitation to a swarm would actually add, of the people asked
+// about (SwarmService::SortInvitees).
+struct InviteHeadcount {
+  std::vector<UserId> added;        // neither of the below
+  std::vector<UserId> present;      // in the live swarm's channel now
+  std::vector<UserId> deactivated;  // Slack said their account is deactivated
+};
+
 // A swarm: the incident's Slack channel and the people in it.
 class SwarmService {
  public:
@@ -80,6 +88,10 @@ class SwarmService {
   // Whether `user` is in the channel of `incident`'s live swarm now; false
   // when it has none.
   Result<bool> InLiveSwarm(std::int64_t incident, const UserId& user);
+  // Sorts `people` by what inviting them to `incident`'s swarm would do:
+  // those in its channel now (nobody while it has no live swarm), those
+  // whose Slack account is deactivated, and the rest, who would be added.
+  Result<InviteHeadcount> SortInvitees(std::int64_t incident, const std::vector<UserId>& people);
   // Whom a restart of `incident`'s ended swarm (a reopening) would leave out
   // for their deactivated Slack accounts; nobody while the swarm is live.
   Result<std::vector<UserId>> DeactivatedFormerMembers(std::int64_t incident);

@@ -76,7 +76,7 @@ Withdrawal ParseWithdrawal(const std::string& text) {
 
 constexpr const char* kInvitationColumns =
     "id, incident_id, invitee, asked_by, reasons, state, asked_at, due_at, answered_at, "
-    "dm_channel, dm_ts, next_invitation, withdrawal";
+    "dm_channel, dm_ts, next_invitation, withdrawal, unreachable_deactivated, passed_over";
 
 Invitation ReadInvitation(SQLite::Statement& row) {
   Invitation i;
@@ -95,6 +95,10 @@ Invitation ReadInvitation(SQLite::Statement& row) {
     i.next_invitation = row.getColumn(11).getInt64();
   }
   i.withdrawal = ParseWithdrawal(row.getColumn(12).getString());
+  i.deactivated = row.getColumn(13).getInt() != 0;
+  if (!row.getColumn(14).isNull()) {
+    i.passed_over = row.getColumn(14).getString();
+  }
   return i;
 }
 
@@ -381,6 +385,20 @@ void ExpertRepository::SetInvitationMessage(std::int64_t id, const ChannelId& ch
   update.bind(1, channel.str());
   update.bind(2, ts.str());
   update.bind(3, id);
+  update.exec();
+}
+
+void ExpertRepository::SetUnreachableDeactivated(std::int64_t id) {
+  SQLite::Statement update(
+      db_.Sql(), "UPDATE expert_invitations SET unreachable_deactivated = 1 WHERE id = ?");
+  update.bind(1, id);
+  update.exec();
+}
+
+void ExpertRepository::SetPassedOver(std::int64_t id, std::string_view passed_over) {
+  SQLite::Statement update(db_.Sql(), "UPDATE expert_invitations SET passed_over = ? WHERE id = ?");
+  update.bind(1, std::string(passed_over));
+  update.bind(2, id);
   update.exec();
 }
 

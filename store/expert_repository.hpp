@@ -60,6 +60,12 @@ struct Invitation {
   // Who was asked next after a decline, silence or an unreachable person.
   std::optional<std::int64_t> next_invitation;
   Withdrawal withdrawal = Withdrawal::kNone;  // set when state is kWithdrawn
+  // kUnreachable: Slack's refusal said the invitee's account is deactivated.
+  bool deactivated = false;
+  // Whom the move down the list from this invitation went past without
+  // asking, as lifecycle encodes it; nullopt until it moved on (and for
+  // invitations that moved on before this was kept).
+  std::optional<std::string> passed_over;
 };
 
 // The `expert_history`, `expert_proposals` and `expert_invitations` tables,
@@ -108,6 +114,10 @@ class ExpertRepository {
   void WithdrawInvitation(std::int64_t id, Withdrawal why, Clock::TimePoint now);
   void SetInvitationMessage(std::int64_t id, const ChannelId& channel, const MessageTs& ts);
   void SetNextInvitation(std::int64_t id, std::int64_t next);
+  // Slack refused the invitation's direct message because the invitee's
+  // account is deactivated.
+  void SetUnreachableDeactivated(std::int64_t id);
+  void SetPassedOver(std::int64_t id, std::string_view passed_over);
 
  private:
   Database& db_;

@@ -734,10 +734,21 @@ constexpr std::string_view kVersion20 = R"sql(
 ALTER TABLE broadcasts ADD COLUMN unreachable_login_refused INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array kMigrations{kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
-                                 kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
-                                 kVersion11, kVersion12, kVersion13, kVersion14, kVersion15,
-                                 kVersion16, kVersion17, kVersion18, kVersion19, kVersion20};
+// An unreachable invitation keeps whether Slack's refusal said the account
+// is deactivated, so the swarm is told that rather than "couldn't be
+// reached". `passed_over` is who on the list the move down it from this
+// invitation went past without asking, and why, recorded as the move
+// happens so that each of them is named once (NULL: not recorded, as for
+// rows from before this version).
+constexpr std::string_view kVersion21 = R"sql(
+ALTER TABLE expert_invitations ADD COLUMN unreachable_deactivated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE expert_invitations ADD COLUMN passed_over TEXT;
+)sql";
+
+constexpr std::array kMigrations{
+    kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,  kVersion6,  kVersion7,
+    kVersion8,  kVersion9,  kVersion10, kVersion11, kVersion12, kVersion13, kVersion14,
+    kVersion15, kVersion16, kVersion17, kVersion18, kVersion19, kVersion20, kVersion21};
 
 }  // namespace
 

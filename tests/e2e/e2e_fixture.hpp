@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -189,6 +190,26 @@ class EndToEnd : public ::testing::Test {
       return !found.empty();
     }));
     return found;
+  }
+
+  // The Take-Out people list imported again without `user`, who is then no
+  // longer on it (as after an HR export that left them out).
+  void DropFromThePeopleList(const UserId& user) {
+    const std::string all = demo::TakeOutPeopleToml(people());
+    std::string kept;
+    std::size_t at = 0;
+    while (at < all.size()) {
+      std::size_t next = all.find("[[person]]", at + 1);
+      next = next == std::string::npos ? all.size() : next;
+      const std::string block = all.substr(at, next - at);
+      if (block.find(user.str()) == std::string::npos) {
+        kept += block;
+      }
+      at = next;
+    }
+    const auto file = stack_->work_dir() / ("people-without-" + user.str() + ".toml");
+    std::ofstream(file, std::ios::trunc) << kept;
+    ASSERT_EQ(stack_->RunSwarmbotCommand({"import", "people", file.string()}).status, 0);
   }
 
   // Declares the FEAST25 incident as Mara and returns its number ("INC-1").

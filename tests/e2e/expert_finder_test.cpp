@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -75,6 +76,21 @@ class ExpertFinder : public EndToEnd {
       }
     }
     return lists;
+  }
+
+  // `user` declines the invitation in their direct message, once it is there.
+  void Decline(const UserId& user) {
+    const auto ask = Invitation(user);
+    ASSERT_TRUE(ask);
+    const ChannelId dm = slack().DirectMessage(user)->id;
+    ASSERT_TRUE(slack().ClickButton(user, dm, ask->ts, "experts.decline"));
+  }
+
+  // Whether `swarm` holds a message whose text is `text`.
+  bool Said(const ChannelId& swarm, const std::string& text) {
+    const auto messages = slack().Channel(swarm)->messages;
+    return std::any_of(messages.begin(), messages.end(),
+                       [&](const auto& m) { return m.text == text; });
   }
 
   // What an Invite button for `user` carries.
@@ -251,18 +267,78 @@ TEST_F(ExpertFinder, InvitingSomeoneDeactivatedSinceTheListAsksTheNextPerson) {
   const auto dm = slack().DirectMessage(people().sofia);
   EXPECT_TRUE(!dm || dm->messages.empty());
   EXPECT_FALSE(slack().Channel(swarm)->HasMember(people().sofia));
+  // Check 20: "couldn't be reached by direct message", though Slack had
+  // said why: the account is deactivated.
+  const std::string told =
+      "<@" + people().sofia.str() +
+      "> couldn't be asked: Slack says their account is deactivated. Asking <@" + next.str() +
+      "> next.";
   EXPECT_TRUE(Eventually("the swarm told why the next person is asked", [&] {
     const auto messages = slack().Channel(swarm)->messages;
-    return std::any_of(messages.begin(), messages.end(), [](const auto& m) {
-      return Has(m.text, "couldn't be reached by direct message");
-    });
+    return std::any_of(messages.begin(), messages.end(),
+                       [&](const auto& m) { return m.text == told; });
   }));
+  const auto said = slack().Channel(swarm);
+  for (const auto& message : said->messages) {
+    EXPECT_FALSE(Has(message.text, "couldn't be reached")) << message.text;
+  }
   // Check 20 #1: the refusal (user_disabled) is recorded as any refused
   // direct message records it, so she gets no work meanwhile.
   const std::string reply = Type(people().mara, people().incidents, "/incident",
                                  "assign INC-1 <@" + people().sofia.str() + "|sofia>");
   EXPECT_TRUE(Has(reply, "deactivated")) << reply;
   EXPECT_FALSE(Has(reply, "now owned by")) << reply;
+}
+
+// Check 20: someone the invitation chain went past was named again in each
+// later notice of it ("Not asked: …" after every decline).
+TEST_F(ExpertFinder, SomeonePassedOverIsNamedOnceWhereItHappened) {
+  const ChannelId swarm = StartSwarmWithHistory();
+  // Chen owns the incident now and Priya leaves, so that three people are
+  // proposed.
+  const std::string assigned = Type(people().mara, people().incidents, "/incident",
+                                    "assign INC-1 <@" + people().chen.str() + "|chen>");
+  ASSERT_TRUE(Has(assigned, "now owned by")) << assigned;
+  // Chen's invitation runs after every earlier one of the incident (Priya's
+  // as its first owner among them), so none brings her back after she left.
+  ASSERT_TRUE(Eventually("Chen in the swarm channel",
+                         [&] { return slack().Channel(swarm)->HasMember(people().chen); }));
+  ASSERT_TRUE(slack().LeaveChannel(people().priya, swarm));
+  ASSERT_TRUE(Eventually("her leave recorded", [&] {
+    return Has(Type(people().mara, people().incidents, "/incident", "status INC-1"), "Left");
+  }));
+  Type(people().mara, people().incidents, "/swarm", "experts INC-1");
+  std::vector<emulator::MessageSnapshot> lists;
+  ASSERT_TRUE(Eventually("the experts list", [&] {
+    lists = Lists(swarm);
+    return !lists.empty();
+  }));
+  const UserId first(InviteeOf(lists.back(), 1));
+  const UserId second(InviteeOf(lists.back(), 2));
+  const UserId third(InviteeOf(lists.back(), 3));
+  ASSERT_FALSE(third.empty()) << lists.back().blocks_json;
+  DropFromThePeopleList(second);
+
+  ASSERT_TRUE(slack().ClickButton(people().mara, swarm, lists.back().ts, "experts.invite.1"));
+  Decline(first);
+  const std::string passed =
+      "Not asked: <@" + second.str() + "> (is no longer on the people list).";
+  const std::string first_told = "<@" + first.str() + "> declined the invitation. " + passed +
+                                 " Asking <@" + third.str() + "> next.";
+  EXPECT_TRUE(
+      Eventually("the swarm told who was passed over", [&] { return Said(swarm, first_told); }));
+  Decline(third);
+  const std::string third_told = "<@" + third.str() +
+                                 "> declined the invitation. Nobody else on the list can be asked; "
+                                 "`/swarm experts` looks again.";
+  EXPECT_TRUE(
+      Eventually("the swarm told nobody is left to ask", [&] { return Said(swarm, third_told); }));
+  const auto messages = slack().Channel(swarm)->messages;
+  EXPECT_EQ(
+      std::count_if(messages.begin(), messages.end(),
+                    [&](const auto& m) { return Has(m.text, "Not asked: <@" + second.str()); }),
+      1)
+      << "named once, where the chain went past them";
 }
 
 // Issue #15 of check9: after a decline the channel heard "Asking @omar next."
@@ -283,10 +359,12 @@ TEST_F(ExpertFinder, ADeclineSkipsAnUnreachableNextPersonBeforeSayingWhoIsAsked)
   const ChannelId dm = slack().DirectMessage(people().sofia)->id;
   ASSERT_TRUE(slack().ClickButton(people().sofia, dm, ask->ts, "experts.decline"));
 
+  // Check 20: said as Slack answered (user_disabled), not "couldn't be
+  // reached by direct message".
   const std::string told = "<@" + people().sofia.str() + "> declined the invitation. <@" +
                            second.str() +
-                           "> couldn't be reached by direct message. Nobody else is left on the "
-                           "list; `/swarm experts` looks again.";
+                           "> couldn't be asked: Slack says their account is deactivated. Nobody "
+                           "else is left on the list; `/swarm experts` looks again.";
   EXPECT_TRUE(Eventually("the swarm told who was skipped and that nobody is left", [&] {
     const auto messages = slack().Channel(swarm)->messages;
     return std::any_of(messages.begin(), messages.end(),

@@ -5,14 +5,12 @@
 // and never proposed; a territory every incident shares is no reason; an
 // empty user group is reported; the start reply counts whom it invites.
 #include <algorithm>
-#include <fstream>
 #include <optional>
 #include <string>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
-#include "demo/takeout.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 
 namespace swarmbot::e2e {
@@ -108,23 +106,7 @@ class InvitationEnds : public EndToEnd {
   }
 
   // The people list imported again without Sofia.
-  void DropSofiaFromThePeopleList() {
-    const std::string all = demo::TakeOutPeopleToml(people());
-    std::string kept;
-    std::size_t at = 0;
-    while (at < all.size()) {
-      std::size_t next = all.find("[[person]]", at + 1);
-      next = next == std::string::npos ? all.size() : next;
-      const std::string block = all.substr(at, next - at);
-      if (!Has(block, people().sofia.str())) {
-        kept += block;
-      }
-      at = next;
-    }
-    const auto file = stack_->work_dir() / "people-without-sofia.toml";
-    std::ofstream(file, std::ios::trunc) << kept;
-    ASSERT_EQ(stack_->RunSwarmbotCommand({"import", "people", file.string()}).status, 0);
-  }
+  void DropSofiaFromThePeopleList() { DropFromThePeopleList(people().sofia); }
 };
 
 // Finding 1a: the Accept was refused, the invitation stayed open, and its

@@ -89,6 +89,34 @@ class GroupInviteConfirm : public EndToEnd {
     return Count("timeline WHERE kind = 'swarm_invited' AND text LIKE '%user group%'");
   }
 
+  // Joins the first `count` of members_ to `swarm` and waits until swarmbot
+  // has recorded each join.
+  void JoinFirst(int count, const ChannelId& swarm) {
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE(slack().JoinChannel(members_[static_cast<std::size_t>(i)], swarm));
+    }
+    const std::string joined =
+        "swarm_members WHERE left_at IS NULL AND joined_at IS NOT NULL AND user_id IN (" +
+        MemberList(count) + ")";
+    ASSERT_TRUE(Polled([&] { return Count(joined) == count; })) << "their joins recorded";
+  }
+
+  // 'U1','U2',… for the first `count` of members_.
+  std::string MemberList(int count) {
+    std::string list;
+    for (int i = 0; i < count; ++i) {
+      list += (list.empty() ? "'" : ",'") + members_[static_cast<std::size_t>(i)].str() + "'";
+    }
+    return list;
+  }
+
+  // Whether anything shown to `user` holds the group question's buttons.
+  bool Asked(const UserId& user) {
+    const auto all = slack().Ephemerals(user);
+    return std::any_of(all.begin(), all.end(),
+                       [](const auto& e) { return Has(e.blocks_json, kConfirm); });
+  }
+
   bool HasSwarmChannel() {
     const auto channels = slack().Channels();
     return std::any_of(channels.begin(), channels.end(),
@@ -117,10 +145,12 @@ TEST_F(GroupInviteConfirm, InvitingALargeGroupAsksFirstAndInvitesNobodyYet) {
 TEST_F(GroupInviteConfirm, ADoubleClickedConfirmationInvitesEveryoneOnce) {
   const ChannelId swarm = StartSwarmWithHistory();
   const UserGroupId group = BigGroup("engineering", 30);
-  Type(people().priya, swarm, "/swarm", "invite <@" + people().omar.str() + "> " + GroupMention(group));
+  Type(people().priya, swarm, "/swarm",
+       "invite <@" + people().omar.str() + "> " + GroupMention(group));
   const auto question = Question(people().priya);
   ASSERT_TRUE(question);
-  ASSERT_TRUE(slack().ClickEphemeralButtonAs(people().priya, question->ts, std::string(kConfirm), 2));
+  ASSERT_TRUE(
+      slack().ClickEphemeralButtonAs(people().priya, question->ts, std::string(kConfirm), 2));
   EXPECT_TRUE(Eventually("all 30 and Omar in the channel", [&] {
     return MembersIn(swarm) == 30 && slack().Channel(swarm)->HasMember(people().omar);
   }));
@@ -166,7 +196,8 @@ TEST_F(GroupInviteConfirm, AConfirmationAfterTheChannelWasArchivedInvitesNobody)
   ASSERT_TRUE(question);
   Type(people().mara, people().incidents, "/incident", "resolve INC-1 rule extended");
   Type(people().mara, swarm, "/swarm", "close");
-  ASSERT_TRUE(Eventually("the channel archived", [&] { return slack().Channel(swarm)->is_archived; }));
+  ASSERT_TRUE(
+      Eventually("the channel archived", [&] { return slack().Channel(swarm)->is_archived; }));
   ASSERT_TRUE(slack().ClickEphemeralButton(people().priya, question->ts, std::string(kConfirm)));
   EXPECT_TRUE(Told(people().priya, "has been archived since you asked, so nobody was invited"));
   EXPECT_EQ(MembersIn(swarm), 0u);
@@ -207,7 +238,8 @@ TEST_F(GroupInviteConfirm, AStartConfirmedAfterARestartReadsTheGroupAgain) {
   stack_->StartSwarmbot();
   ASSERT_TRUE(slack().ClickEphemeralButton(people().priya, question->ts, std::string(kConfirm)));
   EXPECT_TRUE(Told(people().priya, "Starting the swarm for INC-1"));
-  const ChannelId swarm = SwarmChannelWith({people().priya, late}, "the swarm with the late joiner");
+  const ChannelId swarm =
+      SwarmChannelWith({people().priya, late}, "the swarm with the late joiner");
   EXPECT_TRUE(Eventually("the group as it is now", [&] { return MembersIn(swarm) == 29; }));
   EXPECT_FALSE(slack().Channel(swarm)->HasMember(members_.front())) << "left the group meanwhile";
 }
@@ -221,6 +253,53 @@ TEST_F(GroupInviteConfirm, ASmallGroupIsInvitedWithoutAsking) {
   const auto all = slack().Ephemerals(people().priya);
   EXPECT_TRUE(std::none_of(all.begin(), all.end(),
                            [](const auto& e) { return Has(e.blocks_json, kConfirm); }));
+}
+
+// Check 20: 28 of a group of 30 were in the swarm channel already, yet the
+// invitation asked "Invite all 30?" and counted them against the limit.
+TEST_F(GroupInviteConfirm, PeopleInTheChannelAlreadyDoNotCountAgainstTheLimit) {
+  const ChannelId swarm = StartSwarmWithHistory();
+  const UserGroupId group = BigGroup("devops-all", 30);
+  JoinFirst(28, swarm);
+  Type(people().priya, swarm, "/swarm", "invite " + GroupMention(group));
+  EXPECT_TRUE(Told(people().priya,
+                   "Inviting the members of 1 group to the swarm of INC-1. 28 people in the group "
+                   "are in the swarm channel already."));
+  EXPECT_TRUE(Eventually("all 30 in the channel", [&] { return MembersIn(swarm) == 30; }));
+  EXPECT_FALSE(Asked(people().priya));
+  EXPECT_EQ(GroupInvites(), 1);
+}
+
+TEST_F(GroupInviteConfirm, AGroupWhollyInTheChannelIsSaidSoWithoutAsking) {
+  const ChannelId swarm = StartSwarmWithHistory();
+  const UserGroupId group = BigGroup("devops-all", 30);
+  JoinFirst(30, swarm);
+  Type(people().priya, swarm, "/swarm", "invite " + GroupMention(group));
+  EXPECT_TRUE(Told(people().priya,
+                   "Nobody to invite: 30 people in the group are in the swarm channel already. "
+                   "Nothing was changed."));
+  EXPECT_FALSE(Asked(people().priya));
+  EXPECT_EQ(GroupInvites(), 0) << "nothing was invited";
+}
+
+TEST_F(GroupInviteConfirm, TheQuestionCountsOnlyWhomItWouldAdd) {
+  const ChannelId swarm = StartSwarmWithHistory();
+  const UserGroupId group = BigGroup("engineering", 40);
+  JoinFirst(10, swarm);
+  Type(people().priya, swarm, "/swarm", "invite " + GroupMention(group));
+  const auto question = Question(people().priya);
+  ASSERT_TRUE(question);
+  EXPECT_TRUE(Has(question->blocks_json, "Invite all 30")) << question->blocks_json;
+  EXPECT_TRUE(Has(question->blocks_json, "<!subteam^" + group.str() +
+                                             "> (40 people) adds 30 people to the swarm of INC-1"))
+      << question->blocks_json;
+  EXPECT_TRUE(Has(question->blocks_json,
+                  "10 people in the group are in the swarm channel already. Nothing has happened"))
+      << question->blocks_json;
+  EXPECT_TRUE(Has(question->text, "Invite 30 people")) << question->text;
+  // The click reads the group again and invites whoever isn't in yet.
+  ASSERT_TRUE(slack().ClickEphemeralButton(people().priya, question->ts, std::string(kConfirm)));
+  EXPECT_TRUE(Eventually("all 40 in the channel", [&] { return MembersIn(swarm) == 40; }));
 }
 
 }  // namespace

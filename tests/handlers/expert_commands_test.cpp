@@ -419,8 +419,8 @@ TEST_F(ExpertCommandsTest, DecliningWhenNobodyIsLeftTellsTheDeclinerOnlyTheirAns
   EXPECT_EQ(edited.find("Nobody else"), std::string::npos) << edited;
   store::Invitation expired;
   expired.state = store::InvitationState::kExpired;
-  const std::string lapsed = json::serialize(
-      AnsweredInvitationMessage(incident, expired, ChannelId("CSWARM")).ToObject());
+  const std::string lapsed =
+      json::serialize(AnsweredInvitationMessage(incident, expired, ChannelId("CSWARM")).ToObject());
   EXPECT_NE(lapsed.find("This invitation expired without an answer."), std::string::npos);
   EXPECT_EQ(lapsed.find("Nobody else"), std::string::npos) << lapsed;
 
@@ -461,6 +461,30 @@ TEST_F(ExpertCommandsTest, TheNoticeNamesWhoWasPassedOverAndWhy) {
   EXPECT_EQ(AnswerNotice(invitation, moved, std::chrono::minutes(15)),
             "<@USOFIA> declined the invitation. Not asked: <@ULENA> (left the swarm). Nobody "
             "else on the list can be asked; `/swarm experts` looks again.");
+}
+
+// Check 20: Slack said the account is deactivated, and the channel heard
+// "couldn't be reached by direct message".
+TEST_F(ExpertCommandsTest, TheNoticeSaysWhenSlackSaidTheAccountIsDeactivated) {
+  store::Invitation invitation;
+  invitation.invitee = UserId("USOFIA");
+  invitation.state = store::InvitationState::kUnreachable;
+  invitation.deactivated = true;
+  EXPECT_EQ(AnswerNotice(invitation, Moved({}, UserId("UTOM")), std::chrono::minutes(15)),
+            "<@USOFIA> couldn't be asked: Slack says their account is deactivated. Asking <@UTOM> "
+            "next.");
+  invitation.state = store::InvitationState::kDeclined;
+  lifecycle::MovedOn moved = Moved({UserId("UCHEN")}, std::nullopt);
+  moved.deactivated = {UserId("ULENA"), UserId("UOMAR")};
+  EXPECT_EQ(AnswerNotice(invitation, moved, std::chrono::minutes(15)),
+            "<@USOFIA> declined the invitation. <@ULENA> and <@UOMAR> couldn't be asked: Slack "
+            "says their accounts are deactivated. <@UCHEN> couldn't be reached by direct message. "
+            "Nobody else is left on the list; `/swarm experts` looks again.");
+  moved = Moved({}, std::nullopt);
+  moved.named_before = true;
+  EXPECT_EQ(AnswerNotice(invitation, moved, std::chrono::minutes(15)),
+            "<@USOFIA> declined the invitation. Nobody else on the list can be asked; `/swarm "
+            "experts` looks again.");
 }
 
 // Check 20 #4: "Nobody outside this channel has …" above the invited people

@@ -614,6 +614,55 @@ TEST_F(ExpertServiceTest, MovingOnNamesWhoLeftTheSwarmAndWasPassedOver) {
   EXPECT_EQ(moved.passed_over[0].why, "left the swarm");
 }
 
+// Check 20: each later notice of the chain named the person passed over
+// again.
+TEST_F(ExpertServiceTest, SomeonePassedOverIsNamedOnlyByTheMoveThatWentPastThem) {
+  ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM"), priya_));  // a third person to propose
+  const ExpertList list = Propose();
+  ASSERT_GE(list.experts.size(), 3u);
+  const UserId first = list.experts[0].user;
+  const UserId second = list.experts[1].user;
+  const UserId third = list.experts[2].user;
+  std::vector<UserId> keep;
+  for (const UserId& user : {priya_, omar_, sofia_, UserId("UCHEN")}) {
+    if (user != second) {
+      keep.push_back(user);
+    }
+  }
+  store::PeopleRepository(*db_).DeactivateAllExcept(keep, clock_.Now());
+  const auto asked = experts_.Invite(incident_, first, priya_).value();
+  ASSERT_TRUE(experts_.Answer(asked.id, first, false));
+  const MovedOn moved = experts_.MovedOnFrom(asked.id).value();
+  EXPECT_EQ(moved.asked, std::optional<UserId>(third));
+  ASSERT_EQ(moved.passed_over.size(), 1u);
+  EXPECT_EQ(moved.passed_over[0].user, second);
+  EXPECT_EQ(moved.passed_over[0].why, "is no longer on the people list");
+
+  const auto next = store::ExpertRepository(*db_).InvitationsFor(incident_).back();
+  ASSERT_EQ(next.invitee, third);
+  ASSERT_TRUE(experts_.Answer(next.id, third, false));
+  const MovedOn after = experts_.MovedOnFrom(next.id).value();
+  EXPECT_FALSE(after.asked);
+  EXPECT_TRUE(after.passed_over.empty()) << "named in the notice before";
+  EXPECT_TRUE(after.named_before) << "still on the list, and not asked";
+  // Asked again later, the earlier notice still names them.
+  EXPECT_EQ(experts_.MovedOnFrom(asked.id).value().passed_over.size(), 1u);
+}
+
+// Check 20: a never-delivered invitation of a deactivated person said they
+// "couldn't be reached by direct message".
+TEST_F(ExpertServiceTest, AnInvitationRefusedForADeactivatedAccountKeepsWhy) {
+  const auto invitation = experts_.Invite(incident_, sofia_, priya_).value();
+  ASSERT_TRUE(experts_.PassOverDeactivated(sofia_));
+  const auto ended = experts_.FindInvitation(invitation.id).value();
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->state, store::InvitationState::kUnreachable);
+  EXPECT_TRUE(ended->deactivated);
+  const auto other = experts_.Invite(incident_, omar_, priya_).value();
+  ASSERT_TRUE(experts_.MarkUnreachable(other.id));
+  EXPECT_FALSE(experts_.FindInvitation(other.id).value()->deactivated);
+}
+
 // Check 20 #4: "Nobody outside this channel has the skill: promotions" with
 // Sofia and Omar (promotions 5 and 4) invited and listed below it.
 TEST_F(ExpertServiceTest, ASkillSomeoneInvitedHasIsNotCalledUncovered) {
