@@ -46,7 +46,8 @@ class ChangeCommands {
   Result<std::int64_t> ResolveChange(const std::vector<std::string>& words, std::size_t& next,
                                      const ChannelId& channel);
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
-  // Whether `user` may e-mail an incident's customers (for the Tell customers button).
+  // Whether `user` may e-mail an incident's customers and it has some to
+  // e-mail (for the Tell customers button).
   std::function<bool(std::int64_t)> MayNotify(const UserId& user);
 
   detail::Services& services_;
