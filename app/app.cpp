@@ -213,7 +213,8 @@ class Server {
               {.body = request.body,
                .idempotency_key = request.Header("idempotency-key"),
                .api_key = config_.intake_api_key,
-               .idempotency_key_repeated = request.HeaderCount("idempotency-key") > 1});
+               .idempotency_key_repeated = request.HeaderCount("idempotency-key") > 1,
+               .content_type = request.Header("content-type")});
           worker_.Wake();
           return ToHttpAnswer(answer);
         });

@@ -21,7 +21,8 @@ constexpr std::string_view kSetUsage =
 constexpr std::string_view kClearUsage =
     "Usage: `/banner clear [INC-n] [--audience signed-in|everyone]`";
 constexpr std::string_view kTitleUsage =
-    "Usage: `/incident public-title [INC-n] text` (or `--clear` to go back to the generic title)";
+    "Usage: `/incident public-title [INC-n] text` (one line, at most 120 characters; or `--clear` "
+    "to go back to the generic \"An issue affecting customers in …\")";
 
 struct SetOptions {
   std::optional<std::int64_t> incident;
@@ -399,9 +400,25 @@ std::string BannerCommands::PublicTitle(const SlashCommand& command) {
   if (auto set = services_.banners.SetPublicTitle(*incident, title, command.user); !set) {
     return RefusalReply(kWhat, set.error(), kTitleUsage);
   }
-  return EphemeralText(
-      clearing ? "The status page shows " + number + " under a generic title again."
-               : "The status page now shows " + number + " as \"" + EscapeMrkdwn(title) + "\".");
+  auto listed = services_.banners.OnStatusPage(*incident);
+  if (!listed) {
+    return RefusalReply(kWhat, listed.error());
+  }
+  if (!*listed) {
+    // Only what the page shows is said to be on it.
+    return EphemeralText(
+        (clearing ? number + " has no public title any more"
+                  : number + "'s public title is now \"" + EscapeMrkdwn(title) + "\"") +
+        ", but the status page doesn't list " + number +
+        " right now: it lists every open P1 and P2, and others only while it shows fewer than " +
+        std::to_string(lifecycle::BannerService::kMaxPublicIncidents) +
+        " incidents, most urgent first (priority, then newest).");
+  }
+  const std::string shown =
+      EscapeMrkdwn(lifecycle::PublicTitleOf((*listed)->public_title, (*listed)->territories));
+  return EphemeralText(clearing ? "The status page shows " + number +
+                                      " under the generic title again: \"" + shown + "\"."
+                                : "The status page now shows " + number + " as \"" + shown + "\".");
 }
 
 }  // namespace swarmbot::handlers

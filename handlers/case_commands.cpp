@@ -90,6 +90,12 @@ std::string CaseCommands::Queue(const SlashCommand& command, const std::string& 
   if (!query) {
     return RefusalReply("/case " + sub, query.error());
   }
+  if (query->filter.owner) {
+    return EphemeralText(std::string(sub == "mine" ? "`/case mine` is your own queue"
+                                                   : "`/case queue @rep` names the owner already") +
+                         ", so it takes no `owner=` filter; `/case list owner=…` lists anyone's "
+                         "cases.");
+  }
   query->filter.owner = owner;
   query->words.erase(std::remove_if(query->words.begin(), query->words.end(),
                                     [](const std::string& w) { return w.starts_with("owner="); }),

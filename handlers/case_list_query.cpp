@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "handlers/command_text.hpp"
 #include "handlers/mrkdwn.hpp"
@@ -152,10 +153,26 @@ Result<CaseListQuery> ParseCaseListQuery(std::string_view text, const UserId& ca
   query.filter.statuses = {CaseStatus::kNew, CaseStatus::kOpen};
   bool default_statuses = true;
   const std::vector<std::string> words = Tokenize(SplitBeforeMentions(text));
+  // Each filter's first word: a filter given twice is refused, since which
+  // one was meant would be a guess.
+  std::map<std::string, std::string> given;
+  const auto once = [&](const std::string& name, const std::string& word) -> Status {
+    const auto [earlier, first] = given.emplace(name, word);
+    if (first) {
+      return {};
+    }
+    return Refused(
+        "The " + name + " filter is given twice (" + Shown(earlier->second) + " and " +
+        Shown(word) + "); give it once" +
+        (name == "status" ? ", with commas for several statuses: status=new,held." : "."));
+  };
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
     const std::size_t separator = word.find_first_of("=:");
     if (separator == std::string::npos) {
+      if (auto first = once("status", word); !first) {
+        return first.error();
+      }
       auto statuses = ParseStatuses(word);
       if (!statuses) {
         return Refused("Unknown filter " + Shown(word) +
@@ -176,6 +193,9 @@ Result<CaseListQuery> ParseCaseListQuery(std::string_view text, const UserId& ca
     }
     if (auto applied = Apply(name, value, caller, query); !applied) {
       return applied.error();
+    }
+    if (auto first = once(name, word + (word.size() == separator + 1 ? value : "")); !first) {
+      return first.error();
     }
     default_statuses = default_statuses && name != "status";
   }

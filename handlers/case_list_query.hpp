@@ -15,7 +15,8 @@ namespace swarmbot::handlers {
 //   new|open|held|closed|all      a status on its own, as before
 //   status=held  status=new,open  channel=email  territory=North
 //   owner=@ravi  owner=me  owner=none  page=2
-// Repeating a filter replaces it. The default is new and open cases of anyone.
+// A filter given twice (a bare status counts as status=) is refused. The
+// default is new and open cases of anyone.
 struct CaseListQuery {
   store::CaseFilter filter;  // limit and offset untouched
   int page = 1;

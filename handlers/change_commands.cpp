@@ -504,7 +504,12 @@ std::string ChangeCommands::OldCopyText(std::int64_t change) {
 
 std::function<bool(std::int64_t)> ChangeCommands::MayNotify(const UserId& user) {
   return [this, user](std::int64_t incident) {
-    return detail::MayChangeIncident(services_, incident, user, "e-mail the customers").has_value();
+    if (!detail::MayChangeIncident(services_, incident, user, "e-mail the customers")) {
+      return false;
+    }
+    // No button when there is nobody to tell: it could only say so.
+    const auto someone = services_.broadcasts.HasRecipients(incident);
+    return someone && *someone;
   };
 }
 

@@ -49,7 +49,8 @@ class ChangeCommands {
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
   // The answer to a click on an older copy of the plan: where the plan is now.
   std::string OldCopyText(std::int64_t change);
-  // Whether `user` may e-mail an incident's customers (for the Tell customers button).
+  // Whether `user` may e-mail an incident's customers and it has some to
+  // e-mail (for the Tell customers button).
   std::function<bool(std::int64_t)> MayNotify(const UserId& user);
 
   detail::Services& services_;

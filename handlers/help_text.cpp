@@ -33,8 +33,8 @@ constexpr std::string_view kIncidentHelp =
     "• `/incident take-cases [INC-n]` (the owner or a manager) moves every linked case to the "
     "owner; each previous owner gets one message listing theirs\n"
     "• `/incident public-title [INC-n] text` names the incident on the public status page "
-    "(`--clear` goes back to the generic \"Investigating an issue affecting …\"; no text shows "
-    "the current one)\n"
+    "(one line, at most 120 characters; `--clear` goes back to the generic \"An issue "
+    "affecting customers in …\" naming its territories; no text shows the current one)\n"
     "• `/incident help` shows this";
 
 constexpr std::string_view kBannerHelp =

@@ -6,10 +6,12 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handlers/command_text.hpp"
 #include "handlers/detail/api_error.hpp"
 #include "handlers/detail/case_json.hpp"
 #include "handlers/detail/flat_json.hpp"
 #include "handlers/detail/request_keys.hpp"
+#include "handlers/mrkdwn.hpp"
 #include "store/records.hpp"
 
 namespace swarmbot::handlers {
@@ -35,6 +37,47 @@ bool IsJsonButNoObject(std::string_view body) {
   boost::system::error_code ec;
   const json::value value = json::parse(body, ec);
   return !ec && !value.is_object();
+}
+
+// Whether `header` says JSON in UTF-8: application/json, with no charset or
+// charset=utf-8 (letter case and quotes aside); other parameters don't matter.
+bool IsJsonInUtf8(std::string_view header) {
+  std::size_t semicolon = header.find(';');
+  if (Lowercase(lifecycle::Trimmed(header.substr(0, semicolon))) != "application/json") {
+    return false;
+  }
+  while (semicolon != std::string_view::npos) {
+    header.remove_prefix(semicolon + 1);
+    semicolon = header.find(';');
+    const std::string_view parameter = header.substr(0, semicolon);
+    const std::size_t equals = parameter.find('=');
+    if (Lowercase(lifecycle::Trimmed(parameter.substr(0, equals))) != "charset") {
+      continue;
+    }
+    std::string value =
+        equals == std::string_view::npos ? "" : lifecycle::Trimmed(parameter.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (Lowercase(value) != "utf-8") {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The 415 answer for a body not declared as JSON in UTF-8, if it isn't.
+std::optional<IntakeAnswer> CheckContentType(const std::optional<std::string>& header) {
+  if (header && IsJsonInUtf8(*header)) {
+    return std::nullopt;
+  }
+  const std::string said =
+      header ? "this request says \"" + detail::EscapeInvalidUtf8(Truncate(*header, 80)) + "\""
+             : "this request has no Content-Type";
+  return Refuse(415, "unsupported_media_type",
+                "send the case as JSON with Content-Type: application/json (charset utf-8, if "
+                "any); " +
+                    said);
 }
 
 // The body's fields, or the 400 answer explaining what is wrong with it.
@@ -72,6 +115,10 @@ IntakeAnswer Intake::Handle(const IntakeRequest& request) {
   }
   if (request.body.size() > kMaxBody) {
     return Refuse(413, "too_large", "body is larger than 64 KiB");
+  }
+  if (auto refused = CheckContentType(request.content_type)) {
+    spdlog::info("event=intake.refused status=415");
+    return *refused;
   }
   if (request.idempotency_key_repeated) {
     spdlog::info("event=intake.refused status=400 detail=\"Idempotency-Key repeated\"");

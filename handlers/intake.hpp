@@ -17,6 +17,7 @@ struct IntakeRequest {
   std::optional<std::string> idempotency_key;  // the Idempotency-Key header
   Secret api_key;                              // the key the client presented
   bool idempotency_key_repeated = false;       // the header came more than once
+  std::optional<std::string> content_type;     // the Content-Type header, if sent
 };
 
 // What to answer: status code and a JSON body.
@@ -34,7 +35,8 @@ struct IntakeAnswer {
 // not valid JSON", "body must be a JSON object", or the Idempotency-Key header
 // sent more than once, since which one counts would be a guess); 401 for a missing or wrong API key
 // (compared in constant time; an empty configured key refuses everyone); 409 for a key reused with
-// other content; 413 for a body over 64 KiB. Never throws on bad input.
+// other content; 413 for a body over 64 KiB; 415 unless the Content-Type is application/json
+// (a charset, if given, utf-8). Never throws on bad input.
 class Intake {
  public:
   static constexpr std::size_t kMaxBody = 64 * 1024;

@@ -128,11 +128,23 @@ Result<std::int64_t> ProblemCommands::ProblemAndRest(const SlashCommand& command
     return problems->front();
   }
   const std::string inc = store::IncidentNumberText(incident);
-  return MakeError(
-      Errc::kInvalidInput, "problem ambiguous",
-      which + (problems->empty()
-                   ? "; " + inc + " has no problem yet (`/problem new` opens one)."
-                   : "; " + inc + " has " + std::to_string(problems->size()) + " problems."));
+  if (problems->empty()) {
+    return MakeError(Errc::kInvalidInput, "problem ambiguous",
+                     which + "; " + inc + " has no problem yet (`/problem new` opens one).");
+  }
+  // The example names one of this incident's own problems, not a made-up one.
+  std::string named;
+  for (std::size_t i = 0; i < problems->size(); ++i) {
+    named += (i == 0 ? "" : (i + 1 == problems->size() ? " and " : ", ")) +
+             store::ProblemNumberText((*problems)[i]);
+  }
+  std::string own_example(example);
+  if (const auto at = own_example.find("PRB-2"); at != std::string::npos) {
+    own_example.replace(at, 5, store::ProblemNumberText(problems->front()));
+  }
+  return MakeError(Errc::kInvalidInput, "problem ambiguous",
+                   "Which problem? " + inc + " has " + std::to_string(problems->size()) +
+                       " problems, " + named + "; name one, e.g. `" + own_example + "`.");
 }
 
 std::string ProblemCommands::New(const SlashCommand& command) {

@@ -100,7 +100,7 @@ constexpr std::string_view kStyle =
     "color:#1d1d1f}h1{font-size:1.5rem}.banner{padding:.75rem 1rem;border-radius:.4rem;"
     "margin:1rem 0}.info{background:#e8f1fb}.warning{background:#fff4d6}.critical{background:"
     "#fde2e1}ul{padding:0;list-style:none}li{border-bottom:1px solid #ddd;padding:.6rem 0}"
-    ".state{font-weight:600}.when{color:#666;font-size:.85rem}";
+    ".state{font-weight:600}.when,.more{color:#666;font-size:.85rem}";
 
 std::string BannerHtml(const std::optional<store::Banner>& banner) {
   if (!banner) {
@@ -133,6 +133,11 @@ std::string StatusHtml(const lifecycle::PublicStatus& status) {
               "</span></div></li>\n";
     }
     html += "</ul>\n";
+  }
+  if (status.left_out > 0) {
+    html += "<p class=\"more\">And " + std::to_string(status.left_out) + " more open " +
+            (status.left_out == 1 ? "incident" : "incidents") +
+            ", less urgent or older than these, not listed here.</p>\n";
   }
   return html + "</body>\n</html>\n";
 }

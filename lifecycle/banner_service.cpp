@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -282,9 +283,23 @@ Result<std::string> BannerService::PublicTitle(std::int64_t incident) {
 Result<PublicStatus> BannerService::Public() {
   return InReadTransaction(db_, "public_status", [&]() -> Result<PublicStatus> {
     store::BannerRepository banners(db_);
-    return PublicStatus{banners.OpenIncidents(kMaxPublicIncidents),
+    store::PublicIncidents open = banners.OpenIncidents(kMaxPublicIncidents, kAlwaysPublic);
+    return PublicStatus{std::move(open.listed), open.left_out,
                         banners.Active(BannerAudience::kEveryone)};
   });
+}
+
+Result<std::optional<store::PublicIncident>> BannerService::OnStatusPage(std::int64_t incident) {
+  auto status = Public();
+  if (!status) {
+    return status.error();
+  }
+  for (store::PublicIncident& listed : status->incidents) {
+    if (listed.number == incident) {
+      return std::move(listed);
+    }
+  }
+  return std::optional<store::PublicIncident>{};
 }
 
 std::size_t ClearBannersOnClose(store::Database& db, std::int64_t incident, Clock::TimePoint now) {

@@ -43,8 +43,11 @@ struct BannerSelection {
 
 // What the public status page shows.
 struct PublicStatus {
-  std::vector<store::PublicIncident> incidents;  // open ones, oldest first
-  std::optional<store::Banner> banner;           // the banner for everyone
+  // Open ones, most urgent first (priority, then newest): see
+  // BannerService::kMaxPublicIncidents.
+  std::vector<store::PublicIncident> incidents;
+  int left_out = 0;                     // open ones not listed
+  std::optional<store::Banner> banner;  // the banner for everyone
 };
 
 // Site banners for the customer site, and the public face of incidents.
@@ -58,8 +61,12 @@ class BannerService {
   static constexpr std::size_t kMaxText = 280;
   static constexpr std::size_t kMaxLink = 500;
   static constexpr std::size_t kMaxPublicTitle = 120;
-  // Incidents listed on the status page at most.
+  // The status page lists every open incident of priority kAlwaysPublic or
+  // more urgent, and less urgent ones only while it lists fewer than
+  // kMaxPublicIncidents in all (a page a customer can read, and a bounded cost
+  // for an address anyone may call); it counts the ones it leaves out.
   static constexpr int kMaxPublicIncidents = 50;
+  static constexpr int kAlwaysPublic = 2;
 
   BannerService(store::Database& db, const Clock& clock, BannerSettings settings = {})
       : db_(db), clock_(clock), settings_(settings) {}
@@ -93,6 +100,8 @@ class BannerService {
   Result<std::string> PublicTitle(std::int64_t incident);
 
   Result<PublicStatus> Public();
+  // How the status page lists `incident` right now; nothing when it doesn't.
+  Result<std::optional<store::PublicIncident>> OnStatusPage(std::int64_t incident);
 
   // Checks a link as Set does; kInvalidInput with a reason to show.
   static Status CheckLink(std::string_view link);

@@ -239,6 +239,13 @@ Result<BroadcastPreview> BroadcastService::Prepare(std::int64_t incident, const 
   });
 }
 
+Result<bool> BroadcastService::HasRecipients(std::int64_t incident) {
+  return InReadTransaction(db_, "broadcast_recipients", [&]() -> Result<bool> {
+    BroadcastPreview counted;
+    return !Recipients(db_, incident, counted).empty();
+  });
+}
+
 void BroadcastService::QueueProgress(std::int64_t broadcast, std::string_view kind) {
   store::Outbox(db_).Enqueue(store::BroadcastNumberText(broadcast), kind,
                              {{std::string(effect::kArgBroadcast), std::to_string(broadcast)}},

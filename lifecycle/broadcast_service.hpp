@@ -114,6 +114,9 @@ class BroadcastService {
   // there is one, else there.
   Result<BroadcastPreview> Prepare(std::int64_t incident, const UserId& user,
                                    const ChannelId& where);
+  // Whether Prepare would find someone to e-mail about `incident`: a linked
+  // case with a usable address of a customer who hasn't unsubscribed.
+  Result<bool> HasRecipients(std::int64_t incident);
 
   struct Started {
     store::Broadcast broadcast;

@@ -172,24 +172,29 @@ std::string BannerRepository::PublicTitle(std::int64_t incident) {
   return select.executeStep() ? select.getColumn(0).getString() : std::string();
 }
 
-std::vector<PublicIncident> BannerRepository::OpenIncidents(int limit) {
+PublicIncidents BannerRepository::OpenIncidents(int limit, int always_up_to) {
   SQLite::Statement select(db_.Sql(),
-                           "SELECT number FROM incidents WHERE state <> ? ORDER BY number LIMIT ?");
+                           "SELECT number, priority FROM incidents WHERE state <> ? "
+                           "ORDER BY priority, created_at DESC, number DESC");
   select.bind(1, std::string(Name(IncidentState::kClosed)));
-  select.bind(2, limit);
   std::vector<std::int64_t> numbers;
+  PublicIncidents open;
   while (select.executeStep()) {
-    numbers.push_back(select.getColumn(0).getInt64());
+    const bool urgent = select.getColumn(1).getInt() <= always_up_to;
+    if (urgent || std::cmp_less(numbers.size(), limit)) {
+      numbers.push_back(select.getColumn(0).getInt64());
+    } else {
+      ++open.left_out;
+    }
   }
   IncidentRepository incidents(db_);
-  std::vector<PublicIncident> open;
   for (std::int64_t number : numbers) {
     auto incident = incidents.Find(number);
     if (!incident) {
       continue;
     }
-    open.push_back({number, incident->state, incident->territories, PublicTitle(number),
-                    incident->created_at});
+    open.listed.push_back({number, incident->state, incident->territories, PublicTitle(number),
+                           incident->created_at, incident->priority});
   }
   return open;
 }

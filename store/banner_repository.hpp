@@ -46,6 +46,13 @@ struct PublicIncident {
   std::vector<std::string> territories;
   std::string public_title;  // "" when nobody chose one
   Clock::TimePoint created_at;
+  int priority = 3;
+};
+
+// The open incidents the status page lists, and how many it leaves out.
+struct PublicIncidents {
+  std::vector<PublicIncident> listed;  // most urgent first: priority, then newest
+  int left_out = 0;
 };
 
 // The `banners` and `incident_public_titles` tables. Calls run inside the
@@ -66,8 +73,10 @@ class BannerRepository {
   void SetPublicTitle(std::int64_t incident, std::string_view title, const UserId& by,
                       Clock::TimePoint now);
   std::string PublicTitle(std::int64_t incident);
-  // Open incidents, oldest first, at most `limit`.
-  std::vector<PublicIncident> OpenIncidents(int limit);
+  // Open incidents, most urgent first (priority, then newest): every one of
+  // priority `always_up_to` or more urgent, then others while fewer than
+  // `limit` are listed; the rest are only counted.
+  PublicIncidents OpenIncidents(int limit, int always_up_to);
 
  private:
   Database& db_;

@@ -1,6 +1,7 @@
 // Bad input gets a clear answer and changes nothing; the process keeps serving.
 
 #include <cstdlib>
+#include <map>
 
 #include <boost/json.hpp>
 #include <sys/wait.h>
@@ -245,6 +246,66 @@ TEST_F(SecondInstance, IsRefusedWhileTheFirstServesTheDatabase) {
   EXPECT_NE(error.find("in use by another swarmbot"), std::string::npos) << error;
   // The first one still serves.
   EXPECT_EQ(DeclareFeast25(), "INC-1");
+}
+
+// Check 21 #3: a JSON body sent as text, as a form, with no type or in
+// latin-1 was taken as a case. Only application/json (in UTF-8) is read; the
+// rest gets 415 in the documented error shape, whatever the case's channel.
+TEST_F(BadInput, ACaseNotSentAsJsonInUtf8IsRefusedWith415) {
+  const std::string key = "Bearer " + stack_->IntakeApiKey();
+  const auto post = [&](const std::string& body, const std::string& type) {
+    std::map<std::string, std::string> headers{{"Authorization", key}};
+    if (!type.empty()) {
+      headers["Content-Type"] = type;
+    }
+    return stack_->Request("POST", "/api/cases", headers, body);
+  };
+  for (const std::string channel : {"email", "chat", "messaging", "phone", "web"}) {
+    auto json = boost::json::parse(ValidCase()).as_object();
+    json["channel"] = channel;
+    const std::string body = boost::json::serialize(json);
+    for (const std::string type :
+         {"text/plain", "application/x-www-form-urlencoded", "",
+          "application/json; charset=latin-1", "application/jsonp", "text/json"}) {
+      const auto refused = post(body, type);
+      EXPECT_EQ(refused.status, 415) << channel << " as " << type << ": " << refused.body;
+      const auto error = boost::json::parse(refused.body).as_object();
+      EXPECT_EQ(error.at("error"), "unsupported_media_type") << refused.body;
+      EXPECT_TRUE(Contains(
+          std::string(error.at("message").as_string()),
+          type.empty() ? "this request has no Content-Type" : "this request says \"" + type + "\""))
+          << refused.body;
+    }
+  }
+  const auto first = post(ValidCase(), "application/json; charset=UTF-8");
+  EXPECT_EQ(first.status, 201) << first.body;
+  EXPECT_TRUE(Contains(first.body, "\"CASE-1\"")) << "none of the refused ones made a case";
+  EXPECT_EQ(post(ValidCase(), "Application/JSON").status, 201);
+  EXPECT_EQ(post(ValidCase(), "application/json;charset=\"utf-8\"").status, 201);
+}
+
+// Check 21 #4: `/case list status=held status=new` used the last one without
+// a word, while `/banner set` refuses an option given twice.
+TEST_F(BadInput, ACaseFilterGivenTwiceIsRefusedInEveryListCommand) {
+  const UserId& ravi = people().ravi;
+  const ChannelId& support = people().support;
+  ASSERT_EQ(stack_->PostCase(ValidCase()).status, 201);
+  const std::string twice = Type(ravi, support, "/case", "list status=held status=new");
+  EXPECT_TRUE(Contains(twice,
+                       "The status filter is given twice (`status=held` and `status=new`); "
+                       "give it once, with commas for several statuses: status=new,held."))
+      << twice;
+  EXPECT_TRUE(Contains(Type(ravi, support, "/case", "list held new"), "given twice"));
+  EXPECT_TRUE(Contains(Type(ravi, support, "/case", "mine channel=email channel=chat"),
+                       "The channel filter is given twice"));
+  EXPECT_TRUE(Contains(Type(ravi, support, "/case", "queue <@" + ravi.str() + "> page=1 page=2"),
+                       "The page filter is given twice"));
+  const std::string mine = Type(ravi, support, "/case", "mine owner=none");
+  EXPECT_TRUE(Contains(mine, "`/case mine` is your own queue, so it takes no `owner=` filter"))
+      << mine;
+  const std::string both = Type(ravi, support, "/case", "list status=held,new");
+  EXPECT_TRUE(Contains(both, "*Cases (held, new)*, newest first · 1 case\n`CASE-1`"))
+      << "statuses combine in one filter: " << both;
 }
 
 // Check18 #4: a name holding BEL or U+202E was imported, and since an import

@@ -4,11 +4,14 @@
 // only, the swarm channel hears of it, and once cleared the endpoint returns
 // nothing. The public status page and the API key over real sockets too.
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "store/database.hpp"
+#include "store/incident_repository.hpp"
 #include "tests/e2e/e2e_fixture.hpp"
 
 namespace swarmbot::e2e {
@@ -156,6 +159,90 @@ TEST_F(Banner, ClosingTheIncidentTakesItsBannerDown) {
   ASSERT_FALSE(BannerOf(SiteBanner("signed-in")).is_null());
   Type(people().mara, people().incidents, "/incident", "close INC-1 fixed");
   EXPECT_TRUE(BannerOf(SiteBanner("signed-in")).is_null());
+}
+
+// Check 21 #1: with 151 open incidents the page listed the 50 oldest and said
+// nothing of the rest, so a new P1 was missing while its public title's reply
+// said the page showed it. The store is filled before swarmbot starts: 60 P2
+// incidents and 90 P4 ones, all older than the P1 Mara declares.
+class StatusPageCap : public Banner {
+ protected:
+  void SetUp() override {
+    {
+      auto db = store::Database::Open((dir_ / "swarmbot.db").string()).value();
+      store::IncidentRepository incidents(*db);
+      const auto start = std::chrono::system_clock::now() - std::chrono::hours(24);
+      for (int i = 0; i < 150; ++i) {
+        store::Incident incident;
+        incident.subject = "Old internal subject " + std::to_string(i + 1);
+        incident.priority = incident.matrix_priority = i < 60 ? 2 : 4;
+        incident.territories = {"South"};
+        incident.declared_by = UserId("U0SEED001");
+        incident.created_at = start + std::chrono::minutes(i);
+        incidents.Insert(incident);
+      }
+    }
+    Start(/*request_url_mode=*/false);
+  }
+
+  static std::size_t Count(const std::string& text, std::string_view part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+};
+
+TEST_F(StatusPageCap, EveryP1AndP2IsListedMostUrgentFirstAndTheRestAreCounted) {
+  ASSERT_EQ(DeclareFeast25(), "INC-151");
+  const std::string titled = Type(people().mara, people().incidents, "/incident",
+                                  "public-title INC-151 Ordering is down everywhere");
+  EXPECT_EQ(titled, "The status page now shows INC-151 as \"Ordering is down everywhere\".");
+  const std::string page = stack_->Request("GET", "/status", {}, "").body;
+  EXPECT_EQ(Count(page, "<li>"), 61u) << "the P1 and all 60 P2s";
+  const auto first = page.find("<li>");
+  ASSERT_NE(first, std::string::npos) << page;
+  EXPECT_TRUE(
+      Has(page.substr(first, page.find("</li>", first) - first), "Ordering is down everywhere"))
+      << "the P1 comes first: " << page;
+  EXPECT_TRUE(Has(page,
+                  "And 90 more open incidents, less urgent or older than these, not "
+                  "listed here."))
+      << page;
+  EXPECT_FALSE(Has(page, "Old internal subject"));
+
+  // A P4 that isn't listed: the reply doesn't claim the page shows it.
+  const std::string hidden =
+      Type(people().mara, people().incidents, "/incident", "public-title INC-150 Slow receipts");
+  EXPECT_TRUE(Has(hidden,
+                  "INC-150's public title is now \"Slow receipts\", but the status page "
+                  "doesn't list INC-150 right now"))
+      << hidden;
+  EXPECT_FALSE(Has(stack_->Request("GET", "/status", {}, "").body, "Slow receipts"));
+}
+
+// Check 21 #2: help promised "Investigating an issue affecting …" while the
+// page shows "An issue affecting customers in …"; help, usage and the page
+// now say the same, with the 120-character limit.
+TEST_F(Banner, TheGenericPublicTitleReadsTheSameInHelpTheReplyAndThePage) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const std::string help = Type(people().mara, people().incidents, "/incident", "help");
+  EXPECT_TRUE(Has(help,
+                  "at most 120 characters; `--clear` goes back to the generic \"An issue "
+                  "affecting customers in …\""))
+      << help;
+  Type(people().mara, people().incidents, "/incident", "public-title INC-1 Discount codes fail");
+  const std::string cleared =
+      Type(people().mara, people().incidents, "/incident", "public-title INC-1 --clear");
+  EXPECT_EQ(cleared,
+            "The status page shows INC-1 under the generic title again: \"An issue affecting "
+            "customers in North and East\".");
+  EXPECT_TRUE(Has(stack_->Request("GET", "/status", {}, "").body,
+                  "<div class=\"title\">An issue affecting customers in North and East</div>"));
+  const std::string long_title = Type(people().mara, people().incidents, "/incident",
+                                      "public-title INC-1 " + std::string(121, 'x'));
+  EXPECT_TRUE(Has(long_title, "at most 120 characters")) << long_title;
 }
 
 }  // namespace

@@ -142,6 +142,11 @@ class NotifyCustomers : public EndToEnd {
     const std::string titled = Type(people().mara, people().incidents, "/incident",
                                     "public-title INC-1 Discount codes at checkout");
     ASSERT_TRUE(Contains(titled, "Discount codes at checkout")) << titled;
+    StartSwarm();
+  }
+
+  // Mara starts INC-1's swarm; returns once its summary is pinned.
+  void StartSwarm() {
     Type(people().mara, people().incidents, "/swarm", "start INC-1");
     ASSERT_TRUE(Eventually("the swarm channel's pinned summary", [&] {
       const auto channel = SwarmChannel();
@@ -162,6 +167,28 @@ class NotifyCustomers : public EndToEnd {
       return ChannelId();
     }
     return swarm;
+  }
+
+  // The catalogue's one-step "restart-pricing", for ApproveRestartPricing.
+  static constexpr const char* kRestartPricing =
+      "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
+      "service\"\nsteps = [\"Restart\"]\n";
+
+  // Mara opens CHG-1 (restart-pricing) fixing INC-1 in `swarm`; Dev does its
+  // step, Mara verifies it and submits it, and it is approved.
+  void ApproveRestartPricing(const ChannelId& swarm) {
+    const UserId& mara = people().mara;
+    ASSERT_EQ(
+        OpenChangeForm(slack(), *scenario_, mara, swarm, "new INC-1",
+                       {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
+        "");
+    const std::string assigned =
+        Type(mara, swarm, "/change", "step assign CHG-1 1 <@" + people().dev.str() + "|dev>");
+    ASSERT_TRUE(Contains(assigned, "Assigned step 1")) << assigned;
+    EXPECT_TRUE(Contains(Type(people().dev, swarm, "/change", "done CHG-1 1"), "is done"));
+    const std::string verified = Type(mara, swarm, "/change", "verify CHG-1 1");
+    EXPECT_TRUE(Contains(verified, "verified")) << verified;
+    EXPECT_TRUE(Contains(Type(mara, swarm, "/change", "submit CHG-1"), "CHG-1 is approved"));
   }
 
   std::unique_ptr<testing::SmtpSink> sink_;
@@ -284,23 +311,11 @@ TEST_F(NotifyCustomers, AnOutcomeWhoseChannelWasArchivedMeanwhileGoesToTheSender
 }
 
 TEST_F(NotifyCustomers, ClosingTheChangeOffersToTellTheCustomersOfTheIncidentsItClosed) {
-  StartWith(50,
-            "[[changes.standard]]\nname = \"restart-pricing\"\ntitle = \"Restart the pricing "
-            "service\"\nsteps = [\"Restart\"]\n");
+  StartWith(50, kRestartPricing);
   PrepareIncident();
   const ChannelId swarm = SwarmChannel()->id;
   const UserId& mara = people().mara;
-  ASSERT_EQ(
-      OpenChangeForm(slack(), *scenario_, mara, swarm, "new INC-1",
-                     {{"change_type", {"standard"}}, {"change_template", {"restart-pricing"}}}),
-      "");
-  const std::string assigned =
-      Type(mara, swarm, "/change", "step assign CHG-1 1 <@" + people().dev.str() + "|dev>");
-  ASSERT_TRUE(Contains(assigned, "Assigned step 1")) << assigned;
-  EXPECT_TRUE(Contains(Type(people().dev, swarm, "/change", "done CHG-1 1"), "is done"));
-  const std::string verified = Type(mara, swarm, "/change", "verify CHG-1 1");
-  EXPECT_TRUE(Contains(verified, "verified")) << verified;
-  EXPECT_TRUE(Contains(Type(mara, swarm, "/change", "submit CHG-1"), "CHG-1 is approved"));
+  ApproveRestartPricing(swarm);
 
   Type(mara, swarm, "/change", "close CHG-1 Pricing restarted");
   const auto closed = EphemeralWith(mara, "notify.preview");
@@ -313,6 +328,24 @@ TEST_F(NotifyCustomers, ClosingTheChangeOffersToTellTheCustomersOfTheIncidentsIt
       Eventually("the preview after Tell customers", [&] { return preview().has_value(); }));
   EXPECT_TRUE(Contains(preview()->blocks_json, "4 customers")) << preview()->blocks_json;
   EXPECT_TRUE(sink_->Received().empty()) << "nothing goes out before Send";
+}
+
+// Check 21 #6: closing a change that fixed an incident without cases offered
+// Tell customers, and the click could only say there was nothing to send.
+TEST_F(NotifyCustomers, ClosingTheChangeOffersNoTellCustomersWhenNobodyIsLinked) {
+  StartWith(50, kRestartPricing);
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  StartSwarm();
+  const ChannelId swarm = SwarmChannel()->id;
+  const UserId& mara = people().mara;
+  ApproveRestartPricing(swarm);
+
+  const std::string closed = Type(mara, swarm, "/change", "close CHG-1 Pricing restarted");
+  EXPECT_TRUE(Contains(closed, "Closed CHG-1; incidents closed: INC-1.")) << closed;
+  const auto answer = EphemeralWith(mara, "Closed CHG-1");
+  ASSERT_TRUE(answer);
+  EXPECT_FALSE(Contains(answer->blocks_json, "notify.preview")) << answer->blocks_json;
+  EXPECT_FALSE(Contains(answer->blocks_json, "Tell the customers")) << answer->blocks_json;
 }
 
 TEST_F(NotifyCustomers, ACustomerWhoUnsubscribedOnTheSiteGetsNoMoreEmail) {

@@ -95,6 +95,25 @@ TEST_F(ProblemRecord, DevOpensAProblemInTheSwarmChannelWithCauseAndAssets) {
   EXPECT_TRUE(Has(shown.back().blocks_json, "INC-1 (in progress)")) << shown.back().blocks_json;
 }
 
+// Check 21 #5: `/problem show` without an id, in a swarm channel whose
+// incident has several problems, gave an example naming some other PRB-2.
+TEST_F(ProblemRecord, WithoutAnIdInASwarmWithSeveralProblemsTheAnswerNamesThem) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  for (const char* title : {"Expired rule", "Stale cache", "Wrong time zone"}) {
+    ASSERT_TRUE(
+        Has(Type(people().dev, swarm, "/problem", std::string("new ") + title), "linked to INC-1"));
+  }
+  const std::string which = Type(people().dev, swarm, "/problem", "show");
+  EXPECT_TRUE(Has(which,
+                  "Which problem? INC-1 has 3 problems, PRB-1, PRB-2 and PRB-3; name one, "
+                  "e.g. `/problem show PRB-1`."))
+      << which;
+  const std::string cause = Type(people().dev, swarm, "/problem", "cause the rule expired");
+  EXPECT_TRUE(Has(cause, "e.g. `/problem cause PRB-1 the rule expired`")) << cause;
+}
+
 TEST_F(ProblemRecord, ABadAssetFileExitsTwoNamingTheLineAndReimportUpdates) {
   const auto bad = WriteFile("assets.toml",
                              "[[asset]]\nname = \"checkout-service\"\n\n[[asset]]\n"

@@ -12,7 +12,8 @@ class IntakeTest : public ::testing::Test {
  protected:
   IntakeAnswer Post(const std::string& body, std::optional<std::string> key = {},
                     std::string api_key = "intake-key") {
-    return intake_.Handle({body, std::move(key), Secret(std::move(api_key))});
+    return intake_.Handle(
+        {body, std::move(key), Secret(std::move(api_key)), false, "application/json"});
   }
 
   static std::string Body(std::string subject = "FEAST25 rejected") {
@@ -37,8 +38,8 @@ class IntakeTest : public ::testing::Test {
 };
 
 TEST_F(IntakeTest, RefusesARequestWithTheIdempotencyKeyTwice) {
-  const auto answer =
-      intake_.Handle({Body(), "key-1", Secret("intake-key"), /*idempotency_key_repeated=*/true});
+  const auto answer = intake_.Handle({Body(), "key-1", Secret("intake-key"),
+                                      /*idempotency_key_repeated=*/true, "application/json"});
   EXPECT_EQ(answer.status, 400);
   EXPECT_EQ(Message(answer),
             "the Idempotency-Key header must be sent once; this request has it more than once");
@@ -75,7 +76,7 @@ TEST_F(IntakeTest, RefusesAWrongOrMissingApiKey) {
   EXPECT_EQ(Post(Body(), {}, "").status, 401);
   EXPECT_EQ(Post(Body(), {}, "intake-key-longer").status, 401);
   Intake closed(*db_, clock_, Secret(""));
-  EXPECT_EQ(closed.Handle({Body(), {}, Secret("")}).status, 401);
+  EXPECT_EQ(closed.Handle({Body(), {}, Secret(""), false, "application/json"}).status, 401);
   EXPECT_EQ(Cases(), 0);
 }
 
