@@ -31,6 +31,10 @@ class ChangeCommandsTest : public ::testing::Test {
     ASSERT_TRUE(swarms.RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));
     ASSERT_TRUE(swarms.MemberJoined(ChannelId("CSWARM"), UserId("UDEV")));
     ASSERT_TRUE(swarms.MemberJoined(ChannelId("CSWARM"), UserId("UINES")));
+    // Responders on the people list: their place in the swarm counts.
+    db_->Sql().exec(
+        "INSERT INTO people (user_id, display_name, capacity, updated_at) VALUES "
+        "('UDEV', 'Dev', 3, 0), ('UINES', 'Ines', 3, 0)");
   }
 
   std::string Type(std::string_view user, std::string_view text,
@@ -276,10 +280,10 @@ TEST_F(ChangeCommandsTest, AStepAddedAfterApprovalSaysTheChangeNeedsApprovalAgai
 // "opened" news, the incident's timeline and the work plan's message text.
 TEST_F(ChangeCommandsTest, AHostileTitleShowsAsTypedInTheNewsTheTimelineAndThePlan) {
   const std::string hostile = "Fix <!channel> <@U123> <https://evil.example|click>";
-  ASSERT_EQ(SubmitForm({{"change_title", {hostile}},
-                        {"change_type", {"emergency"}},
-                        {"change_risk", {"high"}}}),
-            "");
+  ASSERT_EQ(
+      SubmitForm(
+          {{"change_title", {hostile}}, {"change_type", {"emergency"}}, {"change_risk", {"high"}}}),
+      "");
   std::string news;
   for (const auto& item : store::Outbox(*db_).Pending()) {
     if (item.kind == lifecycle::effect::kChangeNews) {
@@ -301,8 +305,9 @@ TEST_F(ChangeCommandsTest, AHostileTitleShowsAsTypedInTheNewsTheTimelineAndThePl
   }
   EXPECT_NE(EscapeMrkdwnKeepingMentions(news).find("&lt;\u2060@U123&gt;"), std::string::npos)
       << "shown as typed (a word joiner, invisible, after the '<')";
-  EXPECT_NE(plan.Text().find("Fix &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;"),
-            std::string::npos)
+  EXPECT_NE(
+      plan.Text().find("Fix &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;"),
+      std::string::npos)
       << plan.Text();
 }
 
