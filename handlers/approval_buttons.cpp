@@ -97,31 +97,35 @@ std::string ApprovalButtons::HandleRejectSubmission(const detail::FlatJson& payl
   const auto request = ParseRequestId(payload.StringOr("view.private_metadata"));
   if (!request || user.empty()) {
     spdlog::warn("event=cab.reject.malformed user={}", user.str());
-    return ModalErrors({{block, "This form is out of date; close it and click Reject again."}});
+    return ModalErrors({{block, "This form is out of date; close it and click Reject again."}},
+                       &services_);
   }
   const std::string reason = lifecycle::Trimmed(payload.StringOr(ReasonPath()));
   if (reason.empty()) {
-    return ModalErrors({{block, "Say why you reject it; the requester will read this."}});
+    return ModalErrors({{block, "Say why you reject it; the requester will read this."}},
+                       &services_);
   }
   if (lifecycle::Utf8Length(reason) > lifecycle::ApprovalService::kMaxReason) {
     return ModalErrors(
         {{block, "Keep it to " + std::to_string(lifecycle::ApprovalService::kMaxReason) +
-                     " characters; nothing was recorded."}});
+                     " characters; nothing was recorded."}},
+        &services_);
   }
   // A control or direction character is named, as in other fields.
   if (auto checked = lifecycle::CheckField(
           reason, {"reason", lifecycle::ApprovalService::kMaxReason, true, true});
       !checked) {
-    return ModalErrors({{block, RefusalText(checked.error()) + " Nothing was recorded."}});
+    return ModalErrors({{block, RefusalText(checked.error()) + " Nothing was recorded."}},
+                       &services_);
   }
   auto vote = services_.approvals.Vote(*request, user, false, reason);
   if (!vote) {
     spdlog::info("event=cab.reject.refused request={} user={} code={}", *request, user.str(),
                  ErrcName(vote.error().code));
-    return ModalErrors({{block, RefusalText(vote.error())}});
+    return ModalErrors({{block, RefusalText(vote.error())}}, &services_);
   }
   if (!vote->counted) {
-    return ModalErrors({{block, vote->reply}});
+    return ModalErrors({{block, vote->reply}}, &services_);
   }
   return {};
 }

@@ -42,8 +42,8 @@ std::string Mentions(const std::vector<UserId>& users) {
 }
 
 std::string StepLine(std::size_t index, const store::ApprovalStep& step) {
-  std::string line =
-      std::to_string(index + 1) + ". " + EscapeMrkdwn(Truncate(step.text, kStepShown));
+  std::string line = std::to_string(index + 1) + ". " +
+                     EscapeMrkdwnKeepingMentions(Truncate(step.text, kStepShown, true));
   if (!step.done_by.empty()) {
     line += " — done by " + UserMention(step.done_by);
   }

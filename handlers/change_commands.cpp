@@ -27,7 +27,8 @@ constexpr std::string_view kLinkUsage = "Usage: `/change link CHG-n fixes|caused
 constexpr std::string_view kUnlinkUsage = "Usage: `/change unlink CHG-n PRB-n|INC-n`";
 constexpr std::string_view kStepUsage =
     "Usage: `/change step add [CHG-n] text`, `/change step assign [CHG-n] N @person`, "
-    "`/change step done|verify [CHG-n] N`, `/change step edit [CHG-n] N text`";
+    "`/change step done|verify [CHG-n] N`, `/change step edit [CHG-n] N text`, "
+    "`/change step remove [CHG-n] N`";
 constexpr std::string_view kCloseUsage = "Usage: `/change close [CHG-n] [resolution note]`";
 
 std::optional<int> ParseStep(std::string_view word) {
@@ -283,7 +284,7 @@ std::string ChangeCommands::Step(const SlashCommand& command,
     std::vector<std::string> rest(words.begin() + 1, words.end());
     return StepMark(command, rest, action == "verify");
   }
-  if (action != "add" && action != "assign" && action != "edit") {
+  if (action != "add" && action != "assign" && action != "edit" && action != "remove") {
     return EphemeralText(std::string(kStepUsage) + ".");
   }
   std::size_t next = 2;
@@ -321,6 +322,22 @@ std::string ChangeCommands::Step(const SlashCommand& command,
       return Refused(kWhat, done.error(), kStepUsage);
     }
     return EphemeralText("Assigned " + step_name + " to " + UserMention(UserId(mention->id)) + ".");
+  }
+  if (action == "remove") {
+    if (next + 1 != words.size()) {
+      return EphemeralText("Name one step by its number. " + std::string(kStepUsage) + ".");
+    }
+    const auto before = services_.changes.Details(*change);
+    if (auto done = services_.changes.RemoveStep(*change, *step, command.user); !done) {
+      return Refused(kWhat, done.error(), kStepUsage);
+    }
+    const auto after = services_.changes.Details(*change);
+    const std::size_t left = after ? after->steps.size() : 0;
+    return EphemeralText(
+        "Removed " + step_name + "; " + std::to_string(left) +
+        (left == 1 ? " step is" : " steps are") + " left" +
+        (static_cast<std::size_t>(*step) <= left ? ", those after it moved up one." : ".") +
+        (before ? SentBackText(number, before->change) : ""));
   }
   const std::string text = UnescapeSlackText(TextAfterWords(command.text, next + 1));
   if (text.empty()) {
@@ -373,6 +390,13 @@ std::string ChangeCommands::Submit(const SlashCommand& command,
     return Refused(kWhat, change.error(), "Usage: `/change submit [CHG-n]`");
   }
   auto submitted = services_.changes.Submit(*change, command.user);
+  if (!submitted && submitted.error().detail == lifecycle::kRejectedPlanUnchanged) {
+    // It repeats the CAB's decision, which the plan and the news show with
+    // its mentions kept and everything else escaped: so does this answer.
+    Error shown = submitted.error();
+    shown.user_message = EscapeMrkdwnKeepingMentions(shown.user_message);
+    return RefusalReply(kWhat, shown);
+  }
   if (!submitted) {
     return Refused(kWhat, submitted.error());
   }

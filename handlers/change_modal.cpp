@@ -191,13 +191,13 @@ std::string ChangeModal::HandleSubmission(const detail::FlatJson& payload) {
   }
   if (!errors.empty()) {
     spdlog::info("event=change.new.invalid user={} fields={}", user.str(), errors.size());
-    return ModalErrors(errors);
+    return ModalErrors(errors, &services_);
   }
   auto created = services_.changes.Create(input, user);
   if (!created) {
     spdlog::info("event=change.new.refused user={} code={} detail=\"{}\"", user.str(),
                  ErrcName(created.error().code), created.error().detail);
-    return ModalErrors({{BlockFor(created.error()), RefusalText(created.error())}});
+    return ModalErrors({{BlockFor(created.error()), RefusalText(created.error())}}, &services_);
   }
   return {};
 }

@@ -230,10 +230,21 @@ DeclareSubmission ReadDeclareSubmission(const detail::FlatJson& payload,
   return out;
 }
 
-std::string ModalErrors(const std::map<std::string, std::string>& errors) {
+std::string ModalErrors(const std::map<std::string, std::string>& errors,
+                        detail::Services* services) {
+  const auto name_of = [services](std::string_view id) -> std::string {
+    if (services == nullptr) {
+      return "";
+    }
+    if (id == services->settings.managers_channel.str()) {
+      return "the incident managers' channel";
+    }
+    auto person = services->routing.FindPerson(UserId(std::string(id)));
+    return person && *person && !(*person)->display_name.empty() ? (*person)->display_name : "";
+  };
   json::object fields;
   for (const auto& [block, message] : errors) {
-    fields[block] = message;
+    fields[block] = PlainWords(message, name_of);
   }
   return json::serialize(json::object{{"response_action", "errors"}, {"errors", fields}});
 }
@@ -257,24 +268,24 @@ std::string DeclareModal::HandleSubmission(const detail::FlatJson& payload) {
     // the role was taken away since the modal opened.
     spdlog::warn("event=declare.refused reason=not_incident_manager user={}",
                  submission.user.str());
-    return ModalErrors({{subject, "Only incident managers can declare incidents."}});
+    return ModalErrors({{subject, "Only incident managers can declare incidents."}}, &services_);
   }
   if (!submission.errors.empty()) {
     spdlog::info("event=declare.invalid user={} fields={}", submission.user.str(),
                  submission.errors.size());
-    return ModalErrors(submission.errors);
+    return ModalErrors(submission.errors, &services_);
   }
   if (services_.check_origin) {
     if (auto allowed = services_.check_origin(submission.origin); !allowed) {
       spdlog::info("event=declare.refused reason=origin user={}", submission.user.str());
-      return ModalErrors({{subject, allowed.error().user_message}});
+      return ModalErrors({{subject, allowed.error().user_message}}, &services_);
     }
   }
   auto incident = services_.incidents.Declare(submission.input, submission.user);
   if (!incident) {
     spdlog::info("event=declare.refused user={} code={} detail=\"{}\"", submission.user.str(),
                  ErrcName(incident.error().code), incident.error().detail);
-    return ModalErrors({{subject, RefusalText(incident.error())}});
+    return ModalErrors({{subject, RefusalText(incident.error())}}, &services_);
   }
   if (services_.on_declared) {
     services_.on_declared(incident->number, submission.origin, submission.user);

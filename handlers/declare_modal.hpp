@@ -94,7 +94,11 @@ class DeclareModal {
   detail::Services& services_;
 };
 
-// {"response_action":"errors","errors":{…}}
-std::string ModalErrors(const std::map<std::string, std::string>& errors);
+// {"response_action":"errors","errors":{…}}. Slack shows these as plain
+// text, so each message (mrkdwn, as refusals are) is put in plain words
+// (PlainWords): people by their names on the people list, the managers'
+// channel by what it is, when `services` is given.
+std::string ModalErrors(const std::map<std::string, std::string>& errors,
+                        detail::Services* services = nullptr);
 
 }  // namespace swarmbot::handlers

@@ -145,6 +145,55 @@ std::string QuietSpecialMentions(std::string_view mrkdwn) {
   return out;
 }
 
+std::string PlainWords(std::string_view mrkdwn,
+                       const std::function<std::string(std::string_view id)>& name_of) {
+  std::string out;
+  std::size_t plain_from = 0;
+  auto flush = [&](std::size_t until) {
+    out += UnescapeSlackText(mrkdwn.substr(plain_from, until - plain_from));
+  };
+  for (std::size_t i = 0; i < mrkdwn.size(); ++i) {
+    if (mrkdwn[i] != '<') {
+      continue;
+    }
+    const std::size_t close = mrkdwn.find('>', i);
+    if (close == std::string_view::npos) {
+      break;
+    }
+    const std::string_view inner = mrkdwn.substr(i + 1, close - i - 1);
+    const std::size_t bar = inner.find('|');
+    const std::string_view target = inner.substr(0, bar);
+    const std::string label(
+        bar == std::string_view::npos ? "" : UnescapeSlackText(inner.substr(bar + 1)));
+    std::string words;
+    if (inner.starts_with("\xE2\x81\xA0")) {
+      // Typed text made inert (a word joiner after its '<'): shown as typed.
+      words = "<" + UnescapeSlackText(inner.substr(3)) + ">";
+    } else if (target.starts_with('@') || target.starts_with('#')) {
+      const std::string_view id = target.substr(1);
+      const std::string name = name_of ? name_of(id) : "";
+      const bool person = target.starts_with('@');
+      words =
+          !name.empty() ? name
+          : !label.empty()
+              ? (label.starts_with(target.front()) ? "" : std::string(1, target.front())) + label
+              : (person ? "user " : "channel ") + std::string(id);
+    } else if (target.starts_with("!subteam^")) {
+      words = label.empty() ? "a user group" : label;
+    } else if (target.starts_with('!')) {
+      words = "@" + std::string(target.substr(1));
+    } else {
+      words = label.empty() ? std::string(target) : label + " (" + std::string(target) + ")";
+    }
+    flush(i);
+    out += words;
+    plain_from = close + 1;
+    i = close;
+  }
+  flush(mrkdwn.size());
+  return out;
+}
+
 std::string UnescapeSlackText(std::string_view text) {
   std::string out;
   out.reserve(text.size());

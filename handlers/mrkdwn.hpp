@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,16 @@ std::string EscapeMrkdwnKeepingMentions(std::string_view text,
 // never means to page a channel or a group there, and a reason or title
 // someone typed must not.
 std::string QuietSpecialMentions(std::string_view mrkdwn);
+
+// `mrkdwn` for a place Slack shows as plain text, such as a form's inline
+// errors (response_action "errors"), where markup would show as typed: a
+// <@U…> or <#C…> becomes the name `name_of` gives for its id ("Kofi",
+// "#incidents"), else its label ("@kofi", "#incidents"), else the id in
+// words ("user U0KOFI"); a group's mention its label, @here and @channel
+// their words, a link its label and address; &amp; &lt; &gt; the characters
+// they stand for.
+std::string PlainWords(std::string_view mrkdwn,
+                       const std::function<std::string(std::string_view id)>& name_of = {});
 
 // The reverse, for text Slack sent us (it escapes the same three).
 std::string UnescapeSlackText(std::string_view text);

@@ -206,6 +206,23 @@ std::string NotifyCommands::StopBroadcast(std::int64_t broadcast, const UserId& 
          (after ? " (" + std::to_string(after->counts.sent) + " had been sent)." : ".");
 }
 
+namespace {
+
+// Someone sent another preview of the same incident first, and its start
+// cancelled this one: the customers hear from that one, so say which, whose,
+// and how far it got.
+std::string SupersededAnswer(const std::string& number, const store::Broadcast& other) {
+  const std::string what = other.state == store::BroadcastState::kSending
+                               ? "is already e-mailing these customers"
+                           : other.state == store::BroadcastState::kDone
+                               ? "has e-mailed these customers"
+                               : "was e-mailing these customers until it was stopped";
+  return store::BroadcastNumberText(other.number) + ", started by " +
+         UserMention(other.requested_by) + ", " + what + "; " + number + " sent nothing.";
+}
+
+}  // namespace
+
 std::string NotifyCommands::SendAnswer(const lifecycle::BroadcastService::Started& started) {
   std::vector<std::string> changes;
   if (started.left_out_unlinked > 0) {
@@ -302,6 +319,10 @@ void NotifyCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
     return;
   }
   const store::Broadcast& b = started->broadcast;
+  if (!started->started && started->superseded_by) {
+    Answer(payload, SupersededAnswer(number, *started->superseded_by), false);
+    return;
+  }
   if (!started->started) {
     const std::string state = b.state == store::BroadcastState::kCancelled ? "was cancelled"
                               : b.state == store::BroadcastState::kDone    ? "was sent already"

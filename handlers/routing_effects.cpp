@@ -246,36 +246,55 @@ awaitable<Status> RoutingEffects::NoteIfDeactivated(SlackApi& api, UserId user, 
 
 awaitable<Status> RoutingEffects::TellCaseOwner(store::OutboxItem& item, SlackApi& api) {
   const auto incident = detail::NumberArg(item, effect::kArgIncident);
-  const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
+  const UserId owner(FormValue(item.args, effect::kArgUsers).value_or(""));
   const std::vector<std::int64_t> numbers = NumbersArg(item, effect::kArgCases);
-  if (!incident || user.empty() || numbers.empty()) {
+  if (!incident || owner.empty() || numbers.empty()) {
     co_return MakeError(Errc::kInternal, item.kind + " without incident, user or cases");
   }
   auto found = services_.incidents.FindIncident(*incident);
   if (!found) {
     co_return found.error();
   }
+  const bool closed = item.kind == effect::kCasesClosed;
   const std::string number = store::IncidentNumberText(*incident);
-  const std::string cases =
-      std::to_string(numbers.size()) + (numbers.size() == 1 ? " case" : " cases") + " of yours";
   const std::string about = "*" + number + "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) + ")";
-  std::string text =
-      item.kind == effect::kCasesClosed
-          ? cases + " closed with " + about + ". Resolution: " +
-                EscapeMrkdwn(Truncate(
-                    found->close_note.empty() ? "closed with the incident" : found->close_note,
-                    300)) +
-                "."
-          : cases + " moved to " + UserMention(found->owner) + ", who owns " + about + ":";
+  const std::string resolution = EscapeMrkdwn(
+      Truncate(found->close_note.empty() ? "closed with the incident" : found->close_note, 300));
+  std::string list;
   for (std::size_t i = 0; i < numbers.size() && i < kCasesListed; ++i) {
     auto c = services_.cases.FindCase(numbers[i]);
-    text += "\n• " + store::CaseNumberText(numbers[i]) +
+    list += "\n• " + store::CaseNumberText(numbers[i]) +
             (c ? " " + EscapeMrkdwn(Truncate(c->subject, 80)) : std::string());
   }
   if (numbers.size() > kCasesListed) {
-    text += "\n…and " + std::to_string(numbers.size() - kCasesListed) + " more";
+    list += "\n…and " + std::to_string(numbers.size() - kCasesListed) + " more";
   }
-  co_return co_await DirectMessage(item, api, UserId(user), text, "a previous owner");
+  const std::string cases =
+      std::to_string(numbers.size()) + (numbers.size() == 1 ? " case" : " cases");
+  const std::string text =
+      closed ? cases + " of yours closed with " + about + ". Resolution: " + resolution + "." + list
+             : cases + " of yours moved to " + UserMention(found->owner) + ", who owns " + about +
+                   ":" + list;
+  auto told = co_await ToldDirectly(item, api, owner, text, "a previous owner");
+  if (!told || *told) {
+    co_return told ? Status{} : Status(told.error());
+  }
+  // Their account is deactivated. Cases moved away from them are in hand
+  // (the incident's owner took them); cases that closed are news nobody
+  // would hear, so the managers' channel is told, as for a reopened case.
+  const ChannelId managers = services_.settings.managers_channel;
+  if (!closed || managers.empty()) {
+    spdlog::info("event=routing.case_owner_not_told kind={} incident={} owner={} cases={}",
+                 item.kind, number, owner.str(), numbers.size());
+    co_return Status{};
+  }
+  const std::string instead = ":warning: " + cases + " of " + UserMention(owner) + " closed with " +
+                              about + ". Resolution: " + resolution +
+                              ". Their Slack account is deactivated, so they weren't told; "
+                              "someone else may want to follow up with the customers." +
+                              list;
+  auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(instead));
+  co_return Settle(posted, "tell the managers of a deactivated case owner", item);
 }
 
 awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, SlackApi& api) {
@@ -297,15 +316,14 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
       " was reopened by " + EscapeMrkdwn(Truncate(how, 250)) + ". It is no longer linked to *" +
       store::IncidentNumberText(*incident) + "* (" + EscapeMrkdwn(Truncate(found->subject, 80)) +
       "), which is " + std::string(store::Name(found->state)) + ", and is back in your open queue.";
-  auto told = co_await DirectMessage(item, api, UserId(user), text, "a reopened case's owner");
-  const ChannelId managers = services_.settings.managers_channel;
-  if (told || told.error().Retryable() || managers.empty()) {
-    co_return told;
+  auto told = co_await ToldDirectly(item, api, UserId(user), text, "a reopened case's owner");
+  if (!told || *told) {
+    co_return told ? Status{} : Status(told.error());
   }
-  // (Not folded into the condition above: GCC 12 fails on co_await inside ||.)
-  if (const bool deactivated = co_await detail::RefusedAsDeactivated(api, told.error());
-      !deactivated) {
-    co_return told;
+  const ChannelId managers = services_.settings.managers_channel;
+  if (managers.empty()) {
+    spdlog::info("event=routing.case_owner_not_told kind={} owner={}", item.kind, user);
+    co_return Status{};
   }
   // Nobody would hear of the customer otherwise: the case waits in the queue
   // of someone who can't read Slack.
@@ -317,6 +335,31 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
       "it.";
   auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(instead));
   co_return Settle(posted, "tell the managers of a reopened case", item);
+}
+
+awaitable<Result<bool>> RoutingEffects::ToldDirectly(store::OutboxItem& item, SlackApi& api,
+                                                     const UserId& owner, std::string text,
+                                                     std::string who) {
+  auto known = services_.routing.SlackDeactivated(owner);
+  if (!known) {
+    co_return known.error();
+  }
+  if (*known) {
+    co_return false;  // a direct message would only be refused
+  }
+  auto told = co_await DirectMessage(item, api, owner, std::move(text), std::move(who));
+  if (told) {
+    co_return true;
+  }
+  if (told.error().Retryable()) {
+    co_return told.error();
+  }
+  // (Not folded into the condition above: GCC 12 fails on co_await inside ||.)
+  if (const bool deactivated = co_await detail::RefusedAsDeactivated(api, told.error());
+      deactivated) {
+    co_return false;
+  }
+  co_return told.error();
 }
 
 awaitable<Status> RoutingEffects::DirectMessage(store::OutboxItem& item, SlackApi& api,

@@ -44,6 +44,12 @@ class RoutingEffects {
   boost::asio::awaitable<Status> TellCaseOwner(store::OutboxItem& item, SlackApi& api);
   // kCaseReopened: the owner hears the case is theirs again, and why.
   boost::asio::awaitable<Status> TellCaseReopened(store::OutboxItem& item, SlackApi& api);
+  // Tells a case's owner `text` by direct message: true once told, false
+  // when their Slack account is deactivated (known before, so nothing is
+  // tried, or said by Slack now, and recorded), else what went wrong.
+  boost::asio::awaitable<Result<bool>> ToldDirectly(store::OutboxItem& item, SlackApi& api,
+                                                    const UserId& owner, std::string text,
+                                                    std::string who);
   // Posts `text` to `recipient` once; `who` names them in the log.
   boost::asio::awaitable<Status> DirectMessage(store::OutboxItem& item, SlackApi& api,
                                                UserId recipient, std::string text, std::string who);

@@ -108,6 +108,17 @@ std::optional<std::string> JoinExisting(detail::Services& services,
          (others ? "; " + InviteSummary(input, false) + " to it." : ".");
 }
 
+// " INC-3 stays new: …" when the starter may not move it; "" otherwise.
+std::string StateKept(const lifecycle::StartedSwarm& started, std::int64_t incident) {
+  if (!started.state_kept) {
+    return "";
+  }
+  const std::string number = store::IncidentNumberText(incident);
+  return " " + number + " stays " + std::string(store::Name(*started.state_kept)) +
+         ": only incident managers and its owner put it in progress (`/incident start " + number +
+         "`).";
+}
+
 std::string StartedText(const lifecycle::StartedSwarm& started,
                         const lifecycle::StartSwarmInput& input, const UserId& actor) {
   const UserId& owner = started.owner;
@@ -121,7 +132,7 @@ std::string StartedText(const lifecycle::StartedSwarm& started,
   return "Starting the swarm for " + store::IncidentNumberText(input.incident) +
          (started.restarted ? " again" : "") + ": #" + EscapeMrkdwn(started.swarm.channel_name) +
          " is on its way; " + InviteSummary(others, std::ssize(input.usergroups), true, owner) +
-         "." + DeactivatedLeftOut(started.deactivated);
+         "." + DeactivatedLeftOut(started.deactivated) + StateKept(started, input.incident);
 }
 
 }  // namespace
@@ -176,6 +187,7 @@ std::string SwarmCommands::Start(const SlashCommand& command, bool groups_counte
     return RefusalReply(kWhat, input.error(), kStartUsage);
   }
   input->incident = *incident;
+  input->may_start_work = detail::IsIncidentManager(services_.settings, command.user);
   DropSelfAndRepeats(*input, command.user, services_.settings.bot_user_id);
   if (!groups_counted && CountsGroupsFirst(services_, input->usergroups)) {
     if (auto found = services_.incidents.FindIncident(*incident); !found || !found->Open()) {
@@ -218,6 +230,7 @@ void SwarmCommands::HandleStartClick(const detail::FlatJson& payload, std::size_
   // The same as `/swarm start INC-n` typed by the person who clicked.
   lifecycle::StartSwarmInput input;
   input.incident = *incident;
+  input.may_start_work = detail::IsIncidentManager(services_.settings, user);
   auto swarm = services_.swarms.Start(input, user);
   if (!swarm) {
     const auto joined = JoinExisting(services_, input, user, swarm.error());

@@ -59,8 +59,8 @@ std::string Headline(const store::Change& change) {
 }
 
 std::string StepLine(const store::ChangeStep& step) {
-  std::string line =
-      "*" + std::to_string(step.position) + ".* " + EscapeMrkdwn(Truncate(step.text, kStepShown));
+  std::string line = "*" + std::to_string(step.position) + ".* " +
+                     EscapeMrkdwnKeepingMentions(Truncate(step.text, kStepShown, true));
   if (!step.assignee.empty()) {
     line += " · for " + UserMention(step.assignee);
   }
@@ -160,7 +160,8 @@ BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details) {
                               "Close change", kCloseChangeActionId, number);
   }
   if (change.state == store::ChangeState::kClosed) {
-    message.Section(":checkered_flag: Closed: " + EscapeMrkdwn(Truncate(change.close_note, 500)));
+    message.Section(":checkered_flag: Closed: " +
+                    EscapeMrkdwnKeepingMentions(Truncate(change.close_note, 500, true)));
   }
   message.Context({"`/change step add|assign|done|verify|edit " + number +
                    " …` · `/change submit " + number + "` · `/change show " + number + "`"});

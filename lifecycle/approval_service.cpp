@@ -89,7 +89,9 @@ std::string OutcomeText(const ApprovalRecord& record) {
   const std::string rule = RuleInWords(record.electorate, &Mention);
   if (record.tally.outcome == Outcome::kRejected) {
     const store::ApprovalVote& vote = *record.tally.rejection;
-    return "Rejected by " + Mention(vote.user) + ": " + vote.reason;
+    // Quoted wherever the outcome is (the change's plan, news and history, a
+    // later click's answer, /change submit): inert, so it pings nobody.
+    return "Rejected by " + Mention(vote.user) + ": " + InertText(vote.reason);
   }
   return "Approved by " + NameList(record.tally.approvers) + " (" + rule + ")";
 }

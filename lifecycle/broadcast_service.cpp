@@ -264,6 +264,9 @@ Result<BroadcastService::Started> BroadcastService::Start(std::int64_t broadcast
     Started out;
     out.recipients = repo.Counts(broadcast).Total();
     if (found->state != store::BroadcastState::kDraft) {
+      if (found->state == store::BroadcastState::kCancelled && found->finished_at) {
+        out.superseded_by = repo.StartedAt(found->incident, *found->finished_at, broadcast);
+      }
       out.broadcast = *found;
       return out;
     }

@@ -130,6 +130,10 @@ class BroadcastService {
     // Contact addresses that can't be mailed: recorded as not delivered, with
     // why, so the result names them; not counted in `recipients`.
     int unusable = 0;
+    // With `started` false and the broadcast cancelled: the incident's
+    // broadcast whose start cancelled it (someone sent another preview
+    // first), if that is how it ended.
+    std::optional<store::Broadcast> superseded_by;
   };
   // Starts sending a draft and queues the progress message. The recipients
   // are those of the incident's cases linked now, not at the preview. A

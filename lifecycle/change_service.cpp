@@ -16,6 +16,7 @@
 #include "store/case_repository.hpp"
 #include "store/incident_repository.hpp"
 #include "store/outbox.hpp"
+#include "store/people_repository.hpp"
 #include "store/problem_repository.hpp"
 #include "store/swarm_repository.hpp"
 #include "store/timeline_repository.hpp"
@@ -211,6 +212,11 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor, std::st
   if (!problem_owner.empty()) {
     owners.push_back(problem_owner);
   }
+  // Being in the swarm counts only for responders swarmbot knows: on the
+  // people list, and not deactivated there or in Slack. Anyone in the
+  // workspace may join a public channel.
+  const auto person = store::PeopleRepository(db_).Find(actor);
+  const bool responder = person && person->active && !person->slack_deactivated;
   store::IncidentRepository records(db_);
   bool any_open = false;
   bool works_on_each = true;
@@ -233,7 +239,8 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor, std::st
     if (!found->owner.empty()) {
       owners.push_back(found->owner);
     }
-    works_on_each = works_on_each && (found->owner == actor || InLiveSwarm(incident, actor));
+    works_on_each =
+        works_on_each && (found->owner == actor || (InLiveSwarm(incident, actor) && responder));
   }
   const bool allowed = any_open ? works_on_each
                                 : (!problem_owner.empty() && problem_owner == actor) ||
@@ -244,12 +251,13 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor, std::st
   const std::string name = TargetText(link.target, link.number);
   std::vector<std::string> who{"incident managers"};
   if (link.target == store::LinkTarget::kIncident) {
-    who.insert(who.end(), {name + "'s owner", "the members of its swarm"});
+    who.insert(who.end(), {name + "'s owner", "the members of its swarm on the people list"});
   } else if (!any_open) {
     who.push_back(name + "'s owner");
   } else {
     who.push_back("those who work on each of " + name +
-                  "'s open incidents (their owners and the members of their swarms)");
+                  "'s open incidents (their owners and the members of their swarms on the people "
+                  "list)");
   }
   std::sort(owners.begin(), owners.end());
   owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
@@ -435,7 +443,7 @@ Result<store::Change> ChangeService::Create(const ChangeInput& input, const User
                     std::string(store::Name(input.type)) + " change, risk " +
                     std::string(store::Name(input.risk)) + links);
     Publish(number, name + " (" + std::string(store::Name(input.type)) +
-                        ") opened: " + InertTitle(title) + links);
+                        ") opened: " + InertText(title) + links);
     if (auto host = SwarmHost(db_, number)) {
       detail::EnqueueEffect(db_, *host, effect::kPostPlan, now, ChangeArgs(number));
     } else {
@@ -482,7 +490,7 @@ Status ChangeService::Link(std::int64_t change, const TypedLink& link, const Use
     changes.AddLink(change, {link.target, link.number, link.relation, actor, clock_.Now()});
     RecordEvent(change, actor, "linked", "Linked: " + LinkText(link));
     Publish(change,
-            ChangeNumberText(change) + " now " + LinkText(link) + ": " + InertTitle(found->title),
+            ChangeNumberText(change) + " now " + LinkText(link) + ": " + InertText(found->title),
             actor);
     if (auto host = SwarmHost(db_, change); host && !had_host && found->plan_ts.empty()) {
       detail::EnqueueEffect(db_, *host, effect::kPostPlan, clock_.Now(), ChangeArgs(change));
@@ -515,7 +523,7 @@ Status ChangeService::Unlink(std::int64_t change, store::LinkTarget target, std:
     Publish(change,
             ChangeNumberText(change) + " no longer " +
                 LinkText({link->target, link->number, link->relation}) + ": " +
-                InertTitle(found->title),
+                InertText(found->title),
             actor);
     changes.RemoveLink(change, target, number);
     RecordEvent(change, actor, "unlinked", "Unlinked " + name);
@@ -571,11 +579,10 @@ Result<int> ChangeService::AddStep(std::int64_t change, std::string_view text,
     const int position = changes.AddStep(change, trimmed);
     RecordEvent(change, actor, "step_added",
                 "Step " + std::to_string(position) + " added: " + trimmed);
-    if (auto sent = PlanChanged(*found, actor, "step " + std::to_string(position) + " added");
-        !sent) {
-      return sent.error();
+    if (auto edited = PlanEdited(*found, actor, "step " + std::to_string(position) + " added");
+        !edited) {
+      return edited.error();
     }
-    Publish(change, "");
     return position;
   });
 }
@@ -595,28 +602,63 @@ Status ChangeService::EditStep(std::int64_t change, int step, std::string_view t
     return checked;
   }
   return InTransaction(db_, "edit_change_step", [&]() -> Status {
-    auto found = FindOpenChange(change, "changing its plan");
-    if (!found) {
-      return found.error();
+    auto editable = EditableStep(change, step, actor);
+    if (!editable) {
+      return editable.error();
     }
-    if (auto allowed = MayEdit(*found, actor, "change its plan"); !allowed) {
-      return allowed;
-    }
-    auto existing = FindStep(change, step);
-    if (!existing) {
-      return existing.error();
-    }
-    if (existing->text == trimmed) {
+    if (editable->second.text == trimmed) {
       return {};  // nothing changes, so the approval stands
     }
     ChangeRepository(db_).EditStep(change, step, trimmed);
     RecordEvent(change, actor, "step_edited", "Step " + std::to_string(step) + " now: " + trimmed);
-    if (auto sent = PlanChanged(*found, actor, "step " + std::to_string(step) + " edited"); !sent) {
-      return sent;
-    }
-    Publish(change, "");
-    return {};
+    return PlanEdited(editable->first, actor, "step " + std::to_string(step) + " edited");
   });
+}
+
+Status ChangeService::RemoveStep(std::int64_t change, int step, const UserId& actor) {
+  return InTransaction(db_, "remove_change_step", [&]() -> Status {
+    auto editable = EditableStep(change, step, actor);
+    if (!editable) {
+      return editable.error();
+    }
+    const store::ChangeStep* existing = &editable->second;
+    const std::string name = "Step " + std::to_string(step) + " of " + ChangeNumberText(change);
+    if (existing->Done()) {
+      return MakeError(Errc::kConflict, "step done",
+                       name + " was done by <@" + existing->done_by.str() +
+                           ">, so it stays in the plan: the record keeps what was done. "
+                           "`/change step edit` changes it (to be done again).");
+    }
+    ChangeRepository(db_).RemoveStep(change, step);
+    RecordEvent(change, actor, "step_removed",
+                "Step " + std::to_string(step) + " removed: " + existing->text);
+    return PlanEdited(editable->first, actor, "step " + std::to_string(step) + " removed");
+  });
+}
+
+Result<std::pair<store::Change, store::ChangeStep>> ChangeService::EditableStep(
+    std::int64_t change, int step, const UserId& actor) {
+  auto found = FindOpenChange(change, "changing its plan");
+  if (!found) {
+    return found.error();
+  }
+  if (auto allowed = MayEdit(*found, actor, "change its plan"); !allowed) {
+    return allowed.error();
+  }
+  auto existing = FindStep(change, step);
+  if (!existing) {
+    return existing.error();
+  }
+  return std::pair{*found, *existing};
+}
+
+Status ChangeService::PlanEdited(const store::Change& change, const UserId& actor,
+                                 const std::string& what) {
+  if (auto sent = PlanChanged(change, actor, what); !sent) {
+    return sent;
+  }
+  Publish(change.number, "");
+  return {};
 }
 
 Status ChangeService::AssignStep(std::int64_t change, int step, const UserId& assignee,
@@ -738,7 +780,7 @@ Result<SubmittedChange> ChangeService::Submit(std::int64_t change, const UserId&
     if (found->state == ChangeState::kRejected) {
       // Editing the plan makes a rejected change a draft again, so this is
       // the very plan the CAB turned down: asking again must answer why.
-      return MakeError(Errc::kConflict, "rejected plan unchanged",
+      return MakeError(Errc::kConflict, std::string(kRejectedPlanUnchanged),
                        AsStatement(DecisionNews(name + "'s plan", false, found->state_reason)) +
                            " Change the plan to answer that (`/change step edit` or `/change "
                            "step add`), then submit it again.");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -139,6 +140,11 @@ class ChangeService {
   // clears its done and verified marks.
   Result<int> AddStep(std::int64_t change, std::string_view text, const UserId& actor);
   Status EditStep(std::int64_t change, int step, std::string_view text, const UserId& actor);
+  // Takes a step out of the plan (the requester and managers, as editing);
+  // the steps after it move up. A done step stays (kConflict naming who did
+  // it): the record keeps what was done. Like any change of plan, it sends
+  // a submitted or approved change back to draft.
+  Status RemoveStep(std::int64_t change, int step, const UserId& actor);
   Status AssignStep(std::int64_t change, int step, const UserId& assignee, const UserId& actor);
   // kConflict when it is done (verified) already, naming who did it.
   Status MarkDone(std::int64_t change, int step, const UserId& actor);
@@ -207,6 +213,13 @@ class ChangeService {
   // Bumps the plan version; sends a submitted or approved change back.
   Status PlanChanged(const store::Change& change, const UserId& actor, const std::string& what);
   Result<store::ChangeStep> FindStep(std::int64_t change, int step);
+  // The open change and its step `step`, once `actor` may change its plan
+  // (MayEdit).
+  Result<std::pair<store::Change, store::ChangeStep>> EditableStep(std::int64_t change, int step,
+                                                                   const UserId& actor);
+  // After the plan changed: PlanChanged (saying `what` changed), then the
+  // plan message is updated.
+  Status PlanEdited(const store::Change& change, const UserId& actor, const std::string& what);
   // MarkDone, or with `verify` Verify.
   Status WorkOnStep(std::int64_t change, int step, const UserId& actor, bool verify);
   void RecordEvent(std::int64_t change, const UserId& actor, std::string_view kind,
@@ -233,5 +246,11 @@ class ChangeService {
 
 // kNotFound with "CHG-n doesn't exist".
 Error ChangeNotFound(std::int64_t change);
+
+// The detail of Submit's refusal of a rejected plan submitted again unchanged.
+// Its user_message quotes the CAB's decision as the change keeps it: plain
+// text whose mentions are markup, the reason typed into the Reject form
+// inert (InertText).
+inline constexpr std::string_view kRejectedPlanUnchanged = "rejected plan unchanged";
 
 }  // namespace swarmbot::lifecycle

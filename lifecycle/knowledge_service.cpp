@@ -389,7 +389,7 @@ Result<AttachResult> KnowledgeService::Attach(std::int64_t incident, std::int64_
     }
     store::TimelineRepository(db_).Append(
         incident, now, actor.str(), "article_attached",
-        "Attached \"" + InertTitle(stored->title) + "\" as a workaround");
+        "Attached \"" + InertText(stored->title) + "\" as a workaround");
     detail::EnqueueIncidentRefresh(db_, incident, now);
     spdlog::info("event=knowledge.attached incident={} article={} actor={}",
                  store::IncidentNumberText(incident), article, actor.str());

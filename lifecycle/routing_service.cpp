@@ -438,4 +438,16 @@ Result<std::string> RoutingService::WaitingReason(std::int64_t incident) {
   });
 }
 
+Result<bool> RoutingService::SlackDeactivated(const UserId& user) {
+  return InReadTransaction(db_, "slack_deactivated", [&]() -> Result<bool> {
+    return store::PeopleRepository(db_).SlackDeactivated(user);
+  });
+}
+
+Result<std::optional<store::Person>> RoutingService::FindPerson(const UserId& user) {
+  return InReadTransaction(db_, "find_person", [&]() -> Result<std::optional<store::Person>> {
+    return store::PeopleRepository(db_).Find(user);
+  });
+}
+
 }  // namespace swarmbot::lifecycle

@@ -112,6 +112,12 @@ class RoutingService {
   // Texts for the effects' messages.
   Result<std::string> WaitingReason(std::int64_t incident);
 
+  // Whether Slack said `user`'s account is deactivated (and hasn't said
+  // since that it is back).
+  Result<bool> SlackDeactivated(const UserId& user);
+  // `user` as the people list has them (listed now or once), if at all.
+  Result<std::optional<store::Person>> FindPerson(const UserId& user);
+
  private:
   store::Database& db_;
   const Clock& clock_;

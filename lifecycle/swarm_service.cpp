@@ -179,8 +179,9 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
           deactivated.push_back(user);  // a former member not named this time
         }
       }
-      return StartedSwarm{swarms.FindByIncident(input.incident).value(), restarted.invited, true,
-                          deactivated, OwnerAdded(asked, incident, actor, deactivated)};
+      return StartedSwarm{
+          swarms.FindByIncident(input.incident).value(),   restarted.invited, true, deactivated,
+          OwnerAdded(asked, incident, actor, deactivated), std::nullopt};
     }
     store::Swarm swarm;
     swarm.incident = input.incident;
@@ -190,8 +191,14 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     swarm.created_at = now;
     swarms.Insert(swarm);
     // Swarming is working on it: a new or triaged incident is now in progress,
-    // and the timeline says so as `/incident start` would.
-    if (Allows(Transition::kStart, incident.state)) {
+    // and the timeline says so as `/incident start` would; but only for those
+    // who may start it so (anyone may start a swarm).
+    std::optional<store::IncidentState> state_kept;
+    const bool may_move =
+        input.may_start_work || (!incident.owner.empty() && incident.owner == actor);
+    if (Allows(Transition::kStart, incident.state) && !may_move) {
+      state_kept = incident.state;
+    } else if (Allows(Transition::kStart, incident.state)) {
       incidents.SetState(input.incident, Target(Transition::kStart), now);
       store::TimelineRepository(db_).Append(input.incident, now, actor.str(), "started",
                                             "Work started with the swarm");
@@ -209,8 +216,9 @@ Result<StartedSwarm> SwarmService::Start(const StartSwarmInput& asked, const Use
     spdlog::info("event=swarm.started incident={} invitees={} usergroups={} actor={}",
                  store::IncidentNumberText(input.incident), users.size(), input.usergroups.size(),
                  actor.str());
-    return StartedSwarm{swarms.FindByIncident(input.incident).value(), users, false, deactivated,
-                        OwnerAdded(asked, incident, actor, deactivated)};
+    return StartedSwarm{
+        swarms.FindByIncident(input.incident).value(),   users,     false, deactivated,
+        OwnerAdded(asked, incident, actor, deactivated), state_kept};
   });
 }
 

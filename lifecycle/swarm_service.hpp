@@ -19,6 +19,10 @@ struct StartSwarmInput {
   std::int64_t incident = 0;
   std::vector<UserId> invitees;
   std::vector<UserGroupId> usergroups;  // their members are invited too
+  // Whether the starter may move the incident as `/incident start` does (an
+  // incident manager; its owner always may). If not, a new or triaged
+  // incident keeps its state and the swarm starts all the same.
+  bool may_start_work = true;
 };
 
 // A message in a swarm channel that someone put on the timeline from Slack.
@@ -44,6 +48,8 @@ struct StartedSwarm {
   // The incident's owner, invited besides whoever was named; empty when
   // there is none, or they started it, were named or are deactivated.
   UserId owner;
+  // A new or triaged incident the starter may not move: the state it kept.
+  std::optional<store::IncidentState> state_kept;
 };
 
 // What `/swarm start` on an incident that swarms already did.

@@ -160,11 +160,11 @@ std::string WithoutBidiControls(std::string_view text) {
   return out;
 }
 
-std::string InertTitle(std::string_view title) {
+std::string InertText(std::string_view text) {
   constexpr std::string_view kWordJoiner = "\xE2\x81\xA0";
   std::string out;
-  out.reserve(title.size());
-  for (const char c : title) {
+  out.reserve(text.size());
+  for (const char c : text) {
     out.push_back(c);
     if (c == '<') {
       out += kWordJoiner;

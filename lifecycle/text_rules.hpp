@@ -30,13 +30,14 @@ Status CheckField(std::string_view value, const FieldRule& rule);
 // refusal loses the mail and nobody is at hand to send it again.
 std::string WithoutBidiControls(std::string_view text);
 
-// `title`, a name someone typed (a change's title, say), for news and
-// timeline lines that are shown with the mentions in them kept live
-// (handlers' EscapeMrkdwnKeepingMentions): a word joiner (U+2060), which
-// shows as nothing, follows each '<', so that a <@U…>, <!channel> or
-// <https://…|label> typed into the title shows as typed and is never read as
-// a mention or link, as it isn't where the title is shown on its own.
-std::string InertTitle(std::string_view title);
+// `text` someone typed (a change's title, a CAB member's reason, a step, a
+// closing note), for news, timeline and history lines that are shown with
+// the mentions in them kept live (handlers' EscapeMrkdwnKeepingMentions): a
+// word joiner (U+2060), which shows as nothing, follows each '<', so that a
+// <@U…>, <!channel> or <https://…|label> typed into it shows as typed and is
+// never read as a mention or link, as it isn't where the text is shown on
+// its own (escaped).
+std::string InertText(std::string_view text);
 
 // Without leading and trailing ASCII whitespace.
 std::string Trimmed(std::string_view text);

@@ -175,6 +175,21 @@ std::optional<Broadcast> BroadcastRepository::FindByIncident(std::int64_t incide
   return ReadBroadcast(select);
 }
 
+std::optional<Broadcast> BroadcastRepository::StartedAt(std::int64_t incident, Clock::TimePoint at,
+                                                        std::int64_t besides) {
+  SQLite::Statement select(db_.Sql(), Sql("SELECT ", kBroadcastColumns,
+                                          " FROM broadcasts WHERE incident_id = ? AND "
+                                          "started_at = ? AND number <> ? ORDER BY number DESC "
+                                          "LIMIT 1"));
+  select.bind(1, incident);
+  select.bind(2, ToMillis(at));
+  select.bind(3, besides);
+  if (!select.executeStep()) {
+    return std::nullopt;
+  }
+  return ReadBroadcast(select);
+}
+
 std::vector<std::int64_t> BroadcastRepository::InState(BroadcastState state) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT number FROM broadcasts WHERE state = ? ORDER BY number");

@@ -89,6 +89,10 @@ class BroadcastRepository {
   std::optional<Broadcast> Find(std::int64_t number);
   // The incident's broadcast in state `state`, newest first.
   std::optional<Broadcast> FindByIncident(std::int64_t incident, BroadcastState state);
+  // The incident's broadcast that started at `at`, other than `besides`: the
+  // one whose start cancelled the incident's older previews at that moment.
+  std::optional<Broadcast> StartedAt(std::int64_t incident, Clock::TimePoint at,
+                                     std::int64_t besides);
   // Numbers of the broadcasts in `state`, oldest first.
   std::vector<std::int64_t> InState(BroadcastState state);
   // Moves `number` from `from` to `to`; false when it wasn't in `from` (a

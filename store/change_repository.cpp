@@ -396,6 +396,27 @@ void ChangeRepository::EditStep(std::int64_t number, int position, std::string_v
   update.exec();
 }
 
+void ChangeRepository::RemoveStep(std::int64_t number, int position) {
+  SQLite::Statement remove(db_.Sql(),
+                           "DELETE FROM change_steps WHERE change_id = ? AND position = ?");
+  remove.bind(1, number);
+  remove.bind(2, position);
+  remove.exec();
+  // Through negative positions: moving each later step up at once could
+  // meet the primary key of a step not yet moved.
+  SQLite::Statement away(db_.Sql(),
+                         "UPDATE change_steps SET position = -(position - 1) WHERE change_id = ? "
+                         "AND position > ?");
+  away.bind(1, number);
+  away.bind(2, position);
+  away.exec();
+  SQLite::Statement back(
+      db_.Sql(),
+      "UPDATE change_steps SET position = -position WHERE change_id = ? AND position < 0");
+  back.bind(1, number);
+  back.exec();
+}
+
 void ChangeRepository::AssignStep(std::int64_t number, int position, const UserId& assignee) {
   SQLite::Statement update(
       db_.Sql(), "UPDATE change_steps SET assignee = ? WHERE change_id = ? AND position = ?");

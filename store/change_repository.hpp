@@ -122,6 +122,8 @@ class ChangeRepository {
   std::optional<ChangeStep> Step(std::int64_t number, int position);
   // New text; the step is neither done nor verified any more.
   void EditStep(std::int64_t number, int position, std::string_view text);
+  // Deletes the step; those after it move up one place (step 3 becomes 2).
+  void RemoveStep(std::int64_t number, int position);
   void AssignStep(std::int64_t number, int position, const UserId& assignee);
   void MarkDone(std::int64_t number, int position, const UserId& by, Clock::TimePoint now);
   void MarkVerified(std::int64_t number, int position, const UserId& by, Clock::TimePoint now);

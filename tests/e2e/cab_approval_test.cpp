@@ -178,6 +178,92 @@ TEST_F(CabApproval, RejectAsksForAReasonInAModal) {
   EXPECT_FALSE(Contains(Request()->text, "No approvals yet")) << Request()->text;
 }
 
+// Check 21: a reason holding a mention was escaped in #cab but pinged from
+// the plan message and the news, and `/change submit` escaped only its first
+// '<'. Every place that quotes it shows it as typed, escaped once.
+TEST_F(CabApproval, ARejectionsReasonPingsNobodyWhereverItIsQuoted) {
+  Submit();
+  const demo::TakeOut& p = people();
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("0 of 2 needed"); }));
+  Click(p.luis, "cab.reject");
+  std::string view_id;
+  ASSERT_TRUE(Eventually("the reason form", [&] {
+    for (const auto& view : slack().Views(p.luis)) {
+      if (view.open && view.callback_id == "cab.reject_reason") {
+        view_id = view.id;
+      }
+    }
+    return !view_id.empty();
+  }));
+  // Ravi has no part in CHG-1: nothing else mentions him.
+  const std::string live = "<@" + p.ravi.str() + ">";
+  auto submitted = slack().FillAndSubmitView(p.luis, view_id,
+                                             {{"reason", {"No rollback <!channel> & " + live}}});
+  ASSERT_TRUE(submitted);
+  ASSERT_EQ(*submitted, "");
+  ASSERT_TRUE(Eventually("the rejection in #cab", [&] {
+    return RequestShows("No rollback &lt;!channel&gt; &amp; &lt;@" + p.ravi.str() + "&gt;");
+  })) << Request()->blocks_json;
+
+  // The plan message, where the change was opened.
+  ASSERT_TRUE(Eventually("the plan says it was rejected", [&] {
+    const auto plan = MessageMentioning(slack(), p.incidents, "Work plan · CHG-1");
+    return plan && Contains(plan->blocks_json, "No rollback");
+  }));
+  const auto plan = MessageMentioning(slack(), p.incidents, "Work plan · CHG-1");
+  EXPECT_FALSE(Contains(plan->blocks_json, live)) << plan->blocks_json;
+  EXPECT_FALSE(Contains(plan->blocks_json, "<!channel>")) << plan->blocks_json;
+  EXPECT_TRUE(Contains(plan->blocks_json, "&amp; &lt;")) << plan->blocks_json;
+  EXPECT_TRUE(Contains(plan->blocks_json, "Rejected by <@" + p.luis.str() + ">"))
+      << plan->blocks_json;
+
+  // The change's history, rendered as the news in a swarm channel is.
+  const std::string shown = scenario_->Type(p.dev, p.incidents, "/change", "show CHG-1");
+  EXPECT_FALSE(Contains(shown, live)) << shown;
+  EXPECT_TRUE(Contains(shown, "No rollback &lt;")) << shown;
+
+  const std::string again = scenario_->Type(p.dev, p.incidents, "/change", "submit CHG-1");
+  EXPECT_TRUE(Contains(again, "rejected by <@" + p.luis.str() + ">")) << again;
+  EXPECT_FALSE(Contains(again, live)) << again;
+  EXPECT_FALSE(Contains(again, "<!channel>")) << again;
+  EXPECT_TRUE(Contains(again, "No rollback &lt;")) << again;
+  EXPECT_TRUE(Contains(again, "!channel&gt; &amp; &lt;")) << again;
+}
+
+// Check 21: a form's inline errors are plain text in Slack, and showed a
+// mention's markup (<@U…>) as typed. They name people in words instead.
+TEST_F(CabApproval, AReasonFormsErrorNamesPeopleInPlainWords) {
+  Submit();
+  const demo::TakeOut& p = people();
+  ASSERT_TRUE(Eventually("the request in #cab", [&] { return RequestShows("0 of 2 needed"); }));
+  const auto form_of = [&](const UserId& who) {
+    std::string id;
+    EXPECT_TRUE(Eventually("the reason form", [&] {
+      for (const auto& view : slack().Views(who)) {
+        if (view.open && view.callback_id == "cab.reject_reason") {
+          id = view.id;
+        }
+      }
+      return !id.empty();
+    }));
+    return id;
+  };
+  Click(p.luis, "cab.reject");
+  const std::string luis_form = form_of(p.luis);
+  Click(p.ana, "cab.reject");
+  const std::string ana_form = form_of(p.ana);
+  ASSERT_FALSE(luis_form.empty() || ana_form.empty());
+  auto first = slack().FillAndSubmitView(p.luis, luis_form, {{"reason", {"No rollback & <x>"}}});
+  ASSERT_TRUE(first);
+  ASSERT_EQ(*first, "");
+  auto late = slack().FillAndSubmitView(p.ana, ana_form, {{"reason", {"Too risky"}}});
+  ASSERT_TRUE(late);
+  EXPECT_TRUE(Contains(*late, "\"errors\"")) << *late;
+  EXPECT_TRUE(Contains(*late, "Rejected by user " + p.luis.str() + ": No rollback & <x>")) << *late;
+  EXPECT_FALSE(Contains(*late, "<@")) << *late;
+  EXPECT_FALSE(Contains(*late, "&amp;")) << *late;
+}
+
 TEST_F(CabApproval, VotesWhileALostPostIsRetriedStillReplaceTheButtonsWithTheOutcome) {
   Submit(/*submit=*/false);
   const demo::TakeOut& p = people();

@@ -25,7 +25,10 @@ class ChangeRequest : public EndToEnd {
 
   // Starts INC-1's swarm with Dev and Ines; returns its channel once both are
   // in and swarmbot has recorded it: members may open a change that fixes INC-1.
+  // Dev and Ines are responders on the people list, so their place in the
+  // swarm lets them open changes that fix INC-1.
   ChannelId StartSwarm() {
+    scenario_->ImportPeople();
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 " + Mention(people().dev, "dev") + " " + Mention(people().ines, "ines"));
     const ChannelId channel =
@@ -239,8 +242,8 @@ TEST_F(ChangeRequest, OnlyThoseWhoWorkOnAnIncidentOpenAChangeThatFixesIt) {
   const UserId& tom = people().tom;
   const ChannelId& here = people().support;
   EXPECT_EQ(Type(tom, here, "/change", "new INC-1"),
-            "Only incident managers, INC-1's owner and the members of its swarm "
-            "can tie a change to INC-1 as its fix, since closing the change closes it. Ask an "
+            "Only incident managers, INC-1's owner and the members of its swarm on the people "
+            "list can tie a change to INC-1 as its fix, since closing the change closes it. Ask an "
             "incident manager in <#" +
                 people().incidents.str() + ">.");
   EXPECT_EQ(Type(tom, here, "/change", "new PRB-99"), "PRB-99 doesn't exist.");
@@ -254,6 +257,36 @@ TEST_F(ChangeRequest, OnlyThoseWhoWorkOnAnIncidentOpenAChangeThatFixesIt) {
                         {"change_risk", {"high"}},
                         {"change_justification", {"Launch code fails for every customer"}}}),
             "");
+}
+
+// Check 21: Tom, who isn't on the people list, clicked *Start swarm* on a new
+// incident: it moved to in progress, which `/incident start` refuses him, and
+// once in the channel he could open a problem and a change that close it.
+TEST_F(ChangeRequest, ASwarmStarterOffThePeopleListNeitherMovesTheIncidentNorFixesIt) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const UserId& tom = people().tom;
+  std::optional<emulator::MessageSnapshot> announcement;
+  ASSERT_TRUE(Eventually("the announcement's Start swarm button", [&] {
+    announcement = MessageMentioning(slack(), people().incidents, "swarm.start");
+    return announcement.has_value();
+  }));
+  ASSERT_TRUE(slack().ClickButton(tom, people().incidents, announcement->ts, "swarm.start"));
+  EXPECT_TRUE(Eventually("Tom told the incident keeps its state", [&] {
+    return EphemeralSays(slack(), tom, "Starting the swarm for INC-1") &&
+           EphemeralSays(slack(), tom, "INC-1 stays ");
+  }));
+  const ChannelId swarm = SwarmChannelWith({tom}, "the swarm channel with Tom in it");
+  ASSERT_FALSE(swarm.empty());
+  ASSERT_TRUE(LogSays("event=swarm.member_joined incident=INC-1 user=" + tom.str()));
+  const std::string status = Type(people().mara, people().incidents, "/incident", "status INC-1");
+  EXPECT_FALSE(Has(status, "Work started with the swarm")) << status;
+  EXPECT_FALSE(Has(status, "in progress")) << status;
+
+  const std::string problem = Type(tom, swarm, "/problem", "new");
+  EXPECT_TRUE(Has(problem, "the members of its swarm on the people list")) << problem;
+  const std::string change = Type(tom, swarm, "/change", "new");
+  EXPECT_TRUE(Has(change, "the members of its swarm on the people list")) << change;
+  EXPECT_TRUE(slack().Views(tom).empty());
 }
 
 // The swarm hears of the CAB's decision with the reason as typed: a reason
@@ -284,23 +317,62 @@ TEST_F(ChangeRequest, ARejectionReasonReachesTheSwarmWithoutPagingIt) {
     }
     return !view_id.empty();
   }));
-  ASSERT_TRUE(slack().FillAndSubmitView(people().kofi, view_id,
-                                        {{"reason", {"Clashes with <!channel> deploys"}}}));
+  ASSERT_TRUE(slack().FillAndSubmitView(
+      people().kofi, view_id,
+      {{"reason", {"Clashes with <!channel> deploys, ask <@" + people().mara.str() + ">"}}}));
 
   std::optional<emulator::MessageSnapshot> news;
   ASSERT_TRUE(Eventually("the news in the swarm", [&] {
     news = MessageMentioning(slack(), swarm, "CHG-1 was rejected");
     return news.has_value();
   }));
-  // The message's text is escaped as its blocks are (check20 #3).
-  EXPECT_TRUE(Has(news->text, "Clashes with &lt;!channel&gt; deploys")) << news->text;
-  EXPECT_TRUE(Has(news->blocks_json, "Clashes with &lt;!channel&gt; deploys")) << news->blocks_json;
+  // The message's text is escaped as its blocks are (check20 #3), and a
+  // mention typed into the reason is shown as typed (a word joiner after
+  // each '<' keeps it from being read as one), so it pings nobody (check 21).
+  const std::string quoted =
+      "Clashes with &lt;\u2060!channel&gt; deploys, ask &lt;\u2060@" + people().mara.str() + "&gt;";
+  EXPECT_TRUE(Has(news->text, quoted)) << news->text;
+  EXPECT_TRUE(Has(news->blocks_json, quoted)) << news->blocks_json;
+  EXPECT_FALSE(Has(news->text + news->blocks_json, "<@" + people().mara.str() + ">"));
   EXPECT_TRUE(Has(news->text, "CHG-1 was rejected by <@" + people().kofi.str() + ">"))
       << news->text;
 
   // The plan the CAB turned down isn't put to it again unchanged.
   const std::string again = Type(dev, swarm, "/change", "submit");
   EXPECT_TRUE(Has(again, "CHG-1's plan was rejected by <@" + people().kofi.str() + ">")) << again;
+}
+
+// Check 21: there was no `/change step remove`, so a step added to a
+// standard change stayed for good: its plan never matched the catalogue's
+// again, and it always went to the CAB.
+TEST_F(ChangeRequest, StepsRemovedAgainMakeAStandardChangePreApprovedAgain) {
+  OpenRestartPricing("");
+  const UserId& dev = people().dev;
+  const ChannelId& here = people().incidents;
+  ASSERT_TRUE(Has(Type(dev, here, "/change", "step add CHG-1 Tell on-call"), "Added step 3"));
+  ASSERT_TRUE(Has(Type(dev, here, "/change", "step add CHG-1 Note it in the log"), "Added step 4"));
+  ASSERT_TRUE(Has(Type(dev, here, "/change", "done CHG-1 3"), "is done"));
+  const std::string done = Type(dev, here, "/change", "step remove CHG-1 3");
+  EXPECT_TRUE(Has(done, "Step 3 of CHG-1 was done by <@" + dev.str() + ">, so it stays")) << done;
+  EXPECT_TRUE(Has(Type(people().tom, here, "/change", "step remove CHG-1 4"),
+                  "Only the requester of CHG-1 and incident managers can change its plan"));
+
+  // Changed, the step is to do again, and may go; the one after moves up.
+  ASSERT_TRUE(Has(Type(dev, here, "/change", "step edit CHG-1 3 Page on-call"), "Changed step 3"));
+  EXPECT_EQ(Type(dev, here, "/change", "step remove CHG-1 3"),
+            "Removed step 3 of CHG-1; 3 steps are left, those after it moved up one.");
+  EXPECT_TRUE(PlanShowing(here, "*3.* Note it in the log"));
+  EXPECT_EQ(Type(dev, here, "/change", "step remove CHG-1 3"),
+            "Removed step 3 of CHG-1; 2 steps are left.");
+  EXPECT_TRUE(Eventually("the plan back to the catalogue's two steps", [&] {
+    const auto plan = MessageMentioning(slack(), here, "Work plan · CHG-1");
+    return plan && Has(plan->blocks_json, "*2.* Restart") &&
+           !Has(plan->blocks_json, "Note it in the log");
+  }));
+  EXPECT_EQ(Type(dev, here, "/change", "step remove CHG-1 3"), "CHG-1 has no step 3.");
+
+  // The plan is the catalogue's again: pre-approved, as if never changed.
+  CarryOutRestartPricing(here);
 }
 
 TEST_F(ChangeRequest, AStandardChangeFromTheCatalogueIsPreApprovedAndClosesItsIncident) {

@@ -32,8 +32,11 @@ class ClosingCascade : public EndToEnd {
   }
 
   // Starts INC-1's swarm with Dev and Ines; returns its channel once both are in.
+  // Dev and Ines are responders on the people list: in the swarm, they may
+  // open the problem and the change that close INC-1.
   ChannelId StartSwarm() {
     const demo::TakeOut& p = people();
+    scenario_->ImportPeople();
     Type(p.mara, p.incidents, "/swarm",
          "start INC-1 <@" + p.dev.str() + "|dev> <@" + p.ines.str() + "|ines>");
     const ChannelId channel =

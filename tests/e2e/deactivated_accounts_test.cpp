@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "tests/e2e/e2e_fixture.hpp"
 
@@ -275,6 +276,39 @@ TEST_F(DeactivatedAccounts, ReopeningAnIncidentOfADeactivatedOwnerTellsTheManage
   Type(people().mara, people().incidents, "/incident", "reopen INC-1");
   EXPECT_TRUE(Eventually("the managers told again",
                          [&] { return ManagersMessagesWith("owns *INC-1*") == 2; }));
+}
+
+// Check 21: the "cases closed" message went to a case owner swarmbot knew was
+// deactivated; Slack refused it, the refusal was logged as an error, and
+// nobody heard that the cases closed. The managers' channel hears instead,
+// as for a reopened case.
+TEST_F(DeactivatedAccounts, CasesOfADeactivatedOwnerThatCloseAreToldToTheManagers) {
+  scenario_->ImportPeople();
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const auto posted = stack_->PostCase(
+      "{\"contact_name\":\"Ada Diner\",\"contact_email\":\"ada@example.com\","
+      "\"channel\":\"email\",\"territory\":\"North\",\"subject\":\"FEAST25 rejected\","
+      "\"description\":\"The code fails\",\"owner\":\"" +
+      people().tom.str() + "\"}");
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  const std::string linked =
+      Type(people().mara, people().incidents, "/incident", "link INC-1 CASE-1");
+  ASSERT_TRUE(Contains(linked, "Linked 1")) << linked;
+  Deactivate(people().tom);
+
+  Type(people().mara, people().incidents, "/incident", "close INC-1 Validator fixed");
+  EXPECT_TRUE(Eventually("the managers told of Tom's closed case", [&] {
+    return ManagersChannelHas("1 case of <@" + people().tom.str() + "> closed with *INC-1*") &&
+           ManagersChannelHas("Resolution: Validator fixed") &&
+           ManagersChannelHas("so they weren't told");
+  }));
+  EXPECT_EQ(DirectMessagesWith(slack(), people().tom, "closed with"), 0u);
+  std::istringstream log(testing::ReadFile(stack_->LogFile()));
+  for (std::string line; std::getline(log, line);) {
+    EXPECT_FALSE(Contains(line, "routing.cases_closed") &&
+                 (Contains(line, "outbox.failed") || Contains(line, "effect.failed")))
+        << line;
+  }
 }
 
 TEST_F(DeactivatedAccounts, AManagerCannotNameSomeoneDeactivated) {

@@ -170,6 +170,10 @@ class EndToEnd : public ::testing::Test {
     scenario_->ImportPeople();
     scenario_->ImportHistory();
     EXPECT_EQ(DeclareFeast25(), "INC-1");
+    // Routed to her, she may move it to in progress by starting the swarm.
+    EXPECT_TRUE(Eventually("Priya owns INC-1", [&] {
+      return DirectMessagesWith(slack(), people().priya, "You now own INC-1") > 0;
+    }));
     Type(people().priya, people().incidents, "/swarm", "start INC-1");
     return SwarmChannelWith({people().priya}, "the swarm channel with Priya in it");
   }

@@ -287,6 +287,43 @@ TEST_F(NotifyCustomers, AKillMidwaySendsNobodyASecondCopyAfterTheRestart) {
   EXPECT_GE(copies.size(), 2u) << "sending went on after the restart";
 }
 
+// Check 21: two people previewed the e-mail to INC-1's customers and pressed
+// Send at once. Each customer got one e-mail, but the later click was told
+// its preview "was cancelled", as if someone had called the e-mail off.
+TEST_F(NotifyCustomers, TheLaterOfTwoSendsIsToldWhoseEmailGoesOutInstead) {
+  StartWith(50);
+  scenario_->ImportPeople();
+  PrepareIncident();
+  const demo::TakeOut& p = people();
+  Type(p.mara, p.incidents, "/incident", "assign INC-1 <@" + p.priya.str() + ">");
+  const ChannelId swarm = SwarmChannel()->id;
+  Type(p.priya, p.incidents, "/notify", "customers INC-1");  // BC-1
+  Type(p.mara, swarm, "/notify", "customers");               // BC-2
+  const auto priyas = EphemeralWith(p.priya, "notify.send");
+  const auto maras = EphemeralWith(p.mara, "notify.send");
+  ASSERT_TRUE(priyas && maras) << "Priya, INC-1's owner, and Mara each get a preview";
+
+  ASSERT_TRUE(slack().ClickEphemeralButton(p.mara, maras->ts, "notify.send"));
+  ASSERT_TRUE(Eventually("Mara's e-mail starts",
+                         [&] { return EphemeralWith(p.mara, "Sending BC-2").has_value(); }));
+  ASSERT_TRUE(slack().ClickEphemeralButton(p.priya, priyas->ts, "notify.send"));
+  const std::string mara = "<@" + p.mara.str() + ">";
+  EXPECT_TRUE(Eventually("Priya told that Mara's e-mail goes out", [&] {
+    const auto told = EphemeralWith(p.priya, "BC-1 sent nothing");
+    return told && Contains(told->text, "BC-2, started by " + mara + ", ");
+  }));
+  EXPECT_FALSE(EphemeralWith(p.priya, "was cancelled").has_value());
+
+  ASSERT_TRUE(Eventually("Mara's e-mail is done",
+                         [&] { return ProgressShows("Sent to 3 of 4 customers"); }));
+  std::map<std::string, int> copies;
+  for (const auto& mail : sink_->Received()) {
+    ++copies[mail.rcpt_tos.at(0)];
+  }
+  EXPECT_EQ(copies, (std::map<std::string, int>{
+                        {"ada@example.com", 1}, {"bo@example.com", 1}, {"chloe@example.fr", 1}}));
+}
+
 // Check 15: the swarm channel archived while the e-mail went out took the
 // outcome with it, and with it the list of customers to follow up with.
 TEST_F(NotifyCustomers, AnOutcomeWhoseChannelWasArchivedMeanwhileGoesToTheSender) {

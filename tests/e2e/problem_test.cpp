@@ -28,7 +28,10 @@ class ProblemRecord : public EndToEnd {
   // Starts INC-1's swarm with Dev; returns the channel once Dev is in it.
   // Once swarmbot has recorded Dev in it too: a member may tie a problem to
   // the incident.
+  // Dev is a responder on the people list: in the swarm, he may open a
+  // problem on INC-1.
   ChannelId StartSwarm() {
+    scenario_->ImportPeople();
     Type(people().mara, people().incidents, "/swarm",
          "start INC-1 <@" + people().dev.str() + "|dev>");
     const ChannelId channel = SwarmChannelWith({people().dev}, "the swarm channel with Dev");

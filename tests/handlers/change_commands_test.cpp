@@ -31,6 +31,10 @@ class ChangeCommandsTest : public ::testing::Test {
     ASSERT_TRUE(swarms.RecordChannel(1, ChannelId("CSWARM"), "inc-1-feast25"));
     ASSERT_TRUE(swarms.MemberJoined(ChannelId("CSWARM"), UserId("UDEV")));
     ASSERT_TRUE(swarms.MemberJoined(ChannelId("CSWARM"), UserId("UINES")));
+    // Responders on the people list: their place in the swarm counts.
+    db_->Sql().exec(
+        "INSERT INTO people (user_id, display_name, capacity, updated_at) VALUES "
+        "('UDEV', 'Dev', 3, 0), ('UINES', 'Ines', 3, 0)");
   }
 
   std::string Type(std::string_view user, std::string_view text,

@@ -78,5 +78,20 @@ TEST(Mrkdwn, AGroupMentionIsQuietUnlessAskedFor) {
             "@devops a user group <@U1>");
 }
 
+// Check 21: a form's inline errors are plain text in Slack, and showed
+// mentions as markup.
+TEST(Mrkdwn, PlainWordsNameWhatMarkupPointsAt) {
+  const auto name_of = [](std::string_view id) -> std::string {
+    return id == "U1" ? "Kofi" : id == "CIM" ? "the incident managers' channel" : "";
+  };
+  EXPECT_EQ(PlainWords("Ask <@U1>, <@U2|ana>, <@U3> or someone in <#CIM> or <#C9|ops>.", name_of),
+            "Ask Kofi, @ana, user U3 or someone in the incident managers' channel or #ops.");
+  EXPECT_EQ(PlainWords("<!subteam^S3|@cab> <!here> <https://x.example|docs> a &lt; b &amp; c"),
+            "@cab @here docs (https://x.example) a < b & c");
+  // Typed text made inert shows as typed.
+  EXPECT_EQ(PlainWords("Rejected: <\u2060@U1> & <\u2060!channel>", name_of),
+            "Rejected: <@U1> & <!channel>");
+}
+
 }  // namespace
 }  // namespace swarmbot::handlers

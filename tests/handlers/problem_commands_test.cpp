@@ -28,6 +28,10 @@ class ProblemCommandsTest : public ::testing::Test {
     // UDEV works on both incidents: in INC-1's swarm, owner of INC-2.
     ASSERT_TRUE(swarms.MemberJoined(ChannelId("CSWARM"), UserId("UDEV")));
     db_->Sql().exec("UPDATE incidents SET owner = 'UDEV' WHERE number = 2");
+    // A responder on the people list: his place in the swarm counts.
+    db_->Sql().exec(
+        "INSERT INTO people (user_id, display_name, capacity, updated_at) VALUES "
+        "('UDEV', 'Dev', 3, 0)");
     db_->Sql().exec(
         "INSERT INTO assets (name, owner_team, description, updated_at) VALUES "
         "('checkout-service', 'payments', '', 0), ('pricing-service', 'promotions', '', 0)");
@@ -105,11 +109,13 @@ TEST_F(ProblemCommandsTest, SomeoneWithoutTheRoleIsToldWhoMay) {
 TEST_F(ProblemCommandsTest, OnlyThoseWhoWorkOnAnIncidentTieAProblemToIt) {
   ASSERT_EQ(Problem("new Rule cache", "USTRANGER", "CGENERAL").substr(0, 6), "PRB-1 ");
   const std::string not_inc1 =
-      "Only incident managers, INC-1's owner and the members of its swarm can tie a problem to "
-      "INC-1, since the problem's fix closes it. Ask an incident manager in <#CIM>.";
+      "Only incident managers, INC-1's owner and the members of its swarm on the people list "
+      "can tie a problem to INC-1, since the problem's fix closes it. Ask an incident manager in "
+      "<#CIM>.";
   const std::string not_inc2 =
-      "Only incident managers, INC-2's owner and the members of its swarm can tie a problem to "
-      "INC-2, since the problem's fix closes it. Ask <@UDEV> or an incident manager in <#CIM>.";
+      "Only incident managers, INC-2's owner and the members of its swarm on the people list "
+      "can tie a problem to INC-2, since the problem's fix closes it. Ask <@UDEV> or an incident "
+      "manager in <#CIM>.";
   EXPECT_EQ(Problem("link PRB-1 INC-1", "USTRANGER", "CGENERAL"), not_inc1);
   EXPECT_EQ(Problem("new INC-1 Rule cache again", "USTRANGER", "CGENERAL"), not_inc1);
   EXPECT_EQ(Problem("new INC-2", "USTRANGER", "CGENERAL"), not_inc2);

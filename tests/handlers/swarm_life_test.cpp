@@ -148,10 +148,14 @@ TEST_F(SwarmLifeHandlers, SwarmCloseIsForManagersAndTheOwnerOfAResolvedIncident)
 }
 
 TEST_F(SwarmLifeHandlers, TheStartButtonStartsTheSwarmForTheClicker) {
+  // Priya may not move INC-2 as `/incident start` does, so it stays new
+  // (check 21).
   Click("UPRIYA", "INC-2");
   EXPECT_EQ(LastAnswer(),
             "Starting the swarm for INC-2: #inc-2-feast25-fails-at-checkout is on its way; "
-            "inviting you.");
+            "inviting you. INC-2 stays new: only incident managers and its owner put it in "
+            "progress (`/incident start INC-2`).");
+  EXPECT_EQ(incidents_.FindIncident(2).value().state, store::IncidentState::kNew);
   auto swarm = swarms_.FindByIncident(2).value();
   ASSERT_TRUE(swarm);
   EXPECT_EQ(swarm->created_by, UserId("UPRIYA"));

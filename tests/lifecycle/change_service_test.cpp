@@ -6,6 +6,7 @@
 
 #include "lifecycle/problem_service.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/people_repository.hpp"
 #include "tests/lifecycle/fixture.hpp"
 
 namespace swarmbot::lifecycle {
@@ -33,8 +34,21 @@ class ChangeServiceTest : public testing::LifecycleTest {
     return incident;
   }
 
-  // Adds `members` to the incident's swarm channel, starting the swarm first.
-  void Swarming(std::int64_t incident, const std::vector<UserId>& members) {
+  // Adds `members` to the incident's swarm channel, starting the swarm first;
+  // they are responders on the people list unless `listed` is false.
+  void Swarming(std::int64_t incident, const std::vector<UserId>& members, bool listed = true) {
+    for (const UserId& member : members) {
+      if (listed) {
+        store::Person person;
+        person.user = member;
+        person.display_name = member.str();
+        person.capacity = 3;
+        ASSERT_TRUE(InTransaction(*db_, "list", [&]() -> Status {
+          store::PeopleRepository(*db_).Upsert(person, clock_.Now());
+          return {};
+        }));
+      }
+    }
     const ChannelId channel("CSWARM" + std::to_string(incident));
     if (!swarms_.FindByIncident(incident).value()) {
       ASSERT_TRUE(swarms_.Start({incident, members, {}}, mara_));
@@ -165,9 +179,9 @@ TEST_F(ChangeServiceTest, OnlyThoseWhoWorkOnARecordMayMakeAChangeFixIt) {
   const auto incident = LifecycleTest::NewIncident();
   EXPECT_EQ(Refusal(changes_.MayLink(
                 {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, outsider)),
-            "Only incident managers, INC-1's owner and the members of its swarm can tie a "
-            "change to INC-1 as its fix, since closing the change closes it. Ask an incident "
-            "manager.");
+            "Only incident managers, INC-1's owner and the members of its swarm on the people "
+            "list can tie a change to INC-1 as its fix, since closing the change closes it. Ask "
+            "an incident manager.");
   EXPECT_EQ(changes_.Create(Emergency(incident), outsider).error().code, Errc::kForbidden);
   EXPECT_EQ(Refusal(changes_.MayLink({store::LinkTarget::kIncident, 9, store::LinkRelation::kFixes},
                                      outsider)),
@@ -185,7 +199,14 @@ TEST_F(ChangeServiceTest, OnlyThoseWhoWorkOnARecordMayMakeAChangeFixIt) {
                 .code,
             Errc::kForbidden);
 
-  // Joining the swarm makes them one of those who work on it.
+  // Joining the swarm makes a responder on the people list one of those who
+  // work on it (check 21: anyone in the workspace may join a public channel).
+  Swarming(incident, {outsider}, /*listed=*/false);
+  EXPECT_EQ(Refusal(changes_.MayLink(
+                {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, outsider)),
+            "Only incident managers, INC-1's owner and the members of its swarm on the people "
+            "list can tie a change to INC-1 as its fix, since closing the change closes it. Ask "
+            "an incident manager.");
   Swarming(incident, {outsider});
   EXPECT_TRUE(changes_.MayLink(
       {store::LinkTarget::kIncident, incident, store::LinkRelation::kFixes}, outsider));
@@ -208,7 +229,8 @@ TEST_F(ChangeServiceTest, AProblemIsFixedByWhoeverWorksOnEachOfItsOpenIncidents)
   const std::string name = "PRB-" + std::to_string(problem);
   EXPECT_EQ(Refusal(changes_.MayLink({kProblem, problem, store::LinkRelation::kFixes}, sofia)),
             "Only incident managers and those who work on each of " + name +
-                "'s open incidents (their owners and the members of their swarms) can tie a "
+                "'s open incidents (their owners and the members of their swarms on the people "
+                "list) can tie a "
                 "change to " +
                 name +
                 " as its fix, since closing the change closes it. Ask <@USOFIA> or an "
