@@ -462,9 +462,14 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
   const std::string action = payload.StringOr(base + ".action_id");
   const std::string value = payload.StringOr(base + ".value");
   const UserId user(payload.StringOr("user.id"));
+  // "CHG-n", or "CHG-n:step:mark" (a plan posted before marks: "CHG-n:step").
   const auto colon = value.find(':');
   const auto change = store::ParseChangeNumber(value.substr(0, colon));
-  const auto step = colon == std::string::npos ? std::nullopt : ParseStep(value.substr(colon + 1));
+  const auto second = colon == std::string::npos ? colon : value.find(':', colon + 1);
+  const auto step = colon == std::string::npos
+                        ? std::nullopt
+                        : ParseStep(value.substr(colon + 1, second - colon - 1));
+  const std::string mark = second == std::string::npos ? "" : value.substr(second + 1);
   if (!change || user.empty() || (action != kCloseChangeActionId && !step)) {
     spdlog::warn("event=change.click.malformed user={} action={}", user.str(),
                  Truncate(action, 40));
@@ -506,11 +511,29 @@ void ChangeCommands::HandleClick(const detail::FlatJson& payload, std::size_t in
     Answer(payload, "That button is out of date; nothing was changed.");
     return;
   }
+  if (!StepStillShown(*change, position, mark)) {
+    Answer(payload, "The plan changed since that button was shown: step " +
+                        std::to_string(position) + " of " + ChangeNumberText(*change) +
+                        " is another step now. Nothing was changed; use the updated plan.");
+    return;
+  }
   auto done = verify ? services_.changes.Verify(*change, position, user)
                      : services_.changes.MarkDone(*change, position, user);
   const std::string name = "Step " + std::to_string(position) + " of " + ChangeNumberText(*change);
   Answer(payload, done ? name + (verify ? " is verified." : " is done; someone else verifies it.")
                        : WithMentions(RefusalText(done.error())));
+}
+
+bool ChangeCommands::StepStillShown(std::int64_t change, int position, std::string_view mark) {
+  auto details = services_.changes.Details(change);
+  if (!details) {
+    return true;  // the action itself reports an unknown change
+  }
+  const auto& steps = details->steps;
+  const auto found = std::find_if(steps.begin(), steps.end(), [&](const store::ChangeStep& step) {
+    return step.position == position;
+  });
+  return found == steps.end() || StepMarkMatches(mark, *found);
 }
 
 std::string ChangeCommands::OldCopyText(std::int64_t change) {

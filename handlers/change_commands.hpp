@@ -47,6 +47,9 @@ class ChangeCommands {
   Result<std::int64_t> ResolveChange(const std::vector<std::string>& words, std::size_t& next,
                                      const ChannelId& channel);
   void Answer(const detail::FlatJson& payload, const std::string& mrkdwn);
+  // Whether the step a plan button was made for (its position and text mark)
+  // is still the step at that position; a missing step is left to the action.
+  bool StepStillShown(std::int64_t change, int position, std::string_view mark);
   // The answer to a click on an older copy of the plan: where the plan is now.
   std::string OldCopyText(std::int64_t change);
   // Whether `user` may e-mail an incident's customers and it has some to

@@ -1,5 +1,7 @@
 #include "handlers/work_plan_view.hpp"
 
+#include <cstdint>
+
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
@@ -106,11 +108,11 @@ void AddSteps(BlockMessage& message, const lifecycle::ChangeDetails& details, bo
     } else if (step.Done()) {
       message.SectionWithButton(StepLine(step), "Verify",
                                 std::string(kStepVerifyActionPrefix) + position,
-                                number + ":" + position);
+                                StepButtonValue(number, step));
     } else {
       message.SectionWithButton(StepLine(step), "Done",
                                 std::string(kStepDoneActionPrefix) + position,
-                                number + ":" + position);
+                                StepButtonValue(number, step));
     }
   }
 }
@@ -141,7 +143,31 @@ Status Failed(std::string_view stream, std::string_view what, const Error& error
   return error;
 }
 
+// FNV-1a over the step's text, as 8 hex digits: enough to tell two steps of
+// one plan apart, and short in a button's value.
+std::string TextMark(std::string_view text) {
+  std::uint32_t hash = 2166136261u;
+  for (const char c : text) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string mark(8, '0');
+  for (int i = 7; i >= 0; --i, hash >>= 4) {
+    mark[static_cast<std::size_t>(i)] = kHex[hash & 0xF];
+  }
+  return mark;
+}
+
 }  // namespace
+
+std::string StepButtonValue(std::string_view change_number, const store::ChangeStep& step) {
+  return std::string(change_number) + ":" + std::to_string(step.position) + ":" +
+         TextMark(step.text);
+}
+
+bool StepMarkMatches(std::string_view mark, const store::ChangeStep& step) {
+  return mark.empty() || mark == TextMark(step.text);
+}
 
 BlockMessage WorkPlanMessage(const lifecycle::ChangeDetails& details) {
   const store::Change& change = details.change;

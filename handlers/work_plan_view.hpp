@@ -17,11 +17,20 @@ namespace swarmbot::handlers {
 
 // The plan message's buttons. Each step's button has its own action_id
 // ("change.done.2", "change.verify.2") so that the ids differ within the
-// message; every value is "CHG-n:step" ("CHG-n" for the close button).
+// message; every value is "CHG-n:step:mark" ("CHG-n" for the close button).
 inline constexpr std::string_view kChangeActionPrefix = "change.";
 inline constexpr std::string_view kStepDoneActionPrefix = "change.done.";
 inline constexpr std::string_view kStepVerifyActionPrefix = "change.verify.";
 inline constexpr std::string_view kCloseChangeActionId = "change.close";
+
+// A step button's value: the change, the step's position and a mark of the
+// step's text. Positions move when a step is removed, so a click from a copy
+// not yet updated must be told apart from one on the step now at its place.
+std::string StepButtonValue(std::string_view change_number, const store::ChangeStep& step);
+// Whether a button's mark (the part after "CHG-n:step:") was made for `step`
+// as it stands. A value without a mark, from a plan posted before marks,
+// matches as such values always did.
+bool StepMarkMatches(std::string_view mark, const store::ChangeStep& step);
 
 // The work plan as a message: the change's number, type, risk and state (and
 // why, when it was sent back or rejected), its links, and one line per step

@@ -168,7 +168,15 @@ ChannelId ChangeService::SwarmChannel(std::int64_t change) {
   return swarm ? swarm->channel_id : ChannelId{};
 }
 
+bool ChangeService::IsResponder(const UserId& actor) {
+  const auto person = store::PeopleRepository(db_).Find(actor);
+  return person && person->active && !person->slack_deactivated;
+}
+
 bool ChangeService::InLinkedSwarm(std::int64_t change, const UserId& actor) {
+  if (!IsResponder(actor)) {
+    return false;
+  }
   const auto incidents = WorkIncidents(db_, change);
   return std::any_of(incidents.begin(), incidents.end(),
                      [&](std::int64_t incident) { return InLiveSwarm(incident, actor); });
@@ -212,11 +220,7 @@ Status ChangeService::MayFix(const TypedLink& link, const UserId& actor, std::st
   if (!problem_owner.empty()) {
     owners.push_back(problem_owner);
   }
-  // Being in the swarm counts only for responders swarmbot knows: on the
-  // people list, and not deactivated there or in Slack. Anyone in the
-  // workspace may join a public channel.
-  const auto person = store::PeopleRepository(db_).Find(actor);
-  const bool responder = person && person->active && !person->slack_deactivated;
+  const bool responder = IsResponder(actor);
   store::IncidentRepository records(db_);
   bool any_open = false;
   bool works_on_each = true;
@@ -296,7 +300,8 @@ Status ChangeService::MayMarkDone(const store::Change& change, const store::Chan
   }
   return MakeError(Errc::kForbidden, "neither requester nor in the swarm",
                    "Only the requester of " + ChangeNumberText(change.number) +
-                       ", incident managers and the members of its incident's swarm can mark "
+                       ", incident managers and the members of its incident's swarm on the people list "
+                       "can mark "
                        "step " +
                        std::to_string(step.position) + " done (or whoever it is assigned to).");
 }
@@ -307,8 +312,8 @@ Status ChangeService::MayVerify(const store::Change& change, const UserId& actor
   }
   return MakeError(Errc::kForbidden, "not in the swarm",
                    "Only the requester of " + ChangeNumberText(change.number) +
-                       ", incident managers and the members of a swarm on its incidents can "
-                       "verify its steps.");
+                       ", incident managers and the members of a swarm on its incidents who are on "
+                       "the people list can verify its steps.");
 }
 
 Result<store::Change> ChangeService::FindOpenChange(std::int64_t change, std::string_view what) {

@@ -192,8 +192,12 @@ class ChangeService {
   std::vector<std::int64_t> ChangesOfIncidentAndItsProblems(std::int64_t incident);
   bool IsManager(const UserId& user) const { return is_manager && is_manager(user); }
   Status MayEdit(const store::Change& change, const UserId& actor, std::string_view what) const;
-  // Whether `actor` is present in the live swarm of an incident linked to
-  // `change`, directly or through a problem it is linked to.
+  // A responder swarmbot knows: on the people list, not deactivated there or
+  // in Slack. Anyone in the workspace may join a public swarm channel, so
+  // being in one gives a say over records only to them.
+  bool IsResponder(const UserId& actor);
+  // Whether `actor` is a responder present in the live swarm of an incident
+  // linked to `change`, directly or through a problem it is linked to.
   bool InLinkedSwarm(std::int64_t change, const UserId& actor);
   bool InLiveSwarm(std::int64_t incident, const UserId& actor);
   // `tied` names what is tied to the record in the refusal ("a change") and

@@ -526,13 +526,13 @@ TEST_F(ChangeRequest, OnlyTheAssigneeMarksAStepDoneAndOnlyTheSwarmVerifiesByComm
       << LastEphemeral(ravi);
   EXPECT_EQ(Type(ravi, people().support, "/change", "done CHG-1 2"),
             "Only the requester of CHG-1, incident managers and the members of its incident's "
-            "swarm can mark step 2 "
+            "swarm on the people list can mark step 2 "
             "done (or whoever it is assigned to).");
   EXPECT_EQ(Type(ines, swarm, "/change", "done 1"),
             "Step 1 of CHG-1 is done; someone else verifies it.");
   EXPECT_EQ(Type(people().lena, people().support, "/change", "verify CHG-1 1"),
             "Only the requester of CHG-1, incident managers and the members of a swarm on its "
-            "incidents can verify its steps.");
+            "incidents who are on the people list can verify its steps.");
   EXPECT_EQ(Type(ines, swarm, "/change", "verify 1"),
             "Step 1 of CHG-1 must be verified by someone other than whoever did it.");
   EXPECT_EQ(Type(dev, swarm, "/change", "verify 1"), "Step 1 of CHG-1 is verified.");
@@ -619,6 +619,42 @@ TEST_F(ChangeRequest, AChangeOpenedForAProblemElsewhereKeepsItsPlanInTheIncident
        elsewhere ? elsewhere->messages : std::vector<emulator::MessageSnapshot>{}) {
     EXPECT_FALSE(Has(message.blocks_json, "Work plan · CHG-1")) << message.blocks_json;
   }
+}
+
+TEST_F(ChangeRequest, AButtonOfAPlanNotYetUpdatedAfterARemovalDoesNotActOnTheStepMovedUp) {
+  ASSERT_EQ(DeclareFeast25(), "INC-1");
+  const ChannelId swarm = StartSwarm();
+  ASSERT_FALSE(swarm.empty());
+  const UserId& dev = people().dev;
+  ASSERT_EQ(OpenRestoreValidation(swarm), "");
+  for (const char* step : {"Drain traffic", "Deploy", "Check"}) {
+    EXPECT_TRUE(Has(Type(dev, swarm, "/change", std::string("step add ") + step), "Added step"));
+  }
+  const auto shown = PlanShowing(swarm, "change.done.3");
+  ASSERT_TRUE(shown);
+  ASSERT_TRUE(Polled([&] {
+    return Stored("SELECT count(*) FROM outbox WHERE state = 'pending' AND stream = 'CHG-1'") ==
+           "0";
+  }));
+  // The plan's update after the removal is held: Slack still shows step 1 as
+  // "Drain traffic" with its Done button.
+  slack().FailNext("chat.update", 1000, emulator::Fault::Hold());
+  EXPECT_TRUE(Has(Type(dev, swarm, "/change", "step remove CHG-1 1"), "Removed step 1"));
+  ASSERT_TRUE(slack().ClickButton(dev, swarm, shown->ts, "change.done.1"));
+  EXPECT_TRUE(Eventually("Dev told the plan changed", [&] {
+    return Has(LastEphemeral(dev), "The plan changed since that button was shown");
+  })) << LastEphemeral(dev);
+  EXPECT_EQ(Stored("SELECT count(*) FROM change_steps WHERE change_id = 1 AND done_at IS NOT NULL"),
+            "0");
+  slack().ClearFaults();
+  slack().ReleaseHeld(/*drop_connection=*/false);
+  // The updated plan's button for "Deploy", now step 1, does it.
+  const auto updated = PlanShowing(swarm, "*1.* Deploy");
+  ASSERT_TRUE(updated);
+  ASSERT_TRUE(slack().ClickButton(dev, swarm, updated->ts, "change.done.1"));
+  EXPECT_TRUE(Eventually("step 1 done from the updated plan", [&] {
+    return LastEphemeral(dev) == "Step 1 of CHG-1 is done; someone else verifies it.";
+  })) << LastEphemeral(dev);
 }
 
 }  // namespace

@@ -183,7 +183,7 @@ TEST_F(ChangeCommandsTest, TheDoerCantVerifyAndSubmittingWaitsForEveryVerificati
             "<@UDEV> or an incident manager in <#CIM>.");
   EXPECT_EQ(Type("UKOFI", "step done CHG-1 2"),
             "Only the requester of CHG-1, incident managers and the members of its incident's "
-            "swarm can mark step 2 "
+            "swarm on the people list can mark step 2 "
             "done (or whoever it is assigned to).");
   EXPECT_EQ(State(), "draft");
 }

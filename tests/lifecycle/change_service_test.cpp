@@ -340,7 +340,7 @@ TEST_F(ChangeServiceTest, OnlyTheSwarmWorksOnStepsOnceTheIncidentSwarms) {
   ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
   EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
             "Only the requester of CHG-1, incident managers and the members of its incident's "
-            "swarm can mark step 1 "
+            "swarm on the people list can mark step 1 "
             "done (or whoever it is assigned to).");
   ASSERT_TRUE(changes_.AssignStep(change, 1, kofi_, dev_));
   EXPECT_TRUE(changes_.MarkDone(change, 1, kofi_));
@@ -365,12 +365,12 @@ TEST_F(ChangeServiceTest, WithoutASwarmOnlyTheRequesterMarksAndManagersVerify) {
   ASSERT_TRUE(changes_.AddStep(change, "Deploy", dev_));
   EXPECT_EQ(Refusal(changes_.MarkDone(change, 1, kofi_)),
             "Only the requester of CHG-1, incident managers and the members of its incident's "
-            "swarm can mark step 1 "
+            "swarm on the people list can mark step 1 "
             "done (or whoever it is assigned to).");
   ASSERT_TRUE(changes_.MarkDone(change, 1, dev_));
   EXPECT_EQ(Refusal(changes_.Verify(change, 1, kofi_)),
             "Only the requester of CHG-1, incident managers and the members of a swarm on its "
-            "incidents can verify its steps.");
+            "incidents who are on the people list can verify its steps.");
   EXPECT_FALSE(changes_.Details(change)->steps.at(0).Verified());
   EXPECT_TRUE(changes_.Verify(change, 1, mara_));
   ASSERT_TRUE(changes_.AddStep(change, "Check", dev_));
@@ -388,7 +388,11 @@ TEST_F(ChangeServiceTest, SwarmMembersVerifyButNeverTheirOwnStep) {
   ASSERT_TRUE(swarms_.MemberLeft(ChannelId("CSWARM1"), ines_));
   EXPECT_EQ(Refusal(changes_.Verify(change, 1, ines_)),
             "Only the requester of CHG-1, incident managers and the members of a swarm on its "
-            "incidents can verify its steps.");
+            "incidents who are on the people list can verify its steps.");
+  // In the channel but not on the people list: anyone may join a public one.
+  const UserId eve("UEVE");
+  Swarming(incident, {eve}, /*listed=*/false);
+  EXPECT_FALSE(changes_.Verify(change, 1, eve));
   EXPECT_TRUE(changes_.Verify(change, 1, dev_));  // the requester
 }
 
