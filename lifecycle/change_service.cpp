@@ -298,12 +298,13 @@ Status ChangeService::MayMarkDone(const store::Change& change, const store::Chan
   if (actor == change.requester || IsManager(actor) || InLinkedSwarm(change.number, actor)) {
     return {};
   }
-  return MakeError(Errc::kForbidden, "neither requester nor in the swarm",
-                   "Only the requester of " + ChangeNumberText(change.number) +
-                       ", incident managers and the members of its incident's swarm on the people list "
-                       "can mark "
-                       "step " +
-                       std::to_string(step.position) + " done (or whoever it is assigned to).");
+  return MakeError(
+      Errc::kForbidden, "neither requester nor in the swarm",
+      "Only the requester of " + ChangeNumberText(change.number) +
+          ", incident managers and the members of its incident's swarm on the people list "
+          "can mark "
+          "step " +
+          std::to_string(step.position) + " done (or whoever it is assigned to).");
 }
 
 Status ChangeService::MayVerify(const store::Change& change, const UserId& actor) {
