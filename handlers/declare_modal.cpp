@@ -176,7 +176,9 @@ void ReadPriority(const detail::FlatJson& payload, const lifecycle::PriorityMatr
     return;
   }
   const int from_matrix = matrix.For(out.input.impact, out.input.urgency);
-  if (priority != from_matrix && reason.empty()) {
+  // Blank as the incident's own check counts it: spaces of any kind and
+  // characters that show as nothing (a zero-width space) say nothing.
+  if (priority != from_matrix && lifecycle::TrimmedLine(reason).empty()) {
     out.errors[std::string(kReasonBlock)] = "Say why: impact and urgency give P" +
                                             std::to_string(from_matrix) + ", not P" + chosen + ".";
   }
@@ -275,20 +277,23 @@ std::string DeclareModal::HandleSubmission(const detail::FlatJson& payload) {
                  submission.errors.size());
     return ModalErrors(submission.errors, &services_);
   }
-  if (services_.check_origin) {
-    if (auto allowed = services_.check_origin(submission.origin); !allowed) {
-      spdlog::info("event=declare.refused reason=origin user={}", submission.user.str());
-      return ModalErrors({{subject, allowed.error().user_message}}, &services_);
+  // The spike's tie and its case links are stored with the incident, in one
+  // transaction: a refusal or a crash leaves all of it or nothing.
+  const auto from_origin = [&](const store::Incident& declared) -> Status {
+    if (services_.check_origin) {
+      if (auto allowed = services_.check_origin(submission.origin); !allowed) {
+        return allowed;
+      }
     }
-  }
-  auto incident = services_.incidents.Declare(submission.input, submission.user);
+    return services_.on_declared
+               ? services_.on_declared(declared.number, submission.origin, submission.user)
+               : Status{};
+  };
+  auto incident = services_.incidents.Declare(submission.input, submission.user, from_origin);
   if (!incident) {
     spdlog::info("event=declare.refused user={} code={} detail=\"{}\"", submission.user.str(),
                  ErrcName(incident.error().code), incident.error().detail);
     return ModalErrors({{subject, RefusalText(incident.error())}}, &services_);
-  }
-  if (services_.on_declared) {
-    services_.on_declared(incident->number, submission.origin, submission.user);
   }
   return {};
 }

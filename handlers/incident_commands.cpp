@@ -239,7 +239,10 @@ std::string IncidentCommands::Link(const SlashCommand& command) {
                      (linked->linked.size() == 1 ? " case" : " cases") + " to " + number + ": " +
                      CaseNames(linked->linked) + ".";
   if (!linked->already_linked.empty()) {
-    text += " " + std::to_string(linked->already_linked.size()) + " already were.";
+    text += " " +
+            Counted(static_cast<std::int64_t>(linked->already_linked.size()), "already was",
+                    "already were") +
+            ".";
   }
   return EphemeralText(text);
 }

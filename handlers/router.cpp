@@ -74,16 +74,19 @@ Router::Router(store::Database& db, const Clock& clock, Settings settings)
     return spike ? spike_commands_.CheckDeclarable(*spike) : Status{};
   };
   services_.on_declared = [this](std::int64_t incident, const std::string& origin,
-                                 const UserId& actor) {
+                                 const UserId& actor) -> Status {
     auto linked = services_.spikes.OnDeclared(origin, incident, actor);
     if (!linked) {
-      spdlog::error("event=spike.link_failed incident={} origin=\"{}\" detail=\"{}\"",
-                    store::IncidentNumberText(incident), OneLogLine(origin), linked.error().detail);
-    } else if (*linked) {
+      spdlog::warn("event=spike.link_failed incident={} origin=\"{}\" detail=\"{}\"",
+                   store::IncidentNumberText(incident), OneLogLine(origin), linked.error().detail);
+      return linked.error();
+    }
+    if (*linked) {
       spdlog::info("event=spike.declared incident={} spike={} linked={} held_elsewhere={}",
                    store::IncidentNumberText(incident), store::SpikeNumberText((*linked)->spike),
                    (*linked)->linked.size(), (*linked)->held_elsewhere.size());
     }
+    return {};
   };
 }
 

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/count_text.hpp"
 #include "common/duration_text.hpp"
 #include "handlers/command_text.hpp"
 #include "handlers/detail/slack_call.hpp"
@@ -265,12 +266,21 @@ Status SpikeCommands::CheckDeclarable(std::int64_t spike) {
     return status.error();
   }
   if (status->spike.incident) {
+    // A spike is declared once, also after its incident closed: similar
+    // cases from then on make a new spike with an alert of its own.
+    const std::string name = store::IncidentNumberText(*status->spike.incident);
     const auto incident = services_.incidents.FindIncident(*status->spike.incident);
-    if (incident && incident->Open()) {
-      return MakeError(Errc::kConflict, "spike already declared",
-                       store::SpikeNumberText(spike) + " was already declared as " +
-                           store::IncidentNumberText(incident->number) + ".");
+    if (incident && !incident->Open()) {
+      return MakeError(Errc::kConflict, "spike declared, incident closed",
+                       store::SpikeNumberText(spike) + " was already declared as " + name +
+                           ", which is closed; nothing was declared. If it is the same "
+                           "problem, `/incident reopen " +
+                           name +
+                           "` brings it back; similar cases that arrive from now on make "
+                           "a new spike.");
     }
+    return MakeError(Errc::kConflict, "spike already declared",
+                     store::SpikeNumberText(spike) + " was already declared as " + name + ".");
   }
   if (const std::string done = NothingToDeclare(spike, status->facts); !done.empty()) {
     return MakeError(Errc::kConflict, "nothing to declare", done + " Nothing was declared.");
@@ -327,7 +337,10 @@ std::string SpikeCommands::LinkCluster(const SlashCommand& command) {
           : "Linked " + Plural(linked->linked.size(), "case", "cases") + " of " + number + " to " +
                 inc + ": " + CaseNames(linked->linked) + ".";
   if (!linked->linked.empty() && !linked->already_linked.empty()) {
-    text += " " + std::to_string(linked->already_linked.size()) + " already were.";
+    text += " " +
+            Counted(static_cast<std::int64_t>(linked->already_linked.size()), "already was",
+                    "already were") +
+            ".";
   }
   if (!linked->held_elsewhere.empty()) {
     text += " Left alone, held by other incidents: " + CaseNames(linked->held_elsewhere) + ".";

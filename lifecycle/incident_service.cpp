@@ -214,7 +214,8 @@ Error IncidentNotFound(std::int64_t incident) {
                    store::IncidentNumberText(incident) + " doesn't exist");
 }
 
-Result<store::Incident> IncidentService::Declare(const DeclareInput& input, const UserId& actor) {
+Result<store::Incident> IncidentService::Declare(const DeclareInput& input, const UserId& actor,
+                                                 const DeclaredStep& also) {
   if (auto checked = CheckDeclareInput(input, matrix_); !checked) {
     return checked.error();
   }
@@ -251,6 +252,12 @@ Result<store::Incident> IncidentService::Declare(const DeclareInput& input, cons
     }
     if (!input.declare_view.empty()) {
       detail::EnqueueEffect(db_, number, effect::kTellDeclarer, now);
+    }
+    store::Incident declared = incidents.Find(number).value();
+    if (also) {
+      if (auto done = also(declared); !done) {
+        return done.error();
+      }
     }
     spdlog::info("event=incident.declared incident={} priority={} override={} actor={}",
                  store::IncidentNumberText(number), incident.priority,

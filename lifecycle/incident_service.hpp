@@ -87,7 +87,12 @@ class IncidentService {
   // or without its reason, and (kConflict) a view that declared before.
   // Effects: the announcement in the incident managers' channel; with a
   // declare_view, a direct message telling the declarer the number.
-  Result<store::Incident> Declare(const DeclareInput& input, const UserId& actor);
+  // `also`, when given, runs in the same transaction once the incident is
+  // stored (e.g. tying a spike and its cases to it); its error undoes the
+  // declaration, so a crash or a refusal leaves all or nothing.
+  using DeclaredStep = std::function<Status(const store::Incident& declared)>;
+  Result<store::Incident> Declare(const DeclareInput& input, const UserId& actor,
+                                  const DeclaredStep& also = {});
 
   const PriorityMatrix& Matrix() const noexcept { return matrix_; }
 

@@ -98,7 +98,9 @@ class SpikeService {
                                          const UserId& actor);
 
   // The hook for the declare modal's submission: `origin` "SPIKE-n" links that
-  // spike's cases to the new incident; any other origin does nothing.
+  // spike's cases to the new incident; any other origin does nothing. Called
+  // within the declaration's transaction (IncidentService::Declare's `also`),
+  // so that the incident, the links and the spike's tie commit together.
   Result<std::optional<SpikeLinkResult>> OnDeclared(std::string_view origin, std::int64_t incident,
                                                     const UserId& actor);
 

@@ -33,12 +33,12 @@ namespace swarmbot::handlers::detail {
 
 // The lifecycle services and settings that command handlers share.
 struct Services {
-  // Called after an incident was declared from the declare modal, outside
-  // its transaction, with the prefill's origin ("" when it had none), e.g. to
-  // link the cases of the spike alert the modal was opened from. A failure in
-  // it is its own to report; the incident stands.
+  // Called as an incident is declared from the declare modal, inside the
+  // declaration's transaction, with the prefill's origin ("" when it had
+  // none), e.g. to link the cases of the spike alert the modal was opened
+  // from. Its error undoes the declaration and shows on the form.
   using DeclaredHook =
-      std::function<void(std::int64_t incident, const std::string& origin, const UserId& actor)>;
+      std::function<Status(std::int64_t incident, const std::string& origin, const UserId& actor)>;
 
   Services(store::Database& db, const Clock& clock_in, Settings s)
       : cases(db, clock_in),
@@ -96,9 +96,9 @@ struct Services {
   // The time requests are asked at (a group invitation's question).
   const Clock& clock;
   DeclaredHook on_declared;  // may be empty
-  // Asked before a submission declares: may an incident come from `origin`
-  // (e.g. a spike declared already)? An error becomes the modal's inline
-  // error and nothing is declared. May be empty.
+  // Asked within a submission's declaration, before on_declared: may an
+  // incident come from `origin` (e.g. a spike declared already)? An error
+  // becomes the modal's inline error and nothing is declared. May be empty.
   std::function<Status(const std::string& origin)> check_origin;
   // Opens a form at once (FormOpener::Open in the app). Empty (the handlers
   // on their own, as in their tests): OpenForm queues the form in the outbox.

@@ -152,6 +152,21 @@ TEST_F(DeclareModalTest, AnInvisibleSubjectIsEmptyAndInvisibleEdgesAreTrimmed) {
   EXPECT_EQ(Sql("SELECT subject FROM incidents"), "FEAST25 fails");
 }
 
+// Check22 #11: an override whose reason shows as blank was passed by the
+// form and refused by the incident's own check, under Subject.
+TEST_F(DeclareModalTest, AnOverrideReasonThatShowsAsBlankIsAskedForUnderTheReason) {
+  Command("declare x");
+  for (const char* blank : {"   \u200B", "\u00A0\u3000", "\n\u2060\t"}) {
+    const auto errors = Errors(Submit({{"priority", {"1"}}, {"reason", {blank}}}));
+    EXPECT_EQ(errors, (std::map<std::string, std::string>{
+                          {"reason", "Say why: impact and urgency give P3, not P1."}}))
+        << blank;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 0);
+  EXPECT_EQ(Submit({{"priority", {"1"}}, {"reason", {"  launch day "}}}), "");
+  EXPECT_EQ(Sql("SELECT priority || '|' || priority_reason FROM incidents"), "1|launch day");
+}
+
 TEST_F(DeclareModalTest, ASecondSubmissionOfTheSameViewDeclaresOnce) {
   DeclareOne();
   const auto errors = Errors(Submit({}, "V1"));
@@ -187,6 +202,7 @@ TEST_F(DeclareModalTest, CallsTheDeclaredHookWithTheOrigin) {
   std::vector<std::string> calls;
   services.on_declared = [&](std::int64_t incident, const std::string& origin, const UserId& by) {
     calls.push_back(store::IncidentNumberText(incident) + " " + origin + " " + by.str());
+    return swarmbot::Status{};
   };
   DeclareModal modal(services);
   DeclarePrefill prefill;

@@ -283,7 +283,7 @@ TEST_F(RouterTest, LinksCasesByListAndRange) {
   EXPECT_EQ(Sql("SELECT group_concat(status) FROM (SELECT status FROM cases ORDER BY number)"),
             "held,held,held,new");
   EXPECT_EQ(Command("/incident", "link INC-1 CASE-3,CASE-4"),
-            "Linked 1 case to INC-1: CASE-4. 1 already were.");
+            "Linked 1 case to INC-1: CASE-4. 1 already was.");
   EXPECT_EQ(Command("/incident", "link INC-1 CASE-4"),
             "Those cases were already linked to INC-1; nothing changed.");
 }

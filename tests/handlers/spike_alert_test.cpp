@@ -294,6 +294,81 @@ TEST_F(SpikeAlertTest, TwoModalsFromOneSpikeDeclareOneIncident) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
 }
 
+// Check22 #2: the incident was stored before the spike's cases and tie, so a
+// crash between them left INC-1 with no cases, the spike free and the form
+// "submitted already". A store failure at the last step (the spike's tie) now
+// undoes the incident and its links too, and the same form then declares.
+TEST_F(SpikeAlertTest, DeclaringFromTheSpikeIsAllOrNothing) {
+  Click("SPIKE-1", "UMARA");
+  const std::string view = testing::QueuedView(*db_);
+  ASSERT_FALSE(view.empty());
+  db_->Sql().exec(
+      "CREATE TRIGGER tie_fails BEFORE UPDATE OF incident_id ON spikes "
+      "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+
+  const std::string failed = router_
+                                 .Handle({InboundKind::kInteractive,
+                                          testing::ViewSubmission(view, "V1", "UMARA", {}), "d"})
+                                 .body_json;
+  EXPECT_TRUE(Contains(failed, "\"response_action\":\"errors\"")) << failed;
+  EXPECT_TRUE(Contains(failed, "nothing was changed")) << failed;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM case_links"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM timeline"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE stream LIKE 'INC-%'"), 0);
+  EXPECT_FALSE(Status().spike.incident);
+
+  db_->Sql().exec("DROP TRIGGER tie_fails");
+  const std::string again = router_
+                                .Handle({InboundKind::kInteractive,
+                                         testing::ViewSubmission(view, "V1", "UMARA", {}), "d"})
+                                .body_json;
+  EXPECT_EQ(again, "") << "the same form declares now";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(Status().spike.incident, 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held' AND incident_id = 1"), 6);
+}
+
+// Check22 #4: once its incident closed, the spike's old button opened a form
+// again and its submission declared INC-2 for the same spike.
+TEST_F(SpikeAlertTest, ASpikeWhoseIncidentClosedIsNotDeclaredAgain) {
+  Click("SPIKE-1", "UMARA");
+  const std::string first = testing::QueuedView(*db_);
+  Click("SPIKE-1", "UMARA");
+  const std::string stale = testing::QueuedView(*db_);
+  ASSERT_EQ(router_
+                .Handle({InboundKind::kInteractive,
+                         testing::ViewSubmission(first, "V1", "UMARA", {}), "d"})
+                .body_json,
+            "");
+  ASSERT_TRUE(services_.incidents.Close(1, UserId("UMARA"), "fixed"));
+  const auto views = [&] {
+    return Count("SELECT COUNT(*) FROM outbox WHERE kind = 'slack.open_view'");
+  };
+  const std::int64_t opened = views();
+
+  SpikeCommands(services_).HandleDeclareClick(ClickPayload("SPIKE-1", "UMARA"), 0);
+  EXPECT_EQ(views(), opened) << "no form opens";
+  ASSERT_EQ(Answers().size(), 1u);
+  const std::string answer = Answers()[0];
+  EXPECT_TRUE(Contains(answer, "SPIKE-1 was already declared as INC-1, which is closed")) << answer;
+  EXPECT_TRUE(Contains(answer, "`/incident reopen INC-1`")) << answer;
+  EXPECT_TRUE(Contains(answer, "new spike")) << answer;
+
+  const std::string late = router_
+                               .Handle({InboundKind::kInteractive,
+                                        testing::ViewSubmission(stale, "V2", "UMARA", {}), "d"})
+                               .body_json;
+  EXPECT_TRUE(Contains(late, "\"response_action\":\"errors\"")) << late;
+  EXPECT_TRUE(Contains(late, "INC-1, which is closed")) << late;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(Status().spike.incident, 1);
+  const std::string blocks = json::serialize(SpikeAlert(Status()).Blocks());
+  EXPECT_TRUE(Contains(blocks, "Declared as *INC-1*")) << blocks;
+  EXPECT_FALSE(Contains(blocks, "spike.declare")) << blocks;
+}
+
 TEST_F(SpikeAlertTest, AModalNamingASpikeThatDoesNotExistDeclaresNothing) {
   Click("SPIKE-1", "UMARA");
   json::object view = json::parse(testing::QueuedView(*db_)).as_object();
@@ -361,6 +436,23 @@ TEST_F(SpikeAlertTest, LinkClusterLinksTheSpikesCases) {
   EXPECT_TRUE(Contains(text, "Linked 6 cases of SPIKE-1 to INC-1")) << text;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM cases WHERE status = 'held'"), 6);
   EXPECT_TRUE(Contains(Reply("link INC-1 --cluster"), "already linked to INC-1"));
+}
+
+// Check22 #12: "1 already were".
+TEST_F(SpikeAlertTest, LinkRepliesCountWhatWasLinkedBeforeInAgreement) {
+  ASSERT_EQ(DeclareIncident(), 1);
+  ASSERT_TRUE(Contains(Reply("link INC-1 CASE-1"), "Linked 1 case to INC-1"));
+
+  std::string text = Reply("link INC-1 --cluster SPIKE-1");
+  EXPECT_TRUE(Contains(text, "Linked 5 cases of SPIKE-1 to INC-1")) << text;
+  EXPECT_TRUE(Contains(text, " 1 already was.")) << text;
+
+  ASSERT_TRUE(Contains(Reply("unlink INC-1 CASE-3 CASE-4"), "CASE-3"));
+  text = Reply("link INC-1 CASE-2 CASE-3");
+  EXPECT_TRUE(Contains(text, "Linked 1 case to INC-1: CASE-3.")) << text;
+  EXPECT_TRUE(Contains(text, " 1 already was.")) << text;
+  text = Reply("link INC-1 CASE-4 CASE-5 CASE-6");
+  EXPECT_TRUE(Contains(text, " 2 already were.")) << text;
 }
 
 TEST_F(SpikeAlertTest, LinkClusterWithoutABoundSpikeListsTheActiveOnes) {
