@@ -199,7 +199,7 @@ std::string CaseCommands::Show(const SlashCommand& command) {
   if (!c.resolution.empty()) {
     message.Section("*Resolution*\n" + EscapeMrkdwn(c.resolution));
   }
-  AddComments(c.number, message);
+  AddComments(c, message);
   return EphemeralMessage(message);
 }
 
@@ -222,8 +222,8 @@ std::string CaseCommands::IncidentLabel(const store::Case& c) {
   return (c.status == store::CaseStatus::kHeld ? "held by " : "") + label;
 }
 
-void CaseCommands::AddComments(std::int64_t number, BlockMessage& message) {
-  auto comments = services_.mail.LatestComments(number, kCommentsShown);
+void CaseCommands::AddComments(const store::Case& c, BlockMessage& message) {
+  auto comments = services_.mail.LatestComments(c.number, kCommentsShown);
   if (!comments || comments->total == 0) {
     return;
   }
@@ -233,9 +233,18 @@ void CaseCommands::AddComments(std::int64_t number, BlockMessage& message) {
   }
   message.Section(heading);
   for (const store::CaseComment& comment : comments->latest) {
+    // Anyone who knows a Message-ID can reply; a name is whatever the sender
+    // typed, so a stranger is shown by address, never like the customer.
+    const bool from_contact = Lowercase(comment.author_email) == Lowercase(c.contact_email);
     const std::string author =
-        comment.author_name.empty() ? comment.author_email : comment.author_name;
-    message.Section("*" + EscapeMrkdwn(Truncate(author, 80)) + "* · " +
+        from_contact ? "*" +
+                           EscapeMrkdwn(Truncate(comment.author_name.empty() ? comment.author_email
+                                                                            : comment.author_name,
+                                                 80)) +
+                           "*"
+                     : ":warning: from " + EscapeMrkdwn(Truncate(comment.author_email, 254)) +
+                           ", not the case's contact";
+    message.Section(author + " · " +
                     FormatTime(comment.created_at) + "\n" +
                     EscapeMrkdwn(Truncate(comment.body, kCommentInShow)));
   }

@@ -31,7 +31,7 @@ class CaseCommands {
   // The reply naming the known territories when the filter's matches none.
   std::optional<std::string> CheckTerritory(const store::CaseFilter& filter);
   std::string IncidentLabel(const store::Case& c);
-  void AddComments(std::int64_t number, BlockMessage& message);
+  void AddComments(const store::Case& c, BlockMessage& message);
 
   detail::Services& services_;
 };

@@ -301,8 +301,8 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
   const auto incident = detail::NumberArg(item, effect::kArgIncident);
   const std::string user = FormValue(item.args, effect::kArgUsers).value_or("");
   const std::vector<std::int64_t> numbers = NumbersArg(item, effect::kArgCases);
-  if (!incident || user.empty() || numbers.size() != 1) {
-    co_return MakeError(Errc::kInternal, item.kind + " without incident, user or case");
+  if (!incident || numbers.size() != 1) {
+    co_return MakeError(Errc::kInternal, item.kind + " without incident or case");
   }
   auto found = services_.incidents.FindIncident(*incident);
   if (!found) {
@@ -310,6 +310,24 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
   }
   auto c = services_.cases.FindCase(numbers.front());
   const std::string how = FormValue(item.args, effect::kArgText).value_or("the customer");
+  const ChannelId managers = services_.settings.managers_channel;
+  if (user.empty()) {
+    // Nobody's queue holds it: without this the customer's answer waits unseen.
+    if (managers.empty()) {
+      spdlog::info("event=routing.case_reopened_untold kind={} case={}", item.kind,
+                   store::CaseNumberText(numbers.front()));
+      co_return Status{};
+    }
+    const std::string unowned =
+        ":warning: *" + store::CaseNumberText(numbers.front()) + "*" +
+        (c ? " (" + EscapeMrkdwn(Truncate(c->subject, 80)) + ")" : std::string()) +
+        " was reopened by " + EscapeMrkdwn(Truncate(how, 250)) + " after *" +
+        store::IncidentNumberText(*incident) +
+        "* closed and is no longer linked to it. It has no owner, so nobody was told; someone "
+        "should take it.";
+    auto posted = co_await PostOnce(api, item, managers.str(), PlainMessage(unowned));
+    co_return Settle(posted, "tell the managers of a reopened unowned case", item);
+  }
   const std::string text =
       "*" + store::CaseNumberText(numbers.front()) + "*" +
       (c ? " (" + EscapeMrkdwn(Truncate(c->subject, 80)) + ")" : std::string()) +
@@ -320,7 +338,6 @@ awaitable<Status> RoutingEffects::TellCaseReopened(store::OutboxItem& item, Slac
   if (!told || *told) {
     co_return told ? Status{} : Status(told.error());
   }
-  const ChannelId managers = services_.settings.managers_channel;
   if (managers.empty()) {
     spdlog::info("event=routing.case_owner_not_told kind={} owner={}", item.kind, user);
     co_return Status{};

@@ -42,7 +42,8 @@ class RoutingEffects {
   boost::asio::awaitable<Status> NoteIfDeactivated(SlackApi& api, UserId user, Error error);
   // kCasesMoved or kCasesClosed: one direct message listing the owner's cases.
   boost::asio::awaitable<Status> TellCaseOwner(store::OutboxItem& item, SlackApi& api);
-  // kCaseReopened: the owner hears the case is theirs again, and why.
+  // kCaseReopened: the owner hears the case is theirs again, and why; the
+  // managers' channel hears of it when it has no owner (or theirs is deactivated).
   boost::asio::awaitable<Status> TellCaseReopened(store::OutboxItem& item, SlackApi& api);
   // Tells a case's owner `text` by direct message: true once told, false
   // when their Slack account is deactivated (known before, so nothing is

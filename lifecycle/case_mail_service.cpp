@@ -6,9 +6,13 @@
 
 #include "common/crypto.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
+#include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
+#include "store/case_link_repository.hpp"
 #include "store/case_repository.hpp"
+#include "store/spike_repository.hpp"
+#include "store/timeline_repository.hpp"
 
 namespace swarmbot::lifecycle {
 namespace {
@@ -121,28 +125,57 @@ Result<std::optional<MailResult>> CaseMailService::ReplayOrComment(const MailInp
         result.altered.emplace_back("comment");
       }
       comments.Insert(comment);
-      if (result.record.status == store::CaseStatus::kClosed) {
+      // Knowing a Message-ID doesn't make someone the customer: a reply from
+      // another address is kept (shown with that address) but changes nothing.
+      const bool from_contact =
+          Lowercase(mail.from_address) == Lowercase(result.record.contact_email);
+      if (from_contact && result.record.status == store::CaseStatus::kClosed) {
         // The customer says it isn't over: back to the owner's open queue.
         const store::Case closed = result.record;
         cases.Reopen(thread->case_number, clock_.Now());
+        LeaveIncident(thread->case_number);
         result.record = cases.Find(thread->case_number).value();
         result.reopened = true;
-        TellOwnerOfReopening(
+        TellOfReopening(
             closed, "a new e-mail from " +
                         (comment.author_name.empty() ? mail.from_address : comment.author_name));
       }
-      spdlog::info("event=case.commented case={} source=email reopened={}",
-                   store::CaseNumberText(thread->case_number), result.reopened);
+      spdlog::info("event=case.commented case={} source=email from_contact={} reopened={}",
+                   store::CaseNumberText(thread->case_number), from_contact, result.reopened);
       return std::optional<MailResult>(std::move(result));
     }
     return std::optional<MailResult>();
   });
 }
 
-void CaseMailService::TellOwnerOfReopening(const store::Case& closed, const std::string& how) {
-  if (!closed.incident || closed.owner.empty()) {
+void CaseMailService::LeaveIncident(std::int64_t case_number) {
+  store::CaseLinkRepository links(db_);
+  const auto link = links.LiveLink(case_number);
+  if (!link) {
+    return;
+  }
+  const auto now = clock_.Now();
+  links.Unlink(case_number, UserId(std::string(detail::kBotActor)), now);
+  store::TimelineRepository(db_).Append(
+      link->incident, now, detail::kBotActor, "case_reopened",
+      store::CaseNumberText(case_number) +
+          " was reopened by the customer's e-mail reply and is no longer linked");
+  // Its counts (announcement, pinned summary, spike alert) drop the case.
+  detail::EnqueueIncidentRefresh(db_, link->incident, now);
+  store::SpikeRepository spikes(db_);
+  if (const auto spike = spikes.SpikeOfCase(case_number)) {
+    const auto found = spikes.Find(*spike);
+    if (found && !found->incident) {
+      detail::QueueSpikeRefresh(db_, *spike, now);
+    }
+  }
+}
+
+void CaseMailService::TellOfReopening(const store::Case& closed, const std::string& how) {
+  if (!closed.incident) {
     return;  // closed on its own: no incident to let go of
   }
+  // An empty owner: the handler tells the incident managers' channel instead.
   detail::EnqueueEffect(db_, *closed.incident, effect::kCaseReopened, clock_.Now(),
                         {{std::string(effect::kArgUsers), closed.owner.str()},
                          {std::string(effect::kArgCases), std::to_string(closed.number)},

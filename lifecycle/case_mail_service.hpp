@@ -79,9 +79,13 @@ class CaseMailService {
  private:
   Result<std::optional<MailResult>> ReplayOrComment(const MailInput& mail);
   Result<MailResult> OpenCase(const MailInput& mail);
+  // A reopened case's live link to its (closed) incident ends, on the
+  // incident's timeline, and what counts the incident's cases is refreshed.
+  void LeaveIncident(std::int64_t case_number);
   // The customer reopened `closed` (as it was before) by `how`: when an
-  // incident held it, its owner hears that it is theirs again (effect::kCaseReopened).
-  void TellOwnerOfReopening(const store::Case& closed, const std::string& how);
+  // incident held it, its owner hears that it is theirs again, or the
+  // incident managers' channel when it has no owner (effect::kCaseReopened).
+  void TellOfReopening(const store::Case& closed, const std::string& how);
 
   store::Database& db_;
   const Clock& clock_;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
+#include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/text_rules.hpp"
 #include "lifecycle/transaction.hpp"
 #include "store/case_link_repository.hpp"
@@ -184,8 +185,12 @@ Result<store::Case> CaseService::FindCase(std::int64_t number) {
 
 std::optional<std::int64_t> CaseService::LastIncident(std::int64_t number) {
   auto link = InReadTransaction(db_, "last_incident", [&]() -> Result<std::optional<std::int64_t>> {
-    const auto live = store::CaseLinkRepository(db_).LiveLink(number);
-    return live ? std::optional<std::int64_t>(live->incident) : std::nullopt;
+    store::CaseLinkRepository links(db_);
+    if (const auto live = links.LiveLink(number)) {
+      return std::optional<std::int64_t>(live->incident);
+    }
+    // A reply from the customer ended the link (CaseMailService) as swarmbot.
+    return links.LastEndedBy(number, UserId(std::string(detail::kBotActor)));
   });
   return link ? *link : std::nullopt;
 }

@@ -65,9 +65,9 @@ class CaseService {
 
   // kNotFound when there's no such case.
   Result<store::Case> FindCase(std::int64_t number);
-  // The incident the case was last linked to and not unlinked from: for a
-  // held case its holder; for one the customer reopened, the closed incident
-  // it left. Nothing when there is none or the case doesn't exist.
+  // For a held case the incident holding it; for one the customer reopened,
+  // the closed incident it left (the link the reopening ended). Nothing when
+  // there is none or the case doesn't exist.
   std::optional<std::int64_t> LastIncident(std::int64_t number);
   Result<CaseListing> ListCases(const store::CaseFilter& filter);
   // Every territory some case carries, sorted.

@@ -298,8 +298,9 @@ Result<LinkResult> IncidentService::LinkCases(std::int64_t incident,
     store::CaseLinkRepository links(db_);
     store::CaseRepository repository(db_);
     for (std::int64_t number : result.linked) {
-      // A case reopened after its incident closed still has that link, as
-      // history; it ends here (CheckLinkable refused any to an open one).
+      // A case the customer reopened left its closed incident then; one
+      // reopened by an older version may still hold that link, which ends
+      // here (CheckLinkable refused any to an open one).
       links.Unlink(number, actor, now);
       links.Link(incident, number, actor, now);
       repository.Hold(number, incident, now);

@@ -45,6 +45,19 @@ std::optional<CaseLink> CaseLinkRepository::LiveLink(std::int64_t case_number) {
   return link;
 }
 
+std::optional<std::int64_t> CaseLinkRepository::LastEndedBy(std::int64_t case_number,
+                                                            const UserId& by) {
+  SQLite::Statement select(db_.Sql(),
+                           "SELECT incident_id, unlinked_at IS NOT NULL AND unlinked_by = ? "
+                           "FROM case_links WHERE case_number = ? ORDER BY id DESC LIMIT 1");
+  select.bind(1, by.str());
+  select.bind(2, case_number);
+  if (!select.executeStep() || select.getColumn(1).getInt() == 0) {
+    return std::nullopt;
+  }
+  return select.getColumn(0).getInt64();
+}
+
 std::vector<std::int64_t> CaseLinkRepository::LinkedCases(std::int64_t incident) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT case_number FROM case_links WHERE incident_id = ? AND "

@@ -23,6 +23,9 @@ class CaseLinkRepository {
   // Ends the case's live link, if it has one; the row stays as history.
   void Unlink(std::int64_t case_number, const UserId& by, Clock::TimePoint now);
   std::optional<CaseLink> LiveLink(std::int64_t case_number);
+  // The incident of the case's latest link when that link has ended and `by`
+  // ended it; nothing otherwise (no link, a live one, ended by someone else).
+  std::optional<std::int64_t> LastEndedBy(std::int64_t case_number, const UserId& by);
   // Case numbers with a live link to `incident`, ascending.
   std::vector<std::int64_t> LinkedCases(std::int64_t incident);
   // Cases ever linked to `incident` (still or once) whose contact address is

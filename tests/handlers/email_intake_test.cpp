@@ -177,6 +177,29 @@ TEST_F(EmailIntakeTest, AReplyToAClosedCaseOpensItAgainInTheOwnersQueue) {
   EXPECT_EQ(Body(again).at("reopened"), false) << "an open case stays as it is";
 }
 
+// Check 22 #5: knowing a Message-ID was enough to reopen someone's case.
+TEST_F(EmailIntakeTest, AReplyFromAnotherAddressIsKeptButReopensNothing) {
+  ASSERT_EQ(Post(Mail("m1@x", "FEAST25 rejected", "first"), "owner=URAVI").status, 201);
+  db_->Sql().exec("UPDATE cases SET status = 'closed', resolution = 'code fixed'");
+  const auto stranger =
+      Post("From: Mallory <mal@evil.example>\r\nSubject: Re: FEAST25 rejected\r\n"
+           "Message-ID: <mal@x>\r\nReferences: <m1@x>\r\n\r\nRefund me.\r\n");
+  ASSERT_EQ(stranger.status, 201) << stranger.body_json;
+  EXPECT_EQ(Body(stranger).at("comment"), true);
+  EXPECT_EQ(Body(stranger).at("reopened"), false);
+  EXPECT_EQ(Sql("SELECT status FROM cases"), "closed");
+  EXPECT_EQ(Sql("SELECT author_email FROM case_comments"), "mal@evil.example");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM outbox"), "0");
+
+  // The contact's own address, in another case, is still theirs.
+  const auto customer =
+      Post("From: Ana <ANA@Example.COM>\r\nSubject: Re: FEAST25 rejected\r\n"
+           "Message-ID: <m2@x>\r\nIn-Reply-To: <mal@x>\r\n\r\nStill failing.\r\n");
+  ASSERT_EQ(customer.status, 201) << customer.body_json;
+  EXPECT_EQ(Body(customer).at("reopened"), true);
+  EXPECT_EQ(Sql("SELECT status FROM cases"), "open");
+}
+
 TEST_F(EmailIntakeTest, AReplyToAnUnknownMessageOpensACase) {
   const auto answer = Post(Mail("m9@x", "Re: something", "hello", "In-Reply-To: <gone@x>\r\n"));
   EXPECT_EQ(answer.status, 201);
