@@ -198,6 +198,7 @@ class Server {
                 .signing_secret =
                     config.mode == config::Mode::kHttp ? config.signing_secret : Secret{},
             }) {
+    endpoint_.KeepEventsWith([this](const InboundRequest& request) { return events_.Keep(request); });
     if (auto rebuilt = spike_watch_.Rebuild(db, clock_.Now()); !rebuilt) {
       spdlog::error("event=startup.spike_rebuild_failed detail=\"{}\"", rebuilt.error().detail);
     }
@@ -315,6 +316,8 @@ class Server {
           io_.get_executor(), api_, filter_,
           [this](const InboundRequest& request) { return events_.Handle(request); },
           bot::SocketModeOptions{.app_token = config_.app_token, .ca_file = config_.ca_file});
+      socket_mode_->KeepEventsWith(
+          [this](const InboundRequest& request) { return events_.Keep(request); });
       Spawn("socket_mode", RunSocketMode());
     }
     ReportReady(options, endpoint_.Port());

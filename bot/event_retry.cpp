@@ -55,7 +55,7 @@ InboundReply EventRetry::Handle(const InboundRequest& request) {
     Queue(request, 0);
     reply.retry_later = true;
   } else {
-    reply = dispatch_(request);
+    reply = event && kept_.contains(request.delivery_id) ? HandleKept(request) : dispatch_(request);
     if (event && reply.retry_later && !stopped_) {
       Queue(request, 1);
       StoreWasBusy();
@@ -69,9 +69,66 @@ InboundReply EventRetry::Handle(const InboundRequest& request) {
   return reply;
 }
 
+bool EventRetry::Keep(const InboundRequest& request) {
+  if (request.kind != InboundKind::kEvent) {
+    return true;
+  }
+  const std::string& id = request.delivery_id;
+  if (spool_ == nullptr || id.empty()) {
+    // Without an id its settled line could not name it.
+    spdlog::warn("event=event.not_kept delivery_id={} why={}", id,
+                 spool_ == nullptr ? "no_spool" : "no_id");
+    return false;
+  }
+  if (Known(id) || kept_.contains(id)) {
+    return true;
+  }
+  SpooledEvent kept{request, clock_.Now()};
+  if (!spool_->Append(kept)) {
+    return false;  // logged; the event is still handled, just not crash-proof
+  }
+  kept_.emplace(id, std::move(kept));
+  return true;
+}
+
+InboundReply EventRetry::HandleKept(const InboundRequest& request) {
+  const std::string& id = request.delivery_id;
+  InboundReply reply;
+  bool threw = false;
+  const auto handle = [&] {
+    try {
+      reply = dispatch_(request);
+    } catch (const std::exception& e) {
+      // Like the transports: logged, not tried again. What it wrote is undone.
+      spdlog::error("event=event.handle_threw delivery_id={} error=\"{}\"", id, e.what());
+      threw = true;
+      return false;
+    }
+    return !reply.retry_later;
+  };
+  // What the handler writes and the handled mark commit together, so that
+  // Replay never hands a handled event over again.
+  const bool done = filter_ != nullptr ? filter_->HandleOnce(id, handle) : handle();
+  if (threw) {
+    reply = {};
+  } else if (!done) {
+    reply.retry_later = true;  // stays in the spool; Queue takes it from kept_
+  }
+  if (!reply.retry_later) {
+    kept_.erase(id);
+    spool_->Settle(id);
+    RewriteSpoolIfGrown();
+  }
+  return reply;
+}
+
 void EventRetry::Queue(const InboundRequest& request, int attempt) {
   Waiting waiting{request, attempt, clock_.Now()};
-  if (spool_ != nullptr) {
+  if (auto kept = kept_.find(request.delivery_id); kept != kept_.end()) {
+    // Spooled by Keep before the acknowledgement; it waits from then on.
+    waiting.queued_at = kept->second.queued_at;
+    kept_.erase(kept);
+  } else if (spool_ != nullptr) {
     // Before Slack's acknowledgement. A failure is logged; the event still waits in memory.
     spool_->Append({waiting.request, waiting.queued_at});
   }
@@ -146,14 +203,22 @@ void EventRetry::SettleOldest() {
 }
 
 void EventRetry::RewriteSpoolIfGrown() {
-  if (spool_ == nullptr || !spool_->WantsRewrite(waiting_.size())) {
+  if (spool_ == nullptr || !spool_->WantsRewrite(waiting_.size() + kept_.size())) {
     return;
   }
   std::vector<SpooledEvent> events;
-  events.reserve(waiting_.size());
+  events.reserve(waiting_.size() + kept_.size());
   for (const Waiting& waiting : waiting_) {
     events.push_back({waiting.request, waiting.queued_at});
   }
+  // Acknowledged and not handled yet: a crash now must not lose them either.
+  for (const auto& [id, kept] : kept_) {
+    events.push_back(kept);
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const SpooledEvent& a, const SpooledEvent& b) {
+                     return a.queued_at < b.queued_at;
+                   });
   spool_->Rewrite(events);
 }
 

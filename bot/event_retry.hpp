@@ -76,6 +76,13 @@ class EventRetry {
   // The Dispatch to give the transports.
   InboundReply Handle(const InboundRequest& request);
 
+  // The KeepEvent to give the transports: writes an event to the spool before
+  // Slack is acknowledged, so that Replay hands it over after a crash that came
+  // before Handle finished with it. Handle then runs it in one transaction with
+  // its handled mark and settles it. Anything but an event, or an event already
+  // waiting here, is left alone (true). Without a spool it keeps nothing (false).
+  bool Keep(const InboundRequest& request);
+
   // Queues the events the spool kept from the last run, oldest first, ahead
   // of any delivery: call it before the transports start. Those the filter
   // knows as handled, and those past max_age, are settled (logged).
@@ -98,6 +105,9 @@ class EventRetry {
   bool Known(const std::string& id);
   bool StoreKnownBusy() const;
   void Queue(const InboundRequest& request, int attempt);
+  // Dispatches an event Keep spooled, with its handled mark, and settles it
+  // unless it is to be tried again.
+  InboundReply HandleKept(const InboundRequest& request);
   void Push(Waiting waiting);
   // Drops the oldest while the queue is past its count or size bound.
   void KeepWithinBounds();
@@ -125,6 +135,8 @@ class EventRetry {
   std::deque<Waiting> waiting_;                       // oldest first
   std::size_t waiting_bytes_ = 0;                     // payloads of waiting_
   std::unordered_multiset<std::string> waiting_ids_;  // of waiting_, so a check needs no scan
+  // Events Keep spooled whose acknowledgement or handling is still under way.
+  std::map<std::string, SpooledEvent, std::less<>> kept_;  // id → event
   std::map<std::string, std::chrono::steady_clock::time_point> settled_;  // id → when
   boost::asio::steady_timer timer_;
   bool timer_armed_ = false;

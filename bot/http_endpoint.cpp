@@ -195,6 +195,7 @@ struct HttpEndpoint::Impl : std::enable_shared_from_this<Impl> {
   const Clock& clock;
   DeliveryFilter& filter;
   Dispatch dispatch;
+  KeepEvent keep;
   HttpEndpointOptions options;
   SignatureVerifier verifier;
   tcp::acceptor acceptor;
@@ -585,6 +586,9 @@ Outcome HttpEndpoint::Impl::HandleEvent(const Request& req) {
     return {Text(200, ""), std::nullopt};
   }
   InboundRequest request{InboundKind::kEvent, req.body(), summary->event_id};
+  if (keep) {
+    keep(request);  // before the 200: Slack sends an acknowledged event no more
+  }
   return {Text(200, ""), std::move(request)};
 }
 
@@ -639,6 +643,8 @@ void HttpEndpoint::AddApiRoute(std::string method, std::string path, Secret api_
   impl_->routes[std::move(path)].push_back(
       ApiRoute{std::move(method), std::move(api_key), std::move(handler)});
 }
+
+void HttpEndpoint::KeepEventsWith(KeepEvent keep) { impl_->keep = std::move(keep); }
 
 void HttpEndpoint::AddPublicRoute(std::string method, std::string path, ApiHandler handler) {
   impl_->routes[std::move(path)].push_back(

@@ -71,7 +71,8 @@ struct HttpEndpointOptions {
 // a bad or missing signature, or a timestamp more than 5 minutes from the clock,
 // is answered 401 and nothing else happens. Commands (form) reach Dispatch as a
 // JSON object of strings; interactivity as its `payload` JSON; Events API
-// bodies are deduplicated by event_id, answered 200, then dispatched.
+// bodies are deduplicated by event_id, kept (KeepEventsWith), answered 200,
+// then dispatched.
 // `url_verification` echoes the challenge, `ssl_check=1` gets a bare 200.
 // Malformed bodies get 400 with a short text, oversized ones 413.
 //
@@ -95,6 +96,10 @@ class HttpEndpoint {
   // A route anyone may read without a key (e.g. a public status page). Its
   // handler still never sees an Authorization or X-Api-Key header.
   void AddPublicRoute(std::string method, std::string path, ApiHandler handler);
+
+  // Given `keep`, an Events API delivery that passed the duplicate check is
+  // handed to it before the 200 goes out (see KeepEvent). Call before Start.
+  void KeepEventsWith(KeepEvent keep);
 
   // Binds, listens and starts accepting. Throws std::system_error if the
   // address can't be bound, std::invalid_argument for bad options (start-up

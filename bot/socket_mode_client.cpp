@@ -199,6 +199,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
   WebApiClient& api;
   DeliveryFilter& filter;
   Dispatch dispatch;
+  KeepEvent keep;
   SocketModeOptions options;
   asio::ssl::context tls;
   asio::steady_timer sleep_timer;
@@ -515,6 +516,9 @@ class SocketModeClient::Impl::Session : public std::enable_shared_from_this<Sess
       return;
     }
     if (!envelope->replies_in_ack) {
+      if (envelope->request.kind == InboundKind::kEvent && client_->keep) {
+        client_->keep(envelope->request);  // before the ack: Slack won't redeliver after it
+      }
       Enqueue({BuildAck(frame.envelope_id, ""),
                [client = client_, request = std::move(envelope->request)] {
                  client->SafeDispatch(request);
@@ -786,6 +790,8 @@ SocketModeClient::~SocketModeClient() = default;
 asio::awaitable<Status> SocketModeClient::Run() {
   co_return co_await impl_->Run(impl_);
 }
+
+void SocketModeClient::KeepEventsWith(KeepEvent keep) { impl_->keep = std::move(keep); }
 
 void SocketModeClient::Stop() {
   asio::dispatch(impl_->executor, [impl = impl_] { impl->Stop(); });

@@ -74,6 +74,10 @@ class SocketModeClient {
   SocketModeClient(const SocketModeClient&) = delete;
   SocketModeClient& operator=(const SocketModeClient&) = delete;
 
+  // Given `keep`, an Events API envelope that passed the duplicate check is
+  // handed to it before its ack goes out (see KeepEvent). Call before Run.
+  void KeepEventsWith(KeepEvent keep);
+
   // Serves until Stop() or cancellation (success). Retrying can't fix the
   // errors: Errc::kUnauthenticated if Slack rejects the app token,
   // Errc::kSlackError (slack_error "link_disabled") once Slack says Socket Mode

@@ -40,7 +40,7 @@ bool TimelineRepository::Contains(std::int64_t incident, std::string_view actor,
 std::vector<TimelineEntry> TimelineRepository::Recent(std::int64_t incident, int limit) {
   SQLite::Statement select(db_.Sql(),
                            "SELECT id, incident_id, at, actor, kind, text FROM timeline "
-                           "WHERE incident_id = ? ORDER BY id DESC LIMIT ?");
+                           "WHERE incident_id = ? ORDER BY at DESC, id DESC LIMIT ?");
   select.bind(1, incident);
   select.bind(2, limit);
   std::vector<TimelineEntry> entries;

@@ -21,7 +21,9 @@ class TimelineRepository {
   // event delivered again under a new id adds nothing.
   bool Contains(std::int64_t incident, std::string_view actor, std::string_view kind,
                 std::string_view text);
-  // The latest `limit` entries, oldest of them first.
+  // The latest `limit` entries, oldest of them first, by their own time (a
+  // join's or leave's event_ts, not when it arrived); entries of one instant
+  // in the order they were added.
   std::vector<TimelineEntry> Recent(std::int64_t incident, int limit);
 
  private:

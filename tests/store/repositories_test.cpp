@@ -237,6 +237,23 @@ TEST_F(RepositoryTest, ReturnsTheLatestTimelineEntriesInOrder) {
   EXPECT_EQ(recent[2].text, "entry 4");
 }
 
+// Check 22, 7: a leave Slack delivered before its join read "Left…, Joined…".
+TEST_F(RepositoryTest, OrdersTheTimelineByEachEntrysOwnTimeNotByArrival) {
+  const auto incident = MakeIncident();
+  const auto joined_at = clock_.Now();
+  timeline_.Append(incident, joined_at + std::chrono::seconds(1), "UDEV", "member_left", "Left");
+  timeline_.Append(incident, joined_at, "UDEV", "member_joined", "Joined");
+  timeline_.Append(incident, joined_at + std::chrono::seconds(1), "UMARA", "note", "same instant");
+  const auto recent = timeline_.Recent(incident, 3);
+  ASSERT_EQ(recent.size(), 3u);
+  EXPECT_EQ(recent[0].text, "Joined");
+  EXPECT_EQ(recent[1].text, "Left");
+  EXPECT_EQ(recent[2].text, "same instant");
+  const auto latest = timeline_.Recent(incident, 1);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].text, "same instant");
+}
+
 TEST_F(RepositoryTest, RemembersIdempotencyKeys) {
   IdempotencyRepository keys(*db_);
   const auto number = cases_.Insert(MakeCase("x"));
