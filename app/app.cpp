@@ -198,7 +198,8 @@ class Server {
                 .signing_secret =
                     config.mode == config::Mode::kHttp ? config.signing_secret : Secret{},
             }) {
-    endpoint_.KeepEventsWith([this](const InboundRequest& request) { return events_.Keep(request); });
+    endpoint_.KeepEventsWith(
+        [this](const InboundRequest& request) { return events_.Keep(request); });
     if (auto rebuilt = spike_watch_.Rebuild(db, clock_.Now()); !rebuilt) {
       spdlog::error("event=startup.spike_rebuild_failed detail=\"{}\"", rebuilt.error().detail);
     }

@@ -215,10 +215,9 @@ void EventRetry::RewriteSpoolIfGrown() {
   for (const auto& [id, kept] : kept_) {
     events.push_back(kept);
   }
-  std::stable_sort(events.begin(), events.end(),
-                   [](const SpooledEvent& a, const SpooledEvent& b) {
-                     return a.queued_at < b.queued_at;
-                   });
+  std::stable_sort(events.begin(), events.end(), [](const SpooledEvent& a, const SpooledEvent& b) {
+    return a.queued_at < b.queued_at;
+  });
   spool_->Rewrite(events);
 }
 

@@ -136,7 +136,7 @@ class EventRetry {
   std::size_t waiting_bytes_ = 0;                     // payloads of waiting_
   std::unordered_multiset<std::string> waiting_ids_;  // of waiting_, so a check needs no scan
   // Events Keep spooled whose acknowledgement or handling is still under way.
-  std::map<std::string, SpooledEvent, std::less<>> kept_;  // id → event
+  std::map<std::string, SpooledEvent, std::less<>> kept_;                 // id → event
   std::map<std::string, std::chrono::steady_clock::time_point> settled_;  // id → when
   boost::asio::steady_timer timer_;
   bool timer_armed_ = false;

@@ -644,7 +644,9 @@ void HttpEndpoint::AddApiRoute(std::string method, std::string path, Secret api_
       ApiRoute{std::move(method), std::move(api_key), std::move(handler)});
 }
 
-void HttpEndpoint::KeepEventsWith(KeepEvent keep) { impl_->keep = std::move(keep); }
+void HttpEndpoint::KeepEventsWith(KeepEvent keep) {
+  impl_->keep = std::move(keep);
+}
 
 void HttpEndpoint::AddPublicRoute(std::string method, std::string path, ApiHandler handler) {
   impl_->routes[std::move(path)].push_back(

@@ -791,7 +791,9 @@ asio::awaitable<Status> SocketModeClient::Run() {
   co_return co_await impl_->Run(impl_);
 }
 
-void SocketModeClient::KeepEventsWith(KeepEvent keep) { impl_->keep = std::move(keep); }
+void SocketModeClient::KeepEventsWith(KeepEvent keep) {
+  impl_->keep = std::move(keep);
+}
 
 void SocketModeClient::Stop() {
   asio::dispatch(impl_->executor, [impl = impl_] { impl->Stop(); });

@@ -239,13 +239,12 @@ void CaseCommands::AddComments(const store::Case& c, BlockMessage& message) {
     const std::string author =
         from_contact ? "*" +
                            EscapeMrkdwn(Truncate(comment.author_name.empty() ? comment.author_email
-                                                                            : comment.author_name,
+                                                                             : comment.author_name,
                                                  80)) +
                            "*"
                      : ":warning: from " + EscapeMrkdwn(Truncate(comment.author_email, 254)) +
                            ", not the case's contact";
-    message.Section(author + " · " +
-                    FormatTime(comment.created_at) + "\n" +
+    message.Section(author + " · " + FormatTime(comment.created_at) + "\n" +
                     EscapeMrkdwn(Truncate(comment.body, kCommentInShow)));
   }
 }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.hpp"
+#include "common/mail_address.hpp"
 #include "lifecycle/detail/effects_queue.hpp"
 #include "lifecycle/detail/swarm_life.hpp"
 #include "lifecycle/text_rules.hpp"
@@ -128,7 +129,7 @@ Result<std::optional<MailResult>> CaseMailService::ReplayOrComment(const MailInp
       // Knowing a Message-ID doesn't make someone the customer: a reply from
       // another address is kept (shown with that address) but changes nothing.
       const bool from_contact =
-          Lowercase(mail.from_address) == Lowercase(result.record.contact_email);
+          FoldAddress(mail.from_address) == FoldAddress(result.record.contact_email);
       if (from_contact && result.record.status == store::CaseStatus::kClosed) {
         // The customer says it isn't over: back to the owner's open queue.
         const store::Case closed = result.record;

@@ -91,8 +91,7 @@ TEST(SwarmConfig, ChannelsArePublicUnlessConfiguredPrivateOrByPriority) {
 
 TEST(SwarmConfig, LargeGroupInvitesAskAboveTwentyFiveUnlessConfigured) {
   EXPECT_EQ(Parse("").swarm_confirm_group_invites_over, 25);
-  EXPECT_EQ(Parse("[swarm]\nconfirm_group_invites_over = 0\n").swarm_confirm_group_invites_over,
-            0);
+  EXPECT_EQ(Parse("[swarm]\nconfirm_group_invites_over = 0\n").swarm_confirm_group_invites_over, 0);
   EXPECT_EQ(Parse("[swarm]\nconfirm_group_invites_over = 200\n").swarm_confirm_group_invites_over,
             200);
   const std::string expected =

@@ -38,20 +38,18 @@ class AckedEventKill : public EndToEnd {
     std::snprintf(event_ts, sizeof event_ts, "%lld.%06lld", static_cast<long long>(now),
                   static_cast<long long>(micros % 1'000'000));
     const emulator::Options& o = slack().options();
-    const boost::json::object body{
-        {"token", o.verification_token},
-        {"team_id", o.team_id},
-        {"api_app_id", o.app_id},
-        {"type", "event_callback"},
-        {"event_id", event_id},
-        {"event_time", now},
-        {"event",
-         boost::json::object{{"type", "member_joined_channel"},
-                             {"user", user.str()},
-                             {"channel", channel.str()},
-                             {"channel_type", "C"},
-                             {"team", o.team_id},
-                             {"event_ts", event_ts}}}};
+    const boost::json::object body{{"token", o.verification_token},
+                                   {"team_id", o.team_id},
+                                   {"api_app_id", o.app_id},
+                                   {"type", "event_callback"},
+                                   {"event_id", event_id},
+                                   {"event_time", now},
+                                   {"event", boost::json::object{{"type", "member_joined_channel"},
+                                                                 {"user", user.str()},
+                                                                 {"channel", channel.str()},
+                                                                 {"channel_type", "C"},
+                                                                 {"team", o.team_id},
+                                                                 {"event_ts", event_ts}}}};
     const std::string text = boost::json::serialize(body);
     const std::string timestamp = std::to_string(now);
     const std::string signature =
